@@ -1,0 +1,27 @@
+// Process exit codes, documented in docs/cli.md. Scripts branch on them, so
+// they never change meaning.
+#ifndef FLIGHTPLAN_CLI_EXIT_CODES_H_
+#define FLIGHTPLAN_CLI_EXIT_CODES_H_
+
+#include "engine/error.h"
+
+namespace flightplan::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitStepFailed = 1,         // a step (or a rollback) failed; also a chain that does not verify
+  kExitUsage = 2,              // bad arguments or an invalid workflow definition
+  kExitLeaseHeld = 3,          // another operator holds the lease, or ours was taken over
+  kExitOrdering = 4,           // requirements not met, or dependents still applied
+  kExitStateFile = 5,          // the state file is corrupt, foreign, newer, or unusable
+  kExitInDoubt = 6,            // a step's effect is unknown: run `flightplan resolve`
+  kExitNeedsConfirmation = 7,  // confirmation required and not given (use a TTY or --yes)
+  kExitInterrupted = 130,      // stopped by SIGINT/SIGTERM; resume continues
+};
+
+// The exit code that reports an error of this kind.
+int ExitCodeFor(const Error& error);
+
+}  // namespace flightplan::cli
+
+#endif  // FLIGHTPLAN_CLI_EXIT_CODES_H_

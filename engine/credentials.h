@@ -1,0 +1,33 @@
+// Credentials seam: where AWS credentials come from. The chain that resolves
+// them (environment, shared files, processes, AssumeRole, SSO) lives in
+// steps/aws/; the engine only knows the interface.
+//
+// Contract: the secret parts never reach a log line or the journal.
+#ifndef FLIGHTPLAN_ENGINE_CREDENTIALS_H_
+#define FLIGHTPLAN_ENGINE_CREDENTIALS_H_
+
+#include <optional>
+#include <string>
+
+#include "engine/clock.h"
+#include "engine/error.h"
+
+namespace flightplan {
+
+struct AwsCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;            // empty for long-term keys
+  std::optional<Timestamp> expiration;  // absent: does not expire
+  std::string source;                   // where they came from, for people ("env", "profile dev")
+};
+
+class CredentialsProvider {
+ public:
+  virtual ~CredentialsProvider() = default;
+  [[nodiscard]] virtual Result<AwsCredentials> Get() = 0;
+};
+
+}  // namespace flightplan
+
+#endif  // FLIGHTPLAN_ENGINE_CREDENTIALS_H_

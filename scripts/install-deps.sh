@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs flightplan's build and test dependencies from Debian 12's packages.
+# Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  libsqlite3-dev sqlite3 libyaml-cpp-dev rapidjson-dev libspdlog-dev libfmt-dev
+  libcli11-dev libexpected-dev libssl-dev libcurl4-openssl-dev libpugixml-dev
+  libcpp-httplib-dev libzip-dev libgtest-dev libgmock-dev libbenchmark-dev
+  sqitch libdbd-sqlite3-perl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

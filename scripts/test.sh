@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds flightplan twice (warnings as errors; then
+# ASan+UBSan), runs every test in both, and runs the fuzzers for a bounded
+# time. This is the command README.md gives and .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=$(nproc)
+fuzz_seconds=${FLIGHTPLAN_FUZZ_SECONDS:-30}
+
+./scripts/install-deps.sh
+
+echo "== release build (warnings are errors)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DFLIGHTPLAN_WERROR=ON >/dev/null
+cmake --build build/release -j "$jobs"
+(cd build/release && ctest --output-on-failure -j "$jobs")
+
+echo "== sanitizer build (ASan + UBSan)"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLIGHTPLAN_WERROR=ON \
+  -DFLIGHTPLAN_SANITIZE=ON -DFLIGHTPLAN_BENCH=OFF >/dev/null
+cmake --build build/asan -j "$jobs"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$jobs")
+
+if [ -d tests/fuzz ]; then
+  echo "== fuzzers (${fuzz_seconds}s each)"
+  CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DFLIGHTPLAN_FUZZ=ON -DFLIGHTPLAN_TESTS=OFF -DFLIGHTPLAN_BENCH=OFF >/dev/null
+  cmake --build build/fuzz -j "$jobs"
+  for fuzzer in build/fuzz/tests/fuzz/*_fuzzer; do
+    [ -x "$fuzzer" ] || continue
+    name=$(basename "$fuzzer")
+    corpus=tests/fuzz/corpus/${name%_fuzzer}
+    work=$(mktemp -d)
+    cp -r "$corpus"/. "$work"/ 2>/dev/null || true
+    echo "-- $name"
+    "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=0 "$work" 2>&1 | tail -n 3
+    rm -rf "$work"
+  done
+fi
+echo "all tests passed"

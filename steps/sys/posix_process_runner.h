@@ -1,0 +1,22 @@
+// The real ProcessRunner: fork + execvp, output captured through pipes, the
+// child in its own process group and killed with its parent (PR_SET_PDEATHSIG)
+// so a flightplan that dies cannot leave a step's command running behind it.
+//
+// Thread-safety: Run may be called from one thread at a time per instance.
+// Call it from a thread that lives as long as the child (the main thread):
+// PR_SET_PDEATHSIG fires when the forking thread exits.
+#ifndef FLIGHTPLAN_STEPS_SYS_POSIX_PROCESS_RUNNER_H_
+#define FLIGHTPLAN_STEPS_SYS_POSIX_PROCESS_RUNNER_H_
+
+#include "engine/process_runner.h"
+
+namespace flightplan {
+
+class PosixProcessRunner final : public ProcessRunner {
+ public:
+  Result<ProcessResult> Run(const ProcessSpec& spec) override;
+};
+
+}  // namespace flightplan
+
+#endif  // FLIGHTPLAN_STEPS_SYS_POSIX_PROCESS_RUNNER_H_

@@ -1,0 +1,40 @@
+#include "engine/value.h"
+
+#include <gtest/gtest.h>
+
+namespace flightplan {
+namespace {
+
+TEST(ValueTest, JsonRoundTripKeepsTypesAndOrdersKeys) {
+  Value v;
+  v.Set("zeta", Value(int64_t{3}));
+  v.Set("alpha", Value(ValueList{Value(true), Value(), Value("x\"y")}));
+  v.Set("mid", Value(2.5));
+  EXPECT_EQ(v.ToJson(), R"({"alpha":[true,null,"x\"y"],"mid":2.5,"zeta":3})");
+  auto parsed = Value::FromJson(v.ToJson());
+  ASSERT_TRUE(parsed) << parsed.error().ToString();
+  EXPECT_EQ(*parsed, v);
+}
+
+TEST(ValueTest, InvalidJsonIsAnErrorWithItsOffset) {
+  auto parsed = Value::FromJson(R"({"a": )");
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().code(), ErrorCode::kInvalidInput);
+  EXPECT_NE(parsed.error().message().find("offset"), std::string::npos);
+}
+
+TEST(ValueTest, TruthinessFollowsEmptiness) {
+  EXPECT_FALSE(Value().Truthy());
+  EXPECT_FALSE(Value("").Truthy());
+  EXPECT_FALSE(Value(0).Truthy());
+  EXPECT_TRUE(Value("no").Truthy());
+  EXPECT_TRUE(Value(ValueList{Value()}).Truthy());
+}
+
+TEST(ValueTest, IntegersAndDoublesCompareByValue) {
+  EXPECT_EQ(Value(2), Value(2.0));
+  EXPECT_NE(Value(2), Value("2"));
+}
+
+}  // namespace
+}  // namespace flightplan
