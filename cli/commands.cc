@@ -2,8 +2,21 @@
 
 namespace flightplan::cli {
 
+extern const Command kRunCommand;
+extern const Command kResumeCommand;
+extern const Command kRollbackCommand;
+extern const Command kStatusCommand;
+extern const Command kHistoryCommand;
+extern const Command kResolveCommand;
+extern const Command kAuditCommand;
+extern const Command kLeaseCommand;
+extern const Command kWorkflowsCommand;
+
 const std::vector<Command>& Commands() {
-  static const std::vector<Command> kCommands = {};
+  static const std::vector<Command> kCommands = {
+      kRunCommand,     kResumeCommand, kRollbackCommand, kStatusCommand,    kHistoryCommand,
+      kResolveCommand, kAuditCommand,  kLeaseCommand,    kWorkflowsCommand,
+  };
   return kCommands;
 }
 

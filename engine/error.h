@@ -82,11 +82,13 @@ inline tl::unexpected<Error> MakeError(Error error) {
 
 // TRY(expr): evaluates a Result<void>; returns its error from the enclosing
 // function. ASSIGN_OR_RETURN(lhs, expr): unwraps a Result<T> into lhs.
-#define TRY(expr)                                                      \
-  do {                                                                 \
-    auto&& fp_try_result_ = (expr);                                    \
-    if (!fp_try_result_) return ::tl::unexpected(fp_try_result_.error()); \
+#define TRY_IMPL_(tmp, expr)                                 \
+  do {                                                       \
+    auto&& tmp = (expr);                                     \
+    if (!tmp) return ::tl::unexpected(std::move(tmp.error())); \
   } while (0)
+
+#define TRY(expr) TRY_IMPL_(FP_CONCAT_(fp_try_, __COUNTER__), expr)
 
 #define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)             \
   auto tmp = (expr);                                       \
@@ -94,6 +96,6 @@ inline tl::unexpected<Error> MakeError(Error error) {
   lhs = std::move(*tmp)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL_(FP_CONCAT_(fp_result_, __LINE__), lhs, expr)
+  ASSIGN_OR_RETURN_IMPL_(FP_CONCAT_(fp_result_, __COUNTER__), lhs, expr)
 
 #endif  // FLIGHTPLAN_ENGINE_ERROR_H_

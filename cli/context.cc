@@ -1,0 +1,230 @@
+#include "cli/context.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cli/exit_codes.h"
+#include "cli/fault_injection.h"
+#include "steps/builtin/builtin_steps.h"
+#include "store/sha256.h"
+#include "store/sqlite_journal.h"
+#include "workflows/embedded.h"
+
+namespace flightplan::cli {
+namespace {
+
+std::string DefaultLogDir() {
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || *home == '\0') return "";
+  return (std::filesystem::path(home) / ".flightplan" / "logs").string();
+}
+
+Result<std::string> ReadTextFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("no workflow file '{}'", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("cannot read '{}'", path));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void OnInterrupt(int signal_number) {
+  if (g_cancel.exchange(true)) {
+    // Second signal: stop now. The journal is consistent at every instant.
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
+    return;
+  }
+  static const char kMessage[] =
+      "\nflightplan: stopping after the current step (press Ctrl-C again to stop at once; "
+      "`flightplan resume` continues either way)\n";
+  (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+}
+
+}  // namespace
+
+Catalog::Catalog() {
+  for (const EmbeddedWorkflow& w : EmbeddedWorkflows()) {
+    std::string source = "builtin:" + std::string(w.path);
+    auto header = ReadWorkflowHeader(w.text, source);
+    if (!header) continue;
+    entries_.push_back(Entry{header->name, source, std::string(w.text), *header});
+  }
+}
+
+void Catalog::AddDirectory(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    auto text = ReadTextFile(path.string());
+    if (!text) continue;
+    auto header = ReadWorkflowHeader(*text, path.string());
+    if (!header) continue;
+    // A file beside the workflow shadows an embedded one of the same name.
+    entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                  [&](const Entry& e) { return e.name == header->name; }),
+                   entries_.end());
+    entries_.push_back(Entry{header->name, path.string(), *text, *header});
+  }
+}
+
+const Catalog::Entry* Catalog::Find(std::string_view name) const {
+  for (const Entry& e : entries_) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+std::optional<std::vector<std::string>> Catalog::RequiresOf(std::string_view name) const {
+  const Entry* e = Find(name);
+  if (e == nullptr) return std::nullopt;
+  return e->header.requires_workflows;
+}
+
+std::vector<std::string> Catalog::Names() const {
+  std::vector<std::string> names;
+  for (const Entry& e : entries_) names.push_back(e.name);
+  return names;
+}
+
+Context::Context(const GlobalOptions& global) : global_(global) {
+  state_path_ = global.state_path.empty() ? ".flightplan/state.db" : global.state_path;
+  RegisterBuiltinSteps(registry_);
+  console_ = std::make_unique<Console>(global.no_color, global.verbose, DefaultLogDir());
+  prompter_ = std::make_unique<TerminalPrompter>();
+}
+
+Context::~Context() = default;
+
+Result<Journal*> Context::OpenJournal(bool create) {
+  if (journal_) return journal_.get();
+  JournalOptions options;
+  options.network_fs = global_.allow_network_fs ? NetworkFs::kAllow : NetworkFs::kRefuse;
+  options.create = create ? CreateIfMissing::kYes : CreateIfMissing::kNo;
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteJournal> journal,
+                   OpenSqliteJournal(state_path_, clock_, options));
+  journal_ = MaybeInjectCrashes(std::move(journal));
+  return journal_.get();
+}
+
+Result<Workflow> Context::LoadWorkflow(const std::string& name_or_path) {
+  bool looks_like_path = name_or_path.find('/') != std::string::npos ||
+                         name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
+  std::error_code ec;
+  if (looks_like_path || std::filesystem::is_regular_file(name_or_path, ec)) {
+    ASSIGN_OR_RETURN(std::string text, ReadTextFile(name_or_path));
+    std::string dir = std::filesystem::path(name_or_path).parent_path().string();
+    catalog_.AddDirectory(dir.empty() ? "." : dir);
+    return flightplan::LoadWorkflow(text, name_or_path, registry_, &catalog_);
+  }
+  const Catalog::Entry* entry = catalog_.Find(name_or_path);
+  if (entry == nullptr) {
+    std::string known;
+    for (const std::string& n : catalog_.Names()) known += known.empty() ? n : ", " + n;
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("no workflow named '{}' (built in: {}); give a file path to "
+                                 "run your own",
+                                 name_or_path, known.empty() ? "none" : known));
+  }
+  return flightplan::LoadWorkflow(entry->text, entry->source, registry_, &catalog_);
+}
+
+Result<Workflow> Context::LoadRunWorkflow(const RunRecord& run, bool prefer_pinned) {
+  if (!prefer_pinned) {
+    if (run.definition_source.rfind("builtin:", 0) == 0) {
+      if (const Catalog::Entry* e = catalog_.Find(run.workflow)) {
+        return flightplan::LoadWorkflow(e->text, e->source, registry_, &catalog_);
+      }
+    } else {
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(run.definition_source, ec)) {
+        return LoadWorkflow(run.definition_source);
+      }
+      console_->Notice(fmt::format("'{}' is gone; using the definition run {} pinned",
+                                   run.definition_source, run.id));
+    }
+  }
+  std::string dir = std::filesystem::path(run.definition_source).parent_path().string();
+  if (run.definition_source.rfind("builtin:", 0) != 0 && !dir.empty()) {
+    catalog_.AddDirectory(dir);
+  }
+  return flightplan::LoadWorkflow(run.definition_text, run.definition_source, registry_,
+                                  &catalog_);
+}
+
+LeaseHolder Context::holder() const {
+  LeaseHolder h;
+  h.user = host_.UserName();
+  h.host = host_.HostName();
+  h.pid = host_.ProcessId();
+  h.operator_name = global_.operator_name.empty() ? h.user + "@" + h.host : global_.operator_name;
+  return h;
+}
+
+ExecutorOptions Context::MakeExecutorOptions(const std::atomic<bool>* cancel) const {
+  ExecutorOptions options;
+  options.holder = holder();
+  options.lease_ttl = Duration(int64_t{global_.lease_ttl_seconds} * 1000);
+  options.take_over = global_.take_over;
+  options.assume_yes = global_.yes ? AssumeYes::kYes : AssumeYes::kNo;
+  options.dry_run = global_.dry_run ? DryRun::kYes : DryRun::kNo;
+  options.skip_validations =
+      global_.skip_validations ? SkipValidations::kYes : SkipValidations::kNo;
+  options.cancel = cancel;
+  return options;
+}
+
+std::unique_ptr<Executor> Context::MakeExecutor() {
+  return std::make_unique<Executor>(*journal_, registry_, clock_, processes_, *prompter_, host_,
+                                    *console_, [](std::string_view data) {
+                                      return Sha256Hex(data);
+                                    });
+}
+
+Result<ParamInput> ParseParams(const std::vector<std::string>& pairs) {
+  ParamInput params;
+  for (const std::string& pair : pairs) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("--param '{}' must look like name=value", pair));
+    }
+    params[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  return params;
+}
+
+int ReportError(Console& console, const Error& error) {
+  console.Err(fmt::format("{} {}", console.Red("flightplan:"), error.ToString()));
+  return ExitCodeFor(error);
+}
+
+const std::atomic<bool>* InstallInterruptHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  return &g_cancel;
+}
+
+}  // namespace flightplan::cli

@@ -1,0 +1,59 @@
+// flightplan rollback <run> — undo a run's succeeded steps in reverse order.
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+
+namespace flightplan::cli {
+namespace {
+
+struct RollbackArgs {
+  int64_t run = 0;
+  std::vector<std::string> params;
+};
+
+int DoRollback(const GlobalOptions& global, const RollbackArgs& args) {
+  Context ctx(global);
+  auto journal = ctx.OpenJournal(/*create=*/false);
+  if (!journal) return ReportError(ctx.console(), journal.error());
+  auto params = ParseParams(args.params);
+  if (!params) return ReportError(ctx.console(), params.error());
+  auto run = (*journal)->GetRun(args.run);
+  if (!run) return ReportError(ctx.console(), run.error());
+  // Undo exactly what ran: the definition the run pinned.
+  auto workflow = ctx.LoadRunWorkflow(*run, /*prefer_pinned=*/true);
+  if (!workflow) return ReportError(ctx.console(), workflow.error());
+  const std::atomic<bool>* cancel = InstallInterruptHandlers();
+  ExecutorOptions options = ctx.MakeExecutorOptions(cancel);
+  auto outcome = ctx.MakeExecutor()->Rollback(args.run, *workflow, *params, options);
+  if (!outcome) return ReportError(ctx.console(), outcome.error());
+  if (outcome->state == RunState::kRolledBack) {
+    ctx.console().Out(outcome->message);
+    return kExitOk;
+  }
+  ctx.console().Err(outcome->message);
+  return kExitStepFailed;
+}
+
+CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
+  auto args = std::make_shared<RollbackArgs>();
+  sub.add_option("run", args->run, "The run to roll back")->required();
+  sub.add_option("-p,--param", args->params,
+                 "Secret parameters again, name=value (they are never stored)");
+  sub.footer(
+      "Undoes the run's succeeded steps in reverse order, each journaled, using the definition "
+      "the run\npinned. Steps with `rollback: none` are left as they are (the audit says why). "
+      "Refused while a\nlater workflow that requires this one is still applied. If an undo "
+      "fails the run ends\nrollback_failed (exit 1), never rolled_back; run the command again "
+      "to continue.");
+  return [&global, args] { return DoRollback(global, *args); };
+}
+
+}  // namespace
+
+extern const Command kRollbackCommand{"rollback", "Undo a run's steps in reverse order", Setup};
+
+}  // namespace flightplan::cli

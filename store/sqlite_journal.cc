@@ -1,0 +1,969 @@
+#include "store/sqlite_journal.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "store/sha256.h"
+
+namespace flightplan {
+namespace {
+
+constexpr char kZeroHash[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+constexpr const char* kSchemaV1[] = {
+    R"(CREATE TABLE meta(
+         key TEXT PRIMARY KEY,
+         value TEXT NOT NULL))",
+    R"(CREATE TABLE runs(
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         workflow TEXT NOT NULL,
+         target TEXT NOT NULL,
+         state TEXT NOT NULL,
+         definition_sha256 TEXT NOT NULL,
+         definition_source TEXT NOT NULL,
+         definition_text TEXT NOT NULL,
+         requires_json TEXT NOT NULL,
+         params_json TEXT NOT NULL,
+         operator TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL))",
+    "CREATE INDEX runs_by_workflow_target ON runs(workflow, target, id)",
+    R"(CREATE TABLE steps(
+         run_id INTEGER NOT NULL REFERENCES runs(id),
+         idx INTEGER NOT NULL,
+         step_id TEXT NOT NULL,
+         state TEXT NOT NULL,
+         attempt INTEGER NOT NULL DEFAULT 0,
+         prepared_json TEXT NOT NULL DEFAULT '{}',
+         outputs_json TEXT NOT NULL DEFAULT '{}',
+         error TEXT NOT NULL DEFAULT '',
+         note TEXT NOT NULL DEFAULT '',
+         started_at INTEGER,
+         finished_at INTEGER,
+         PRIMARY KEY(run_id, step_id)))",
+    R"(CREATE TABLE events(
+         seq INTEGER PRIMARY KEY,
+         at INTEGER NOT NULL,
+         operator TEXT NOT NULL,
+         run_id INTEGER NOT NULL,
+         target TEXT NOT NULL,
+         step_id TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         detail_json TEXT NOT NULL,
+         prev_hash TEXT NOT NULL,
+         hash TEXT NOT NULL))",
+    "CREATE INDEX events_by_run ON events(run_id, seq)",
+    "CREATE INDEX events_by_target ON events(target, seq)",
+    R"(CREATE TABLE leases(
+         target TEXT PRIMARY KEY,
+         holder_user TEXT NOT NULL,
+         holder_host TEXT NOT NULL,
+         holder_pid INTEGER NOT NULL,
+         holder_operator TEXT NOT NULL,
+         holder_arn TEXT NOT NULL,
+         generation INTEGER NOT NULL,
+         acquired_at INTEGER NOT NULL,
+         heartbeat_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL,
+         released INTEGER NOT NULL))",
+};
+
+std::string RandomHex(size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  if (RAND_bytes(buf.data(), static_cast<int>(bytes)) != 1) {
+    // Fall back to the time and pid: the id need only differ between files.
+    return fmt::format("{:x}{:x}", static_cast<uint64_t>(time(nullptr)),
+                       static_cast<uint64_t>(getpid()));
+  }
+  std::string out;
+  for (unsigned char b : buf) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+void AppendField(std::string& out, std::string_view field) {
+  out += std::to_string(field.size());
+  out += ':';
+  out += field;
+  out += ',';
+}
+
+uint32_t ReadBigEndian32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
+}  // namespace
+
+std::string EventHash(const std::string& prev_hash, int64_t seq, int64_t at_ms,
+                      const std::string& operator_name, int64_t run_id,
+                      const std::string& target, const std::string& step_id,
+                      const std::string& kind, const std::string& detail_json) {
+  std::string content;
+  content.reserve(prev_hash.size() + detail_json.size() + 128);
+  AppendField(content, prev_hash);
+  AppendField(content, std::to_string(seq));
+  AppendField(content, std::to_string(at_ms));
+  AppendField(content, operator_name);
+  AppendField(content, std::to_string(run_id));
+  AppendField(content, target);
+  AppendField(content, step_id);
+  AppendField(content, kind);
+  AppendField(content, detail_json);
+  return Sha256Hex(content);
+}
+
+std::string NetworkFilesystemName(int64_t type) {
+  switch (static_cast<uint32_t>(type)) {
+    case 0x6969: return "NFS";
+    case 0x517B: return "SMB";
+    case 0xFF534D42: return "CIFS";
+    case 0xFE534D42: return "SMB2";
+    case 0x65735546: return "FUSE (sshfs, s3fs, ...)";
+    case 0x5346414F: return "AFS";
+    case 0x00C36400: return "CephFS";
+    case 0x01161970: return "GFS2";
+    case 0x0BD00BD0: return "Lustre";
+    case 0x01021997: return "9P";
+    case 0x47504653: return "GPFS";
+    default: return "";
+  }
+}
+
+// --- SQLite helpers -------------------------------------------------------
+
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Statement() {
+    if (stmt_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+  Statement(Statement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+
+  Statement& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& Bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& BindNull(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  int Step() { return sqlite3_step(stmt_); }
+  // Makes the statement ready to run again with new bindings.
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string();
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteJournal::Impl {
+ public:
+  Impl(sqlite3* db, Clock& clock) : db_(db), clock_(clock) {}
+  ~Impl() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+
+  Error SqlError(int rc, std::string_view doing) const {
+    ErrorCode code = ErrorCode::kStateFile;
+    std::string hint;
+    int primary = rc & 0xff;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+      code = ErrorCode::kCorruption;
+      hint = " The state file is damaged; restore it from a backup or `flightplan audit "
+             "export` copy. flightplan did not change it.";
+    } else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+      code = ErrorCode::kStateFile;
+      hint = " Another flightplan process kept the state file locked for too long; try "
+             "again.";
+    } else if (primary == SQLITE_FULL || primary == SQLITE_IOERR) {
+      hint = " Check free disk space and that the disk is healthy.";
+    } else if (primary == SQLITE_READONLY || primary == SQLITE_PERM ||
+               primary == SQLITE_CANTOPEN) {
+      hint = " Check the permissions of the state file and its directory.";
+    }
+    return Error(code, fmt::format("state file error while {}: {}.{}", doing,
+                                   sqlite3_errstr(rc), hint));
+  }
+
+  Result<Statement> Prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) return Result<Statement>(tl::in_place, it->second);
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return MakeError(SqlError(rc, "preparing a query"));
+    cache_.emplace(sql, stmt);
+    return Result<Statement>(tl::in_place, stmt);
+  }
+
+  Result<void> Exec(const char* sql, std::string_view doing) {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+      std::string detail = message ? message : sqlite3_errstr(rc);
+      sqlite3_free(message);
+      Error e = SqlError(rc, doing);
+      return MakeError(e.code(), e.message() + " (" + detail + ")");
+    }
+    return {};
+  }
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on error.
+  template <typename Fn>
+  auto Write(std::string_view doing, Fn&& body) -> decltype(body()) {
+    TRY(Exec("BEGIN IMMEDIATE", doing));
+    auto result = body();
+    if (!result) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return result;
+    }
+    int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return MakeError(SqlError(rc, doing));
+    }
+    return result;
+  }
+
+  template <typename Fn>
+  auto Read(std::string_view doing, Fn&& body) -> decltype(body()) {
+    TRY(Exec("BEGIN", doing));
+    auto result = body();
+    sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    return result;
+  }
+
+  Result<void> CheckFence(const Fence& fence) {
+    ASSIGN_OR_RETURN(Statement s,
+                     Prepare("SELECT generation, released, holder_operator FROM leases "
+                             "WHERE target = ?"));
+    s.Bind(1, fence.target);
+    int rc = s.Step();
+    if (rc == SQLITE_ROW && s.Int(0) == fence.generation && s.Int(1) == 0) return {};
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return MakeError(SqlError(rc, "checking the lease"));
+    std::string who = rc == SQLITE_ROW ? s.Text(2) : "nobody";
+    return MakeError(ErrorCode::kLeaseLost,
+                     fmt::format("this process no longer holds the lease on '{}' (generation "
+                                 "{} was replaced; now held by {}); it stops without writing. "
+                                 "Run `flightplan status` to see the current state.",
+                                 fence.target, fence.generation, who));
+  }
+
+  Result<void> InsertEvent(const NewEvent& event) {
+    int64_t seq = 1;
+    std::string prev = kZeroHash;
+    {
+      ASSIGN_OR_RETURN(Statement last,
+                       Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
+      int rc = last.Step();
+      if (rc == SQLITE_ROW) {
+        seq = last.Int(0) + 1;
+        prev = last.Text(1);
+      } else if (rc != SQLITE_DONE) {
+        return MakeError(SqlError(rc, "reading the last audit event"));
+      }
+    }
+    int64_t at = clock_.Now().unix_ms;
+    Value detail = event.detail.is_null() ? Value(ValueMap{}) : event.detail;
+    std::string detail_json = detail.ToJson();
+    std::string hash = EventHash(prev, seq, at, event.operator_name, event.run_id,
+                                 event.target, event.step_id, event.kind, detail_json);
+    ASSIGN_OR_RETURN(Statement s,
+                     Prepare("INSERT INTO events(seq, at, operator, run_id, target, step_id, "
+                             "kind, detail_json, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    s.Bind(1, seq).Bind(2, at).Bind(3, event.operator_name).Bind(4, event.run_id);
+    s.Bind(5, event.target).Bind(6, event.step_id).Bind(7, event.kind);
+    s.Bind(8, detail_json).Bind(9, prev).Bind(10, hash);
+    int rc = s.Step();
+    if (rc != SQLITE_DONE) return MakeError(SqlError(rc, "appending an audit event"));
+    return {};
+  }
+
+  Result<std::optional<Lease>> ReadLease(const std::string& target) {
+    ASSIGN_OR_RETURN(Statement s,
+                     Prepare("SELECT target, holder_user, holder_host, holder_pid, "
+                             "holder_operator, holder_arn, generation, acquired_at, "
+                             "heartbeat_at, expires_at, released FROM leases WHERE target = ?"));
+    s.Bind(1, target);
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return std::optional<Lease>();
+    if (rc != SQLITE_ROW) return MakeError(SqlError(rc, "reading a lease"));
+    return std::optional<Lease>(LeaseFromRow(s));
+  }
+
+  static Lease LeaseFromRow(Statement& s) {
+    Lease lease;
+    lease.target = s.Text(0);
+    lease.holder.user = s.Text(1);
+    lease.holder.host = s.Text(2);
+    lease.holder.pid = s.Int(3);
+    lease.holder.operator_name = s.Text(4);
+    lease.holder.caller_arn = s.Text(5);
+    lease.generation = s.Int(6);
+    lease.acquired_at = {s.Int(7)};
+    lease.heartbeat_at = {s.Int(8)};
+    lease.expires_at = {s.Int(9)};
+    lease.released = s.Int(10) != 0;
+    return lease;
+  }
+
+  static RunRecord RunFromRow(Statement& s) {
+    RunRecord run;
+    run.id = s.Int(0);
+    run.workflow = s.Text(1);
+    run.target = s.Text(2);
+    run.state = ParseRunState(s.Text(3)).value_or(RunState::kFailed);
+    run.definition_sha256 = s.Text(4);
+    run.definition_source = s.Text(5);
+    run.definition_text = s.Text(6);
+    auto requires_value = Value::FromJson(s.Text(7));
+    if (requires_value && requires_value->is_list()) {
+      for (const Value& v : requires_value->as_list()) {
+        if (v.is_string()) run.requires_workflows.push_back(v.as_string());
+      }
+    }
+    run.params = Value::FromJson(s.Text(8)).value_or(Value(ValueMap{}));
+    run.operator_name = s.Text(9);
+    run.created_at = {s.Int(10)};
+    run.updated_at = {s.Int(11)};
+    return run;
+  }
+
+  sqlite3* db_;
+  Clock& clock_;
+  std::mutex mu_;
+  std::string journal_id_;
+  std::map<const char*, sqlite3_stmt*> cache_;
+};
+
+namespace {
+
+constexpr const char* kRunColumns =
+    "SELECT id, workflow, target, state, definition_sha256, definition_source, "
+    "definition_text, requires_json, params_json, operator, created_at, updated_at FROM runs ";
+
+Result<void> CheckLocation(const std::string& path, const JournalOptions& options) {
+  std::filesystem::path p(path);
+  std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+  struct statfs fs {};
+  if (statfs(dir.c_str(), &fs) == 0) {
+    std::string network = NetworkFilesystemName(static_cast<int64_t>(fs.f_type));
+    if (!network.empty() && options.network_fs == NetworkFs::kRefuse) {
+      return MakeError(
+          ErrorCode::kStateFile,
+          fmt::format("the state file '{}' is on a network filesystem ({}), where SQLite's "
+                      "locking is unsafe and two operators could corrupt it. Keep the state "
+                      "file on a local disk (--state), or pass --allow-network-fs if only "
+                      "one machine ever uses it.",
+                      path, network));
+    }
+  }
+  return {};
+}
+
+// Reads the 100-byte SQLite header without opening the database, so a foreign
+// or newer file is refused without a single write.
+Result<void> CheckHeader(const std::string& path, off_t size) {
+  if (size < 100) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("'{}' is not a flightplan state file: it is {} bytes long, "
+                                 "too short to be a SQLite database (truncated?). flightplan "
+                                 "left it as it is; restore it from a backup or choose "
+                                 "another --state.",
+                                 path, size));
+  }
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("cannot read the state file '{}': {}", path, std::strerror(errno)));
+  }
+  std::array<unsigned char, 100> header{};
+  ssize_t n = read(fd, header.data(), header.size());
+  close(fd);
+  if (n != 100 || std::memcmp(header.data(), "SQLite format 3\0", 16) != 0) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("'{}' is not a flightplan state file: it is not a SQLite "
+                                 "database (damaged, or some other file). flightplan left it "
+                                 "as it is; restore it from a backup or choose another --state.",
+                                 path));
+  }
+  uint32_t user_version = ReadBigEndian32(header.data() + 60);
+  uint32_t application_id = ReadBigEndian32(header.data() + 68);
+  if (application_id != static_cast<uint32_t>(kJournalApplicationId)) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("'{}' is a SQLite database but not a flightplan state file "
+                                 "(application id {:#x}). flightplan left it as it is; point "
+                                 "--state at a flightplan state file or a new path.",
+                                 path, application_id));
+  }
+  if (user_version > static_cast<uint32_t>(kJournalSchemaVersion)) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("'{}' was written by a newer flightplan (state format {}, this "
+                                 "flightplan reads up to {}). Upgrade flightplan; the file was "
+                                 "left as it is.",
+                                 path, user_version, kJournalSchemaVersion));
+  }
+  return {};
+}
+
+Result<void> CreateEmptyFile(const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    bool existed = std::filesystem::exists(p.parent_path(), ec);
+    std::filesystem::create_directories(p.parent_path(), ec);
+    if (ec) {
+      return MakeError(ErrorCode::kStateFile,
+                       fmt::format("cannot create the directory '{}' for the state file: {}",
+                                   p.parent_path().string(), ec.message()));
+    }
+    if (!existed) chmod(p.parent_path().c_str(), 0700);
+  }
+  int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != EEXIST) {
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("cannot create the state file '{}': {}", path,
+                                 std::strerror(errno)));
+  }
+  if (fd >= 0) close(fd);
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path, Clock& clock,
+                                                         const JournalOptions& options) {
+  struct stat st {};
+  bool exists = stat(path.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("the state file '{}' is not a regular file", path));
+  }
+  if (!exists && options.create == CreateIfMissing::kNo) {
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("no state file at '{}': nothing has run here yet (give "
+                                 "--state or FLIGHTPLAN_STATE to use another one)",
+                                 path));
+  }
+  if (exists) {
+    TRY(CheckLocation(path, options));
+  } else {
+    TRY(CreateEmptyFile(path));
+    TRY(CheckLocation(path, options));
+  }
+  bool fresh = !exists || st.st_size == 0;
+  if (!fresh) TRY(CheckHeader(path, st.st_size));
+
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
+                           nullptr);
+  auto impl = std::make_unique<SqliteJournal::Impl>(db, clock);
+  if (rc != SQLITE_OK) return MakeError(impl->SqlError(rc, "opening the state file"));
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  sqlite3_extended_result_codes(db, 1);
+
+  if (fresh) {
+    // application_id and user_version first, while still in rollback-journal
+    // mode, so they reach the main file's header before anything else.
+    TRY(impl->Write("creating the state file", [&]() -> Result<void> {
+      TRY(impl->Exec(fmt::format("PRAGMA application_id = {}", kJournalApplicationId).c_str(),
+                     "creating the state file"));
+      for (const char* sql : kSchemaV1) TRY(impl->Exec(sql, "creating the state file"));
+      ASSIGN_OR_RETURN(Statement s, impl->Prepare("INSERT INTO meta(key, value) VALUES(?, ?)"));
+      s.Bind(1, std::string("journal_id")).Bind(2, RandomHex(8));
+      if (int step = s.Step(); step != SQLITE_DONE) {
+        return MakeError(impl->SqlError(step, "creating the state file"));
+      }
+      TRY(impl->Exec(fmt::format("PRAGMA user_version = {}", kJournalSchemaVersion).c_str(),
+                     "creating the state file"));
+      return {};
+    }));
+  }
+
+  // The header said flightplan; confirm through SQLite (it also sees a WAL).
+  int64_t version = 0;
+  int64_t app_id = 0;
+  {
+    ASSIGN_OR_RETURN(Statement s, impl->Prepare("PRAGMA user_version"));
+    if (int step = s.Step(); step == SQLITE_ROW) {
+      version = s.Int(0);
+    } else {
+      return MakeError(impl->SqlError(step, "reading the state file's version"));
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(Statement s, impl->Prepare("PRAGMA application_id"));
+    if (s.Step() == SQLITE_ROW) app_id = s.Int(0);
+  }
+  if (app_id != kJournalApplicationId) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("'{}' is not a flightplan state file. flightplan left it as "
+                                 "it is.",
+                                 path));
+  }
+  if (version > kJournalSchemaVersion) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("'{}' was written by a newer flightplan (state format {}, "
+                                 "this flightplan reads up to {}). Upgrade flightplan.",
+                                 path, version, kJournalSchemaVersion));
+  }
+  if (version < 1) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("'{}' is an incomplete flightplan state file (format {}); "
+                                 "it was left as it is.",
+                                 path, version));
+  }
+  // Migrations from older formats go here, each in one transaction, when
+  // kJournalSchemaVersion grows.
+
+  TRY(impl->Exec("PRAGMA journal_mode = WAL", "switching to WAL mode"));
+  TRY(impl->Exec("PRAGMA synchronous = FULL", "setting durability"));
+  TRY(impl->Exec("PRAGMA foreign_keys = ON", "enabling foreign keys"));
+  {
+    ASSIGN_OR_RETURN(Statement s, impl->Prepare("SELECT value FROM meta WHERE key = 'journal_id'"));
+    int step = s.Step();
+    if (step == SQLITE_ROW) {
+      impl->journal_id_ = s.Text(0);
+    } else {
+      return MakeError(impl->SqlError(step == SQLITE_DONE ? SQLITE_CORRUPT : step,
+                                      "reading the journal id"));
+    }
+  }
+  return std::unique_ptr<SqliteJournal>(new SqliteJournal(path, std::move(impl)));
+}
+
+SqliteJournal::SqliteJournal(std::string path, std::unique_ptr<Impl> impl)
+    : path_(std::move(path)), impl_(std::move(impl)) {}
+
+SqliteJournal::~SqliteJournal() = default;
+
+std::string SqliteJournal::JournalId() const { return impl_->journal_id_; }
+
+Result<Lease> SqliteJournal::AcquireLease(const LeaseRequest& request) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("acquiring the lease", [&]() -> Result<Lease> {
+    Timestamp now = impl_->clock_.Now();
+    ASSIGN_OR_RETURN(std::optional<Lease> current, impl_->ReadLease(request.target));
+    std::string event_kind = "lease.acquired";
+    Value detail(ValueMap{});
+    if (current && !current->released) {
+      bool expired = current->expires_at <= now;
+      bool matches = current->generation == request.expected_generation;
+      bool allowed = (request.mode == LeaseMode::kTakeOverExpired && expired && matches) ||
+                     (request.mode == LeaseMode::kTakeOverStale && matches);
+      if (!allowed) {
+        return MakeError(ErrorCode::kLeaseHeld,
+                         fmt::format("target '{}' is leased by {}", request.target,
+                                     current->holder.ToString()));
+      }
+      event_kind = request.mode == LeaseMode::kTakeOverStale ? "lease.taken_over_stale"
+                                                             : "lease.taken_over";
+      detail.Set("previous_holder", current->holder.ToString());
+      detail.Set("previous_generation", current->generation);
+      detail.Set("previous_heartbeat", FormatTimestamp(current->heartbeat_at));
+    }
+    Lease lease;
+    lease.target = request.target;
+    lease.holder = request.holder;
+    lease.generation = current ? current->generation + 1 : 1;
+    lease.acquired_at = now;
+    lease.heartbeat_at = now;
+    lease.expires_at = now + request.ttl;
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("INSERT OR REPLACE INTO leases(target, holder_user, "
+                                    "holder_host, holder_pid, holder_operator, holder_arn, "
+                                    "generation, acquired_at, heartbeat_at, expires_at, "
+                                    "released) VALUES(?,?,?,?,?,?,?,?,?,?,0)"));
+    s.Bind(1, lease.target).Bind(2, lease.holder.user).Bind(3, lease.holder.host);
+    s.Bind(4, lease.holder.pid).Bind(5, lease.holder.operator_name);
+    s.Bind(6, lease.holder.caller_arn).Bind(7, lease.generation);
+    s.Bind(8, now.unix_ms).Bind(9, now.unix_ms).Bind(10, lease.expires_at.unix_ms);
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, "recording the lease"));
+    }
+    detail.Set("holder", lease.holder.ToString());
+    detail.Set("generation", lease.generation);
+    detail.Set("expires_at", FormatTimestamp(lease.expires_at));
+    NewEvent event{event_kind, request.holder.operator_name, 0, request.target, "", detail};
+    TRY(impl_->InsertEvent(event));
+    return lease;
+  });
+}
+
+Result<void> SqliteJournal::HeartbeatLease(const Fence& fence, Duration ttl) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("renewing the lease", [&]() -> Result<void> {
+    TRY(impl_->CheckFence(fence));
+    Timestamp now = impl_->clock_.Now();
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("UPDATE leases SET heartbeat_at = ?, expires_at = ? "
+                                    "WHERE target = ? AND generation = ?"));
+    s.Bind(1, now.unix_ms).Bind(2, (now + ttl).unix_ms).Bind(3, fence.target);
+    s.Bind(4, fence.generation);
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, "renewing the lease"));
+    }
+    return {};
+  });
+}
+
+Result<void> SqliteJournal::ReleaseLease(const Fence& fence, const std::string& operator_name) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("releasing the lease", [&]() -> Result<void> {
+    TRY(impl_->CheckFence(fence));
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("UPDATE leases SET released = 1 WHERE target = ? AND "
+                                    "generation = ?"));
+    s.Bind(1, fence.target).Bind(2, fence.generation);
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, "releasing the lease"));
+    }
+    Value detail;
+    detail.Set("generation", fence.generation);
+    return impl_->InsertEvent(
+        NewEvent{"lease.released", operator_name, 0, fence.target, "", detail});
+  });
+}
+
+Result<std::optional<Lease>> SqliteJournal::GetLease(const std::string& target) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("reading a lease", [&] { return impl_->ReadLease(target); });
+}
+
+Result<std::vector<Lease>> SqliteJournal::ListLeases() {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("listing leases", [&]() -> Result<std::vector<Lease>> {
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("SELECT target, holder_user, holder_host, holder_pid, "
+                                    "holder_operator, holder_arn, generation, acquired_at, "
+                                    "heartbeat_at, expires_at, released FROM leases ORDER BY "
+                                    "target"));
+    std::vector<Lease> leases;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) leases.push_back(Impl::LeaseFromRow(s));
+    if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "listing leases"));
+    return leases;
+  });
+}
+
+Result<RunId> SqliteJournal::CreateRun(const Fence& fence, const RunRecord& run,
+                                       const std::vector<std::string>& step_ids,
+                                       const NewEvent& event) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("creating a run", [&]() -> Result<RunId> {
+    TRY(impl_->CheckFence(fence));
+    int64_t now = impl_->clock_.Now().unix_ms;
+    ValueList requires_list;
+    for (const std::string& r : run.requires_workflows) requires_list.emplace_back(r);
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("INSERT INTO runs(workflow, target, state, "
+                                    "definition_sha256, definition_source, definition_text, "
+                                    "requires_json, params_json, operator, created_at, "
+                                    "updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+    s.Bind(1, run.workflow).Bind(2, run.target).Bind(3, std::string(RunStateName(run.state)));
+    s.Bind(4, run.definition_sha256).Bind(5, run.definition_source);
+    s.Bind(6, run.definition_text).Bind(7, Value(requires_list).ToJson());
+    s.Bind(8, (run.params.is_null() ? Value(ValueMap{}) : run.params).ToJson());
+    s.Bind(9, run.operator_name).Bind(10, now).Bind(11, now);
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, "creating a run"));
+    }
+    RunId id = sqlite3_last_insert_rowid(impl_->db_);
+    ASSIGN_OR_RETURN(Statement step,
+                     impl_->Prepare("INSERT INTO steps(run_id, idx, step_id, state) "
+                                    "VALUES(?,?,?,'pending')"));
+    for (size_t i = 0; i < step_ids.size(); ++i) {
+      step.Bind(1, id).Bind(2, static_cast<int64_t>(i)).Bind(3, step_ids[i]);
+      if (int rc = step.Step(); rc != SQLITE_DONE) {
+        return MakeError(impl_->SqlError(rc, "creating a run's steps"));
+      }
+      step.Reset();
+    }
+    NewEvent e = event;
+    e.run_id = id;
+    TRY(impl_->InsertEvent(e));
+    return id;
+  });
+}
+
+Result<void> SqliteJournal::TransitionRun(const Fence& fence, RunId run, RunState from,
+                                          RunState to, const NewEvent& event) {
+  if (!IsAllowed(from, to)) {
+    return MakeError(ErrorCode::kInternal,
+                     fmt::format("run {} cannot go from {} to {}", run, RunStateName(from),
+                                 RunStateName(to)));
+  }
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("recording a run's state", [&]() -> Result<void> {
+    TRY(impl_->CheckFence(fence));
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("UPDATE runs SET state = ?, updated_at = ? WHERE id = ? "
+                                    "AND state = ?"));
+    s.Bind(1, std::string(RunStateName(to))).Bind(2, impl_->clock_.Now().unix_ms);
+    s.Bind(3, run).Bind(4, std::string(RunStateName(from)));
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, "recording a run's state"));
+    }
+    if (sqlite3_changes(impl_->db_) != 1) {
+      return MakeError(ErrorCode::kConflict,
+                       fmt::format("run {} is no longer {}; someone else changed it", run,
+                                   RunStateName(from)));
+    }
+    return impl_->InsertEvent(event);
+  });
+}
+
+Result<void> SqliteJournal::TransitionStep(const Fence& fence, const StepUpdate& u,
+                                           const NewEvent& event) {
+  if (!IsAllowed(u.from, u.to)) {
+    return MakeError(ErrorCode::kInternal,
+                     fmt::format("step {} cannot go from {} to {}", u.step_id,
+                                 StepStateName(u.from), StepStateName(u.to)));
+  }
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("recording a step's state", [&]() -> Result<void> {
+    TRY(impl_->CheckFence(fence));
+    int64_t now = impl_->clock_.Now().unix_ms;
+    bool starting = u.to == StepState::kRunning || u.to == StepState::kRollingBack;
+    ASSIGN_OR_RETURN(
+        Statement s,
+        impl_->Prepare(
+            "UPDATE steps SET state = ?1, "
+            "attempt = COALESCE(?2, attempt), "
+            "prepared_json = COALESCE(?3, prepared_json), "
+            "outputs_json = COALESCE(?4, outputs_json), "
+            "error = COALESCE(?5, error), "
+            "note = COALESCE(?6, note), "
+            "started_at = CASE WHEN ?7 THEN ?8 ELSE started_at END, "
+            "finished_at = CASE WHEN ?7 THEN NULL ELSE ?8 END "
+            "WHERE run_id = ?9 AND step_id = ?10 AND state = ?11"));
+    s.Bind(1, std::string(StepStateName(u.to)));
+    if (u.attempt) s.Bind(2, int64_t{*u.attempt}); else s.BindNull(2);
+    if (u.prepared) s.Bind(3, u.prepared->ToJson()); else s.BindNull(3);
+    if (u.outputs) s.Bind(4, u.outputs->ToJson()); else s.BindNull(4);
+    if (u.error) s.Bind(5, *u.error); else s.BindNull(5);
+    if (u.note) s.Bind(6, *u.note); else s.BindNull(6);
+    s.Bind(7, int64_t{starting ? 1 : 0}).Bind(8, now).Bind(9, u.run_id).Bind(10, u.step_id);
+    s.Bind(11, std::string(StepStateName(u.from)));
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, "recording a step's state"));
+    }
+    if (sqlite3_changes(impl_->db_) != 1) {
+      return MakeError(ErrorCode::kConflict,
+                       fmt::format("step '{}' of run {} is no longer {}; someone else changed "
+                                   "it",
+                                   u.step_id, u.run_id, StepStateName(u.from)));
+    }
+    ASSIGN_OR_RETURN(Statement touch,
+                     impl_->Prepare("UPDATE runs SET updated_at = ? WHERE id = ?"));
+    touch.Bind(1, now).Bind(2, u.run_id);
+    if (int rc = touch.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, "recording a step's state"));
+    }
+    return impl_->InsertEvent(event);
+  });
+}
+
+Result<void> SqliteJournal::RepinDefinition(const Fence& fence, RunId run,
+                                            const std::string& sha256,
+                                            const std::string& source, const std::string& text,
+                                            const NewEvent& event) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("recording a changed definition", [&]() -> Result<void> {
+    TRY(impl_->CheckFence(fence));
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("UPDATE runs SET definition_sha256 = ?, "
+                                    "definition_source = ?, definition_text = ?, updated_at = ? "
+                                    "WHERE id = ?"));
+    s.Bind(1, sha256).Bind(2, source).Bind(3, text).Bind(4, impl_->clock_.Now().unix_ms);
+    s.Bind(5, run);
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, "recording a changed definition"));
+    }
+    return impl_->InsertEvent(event);
+  });
+}
+
+Result<void> SqliteJournal::AppendEvent(const Fence* fence, const NewEvent& event) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("appending an audit event", [&]() -> Result<void> {
+    if (fence != nullptr) TRY(impl_->CheckFence(*fence));
+    return impl_->InsertEvent(event);
+  });
+}
+
+Result<RunRecord> SqliteJournal::GetRun(RunId run) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("reading a run", [&]() -> Result<RunRecord> {
+    static const std::string sql = std::string(kRunColumns) + "WHERE id = ?";
+    ASSIGN_OR_RETURN(Statement s, impl_->Prepare(sql.c_str()));
+    s.Bind(1, run);
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) {
+      return MakeError(ErrorCode::kNotFound,
+                       fmt::format("there is no run {} in this state file (see `flightplan "
+                                   "status`)",
+                                   run));
+    }
+    if (rc != SQLITE_ROW) return MakeError(impl_->SqlError(rc, "reading a run"));
+    return Impl::RunFromRow(s);
+  });
+}
+
+Result<std::vector<StepRecord>> SqliteJournal::GetSteps(RunId run) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("reading a run's steps", [&]() -> Result<std::vector<StepRecord>> {
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("SELECT idx, step_id, state, attempt, prepared_json, "
+                                    "outputs_json, error, note, started_at, finished_at FROM "
+                                    "steps WHERE run_id = ? ORDER BY idx"));
+    s.Bind(1, run);
+    std::vector<StepRecord> steps;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      StepRecord step;
+      step.run_id = run;
+      step.index = static_cast<int>(s.Int(0));
+      step.step_id = s.Text(1);
+      step.state = ParseStepState(s.Text(2)).value_or(StepState::kFailed);
+      step.attempt = static_cast<int>(s.Int(3));
+      step.prepared = Value::FromJson(s.Text(4)).value_or(Value(ValueMap{}));
+      step.outputs = Value::FromJson(s.Text(5)).value_or(Value(ValueMap{}));
+      step.error = s.Text(6);
+      step.note = s.Text(7);
+      if (!s.IsNull(8)) step.started_at = Timestamp{s.Int(8)};
+      if (!s.IsNull(9)) step.finished_at = Timestamp{s.Int(9)};
+      steps.push_back(std::move(step));
+    }
+    if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "reading a run's steps"));
+    return steps;
+  });
+}
+
+Result<std::vector<RunRecord>> SqliteJournal::ListRuns(const std::string& workflow,
+                                                       const std::string& target) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("listing runs", [&]() -> Result<std::vector<RunRecord>> {
+    static const std::string sql =
+        std::string(kRunColumns) +
+        "WHERE (?1 = '' OR workflow = ?1) AND (?2 = '' OR target = ?2) ORDER BY id DESC";
+    ASSIGN_OR_RETURN(Statement s, impl_->Prepare(sql.c_str()));
+    s.Bind(1, workflow).Bind(2, target);
+    std::vector<RunRecord> runs;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) runs.push_back(Impl::RunFromRow(s));
+    if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "listing runs"));
+    return runs;
+  });
+}
+
+Result<std::vector<EventRecord>> SqliteJournal::ListEvents(const EventFilter& filter) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("reading the audit", [&]() -> Result<std::vector<EventRecord>> {
+    ASSIGN_OR_RETURN(
+        Statement s,
+        impl_->Prepare("SELECT seq, at, operator, run_id, target, step_id, kind, detail_json, "
+                       "prev_hash, hash FROM events WHERE seq > ?1 AND (?2 = 0 OR run_id = ?3) "
+                       "AND (?4 = 0 OR target = ?5) ORDER BY seq LIMIT ?6"));
+    s.Bind(1, filter.after_seq);
+    s.Bind(2, int64_t{filter.run_id ? 1 : 0}).Bind(3, filter.run_id.value_or(0));
+    s.Bind(4, int64_t{filter.target ? 1 : 0}).Bind(5, filter.target.value_or(""));
+    s.Bind(6, filter.limit > 0 ? filter.limit : int64_t{-1});
+    std::vector<EventRecord> events;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      EventRecord e;
+      e.seq = s.Int(0);
+      e.at = {s.Int(1)};
+      e.operator_name = s.Text(2);
+      e.run_id = s.Int(3);
+      e.target = s.Text(4);
+      e.step_id = s.Text(5);
+      e.kind = s.Text(6);
+      e.detail_json = s.Text(7);
+      e.prev_hash = s.Text(8);
+      e.hash = s.Text(9);
+      events.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "reading the audit"));
+    return events;
+  });
+}
+
+Result<ChainReport> SqliteJournal::VerifyChain() {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("verifying the audit chain", [&]() -> Result<ChainReport> {
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("SELECT seq, at, operator, run_id, target, step_id, kind, "
+                                    "detail_json, prev_hash, hash FROM events ORDER BY seq"));
+    ChainReport report;
+    std::string prev = kZeroHash;
+    int64_t expected_seq = 1;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      ++report.events;
+      int64_t seq = s.Int(0);
+      std::string stored_prev = s.Text(8);
+      std::string stored_hash = s.Text(9);
+      std::string problem;
+      if (seq != expected_seq) {
+        problem = fmt::format("event {} is missing (the next one is {})", expected_seq, seq);
+      } else if (stored_prev != prev) {
+        problem = "its previous-hash does not match the event before it (an event was "
+                  "removed, inserted or altered)";
+      } else {
+        std::string computed = EventHash(prev, seq, s.Int(1), s.Text(2), s.Int(3), s.Text(4),
+                                         s.Text(5), s.Text(6), s.Text(7));
+        if (computed != stored_hash) {
+          problem = "its content does not match its hash (the event was altered)";
+        }
+      }
+      if (!problem.empty()) {
+        report.first_bad_seq = seq == expected_seq ? seq : expected_seq;
+        report.problem = problem;
+        return report;
+      }
+      prev = stored_hash;
+      expected_seq = seq + 1;
+    }
+    if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "verifying the audit chain"));
+    return report;
+  });
+}
+
+}  // namespace flightplan

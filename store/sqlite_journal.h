@@ -1,0 +1,104 @@
+// SqliteJournal: the Journal in one SQLite file (docs/journal-format.md).
+//
+// Durability: WAL mode with synchronous=FULL; every write is one
+// BEGIN IMMEDIATE transaction (busy timeout 10 s), so a call that returned
+// has reached the disk, and a process killed at any instant leaves either the
+// whole change or none of it.
+//
+// Opening refuses, without writing a byte: a file that is not SQLite, a
+// SQLite file that is not a flightplan state file, a state file written by a
+// newer flightplan, and (unless allowed) a file on a network filesystem. An
+// older schema is migrated in one transaction. A new file is created 0600 in
+// a 0700 directory.
+//
+// Thread-safety: all methods may be called from any thread; calls are
+// serialised by an internal mutex.
+#ifndef FLIGHTPLAN_STORE_SQLITE_JOURNAL_H_
+#define FLIGHTPLAN_STORE_SQLITE_JOURNAL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/clock.h"
+#include "engine/journal.h"
+
+namespace flightplan {
+
+inline constexpr int kJournalSchemaVersion = 1;
+// PRAGMA application_id of every flightplan state file: "FPLN".
+inline constexpr int32_t kJournalApplicationId = 0x46504C4E;
+
+enum class NetworkFs { kRefuse, kAllow };
+enum class CreateIfMissing { kNo, kYes };
+
+struct JournalOptions {
+  NetworkFs network_fs = NetworkFs::kRefuse;
+  CreateIfMissing create = CreateIfMissing::kYes;
+  int busy_timeout_ms = 10000;
+};
+
+// The kind of filesystem a path lives on, by statfs magic; for messages.
+// Returns an empty string for local filesystems.
+std::string NetworkFilesystemName(int64_t statfs_type);
+
+class SqliteJournal;
+
+// Opens (or creates) the state file at `path`. `clock` must outlive the
+// journal. Errors: kStateFile (location, permissions, network filesystem,
+// missing with kNo), kCorruption (not SQLite, foreign, newer, damaged).
+Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path,
+                                                         Clock& clock,
+                                                         const JournalOptions& options);
+
+class SqliteJournal final : public Journal {
+ public:
+  ~SqliteJournal() override;
+
+  Result<Lease> AcquireLease(const LeaseRequest& request) override;
+  Result<void> HeartbeatLease(const Fence& fence, Duration ttl) override;
+  Result<void> ReleaseLease(const Fence& fence, const std::string& operator_name) override;
+  Result<std::optional<Lease>> GetLease(const std::string& target) override;
+  Result<std::vector<Lease>> ListLeases() override;
+
+  Result<RunId> CreateRun(const Fence& fence, const RunRecord& run,
+                          const std::vector<std::string>& step_ids,
+                          const NewEvent& event) override;
+  Result<void> TransitionRun(const Fence& fence, RunId run, RunState from, RunState to,
+                             const NewEvent& event) override;
+  Result<void> TransitionStep(const Fence& fence, const StepUpdate& update,
+                              const NewEvent& event) override;
+  Result<void> RepinDefinition(const Fence& fence, RunId run, const std::string& sha256,
+                               const std::string& source, const std::string& text,
+                               const NewEvent& event) override;
+  Result<void> AppendEvent(const Fence* fence, const NewEvent& event) override;
+
+  Result<RunRecord> GetRun(RunId run) override;
+  Result<std::vector<StepRecord>> GetSteps(RunId run) override;
+  Result<std::vector<RunRecord>> ListRuns(const std::string& workflow,
+                                          const std::string& target) override;
+  Result<std::vector<EventRecord>> ListEvents(const EventFilter& filter) override;
+  Result<ChainReport> VerifyChain() override;
+  std::string JournalId() const override;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  friend Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string&, Clock&,
+                                                                  const JournalOptions&);
+  class Impl;
+  SqliteJournal(std::string path, std::unique_ptr<Impl> impl);
+
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The hash of one event given the previous hash (docs/journal-format.md).
+std::string EventHash(const std::string& prev_hash, int64_t seq, int64_t at_ms,
+                      const std::string& operator_name, int64_t run_id,
+                      const std::string& target, const std::string& step_id,
+                      const std::string& kind, const std::string& detail_json);
+
+}  // namespace flightplan
+
+#endif  // FLIGHTPLAN_STORE_SQLITE_JOURNAL_H_
