@@ -60,6 +60,17 @@ class Problems {
   bool truncated_ = false;
 };
 
+// yaml-cpp throws when a missing key's node is inspected; a missing key reads
+// here as a valid node that is not defined.
+YAML::Node Child(const YAML::Node& node, const std::string& key) {
+  if (node.IsDefined() && node.IsMap()) {
+    for (const auto& pair : node) {
+      if (pair.first.IsScalar() && pair.first.Scalar() == key) return pair.second;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map: return "a map";
@@ -140,7 +151,7 @@ void CheckKeys(const YAML::Node& map, const std::vector<std::string_view>& allow
 
 bool ReadString(const YAML::Node& parent, const char* key, std::string& out,
                 Problems& problems, bool required = false) {
-  YAML::Node node = parent[key];
+  YAML::Node node = Child(parent, key);
   if (!node.IsDefined() || node.IsNull()) {
     if (required) problems.Add(parent, fmt::format("missing required key '{}'", key));
     return false;
@@ -154,7 +165,7 @@ bool ReadString(const YAML::Node& parent, const char* key, std::string& out,
 }
 
 bool ReadBool(const YAML::Node& parent, const char* key, bool& out, Problems& problems) {
-  YAML::Node node = parent[key];
+  YAML::Node node = Child(parent, key);
   if (!node.IsDefined() || node.IsNull()) return false;
   if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) {
     out = node.Scalar() == "true";
@@ -166,7 +177,7 @@ bool ReadBool(const YAML::Node& parent, const char* key, bool& out, Problems& pr
 
 bool ReadDuration(const YAML::Node& parent, const char* key, Duration& out,
                   Problems& problems) {
-  YAML::Node node = parent[key];
+  YAML::Node node = Child(parent, key);
   if (!node.IsDefined() || node.IsNull()) return false;
   if (!node.IsScalar()) {
     problems.Add(node, fmt::format("'{}' must be a duration such as 30s or 5m", key));
@@ -358,7 +369,7 @@ void LoadParams(const YAML::Node& node, Workflow& wf, Problems& problems) {
     bool ok = true;
     param.type = ParseParamType(type_name, ok);
     if (!ok) {
-      problems.Add(spec["type"], fmt::format("unknown parameter type '{}' (use string, integer, "
+      problems.Add(Child(spec, "type"), fmt::format("unknown parameter type '{}' (use string, integer, "
                                              "number, boolean, list or map)",
                                              type_name));
     }
@@ -366,11 +377,11 @@ void LoadParams(const YAML::Node& node, Workflow& wf, Problems& problems) {
     ReadBool(spec, "secret", param.secret, problems);
     ReadString(spec, "env", param.env, problems);
     ReadString(spec, "description", param.description, problems);
-    if (spec["default"].IsDefined()) {
-      auto v = ToValue(spec["default"], 0);
+    if (Child(spec, "default").IsDefined()) {
+      auto v = ToValue(Child(spec, "default"), 0);
       if (v) param.default_value = *v;
       if (param.required) {
-        problems.Add(spec["default"], fmt::format("parameter '{}' is required and has a "
+        problems.Add(Child(spec, "default"), fmt::format("parameter '{}' is required and has a "
                                                   "default; choose one",
                                                   param.name));
       }
@@ -412,7 +423,7 @@ void LoadRollback(const YAML::Node& node, StepSpec& step, const StepType* type,
                        "{none: <reason>}");
     return;
   }
-  if (node["none"].IsDefined()) {
+  if (Child(node, "none").IsDefined()) {
     CheckKeys(node, {"none"}, "rollback", problems);
     step.rollback.mode = RollbackMode::kNone;
     ReadString(node, "none", step.rollback.reason, problems);
@@ -429,20 +440,20 @@ void LoadRollback(const YAML::Node& node, StepSpec& step, const StepType* type,
   if (rb_type == nullptr) {
     std::string known;
     for (const std::string& n : registry.Names()) known += known.empty() ? n : ", " + n;
-    problems.Add(node["uses"], fmt::format("unknown step type '{}' (known: {})",
+    problems.Add(Child(node, "uses"), fmt::format("unknown step type '{}' (known: {})",
                                            step.rollback.uses, known));
     return;
   }
-  auto with = ToValue(node["with"], 0);
+  auto with = ToValue(Child(node, "with"), 0);
   if (!with) {
-    problems.Add(node["with"], with.error().message());
+    problems.Add(Child(node, "with"), with.error().message());
     return;
   }
   step.rollback.with = with->is_null() ? Value(ValueMap{}) : *with;
   auto valid = ValidateInputs(rb_type->schema(), step.rollback.with);
-  if (!valid) problems.Add(node["with"].IsDefined() ? node["with"] : node, valid.error().message());
+  if (!valid) problems.Add(Child(node, "with").IsDefined() ? Child(node, "with") : node, valid.error().message());
   auto extra = rb_type->ValidateStatic(step.rollback.with);
-  if (!extra) problems.Add(node["with"].IsDefined() ? node["with"] : node, extra.error().message());
+  if (!extra) problems.Add(Child(node, "with").IsDefined() ? Child(node, "with") : node, extra.error().message());
 }
 
 void LoadRetry(const YAML::Node& node, StepSpec& step, Problems& problems) {
@@ -464,20 +475,20 @@ void LoadRetry(const YAML::Node& node, StepSpec& step, Problems& problems) {
     return;
   }
   CheckKeys(node, {"attempts", "delay", "max_delay", "multiplier"}, "retry", problems);
-  if (node["attempts"].IsDefined()) {
-    auto v = ToValue(node["attempts"], 0);
+  if (Child(node, "attempts").IsDefined()) {
+    auto v = ToValue(Child(node, "attempts"), 0);
     if (!v || !v->is_int() || v->as_int() < 1 || v->as_int() > 100) {
-      problems.Add(node["attempts"], "'attempts' must be a whole number from 1 to 100");
+      problems.Add(Child(node, "attempts"), "'attempts' must be a whole number from 1 to 100");
     } else {
       step.retry.attempts = static_cast<int>(v->as_int());
     }
   }
   ReadDuration(node, "delay", step.retry.initial_delay, problems);
   ReadDuration(node, "max_delay", step.retry.max_delay, problems);
-  if (node["multiplier"].IsDefined()) {
-    auto v = ToValue(node["multiplier"], 0);
+  if (Child(node, "multiplier").IsDefined()) {
+    auto v = ToValue(Child(node, "multiplier"), 0);
     if (!v || !v->is_number() || v->as_double() < 1.0 || v->as_double() > 10.0) {
-      problems.Add(node["multiplier"], "'multiplier' must be a number from 1 to 10");
+      problems.Add(Child(node, "multiplier"), "'multiplier' must be a number from 1 to 10");
     } else {
       step.retry.multiplier = v->as_double();
     }
@@ -530,12 +541,12 @@ void LoadSteps(const YAML::Node& node, Workflow& wf, const StepRegistry& registr
     ReadString(item, "id", step.id, problems, true);
     ReadString(item, "uses", step.uses, problems, true);
     if (!step.id.empty() && !std::regex_match(step.id, StepIdPattern())) {
-      problems.Add(item["id"], fmt::format("step id '{}' must be lower-case letters, digits, "
+      problems.Add(Child(item, "id"), fmt::format("step id '{}' must be lower-case letters, digits, "
                                            "'-' and '_' (at most 63)",
                                            step.id));
     }
     if (!step.id.empty() && wf.FindStep(step.id) != nullptr) {
-      problems.Add(item["id"], fmt::format("step id '{}' is used twice; step ids must be "
+      problems.Add(Child(item, "id"), fmt::format("step id '{}' is used twice; step ids must be "
                                            "unique",
                                            step.id));
     }
@@ -553,7 +564,7 @@ void LoadSteps(const YAML::Node& node, Workflow& wf, const StepRegistry& registr
     if (!step.uses.empty() && type == nullptr) {
       std::string known;
       for (const std::string& n : registry.Names()) known += known.empty() ? n : ", " + n;
-      problems.Add(item["uses"], fmt::format("unknown step type '{}' (known: {})", step.uses,
+      problems.Add(Child(item, "uses"), fmt::format("unknown step type '{}' (known: {})", step.uses,
                                              known));
     }
     std::string kind = "action";
@@ -561,56 +572,56 @@ void LoadSteps(const YAML::Node& node, Workflow& wf, const StepRegistry& registr
     if (kind == "validation") {
       step.kind = StepKind::kValidation;
     } else if (kind != "action") {
-      problems.Add(item["kind"], fmt::format("kind must be 'action' or 'validation', not '{}'",
+      problems.Add(Child(item, "kind"), fmt::format("kind must be 'action' or 'validation', not '{}'",
                                              kind));
     }
     ReadString(item, "description", step.description, problems);
-    auto with = ToValue(item["with"], 0);
+    auto with = ToValue(Child(item, "with"), 0);
     if (!with) {
-      problems.Add(item["with"], with.error().message());
+      problems.Add(Child(item, "with"), with.error().message());
     } else {
       step.with = with->is_null() ? Value(ValueMap{}) : *with;
       if (!step.with.is_map()) {
-        problems.Add(item["with"], "'with' must be a map of inputs");
+        problems.Add(Child(item, "with"), "'with' must be a map of inputs");
       } else if (type != nullptr) {
         auto valid = ValidateInputs(type->schema(), step.with);
         if (!valid) {
-          problems.Add(item["with"].IsDefined() ? item["with"] : item,
+          problems.Add(Child(item, "with").IsDefined() ? Child(item, "with") : item,
                        fmt::format("step '{}': {}", step.id, valid.error().message()));
         }
         auto extra = type->ValidateStatic(step.with);
         if (!extra) {
-          problems.Add(item["with"].IsDefined() ? item["with"] : item,
+          problems.Add(Child(item, "with").IsDefined() ? Child(item, "with") : item,
                        fmt::format("step '{}': {}", step.id, extra.error().message()));
         }
       }
     }
-    LoadRollback(item["rollback"], step, type, registry, problems);
-    LoadRetry(item["retry"], step, problems);
+    LoadRollback(Child(item, "rollback"), step, type, registry, problems);
+    LoadRetry(Child(item, "retry"), step, problems);
     Duration timeout{0};
     if (ReadDuration(item, "timeout", timeout, problems)) step.timeout = timeout;
-    LoadConfirm(item["confirm"], step, problems);
+    LoadConfirm(Child(item, "confirm"), step, problems);
     ReadString(item, "when", step.when, problems);
 
     ReferenceRules rules{&wf, i, &registry, "", true, declared_env, {}};
-    CheckTemplates(item["with"].IsDefined() ? item["with"] : item, step.with, rules, problems);
+    CheckTemplates(Child(item, "with").IsDefined() ? Child(item, "with") : item, step.with, rules, problems);
     if (type != nullptr && step.with.is_map()) {
       for (const FieldSpec& field : type->schema().inputs) {
         const Value* v = step.with.Find(field.name);
         if (field.type != FieldType::kExpression || v == nullptr || !v->is_string()) continue;
         ReferenceRules expr_rules = rules;
         expr_rules.extra_roots = field.expression_roots;
-        CheckExpression(item["with"][field.name], v->as_string(), expr_rules, problems);
+        CheckExpression(Child(Child(item, "with"), field.name), v->as_string(), expr_rules, problems);
       }
     }
-    if (!step.when.empty()) CheckExpression(item["when"], step.when, rules, problems);
+    if (!step.when.empty()) CheckExpression(Child(item, "when"), step.when, rules, problems);
     if (step.rollback.mode == RollbackMode::kExplicit) {
       ReferenceRules rb_rules = rules;
       rb_rules.self_step = step.id;
-      CheckTemplates(item["rollback"], step.rollback.with, rb_rules, problems);
+      CheckTemplates(Child(item, "rollback"), step.rollback.with, rb_rules, problems);
     }
     if (!step.confirm.message.empty()) {
-      CheckTemplates(item["confirm"], Value(step.confirm.message), rules, problems);
+      CheckTemplates(Child(item, "confirm"), Value(step.confirm.message), rules, problems);
     }
   }
 }
@@ -727,14 +738,14 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
             "the workflow", problems);
   ReadString(root, "name", wf.name, problems, true);
   if (!wf.name.empty() && !std::regex_match(wf.name, StepIdPattern())) {
-    problems.Add(root["name"], fmt::format("workflow name '{}' must be lower-case letters, "
+    problems.Add(Child(root, "name"), fmt::format("workflow name '{}' must be lower-case letters, "
                                            "digits, '-' and '_'",
                                            wf.name));
   }
-  if (root["version"].IsDefined()) {
-    auto v = ToValue(root["version"], 0);
+  if (Child(root, "version").IsDefined()) {
+    auto v = ToValue(Child(root, "version"), 0);
     if (!v || !v->is_int() || v->as_int() < 1) {
-      problems.Add(root["version"], "'version' must be a whole number, 1 or more");
+      problems.Add(Child(root, "version"), "'version' must be a whole number, 1 or more");
     } else {
       wf.version = static_cast<int>(v->as_int());
     }
@@ -744,27 +755,27 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
   ReadString(root, "description", wf.description, problems);
   ReadString(root, "phase", wf.phase, problems);
   ReadString(root, "target", wf.target, problems);
-  LoadStringList(root["requires"], wf.requires_workflows, "requires", problems);
+  LoadStringList(Child(root, "requires"), wf.requires_workflows, "requires", problems);
   std::string on_failure = "stop";
   ReadString(root, "on_failure", on_failure, problems);
   if (on_failure == "rollback") {
     wf.on_failure = OnFailure::kRollback;
   } else if (on_failure != "stop") {
-    problems.Add(root["on_failure"], fmt::format("on_failure must be 'stop' or 'rollback', "
+    problems.Add(Child(root, "on_failure"), fmt::format("on_failure must be 'stop' or 'rollback', "
                                                  "not '{}'",
                                                  on_failure));
   }
-  LoadParams(root["params"], wf, problems);
+  LoadParams(Child(root, "params"), wf, problems);
   std::set<std::string> declared_env;
   for (const ParamSpec& p : wf.params) {
     if (!p.env.empty()) declared_env.insert(p.env);
   }
   if (!wf.target.empty()) {
     ReferenceRules rules{&wf, 0, &registry, "", false, declared_env, {}};
-    CheckTemplates(root["target"], Value(wf.target), rules, problems);
+    CheckTemplates(Child(root, "target"), Value(wf.target), rules, problems);
   }
-  LoadSteps(root["steps"], wf, registry, declared_env, problems);
-  if (!wf.name.empty()) CheckRequires(root["requires"].IsDefined() ? root["requires"] : root,
+  LoadSteps(Child(root, "steps"), wf, registry, declared_env, problems);
+  if (!wf.name.empty()) CheckRequires(Child(root, "requires").IsDefined() ? Child(root, "requires") : root,
                                       wf, catalog, problems);
   if (!problems.empty()) return MakeError(problems.ToError());
   return wf;
@@ -797,7 +808,7 @@ Result<WorkflowHeader> ReadWorkflowHeader(std::string_view text, const std::stri
     ReadString(root, "name", header.name, problems, true);
     ReadString(root, "description", header.description, problems);
     ReadString(root, "phase", header.phase, problems);
-    LoadStringList(root["requires"], header.requires_workflows, "requires", problems);
+    LoadStringList(Child(root, "requires"), header.requires_workflows, "requires", problems);
     if (!problems.empty()) return MakeError(problems.ToError());
     return header;
   } catch (const std::exception& e) {
