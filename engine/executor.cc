@@ -369,6 +369,8 @@ StepContext Executor::MakeStepContext(RunContext& ctx, const StepSpec& spec,
   sctx.processes = &processes_;
   sctx.prompter = &prompter_;
   sctx.progress = &observer_;
+  sctx.cancel = ctx.options->cancel;
+  sctx.lease_lost = ctx.keeper ? ctx.keeper->lost_flag() : nullptr;
   return sctx;
 }
 
@@ -388,6 +390,7 @@ Result<Value> Executor::CallWithRetries(
     }
     if (result) return result;
     ErrorCode code = result.error().code();
+    if (code == ErrorCode::kLeaseLost || code == ErrorCode::kCancelled) return result;
     bool retryable = code == ErrorCode::kTransient || code == ErrorCode::kTimeout;
     if (!retryable || attempt >= spec.retry.attempts) return result;
     Duration delay = RetryDelay(spec.retry, attempt,
@@ -553,7 +556,11 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
     observer_.StepFinished(spec.id, StepState::kSucceeded, took, "");
     return StepOutcome{StepOutcome::kSucceeded, ""};
   }
-  if (result.error().code() == ErrorCode::kLeaseLost) return MakeError(result.error());
+  if (result.error().code() == ErrorCode::kLeaseLost ||
+      result.error().code() == ErrorCode::kCancelled) {
+    // Not the step's failure: the step stays in doubt and resume decides.
+    return MakeError(result.error());
+  }
   std::string error = RedactSecrets(result.error().ToString(), ctx.secrets);
   Value detail;
   detail.Set("error", error);
@@ -801,7 +808,10 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
     observer_.StepFinished(spec.id, StepState::kRolledBack, took, "");
     return StepOutcome{StepOutcome::kSucceeded, ""};
   }
-  if (result.error().code() == ErrorCode::kLeaseLost) return MakeError(result.error());
+  if (result.error().code() == ErrorCode::kLeaseLost ||
+      result.error().code() == ErrorCode::kCancelled) {
+    return MakeError(result.error());
+  }
   std::string error = RedactSecrets(result.error().ToString(), ctx.secrets);
   TRY(journal_.TransitionStep(ctx.fence(),
                               StepUpdate{ctx.run.id, spec.id, StepState::kRollingBack,

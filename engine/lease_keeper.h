@@ -43,6 +43,7 @@ class LeaseKeeper {
 
   Fence fence() const { return {lease_.target, lease_.generation}; }
   bool lost() const { return lost_.load(); }
+  const std::atomic<bool>* lost_flag() const { return &lost_; }
 
  private:
   void Loop();

@@ -95,6 +95,22 @@ Result<void> ValidateInputs(const StepSchema& schema, const Value& inputs) {
   return {};
 }
 
+Result<void> StepContext::StopReason() const {
+  if (lease_lost != nullptr && lease_lost->load()) {
+    return MakeError(ErrorCode::kLeaseLost,
+                     fmt::format("the lease on '{}' was taken over by another operator while "
+                                 "step '{}' was waiting; this process stops without writing",
+                                 target, step_id));
+  }
+  if (cancel != nullptr && cancel->load()) {
+    return MakeError(ErrorCode::kCancelled,
+                     fmt::format("interrupted while step '{}' was waiting; `flightplan resume "
+                                 "{}` continues",
+                                 step_id, run_id));
+  }
+  return {};
+}
+
 Result<void> StepType::ValidateStatic(const Value&) const { return {}; }
 
 Result<Value> StepType::Prepare(const Value&, StepContext&) const { return Value(ValueMap{}); }

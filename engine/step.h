@@ -15,6 +15,7 @@
 #ifndef FLIGHTPLAN_ENGINE_STEP_H_
 #define FLIGHTPLAN_ENGINE_STEP_H_
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -95,10 +96,17 @@ struct StepContext {
   Value prepared;  // what Prepare returned (journaled)
   Value scope;     // params, steps, run, env: for steps that evaluate expressions
   bool assume_yes = false;
+  // Set when the operator interrupted, or when this process lost its lease;
+  // long-waiting steps check StopReason() and return its error promptly.
+  const std::atomic<bool>* cancel = nullptr;
+  const std::atomic<bool>* lease_lost = nullptr;
   Clock* clock = nullptr;
   ProcessRunner* processes = nullptr;
   Prompter* prompter = nullptr;
   ProgressSink* progress = nullptr;
+
+  // kLeaseLost or kCancelled when the step should stop waiting; otherwise OK.
+  Result<void> StopReason() const;
 };
 
 // Step types hold no per-run state: one instance serves every run, so its

@@ -501,6 +501,11 @@ Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path
     // application_id and user_version first, while still in rollback-journal
     // mode, so they reach the main file's header before anything else.
     TRY(impl->Write("creating the state file", [&]() -> Result<void> {
+      // Several processes may find the same new file; the first to take the
+      // write lock creates the schema and the others find it done.
+      ASSIGN_OR_RETURN(Statement schema_present,
+                       impl->Prepare("SELECT count(*) FROM sqlite_master WHERE name = 'meta'"));
+      if (schema_present.Step() == SQLITE_ROW && schema_present.Int(0) > 0) return {};
       TRY(impl->Exec(fmt::format("PRAGMA application_id = {}", kJournalApplicationId).c_str(),
                      "creating the state file"));
       for (const char* sql : kSchemaV1) TRY(impl->Exec(sql, "creating the state file"));

@@ -484,7 +484,7 @@ class WaitStep final : public StepType {
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     if (const Value* d = inputs.Find("duration")) {
       ASSIGN_OR_RETURN(Duration duration, DurationInput(d, Duration(0), "duration"));
-      Sleep(ctx, duration);
+      TRY(Sleep(ctx, duration));
       Value out;
       out.Set("polls", 0);
       out.Set("stdout", std::string());
@@ -528,7 +528,7 @@ class WaitStep final : public StepType {
       if (ctx.progress) {
         ctx.progress->Progress(fmt::format("waiting until {} (poll {})", until.text(), polls));
       }
-      ctx.clock->Sleep(interval);
+      TRY(Sleep(ctx, interval));
     }
   }
   Result<CheckResult> Check(const Value&, StepContext&) const override {
@@ -536,14 +536,17 @@ class WaitStep final : public StepType {
   }
 
  private:
-  static void Sleep(StepContext& ctx, Duration total) {
-    Duration slice(1000);
+  // Sleeps in short slices so a lost lease or an interrupt ends the wait.
+  static Result<void> Sleep(StepContext& ctx, Duration total) {
+    Duration slice(250);
     Duration left = total;
     while (left.count() > 0) {
+      TRY(ctx.StopReason());
       Duration now = std::min(slice, left);
       ctx.clock->Sleep(now);
       left -= now;
     }
+    return ctx.StopReason();
   }
 };
 

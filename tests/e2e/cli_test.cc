@@ -1,0 +1,294 @@
+// The command line as users meet it: exit codes, messages, and the promise
+// that bad input changes nothing.
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_support.h"
+
+namespace flightplan::testing {
+namespace {
+
+class CliTest : public ::testing::Test {
+ protected:
+  RunResult Flightplan(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    Invocation inv;
+    inv.args = std::move(args);
+    inv.cwd = dir_.path();
+    inv.env = std::move(env);
+    return RunFlightplan(inv);
+  }
+  bool StateFileExists() { return FileExists(dir_.Join(".flightplan/state.db")); }
+  TempDir dir_;
+};
+
+TEST_F(CliTest, EveryCommandHasHelp) {
+  RunResult top = Flightplan({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* word : {"run", "resume", "rollback", "status", "history", "resolve", "audit",
+                           "lease", "workflows", "--state", "--operator", "--yes", "--dry-run",
+                           "--skip-validations", "Exit codes"}) {
+    EXPECT_NE(top.out.find(word), std::string::npos) << word;
+  }
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{"run"}, {"resume"}, {"rollback"}, {"status"}, {"history"},
+        {"resolve"}, {"audit", "verify"}, {"audit", "export"}, {"lease", "show"},
+        {"lease", "take-over"}, {"workflows", "list"}, {"workflows", "validate"}}) {
+    cmd.push_back("--help");
+    RunResult help = Flightplan(cmd);
+    EXPECT_EQ(help.exit_code, 0) << cmd[0];
+    EXPECT_NE(help.out.find("Usage"), std::string::npos) << cmd[0] << help.out;
+  }
+  RunResult version = Flightplan({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("flightplan 0."), std::string::npos);
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Flightplan({}).exit_code, 2);
+  EXPECT_EQ(Flightplan({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Flightplan({"run"}).exit_code, 2);
+  RunResult no_such = Flightplan({"run", "no-such-workflow"});
+  EXPECT_EQ(no_such.exit_code, 2);
+  EXPECT_NE(no_such.err.find("no workflow named 'no-such-workflow'"), std::string::npos);
+  WriteFile(dir_.Join("ok.yaml"), "name: ok\nversion: 1\nsteps: [{id: a, uses: echo, with: {message: hi}}]\n");
+  RunResult bad_param = Flightplan({"run", "ok.yaml", "--param", "novalue"});
+  EXPECT_EQ(bad_param.exit_code, 2);
+  EXPECT_NE(bad_param.err.find("name=value"), std::string::npos);
+  EXPECT_FALSE(StateFileExists());
+}
+
+TEST_F(CliTest, MalformedYamlIsExitTwoWithPositionAndWritesNothing) {
+  WriteFile(dir_.Join("bad.yaml"), "name: bad\nversion: 1\nsteps:\n  - id: a\n    uses: [echo\n");
+  RunResult r = Flightplan({"run", "bad.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.yaml:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not valid YAML"), std::string::npos) << r.err;
+  EXPECT_FALSE(StateFileExists());
+}
+
+TEST_F(CliTest, InvalidDefinitionListsEveryProblemAndWritesNothing) {
+  WriteFile(dir_.Join("bad.yaml"), R"yaml(name: bad
+version: 1
+steps:
+  - id: a
+    uses: exce
+  - id: b
+    uses: echo
+    with: {message: '${params.missing} ${steps.c.outputs.x}'}
+  - id: c
+    uses: echo
+    with: {message: hi}
+)yaml");
+  RunResult r = Flightplan({"run", "bad.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.yaml:5:11: unknown step type 'exce'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("undeclared parameter 'missing'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("which runs later"), std::string::npos) << r.err;
+  EXPECT_FALSE(StateFileExists());
+  RunResult v = Flightplan({"workflows", "validate", "bad.yaml"});
+  EXPECT_EQ(v.exit_code, 2);
+}
+
+class BadStateFileTest : public CliTest {
+ protected:
+  void ExpectRefused(const std::string& name) {
+    std::string path = dir_.Join(name);
+    std::string before = ReadFile(path);
+    WriteFile(dir_.Join("ok.yaml"),
+              "name: ok\nversion: 1\nsteps: [{id: a, uses: echo, with: {message: hi}}]\n");
+    for (std::vector<std::string> cmd : {std::vector<std::string>{"status"}, {"run", "ok.yaml"},
+                                         {"history"}, {"audit", "verify"}}) {
+      cmd.push_back("--state");
+      cmd.push_back(path);
+      RunResult r = Flightplan(cmd);
+      EXPECT_EQ(r.exit_code, 5) << cmd[0] << ": " << r.out << r.err;
+      EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
+      EXPECT_EQ(ReadFile(path), before) << cmd[0] << " changed the file";
+    }
+  }
+};
+
+TEST_F(BadStateFileTest, RandomBytesAreRefusedAndLeftAlone) {
+  std::mt19937 rng(3);
+  std::string junk(4096, '\0');
+  for (char& c : junk) c = static_cast<char>(rng());
+  WriteFile(dir_.Join("junk.db"), junk);
+  ExpectRefused("junk.db");
+}
+
+TEST_F(BadStateFileTest, ForeignSqliteDatabaseIsRefusedAndLeftAlone) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.Join("other.db").c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (42);", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  ExpectRefused("other.db");
+}
+
+TEST_F(BadStateFileTest, NewerVersionIsRefusedAndLeftAlone) {
+  WriteFile(dir_.Join("ok.yaml"),
+            "name: ok\nversion: 1\nsteps: [{id: a, uses: echo, with: {message: hi}}]\n");
+  ASSERT_EQ(Flightplan({"run", "ok.yaml", "--state", dir_.Join("new.db")}).exit_code, 0);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.Join("new.db").c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA user_version = 7;", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  ExpectRefused("new.db");
+  RunResult r = Flightplan({"status", "--state", dir_.Join("new.db")});
+  EXPECT_NE(r.err.find("newer flightplan"), std::string::npos) << r.err;
+}
+
+TEST_F(BadStateFileTest, TruncatedFileIsRefused) {
+  WriteFile(dir_.Join("cut.db"), "SQLite format 3");
+  ExpectRefused("cut.db");
+}
+
+TEST_F(CliTest, MissingStateFileIsAStateFileErrorForReadCommands) {
+  RunResult r = Flightplan({"status"});
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.err.find("nothing has run here yet"), std::string::npos) << r.err;
+  EXPECT_FALSE(StateFileExists());
+}
+
+TEST_F(CliTest, EditedEventFailsAuditVerifyNamingIt) {
+  WriteFile(dir_.Join("ok.yaml"),
+            "name: ok\nversion: 1\nsteps: [{id: a, uses: echo, with: {message: hi}}]\n");
+  ASSERT_EQ(Flightplan({"run", "ok.yaml"}).exit_code, 0);
+  ASSERT_EQ(Flightplan({"audit", "verify"}).exit_code, 0);
+  RunResult exported = Flightplan({"audit", "export", "--out", "audit.jsonl"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::string lines = ReadFile(dir_.Join("audit.jsonl"));
+  EXPECT_NE(lines.find("\"kind\":\"run.succeeded\""), std::string::npos);
+  EXPECT_NE(lines.find("\"prev_hash\""), std::string::npos);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.Join(".flightplan/state.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE events SET detail_json = '{\"forged\":true}' WHERE seq = 3",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  RunResult verify = Flightplan({"audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.err.find("broken at event 3"), std::string::npos) << verify.err;
+}
+
+TEST_F(CliTest, RequirementsNotMetIsExitFour) {
+  WriteFile(dir_.Join("lock.yaml"),
+            "name: lock\nversion: 1\nsteps: [{id: a, uses: echo, with: {message: locked}}]\n");
+  WriteFile(dir_.Join("refactor.yaml"),
+            "name: refactor\nversion: 1\nrequires: [lock]\nsteps: [{id: a, uses: echo, with: "
+            "{message: moved}}]\n");
+  RunResult refused = Flightplan({"run", "refactor.yaml", "--target", "app"});
+  EXPECT_EQ(refused.exit_code, 4);
+  EXPECT_NE(refused.err.find("flightplan run lock"), std::string::npos) << refused.err;
+  ASSERT_EQ(Flightplan({"run", "lock.yaml", "--target", "app"}).exit_code, 0);
+  ASSERT_EQ(Flightplan({"run", "refactor.yaml", "--target", "app"}).exit_code, 0);
+  RunResult blocked = Flightplan({"rollback", "1"});
+  EXPECT_EQ(blocked.exit_code, 4) << blocked.err;
+  EXPECT_NE(blocked.err.find("flightplan rollback 2"), std::string::npos) << blocked.err;
+}
+
+TEST_F(CliTest, StepInDoubtIsExitSixUntilResolved) {
+  WriteFile(dir_.Join("doubt.yaml"), R"yaml(name: doubt
+version: 1
+steps:
+  - id: call
+    uses: exec
+    with: {argv: [sh, -c, 'echo called >> effects']}
+  - id: next
+    uses: exec
+    with: {argv: [sh, -c, 'echo next >> effects']}
+)yaml");
+  // Killed right after recording `call` as running: its effect is unknown.
+  RunResult killed = Flightplan({"run", "doubt.yaml"}, {{"FLIGHTPLAN_FAULT_KILL_AT_WRITE", "3:after"}});
+  ASSERT_TRUE(killed.signaled);
+  RunResult stuck = Flightplan({"resume"});
+  EXPECT_EQ(stuck.exit_code, 6) << stuck.out << stuck.err;
+  EXPECT_NE(stuck.err.find("flightplan resolve 1 call --done"), std::string::npos) << stuck.err;
+  RunResult status = Flightplan({"status", "1"});
+  EXPECT_NE(status.out.find("in doubt"), std::string::npos) << status.out;
+  RunResult resolved = Flightplan({"resolve", "1", "call", "--retry", "--reason", "no effect seen"});
+  EXPECT_EQ(resolved.exit_code, 0) << resolved.err;
+  RunResult done = Flightplan({"resume", "1"});
+  EXPECT_EQ(done.exit_code, 0) << done.out << done.err;
+  EXPECT_EQ(ReadFile(dir_.Join("effects")), "called\nnext\n");
+  EXPECT_EQ(Flightplan({"resolve", "1", "call", "--done"}).exit_code, 1);  // nothing in doubt now
+  EXPECT_EQ(Flightplan({"resolve", "1", "call"}).exit_code, 2);
+}
+
+TEST_F(CliTest, ConfirmationWithoutATerminalIsExitSevenAndYesIsRecorded) {
+  WriteFile(dir_.Join("careful.yaml"), R"yaml(name: careful
+version: 1
+steps:
+  - id: ask
+    uses: confirm
+    with: {message: 'Delete the Gen1 environment?', typed: delete}
+  - id: act
+    uses: exec
+    with: {argv: [sh, -c, 'echo acted >> effects']}
+)yaml");
+  RunResult stopped = Flightplan({"run", "careful.yaml"});
+  EXPECT_EQ(stopped.exit_code, 7) << stopped.err;
+  EXPECT_NE(stopped.err.find("--yes"), std::string::npos);
+  EXPECT_FALSE(FileExists(dir_.Join("effects")));
+  RunResult agreed = Flightplan({"run", "careful.yaml", "--yes", "--operator", "carol"});
+  EXPECT_EQ(agreed.exit_code, 0) << agreed.err;
+  RunResult history = Flightplan({"history", "--json"});
+  EXPECT_NE(history.out.find("\"kind\":\"confirmation.given\""), std::string::npos);
+  EXPECT_NE(history.out.find("\"operator\":\"carol\""), std::string::npos);
+}
+
+TEST_F(CliTest, DryRunDescribesAndExecutesNothing) {
+  WriteFile(dir_.Join("plan.yaml"), R"yaml(name: plan
+version: 1
+params:
+  who: {type: string, default: world}
+steps:
+  - id: write
+    uses: file.write
+    with: {path: hello.txt, content: 'hello ${params.who}'}
+)yaml");
+  RunResult r = Flightplan({"run", "plan.yaml", "--dry-run", "--param", "who=you"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("write 9 bytes to hello.txt"), std::string::npos) << r.out;
+  EXPECT_FALSE(FileExists(dir_.Join("hello.txt")));
+  RunResult status = Flightplan({"status", "--json"});
+  EXPECT_EQ(status.out, "[]\n");
+  RunResult history = Flightplan({"history"});
+  EXPECT_NE(history.out.find("run.dry_run"), std::string::npos);
+}
+
+TEST_F(CliTest, FailedStepIsExitOneAndLeavesALogForSupport) {
+  WriteFile(dir_.Join("fail.yaml"), R"yaml(name: fail
+version: 1
+steps:
+  - id: boom
+    uses: exec
+    with: {argv: [sh, -c, 'echo broken pipe >&2; exit 3']}
+)yaml");
+  RunResult r = Flightplan({"run", "fail.yaml"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("exited with status 3: broken pipe"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("flightplan resume 1"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("\033["), std::string::npos) << "no colour when not a terminal";
+  bool logged = false;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.Join(".flightplan/logs"))) {
+    logged = logged || ReadFile(entry.path().string()).find("broken pipe") != std::string::npos;
+  }
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(CliTest, BuiltInExampleWorkflowIsListedAndValid) {
+  RunResult list = Flightplan({"workflows", "list"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.out.find("example"), std::string::npos) << list.out;
+  RunResult validate = Flightplan(
+      {"workflows", "validate", SourceDir() + "/workflows/examples/example.yaml"});
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+}
+
+}  // namespace
+}  // namespace flightplan::testing
