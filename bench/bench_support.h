@@ -54,7 +54,7 @@ class ScratchDir {
 
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
-  // "ext4 (/tmp/fp-bench-XXXX)" or similar, for the summary line.
+  // "ext2/3/4 (/tmp/fp-bench-resume-a1B2c3)" or similar, for the summary.
   std::string Describe() const;
 
  private:
