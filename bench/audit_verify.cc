@@ -43,9 +43,13 @@ struct Fixture {
   size_t total_bytes = 0;
 };
 
+// Built on first use; ReleaseFixture (end of main) removes the scratch files.
+std::unique_ptr<Fixture> g_fixture;
+
 Fixture& GetFixture() {
-  static Fixture* fixture = [] {
-    auto* f = new Fixture();
+  if (!g_fixture) {
+    g_fixture = std::make_unique<Fixture>();
+    Fixture* f = g_fixture.get();
     f->dir = std::make_unique<ScratchDir>("fp-bench-audit");
     const std::string path = f->dir->File("state.db");
     OpenJournalOrDie(path, f->clock).reset();
@@ -65,9 +69,14 @@ Fixture& GetFixture() {
       f->total_bytes += bytes.size();
       f->hashed.push_back(std::move(bytes));
     }
-    return f;
-  }();
-  return *fixture;
+  }
+  return *g_fixture;
+}
+
+void ReleaseFixture() {
+  if (!g_fixture) return;
+  g_fixture->journal.reset();
+  g_fixture.reset();
 }
 
 // Wall-clock and CPU time of the benchmark thread: the machine is shared, and
@@ -182,7 +191,10 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  if (b::g_verify.runs == 0 || b::g_raw.runs == 0) return 0;
+  if (b::g_verify.runs == 0 || b::g_raw.runs == 0) {
+    b::ReleaseFixture();
+    return 0;
+  }
   b::Fixture& f = b::GetFixture();
   const size_t bytes = f.total_bytes;
   double ratio = b::g_verify.MBps(bytes) / b::g_raw.MBps(bytes);
@@ -214,5 +226,6 @@ int main(int argc, char** argv) {
   std::printf("  ratio %.2fx wall, %.2fx CPU   goal >= %.1fx   %s\n", ratio,
               cpu_ratio, b::kGoalRatio,
               ratio >= b::kGoalRatio ? "MET" : "NOT MET");
+  b::ReleaseFixture();
   return 0;
 }
