@@ -213,6 +213,19 @@ Result<ParamInput> ParseParams(const std::vector<std::string>& pairs) {
   return params;
 }
 
+int PrintPlan(Console& console, const Plan& plan, const std::string& verb) {
+  console.Out(fmt::format("{} '{}' on '{}' {} {} step{}:", console.Bold("dry run:"), plan.workflow,
+                          plan.target, verb, plan.steps.size(), plan.steps.size() == 1 ? "" : "s"));
+  int n = 0;
+  for (const PlannedStep& step : plan.steps) {
+    console.Out(fmt::format("  {}. {} ({}): {}{}", ++n, console.Bold(step.step_id), step.uses,
+                            step.description,
+                            step.note.empty() ? "" : console.Dim("  [" + step.note + "]")));
+  }
+  console.Out("nothing was executed; the audit records this dry run");
+  return kExitOk;
+}
+
 int ReportError(Console& console, const Error& error) {
   console.Err(fmt::format("{} {}", console.Red("flightplan:"), error.ToString()));
   return ExitCodeFor(error);

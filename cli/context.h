@@ -86,6 +86,9 @@ class Context {
 // Parses repeated `--param k=v` values.
 Result<ParamInput> ParseParams(const std::vector<std::string>& pairs);
 
+// Prints a dry-run plan; `verb` says what would happen ("would run").
+int PrintPlan(Console& console, const Plan& plan, const std::string& verb);
+
 // Prints the error (with its context) to stderr and returns its exit code.
 int ReportError(Console& console, const Error& error);
 

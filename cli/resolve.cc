@@ -28,6 +28,13 @@ int DoResolve(const GlobalOptions& global, const ResolveArgs& args) {
   }
   auto journal = ctx.OpenJournal(/*create=*/false);
   if (!journal) return ReportError(ctx.console(), journal.error());
+  if (global.dry_run) {
+    ctx.console().Out(fmt::format("dry run: would record that step '{}' of run {} {}; nothing "
+                                  "was written",
+                                  args.step, args.run,
+                                  args.done ? "took effect" : "must run again"));
+    return kExitOk;
+  }
   ExecutorOptions options = ctx.MakeExecutorOptions(nullptr);
   auto message = ctx.MakeExecutor()->Resolve(
       args.run, args.step, args.done ? Executor::Resolution::kDone : Executor::Resolution::kRetry,

@@ -60,6 +60,13 @@ int DoResume(const GlobalOptions& global, const ResumeArgs& args) {
   ExecutorOptions options = ctx.MakeExecutorOptions(cancel);
   options.accept_definition_change =
       args.accept_definition_change ? AcceptDefinitionChange::kYes : AcceptDefinitionChange::kNo;
+  if (global.dry_run) {
+    auto plan = ctx.MakeExecutor()->PlanRun(
+        run_id, *workflow, *params, rolling_back ? Direction::kRollback : Direction::kForward,
+        options);
+    if (!plan) return ReportError(ctx.console(), plan.error());
+    return PrintPlan(ctx.console(), *plan, rolling_back ? "would still undo" : "would still run");
+  }
   auto outcome = ctx.MakeExecutor()->Resume(run_id, *workflow, *params, options);
   if (!outcome) return ReportError(ctx.console(), outcome.error());
   bool ok = outcome->state == RunState::kSucceeded || outcome->state == RunState::kRolledBack;

@@ -28,6 +28,12 @@ int DoRollback(const GlobalOptions& global, const RollbackArgs& args) {
   if (!workflow) return ReportError(ctx.console(), workflow.error());
   const std::atomic<bool>* cancel = InstallInterruptHandlers();
   ExecutorOptions options = ctx.MakeExecutorOptions(cancel);
+  if (global.dry_run) {
+    auto plan = ctx.MakeExecutor()->PlanRun(args.run, *workflow, *params, Direction::kRollback,
+                                            options);
+    if (!plan) return ReportError(ctx.console(), plan.error());
+    return PrintPlan(ctx.console(), *plan, "would undo");
+  }
   auto outcome = ctx.MakeExecutor()->Rollback(args.run, *workflow, *params, options);
   if (!outcome) return ReportError(ctx.console(), outcome.error());
   if (outcome->state == RunState::kRolledBack) {

@@ -18,20 +18,6 @@ struct RunArgs {
   bool accept_definition_change = false;
 };
 
-int PrintPlan(Console& console, const Plan& plan) {
-  console.Out(fmt::format("{} '{}' on '{}' would run {} step{}:", console.Bold("dry run:"),
-                          plan.workflow, plan.target, plan.steps.size(),
-                          plan.steps.size() == 1 ? "" : "s"));
-  int n = 0;
-  for (const PlannedStep& step : plan.steps) {
-    console.Out(fmt::format("  {}. {} ({}): {}{}", ++n, console.Bold(step.step_id), step.uses,
-                            step.description,
-                            step.note.empty() ? "" : console.Dim("  [" + step.note + "]")));
-  }
-  console.Out("nothing was executed; the audit records this dry run");
-  return kExitOk;
-}
-
 int DoRun(const GlobalOptions& global, const RunArgs& args) {
   Context ctx(global);
   auto workflow = ctx.LoadWorkflow(args.workflow);
@@ -46,11 +32,6 @@ int DoRun(const GlobalOptions& global, const RunArgs& args) {
       args.accept_definition_change ? AcceptDefinitionChange::kYes : AcceptDefinitionChange::kNo;
   auto executor = ctx.MakeExecutor();
 
-  if (global.dry_run) {
-    auto plan = executor->DryRun(*workflow, *params, args.target, options);
-    if (!plan) return ReportError(ctx.console(), plan.error());
-    return PrintPlan(ctx.console(), *plan);
-  }
   if (args.rollback) {
     auto target = executor->TargetFor(*workflow, *params, args.target);
     if (!target) return ReportError(ctx.console(), target.error());
@@ -65,10 +46,20 @@ int DoRun(const GlobalOptions& global, const RunArgs& args) {
     const RunRecord& latest = runs->front();
     auto pinned = ctx.LoadRunWorkflow(latest, /*prefer_pinned=*/true);
     if (!pinned) return ReportError(ctx.console(), pinned.error());
+    if (global.dry_run) {
+      auto plan = executor->PlanRun(latest.id, *pinned, *params, Direction::kRollback, options);
+      if (!plan) return ReportError(ctx.console(), plan.error());
+      return PrintPlan(ctx.console(), *plan, "would undo");
+    }
     auto outcome = executor->Rollback(latest.id, *pinned, *params, options);
     if (!outcome) return ReportError(ctx.console(), outcome.error());
     ctx.console().Out(outcome->message);
     return outcome->state == RunState::kRolledBack ? kExitOk : kExitStepFailed;
+  }
+  if (global.dry_run) {
+    auto plan = executor->DryRun(*workflow, *params, args.target, options);
+    if (!plan) return ReportError(ctx.console(), plan.error());
+    return PrintPlan(ctx.console(), *plan, "would run");
   }
   auto outcome = executor->Start(*workflow, *params, args.target, options);
   if (!outcome) return ReportError(ctx.console(), outcome.error());

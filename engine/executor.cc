@@ -113,6 +113,21 @@ std::string CommandFor(const Workflow& wf) {
 
 }  // namespace
 
+// Progress lines from steps pass through here on their way to the console
+// and the log, so a step that prints a secret parameter prints ****.
+class RedactingProgress final : public ProgressSink {
+ public:
+  RedactingProgress(ProgressSink& inner, const std::vector<std::string>& secrets)
+      : inner_(inner), secrets_(secrets) {}
+  void Progress(const std::string& line) override {
+    inner_.Progress(RedactSecrets(line, secrets_));
+  }
+
+ private:
+  ProgressSink& inner_;
+  const std::vector<std::string>& secrets_;
+};
+
 class Executor::RunContext {
  public:
   const Workflow* workflow = nullptr;
@@ -122,6 +137,7 @@ class Executor::RunContext {
   std::vector<std::string> secrets;
   const ExecutorOptions* options = nullptr;
   std::unique_ptr<LeaseKeeper> keeper;
+  std::unique_ptr<RedactingProgress> progress;
 
   Fence fence() const { return keeper->fence(); }
   const std::string& operator_name() const { return options->holder.operator_name; }
@@ -214,6 +230,10 @@ Result<Value> Executor::ResolveParams(const Workflow& wf, const ParamInput& inpu
       }
       value = std::move(v);
     } else if (before != nullptr && !spec.secret) {
+      if (before->is_null()) {
+        params.Set(spec.name, Value());
+        continue;
+      }
       value = *before;
     } else if (!spec.env.empty() && std::getenv(spec.env.c_str()) != nullptr) {
       ASSIGN_OR_RETURN(Value v, ConvertParam(spec, std::getenv(spec.env.c_str())));
@@ -236,7 +256,12 @@ Result<Value> Executor::ResolveParams(const Workflow& wf, const ParamInput& inpu
                                        : "",
                                    how));
     }
-    if (!value) continue;
+    if (!value) {
+      // Recorded as absent, so a resumed run cannot be given a value it did
+      // not start with.
+      if (!spec.secret) params.Set(spec.name, Value());
+      continue;
+    }
     if (spec.secret && secrets != nullptr) secrets->push_back(value->ToText());
     params.Set(spec.name, std::move(*value));
   }
@@ -368,7 +393,8 @@ StepContext Executor::MakeStepContext(RunContext& ctx, const StepSpec& spec,
   sctx.clock = &clock_;
   sctx.processes = &processes_;
   sctx.prompter = &prompter_;
-  sctx.progress = &observer_;
+  if (!ctx.progress) ctx.progress = std::make_unique<RedactingProgress>(observer_, ctx.secrets);
+  sctx.progress = ctx.progress.get();
   sctx.cancel = ctx.options->cancel;
   sctx.lease_lost = ctx.keeper ? ctx.keeper->lost_flag() : nullptr;
   return sctx;
@@ -495,7 +521,12 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
       auto rendered = RenderValue(Value(spec.confirm.message), lookup);
       if (rendered) message = RedactSecrets(rendered->ToText(), ctx.secrets);
     }
-    TRY(Confirm(ctx, spec, message, spec.confirm.typed));
+    std::string typed = spec.confirm.typed;
+    if (!typed.empty()) {
+      auto rendered = RenderValue(Value(typed), lookup);
+      if (rendered) typed = rendered->ToText();
+    }
+    TRY(Confirm(ctx, spec, message, typed));
   }
   if (!reexecute && type->schema().asks_confirmation && inputs) {
     const Value* message = inputs->Find("message");
@@ -843,6 +874,7 @@ Result<RunOutcome> Executor::DriveRollback(RunContext& ctx) {
         check = c ? *c : CheckResult{CheckOutcome::kUnknown, Value(), c.error().ToString()};
       }
       if (check.outcome == CheckOutcome::kUnknown) {
+        check.explanation = RedactSecrets(check.explanation, ctx.secrets);
         return MakeError(
             ErrorCode::kInDoubt,
             fmt::format("step '{}' of run {} was interrupted and flightplan cannot tell whether "
@@ -853,13 +885,14 @@ Result<RunOutcome> Executor::DriveRollback(RunContext& ctx) {
                         ctx.run.id, spec.id));
       }
       bool done = check.outcome == CheckOutcome::kDone;
+      check.explanation = RedactSecrets(check.explanation, ctx.secrets);
+      check.outputs = RedactValue(check.outputs.is_null() ? Value(ValueMap{}) : check.outputs,
+                                  ctx.secrets);
       TRY(journal_.TransitionStep(
           ctx.fence(),
           StepUpdate{ctx.run.id, spec.id, StepState::kRunning,
                      done ? StepState::kSucceeded : StepState::kFailed, {}, {},
-                     done ? std::optional<Value>(check.outputs.is_null() ? Value(ValueMap{})
-                                                                         : check.outputs)
-                          : std::nullopt,
+                     done ? std::optional<Value>(check.outputs) : std::nullopt,
                      done ? std::nullopt
                           : std::optional<std::string>("interrupted before it took effect"),
                      check.explanation},
@@ -1149,6 +1182,78 @@ Result<std::string> Executor::Resolve(RunId run_id, const std::string& step_id,
                              : fmt::format("flightplan rollback {}", run_id);
   return fmt::format("step '{}' of run {} marked {}; continue with `{}`", step_id, run_id,
                      StepStateName(to), next);
+}
+
+Result<Plan> Executor::PlanRun(RunId run_id, const Workflow& wf, const ParamInput& input,
+                               Direction direction, const ExecutorOptions& options) {
+  RunContext ctx;
+  ctx.workflow = &wf;
+  ctx.options = &options;
+  ASSIGN_OR_RETURN(ctx.run, journal_.GetRun(run_id));
+  ASSIGN_OR_RETURN(ctx.steps, journal_.GetSteps(run_id));
+  ASSIGN_OR_RETURN(ctx.params, ResolveParams(wf, input, &ctx.run.params, &ctx.secrets));
+  Plan plan;
+  plan.workflow = wf.name;
+  plan.target = ctx.run.target;
+  Value scope = ctx.Scope();
+  ValueScope lookup(scope);
+  auto plan_step = [&](const StepSpec& spec, const StepRecord& rec) {
+    PlannedStep planned;
+    planned.step_id = spec.id;
+    bool undo = direction == Direction::kRollback;
+    const StepType* type = registry_.Find(undo && spec.rollback.mode == RollbackMode::kExplicit
+                                              ? spec.rollback.uses
+                                              : spec.uses);
+    planned.uses = type ? std::string(type->name()) : spec.uses;
+    const Value& with = undo && spec.rollback.mode == RollbackMode::kExplicit ? spec.rollback.with
+                                                                               : spec.with;
+    auto inputs = RenderValue(with, lookup);
+    std::string what = inputs && type ? type->Describe(*inputs) : spec.uses;
+    planned.description = RedactSecrets(undo && spec.rollback.mode == RollbackMode::kAuto
+                                            ? "undo: " + what
+                                            : what,
+                                        ctx.secrets);
+    if (rec.state == StepState::kRunning || rec.state == StepState::kRollingBack) {
+      planned.note = "interrupted: checked first, acted on only if it did not take effect";
+    } else if (rec.state == StepState::kFailed) {
+      planned.note = "failed before: runs again";
+    }
+    return planned;
+  };
+  if (direction == Direction::kForward) {
+    for (const StepSpec& spec : wf.steps) {
+      const StepRecord* rec = ctx.FindStep(spec.id);
+      if (rec == nullptr || rec->state == StepState::kSucceeded ||
+          rec->state == StepState::kSkipped) {
+        continue;
+      }
+      plan.steps.push_back(plan_step(spec, *rec));
+    }
+  } else {
+    for (size_t n = wf.steps.size(); n > 0; --n) {
+      const StepSpec& spec = wf.steps[n - 1];
+      const StepRecord* rec = ctx.FindStep(spec.id);
+      if (rec == nullptr) continue;
+      bool undoable = rec->state == StepState::kSucceeded ||
+                      rec->state == StepState::kRollingBack ||
+                      rec->state == StepState::kRollbackFailed || rec->state == StepState::kRunning;
+      if (!undoable) continue;
+      PlannedStep planned = plan_step(spec, *rec);
+      if (spec.kind == StepKind::kValidation || spec.rollback.mode == RollbackMode::kNone) {
+        planned.description = "left as it is";
+        planned.note = spec.kind == StepKind::kValidation ? "validation steps change nothing"
+                                                          : spec.rollback.reason;
+      }
+      plan.steps.push_back(std::move(planned));
+    }
+  }
+  Value detail;
+  detail.Set("workflow", wf.name);
+  detail.Set("direction", direction == Direction::kForward ? "resume" : "rollback");
+  detail.Set("steps", static_cast<int64_t>(plan.steps.size()));
+  TRY(journal_.AppendEvent(nullptr, NewEvent{"run.dry_run", options.holder.operator_name, run_id,
+                                             ctx.run.target, "", detail}));
+  return plan;
 }
 
 Result<Plan> Executor::DryRun(const Workflow& wf, const ParamInput& input,

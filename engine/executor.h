@@ -95,6 +95,11 @@ class Executor {
   Result<Plan> DryRun(const Workflow& workflow, const ParamInput& params,
                       const std::string& target_override, const ExecutorOptions& options);
 
+  // What Resume (kForward) or Rollback (kRollback) would do for `run`,
+  // executing nothing and taking no lease; journals one dry-run event.
+  Result<Plan> PlanRun(RunId run, const Workflow& workflow, const ParamInput& params,
+                       Direction direction, const ExecutorOptions& options);
+
   // Continues an unfinished run. `workflow` is the current definition; the
   // run's pinned hash must match it unless the change is accepted.
   Result<RunOutcome> Resume(RunId run, const Workflow& workflow, const ParamInput& params,

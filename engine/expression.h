@@ -53,7 +53,7 @@ struct ExprNode;
 
 class Expression {
  public:
-  // Errors are kInvalidInput with the 0-based character offset in the text.
+  // Errors are kInvalidInput naming the 1-based character where parsing stopped.
   static Result<Expression> Parse(std::string_view text);
 
   Result<Value> Evaluate(const Scope& scope) const;

@@ -232,6 +232,15 @@ std::string CheckReference(const ReferencePath& ref, const ReferenceRules& rules
   }
   if (root == "run") {
     static const std::set<std::string> kRunKeys = {"id", "operator", "target", "workflow"};
+    if (!rules.allow_steps) {
+      // The target is worked out before a run exists: only its workflow is known.
+      if (ref.size() != 2 || ref[1] != "workflow") {
+        return fmt::format("'{}' cannot be used in 'target': a target is named before the run "
+                           "exists (use params.<name> or run.workflow)",
+                           text);
+      }
+      return "";
+    }
     if (ref.size() != 2 || kRunKeys.count(ref[1]) == 0) {
       return fmt::format("'{}' is not a run value (use run.id, run.operator, run.target "
                          "or run.workflow)",
@@ -240,6 +249,11 @@ std::string CheckReference(const ReferencePath& ref, const ReferenceRules& rules
     return "";
   }
   if (root == "env") {
+    if (!rules.allow_steps) {
+      return fmt::format("'{}' cannot be used in 'target': targets must not depend on the "
+                         "environment of whoever runs the command",
+                         text);
+    }
     if (ref.size() != 2) return fmt::format("'{}' needs a variable name (env.NAME)", text);
     if (rules.declared_env.count(ref[1]) == 0) {
       return fmt::format("'{}' reads an environment variable no parameter declares; add "
@@ -604,7 +618,15 @@ void LoadSteps(const YAML::Node& node, Workflow& wf, const StepRegistry& registr
     ReadString(item, "when", step.when, problems);
 
     ReferenceRules rules{&wf, i, &registry, "", true, declared_env, {}};
-    CheckTemplates(Child(item, "with").IsDefined() ? Child(item, "with") : item, step.with, rules, problems);
+    // Expression inputs are checked as expressions below, not as templates.
+    Value template_inputs = step.with;
+    if (type != nullptr && template_inputs.is_map()) {
+      for (const FieldSpec& field : type->schema().inputs) {
+        if (field.type == FieldType::kExpression) template_inputs.as_map().erase(field.name);
+      }
+    }
+    CheckTemplates(Child(item, "with").IsDefined() ? Child(item, "with") : item, template_inputs,
+                   rules, problems);
     if (type != nullptr && step.with.is_map()) {
       for (const FieldSpec& field : type->schema().inputs) {
         const Value* v = step.with.Find(field.name);

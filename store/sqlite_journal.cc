@@ -275,10 +275,12 @@ class SqliteJournal::Impl {
     int rc = s.Step();
     if (rc == SQLITE_ROW && s.Int(0) == fence.generation && s.Int(1) == 0) return {};
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return MakeError(SqlError(rc, "checking the lease"));
-    std::string who = rc == SQLITE_ROW ? s.Text(2) : "nobody";
+    std::string who = rc != SQLITE_ROW ? std::string("nobody")
+                      : s.Int(1) != 0 ? s.Text(2) + ", who has since released it"
+                                      : s.Text(2);
     return MakeError(ErrorCode::kLeaseLost,
                      fmt::format("this process no longer holds the lease on '{}' (generation "
-                                 "{} was replaced; now held by {}); it stops without writing. "
+                                 "{} was replaced; taken by {}); it stops without writing. "
                                  "Run `flightplan status` to see the current state.",
                                  fence.target, fence.generation, who));
   }

@@ -685,6 +685,11 @@ class FileRemoveStep final : public StepType {
     std::string path = inputs.Find("path")->ToText();
     ASSIGN_OR_RETURN(FileState now, ReadFileState(path));
     ASSIGN_OR_RETURN(FileState before, RecalledFileState(ctx.prepared));
+    const Value* missing_ok = inputs.Find("missing_ok");
+    if (!now.exists && !before.exists && !(missing_ok && missing_ok->Truthy())) {
+      return CheckResult{CheckOutcome::kNotDone, Value(),
+                         path + " never existed; the step fails when it runs"};
+    }
     if (!now.exists) {
       Value out;
       out.Set("path", path);

@@ -281,6 +281,58 @@ steps:
   EXPECT_TRUE(logged);
 }
 
+// Regression: --dry-run was ignored by rollback and resume.
+TEST_F(CliTest, DryRunOfRollbackAndResumeChangesNothing) {
+  WriteFile(dir_.Join("two.yaml"), R"yaml(name: two
+version: 1
+steps:
+  - id: write
+    uses: file.write
+    with: {path: a.txt, content: new}
+  - id: fail
+    uses: exec
+    with: {argv: [sh, -c, 'test -f allow']}
+)yaml");
+  WriteFile(dir_.Join("a.txt"), "old");
+  ASSERT_EQ(Flightplan({"run", "two.yaml"}).exit_code, 1);
+  RunResult resume_plan = Flightplan({"resume", "1", "--dry-run"});
+  EXPECT_EQ(resume_plan.exit_code, 0) << resume_plan.err;
+  EXPECT_NE(resume_plan.out.find("would still run 1 step"), std::string::npos) << resume_plan.out;
+  RunResult undo_plan = Flightplan({"rollback", "1", "--dry-run"});
+  EXPECT_EQ(undo_plan.exit_code, 0) << undo_plan.err;
+  EXPECT_NE(undo_plan.out.find("undo: write 3 bytes to a.txt"), std::string::npos) << undo_plan.out;
+  RunResult run_undo_plan = Flightplan({"run", "two.yaml", "--rollback", "--dry-run"});
+  EXPECT_NE(run_undo_plan.out.find("would undo"), std::string::npos) << run_undo_plan.out;
+  EXPECT_EQ(ReadFile(dir_.Join("a.txt")), "new");
+  RunResult status = Flightplan({"status", "1", "--json"});
+  EXPECT_NE(status.out.find("\"state\":\"failed\""), std::string::npos) << status.out;
+}
+
+// Regression: a step printing a secret parameter showed it on the console
+// and in the log.
+TEST_F(CliTest, SecretsNeverReachTheConsoleOrTheLog) {
+  WriteFile(dir_.Join("secret.yaml"), R"yaml(name: secret
+version: 1
+params:
+  token: {type: string, secret: true, env: DEMO_TOKEN}
+steps:
+  - id: say
+    uses: echo
+    with: {message: 'token=${params.token}'}
+  - id: fail
+    uses: exec
+    with: {argv: [sh, -c, 'echo "$T" >&2; exit 1'], env: {T: '${params.token}'}}
+)yaml");
+  RunResult r = Flightplan({"run", "secret.yaml"}, {{"DEMO_TOKEN", "s3cr3t-value-42"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ((r.out + r.err).find("s3cr3t-value-42"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("token=****"), std::string::npos) << r.out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.Join(".flightplan/logs"))) {
+    EXPECT_EQ(ReadFile(entry.path().string()).find("s3cr3t-value-42"), std::string::npos);
+  }
+  EXPECT_EQ(ReadFile(dir_.Join(".flightplan/state.db")).find("s3cr3t-value-42"), std::string::npos);
+}
+
 TEST_F(CliTest, BuiltInExampleWorkflowIsListedAndValid) {
   RunResult list = Flightplan({"workflows", "list"});
   EXPECT_EQ(list.exit_code, 0);

@@ -544,6 +544,19 @@ TEST_F(ExecutorTest, LeaseOfADeadLocalProcessIsTakenOverAtOnce) {
   EXPECT_TRUE(said);
 }
 
+// Regression: an optional parameter omitted at the start could be given any
+// value on resume.
+TEST_F(ExecutorTest, OptionalParameterOmittedAtTheStartStaysOmitted) {
+  Workflow wf = Load("name: p\nversion: 1\nparams:\n  note: {type: string}\nsteps:\n  - {id: a, "
+                     "uses: scripted, with: {key: a, note: '${params.note}'}}\n");
+  Scripts()["a"].fail = true;
+  auto failed = executor_->Start(wf, {}, "", options_);
+  ASSERT_TRUE(failed);
+  auto changed = executor_->Resume(failed->run_id, wf, {{"note", "late"}}, options_);
+  ASSERT_FALSE(changed);
+  EXPECT_NE(changed.error().message().find("a run keeps its parameters"), std::string::npos);
+}
+
 TEST_F(ExecutorTest, UnknownParameterAndMissingRequiredParameterAreUsageErrors) {
   Workflow wf = Load("name: p\nversion: 1\nparams:\n  app: {type: string, required: true}\n  n: "
                      "{type: integer, default: 2}\nsteps: [{id: a, uses: scripted, with: {key: a}}]\n");

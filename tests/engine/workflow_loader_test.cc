@@ -192,6 +192,29 @@ TEST_F(LoaderTest, UndeclaredEnvironmentVariable) {
               "wf.yaml:6:11", "reads an environment variable no parameter declares");
 }
 
+// Regression: 'target' accepted references that exist only once a run does.
+TEST_F(LoaderTest, TargetMayUseOnlyParamsAndTheWorkflowName) {
+  ExpectError("name: x\nversion: 1\ntarget: by/${run.operator}\nsteps: [{id: a, uses: echo, "
+              "with: {message: hi}}]\n",
+              "wf.yaml:3:9", "cannot be used in 'target'");
+  auto ok = Load("name: x\nversion: 1\ntarget: ${run.workflow}/x\nsteps: [{id: a, uses: echo, "
+                 "with: {message: hi}}]\n");
+  EXPECT_TRUE(ok) << ok.error().ToString();
+}
+
+// Regression: a step without `with:` failed with yaml-cpp's "invalid node".
+TEST_F(LoaderTest, StepWithoutInputsLoadsWhenTheTypeNeedsNone) {
+  auto wf = Load("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: "
+                 "{duration: 1s}\n    rollback: {uses: echo, with: {message: undo}}\n");
+  EXPECT_TRUE(wf) << wf.error().ToString();
+}
+
+TEST_F(LoaderTest, UntilWrittenAsATemplateMayUsePoll) {
+  auto wf = Load("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: {poll: "
+                 "[true], until: '${poll.exit_code == 0}'}\n");
+  EXPECT_TRUE(wf) << wf.error().ToString();
+}
+
 TEST_F(LoaderTest, BadDuration) {
   ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n"
               "    timeout: 5 minutes\n",
