@@ -27,7 +27,7 @@ if [ -d tests/fuzz ]; then
   echo "== fuzzers (${fuzz_seconds}s each)"
   CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DFLIGHTPLAN_FUZZ=ON -DFLIGHTPLAN_TESTS=OFF -DFLIGHTPLAN_BENCH=OFF >/dev/null
-  cmake --build build/fuzz -j "$jobs"
+  cmake --build build/fuzz -j "$jobs" --target fuzzers
   for fuzzer in build/fuzz/tests/fuzz/*_fuzzer; do
     [ -x "$fuzzer" ] || continue
     name=$(basename "$fuzzer")

@@ -333,6 +333,45 @@ steps:
   EXPECT_EQ(ReadFile(dir_.Join(".flightplan/state.db")).find("s3cr3t-value-42"), std::string::npos);
 }
 
+TEST_F(CliTest, StepTimeoutKillsTheCommandAndRetriesWhenAsked) {
+  WriteFile(dir_.Join("slow.yaml"), R"yaml(name: slow
+version: 1
+steps:
+  - id: hang
+    uses: exec
+    with: {argv: [sh, -c, 'echo try >> tries; sleep 30']}
+    timeout: 300ms
+    retry: {attempts: 2, delay: 10ms}
+)yaml");
+  auto started = std::chrono::steady_clock::now();
+  RunResult r = Flightplan({"run", "slow.yaml"});
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("did not finish in time"), std::string::npos) << r.out;
+  EXPECT_EQ(ReadFile(dir_.Join("tries")), "try\ntry\n");
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the sleeping command was not killed";
+}
+
+TEST_F(CliTest, WaitPollsUntilTheConditionHolds) {
+  WriteFile(dir_.Join("wait.yaml"), R"yaml(name: waiting
+version: 1
+steps:
+  - id: ready
+    uses: wait
+    with:
+      poll: [sh, -c, 'echo x >> polls; test $(wc -l < polls) -ge 3 && echo READY; true']
+      until: contains(poll.stdout, 'READY')
+      interval: 20ms
+      timeout: 20s
+  - id: report
+    uses: echo
+    with: {message: 'polled ${steps.ready.outputs.polls} times'}
+)yaml");
+  RunResult r = Flightplan({"run", "wait.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("polled 3 times"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, BuiltInExampleWorkflowIsListedAndValid) {
   RunResult list = Flightplan({"workflows", "list"});
   EXPECT_EQ(list.exit_code, 0);
