@@ -2,7 +2,10 @@
 // that bad input changes nothing.
 #include <sqlite3.h>
 
+#include <signal.h>
+
 #include <filesystem>
+#include <thread>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -370,6 +373,44 @@ steps:
   RunResult r = Flightplan({"run", "wait.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("polled 3 times"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, InterruptStopsAtASafePointAndTheRunCanBeSettled) {
+  WriteFile(dir_.Join("long.yaml"), R"yaml(name: long
+version: 1
+params:
+  pause: {type: string, default: 30s}
+steps:
+  - id: mark
+    uses: file.write
+    with: {path: started, content: go}
+  - id: pause
+    uses: wait
+    with: {duration: '${params.pause}'}
+  - id: finish
+    uses: exec
+    with: {argv: [sh, -c, 'echo finished >> effects']}
+)yaml");
+  Invocation inv;
+  inv.args = {"run", "long.yaml"};
+  inv.cwd = dir_.path();
+  Background process(inv);
+  ASSERT_TRUE(WaitForFile(dir_.Join("started"), std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  process.Signal(SIGINT);
+  RunResult stopped = process.Wait(std::chrono::seconds(10));
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.out << stopped.err;
+  EXPECT_NE(stopped.err.find("flightplan resume"), std::string::npos) << stopped.err;
+  EXPECT_FALSE(FileExists(dir_.Join("effects")));
+  RunResult status = Flightplan({"status", "1"});
+  EXPECT_NE(status.out.find("running (interrupted)"), std::string::npos) << status.out;
+  // The run keeps its parameters, so a shorter pause cannot be slipped in.
+  RunResult refused = Flightplan({"resume", "1", "--param", "pause=10ms"});
+  EXPECT_EQ(refused.exit_code, 2);
+  // Rolling back settles the interrupted wait (it changed nothing) and undoes the file.
+  RunResult undone = Flightplan({"rollback", "1"});
+  EXPECT_EQ(undone.exit_code, 0) << undone.out << undone.err;
+  EXPECT_FALSE(FileExists(dir_.Join("started")));
 }
 
 TEST_F(CliTest, BuiltInExampleWorkflowIsListedAndValid) {
