@@ -160,10 +160,14 @@ std::string AwsError::ToString() const {
   std::string id =
       request_id.empty() ? "" : fmt::format(", request id {}", request_id);
   std::string text = message.empty() ? code : code + ": " + message;
-  return fmt::format("{} {}: {} ({}{})", service, operation, text, status, id);
+  std::string tries =
+      attempts > 1 ? fmt::format(", after {} attempts", attempts) : "";
+  return fmt::format("{} {}: {} ({}{}{})", service, operation, text, status, id,
+                     tries);
 }
 
 Error AwsError::ToError() const {
+  if (local_error) return *local_error;
   ErrorCode error_code = ErrorCode::kInvalidInput;
   std::string hint;
   switch (kind) {

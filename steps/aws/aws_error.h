@@ -11,6 +11,7 @@
 #ifndef FLIGHTPLAN_STEPS_AWS_AWS_ERROR_H_
 #define FLIGHTPLAN_STEPS_AWS_AWS_ERROR_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,10 @@ struct AwsError {
   std::string request_id;
   int http_status = 0;  // 0: no response (transport failure)
   AwsErrorKind kind = AwsErrorKind::kClient;
+  int attempts = 0;  // how many times the request was sent
+  // Set when the call failed before AWS could answer (credentials, endpoint,
+  // parameters); ToError() returns it as is.
+  std::optional<Error> local_error;
 
   bool retryable() const {
     return kind == AwsErrorKind::kThrottling ||
