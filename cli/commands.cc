@@ -2,8 +2,12 @@
 
 namespace flightplan::cli {
 
+extern const Command kDoctorCommand;
+
 const std::vector<Command>& Commands() {
-  static const std::vector<Command> kCommands = {};
+  static const std::vector<Command> kCommands = {
+      kDoctorCommand,
+  };
   return kCommands;
 }
 
