@@ -145,10 +145,13 @@ TEST_P(RefactorExecutionTerminalTest, RefactorExecutionStopsOnTerminalFailure) {
 }
 
 // botocore's waiters keep polling on these three; flightplan must not.
-INSTANTIATE_TEST_SUITE_P(Terminal, RefactorExecutionTerminalTest,
-                         ::testing::Values("ROLLBACK_FAILED", "OBSOLETE",
-                                           "UNAVAILABLE", "EXECUTE_FAILED",
-                                           "ROLLBACK_COMPLETE"));
+INSTANTIATE_TEST_SUITE_P(
+    Terminal, RefactorExecutionTerminalTest,
+    ::testing::Values("ROLLBACK_FAILED", "OBSOLETE", "UNAVAILABLE",
+                      "EXECUTE_FAILED", "ROLLBACK_COMPLETE"),
+    [](const ::testing::TestParamInfo<const char*>& info_) {
+      return std::string(info_.param);
+    });
 
 TEST_F(CloudFormationTest, RefactorExecutionSucceedsAfterRollbackFreeRun) {
   transport_.Reply(200, RefactorXml("CREATE_COMPLETE", "AVAILABLE"));
