@@ -192,7 +192,7 @@ AwsResult AwsClient::CallAllPages(std::string_view service,
   if (paginator == nullptr) return Call(service, operation, params);
   if (params.is_null()) params = Value(ValueMap{});
   Value merged;
-  std::string previous_token;
+  Value previous_token;
   for (int page = 0; page < options_.max_pages; ++page) {
     AwsResult result = Call(service, operation, params);
     if (!result) return result;
@@ -201,6 +201,9 @@ AwsResult AwsClient::CallAllPages(std::string_view service,
       merged = output;
       for (std::string_view key : paginator->result_keys) {
         const Value* items = merged.Find(key);
+        if (items != nullptr && !items->is_list() && !items->is_string()) {
+          continue;  // a per-page scalar such as Scan's Count
+        }
         if (items == nullptr || !items->is_list()) {
           merged.Set(std::string(key), Value(ValueList{}));
         }
@@ -214,15 +217,18 @@ AwsResult AwsClient::CallAllPages(std::string_view service,
                     items->as_list().end());
       }
     }
+    // Tokens are usually strings; DynamoDB's are key maps.
     const Value* token = output.Find(paginator->output_token);
-    std::string next = token != nullptr ? token->ToText() : "";
-    // A repeated token would loop forever; botocore stops on it too.
-    if (next.empty() || next == previous_token) {
+    bool done = token == nullptr || token->is_null() ||
+                (token->is_string() && token->as_string().empty()) ||
+                (token->is_map() && token->as_map().empty()) ||
+                *token == previous_token;  // a repeated token would loop
+    if (done) {
       merged.as_map().erase(std::string(paginator->output_token));
       return merged;
     }
-    previous_token = next;
-    params.Set(std::string(paginator->input_token), next);
+    previous_token = *token;
+    params.Set(std::string(paginator->input_token), *token);
   }
   AwsError error;
   error.service = std::string(service);

@@ -48,6 +48,27 @@ Result<ValueList> AmplifyClient::ListBranches(std::string_view app_id) {
   return All(client_, "amplify", "ListBranches", Params({{"appId", app_id}}),
              "branches");
 }
+Result<ValueList> IamClient::SimulatePrincipalPolicy(
+    std::string_view principal_arn, const std::vector<std::string>& actions) {
+  ValueList names;
+  for (const std::string& action : actions) names.emplace_back(action);
+  return All(client_, "iam", "SimulatePrincipalPolicy",
+             Params({{"PolicySourceArn", principal_arn},
+                     {"ActionNames", Value(std::move(names))}}),
+             "EvaluationResults");
+}
+
+Result<Value> AmplifyClient::UpdateApp(const Value& params) {
+  return One(client_, "amplify", "UpdateApp", params);
+}
+Result<Value> AmplifyClient::CreateBranch(const Value& params) {
+  return One(client_, "amplify", "CreateBranch", params);
+}
+Result<Value> AmplifyClient::DeleteBackendEnvironment(std::string_view app_id,
+                                                      std::string_view env) {
+  return One(client_, "amplify", "DeleteBackendEnvironment",
+             Params({{"appId", app_id}, {"environmentName", env}}));
+}
 Result<Value> AmplifyClient::DeleteBranch(std::string_view app_id,
                                           std::string_view branch) {
   return One(client_, "amplify", "DeleteBranch",
@@ -105,6 +126,16 @@ Result<Value> S3Client::PutObject(const Value& params) {
   return One(client_, "s3", "PutObject", params);
 }
 
+Result<Value> S3Client::DeleteObject(std::string_view bucket,
+                                     std::string_view key) {
+  return One(client_, "s3", "DeleteObject",
+             Params({{"Bucket", bucket}, {"Key", key}}));
+}
+Result<Value> S3Client::GetBucketVersioning(std::string_view bucket) {
+  return One(client_, "s3", "GetBucketVersioning",
+             Params({{"Bucket", bucket}}));
+}
+
 Result<Value> DynamoDbClient::DescribeTable(std::string_view table) {
   return One(client_, "dynamodb", "DescribeTable",
              Params({{"TableName", table}}));
@@ -141,6 +172,36 @@ Result<Value> DynamoDbClient::DescribeExport(std::string_view export_arn) {
              Params({{"ExportArn", export_arn}}));
 }
 
+Result<Value> DynamoDbClient::SetPointInTimeRecovery(std::string_view table,
+                                                     bool enabled) {
+  Value spec = Params({{"PointInTimeRecoveryEnabled", enabled}});
+  return One(client_, "dynamodb", "UpdateContinuousBackups",
+             Params({{"TableName", table},
+                     {"PointInTimeRecoverySpecification", spec}}));
+}
+
+Result<ValueList> DynamoDbClient::ScanAll(const Value& params) {
+  return All(client_, "dynamodb", "Scan", params, "Items");
+}
+
+Result<int64_t> DynamoDbClient::CountItems(std::string_view table) {
+  Value params = Params({{"TableName", table}, {"Select", "COUNT"}});
+  int64_t count = 0;
+  // Scan's paginator result keys are Items/Count/ScannedCount; follow
+  // LastEvaluatedKey here so the counts add up.
+  for (int page = 0; page < 100000; ++page) {
+    ASSIGN_OR_RETURN(Value out, One(client_, "dynamodb", "Scan", params));
+    count += IntAt(out, "Count");
+    const Value* last = out.Find("LastEvaluatedKey");
+    if (last == nullptr || !last->is_map() || last->as_map().empty()) {
+      return count;
+    }
+    params.Set("ExclusiveStartKey", *last);
+  }
+  return MakeError(ErrorCode::kInternal,
+                   "dynamodb Scan: too many pages while counting items");
+}
+
 Result<Value> CognitoClient::DescribeUserPool(std::string_view pool_id) {
   return One(client_, "cognito-idp", "DescribeUserPool",
              Params({{"UserPoolId", pool_id}}));
@@ -158,6 +219,17 @@ Result<Value> CognitoClient::DescribeUserPoolClient(
 Result<ValueList> CognitoClient::ListGroups(std::string_view pool_id) {
   return All(client_, "cognito-idp", "ListGroups",
              Params({{"UserPoolId", pool_id}}), "Groups");
+}
+Result<Value> CognitoClient::GetGroup(std::string_view pool_id,
+                                      std::string_view group) {
+  return One(client_, "cognito-idp", "GetGroup",
+             Params({{"UserPoolId", pool_id}, {"GroupName", group}}));
+}
+Result<ValueList> CognitoClient::ListIdentityProviders(
+    std::string_view pool_id) {
+  return All(client_, "cognito-idp", "ListIdentityProviders",
+             Params({{"UserPoolId", pool_id}, {"MaxResults", 60}}),
+             "Providers");
 }
 Result<Value> CognitoClient::DescribeIdentityProvider(
     std::string_view pool_id, std::string_view provider) {

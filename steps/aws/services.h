@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/error.h"
 #include "engine/value.h"
@@ -31,6 +32,19 @@ class StsClient {
   AwsClient& client_;
 };
 
+// IAM, for `flightplan doctor`'s permission check.
+class IamClient {
+ public:
+  explicit IamClient(AwsClient& client) : client_(client) {}
+  // The EvaluationResults of SimulatePrincipalPolicy for these actions on
+  // all resources ("*"): each {"EvalActionName", "EvalDecision", ...}.
+  [[nodiscard]] Result<ValueList> SimulatePrincipalPolicy(
+      std::string_view principal_arn, const std::vector<std::string>& actions);
+
+ private:
+  AwsClient& client_;
+};
+
 class AmplifyClient {
  public:
   explicit AmplifyClient(AwsClient& client) : client_(client) {}
@@ -39,8 +53,14 @@ class AmplifyClient {
   [[nodiscard]] Result<Value> GetBranch(std::string_view app_id,
                                         std::string_view branch);
   [[nodiscard]] Result<ValueList> ListBranches(std::string_view app_id);
+  // params: appId and the fields to change (environmentVariables, ...).
+  [[nodiscard]] Result<Value> UpdateApp(const Value& params);
+  // params: appId, branchName, stage, enableAutoBuild, ...
+  [[nodiscard]] Result<Value> CreateBranch(const Value& params);
   [[nodiscard]] Result<Value> DeleteBranch(std::string_view app_id,
                                            std::string_view branch);
+  [[nodiscard]] Result<Value> DeleteBackendEnvironment(std::string_view app_id,
+                                                       std::string_view env);
   [[nodiscard]] Result<ValueList> ListBackendEnvironments(
       std::string_view app_id);
   [[nodiscard]] Result<Value> GetBackendEnvironment(std::string_view app_id,
@@ -71,6 +91,9 @@ class S3Client {
   [[nodiscard]] Result<ValueList> ListObjects(std::string_view bucket,
                                               std::string_view prefix);
   [[nodiscard]] Result<Value> PutObject(const Value& params);
+  [[nodiscard]] Result<Value> DeleteObject(std::string_view bucket,
+                                           std::string_view key);
+  [[nodiscard]] Result<Value> GetBucketVersioning(std::string_view bucket);
 
  private:
   AwsClient& client_;
@@ -90,6 +113,12 @@ class DynamoDbClient {
   // params: TableArn, S3Bucket, ClientToken, ExportTime (epoch seconds)...
   [[nodiscard]] Result<Value> ExportTableToPointInTime(const Value& params);
   [[nodiscard]] Result<Value> DescribeExport(std::string_view export_arn);
+  [[nodiscard]] Result<Value> SetPointInTimeRecovery(std::string_view table,
+                                                     bool enabled);
+  // Items of every page (and their count) of a Scan; params as the API's.
+  [[nodiscard]] Result<ValueList> ScanAll(const Value& params);
+  // Number of items, with Select=COUNT across every page.
+  [[nodiscard]] Result<int64_t> CountItems(std::string_view table);
 
  private:
   AwsClient& client_;
@@ -103,8 +132,12 @@ class CognitoClient {
   [[nodiscard]] Result<Value> DescribeUserPoolClient(
       std::string_view pool_id, std::string_view client_id);
   [[nodiscard]] Result<ValueList> ListGroups(std::string_view pool_id);
+  [[nodiscard]] Result<Value> GetGroup(std::string_view pool_id,
+                                       std::string_view group);
   [[nodiscard]] Result<Value> DescribeIdentityProvider(
       std::string_view pool_id, std::string_view provider);
+  [[nodiscard]] Result<ValueList> ListIdentityProviders(
+      std::string_view pool_id);
 
  private:
   AwsClient& client_;

@@ -290,5 +290,57 @@ TEST_F(CloudFormationTest, DynamoDbDeletionProtectionIsSentAsJson) {
             R"({"DeletionProtectionEnabled":true,"TableName":"Todo-main"})");
 }
 
+TEST_F(CloudFormationTest, DynamoDbScanFollowsLastEvaluatedKeyMaps) {
+  transport_.Reply(
+      200,
+      R"({"Items": [{"id": {"S": "a"}}], "Count": 1, "LastEvaluatedKey": {"id": {"S": "a"}}})");
+  transport_.Reply(200, R"({"Items": [{"id": {"S": "b"}}], "Count": 1})");
+  DynamoDbClient dynamodb(client_);
+  Value params;
+  params.Set("TableName", "Todo-main");
+  Result<ValueList> items = dynamodb.ScanAll(params);
+  ASSERT_TRUE(items.has_value()) << items.error().ToString();
+  EXPECT_EQ(items->size(), 2u);
+  EXPECT_EQ(
+      transport_.requests()[1].body,
+      R"({"ExclusiveStartKey":{"id":{"S":"a"}},"TableName":"Todo-main"})");
+}
+
+TEST_F(CloudFormationTest, DynamoDbCountAddsUpEveryPage) {
+  transport_.Reply(
+      200,
+      R"({"Count": 1000, "ScannedCount": 1000, "LastEvaluatedKey": {"id": {"S": "k"}}})");
+  transport_.Reply(200, R"({"Count": 234, "ScannedCount": 234})");
+  DynamoDbClient dynamodb(client_);
+  Result<int64_t> count = dynamodb.CountItems("Todo-main");
+  ASSERT_TRUE(count.has_value());
+  EXPECT_EQ(*count, 1234);
+  EXPECT_THAT(transport_.requests()[0].body, HasSubstr(R"("Select":"COUNT")"));
+}
+
+TEST_F(CloudFormationTest, PointInTimeRecoveryIsANestedSpecification) {
+  transport_.Reply(200, R"({"ContinuousBackupsDescription": {}})");
+  DynamoDbClient dynamodb(client_);
+  ASSERT_TRUE(dynamodb.SetPointInTimeRecovery("Todo-main", true).has_value());
+  EXPECT_EQ(
+      transport_.requests()[0].body,
+      R"({"PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true},"TableName":"Todo-main"})");
+}
+
+TEST_F(CloudFormationTest, AmplifyUpdateAppSendsEnvironmentVariablesInTheBody) {
+  transport_.Reply(200, R"({"app": {"appId": "d1"}})");
+  AmplifyClient amplify(client_);
+  Value params;
+  params.Set("appId", "d1");
+  Value variables;
+  variables.Set("AMPLIFY_GEN", "2");
+  params.Set("environmentVariables", variables);
+  ASSERT_TRUE(amplify.UpdateApp(params).has_value());
+  EXPECT_EQ(transport_.requests()[0].url,
+            "https://amplify.us-east-1.amazonaws.com/apps/d1");
+  EXPECT_EQ(transport_.requests()[0].body,
+            R"({"environmentVariables":{"AMPLIFY_GEN":"2"}})");
+}
+
 }  // namespace
 }  // namespace flightplan::aws

@@ -33,6 +33,15 @@ constexpr std::string_view kIdentity =
     "<Account>123456789012</Account></GetCallerIdentityResult>"
     "</GetCallerIdentityResponse>";
 
+constexpr std::string_view kSimulation =
+    "<SimulatePrincipalPolicyResponse><SimulatePrincipalPolicyResult>"
+    "<EvaluationResults><member><EvalActionName>cloudformation:DescribeStacks"
+    "</EvalActionName><EvalDecision>allowed</EvalDecision></member><member>"
+    "<EvalActionName>cloudformation:ExecuteStackRefactor</EvalActionName>"
+    "<EvalDecision>implicitDeny</EvalDecision></member></EvaluationResults>"
+    "<IsTruncated>false</IsTruncated></SimulatePrincipalPolicyResult>"
+    "</SimulatePrincipalPolicyResponse>";
+
 // Re-signs what arrived and compares: catches any header the transport adds
 // or rewrites after signing.
 class VerifyingServer {
@@ -63,8 +72,15 @@ class VerifyingServer {
       tm.tm_mon -= 1;
       Timestamp when{static_cast<int64_t>(timegm(&tm)) * 1000};
       AwsCredentials creds = ExampleCredentials();
+      // Credential=AKID/20150830/us-east-1/<service>/aws4_request
+      std::string authorization = req.get_header_value("Authorization");
+      std::string scope = authorization.substr(authorization.find('/') + 1);
+      scope = scope.substr(scope.find('/') + 1);
+      std::string region = scope.substr(0, scope.find('/'));
+      scope = scope.substr(scope.find('/') + 1);
+      std::string service = scope.substr(0, scope.find('/'));
       Result<SignedRequest> expected = SignRequest(
-          seen, creds, SigningOptions::ForService("sts", "us-east-1", when));
+          seen, creds, SigningOptions::ForService(service, region, when));
       if (!expected ||
           std::string(FindHeader(expected->request.headers, "Authorization")) !=
               req.get_header_value("Authorization")) {
@@ -74,6 +90,12 @@ class VerifyingServer {
             "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>"
             "mismatch</Message></Error></ErrorResponse>",
             "text/xml");
+        return;
+      }
+      if (req.body.find("Action=SimulatePrincipalPolicy") !=
+          std::string::npos) {
+        simulated_principal_ = req.body;
+        res.set_content(std::string(kSimulation), "text/xml");
         return;
       }
       res.set_content(std::string(kIdentity), "text/xml");
@@ -91,6 +113,7 @@ class VerifyingServer {
   std::string Url() const { return fmt::format("http://127.0.0.1:{}", port_); }
   int requests() const { return requests_; }
   int bad_signatures() const { return bad_signatures_; }
+  std::string simulated_principal() const { return simulated_principal_; }
 
  private:
   httplib::Server server_;
@@ -98,6 +121,7 @@ class VerifyingServer {
   std::thread thread_;
   std::atomic<int> requests_{0};
   std::atomic<int> bad_signatures_{0};
+  std::string simulated_principal_;
 };
 
 TEST(EndToEndTest, SignedRequestsSurviveTheCurlTransportUnchanged) {
@@ -135,7 +159,14 @@ TEST(EndToEndTest, DoctorReportsIdentityWithoutSecrets) {
   AwsClient client(transport, credentials, clock, options);
   DoctorReport report = RunDoctor(*config, credentials, client);
   std::string text = report.ToText();
-  EXPECT_TRUE(report.ok()) << text;
+  // The simulated policy denies one action.
+  EXPECT_FALSE(report.ok()) << text;
+  EXPECT_THAT(text, HasSubstr("denied: cloudformation:ExecuteStackRefactor"));
+  EXPECT_THAT(
+      server.simulated_principal(),
+      HasSubstr(
+          "PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2Falice"));
+  EXPECT_EQ(server.bad_signatures(), 0);
   EXPECT_THAT(text, HasSubstr("arn:aws:iam::123456789012:user/alice"));
   EXPECT_THAT(text, HasSubstr("AKID…MPLE"));
   EXPECT_THAT(text, HasSubstr("(from AWS_REGION)"));
@@ -161,7 +192,9 @@ TEST(EndToEndTest, DoctorCommandRunsAsAProcess) {
   while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
     output.append(buffer, n);
   int status = pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+  // Exit 1: the simulated policy denies one action.
+  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  EXPECT_THAT(output, HasSubstr("denied: cloudformation:ExecuteStackRefactor"));
   EXPECT_THAT(output, HasSubstr("environment variables"));
   EXPECT_THAT(output, HasSubstr("user/alice"));
   EXPECT_THAT(output, Not(HasSubstr(creds.secret_access_key)));
