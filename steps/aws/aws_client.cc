@@ -62,7 +62,8 @@ Result<Endpoint> AwsClient::EndpointFor(std::string_view service) const {
 }
 
 AwsResult AwsClient::Call(std::string_view service_id,
-                          std::string_view operation, const Value& params) {
+                          std::string_view operation, const Value& params,
+                          const CallOptions& call_options) {
   const ServiceInfo* service = FindService(service_id);
   if (service == nullptr) {
     return tl::unexpected(
@@ -85,6 +86,7 @@ AwsResult AwsClient::Call(std::string_view service_id,
   unsigned_request->headers.emplace_back("User-Agent", options_.user_agent);
   unsigned_request->connect_timeout = options_.connect_timeout;
   unsigned_request->total_timeout = options_.total_timeout;
+  unsigned_request->response_body_file = call_options.response_body_file;
 
   int last_acquired = 0;
   AwsError last_error;

@@ -33,6 +33,12 @@ namespace flightplan::aws {
 
 using AwsResult = tl::expected<Value, AwsError>;
 
+struct CallOptions {
+  // Stream a successful response's body (S3 GetObject) to this file; the
+  // output then has no "Body". Retries rewrite the file from the start.
+  std::string response_body_file;
+};
+
 struct AwsClientOptions {
   EndpointConfig endpoints;
   RetryConfig retry;
@@ -55,7 +61,8 @@ class AwsClient {
   // One operation, with retries. `service` is a ServiceInfo id
   // ("cloudformation"); `params` a map named as in the model.
   [[nodiscard]] AwsResult Call(std::string_view service,
-                               std::string_view operation, const Value& params);
+                               std::string_view operation, const Value& params,
+                               const CallOptions& call_options = {});
   // Every page of a paginated operation (paginators-1.json), with the result
   // lists concatenated and the next-token removed. Bounded by max_pages.
   [[nodiscard]] AwsResult CallAllPages(std::string_view service,

@@ -366,7 +366,11 @@ Result<Value> ParseResponse(const ServiceInfo& service,
       const RestOperation* op = FindRestOperation(service.id, operation);
       Value out = Value(ValueMap{});
       if (op != nullptr && !op->output_payload.empty()) {
-        out.Set(std::string(op->output_payload), response.body);
+        if (response.body.empty()) {
+          // Streamed to a file by the transport (or really empty).
+        } else {
+          out.Set(std::string(op->output_payload), response.body);
+        }
       } else if (service.protocol == Protocol::kRestJson) {
         ASSIGN_OR_RETURN(out, ParseJsonBody(service, operation, response.body));
       } else if (!response.body.empty()) {

@@ -109,6 +109,16 @@ Result<Value> S3Client::GetObject(std::string_view bucket,
   return One(client_, "s3", "GetObject",
              Params({{"Bucket", bucket}, {"Key", key}}));
 }
+Result<Value> S3Client::DownloadObject(std::string_view bucket,
+                                       std::string_view key,
+                                       const std::string& path) {
+  CallOptions options;
+  options.response_body_file = path;
+  AwsResult result = client_.Call(
+      "s3", "GetObject", Params({{"Bucket", bucket}, {"Key", key}}), options);
+  if (!result) return MakeError(result.error().ToError());
+  return std::move(*result);
+}
 Result<Value> S3Client::HeadObject(std::string_view bucket,
                                    std::string_view key) {
   return One(client_, "s3", "HeadObject",

@@ -84,6 +84,11 @@ class S3Client {
   // {"Body": bytes, "ETag", "ContentLength", ...}
   [[nodiscard]] Result<Value> GetObject(std::string_view bucket,
                                         std::string_view key);
+  // Streams the object to `path` (never held in memory); returns the
+  // metadata (ETag, ContentLength, ...).
+  [[nodiscard]] Result<Value> DownloadObject(std::string_view bucket,
+                                             std::string_view key,
+                                             const std::string& path);
   [[nodiscard]] Result<Value> HeadObject(std::string_view bucket,
                                          std::string_view key);
   [[nodiscard]] Result<Value> HeadBucket(std::string_view bucket);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
@@ -26,12 +27,32 @@ std::string Origin(const std::string& url) {
 struct ResponseSink {
   HttpResponse* response;
   size_t limit;
+  CURL* curl = nullptr;
+  const std::string* file_path = nullptr;  // for 2xx bodies, when set
+  std::FILE* file = nullptr;
+  bool file_failed = false;
   bool too_large = false;
 };
 
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<ResponseSink*>(user);
   size_t bytes = size * count;
+  long status = 0;
+  curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (sink->file_path != nullptr && status >= 200 && status < 300) {
+    if (sink->file == nullptr) {
+      sink->file = std::fopen(sink->file_path->c_str(), "wb");
+      if (sink->file == nullptr) {
+        sink->file_failed = true;
+        return 0;
+      }
+    }
+    if (std::fwrite(data, 1, bytes, sink->file) != bytes) {
+      sink->file_failed = true;
+      return 0;
+    }
+    return bytes;
+  }
   if (sink->response->body.size() + bytes > sink->limit) {
     sink->too_large = true;
     return 0;  // aborts the transfer
@@ -132,6 +153,10 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
 
   HttpResponse response;
   ResponseSink sink{&response, options_.max_response_bytes};
+  sink.curl = curl;
+  if (!request.response_body_file.empty()) {
+    sink.file_path = &request.response_body_file;
+  }
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
@@ -184,6 +209,28 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  if (sink.file != nullptr && std::fclose(sink.file) != 0) {
+    sink.file_failed = true;
+  }
+  if (sink.file_failed) {
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        fmt::format("cannot write the response from {} to {}",
+                    Origin(request.url), request.response_body_file));
+  }
+  if (code == CURLE_OK && sink.file_path != nullptr && sink.file == nullptr) {
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      // An empty 2xx body still leaves an (empty) file.
+      std::FILE* empty = std::fopen(request.response_body_file.c_str(), "wb");
+      if (empty == nullptr || std::fclose(empty) != 0) {
+        return MakeError(
+            ErrorCode::kInvalidInput,
+            fmt::format("cannot create {}", request.response_body_file));
+      }
+    }
+  }
   if (sink.too_large) {
     return MakeError(
         ErrorCode::kInvalidInput,

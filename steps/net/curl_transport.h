@@ -6,6 +6,8 @@
 //   options.ca_bundle) replaces the system trust store, for proxies that
 //   re-sign TLS.
 // - Connect and total time-outs come from each HttpRequest.
+// - A 2xx body goes to HttpRequest::response_body_file when set (streamed,
+//   never held in memory), else into HttpResponse::body.
 // - Any HTTP status is a response; redirects are not followed (S3 reports a
 //   wrong region with a 301 the client must see).
 // - Failing to exchange bytes (DNS, connect, reset, time-out, TLS handshake)
@@ -31,7 +33,7 @@ namespace flightplan {
 
 struct CurlTransportOptions {
   std::string ca_bundle;  // PEM file; empty: the system trust store
-  size_t max_response_bytes = size_t{1} << 30;
+  size_t max_response_bytes = size_t{1} << 30;  // in memory; files unbounded
 
   // ca_bundle from AWS_CA_BUNDLE.
   static CurlTransportOptions FromEnvironment();

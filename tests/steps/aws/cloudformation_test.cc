@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "steps/aws/protocol.h"
@@ -288,6 +291,28 @@ TEST_F(CloudFormationTest, DynamoDbDeletionProtectionIsSentAsJson) {
             "DynamoDB_20120810.UpdateTable");
   EXPECT_EQ(request.body,
             R"({"DeletionProtectionEnabled":true,"TableName":"Todo-main"})");
+}
+
+TEST_F(CloudFormationTest, S3DownloadStreamsTheObjectToAFileAcrossRetries) {
+  transport_.Reply(500, "");
+  transport_.Reply(200, "PK-zip-bytes", {{"ETag", "\"e1\""}});
+  char pattern[] = "/tmp/flightplan-s3-XXXXXX";
+  std::string dir = mkdtemp(pattern);
+  std::string path = dir + "/current-cloud-backend.zip";
+  S3Client s3(client_);
+  Result<Value> meta =
+      s3.DownloadObject("deployment", "#current-cloud-backend.zip", path);
+  ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
+  EXPECT_EQ(meta->Find("ETag")->as_string(), "\"e1\"");
+  EXPECT_EQ(meta->Find("Body"), nullptr);
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "PK-zip-bytes");
+  EXPECT_EQ(transport_.requests()[1].url,
+            "https://deployment.s3.us-east-1.amazonaws.com/"
+            "%23current-cloud-backend.zip");
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(CloudFormationTest, DynamoDbScanFollowsLastEvaluatedKeyMaps) {

@@ -5,6 +5,7 @@
 #define FLIGHTPLAN_TESTS_STEPS_AWS_FAKES_H_
 
 #include <deque>
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +56,12 @@ class FakeTransport final : public HttpTransport {
     }
     Result<HttpResponse> reply = std::move(replies_.front());
     replies_.pop_front();
+    if (reply && !request.response_body_file.empty() && reply->status >= 200 &&
+        reply->status < 300) {
+      std::ofstream(request.response_body_file, std::ios::binary)
+          << reply->body;
+      reply->body.clear();
+    }
     return reply;
   }
   const std::vector<HttpRequest>& requests() const { return requests_; }

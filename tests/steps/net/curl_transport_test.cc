@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -165,6 +166,31 @@ TEST(CurlTransportTest, LargeResponseBodiesArriveWhole) {
   Result<HttpResponse> response = transport.Send(Get(server.Url("/large")));
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->body.size(), size_t{8} << 20);
+}
+
+TEST(CurlTransportTest, SuccessfulBodiesStreamToAFileWhenAsked) {
+  LoopbackServer server;
+  CurlTransportOptions options;
+  options.max_response_bytes = 1 << 20;  // applies to memory only
+  CurlTransport transport(options);
+  char dir_pattern[] = "/tmp/flightplan-curl-XXXXXX";
+  std::string dir = mkdtemp(dir_pattern);
+  HttpRequest request = Get(server.Url("/large"));
+  request.response_body_file = dir + "/object.zip";
+  Result<HttpResponse> response = transport.Send(request);
+  ASSERT_TRUE(response.has_value()) << response.error().ToString();
+  EXPECT_EQ(response->body, "");
+  EXPECT_EQ(std::filesystem::file_size(request.response_body_file),
+            size_t{8} << 20);
+
+  HttpRequest failing = Get(server.Url("/error"));
+  failing.response_body_file = dir + "/error.zip";
+  response = transport.Send(failing);
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 503);
+  EXPECT_THAT(response->body, HasSubstr("SlowDown"));
+  EXPECT_FALSE(std::filesystem::exists(failing.response_body_file));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(CurlTransportTest, ResponsesOverTheLimitAreRefused) {
