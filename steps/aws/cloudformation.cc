@@ -244,19 +244,49 @@ Result<ValueList> CloudFormationClient::ListStackRefactorActions(
   return ListAt(out, "StackRefactorActions");
 }
 
+Result<Value> CloudFormationClient::PollStack(std::string_view stack,
+                                              const WaitOptions& options,
+                                              std::string* last_event_id,
+                                              bool* first_poll) {
+  if (options.stack_event) {
+    // Newest first, one page: enough between two polls.
+    ASSIGN_OR_RETURN(Value page, Call("DescribeStackEvents",
+                                      Params({{"StackName", Value(stack)}})));
+    const ValueList& events = ListAt(page, "StackEvents");
+    size_t fresh = 0;
+    while (fresh < events.size() &&
+           StringAt(events[fresh], "EventId") != *last_event_id) {
+      ++fresh;
+    }
+    // The first poll only sets the baseline: older events are history.
+    if (!*first_poll) {
+      for (size_t i = fresh; i-- > 0;) options.stack_event(events[i]);
+    }
+    if (!events.empty()) *last_event_id = StringAt(events.front(), "EventId");
+  }
+  *first_poll = false;
+  return DescribeStack(stack);
+}
+
 Result<Value> CloudFormationClient::WaitForStack(std::string_view stack,
                                                  const WaitOptions& options) {
+  std::string last_event_id;
+  bool first_poll = true;
   return WaitFor(
       clock_, options, fmt::format("stack {}", stack),
-      [&] { return DescribeStack(stack); }, ClassifyStackStatus);
+      [&] { return PollStack(stack, options, &last_event_id, &first_poll); },
+      ClassifyStackStatus);
 }
 
 Result<Value> CloudFormationClient::WaitForStackDeleted(
     std::string_view stack, const WaitOptions& options) {
+  std::string last_event_id;
+  bool first_poll = true;
   return WaitFor(
       clock_, options, fmt::format("deletion of stack {}", stack),
       [&]() -> Result<Value> {
-        Result<Value> described = DescribeStack(stack);
+        Result<Value> described =
+            PollStack(stack, options, &last_event_id, &first_poll);
         if (!described && described.error().code() == ErrorCode::kNotFound) {
           return Value(ValueMap{});
         }

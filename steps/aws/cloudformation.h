@@ -99,6 +99,9 @@ class CloudFormationClient {
 
  private:
   Result<Value> Call(std::string_view operation, const Value& params);
+  // Polls the stack, first reporting events newer than *last_event_id.
+  Result<Value> PollStack(std::string_view stack, const WaitOptions& options,
+                          std::string* last_event_id, bool* first_poll);
   Result<Value> CallAll(std::string_view operation, const Value& params);
 
   AwsClient& client_;

@@ -27,6 +27,10 @@ struct WaitOptions {
   Duration timeout = std::chrono::hours(1);
   // Called with "<what>: <status>" whenever the status changes.
   std::function<void(std::string_view)> progress;
+  // Stack waiters: called with each stack event (oldest first) that appears
+  // while waiting, for the console to stream. Costs one DescribeStackEvents
+  // per poll; unset, none is made.
+  std::function<void(const Value& event)> stack_event;
 };
 
 enum class PollState { kPending, kSucceeded, kFailed };

@@ -92,6 +92,37 @@ TEST_F(CloudFormationTest, WaitForStackPollsWithGrowingDelaysUntilComplete) {
                           "stack app: UPDATE_COMPLETE"));
 }
 
+std::string EventsXml(std::vector<std::string> ids_newest_first) {
+  std::string members;
+  for (const std::string& id : ids_newest_first) {
+    members += fmt::format(
+        "<member><EventId>{}</EventId><LogicalResourceId>{}</LogicalResourceId>"
+        "<ResourceStatus>UPDATE_IN_PROGRESS</ResourceStatus></member>",
+        id, id);
+  }
+  return fmt::format(
+      "<DescribeStackEventsResponse><DescribeStackEventsResult><StackEvents>{}"
+      "</StackEvents></DescribeStackEventsResult></"
+      "DescribeStackEventsResponse>",
+      members);
+}
+
+TEST_F(CloudFormationTest, StackWaiterStreamsNewEventsOldestFirst) {
+  transport_.Reply(200, EventsXml({"e2", "e1"}));  // history
+  transport_.Reply(200, StackXml("UPDATE_IN_PROGRESS"));
+  transport_.Reply(200, EventsXml({"e4", "e3", "e2", "e1"}));
+  transport_.Reply(200, StackXml("UPDATE_IN_PROGRESS"));
+  transport_.Reply(200, EventsXml({"e5", "e4", "e3", "e2", "e1"}));
+  transport_.Reply(200, StackXml("UPDATE_COMPLETE"));
+  WaitOptions options = Fast();
+  std::vector<std::string> seen;
+  options.stack_event = [&](const Value& event) {
+    seen.push_back(event.Find("EventId")->as_string());
+  };
+  ASSERT_TRUE(cfn_.WaitForStack("app", options).has_value());
+  EXPECT_THAT(seen, ElementsAre("e3", "e4", "e5"));
+}
+
 TEST_F(CloudFormationTest, RolledBackUpdateIsAFailureWithItsReason) {
   transport_.Reply(
       200, StackXml("UPDATE_ROLLBACK_COMPLETE", "Resource creation cancelled"));
