@@ -168,7 +168,7 @@ std::string AwsError::ToString() const {
 
 Error AwsError::ToError() const {
   if (local_error) return *local_error;
-  ErrorCode error_code = ErrorCode::kInvalidInput;
+  ErrorCode error_code = ErrorCode::kStepFailed;
   std::string hint;
   switch (kind) {
     case AwsErrorKind::kThrottling:
@@ -188,7 +188,8 @@ Error AwsError::ToError() const {
       error_code = ErrorCode::kConflict;
       break;
     case AwsErrorKind::kClient:
-      error_code = ErrorCode::kInvalidInput;
+      // AWS refused the request (a bad template, a limit): the step failed.
+      error_code = ErrorCode::kStepFailed;
       break;
   }
   return Error(error_code, ToString() + hint);

@@ -1,8 +1,9 @@
 // AwsError: what a failed AWS call tells its caller — which service and
 // operation, the service's error code and message, the request id to quote to
 // AWS support, the HTTP status, and a classification the retry policy and the
-// engine act on. ToError() turns it into flightplan's Error (throttling and
-// transient failures become kTransient, and so on).
+// engine act on. ToError() turns it into flightplan's Error: throttling and
+// transient -> kTransient, auth -> kPermissionDenied, not found -> kNotFound,
+// conflict -> kConflict, client -> kStepFailed.
 //
 // The message is redacted before it is stored: AWS echoes the canonical
 // request in SignatureDoesNotMatch, and that contains the session token.

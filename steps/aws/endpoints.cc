@@ -39,7 +39,7 @@ Result<Endpoint> ResolveEndpoint(const ServiceInfo& service,
     override_source = "AWS_ENDPOINT_URL (or the profile's endpoint_url)";
   }
   std::string region = config.region;
-  if (service.global && !region.starts_with("cn-")) region = "us-east-1";
+  if (region.empty() && service.global) region = "us-east-1";
   if (region.empty()) {
     return MakeError(
         ErrorCode::kInvalidInput,
@@ -69,8 +69,20 @@ Result<Endpoint> ResolveEndpoint(const ServiceInfo& service,
     return endpoint;
   }
   if (service.global) {
-    endpoint.url = fmt::format("https://{}.{}", service.endpoint_prefix,
-                               DnsSuffix(region));
+    // One endpoint per partition, signed for the partition's home region.
+    if (region.starts_with("cn-")) {
+      endpoint.signing_region = "cn-north-1";
+      endpoint.url = fmt::format("https://{}.cn-north-1.amazonaws.com.cn",
+                                 service.endpoint_prefix);
+    } else if (region.starts_with("us-gov-")) {
+      endpoint.signing_region = "us-gov-west-1";
+      endpoint.url = fmt::format("https://{}.us-gov.amazonaws.com",
+                                 service.endpoint_prefix);
+    } else {
+      endpoint.signing_region = "us-east-1";
+      endpoint.url =
+          fmt::format("https://{}.amazonaws.com", service.endpoint_prefix);
+    }
   } else {
     endpoint.url = fmt::format("https://{}.{}.{}", service.endpoint_prefix,
                                region, DnsSuffix(region));

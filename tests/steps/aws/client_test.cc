@@ -168,6 +168,18 @@ TEST_F(ClientTest, ClockSkewIsCorrectedFromTheServerDateAndRetried) {
             "20150830T133600Z");
 }
 
+TEST_F(ClientTest, SignatureMismatchWithASkewedDateIsCorrectedToo) {
+  transport_.Reply(403,
+                   QueryError("SignatureDoesNotMatch", "Signature expired"),
+                   {{"Date", "Sun, 30 Aug 2015 12:16:00 GMT"}});
+  transport_.Reply(200, std::string(kEmptyDescribeStacks));
+  AwsClient& c = client();
+  ASSERT_TRUE(c.Call("cloudformation", "DescribeStacks", StackParams()));
+  EXPECT_EQ(c.clock_skew(), -std::chrono::minutes(20));
+  EXPECT_EQ(FindHeader(transport_.requests()[1].headers, "X-Amz-Date"),
+            "20150830T121600Z");
+}
+
 TEST_F(ClientTest, SignatureMismatchWithoutSkewIsAnAuthErrorNotRetried) {
   transport_.Reply(403, QueryError("SignatureDoesNotMatch", "bad"),
                    {{"Date", "Sun, 30 Aug 2015 12:36:10 GMT"}});
@@ -356,6 +368,15 @@ TEST(EndpointsTest, StandardEndpointsPerService) {
   EXPECT_EQ(url("cognito-idp"), "https://cognito-idp.eu-west-1.amazonaws.com");
   EXPECT_EQ(url("sso"), "https://portal.sso.eu-west-1.amazonaws.com");
   EXPECT_EQ(url("iam"), "https://iam.amazonaws.com");
+  config.region = "us-gov-west-1";
+  EXPECT_EQ(url("cloudformation"),
+            "https://cloudformation.us-gov-west-1.amazonaws.com");
+  EXPECT_EQ(url("iam"), "https://iam.us-gov.amazonaws.com");
+  config.region = "cn-northwest-1";
+  EXPECT_EQ(url("iam"), "https://iam.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(ResolveEndpoint(*FindService("iam"), config)->signing_region,
+            "cn-north-1");
+  config.region = "eu-west-1";
   EXPECT_EQ(ResolveEndpoint(*FindService("iam"), config)->signing_region,
             "us-east-1");
   config.region = "cn-north-1";

@@ -370,7 +370,7 @@ TEST(AwsErrorTest, ConvertsToFlightplanErrorCodes) {
   error.kind = AwsErrorKind::kConflict;
   EXPECT_EQ(error.ToError().code(), ErrorCode::kConflict);
   error.kind = AwsErrorKind::kClient;
-  EXPECT_EQ(error.ToError().code(), ErrorCode::kInvalidInput);
+  EXPECT_EQ(error.ToError().code(), ErrorCode::kStepFailed);
 }
 
 TEST(AwsErrorTest, ServerErrorsWithoutABodyAreTransient) {
