@@ -46,7 +46,9 @@ AwsError ParseErrorResponse(const ServiceInfo& service,
                             const HttpResponse& response);
 
 // Query protocol flattening: {"Tags": [{"Key": "a"}]} ->
-// ("Tags.member.1.Key", "a"). Maps use entry.N.key / entry.N.value.
+// ("Tags.member.1.Key", "a"); an empty list is ("Tags", ""). Nested maps are
+// structures ("A.B"); the operations flightplan uses have no map-shaped
+// Query inputs.
 std::vector<std::pair<std::string, std::string>> FlattenQueryParams(
     const Value& params);
 // application/x-www-form-urlencoded as the SDKs write it (space as '+').
