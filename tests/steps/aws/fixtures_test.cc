@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "steps/aws/protocol.h"
@@ -115,6 +116,38 @@ INSTANTIATE_TEST_SUITE_P(
       std::replace(name.begin(), name.end(), '-', '_');
       return name;
     });
+
+// Smithy's protocol compliance cases for error responses
+// (tests/data/smithy-protocol-tests/error-responses.json): error type in
+// X-Amzn-Errortype, __type or code, with namespaces and URIs to strip.
+TEST(SmithyErrorCasesTest, ErrorCodesAndMessagesAreExtractedForEveryProtocol) {
+  const std::map<std::string, std::string> service_for_protocol = {
+      {"restJson1", "amplify"},
+      {"awsJson1_0", "dynamodb"},
+      {"restXml", "s3"},
+      {"awsQuery", "cloudformation"}};
+  Value data = ReadTestJson("smithy-protocol-tests/error-responses.json");
+  int checked = 0;
+  for (const Value& c : data.Find("cases")->as_list()) {
+    SCOPED_TRACE(c.Find("id")->as_string());
+    HttpResponse response;
+    response.status = static_cast<int>(c.Find("status")->as_int());
+    for (const auto& [name, value] : c.Find("headers")->as_map()) {
+      response.headers.emplace_back(name, value.as_string());
+    }
+    response.body = c.Find("body")->as_string();
+    const std::string& service =
+        service_for_protocol.at(c.Find("protocol")->as_string());
+    AwsError error =
+        ParseErrorResponse(*FindService(service), "Operation", response);
+    EXPECT_EQ(error.code, c.Find("expected_code")->as_string());
+    if (c.Find("expected_message")->is_string()) {
+      EXPECT_EQ(error.message, c.Find("expected_message")->as_string());
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 30);
+}
 
 }  // namespace
 }  // namespace flightplan::aws
