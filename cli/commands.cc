@@ -11,11 +11,12 @@ extern const Command kResolveCommand;
 extern const Command kAuditCommand;
 extern const Command kLeaseCommand;
 extern const Command kWorkflowsCommand;
+extern const Command kDoctorCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       kRunCommand,     kResumeCommand, kRollbackCommand, kStatusCommand,    kHistoryCommand,
-      kResolveCommand, kAuditCommand,  kLeaseCommand,    kWorkflowsCommand,
+      kResolveCommand, kAuditCommand,  kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
   };
   return kCommands;
 }

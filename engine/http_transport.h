@@ -27,6 +27,9 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds total_timeout{60000};
+  // When set, a 2xx response's body is written to this file (created or
+  // truncated) instead of HttpResponse::body; other responses keep theirs.
+  std::string response_body_file;
 };
 
 struct HttpResponse {

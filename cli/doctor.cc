@@ -1,0 +1,64 @@
+// flightplan doctor — checks the AWS setup: profile, credential source (never
+// a secret), region, endpoints and the caller identity. docs/aws-client.md.
+#include "steps/aws/doctor.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "engine/clock.h"
+#include "steps/aws/aws_client.h"
+#include "steps/aws/aws_config.h"
+#include "steps/aws/credentials_chain.h"
+#include "steps/net/curl_transport.h"
+#include "steps/sys/posix_process_runner.h"
+
+namespace flightplan::cli {
+namespace {
+
+struct DoctorArgs {
+  std::string profile;
+  std::string region;
+};
+
+int RunDoctorCommand(const DoctorArgs& args) {
+  Result<aws::AwsConfig> config =
+      aws::AwsConfig::Load(aws::SystemEnvironment(), args.profile);
+  if (!config) {
+    std::fprintf(stderr, "flightplan doctor: %s\n",
+                 config.error().ToString().c_str());
+    return ExitCodeFor(config.error());
+  }
+  CurlTransport transport(CurlTransportOptions::FromEnvironment());
+  SystemClock clock;
+  PosixProcessRunner processes;
+  aws::CredentialsChain credentials(*config, transport, clock, processes);
+  aws::AwsClientOptions options;
+  options.endpoints = config->Endpoints();
+  if (!args.region.empty()) options.endpoints.region = args.region;
+  aws::AwsClient client(transport, credentials, clock, options);
+  aws::DoctorReport report = aws::RunDoctor(*config, credentials, client);
+  std::fputs(report.ToText().c_str(), stdout);
+  return report.ok() ? kExitOk : kExitStepFailed;
+}
+
+CommandAction Setup(CLI::App& sub, const GlobalOptions&) {
+  auto args = std::make_shared<DoctorArgs>();
+  sub.add_option("--profile", args->profile,
+                 "AWS profile (default: AWS_PROFILE, then 'default')");
+  sub.add_option("--region", args->region,
+                 "AWS region (default: AWS_REGION, then the profile's)");
+  return [args] { return RunDoctorCommand(*args); };
+}
+
+}  // namespace
+
+extern const Command kDoctorCommand;
+const Command kDoctorCommand = {
+    "doctor",
+    "Check the AWS setup: profile, credentials, region, endpoints, caller",
+    &Setup};
+
+}  // namespace flightplan::cli

@@ -1,0 +1,250 @@
+#include "steps/aws/services.h"
+
+#include "steps/aws/values.h"
+
+namespace flightplan::aws {
+namespace {
+
+Value Params(std::initializer_list<std::pair<const char*, Value>> items) {
+  Value out = Value(ValueMap{});
+  for (const auto& [key, value] : items) out.Set(key, value);
+  return out;
+}
+
+Result<Value> One(AwsClient& client, std::string_view service,
+                  std::string_view operation, const Value& params) {
+  return client.CallOrError(service, operation, params);
+}
+
+Result<ValueList> All(AwsClient& client, std::string_view service,
+                      std::string_view operation, const Value& params,
+                      std::string_view key) {
+  AwsResult result = client.CallAllPages(service, operation, params);
+  if (!result) return MakeError(result.error().ToError());
+  return ListAt(*result, key);
+}
+
+}  // namespace
+
+Result<CallerIdentity> StsClient::GetCallerIdentity() {
+  ASSIGN_OR_RETURN(Value out,
+                   One(client_, "sts", "GetCallerIdentity", Value(ValueMap{})));
+  return CallerIdentity{StringAt(out, "Account"), StringAt(out, "Arn"),
+                        StringAt(out, "UserId")};
+}
+
+Result<Value> AmplifyClient::GetApp(std::string_view app_id) {
+  return One(client_, "amplify", "GetApp", Params({{"appId", app_id}}));
+}
+Result<ValueList> AmplifyClient::ListApps() {
+  return All(client_, "amplify", "ListApps", Value(ValueMap{}), "apps");
+}
+Result<Value> AmplifyClient::GetBranch(std::string_view app_id,
+                                       std::string_view branch) {
+  return One(client_, "amplify", "GetBranch",
+             Params({{"appId", app_id}, {"branchName", branch}}));
+}
+Result<ValueList> AmplifyClient::ListBranches(std::string_view app_id) {
+  return All(client_, "amplify", "ListBranches", Params({{"appId", app_id}}),
+             "branches");
+}
+Result<ValueList> IamClient::SimulatePrincipalPolicy(
+    std::string_view principal_arn, const std::vector<std::string>& actions) {
+  ValueList names;
+  for (const std::string& action : actions) names.emplace_back(action);
+  return All(client_, "iam", "SimulatePrincipalPolicy",
+             Params({{"PolicySourceArn", principal_arn},
+                     {"ActionNames", Value(std::move(names))}}),
+             "EvaluationResults");
+}
+
+Result<Value> AmplifyClient::UpdateApp(const Value& params) {
+  return One(client_, "amplify", "UpdateApp", params);
+}
+Result<Value> AmplifyClient::CreateBranch(const Value& params) {
+  return One(client_, "amplify", "CreateBranch", params);
+}
+Result<Value> AmplifyClient::DeleteBackendEnvironment(std::string_view app_id,
+                                                      std::string_view env) {
+  return One(client_, "amplify", "DeleteBackendEnvironment",
+             Params({{"appId", app_id}, {"environmentName", env}}));
+}
+Result<Value> AmplifyClient::DeleteBranch(std::string_view app_id,
+                                          std::string_view branch) {
+  return One(client_, "amplify", "DeleteBranch",
+             Params({{"appId", app_id}, {"branchName", branch}}));
+}
+Result<ValueList> AmplifyClient::ListBackendEnvironments(
+    std::string_view app_id) {
+  return All(client_, "amplify", "ListBackendEnvironments",
+             Params({{"appId", app_id}}), "backendEnvironments");
+}
+Result<Value> AmplifyClient::GetBackendEnvironment(std::string_view app_id,
+                                                   std::string_view env) {
+  return One(client_, "amplify", "GetBackendEnvironment",
+             Params({{"appId", app_id}, {"environmentName", env}}));
+}
+Result<ValueList> AmplifyClient::ListDomainAssociations(
+    std::string_view app_id) {
+  return All(client_, "amplify", "ListDomainAssociations",
+             Params({{"appId", app_id}}), "domainAssociations");
+}
+Result<Value> AmplifyClient::GetDomainAssociation(std::string_view app_id,
+                                                  std::string_view domain) {
+  return One(client_, "amplify", "GetDomainAssociation",
+             Params({{"appId", app_id}, {"domainName", domain}}));
+}
+Result<Value> AmplifyClient::UpdateDomainAssociation(const Value& params) {
+  return One(client_, "amplify", "UpdateDomainAssociation", params);
+}
+Result<ValueList> AmplifyClient::ListJobs(std::string_view app_id,
+                                          std::string_view branch) {
+  return All(client_, "amplify", "ListJobs",
+             Params({{"appId", app_id}, {"branchName", branch}}),
+             "jobSummaries");
+}
+
+Result<Value> S3Client::GetObject(std::string_view bucket,
+                                  std::string_view key) {
+  return One(client_, "s3", "GetObject",
+             Params({{"Bucket", bucket}, {"Key", key}}));
+}
+Result<Value> S3Client::DownloadObject(std::string_view bucket,
+                                       std::string_view key,
+                                       const std::string& path) {
+  CallOptions options;
+  options.response_body_file = path;
+  AwsResult result = client_.Call(
+      "s3", "GetObject", Params({{"Bucket", bucket}, {"Key", key}}), options);
+  if (!result) return MakeError(result.error().ToError());
+  return std::move(*result);
+}
+Result<Value> S3Client::HeadObject(std::string_view bucket,
+                                   std::string_view key) {
+  return One(client_, "s3", "HeadObject",
+             Params({{"Bucket", bucket}, {"Key", key}}));
+}
+Result<Value> S3Client::HeadBucket(std::string_view bucket) {
+  return One(client_, "s3", "HeadBucket", Params({{"Bucket", bucket}}));
+}
+Result<ValueList> S3Client::ListObjects(std::string_view bucket,
+                                        std::string_view prefix) {
+  return All(client_, "s3", "ListObjectsV2",
+             Params({{"Bucket", bucket}, {"Prefix", prefix}}), "Contents");
+}
+Result<Value> S3Client::PutObject(const Value& params) {
+  return One(client_, "s3", "PutObject", params);
+}
+
+Result<Value> S3Client::DeleteObject(std::string_view bucket,
+                                     std::string_view key) {
+  return One(client_, "s3", "DeleteObject",
+             Params({{"Bucket", bucket}, {"Key", key}}));
+}
+Result<Value> S3Client::GetBucketVersioning(std::string_view bucket) {
+  return One(client_, "s3", "GetBucketVersioning",
+             Params({{"Bucket", bucket}}));
+}
+
+Result<Value> DynamoDbClient::DescribeTable(std::string_view table) {
+  return One(client_, "dynamodb", "DescribeTable",
+             Params({{"TableName", table}}));
+}
+Result<ValueList> DynamoDbClient::ListTables() {
+  return All(client_, "dynamodb", "ListTables", Value(ValueMap{}),
+             "TableNames");
+}
+Result<Value> DynamoDbClient::SetDeletionProtection(std::string_view table,
+                                                    bool enabled) {
+  return One(
+      client_, "dynamodb", "UpdateTable",
+      Params({{"TableName", table}, {"DeletionProtectionEnabled", enabled}}));
+}
+Result<Value> DynamoDbClient::DescribeContinuousBackups(
+    std::string_view table) {
+  return One(client_, "dynamodb", "DescribeContinuousBackups",
+             Params({{"TableName", table}}));
+}
+Result<Value> DynamoDbClient::CreateBackup(std::string_view table,
+                                           std::string_view backup_name) {
+  return One(client_, "dynamodb", "CreateBackup",
+             Params({{"TableName", table}, {"BackupName", backup_name}}));
+}
+Result<Value> DynamoDbClient::DescribeBackup(std::string_view backup_arn) {
+  return One(client_, "dynamodb", "DescribeBackup",
+             Params({{"BackupArn", backup_arn}}));
+}
+Result<Value> DynamoDbClient::ExportTableToPointInTime(const Value& params) {
+  return One(client_, "dynamodb", "ExportTableToPointInTime", params);
+}
+Result<Value> DynamoDbClient::DescribeExport(std::string_view export_arn) {
+  return One(client_, "dynamodb", "DescribeExport",
+             Params({{"ExportArn", export_arn}}));
+}
+
+Result<Value> DynamoDbClient::SetPointInTimeRecovery(std::string_view table,
+                                                     bool enabled) {
+  Value spec = Params({{"PointInTimeRecoveryEnabled", enabled}});
+  return One(client_, "dynamodb", "UpdateContinuousBackups",
+             Params({{"TableName", table},
+                     {"PointInTimeRecoverySpecification", spec}}));
+}
+
+Result<ValueList> DynamoDbClient::ScanAll(const Value& params) {
+  return All(client_, "dynamodb", "Scan", params, "Items");
+}
+
+Result<int64_t> DynamoDbClient::CountItems(std::string_view table) {
+  Value params = Params({{"TableName", table}, {"Select", "COUNT"}});
+  int64_t count = 0;
+  // Scan's paginator result keys are Items/Count/ScannedCount; follow
+  // LastEvaluatedKey here so the counts add up.
+  for (int page = 0; page < 100000; ++page) {
+    ASSIGN_OR_RETURN(Value out, One(client_, "dynamodb", "Scan", params));
+    count += IntAt(out, "Count");
+    const Value* last = out.Find("LastEvaluatedKey");
+    if (last == nullptr || !last->is_map() || last->as_map().empty()) {
+      return count;
+    }
+    params.Set("ExclusiveStartKey", *last);
+  }
+  return MakeError(ErrorCode::kInternal,
+                   "dynamodb Scan: too many pages while counting items");
+}
+
+Result<Value> CognitoClient::DescribeUserPool(std::string_view pool_id) {
+  return One(client_, "cognito-idp", "DescribeUserPool",
+             Params({{"UserPoolId", pool_id}}));
+}
+Result<ValueList> CognitoClient::ListUserPoolClients(std::string_view pool_id) {
+  return All(client_, "cognito-idp", "ListUserPoolClients",
+             Params({{"UserPoolId", pool_id}, {"MaxResults", 60}}),
+             "UserPoolClients");
+}
+Result<Value> CognitoClient::DescribeUserPoolClient(
+    std::string_view pool_id, std::string_view client_id) {
+  return One(client_, "cognito-idp", "DescribeUserPoolClient",
+             Params({{"UserPoolId", pool_id}, {"ClientId", client_id}}));
+}
+Result<ValueList> CognitoClient::ListGroups(std::string_view pool_id) {
+  return All(client_, "cognito-idp", "ListGroups",
+             Params({{"UserPoolId", pool_id}}), "Groups");
+}
+Result<Value> CognitoClient::GetGroup(std::string_view pool_id,
+                                      std::string_view group) {
+  return One(client_, "cognito-idp", "GetGroup",
+             Params({{"UserPoolId", pool_id}, {"GroupName", group}}));
+}
+Result<ValueList> CognitoClient::ListIdentityProviders(
+    std::string_view pool_id) {
+  return All(client_, "cognito-idp", "ListIdentityProviders",
+             Params({{"UserPoolId", pool_id}, {"MaxResults", 60}}),
+             "Providers");
+}
+Result<Value> CognitoClient::DescribeIdentityProvider(
+    std::string_view pool_id, std::string_view provider) {
+  return One(client_, "cognito-idp", "DescribeIdentityProvider",
+             Params({{"UserPoolId", pool_id}, {"ProviderName", provider}}));
+}
+
+}  // namespace flightplan::aws

@@ -1,0 +1,65 @@
+// Polling until an AWS resource reaches a terminal state. Pure apart from
+// the Clock it sleeps on, so schedules are deterministic in tests.
+//
+// A waiter classifies every observation as pending, succeeded or failed. It
+// never waits on a state that cannot change by itself: the refactor
+// waiters, unlike botocore's, stop on ROLLBACK_FAILED, OBSOLETE and
+// UNAVAILABLE.
+//
+// Thread-safety: stateless; the callbacks decide.
+#ifndef FLIGHTPLAN_STEPS_AWS_WAITER_H_
+#define FLIGHTPLAN_STEPS_AWS_WAITER_H_
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "engine/clock.h"
+#include "engine/error.h"
+#include "engine/value.h"
+
+namespace flightplan::aws {
+
+struct WaitOptions {
+  Duration initial_delay = std::chrono::seconds(5);
+  Duration max_delay = std::chrono::seconds(30);
+  Duration timeout = std::chrono::hours(1);
+  // Called with "<what>: <status>" whenever the status changes.
+  std::function<void(std::string_view)> progress;
+  // Stack waiters: called with each stack event (oldest first) that appears
+  // while waiting, for the console to stream. Costs one DescribeStackEvents
+  // per poll; unset, none is made.
+  std::function<void(const Value& event)> stack_event;
+};
+
+enum class PollState { kPending, kSucceeded, kFailed };
+
+struct Observation {
+  PollState state = PollState::kPending;
+  std::string status;  // "UPDATE_IN_PROGRESS", for messages and progress
+  std::string reason;  // StatusReason, for failures
+};
+
+// Polls `poll` until `classify` says succeeded (returns the last value) or
+// failed (kStepFailed naming `what`, the status and reason), or the timeout
+// passes (kTimeout naming the last status). Errors from `poll` are returned
+// as they are.
+[[nodiscard]] Result<Value> WaitFor(
+    Clock& clock, const WaitOptions& options, std::string_view what,
+    const std::function<Result<Value>()>& poll,
+    const std::function<Observation(const Value&)>& classify);
+
+// Terminal-state tables, exposed for tests and for `check` after a crash.
+Observation ClassifyStackStatus(
+    const Value& stack);  // for create/update/import
+Observation ClassifyStackDeletion(const Value& stack);
+Observation ClassifyChangeSetCreation(const Value& change_set);
+Observation ClassifyChangeSetExecution(const Value& change_set);
+Observation ClassifyStackRefactorCreation(const Value& refactor);
+Observation ClassifyStackRefactorExecution(const Value& refactor);
+Observation ClassifyDriftDetection(const Value& status);
+
+}  // namespace flightplan::aws
+
+#endif  // FLIGHTPLAN_STEPS_AWS_WAITER_H_
