@@ -318,7 +318,7 @@ Result<void> Executor::CheckNoDependents(const RunRecord& run) {
   for (const RunRecord& other : runs) {  // newest first: the first per workflow is the latest
     if (std::find(seen.begin(), seen.end(), other.workflow) != seen.end()) continue;
     seen.push_back(other.workflow);
-    if (other.workflow == run.workflow || other.id < run.id) continue;
+    if (other.workflow == run.workflow) continue;
     bool requires_us = std::find(other.requires_workflows.begin(),
                                  other.requires_workflows.end(),
                                  run.workflow) != other.requires_workflows.end();
