@@ -2,8 +2,14 @@
 
 namespace flightplan::cli {
 
+Command AssessCommand();
+Command GenerateCommand();
+
 const std::vector<Command>& Commands() {
-  static const std::vector<Command> kCommands = {};
+  static const std::vector<Command> kCommands = {
+      AssessCommand(),
+      GenerateCommand(),
+  };
   return kCommands;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -68,10 +69,13 @@ void Overlay(Value& base, const Value& overlay) {
 
 // The literal parameter values the root stack passes to the nested stack
 // `logical_id`, with the root stack's own parameters (role and bucket names)
-// filled in from the provider block.
+// filled in from the provider block. Parameters passed as a reference to
+// another stack's output are listed in `dynamic`: their template Default is
+// a placeholder, not the deployed value.
 ParameterValues NestedStackParameters(const Value& root_template,
                                       std::string_view logical_id,
-                                      const Value& provider) {
+                                      const Value& provider,
+                                      std::set<std::string>& dynamic) {
   ParameterValues out;
   const Value* resources = root_template.Find("Resources");
   const Value* stack = resources ? resources->Find(logical_id) : nullptr;
@@ -85,7 +89,11 @@ ParameterValues NestedStackParameters(const Value& root_template,
   if (params && params->is_map()) {
     for (const auto& [name, v] : params->as_map()) {
       Value resolved = ResolveTemplate(v, root_params);
-      if (!HasIntrinsic(resolved)) out.emplace(name, std::move(resolved));
+      if (HasIntrinsic(resolved)) {
+        dynamic.insert(name);
+      } else {
+        out.emplace(name, std::move(resolved));
+      }
     }
   }
   std::string region = StringField(provider, "Region");
@@ -93,8 +101,11 @@ ParameterValues NestedStackParameters(const Value& root_template,
   return out;
 }
 
-Value ResolveWith(const Value& tmpl, const ParameterValues& given) {
-  return ResolveTemplate(tmpl, EffectiveParameters(tmpl, given));
+Value ResolveWith(const Value& tmpl, const ParameterValues& given,
+                  const std::set<std::string>& dynamic = {}) {
+  ParameterValues params = EffectiveParameters(tmpl, given);
+  for (const std::string& name : dynamic) params.erase(name);
+  return ResolveTemplate(tmpl, params);
 }
 
 std::string ServiceOf(const Value& entry) { return StringField(entry, "service"); }
@@ -105,6 +116,29 @@ std::string ServiceOf(const Value& entry) { return StringField(entry, "service")
 bool NeedsCliInputs(const std::string& category, const std::string& service) {
   return (category == "auth" && service == "Cognito") ||
          (category == "storage" && (service == "S3" || service == "DynamoDB"));
+}
+
+// Reads the files under `dir` that belong in a generated project: not
+// installed dependencies, lock files, build output or sample events.
+Result<void> ReadSources(const fs::path& dir, std::map<std::string, std::string>& out) {
+  constexpr size_t kMaxFileBytes = 8 << 20;
+  for (const fs::path& p : ListFiles(dir, true)) {
+    std::string rel = p.lexically_relative(dir).generic_string();
+    if (rel.find("node_modules/") != std::string::npos || rel.starts_with("dist/") ||
+        rel.find("__pycache__/") != std::string::npos) {
+      continue;
+    }
+    std::string base = p.filename().string();
+    if (base == "package-lock.json" || base == "yarn.lock" || base == "event.json" ||
+        base == "package.json" || base == "Pipfile.lock") {
+      continue;
+    }
+    std::error_code ec;
+    if (fs::file_size(p, ec) > kMaxFileBytes || ec) continue;
+    ASSIGN_OR_RETURN(std::string bytes, ReadTextFile(p));
+    out.emplace(rel, std::move(bytes));
+  }
+  return {};
 }
 
 Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
@@ -140,6 +174,9 @@ Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
   ASSIGN_OR_RETURN(r.package_json, ReadOptionalJson(r.dir / "src" / "package.json"));
   TRY(ExpectMap(r.package_json, r.dir / "src" / "package.json", "(root)"));
   r.has_override = IsFile(r.dir / "override.ts");
+  if (r.category == "function") {
+    TRY(ReadSources(r.dir / (r.service == "LambdaLayer" ? "lib" : "src"), r.source_files));
+  }
 
   if (r.category == "api" && r.service == "AppSync") {
     std::string schema;
@@ -171,8 +208,10 @@ Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
     if (const Value* res = tmpl.Find("Resources"); res) {
       TRY(ExpectMap(*res, p, "Resources"));
     }
-    r.deployed_template = ResolveWith(
-        tmpl, NestedStackParameters(root_template, r.StackLogicalId(), project.provider));
+    std::set<std::string> dynamic;
+    ParameterValues given =
+        NestedStackParameters(root_template, r.StackLogicalId(), project.provider, dynamic);
+    r.deployed_template = ResolveWith(tmpl, given, dynamic);
     r.deployed_template_path = p;
     break;
   }

@@ -35,6 +35,10 @@ struct Gen1Resource {
   Value function_parameters;  // function-parameters.json, or null
   Value package_json;    // src/package.json of a function, or null
   std::string graphql_schema;  // schema.graphql or schema/*.graphql, joined
+  // Source files of a function (src/) or layer (lib/): path relative to
+  // that folder -> bytes. Dependencies (node_modules), lock files and
+  // sample events are left out.
+  std::map<std::string, std::string> source_files;
   bool has_override = false;   // override.ts present
 
   // The deployed category template (from #current-cloud-backend) with its

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "steps/amplify/ts_emit.h"
+
 namespace flightplan::amplify::testing {
 namespace fs = std::filesystem;
 
@@ -56,6 +58,16 @@ std::string ReadFile(const fs::path& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+Value ReadJson(const fs::path& path) {
+  Result<Value> v = Value::FromJson(ReadFile(path));
+  if (!v) throw std::runtime_error(path.string() + ": " + v.error().ToString());
+  return *v;
+}
+
+void WriteJson(const fs::path& path, const Value& value) {
+  WriteFile(path, PrettyJson(value));
 }
 
 }  // namespace flightplan::amplify::testing

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/value.h"
+
 namespace flightplan::amplify::testing {
 
 // The five fixture apps, in a fixed order.
@@ -32,6 +34,9 @@ std::filesystem::path CopyFixture(const std::string& app,
                                   const std::filesystem::path& dir);
 void WriteFile(const std::filesystem::path& path, const std::string& text);
 std::string ReadFile(const std::filesystem::path& path);
+// JSON files edited in place by tests that build synthetic Gen1 projects.
+Value ReadJson(const std::filesystem::path& path);
+void WriteJson(const std::filesystem::path& path, const Value& value);
 
 }  // namespace flightplan::amplify::testing
 
