@@ -1,5 +1,7 @@
 // `flightplan generate --gen1 DIR --out DIR [--force] [--phase P] [--verify]`:
-// writes the Gen2 project for a Gen1 project (docs/generate.md).
+// writes the Gen2 project for a Gen1 project and, with --verify, installs
+// its toolchain, synthesizes, type-checks and prints the fidelity report
+// (docs/generate.md).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -10,6 +12,8 @@
 #include "cli/exit_codes.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
+#include "steps/amplify/verify.h"
+#include "steps/sys/posix_process_runner.h"
 
 namespace flightplan::cli {
 namespace {
@@ -20,6 +24,8 @@ struct GenerateArgs {
   bool force = false;
   std::string phase = "pre-refactor";
   std::string branch;
+  bool verify = false;
+  std::string toolchain;
 };
 
 int Fail(const Error& error) {
@@ -44,7 +50,22 @@ int RunGenerate(const GenerateArgs& args) {
   if (!written) return Fail(written.error());
   std::printf("wrote %zu files to %s (%s)\n", files->size(), args.out.c_str(),
               args.phase.c_str());
-  return kExitOk;
+  if (!args.verify) return kExitOk;
+
+  amplify::VerifyOptions verify;
+  verify.toolchain_dir = args.toolchain;
+  verify.branch_name = args.branch;
+  verify.phase = options.phase;
+  PosixProcessRunner runner;
+  std::printf("verifying: %s, synthesis, type-check, fidelity...\n",
+              args.toolchain.empty() ? "npm install" : "linking the toolchain");
+  std::fflush(stdout);
+  Result<amplify::VerifyResult> verified =
+      amplify::VerifyGen2Project(*project, args.out, verify, runner);
+  if (!verified) return Fail(verified.error());
+  std::string report = verified->fidelity.ToText();
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  return verified->fidelity.Failed() ? kExitStepFailed : kExitOk;
 }
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
@@ -57,6 +78,11 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
       ->check(CLI::IsMember({"pre-refactor", "post-refactor"}));
   sub.add_option("--branch", args->branch,
                  "Gen2 branch that adopts the Gen1 model tables (default: the Gen1 env)");
+  sub.add_flag("--verify", args->verify,
+               "Install, synthesize and type-check the result; print the fidelity report");
+  sub.add_option("--toolchain", args->toolchain,
+                 "With --verify: a directory whose node_modules hold the pinned toolchain "
+                 "(linked instead of running npm install)");
   return [args] { return RunGenerate(*args); };
 }
 
