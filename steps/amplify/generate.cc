@@ -761,10 +761,18 @@ class Generator {
         fn_imports += fmt::format("import {{ {} }} from '../functions/{}/resource';\n", Id(*fn), trigger);
         triggers = fmt::format("  triggers: {{\n    onUpload: {0},\n    onDelete: {0},\n  }},\n", Id(*fn));
       }
+      std::string versioned;
+      if (const Value* bucket = DeployedResource(*s, "S3Bucket"); bucket && Props(*bucket)) {
+        const Value* v = Props(*bucket)->Find("VersioningConfiguration");
+        if (v && StringField(*v, "Status") == "Enabled") versioned = "  versioned: true,\n";
+      }
       out += fmt::format(
-          "\n// Gen1 S3 resource {}: the same access per prefix as Gen1 gave.\n"
-          "export const {} = defineStorage({{\n  name: {},\n{}  access: (allow) => ({{\n{}  }}),\n{}}});\n",
-          s->name, Id(*s), TsString(s->name), first ? "  isDefault: true,\n" : "", rules, triggers);
+          "\n// Gen1 S3 resource {}: the same access per prefix as Gen1 gave. The\n"
+          "// bucket (and, after refactor, Gen1's data in it) survives stack deletion.\n"
+          "export const {} = defineStorage({{\n  name: {},\n{}  keepOnDelete: true,\n{}"
+          "  access: (allow) => ({{\n{}  }}),\n{}}});\n",
+          s->name, Id(*s), TsString(s->name), first ? "  isDefault: true,\n" : "", versioned,
+          rules, triggers);
       first = false;
     }
     if (out.empty()) return "";
@@ -1128,13 +1136,20 @@ class Generator {
     for (const Gen1Resource* s : project_.OfCategory("storage")) {
       if (s->service != "S3") continue;
       for (const StatefulResource& st : PlanFor(*s).stateful) {
+        std::string pins;
+        const Value* bucket = DeployedResource(*s, st.logical_id);
+        const Value* encryption = bucket && Props(*bucket) ? Props(*bucket)->Find("BucketEncryption") : nullptr;
+        if (encryption && !HasIntrinsic(*encryption)) {
+          pins = fmt::format("{}.resources.cfnResources.cfnBucket.addPropertyOverride('BucketEncryption', {});\n",
+                             "backend." + Id(*s), TsLiteral(*encryption, 0));
+        }
         body += fmt::format(
-            "// --- storage {0}: the bucket keeps its Gen1 name after refactor ---\n"
+            "// --- storage {0}: Gen1's encryption; the Gen1 name after refactor ---\n{3}"
             "if (postRefactor) {{\n"
             "  const cfnBucket = backend.{1}.resources.cfnResources.cfnBucket;\n"
             "  cfnBucket.bucketName = gen1Name({2});\n"
             "  cfnBucket.applyRemovalPolicy(RemovalPolicy.RETAIN);\n}}\n\n",
-            s->name, Id(*s), TsString(fmt::format("storage/{}/{}", s->name, st.logical_id)));
+            s->name, Id(*s), TsString(fmt::format("storage/{}/{}", s->name, st.logical_id)), pins);
       }
     }
     // Stateful storage other than S3 (DynamoDB tables) in one custom stack each.

@@ -1,0 +1,102 @@
+// Synthesizes and type-checks the Gen2 project generated for every fixture
+// app with the pinned toolchain in tests/gen2-toolchain, then checks that no
+// stateful resource of the Gen1 deployment would be replaced. Needs Node.js
+// and `npm ci` in tests/gen2-toolchain (scripts/test.sh runs it); skipped
+// otherwise. About a minute and 500 MB per app.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "steps/amplify/gen1_project.h"
+#include "steps/amplify/generate.h"
+#include "steps/amplify/verify.h"
+#include "steps/sys/posix_process_runner.h"
+#include "tests/steps/amplify/test_support.h"
+
+namespace flightplan::amplify {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CopyFixture;
+using testing::FixtureApps;
+using testing::ScratchDir;
+using testing::WriteFile;
+
+fs::path Toolchain() { return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests" / "gen2-toolchain"; }
+
+// The fixtures carry no handler sources; give every function a small one.
+void AddHandlers(const fs::path& root) {
+  for (const auto& e : fs::directory_iterator(root / "amplify/backend/function")) {
+    WriteFile(e.path() / "src" / "index.js",
+              "export const handler = async (event) => ({ statusCode: 200, body: "
+              "JSON.stringify(event) });\n");
+  }
+}
+
+Result<VerifyResult> GenerateAndVerify(const std::string& app, const fs::path& scratch,
+                                       RefactorPhase phase) {
+  fs::path root = CopyFixture(app, scratch);
+  AddHandlers(root);
+  ASSIGN_OR_RETURN(Gen1Project project, LoadGen1Project(root));
+  GenerateOptions options;
+  options.phase = phase;
+  ASSIGN_OR_RETURN(GeneratedFiles files, GenerateGen2(project, options));
+  fs::path out = scratch / "gen2";
+  TRY(WriteGeneratedFiles(files, out, Overwrite::kNo));
+  VerifyOptions verify;
+  verify.toolchain_dir = Toolchain();
+  verify.phase = phase;
+  verify.step_timeout = std::chrono::seconds(240);
+  PosixProcessRunner runner;
+  return VerifyGen2Project(project, out, verify, runner);
+}
+
+class ToolchainVerifyTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(Toolchain() / "node_modules" / ".bin" / "tsx")) {
+      GTEST_SKIP() << "the pinned Gen2 toolchain is not installed: run `npm ci` in "
+                      "tests/gen2-toolchain (scripts/test.sh does) to synthesize and "
+                      "type-check the generated projects";
+    }
+  }
+};
+
+TEST_P(ToolchainVerifyTest, GeneratedProjectSynthesizesTypeChecksAndKeepsStatefulResources) {
+  ScratchDir scratch;
+  Result<VerifyResult> result =
+      GenerateAndVerify(GetParam(), scratch.path(), RefactorPhase::kPreRefactor);
+  ASSERT_TRUE(result) << result.error().ToString();
+  EXPECT_FALSE(result->fidelity.Failed()) << result->fidelity.ToText();
+  EXPECT_FALSE(result->fidelity.checks.empty());
+  for (const FidelityCheck& c : result->fidelity.checks) {
+    EXPECT_NE(c.status, FidelityStatus::kMissingInGen2) << c.resource;
+    if (c.identity) {
+      EXPECT_NE(c.status, FidelityStatus::kDiffers) << c.resource << " " << c.property;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(FixtureApps, ToolchainVerifyTest, ::testing::ValuesIn(FixtureApps()),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name;
+                           for (char c : param_info.param) name += (c == '-') ? '_' : c;
+                           return name;
+                         });
+
+// After refactor the code must name each moved resource exactly as deployed:
+// every compared property, names included, is the same.
+TEST_F(ToolchainVerifyTest, PostRefactorProjectDescribesEveryMovedResourceExactly) {
+  ScratchDir scratch;
+  Result<VerifyResult> result =
+      GenerateAndVerify("media-vault", scratch.path(), RefactorPhase::kPostRefactor);
+  ASSERT_TRUE(result) << result.error().ToString();
+  EXPECT_FALSE(result->fidelity.Failed()) << result->fidelity.ToText();
+  for (const FidelityCheck& c : result->fidelity.checks) {
+    if (c.identity) {
+      EXPECT_EQ(c.status, FidelityStatus::kSame) << c.resource << " " << c.property;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace flightplan::amplify
