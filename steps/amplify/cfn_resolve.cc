@@ -1,5 +1,6 @@
 #include "steps/amplify/cfn_resolve.h"
 
+#include <charconv>
 #include <optional>
 #include <string_view>
 
@@ -148,12 +149,12 @@ ParameterValues EffectiveParameters(const Value& template_json,
       }
       if (type && type->is_string() && type->as_string() == "Number" &&
           v.is_string()) {
-        try {
-          v = Value(static_cast<int64_t>(std::stoll(v.as_string())));
-        } catch (const std::exception&) {
-          // Leave a non-numeric string as it is: CloudFormation would have
-          // refused it, so it is not what is deployed anyway.
-        }
+        // A non-numeric string stays as it is: CloudFormation would have
+        // refused it, so it is not what is deployed anyway.
+        const std::string& text = v.as_string();
+        int64_t n = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec == std::errc() && end == text.data() + text.size()) v = Value(n);
       }
       out.emplace(name, std::move(v));
     }

@@ -1,6 +1,7 @@
 #include "steps/amplify/generate.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <optional>
 #include <regex>
@@ -149,6 +150,14 @@ const std::map<std::string, std::string, std::less<>>& NameProperties() {
 }
 
 const Value* Props(const Value& resource) { return resource.Find("Properties"); }
+
+// A small decimal number; nullopt when `s` is not one (or is out of range).
+std::optional<int> SmallNumber(const std::string& s) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return n;
+}
 
 const Value* DeployedResource(const Gen1Resource& r, std::string_view logical_id) {
   const Value* res = r.deployed_template.Find("Resources");
@@ -797,7 +806,9 @@ class Generator {
     std::smatch m;
     if (std::regex_match(rule, m, kRate)) {
       std::string unit = m[2].str();
-      int n = std::stoi(m[1].str());
+      std::optional<int> parsed = SmallNumber(m[1].str());
+      if (!parsed || *parsed <= 0 || *parsed > 100000) return "";
+      int n = *parsed;
       if (unit.starts_with("minute")) return fmt::format("every {}m", n);
       if (unit.starts_with("hour")) return fmt::format("every {}h", n);
       if (n == 1) return "every day";
@@ -827,9 +838,9 @@ class Generator {
     std::string runtime = FunctionRuntime(fn);
     static const std::regex kNode(R"(nodejs(\d+)\.x)");
     std::smatch m;
-    if (std::regex_match(runtime, m, kNode)) {
-      int version = std::stoi(m[1].str());
-      version = std::clamp(version - version % 2, 18, 24);
+    if (std::optional<int> parsed;
+        std::regex_match(runtime, m, kNode) && (parsed = SmallNumber(m[1].str()))) {
+      int version = std::clamp(*parsed - *parsed % 2, 18, 24);
       body += fmt::format("  runtime: {},\n", version);
     }
     if (p) {

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "steps/amplify/assess.h"
 #include "steps/amplify/gen1_project.h"
 #include "tests/steps/amplify/test_support.h"
 
@@ -321,6 +322,50 @@ TEST(GenerateTest, CustomCdkStackIsCopiedAsL1WithItsLogicalIds) {
   ASSERT_NE(topic, nullptr);
   EXPECT_EQ(topic->Find("Properties")->Find("TopicName"), nullptr);
   EXPECT_NE(copy->Find("Resources")->Find("AlertSub"), nullptr);
+}
+
+TEST(GenerateTest, ScheduledFunctionKeepsItsScheduleInGen2Form) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("backend-only", scratch.path());
+  WriteJson(Amplify(root) / "backend/function/quotegeneratorbe/parameters.json",
+            *Value::FromJson(R"j({"CloudWatchRule": "rate(5 minutes)"})j"));
+  GeneratedFiles files = Generate(root);
+  EXPECT_THAT(File(files, "amplify/functions/quotegeneratorbe/resource.ts"),
+              HasSubstr("schedule: 'every 5m'"));
+  WriteJson(Amplify(root) / "backend/function/quotegeneratorbe/parameters.json",
+            *Value::FromJson(R"j({"CloudWatchRule": "rate(99999999999999999999 minutes)"})j"));
+  files = Generate(root);
+  EXPECT_THAT(File(files, "amplify/functions/quotegeneratorbe/resource.ts"),
+              Not(HasSubstr("schedule:")));
+}
+
+// Every JSON file of a fixture damaged in turn: whenever the project still
+// loads, assess and generate give a result, never a crash.
+TEST(GenerateTest, DamagedProjectsThatStillLoadAssessAndGenerateWithoutCrashing) {
+  for (const std::string& app : {std::string("discussions"), std::string("media-vault")}) {
+    ScratchDir scratch;
+    fs::path root = CopyFixture(app, scratch.path());
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+    }
+    for (const fs::path& file : files) {
+      std::string original = ReadFile(file);
+      for (const std::string& damaged :
+           {std::string("{}"), std::string("{\"Resources\": [1]}"),
+            std::string("{\"Resources\": {\"X\": {\"Type\": 5, \"Properties\": []}}}")}) {
+        WriteFile(file, damaged);
+        Result<Gen1Project> project = LoadGen1Project(root);
+        if (!project) continue;
+        EXPECT_TRUE(AssessJson(*project).is_map());
+        Result<GeneratedFiles> generated = GenerateGen2(*project, {});
+        if (generated) {
+          EXPECT_EQ(generated->count("amplify/backend.ts"), 1u) << file;
+        }
+      }
+      WriteFile(file, original);
+    }
+  }
 }
 
 TEST(GenerateTest, WriterRefusesANonEmptyDirectoryWithoutForce) {
