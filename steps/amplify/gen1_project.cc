@@ -71,7 +71,7 @@ void Overlay(Value& base, const Value& overlay) {
 // `logical_id`, with the root stack's own parameters (role and bucket names)
 // filled in from the provider block. Parameters passed as a reference to
 // another stack's output are listed in `dynamic`: their template Default is
-// a placeholder, not the deployed value.
+// only the parameter's own name, not the deployed value.
 ParameterValues NestedStackParameters(const Value& root_template,
                                       std::string_view logical_id,
                                       const Value& provider,

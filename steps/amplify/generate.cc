@@ -982,6 +982,30 @@ class Generator {
     return table + ".tableArn";
   }
 
+  // Gen1 names a user pool group's role "<pool id>-<Group>GroupRole" (REST
+  // API policies attach to it by that name); Gen2 names it differently.
+  std::optional<std::string> GroupRoleName(const Value& v) const {
+    const Value* join = v.Find("Fn::Join");
+    if (!auth_ || !join || v.as_map().size() != 1 || !join->is_list() ||
+        join->as_list().size() != 2) {
+      return std::nullopt;
+    }
+    const Value& sep = join->as_list()[0];
+    const Value& parts = join->as_list()[1];
+    if (!sep.is_string() || sep.as_string() != "-" || !parts.is_list() ||
+        parts.as_list().size() != 2 || !parts.as_list()[1].is_string()) {
+      return std::nullopt;
+    }
+    const Value* ref = parts.as_list()[0].Find("Ref");
+    const std::string& suffix = parts.as_list()[1].as_string();
+    if (!ref || !ref->is_string() || ref->as_string() != "auth" + auth_->name + "UserPoolId" ||
+        !suffix.ends_with("GroupRole") || suffix.size() == 9) {
+      return std::nullopt;
+    }
+    std::string group = suffix.substr(0, suffix.size() - 9);
+    return fmt::format("backend.auth.resources.groups[{}].role.roleName", TsString(group));
+  }
+
   // Rewrites model table exports into Refs to synthetic parameters whose
   // values (ModelTableImport) go into `synthetic`.
   Value RewriteImports(const Value& v, RefMap& synthetic, bool literal_only) const {
@@ -991,7 +1015,9 @@ class Generator {
       return Value(std::move(out));
     }
     if (!v.is_map()) return v;
-    if (std::optional<std::string> expr = ModelTableImport(v, literal_only)) {
+    std::optional<std::string> expr = ModelTableImport(v, literal_only);
+    if (!expr && !literal_only) expr = GroupRoleName(v);
+    if (expr) {
       std::string name = fmt::format("gen1Import{}", synthetic.size());
       for (const auto& [k, existing] : synthetic) {
         if (existing == *expr) name = k;

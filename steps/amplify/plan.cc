@@ -104,6 +104,28 @@ void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
              Doc("datastore-conflict-resolution")});
       }
     }
+    if (const Value* output = r.config.Find("output")) {
+      const Value* auth = output->Find("authConfig");
+      std::vector<const Value*> modes;
+      if (auth) {
+        if (const Value* d = auth->Find("defaultAuthentication")) modes.push_back(d);
+        if (const Value* extra = auth->Find("additionalAuthenticationProviders");
+            extra && extra->is_list()) {
+          for (const Value& e : extra->as_list()) modes.push_back(&e);
+        }
+      }
+      for (const Value* m : modes) {
+        std::string type = StringField(*m, "authenticationType");
+        if (type == "AWS_LAMBDA" || type == "OPENID_CONNECT") {
+          plan.manual.push_back(
+              {fmt::format("the {} authorization mode needs its settings "
+                           "(lambdaAuthorizationMode / oidcAuthorizationMode) added to "
+                           "amplify/data/resource.ts",
+                           type),
+               Doc("authorization-modes")});
+        }
+      }
+    }
     if (r.graphql_schema.find("@searchable") != std::string::npos ||
         r.graphql_schema.find("@predictions") != std::string::npos) {
       plan.manual.push_back({"@searchable/@predictions are not supported by Gen2 data "

@@ -79,6 +79,21 @@ TEST(AssessTest, OverrideFilesAreReportedAsNotTranslated) {
   EXPECT_THAT(markdown, HasSubstr("docs/generate.md#overrides"));
 }
 
+TEST(AssessTest, LambdaAuthorizationModeIsManualWork) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("discussions", scratch.path());
+  fs::path config_path = root / "amplify/backend/backend-config.json";
+  Value config = testing::ReadJson(config_path);
+  Value& auth = config.as_map().at("api").as_map().at("discussions").as_map().at("output")
+                    .as_map().at("authConfig");
+  auth.Set("additionalAuthenticationProviders",
+           *Value::FromJson(R"([{"authenticationType": "AWS_LAMBDA"}])"));
+  testing::WriteJson(config_path, config);
+  Result<Gen1Project> project = LoadGen1Project(root);
+  ASSERT_TRUE(project) << project.error().ToString();
+  EXPECT_THAT(AssessMarkdown(*project), HasSubstr("lambdaAuthorizationMode"));
+}
+
 TEST(AssessTest, ResourceThatWasNeverPushedIsABlocker) {
   ScratchDir scratch;
   fs::path root = CopyFixture("backend-only", scratch.path());

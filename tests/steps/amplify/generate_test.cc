@@ -368,6 +368,16 @@ TEST(GenerateTest, DamagedProjectsThatStillLoadAssessAndGenerateWithoutCrashing)
   }
 }
 
+// Regression: the REST API policy attached by name to the Gen1 group role
+// "<pool id>-AdminGroupRole", which does not exist in Gen2.
+TEST(GenerateTest, RestApiGroupPolicyAttachesToTheGen2GroupRole) {
+  GeneratedFiles files = Generate(FixtureDir("fitness-tracker"));
+  std::string backend = File(files, "amplify/backend.ts");
+  EXPECT_THAT(backend, HasSubstr("backend.auth.resources.groups['Admin'].role.roleName"));
+  std::string copy = File(files, "amplify/gen1/api-nutritionapi.json");
+  EXPECT_THAT(copy, Not(HasSubstr("AdminGroupRole\"")));
+}
+
 TEST(GenerateTest, WriterRefusesANonEmptyDirectoryWithoutForce) {
   ScratchDir scratch;
   GeneratedFiles files = {{"amplify/backend.ts", "one"}};
