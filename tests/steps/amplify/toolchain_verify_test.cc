@@ -18,8 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 using testing::CopyFixture;
 using testing::FixtureApps;
+using testing::ReadJson;
 using testing::ScratchDir;
 using testing::WriteFile;
+using testing::WriteJson;
 
 fs::path Toolchain() { return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests" / "gen2-toolchain"; }
 
@@ -32,9 +34,53 @@ void AddHandlers(const fs::path& root) {
   }
 }
 
+// Adds to backend-only what the fixtures lack: custom attributes
+// ("custom:family_name"), a project Lambda layer used by a function, a
+// Python function and a custom CDK stack.
+void AddSyntheticFeatures(const fs::path& root) {
+  const fs::path backend = root / "amplify/backend";
+  const fs::path cloud = root / "amplify/#current-cloud-backend/awscloudformation/build";
+  fs::path inputs = backend / "auth/backendonlyf8c4c57b/cli-inputs.json";
+  Value cli = ReadJson(inputs);
+  cli.as_map().at("cognitoConfig").Set(
+      "userpoolClientReadAttributes", Value(ValueList{Value("email"), Value("custom:family_name")}));
+  WriteJson(inputs, cli);
+  fs::path pool = cloud / "auth/backendonlyf8c4c57b/build/backendonlyf8c4c57b-cloudformation-template.json";
+  Value tmpl = ReadJson(pool);
+  tmpl.as_map().at("Resources").as_map().at("UserPool").as_map().at("Properties").as_map()
+      .at("Schema").as_list().push_back(*Value::FromJson(
+          R"({"Name": "department", "AttributeDataType": "String", "Mutable": true})"));
+  WriteJson(pool, tmpl);
+
+  Value config = ReadJson(backend / "backend-config.json");
+  config.as_map().at("function").Set(
+      "sharedutils", *Value::FromJson(R"({"service": "LambdaLayer", "build": true})"));
+  config.as_map().at("function").Set("pyfn", *Value::FromJson(R"({"service": "Lambda"})"));
+  config.Set("custom", *Value::FromJson(R"({"alerts": {"service": "customCDK"}})"));
+  WriteJson(backend / "backend-config.json", config);
+  WriteJson(backend / "function/sharedutils/parameters.json",
+            *Value::FromJson(R"({"runtimes": ["nodejs22.x"]})"));
+  WriteFile(backend / "function/sharedutils/lib/nodejs/utils.js", "exports.add = (a, b) => a + b;\n");
+  WriteJson(backend / "function/quotegeneratorbe/function-parameters.json",
+            *Value::FromJson(R"({"lambdaLayers": [
+                {"type": "ProjectLayer", "resourceName": "sharedutils", "version": 1}]})"));
+  WriteFile(backend / "function/pyfn/src/index.py", "def handler(event, context):\n    return {}\n");
+  Value fn = ReadJson(cloud / "function/quotegeneratorbe/quotegeneratorbe-cloudformation-template.json");
+  fn.as_map().at("Resources").as_map().at("LambdaFunction").as_map().at("Properties").Set(
+      "Runtime", Value("python3.12"));
+  WriteJson(cloud / "function/pyfn/pyfn-cloudformation-template.json", fn);
+  WriteJson(cloud / "custom/alerts/build/alerts-cloudformation-template.json",
+            *Value::FromJson(R"({"Parameters": {"env": {"Type": "String"}}, "Resources": {
+      "AlertTopic": {"Type": "AWS::SNS::Topic", "Properties": {
+        "TopicName": {"Fn::Join": ["-", ["alerts", {"Ref": "env"}]]}}},
+      "AlertSub": {"Type": "AWS::SNS::Subscription", "Properties": {
+        "TopicArn": {"Ref": "AlertTopic"}, "Protocol": "email", "Endpoint": "ops@example.com"}}}})"));
+}
+
 Result<VerifyResult> GenerateAndVerify(const std::string& app, const fs::path& scratch,
-                                       RefactorPhase phase) {
+                                       RefactorPhase phase, bool synthetic = false) {
   fs::path root = CopyFixture(app, scratch);
+  if (synthetic) AddSyntheticFeatures(root);
   AddHandlers(root);
   ASSIGN_OR_RETURN(Gen1Project project, LoadGen1Project(root));
   GenerateOptions options;
@@ -82,6 +128,14 @@ INSTANTIATE_TEST_SUITE_P(FixtureApps, ToolchainVerifyTest, ::testing::ValuesIn(F
                            for (char c : param_info.param) name += (c == '-') ? '_' : c;
                            return name;
                          });
+
+TEST_F(ToolchainVerifyTest, LayerPythonFunctionCustomStackAndCustomAttributesSynthesize) {
+  ScratchDir scratch;
+  Result<VerifyResult> result =
+      GenerateAndVerify("backend-only", scratch.path(), RefactorPhase::kPreRefactor, true);
+  ASSERT_TRUE(result) << result.error().ToString();
+  EXPECT_FALSE(result->fidelity.Failed()) << result->fidelity.ToText();
+}
 
 // After refactor the code must name each moved resource exactly as deployed:
 // every compared property, names included, is the same.
