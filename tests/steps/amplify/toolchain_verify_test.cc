@@ -138,11 +138,15 @@ TEST_F(ToolchainVerifyTest, LayerPythonFunctionCustomStackAndCustomAttributesSyn
 }
 
 // After refactor the code must name each moved resource exactly as deployed:
-// every compared property, names included, is the same.
-TEST_F(ToolchainVerifyTest, PostRefactorProjectDescribesEveryMovedResourceExactly) {
+// every identity-defining property, names included, is the same. media-vault
+// moves a user pool, an identity pool and an S3 bucket; discussions a
+// storage DynamoDB table.
+class PostRefactorVerifyTest : public ToolchainVerifyTest {};
+
+TEST_P(PostRefactorVerifyTest, ProjectDescribesEveryMovedResourceExactly) {
   ScratchDir scratch;
   Result<VerifyResult> result =
-      GenerateAndVerify("media-vault", scratch.path(), RefactorPhase::kPostRefactor);
+      GenerateAndVerify(GetParam(), scratch.path(), RefactorPhase::kPostRefactor);
   ASSERT_TRUE(result) << result.error().ToString();
   EXPECT_FALSE(result->fidelity.Failed()) << result->fidelity.ToText();
   for (const FidelityCheck& c : result->fidelity.checks) {
@@ -151,6 +155,14 @@ TEST_F(ToolchainVerifyTest, PostRefactorProjectDescribesEveryMovedResourceExactl
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(MovedResources, PostRefactorVerifyTest,
+                         ::testing::Values("media-vault", "discussions"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name;
+                           for (char c : param_info.param) name += (c == '-') ? '_' : c;
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace flightplan::amplify
