@@ -170,5 +170,27 @@ TEST(Gen1ProjectTest, DamagedFilesGiveAnErrorNamingTheFileNeverACrash) {
   }
 }
 
+// Every file of a fixture removed in turn: loading reports an error naming
+// what is missing, or succeeds with what is left; never a crash.
+TEST(Gen1ProjectTest, EachFileRemovedInTurnGivesAnErrorOrAPartialProject) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("fitness-tracker", scratch.path());
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  for (const fs::path& file : files) {
+    std::string original = ReadFile(file);
+    fs::remove(file);
+    Result<Gen1Project> project = LoadGen1Project(root);
+    if (!project) {
+      EXPECT_FALSE(project.error().ToString().empty()) << file;
+    } else {
+      EXPECT_FALSE(project->resources.empty()) << file;
+    }
+    WriteFile(file, original);
+  }
+}
+
 }  // namespace
 }  // namespace flightplan::amplify
