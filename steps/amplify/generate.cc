@@ -799,6 +799,21 @@ class Generator {
     return nullptr;
   }
 
+  // The `environment: {...}` entry for the literal environment variables of
+  // a deployed Lambda function's properties ("" when there are none); the
+  // ones that name other resources are added in backend.ts.
+  static std::string LiteralEnvironment(const Value& lambda_props) {
+    std::string env;
+    if (const Value* e = lambda_props.Find("Environment")) {
+      if (const Value* vars = e->Find("Variables"); vars && vars->is_map()) {
+        for (const auto& [k, v] : vars->as_map()) {
+          if (v.is_string()) env += fmt::format("    {}: {},\n", TsKey(k), TsString(v.as_string()));
+        }
+      }
+    }
+    return env.empty() ? "" : "  environment: {\n" + env + "  },\n";
+  }
+
   static std::string Schedule(const Gen1Resource& fn) {
     std::string rule = StringField(fn.parameters, "CloudWatchRule");
     static const std::regex kRate(R"(rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\))");
@@ -850,15 +865,7 @@ class Generator {
       if (const Value* mem = p->Find("MemorySize"); mem && mem->is_int()) {
         body += fmt::format("  memoryMB: {},\n", mem->as_int());
       }
-      std::string env;
-      if (const Value* e = p->Find("Environment")) {
-        if (const Value* vars = e->Find("Variables"); vars && vars->is_map()) {
-          for (const auto& [k, v] : vars->as_map()) {
-            if (v.is_string()) env += fmt::format("    {}: {},\n", TsKey(k), TsString(v.as_string()));
-          }
-        }
-      }
-      if (!env.empty()) body += "  environment: {\n" + env + "  },\n";
+      body += LiteralEnvironment(*p);
     }
     std::string schedule = Schedule(fn);
     if (!schedule.empty()) body += fmt::format("  schedule: {},\n", TsString(schedule));
@@ -1329,15 +1336,7 @@ class Generator {
         if (const Value* m = p->Find("MemorySize"); m && m->is_int()) {
           extra += fmt::format("  memorySize: {},\n", m->as_int());
         }
-        std::string env;
-        if (const Value* e = p->Find("Environment")) {
-          if (const Value* vars = e->Find("Variables"); vars && vars->is_map()) {
-            for (const auto& [k, v] : vars->as_map()) {
-              if (v.is_string()) env += fmt::format("    {}: {},\n", TsKey(k), TsString(v.as_string()));
-            }
-          }
-        }
-        if (!env.empty()) extra += "  environment: {\n" + env + "  },\n";
+        extra += LiteralEnvironment(*p);
       }
       out += fmt::format(
           "// --- function {0}: {1} is not a Node.js runtime, so it is plain CDK ---\n"

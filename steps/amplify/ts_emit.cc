@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include <fmt/format.h>
+#include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
@@ -32,31 +33,6 @@ bool IsIdentifier(std::string_view s) {
     if (s == r) return false;
   }
   return true;
-}
-
-void WritePretty(const Value& v, rapidjson::PrettyWriter<rapidjson::StringBuffer>& w) {
-  switch (v.type()) {
-    case ValueType::kNull: w.Null(); break;
-    case ValueType::kBool: w.Bool(v.as_bool()); break;
-    case ValueType::kInt: w.Int64(v.as_int()); break;
-    case ValueType::kDouble: w.Double(v.as_double()); break;
-    case ValueType::kString:
-      w.String(v.as_string().data(), static_cast<rapidjson::SizeType>(v.as_string().size()));
-      break;
-    case ValueType::kList:
-      w.StartArray();
-      for (const Value& item : v.as_list()) WritePretty(item, w);
-      w.EndArray();
-      break;
-    case ValueType::kMap:
-      w.StartObject();
-      for (const auto& [key, item] : v.as_map()) {
-        w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-        WritePretty(item, w);
-      }
-      w.EndObject();
-      break;
-  }
 }
 
 }  // namespace
@@ -162,10 +138,15 @@ std::string TsLiteral(const Value& v, int indent, const TsSubstitution& substitu
 }
 
 std::string PrettyJson(const Value& v) {
+  // Value writes compact JSON with keys in order; RapidJSON keeps that order
+  // when it re-indents.
+  const std::string compact = v.ToJson();
+  rapidjson::Document doc;
+  doc.Parse(compact.data(), compact.size());
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
   writer.SetIndent(' ', 2);
-  WritePretty(v, writer);
+  doc.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
