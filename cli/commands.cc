@@ -12,11 +12,14 @@ extern const Command kAuditCommand;
 extern const Command kLeaseCommand;
 extern const Command kWorkflowsCommand;
 extern const Command kDoctorCommand;
+Command AssessCommand();
+Command GenerateCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       kRunCommand,     kResumeCommand, kRollbackCommand, kStatusCommand,    kHistoryCommand,
       kResolveCommand, kAuditCommand,  kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
+      AssessCommand(), GenerateCommand(),
   };
   return kCommands;
 }

@@ -10,6 +10,19 @@ fuzz_seconds=${FLIGHTPLAN_FUZZ_SECONDS:-30}
 
 ./scripts/install-deps.sh
 
+# The pinned Gen2 toolchain the generate --verify tests synthesize with
+# (tests/steps/amplify/toolchain_verify_test.cc skips without it). npm ci
+# only when the lock file changed since the last install.
+if command -v npm >/dev/null 2>&1; then
+  echo "== Gen2 toolchain (tests/gen2-toolchain)"
+  lock_sum=$(sha256sum tests/gen2-toolchain/package-lock.json | cut -d' ' -f1)
+  stamp=tests/gen2-toolchain/node_modules/.flightplan-lock-sha256
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+    (cd tests/gen2-toolchain && npm ci --no-audit --no-fund)
+    echo "$lock_sum" > "$stamp"
+  fi
+fi
+
 echo "== release build (warnings are errors)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFLIGHTPLAN_WERROR=ON >/dev/null

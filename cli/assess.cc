@@ -1,0 +1,59 @@
+// `flightplan assess --gen1 DIR [--json] [--report FILE.md]`: the read-only
+// migration report (docs/assess.md).
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "steps/amplify/assess.h"
+#include "steps/amplify/gen1_project.h"
+#include "steps/amplify/ts_emit.h"
+
+namespace flightplan::cli {
+namespace {
+
+struct AssessArgs {
+  std::string gen1;
+  bool json = false;
+  std::string report;
+};
+
+int RunAssess(const AssessArgs& args) {
+  Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1);
+  if (!project) {
+    std::fprintf(stderr, "flightplan assess: %s\n", project.error().ToString().c_str());
+    return ExitCodeFor(project.error());
+  }
+  std::string markdown = amplify::AssessMarkdown(*project);
+  if (!args.report.empty()) {
+    std::ofstream out(args.report, std::ios::binary | std::ios::trunc);
+    out << markdown;
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "flightplan assess: cannot write %s\n", args.report.c_str());
+      return kExitStepFailed;
+    }
+  }
+  std::string text = args.json ? amplify::PrettyJson(amplify::AssessJson(*project)) : markdown;
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return kExitOk;
+}
+
+CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
+  auto args = std::make_shared<AssessArgs>();
+  sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")
+      ->required();
+  sub.add_flag("--json", args->json, "Print the report as JSON");
+  sub.add_option("--report", args->report, "Also write the report as Markdown to FILE");
+  return [args] { return RunAssess(*args); };
+}
+
+}  // namespace
+
+Command AssessCommand() {
+  return {"assess", "Report what a Gen1 project holds and how it migrates", &Setup};
+}
+
+}  // namespace flightplan::cli

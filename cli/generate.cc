@@ -1,0 +1,95 @@
+// `flightplan generate --gen1 DIR --out DIR [--force] [--phase P] [--verify]`:
+// writes the Gen2 project for a Gen1 project and, with --verify, installs
+// its toolchain, synthesizes, type-checks and prints the fidelity report
+// (docs/generate.md).
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "steps/amplify/gen1_project.h"
+#include "steps/amplify/generate.h"
+#include "steps/amplify/verify.h"
+#include "steps/sys/posix_process_runner.h"
+
+namespace flightplan::cli {
+namespace {
+
+struct GenerateArgs {
+  std::string gen1;
+  std::string out;
+  bool force = false;
+  std::string phase = "pre-refactor";
+  std::string branch;
+  bool verify = false;
+  std::string toolchain;
+};
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "flightplan generate: %s\n", error.ToString().c_str());
+  return ExitCodeFor(error);
+}
+
+int RunGenerate(const GenerateArgs& args) {
+  Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1);
+  if (!project) return Fail(project.error());
+  for (const std::string& warning : project->warnings) {
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  }
+  amplify::GenerateOptions options;
+  options.phase = args.phase == "post-refactor" ? amplify::RefactorPhase::kPostRefactor
+                                                : amplify::RefactorPhase::kPreRefactor;
+  options.branch_name = args.branch;
+  Result<amplify::GeneratedFiles> files = amplify::GenerateGen2(*project, options);
+  if (!files) return Fail(files.error());
+  Result<void> written = amplify::WriteGeneratedFiles(
+      *files, args.out, args.force ? amplify::Overwrite::kYes : amplify::Overwrite::kNo);
+  if (!written) return Fail(written.error());
+  std::printf("wrote %zu files to %s (%s)\n", files->size(), args.out.c_str(),
+              args.phase.c_str());
+  if (!args.verify) return kExitOk;
+
+  amplify::VerifyOptions verify;
+  verify.toolchain_dir = args.toolchain;
+  verify.branch_name = args.branch;
+  verify.phase = options.phase;
+  PosixProcessRunner runner;
+  std::printf("verifying: %s, synthesis, type-check, fidelity...\n",
+              args.toolchain.empty() ? "npm install" : "linking the toolchain");
+  std::fflush(stdout);
+  Result<amplify::VerifyResult> verified =
+      amplify::VerifyGen2Project(*project, args.out, verify, runner);
+  if (!verified) return Fail(verified.error());
+  std::string report = verified->fidelity.ToText();
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  return verified->fidelity.Failed() ? kExitStepFailed : kExitOk;
+}
+
+CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
+  auto args = std::make_shared<GenerateArgs>();
+  sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")
+      ->required();
+  sub.add_option("--out", args->out, "Where to write the Gen2 project")->required();
+  sub.add_flag("--force", args->force, "Replace the generated files in a non-empty --out");
+  sub.add_option("--phase", args->phase, "pre-refactor (default) or post-refactor")
+      ->check(CLI::IsMember({"pre-refactor", "post-refactor"}));
+  sub.add_option("--branch", args->branch,
+                 "Gen2 branch that adopts the Gen1 model tables (default: the Gen1 env)");
+  sub.add_flag("--verify", args->verify,
+               "Install, synthesize and type-check the result; print the fidelity report");
+  sub.add_option("--toolchain", args->toolchain,
+                 "With --verify: a directory whose node_modules hold the pinned toolchain "
+                 "(linked instead of running npm install)");
+  return [args] { return RunGenerate(*args); };
+}
+
+}  // namespace
+
+Command GenerateCommand() {
+  return {"generate", "Write a Gen2 backend for a Gen1 project", &Setup};
+}
+
+}  // namespace flightplan::cli

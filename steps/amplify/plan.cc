@@ -1,0 +1,379 @@
+#include "steps/amplify/plan.h"
+
+#include <algorithm>
+#include <regex>
+
+#include <fmt/format.h>
+
+namespace flightplan::amplify {
+namespace {
+
+constexpr const char* kDoc = "docs/generate.md";
+
+std::string Doc(std::string_view anchor) { return fmt::format("{}#{}", kDoc, anchor); }
+
+const Value* Resources(const Gen1Resource& r) { return r.deployed_template.Find("Resources"); }
+
+std::string MetaOrEmpty(const Gen1Resource& r, std::string_view key) {
+  const Value* v = r.meta_output.Find(key);
+  return v && v->is_string() ? v->as_string() : std::string();
+}
+
+// Logical ids of the deployed resources of `type`, in order.
+std::vector<std::string> LogicalIdsOfType(const Gen1Resource& r, std::string_view type) {
+  std::vector<std::string> out;
+  const Value* res = Resources(r);
+  if (!res || !res->is_map()) return out;
+  for (const auto& [id, def] : res->as_map()) {
+    if (StringField(def, "Type") == type) out.push_back(id);
+  }
+  return out;
+}
+
+bool IsImported(const Gen1Resource& r) {
+  return r.service.find("imported") != std::string::npos ||
+         StringField(r.config, "serviceType") == "imported";
+}
+
+void PlanAuth(const Gen1Project& project, ResourcePlan& plan) {
+  const Gen1Resource& r = *plan.resource;
+  plan.generation = Generation::kNative;
+  if (r.service == "Cognito-UserPool-Groups") {
+    plan.target = "defineAuth groups (precedence pinned in backend.ts)";
+    return;
+  }
+  plan.target = "defineAuth";
+  for (const std::string& id : LogicalIdsOfType(r, "AWS::Cognito::UserPool")) {
+    plan.stateful.push_back({id, "AWS::Cognito::UserPool", MetaOrEmpty(r, "UserPoolId"), true});
+  }
+  for (const std::string& id : LogicalIdsOfType(r, "AWS::Cognito::IdentityPool")) {
+    plan.stateful.push_back(
+        {id, "AWS::Cognito::IdentityPool", MetaOrEmpty(r, "IdentityPoolId"), true});
+  }
+  const Value* cognito = r.cli_inputs.Find("cognitoConfig");
+  const Value* providers = cognito ? cognito->Find("authProvidersUserPool") : nullptr;
+  if (providers && providers->is_list() && !providers->as_list().empty()) {
+    plan.manual.push_back(
+        {"social sign-in providers read their client ids and secrets from Gen2 "
+         "secrets (secret('...')): set them with `npx ampx sandbox secret set` "
+         "or in the Amplify console before the first deploy",
+         Doc("secrets")});
+  }
+  if (!AuthTriggers(project, r).empty()) {
+    plan.manual.push_back(
+        {"auth triggers are generated as defineAuth triggers; Gen1 attached "
+         "them through a custom resource, so check the handler's event "
+         "handling once after the first Gen2 deploy",
+         Doc("auth-triggers")});
+  }
+  if (IsImported(r)) {
+    plan.blockers.push_back({"imported Cognito resources are shared between "
+                             "environments and are not moved: use "
+                             "referenceAuth in Gen2 instead",
+                             Doc("imported-resources")});
+  }
+}
+
+void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
+  const Gen1Resource& r = *plan.resource;
+  if (r.service == "AppSync") {
+    plan.generation = Generation::kNative;
+    plan.target = "defineData (Gen1 schema, table mappings)";
+    for (const auto& [model, tmpl] : r.model_stacks) {
+      const Value* res = tmpl.Find("Resources");
+      if (!res || !res->is_map()) continue;
+      for (const auto& [id, def] : res->as_map()) {
+        if (StringField(def, "Type") != "AWS::DynamoDB::Table") continue;
+        plan.stateful.push_back({id, "AWS::DynamoDB::Table",
+                                 fmt::format("{}-{}-{}", model,
+                                             MetaOrEmpty(r, "GraphQLAPIIdOutput"),
+                                             project.env_name),
+                                 false});
+      }
+    }
+    {
+      Value conflict;
+      if (const Value* c = r.cli_inputs.Find("serviceConfiguration")) {
+        if (const Value* cr = c->Find("conflictResolution")) conflict = *cr;
+      }
+      if (conflict.is_map() && !conflict.as_map().empty()) {
+        plan.manual.push_back(
+            {"DataStore conflict resolution is configured: Gen2 data does not "
+             "support it; move the clients to the GraphQL API and remove "
+             "_version/_deleted handling",
+             Doc("datastore-conflict-resolution")});
+      }
+    }
+    if (const Value* output = r.config.Find("output")) {
+      const Value* auth = output->Find("authConfig");
+      std::vector<const Value*> modes;
+      if (auth) {
+        if (const Value* d = auth->Find("defaultAuthentication")) modes.push_back(d);
+        if (const Value* extra = auth->Find("additionalAuthenticationProviders");
+            extra && extra->is_list()) {
+          for (const Value& e : extra->as_list()) modes.push_back(&e);
+        }
+      }
+      for (const Value* m : modes) {
+        std::string type = StringField(*m, "authenticationType");
+        if (type == "AWS_LAMBDA" || type == "OPENID_CONNECT") {
+          plan.manual.push_back(
+              {fmt::format("the {} authorization mode needs its settings "
+                           "(lambdaAuthorizationMode / oidcAuthorizationMode) added to "
+                           "amplify/data/resource.ts",
+                           type),
+               Doc("authorization-modes")});
+        }
+      }
+    }
+    if (r.graphql_schema.find("@searchable") != std::string::npos ||
+        r.graphql_schema.find("@predictions") != std::string::npos) {
+      plan.manual.push_back({"@searchable/@predictions are not supported by Gen2 data "
+                             "and must be rebuilt",
+                             Doc("unsupported-directives")});
+    }
+    if (r.has_override) {
+      plan.manual.push_back({"override.ts of the API is not translated",
+                             Doc("overrides")});
+    }
+    return;
+  }
+  plan.generation = Generation::kL1;
+  plan.target = r.service == "API Gateway" ? "REST API as L1 CfnResources"
+                                           : "L1 CfnResources";
+  plan.manual.push_back({"the REST API is copied resource by resource from the "
+                         "deployed template; its URL changes: update clients",
+                         Doc("rest-apis")});
+}
+
+void PlanStorage(ResourcePlan& plan) {
+  const Gen1Resource& r = *plan.resource;
+  if (r.service == "S3") {
+    plan.generation = Generation::kNative;
+    plan.target = "defineStorage";
+    for (const std::string& id : LogicalIdsOfType(r, "AWS::S3::Bucket")) {
+      plan.stateful.push_back({id, "AWS::S3::Bucket", MetaOrEmpty(r, "BucketName"), true});
+    }
+  } else if (r.service == "DynamoDB") {
+    plan.generation = Generation::kL1;
+    plan.target = "DynamoDB table in a custom stack";
+    for (const std::string& id : LogicalIdsOfType(r, "AWS::DynamoDB::Table")) {
+      plan.stateful.push_back({id, "AWS::DynamoDB::Table", MetaOrEmpty(r, "Name"), true});
+    }
+  } else {
+    plan.generation = Generation::kL1;
+    plan.target = "L1 CfnResources";
+  }
+  if (IsImported(r)) {
+    plan.blockers.push_back({"imported storage is shared between environments and "
+                             "is not moved: reference it by name in Gen2",
+                             Doc("imported-resources")});
+  }
+}
+
+void PlanFunction(ResourcePlan& plan) {
+  const Gen1Resource& r = *plan.resource;
+  if (r.service == "LambdaLayer") {
+    plan.generation = Generation::kCdk;
+    plan.target = "CDK lambda.LayerVersion";
+    plan.manual.push_back({"Lambda layer versions are pinned by number: Gen2 "
+                           "publishes a new version; copy the layer content "
+                           "into the generated folder",
+                           Doc("lambda-layers")});
+    return;
+  }
+  if (IsNodeFunction(r)) {
+    plan.generation = Generation::kNative;
+    plan.target = "defineFunction";
+  } else {
+    plan.generation = Generation::kCdk;
+    plan.target = fmt::format("CDK lambda.Function ({})", FunctionRuntime(r));
+  }
+  if (const Value* layers = r.function_parameters.Find("lambdaLayers");
+      layers && layers->is_list() && !layers->as_list().empty()) {
+    plan.manual.push_back({"the function uses Lambda layers: check the layer "
+                           "versions attached to the Gen2 function",
+                           Doc("lambda-layers")});
+  }
+  if (const Value* secrets = r.function_parameters.Find("secretNames");
+      secrets && secrets->is_list() && !secrets->as_list().empty()) {
+    plan.manual.push_back({"the function reads secrets from SSM: set them as Gen2 "
+                           "secrets (`npx ampx sandbox secret set NAME`)",
+                           Doc("secrets")});
+  }
+  const Value* params = r.parameters.Find("CloudWatchRule");
+  if (params && params->is_string() && params->as_string() != "NONE") {
+    plan.manual.push_back({"the function runs on a schedule: the Gen2 copy starts "
+                           "running as soon as it is deployed, beside Gen1's",
+                           Doc("scheduled-functions")});
+  }
+}
+
+}  // namespace
+
+std::string_view GenerationName(Generation g) {
+  switch (g) {
+    case Generation::kNative: return "native";
+    case Generation::kCdk: return "cdk";
+    case Generation::kL1: return "l1";
+    case Generation::kNotGenerated: return "not-generated";
+  }
+  return "unknown";
+}
+
+bool MigrationPlan::HasBlockers() const {
+  for (const ResourcePlan& p : resources) {
+    if (!p.blockers.empty()) return true;
+  }
+  return false;
+}
+
+std::string FunctionRuntime(const Gen1Resource& function) {
+  const Value* res = Resources(function);
+  if (!res || !res->is_map()) return "";
+  for (const auto& [id, def] : res->as_map()) {
+    if (StringField(def, "Type") != "AWS::Lambda::Function") continue;
+    if (const Value* props = def.Find("Properties")) {
+      std::string runtime = StringField(*props, "Runtime");
+      if (!runtime.empty()) return runtime;
+    }
+  }
+  return "";
+}
+
+bool IsNodeFunction(const Gen1Resource& function) {
+  std::string runtime = FunctionRuntime(function);
+  return runtime.empty() || runtime.starts_with("nodejs");
+}
+
+std::map<std::string, std::string> AuthTriggers(const Gen1Project& project,
+                                                const Gen1Resource& auth) {
+  static const std::map<std::string, std::string, std::less<>> kEvents = {
+      {"CreateAuthChallenge", "createAuthChallenge"},
+      {"CustomMessage", "customMessage"},
+      {"DefineAuthChallenge", "defineAuthChallenge"},
+      {"PostAuthentication", "postAuthentication"},
+      {"PostConfirmation", "postConfirmation"},
+      {"PreAuthentication", "preAuthentication"},
+      {"PreSignup", "preSignUp"},
+      {"PreTokenGeneration", "preTokenGeneration"},
+      {"UserMigration", "userMigration"},
+      {"VerifyAuthChallengeResponse", "verifyAuthChallengeResponse"},
+  };
+  std::map<std::string, std::string> out;
+  const Value* depends = auth.config.Find("dependsOn");
+  if (!depends || !depends->is_list()) return out;
+  for (const Value& d : depends->as_list()) {
+    if (StringField(d, "triggerProvider") != "Cognito") continue;
+    std::string fn = StringField(d, "resourceName");
+    if (!project.Find("function", fn)) continue;
+    std::string suffix = fn.starts_with(auth.name) ? fn.substr(auth.name.size()) : "";
+    auto it = kEvents.find(suffix);
+    if (it != kEvents.end()) out.emplace(it->second, fn);
+  }
+  return out;
+}
+
+std::vector<std::string> SchemaFunctionNames(const std::string& schema) {
+  static const std::regex kFunction(R"re(@function\s*\(\s*name\s*:\s*"([^"]+)")re");
+  std::vector<std::string> out;
+  for (std::sregex_iterator it(schema.begin(), schema.end(), kFunction), end; it != end; ++it) {
+    std::string name = (*it)[1].str();
+    if (name.ends_with("-${env}")) name.resize(name.size() - 7);
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> SchemaModels(const std::string& schema) {
+  static const std::regex kModel(R"re(type\s+([A-Za-z_][A-Za-z0-9_]*)\s+@model\b)re");
+  std::vector<std::string> out;
+  for (std::sregex_iterator it(schema.begin(), schema.end(), kModel), end; it != end; ++it) {
+    out.push_back((*it)[1].str());
+  }
+  return out;
+}
+
+const Gen1Resource* MainAuth(const Gen1Project& project) {
+  for (const Gen1Resource& r : project.resources) {
+    if (r.category == "auth" && r.service == "Cognito") return &r;
+  }
+  return nullptr;
+}
+
+const Gen1Resource* GraphQlApi(const Gen1Project& project) {
+  for (const Gen1Resource& r : project.resources) {
+    if (r.category == "api" && r.service == "AppSync") return &r;
+  }
+  return nullptr;
+}
+
+MigrationPlan PlanMigration(const Gen1Project& project) {
+  MigrationPlan out;
+  int apis = 0;
+  int pools = 0;
+  for (const Gen1Resource& r : project.resources) {
+    ResourcePlan plan;
+    plan.resource = &r;
+    if (r.category == "auth") {
+      if (r.service == "Cognito") ++pools;
+      PlanAuth(project, plan);
+    } else if (r.category == "api") {
+      if (r.service == "AppSync") ++apis;
+      PlanApi(project, plan);
+    } else if (r.category == "storage") {
+      PlanStorage(plan);
+    } else if (r.category == "function") {
+      PlanFunction(plan);
+    } else if (r.category == "hosting") {
+      plan.generation = Generation::kNotGenerated;
+      plan.target = "stays with the Amplify app (connect the Gen2 branch)";
+      plan.manual.push_back({"hosting is not part of the backend: connect the "
+                             "Gen2 branch in the Amplify console",
+                             Doc("hosting")});
+    } else {
+      plan.generation = Generation::kL1;
+      plan.target = "L1 CfnResources from the deployed template";
+      if (r.category == "custom") {
+        plan.manual.push_back({"the custom CDK stack is copied as L1 resources "
+                               "from its deployed template; port cdk-stack.ts "
+                               "to Gen2 CDK code when convenient",
+                               Doc("custom-resources")});
+      }
+      for (const char* type : {"AWS::Kinesis::Stream", "AWS::DynamoDB::Table",
+                                       "AWS::S3::Bucket"}) {
+        for (const std::string& id : LogicalIdsOfType(r, type)) {
+          plan.stateful.push_back({id, type, "", true});
+        }
+      }
+    }
+    if (r.has_override && r.category != "api") {
+      plan.manual.push_back({fmt::format("{}/{}/override.ts is not translated: "
+                                         "re-apply it in amplify/backend.ts",
+                                         r.category, r.name),
+                             Doc("overrides")});
+    }
+    if (r.deployed_template.is_null() && plan.generation != Generation::kNotGenerated) {
+      plan.blockers.push_back({fmt::format("{}/{} was never deployed (no template in "
+                                           "#current-cloud-backend): run `amplify push`",
+                                           r.category, r.name),
+                               Doc("deployed-state")});
+    }
+    out.resources.push_back(std::move(plan));
+  }
+  if (apis > 1 || pools > 1) {
+    for (ResourcePlan& plan : out.resources) {
+      const Gen1Resource& r = *plan.resource;
+      if ((r.category == "api" && r.service == "AppSync" && apis > 1) ||
+          (r.category == "auth" && r.service == "Cognito" && pools > 1)) {
+        plan.blockers.push_back({"Gen2 has one defineAuth and one defineData: "
+                                 "more than one user pool or GraphQL API needs "
+                                 "manual CDK",
+                                 Doc("one-per-category")});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace flightplan::amplify

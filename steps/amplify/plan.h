@@ -1,0 +1,74 @@
+// MigrationPlan: how each Gen1 resource becomes Gen2 code, which stateful
+// resources the refactor moves, what blocks the migration and what a person
+// must finish by hand. Shared by assess (which reports it) and generate
+// (which follows it), so the two never disagree. Pure.
+#ifndef FLIGHTPLAN_STEPS_AMPLIFY_PLAN_H_
+#define FLIGHTPLAN_STEPS_AMPLIFY_PLAN_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "steps/amplify/gen1_project.h"
+
+namespace flightplan::amplify {
+
+enum class Generation {
+  kNative,        // define* (defineAuth, defineData, defineStorage, defineFunction)
+  kCdk,           // a CDK construct in a custom stack
+  kL1,            // CfnResources copied from the deployed template, same logical ids
+  kNotGenerated,  // nothing to generate (e.g. hosting); reported, never silent
+};
+std::string_view GenerationName(Generation g);
+
+// Something the report tells the user; `doc` is a path into docs/ with anchor.
+struct Finding {
+  std::string message;
+  std::string doc;
+};
+
+struct StatefulResource {
+  std::string logical_id;   // in the Gen1 category template
+  std::string type;         // AWS::Cognito::UserPool, AWS::DynamoDB::Table, ...
+  std::string physical_id;  // the deployed id/name ("" when unknown)
+  bool moved = true;        // false: Gen2 uses it in place (model tables)
+};
+
+struct ResourcePlan {
+  const Gen1Resource* resource = nullptr;
+  Generation generation = Generation::kNotGenerated;
+  std::string target;  // what is written, e.g. "defineAuth", "CDK lambda.Function"
+  std::vector<StatefulResource> stateful;
+  std::vector<Finding> manual;
+  std::vector<Finding> blockers;
+};
+
+// One entry per resource, in the project's order.
+struct MigrationPlan {
+  std::vector<ResourcePlan> resources;
+  bool HasBlockers() const;
+};
+
+[[nodiscard]] MigrationPlan PlanMigration(const Gen1Project& project);
+
+// --- Facts about Gen1 resources the generator and the plan both need ---
+
+// The deployed Lambda runtime ("nodejs22.x", "python3.12"), or "".
+std::string FunctionRuntime(const Gen1Resource& function);
+bool IsNodeFunction(const Gen1Resource& function);
+// Auth trigger functions: Gen2 trigger event ("preSignUp") -> function name.
+std::map<std::string, std::string> AuthTriggers(const Gen1Project& project,
+                                                const Gen1Resource& auth);
+// Function names the GraphQL schema calls through @function, in order.
+std::vector<std::string> SchemaFunctionNames(const std::string& schema);
+// Model type names (@model) in the GraphQL schema, in order.
+std::vector<std::string> SchemaModels(const std::string& schema);
+// The user pool resource (category auth, service Cognito), or nullptr.
+const Gen1Resource* MainAuth(const Gen1Project& project);
+// The AppSync API, or nullptr.
+const Gen1Resource* GraphQlApi(const Gen1Project& project);
+
+}  // namespace flightplan::amplify
+
+#endif  // FLIGHTPLAN_STEPS_AMPLIFY_PLAN_H_

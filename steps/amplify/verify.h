@@ -1,0 +1,46 @@
+// Verification of a generated Gen2 project with the real toolchain: install
+// (or link) the pinned packages, synthesize CloudFormation, type-check, and
+// compare the synthesized stateful resources with the Gen1 deployed ones
+// (fidelity.h). Node.js and npm are run through the ProcessRunner seam.
+#ifndef FLIGHTPLAN_STEPS_AMPLIFY_VERIFY_H_
+#define FLIGHTPLAN_STEPS_AMPLIFY_VERIFY_H_
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "engine/error.h"
+#include "engine/process_runner.h"
+#include "steps/amplify/fidelity.h"
+#include "steps/amplify/gen1_project.h"
+#include "steps/amplify/generate.h"
+
+namespace flightplan::amplify {
+
+struct VerifyOptions {
+  // A directory whose node_modules (and package-lock.json) hold the pinned
+  // toolchain, linked into the project; empty: `npm install` in the project.
+  std::filesystem::path toolchain_dir;
+  std::string branch_name;  // amplify-backend-name for synthesis; empty: env
+  RefactorPhase phase = RefactorPhase::kPreRefactor;
+  std::chrono::seconds step_timeout{900};
+};
+
+struct VerifyResult {
+  FidelityReport fidelity;
+  std::string synth_output;  // tails of the tool output, for diagnosis
+  std::string tsc_output;
+};
+
+// Verifies the generated project in `project_dir` against `gen1`.
+// Errors: kStepFailed when npm install, synthesis or type-checking fails
+// (the message carries the tool's output); kNotFound when node is missing.
+// A fidelity difference is not an error: check result.fidelity.Failed().
+[[nodiscard]] Result<VerifyResult> VerifyGen2Project(const Gen1Project& gen1,
+                                                     const std::filesystem::path& project_dir,
+                                                     const VerifyOptions& options,
+                                                     ProcessRunner& runner);
+
+}  // namespace flightplan::amplify
+
+#endif  // FLIGHTPLAN_STEPS_AMPLIFY_VERIFY_H_

@@ -1,0 +1,109 @@
+#include "steps/amplify/assess.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "steps/amplify/gen1_project.h"
+#include "tests/steps/amplify/test_support.h"
+
+namespace flightplan::amplify {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::CopyFixture;
+using testing::FixtureApps;
+using testing::FixtureDir;
+using testing::ScratchDir;
+using testing::WriteFile;
+
+const Value* ResourceEntry(const Value& report, std::string_view category,
+                           std::string_view name) {
+  for (const Value& r : report.Find("resources")->as_list()) {
+    if (StringField(r, "category") == category && StringField(r, "name") == name) return &r;
+  }
+  return nullptr;
+}
+
+TEST(AssessTest, EveryResourceOfEveryFixtureAppIsReportedNoneDropped) {
+  for (const std::string& app : FixtureApps()) {
+    SCOPED_TRACE(app);
+    Result<Gen1Project> project = LoadGen1Project(FixtureDir(app));
+    ASSERT_TRUE(project) << project.error().ToString();
+    Value report = AssessJson(*project);
+    ASSERT_EQ(report.Find("resources")->as_list().size(), project->resources.size());
+    for (const Value& r : report.Find("resources")->as_list()) {
+      EXPECT_FALSE(StringField(r, "generation").empty());
+      EXPECT_FALSE(StringField(r, "target").empty());
+    }
+    EXPECT_FALSE(report.Find("blocked")->as_bool());
+    std::string markdown = AssessMarkdown(*project);
+    EXPECT_THAT(markdown, HasSubstr("# Migration assessment"));
+  }
+}
+
+TEST(AssessTest, StatefulResourcesAreListedWithTheirDeployedIds) {
+  Result<Gen1Project> project = LoadGen1Project(FixtureDir("discussions"));
+  ASSERT_TRUE(project);
+  Value report = AssessJson(*project);
+  const Value* table = ResourceEntry(report, "storage", "activity");
+  ASSERT_NE(table, nullptr);
+  EXPECT_EQ(StringField(*table, "generation"), "l1");
+  const Value& stateful = table->Find("stateful")->as_list().at(0);
+  EXPECT_EQ(StringField(stateful, "physicalId"), "activity-main");
+  EXPECT_TRUE(stateful.Find("moved")->as_bool());
+  const Value* api = ResourceEntry(report, "api", "discussions");
+  ASSERT_NE(api, nullptr);
+  EXPECT_FALSE(api->Find("stateful")->as_list().at(0).Find("moved")->as_bool());
+}
+
+TEST(AssessTest, SocialSignInSecretsAndRestApisAreManualWorkWithDocLinks) {
+  Result<Gen1Project> media = LoadGen1Project(FixtureDir("media-vault"));
+  ASSERT_TRUE(media);
+  std::string markdown = AssessMarkdown(*media);
+  EXPECT_THAT(markdown, HasSubstr("docs/generate.md#secrets"));
+  Result<Gen1Project> fitness = LoadGen1Project(FixtureDir("fitness-tracker"));
+  ASSERT_TRUE(fitness);
+  EXPECT_THAT(AssessMarkdown(*fitness), HasSubstr("docs/generate.md#rest-apis"));
+}
+
+TEST(AssessTest, OverrideFilesAreReportedAsNotTranslated) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("backend-only", scratch.path());
+  WriteFile(root / "amplify/backend/auth/backendonlyf8c4c57b/override.ts",
+            "export function override(resources) {}\n");
+  Result<Gen1Project> project = LoadGen1Project(root);
+  ASSERT_TRUE(project);
+  std::string markdown = AssessMarkdown(*project);
+  EXPECT_THAT(markdown, HasSubstr("override.ts is not translated"));
+  EXPECT_THAT(markdown, HasSubstr("docs/generate.md#overrides"));
+}
+
+TEST(AssessTest, LambdaAuthorizationModeIsManualWork) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("discussions", scratch.path());
+  fs::path config_path = root / "amplify/backend/backend-config.json";
+  Value config = testing::ReadJson(config_path);
+  Value& auth = config.as_map().at("api").as_map().at("discussions").as_map().at("output")
+                    .as_map().at("authConfig");
+  auth.Set("additionalAuthenticationProviders",
+           *Value::FromJson(R"([{"authenticationType": "AWS_LAMBDA"}])"));
+  testing::WriteJson(config_path, config);
+  Result<Gen1Project> project = LoadGen1Project(root);
+  ASSERT_TRUE(project) << project.error().ToString();
+  EXPECT_THAT(AssessMarkdown(*project), HasSubstr("lambdaAuthorizationMode"));
+}
+
+TEST(AssessTest, ResourceThatWasNeverPushedIsABlocker) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("backend-only", scratch.path());
+  fs::remove_all(root / "amplify/#current-cloud-backend/awscloudformation/build/function");
+  Result<Gen1Project> project = LoadGen1Project(root);
+  ASSERT_TRUE(project);
+  Value report = AssessJson(*project);
+  EXPECT_TRUE(report.Find("blocked")->as_bool());
+  EXPECT_THAT(AssessMarkdown(*project), HasSubstr("amplify push"));
+}
+
+}  // namespace
+}  // namespace flightplan::amplify

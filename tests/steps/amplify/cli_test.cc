@@ -1,0 +1,70 @@
+// The assess and generate commands as a user runs them: the real binary,
+// its output and its exit codes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/value.h"
+#include "steps/amplify/gen1_project.h"
+#include "steps/sys/posix_process_runner.h"
+#include "tests/steps/amplify/test_support.h"
+
+namespace flightplan::amplify {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::FixtureDir;
+using testing::ReadFile;
+using testing::ScratchDir;
+
+ProcessResult Flightplan(std::vector<std::string> args) {
+  args.insert(args.begin(), FLIGHTPLAN_BINARY);
+  PosixProcessRunner runner;
+  ProcessSpec spec;
+  spec.argv = std::move(args);
+  spec.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  Result<ProcessResult> result = runner.Run(spec);
+  EXPECT_TRUE(result) << result.error().ToString();
+  return result ? *result : ProcessResult{};
+}
+
+TEST(CliTest, AssessJsonListsEveryResourceAndReportWritesMarkdown) {
+  ScratchDir scratch;
+  fs::path report = scratch.path() / "assessment.md";
+  ProcessResult r = Flightplan({"assess", "--gen1", FixtureDir("media-vault").string(), "--json",
+                                "--report", report.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  Result<Value> json = Value::FromJson(r.stdout_text);
+  ASSERT_TRUE(json) << r.stdout_text;
+  EXPECT_EQ(StringField(*json, "project"), "mediavault");
+  EXPECT_GE(json->Find("resources")->as_list().size(), 6u);
+  EXPECT_THAT(ReadFile(report), HasSubstr("# Migration assessment: mediavault (main)"));
+}
+
+TEST(CliTest, AssessOfAFolderThatIsNoGen1ProjectExitsWithUsageError) {
+  ScratchDir scratch;
+  ProcessResult r = Flightplan({"assess", "--gen1", scratch.path().string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.stderr_text, HasSubstr("backend-config.json"));
+}
+
+TEST(CliTest, GenerateRefusesToOverwriteWithoutForce) {
+  ScratchDir scratch;
+  fs::path out = scratch.path() / "gen2";
+  ProcessResult first =
+      Flightplan({"generate", "--gen1", FixtureDir("discussions").string(), "--out", out.string()});
+  ASSERT_EQ(first.exit_code, 0) << first.stderr_text;
+  EXPECT_TRUE(fs::exists(out / "amplify" / "backend.ts"));
+  ProcessResult second =
+      Flightplan({"generate", "--gen1", FixtureDir("discussions").string(), "--out", out.string()});
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_THAT(second.stderr_text, HasSubstr("--force"));
+  ProcessResult forced = Flightplan({"generate", "--gen1", FixtureDir("discussions").string(),
+                                     "--out", out.string(), "--force", "--phase",
+                                     "post-refactor"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.stderr_text;
+  EXPECT_THAT(ReadFile(out / "amplify" / "migration.json"), HasSubstr("\"post-refactor\""));
+}
+
+}  // namespace
+}  // namespace flightplan::amplify
