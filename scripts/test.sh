@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=$(nproc)
-fuzz_seconds=${FLIGHTPLAN_FUZZ_SECONDS:-30}
+fuzz_seconds=${FLIGHTPLAN_FUZZ_SECONDS:-20}
 
 ./scripts/install-deps.sh
 
@@ -33,8 +33,10 @@ echo "== sanitizer build (ASan + UBSan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLIGHTPLAN_WERROR=ON \
   -DFLIGHTPLAN_SANITIZE=ON -DFLIGHTPLAN_BENCH=OFF >/dev/null
 cmake --build build/asan -j "$jobs"
+# The toolchain tests spend their time in node (synth and tsc), identical in
+# both builds; the sanitizers see the generator through the other amplify tests.
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs")
+  ctest --output-on-failure -j "$jobs" -E 'ToolchainVerifyTest')
 
 if [ -d tests/fuzz ]; then
   echo "== fuzzers (${fuzz_seconds}s each)"
