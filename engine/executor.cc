@@ -154,33 +154,55 @@ class Executor::RunContext {
     return nullptr;
   }
 
-  Value Scope() const {
-    Value scope;
-    scope.Set("params", params.is_null() ? Value(ValueMap{}) : params);
-    Value run_value;
-    run_value.Set("id", std::to_string(run.id));
-    run_value.Set("operator", operator_name());
-    run_value.Set("target", run.target);
-    run_value.Set("workflow", run.workflow);
-    scope.Set("run", run_value);
-    Value steps_value(ValueMap{});
-    for (const StepRecord& s : steps) {
-      if (s.state == StepState::kPending || s.state == StepState::kSkipped) continue;
+  // The values expressions see. Built once per command and brought up to
+  // date incrementally: only steps whose state changed since the last call
+  // are copied again, so a run of n steps costs O(n) copies, not O(n^2).
+  const Value& Scope() {
+    if (scope_.is_null()) {
+      scope_.Set("params", params.is_null() ? Value(ValueMap{}) : params);
+      Value run_value;
+      run_value.Set("id", std::to_string(run.id));
+      run_value.Set("operator", operator_name());
+      run_value.Set("target", run.target);
+      run_value.Set("workflow", run.workflow);
+      scope_.Set("run", run_value);
+      scope_.Set("steps", Value(ValueMap{}));
+      Value env(ValueMap{});
+      for (const ParamSpec& p : workflow->params) {
+        if (p.env.empty()) continue;
+        const char* v = std::getenv(p.env.c_str());
+        env.Set(p.env, v ? std::string(v) : std::string());
+      }
+      scope_.Set("env", env);
+      scoped_states_.clear();
+    }
+    if (scoped_run_id_ != run.id) {
+      scope_.as_map()["run"].Set("id", std::to_string(run.id));
+      scoped_run_id_ = run.id;
+    }
+    ValueMap& steps_value = scope_.as_map()["steps"].as_map();
+    scoped_states_.resize(steps.size(), std::nullopt);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const StepRecord& s = steps[i];
+      // Outputs change only together with a step's state.
+      if (scoped_states_[i] == s.state) continue;
+      scoped_states_[i] = s.state;
+      if (s.state == StepState::kPending || s.state == StepState::kSkipped) {
+        steps_value.erase(s.step_id);
+        continue;
+      }
       Value entry;
       entry.Set("outputs", s.outputs.is_null() ? Value(ValueMap{}) : s.outputs);
       entry.Set("state", std::string(StepStateName(s.state)));
-      steps_value.Set(s.step_id, entry);
+      steps_value.insert_or_assign(s.step_id, std::move(entry));
     }
-    scope.Set("steps", steps_value);
-    Value env(ValueMap{});
-    for (const ParamSpec& p : workflow->params) {
-      if (p.env.empty()) continue;
-      const char* v = std::getenv(p.env.c_str());
-      env.Set(p.env, v ? std::string(v) : std::string());
-    }
-    scope.Set("env", env);
-    return scope;
+    return scope_;
   }
+
+ private:
+  Value scope_;
+  RunId scoped_run_id_ = -1;
+  std::vector<std::optional<StepState>> scoped_states_;
 };
 
 Executor::Executor(Journal& journal, const StepRegistry& registry, Clock& clock,
@@ -388,7 +410,7 @@ StepContext Executor::MakeStepContext(RunContext& ctx, const StepSpec& spec,
   sctx.operator_name = ctx.operator_name();
   sctx.idempotency_token = IdempotencyToken(ctx.run.id, spec.id, direction);
   sctx.prepared = prepared;
-  sctx.scope = scope;
+  sctx.scope = &scope;
   sctx.assume_yes = ctx.options->assume_yes == AssumeYes::kYes;
   sctx.clock = &clock_;
   sctx.processes = &processes_;
@@ -472,7 +494,7 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
   if (type == nullptr) {
     return MakeError(ErrorCode::kInvalidInput, fmt::format("unknown step type '{}'", spec.uses));
   }
-  Value scope = ctx.Scope();
+  const Value& scope = ctx.Scope();
   ValueScope lookup(scope);
 
   if (!reexecute && !spec.when.empty()) {
@@ -610,7 +632,7 @@ Result<Executor::StepOutcome> Executor::Reconcile(RunContext& ctx, size_t index)
   const StepSpec& spec = ctx.workflow->steps[index];
   StepRecord& rec = *ctx.FindStep(spec.id);
   const StepType* type = registry_.Find(spec.uses);
-  Value scope = ctx.Scope();
+  const Value& scope = ctx.Scope();
   ValueScope lookup(scope);
   CheckResult check;
   if (spec.kind == StepKind::kValidation) {
@@ -749,7 +771,7 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
   const StepSpec& spec = ctx.workflow->steps[index];
   StepRecord& rec = *ctx.FindStep(spec.id);
   const StepType* type = registry_.Find(spec.uses);
-  Value scope = ctx.Scope();
+  const Value& scope = ctx.Scope();
   ValueScope lookup(scope);
   auto inputs = RenderValue(spec.with, lookup);
   const StepType* undo_type = spec.rollback.mode == RollbackMode::kExplicit
@@ -863,7 +885,7 @@ Result<RunOutcome> Executor::DriveRollback(RunContext& ctx) {
       if (rec == nullptr || rec->state != StepState::kRunning) continue;
       const StepSpec& spec = wf.steps[i];
       const StepType* type = registry_.Find(spec.uses);
-      Value scope = ctx.Scope();
+      const Value& scope = ctx.Scope();
       ValueScope lookup(scope);
       CheckResult check{CheckOutcome::kNotDone, Value(), "validation steps change nothing"};
       if (spec.kind != StepKind::kValidation) {
@@ -1195,7 +1217,7 @@ Result<Plan> Executor::PlanRun(RunId run_id, const Workflow& wf, const ParamInpu
   Plan plan;
   plan.workflow = wf.name;
   plan.target = ctx.run.target;
-  Value scope = ctx.Scope();
+  const Value& scope = ctx.Scope();
   ValueScope lookup(scope);
   auto plan_step = [&](const StepSpec& spec, const StepRecord& rec) {
     PlannedStep planned;
@@ -1271,7 +1293,7 @@ Result<Plan> Executor::DryRun(const Workflow& wf, const ParamInput& input,
   ctx.params = params;
   ctx.run.target = target;
   ctx.run.workflow = wf.name;
-  Value scope = ctx.Scope();
+  const Value& scope = ctx.Scope();
   ValueScope lookup(scope);
   for (const StepSpec& spec : wf.steps) {
     PlannedStep planned;

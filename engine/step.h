@@ -94,7 +94,9 @@ struct StepContext {
   std::string idempotency_token;
   std::optional<std::chrono::steady_clock::time_point> deadline;
   Value prepared;  // what Prepare returned (journaled)
-  Value scope;     // params, steps, run, env: for steps that evaluate expressions
+  // params, steps, run, env: for steps that evaluate expressions. Owned by
+  // the executor; valid for the duration of the call. Never null.
+  const Value* scope = nullptr;
   bool assume_yes = false;
   // Set when the operator interrupted, or when this process lost its lease;
   // long-waiting steps check StopReason() and return its error promptly.

@@ -391,7 +391,7 @@ class AssertStep final : public StepType {
       if (that->as_bool()) return Value(ValueMap{});
     } else {
       ASSIGN_OR_RETURN(Expression expr, ParseCondition(that->ToText()));
-      ValueScope scope(ctx.scope);
+      ValueScope scope(*ctx.scope);
       ASSIGN_OR_RETURN(Value holds, expr.Evaluate(scope));
       if (holds.Truthy()) return Value(ValueMap{});
     }
@@ -498,7 +498,7 @@ class WaitStep final : public StepType {
     auto give_up = ctx.clock->Monotonic() + timeout;
     if (ctx.deadline && *ctx.deadline < give_up) give_up = *ctx.deadline;
     for (int64_t polls = 1;; ++polls) {
-      Value scope = ctx.scope;
+      Value scope = *ctx.scope;
       Value poll;
       if (const Value* argv_value = inputs.Find("poll")) {
         ProcessSpec spec;
