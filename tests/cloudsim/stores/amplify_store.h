@@ -1,0 +1,21 @@
+// Amplify state of the simulated account (apps branches backend environments domains jobs).
+//
+// Thread-safety: none; the World's mutex guards every call.
+#ifndef FLIGHTPLAN_TESTS_CLOUDSIM_STORES_AMPLIFY_STORE_H_
+#define FLIGHTPLAN_TESTS_CLOUDSIM_STORES_AMPLIFY_STORE_H_
+
+#include "engine/error.h"
+#include "engine/value.h"
+
+namespace flightplan::cloudsim {
+
+class AmplifyStore {
+ public:
+  Value Dump() const;
+  Result<void> Load(const Value& state);
+  void Reset();
+};
+
+}  // namespace flightplan::cloudsim
+
+#endif  // FLIGHTPLAN_TESTS_CLOUDSIM_STORES_AMPLIFY_STORE_H_

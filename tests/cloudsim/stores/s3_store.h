@@ -1,0 +1,21 @@
+// S3 state of the simulated account (buckets and objects).
+//
+// Thread-safety: none; the World's mutex guards every call.
+#ifndef FLIGHTPLAN_TESTS_CLOUDSIM_STORES_S3_STORE_H_
+#define FLIGHTPLAN_TESTS_CLOUDSIM_STORES_S3_STORE_H_
+
+#include "engine/error.h"
+#include "engine/value.h"
+
+namespace flightplan::cloudsim {
+
+class S3Store {
+ public:
+  Value Dump() const;
+  Result<void> Load(const Value& state);
+  void Reset();
+};
+
+}  // namespace flightplan::cloudsim
+
+#endif  // FLIGHTPLAN_TESTS_CLOUDSIM_STORES_S3_STORE_H_

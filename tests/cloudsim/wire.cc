@@ -1,0 +1,273 @@
+#include "tests/cloudsim/wire.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "steps/aws/sigv4.h"
+
+namespace flightplan::cloudsim {
+
+FormPairs ParseForm(std::string_view body) {
+  FormPairs out;
+  size_t start = 0;
+  while (start <= body.size()) {
+    size_t end = body.find('&', start);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view part = body.substr(start, end - start);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      std::string key(part.substr(0, eq));
+      std::string value(eq == std::string_view::npos ? std::string_view()
+                                                     : part.substr(eq + 1));
+      for (char& c : key) c = c == '+' ? ' ' : c;
+      for (char& c : value) c = c == '+' ? ' ' : c;
+      out.emplace_back(aws::UriDecode(key), aws::UriDecode(value));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> SplitDots(std::string_view key) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t dot = key.find('.', start);
+    parts.emplace_back(key.substr(start, dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+bool IsIndex(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Inserts `value` at `parts[i..]` below `node`. Lists are kept as maps keyed
+// by index while building ("#list" marker) and converted at the end.
+void Insert(Value& node, const std::vector<std::string>& parts, size_t i,
+            const std::string& value) {
+  if (!node.is_map()) node = Value(ValueMap{});
+  const std::string& name = parts[i];
+  if (i + 1 == parts.size()) {
+    node.as_map()[name] = Value(value);
+    return;
+  }
+  Value& child = node.as_map()[name];
+  const std::string& next = parts[i + 1];
+  if ((next == "member" || next == "entry") && i + 2 < parts.size() &&
+      IsIndex(parts[i + 2])) {
+    if (!child.is_map()) child = Value(ValueMap{});
+    child.as_map()["#kind"] = Value(next);
+    Value& element = child.as_map()[fmt::format("{:08}", std::atoi(parts[i + 2].c_str()))];
+    if (i + 3 == parts.size()) {
+      element = Value(value);
+    } else {
+      Insert(element, parts, i + 3, value);
+    }
+    return;
+  }
+  Insert(child, parts, i + 1, value);
+}
+
+Value Finish(Value node) {
+  if (!node.is_map()) return node;
+  ValueMap& map = node.as_map();
+  auto kind = map.find("#kind");
+  if (kind != map.end()) {
+    std::string k = kind->second.as_string();
+    map.erase(kind);
+    if (k == "member") {
+      ValueList list;
+      for (auto& [index, element] : map) list.push_back(Finish(std::move(element)));
+      return Value(std::move(list));
+    }
+    ValueMap out;  // entry.N.key / entry.N.value
+    for (auto& [index, element] : map) {
+      const Value* key = element.Find("key");
+      if (!key) key = element.Find("Key");
+      const Value* value = element.Find("value");
+      if (!value) value = element.Find("Value");
+      if (key && key->is_string()) {
+        out[key->as_string()] = value ? Finish(*value) : Value();
+      }
+    }
+    return Value(std::move(out));
+  }
+  for (auto& [name, child] : map) child = Finish(std::move(child));
+  return node;
+}
+
+}  // namespace
+
+Value UnflattenQuery(const FormPairs& pairs) {
+  Value root = Value(ValueMap{});
+  for (const auto& [key, value] : pairs) {
+    std::vector<std::string> parts = SplitDots(key);
+    if (parts.size() == 1 && value.empty() && key != "Action" &&
+        key != "Version") {
+      // "Capabilities=": the SDKs' encoding of an empty list. A scalar that
+      // is empty is rare enough in the operations we serve to read as "".
+      root.as_map()[key] = Value(ValueList{});
+      continue;
+    }
+    Insert(root, parts, 0, value);
+  }
+  return Finish(std::move(root));
+}
+
+Value QueryParams(const Request& request) {
+  if (request.method == "GET") {
+    FormPairs pairs(request.query.begin(), request.query.end());
+    return UnflattenQuery(pairs);
+  }
+  return UnflattenQuery(ParseForm(request.body));
+}
+
+std::string QueryAction(const Request& request) {
+  if (request.method == "GET") return std::string(request.QueryParam("Action"));
+  for (const auto& [key, value] : ParseForm(request.body)) {
+    if (key == "Action") return value;
+  }
+  return {};
+}
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      case '\r': out += "&#13;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void AppendXml(std::string& out, std::string_view name, const Value& value) {
+  switch (value.type()) {
+    case ValueType::kNull:
+      return;
+    case ValueType::kList:
+      out += fmt::format("<{}>", name);
+      for (const Value& element : value.as_list()) {
+        AppendXml(out, "member", element);
+      }
+      out += fmt::format("</{}>", name);
+      return;
+    case ValueType::kMap:
+      out += fmt::format("<{}>", name);
+      for (const auto& [key, child] : value.as_map()) AppendXml(out, key, child);
+      out += fmt::format("</{}>", name);
+      return;
+    case ValueType::kString:
+      out += fmt::format("<{0}>{1}</{0}>", name, XmlEscape(value.as_string()));
+      return;
+    default:
+      out += fmt::format("<{0}>{1}</{0}>", name, XmlEscape(value.ToText()));
+      return;
+  }
+}
+
+Response QueryXmlResponse(std::string_view action, std::string_view xmlns,
+                          const Value& result, std::string_view request_id) {
+  Response response;
+  response.SetHeader("Content-Type", "text/xml");
+  response.SetHeader("x-amzn-RequestId", std::string(request_id));
+  std::string& body = response.body;
+  body = fmt::format("<{}Response xmlns=\"{}\">", action, xmlns);
+  if (result.is_map() && !result.as_map().empty()) {
+    AppendXml(body, fmt::format("{}Result", action), result);
+  } else {
+    body += fmt::format("<{}Result/>", action);
+  }
+  body += fmt::format(
+      "<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></"
+      "{}Response>",
+      request_id, action);
+  return response;
+}
+
+Response QueryXmlError(const SimError& error, std::string_view xmlns,
+                       std::string_view request_id) {
+  Response response;
+  response.status = error.status;
+  response.SetHeader("Content-Type", "text/xml");
+  response.SetHeader("x-amzn-RequestId", std::string(request_id));
+  response.body = fmt::format(
+      "<ErrorResponse xmlns=\"{}\"><Error><Type>{}</Type><Code>{}</Code>"
+      "<Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+      xmlns, error.status >= 500 ? "Receiver" : "Sender", XmlEscape(error.code),
+      XmlEscape(error.message), request_id);
+  return response;
+}
+
+Response JsonResponse(const Value& result, std::string_view content_type,
+                      std::string_view request_id) {
+  Response response;
+  response.SetHeader("Content-Type", std::string(content_type));
+  response.SetHeader("x-amzn-RequestId", std::string(request_id));
+  response.body = result.is_null() ? "{}" : result.ToJson();
+  return response;
+}
+
+Response JsonError(const SimError& error, std::string_view type_prefix,
+                   std::string_view content_type, std::string_view request_id) {
+  Response response;
+  response.status = error.status;
+  response.SetHeader("Content-Type", std::string(content_type));
+  response.SetHeader("x-amzn-RequestId", std::string(request_id));
+  response.SetHeader("X-Amzn-ErrorType", error.code);
+  ValueMap body;
+  body["__type"] = type_prefix.empty()
+                       ? error.code
+                       : fmt::format("{}#{}", type_prefix, error.code);
+  body["message"] = error.message;
+  response.body = Value(std::move(body)).ToJson();
+  return response;
+}
+
+Response RestJsonResponse(const Value& result, std::string_view request_id,
+                          int status) {
+  Response response = JsonResponse(result, "application/json", request_id);
+  response.status = status;
+  return response;
+}
+
+Response RestJsonError(const SimError& error, std::string_view request_id) {
+  Response response;
+  response.status = error.status;
+  response.SetHeader("Content-Type", "application/json");
+  response.SetHeader("x-amzn-RequestId", std::string(request_id));
+  response.SetHeader("x-amzn-ErrorType", error.code);
+  ValueMap body;
+  body["message"] = error.message;
+  response.body = Value(std::move(body)).ToJson();
+  return response;
+}
+
+Response RestXmlError(const SimError& error, std::string_view resource,
+                      std::string_view request_id) {
+  Response response;
+  response.status = error.status;
+  response.SetHeader("Content-Type", "application/xml");
+  response.SetHeader("x-amz-request-id", std::string(request_id));
+  response.body = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code>"
+      "<Message>{}</Message><Resource>{}</Resource><RequestId>{}</RequestId>"
+      "</Error>",
+      XmlEscape(error.code), XmlEscape(error.message), XmlEscape(resource),
+      request_id);
+  return response;
+}
+
+}  // namespace flightplan::cloudsim
