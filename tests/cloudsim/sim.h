@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <tl/expected.hpp>
+
 #include "engine/http_transport.h"
 #include "engine/value.h"
 
@@ -53,6 +55,10 @@ struct SimError {
   std::string code;
   std::string message;
 };
+
+// What store operations return: a value or the AWS error to answer with.
+template <typename T>
+using SimResult = tl::expected<T, SimError>;
 
 inline SimError Validation(std::string message) {
   return {400, "ValidationError", std::move(message)};
