@@ -348,10 +348,21 @@ class Generator {
                                      {"name", Value(name)}}));
       }
     }
+    // Hosted UI domains are not CloudFormation resources in Gen1 (a custom
+    // resource creates them) but they are identities users depend on.
+    ValueMap domains;
+    for (const ResourcePlan& p : plan.resources) {
+      if (p.resource->category != "auth") continue;
+      const Value* domain = p.resource->meta_output.Find("HostedUIDomain");
+      if (domain && domain->is_string() && !domain->as_string().empty()) {
+        domains.emplace(fmt::format("auth/{}", p.resource->name), *domain);
+      }
+    }
     ValueMap gen1{{"env", Value(project_.env_name)},
                   {"stackName", Value(StringField(project_.provider, "StackName"))},
                   {"region", Value(StringField(project_.provider, "Region"))},
                   {"resources", Value(std::move(names))}};
+    if (!domains.empty()) gen1.emplace("hostedUIDomains", Value(std::move(domains)));
     return PrettyJson(Value(ValueMap{{"phase", Value(RefactorPhaseName(options_.phase))},
                                      {"gen1", Value(std::move(gen1))}}));
   }

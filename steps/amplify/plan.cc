@@ -59,6 +59,18 @@ void PlanAuth(const Gen1Project& project, ResourcePlan& plan) {
          "or in the Amplify console before the first deploy",
          Doc("secrets")});
   }
+  if (std::string domain = MetaOrEmpty(r, "HostedUIDomain"); !domain.empty()) {
+    plan.manual.push_back(
+        {fmt::format("the hosted UI domain '{}' was created by a Gen1 custom "
+                     "resource, not by CloudFormation: it stays with the user "
+                     "pool when refactor moves the pool. Before refactor the Gen2 "
+                     "deploy gets a domain of its own (a Cognito domain prefix "
+                     "is unique per region); social providers and app clients "
+                     "that name https://{}.auth.{}.amazoncognito.com keep "
+                     "working only on the Gen1 domain",
+                     domain, domain, StringField(project.provider, "Region")),
+         Doc("hosted-ui-domain")});
+  }
   if (!AuthTriggers(project, r).empty()) {
     plan.manual.push_back(
         {"auth triggers are generated as defineAuth triggers; Gen1 attached "

@@ -11,6 +11,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::CopyFixture;
 using testing::FixtureApps;
 using testing::FixtureDir;
@@ -65,6 +66,17 @@ TEST(AssessTest, SocialSignInSecretsAndRestApisAreManualWorkWithDocLinks) {
   Result<Gen1Project> fitness = LoadGen1Project(FixtureDir("fitness-tracker"));
   ASSERT_TRUE(fitness);
   EXPECT_THAT(AssessMarkdown(*fitness), HasSubstr("docs/generate.md#rest-apis"));
+}
+
+TEST(AssessTest, TheHostedUIDomainIsManualWorkNamingTheDomain) {
+  Result<Gen1Project> media = LoadGen1Project(FixtureDir("media-vault"));
+  ASSERT_TRUE(media);
+  std::string markdown = AssessMarkdown(*media);
+  EXPECT_THAT(markdown, HasSubstr("hosted UI domain 'mediavault1f08412d-1f08412d-main'"));
+  EXPECT_THAT(markdown, HasSubstr("docs/generate.md#hosted-ui-domain"));
+  Result<Gen1Project> discussions = LoadGen1Project(FixtureDir("discussions"));
+  ASSERT_TRUE(discussions);
+  EXPECT_THAT(AssessMarkdown(*discussions), Not(HasSubstr("hosted UI domain")));
 }
 
 TEST(AssessTest, OverrideFilesAreReportedAsNotTranslated) {

@@ -117,6 +117,21 @@ TEST(GenerateTest, MigrationFileCarriesThePhaseAndTheGen1PhysicalNames) {
               HasSubstr("cfnUserPool.applyRemovalPolicy(RemovalPolicy.RETAIN)"));
 }
 
+TEST(GenerateTest, MigrationFileRecordsTheGen1HostedUIDomain) {
+  GeneratedFiles files = Generate(FixtureDir("media-vault"));
+  Result<Value> migration = Value::FromJson(File(files, "amplify/migration.json"));
+  ASSERT_TRUE(migration);
+  const Value* domains = migration->Find("gen1")->Find("hostedUIDomains");
+  ASSERT_NE(domains, nullptr);
+  EXPECT_EQ(StringField(*domains, "auth/mediavault1f08412d"),
+            "mediavault1f08412d-1f08412d-main");
+  // An app without a hosted UI has no such entry.
+  GeneratedFiles plain = Generate(FixtureDir("discussions"));
+  Result<Value> other = Value::FromJson(File(plain, "amplify/migration.json"));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->Find("gen1")->Find("hostedUIDomains"), nullptr);
+}
+
 TEST(GenerateTest, DataKeepsTheGen1SchemaAuthModesAndTableMappings) {
   GeneratedFiles files = Generate(FixtureDir("fitness-tracker"));
   std::string data = File(files, "amplify/data/resource.ts");
