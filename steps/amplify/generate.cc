@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "steps/amplify/cfn_resolve.h"
+#include "steps/amplify/override.h"
 #include "steps/amplify/plan.h"
 #include "steps/amplify/ts_emit.h"
 
@@ -1187,7 +1188,15 @@ class Generator {
     }
 
     std::string body;
-    if (auth_) body += AuthPins();
+    if (auth_) {
+      body += AuthPins();
+      body += OverrideSection(*auth_, {{"userPool", "backend.auth.resources.cfnResources.cfnUserPool"},
+                                       {"userPoolClient", "backend.auth.resources.cfnResources.cfnUserPoolClient"},
+                                       {"userPoolClientWeb", "backend.auth.resources.cfnResources.cfnUserPoolClient"},
+                                       {"identityPool", "backend.auth.resources.cfnResources.cfnIdentityPool"},
+                                       {"identityPoolRoleMap",
+                                        "backend.auth.resources.cfnResources.cfnIdentityPoolRoleAttachment"}});
+    }
     for (const Gen1Resource* s : project_.OfCategory("storage")) {
       if (s->service != "S3") continue;
       for (const StatefulResource& st : PlanFor(*s).stateful) {
@@ -1206,6 +1215,7 @@ class Generator {
             "  cfnBucket.applyRemovalPolicy(RemovalPolicy.RETAIN);\n}}\n\n",
             s->name, Id(*s), TsString(fmt::format("storage/{}/{}", s->name, st.logical_id)), pins);
       }
+      body += OverrideSection(*s, {{"s3Bucket", fmt::format("backend.{}.resources.cfnResources.cfnBucket", Id(*s))}});
     }
     // Stateful storage other than S3 (DynamoDB tables) in one custom stack each.
     for (const Gen1Resource* s : project_.OfCategory("storage")) {
@@ -1303,6 +1313,43 @@ class Generator {
     std::string out = header + body;
     while (out.ends_with("\n\n")) out.pop_back();
     return out;
+  }
+
+  // A Gen1 override.ts carried over verbatim (override.h), called with the
+  // Gen2 L1 resources under the names Gen1 gave them.
+  std::string OverrideSection(const Gen1Resource& r,
+                              const std::vector<std::pair<std::string, std::string>>& resources) {
+    if (!OverrideIsCarriedOver(r)) return "";
+    std::optional<Gen1Override> parsed = ReadOverride(r);
+    if (!parsed) return "";
+    std::string fn = "gen1Override_" + r.category + "_" + Id(r);
+    std::string params;
+    std::string args;
+    std::string members;
+    for (const auto& [name, expr] : resources) members += fmt::format("      {}: {},\n", name, expr);
+    if (!parsed->parameters.empty()) {
+      params += fmt::format("  {}: any,\n", parsed->parameters[0]);
+      args += fmt::format("    {{\n{}    }},\n", members);
+    }
+    if (parsed->parameters.size() > 1) {
+      params += fmt::format("  {}: {{ envName: string; projectName: string }},\n", parsed->parameters[1]);
+      args += fmt::format("    {{ envName: migration.gen1.env, projectName: {} }},\n",
+                          TsString(project_.project_name));
+    }
+    std::string body = parsed->body;
+    while (!body.empty() && body.front() == '\n') body.erase(body.begin());
+    while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
+    return fmt::format(
+        "// --- {0} {1}: Gen1 override.ts, carried over verbatim ---\n"
+        "// Gen1 called override() with its CloudFormation resources; the same L1\n"
+        "// resources of this backend are passed under Gen1's names. `flightplan\n"
+        "// assess` lists it as manual work: review it.\n"
+        "// eslint-disable-next-line @typescript-eslint/no-explicit-any\n"
+        "function {2}(\n{3}): void {{\n{4}\n}}\n"
+        "try {{\n  {2}(\n{5}  );\n}} catch (error) {{\n"
+        "  throw new Error(`the Gen1 override of {0}/{1} fails on the Gen2 resources "
+        "(amplify/backend.ts): ${{String(error)}}`);\n}}\n\n",
+        r.category, r.name, fn, params, body, args);
   }
 
   const ResourcePlan& PlanFor(const Gen1Resource& r) {

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "steps/amplify/override.h"
+
 namespace flightplan::amplify {
 namespace {
 
@@ -360,10 +362,18 @@ MigrationPlan PlanMigration(const Gen1Project& project) {
       }
     }
     if (r.has_override && r.category != "api") {
-      plan.manual.push_back({fmt::format("{}/{}/override.ts is not translated: "
-                                         "re-apply it in amplify/backend.ts",
-                                         r.category, r.name),
-                             Doc("overrides")});
+      if (OverrideIsCarriedOver(r)) {
+        plan.manual.push_back({fmt::format("{}/{}/override.ts is carried over verbatim "
+                                           "into amplify/backend.ts and applied to the "
+                                           "Gen2 resources under Gen1's names: review it",
+                                           r.category, r.name),
+                               Doc("overrides")});
+      } else {
+        plan.manual.push_back({fmt::format("{}/{}/override.ts is not translated: "
+                                           "re-apply it in amplify/backend.ts",
+                                           r.category, r.name),
+                               Doc("overrides")});
+      }
     }
     if (r.deployed_template.is_null() && plan.generation != Generation::kNotGenerated) {
       plan.blockers.push_back({fmt::format("{}/{} was never deployed (no template in "

@@ -79,15 +79,18 @@ TEST(AssessTest, TheHostedUIDomainIsManualWorkNamingTheDomain) {
   EXPECT_THAT(AssessMarkdown(*discussions), Not(HasSubstr("hosted UI domain")));
 }
 
-TEST(AssessTest, OverrideFilesAreReportedAsNotTranslated) {
+TEST(AssessTest, OverridesAreCarriedOverOrReportedAsNotTranslated) {
   ScratchDir scratch;
   fs::path root = CopyFixture("backend-only", scratch.path());
   WriteFile(root / "amplify/backend/auth/backendonlyf8c4c57b/override.ts",
             "export function override(resources) {}\n");
+  WriteFile(root / "amplify/backend/function/quotegeneratorbe/override.ts",
+            "export function override(resources) {}\n");
   Result<Gen1Project> project = LoadGen1Project(root);
   ASSERT_TRUE(project);
   std::string markdown = AssessMarkdown(*project);
-  EXPECT_THAT(markdown, HasSubstr("override.ts is not translated"));
+  EXPECT_THAT(markdown, HasSubstr("auth/backendonlyf8c4c57b/override.ts is carried over verbatim"));
+  EXPECT_THAT(markdown, HasSubstr("function/quotegeneratorbe/override.ts is not translated"));
   EXPECT_THAT(markdown, HasSubstr("docs/generate.md#overrides"));
 }
 

@@ -5,6 +5,7 @@
 
 #include "steps/amplify/assess.h"
 #include "steps/amplify/gen1_project.h"
+#include "steps/amplify/override.h"
 #include "tests/steps/amplify/test_support.h"
 
 namespace flightplan::amplify {
@@ -130,6 +131,53 @@ TEST(GenerateTest, MigrationFileRecordsTheGen1HostedUIDomain) {
   Result<Value> other = Value::FromJson(File(plain, "amplify/migration.json"));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->Find("gen1")->Find("hostedUIDomains"), nullptr);
+}
+
+TEST(OverrideTest, TheFunctionBodyIsFoundPastStringsCommentsAndTemplates) {
+  std::optional<Gen1Override> parsed = ParseOverride(
+      "import { AmplifyS3ResourceTemplate } from '@aws-amplify/cli-extensibility-helper';\n"
+      "// export function override() { not this one }\n"
+      "export function override(\n  resources: AmplifyS3ResourceTemplate,\n"
+      "  info: { envName: string; projectName: string },\n): void {\n"
+      "  const s = '}'; const t = `${info.envName}-}`; /* } */\n"
+      "  resources.s3Bucket.versioningConfiguration = { status: 'Enabled' };\n}\n"
+      "function helper() {}\n");
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->parameters, (std::vector<std::string>{"resources", "info"}));
+  EXPECT_THAT(parsed->body, HasSubstr("versioningConfiguration"));
+  EXPECT_THAT(parsed->body, HasSubstr("const t = `${info.envName}-}`;"));
+  EXPECT_THAT(parsed->body, Not(HasSubstr("helper")));
+  EXPECT_FALSE(parsed->has_other_imports);
+  EXPECT_FALSE(ParseOverride("export function override(r) { if (x) {").has_value());
+  EXPECT_FALSE(ParseOverride("export const override = (r) => {};").has_value());
+  EXPECT_TRUE(ParseOverride("const x = require('fs');\nexport function override(r) { x; }")
+                  .has_value());
+  EXPECT_TRUE(ParseOverride("export function override(r) { require('fs'); }")->has_other_imports);
+}
+
+TEST(GenerateTest, AnAuthOverrideIsCarriedOverVerbatimAndCalledWithGen2Resources) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("backend-only", scratch.path());
+  WriteFile(root / "amplify/backend/auth/backendonlyf8c4c57b/override.ts",
+            "import { AmplifyAuthCognitoStackTemplate } from '@aws-amplify/cli-extensibility-helper';\n"
+            "export function override(resources: AmplifyAuthCognitoStackTemplate) {\n"
+            "  resources.userPool.deviceConfiguration = { challengeRequiredOnNewDevice: true };\n"
+            "}\n");
+  GeneratedFiles files = Generate(root);
+  std::string backend = File(files, "amplify/backend.ts");
+  EXPECT_THAT(backend, HasSubstr("Gen1 override.ts, carried over verbatim"));
+  EXPECT_THAT(backend, HasSubstr("function gen1Override_auth_"));
+  EXPECT_THAT(backend, HasSubstr(
+      "  resources.userPool.deviceConfiguration = { challengeRequiredOnNewDevice: true };"));
+  EXPECT_THAT(backend, HasSubstr("userPool: backend.auth.resources.cfnResources.cfnUserPool,"));
+  // One parameter in, one argument out: no project info passed.
+  EXPECT_THAT(backend, Not(HasSubstr("projectName:")));
+  // An override that imports other modules is not carried over.
+  WriteFile(root / "amplify/backend/auth/backendonlyf8c4c57b/override.ts",
+            "import * as iam from 'aws-cdk-lib/aws-iam';\n"
+            "export function override(resources: any) { resources.userPool.x = new iam.Role(); }\n");
+  GeneratedFiles other = Generate(root);
+  EXPECT_THAT(File(other, "amplify/backend.ts"), Not(HasSubstr("gen1Override_")));
 }
 
 TEST(GenerateTest, DataKeepsTheGen1SchemaAuthModesAndTableMappings) {

@@ -52,6 +52,17 @@ void AddSyntheticFeatures(const fs::path& root) {
           R"({"Name": "department", "AttributeDataType": "String", "Mutable": true})"));
   WriteJson(pool, tmpl);
 
+  // An auth override.ts, as Gen1 projects write them: carried over verbatim.
+  WriteFile(backend / "auth/backendonlyf8c4c57b/override.ts",
+            "import { AmplifyAuthCognitoStackTemplate, AmplifyProjectInfo } from "
+            "'@aws-amplify/cli-extensibility-helper';\n\n"
+            "export function override(resources: AmplifyAuthCognitoStackTemplate, "
+            "amplifyProjectInfo: AmplifyProjectInfo) {\n"
+            "  // tokens last {longer} in ${amplifyProjectInfo.envName}\n"
+            "  resources.userPoolClientWeb.accessTokenValidity = 2;\n"
+            "  resources.userPoolClientWeb.tokenValidityUnits = { accessToken: 'hours' };\n"
+            "}\n");
+
   Value config = ReadJson(backend / "backend-config.json");
   config.as_map().at("function").Set(
       "sharedutils", *Value::FromJson(R"({"service": "LambdaLayer", "build": true})"));
@@ -135,6 +146,22 @@ TEST_F(ToolchainVerifyTest, LayerPythonFunctionCustomStackAndCustomAttributesSyn
       GenerateAndVerify("backend-only", scratch.path(), RefactorPhase::kPreRefactor, true);
   ASSERT_TRUE(result) << result.error().ToString();
   EXPECT_FALSE(result->fidelity.Failed()) << result->fidelity.ToText();
+  // The carried-over override ran against the Gen2 user pool client.
+  bool applied = false;
+  for (const auto& e : fs::recursive_directory_iterator(scratch.path() / "gen2" / "cdk.out")) {
+    if (!e.path().filename().string().ends_with(".template.json")) continue;
+    Value tmpl = ReadJson(e.path());
+    const Value* resources = tmpl.Find("Resources");
+    if (!resources || !resources->is_map()) continue;
+    for (const auto& [id, resource] : resources->as_map()) {
+      const Value* type = resource.Find("Type");
+      const Value* props = resource.Find("Properties");
+      if (!type || type->as_string() != "AWS::Cognito::UserPoolClient" || !props) continue;
+      const Value* validity = props->Find("AccessTokenValidity");
+      if (validity && validity->is_number() && validity->as_double() == 2) applied = true;
+    }
+  }
+  EXPECT_TRUE(applied) << "no user pool client with AccessTokenValidity 2";
 }
 
 // After refactor the code must name each moved resource exactly as deployed:
