@@ -300,5 +300,17 @@ TEST_F(AmplifyTest, TheAwsCliDrivesEveryOperation) {
   EXPECT_THAT(bad.err, HasSubstr("Signature"));
 }
 
+TEST_F(AmplifyTest, ThrottlingAnswersLimitExceededException) {
+  std::string id = SeedApp("notes");
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("amplify")}, {"operation", Value("GetApp")},
+               {"kind", Value("throttle")}, {"count", Value(1)}}));
+  auto throttled = Try("amplify", "GetApp", Obj({{"appId", Value(id)}}));
+  ASSERT_FALSE(throttled.has_value());
+  EXPECT_EQ(throttled.error().code, "LimitExceededException");
+  EXPECT_EQ(throttled.error().http_status, 429);
+  EXPECT_TRUE(Try("amplify", "GetApp", Obj({{"appId", Value(id)}})));
+}
+
 }  // namespace
 }  // namespace flightplan::cloudsim::testing

@@ -366,5 +366,15 @@ TEST_F(CognitoTest, TheAwsCliDrivesEveryOperation) {
   EXPECT_THAT(bad.err, HasSubstr("Signature"));
 }
 
+TEST_F(CognitoTest, ThrottlingAnswersTooManyRequestsException) {
+  std::string pool = NewPool("p");
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("cognito-idp")}, {"operation", Value("DescribeUserPool")},
+               {"kind", Value("throttle")}, {"count", Value(1)}}));
+  EXPECT_EQ(ErrorOf("DescribeUserPool", Obj({{"UserPoolId", Value(pool)}})),
+            "TooManyRequestsException");
+  EXPECT_TRUE(Try("cognito-idp", "DescribeUserPool", Obj({{"UserPoolId", Value(pool)}})));
+}
+
 }  // namespace
 }  // namespace flightplan::cloudsim::testing
