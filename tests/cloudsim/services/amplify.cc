@@ -253,6 +253,13 @@ class AmplifyService final : public Service {
     return RestJsonResponse(*result, request.request_id);
   }
 
+  // Runs before every request (any service's), so the store names ids and
+  // ARNs after the current region and account even when CloudFormation or
+  // the seeder, not this service, is the caller.
+  void Tick(World& world) override {
+    world.amplify.Bind(world.config().region, world.config().account_id);
+  }
+
   Result<Value> Mutate(World& world, const Value& command) override {
     world.amplify.Bind(world.config().region, world.config().account_id);
     AmplifyStore& store = world.amplify;

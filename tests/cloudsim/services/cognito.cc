@@ -214,6 +214,13 @@ class CognitoService final : public Service {
     return JsonResponse(*result, kContentType, request.request_id);
   }
 
+  // Runs before every request (any service's), so the store names ids and
+  // ARNs after the current region and account even when CloudFormation or
+  // the seeder, not this service, is the caller.
+  void Tick(World& world) override {
+    world.cognito.Bind(world.config().region, world.config().account_id);
+  }
+
   Result<Value> Mutate(World& world, const Value& command) override {
     world.cognito.Bind(world.config().region, world.config().account_id);
     std::string action = Str(command, "action");

@@ -27,7 +27,7 @@ namespace flightplan::cloudsim {
 class AmplifyStore {
  public:
   // The region and account ARNs are made in. Defaults match SimConfig's; the
-  // service re-binds before every call.
+  // service re-binds before every request (Service::Tick).
   void Bind(std::string region, std::string account_id);
 
   // --- The cross-service API (used by the fixture seeder).

@@ -427,6 +427,19 @@ SimResult<void> CognitoStore::AdminCreateUser(std::string_view pool_id,
       return tl::unexpected(
           InvalidParameter("Cannot modify the non-mutable attribute sub"));
     }
+    if (name.rfind("custom:", 0) == 0) {
+      bool declared = false;
+      const Value* schema = (*pool)->pool.Find("SchemaAttributes");
+      for (const Value& declared_attr : schema->as_list()) {
+        declared = declared || Str(declared_attr, "Name") == name;
+      }
+      if (!declared) {
+        return tl::unexpected(InvalidParameter(fmt::format(
+            "Attributes did not conform to the schema: {}: Attribute does "
+            "not exist in the schema.",
+            name)));
+      }
+    }
   }
   ValueList with_sub;
   with_sub.push_back(Value(ValueMap{{"Name", Value("sub")},

@@ -29,7 +29,8 @@ namespace flightplan::cloudsim {
 class CognitoStore {
  public:
   // The region and account ids and ARNs are made in. Defaults match
-  // SimConfig's; the service re-binds before every call.
+  // SimConfig's; the service re-binds before every request
+  // (Service::Tick).
   void Bind(std::string region, std::string account_id);
 
   // --- The cross-service API (see /_sim docs: CloudFormation and seeding).

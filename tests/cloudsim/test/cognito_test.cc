@@ -142,8 +142,14 @@ TEST_F(CognitoTest, UsersAreListedFilteredPagedAndLostWithTheirPool) {
   EXPECT_EQ(ErrorOf("AdminCreateUser", Obj({{"UserPoolId", Value(pool)},
                                             {"Username", Value("bob")}})),
             "UsernameExistsException");
+  EXPECT_EQ(ErrorOf("AdminCreateUser",
+                    Obj({{"UserPoolId", Value(pool)}, {"Username", Value("dave")},
+                         {"UserAttributes",
+                          Value(ValueList{Obj({{"Name", Value("custom:tenant")},
+                                               {"Value", Value("t1")}})})}})),
+            "InvalidParameterException");
   EXPECT_EQ(world().cognito.UserCount(pool), 3u);
-  EXPECT_EQ(LogOf("cognito-idp", "AdminCreateUser").size(), 4u);
+  EXPECT_EQ(LogOf("cognito-idp", "AdminCreateUser").size(), 5u);
 
   Value user = Call("cognito-idp", "AdminGetUser",
                     Obj({{"UserPoolId", Value(pool)}, {"Username", Value("alice")}}));
