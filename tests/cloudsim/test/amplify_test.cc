@@ -312,5 +312,22 @@ TEST_F(AmplifyTest, ThrottlingAnswersLimitExceededException) {
   EXPECT_TRUE(Try("amplify", "GetApp", Obj({{"appId", Value(id)}})));
 }
 
+TEST_F(AmplifyTest, SimulatorStateRoundTripsAppsAndJobs) {
+  std::string id = SeedApp("kept");
+  Call("amplify", "StartJob",
+       Obj({{"appId", Value(id)}, {"branchName", Value("main")},
+            {"jobType", Value("RELEASE")}, {"commitId", Value("abc")}}));
+  Value state = Control("GET", "/_sim/state");
+  World restored(config_, &clock_);
+  ASSERT_TRUE(restored.Load(state));
+  auto jobs = restored.amplify.ListJobs(id, "main");
+  ASSERT_TRUE(jobs.has_value());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].Find("commitId")->as_string(), "abc");
+  auto next = restored.amplify.CreateApp(Obj({{"name", Value("new")}}), clock_.Now());
+  ASSERT_TRUE(next.has_value());
+  EXPECT_NE(next->Find("appId")->as_string(), id);
+}
+
 }  // namespace
 }  // namespace flightplan::cloudsim::testing

@@ -382,5 +382,18 @@ TEST_F(CognitoTest, ThrottlingAnswersTooManyRequestsException) {
   EXPECT_TRUE(Try("cognito-idp", "DescribeUserPool", Obj({{"UserPoolId", Value(pool)}})));
 }
 
+TEST_F(CognitoTest, SimulatorStateRoundTripsPoolsAndUsers) {
+  std::string pool = NewPool("kept");
+  NewUser(pool, "alice", "a@x.io");
+  Value state = Control("GET", "/_sim/state");
+  ASSERT_NE(state.Find("cognito-idp"), nullptr);
+  World restored(config_, &clock_);
+  ASSERT_TRUE(restored.Load(state));
+  EXPECT_EQ(restored.cognito.UserCount(pool), 1u);
+  auto next = restored.cognito.CreateUserPool(Obj({{"PoolName", Value("new")}}), clock_.Now());
+  ASSERT_TRUE(next.has_value());
+  EXPECT_NE(next->Find("Id")->as_string(), pool);
+}
+
 }  // namespace
 }  // namespace flightplan::cloudsim::testing
