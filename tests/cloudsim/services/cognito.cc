@@ -191,6 +191,12 @@ class CognitoService final : public Service {
     return JsonError(error, "", kContentType, request_id);
   }
 
+  bool IsReadOnly(std::string_view operation) const override {
+    return operation == "AdminGetUser" ||
+           operation == "AdminListGroupsForUser" ||
+           Service::IsReadOnly(operation);
+  }
+
   SimError ThrottlingError(std::string_view operation) const override {
     (void)operation;
     return {400, "TooManyRequestsException", "Rate exceeded"};
