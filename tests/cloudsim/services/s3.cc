@@ -421,13 +421,11 @@ class S3Service final : public Service {
         ranged = true;
       }
     }
-    if (ranged) {
-      r.status = 206;
-      r.SetHeader("Content-Range", fmt::format("bytes {}-{}/{}", first, last, size));
-    }
-    std::string body = ranged ? object.data.substr(first, last - first + 1) : object.data;
-    r.SetHeader("Content-Length", std::to_string(body.size()));
-    if (op == "GetObject") r.body = std::move(body);
+    if (ranged) r.status = 206;
+    // The HTTP server (cpp-httplib) applies the request's Range to the body
+    // itself, so the whole object goes out with the 206; over HEAD it sends
+    // the body's length and no body.
+    r.body = object.data;
     return r;
   }
 
