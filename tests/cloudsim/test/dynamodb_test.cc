@@ -320,5 +320,76 @@ TEST_F(DynamoDbTest, MutateDeletesItemsBehindTheAppsBack) {
   EXPECT_FALSE(world().dynamodb.HasTable("Orders"));
 }
 
+TEST_F(DynamoDbTest, TheAwsCliDrivesEveryOperation) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  auto ok = [&](const std::vector<std::string>& args) {
+    CliResult r = AwsCli(args);
+    EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err;
+    auto parsed = Value::FromJson(r.out.empty() ? "{}" : r.out);
+    EXPECT_TRUE(parsed.has_value()) << r.out;
+    return parsed ? *parsed : Value();
+  };
+  Value created = ok({"dynamodb", "create-table", "--table-name", "Cli",
+      "--attribute-definitions", "AttributeName=pk,AttributeType=S", "AttributeName=sk,AttributeType=N",
+      "--key-schema", "AttributeName=pk,KeyType=HASH", "AttributeName=sk,KeyType=RANGE",
+      "--billing-mode", "PAY_PER_REQUEST"});
+  EXPECT_EQ(created.Find("TableDescription")->Find("TableStatus")->as_string(), "ACTIVE");
+  EXPECT_EQ(ok({"dynamodb", "describe-table", "--table-name", "Cli"})
+                .Find("Table")->Find("KeySchema")->as_list().size(), 2u);
+  EXPECT_EQ(ok({"dynamodb", "list-tables"}).Find("TableNames")->as_list()[0].as_string(), "Cli");
+  Value updated = ok({"dynamodb", "update-table", "--table-name", "Cli",
+                      "--stream-specification", "StreamEnabled=true,StreamViewType=NEW_IMAGE"});
+  EXPECT_NE(updated.Find("TableDescription")->Find("LatestStreamArn"), nullptr);
+  ok({"dynamodb", "put-item", "--table-name", "Cli", "--item",
+      R"({"pk":{"S":"a"},"sk":{"N":"1"},"v":{"S":"one"}})"});
+  EXPECT_EQ(ok({"dynamodb", "get-item", "--table-name", "Cli", "--key", R"({"pk":{"S":"a"},"sk":{"N":"1"}})"})
+                .Find("Item")->Find("v")->Find("S")->as_string(), "one");
+  Value after_update = ok({"dynamodb", "update-item", "--table-name", "Cli",
+      "--key", R"({"pk":{"S":"a"},"sk":{"N":"1"}})", "--update-expression", "SET v = :v",
+      "--expression-attribute-values", R"({":v":{"S":"uno"}})", "--return-values", "UPDATED_NEW"});
+  EXPECT_EQ(after_update.Find("Attributes")->Find("v")->Find("S")->as_string(), "uno");
+  ok({"dynamodb", "batch-write-item", "--request-items",
+      R"({"Cli":[{"PutRequest":{"Item":{"pk":{"S":"a"},"sk":{"N":"2"}}}},{"PutRequest":{"Item":{"pk":{"S":"b"},"sk":{"N":"1"}}}}]})"});
+  Value queried = ok({"dynamodb", "query", "--table-name", "Cli", "--key-condition-expression",
+      "pk = :p AND sk >= :s", "--expression-attribute-values", R"({":p":{"S":"a"},":s":{"N":"1"}})",
+      "--no-scan-index-forward"});
+  EXPECT_EQ(queried.Find("Count")->as_int(), 2);
+  EXPECT_EQ(queried.Find("Items")->as_list()[0].Find("sk")->Find("N")->as_string(), "2");
+  EXPECT_EQ(ok({"dynamodb", "scan", "--table-name", "Cli"}).Find("Count")->as_int(), 3);
+  Value got = ok({"dynamodb", "batch-get-item", "--request-items",
+      R"({"Cli":{"Keys":[{"pk":{"S":"b"},"sk":{"N":"1"}}]}})"});
+  EXPECT_EQ(got.Find("Responses")->Find("Cli")->as_list().size(), 1u);
+  ok({"dynamodb", "delete-item", "--table-name", "Cli", "--key", R"({"pk":{"S":"b"},"sk":{"N":"1"}})"});
+  EXPECT_EQ(world().dynamodb.ItemCount("Cli"), 2u);
+
+  Value backup = ok({"dynamodb", "create-backup", "--table-name", "Cli", "--backup-name", "snap"});
+  std::string backup_arn = backup.Find("BackupDetails")->Find("BackupArn")->as_string();
+  EXPECT_EQ(ok({"dynamodb", "describe-backup", "--backup-arn", backup_arn})
+                .Find("BackupDescription")->Find("SourceTableDetails")->Find("ItemCount")->as_int(), 2);
+  EXPECT_EQ(ok({"dynamodb", "list-backups"}).Find("BackupSummaries")->as_list().size(), 1u);
+  Value restored = ok({"dynamodb", "restore-table-from-backup", "--target-table-name", "CliCopy",
+                       "--backup-arn", backup_arn});
+  EXPECT_EQ(restored.Find("TableDescription")->Find("ItemCount")->as_int(), 2);
+  ok({"dynamodb", "delete-backup", "--backup-arn", backup_arn});
+  ok({"dynamodb", "update-continuous-backups", "--table-name", "Cli",
+      "--point-in-time-recovery-specification", "PointInTimeRecoveryEnabled=true"});
+  EXPECT_EQ(ok({"dynamodb", "describe-continuous-backups", "--table-name", "Cli"})
+                .Find("ContinuousBackupsDescription")->Find("PointInTimeRecoveryDescription")
+                ->Find("PointInTimeRecoveryStatus")->as_string(), "ENABLED");
+  ASSERT_TRUE(world().s3.CreateBucket("cli-exports", world().Now()).has_value());
+  Value exported = ok({"dynamodb", "export-table-to-point-in-time", "--table-arn",
+      "arn:aws:dynamodb:us-east-1:123456789012:table/Cli", "--s3-bucket", "cli-exports"});
+  std::string export_arn = exported.Find("ExportDescription")->Find("ExportArn")->as_string();
+  EXPECT_EQ(ok({"dynamodb", "describe-export", "--export-arn", export_arn})
+                .Find("ExportDescription")->Find("ExportStatus")->as_string(), "COMPLETED");
+  EXPECT_EQ(ok({"dynamodb", "list-exports"}).Find("ExportSummaries")->as_list().size(), 1u);
+  EXPECT_EQ(world().s3.FindBucket("cli-exports")->objects.size(), 3u);
+  EXPECT_EQ(ok({"dynamodb", "delete-table", "--table-name", "CliCopy"})
+                .Find("TableDescription")->Find("TableStatus")->as_string(), "DELETING");
+  CliResult bad = AwsCli({"dynamodb", "list-tables"}, {"AWS_SECRET_ACCESS_KEY=not-the-secret"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("InvalidSignatureException"));
+}
+
 }  // namespace
 }  // namespace flightplan::cloudsim::testing
