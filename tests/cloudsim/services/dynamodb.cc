@@ -980,21 +980,28 @@ class DynamoDbService final : public Service {
           "Either the KeyConditions or KeyConditionExpression parameter "
           "must be specified in the request."));
     }
+    if (query) {
+      // Validate the key condition once, so an empty table reports it too.
+      static const Value kNoItem(ValueMap{});
+      Expression e(key_condition, Member(p, "ExpressionAttributeNames"),
+                   Member(p, "ExpressionAttributeValues"), kNoItem);
+      (void)e.Condition();
+      if (e.error) return tl::unexpected(*e.error);
+      if (!e.referenced.count(index_hash)) {
+        return tl::unexpected(DynamoValidation(
+            "Query condition missed key schema element: " + index_hash));
+      }
+    }
     // Candidates in their read order.
     std::vector<std::pair<std::string, const Value*>> candidates;
     for (const auto& [key, item] : table->items) {
       if (!item.Find(index_hash)) continue;
       if (!index_range.empty() && !item.Find(index_range)) continue;
       if (query) {
-        static const Value kNoValues(ValueMap{});
         Expression e(key_condition, Member(p, "ExpressionAttributeNames"),
                      Member(p, "ExpressionAttributeValues"), item);
         bool match = e.Condition();
         if (e.error) return tl::unexpected(*e.error);
-        if (!e.referenced.count(index_hash)) {
-          return tl::unexpected(DynamoValidation(
-              "Query condition missed key schema element: " + index_hash));
-        }
         if (!match) continue;
       }
       candidates.emplace_back(key, &item);

@@ -161,7 +161,9 @@ SimResult<Value> DynamoDbStore::CreateTable(const Value& input, Timestamp now) {
   d["TableStatus"] = "ACTIVE";
   d["CreationDateTime"] = static_cast<double>(now.unix_ms) / 1000.0;
   d["KeySchema"] = *key_schema;
-  d["AttributeDefinitions"] = *input.Find("AttributeDefinitions");
+  d["AttributeDefinitions"] = input.Find("AttributeDefinitions")
+                                  ? *input.Find("AttributeDefinitions")
+                                  : Value(ValueList{});
   ValueMap pt;
   pt["NumberOfDecreasesToday"] = 0;
   pt["ReadCapacityUnits"] = 0;

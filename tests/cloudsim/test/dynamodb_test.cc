@@ -320,6 +320,22 @@ TEST_F(DynamoDbTest, MutateDeletesItemsBehindTheAppsBack) {
   EXPECT_FALSE(world().dynamodb.HasTable("Orders"));
 }
 
+TEST_F(DynamoDbTest, ListTablesPaginatesByName) {
+  for (std::string_view name : {"Alpha", "Beta", "Gamma"}) CreateOrders(name);
+  Value first = Call("dynamodb", "ListTables", Json(R"({"Limit":2})"));
+  ASSERT_EQ(first.Find("TableNames")->as_list().size(), 2u);
+  EXPECT_EQ(first.Find("LastEvaluatedTableName")->as_string(), "Beta");
+  Value rest = Call("dynamodb", "ListTables",
+                    Value(ValueMap{{"ExclusiveStartTableName", Value("Beta")}}));
+  ASSERT_EQ(rest.Find("TableNames")->as_list().size(), 1u);
+  EXPECT_EQ(rest.Find("TableNames")->as_list()[0].as_string(), "Gamma");
+  EXPECT_EQ(rest.Find("LastEvaluatedTableName"), nullptr);
+  auto empty_query = Try("dynamodb", "Query", Json(R"({"TableName":"Alpha",
+      "KeyConditionExpression":"sk = :v","ExpressionAttributeValues":{":v":{"N":"1"}}})"));
+  ASSERT_FALSE(empty_query.has_value());
+  EXPECT_EQ(empty_query.error().message, "Query condition missed key schema element: pk");
+}
+
 TEST_F(DynamoDbTest, TheAwsCliDrivesEveryOperation) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   auto ok = [&](const std::vector<std::string>& args) {

@@ -150,6 +150,12 @@ TEST_F(S3Test, TheAwsCliDrivesEveryOperation) {
     return r;
   };
   ok({"s3api", "create-bucket", "--bucket", "cli-bucket"});
+  CliResult elsewhere = AwsCli({"s3api", "create-bucket", "--bucket", "cli-bucket-2",
+                                "--create-bucket-configuration", "LocationConstraint=eu-west-1"});
+  EXPECT_NE(elsewhere.exit_code, 0);
+  EXPECT_THAT(elsewhere.err, HasSubstr("IllegalLocationConstraintException"));
+  CliResult twice = AwsCli({"s3api", "create-bucket", "--bucket", "cli-bucket"});
+  EXPECT_THAT(twice.err, HasSubstr("BucketAlreadyOwnedByYou"));
   EXPECT_THAT(ok({"s3api", "list-buckets"}).out, HasSubstr("\"Name\": \"cli-bucket\""));
   ok({"s3api", "head-bucket", "--bucket", "cli-bucket"});
   ok({"s3api", "get-bucket-location", "--bucket", "cli-bucket"});
