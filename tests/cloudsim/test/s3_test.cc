@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "steps/aws/sigv4.h"
 #include "tests/cloudsim/test/sim_fixture.h"
 
 namespace flightplan::cloudsim::testing {
@@ -140,6 +141,33 @@ TEST_F(S3Test, ThrottleIsSlowDownAndMutateDeletesBehindTheAppsBack) {
   ASSERT_FALSE(throttled.has_value());
   EXPECT_EQ(throttled.error().code, "SlowDown");
   EXPECT_EQ(throttled.error().http_status, 503);
+}
+
+TEST_F(S3Test, AwsChunkedBodiesAreDecoded) {
+  ASSERT_TRUE(world().s3.CreateBucket("chunk-bucket", world().Now()).has_value());
+  HttpRequest http;
+  http.method = "PUT";
+  http.url = "http://127.0.0.1/chunk-bucket/obj";
+  http.headers = {{"Host", "127.0.0.1"},
+                  {"Content-Encoding", "aws-chunked"},
+                  {"x-amz-decoded-content-length", "11"},
+                  {"x-amz-trailer", "x-amz-checksum-crc32"}};
+  http.body = "5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n";
+  aws::SigningOptions options = aws::SigningOptions::ForService("s3", "us-east-1", world().Now());
+  options.payload = aws::PayloadSigning::kUnsigned;
+  AwsCredentials credentials;
+  credentials.access_key_id = config_.access_key;
+  credentials.secret_access_key = config_.secret_key;
+  auto signed_request = aws::SignRequest(http, credentials, options);
+  ASSERT_TRUE(signed_request.has_value());
+  Request request;
+  request.method = "PUT";
+  request.path = request.target = "/chunk-bucket/obj";
+  request.headers = signed_request->request.headers;
+  request.body = http.body;
+  Response response = simulator_->Handle(request);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(world().s3.GetObject("chunk-bucket", "obj").value()->data, "hello world");
 }
 
 TEST_F(S3Test, TheAwsCliDrivesEveryOperation) {
