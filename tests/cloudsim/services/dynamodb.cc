@@ -669,8 +669,19 @@ class DynamoDbService final : public Service {
     if (op == "ListBackups") {
       ValueList summaries;
       std::string table = Str(p, "TableName");
+      std::string start = Str(p, "ExclusiveStartBackupArn");
+      int64_t limit = 100;
+      if (const Value* l = p.Find("Limit"); l && l->is_int()) limit = l->as_int();
+      std::string last;
+      bool more = false;
       for (const auto& [arn, backup] : store.backups()) {
         if (!table.empty() && Str(backup.table, "TableName") != table) continue;
+        if (!start.empty() && arn <= start) continue;
+        if (static_cast<int64_t>(summaries.size()) >= limit) {
+          more = true;
+          break;
+        }
+        last = arn;
         ValueMap s;
         for (const char* k : {"BackupArn", "BackupName", "BackupCreationDateTime",
                               "BackupStatus", "BackupType", "BackupSizeBytes"}) {
@@ -681,7 +692,10 @@ class DynamoDbService final : public Service {
         s["TableId"] = Member(backup.table, "TableId");
         summaries.push_back(Value(std::move(s)));
       }
-      return Value(ValueMap{{"BackupSummaries", Value(std::move(summaries))}});
+      ValueMap out;
+      out["BackupSummaries"] = Value(std::move(summaries));
+      if (more) out["LastEvaluatedBackupArn"] = last;
+      return Value(std::move(out));
     }
     if (op == "RestoreTableFromBackup") return Restore(world, p);
     if (op == "DescribeContinuousBackups" || op == "UpdateContinuousBackups") {
@@ -1085,18 +1099,24 @@ class DynamoDbService final : public Service {
                           {"unprocessed_items"})) {
       return Value(ValueMap{{"UnprocessedItems", requests}});
     }
-    // Validate everything first: a batch is rejected whole on a bad key.
+    // Validate everything first: a batch is rejected whole on a bad key or
+    // on two requests for the same item.
     for (const auto& [table, list] : requests.as_map()) {
       const DynamoTable* t = world.dynamodb.FindTable(table);
+      std::set<std::string> keys;
       for (const Value& r : list.as_list()) {
+        SimResult<std::string> k = tl::unexpected(DynamoValidation(
+            "Supplied AttributeValue has more than one datatypes set, must "
+            "contain exactly one of the supported datatypes"));
         if (const Value* put = r.Find("PutRequest")) {
-          if (auto k = world.dynamodb.KeyOf(*t, Member(*put, "Item"), true); !k) {
-            return tl::unexpected(k.error());
-          }
+          k = world.dynamodb.KeyOf(*t, Member(*put, "Item"), true);
         } else if (const Value* del = r.Find("DeleteRequest")) {
-          if (auto k = world.dynamodb.KeyOf(*t, Member(*del, "Key"), false); !k) {
-            return tl::unexpected(k.error());
-          }
+          k = world.dynamodb.KeyOf(*t, Member(*del, "Key"), false);
+        }
+        if (!k) return tl::unexpected(k.error());
+        if (!keys.insert(*k).second) {
+          return tl::unexpected(DynamoValidation(
+              "Provided list of item keys contains duplicates"));
         }
       }
     }

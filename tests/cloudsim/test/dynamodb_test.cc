@@ -231,6 +231,11 @@ TEST_F(DynamoDbTest, BatchWriteHonoursTheUnprocessedItemsFault) {
   Value second = Call("dynamodb", "BatchWriteItem", batch);
   EXPECT_TRUE(second.Find("UnprocessedItems")->as_map().empty());
   EXPECT_EQ(world().dynamodb.ItemCount("Orders"), 2u);
+  auto duplicates = Try("dynamodb", "BatchWriteItem", Json(R"({"RequestItems":{"Orders":[
+      {"PutRequest":{"Item":{"pk":{"S":"d"},"sk":{"N":"1"}}}},
+      {"DeleteRequest":{"Key":{"pk":{"S":"d"},"sk":{"N":"1"}}}}]}})"));
+  ASSERT_FALSE(duplicates.has_value());
+  EXPECT_EQ(duplicates.error().message, "Provided list of item keys contains duplicates");
   Value got = Call("dynamodb", "BatchGetItem", Json(R"({"RequestItems":{"Orders":{"Keys":[
       {"pk":{"S":"a"},"sk":{"N":"2"}},{"pk":{"S":"a"},"sk":{"N":"9"}}]}}})"));
   EXPECT_EQ(got.Find("Responses")->Find("Orders")->as_list().size(), 1u);
@@ -261,8 +266,11 @@ TEST_F(DynamoDbTest, BackupsRestoreTheirItemsAndExportsLandInS3) {
                                        {"BackupArn", Value(arn)}}));
   EXPECT_EQ(restored.Find("TableDescription")->Find("ItemCount")->as_int(), 2);
   EXPECT_EQ(world().dynamodb.ItemCount("OrdersRestored"), 2u);
-  Value listed = Call("dynamodb", "ListBackups", Json(R"({"TableName":"Orders"})"));
+  clock_.Advance(std::chrono::seconds(1));  // backup ARNs sort by creation time
+  Call("dynamodb", "CreateBackup", Json(R"({"TableName":"Orders","BackupName":"after"})"));
+  Value listed = Call("dynamodb", "ListBackups", Json(R"({"TableName":"Orders","Limit":1})"));
   EXPECT_EQ(listed.Find("BackupSummaries")->as_list().size(), 1u);
+  EXPECT_EQ(listed.Find("LastEvaluatedBackupArn")->as_string(), arn);
 
   std::string table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders";
   Value export_params(ValueMap{{"TableArn", Value(table_arn)}, {"S3Bucket", Value("exports-bucket")},
