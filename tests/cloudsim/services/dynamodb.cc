@@ -14,6 +14,8 @@
 // <prefix>/AWSDynamoDB/<exportId>/manifest-summary.json, manifest-files.json
 // and data/<id>.json.gz (gzipped lines {"Item": {...}}) into the bucket.
 //
+// Tags: CreateTable's Tags, TagResource, UntagResource, ListTagsOfResource.
+//
 // Fault kinds: unprocessed_items (BatchWriteItem returns every request in
 // UnprocessedItems). Throttling: ThrottlingException for control-plane
 // operations, ProvisionedThroughputExceededException for item operations.
@@ -49,7 +51,8 @@ constexpr std::string_view kOperations[] = {
     "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
     "DescribeContinuousBackups", "UpdateContinuousBackups",
     "ExportTableToPointInTime", "DescribeExport", "ListExports",
-    "DescribeTimeToLive", "ListTagsOfResource", "TagResource"};
+    "DescribeTimeToLive", "ListTagsOfResource", "TagResource",
+    "UntagResource"};
 
 constexpr std::string_view kDataPlane[] = {
     "PutItem", "GetItem", "DeleteItem", "UpdateItem", "Query", "Scan",
@@ -757,8 +760,38 @@ class DynamoDbService final : public Service {
       return Value(ValueMap{{"TimeToLiveDescription",
                              Value(ValueMap{{"TimeToLiveStatus", Value("DISABLED")}})}});
     }
-    if (op == "ListTagsOfResource") return Value(ValueMap{{"Tags", Value(ValueList{})}});
-    return Value(ValueMap{});  // TagResource
+    // ListTagsOfResource, TagResource, UntagResource
+    std::string arn = Str(p, "ResourceArn");
+    std::string arn_prefix = store.TableArn("");
+    std::string name = arn.rfind(arn_prefix, 0) == 0 ? arn.substr(arn_prefix.size()) : "";
+    DynamoTable* table = name.find('/') == std::string::npos ? store.FindTable(name) : nullptr;
+    if (table == nullptr) {
+      return tl::unexpected(SimError{400, "ResourceNotFoundException",
+                                     // sic: DynamoDB's own spelling
+                                     "Requested resource not found: ResourcArn: " +
+                                         arn + " not found"});
+    }
+    if (op == "TagResource") {
+      const Value& tags = Member(p, "Tags");
+      if (tags.is_list()) {
+        for (const Value& tag : tags.as_list()) table->tags[Str(tag, "Key")] = Str(tag, "Value");
+      }
+      return Value(ValueMap{});
+    }
+    if (op == "UntagResource") {
+      const Value& keys = Member(p, "TagKeys");
+      if (keys.is_list()) {
+        for (const Value& key : keys.as_list()) {
+          if (key.is_string()) table->tags.erase(key.as_string());
+        }
+      }
+      return Value(ValueMap{});
+    }
+    ValueList tags;
+    for (const auto& [k, v] : table->tags) {
+      tags.push_back(Value(ValueMap{{"Key", Value(k)}, {"Value", Value(v)}}));
+    }
+    return Value(ValueMap{{"Tags", Value(std::move(tags))}});
   }
 
   SimResult<Value> ListTables(const DynamoDbStore& store, const Value& p) {

@@ -226,6 +226,9 @@ SimResult<Value> DynamoDbStore::CreateTable(const Value& input, Timestamp now) {
   }
   DynamoTable table;
   table.description = Value(std::move(d));
+  if (const Value* tags = input.Find("Tags"); tags && tags->is_list()) {
+    for (const Value& tag : tags->as_list()) table.tags[Str(tag, "Key")] = Str(tag, "Value");
+  }
   auto [it, inserted] = tables_.emplace(name, std::move(table));
   (void)inserted;
   return DescribeTable(name);
@@ -381,6 +384,12 @@ SimResult<Value> DynamoDbStore::DeleteItem(std::string_view table_name,
 
 namespace {
 
+Value TagsToValue(const std::map<std::string, std::string>& tags) {
+  ValueMap out;
+  for (const auto& [k, v] : tags) out[k] = v;
+  return Value(std::move(out));
+}
+
 Value ItemsToValue(const std::map<std::string, Value>& items) {
   ValueList out;
   for (const auto& [key, item] : items) out.push_back(item);
@@ -396,6 +405,7 @@ Value DynamoDbStore::Dump() const {
         {"description", table.description},
         {"items", ItemsToValue(table.items)},
         {"pitr", Value(table.pitr)},
+        {"tags", TagsToValue(table.tags)},
         {"pitr_enabled_at", Value(table.pitr_enabled_at.unix_ms)}});
   }
   ValueMap backups;
@@ -430,6 +440,11 @@ Result<void> DynamoDbStore::Load(const Value& state) {
       DynamoTable table;
       table.description = *description;
       if (const Value* p = t.Find("pitr"); p && p->is_bool()) table.pitr = p->as_bool();
+      if (const Value* tags = t.Find("tags"); tags && tags->is_map()) {
+        for (const auto& [k, v] : tags->as_map()) {
+          if (v.is_string()) table.tags[k] = v.as_string();
+        }
+      }
       if (const Value* p = t.Find("pitr_enabled_at"); p && p->is_int()) {
         table.pitr_enabled_at = Timestamp{p->as_int()};
       }

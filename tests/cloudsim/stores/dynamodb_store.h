@@ -28,6 +28,7 @@ struct DynamoTable {
   std::map<std::string, Value> items;  // canonical key -> item
   bool pitr = false;                   // point-in-time recovery enabled
   Timestamp pitr_enabled_at;
+  std::map<std::string, std::string> tags;
 };
 
 struct DynamoBackup {

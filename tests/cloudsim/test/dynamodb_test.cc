@@ -328,7 +328,7 @@ TEST_F(DynamoDbTest, MutateDeletesItemsBehindTheAppsBack) {
   EXPECT_FALSE(world().dynamodb.HasTable("Orders"));
 }
 
-TEST_F(DynamoDbTest, ListTablesPaginatesByName) {
+TEST_F(DynamoDbTest, ListTablesPaginatesAndTablesKeepTags) {
   for (std::string_view name : {"Alpha", "Beta", "Gamma"}) CreateOrders(name);
   Value first = Call("dynamodb", "ListTables", Json(R"({"Limit":2})"));
   ASSERT_EQ(first.Find("TableNames")->as_list().size(), 2u);
@@ -338,6 +338,14 @@ TEST_F(DynamoDbTest, ListTablesPaginatesByName) {
   ASSERT_EQ(rest.Find("TableNames")->as_list().size(), 1u);
   EXPECT_EQ(rest.Find("TableNames")->as_list()[0].as_string(), "Gamma");
   EXPECT_EQ(rest.Find("LastEvaluatedTableName"), nullptr);
+  std::string arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Alpha";
+  Call("dynamodb", "TagResource", Value(ValueMap{{"ResourceArn", Value(arn)},
+      {"Tags", Json(R"([{"Key":"env","Value":"dev"},{"Key":"app","Value":"todo"}])")}}));
+  Call("dynamodb", "UntagResource", Value(ValueMap{{"ResourceArn", Value(arn)},
+      {"TagKeys", Json(R"(["app"])")}}));
+  Value tags = Call("dynamodb", "ListTagsOfResource", Value(ValueMap{{"ResourceArn", Value(arn)}}));
+  ASSERT_EQ(tags.Find("Tags")->as_list().size(), 1u);
+  EXPECT_EQ(tags.Find("Tags")->as_list()[0].Find("Value")->as_string(), "dev");
   auto empty_query = Try("dynamodb", "Query", Json(R"({"TableName":"Alpha",
       "KeyConditionExpression":"sk = :v","ExpressionAttributeValues":{":v":{"N":"1"}}})"));
   ASSERT_FALSE(empty_query.has_value());
