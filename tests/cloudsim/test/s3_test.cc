@@ -170,6 +170,38 @@ TEST_F(S3Test, AwsChunkedBodiesAreDecoded) {
   EXPECT_EQ(world().s3.GetObject("chunk-bucket", "obj").value()->data, "hello world");
 }
 
+TEST_F(S3Test, VirtualHostedRequestsAndDownloadsToAFile) {
+  ASSERT_TRUE(world().s3.CreateBucket("vh-bucket", world().Now()).has_value());
+  ASSERT_TRUE(world().s3.PutObject("vh-bucket", "notes/a.txt", "virtual", world().Now()).has_value());
+  HttpRequest http;
+  http.method = "GET";
+  http.url = "http://vh-bucket.localhost/notes/a.txt";
+  http.headers = {{"Host", "vh-bucket.localhost"}};
+  AwsCredentials credentials;
+  credentials.access_key_id = config_.access_key;
+  credentials.secret_access_key = config_.secret_key;
+  auto signed_request = aws::SignRequest(
+      http, credentials, aws::SigningOptions::ForService("s3", "us-east-1", world().Now()));
+  ASSERT_TRUE(signed_request.has_value());
+  Request request;
+  request.method = "GET";
+  request.path = request.target = "/notes/a.txt";
+  request.headers = signed_request->request.headers;
+  Response response = simulator_->Handle(request);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, "virtual");
+
+  auto file = TempFile("download.txt", "");
+  aws::CallOptions options;
+  options.response_body_file = file.string();
+  auto downloaded = client_->Call("s3", "GetObject",
+      Params({{"Bucket", Value("vh-bucket")}, {"Key", Value("notes/a.txt")}}), options);
+  ASSERT_TRUE(downloaded.has_value());
+  std::ifstream in(file, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, "virtual");
+}
+
 TEST_F(S3Test, TheAwsCliDrivesEveryOperation) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   auto ok = [&](const std::vector<std::string>& args) {
