@@ -565,6 +565,21 @@ class DynamoDbService final : public Service {
             "Rate of requests exceeds the allowed throughput."};
   }
 
+  // The default key parameters, plus TableName for batch calls (the first
+  // table of RequestItems) so that fault rules can match them by table.
+  Value LogParams(const Request& request, std::string_view operation) const override {
+    Value params = Service::LogParams(request, operation);
+    if (operation != "BatchWriteItem" && operation != "BatchGetItem") return params;
+    auto body = Value::FromJson(request.body);
+    if (!body) return params;
+    const Value& items = Member(*body, "RequestItems");
+    if (items.is_map() && !items.as_map().empty() && params.is_map()) {
+      params.as_map().erase("Path");
+      params.Set("TableName", items.as_map().begin()->first);
+    }
+    return params;
+  }
+
   bool IsReadOnly(std::string_view operation) const override {
     return Service::IsReadOnly(operation) || operation == "Query" ||
            operation == "Scan";

@@ -224,6 +224,7 @@ TEST_F(DynamoDbTest, BatchWriteHonoursTheUnprocessedItemsFault) {
   Control("POST", "/_sim/faults",
           Value(ValueMap{{"service", Value("dynamodb")},
                          {"operation", Value("BatchWriteItem")},
+                         {"match", Value(ValueMap{{"TableName", Value("Orders")}})},
                          {"kind", Value("unprocessed_items")}}));
   Value first = Call("dynamodb", "BatchWriteItem", batch);
   EXPECT_EQ(first.Find("UnprocessedItems")->Find("Orders")->as_list().size(), 2u);
@@ -231,6 +232,9 @@ TEST_F(DynamoDbTest, BatchWriteHonoursTheUnprocessedItemsFault) {
   Value second = Call("dynamodb", "BatchWriteItem", batch);
   EXPECT_TRUE(second.Find("UnprocessedItems")->as_map().empty());
   EXPECT_EQ(world().dynamodb.ItemCount("Orders"), 2u);
+  auto log = LogOf("dynamodb", "BatchWriteItem");
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].params.Find("TableName")->as_string(), "Orders");
   auto duplicates = Try("dynamodb", "BatchWriteItem", Json(R"({"RequestItems":{"Orders":[
       {"PutRequest":{"Item":{"pk":{"S":"d"},"sk":{"N":"1"}}}},
       {"DeleteRequest":{"Key":{"pk":{"S":"d"},"sk":{"N":"1"}}}}]}})"));
