@@ -22,8 +22,10 @@
 //
 // Mutate (POST /_sim/mutate, "service": "dynamodb"):
 //   {"action": "put_item", "TableName": t, "Item": {...}}
-//   {"action": "delete_item", "TableName": t, "Key": {...}} -> {"deleted": bool}
+//   {"action": "delete_item", "TableName": t, "Key": {...}} -> {"deleted":
+//   bool}
 //   {"action": "delete_table", "TableName": t}   (ignores deletion protection)
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -31,8 +33,6 @@
 #include <cstdlib>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "tests/cloudsim/service.h"
 #include "tests/cloudsim/wire.h"
@@ -44,19 +44,37 @@ constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 constexpr std::string_view kTypePrefix = "com.amazonaws.dynamodb.v20120810";
 constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
 
-constexpr std::string_view kOperations[] = {
-    "CreateTable", "DescribeTable", "ListTables", "DeleteTable", "UpdateTable",
-    "PutItem", "GetItem", "DeleteItem", "UpdateItem", "Query", "Scan",
-    "BatchWriteItem", "BatchGetItem", "CreateBackup", "DescribeBackup",
-    "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
-    "DescribeContinuousBackups", "UpdateContinuousBackups",
-    "ExportTableToPointInTime", "DescribeExport", "ListExports",
-    "DescribeTimeToLive", "ListTagsOfResource", "TagResource",
-    "UntagResource"};
+constexpr std::string_view kOperations[] = {"CreateTable",
+                                            "DescribeTable",
+                                            "ListTables",
+                                            "DeleteTable",
+                                            "UpdateTable",
+                                            "PutItem",
+                                            "GetItem",
+                                            "DeleteItem",
+                                            "UpdateItem",
+                                            "Query",
+                                            "Scan",
+                                            "BatchWriteItem",
+                                            "BatchGetItem",
+                                            "CreateBackup",
+                                            "DescribeBackup",
+                                            "ListBackups",
+                                            "DeleteBackup",
+                                            "RestoreTableFromBackup",
+                                            "DescribeContinuousBackups",
+                                            "UpdateContinuousBackups",
+                                            "ExportTableToPointInTime",
+                                            "DescribeExport",
+                                            "ListExports",
+                                            "DescribeTimeToLive",
+                                            "ListTagsOfResource",
+                                            "TagResource",
+                                            "UntagResource"};
 
 constexpr std::string_view kDataPlane[] = {
-    "PutItem", "GetItem", "DeleteItem", "UpdateItem", "Query", "Scan",
-    "BatchWriteItem", "BatchGetItem"};
+    "PutItem", "GetItem", "DeleteItem",     "UpdateItem",
+    "Query",   "Scan",    "BatchWriteItem", "BatchGetItem"};
 
 std::string Str(const Value& v, std::string_view key) {
   const Value* f = v.is_map() ? v.Find(key) : nullptr;
@@ -133,7 +151,8 @@ std::vector<Token> Tokenize(std::string_view text) {
     }
     if (c == '<' || c == '>') {
       std::string op(1, c);
-      if (i + 1 < text.size() && (text[i + 1] == '=' || (c == '<' && text[i + 1] == '>'))) {
+      if (i + 1 < text.size() &&
+          (text[i + 1] == '=' || (c == '<' && text[i + 1] == '>'))) {
         op += text[i + 1];
       }
       out.push_back({Token::kSymbol, op});
@@ -147,8 +166,8 @@ std::vector<Token> Tokenize(std::string_view text) {
     }
     size_t start = i;
     while (i < text.size() &&
-           (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' ||
-            text[i] == '#' || text[i] == ':')) {
+           (std::isalnum(static_cast<unsigned char>(text[i])) ||
+            text[i] == '_' || text[i] == '#' || text[i] == ':')) {
       ++i;
     }
     if (i == start) {
@@ -157,7 +176,7 @@ std::vector<Token> Tokenize(std::string_view text) {
       continue;
     }
     std::string word(text.substr(start, i - start));
-    Token::Kind kind = word[0] == ':' ? Token::kValue
+    Token::Kind kind = word[0] == ':'   ? Token::kValue
                        : word[0] == '#' ? Token::kName
                                         : Token::kWord;
     out.push_back({kind, std::move(word)});
@@ -169,7 +188,8 @@ std::vector<Token> Tokenize(std::string_view text) {
 bool IsKeyword(const Token& t, std::string_view word) {
   if (t.kind != Token::kWord || t.text.size() != word.size()) return false;
   for (size_t i = 0; i < word.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(t.text[i])) != word[i]) return false;
+    if (std::toupper(static_cast<unsigned char>(t.text[i])) != word[i])
+      return false;
   }
   return true;
 }
@@ -184,7 +204,8 @@ class Expression {
 
   bool Condition() {
     bool result = Or();
-    if (Peek().kind != Token::kEnd) Fail("Syntax error; token: \"" + Peek().text + "\"");
+    if (Peek().kind != Token::kEnd)
+      Fail("Syntax error; token: \"" + Peek().text + "\"");
     return result && !error;
   }
 
@@ -194,7 +215,9 @@ class Expression {
 
   // For update expressions.
   const Token& Peek() const { return tokens_[pos_]; }
-  Token Next() { return pos_ + 1 < tokens_.size() ? tokens_[pos_++] : tokens_[pos_]; }
+  Token Next() {
+    return pos_ + 1 < tokens_.size() ? tokens_[pos_++] : tokens_[pos_];
+  }
   bool Accept(std::string_view symbol) {
     if (Peek().kind == Token::kSymbol && Peek().text == symbol) {
       ++pos_;
@@ -209,7 +232,8 @@ class Expression {
     }
   }
   void FailPlain(std::string message) {
-    if (!error) error = SimError{400, "ValidationException", std::move(message)};
+    if (!error)
+      error = SimError{400, "ValidationException", std::move(message)};
   }
 
   // An attribute path's top-level name; "" on error.
@@ -219,10 +243,11 @@ class Expression {
     if (t.kind == Token::kName) {
       const Value* n = names_.is_map() ? names_.Find(t.text) : nullptr;
       if (n == nullptr || !n->is_string()) {
-        FailPlain("Value provided in ExpressionAttributeNames unused in "
-                  "expressions or undefined: An expression attribute name "
-                  "used in the document path is not defined; attribute name: " +
-                  t.text);
+        FailPlain(
+            "Value provided in ExpressionAttributeNames unused in "
+            "expressions or undefined: An expression attribute name "
+            "used in the document path is not defined; attribute name: " +
+            t.text);
         return {};
       }
       name = n->as_string();
@@ -243,8 +268,10 @@ class Expression {
       Next();
       const Value* v = values_.is_map() ? values_.Find(t.text) : nullptr;
       if (v == nullptr) {
-        FailPlain("Invalid expression: An expression attribute value used in "
-                  "expression is not defined; attribute value: " + t.text);
+        FailPlain(
+            "Invalid expression: An expression attribute value used in "
+            "expression is not defined; attribute value: " +
+            t.text);
         return std::nullopt;
       }
       return *v;
@@ -309,9 +336,11 @@ class Expression {
       std::string function = Next().text;
       Next();  // (
       bool result = false;
-      if (function == "attribute_exists" || function == "attribute_not_exists") {
+      if (function == "attribute_exists" ||
+          function == "attribute_not_exists") {
         std::string name = Path();
-        bool exists = !name.empty() && item_.is_map() && item_.Find(name) != nullptr;
+        bool exists =
+            !name.empty() && item_.is_map() && item_.Find(name) != nullptr;
         result = function == "attribute_exists" ? exists : !exists;
       } else if (function == "attribute_type") {
         std::optional<Value> a = Operand();
@@ -323,9 +352,10 @@ class Expression {
         std::optional<Value> a = Operand();
         Accept(",");
         std::optional<Value> prefix = Operand();
-        result = a && prefix && TypeOf(*a) == TypeOf(*prefix) &&
-                 Scalar(*a).is_string() &&
-                 Scalar(*a).as_string().rfind(Scalar(*prefix).as_string(), 0) == 0;
+        result =
+            a && prefix && TypeOf(*a) == TypeOf(*prefix) &&
+            Scalar(*a).is_string() &&
+            Scalar(*a).as_string().rfind(Scalar(*prefix).as_string(), 0) == 0;
       } else if (function == "contains") {
         std::optional<Value> a = Operand();
         Accept(",");
@@ -333,7 +363,8 @@ class Expression {
         if (a && b) {
           const Value& s = Scalar(*a);
           if (s.is_string() && Scalar(*b).is_string()) {
-            result = s.as_string().find(Scalar(*b).as_string()) != std::string::npos;
+            result =
+                s.as_string().find(Scalar(*b).as_string()) != std::string::npos;
           } else if (s.is_list()) {
             for (const Value& e : s.as_list()) {
               if (e == *b || e == Scalar(*b)) result = true;
@@ -350,7 +381,8 @@ class Expression {
     if (IsKeyword(Peek(), "BETWEEN")) {
       Next();
       std::optional<Value> low = Operand();
-      if (!IsKeyword(Peek(), "AND")) Fail("Syntax error; token: \"" + Peek().text + "\"");
+      if (!IsKeyword(Peek(), "AND"))
+        Fail("Syntax error; token: \"" + Peek().text + "\"");
       Next();
       std::optional<Value> high = Operand();
       if (!lhs || !low || !high) return false;
@@ -364,7 +396,8 @@ class Expression {
       bool result = false;
       do {
         std::optional<Value> candidate = Operand();
-        if (lhs && candidate && CompareAttributes(*lhs, *candidate) == 0) result = true;
+        if (lhs && candidate && CompareAttributes(*lhs, *candidate) == 0)
+          result = true;
       } while (Accept(","));
       Accept(")");
       return result;
@@ -377,7 +410,8 @@ class Expression {
       return false;
     }
     std::optional<Value> rhs = Operand();
-    if (!lhs || !rhs) return op.text == "<>" && (lhs.has_value() != rhs.has_value());
+    if (!lhs || !rhs)
+      return op.text == "<>" && (lhs.has_value() != rhs.has_value());
     auto c = CompareAttributes(*lhs, *rhs);
     if (op.text == "=") return c && *c == 0;
     if (op.text == "<>") return !c || *c != 0;
@@ -420,7 +454,8 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
                Member(params, "ExpressionAttributeValues"), before);
   auto operand = [&]() -> std::optional<Value> {
     const Token& t = e.Peek();
-    if (t.kind == Token::kWord && (t.text == "if_not_exists" || t.text == "list_append")) {
+    if (t.kind == Token::kWord &&
+        (t.text == "if_not_exists" || t.text == "list_append")) {
       std::string function = e.Next().text;
       e.Accept("(");
       std::optional<Value> a = e.Operand();
@@ -429,7 +464,9 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
       e.Accept(")");
       if (function == "if_not_exists") return a ? a : b;
       if (!a || !b || TypeOf(*a) != "L" || TypeOf(*b) != "L") {
-        e.FailPlain("Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append");
+        e.FailPlain(
+            "Invalid UpdateExpression: Incorrect operand type for operator or "
+            "function; operator or function: list_append");
         return std::nullopt;
       }
       ValueList joined = Scalar(*a).as_list();
@@ -444,7 +481,8 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
     if (IsKeyword(t, "SET") || IsKeyword(t, "REMOVE") || IsKeyword(t, "ADD") ||
         IsKeyword(t, "DELETE")) {
       clause = e.Next().text;
-      for (char& c : clause) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      for (char& c : clause)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
     if (clause.empty()) {
       e.Fail("Syntax error; token: \"" + t.text + "\"");
@@ -463,16 +501,20 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
       if (plus || e.Accept("-")) {
         std::optional<Value> rhs = operand();
         if (!value || !rhs || TypeOf(*value) != "N" || TypeOf(*rhs) != "N") {
-          e.FailPlain("An operand in the update expression has an incorrect "
-                      "data type");
+          e.FailPlain(
+              "An operand in the update expression has an incorrect "
+              "data type");
           break;
         }
-        long double a = std::strtold(Scalar(*value).as_string().c_str(), nullptr);
+        long double a =
+            std::strtold(Scalar(*value).as_string().c_str(), nullptr);
         long double b = std::strtold(Scalar(*rhs).as_string().c_str(), nullptr);
         value = Value(ValueMap{{"N", Value(NumberText(plus ? a + b : a - b))}});
       }
       if (!value) {
-        e.FailPlain("The provided expression refers to an attribute that does not exist in the item");
+        e.FailPlain(
+            "The provided expression refers to an attribute that does not "
+            "exist in the item");
         break;
       }
       item.Set(name, *value);
@@ -481,10 +523,13 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
     } else if (clause == "ADD") {
       std::optional<Value> value = e.Operand();
       if (!value || TypeOf(*value) != "N") {
-        e.FailPlain("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD");
+        e.FailPlain(
+            "Invalid UpdateExpression: Incorrect operand type for operator or "
+            "function; operator: ADD");
         break;
       }
-      long double sum = std::strtold(Scalar(*value).as_string().c_str(), nullptr);
+      long double sum =
+          std::strtold(Scalar(*value).as_string().c_str(), nullptr);
       if (const Value* old = before.Find(name); old && TypeOf(*old) == "N") {
         sum += std::strtold(Scalar(*old).as_string().c_str(), nullptr);
       }
@@ -567,9 +612,11 @@ class DynamoDbService final : public Service {
 
   // The default key parameters, plus TableName for batch calls (the first
   // table of RequestItems) so that fault rules can match them by table.
-  Value LogParams(const Request& request, std::string_view operation) const override {
+  Value LogParams(const Request& request,
+                  std::string_view operation) const override {
     Value params = Service::LogParams(request, operation);
-    if (operation != "BatchWriteItem" && operation != "BatchGetItem") return params;
+    if (operation != "BatchWriteItem" && operation != "BatchGetItem")
+      return params;
     auto body = Value::FromJson(request.body);
     if (!body) return params;
     const Value& items = Member(*body, "RequestItems");
@@ -610,7 +657,8 @@ class DynamoDbService final : public Service {
       return MakeError(ErrorCode::kInvalidInput, e.code + ": " + e.message);
     };
     if (action == "put_item") {
-      if (auto ok = world.dynamodb.PutItem(table, Member(command, "Item")); !ok) {
+      if (auto ok = world.dynamodb.PutItem(table, Member(command, "Item"));
+          !ok) {
         return fail(ok.error());
       }
       return Value(ValueMap{});
@@ -650,7 +698,8 @@ class DynamoDbService final : public Service {
       std::string name = Str(p, "TableName");
       auto d = store.DescribeTable(name);
       if (!d) return tl::unexpected(d.error());
-      if (auto ok = store.DeleteTable(name); !ok) return tl::unexpected(ok.error());
+      if (auto ok = store.DeleteTable(name); !ok)
+        return tl::unexpected(ok.error());
       d->Set("TableStatus", "DELETING");
       return Value(ValueMap{{"TableDescription", *d}});
     }
@@ -672,8 +721,9 @@ class DynamoDbService final : public Service {
     if (op == "DescribeBackup" || op == "DeleteBackup") {
       auto it = store.backups().find(Str(p, "BackupArn"));
       if (it == store.backups().end()) {
-        return tl::unexpected(SimError{400, "BackupNotFoundException",
-                                       "Backup not found: " + Str(p, "BackupArn")});
+        return tl::unexpected(
+            SimError{400, "BackupNotFoundException",
+                     "Backup not found: " + Str(p, "BackupArn")});
       }
       Value description = BackupDescription(it->second);
       if (op == "DeleteBackup") {
@@ -689,7 +739,8 @@ class DynamoDbService final : public Service {
       std::string table = Str(p, "TableName");
       std::string start = Str(p, "ExclusiveStartBackupArn");
       int64_t limit = 100;
-      if (const Value* l = p.Find("Limit"); l && l->is_int()) limit = l->as_int();
+      if (const Value* l = p.Find("Limit"); l && l->is_int())
+        limit = l->as_int();
       std::string last;
       bool more = false;
       for (const auto& [arn, backup] : store.backups()) {
@@ -701,8 +752,9 @@ class DynamoDbService final : public Service {
         }
         last = arn;
         ValueMap s;
-        for (const char* k : {"BackupArn", "BackupName", "BackupCreationDateTime",
-                              "BackupStatus", "BackupType", "BackupSizeBytes"}) {
+        for (const char* k :
+             {"BackupArn", "BackupName", "BackupCreationDateTime",
+              "BackupStatus", "BackupType", "BackupSizeBytes"}) {
           s[k] = Member(backup.details, k);
         }
         s["TableName"] = Member(backup.table, "TableName");
@@ -732,28 +784,31 @@ class DynamoDbService final : public Service {
               "'pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled' "
               "failed to satisfy constraint: Member must not be null"));
         }
-        if (enabled.as_bool() && !table->pitr) table->pitr_enabled_at = world.Now();
+        if (enabled.as_bool() && !table->pitr)
+          table->pitr_enabled_at = world.Now();
         table->pitr = enabled.as_bool();
       }
       ValueMap pitr;
       pitr["PointInTimeRecoveryStatus"] = table->pitr ? "ENABLED" : "DISABLED";
       if (table->pitr) {
-        pitr["EarliestRestorableDateTime"] = EpochSeconds(table->pitr_enabled_at);
+        pitr["EarliestRestorableDateTime"] =
+            EpochSeconds(table->pitr_enabled_at);
         pitr["LatestRestorableDateTime"] = EpochSeconds(world.Now());
         pitr["RecoveryPeriodInDays"] = 35;
       }
       return Value(ValueMap{
           {"ContinuousBackupsDescription",
-           Value(ValueMap{{"ContinuousBackupsStatus", Value("ENABLED")},
-                          {"PointInTimeRecoveryDescription",
-                           Value(std::move(pitr))}})}});
+           Value(ValueMap{
+               {"ContinuousBackupsStatus", Value("ENABLED")},
+               {"PointInTimeRecoveryDescription", Value(std::move(pitr))}})}});
     }
     if (op == "ExportTableToPointInTime") return Export(world, p);
     if (op == "DescribeExport") {
       auto it = store.exports().find(Str(p, "ExportArn"));
       if (it == store.exports().end()) {
-        return tl::unexpected(SimError{400, "ExportNotFoundException",
-                                       "Export not found: " + Str(p, "ExportArn")});
+        return tl::unexpected(
+            SimError{400, "ExportNotFoundException",
+                     "Export not found: " + Str(p, "ExportArn")});
       }
       return Value(ValueMap{{"ExportDescription", it->second}});
     }
@@ -762,9 +817,10 @@ class DynamoDbService final : public Service {
       std::string table_arn = Str(p, "TableArn");
       for (const auto& [arn, e] : store.exports()) {
         if (!table_arn.empty() && Str(e, "TableArn") != table_arn) continue;
-        summaries.push_back(Value(ValueMap{{"ExportArn", Value(arn)},
-                                           {"ExportStatus", Member(e, "ExportStatus")},
-                                           {"ExportType", Member(e, "ExportType")}}));
+        summaries.push_back(
+            Value(ValueMap{{"ExportArn", Value(arn)},
+                           {"ExportStatus", Member(e, "ExportStatus")},
+                           {"ExportType", Member(e, "ExportType")}}));
       }
       return Value(ValueMap{{"ExportSummaries", Value(std::move(summaries))}});
     }
@@ -772,24 +828,28 @@ class DynamoDbService final : public Service {
       if (!store.HasTable(Str(p, "TableName"))) {
         return tl::unexpected(DynamoTableNotFound(Str(p, "TableName")));
       }
-      return Value(ValueMap{{"TimeToLiveDescription",
-                             Value(ValueMap{{"TimeToLiveStatus", Value("DISABLED")}})}});
+      return Value(
+          ValueMap{{"TimeToLiveDescription",
+                    Value(ValueMap{{"TimeToLiveStatus", Value("DISABLED")}})}});
     }
     // ListTagsOfResource, TagResource, UntagResource
     std::string arn = Str(p, "ResourceArn");
     std::string arn_prefix = store.TableArn("");
-    std::string name = arn.rfind(arn_prefix, 0) == 0 ? arn.substr(arn_prefix.size()) : "";
-    DynamoTable* table = name.find('/') == std::string::npos ? store.FindTable(name) : nullptr;
+    std::string name =
+        arn.rfind(arn_prefix, 0) == 0 ? arn.substr(arn_prefix.size()) : "";
+    DynamoTable* table =
+        name.find('/') == std::string::npos ? store.FindTable(name) : nullptr;
     if (table == nullptr) {
-      return tl::unexpected(SimError{400, "ResourceNotFoundException",
-                                     // sic: DynamoDB's own spelling
-                                     "Requested resource not found: ResourcArn: " +
-                                         arn + " not found"});
+      return tl::unexpected(SimError{
+          400, "ResourceNotFoundException",
+          // sic: DynamoDB's own spelling
+          "Requested resource not found: ResourcArn: " + arn + " not found"});
     }
     if (op == "TagResource") {
       const Value& tags = Member(p, "Tags");
       if (tags.is_list()) {
-        for (const Value& tag : tags.as_list()) table->tags[Str(tag, "Key")] = Str(tag, "Value");
+        for (const Value& tag : tags.as_list())
+          table->tags[Str(tag, "Key")] = Str(tag, "Value");
       }
       return Value(ValueMap{});
     }
@@ -841,7 +901,8 @@ class DynamoDbService final : public Service {
     DynamoTable* table = world.dynamodb.FindTable(name);
     if (table == nullptr) return tl::unexpected(DynamoTableNotFound(name));
     Value& d = table->description;
-    if (const Value* v = p.Find("DeletionProtectionEnabled"); v && v->is_bool()) {
+    if (const Value* v = p.Find("DeletionProtectionEnabled");
+        v && v->is_bool()) {
       d.Set("DeletionProtectionEnabled", *v);
     }
     if (std::string billing = Str(p, "BillingMode"); !billing.empty()) {
@@ -862,20 +923,23 @@ class DynamoDbService final : public Service {
         std::string label = IsoTime(world.Now());
         label.pop_back();
         d.Set("LatestStreamLabel", label);
-        d.Set("LatestStreamArn", world.dynamodb.TableArn(name) + "/stream/" + label);
+        d.Set("LatestStreamArn",
+              world.dynamodb.TableArn(name) + "/stream/" + label);
       } else if (d.is_map()) {
         d.as_map().erase("LatestStreamLabel");
         d.as_map().erase("LatestStreamArn");
       }
     }
-    if (const Value* defs = p.Find("AttributeDefinitions"); defs && defs->is_list()) {
+    if (const Value* defs = p.Find("AttributeDefinitions");
+        defs && defs->is_list()) {
       ValueList merged = Member(d, "AttributeDefinitions").is_list()
                              ? Member(d, "AttributeDefinitions").as_list()
                              : ValueList{};
       for (const Value& def : defs->as_list()) {
         bool known = false;
         for (const Value& m : merged) {
-          if (Str(m, "AttributeName") == Str(def, "AttributeName")) known = true;
+          if (Str(m, "AttributeName") == Str(def, "AttributeName"))
+            known = true;
         }
         if (!known) merged.push_back(def);
       }
@@ -893,20 +957,24 @@ class DynamoDbService final : public Service {
             if (Str(g, "IndexName") == index) {
               return tl::unexpected(DynamoValidation(
                   "One or more parameter values were invalid: Index with "
-                  "name " + index + " already exists"));
+                  "name " +
+                  index + " already exists"));
             }
           }
           for (const Value& k : Member(*c, "KeySchema").is_list()
                                     ? Member(*c, "KeySchema").as_list()
                                     : ValueList{}) {
             bool defined = false;
-            for (const Value& def : Member(d, "AttributeDefinitions").as_list()) {
-              if (Str(def, "AttributeName") == Str(k, "AttributeName")) defined = true;
+            for (const Value& def :
+                 Member(d, "AttributeDefinitions").as_list()) {
+              if (Str(def, "AttributeName") == Str(k, "AttributeName"))
+                defined = true;
             }
             if (!defined) {
               return tl::unexpected(DynamoValidation(
                   "One or more parameter values were invalid: Some index key "
-                  "attributes are not defined in AttributeDefinitions. Keys: [" +
+                  "attributes are not defined in AttributeDefinitions. Keys: "
+                  "[" +
                   Str(k, "AttributeName") + "]"));
             }
           }
@@ -922,7 +990,8 @@ class DynamoDbService final : public Service {
           if (it == gsis.end()) {
             return tl::unexpected(SimError{400, "ResourceNotFoundException",
                                            "Requested resource not found: "
-                                           "Index: " + index + " not found"});
+                                           "Index: " +
+                                               index + " not found"});
           }
           gsis.erase(it);
         }
@@ -971,7 +1040,8 @@ class DynamoDbService final : public Service {
     auto ok = Check(p, "ConditionExpression", old);
     if (!ok) return tl::unexpected(ok.error());
     if (!*ok) return tl::unexpected(ConditionFailed());
-    if (auto put = store.PutItem(name, item); !put) return tl::unexpected(put.error());
+    if (auto put = store.PutItem(name, item); !put)
+      return tl::unexpected(put.error());
     return Returned(p, old, item, {});
   }
 
@@ -997,15 +1067,18 @@ class DynamoDbService final : public Service {
     Value item = old->is_null() ? key : *old;
     auto touched = ApplyUpdate(p, item);
     if (!touched) return tl::unexpected(touched.error());
-    auto [hash, range] = KeyNames(Member(store.FindTable(name)->description, "KeySchema"));
+    auto [hash, range] =
+        KeyNames(Member(store.FindTable(name)->description, "KeySchema"));
     for (const std::string& k : {hash, range}) {
       if (!k.empty() && touched->count(k)) {
         return tl::unexpected(DynamoValidation(
             "One or more parameter values were invalid: Cannot update "
-            "attribute " + k + ". This attribute is part of the key"));
+            "attribute " +
+            k + ". This attribute is part of the key"));
       }
     }
-    if (auto put = store.PutItem(name, item); !put) return tl::unexpected(put.error());
+    if (auto put = store.PutItem(name, item); !put)
+      return tl::unexpected(put.error());
     return Returned(p, *old, item, *touched);
   }
 
@@ -1018,12 +1091,14 @@ class DynamoDbService final : public Service {
     std::string index_hash, index_range;
     if (std::string index = Str(p, "IndexName"); !index.empty()) {
       bool found = false;
-      for (const char* kind : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+      for (const char* kind :
+           {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
         const Value& list = Member(table->description, kind);
         if (!list.is_list()) continue;
         for (const Value& i : list.as_list()) {
           if (Str(i, "IndexName") == index) {
-            std::tie(index_hash, index_range) = KeyNames(Member(i, "KeySchema"));
+            std::tie(index_hash, index_range) =
+                KeyNames(Member(i, "KeySchema"));
             found = true;
           }
         }
@@ -1083,11 +1158,13 @@ class DynamoDbService final : public Service {
       std::reverse(candidates.begin(), candidates.end());
     }
     size_t begin = 0;
-    if (const Value* start = p.Find("ExclusiveStartKey"); start && start->is_map()) {
+    if (const Value* start = p.Find("ExclusiveStartKey");
+        start && start->is_map()) {
       auto start_key = store.KeyOf(*table, *start, true);
       if (!start_key) {
-        return tl::unexpected(DynamoValidation(
-            "The provided starting key is invalid: " + start_key.error().message));
+        return tl::unexpected(
+            DynamoValidation("The provided starting key is invalid: " +
+                             start_key.error().message));
       }
       std::pair<std::string, const Value*> probe{*start_key, start};
       bool reversed = query && forward.is_bool() && !forward.as_bool();
@@ -1126,7 +1203,8 @@ class DynamoDbService final : public Service {
     return Value(std::move(out));
   }
 
-  SimResult<Value> BatchWrite(World& world, const Request& request, const Value& p) {
+  SimResult<Value> BatchWrite(World& world, const Request& request,
+                              const Value& p) {
     const Value& requests = Member(p, "RequestItems");
     if (!requests.is_map() || requests.as_map().empty()) {
       return tl::unexpected(DynamoValidation(
@@ -1135,7 +1213,8 @@ class DynamoDbService final : public Service {
     }
     size_t total = 0;
     for (const auto& [table, list] : requests.as_map()) {
-      if (!world.dynamodb.HasTable(table)) return tl::unexpected(ItemTableNotFound());
+      if (!world.dynamodb.HasTable(table))
+        return tl::unexpected(ItemTableNotFound());
       if (list.is_list()) total += list.as_list().size();
     }
     if (total > 25) {
@@ -1212,22 +1291,24 @@ class DynamoDbService final : public Service {
     }
     source["TableCreationDateTime"] = Member(t, "CreationDateTime");
     source["ItemCount"] = static_cast<int64_t>(backup.items.size());
-    source["BillingMode"] = Member(Member(t, "BillingModeSummary"), "BillingMode");
+    source["BillingMode"] =
+        Member(Member(t, "BillingModeSummary"), "BillingMode");
     ValueMap features;
     for (const char* k : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
       if (t.Find(k)) features[k] = Member(t, k);
     }
-    return Value(ValueMap{{"BackupDetails", backup.details},
-                          {"SourceTableDetails", Value(std::move(source))},
-                          {"SourceTableFeatureDetails", Value(std::move(features))}});
+    return Value(
+        ValueMap{{"BackupDetails", backup.details},
+                 {"SourceTableDetails", Value(std::move(source))},
+                 {"SourceTableFeatureDetails", Value(std::move(features))}});
   }
 
   SimResult<Value> CreateBackup(World& world, const Value& p) {
     std::string name = Str(p, "TableName");
     const DynamoTable* table = world.dynamodb.FindTable(name);
     if (table == nullptr) {
-      return tl::unexpected(SimError{400, "TableNotFoundException",
-                                     "Table not found: " + name});
+      return tl::unexpected(
+          SimError{400, "TableNotFoundException", "Table not found: " + name});
     }
     std::string backup_name = Str(p, "BackupName");
     if (backup_name.size() < 3) {
@@ -1241,17 +1322,16 @@ class DynamoDbService final : public Service {
     backup.items = table->items;
     size_t bytes = 0;
     for (const auto& [k, item] : backup.items) bytes += ItemSize(item);
-    std::string arn = fmt::format("{}/backup/{:017}-{}",
-                                  world.dynamodb.TableArn(name),
-                                  world.Now().unix_ms,
-                                  world.RandomString(8, "0123456789abcdef"));
-    backup.details = Value(ValueMap{
-        {"BackupArn", Value(arn)},
-        {"BackupName", Value(backup_name)},
-        {"BackupSizeBytes", Value(static_cast<int64_t>(bytes))},
-        {"BackupStatus", Value("AVAILABLE")},
-        {"BackupType", Value("USER")},
-        {"BackupCreationDateTime", Value(EpochSeconds(world.Now()))}});
+    std::string arn = fmt::format(
+        "{}/backup/{:017}-{}", world.dynamodb.TableArn(name),
+        world.Now().unix_ms, world.RandomString(8, "0123456789abcdef"));
+    backup.details = Value(
+        ValueMap{{"BackupArn", Value(arn)},
+                 {"BackupName", Value(backup_name)},
+                 {"BackupSizeBytes", Value(static_cast<int64_t>(bytes))},
+                 {"BackupStatus", Value("AVAILABLE")},
+                 {"BackupType", Value("USER")},
+                 {"BackupCreationDateTime", Value(EpochSeconds(world.Now()))}});
     Value details = backup.details;
     world.dynamodb.backups()[arn] = std::move(backup);
     return Value(ValueMap{{"BackupDetails", details}});
@@ -1262,8 +1342,8 @@ class DynamoDbService final : public Service {
     std::string arn = Str(p, "BackupArn");
     auto it = store.backups().find(arn);
     if (it == store.backups().end()) {
-      return tl::unexpected(SimError{400, "BackupNotFoundException",
-                                     "Backup not found: " + arn});
+      return tl::unexpected(
+          SimError{400, "BackupNotFoundException", "Backup not found: " + arn});
     }
     std::string target = Str(p, "TargetTableName");
     if (store.HasTable(target)) {
@@ -1278,15 +1358,16 @@ class DynamoDbService final : public Service {
       if (source.Find(k)) input[k] = Member(source, k);
     }
     std::string billing = Str(p, "BillingModeOverride");
-    if (billing.empty()) billing = Str(Member(source, "BillingModeSummary"), "BillingMode");
+    if (billing.empty())
+      billing = Str(Member(source, "BillingModeSummary"), "BillingMode");
     input["BillingMode"] = billing;
     if (billing == "PROVISIONED") {
       const Value& pt = p.Find("ProvisionedThroughputOverride")
                             ? Member(p, "ProvisionedThroughputOverride")
                             : Member(source, "ProvisionedThroughput");
-      input["ProvisionedThroughput"] = Value(ValueMap{
-          {"ReadCapacityUnits", Member(pt, "ReadCapacityUnits")},
-          {"WriteCapacityUnits", Member(pt, "WriteCapacityUnits")}});
+      input["ProvisionedThroughput"] = Value(
+          ValueMap{{"ReadCapacityUnits", Member(pt, "ReadCapacityUnits")},
+                   {"WriteCapacityUnits", Member(pt, "WriteCapacityUnits")}});
     }
     // Index descriptions carry read-only fields; CreateTable ignores them.
     auto created = store.CreateTable(Value(std::move(input)), world.Now());
@@ -1328,8 +1409,9 @@ class DynamoDbService final : public Service {
           "satisfy constraint: Member must not be null"));
     }
     std::string s3_prefix = Str(p, "S3Prefix");
-    std::string export_id = fmt::format("{:017}-{}", world.Now().unix_ms,
-                                        world.RandomString(8, "0123456789abcdef"));
+    std::string export_id =
+        fmt::format("{:017}-{}", world.Now().unix_ms,
+                    world.RandomString(8, "0123456789abcdef"));
     std::string arn = world.dynamodb.TableArn(name) + "/export/" + export_id;
     std::string base = (s3_prefix.empty() ? "" : s3_prefix + "/") +
                        "AWSDynamoDB/" + export_id + "/";
@@ -1362,11 +1444,13 @@ class DynamoDbService final : public Service {
         lines += '\n';
         bytes += ItemSize(item);
       }
-      std::string data_key = base + "data/" +
-                             world.RandomString(26, "abcdefghijklmnopqrstuvwxyz0123456789") +
-                             ".json.gz";
+      std::string data_key =
+          base + "data/" +
+          world.RandomString(26, "abcdefghijklmnopqrstuvwxyz0123456789") +
+          ".json.gz";
       std::string gz = Gzip(lines);
-      auto etag = world.s3.PutObject(bucket, data_key, gz, now, "application/x-gzip");
+      auto etag =
+          world.s3.PutObject(bucket, data_key, gz, now, "application/x-gzip");
       if (!etag) return tl::unexpected(etag.error());
       std::string files_key = base + "manifest-files.json";
       Value file_entry(ValueMap{

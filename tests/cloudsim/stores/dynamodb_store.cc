@@ -1,8 +1,8 @@
 #include "tests/cloudsim/stores/dynamodb_store.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace flightplan::cloudsim {
 namespace {
@@ -81,17 +81,19 @@ SimError DynamoValidation(std::string message) {
 }
 
 SimError DynamoTableNotFound(std::string_view table) {
-  return {400, "ResourceNotFoundException",
-          fmt::format("Requested resource not found: Table: {} not found",
-                      table)};
+  return {
+      400, "ResourceNotFoundException",
+      fmt::format("Requested resource not found: Table: {} not found", table)};
 }
 
 std::pair<std::string, std::string> KeyNames(const Value& key_schema) {
   std::pair<std::string, std::string> out;
   if (!key_schema.is_list()) return out;
   for (const Value& element : key_schema.as_list()) {
-    if (Str(element, "KeyType") == "HASH") out.first = Str(element, "AttributeName");
-    if (Str(element, "KeyType") == "RANGE") out.second = Str(element, "AttributeName");
+    if (Str(element, "KeyType") == "HASH")
+      out.first = Str(element, "AttributeName");
+    if (Str(element, "KeyType") == "RANGE")
+      out.second = Str(element, "AttributeName");
   }
   return out;
 }
@@ -172,15 +174,17 @@ SimResult<Value> DynamoDbStore::CreateTable(const Value& input, Timestamp now) {
     for (const auto& [k, v] : throughput->as_map()) pt[k] = v;
   }
   d["ProvisionedThroughput"] = Value(std::move(pt));
-  d["BillingModeSummary"] = Value(ValueMap{
-      {"BillingMode", Value(billing)},
-      {"LastUpdateToPayPerRequestDateTime",
-       Value(static_cast<double>(now.unix_ms) / 1000.0)}});
+  d["BillingModeSummary"] =
+      Value(ValueMap{{"BillingMode", Value(billing)},
+                     {"LastUpdateToPayPerRequestDateTime",
+                      Value(static_cast<double>(now.unix_ms) / 1000.0)}});
   d["DeletionProtectionEnabled"] = false;
-  if (const Value* p = input.Find("DeletionProtectionEnabled"); p && p->is_bool()) {
+  if (const Value* p = input.Find("DeletionProtectionEnabled");
+      p && p->is_bool()) {
     d["DeletionProtectionEnabled"] = *p;
   }
-  for (std::string_view kind : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+  for (std::string_view kind :
+       {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
     const Value* indexes = input.Find(kind);
     if (indexes == nullptr || !indexes->is_list()) continue;
     ValueList out;
@@ -196,7 +200,8 @@ SimResult<Value> DynamoDbStore::CreateTable(const Value& input, Timestamp now) {
         return tl::unexpected(ok.error());
       }
       Value copy = index;
-      copy.Set("IndexArn", TableArn(name) + "/index/" + Str(index, "IndexName"));
+      copy.Set("IndexArn",
+               TableArn(name) + "/index/" + Str(index, "IndexName"));
       if (kind == "GlobalSecondaryIndexes") {
         copy.Set("IndexStatus", "ACTIVE");
         if (copy.Find("ProvisionedThroughput") == nullptr) {
@@ -221,13 +226,14 @@ SimResult<Value> DynamoDbStore::CreateTable(const Value& input, Timestamp now) {
     }
   }
   if (const Value* sse = input.Find("SSESpecification"); sse && sse->is_map()) {
-    d["SSEDescription"] = Value(ValueMap{{"Status", Value("ENABLED")},
-                                         {"SSEType", Value("KMS")}});
+    d["SSEDescription"] = Value(
+        ValueMap{{"Status", Value("ENABLED")}, {"SSEType", Value("KMS")}});
   }
   DynamoTable table;
   table.description = Value(std::move(d));
   if (const Value* tags = input.Find("Tags"); tags && tags->is_list()) {
-    for (const Value& tag : tags->as_list()) table.tags[Str(tag, "Key")] = Str(tag, "Value");
+    for (const Value& tag : tags->as_list())
+      table.tags[Str(tag, "Key")] = Str(tag, "Value");
   }
   auto [it, inserted] = tables_.emplace(name, std::move(table));
   (void)inserted;
@@ -237,7 +243,8 @@ SimResult<Value> DynamoDbStore::CreateTable(const Value& input, Timestamp now) {
 SimResult<void> DynamoDbStore::DeleteTable(std::string_view name) {
   auto it = tables_.find(name);
   if (it == tables_.end()) return tl::unexpected(DynamoTableNotFound(name));
-  const Value* protect = it->second.description.Find("DeletionProtectionEnabled");
+  const Value* protect =
+      it->second.description.Find("DeletionProtectionEnabled");
   if (protect && protect->is_bool() && protect->as_bool()) {
     return tl::unexpected(DynamoValidation(fmt::format(
         "Resource cannot be deleted as it is currently protected against "
@@ -288,8 +295,8 @@ SimResult<std::string> DynamoDbStore::KeyOf(const DynamoTable& table,
                                             const Value& item_or_key,
                                             bool is_item) const {
   if (!item_or_key.is_map()) {
-    return tl::unexpected(DynamoValidation(
-        "The provided key element does not match the schema"));
+    return tl::unexpected(
+        DynamoValidation("The provided key element does not match the schema"));
   }
   auto [hash, range] = KeyNames(*table.description.Find("KeySchema"));
   if (!is_item) {
@@ -339,8 +346,8 @@ SimResult<void> DynamoDbStore::PutItem(std::string_view table_name,
                                        const Value& item) {
   DynamoTable* table = FindTable(table_name);
   if (table == nullptr) {
-    return tl::unexpected(
-        SimError{400, "ResourceNotFoundException", "Requested resource not found"});
+    return tl::unexpected(SimError{400, "ResourceNotFoundException",
+                                   "Requested resource not found"});
   }
   auto key = KeyOf(*table, item, /*is_item=*/true);
   if (!key) return tl::unexpected(key.error());
@@ -357,8 +364,8 @@ SimResult<Value> DynamoDbStore::GetItem(std::string_view table_name,
                                         const Value& key) const {
   const DynamoTable* table = FindTable(table_name);
   if (table == nullptr) {
-    return tl::unexpected(
-        SimError{400, "ResourceNotFoundException", "Requested resource not found"});
+    return tl::unexpected(SimError{400, "ResourceNotFoundException",
+                                   "Requested resource not found"});
   }
   auto k = KeyOf(*table, key, /*is_item=*/false);
   if (!k) return tl::unexpected(k.error());
@@ -370,8 +377,8 @@ SimResult<Value> DynamoDbStore::DeleteItem(std::string_view table_name,
                                            const Value& key) {
   DynamoTable* table = FindTable(table_name);
   if (table == nullptr) {
-    return tl::unexpected(
-        SimError{400, "ResourceNotFoundException", "Requested resource not found"});
+    return tl::unexpected(SimError{400, "ResourceNotFoundException",
+                                   "Requested resource not found"});
   }
   auto k = KeyOf(*table, key, /*is_item=*/false);
   if (!k) return tl::unexpected(k.error());
@@ -401,12 +408,12 @@ Value ItemsToValue(const std::map<std::string, Value>& items) {
 Value DynamoDbStore::Dump() const {
   ValueMap tables;
   for (const auto& [name, table] : tables_) {
-    tables[name] = Value(ValueMap{
-        {"description", table.description},
-        {"items", ItemsToValue(table.items)},
-        {"pitr", Value(table.pitr)},
-        {"tags", TagsToValue(table.tags)},
-        {"pitr_enabled_at", Value(table.pitr_enabled_at.unix_ms)}});
+    tables[name] = Value(
+        ValueMap{{"description", table.description},
+                 {"items", ItemsToValue(table.items)},
+                 {"pitr", Value(table.pitr)},
+                 {"tags", TagsToValue(table.tags)},
+                 {"pitr_enabled_at", Value(table.pitr_enabled_at.unix_ms)}});
   }
   ValueMap backups;
   for (const auto& [arn, backup] : backups_) {
@@ -439,7 +446,8 @@ Result<void> DynamoDbStore::Load(const Value& state) {
       }
       DynamoTable table;
       table.description = *description;
-      if (const Value* p = t.Find("pitr"); p && p->is_bool()) table.pitr = p->as_bool();
+      if (const Value* p = t.Find("pitr"); p && p->is_bool())
+        table.pitr = p->as_bool();
       if (const Value* tags = t.Find("tags"); tags && tags->is_map()) {
         for (const auto& [k, v] : tags->as_map()) {
           if (v.is_string()) table.tags[k] = v.as_string();
@@ -451,14 +459,16 @@ Result<void> DynamoDbStore::Load(const Value& state) {
       if (const Value* items = t.Find("items"); items && items->is_list()) {
         for (const Value& item : items->as_list()) {
           auto key = KeyOf(table, item, true);
-          if (!key) return corrupt("table " + name + ": " + key.error().message);
+          if (!key)
+            return corrupt("table " + name + ": " + key.error().message);
           table.items[*key] = item;
         }
       }
       tables_[name] = std::move(table);
     }
   }
-  if (const Value* backups = state.Find("backups"); backups && backups->is_map()) {
+  if (const Value* backups = state.Find("backups");
+      backups && backups->is_map()) {
     for (const auto& [arn, b] : backups->as_map()) {
       DynamoBackup backup;
       if (const Value* d = b.Find("details")) backup.details = *d;
@@ -468,14 +478,16 @@ Result<void> DynamoDbStore::Load(const Value& state) {
       if (const Value* items = b.Find("items"); items && items->is_list()) {
         for (const Value& item : items->as_list()) {
           auto key = KeyOf(shape, item, true);
-          if (!key) return corrupt("backup " + arn + ": " + key.error().message);
+          if (!key)
+            return corrupt("backup " + arn + ": " + key.error().message);
           backup.items[*key] = item;
         }
       }
       backups_[arn] = std::move(backup);
     }
   }
-  if (const Value* exports = state.Find("exports"); exports && exports->is_map()) {
+  if (const Value* exports = state.Find("exports");
+      exports && exports->is_map()) {
     for (const auto& [arn, e] : exports->as_map()) exports_[arn] = e;
   }
   return {};

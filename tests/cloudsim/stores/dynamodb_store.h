@@ -89,15 +89,17 @@ class DynamoDbStore {
  private:
   std::map<std::string, DynamoTable, std::less<>> tables_;
   std::map<std::string, DynamoBackup, std::less<>> backups_;  // by ARN
-  std::map<std::string, Value, std::less<>> exports_;  // ExportDescription by ARN
+  std::map<std::string, Value, std::less<>>
+      exports_;  // ExportDescription by ARN
   std::string region_ = "us-east-1";
   std::string account_id_ = "123456789012";
   int next_table_id_ = 1;
 };
 
 // Errors DynamoDB gives.
-SimError DynamoValidation(std::string message);       // ValidationException
-SimError DynamoTableNotFound(std::string_view table);  // ResourceNotFoundException
+SimError DynamoValidation(std::string message);  // ValidationException
+SimError DynamoTableNotFound(
+    std::string_view table);  // ResourceNotFoundException
 
 // The key attribute names of a KeySchema: [hash, range] (range may be "").
 std::pair<std::string, std::string> KeyNames(const Value& key_schema);

@@ -1,8 +1,7 @@
 #include "tests/cloudsim/stores/s3_store.h"
 
-#include <openssl/evp.h>
-
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 namespace flightplan::cloudsim {
 namespace {
@@ -41,7 +40,8 @@ std::string S3Etag(std::string_view data) {
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_md5(), nullptr);
   std::string out = "\"";
-  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+  for (unsigned int i = 0; i < length; ++i)
+    out += fmt::format("{:02x}", digest[i]);
   out += '"';
   return out;
 }
@@ -140,8 +140,8 @@ SimResult<std::string> S3Store::PutObject(std::string_view bucket,
   S3Bucket* b = FindBucket(bucket);
   if (b == nullptr) return tl::unexpected(NoSuchBucket(bucket));
   if (key.empty() || key.size() > 1024) {
-    return tl::unexpected(SimError{400, "KeyTooLongError",
-                                   "Your key is too long"});
+    return tl::unexpected(
+        SimError{400, "KeyTooLongError", "Your key is too long"});
   }
   S3Object object;
   object.etag = S3Etag(data);
@@ -177,11 +177,11 @@ Value S3Store::Dump() const {
   for (const auto& [name, bucket] : buckets_) {
     ValueMap objects;
     for (const auto& [key, object] : bucket.objects) {
-      objects[key] = Value(ValueMap{
-          {"data", Value(Base64Encode(object.data))},
-          {"etag", Value(object.etag)},
-          {"content_type", Value(object.content_type)},
-          {"last_modified", Value(object.last_modified.unix_ms)}});
+      objects[key] = Value(
+          ValueMap{{"data", Value(Base64Encode(object.data))},
+                   {"etag", Value(object.etag)},
+                   {"content_type", Value(object.content_type)},
+                   {"last_modified", Value(object.last_modified.unix_ms)}});
     }
     buckets[name] = Value(ValueMap{{"created", Value(bucket.created.unix_ms)},
                                    {"versioning", Value(bucket.versioning)},
@@ -205,14 +205,16 @@ Result<void> S3Store::Load(const Value& state) {
   };
   for (const auto& [name, b] : buckets->as_map()) {
     if (!b.is_map()) {
-      return MakeError(ErrorCode::kCorruption,
-                       fmt::format("s3 state: bucket {} is not an object", name));
+      return MakeError(
+          ErrorCode::kCorruption,
+          fmt::format("s3 state: bucket {} is not an object", name));
     }
     S3Bucket bucket;
     bucket.name = name;
     bucket.created = Timestamp{num(b, "created")};
     bucket.versioning = str(b, "versioning");
-    if (const Value* objects = b.Find("objects"); objects && objects->is_map()) {
+    if (const Value* objects = b.Find("objects");
+        objects && objects->is_map()) {
       for (const auto& [key, o] : objects->as_map()) {
         S3Object object;
         if (!Base64Decode(str(o, "data"), &object.data)) {

@@ -47,11 +47,9 @@ class S3Store {
   const S3Bucket* FindBucket(std::string_view name) const;
   S3Bucket* FindBucket(std::string_view name);
   // Creates or replaces the object; returns its quoted ETag. NoSuchBucket.
-  SimResult<std::string> PutObject(std::string_view bucket,
-                                   const std::string& key, std::string data,
-                                   Timestamp now,
-                                   std::string content_type =
-                                       "binary/octet-stream");
+  SimResult<std::string> PutObject(
+      std::string_view bucket, const std::string& key, std::string data,
+      Timestamp now, std::string content_type = "binary/octet-stream");
   // NoSuchBucket / NoSuchKey (404).
   SimResult<const S3Object*> GetObject(std::string_view bucket,
                                        std::string_view key) const;
