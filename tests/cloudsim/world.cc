@@ -9,6 +9,8 @@ namespace flightplan::cloudsim {
 World::World(SimConfig config, Clock* clock)
     : config_(std::move(config)), clock_(clock), rng_(config_.seed) {
   Reset();
+  // Table ARNs name the account; the DynamoDB service re-syncs on every call.
+  dynamodb.SetAccount(config_.region, config_.account_id);
 }
 
 std::string World::RandomString(size_t length, std::string_view alphabet) {
