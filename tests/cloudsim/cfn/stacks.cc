@@ -728,7 +728,7 @@ SimResult<std::string> StackEngine::Create(const StackInput& input) {
   }
   Stack stack;
   stack.name = input.name;
-  stack.id = NewStackId(world_, input.name);
+  stack.id = input.stack_id.empty() ? NewStackId(world_, input.name) : input.stack_id;
   auto prepared = Prepare(world_, input.template_text, nullptr, input.parameters, {}, stack);
   if (!prepared) return tl::unexpected(prepared.error());
   if (auto c = CheckCapabilities(prepared->tmpl, input.capabilities); !c) return tl::unexpected(c.error());

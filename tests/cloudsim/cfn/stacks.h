@@ -45,6 +45,7 @@ struct StackInput {
   std::string operation = "CreateStack";   // for fault matching
   std::string parent_id;                   // nested stacks: the parent's id
   std::string root_id;                     // nested stacks: the root's id
+  std::string stack_id;                    // pinned id (CREATE change sets); else generated
 };
 
 // One change a change set (or an update) would make.
