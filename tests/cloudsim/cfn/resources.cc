@@ -232,6 +232,11 @@ bool IsCustom(std::string_view type) {
 
 }  // namespace
 
+AppliedResource UnbackedResource(ProviderContext& ctx, std::string_view logical_id,
+                                 std::string_view type, const Value& properties) {
+  return GenericCreate(ctx, logical_id, type, properties);
+}
+
 bool IsIamType(std::string_view type) {
   static const std::set<std::string, std::less<>> kIam = {
       "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User",

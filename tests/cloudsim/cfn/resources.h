@@ -55,6 +55,12 @@ SimResult<AppliedResource> CreateResource(ProviderContext& ctx,
                                           std::string_view type,
                                           const Value& properties);
 
+// A resource with a plausible physical id and attributes but nothing
+// behind it in the stores (seeding falls back to it when a store refuses,
+// e.g. a user pool id from the fixture that the store cannot pin).
+AppliedResource UnbackedResource(ProviderContext& ctx, std::string_view logical_id,
+                                 std::string_view type, const Value& properties);
+
 // "True" when a change of `before` -> `after` replaces the resource,
 // "False" when it is updated in place.
 bool RequiresReplacement(std::string_view type, const Value& before,

@@ -494,6 +494,9 @@ Outcome Deployment::Run(const Value& tmpl, const std::vector<ParameterValue>& pa
       } else {
         auto ctx = Context(pin);
         auto applied = CreateResource(ctx, id, type, *props);
+        if (!applied && mode_ == Mode::kSeed) {
+          applied = UnbackedResource(ctx, id, type, *props);
+        }
         if (!applied) {
           fail(id, applied.error().message);
           break;

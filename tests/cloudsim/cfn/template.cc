@@ -19,7 +19,10 @@ const std::set<std::string, std::less<>>& KnownFunctions() {
       "Fn::GetAZs", "Fn::ImportValue", "Fn::Join",   "Fn::Select",
       "Fn::Split",  "Fn::Sub",      "Fn::Transform", "Fn::If",
       "Fn::Equals", "Fn::And",      "Fn::Or",        "Fn::Not",
-      "Fn::Length", "Fn::ToJsonString"};
+      "Fn::Length", "Fn::ToJsonString",
+      // Rules-only functions (CDK's bootstrap-version check uses Fn::Contains).
+      "Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn", "Fn::RefAll",
+      "Fn::ValueOf", "Fn::ValueOfAll", "Fn::ForEach"};
   return kFunctions;
 }
 
@@ -893,6 +896,15 @@ SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_arg
     return Value(std::move(out));
   }
   if (name == "Fn::Transform") return args;
+  if (name == "Fn::Contains") {
+    if (!args.is_list() || args.as_list().size() != 2 || !args.as_list()[0].is_list()) {
+      return bad("a list of strings and a string");
+    }
+    const ValueList& list = args.as_list()[0].as_list();
+    std::string needle = args.as_list()[1].ToText();
+    return Value(std::any_of(list.begin(), list.end(),
+                             [&](const Value& v) { return v.ToText() == needle; }));
+  }
   return tl::unexpected(Validation("Template error: Encountered unsupported function: " + std::string(name)));
 }
 

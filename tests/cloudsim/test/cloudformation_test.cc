@@ -71,7 +71,8 @@ class CfnTest : public SimTest {
                 .Find("StackResources");
   }
   std::string Physical(const std::string& name, const std::string& logical) {
-    for (const Value& r : Resources(name).as_list()) {
+    Value resources = Resources(name);
+    for (const Value& r : resources.as_list()) {
       if (r.Find("LogicalResourceId")->as_string() == logical) {
         const Value* p = r.Find("PhysicalResourceId");
         return p ? p->as_string() : "";
@@ -182,7 +183,7 @@ TEST_F(CfnTest, TemplateErrorsAreValidationErrors) {
   auto too_big = Try("cloudformation", "CreateStack",
                      Value(ValueMap{{"StackName", Value("big")}, {"TemplateBody", Value(big)}}));
   ASSERT_FALSE(too_big.has_value());
-  EXPECT_THAT(too_big.error().message, HasSubstr("51200"));
+  EXPECT_THAT(too_big.error().message, HasSubstr("51200")) << too_big.error().code << " " << too_big.error().http_status;
   auto iam = Try("cloudformation", "CreateStack",
                  Value(ValueMap{{"StackName", Value("iam")},
                                 {"TemplateBody", Value(R"({"Resources":{"R":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"r"}}}})")}}));
@@ -355,7 +356,7 @@ TEST_F(CfnTest, OperationsRevealTheirStatusAfterTheDelay) {
 
 TEST_F(CfnTest, InjectedFailuresRollBack) {
   std::string body = R"({"Resources": {
-    "A": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "fa", "BillingMode": "PAY_PER_REQUEST",
+    "A": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "faa", "BillingMode": "PAY_PER_REQUEST",
       "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}},
     "B": {"Type": "AWS::SNS::Topic", "DependsOn": "A"}}})";
   AddFault("CreateStack", "f", "B");
@@ -363,30 +364,30 @@ TEST_F(CfnTest, InjectedFailuresRollBack) {
   Value failed = Describe("f");
   EXPECT_EQ(failed.Find("StackStatus")->as_string(), "ROLLBACK_COMPLETE");
   EXPECT_EQ(failed.Find("StackStatusReason")->as_string(), "The following resource(s) failed to create: [B]. ");
-  EXPECT_FALSE(world().dynamodb.HasTable("fa"));
+  EXPECT_FALSE(world().dynamodb.HasTable("faa"));
   Call("cloudformation", "DeleteStack", Value(ValueMap{{"StackName", Value("f")}}));
 
   AddFault("CreateStack", "g", "B");
   Create("g", body, Value(ValueMap{{"DisableRollback", Value(true)}}));
   EXPECT_EQ(Status("g"), "CREATE_FAILED");
-  EXPECT_TRUE(world().dynamodb.HasTable("fa"));
+  EXPECT_TRUE(world().dynamodb.HasTable("faa"));
   Call("cloudformation", "DeleteStack", Value(ValueMap{{"StackName", Value("g")}}));
 
   Create("h", body);
   std::string updated = body;
-  updated.replace(updated.find("\"fa\""), 4, "\"fb\"");
+  updated.replace(updated.find("\"faa\""), 5, "\"fbb\"");
   AddFault("UpdateStack", "h", "B");
   updated.replace(updated.find("AWS::SNS::Topic\""), 16, "AWS::SNS::Topic\", \"Properties\": {\"DisplayName\": \"x\"}");
   Call("cloudformation", "UpdateStack", Value(ValueMap{{"StackName", Value("h")}, {"TemplateBody", Value(updated)}}));
   EXPECT_EQ(Status("h"), "UPDATE_ROLLBACK_COMPLETE");
-  EXPECT_TRUE(world().dynamodb.HasTable("fa"));
-  EXPECT_FALSE(world().dynamodb.HasTable("fb"));
-  EXPECT_EQ(Physical("h", "A"), "fa");
+  EXPECT_TRUE(world().dynamodb.HasTable("faa"));
+  EXPECT_FALSE(world().dynamodb.HasTable("fbb"));
+  EXPECT_EQ(Physical("h", "A"), "faa");
 
   AddFault("DeleteStack", "h", "A");
   Call("cloudformation", "DeleteStack", Value(ValueMap{{"StackName", Value("h")}}));
   EXPECT_EQ(Status("h"), "DELETE_FAILED");
-  EXPECT_TRUE(world().dynamodb.HasTable("fa"));
+  EXPECT_TRUE(world().dynamodb.HasTable("faa"));
 }
 
 TEST_F(CfnTest, TerminationProtectionRefusesDeletion) {
