@@ -37,8 +37,8 @@ class NestedStackHost {
 
 struct ProviderContext {
   World& world;
-  const Stack& stack;          // the stack the resource belongs to
-  NestedStackHost* nested;     // may be null: nested stacks then fail
+  const Stack& stack;       // the stack the resource belongs to
+  NestedStackHost* nested;  // may be null: nested stacks then fail
   // Seeding: the physical id to use instead of a generated one.
   std::string pinned_physical_id;
 };
@@ -58,8 +58,10 @@ SimResult<AppliedResource> CreateResource(ProviderContext& ctx,
 // A resource with a plausible physical id and attributes but nothing
 // behind it in the stores (seeding falls back to it when a store refuses,
 // e.g. a user pool id from the fixture that the store cannot pin).
-AppliedResource UnbackedResource(ProviderContext& ctx, std::string_view logical_id,
-                                 std::string_view type, const Value& properties);
+AppliedResource UnbackedResource(ProviderContext& ctx,
+                                 std::string_view logical_id,
+                                 std::string_view type,
+                                 const Value& properties);
 
 // "True" when a change of `before` -> `after` replaces the resource,
 // "False" when it is updated in place.

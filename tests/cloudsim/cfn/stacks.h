@@ -29,8 +29,8 @@ namespace flightplan::cloudsim::cfn {
 
 // A CreateStack/UpdateStack request, after the wire layer read it.
 struct StackInput {
-  std::string name;             // StackName (name or id for updates)
-  std::string template_text;    // TemplateBody or the TemplateURL's content
+  std::string name;           // StackName (name or id for updates)
+  std::string template_text;  // TemplateBody or the TemplateURL's content
   bool use_previous_template = false;
   std::vector<GivenParameter> parameters;
   std::vector<std::string> capabilities;
@@ -38,25 +38,25 @@ struct StackInput {
   bool termination_protection = false;
   std::string stack_policy;                // StackPolicyBody
   std::string stack_policy_during_update;  // StackPolicyDuringUpdateBody
-  std::string on_failure;                  // ROLLBACK (default), DO_NOTHING, DELETE
+  std::string on_failure;  // ROLLBACK (default), DO_NOTHING, DELETE
   bool disable_rollback = false;
   std::string client_request_token;
   std::vector<std::string> notification_arns;
-  std::string operation = "CreateStack";   // for fault matching
-  std::string parent_id;                   // nested stacks: the parent's id
-  std::string root_id;                     // nested stacks: the root's id
-  std::string stack_id;                    // pinned id (CREATE change sets); else generated
+  std::string operation = "CreateStack";  // for fault matching
+  std::string parent_id;                  // nested stacks: the parent's id
+  std::string root_id;                    // nested stacks: the root's id
+  std::string stack_id;  // pinned id (CREATE change sets); else generated
 };
 
 // One change a change set (or an update) would make.
 struct PlannedChange {
   std::string logical_id;
-  std::string physical_id;   // empty for Add
+  std::string physical_id;  // empty for Add
   std::string type;
-  std::string action;        // Add, Modify, Remove, Import
-  std::string replacement;   // True, False, Conditional ("" for Add/Remove)
+  std::string action;       // Add, Modify, Remove, Import
+  std::string replacement;  // True, False, Conditional ("" for Add/Remove)
   std::vector<std::string> changed_properties;  // Modify only
-  Value ToValue() const;     // the Change shape DescribeChangeSet returns
+  Value ToValue() const;  // the Change shape DescribeChangeSet returns
 };
 
 class StackEngine final : public NestedStackHost {
@@ -76,9 +76,9 @@ class StackEngine final : public NestedStackHost {
 
   // What updating `stack` (nullptr: a new stack) to `tmpl` with `params`
   // would change. Errors: template/parameter validation errors.
-  SimResult<std::vector<PlannedChange>> Plan(const Stack* stack, const Value& tmpl,
-                                             const std::vector<ParameterValue>& params,
-                                             std::string_view stack_name);
+  SimResult<std::vector<PlannedChange>> Plan(
+      const Stack* stack, const Value& tmpl,
+      const std::vector<ParameterValue>& params, std::string_view stack_name);
 
   // Adopts existing physical resources into a stack (IMPORT change sets).
   SimResult<void> Import(Stack& stack, const Value& tmpl,
@@ -93,13 +93,15 @@ class StackEngine final : public NestedStackHost {
   SimResult<std::string> Seed(const SeedStackSpec& spec);
 
   // Checks capabilities for `tmpl`. Errors: InsufficientCapabilitiesException.
-  static SimResult<void> CheckCapabilities(const Value& tmpl,
-                                           const std::vector<std::string>& capabilities);
+  static SimResult<void> CheckCapabilities(
+      const Value& tmpl, const std::vector<std::string>& capabilities);
 
   // NestedStackHost.
-  SimResult<std::string> CreateNestedStack(const Stack& parent, std::string_view logical_id,
+  SimResult<std::string> CreateNestedStack(const Stack& parent,
+                                           std::string_view logical_id,
                                            const Value& properties) override;
-  SimResult<void> UpdateNestedStack(std::string_view child_id, const Value& properties) override;
+  SimResult<void> UpdateNestedStack(std::string_view child_id,
+                                    const Value& properties) override;
   SimResult<void> DeleteNestedStack(std::string_view child_id) override;
 
  private:
@@ -113,7 +115,8 @@ SimResult<std::string> TemplateText(const World& world, const Value& params,
                                     bool allow_previous);
 
 // ParameterValue <-> the store's CfnParameter.
-std::vector<CfnParameter> ToStoreParameters(const std::vector<ParameterValue>& params);
+std::vector<CfnParameter> ToStoreParameters(
+    const std::vector<ParameterValue>& params);
 std::vector<ParameterValue> FromStoreParameters(const Stack& stack);
 
 }  // namespace flightplan::cloudsim::cfn

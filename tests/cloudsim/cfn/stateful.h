@@ -40,7 +40,8 @@ bool PhysicalResourceExists(const World& world, std::string_view type,
 // https://s3.<region>.amazonaws.com/<b>/<k>, http://127.0.0.1:<port>/<b>/<k>.
 // Errors: ValidationError "TemplateURL must be a supported URL." or
 // "S3 error: Access Denied" style messages for missing objects.
-SimResult<std::string> FetchTemplateUrl(const World& world, std::string_view url);
+SimResult<std::string> FetchTemplateUrl(const World& world,
+                                        std::string_view url);
 
 }  // namespace flightplan::cloudsim::cfn
 

@@ -1,12 +1,12 @@
 #include "tests/cloudsim/cfn/template.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <regex>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 namespace flightplan::cloudsim::cfn {
 namespace {
@@ -15,10 +15,9 @@ constexpr int kMaxDepth = 64;
 
 const std::set<std::string, std::less<>>& KnownFunctions() {
   static const std::set<std::string, std::less<>> kFunctions = {
-      "Fn::Base64", "Fn::Cidr",     "Fn::FindInMap", "Fn::GetAtt",
-      "Fn::GetAZs", "Fn::ImportValue", "Fn::Join",   "Fn::Select",
-      "Fn::Split",  "Fn::Sub",      "Fn::Transform", "Fn::If",
-      "Fn::Equals", "Fn::And",      "Fn::Or",        "Fn::Not",
+      "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs",
+      "Fn::ImportValue", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Sub",
+      "Fn::Transform", "Fn::If", "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not",
       "Fn::Length", "Fn::ToJsonString",
       // Rules-only functions (CDK's bootstrap-version check uses Fn::Contains).
       "Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn", "Fn::RefAll",
@@ -36,7 +35,8 @@ std::string Base64(std::string_view in) {
   std::string out;
   size_t i = 0;
   while (i + 2 < in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    uint32_t n =
+        (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += kAlphabet[(n >> 6) & 63];
@@ -78,7 +78,8 @@ Result<Value> FromYaml(const YAML::Node& node, int depth);
 Value LongForm(const std::string& tag, Value inner) {
   std::string name = tag.substr(1);
   if (name == "Ref") return Value(ValueMap{{"Ref", std::move(inner)}});
-  if (name == "Condition") return Value(ValueMap{{"Condition", std::move(inner)}});
+  if (name == "Condition")
+    return Value(ValueMap{{"Condition", std::move(inner)}});
   if (name == "GetAtt" && inner.is_string()) {
     const std::string& s = inner.as_string();
     size_t dot = s.find('.');
@@ -95,7 +96,8 @@ Value LongForm(const std::string& tag, Value inner) {
 }
 
 Result<Value> FromYaml(const YAML::Node& node, int depth) {
-  if (depth > 200) return MakeError(ErrorCode::kInvalidInput, "template nested too deeply");
+  if (depth > 200)
+    return MakeError(ErrorCode::kInvalidInput, "template nested too deeply");
   Value out;
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
@@ -161,7 +163,8 @@ void CollectReferences(const Value& value, std::set<std::string>& out,
     out.insert(base);
   };
   if (value.is_list()) {
-    for (const Value& v : value.as_list()) CollectReferences(v, out, excluded, depth + 1);
+    for (const Value& v : value.as_list())
+      CollectReferences(v, out, excluded, depth + 1);
     return;
   }
   if (!value.is_map()) return;
@@ -173,7 +176,8 @@ void CollectReferences(const Value& value, std::set<std::string>& out,
       return;
     }
     if (key == "Fn::GetAtt") {
-      if (arg.is_list() && !arg.as_list().empty() && arg.as_list()[0].is_string()) {
+      if (arg.is_list() && !arg.as_list().empty() &&
+          arg.as_list()[0].is_string()) {
         add(arg.as_list()[0].as_string());
       } else if (arg.is_string()) {
         add(arg.as_string());
@@ -192,9 +196,11 @@ void CollectReferences(const Value& value, std::set<std::string>& out,
           }
         }
         if (arg.as_list()[0].is_string()) {
-          ForEachSubVariable(arg.as_list()[0].as_string(), [&](const std::string& n) {
-            if (!local.count(n.substr(0, n.find('.')))) add(n);
-          });
+          ForEachSubVariable(arg.as_list()[0].as_string(),
+                             [&](const std::string& n) {
+                               if (!local.count(n.substr(0, n.find('.'))))
+                                 add(n);
+                             });
         }
       }
       return;
@@ -281,12 +287,13 @@ SimResult<Value> ParseTemplate(std::string_view text) {
     try {
       YAML::Node node = YAML::Load(std::string(text));
       auto converted = FromYaml(node, 0);
-      if (!converted) return tl::unexpected(FormatError(converted.error().message()));
+      if (!converted)
+        return tl::unexpected(FormatError(converted.error().message()));
       tmpl = std::move(*converted);
     } catch (const YAML::Exception& e) {
-      return tl::unexpected(FormatError(fmt::format(
-          "YAML not well-formed. (line {}, column {})", e.mark.line + 1,
-          e.mark.column + 1)));
+      return tl::unexpected(
+          FormatError(fmt::format("YAML not well-formed. (line {}, column {})",
+                                  e.mark.line + 1, e.mark.column + 1)));
     }
   }
   if (!tmpl.is_map()) {
@@ -354,34 +361,47 @@ SimResult<std::vector<std::string>> DependencyOrder(const Value& tmpl) {
 }
 
 SimResult<void> ValidateTemplate(const Value& tmpl) {
-  if (!tmpl.is_map()) return tl::unexpected(FormatError("unsupported structure."));
+  if (!tmpl.is_map())
+    return tl::unexpected(FormatError("unsupported structure."));
   static const std::set<std::string, std::less<>> kSections = {
-      "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters",
-      "Rules", "Mappings", "Conditions", "Transform", "Resources", "Outputs",
+      "AWSTemplateFormatVersion",
+      "Description",
+      "Metadata",
+      "Parameters",
+      "Rules",
+      "Mappings",
+      "Conditions",
+      "Transform",
+      "Resources",
+      "Outputs",
       "Hooks"};
   for (const auto& [k, v] : tmpl.as_map()) {
     if (!kSections.count(k)) {
-      return tl::unexpected(FormatError("Invalid template property or properties [" + k + "]"));
+      return tl::unexpected(
+          FormatError("Invalid template property or properties [" + k + "]"));
     }
     (void)v;
   }
   const Value* resources = tmpl.Find("Resources");
   if (!resources || !resources->is_map() || resources->as_map().empty()) {
-    return tl::unexpected(FormatError("At least one Resources member must be defined."));
+    return tl::unexpected(
+        FormatError("At least one Resources member must be defined."));
   }
   const ValueMap& params = Section(tmpl, "Parameters");
   const ValueMap& conditions = Section(tmpl, "Conditions");
   for (const auto& [name, r] : resources->as_map()) {
     const Value* type = r.Find("Type");
     if (!type || !type->is_string()) {
-      return tl::unexpected(FormatError(
-          "[/Resources/" + name + "] resource definition is malformed"));
+      return tl::unexpected(FormatError("[/Resources/" + name +
+                                        "] resource definition is malformed"));
     }
     if (const Value* cond = r.Find("Condition")) {
       if (!cond->is_string() || !conditions.count(cond->as_string())) {
-        return tl::unexpected(FormatError(
-            "Unresolved dependencies [" + (cond->is_string() ? cond->as_string() : "") +
-            "]. Cannot reference resources in the Conditions block of the template"));
+        return tl::unexpected(
+            FormatError("Unresolved dependencies [" +
+                        (cond->is_string() ? cond->as_string() : "") +
+                        "]. Cannot reference resources in the Conditions block "
+                        "of the template"));
       }
     }
   }
@@ -394,8 +414,9 @@ SimResult<void> ValidateTemplate(const Value& tmpl) {
       if (block == "Resources") {
         for (const auto& d : ResourceDependencies(tmpl, name)) refs.insert(d);
         if (const Value* depends = entry.Find("DependsOn")) {
-          std::vector<Value> ds = depends->is_list() ? depends->as_list()
-                                                     : std::vector<Value>{*depends};
+          std::vector<Value> ds = depends->is_list()
+                                      ? depends->as_list()
+                                      : std::vector<Value>{*depends};
           for (const Value& d : ds) {
             if (d.is_string()) refs.insert(d.as_string());
           }
@@ -403,7 +424,8 @@ SimResult<void> ValidateTemplate(const Value& tmpl) {
       }
       for (const auto& ref : refs) {
         if (!resources->as_map().count(ref) && !params.count(ref) &&
-            std::find(unresolved.begin(), unresolved.end(), ref) == unresolved.end()) {
+            std::find(unresolved.begin(), unresolved.end(), ref) ==
+                unresolved.end()) {
           unresolved.push_back(ref);
         }
       }
@@ -429,8 +451,9 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
   }
   if (!unknown.empty()) {
     if (declared.empty()) {
-      return tl::unexpected(Validation(
-          "Parameter values specified for a template which does not require them."));
+      return tl::unexpected(
+          Validation("Parameter values specified for a template which does not "
+                     "require them."));
     }
     return tl::unexpected(Validation("Parameters: [" + JoinNames(unknown) +
                                      "] do not exist in the template"));
@@ -473,23 +496,28 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
     p.key = key;
     p.text = *text;
     const Value* type_v = decl.Find("Type");
-    std::string type = type_v && type_v->is_string() ? type_v->as_string() : "String";
+    std::string type =
+        type_v && type_v->is_string() ? type_v->as_string() : "String";
     if (const Value* ne = decl.Find("NoEcho")) {
       p.no_echo = (ne->is_bool() && ne->as_bool()) || ne->ToText() == "true";
     }
-    if (const Value* allowed = decl.Find("AllowedValues"); allowed && allowed->is_list()) {
-      bool ok = std::any_of(allowed->as_list().begin(), allowed->as_list().end(),
-                            [&](const Value& a) { return a.ToText() == *text; });
+    if (const Value* allowed = decl.Find("AllowedValues");
+        allowed && allowed->is_list()) {
+      bool ok =
+          std::any_of(allowed->as_list().begin(), allowed->as_list().end(),
+                      [&](const Value& a) { return a.ToText() == *text; });
       if (!ok) {
         std::string list;
-        for (const Value& a : allowed->as_list()) list += (list.empty() ? "" : ", ") + a.ToText();
-        return tl::unexpected(Validation("Parameter '" + key +
-                                         "' must be one of AllowedValues"));
+        for (const Value& a : allowed->as_list())
+          list += (list.empty() ? "" : ", ") + a.ToText();
+        return tl::unexpected(
+            Validation("Parameter '" + key + "' must be one of AllowedValues"));
       }
     }
     static const std::regex kNumber(R"(\s*-?[0-9]+(\.[0-9]+)?\s*)");
     if (type == "Number" && !std::regex_match(*text, kNumber)) {
-      return tl::unexpected(Validation("Parameter '" + key + "' must be a number."));
+      return tl::unexpected(
+          Validation("Parameter '" + key + "' must be a number."));
     }
     if (type == "CommaDelimitedList" || type.rfind("List<", 0) == 0) {
       ValueList items;
@@ -497,10 +525,12 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
       if (!text->empty()) {
         while (true) {
           size_t comma = text->find(',', start);
-          std::string item = text->substr(start, comma == std::string::npos ? std::string::npos
-                                                                            : comma - start);
+          std::string item =
+              text->substr(start, comma == std::string::npos ? std::string::npos
+                                                             : comma - start);
           if (type == "List<Number>" && !std::regex_match(item, kNumber)) {
-            return tl::unexpected(Validation("Parameter '" + key + "' must be a number list."));
+            return tl::unexpected(
+                Validation("Parameter '" + key + "' must be a number list."));
           }
           items.push_back(Value(item));
           if (comma == std::string::npos) break;
@@ -511,7 +541,8 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
     } else if (type.rfind("AWS::SSM::Parameter::Value<", 0) == 0) {
       // No SSM in the simulator: the parameter's name stands for its value,
       // except the CDK bootstrap version which every CDK template checks.
-      p.resolved = text->find("cdk-bootstrap") != std::string::npos ? "30" : *text;
+      p.resolved =
+          text->find("cdk-bootstrap") != std::string::npos ? "30" : *text;
       p.value = Value(p.resolved);
     } else {
       p.value = Value(*text);
@@ -519,7 +550,8 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
     out.push_back(std::move(p));
   }
   if (!missing.empty()) {
-    return tl::unexpected(Validation("Parameters: [" + JoinNames(missing) + "] must have values"));
+    return tl::unexpected(Validation("Parameters: [" + JoinNames(missing) +
+                                     "] must have values"));
   }
   return out;
 }
@@ -543,16 +575,20 @@ SimResult<void> Evaluator::EvaluateConditions() {
   return {};
 }
 
-SimResult<bool> Evaluator::ConditionValue(const std::string& name, int depth) const {
-  if (auto it = conditions_.find(name); it != conditions_.end()) return it->second;
+SimResult<bool> Evaluator::ConditionValue(const std::string& name,
+                                          int depth) const {
+  if (auto it = conditions_.find(name); it != conditions_.end())
+    return it->second;
   const ValueMap& conds = Section(tmpl_, "Conditions");
   auto it = conds.find(name);
   if (it == conds.end()) {
     return tl::unexpected(FormatError("Unresolved dependencies [" + name +
-                                      "]. Cannot reference resources in the Conditions block of the template"));
+                                      "]. Cannot reference resources in the "
+                                      "Conditions block of the template"));
   }
   if (depth > kMaxDepth) {
-    return tl::unexpected(FormatError("Circular condition dependency: " + name));
+    return tl::unexpected(
+        FormatError("Circular condition dependency: " + name));
   }
   auto v = EvaluateCondition(it->second, depth + 1);
   if (!v) return v;
@@ -560,22 +596,29 @@ SimResult<bool> Evaluator::ConditionValue(const std::string& name, int depth) co
   return *v;
 }
 
-SimResult<bool> Evaluator::EvaluateCondition(const Value& expr, int depth) const {
-  if (depth > kMaxDepth) return tl::unexpected(FormatError("conditions nested too deeply"));
+SimResult<bool> Evaluator::EvaluateCondition(const Value& expr,
+                                             int depth) const {
+  if (depth > kMaxDepth)
+    return tl::unexpected(FormatError("conditions nested too deeply"));
   if (expr.is_bool()) return expr.as_bool();
   if (expr.is_string()) return expr.as_string() == "true";
   if (const Value* c = expr.Find("Condition"); c && c->is_string()) {
     return ConditionValue(c->as_string(), depth + 1);
   }
   if (!expr.is_map() || expr.as_map().size() != 1) {
-    return tl::unexpected(FormatError("Conditions can only be boolean operations"));
+    return tl::unexpected(
+        FormatError("Conditions can only be boolean operations"));
   }
   const auto& [fn, args] = *expr.as_map().begin();
-  auto list_args = [&]() -> const ValueList* { return args.is_list() ? &args.as_list() : nullptr; };
+  auto list_args = [&]() -> const ValueList* {
+    return args.is_list() ? &args.as_list() : nullptr;
+  };
   if (fn == "Fn::Equals") {
     const ValueList* l = list_args();
     if (!l || l->size() != 2) {
-      return tl::unexpected(FormatError("Template error: every Fn::Equals object requires a list of 2 string parameters."));
+      return tl::unexpected(
+          FormatError("Template error: every Fn::Equals object requires a list "
+                      "of 2 string parameters."));
     }
     auto a = Evaluate((*l)[0]);
     if (!a) return tl::unexpected(a.error());
@@ -586,8 +629,9 @@ SimResult<bool> Evaluator::EvaluateCondition(const Value& expr, int depth) const
   if (fn == "Fn::And" || fn == "Fn::Or" || fn == "Fn::Not") {
     const ValueList* l = list_args();
     if (!l || l->empty()) {
-      return tl::unexpected(Validation("Template error: every " + fn +
-                                       " object requires a list of conditions"));
+      return tl::unexpected(
+          Validation("Template error: every " + fn +
+                     " object requires a list of conditions"));
     }
     if (fn == "Fn::Not") {
       auto v = EvaluateCondition((*l)[0], depth + 1);
@@ -628,7 +672,8 @@ SimResult<Value> Evaluator::Evaluate(const Value& value) const {
   return v;
 }
 
-SimResult<Value> Evaluator::EvaluateInner(const Value& value, bool* removed) const {
+SimResult<Value> Evaluator::EvaluateInner(const Value& value,
+                                          bool* removed) const {
   *removed = false;
   if (value.is_list()) {
     ValueList out;
@@ -645,7 +690,10 @@ SimResult<Value> Evaluator::EvaluateInner(const Value& value, bool* removed) con
   if (map.size() == 1) {
     const auto& [key, args] = *map.begin();
     if (key == "Ref") {
-      if (!args.is_string()) return tl::unexpected(Validation("Template error: every Ref object must have a single String value."));
+      if (!args.is_string())
+        return tl::unexpected(
+            Validation("Template error: every Ref object must have a single "
+                       "String value."));
       if (args.as_string() == "AWS::NoValue") {
         *removed = true;
         return Value();
@@ -657,12 +705,17 @@ SimResult<Value> Evaluator::EvaluateInner(const Value& value, bool* removed) con
     }
     if (key.rfind("Fn::", 0) == 0) {
       if (key == "Fn::If") {
-        if (!args.is_list() || args.as_list().size() != 3 || !args.as_list()[0].is_string()) {
-          return tl::unexpected(Validation("Template error: Fn::If requires a list argument with three elements"));
+        if (!args.is_list() || args.as_list().size() != 3 ||
+            !args.as_list()[0].is_string()) {
+          return tl::unexpected(
+              Validation("Template error: Fn::If requires a list argument with "
+                         "three elements"));
         }
         const std::string& cond = args.as_list()[0].as_string();
         if (!conditions_.count(cond)) {
-          return tl::unexpected(Validation("Template format error: Unresolved condition dependency " + cond + " in Fn::If"));
+          return tl::unexpected(Validation(
+              "Template format error: Unresolved condition dependency " + cond +
+              " in Fn::If"));
         }
         return EvaluateInner(args.as_list()[Condition(cond) ? 1 : 2], removed);
       }
@@ -695,8 +748,9 @@ SimResult<Value> Evaluator::Ref(const std::string& name) const {
     if (p.key == name) return p.value;
   }
   if (!context_) {
-    return tl::unexpected(Validation("Template format error: Unresolved resource dependencies [" +
-                                     name + "] in the Resources block of the template"));
+    return tl::unexpected(
+        Validation("Template format error: Unresolved resource dependencies [" +
+                   name + "] in the Resources block of the template"));
   }
   return context_->ResourceRef(name);
 }
@@ -706,11 +760,13 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
   std::map<std::string, Value> vars;
   if (args.is_string()) {
     text = args.as_string();
-  } else if (args.is_list() && !args.as_list().empty() && args.as_list()[0].is_string()) {
+  } else if (args.is_list() && !args.as_list().empty() &&
+             args.as_list()[0].is_string()) {
     text = args.as_list()[0].as_string();
     if (args.as_list().size() > 1) {
       if (!args.as_list()[1].is_map()) {
-        return tl::unexpected(Validation("Template error: Fn::Sub variable map must be an object"));
+        return tl::unexpected(Validation(
+            "Template error: Fn::Sub variable map must be an object"));
       }
       for (const auto& [k, v] : args.as_list()[1].as_map()) {
         auto e = Evaluate(v);
@@ -719,7 +775,11 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
       }
     }
   } else {
-    return tl::unexpected(Validation("Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments. Specify a string as first argument, and an optional second argument to specify a mapping of values to replace in the string"));
+    return tl::unexpected(
+        Validation("Template error: One or more Fn::Sub intrinsic functions "
+                   "don't specify expected arguments. Specify a string as "
+                   "first argument, and an optional second argument to specify "
+                   "a mapping of values to replace in the string"));
   }
   std::string out;
   size_t pos = 0;
@@ -747,8 +807,11 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
     }
     size_t dot = name.find('.');
     if (dot != std::string::npos && !IsPseudoParameter(name)) {
-      if (!context_) return tl::unexpected(Validation("Template error: cannot resolve " + name));
-      auto v = context_->ResourceAttribute(name.substr(0, dot), name.substr(dot + 1));
+      if (!context_)
+        return tl::unexpected(
+            Validation("Template error: cannot resolve " + name));
+      auto v = context_->ResourceAttribute(name.substr(0, dot),
+                                           name.substr(dot + 1));
       if (!v) return v;
       out += v->ToText();
     } else {
@@ -756,7 +819,8 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
       if (!v) return v;
       if (v->is_list()) {
         std::string joined;
-        for (const Value& x : v->as_list()) joined += (joined.empty() ? "" : ",") + x.ToText();
+        for (const Value& x : v->as_list())
+          joined += (joined.empty() ? "" : ",") + x.ToText();
         out += joined;
       } else {
         out += v->ToText();
@@ -766,14 +830,16 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
   return Value(out);
 }
 
-SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_args) const {
+SimResult<Value> Evaluator::Function(std::string_view name,
+                                     const Value& raw_args) const {
   if (name == "Fn::Sub") return Sub(raw_args);
   if (name == "Fn::GetAtt") {
     std::string resource, attribute;
     if (raw_args.is_string()) {
       size_t dot = raw_args.as_string().find('.');
       resource = raw_args.as_string().substr(0, dot);
-      if (dot != std::string::npos) attribute = raw_args.as_string().substr(dot + 1);
+      if (dot != std::string::npos)
+        attribute = raw_args.as_string().substr(dot + 1);
     } else if (raw_args.is_list() && raw_args.as_list().size() == 2 &&
                raw_args.as_list()[0].is_string()) {
       resource = raw_args.as_list()[0].as_string();
@@ -781,20 +847,32 @@ SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_arg
       if (!attr) return attr;
       attribute = attr->ToText();
     } else {
-      return tl::unexpected(Validation("Template error: every Fn::GetAtt object requires two non-empty parameters, the resource name and the resource attribute"));
+      return tl::unexpected(Validation(
+          "Template error: every Fn::GetAtt object requires two non-empty "
+          "parameters, the resource name and the resource attribute"));
     }
-    if (!context_) return tl::unexpected(Validation("Template error: instance of Fn::GetAtt references undefined resource " + resource));
+    if (!context_)
+      return tl::unexpected(
+          Validation("Template error: instance of Fn::GetAtt references "
+                     "undefined resource " +
+                     resource));
     return context_->ResourceAttribute(resource, attribute);
   }
   auto evaluated = Evaluate(raw_args);
   if (!evaluated) return evaluated;
   const Value& args = *evaluated;
   auto bad = [&](std::string what) {
-    return tl::unexpected(Validation("Template error: every " + std::string(name) + " object requires " + what));
+    return tl::unexpected(Validation("Template error: every " +
+                                     std::string(name) + " object requires " +
+                                     what));
   };
   if (name == "Fn::Join") {
-    if (!args.is_list() || args.as_list().size() != 2 || !args.as_list()[1].is_list()) {
-      return bad("two parameters, (1) a string delimiter and (2) a list of strings to be joined or a function that returns a list of strings (such as Fn::GetAZs) to be joined.");
+    if (!args.is_list() || args.as_list().size() != 2 ||
+        !args.as_list()[1].is_list()) {
+      return bad(
+          "two parameters, (1) a string delimiter and (2) a list of strings to "
+          "be joined or a function that returns a list of strings (such as "
+          "Fn::GetAZs) to be joined.");
     }
     std::string delim = args.as_list()[0].ToText();
     std::string out;
@@ -807,15 +885,20 @@ SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_arg
     return Value(out);
   }
   if (name == "Fn::Select") {
-    if (!args.is_list() || args.as_list().size() != 2 || !args.as_list()[1].is_list()) {
+    if (!args.is_list() || args.as_list().size() != 2 ||
+        !args.as_list()[1].is_list()) {
       return bad("two parameters, (1) a list index and (2) a list of objects");
     }
     std::string index_text = args.as_list()[0].ToText();
     char* end = nullptr;
     long index = std::strtol(index_text.c_str(), &end, 10);
     const ValueList& list = args.as_list()[1].as_list();
-    if (end == index_text.c_str() || index < 0 || static_cast<size_t>(index) >= list.size()) {
-      return tl::unexpected(Validation("Template error: Fn::Select cannot select nonexistent value at index " + index_text));
+    if (end == index_text.c_str() || index < 0 ||
+        static_cast<size_t>(index) >= list.size()) {
+      return tl::unexpected(
+          Validation("Template error: Fn::Select cannot select nonexistent "
+                     "value at index " +
+                     index_text));
     }
     return list[index];
   }
@@ -830,20 +913,25 @@ SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_arg
     size_t start = 0;
     while (true) {
       size_t at = text.find(delim, start);
-      out.push_back(Value(text.substr(start, at == std::string::npos ? std::string::npos : at - start)));
+      out.push_back(Value(text.substr(
+          start, at == std::string::npos ? std::string::npos : at - start)));
       if (at == std::string::npos) break;
       start = at + delim.size();
     }
     return Value(std::move(out));
   }
-  if (name == "Fn::Equals" || name == "Fn::And" || name == "Fn::Or" || name == "Fn::Not") {
-    auto v = EvaluateCondition(Value(ValueMap{{std::string(name), raw_args}}), 0);
+  if (name == "Fn::Equals" || name == "Fn::And" || name == "Fn::Or" ||
+      name == "Fn::Not") {
+    auto v =
+        EvaluateCondition(Value(ValueMap{{std::string(name), raw_args}}), 0);
     if (!v) return tl::unexpected(v.error());
     return Value(*v);
   }
   if (name == "Fn::FindInMap") {
     if (!args.is_list() || args.as_list().size() < 3) {
-      return bad("3 parameters: the mapping name, the top-level key and the second-level key");
+      return bad(
+          "3 parameters: the mapping name, the top-level key and the "
+          "second-level key");
     }
     std::string map_name = args.as_list()[0].ToText();
     std::string top = args.as_list()[1].ToText();
@@ -851,23 +939,30 @@ SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_arg
     const ValueMap& mappings = Section(tmpl_, "Mappings");
     auto m = mappings.find(map_name);
     if (m == mappings.end()) {
-      return tl::unexpected(Validation("Template error: Unable to get mapping for " + map_name + "::" + top + "::" + second));
+      return tl::unexpected(
+          Validation("Template error: Unable to get mapping for " + map_name +
+                     "::" + top + "::" + second));
     }
     const Value* t = m->second.Find(top);
     const Value* s = t ? t->Find(second) : nullptr;
     if (!s) {
-      return tl::unexpected(Validation("Template error: Unable to get mapping for " + map_name + "::" + top + "::" + second));
+      return tl::unexpected(
+          Validation("Template error: Unable to get mapping for " + map_name +
+                     "::" + top + "::" + second));
     }
     return *s;
   }
   if (name == "Fn::ImportValue") {
-    if (!context_) return tl::unexpected(Validation("No export named " + args.ToText() + " found."));
+    if (!context_)
+      return tl::unexpected(
+          Validation("No export named " + args.ToText() + " found."));
     return context_->ImportValue(args.ToText());
   }
   if (name == "Fn::GetAZs") {
     std::string region = args.ToText();
     if (region.empty()) region = pseudo_.region;
-    return Value(ValueList{Value(region + "a"), Value(region + "b"), Value(region + "c")});
+    return Value(ValueList{Value(region + "a"), Value(region + "b"),
+                           Value(region + "c")});
   }
   if (name == "Fn::Base64") return Value(Base64(args.ToText()));
   if (name == "Fn::Length") {
@@ -877,35 +972,43 @@ SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_arg
   if (name == "Fn::ToJsonString") return Value(args.ToJson());
   if (name == "Fn::Cidr") {
     // [ipBlock, count, cidrBits]: `count` consecutive subnets of /(32-bits).
-    if (!args.is_list() || args.as_list().size() != 3) return bad("3 parameters");
+    if (!args.is_list() || args.as_list().size() != 3)
+      return bad("3 parameters");
     static const std::regex kCidr(R"((\d+)\.(\d+)\.(\d+)\.(\d+)/(\d+))");
     std::smatch m;
     std::string block = args.as_list()[0].ToText();
-    if (!std::regex_match(block, m, kCidr)) return bad("a valid IPv4 CIDR block");
+    if (!std::regex_match(block, m, kCidr))
+      return bad("a valid IPv4 CIDR block");
     uint32_t base = (std::stoul(m[1]) << 24) | (std::stoul(m[2]) << 16) |
                     (std::stoul(m[3]) << 8) | std::stoul(m[4]);
     int count = std::atoi(args.as_list()[1].ToText().c_str());
     int bits = std::atoi(args.as_list()[2].ToText().c_str());
-    if (count < 1 || count > 256 || bits < 1 || bits > 31) return bad("a count of 1-256 and cidrBits of 1-31");
+    if (count < 1 || count > 256 || bits < 1 || bits > 31)
+      return bad("a count of 1-256 and cidrBits of 1-31");
     ValueList out;
     for (int i = 0; i < count; ++i) {
       uint32_t a = base + (static_cast<uint32_t>(i) << bits);
-      out.push_back(Value(fmt::format("{}.{}.{}.{}/{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-                                      a & 255, 32 - bits)));
+      out.push_back(
+          Value(fmt::format("{}.{}.{}.{}/{}", a >> 24, (a >> 16) & 255,
+                            (a >> 8) & 255, a & 255, 32 - bits)));
     }
     return Value(std::move(out));
   }
   if (name == "Fn::Transform") return args;
   if (name == "Fn::Contains") {
-    if (!args.is_list() || args.as_list().size() != 2 || !args.as_list()[0].is_list()) {
+    if (!args.is_list() || args.as_list().size() != 2 ||
+        !args.as_list()[0].is_list()) {
       return bad("a list of strings and a string");
     }
     const ValueList& list = args.as_list()[0].as_list();
     std::string needle = args.as_list()[1].ToText();
-    return Value(std::any_of(list.begin(), list.end(),
-                             [&](const Value& v) { return v.ToText() == needle; }));
+    return Value(std::any_of(list.begin(), list.end(), [&](const Value& v) {
+      return v.ToText() == needle;
+    }));
   }
-  return tl::unexpected(Validation("Template error: Encountered unsupported function: " + std::string(name)));
+  return tl::unexpected(
+      Validation("Template error: Encountered unsupported function: " +
+                 std::string(name)));
 }
 
 }  // namespace flightplan::cloudsim::cfn

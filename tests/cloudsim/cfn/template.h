@@ -51,9 +51,9 @@ bool IsPseudoParameter(std::string_view name);
 // A resolved parameter as the stack keeps it.
 struct ParameterValue {
   std::string key;
-  Value value;               // string, or a list for list types
-  std::string text;          // as given ("a,b" for lists)
-  std::string resolved;      // SSM parameter types: the resolved value
+  Value value;           // string, or a list for list types
+  std::string text;      // as given ("a,b" for lists)
+  std::string resolved;  // SSM parameter types: the resolved value
   bool no_echo = false;
 };
 
@@ -80,8 +80,8 @@ class EvalContext {
   // Pseudo parameters and parameters are answered by the Evaluator; this is
   // asked for resources only. Errors: the resource has no physical id yet.
   virtual SimResult<Value> ResourceRef(std::string_view logical_id) const = 0;
-  virtual SimResult<Value> ResourceAttribute(std::string_view logical_id,
-                                             std::string_view attribute) const = 0;
+  virtual SimResult<Value> ResourceAttribute(
+      std::string_view logical_id, std::string_view attribute) const = 0;
   // Fn::ImportValue. Errors: "No export named X found."
   virtual SimResult<Value> ImportValue(std::string_view export_name) const = 0;
 };

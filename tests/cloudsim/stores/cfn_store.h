@@ -58,11 +58,11 @@ struct StackResource {
   std::string logical_id;
   std::string physical_id;  // empty until created (or linked, when seeded)
   std::string type;
-  std::string status;       // CREATE_COMPLETE, UPDATE_COMPLETE, DELETE_SKIPPED...
+  std::string status;  // CREATE_COMPLETE, UPDATE_COMPLETE, DELETE_SKIPPED...
   std::string reason;
-  Value properties;         // desired properties, intrinsics resolved
-  Value actual;             // what the provider applied (drift compares to it)
-  Value attributes;         // map of GetAtt attributes
+  Value properties;  // desired properties, intrinsics resolved
+  Value actual;      // what the provider applied (drift compares to it)
+  Value attributes;  // map of GetAtt attributes
   std::string deletion_policy;        // "", "Retain", "Delete", "Snapshot"
   std::string update_replace_policy;  // "", "Retain", ...
   Timestamp updated{};
@@ -78,7 +78,8 @@ struct PendingOperation {
 };
 
 struct Stack {
-  std::string id;  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
+  std::string
+      id;  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
   std::string name;
   std::string description;
   Value template_body;        // parsed template (long form)
@@ -98,7 +99,7 @@ struct Stack {
   Timestamp creation_time{};
   std::optional<Timestamp> last_updated_time;
   std::optional<Timestamp> deletion_time;
-  std::vector<StackEvent> events;  // oldest first
+  std::vector<StackEvent> events;        // oldest first
   std::vector<StackResource> resources;  // in creation order
   std::optional<PendingOperation> pending;
   std::vector<std::string> client_request_tokens;
@@ -111,14 +112,16 @@ struct Stack {
 };
 
 struct ChangeSet {
-  std::string id;  // arn:aws:cloudformation:<region>:<account>:changeSet/<name>/<uuid>
+  std::string
+      id;  // arn:aws:cloudformation:<region>:<account>:changeSet/<name>/<uuid>
   std::string name;
   std::string stack_id;
   std::string stack_name;
-  std::string type;  // CREATE, UPDATE, IMPORT
-  std::string status;         // CREATE_COMPLETE, FAILED, ...
+  std::string type;    // CREATE, UPDATE, IMPORT
+  std::string status;  // CREATE_COMPLETE, FAILED, ...
   std::string status_reason;
-  std::string execution_status;  // AVAILABLE, UNAVAILABLE, EXECUTE_COMPLETE, OBSOLETE
+  std::string
+      execution_status;  // AVAILABLE, UNAVAILABLE, EXECUTE_COMPLETE, OBSOLETE
   std::string description;
   Value template_body;
   std::string template_text;
@@ -126,7 +129,8 @@ struct ChangeSet {
   Value given_parameters;                // the request's Parameters list
   std::vector<std::string> capabilities;
   std::vector<std::pair<std::string, std::string>> tags;
-  Value resources_to_import;  // list of {ResourceType, LogicalResourceId, ResourceIdentifier}
+  Value resources_to_import;  // list of {ResourceType, LogicalResourceId,
+                              // ResourceIdentifier}
   Value changes;              // list of Change shapes
   Timestamp creation_time{};
 };
@@ -149,7 +153,8 @@ class CfnStore {
   void MarkDeleted(std::string_view id, Timestamp now);
 
   // The stack and resource that own a physical id now; nullptr when none.
-  std::pair<Stack*, StackResource*> FindByPhysicalId(std::string_view physical_id);
+  std::pair<Stack*, StackResource*> FindByPhysicalId(
+      std::string_view physical_id);
 
   // Lists keep references stable while stacks are added (nested stacks).
   std::list<Stack>& stacks() { return stacks_; }
@@ -180,18 +185,24 @@ class CfnStore {
 
 // Seeding (the fixture seeder): see SeedStack.
 struct SeedStackSpec {
-  std::string name;            // exact stack name from the fixture
-  Value template_body;         // parsed template
+  std::string name;     // exact stack name from the fixture
+  Value template_body;  // parsed template
   std::vector<std::pair<std::string, std::string>> parameters;  // as deployed
   std::string description;
-  std::map<std::string, std::string> physical_ids;  // logical id -> physical id to use instead of a generated one
-  std::string parent_name;     // empty for a root stack; else the parent's name (seeded earlier)
-  std::string logical_id_in_parent;  // the parent's AWS::CloudFormation::Stack resource this stack is
-  std::string stack_id;        // pinned stack ARN when known (fixture outputs), else generated
+  std::map<std::string, std::string>
+      physical_ids;  // logical id -> physical id to use instead of a generated
+                     // one
+  std::string parent_name;  // empty for a root stack; else the parent's name
+                            // (seeded earlier)
+  std::string logical_id_in_parent;  // the parent's AWS::CloudFormation::Stack
+                                     // resource this stack is
+  std::string stack_id;  // pinned stack ARN when known (fixture outputs), else
+                         // generated
 };
-// Creates the stack directly in CREATE_COMPLETE (stateful resources created in the stores, events
-// recorded), WITHOUT creating children for its AWS::CloudFormation::Stack resources (those stay
-// physical-id-less until the child is seeded with parent_name/logical_id_in_parent, which links them).
+// Creates the stack directly in CREATE_COMPLETE (stateful resources created in
+// the stores, events recorded), WITHOUT creating children for its
+// AWS::CloudFormation::Stack resources (those stay physical-id-less until the
+// child is seeded with parent_name/logical_id_in_parent, which links them).
 // Implemented in cfn/stacks.cc.
 SimResult<std::string> SeedStack(World& world, const SeedStackSpec& spec);
 
