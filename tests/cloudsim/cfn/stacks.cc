@@ -1388,6 +1388,7 @@ SimResult<std::string> StackEngine::CreateNestedStack(
   Stack* child = world_.cloudformation.Find(*id);
   if (child && EventualStatus(*child) != "CREATE_COMPLETE") {
     std::string reason = EventualReason(*child);
+    (void)Delete(*id, {});  // the parent's rollback removes the failed child
     return tl::unexpected(Validation(fmt::format(
         "Embedded stack {} was not successfully created: {}", *id, reason)));
   }

@@ -283,6 +283,43 @@ TEST_F(CfnTest, NestedStacksComeFromS3AndFollowTheirParent) {
   EXPECT_THAT(missing.error().message, HasSubstr("S3 error: Access Denied"));
 }
 
+TEST_F(CfnTest, AFailingChildRollsItsParentBack) {
+  PutTemplate("bad-child.json",
+              R"({"Resources": {"T": {"Type": "AWS::SNS::Topic"},
+    "Q": {"Type": "AWS::SQS::Queue", "Properties": {"X": {"Fn::GetAtt": ["T", "Nope"]}}}}})");
+  Create(
+      "fragile",
+      R"({"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+      "TemplateURL": "https://templates.s3.us-east-1.amazonaws.com/bad-child.json"}}}})");
+  Value stack = Describe("fragile");
+  EXPECT_EQ(stack.Find("StackStatus")->as_string(), "ROLLBACK_COMPLETE");
+  EXPECT_THAT(stack.Find("StackStatusReason")->as_string(),
+              HasSubstr("[Child]"));
+  Value events = Call("cloudformation", "DescribeStackEvents",
+                      Value(ValueMap{{"StackName", Value("fragile")}}));
+  bool explained = false;
+  for (const Value& e : events.Find("StackEvents")->as_list()) {
+    const Value* reason = e.Find("ResourceStatusReason");
+    if (reason &&
+        reason->as_string().find("Embedded stack") != std::string::npos &&
+        reason->as_string().find("was not successfully created") !=
+            std::string::npos) {
+      explained = true;
+    }
+  }
+  EXPECT_TRUE(explained);
+  Value children =
+      Call("cloudformation", "ListStacks",
+           Value(ValueMap{{"StackStatusFilter",
+                           Value(ValueList{Value("DELETE_COMPLETE")})}}));
+  ASSERT_EQ(children.Find("StackSummaries")->as_list().size(), 1u);
+  EXPECT_THAT(children.Find("StackSummaries")
+                  ->as_list()[0]
+                  .Find("StackName")
+                  ->as_string(),
+              HasSubstr("fragile-Child-"));
+}
+
 constexpr const char* kTables = R"({"Resources": {
   "Kept": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": {
     "TableName": "kept", "BillingMode": "PAY_PER_REQUEST",
