@@ -85,7 +85,25 @@ HttpServer::HttpServer(Simulator* simulator)
       };
   const std::string any = ".*";  // HEAD is routed to the GET handler
   server_->Get(any, handler);
-  server_->Post(any, handler);
+  // POST bodies are read through a content reader: httplib's plain handlers
+  // refuse form-encoded bodies over 8 KiB with 413 (a limit compiled into the
+  // library), and Query-protocol calls such as CreateStack carry templates of
+  // up to 51,200 bytes inline.
+  server_->Post(any, [handler](const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& content_reader) {
+    if (req.is_multipart_form_data()) {
+      res.status = 400;
+      res.set_content("multipart/form-data uploads are not supported",
+                      "text/plain");
+      return;
+    }
+    httplib::Request with_body = req;
+    content_reader([&](const char* data, size_t length) {
+      with_body.body.append(data, length);
+      return true;
+    });
+    handler(with_body, res);
+  });
   server_->Put(any, handler);
   server_->Delete(any, handler);
   server_->Patch(any, handler);
