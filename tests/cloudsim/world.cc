@@ -96,6 +96,7 @@ Value World::Dump() const {
   out["cognito-idp"] = cognito.Dump();
   out["amplify"] = amplify.Dump();
   out["cloudformation"] = cloudformation.Dump();
+  out["cloudformation-refactors"] = stack_refactors.Dump();
   return out;
 }
 
@@ -134,6 +135,7 @@ Result<void> World::Load(const Value& state) {
   TRY(cognito.Load(part("cognito-idp")));
   TRY(amplify.Load(part("amplify")));
   TRY(cloudformation.Load(part("cloudformation")));
+  TRY(stack_refactors.Load(part("cloudformation-refactors")));
   return {};
 }
 
@@ -143,6 +145,7 @@ void World::Reset() {
   cognito.Reset();
   amplify.Reset();
   cloudformation.Reset();
+  stack_refactors.Reset();
   identities_.clear();
   Identity root;
   root.access_key = config_.access_key;

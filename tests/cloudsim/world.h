@@ -24,6 +24,7 @@
 #include "tests/cloudsim/stores/cfn_store.h"
 #include "tests/cloudsim/stores/cognito_store.h"
 #include "tests/cloudsim/stores/dynamodb_store.h"
+#include "tests/cloudsim/stores/refactor_store.h"
 #include "tests/cloudsim/stores/s3_store.h"
 
 namespace flightplan::cloudsim {
@@ -83,6 +84,7 @@ class World {
   CognitoStore cognito;
   AmplifyStore amplify;
   CfnStore cloudformation;
+  RefactorStore stack_refactors;  // stack refactors and drift detections
 
   // Fault rules; services consult the semantic kinds (see faults.h).
   FaultSet faults;

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/cloudsim/cfn/refactor_drift.h"
 #include "tests/cloudsim/cfn/stacks.h"
 #include "tests/cloudsim/cfn/stateful.h"
 #include "tests/cloudsim/cfn/template.h"
@@ -26,6 +27,10 @@ constexpr std::string_view kXmlns =
     "http://cloudformation.amazonaws.com/doc/2010-05-15/";
 constexpr size_t kPageSize = 100;
 
+using cfn::IsRefactorOrDriftAction;
+using cfn::MutateManagedResource;
+using cfn::RevealDueRefactors;
+using cfn::RunRefactorOrDriftAction;
 using cfn::StackEngine;
 using cfn::StackInput;
 
@@ -231,7 +236,8 @@ class CloudFormationService final : public Service {
         "ExecuteChangeSet",
         "DeleteChangeSet"};
     std::string action = QueryAction(request);
-    return kOps.count(action) ? action : std::string();
+    return kOps.count(action) || IsRefactorOrDriftAction(action) ? action
+                                                                  : std::string();
   }
 
   Response Error(const SimError& error, const Request& request,
@@ -242,6 +248,12 @@ class CloudFormationService final : public Service {
 
   void Tick(World& world) override {
     world.cloudformation.RevealDue(world.Now());
+    RevealDueRefactors(world);
+  }
+
+  // Out-of-band changes to managed resources (see refactor_drift.h).
+  Result<Value> Mutate(World& world, const Value& command) override {
+    return MutateManagedResource(world, command);
   }
 
   Response Handle(World& world, const Request& request,
@@ -255,6 +267,7 @@ class CloudFormationService final : public Service {
 
  private:
   SimResult<Value> Dispatch(World& world, const Value& p, std::string_view op) {
+    if (IsRefactorOrDriftAction(op)) return RunRefactorOrDriftAction(world, op, p);
     StackEngine engine(world);
     if (op == "CreateStack") return CreateStack(world, engine, p);
     if (op == "UpdateStack") return UpdateStack(world, engine, p);
