@@ -11,6 +11,13 @@ packages=(
   sqitch libdbd-sqlite3-perl
 )
 
+# The AWS CLI is the independent client the simulator's conformance tests
+# drive; machine images usually carry v1 from pip, else Debian's package.
+if ! command -v aws >/dev/null 2>&1 && [ ! -x "${HOME:-/root}/.pyenv/shims/aws" ] &&
+   [ ! -x /root/.pyenv/shims/aws ]; then
+  packages+=(awscli)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

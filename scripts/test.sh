@@ -33,10 +33,11 @@ echo "== sanitizer build (ASan + UBSan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLIGHTPLAN_WERROR=ON \
   -DFLIGHTPLAN_SANITIZE=ON -DFLIGHTPLAN_BENCH=OFF >/dev/null
 cmake --build build/asan -j "$jobs"
-# The toolchain tests spend their time in node (synth and tsc), identical in
-# both builds; the sanitizers see the generator through the other amplify tests.
+# The toolchain tests spend their time in node (synth and tsc), and the AWS
+# CLI conformance tests in Python, identical in both builds; the sanitizers
+# see the generator and the simulator through the other tests.
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs" -E 'ToolchainVerifyTest')
+  ctest --output-on-failure -j "$jobs" -E 'ToolchainVerifyTest|AwsCli')
 
 if [ -d tests/fuzz ]; then
   echo "== fuzzers (${fuzz_seconds}s each)"
