@@ -204,8 +204,9 @@ SimResult<AppliedResource> CreatePool(ProviderContext& ctx,
   std::string name = Str(props, "UserPoolName");
   if (name.empty())
     name = std::string(logical_id) + "-" + ctx.world.RandomString(12);
-  auto pool = ctx.world.cognito.CreateUserPool(UserPoolInput(name, props),
-                                               ctx.world.Now());
+  Value input = UserPoolInput(name, props);
+  if (!ctx.pinned_physical_id.empty()) input.Set("Id", Value(ctx.pinned_physical_id));
+  auto pool = ctx.world.cognito.CreateUserPool(input, ctx.world.Now());
   if (!pool) return tl::unexpected(Validation(pool.error().message));
   std::string id = Str(*pool, "Id");
   return AppliedResource{

@@ -276,7 +276,9 @@ class CognitoService final : public Service {
     Timestamp now = world.Now();
     std::string pool = Str(p, "UserPoolId");
     if (op == "CreateUserPool") {
-      return Wrap(store.CreateUserPool(p, now), "UserPool");
+      Value input = p;
+      if (input.is_map()) input.as_map().erase("Id");  // pinning is for seeding only
+      return Wrap(store.CreateUserPool(input, now), "UserPool");
     }
     if (op == "DescribeUserPool") {
       return Wrap(store.DescribeUserPool(pool), "UserPool");

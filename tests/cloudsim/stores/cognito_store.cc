@@ -110,10 +110,20 @@ SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
     return tl::unexpected(InvalidParameter(
         "DeletionProtection must be ACTIVE or INACTIVE, not '" + dp + "'"));
   }
-  std::string id;
-  do {
-    id = region_ + "_" + Random(9, kAlnum);
-  } while (pools_.count(id));
+  // "Id" pins the pool id (seeding a fixture's deployed pool); the wire
+  // operation never passes it.
+  std::string id = Str(input, "Id");
+  if (!id.empty()) {
+    if (id.rfind(region_ + "_", 0) != 0 || pools_.count(id)) {
+      return tl::unexpected(InvalidParameter(
+          "cannot pin user pool id '" + id + "': it must start with '" + region_ +
+          "_' and not exist yet"));
+    }
+  } else {
+    do {
+      id = region_ + "_" + Random(9, kAlnum);
+    } while (pools_.count(id));
+  }
   Pool pool;
   ValueMap p;
   p["Id"] = id;

@@ -142,6 +142,23 @@ TEST_F(SimTest, SeedingTwiceGivesTheSameBytes) {
   EXPECT_EQ(Str(first, "Body"), Str(second, "Body"));
 }
 
+TEST_F(SimTest, SeededResourcesKeepTheirDeployedIdsAndHoldData) {
+  fs::path app = FixtureApp("media-vault");
+  Control("POST", "/_sim/seed", Value(ValueMap{{"fixture", Value(app.string())}}));
+  // The Gen1 user pool keeps the id the other stacks' parameters carry.
+  Value users = Call("cognito-idp", "ListUsers",
+                     Value(ValueMap{{"UserPoolId", Value("us-east-1_gekM9OHb7")}}));
+  EXPECT_EQ(ListOrEmpty(users.Find("Users")).size(), 2u) << users.ToJson();
+  Value owner = Call("cloudformation", "DescribeStackResources",
+                     Value(ValueMap{{"PhysicalResourceId", Value("us-east-1_gekM9OHb7")}}));
+  // As in CloudFormation: the resources of the stack that owns it.
+  const ValueList& resources = ListOrEmpty(owner.Find("StackResources"));
+  ASSERT_FALSE(resources.empty());
+  for (const Value& r : resources) {
+    EXPECT_THAT(Str(r, "StackName"), HasSubstr("amplify-mediavault-main-61114-auth"));
+  }
+}
+
 TEST_F(SimTest, SeedingFromADirectoryThatIsNoFixtureSaysSo) {
   Request request;
   request.method = "POST";
