@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # flightplan's main job, for now: the example workflow run, interrupted with
-# SIGKILL in the middle of a step, resumed, rolled back, and the audit shown.
-# Installs the dependencies and builds first. Everything happens in a
-# temporary directory; nothing outside it is touched.
+# SIGKILL in the middle of a step, resumed, rolled back, and the audit shown;
+# then the local cloud (flightplan-cloudsim) seeded with a fixture app, which
+# `flightplan doctor` checks and `flightplan assess` reads. Installs the
+# dependencies and builds first. Everything happens in a temporary directory;
+# nothing outside it is touched.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 ./scripts/install-deps.sh
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release -j "$(nproc)" --target flightplan
+cmake --build build/release -j "$(nproc)" --target flightplan flightplan-cloudsim
 fp="$root/build/release/cli/flightplan"
+sim="$root/build/release/tests/cloudsim/flightplan-cloudsim"
+app="$root/tests/data/fixtures/amplify-migration-apps/backend-only"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+sim_pid=""
+cleanup() {
+  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 export HOME="$work"  # the per-run logs stay in the demo directory
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -47,3 +56,19 @@ say "6. the audit: who did what, when"
 
 say "7. the audit chain verifies"
 "$fp" audit verify
+
+say "8. the local cloud: flightplan-cloudsim seeded with the backend-only fixture app"
+"$sim" --port 0 --port-file "$work/sim.port" --seed "$app" >"$work/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 100); do [ -s "$work/sim.port" ] && break; sleep 0.1; done
+[ -s "$work/sim.port" ] || { cat "$work/sim.log"; echo "the simulator did not start" >&2; exit 1; }
+port=$(cat "$work/sim.port")
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=AKIDFLIGHTPLANSIM AWS_SECRET_ACCESS_KEY=flightplan-cloudsim-secret-key
+cat "$work/sim.log"
+
+say "9. flightplan doctor, against the simulator"
+"$fp" doctor
+
+say "10. flightplan assess: how the fixture app will migrate"
+"$fp" assess --gen1 "$app"

@@ -93,6 +93,18 @@ int main(int argc, char** argv) {
                 << seeded.error().message() << "\n";
       return kSeed;
     }
+    auto count = [&](std::string_view key) {
+      const Value* v = seeded->Find(key);
+      return v && v->is_list() ? v->as_list().size() : size_t{0};
+    };
+    const Value* items = seeded->Find("items");
+    const Value* app_id = seeded->Find("app_id");
+    std::cout << fmt::format(
+        "flightplan-cloudsim: seeded {}: {} stacks, {} DynamoDB tables ({} items), "
+        "{} buckets, {} user pools, Amplify app {}\n",
+        std::filesystem::path(seed_dir).filename().string(), count("stacks"),
+        count("tables"), items && items->is_int() ? items->as_int() : 0, count("buckets"),
+        count("user_pools"), app_id && app_id->is_string() ? app_id->as_string() : "-");
   }
   HttpServer server(&simulator);
   auto bound = server.Bind(host, port);
