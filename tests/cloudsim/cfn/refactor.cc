@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "tests/cloudsim/cfn/template.h"
+
 namespace flightplan::cloudsim {
 
 namespace {
@@ -170,59 +172,14 @@ std::set<std::string> ResourceIds(const Value& tmpl) {
   return out;
 }
 
-void CollectSubNames(std::string_view text, const std::set<std::string>& skip,
-                     std::set<std::string>& out) {
-  for (size_t at = text.find("${"); at != std::string_view::npos;
-       at = text.find("${", at + 2)) {
-    size_t end = text.find('}', at);
-    if (end == std::string_view::npos) break;
-    std::string name(text.substr(at + 2, end - at - 2));
-    if (name.empty() || name[0] == '!') continue;  // ${!Literal}
-    name = name.substr(0, name.find('.'));
-    if (name.rfind("AWS::", 0) == 0 || skip.count(name)) continue;
-    out.insert(name);
-  }
-}
-
-void Collect(const Value& value, std::set<std::string>& out) {
+// DependsOn names, anywhere below `value` (References covers the rest).
+void CollectDependsOn(const Value& value, std::set<std::string>& out) {
   if (value.is_list()) {
-    for (const Value& v : value.as_list()) Collect(v, out);
+    for (const Value& v : value.as_list()) CollectDependsOn(v, out);
     return;
   }
   if (!value.is_map()) return;
-  const ValueMap& map = value.as_map();
-  if (map.size() == 1) {
-    const auto& [key, arg] = *map.begin();
-    if (key == "Ref" && arg.is_string()) {
-      if (arg.as_string().rfind("AWS::", 0) != 0) out.insert(arg.as_string());
-      return;
-    }
-    if (key == "Fn::GetAtt") {
-      if (arg.is_list() && !arg.as_list().empty() && arg.as_list()[0].is_string()) {
-        out.insert(arg.as_list()[0].as_string());
-      } else if (arg.is_string()) {
-        out.insert(arg.as_string().substr(0, arg.as_string().find('.')));
-      }
-      return;
-    }
-    if (key == "Fn::Sub") {
-      if (arg.is_string()) {
-        CollectSubNames(arg.as_string(), {}, out);
-      } else if (arg.is_list() && !arg.as_list().empty() &&
-                 arg.as_list()[0].is_string()) {
-        std::set<std::string> variables;
-        if (arg.as_list().size() > 1 && arg.as_list()[1].is_map()) {
-          for (const auto& [name, v] : arg.as_list()[1].as_map()) {
-            variables.insert(name);
-            Collect(v, out);
-          }
-        }
-        CollectSubNames(arg.as_list()[0].as_string(), variables, out);
-      }
-      return;
-    }
-  }
-  for (const auto& [key, child] : map) {
+  for (const auto& [key, child] : value.as_map()) {
     if (key == "DependsOn") {
       if (child.is_string()) out.insert(child.as_string());
       if (child.is_list()) {
@@ -232,7 +189,7 @@ void Collect(const Value& value, std::set<std::string>& out) {
       }
       continue;
     }
-    Collect(child, out);
+    CollectDependsOn(child, out);
   }
 }
 
@@ -258,8 +215,8 @@ bool RefactorRefusesType(std::string_view type) {
 }
 
 std::set<std::string> ReferencedNames(const Value& value) {
-  std::set<std::string> out;
-  Collect(value, out);
+  std::set<std::string> out = cfn::References(value);
+  CollectDependsOn(value, out);
   return out;
 }
 

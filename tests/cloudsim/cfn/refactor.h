@@ -70,9 +70,8 @@ SimResult<RefactorCheck> PlanStackRefactor(
 // Resource types stack refactoring refuses (CloudFormation User Guide).
 bool RefactorRefusesType(std::string_view type);
 
-// The logical ids a template value refers to: Ref, Fn::GetAtt, DependsOn
-// and the ${Name} / ${Name.Attr} variables of Fn::Sub (pseudo parameters
-// and the Sub variable map's names excluded).
+// The logical ids a template value refers to: cfn::References (Ref,
+// Fn::GetAtt, Fn::Sub variables; pseudo parameters excluded) plus DependsOn.
 std::set<std::string> ReferencedNames(const Value& value);
 
 }  // namespace flightplan::cloudsim
