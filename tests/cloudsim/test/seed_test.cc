@@ -121,6 +121,37 @@ TEST_P(SeedTest, TheAccountMatchesTheFixture) {
   EXPECT_FALSE(ListOrEmpty(objects.Find("Contents")).empty()) << objects.ToJson();
 }
 
+TEST_P(SeedTest, TheAwsCliListsEveryFixtureStackAndItsResources) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  fs::path app = FixtureApp(GetParam());
+  Control("POST", "/_sim/seed", Value(ValueMap{{"fixture", Value(app.string())}}));
+  std::map<std::string, Value> fixture = FixtureStacks(app);
+  CliResult listed = AwsCli({"cloudformation", "list-stacks", "--stack-status-filter",
+                             "CREATE_COMPLETE"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto parsed = Value::FromJson(listed.out);
+  ASSERT_TRUE(parsed.has_value()) << listed.out;
+  std::set<std::string> names;
+  for (const Value& s : ListOrEmpty(parsed->Find("StackSummaries"))) names.insert(Str(s, "StackName"));
+  std::set<std::string> expected;
+  for (const auto& [name, tmpl] : fixture) expected.insert(name);
+  EXPECT_EQ(names, expected);
+  // The Gen1 root stack's resources, as the CLI prints them.
+  Value team = ReadJsonFile(app / "amplify" / "team-provider-info.json");
+  std::string root = Str(*team.as_map().begin()->second.Find("awscloudformation"), "StackName");
+  CliResult resources = AwsCli({"cloudformation", "list-stack-resources", "--stack-name", root});
+  ASSERT_EQ(resources.exit_code, 0) << resources.err;
+  auto rs = Value::FromJson(resources.out);
+  ASSERT_TRUE(rs.has_value());
+  std::set<std::string> ids;
+  for (const Value& r : ListOrEmpty(rs->Find("StackResourceSummaries"))) ids.insert(Str(r, "LogicalResourceId"));
+  for (const auto& [id, resource] : fixture.at(root).Find("Resources")->as_map()) {
+    if (!resource.Find("Condition")) {
+      EXPECT_TRUE(ids.count(id)) << root << " lacks " << id;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(FixtureApps, SeedTest, ::testing::ValuesIn(kApps),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            std::string name;

@@ -98,6 +98,19 @@ TEST_F(SimTest, ErrorAndResetFaultsReachTheClient) {
   EXPECT_TRUE(Try("sts", "GetCallerIdentity").has_value());
 }
 
+TEST_F(SimTest, LatencyFaultDelaysTheCallThenLetsItThrough) {
+  Control("POST", "/_sim/faults",
+          Value(ValueMap{{"service", Value("sts")},
+                         {"kind", Value("latency")},
+                         {"latency_ms", Value(300)}}));
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(Try("sts", "GetCallerIdentity").has_value());
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
+  // count 1: the next call is not delayed (and the rule is gone).
+  Value rules = Control("GET", "/_sim/faults");
+  EXPECT_TRUE(rules.as_list().empty()) << rules.ToJson();
+}
+
 TEST_F(SimTest, ABadFaultRuleIsRefusedWithTheReason) {
   Request request;
   request.method = "POST";
