@@ -1264,9 +1264,10 @@ void StackEngine::RefreshOutputs(Stack& stack) {
     if (!ev.Included(entry) || !entry.Find("Value")) continue;
     auto value = ev.Evaluate(*entry.Find("Value"));
     if (!value) continue;
+    const std::string& output_key = key;  // clang 14 cannot capture bindings
     auto existing =
         std::find_if(stack.outputs.begin(), stack.outputs.end(),
-                     [&](const CfnOutput& o) { return o.key == key; });
+                     [&](const CfnOutput& o) { return o.key == output_key; });
     CfnOutput o;
     o.key = key;
     o.value = value->ToText();

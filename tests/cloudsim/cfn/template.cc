@@ -610,8 +610,9 @@ SimResult<bool> Evaluator::EvaluateCondition(const Value& expr,
         FormatError("Conditions can only be boolean operations"));
   }
   const auto& [fn, args] = *expr.as_map().begin();
+  const Value& arguments = args;  // clang 14 cannot capture bindings
   auto list_args = [&]() -> const ValueList* {
-    return args.is_list() ? &args.as_list() : nullptr;
+    return arguments.is_list() ? &arguments.as_list() : nullptr;
   };
   if (fn == "Fn::Equals") {
     const ValueList* l = list_args();
