@@ -1,6 +1,9 @@
 #include "tests/cloudsim/wire.h"
 
 #include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -47,77 +50,92 @@ bool IsIndex(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-// Inserts `value` at `parts[i..]` below `node`. Lists are kept as maps keyed
-// by index while building ("#list" marker) and converted at the end.
-void Insert(Value& node, const std::vector<std::string>& parts, size_t i,
-            const std::string& value) {
-  if (!node.is_map()) node = Value(ValueMap{});
-  const std::string& name = parts[i];
-  if (i + 1 == parts.size()) {
-    node.as_map()[name] = Value(value);
-    return;
-  }
-  Value& child = node.as_map()[name];
-  const std::string& next = parts[i + 1];
-  if ((next == "member" || next == "entry") && i + 2 < parts.size() &&
-      IsIndex(parts[i + 2])) {
-    if (!child.is_map()) child = Value(ValueMap{});
-    child.as_map()["#kind"] = Value(next);
-    Value& element = child.as_map()[fmt::format("{:08}", std::atoi(parts[i + 2].c_str()))];
-    if (i + 3 == parts.size()) {
-      element = Value(value);
-    } else {
-      Insert(element, parts, i + 3, value);
-    }
-    return;
-  }
-  Insert(child, parts, i + 1, value);
+// The tree a Query body describes, built out of band so that no key a
+// client sends can be mistaken for bookkeeping.
+struct QueryNode {
+  std::optional<std::string> value;
+  std::map<std::string, QueryNode> children;
+  std::string list_kind;  // "member" or "entry" once indexed children appear
+  // Indexed elements, ordered numerically: (digits without leading zeros).
+  std::map<std::pair<size_t, std::string>, QueryNode> elements;
+};
+
+std::pair<size_t, std::string> IndexKey(const std::string& digits) {
+  size_t first = digits.find_first_not_of('0');
+  std::string trimmed = first == std::string::npos ? "0" : digits.substr(first);
+  return {trimmed.size(), trimmed};
 }
 
-Value Finish(Value node) {
-  if (!node.is_map()) return node;
-  ValueMap& map = node.as_map();
-  auto kind = map.find("#kind");
-  if (kind != map.end()) {
-    std::string k = kind->second.as_string();
-    map.erase(kind);
-    if (k == "member") {
+// Bounded by the number of dots in one key; iterative.
+void Insert(QueryNode& root, const std::vector<std::string>& parts,
+            const std::string& value) {
+  QueryNode* node = &root;
+  size_t i = 0;
+  while (i < parts.size()) {
+    QueryNode& child = node->children[parts[i]];
+    if (i + 2 < parts.size() && (parts[i + 1] == "member" || parts[i + 1] == "entry") &&
+        IsIndex(parts[i + 2])) {
+      if (child.list_kind.empty()) child.list_kind = parts[i + 1];
+      node = &child.elements[IndexKey(parts[i + 2])];
+      i += 3;
+    } else {
+      node = &child;
+      i += 1;
+    }
+  }
+  node->value = value;
+}
+
+Value Finish(const QueryNode& node) {
+  if (!node.elements.empty()) {
+    if (node.list_kind == "member") {
       ValueList list;
-      for (auto& [index, element] : map) list.push_back(Finish(std::move(element)));
+      for (const auto& [index, element] : node.elements) list.push_back(Finish(element));
       return Value(std::move(list));
     }
     ValueMap out;  // entry.N.key / entry.N.value
-    for (auto& [index, element] : map) {
-      const Value* key = element.Find("key");
-      if (!key) key = element.Find("Key");
-      const Value* value = element.Find("value");
-      if (!value) value = element.Find("Value");
-      if (key && key->is_string()) {
-        out[key->as_string()] = value ? Finish(*value) : Value();
+    for (const auto& [index, element] : node.elements) {
+      auto key = element.children.find("key");
+      if (key == element.children.end()) key = element.children.find("Key");
+      auto value = element.children.find("value");
+      if (value == element.children.end()) value = element.children.find("Value");
+      if (key != element.children.end() && key->second.value) {
+        out[*key->second.value] =
+            value != element.children.end() ? Finish(value->second) : Value();
       }
     }
     return Value(std::move(out));
   }
-  for (auto& [name, child] : map) child = Finish(std::move(child));
-  return node;
+  if (!node.children.empty()) {
+    ValueMap out;
+    for (const auto& [name, child] : node.children) out[name] = Finish(child);
+    return Value(std::move(out));
+  }
+  return node.value ? Value(*node.value) : Value();
 }
 
 }  // namespace
 
 Value UnflattenQuery(const FormPairs& pairs) {
-  Value root = Value(ValueMap{});
+  QueryNode root;
+  std::set<std::string> empty_lists;
   for (const auto& [key, value] : pairs) {
     std::vector<std::string> parts = SplitDots(key);
     if (parts.size() == 1 && value.empty() && key != "Action" &&
         key != "Version") {
       // "Capabilities=": the SDKs' encoding of an empty list. A scalar that
       // is empty is rare enough in the operations we serve to read as "".
-      root.as_map()[key] = Value(ValueList{});
+      empty_lists.insert(key);
       continue;
     }
-    Insert(root, parts, 0, value);
+    Insert(root, parts, value);
   }
-  return Finish(std::move(root));
+  Value out = Finish(root);
+  if (!out.is_map()) out = Value(ValueMap{});
+  for (const std::string& key : empty_lists) {
+    if (!out.Find(key)) out.as_map()[key] = Value(ValueList{});
+  }
+  return out;
 }
 
 Value QueryParams(const Request& request) {
