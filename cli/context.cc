@@ -12,6 +12,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/fault_injection.h"
+#include "steps/amplify/generate_step.h"
 #include "steps/builtin/builtin_steps.h"
 #include "store/sha256.h"
 #include "store/sqlite_journal.h"
@@ -109,6 +110,7 @@ std::vector<std::string> Catalog::Names() const {
 Context::Context(const GlobalOptions& global) : global_(global) {
   state_path_ = global.state_path.empty() ? ".flightplan/state.db" : global.state_path;
   RegisterBuiltinSteps(registry_);
+  amplify::RegisterAmplifySteps(registry_);
   console_ = std::make_unique<Console>(global.no_color, global.verbose, DefaultLogDir());
   prompter_ = std::make_unique<TerminalPrompter>();
 }
