@@ -422,5 +422,37 @@ TEST_F(CliTest, BuiltInExampleWorkflowIsListedAndValid) {
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
 }
 
+TEST_F(CliTest, EveryBuiltInWorkflowIsListedAndValid) {
+  RunResult list = Flightplan({"workflows", "list"});
+  ASSERT_EQ(list.exit_code, 0);
+  std::vector<std::string> files;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(SourceDir() + "/workflows")) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+  }
+  ASSERT_GE(files.size(), 2u);
+  for (const std::string& file : files) {
+    SCOPED_TRACE(file);
+    RunResult validate = Flightplan({"workflows", "validate", file});
+    EXPECT_EQ(validate.exit_code, 0) << validate.out << validate.err;
+    std::string name = std::filesystem::path(file).stem().string();
+    EXPECT_NE(list.out.find(name), std::string::npos) << list.out;
+  }
+}
+
+TEST_F(CliTest, TheGenerateWorkflowRefusesAProjectOfAnotherAppAndChangesNothing) {
+  std::filesystem::copy(
+      SourceDir() + "/tests/data/fixtures/amplify-migration-apps/backend-only/amplify",
+      dir_.Join("amplify"), std::filesystem::copy_options::recursive);
+  std::string config = ReadFile(dir_.Join("amplify/backend/backend-config.json"));
+  RunResult run = Flightplan({"run", "generate", "--param", "app_id=someotherapp", "--param",
+                              "env=main", "--param", "backup_dir=" + dir_.Join("backups")});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE((run.out + run.err).find("someotherapp"), std::string::npos) << run.out << run.err;
+  EXPECT_EQ(ReadFile(dir_.Join("amplify/backend/backend-config.json")), config);
+  EXPECT_FALSE(FileExists(dir_.Join("amplify/backend.ts")));
+  EXPECT_FALSE(FileExists(dir_.Join("backups")));
+}
+
 }  // namespace
 }  // namespace flightplan::testing
