@@ -2,8 +2,9 @@
 # flightplan's main job, for now: the example workflow run, interrupted with
 # SIGKILL in the middle of a step, resumed, rolled back, and the audit shown;
 # then the local cloud (flightplan-cloudsim) seeded with a fixture app, which
-# `flightplan doctor` checks and `flightplan assess` reads. Installs the
-# dependencies and builds first. Everything happens in a temporary directory;
+# `flightplan doctor` checks and `flightplan assess` reads; then the generate
+# workflow turns a git copy of the app into its Gen2 backend and rolls it
+# back. Installs the dependencies and builds first. Everything happens in a temporary directory;
 # nothing outside it is touched.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -72,3 +73,21 @@ say "9. flightplan doctor, against the simulator"
 
 say "10. flightplan assess: how the fixture app will migrate"
 "$fp" assess --gen1 "$app"
+
+say "11. the generate workflow, in a git copy of the fixture app: amplify/ becomes the Gen2 backend"
+project="$work/backend-only"
+mkdir -p "$project"
+cp -r "$app/amplify" "$project/"
+printf '{\n  "name": "backend-only-app",\n  "version": "1.0.0"\n}\n' > "$project/package.json"
+cd "$project"
+git init -q
+git -c user.name=demo -c user.email=demo@localhost add -A
+git -c user.name=demo -c user.email=demo@localhost commit -qm "the Gen1 project"
+"$fp" --state "$work/migration.db" run generate --param app_id=backendonly --param env=main
+find amplify -maxdepth 2 -name '*.ts' | sort
+git status --short | sed -n 1,5p; echo "…"
+
+say "12. roll it back: the Gen1 files are back exactly (git sees no change)"
+"$fp" --state "$work/migration.db" rollback 1
+git status --short
+echo "(git status is empty: byte for byte the committed Gen1 project)"
