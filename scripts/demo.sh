@@ -4,8 +4,8 @@
 # then the local cloud (flightplan-cloudsim) seeded with a fixture app, which
 # `flightplan doctor` checks and `flightplan assess` reads; then the generate
 # workflow turns a git copy of the app into its Gen2 backend and rolls it
-# back. Installs the dependencies and builds first. Everything happens in a temporary directory;
-# nothing outside it is touched.
+# back. Installs the dependencies and builds first. Everything happens in a
+# temporary directory; nothing outside it is touched.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
