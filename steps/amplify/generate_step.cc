@@ -147,7 +147,15 @@ Result<SnapshotPlace> ChooseSnapshotDir(const fs::path& base, const tree::TreeMa
 
 Result<fs::path> BackupRoot(const Value& inputs) {
   std::string dir = Input(inputs, "backup_dir");
-  if (!dir.empty()) return fs::absolute(dir);
+  if (!dir.empty()) {
+    std::error_code ec;
+    fs::path absolute = fs::absolute(dir, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("cannot resolve backup_dir '{}': {}", dir, ec.message()));
+    }
+    return absolute;
+  }
   const char* home = std::getenv("HOME");
   if (home == nullptr || *home == '\0') {
     return MakeError(ErrorCode::kInvalidInput,
@@ -222,8 +230,14 @@ class GenerateStep final : public StepType {
   }
 
   Result<Value> Prepare(const Value& inputs, StepContext& ctx) const override {
-    const fs::path project = fs::weakly_canonical(fs::absolute(Input(inputs, "project", ".")));
     std::error_code ec;
+    const fs::path given = Input(inputs, "project", ".");
+    fs::path project = fs::weakly_canonical(fs::absolute(given, ec), ec);
+    if (ec || project.empty()) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("cannot resolve the project folder '{}': {}", given.string(),
+                                   ec.message()));
+    }
     if (!fs::exists(project / "amplify" / "backend" / "backend-config.json", ec) &&
         fs::exists(project / "amplify" / "backend.ts", ec)) {
       return MakeError(ErrorCode::kConflict,
