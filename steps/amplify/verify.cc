@@ -91,7 +91,7 @@ Result<void> CheckNode(ProcessRunner& runner, const fs::path& dir) {
 
 // Without a lock file npm resolves every range against the registry;
 // --prefer-offline takes package metadata and tarballs from the npm cache
-// when it has them, so a second run on the same machine needs no network.
+// when it has them, so a run whose packages are all cached needs no network.
 Result<void> NpmInstall(ProcessRunner& runner, const fs::path& dir, std::chrono::seconds timeout) {
   ProcessSpec install{{"npm", "install", "--prefer-offline", "--no-audit", "--no-fund"},
                       dir.string(),
