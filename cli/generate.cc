@@ -62,7 +62,14 @@ int RunGenerate(const GenerateArgs& args) {
   std::fflush(stdout);
   Result<amplify::VerifyResult> verified =
       amplify::VerifyGen2Project(*project, args.out, verify, runner);
-  if (!verified) return Fail(verified.error());
+  if (!verified) {
+    int code = Fail(verified.error());
+    std::fprintf(stderr,
+                 "the generated project stays in %s; after fixing the above, rerun with "
+                 "--force --verify\n",
+                 args.out.c_str());
+    return code;
+  }
   std::string report = verified->fidelity.ToText();
   std::fwrite(report.data(), 1, report.size(), stdout);
   return verified->fidelity.Failed() ? kExitStepFailed : kExitOk;

@@ -73,16 +73,58 @@ Result<std::vector<SynthesizedTemplate>> ReadTemplates(const fs::path& out_dir) 
   return out;
 }
 
+// Every later step runs on Node.js (npm, tsx and tsc are node scripts that
+// find it through PATH): without it they would fail with a shell's
+// "env: 'node': No such file or directory" halfway through.
+Result<void> CheckNode(ProcessRunner& runner, const fs::path& dir) {
+  ProcessSpec version{{"node", "--version"}, dir.string(), {}, {}};
+  Result<ProcessResult> ran = RunStep(runner, "node --version", version, std::chrono::seconds(60));
+  if (!ran && ran.error().code() == ErrorCode::kNotFound) {
+    return MakeError(ErrorCode::kNotFound,
+                     "Node.js ('node') is not on PATH: --verify synthesizes and type-checks the "
+                     "generated project with it. Install Node.js 20 or later (with npm), or "
+                     "generate without --verify");
+  }
+  if (!ran) return MakeError(std::move(ran.error()));
+  return {};
+}
+
+// Without a lock file npm resolves every range against the registry;
+// --prefer-offline takes package metadata and tarballs from the npm cache
+// when it has them, so a run whose packages are all cached needs no network.
+Result<void> NpmInstall(ProcessRunner& runner, const fs::path& dir, std::chrono::seconds timeout) {
+  ProcessSpec install{{"npm", "install", "--prefer-offline", "--no-audit", "--no-fund"},
+                      dir.string(),
+                      {},
+                      {}};
+  Result<ProcessResult> ran = RunStep(runner, "npm install", install, timeout);
+  if (ran) return {};
+  if (ran.error().code() == ErrorCode::kNotFound) {
+    return MakeError(
+        ErrorCode::kNotFound,
+        fmt::format("npm is not on PATH: --verify without --toolchain runs `npm install` in {}. "
+                    "Install Node.js 20 or later with npm, or pass --toolchain DIR naming a "
+                    "directory whose node_modules hold the pinned Gen2 toolchain",
+                    dir.string()));
+  }
+  return MakeError(std::move(ran.error())
+                       .WithContext(fmt::format(
+                           "installing the Gen2 toolchain in {} (npm install needs the npm "
+                           "registry or a warm npm cache; --toolchain DIR links an installed "
+                           "copy instead)",
+                           dir.string())));
+}
+
 }  // namespace
 
 Result<VerifyResult> VerifyGen2Project(const Gen1Project& gen1, const fs::path& project_dir,
                                        const VerifyOptions& options, ProcessRunner& runner) {
   const fs::path dir = fs::absolute(project_dir);
+  TRY(CheckNode(runner, dir));
   if (!options.toolchain_dir.empty()) {
     TRY(LinkToolchain(options.toolchain_dir, dir));
   } else {
-    ProcessSpec install{{"npm", "install", "--no-audit", "--no-fund"}, dir.string(), {}, {}};
-    TRY(RunStep(runner, "npm install", install, options.step_timeout));
+    TRY(NpmInstall(runner, dir, options.step_timeout));
   }
   const fs::path out_dir = dir / "cdk.out";
   std::error_code ec;

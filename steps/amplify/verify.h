@@ -23,6 +23,8 @@ struct VerifyOptions {
   std::filesystem::path toolchain_dir;
   std::string branch_name;  // amplify-backend-name for synthesis; empty: env
   RefactorPhase phase = RefactorPhase::kPreRefactor;
+  // Per step (install, synthesis, type-check). A cold `npm install` of the
+  // pinned toolchain takes a few minutes; 15 allows for a slow network.
   std::chrono::seconds step_timeout{900};
 };
 
@@ -32,9 +34,13 @@ struct VerifyResult {
   std::string tsc_output;
 };
 
-// Verifies the generated project in `project_dir` against `gen1`.
-// Errors: kStepFailed when npm install, synthesis or type-checking fails
-// (the message carries the tool's output); kNotFound when node is missing.
+// Verifies the generated project in `project_dir` against `gen1`. Runs
+// `node --version` first; without options.toolchain_dir, `npm install
+// --prefer-offline` in the project (the npm registry, or a warm npm cache).
+// Errors: kStepFailed when npm install, synthesis or type-checking fails or
+// times out (the message carries the tool's output); kNotFound when node,
+// or npm without a toolchain_dir, is not on PATH (the message says what to
+// install). The generated files are left as they are either way.
 // A fidelity difference is not an error: check result.fidelity.Failed().
 [[nodiscard]] Result<VerifyResult> VerifyGen2Project(const Gen1Project& gen1,
                                                      const std::filesystem::path& project_dir,

@@ -16,6 +16,7 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::AddFunctionHandlers;
 using testing::CopyFixture;
 using testing::FixtureApps;
 using testing::ReadJson;
@@ -24,15 +25,6 @@ using testing::WriteFile;
 using testing::WriteJson;
 
 fs::path Toolchain() { return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests" / "gen2-toolchain"; }
-
-// The fixtures carry no handler sources; give every function a small one.
-void AddHandlers(const fs::path& root) {
-  for (const auto& e : fs::directory_iterator(root / "amplify/backend/function")) {
-    WriteFile(e.path() / "src" / "index.js",
-              "export const handler = async (event) => ({ statusCode: 200, body: "
-              "JSON.stringify(event) });\n");
-  }
-}
 
 // Adds to backend-only what the fixtures lack: custom attributes
 // ("custom:family_name"), a project Lambda layer used by a function, a
@@ -92,7 +84,7 @@ Result<VerifyResult> GenerateAndVerify(const std::string& app, const fs::path& s
                                        RefactorPhase phase, bool synthetic = false) {
   fs::path root = CopyFixture(app, scratch);
   if (synthetic) AddSyntheticFeatures(root);
-  AddHandlers(root);
+  AddFunctionHandlers(root);
   ASSIGN_OR_RETURN(Gen1Project project, LoadGen1Project(root));
   GenerateOptions options;
   options.phase = phase;

@@ -1,0 +1,141 @@
+// `flightplan generate --verify` without --toolchain as a user runs it: the
+// real binary runs `npm install` in the generated project, synthesizes,
+// type-checks and prints the fidelity report; and, when Node.js or npm is
+// missing, says what to install and keeps the generated project.
+//
+// ToolchainVerifyTest needs Node.js, npm and the npm registry (or a warm npm
+// cache); it is skipped without node or npm on PATH, never on a network
+// error. It takes a few minutes and 500 MB, so scripts/test.sh leaves it out
+// of the sanitizer build.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/value.h"
+#include "steps/amplify/gen1_project.h"
+#include "steps/amplify/generate.h"
+#include "steps/sys/posix_process_runner.h"
+#include "tests/steps/amplify/test_support.h"
+
+namespace flightplan::amplify {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::AddFunctionHandlers;
+using testing::CopyFixture;
+using testing::ReadJson;
+using testing::ScratchDir;
+
+// The executable `name` would run as from this process's PATH; empty if none.
+fs::path OnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    fs::path candidate = fs::path(dir) / name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
+}
+
+ProcessResult Flightplan(std::vector<std::string> args, std::map<std::string, std::string> env,
+                         std::chrono::seconds timeout) {
+  args.insert(args.begin(), FLIGHTPLAN_BINARY);
+  PosixProcessRunner runner;
+  ProcessSpec spec;
+  spec.argv = std::move(args);
+  spec.env = std::move(env);
+  spec.deadline = std::chrono::steady_clock::now() + timeout;
+  Result<ProcessResult> result = runner.Run(spec);
+  EXPECT_TRUE(result) << result.error().ToString();
+  return result ? *result : ProcessResult{};
+}
+
+std::string InstalledVersion(const fs::path& project, const std::string& package) {
+  fs::path manifest = project / "node_modules" / package / "package.json";
+  if (!fs::exists(manifest)) return "(not installed: no " + manifest.string() + ")";
+  return StringField(ReadJson(manifest), "version");
+}
+
+TEST(ToolchainVerifyTest, NpmInstallWithoutToolchainSynthesizesAndReports) {
+  if (OnPath("node").empty() || OnPath("npm").empty()) {
+    GTEST_SKIP() << "node or npm is not on PATH: install Node.js 20 or later with npm to run "
+                    "`generate --verify` without --toolchain";
+  }
+  ScratchDir scratch;
+  fs::path gen1 = CopyFixture("backend-only", scratch.path());
+  AddFunctionHandlers(gen1);
+  fs::path out = scratch.path() / "gen2";
+
+  // Below the CTest timeout (900 s), so a slow install reports its output.
+  ProcessResult r = Flightplan(
+      {"generate", "--gen1", gen1.string(), "--out", out.string(), "--verify"}, {},
+      std::chrono::seconds(840));
+
+  ASSERT_FALSE(r.timed_out) << "generate --verify still ran after 840 s:\n"
+                            << r.stdout_text << r.stderr_text;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, HasSubstr("verifying: npm install"));
+  EXPECT_THAT(r.stdout_text, HasSubstr("Fidelity report"));
+  // npm installed what the generated package.json pins, not a newer release.
+  EXPECT_EQ(InstalledVersion(out, "@aws-amplify/backend"), "1.25.1");
+  EXPECT_EQ(InstalledVersion(out, "aws-cdk-lib"), "2.276.0");
+  EXPECT_EQ(PinnedToolchain().at("@aws-amplify/backend"), "1.25.1");
+  EXPECT_EQ(PinnedToolchain().at("aws-cdk-lib"), "2.276.0");
+  EXPECT_TRUE(fs::exists(out / "package-lock.json"));
+}
+
+// Runs `generate --verify` with PATH = `bin` only.
+ProcessResult VerifyWithPath(const fs::path& gen1, const fs::path& out, const fs::path& bin) {
+  return Flightplan({"generate", "--gen1", gen1.string(), "--out", out.string(), "--verify"},
+                    {{"PATH", bin.string()}}, std::chrono::seconds(60));
+}
+
+void ExpectGeneratedProjectKept(const fs::path& out) {
+  EXPECT_TRUE(fs::exists(out / "amplify" / "backend.ts"));
+  EXPECT_TRUE(fs::exists(out / "package.json"));
+  EXPECT_FALSE(fs::exists(out / "node_modules"));
+}
+
+TEST(VerifyPrerequisitesTest, WithoutNpmOnPathExitsNamingNpmAndKeepsTheGeneratedProject) {
+  fs::path node = OnPath("node");
+  if (node.empty()) GTEST_SKIP() << "node is not on PATH: this test runs flightplan with node only";
+  ScratchDir scratch;
+  fs::path gen1 = CopyFixture("backend-only", scratch.path());
+  fs::path bin = scratch.path() / "bin";
+  fs::create_directories(bin);
+  fs::create_symlink(fs::canonical(node), bin / "node");
+  fs::path out = scratch.path() / "gen2";
+
+  ProcessResult r = VerifyWithPath(gen1, out, bin);
+
+  EXPECT_EQ(r.exit_code, 2) << r.stdout_text << r.stderr_text;
+  EXPECT_THAT(r.stderr_text, HasSubstr("npm is not on PATH"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("Install Node.js 20 or later with npm"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("--toolchain DIR"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("the generated project stays in " + out.string()));
+  ExpectGeneratedProjectKept(out);
+}
+
+TEST(VerifyPrerequisitesTest, WithoutNodeOnPathExitsNamingNodeAndKeepsTheGeneratedProject) {
+  ScratchDir scratch;
+  fs::path gen1 = CopyFixture("backend-only", scratch.path());
+  fs::path bin = scratch.path() / "bin";
+  fs::create_directories(bin);
+  fs::path out = scratch.path() / "gen2";
+
+  ProcessResult r = VerifyWithPath(gen1, out, bin);
+
+  EXPECT_EQ(r.exit_code, 2) << r.stdout_text << r.stderr_text;
+  EXPECT_THAT(r.stderr_text, HasSubstr("Node.js ('node') is not on PATH"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("Install Node.js 20 or later"));
+  ExpectGeneratedProjectKept(out);
+}
+
+}  // namespace
+}  // namespace flightplan::amplify
