@@ -1526,7 +1526,7 @@ std::string_view RefactorPhaseName(RefactorPhase phase) {
 const std::map<std::string, std::string>& PinnedToolchain() {
   static const std::map<std::string, std::string> kPinned = {
       {"@aws-amplify/backend", "1.25.1"}, {"@aws-amplify/backend-cli", "1.10.0"},
-      {"@types/node", "^20"},             {"aws-cdk-lib", "2.276.0"},
+      {"@types/node", "20.19.43"},        {"aws-cdk-lib", "2.276.0"},
       {"constructs", "10.8.1"},           {"esbuild", "0.28.2"},
       {"tsx", "4.23.15"},                 {"typescript", "5.9.3"},
   };
