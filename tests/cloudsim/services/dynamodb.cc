@@ -35,6 +35,7 @@
 #include <set>
 
 #include "tests/cloudsim/service.h"
+#include "tests/cloudsim/values.h"
 #include "tests/cloudsim/wire.h"
 
 namespace flightplan::cloudsim {
