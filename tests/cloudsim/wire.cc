@@ -254,6 +254,29 @@ Response JsonError(const SimError& error, std::string_view type_prefix,
   return response;
 }
 
+std::string JsonTargetOperation(const Request& request,
+                                std::string_view target_prefix,
+                                std::span<const std::string_view> operations) {
+  std::string_view target = request.Header("X-Amz-Target");
+  if (target.substr(0, target_prefix.size()) != target_prefix) return {};
+  std::string_view op = target.substr(target_prefix.size());
+  for (std::string_view known : operations) {
+    if (known == op) return std::string(op);
+  }
+  return {};
+}
+
+SimResult<Value> JsonRequestParams(const Request& request,
+                                   std::string_view not_an_object) {
+  if (request.body.empty()) return Value(ValueMap{});
+  auto parsed = Value::FromJson(request.body);
+  if (!parsed || !parsed->is_map()) {
+    return tl::unexpected(
+        SimError{400, "SerializationException", std::string(not_an_object)});
+  }
+  return std::move(*parsed);
+}
+
 Response RestJsonResponse(const Value& result, std::string_view request_id,
                           int status) {
   Response response = JsonResponse(result, "application/json", request_id);

@@ -10,6 +10,7 @@
 #ifndef FLIGHTPLAN_TESTS_CLOUDSIM_WIRE_H_
 #define FLIGHTPLAN_TESTS_CLOUDSIM_WIRE_H_
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +55,16 @@ Response JsonResponse(const Value& result, std::string_view content_type,
                       std::string_view request_id);
 Response JsonError(const SimError& error, std::string_view type_prefix,
                    std::string_view content_type, std::string_view request_id);
+// The operation X-Amz-Target names ("<target_prefix><Operation>") when
+// `operations` lists it; "" otherwise.
+std::string JsonTargetOperation(const Request& request,
+                                std::string_view target_prefix,
+                                std::span<const std::string_view> operations);
+// A JSON request's parameters: its body, an empty map for an empty body; a
+// 400 SerializationException with `not_an_object` when the body is not a
+// JSON object.
+SimResult<Value> JsonRequestParams(const Request& request,
+                                   std::string_view not_an_object);
 
 // REST-JSON (Amplify): x-amzn-ErrorType header and {"message": ...}.
 Response RestJsonResponse(const Value& result, std::string_view request_id,

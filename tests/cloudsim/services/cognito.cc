@@ -176,13 +176,7 @@ class CognitoService final : public Service {
   aws::Protocol protocol() const override { return aws::Protocol::kJson; }
 
   std::string OperationOf(const Request& request) const override {
-    std::string_view target = request.Header("X-Amz-Target");
-    if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) return {};
-    std::string_view op = target.substr(kTargetPrefix.size());
-    for (std::string_view known : kOperations) {
-      if (known == op) return std::string(op);
-    }
-    return {};
+    return JsonTargetOperation(request, kTargetPrefix, kOperations);
   }
 
   Response Error(const SimError& error, const Request& request,
@@ -205,17 +199,10 @@ class CognitoService final : public Service {
   Response Handle(World& world, const Request& request,
                   std::string_view operation) override {
     world.cognito.Bind(world.config().region, world.config().account_id);
-    Value params(ValueMap{});
-    if (!request.body.empty()) {
-      auto parsed = Value::FromJson(request.body);
-      if (!parsed || !parsed->is_map()) {
-        return Error({400, "SerializationException",
-                      "The request body is not a JSON object"},
-                     request, request.request_id);
-      }
-      params = std::move(*parsed);
-    }
-    SimResult<Value> result = Run(world, params, operation);
+    SimResult<Value> params =
+        JsonRequestParams(request, "The request body is not a JSON object");
+    if (!params) return Error(params.error(), request, request.request_id);
+    SimResult<Value> result = Run(world, *params, operation);
     if (!result) return Error(result.error(), request, request.request_id);
     return JsonResponse(*result, kContentType, request.request_id);
   }

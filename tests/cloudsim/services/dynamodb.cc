@@ -583,13 +583,7 @@ class DynamoDbService final : public Service {
   aws::Protocol protocol() const override { return aws::Protocol::kJson; }
 
   std::string OperationOf(const Request& request) const override {
-    std::string_view target = request.Header("X-Amz-Target");
-    if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) return {};
-    std::string_view op = target.substr(kTargetPrefix.size());
-    for (std::string_view known : kOperations) {
-      if (known == op) return std::string(op);
-    }
-    return {};
+    return JsonTargetOperation(request, kTargetPrefix, kOperations);
   }
 
   Response Error(const SimError& error, const Request& request,
@@ -636,17 +630,10 @@ class DynamoDbService final : public Service {
   Response Handle(World& world, const Request& request,
                   std::string_view operation) override {
     world.dynamodb.SetAccount(world.config().region, world.config().account_id);
-    Value params(ValueMap{});
-    if (!request.body.empty()) {
-      auto parsed = Value::FromJson(request.body);
-      if (!parsed || !parsed->is_map()) {
-        return Error({400, "SerializationException",
-                      "Start of structure or map found where not expected."},
-                     request, request.request_id);
-      }
-      params = std::move(*parsed);
-    }
-    SimResult<Value> result = Dispatch(world, request, operation, params);
+    SimResult<Value> params = JsonRequestParams(
+        request, "Start of structure or map found where not expected.");
+    if (!params) return Error(params.error(), request, request.request_id);
+    SimResult<Value> result = Dispatch(world, request, operation, *params);
     if (!result) return Error(result.error(), request, request.request_id);
     return JsonResponse(*result, kContentType, request.request_id);
   }
