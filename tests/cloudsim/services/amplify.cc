@@ -153,13 +153,6 @@ Route RouteOf(const Request& request) {
   return r;
 }
 
-// A map Value from alternating keys and values.
-Value Obj(std::vector<std::pair<std::string, Value>> fields) {
-  Value out(ValueMap{});
-  for (auto& [key, value] : fields) out.Set(std::move(key), std::move(value));
-  return out;
-}
-
 SimResult<Value> Wrap(SimResult<Value> r, std::string_view key) {
   if (!r) return tl::unexpected(r.error());
   Value out(ValueMap{});
@@ -291,11 +284,7 @@ class AmplifyService final : public Service {
                       "delete_app)",
                       action));
     }
-    if (!done) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       done.error().code + ": " + done.error().message);
-    }
-    return Obj({{"ok", Value(true)}});
+    return MutateDone(done);
   }
 
  private:

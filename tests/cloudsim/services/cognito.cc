@@ -239,11 +239,7 @@ class CognitoService final : public Service {
                       "delete_user_pool, set_user_attribute, update_user_pool)",
                       action));
     }
-    if (!done) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       done.error().code + ": " + done.error().message);
-    }
-    return Obj({{"ok", Value(true)}});
+    return MutateDone(done);
   }
 
  private:

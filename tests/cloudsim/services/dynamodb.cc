@@ -641,24 +641,21 @@ class DynamoDbService final : public Service {
   Result<Value> Mutate(World& world, const Value& command) override {
     std::string action = Str(command, "action");
     std::string table = Str(command, "TableName");
-    auto fail = [](const SimError& e) {
-      return MakeError(ErrorCode::kInvalidInput, e.code + ": " + e.message);
-    };
     if (action == "put_item") {
       if (auto ok = world.dynamodb.PutItem(table, Member(command, "Item"));
           !ok) {
-        return fail(ok.error());
+        return MutateError(ok.error());
       }
       return Value(ValueMap{});
     }
     if (action == "delete_item") {
       auto old = world.dynamodb.DeleteItem(table, Member(command, "Key"));
-      if (!old) return fail(old.error());
+      if (!old) return MutateError(old.error());
       return Value(ValueMap{{"deleted", Value(!old->is_null())}});
     }
     if (action == "delete_table") {
       if (world.dynamodb.tables().erase(table) == 0) {
-        return fail(DynamoTableNotFound(table));
+        return MutateError(DynamoTableNotFound(table));
       }
       return Value(ValueMap{});
     }
