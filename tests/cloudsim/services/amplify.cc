@@ -174,21 +174,14 @@ SimResult<Value> Page(const Request& request, std::vector<Value> items,
   }
   size_t start = 0;
   if (std::string token(request.QueryParam("nextToken")); !token.empty()) {
-    if (token.rfind("page-", 0) != 0 || token.size() == 5 ||
-        token.find_first_not_of("0123456789", 5) != std::string::npos) {
+    std::optional<size_t> offset = PageTokenOffset(token);
+    if (!offset) {
       return tl::unexpected(BadRequest("nextToken is not valid: " + token));
     }
-    start = std::stoul(token.substr(5));
+    start = *offset;
   }
-  ValueList page;
-  size_t i = start;
-  for (; i < items.size() && page.size() < static_cast<size_t>(limit); ++i) {
-    page.push_back(std::move(items[i]));
-  }
-  ValueMap out;
-  out[std::string(list_key)] = Value(std::move(page));
-  if (i < items.size()) out["nextToken"] = fmt::format("page-{}", i);
-  return Value(std::move(out));
+  return PageOfItems(std::move(items), start, static_cast<size_t>(limit),
+                     list_key, "nextToken");
 }
 
 class AmplifyService final : public Service {

@@ -87,23 +87,15 @@ SimResult<Value> Page(const Value& params, std::vector<Value> items,
   }
   size_t start = 0;
   if (std::string token = Str(params, token_key); !token.empty()) {
-    if (token.rfind("page-", 0) != 0 ||
-        token.find_first_not_of("0123456789", 5) != std::string::npos ||
-        token.size() == 5) {
+    std::optional<size_t> offset = PageTokenOffset(token);
+    if (!offset) {
       return tl::unexpected(
           InvalidParameter("The pagination token is not valid: " + token));
     }
-    start = std::stoul(token.substr(5));
+    start = *offset;
   }
-  ValueList page;
-  size_t i = start;
-  for (; i < items.size() && page.size() < static_cast<size_t>(limit); ++i) {
-    page.push_back(std::move(items[i]));
-  }
-  ValueMap out;
-  out[std::string(list_key)] = Value(std::move(page));
-  if (i < items.size()) out[std::string(next_key)] = fmt::format("page-{}", i);
-  return Value(std::move(out));
+  return PageOfItems(std::move(items), start, static_cast<size_t>(limit),
+                     list_key, next_key);
 }
 
 // ListUsers' Filter: `name = "value"` (exact) or `name ^= "value"` (prefix).
