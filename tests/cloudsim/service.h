@@ -58,6 +58,19 @@ class Service {
   virtual Result<Value> Mutate(World& world, const Value& command);
 };
 
+// A store's error as /_sim/mutate reports it: kInvalidInput with
+// "<code>: <message>".
+tl::unexpected<Error> MutateError(const SimError& error);
+// {"ok": true}, what a mutate action answers when it reports nothing else.
+Value MutateOk();
+// The answer to a mutate action whose result is not reported: MutateOk(),
+// or MutateError of the store's error.
+template <typename T>
+Result<Value> MutateDone(const SimResult<T>& done) {
+  if (!done) return MutateError(done.error());
+  return MutateOk();
+}
+
 // Every service the simulator serves.
 std::vector<std::unique_ptr<Service>> MakeServices();
 

@@ -177,6 +177,16 @@ Result<Value> Service::Mutate(World& world, const Value& command) {
                                signing_name()));
 }
 
+tl::unexpected<Error> MutateError(const SimError& error) {
+  return MakeError(ErrorCode::kInvalidInput, error.code + ": " + error.message);
+}
+
+Value MutateOk() {
+  Value ok(ValueMap{});
+  ok.Set("ok", true);
+  return ok;
+}
+
 std::vector<std::unique_ptr<Service>> MakeServices() {
   std::vector<std::unique_ptr<Service>> services;
   services.push_back(MakeStsService());

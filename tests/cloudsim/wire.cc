@@ -254,6 +254,50 @@ Response JsonError(const SimError& error, std::string_view type_prefix,
   return response;
 }
 
+std::string JsonTargetOperation(const Request& request,
+                                std::string_view target_prefix,
+                                std::span<const std::string_view> operations) {
+  std::string_view target = request.Header("X-Amz-Target");
+  if (target.substr(0, target_prefix.size()) != target_prefix) return {};
+  std::string_view op = target.substr(target_prefix.size());
+  for (std::string_view known : operations) {
+    if (known == op) return std::string(op);
+  }
+  return {};
+}
+
+SimResult<Value> JsonRequestParams(const Request& request,
+                                   std::string_view not_an_object) {
+  if (request.body.empty()) return Value(ValueMap{});
+  auto parsed = Value::FromJson(request.body);
+  if (!parsed || !parsed->is_map()) {
+    return tl::unexpected(
+        SimError{400, "SerializationException", std::string(not_an_object)});
+  }
+  return std::move(*parsed);
+}
+
+std::optional<size_t> PageTokenOffset(const std::string& token) {
+  if (token.rfind("page-", 0) != 0 || token.size() == 5 ||
+      token.find_first_not_of("0123456789", 5) != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoul(token.substr(5));
+}
+
+Value PageOfItems(std::vector<Value> items, size_t start, size_t limit,
+                  std::string_view list_key, std::string_view next_key) {
+  ValueList page;
+  size_t i = start;
+  for (; i < items.size() && page.size() < limit; ++i) {
+    page.push_back(std::move(items[i]));
+  }
+  ValueMap out;
+  out[std::string(list_key)] = Value(std::move(page));
+  if (i < items.size()) out[std::string(next_key)] = fmt::format("page-{}", i);
+  return Value(std::move(out));
+}
+
 Response RestJsonResponse(const Value& result, std::string_view request_id,
                           int status) {
   Response response = JsonResponse(result, "application/json", request_id);

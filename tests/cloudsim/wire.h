@@ -10,6 +10,9 @@
 #ifndef FLIGHTPLAN_TESTS_CLOUDSIM_WIRE_H_
 #define FLIGHTPLAN_TESTS_CLOUDSIM_WIRE_H_
 
+#include <cstddef>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +57,24 @@ Response JsonResponse(const Value& result, std::string_view content_type,
                       std::string_view request_id);
 Response JsonError(const SimError& error, std::string_view type_prefix,
                    std::string_view content_type, std::string_view request_id);
+// The operation X-Amz-Target names ("<target_prefix><Operation>") when
+// `operations` lists it; "" otherwise.
+std::string JsonTargetOperation(const Request& request,
+                                std::string_view target_prefix,
+                                std::span<const std::string_view> operations);
+// A JSON request's parameters: its body, an empty map for an empty body; a
+// 400 SerializationException with `not_an_object` when the body is not a
+// JSON object.
+SimResult<Value> JsonRequestParams(const Request& request,
+                                   std::string_view not_an_object);
+
+// Offset paging with opaque "page-<offset>" tokens (Amplify, Cognito).
+// The offset `token` names; nullopt when it is not such a token.
+std::optional<size_t> PageTokenOffset(const std::string& token);
+// Up to `limit` of `items` from offset `start`, listed under `list_key`, with
+// the next page's token under `next_key` while items remain.
+Value PageOfItems(std::vector<Value> items, size_t start, size_t limit,
+                  std::string_view list_key, std::string_view next_key);
 
 // REST-JSON (Amplify): x-amzn-ErrorType header and {"message": ...}.
 Response RestJsonResponse(const Value& result, std::string_view request_id,

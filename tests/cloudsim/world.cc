@@ -166,8 +166,4 @@ std::string IsoTime(Timestamp t) {
                      tm.tm_min, tm.tm_sec, t.unix_ms % 1000);
 }
 
-double EpochSeconds(Timestamp t) {
-  return static_cast<double>(t.unix_ms) / 1000.0;
-}
-
 }  // namespace flightplan::cloudsim

@@ -100,8 +100,6 @@ class World {
 
 // "2026-11-22T10:15:30.123Z", the format the XML protocols use.
 std::string IsoTime(Timestamp t);
-// Seconds since the epoch with milliseconds, the JSON protocols' timestamps.
-double EpochSeconds(Timestamp t);
 
 }  // namespace flightplan::cloudsim
 

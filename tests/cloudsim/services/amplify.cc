@@ -153,13 +153,6 @@ Route RouteOf(const Request& request) {
   return r;
 }
 
-// A map Value from alternating keys and values.
-Value Obj(std::vector<std::pair<std::string, Value>> fields) {
-  Value out(ValueMap{});
-  for (auto& [key, value] : fields) out.Set(std::move(key), std::move(value));
-  return out;
-}
-
 SimResult<Value> Wrap(SimResult<Value> r, std::string_view key) {
   if (!r) return tl::unexpected(r.error());
   Value out(ValueMap{});
@@ -181,21 +174,14 @@ SimResult<Value> Page(const Request& request, std::vector<Value> items,
   }
   size_t start = 0;
   if (std::string token(request.QueryParam("nextToken")); !token.empty()) {
-    if (token.rfind("page-", 0) != 0 || token.size() == 5 ||
-        token.find_first_not_of("0123456789", 5) != std::string::npos) {
+    std::optional<size_t> offset = PageTokenOffset(token);
+    if (!offset) {
       return tl::unexpected(BadRequest("nextToken is not valid: " + token));
     }
-    start = std::stoul(token.substr(5));
+    start = *offset;
   }
-  ValueList page;
-  size_t i = start;
-  for (; i < items.size() && page.size() < static_cast<size_t>(limit); ++i) {
-    page.push_back(std::move(items[i]));
-  }
-  ValueMap out;
-  out[std::string(list_key)] = Value(std::move(page));
-  if (i < items.size()) out["nextToken"] = fmt::format("page-{}", i);
-  return Value(std::move(out));
+  return PageOfItems(std::move(items), start, static_cast<size_t>(limit),
+                     list_key, "nextToken");
 }
 
 class AmplifyService final : public Service {
@@ -291,11 +277,7 @@ class AmplifyService final : public Service {
                       "delete_app)",
                       action));
     }
-    if (!done) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       done.error().code + ": " + done.error().message);
-    }
-    return Obj({{"ok", Value(true)}});
+    return MutateDone(done);
   }
 
  private:

@@ -87,23 +87,15 @@ SimResult<Value> Page(const Value& params, std::vector<Value> items,
   }
   size_t start = 0;
   if (std::string token = Str(params, token_key); !token.empty()) {
-    if (token.rfind("page-", 0) != 0 ||
-        token.find_first_not_of("0123456789", 5) != std::string::npos ||
-        token.size() == 5) {
+    std::optional<size_t> offset = PageTokenOffset(token);
+    if (!offset) {
       return tl::unexpected(
           InvalidParameter("The pagination token is not valid: " + token));
     }
-    start = std::stoul(token.substr(5));
+    start = *offset;
   }
-  ValueList page;
-  size_t i = start;
-  for (; i < items.size() && page.size() < static_cast<size_t>(limit); ++i) {
-    page.push_back(std::move(items[i]));
-  }
-  ValueMap out;
-  out[std::string(list_key)] = Value(std::move(page));
-  if (i < items.size()) out[std::string(next_key)] = fmt::format("page-{}", i);
-  return Value(std::move(out));
+  return PageOfItems(std::move(items), start, static_cast<size_t>(limit),
+                     list_key, next_key);
 }
 
 // ListUsers' Filter: `name = "value"` (exact) or `name ^= "value"` (prefix).
@@ -176,13 +168,7 @@ class CognitoService final : public Service {
   aws::Protocol protocol() const override { return aws::Protocol::kJson; }
 
   std::string OperationOf(const Request& request) const override {
-    std::string_view target = request.Header("X-Amz-Target");
-    if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) return {};
-    std::string_view op = target.substr(kTargetPrefix.size());
-    for (std::string_view known : kOperations) {
-      if (known == op) return std::string(op);
-    }
-    return {};
+    return JsonTargetOperation(request, kTargetPrefix, kOperations);
   }
 
   Response Error(const SimError& error, const Request& request,
@@ -205,17 +191,10 @@ class CognitoService final : public Service {
   Response Handle(World& world, const Request& request,
                   std::string_view operation) override {
     world.cognito.Bind(world.config().region, world.config().account_id);
-    Value params(ValueMap{});
-    if (!request.body.empty()) {
-      auto parsed = Value::FromJson(request.body);
-      if (!parsed || !parsed->is_map()) {
-        return Error({400, "SerializationException",
-                      "The request body is not a JSON object"},
-                     request, request.request_id);
-      }
-      params = std::move(*parsed);
-    }
-    SimResult<Value> result = Run(world, params, operation);
+    SimResult<Value> params =
+        JsonRequestParams(request, "The request body is not a JSON object");
+    if (!params) return Error(params.error(), request, request.request_id);
+    SimResult<Value> result = Run(world, *params, operation);
     if (!result) return Error(result.error(), request, request.request_id);
     return JsonResponse(*result, kContentType, request.request_id);
   }
@@ -252,11 +231,7 @@ class CognitoService final : public Service {
                       "delete_user_pool, set_user_attribute, update_user_pool)",
                       action));
     }
-    if (!done) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       done.error().code + ": " + done.error().message);
-    }
-    return Obj({{"ok", Value(true)}});
+    return MutateDone(done);
   }
 
  private:

@@ -35,6 +35,7 @@
 #include <set>
 
 #include "tests/cloudsim/service.h"
+#include "tests/cloudsim/values.h"
 #include "tests/cloudsim/wire.h"
 
 namespace flightplan::cloudsim {
@@ -582,13 +583,7 @@ class DynamoDbService final : public Service {
   aws::Protocol protocol() const override { return aws::Protocol::kJson; }
 
   std::string OperationOf(const Request& request) const override {
-    std::string_view target = request.Header("X-Amz-Target");
-    if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) return {};
-    std::string_view op = target.substr(kTargetPrefix.size());
-    for (std::string_view known : kOperations) {
-      if (known == op) return std::string(op);
-    }
-    return {};
+    return JsonTargetOperation(request, kTargetPrefix, kOperations);
   }
 
   Response Error(const SimError& error, const Request& request,
@@ -635,17 +630,10 @@ class DynamoDbService final : public Service {
   Response Handle(World& world, const Request& request,
                   std::string_view operation) override {
     world.dynamodb.SetAccount(world.config().region, world.config().account_id);
-    Value params(ValueMap{});
-    if (!request.body.empty()) {
-      auto parsed = Value::FromJson(request.body);
-      if (!parsed || !parsed->is_map()) {
-        return Error({400, "SerializationException",
-                      "Start of structure or map found where not expected."},
-                     request, request.request_id);
-      }
-      params = std::move(*parsed);
-    }
-    SimResult<Value> result = Dispatch(world, request, operation, params);
+    SimResult<Value> params = JsonRequestParams(
+        request, "Start of structure or map found where not expected.");
+    if (!params) return Error(params.error(), request, request.request_id);
+    SimResult<Value> result = Dispatch(world, request, operation, *params);
     if (!result) return Error(result.error(), request, request.request_id);
     return JsonResponse(*result, kContentType, request.request_id);
   }
@@ -653,24 +641,21 @@ class DynamoDbService final : public Service {
   Result<Value> Mutate(World& world, const Value& command) override {
     std::string action = Str(command, "action");
     std::string table = Str(command, "TableName");
-    auto fail = [](const SimError& e) {
-      return MakeError(ErrorCode::kInvalidInput, e.code + ": " + e.message);
-    };
     if (action == "put_item") {
       if (auto ok = world.dynamodb.PutItem(table, Member(command, "Item"));
           !ok) {
-        return fail(ok.error());
+        return MutateError(ok.error());
       }
       return Value(ValueMap{});
     }
     if (action == "delete_item") {
       auto old = world.dynamodb.DeleteItem(table, Member(command, "Key"));
-      if (!old) return fail(old.error());
+      if (!old) return MutateError(old.error());
       return Value(ValueMap{{"deleted", Value(!old->is_null())}});
     }
     if (action == "delete_table") {
       if (world.dynamodb.tables().erase(table) == 0) {
-        return fail(DynamoTableNotFound(table));
+        return MutateError(DynamoTableNotFound(table));
       }
       return Value(ValueMap{});
     }

@@ -223,24 +223,21 @@ class S3Service final : public Service {
       return v && v->is_string() ? v->as_string() : std::string();
     };
     std::string action = str("action");
-    auto fail = [](const SimError& e) {
-      return MakeError(ErrorCode::kInvalidInput, e.code + ": " + e.message);
-    };
     if (action == "put_object") {
       auto etag = world.s3.PutObject(str("Bucket"), str("Key"), str("Body"),
                                      world.Now());
-      if (!etag) return fail(etag.error());
+      if (!etag) return MutateError(etag.error());
       return Value(ValueMap{{"ETag", Value(*etag)}});
     }
     if (action == "delete_object") {
       S3Bucket* bucket = world.s3.FindBucket(str("Bucket"));
-      if (bucket == nullptr) return fail(NoSuchBucket(str("Bucket")));
+      if (bucket == nullptr) return MutateError(NoSuchBucket(str("Bucket")));
       bool deleted = bucket->objects.erase(str("Key")) > 0;
       return Value(ValueMap{{"deleted", Value(deleted)}});
     }
     if (action == "delete_bucket") {
       S3Bucket* bucket = world.s3.FindBucket(str("Bucket"));
-      if (bucket == nullptr) return fail(NoSuchBucket(str("Bucket")));
+      if (bucket == nullptr) return MutateError(NoSuchBucket(str("Bucket")));
       bucket->objects.clear();
       (void)world.s3.DeleteBucket(str("Bucket"));
       return Value(ValueMap{});

@@ -1,10 +1,12 @@
 #include "tests/cloudsim/stores/amplify_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <random>
 #include <regex>
 
-#include <fmt/format.h>
+#include "tests/cloudsim/values.h"
 
 namespace flightplan::cloudsim {
 namespace {
@@ -14,20 +16,6 @@ SimError NotFound(std::string message) {
 }
 SimError BadRequest(std::string message) {
   return {400, "BadRequestException", std::move(message)};
-}
-
-std::string Str(const Value& v, std::string_view key) {
-  const Value* f = v.Find(key);
-  return f && f->is_string() ? f->as_string() : std::string();
-}
-
-double Seconds(Timestamp t) { return static_cast<double>(t.unix_ms) / 1000.0; }
-
-template <typename Keys>
-void CopyIfPresent(const Value& from, Value& to, const Keys& keys) {
-  for (std::string_view key : keys) {
-    if (const Value* v = from.Find(key)) to.Set(std::string(key), *v);
-  }
 }
 
 constexpr std::string_view kAppSettings[] = {
@@ -46,7 +34,7 @@ constexpr std::string_view kBranchSettings[] = {
     "backendEnvironmentArn", "backend", "computeRoleArn", "enableSkewProtection"};
 
 SimResult<void> CheckStage(const Value& input) {
-  std::string stage = Str(input, "stage");
+  std::string stage = StringMember(input, "stage");
   if (stage.empty()) return {};
   for (std::string_view s :
        {"PRODUCTION", "BETA", "DEVELOPMENT", "EXPERIMENTAL", "PULL_REQUEST"}) {
@@ -108,7 +96,7 @@ SimResult<const AmplifyStore::App*> AmplifyStore::RequireApp(
 }
 
 SimResult<Value> AmplifyStore::CreateApp(const Value& input, Timestamp now) {
-  std::string name = Str(input, "name");
+  std::string name = StringMember(input, "name");
   if (name.empty() || name.size() > 255) {
     return tl::unexpected(
         BadRequest("name is required and must be 1 to 255 characters"));
@@ -116,7 +104,7 @@ SimResult<Value> AmplifyStore::CreateApp(const Value& input, Timestamp now) {
   if (auto ok = CheckStringMap(input, "environmentVariables"); !ok) {
     return tl::unexpected(ok.error());
   }
-  std::string id = Str(input, "appId");
+  std::string id = StringMember(input, "appId");
   if (!id.empty()) {
     // Real ids are d[a-z0-9]+; the fixtures' sanitised ids are the project
     // name, so a pinned id only has to be a plausible URI segment.
@@ -141,8 +129,8 @@ SimResult<Value> AmplifyStore::CreateApp(const Value& input, Timestamp now) {
   a.Set("description", "");
   a.Set("repository", "");
   a.Set("platform", "WEB");
-  a.Set("createTime", Seconds(now));
-  a.Set("updateTime", Seconds(now));
+  a.Set("createTime", EpochSeconds(now));
+  a.Set("updateTime", EpochSeconds(now));
   a.Set("environmentVariables", Value(ValueMap{}));
   a.Set("defaultDomain", id + ".amplifyapp.com");
   a.Set("enableBranchAutoBuild", false);
@@ -186,7 +174,7 @@ SimResult<Value> AmplifyStore::UpdateApp(std::string_view app_id,
   }
   Value& a = (*app)->app;
   CopyIfPresent(input, a, kAppSettings);
-  a.Set("updateTime", Seconds(now));
+  a.Set("updateTime", EpochSeconds(now));
   return a;
 }
 
@@ -203,7 +191,7 @@ SimResult<Value> AmplifyStore::CreateBranch(std::string_view app_id,
                                             Timestamp now) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
-  std::string name = Str(input, "branchName");
+  std::string name = StringMember(input, "branchName");
   if (name.empty() || name.size() > 255) {
     return tl::unexpected(
         BadRequest("branchName is required and must be 1 to 255 characters"));
@@ -224,8 +212,8 @@ SimResult<Value> AmplifyStore::CreateBranch(std::string_view app_id,
   b.Set("stage", "NONE");
   b.Set("displayName", name);
   b.Set("enableNotification", false);
-  b.Set("createTime", Seconds(now));
-  b.Set("updateTime", Seconds(now));
+  b.Set("createTime", EpochSeconds(now));
+  b.Set("updateTime", EpochSeconds(now));
   b.Set("environmentVariables", Value(ValueMap{}));
   b.Set("enableAutoBuild", true);
   b.Set("customDomains", Value(ValueList{}));
@@ -282,7 +270,7 @@ SimResult<Value> AmplifyStore::UpdateBranch(std::string_view app_id,
     }
   }
   CopyIfPresent(input, it->second, kBranchSettings);
-  it->second.Set("updateTime", Seconds(now));
+  it->second.Set("updateTime", EpochSeconds(now));
   return it->second;
 }
 
@@ -306,7 +294,7 @@ SimResult<Value> AmplifyStore::CreateBackendEnvironment(
     std::string_view app_id, const Value& input, Timestamp now) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
-  std::string name = Str(input, "environmentName");
+  std::string name = StringMember(input, "environmentName");
   if (name.empty() || name.size() > 255) {
     return tl::unexpected(BadRequest(
         "environmentName is required and must be 1 to 255 characters"));
@@ -319,11 +307,9 @@ SimResult<Value> AmplifyStore::CreateBackendEnvironment(
   e.Set("backendEnvironmentArn",
         AppArn(app_id) + "/backendenvironments/" + name);
   e.Set("environmentName", name);
-  CopyIfPresent(input, e,
-                std::initializer_list<std::string_view>{"stackName",
-                                                        "deploymentArtifacts"});
-  e.Set("createTime", Seconds(now));
-  e.Set("updateTime", Seconds(now));
+  CopyIfPresent(input, e, {"stackName", "deploymentArtifacts"});
+  e.Set("createTime", EpochSeconds(now));
+  e.Set("updateTime", EpochSeconds(now));
   (*app)->backends[name] = e;
   return e;
 }
@@ -371,8 +357,8 @@ SimResult<Value> AmplifyStore::SubDomains(const App& app,
   }
   ValueList out;
   for (const Value& s : settings.as_list()) {
-    std::string prefix = Str(s, "prefix");
-    std::string branch = Str(s, "branchName");
+    std::string prefix = StringMember(s, "prefix");
+    std::string branch = StringMember(s, "branchName");
     if (branch.empty()) {
       return tl::unexpected(
           BadRequest("Every sub-domain setting needs a branchName."));
@@ -381,7 +367,7 @@ SimResult<Value> AmplifyStore::SubDomains(const App& app,
       return tl::unexpected(BadRequest(fmt::format(
           "Branch {} does not exist in app {}; create the branch before "
           "mapping sub-domain '{}' to it.",
-          branch, Str(app.app, "appId"), prefix)));
+          branch, StringMember(app.app, "appId"), prefix)));
     }
     Value sub(ValueMap{});
     sub.Set("subDomainSetting",
@@ -390,9 +376,9 @@ SimResult<Value> AmplifyStore::SubDomains(const App& app,
     sub.Set("verified", true);
     sub.Set("dnsRecord",
             fmt::format("{} CNAME {}.cloudfront.net",
-                        prefix.empty() ? std::string() : prefix + "." +
-                                                             std::string(domain),
-                        Str(app.app, "appId")));
+                        prefix.empty() ? std::string()
+                                       : prefix + "." + std::string(domain),
+                        StringMember(app.app, "appId")));
     out.push_back(std::move(sub));
   }
   return Value(std::move(out));
@@ -404,7 +390,7 @@ SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id,
   (void)now;
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
-  std::string domain = Str(input, "domainName");
+  std::string domain = StringMember(input, "domainName");
   static const std::regex kDomain(
       R"(((([A-Za-z0-9][A-Za-z0-9-]{0,62})\.)+[A-Za-z0-9][A-Za-z0-9-]{0,62}\.?))");
   if (domain.empty() || domain.size() > 64 ||
@@ -425,8 +411,9 @@ SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id,
   d.Set("domainAssociationArn", AppArn(app_id) + "/domains/" + domain);
   d.Set("domainName", domain);
   d.Set("enableAutoSubDomain", false);
-  CopyIfPresent(input, d, std::initializer_list<std::string_view>{"enableAutoSubDomain", "autoSubDomainCreationPatterns",
-                           "autoSubDomainIAMRole"});
+  CopyIfPresent(input, d,
+                {"enableAutoSubDomain", "autoSubDomainCreationPatterns",
+                 "autoSubDomainIAMRole"});
   d.Set("domainStatus", "AVAILABLE");
   d.Set("statusReason", "");
   d.Set("certificateVerificationDNSRecord",
@@ -481,7 +468,7 @@ SimResult<Value> AmplifyStore::UpdateDomainAssociation(std::string_view app_id,
     it->second.Set("subDomains", std::move(*subs));
   }
   CopyIfPresent(input, it->second,
-                std::initializer_list<std::string_view>{"enableAutoSubDomain", "autoSubDomainCreationPatterns",
+                {"enableAutoSubDomain", "autoSubDomainCreationPatterns",
                  "autoSubDomainIAMRole"});
   if (const Value* cert = input.Find("certificateSettings")) {
     it->second.Set("certificate", *cert);
@@ -513,7 +500,7 @@ SimResult<Value> AmplifyStore::StartJob(std::string_view app_id,
     return tl::unexpected(
         NotFound(fmt::format("Branch {} not found.", branch)));
   }
-  std::string type = Str(input, "jobType");
+  std::string type = StringMember(input, "jobType");
   if (type != "RELEASE" && type != "RETRY" && type != "MANUAL" &&
       type != "WEB_HOOK") {
     return tl::unexpected(BadRequest(
@@ -522,21 +509,21 @@ SimResult<Value> AmplifyStore::StartJob(std::string_view app_id,
   }
   std::vector<Value>& jobs = (*app)->jobs[std::string(branch)];
   std::string job_id = std::to_string(jobs.size() + 1);
-  std::string commit = Str(input, "commitId");
+  std::string commit = StringMember(input, "commitId");
   if (commit.empty()) commit = type == "MANUAL" ? "HEAD" : Random(40, "0123456789abcdef");
   Value j(ValueMap{});
   j.Set("jobArn", AppArn(app_id) + "/branches/" + std::string(branch) +
                       "/jobs/" + job_id);
   j.Set("jobId", job_id);
   j.Set("commitId", commit);
-  j.Set("commitMessage", Str(input, "commitMessage"));
+  j.Set("commitMessage", StringMember(input, "commitMessage"));
   if (const Value* t = input.Find("commitTime"); t && t->is_number()) {
     j.Set("commitTime", *t);
   } else {
-    j.Set("commitTime", Seconds(now));
+    j.Set("commitTime", EpochSeconds(now));
   }
-  j.Set("startTime", Seconds(now));
-  j.Set("endTime", Seconds(now));
+  j.Set("startTime", EpochSeconds(now));
+  j.Set("endTime", EpochSeconds(now));
   j.Set("status", "SUCCEED");
   j.Set("jobType", type);
   jobs.push_back(j);
@@ -551,7 +538,7 @@ SimResult<Value> AmplifyStore::GetJob(std::string_view app_id,
   auto jobs = ListJobs(app_id, branch);
   if (!jobs) return tl::unexpected(jobs.error());
   for (const Value& j : *jobs) {
-    if (Str(j, "jobId") == job_id) {
+    if (StringMember(j, "jobId") == job_id) {
       return Value(
           ValueMap{{"summary", j}, {"steps", Value(ValueList{})}});
     }
@@ -574,30 +561,14 @@ SimResult<std::vector<Value>> AmplifyStore::ListJobs(
   return out;
 }
 
-namespace {
-
-Value MapOf(const std::map<std::string, Value, std::less<>>& m) {
-  ValueMap out;
-  for (const auto& [k, v] : m) out[k] = v;
-  return Value(std::move(out));
-}
-
-void MapFrom(const Value* v, std::map<std::string, Value, std::less<>>& m) {
-  m.clear();
-  if (!v || !v->is_map()) return;
-  for (const auto& [k, x] : v->as_map()) m[k] = x;
-}
-
-}  // namespace
-
 Value AmplifyStore::Dump() const {
   ValueMap apps;
   for (const auto& [id, app] : apps_) {
     ValueMap a;
     a["app"] = app.app;
-    a["branches"] = MapOf(app.branches);
-    a["backends"] = MapOf(app.backends);
-    a["domains"] = MapOf(app.domains);
+    a["branches"] = Value(app.branches);
+    a["backends"] = Value(app.backends);
+    a["domains"] = Value(app.domains);
     ValueMap jobs;
     for (const auto& [branch, list] : app.jobs) {
       jobs[branch] = Value(ValueList(list.begin(), list.end()));
@@ -628,9 +599,9 @@ Result<void> AmplifyStore::Load(const Value& state) {
                          "amplify state: app " + id + " has no record");
       }
       app.app = *a;
-      MapFrom(v.Find("branches"), app.branches);
-      MapFrom(v.Find("backends"), app.backends);
-      MapFrom(v.Find("domains"), app.domains);
+      app.branches = MembersOf(v.Find("branches"));
+      app.backends = MembersOf(v.Find("backends"));
+      app.domains = MembersOf(v.Find("domains"));
       if (const Value* jobs = v.Find("jobs"); jobs && jobs->is_map()) {
         for (const auto& [branch, list] : jobs->as_map()) {
           if (list.is_list()) {
@@ -639,18 +610,13 @@ Result<void> AmplifyStore::Load(const Value& state) {
           }
         }
       }
-      if (const Value* o = v.Find("order"); o && o->is_int()) {
-        app.order = o->as_int();
-      }
+      app.order = IntMember(v, "order", app.order);
       apps_[id] = std::move(app);
     }
   }
-  if (const Value* n = state.Find("ids_issued"); n && n->is_int()) {
-    ids_issued_ = static_cast<uint64_t>(n->as_int());
-  }
-  if (const Value* n = state.Find("next_order"); n && n->is_int()) {
-    next_order_ = n->as_int();
-  }
+  ids_issued_ = static_cast<uint64_t>(
+      IntMember(state, "ids_issued", static_cast<int64_t>(ids_issued_)));
+  next_order_ = IntMember(state, "next_order", next_order_);
   return {};
 }
 

@@ -1,9 +1,11 @@
 #include "tests/cloudsim/stores/cognito_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <random>
 
-#include <fmt/format.h>
+#include "tests/cloudsim/values.h"
 
 namespace flightplan::cloudsim {
 namespace {
@@ -18,13 +20,6 @@ SimError NotFound(std::string message) {
 SimError InvalidParameter(std::string message) {
   return {400, "InvalidParameterException", std::move(message)};
 }
-
-std::string Str(const Value& v, std::string_view key) {
-  const Value* f = v.Find(key);
-  return f && f->is_string() ? f->as_string() : std::string();
-}
-
-double Seconds(Timestamp t) { return static_cast<double>(t.unix_ms) / 1000.0; }
 
 // Pool settings UpdateUserPool may replace and CreateUserPool copies as given.
 constexpr std::string_view kPoolSettings[] = {
@@ -53,8 +48,8 @@ Value AttributeList(const Value& attributes) {
   if (!attributes.is_list()) return Value(std::move(out));
   for (const Value& a : attributes.as_list()) {
     ValueMap entry;
-    entry["Name"] = Str(a, "Name");
-    entry["Value"] = Str(a, "Value");
+    entry["Name"] = StringMember(a, "Name");
+    entry["Value"] = StringMember(a, "Value");
     out.push_back(Value(std::move(entry)));
   }
   return Value(std::move(out));
@@ -99,20 +94,20 @@ SimResult<const CognitoStore::Pool*> CognitoStore::RequirePool(
 
 SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
                                               Timestamp now) {
-  std::string name = Str(input, "PoolName");
+  std::string name = StringMember(input, "PoolName");
   if (name.empty() || name.size() > 128) {
     return tl::unexpected(InvalidParameter(
         "1 validation error detected: Value at 'poolName' failed to satisfy "
         "constraint: Member must have length between 1 and 128"));
   }
-  std::string dp = Str(input, "DeletionProtection");
+  std::string dp = StringMember(input, "DeletionProtection");
   if (!dp.empty() && dp != "ACTIVE" && dp != "INACTIVE") {
     return tl::unexpected(InvalidParameter(
         "DeletionProtection must be ACTIVE or INACTIVE, not '" + dp + "'"));
   }
   // "Id" pins the pool id (seeding a fixture's deployed pool); the wire
   // operation never passes it.
-  std::string id = Str(input, "Id");
+  std::string id = StringMember(input, "Id");
   if (!id.empty()) {
     if (id.rfind(region_ + "_", 0) != 0 || pools_.count(id)) {
       return tl::unexpected(InvalidParameter(
@@ -130,14 +125,12 @@ SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
   p["Name"] = name;
   p["Arn"] = fmt::format("arn:aws:cognito-idp:{}:{}:userpool/{}", region_,
                          account_id_, id);
-  p["CreationDate"] = Seconds(now);
-  p["LastModifiedDate"] = Seconds(now);
+  p["CreationDate"] = EpochSeconds(now);
+  p["LastModifiedDate"] = EpochSeconds(now);
   p["DeletionProtection"] = "INACTIVE";
   p["MfaConfiguration"] = "OFF";
   p["LambdaConfig"] = Value(ValueMap{});
-  for (std::string_view key : kPoolSettings) {
-    if (const Value* v = input.Find(key)) p[std::string(key)] = *v;
-  }
+  CopyIfPresent(input, p, kPoolSettings);
   ValueList schema;
   ValueMap sub;
   sub["Name"] = "sub";
@@ -151,7 +144,7 @@ SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
   if (const Value* s = input.Find("Schema"); s && s->is_list()) {
     for (const Value& attr : s->as_list()) {
       Value a = attr;
-      std::string attr_name = Str(a, "Name");
+      std::string attr_name = StringMember(a, "Name");
       if (attr_name.empty()) {
         return tl::unexpected(
             InvalidParameter("Every schema attribute needs a Name."));
@@ -174,7 +167,7 @@ SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
   p["SchemaAttributes"] = Value(std::move(schema));
   pool.pool = Value(std::move(p));
   ValueMap mfa;
-  mfa["MfaConfiguration"] = Str(pool.pool, "MfaConfiguration");
+  mfa["MfaConfiguration"] = StringMember(pool.pool, "MfaConfiguration");
   pool.mfa = Value(std::move(mfa));
   pool.order = next_order_++;
   pools_[id] = std::move(pool);
@@ -184,7 +177,7 @@ SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
 SimResult<void> CognitoStore::DeleteUserPool(std::string_view pool_id) {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
-  if (Str((*pool)->pool, "DeletionProtection") == "ACTIVE") {
+  if (StringMember((*pool)->pool, "DeletionProtection") == "ACTIVE") {
     return tl::unexpected(InvalidParameter(
         "The user pool cannot be deleted because deletion protection is "
         "activated. Deletion protection must be inactivated first."));
@@ -224,9 +217,9 @@ std::vector<std::string> CognitoStore::PoolIds() const {
 
 SimResult<void> CognitoStore::UpdateUserPool(const Value& input,
                                              Timestamp now) {
-  auto pool = RequirePool(Str(input, "UserPoolId"));
+  auto pool = RequirePool(StringMember(input, "UserPoolId"));
   if (!pool) return tl::unexpected(pool.error());
-  std::string dp = Str(input, "DeletionProtection");
+  std::string dp = StringMember(input, "DeletionProtection");
   if (!dp.empty() && dp != "ACTIVE" && dp != "INACTIVE") {
     return tl::unexpected(InvalidParameter(
         "DeletionProtection must be ACTIVE or INACTIVE, not '" + dp + "'"));
@@ -239,16 +232,16 @@ SimResult<void> CognitoStore::UpdateUserPool(const Value& input,
   if (const Value* v = input.Find("MfaConfiguration"); v && v->is_string()) {
     (*pool)->mfa.Set("MfaConfiguration", *v);
   }
-  p.Set("LastModifiedDate", Seconds(now));
+  p.Set("LastModifiedDate", EpochSeconds(now));
   return {};
 }
 
 SimResult<Value> CognitoStore::CreateUserPoolClient(const Value& input,
                                                     Timestamp now) {
-  std::string pool_id = Str(input, "UserPoolId");
+  std::string pool_id = StringMember(input, "UserPoolId");
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
-  std::string name = Str(input, "ClientName");
+  std::string name = StringMember(input, "ClientName");
   if (name.empty()) {
     return tl::unexpected(InvalidParameter(
         "1 validation error detected: Value at 'clientName' failed to "
@@ -261,17 +254,15 @@ SimResult<Value> CognitoStore::CreateUserPoolClient(const Value& input,
   ValueMap c;
   c["UserPoolId"] = pool_id;
   c["ClientId"] = id;
-  c["CreationDate"] = Seconds(now);
-  c["LastModifiedDate"] = Seconds(now);
+  c["CreationDate"] = EpochSeconds(now);
+  c["LastModifiedDate"] = EpochSeconds(now);
   c["RefreshTokenValidity"] = int64_t{30};
   c["AllowedOAuthFlowsUserPoolClient"] = false;
   c["EnableTokenRevocation"] = true;
   c["EnablePropagateAdditionalUserContextData"] = false;
   c["AuthSessionValidity"] = int64_t{3};
   c["TokenValidityUnits"] = Value(ValueMap{});
-  for (std::string_view key : kClientSettings) {
-    if (const Value* v = input.Find(key)) c[std::string(key)] = *v;
-  }
+  CopyIfPresent(input, c, kClientSettings);
   if (const Value* g = input.Find("GenerateSecret"); g && g->is_bool() &&
                                                       g->as_bool()) {
     c["ClientSecret"] = Random(51, kLowerAlnum);
@@ -317,26 +308,24 @@ SimResult<std::vector<Value>> CognitoStore::ListUserPoolClients(
 
 SimResult<Value> CognitoStore::UpdateUserPoolClient(const Value& input,
                                                     Timestamp now) {
-  auto pool = RequirePool(Str(input, "UserPoolId"));
+  auto pool = RequirePool(StringMember(input, "UserPoolId"));
   if (!pool) return tl::unexpected(pool.error());
-  std::string client_id = Str(input, "ClientId");
+  std::string client_id = StringMember(input, "ClientId");
   auto it = (*pool)->clients.find(client_id);
   if (it == (*pool)->clients.end()) {
     return tl::unexpected(
         NotFound(fmt::format("User pool client {} does not exist.", client_id)));
   }
-  for (std::string_view key : kClientSettings) {
-    if (const Value* v = input.Find(key)) it->second.Set(std::string(key), *v);
-  }
-  it->second.Set("LastModifiedDate", Seconds(now));
+  CopyIfPresent(input, it->second, kClientSettings);
+  it->second.Set("LastModifiedDate", EpochSeconds(now));
   return it->second;
 }
 
 SimResult<void> CognitoStore::CreateGroup(const Value& input, Timestamp now) {
-  std::string pool_id = Str(input, "UserPoolId");
+  std::string pool_id = StringMember(input, "UserPoolId");
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
-  std::string name = Str(input, "GroupName");
+  std::string name = StringMember(input, "GroupName");
   if (name.empty()) {
     return tl::unexpected(InvalidParameter(
         "1 validation error detected: Value at 'groupName' failed to satisfy "
@@ -349,11 +338,9 @@ SimResult<void> CognitoStore::CreateGroup(const Value& input, Timestamp now) {
   ValueMap g;
   g["GroupName"] = name;
   g["UserPoolId"] = pool_id;
-  for (std::string_view key : {"Description", "RoleArn", "Precedence"}) {
-    if (const Value* v = input.Find(key)) g[std::string(key)] = *v;
-  }
-  g["CreationDate"] = Seconds(now);
-  g["LastModifiedDate"] = Seconds(now);
+  CopyIfPresent(input, g, {"Description", "RoleArn", "Precedence"});
+  g["CreationDate"] = EpochSeconds(now);
+  g["LastModifiedDate"] = EpochSeconds(now);
   (*pool)->groups[name] = Value(std::move(g));
   return {};
 }
@@ -428,7 +415,7 @@ SimResult<void> CognitoStore::AdminCreateUser(std::string_view pool_id,
   }
   Value attrs = AttributeList(attributes);
   for (const Value& a : attrs.as_list()) {
-    std::string name = Str(a, "Name");
+    std::string name = StringMember(a, "Name");
     if (name.empty()) {
       return tl::unexpected(
           InvalidParameter("Every user attribute needs a Name."));
@@ -441,7 +428,7 @@ SimResult<void> CognitoStore::AdminCreateUser(std::string_view pool_id,
       bool declared = false;
       const Value* schema = (*pool)->pool.Find("SchemaAttributes");
       for (const Value& declared_attr : schema->as_list()) {
-        declared = declared || Str(declared_attr, "Name") == name;
+        declared = declared || StringMember(declared_attr, "Name") == name;
       }
       if (!declared) {
         return tl::unexpected(InvalidParameter(fmt::format(
@@ -462,8 +449,8 @@ SimResult<void> CognitoStore::AdminCreateUser(std::string_view pool_id,
   ValueMap u;
   u["Username"] = username;
   u["Attributes"] = Value(std::move(with_sub));
-  u["UserCreateDate"] = Seconds(now);
-  u["UserLastModifiedDate"] = Seconds(now);
+  u["UserCreateDate"] = EpochSeconds(now);
+  u["UserLastModifiedDate"] = EpochSeconds(now);
   u["Enabled"] = true;
   u["UserStatus"] = "FORCE_CHANGE_PASSWORD";
   (*pool)->users[username] = Value(std::move(u));
@@ -530,7 +517,7 @@ SimResult<void> CognitoStore::SetUserAttribute(std::string_view pool_id,
   ValueList& attrs = it->second.as_map()["Attributes"].as_list();
   bool found = false;
   for (Value& a : attrs) {
-    if (Str(a, "Name") == name) {
+    if (StringMember(a, "Name") == name) {
       a.Set("Value", value);
       found = true;
     }
@@ -539,7 +526,7 @@ SimResult<void> CognitoStore::SetUserAttribute(std::string_view pool_id,
     attrs.push_back(
         Value(ValueMap{{"Name", Value(name)}, {"Value", Value(value)}}));
   }
-  it->second.Set("UserLastModifiedDate", Seconds(now));
+  it->second.Set("UserLastModifiedDate", EpochSeconds(now));
   return {};
 }
 
@@ -624,9 +611,9 @@ SimResult<Value> CognitoStore::GetUserPoolMfaConfig(
 }
 
 SimResult<Value> CognitoStore::SetUserPoolMfaConfig(const Value& input) {
-  auto pool = RequirePool(Str(input, "UserPoolId"));
+  auto pool = RequirePool(StringMember(input, "UserPoolId"));
   if (!pool) return tl::unexpected(pool.error());
-  std::string mode = Str(input, "MfaConfiguration");
+  std::string mode = StringMember(input, "MfaConfiguration");
   if (!mode.empty() && mode != "OFF" && mode != "ON" && mode != "OPTIONAL") {
     return tl::unexpected(InvalidParameter(
         "MfaConfiguration must be OFF, ON or OPTIONAL, not '" + mode + "'"));
@@ -661,11 +648,11 @@ SimResult<Value> CognitoStore::SetUserPoolMfaConfig(const Value& input) {
 
 SimResult<Value> CognitoStore::CreateIdentityProvider(const Value& input,
                                                       Timestamp now) {
-  std::string pool_id = Str(input, "UserPoolId");
+  std::string pool_id = StringMember(input, "UserPoolId");
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
-  std::string name = Str(input, "ProviderName");
-  std::string type = Str(input, "ProviderType");
+  std::string name = StringMember(input, "ProviderName");
+  std::string type = StringMember(input, "ProviderType");
   static constexpr std::string_view kTypes[] = {
       "SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple",
       "OIDC"};
@@ -685,12 +672,10 @@ SimResult<Value> CognitoStore::CreateIdentityProvider(const Value& input,
   p["UserPoolId"] = pool_id;
   p["ProviderName"] = name;
   p["ProviderType"] = type;
-  for (std::string_view key :
-       {"ProviderDetails", "AttributeMapping", "IdpIdentifiers"}) {
-    if (const Value* v = input.Find(key)) p[std::string(key)] = *v;
-  }
-  p["CreationDate"] = Seconds(now);
-  p["LastModifiedDate"] = Seconds(now);
+  CopyIfPresent(input, p,
+                {"ProviderDetails", "AttributeMapping", "IdpIdentifiers"});
+  p["CreationDate"] = EpochSeconds(now);
+  p["LastModifiedDate"] = EpochSeconds(now);
   Value record(std::move(p));
   (*pool)->providers[name] = record;
   return record;
@@ -717,31 +702,15 @@ SimResult<std::vector<Value>> CognitoStore::ListIdentityProviders(
   return out;
 }
 
-namespace {
-
-Value MapOf(const std::map<std::string, Value, std::less<>>& m) {
-  ValueMap out;
-  for (const auto& [k, v] : m) out[k] = v;
-  return Value(std::move(out));
-}
-
-void MapFrom(const Value* v, std::map<std::string, Value, std::less<>>& m) {
-  m.clear();
-  if (!v || !v->is_map()) return;
-  for (const auto& [k, x] : v->as_map()) m[k] = x;
-}
-
-}  // namespace
-
 Value CognitoStore::Dump() const {
   ValueMap pools;
   for (const auto& [id, pool] : pools_) {
     ValueMap p;
     p["pool"] = pool.pool;
-    p["clients"] = MapOf(pool.clients);
-    p["users"] = MapOf(pool.users);
-    p["groups"] = MapOf(pool.groups);
-    p["providers"] = MapOf(pool.providers);
+    p["clients"] = Value(pool.clients);
+    p["users"] = Value(pool.users);
+    p["groups"] = Value(pool.groups);
+    p["providers"] = Value(pool.providers);
     ValueMap memberships;
     for (const auto& [user, groups] : pool.memberships) {
       ValueList list;
@@ -777,10 +746,10 @@ Result<void> CognitoStore::Load(const Value& state) {
         return MakeError(ErrorCode::kCorruption,
                          "cognito-idp state: pool " + id + " has no record");
       }
-      MapFrom(v.Find("clients"), pool.clients);
-      MapFrom(v.Find("users"), pool.users);
-      MapFrom(v.Find("groups"), pool.groups);
-      MapFrom(v.Find("providers"), pool.providers);
+      pool.clients = MembersOf(v.Find("clients"));
+      pool.users = MembersOf(v.Find("users"));
+      pool.groups = MembersOf(v.Find("groups"));
+      pool.providers = MembersOf(v.Find("providers"));
       if (const Value* m = v.Find("memberships"); m && m->is_map()) {
         for (const auto& [user, groups] : m->as_map()) {
           if (!groups.is_list()) continue;
@@ -790,9 +759,7 @@ Result<void> CognitoStore::Load(const Value& state) {
         }
       }
       if (const Value* m = v.Find("mfa")) pool.mfa = *m;
-      if (const Value* o = v.Find("order"); o && o->is_int()) {
-        pool.order = o->as_int();
-      }
+      pool.order = IntMember(v, "order", pool.order);
       pools_[id] = std::move(pool);
     }
   }
@@ -801,12 +768,9 @@ Result<void> CognitoStore::Load(const Value& state) {
       if (owner.is_string()) domains_[domain] = owner.as_string();
     }
   }
-  if (const Value* n = state.Find("ids_issued"); n && n->is_int()) {
-    ids_issued_ = static_cast<uint64_t>(n->as_int());
-  }
-  if (const Value* n = state.Find("next_order"); n && n->is_int()) {
-    next_order_ = n->as_int();
-  }
+  ids_issued_ = static_cast<uint64_t>(
+      IntMember(state, "ids_issued", static_cast<int64_t>(ids_issued_)));
+  next_order_ = IntMember(state, "next_order", next_order_);
   return {};
 }
 

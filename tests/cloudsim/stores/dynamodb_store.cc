@@ -342,14 +342,27 @@ SimResult<std::string> DynamoDbStore::KeyOf(const DynamoTable& table,
   return key;
 }
 
-SimResult<void> DynamoDbStore::PutItem(std::string_view table_name,
-                                       const Value& item) {
-  DynamoTable* table = FindTable(table_name);
+namespace {
+
+// The canonical key of `item_or_key` in `table` for an item operation;
+// ResourceNotFoundException, worded as the item APIs word it, when `table`
+// is null.
+SimResult<std::string> ItemKey(const DynamoDbStore& store,
+                               const DynamoTable* table,
+                               const Value& item_or_key, bool is_item) {
   if (table == nullptr) {
     return tl::unexpected(SimError{400, "ResourceNotFoundException",
                                    "Requested resource not found"});
   }
-  auto key = KeyOf(*table, item, /*is_item=*/true);
+  return store.KeyOf(*table, item_or_key, is_item);
+}
+
+}  // namespace
+
+SimResult<void> DynamoDbStore::PutItem(std::string_view table_name,
+                                       const Value& item) {
+  DynamoTable* table = FindTable(table_name);
+  auto key = ItemKey(*this, table, item, /*is_item=*/true);
   if (!key) return tl::unexpected(key.error());
   table->items[*key] = item;
   return {};
@@ -363,11 +376,7 @@ size_t DynamoDbStore::ItemCount(std::string_view table_name) const {
 SimResult<Value> DynamoDbStore::GetItem(std::string_view table_name,
                                         const Value& key) const {
   const DynamoTable* table = FindTable(table_name);
-  if (table == nullptr) {
-    return tl::unexpected(SimError{400, "ResourceNotFoundException",
-                                   "Requested resource not found"});
-  }
-  auto k = KeyOf(*table, key, /*is_item=*/false);
+  auto k = ItemKey(*this, table, key, /*is_item=*/false);
   if (!k) return tl::unexpected(k.error());
   auto it = table->items.find(*k);
   return it == table->items.end() ? Value() : it->second;
@@ -376,11 +385,7 @@ SimResult<Value> DynamoDbStore::GetItem(std::string_view table_name,
 SimResult<Value> DynamoDbStore::DeleteItem(std::string_view table_name,
                                            const Value& key) {
   DynamoTable* table = FindTable(table_name);
-  if (table == nullptr) {
-    return tl::unexpected(SimError{400, "ResourceNotFoundException",
-                                   "Requested resource not found"});
-  }
-  auto k = KeyOf(*table, key, /*is_item=*/false);
+  auto k = ItemKey(*this, table, key, /*is_item=*/false);
   if (!k) return tl::unexpected(k.error());
   auto it = table->items.find(*k);
   if (it == table->items.end()) return Value();
@@ -401,6 +406,21 @@ Value ItemsToValue(const std::map<std::string, Value>& items) {
   ValueList out;
   for (const auto& [key, item] : items) out.push_back(item);
   return Value(std::move(out));
+}
+
+// Reads the "items" list of a dumped table or backup into `items`, keyed by
+// `shape`'s key schema; the error of the first item whose key does not fit.
+SimResult<void> LoadItems(const DynamoDbStore& store, const DynamoTable& shape,
+                          const Value& dumped,
+                          std::map<std::string, Value>& items) {
+  const Value* list = dumped.Find("items");
+  if (list == nullptr || !list->is_list()) return {};
+  for (const Value& item : list->as_list()) {
+    auto key = store.KeyOf(shape, item, /*is_item=*/true);
+    if (!key) return tl::unexpected(key.error());
+    items[*key] = item;
+  }
+  return {};
 }
 
 }  // namespace
@@ -456,13 +476,8 @@ Result<void> DynamoDbStore::Load(const Value& state) {
       if (const Value* p = t.Find("pitr_enabled_at"); p && p->is_int()) {
         table.pitr_enabled_at = Timestamp{p->as_int()};
       }
-      if (const Value* items = t.Find("items"); items && items->is_list()) {
-        for (const Value& item : items->as_list()) {
-          auto key = KeyOf(table, item, true);
-          if (!key)
-            return corrupt("table " + name + ": " + key.error().message);
-          table.items[*key] = item;
-        }
+      if (auto loaded = LoadItems(*this, table, t, table.items); !loaded) {
+        return corrupt("table " + name + ": " + loaded.error().message);
       }
       tables_[name] = std::move(table);
     }
@@ -475,13 +490,8 @@ Result<void> DynamoDbStore::Load(const Value& state) {
       if (const Value* d = b.Find("table")) backup.table = *d;
       DynamoTable shape;
       shape.description = backup.table;
-      if (const Value* items = b.Find("items"); items && items->is_list()) {
-        for (const Value& item : items->as_list()) {
-          auto key = KeyOf(shape, item, true);
-          if (!key)
-            return corrupt("backup " + arn + ": " + key.error().message);
-          backup.items[*key] = item;
-        }
+      if (auto loaded = LoadItems(*this, shape, b, backup.items); !loaded) {
+        return corrupt("backup " + arn + ": " + loaded.error().message);
       }
       backups_[arn] = std::move(backup);
     }

@@ -11,10 +11,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-Value Obj(std::initializer_list<std::pair<const std::string, Value>> m) {
-  return Value(ValueMap(m));
-}
-
 TEST_F(SimTest, AmplifyStoreKeepsAppsBranchesBackendsAcrossDumpAndLoad) {
   AmplifyStore& store = world().amplify;
   Timestamp now = world().Now();
@@ -80,17 +76,7 @@ class AmplifyTest : public SimTest {
     return id;
   }
   std::string ErrorOf(std::string_view op, const Value& params) {
-    auto result = Try("amplify", op, params);
-    EXPECT_FALSE(result.has_value()) << op << " unexpectedly succeeded";
-    return result ? std::string() : result.error().code;
-  }
-  Value Cli(std::vector<std::string> args) {
-    CliResult r = AwsCli(args);
-    EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err;
-    if (r.out.find_first_not_of(" \n") == std::string::npos) return Value(ValueMap{});
-    auto parsed = Value::FromJson(r.out);
-    EXPECT_TRUE(parsed.has_value()) << r.out;
-    return parsed ? *parsed : Value(ValueMap{});
+    return ErrorCodeOf("amplify", op, params);
   }
 };
 

@@ -60,6 +60,10 @@ std::string AwsCliPath() {
 
 }  // namespace
 
+Value Obj(std::initializer_list<std::pair<const std::string, Value>> members) {
+  return Value(ValueMap(members));
+}
+
 Timestamp ManualClock::Now() const {
   std::lock_guard lock(mutex_);
   return SystemClock().Now() + offset_;
@@ -163,6 +167,14 @@ std::vector<LogEntry> SimTest::LogOf(std::string_view service,
   return out;
 }
 
+std::string SimTest::ErrorCodeOf(std::string_view service,
+                                 std::string_view operation,
+                                 const Value& params) {
+  auto result = Try(service, operation, params);
+  EXPECT_FALSE(result.has_value()) << operation << " unexpectedly succeeded";
+  return result ? std::string() : result.error().code;
+}
+
 bool SimTest::HaveAwsCli() { return !AwsCliPath().empty(); }
 
 CliResult SimTest::AwsCli(const std::vector<std::string>& args,
@@ -234,6 +246,17 @@ CliResult SimTest::AwsCli(const std::vector<std::string>& args,
   result.out = flightplan::testing::ReadFile(out_path);
   result.err += flightplan::testing::ReadFile(err_path);
   return result;
+}
+
+Value SimTest::Cli(const std::vector<std::string>& args) {
+  CliResult r = AwsCli(args);
+  EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err;
+  if (r.out.find_first_not_of(" \n") == std::string::npos) {
+    return Value(ValueMap{});
+  }
+  auto parsed = Value::FromJson(r.out);
+  EXPECT_TRUE(parsed.has_value()) << r.out;
+  return parsed ? *parsed : Value(ValueMap{});
 }
 
 std::filesystem::path SimTest::FixtureApp(std::string_view app) {

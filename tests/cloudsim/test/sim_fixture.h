@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/clock.h"
@@ -33,6 +36,9 @@ class ManualClock final : public Clock {
   Duration offset_{0};
 };
 
+// A map Value from its members: Obj({{"name", Value("x")}}).
+Value Obj(std::initializer_list<std::pair<const std::string, Value>> members);
+
 struct CliResult {
   int exit_code = -1;
   std::string out;
@@ -50,6 +56,10 @@ class SimTest : public ::testing::Test {
   // The raw outcome, for asserting on errors.
   aws::AwsResult Try(std::string_view service, std::string_view operation,
                      const Value& params = Value(ValueMap{}));
+  // The error code of a call expected to fail; "" (and a test failure) when
+  // it succeeds.
+  std::string ErrorCodeOf(std::string_view service, std::string_view operation,
+                          const Value& params);
 
   // Control API.
   Value Control(std::string_view method, std::string_view path,
@@ -62,6 +72,9 @@ class SimTest : public ::testing::Test {
   static bool HaveAwsCli();
   CliResult AwsCli(const std::vector<std::string>& args,
                    const std::vector<std::string>& extra_env = {});
+  // AwsCli expected to succeed: its JSON output, an empty map for none; a
+  // test failure (and an empty map) on a non-zero exit or output not JSON.
+  Value Cli(const std::vector<std::string>& args);
 
   // tests/data/fixtures/amplify-migration-apps/<app>
   static std::filesystem::path FixtureApp(std::string_view app);
