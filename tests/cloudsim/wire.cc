@@ -1,5 +1,6 @@
 #include "tests/cloudsim/wire.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -282,7 +283,10 @@ std::optional<size_t> PageTokenOffset(const std::string& token) {
       token.find_first_not_of("0123456789", 5) != std::string::npos) {
     return std::nullopt;
   }
-  return std::stoul(token.substr(5));
+  size_t offset = 0;
+  auto [end, ec] = std::from_chars(token.data() + 5, token.data() + token.size(), offset);
+  if (ec != std::errc() || end != token.data() + token.size()) return std::nullopt;
+  return offset;
 }
 
 Value PageOfItems(std::vector<Value> items, size_t start, size_t limit,

@@ -104,6 +104,10 @@ TEST_F(CognitoTest, ListUserPoolsPagesWithMaxResultsAndNextToken) {
   EXPECT_EQ(second.Find("NextToken"), nullptr);
   EXPECT_EQ(ErrorOf("ListUserPools", Obj({{"MaxResults", Value(61)}})),
             "InvalidParameterException");
+  // A token too large for any offset is refused, not a crash.
+  EXPECT_EQ(ErrorOf("ListUserPools", Obj({{"MaxResults", Value(2)},
+                                          {"NextToken", Value("page-99999999999999999999")}})),
+            "InvalidParameterException");
 }
 
 TEST_F(CognitoTest, DeletionProtectionRefusesDeleteUntilTurnedOff) {
