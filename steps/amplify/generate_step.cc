@@ -501,28 +501,28 @@ Result<std::string> MergePackageJson(const std::optional<std::string>& existing,
     return MakeError(ErrorCode::kInternal, "the generated package.json is not a JSON object");
   }
   auto& alloc = app.GetAllocator();
+  // Members by index: rapidjson's iterator comparisons are ambiguous in C++20.
   for (const char* section : {"dependencies", "devDependencies"}) {
-    auto from = gen.FindMember(section);
-    if (from == gen.MemberEnd() || !from->value.IsObject()) continue;
-    auto to = app.FindMember(section);
-    if (to == app.MemberEnd()) {
+    if (!gen.HasMember(section) || !gen[section].IsObject()) continue;
+    const rapidjson::Value& from = gen[section];
+    if (!app.HasMember(section)) {
       app.AddMember(rapidjson::Value(section, alloc), rapidjson::Value(rapidjson::kObjectType),
                     alloc);
-      to = app.FindMember(section);
-    } else if (!to->value.IsObject()) {
+    }
+    rapidjson::Value& to = app[section];
+    if (!to.IsObject()) {
       return MakeError(ErrorCode::kInvalidInput,
                        fmt::format("package.json: \"{}\" is not an object", section));
     }
-    for (auto& dep : from->value.GetObject()) {
-      auto have = to->value.FindMember(dep.name);
-      if (have != to->value.MemberEnd()) {
-        have->value.CopyFrom(dep.value, alloc);
+    for (rapidjson::SizeType i = 0; i < from.MemberCount(); ++i) {
+      const auto& dep = *(from.MemberBegin() + i);
+      if (to.HasMember(dep.name)) {
+        to[dep.name].CopyFrom(dep.value, alloc);
       } else {
-        to->value.AddMember(rapidjson::Value(dep.name, alloc), rapidjson::Value(dep.value, alloc),
-                            alloc);
+        to.AddMember(rapidjson::Value(dep.name, alloc), rapidjson::Value(dep.value, alloc), alloc);
       }
     }
-    SortMembers(to->value);
+    SortMembers(to);
   }
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);

@@ -476,7 +476,9 @@ TreeManifest ManifestOfFiles(const std::vector<std::string>& paths,
   TreeManifest m;
   m.paths = paths;
   std::set<std::string> dirs;
-  for (const auto& [path, bytes] : files) {
+  for (const auto& file : files) {
+    const std::string& path = file.first;
+    const std::string& bytes = file.second;
     bool under_a_path = std::any_of(paths.begin(), paths.end(),
                                     [&](const std::string& top) { return Below(path, top); });
     if (!under_a_path) continue;
