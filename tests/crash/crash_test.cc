@@ -70,19 +70,13 @@ class CrashTest : public ::testing::Test {
   }
 
   RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "") {
-    Invocation inv;
-    inv.args = std::move(args);
-    inv.cwd = dir_.path();
-    if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
-    return RunFlightplan(inv);
+    return RunFlightplanIn(dir_.path(), std::move(args), kill_at);
   }
 
   // Re-runs `args` until it succeeds (bounded), as an operator would.
   void RunToCompletion(const std::vector<std::string>& args) {
-    for (int i = 0; i < 5; ++i) {
-      RunResult r = Flightplan(args);
-      if (r.exit_code == 0) return;
-      ADD_FAILURE() << "attempt " << i << " exit " << r.exit_code << "\n" << r.out << r.err;
+    for (const RunResult& r : RerunUntilSuccess(dir_.path(), args)) {
+      ADD_FAILURE() << "exit " << r.exit_code << "\n" << r.out << r.err;
     }
   }
 

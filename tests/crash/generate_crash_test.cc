@@ -53,18 +53,13 @@ class GenerateCrashTest : public ::testing::Test {
   }
 
   RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "") {
-    Invocation inv;
-    inv.args = std::move(args);
-    inv.cwd = project_.string();
-    if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
-    return RunFlightplan(inv);
+    return RunFlightplanIn(project_.string(), std::move(args), kill_at);
   }
 
+  // Re-runs `args` until it succeeds (bounded), as an operator would.
   void RunToCompletion(const std::vector<std::string>& args) {
-    for (int i = 0; i < 5; ++i) {
-      RunResult r = Flightplan(args);
-      if (r.exit_code == 0) return;
-      ADD_FAILURE() << "attempt " << i << " exit " << r.exit_code << "\n" << r.out << r.err;
+    for (const RunResult& r : RerunUntilSuccess(project_.string(), args)) {
+      ADD_FAILURE() << "exit " << r.exit_code << "\n" << r.out << r.err;
     }
   }
 
@@ -75,11 +70,9 @@ class GenerateCrashTest : public ::testing::Test {
     fs::create_directories(copy);
     fs::copy(project_, copy, fs::copy_options::recursive);
     fs::remove_all(copy / ".flightplan");
-    Invocation inv;
-    inv.args = {"run", "generate", "--param", "app_id=backendonly", "--param", "env=main",
-                "--param", "backup_dir=" + other.Join("backups")};
-    inv.cwd = copy.string();
-    RunResult r = RunFlightplan(inv);
+    RunResult r = RunFlightplanIn(copy.string(),
+                                  {"run", "generate", "--param", "app_id=backendonly", "--param",
+                                   "env=main", "--param", "backup_dir=" + other.Join("backups")});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     Result<tree::TreeManifest> m = tree::ScanTree(copy, amplify::GenerateReplacedPaths());
     EXPECT_TRUE(m);

@@ -154,6 +154,26 @@ bool FileExists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
+RunResult RunFlightplanIn(const std::string& cwd, std::vector<std::string> args,
+                          const std::string& kill_at) {
+  Invocation inv;
+  inv.args = std::move(args);
+  inv.cwd = cwd;
+  if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
+  return RunFlightplan(inv);
+}
+
+std::vector<RunResult> RerunUntilSuccess(const std::string& cwd,
+                                         const std::vector<std::string>& args, int attempts) {
+  std::vector<RunResult> failed;
+  for (int i = 0; i < attempts; ++i) {
+    RunResult r = RunFlightplanIn(cwd, args);
+    if (r.exit_code == 0) break;
+    failed.push_back(std::move(r));
+  }
+  return failed;
+}
+
 bool WaitForFile(const std::string& path, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

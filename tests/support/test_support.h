@@ -45,6 +45,16 @@ struct Invocation {
 // Runs the flightplan binary to completion (killed at the timeout).
 RunResult RunFlightplan(const Invocation& invocation);
 
+// Runs the binary in `cwd`; with `kill_at` ("N:before" or "N:after") it
+// SIGKILLs itself at its Nth journal write (cli/fault_injection.h).
+RunResult RunFlightplanIn(const std::string& cwd, std::vector<std::string> args,
+                          const std::string& kill_at = "");
+
+// Runs `args` in `cwd` again and again until it exits 0, at most `attempts`
+// times, as an operator does after a crash; returns the failed attempts.
+std::vector<RunResult> RerunUntilSuccess(const std::string& cwd,
+                                         const std::vector<std::string>& args, int attempts = 5);
+
 // Starts the binary in the background; output goes to files in `cwd`.
 class Background {
  public:
