@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -590,7 +592,23 @@ Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path
   // Migrations from older formats go here, each in one transaction, when
   // kJournalSchemaVersion grows.
 
-  TRY(impl->Exec("PRAGMA journal_mode = WAL", "switching to WAL mode"));
+  // Switching to WAL takes the write lock while holding a read lock. When
+  // other processes open a new state file at the same moment (several
+  // operators starting at once), SQLite answers BUSY at once instead of
+  // waiting, since waiting could deadlock; so the switch is tried again
+  // until the busy timeout.
+  {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(options.busy_timeout_ms);
+    for (;;) {
+      int wal = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+      if (wal == SQLITE_OK) break;
+      if ((wal & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+        return MakeError(impl->SqlError(wal, "switching to WAL mode"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
   TRY(impl->Exec("PRAGMA synchronous = FULL", "setting durability"));
   TRY(impl->Exec("PRAGMA foreign_keys = ON", "enabling foreign keys"));
   // Reads (history, audit verify) go through memory-mapped pages instead of
