@@ -58,13 +58,11 @@ Fixture& GetFixture() {
     auto events = f->journal->ListEvents(EventFilter{});
     if (!events) Die("reading the events back", events.error());
     for (const EventRecord& e : *events) {
-      std::string bytes =
-          HashedBytes(e.prev_hash, e.seq, e.at.unix_ms, e.operator_name,
-                      e.run_id, e.target, e.step_id, e.kind, e.detail_json);
+      std::string bytes = HashedBytes(e.prev_hash, e.seq, e.at.unix_ms, e.operator_name, e.run_id,
+                                      e.target, e.step_id, e.kind, e.detail_json);
       if (Sha256Hex(bytes) != e.hash) {
-        Die(fmt::format(
-            "event {}: the documented hash input does not give the stored hash",
-            e.seq));
+        Die(fmt::format("event {}: the documented hash input does not give the stored hash",
+                        e.seq));
       }
       f->total_bytes += bytes.size();
       f->hashed.push_back(std::move(bytes));
@@ -90,9 +88,7 @@ struct Rate {
 
  private:
   double PerSecond(size_t bytes, double s) const {
-    return runs == 0 ? 0
-                     : static_cast<double>(bytes) * static_cast<double>(runs) /
-                           s / 1e6;
+    return runs == 0 ? 0 : static_cast<double>(bytes) * static_cast<double>(runs) / s / 1e6;
   }
 };
 Rate g_verify;
@@ -158,8 +154,7 @@ void BM_EvpDigestPerCall(benchmark::State& state) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     for (const std::string& bytes : f.hashed) {
-      EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(),
-                 nullptr);
+      EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
       benchmark::DoNotOptimize(digest[0]);
     }
   });
@@ -179,13 +174,11 @@ void BM_Sha256HexHelper(benchmark::State& state) {
 
 int main(int argc, char** argv) {
   namespace b = flightplan::bench;
-  for (auto [name, fn] :
-       {std::pair{"BM_VerifyChain", &b::BM_VerifyChain},
-        std::pair{"BM_RawSha256", &b::BM_RawSha256},
-        std::pair{"BM_EvpDigestPerCall", &b::BM_EvpDigestPerCall},
-        std::pair{"BM_Sha256HexHelper", &b::BM_Sha256HexHelper}}) {
-    benchmark::RegisterBenchmark(name, fn)->UseManualTime()->Unit(
-        benchmark::kMillisecond);
+  for (auto [name, fn] : {std::pair{"BM_VerifyChain", &b::BM_VerifyChain},
+                          std::pair{"BM_RawSha256", &b::BM_RawSha256},
+                          std::pair{"BM_EvpDigestPerCall", &b::BM_EvpDigestPerCall},
+                          std::pair{"BM_Sha256HexHelper", &b::BM_Sha256HexHelper}}) {
+    benchmark::RegisterBenchmark(name, fn)->UseManualTime()->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
@@ -207,25 +200,20 @@ int main(int argc, char** argv) {
       "verify)\n"
       "  raw OpenSSL SHA-256            %9.1f  %9.1f   (same bytes, one digest "
       "per event)\n",
-      f.dir->Describe().c_str(), f.hashed.size(),
-      static_cast<double>(bytes) / 1e6,
-      static_cast<double>(bytes) / static_cast<double>(f.hashed.size()),
-      b::g_verify.MBps(bytes), b::g_verify.CpuMBps(bytes),
-      b::g_verify.seconds * 1e3 / static_cast<double>(b::g_verify.runs),
+      f.dir->Describe().c_str(), f.hashed.size(), static_cast<double>(bytes) / 1e6,
+      static_cast<double>(bytes) / static_cast<double>(f.hashed.size()), b::g_verify.MBps(bytes),
+      b::g_verify.CpuMBps(bytes), b::g_verify.seconds * 1e3 / static_cast<double>(b::g_verify.runs),
       b::g_raw.MBps(bytes), b::g_raw.CpuMBps(bytes));
   if (b::g_digest_per_call.runs > 0) {
-    std::printf(
-        "  EVP_Digest(EVP_sha256()) each  %9.1f  %9.1f   (informational)\n",
-        b::g_digest_per_call.MBps(bytes), b::g_digest_per_call.CpuMBps(bytes));
+    std::printf("  EVP_Digest(EVP_sha256()) each  %9.1f  %9.1f   (informational)\n",
+                b::g_digest_per_call.MBps(bytes), b::g_digest_per_call.CpuMBps(bytes));
   }
   if (b::g_helper.runs > 0) {
-    std::printf(
-        "  store Sha256Hex helper         %9.1f  %9.1f   (informational)\n",
-        b::g_helper.MBps(bytes), b::g_helper.CpuMBps(bytes));
+    std::printf("  store Sha256Hex helper         %9.1f  %9.1f   (informational)\n",
+                b::g_helper.MBps(bytes), b::g_helper.CpuMBps(bytes));
   }
-  std::printf("  ratio %.2fx wall, %.2fx CPU   goal >= %.1fx   %s\n", ratio,
-              cpu_ratio, b::kGoalRatio,
-              ratio >= b::kGoalRatio ? "MET" : "NOT MET");
+  std::printf("  ratio %.2fx wall, %.2fx CPU   goal >= %.1fx   %s\n", ratio, cpu_ratio,
+              b::kGoalRatio, ratio >= b::kGoalRatio ? "MET" : "NOT MET");
   b::ReleaseFixture();
   return 0;
 }

@@ -14,20 +14,16 @@
 namespace flightplan::bench {
 
 const StepSchema& NoopStep::schema() const {
-  static const StepSchema kSchema{
-      "Does nothing (benchmarks only).", {}, {}, false, true};
+  static const StepSchema kSchema{"Does nothing (benchmarks only).", {}, {}, false, true};
   return kSchema;
 }
 
 std::string NoopStep::Describe(const Value&) const { return "do nothing"; }
 
-Result<Value> NoopStep::Execute(const Value&, StepContext&) const {
-  return Value(ValueMap{});
-}
+Result<Value> NoopStep::Execute(const Value&, StepContext&) const { return Value(ValueMap{}); }
 
 Result<CheckResult> NoopStep::Check(const Value&, StepContext&) const {
-  return CheckResult{CheckOutcome::kDone, Value(ValueMap{}),
-                     "a no-op is always done"};
+  return CheckResult{CheckOutcome::kDone, Value(ValueMap{}), "a no-op is always done"};
 }
 
 Result<bool> NeverPrompter::Confirm(const std::string&, const std::string&) {
@@ -40,8 +36,7 @@ ScratchDir::ScratchDir(const std::string& prefix) {
                         ? std::string(base)
                         : std::filesystem::temp_directory_path().string();
   std::string pattern = dir + "/" + prefix + "-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr)
-    Die("cannot create a scratch directory in " + dir);
+  if (mkdtemp(pattern.data()) == nullptr) Die("cannot create a scratch directory in " + dir);
   path_ = pattern;
 }
 
@@ -71,8 +66,7 @@ std::string ScratchDir::Describe() const {
         type = "overlayfs";
         break;
       default:
-        type = fmt::format("file system type {:#x}",
-                           static_cast<uint32_t>(fs.f_type));
+        type = fmt::format("file system type {:#x}", static_cast<uint32_t>(fs.f_type));
     }
   }
   return fmt::format("{} ({})", type, path_);
@@ -80,8 +74,7 @@ std::string ScratchDir::Describe() const {
 
 std::string NoopWorkflowYaml(const std::string& name, int steps) {
   std::string yaml = fmt::format(
-      "name: {}\nversion: 1\ndescription: {} no-op steps (benchmark)\nsteps:\n",
-      name, steps);
+      "name: {}\nversion: 1\ndescription: {} no-op steps (benchmark)\nsteps:\n", name, steps);
   for (int i = 0; i < steps; ++i) {
     // `with: {}` spelled out: the loader rejects a step without `with`
     // (bench/README.md, "Engine findings").
@@ -106,8 +99,7 @@ Workflow LoadOrDie(const std::string& yaml, const std::string& source) {
   return std::move(*workflow);
 }
 
-std::unique_ptr<SqliteJournal> OpenJournalOrDie(const std::string& path,
-                                                Clock& clock) {
+std::unique_ptr<SqliteJournal> OpenJournalOrDie(const std::string& path, Clock& clock) {
   auto journal = OpenSqliteJournal(path, clock, JournalOptions{});
   if (!journal) Die("opening " + path, journal.error());
   return std::move(*journal);
@@ -125,10 +117,9 @@ ExecutorOptions BenchExecutorOptions(const Host& host) {
 
 std::unique_ptr<Executor> MakeExecutor(Journal& journal, EngineSeams& seams,
                                        RunObserver& observer) {
-  return std::make_unique<Executor>(
-      journal, BenchRegistry(), seams.clock, seams.processes, seams.prompter,
-      seams.host, observer,
-      [](std::string_view data) { return Sha256Hex(data); });
+  return std::make_unique<Executor>(journal, BenchRegistry(), seams.clock, seams.processes,
+                                    seams.prompter, seams.host, observer,
+                                    [](std::string_view data) { return Sha256Hex(data); });
 }
 
 void Die(const std::string& what, const Error& error) {

@@ -30,16 +30,14 @@ class NoopStep final : public StepType {
   const StepSchema& schema() const override;
   std::string Describe(const Value& inputs) const override;
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override;
-  Result<CheckResult> Check(const Value& inputs,
-                            StepContext& ctx) const override;
+  Result<CheckResult> Check(const Value& inputs, StepContext& ctx) const override;
 };
 
 // Never asks; any confirmation is refused as "no terminal".
 class NeverPrompter final : public Prompter {
  public:
   bool IsInteractive() const override { return false; }
-  Result<bool> Confirm(const std::string& message,
-                       const std::string& typed) override;
+  Result<bool> Confirm(const std::string& message, const std::string& typed) override;
 };
 
 // A directory created under $FLIGHTPLAN_BENCH_DIR (default: the system temp
@@ -73,8 +71,7 @@ const StepRegistry& BenchRegistry();
 Workflow LoadOrDie(const std::string& yaml, const std::string& source);
 
 // Opens (creating) a state file with the real SqliteJournal; aborts on error.
-std::unique_ptr<SqliteJournal> OpenJournalOrDie(const std::string& path,
-                                                Clock& clock);
+std::unique_ptr<SqliteJournal> OpenJournalOrDie(const std::string& path, Clock& clock);
 
 // The seams an Executor needs, real where they exist (clock, host, process
 // runner, SHA-256) and silent where they would talk to a person.
@@ -86,8 +83,7 @@ struct EngineSeams {
 };
 
 ExecutorOptions BenchExecutorOptions(const Host& host);
-std::unique_ptr<Executor> MakeExecutor(Journal& journal, EngineSeams& seams,
-                                       RunObserver& observer);
+std::unique_ptr<Executor> MakeExecutor(Journal& journal, EngineSeams& seams, RunObserver& observer);
 
 // Seconds between two steady_clock readings.
 inline double Seconds(std::chrono::steady_clock::time_point from,

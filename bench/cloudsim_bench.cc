@@ -110,11 +110,12 @@ void BM_TransportCeiling(benchmark::State& state) {
 void BM_DescribeStacks(benchmark::State& state) {
   Sim sim;
   sim.Call("cloudformation", "CreateStack",
-           Value(ValueMap{{"StackName", Value("bench")},
-                          {"TemplateBody",
-                           Value(R"({"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}})")}}));
+           Value(ValueMap{
+               {"StackName", Value("bench")},
+               {"TemplateBody", Value(R"({"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}})")}}));
   Value params(ValueMap{{"StackName", Value("bench")}});
-  for (auto _ : state) benchmark::DoNotOptimize(sim.Call("cloudformation", "DescribeStacks", params));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(sim.Call("cloudformation", "DescribeStacks", params));
   state.counters["req_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
@@ -133,9 +134,8 @@ void BM_PutItem(benchmark::State& state) {
   for (auto _ : state) {
     Value item(ValueMap{{"id", Value(ValueMap{{"S", Value(fmt::format("item-{}", n++))}})},
                         {"payload", Value(ValueMap{{"S", Value("x")}})}});
-    benchmark::DoNotOptimize(
-        sim.Call("dynamodb", "PutItem",
-                 Value(ValueMap{{"TableName", Value("bench")}, {"Item", item}})));
+    benchmark::DoNotOptimize(sim.Call(
+        "dynamodb", "PutItem", Value(ValueMap{{"TableName", Value("bench")}, {"Item", item}})));
   }
   state.counters["req_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);

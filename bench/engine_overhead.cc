@@ -54,8 +54,7 @@ double ProcessCpuSeconds() {
 
 void Check(int rc, sqlite3* db, const char* doing) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    Die(fmt::format("{}: {}", doing,
-                    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    Die(fmt::format("{}: {}", doing, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
   }
 }
 
@@ -63,32 +62,22 @@ void Check(int rc, sqlite3* db, const char* doing) {
 // with the pragmas SqliteJournal uses. Returns the seconds the commits took.
 double TimeDurableCommits(const std::string& path, int steps) {
   sqlite3* db = nullptr;
-  Check(sqlite3_open_v2(path.c_str(), &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
-        db, "opening the raw SQLite file");
-  Check(
-      sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr),
-      db, "WAL");
-  Check(
-      sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr),
-      db, "FULL");
-  Check(
-      sqlite3_exec(
-          db, "CREATE TABLE t(seq INTEGER PRIMARY KEY, payload TEXT NOT NULL)",
-          nullptr, nullptr, nullptr),
-      db, "creating the table");
+  Check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr), db,
+        "opening the raw SQLite file");
+  Check(sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr), db, "WAL");
+  Check(sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr), db, "FULL");
+  Check(sqlite3_exec(db, "CREATE TABLE t(seq INTEGER PRIMARY KEY, payload TEXT NOT NULL)", nullptr,
+                     nullptr, nullptr),
+        db, "creating the table");
   sqlite3_stmt* insert = nullptr;
-  Check(sqlite3_prepare_v2(db, "INSERT INTO t(payload) VALUES(?)", -1, &insert,
-                           nullptr),
-        db, "preparing the insert");
+  Check(sqlite3_prepare_v2(db, "INSERT INTO t(payload) VALUES(?)", -1, &insert, nullptr), db,
+        "preparing the insert");
   const std::string payload(96,
                             'x');  // about one journaled transition's event row
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < steps * 2; ++i) {
-    Check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db,
-          "BEGIN");
-    sqlite3_bind_text(insert, 1, payload.data(),
-                      static_cast<int>(payload.size()), SQLITE_STATIC);
+    Check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, "BEGIN");
+    sqlite3_bind_text(insert, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
     Check(sqlite3_step(insert), db, "INSERT");
     sqlite3_reset(insert);
     Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "COMMIT");
@@ -102,8 +91,7 @@ double TimeDurableCommits(const std::string& path, int steps) {
 void BM_EngineVsTwoDurableCommitsPerStep(benchmark::State& state) {
   ScratchDir dir("fp-bench-overhead");
   g_totals.file_system = dir.Describe();
-  const Workflow workflow =
-      LoadOrDie(NoopWorkflowYaml("bench-noop", kSteps), "bench-noop.yaml");
+  const Workflow workflow = LoadOrDie(NoopWorkflowYaml("bench-noop", kSteps), "bench-noop.yaml");
   EngineSeams seams;
   NullObserver observer;
   ExecutorOptions options = BenchExecutorOptions(seams.host);
@@ -116,26 +104,22 @@ void BM_EngineVsTwoDurableCommitsPerStep(benchmark::State& state) {
     double limit_cpu = 0;
     auto measure_limit = [&] {
       double cpu_before = ProcessCpuSeconds();
-      limit = TimeDurableCommits(
-          dir.File(fmt::format("limit-{}.db", iteration)), kSteps);
+      limit = TimeDurableCommits(dir.File(fmt::format("limit-{}.db", iteration)), kSteps);
       limit_cpu = ProcessCpuSeconds() - cpu_before;
     };
     // Alternate which goes first, so that neither always follows the other's
     // writes (the disk's write-back state otherwise favours one of them).
     if (iteration % 2 == 1) measure_limit();
 
-    auto journal = OpenJournalOrDie(
-        dir.File(fmt::format("state-{}.db", iteration)), seams.clock);
+    auto journal = OpenJournalOrDie(dir.File(fmt::format("state-{}.db", iteration)), seams.clock);
     auto executor = MakeExecutor(*journal, seams, observer);
     double cpu_before = ProcessCpuSeconds();
     auto start = std::chrono::steady_clock::now();
-    auto outcome = executor->Start(workflow, {},
-                                   fmt::format("bench/{}", iteration), options);
+    auto outcome = executor->Start(workflow, {}, fmt::format("bench/{}", iteration), options);
     double engine = Seconds(start, std::chrono::steady_clock::now());
     double cpu = ProcessCpuSeconds() - cpu_before;
     if (!outcome) Die("running the no-op workflow", outcome.error());
-    if (outcome->state != RunState::kSucceeded)
-      Die("the no-op run did not succeed");
+    if (outcome->state != RunState::kSucceeded) Die("the no-op run did not succeed");
     executor.reset();
     journal.reset();
     if (iteration % 2 == 0) measure_limit();
@@ -151,10 +135,8 @@ void BM_EngineVsTwoDurableCommitsPerStep(benchmark::State& state) {
   }
   int64_t steps = static_cast<int64_t>(iteration) * kSteps;
   state.counters["steps"] = static_cast<double>(steps);
-  state.counters["engine_ms_per_step"] =
-      engine_total * 1e3 / static_cast<double>(steps);
-  state.counters["limit_ms_per_step"] =
-      limit_total * 1e3 / static_cast<double>(steps);
+  state.counters["engine_ms_per_step"] = engine_total * 1e3 / static_cast<double>(steps);
+  state.counters["limit_ms_per_step"] = limit_total * 1e3 / static_cast<double>(steps);
   state.counters["ratio"] = engine_total / limit_total;
   state.counters["goal_ratio_max"] = kGoalRatio;
 }
@@ -166,10 +148,9 @@ int Iterations() { return EnvInt("FLIGHTPLAN_BENCH_ITERATIONS", 4); }
 
 int main(int argc, char** argv) {
   using flightplan::bench::g_totals;
-  std::string name = fmt::format("BM_EngineVsTwoDurableCommitsPerStep/steps:{}",
-                                 flightplan::bench::kSteps);
-  benchmark::RegisterBenchmark(
-      name.c_str(), flightplan::bench::BM_EngineVsTwoDurableCommitsPerStep)
+  std::string name =
+      fmt::format("BM_EngineVsTwoDurableCommitsPerStep/steps:{}", flightplan::bench::kSteps);
+  benchmark::RegisterBenchmark(name.c_str(), flightplan::bench::BM_EngineVsTwoDurableCommitsPerStep)
       ->Iterations(flightplan::bench::Iterations())
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
@@ -189,10 +170,9 @@ int main(int argc, char** argv) {
       "  limit (2 durable SQLite commits/step)   %.3f ms/step (CPU %.3f "
       "ms/step)\n"
       "  ratio %.2fx   goal <= %.1fx   %s\n",
-      g_totals.file_system.c_str(), static_cast<long long>(g_totals.steps),
-      engine, g_totals.engine_cpu_seconds * 1e3 / steps, limit,
-      g_totals.limit_cpu_seconds * 1e3 / steps, ratio,
-      flightplan::bench::kGoalRatio,
+      g_totals.file_system.c_str(), static_cast<long long>(g_totals.steps), engine,
+      g_totals.engine_cpu_seconds * 1e3 / steps, limit, g_totals.limit_cpu_seconds * 1e3 / steps,
+      ratio, flightplan::bench::kGoalRatio,
       ratio <= flightplan::bench::kGoalRatio ? "MET" : "NOT MET");
   return 0;
 }

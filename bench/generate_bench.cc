@@ -8,6 +8,7 @@
 // limit it is compared to is human — a command a person waits for should
 // answer within a second — so the summary prints the full-size figure beside
 // that 1,000 ms budget. Not run by CTest.
+#include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,8 +18,6 @@
 #include <map>
 #include <sstream>
 #include <string>
-
-#include <benchmark/benchmark.h>
 
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
@@ -93,9 +92,9 @@ void CloneJsonEntries(const fs::path& file, const std::string& name, int copies)
 // A copy of `discussions` grown to `models` models, `functions` functions and
 // `tables` storage DynamoDB tables.
 fs::path SyntheticProject(int models, int functions, int tables) {
-  fs::path root = fs::temp_directory_path() /
-                  ("flightplan-generate-bench-" + std::to_string(getpid()) + "-" +
-                   std::to_string(models));
+  fs::path root =
+      fs::temp_directory_path() /
+      ("flightplan-generate-bench-" + std::to_string(getpid()) + "-" + std::to_string(models));
   fs::remove_all(root);
   fs::copy(FixtureDir("discussions"), root, fs::copy_options::recursive);
   struct Clone {
@@ -112,10 +111,10 @@ fs::path SyntheticProject(int models, int functions, int tables) {
                   clone);
       }
     }
-    for (const char* file : {"amplify/backend/backend-config.json",
-                             "amplify/backend/amplify-meta.json",
-                             "amplify/#current-cloud-backend/backend-config.json",
-                             "amplify/#current-cloud-backend/amplify-meta.json"}) {
+    for (const char* file :
+         {"amplify/backend/backend-config.json", "amplify/backend/amplify-meta.json",
+          "amplify/#current-cloud-backend/backend-config.json",
+          "amplify/#current-cloud-backend/amplify-meta.json"}) {
       CloneJsonEntries(root / file, c.name, c.copies);
     }
   }
@@ -151,8 +150,8 @@ void Measure(benchmark::State& state, const fs::path& dir, const std::string& la
       state.SkipWithError(files.error().ToString().c_str());
       return;
     }
-    figure.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
+    figure.ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     figure.files = files->size();
     figure.bytes = 0;
     for (const auto& [path, content] : *files) figure.bytes += content.size();
@@ -194,9 +193,10 @@ int main(int argc, char** argv) {
   }
   auto full = flightplan::bench::g_figures.find("200 models, 40 functions, 10 tables");
   if (full != flightplan::bench::g_figures.end()) {
-    std::printf("  full synthetic size: %.1f ms   budget 1000 ms (a command a person waits "
-                "for)   %s\n",
-                full->second.ms, full->second.ms <= 1000 ? "MET" : "NOT MET");
+    std::printf(
+        "  full synthetic size: %.1f ms   budget 1000 ms (a command a person waits "
+        "for)   %s\n",
+        full->second.ms, full->second.ms <= 1000 ? "MET" : "NOT MET");
   }
   benchmark::Shutdown();
   return 0;

@@ -51,18 +51,15 @@ Filler FillerEvent(int64_t n) {
   int64_t step = (i - 2) / 2;
   std::string step_id = fmt::format("move-resource-{:02}", step);
   if ((i - 2) % 2 == 0) {
-    return {"step.started", step_id,
-            R"({"attempt":1,"uses":"cloudformation.refactor"})"};
+    return {"step.started", step_id, R"({"attempt":1,"uses":"cloudformation.refactor"})"};
   }
-  return {"step.succeeded", step_id,
-          fmt::format(R"({{"duration_ms":{}}})", 800 + n % 977)};
+  return {"step.succeeded", step_id, fmt::format(R"({{"duration_ms":{}}})", 800 + n % 977)};
 }
 
 }  // namespace
 
-std::string HashedBytes(const std::string& prev_hash, int64_t seq,
-                        int64_t at_ms, const std::string& operator_name,
-                        int64_t run_id, const std::string& target,
+std::string HashedBytes(const std::string& prev_hash, int64_t seq, int64_t at_ms,
+                        const std::string& operator_name, int64_t run_id, const std::string& target,
                         const std::string& step_id, const std::string& kind,
                         const std::string& detail_json) {
   std::string out;
@@ -81,19 +78,15 @@ std::string HashedBytes(const std::string& prev_hash, int64_t seq,
 
 void AppendFillerEvents(const std::string& path, int64_t count) {
   sqlite3* db = nullptr;
-  Ok(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), db,
-     "open");
-  Ok(sqlite3_exec(db, "PRAGMA synchronous = OFF", nullptr, nullptr, nullptr),
-     db, "pragma");
-  Ok(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db,
-     "begin");
+  Ok(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), db, "open");
+  Ok(sqlite3_exec(db, "PRAGMA synchronous = OFF", nullptr, nullptr, nullptr), db, "pragma");
+  Ok(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, "begin");
 
   int64_t seq = 0;
   std::string prev(64, '0');
   sqlite3_stmt* last = nullptr;
-  Ok(sqlite3_prepare_v2(
-         db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", -1,
-         &last, nullptr),
+  Ok(sqlite3_prepare_v2(db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", -1, &last,
+                        nullptr),
      db, "prepare");
   if (sqlite3_step(last) == SQLITE_ROW) {
     seq = sqlite3_column_int64(last, 0);
@@ -102,11 +95,10 @@ void AppendFillerEvents(const std::string& path, int64_t count) {
   sqlite3_finalize(last);
 
   sqlite3_stmt* insert = nullptr;
-  Ok(sqlite3_prepare_v2(
-         db,
-         "INSERT INTO events(seq, at, operator, run_id, target, step_id, kind, "
-         "detail_json, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?)",
-         -1, &insert, nullptr),
+  Ok(sqlite3_prepare_v2(db,
+                        "INSERT INTO events(seq, at, operator, run_id, target, step_id, kind, "
+                        "detail_json, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                        -1, &insert, nullptr),
      db, "prepare insert");
   const std::string op = "alice@laptop";
   const int64_t per_run = 2 + 2 * kStepsPerFillerRun + 1;
@@ -118,38 +110,30 @@ void AppendFillerEvents(const std::string& path, int64_t count) {
     ++seq;
     at += 1000;
     Filler e = FillerEvent(n);
-    int64_t run_id =
-        1'000'000 + n / per_run;  // runs not in this file: events only
-    std::string target =
-        fmt::format("app/d1a2b3c4e5f6g7/env/prod-{}", n / per_run % 7);
-    std::string hash = EventHash(prev, seq, at, op, run_id, target, e.step_id,
-                                 e.kind, e.detail_json);
+    int64_t run_id = 1'000'000 + n / per_run;  // runs not in this file: events only
+    std::string target = fmt::format("app/d1a2b3c4e5f6g7/env/prod-{}", n / per_run % 7);
+    std::string hash =
+        EventHash(prev, seq, at, op, run_id, target, e.step_id, e.kind, e.detail_json);
     sqlite3_bind_int64(insert, 1, seq);
     sqlite3_bind_int64(insert, 2, at);
-    sqlite3_bind_text(insert, 3, op.data(), static_cast<int>(op.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 3, op.data(), static_cast<int>(op.size()), SQLITE_TRANSIENT);
     sqlite3_bind_int64(insert, 4, run_id);
-    sqlite3_bind_text(insert, 5, target.data(), static_cast<int>(target.size()),
+    sqlite3_bind_text(insert, 5, target.data(), static_cast<int>(target.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 6, e.step_id.data(), static_cast<int>(e.step_id.size()),
                       SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 6, e.step_id.data(),
-                      static_cast<int>(e.step_id.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 7, e.kind.data(), static_cast<int>(e.kind.size()),
+    sqlite3_bind_text(insert, 7, e.kind.data(), static_cast<int>(e.kind.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 8, e.detail_json.data(), static_cast<int>(e.detail_json.size()),
                       SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 8, e.detail_json.data(),
-                      static_cast<int>(e.detail_json.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 9, prev.data(), static_cast<int>(prev.size()),
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 10, hash.data(), static_cast<int>(hash.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 9, prev.data(), static_cast<int>(prev.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 10, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
     Ok(sqlite3_step(insert), db, "insert");
     sqlite3_reset(insert);
     prev = std::move(hash);
   }
   sqlite3_finalize(insert);
   Ok(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
-  Ok(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr,
-                  nullptr),
-     db, "checkpoint");
+  Ok(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr), db,
+     "checkpoint");
   sqlite3_close(db);
 }
 

@@ -26,9 +26,8 @@ void AppendFillerEvents(const std::string& path, int64_t count);
 // written as <decimal byte length> ':' <bytes> ','. Kept here, apart from the
 // store, so the benchmark (and docs/journal-format.md) can check the
 // definition independently.
-std::string HashedBytes(const std::string& prev_hash, int64_t seq,
-                        int64_t at_ms, const std::string& operator_name,
-                        int64_t run_id, const std::string& target,
+std::string HashedBytes(const std::string& prev_hash, int64_t seq, int64_t at_ms,
+                        const std::string& operator_name, int64_t run_id, const std::string& target,
                         const std::string& step_id, const std::string& kind,
                         const std::string& detail_json);
 

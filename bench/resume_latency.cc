@@ -45,13 +45,11 @@ class ContinueObserver final : public RunObserver {
  public:
   explicit ContinueObserver(std::atomic<bool>& cancel) : cancel_(cancel) {}
   void RunStarted(const RunRecord&, bool, Direction) override {}
-  void StepStarted(const std::string&, const std::string&, Direction,
-                   int) override {
+  void StepStarted(const std::string&, const std::string&, Direction, int) override {
     if (!continued_at_) continued_at_ = std::chrono::steady_clock::now();
     cancel_.store(true);
   }
-  void StepFinished(const std::string&, StepState, Duration,
-                    const std::string&) override {
+  void StepFinished(const std::string&, StepState, Duration, const std::string&) override {
     cancel_.store(true);
   }
   void Notice(const std::string&) override {}
@@ -78,8 +76,8 @@ void BM_ResumeAfter100kEvents(benchmark::State& state) {
   ScratchDir dir("fp-bench-resume");
   g_figures.file_system = dir.Describe();
   const std::string path = dir.File("state.db");
-  const Workflow workflow = LoadOrDie(
-      NoopWorkflowYaml("bench-resume", resumes + 2), "bench-resume.yaml");
+  const Workflow workflow =
+      LoadOrDie(NoopWorkflowYaml("bench-resume", resumes + 2), "bench-resume.yaml");
   EngineSeams seams;
   std::atomic<bool> cancel{false};
   ContinueObserver observer(cancel);
@@ -99,12 +97,10 @@ void BM_ResumeAfter100kEvents(benchmark::State& state) {
       Die("the run to resume was expected to stop after its first step");
     }
     auto runs = journal->ListRuns(workflow.name, "bench/resume");
-    if (!runs || runs->empty())
-      Die("the interrupted run is not in the journal");
+    if (!runs || runs->empty()) Die("the interrupted run is not in the journal");
     run_id = runs->front().id;
     auto report = journal->VerifyChain();
-    if (!report || report->first_bad_seq)
-      Die("the filled journal does not verify");
+    if (!report || report->first_bad_seq) Die("the filled journal does not verify");
     g_figures.events = report->events;
   }
 
@@ -141,8 +137,7 @@ void BM_ResumeAfter100kEvents(benchmark::State& state) {
   g_figures.worst_ms = std::max(g_figures.worst_ms, worst * 1e3);
   g_figures.resumes += done;
   std::error_code ec;
-  g_figures.file_mib =
-      static_cast<double>(std::filesystem::file_size(path, ec)) / (1 << 20);
+  g_figures.file_mib = static_cast<double>(std::filesystem::file_size(path, ec)) / (1 << 20);
 }
 
 }  // namespace
@@ -168,9 +163,8 @@ int main(int argc, char** argv) {
       "%.1f ms, worst "
       "%.1f ms (of which opening %.1f ms)\n"
       "  goal < %.0f ms   %s\n",
-      g_figures.file_system.c_str(), static_cast<long long>(g_figures.events),
-      g_figures.file_mib, g_figures.resumes, mean, g_figures.worst_ms,
-      g_figures.open_ms / g_figures.resumes, flightplan::bench::kGoalMs,
-      mean < flightplan::bench::kGoalMs ? "MET" : "NOT MET");
+      g_figures.file_system.c_str(), static_cast<long long>(g_figures.events), g_figures.file_mib,
+      g_figures.resumes, mean, g_figures.worst_ms, g_figures.open_ms / g_figures.resumes,
+      flightplan::bench::kGoalMs, mean < flightplan::bench::kGoalMs ? "MET" : "NOT MET");
   return 0;
 }

@@ -1,9 +1,9 @@
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
@@ -22,8 +22,7 @@ constexpr const char* kDescription =
     "interrupted.\nSee docs/cli.md.";
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
-  app.add_option("--state", global.state_path,
-                 "State file (default .flightplan/state.db)")
+  app.add_option("--state", global.state_path, "State file (default .flightplan/state.db)")
       ->envname("FLIGHTPLAN_STATE")
       ->group("Global options");
   app.add_option("--operator", global.operator_name,
@@ -33,14 +32,12 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
   app.add_flag("--yes,-y", global.yes,
                "Agree to confirmations without asking (journaled with your name)")
       ->group("Global options");
-  app.add_flag("--dry-run", global.dry_run,
-               "Describe what would happen; execute nothing")
+  app.add_flag("--dry-run", global.dry_run, "Describe what would happen; execute nothing")
       ->group("Global options");
   app.add_flag("--skip-validations", global.skip_validations,
                "Skip validation steps (recorded in the audit)")
       ->group("Global options");
-  app.add_flag("-v,--verbose", global.verbose, "More output (repeatable)")
-      ->group("Global options");
+  app.add_flag("-v,--verbose", global.verbose, "More output (repeatable)")->group("Global options");
   app.add_flag("--allow-network-fs", global.allow_network_fs,
                "Allow a state file on NFS/SMB/FUSE, where SQLite locking is unsafe")
       ->group("Global options");
@@ -68,8 +65,7 @@ int RunMain(int argc, char** argv) {
 
   CommandAction chosen;
   for (const Command& command : Commands()) {
-    CLI::App* sub = app.add_subcommand(std::string(command.name),
-                                       std::string(command.summary));
+    CLI::App* sub = app.add_subcommand(std::string(command.name), std::string(command.summary));
     auto action = std::make_shared<CommandAction>(command.setup(*sub, global));
     sub->callback([&chosen, action] { chosen = *action; });
   }

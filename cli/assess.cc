@@ -1,5 +1,7 @@
 // `flightplan assess --gen1 DIR [--json] [--report FILE.md]`: the read-only
 // migration report (docs/assess.md).
+#include "steps/amplify/assess.h"
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -7,7 +9,6 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
-#include "steps/amplify/assess.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/ts_emit.h"
 
@@ -43,8 +44,7 @@ int RunAssess(const AssessArgs& args) {
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
   auto args = std::make_shared<AssessArgs>();
-  sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")
-      ->required();
+  sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")->required();
   sub.add_flag("--json", args->json, "Print the report as JSON");
   sub.add_option("--report", args->report, "Also write the report as Markdown to FILE");
   return [args] { return RunAssess(*args); };

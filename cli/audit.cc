@@ -1,12 +1,11 @@
 // flightplan audit verify|export — check and copy the tamper-evident audit.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -69,17 +68,16 @@ int DoExport(const GlobalOptions& global, const AuditArgs& args) {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
     file << body;
     if (!file.flush()) {
-      return ReportError(ctx.console(),
-                         Error(ErrorCode::kPermissionDenied,
-                               fmt::format("cannot write '{}'", args.out)));
+      return ReportError(ctx.console(), Error(ErrorCode::kPermissionDenied,
+                                              fmt::format("cannot write '{}'", args.out)));
     }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, args.out, ec);
   if (ec) {
-    return ReportError(ctx.console(), Error(ErrorCode::kPermissionDenied,
-                                            fmt::format("cannot write '{}': {}", args.out,
-                                                        ec.message())));
+    return ReportError(ctx.console(),
+                       Error(ErrorCode::kPermissionDenied,
+                             fmt::format("cannot write '{}': {}", args.out, ec.message())));
   }
   ctx.console().Err(fmt::format("exported {} events to {}", events->size(), args.out));
   return kExitOk;
@@ -94,15 +92,13 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   verify->callback([&global, action] { *action = [&global] { return DoVerify(global); }; });
   CLI::App* exp = sub.add_subcommand("export", "Write every event as JSON Lines");
   exp->add_option("--out", args->out, "File to write (default: standard output)");
-  exp->callback([&global, args, action] {
-    *action = [&global, args] { return DoExport(global, *args); };
-  });
+  exp->callback(
+      [&global, args, action] { *action = [&global, args] { return DoExport(global, *args); }; });
   return [action] { return (*action)(); };
 }
 
 }  // namespace
 
-extern const Command kAuditCommand{"audit", "Verify or export the tamper-evident audit",
-                                   Setup};
+extern const Command kAuditCommand{"audit", "Verify or export the tamper-evident audit", Setup};
 
 }  // namespace flightplan::cli

@@ -4,23 +4,22 @@
 #ifndef FLIGHTPLAN_CLI_COMMAND_H_
 #define FLIGHTPLAN_CLI_COMMAND_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 namespace flightplan::cli {
 
 // Options that every command accepts, before or after the command name.
 struct GlobalOptions {
-  std::string state_path;      // --state, FLIGHTPLAN_STATE, default .flightplan/state.db
-  std::string operator_name;   // --operator
-  bool yes = false;            // --yes
-  bool dry_run = false;        // --dry-run
+  std::string state_path;     // --state, FLIGHTPLAN_STATE, default .flightplan/state.db
+  std::string operator_name;  // --operator
+  bool yes = false;           // --yes
+  bool dry_run = false;       // --dry-run
   bool skip_validations = false;
-  int verbose = 0;             // -v, repeatable
+  int verbose = 0;  // -v, repeatable
   bool allow_network_fs = false;
   bool take_over = false;      // --take-over
   int lease_ttl_seconds = 60;  // --lease-ttl

@@ -17,9 +17,9 @@ Command GenerateCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      kRunCommand,     kResumeCommand, kRollbackCommand, kStatusCommand,    kHistoryCommand,
-      kResolveCommand, kAuditCommand,  kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
-      AssessCommand(), GenerateCommand(),
+      kRunCommand,       kResumeCommand,  kRollbackCommand, kStatusCommand,
+      kHistoryCommand,   kResolveCommand, kAuditCommand,    kLeaseCommand,
+      kWorkflowsCommand, kDoctorCommand,  AssessCommand(),  GenerateCommand(),
   };
   return kCommands;
 }

@@ -1,14 +1,13 @@
 #include "cli/console.h"
 
+#include <fmt/format.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-
-#include <fmt/format.h>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "engine/workflow.h"
 
@@ -97,17 +96,25 @@ void Console::StepFinished(const std::string& step_id, StepState state, Duration
                            const std::string& detail) {
   std::string mark;
   switch (state) {
-    case StepState::kSucceeded: mark = Green("✓"); break;
-    case StepState::kRolledBack: mark = Green("↶"); break;
-    case StepState::kSkipped: mark = Yellow("-"); break;
-    default: mark = Red("✗"); break;
+    case StepState::kSucceeded:
+      mark = Green("✓");
+      break;
+    case StepState::kRolledBack:
+      mark = Green("↶");
+      break;
+    case StepState::kSkipped:
+      mark = Yellow("-");
+      break;
+    default:
+      mark = Red("✗");
+      break;
   }
   std::string line = fmt::format("  {} {} {} {}", mark, Bold(step_id), StepStateName(state),
                                  Dim(FormatDuration(took)));
-  if (!detail.empty()) line += "\n      " + (state == StepState::kFailed ||
-                                                     state == StepState::kRollbackFailed
-                                                 ? Red(detail)
-                                                 : Dim(detail));
+  if (!detail.empty())
+    line += "\n      " + (state == StepState::kFailed || state == StepState::kRollbackFailed
+                              ? Red(detail)
+                              : Dim(detail));
   Out(line);
 }
 
@@ -115,9 +122,8 @@ void Console::Notice(const std::string& text) { Out(fmt::format("  {} {}", Yello
 
 void Console::RunFinished(const RunRecord& run, RunState state) {
   std::string word(RunStateName(state));
-  std::string painted = (state == RunState::kSucceeded || state == RunState::kRolledBack)
-                            ? Green(word)
-                            : Red(word);
+  std::string painted =
+      (state == RunState::kSucceeded || state == RunState::kRolledBack) ? Green(word) : Red(word);
   Out(fmt::format("run {} {}", run.id, painted));
   if (!log_path_.empty() && verbose_ > 0) Out(Dim("log: " + log_path_));
 }

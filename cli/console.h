@@ -34,8 +34,8 @@ class Console final : public RunObserver {
   void Log(const std::string& line);  // the log only
 
   void RunStarted(const RunRecord& run, bool resumed, Direction direction) override;
-  void StepStarted(const std::string& step_id, const std::string& description,
-                   Direction direction, int attempt) override;
+  void StepStarted(const std::string& step_id, const std::string& description, Direction direction,
+                   int attempt) override;
   void StepFinished(const std::string& step_id, StepState state, Duration took,
                     const std::string& detail) override;
   void Notice(const std::string& text) override;

@@ -1,5 +1,6 @@
 #include "cli/context.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,8 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "cli/exit_codes.h"
 #include "cli/fault_injection.h"
@@ -169,8 +168,7 @@ Result<Workflow> Context::LoadRunWorkflow(const RunRecord& run, bool prefer_pinn
   if (run.definition_source.rfind("builtin:", 0) != 0 && !dir.empty()) {
     catalog_.AddDirectory(dir);
   }
-  return flightplan::LoadWorkflow(run.definition_text, run.definition_source, registry_,
-                                  &catalog_);
+  return flightplan::LoadWorkflow(run.definition_text, run.definition_source, registry_, &catalog_);
 }
 
 LeaseHolder Context::holder() const {
@@ -197,9 +195,8 @@ ExecutorOptions Context::MakeExecutorOptions(const std::atomic<bool>* cancel) co
 
 std::unique_ptr<Executor> Context::MakeExecutor() {
   return std::make_unique<Executor>(*journal_, registry_, clock_, processes_, *prompter_, host_,
-                                    *console_, [](std::string_view data) {
-                                      return Sha256Hex(data);
-                                    });
+                                    *console_,
+                                    [](std::string_view data) { return Sha256Hex(data); });
 }
 
 Result<ParamInput> ParseParams(const std::vector<std::string>& pairs) {

@@ -24,11 +24,9 @@ struct DoctorArgs {
 };
 
 int RunDoctorCommand(const DoctorArgs& args) {
-  Result<aws::AwsConfig> config =
-      aws::AwsConfig::Load(aws::SystemEnvironment(), args.profile);
+  Result<aws::AwsConfig> config = aws::AwsConfig::Load(aws::SystemEnvironment(), args.profile);
   if (!config) {
-    std::fprintf(stderr, "flightplan doctor: %s\n",
-                 config.error().ToString().c_str());
+    std::fprintf(stderr, "flightplan doctor: %s\n", config.error().ToString().c_str());
     return ExitCodeFor(config.error());
   }
   CurlTransport transport(CurlTransportOptions::FromEnvironment());
@@ -46,10 +44,8 @@ int RunDoctorCommand(const DoctorArgs& args) {
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions&) {
   auto args = std::make_shared<DoctorArgs>();
-  sub.add_option("--profile", args->profile,
-                 "AWS profile (default: AWS_PROFILE, then 'default')");
-  sub.add_option("--region", args->region,
-                 "AWS region (default: AWS_REGION, then the profile's)");
+  sub.add_option("--profile", args->profile, "AWS profile (default: AWS_PROFILE, then 'default')");
+  sub.add_option("--region", args->region, "AWS region (default: AWS_REGION, then the profile's)");
   return [args] { return RunDoctorCommand(*args); };
 }
 
@@ -57,8 +53,6 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions&) {
 
 extern const Command kDoctorCommand;
 const Command kDoctorCommand = {
-    "doctor",
-    "Check the AWS setup: profile, credentials, region, endpoints, caller",
-    &Setup};
+    "doctor", "Check the AWS setup: profile, credentials, region, endpoints, caller", &Setup};
 
 }  // namespace flightplan::cli

@@ -26,8 +26,8 @@ class KillingJournal final : public Journal {
   }
   Result<std::vector<Lease>> ListLeases() override { return inner_->ListLeases(); }
 
-  Result<RunId> CreateRun(const Fence& f, const RunRecord& run,
-                          const std::vector<std::string>& ids, const NewEvent& e) override {
+  Result<RunId> CreateRun(const Fence& f, const RunRecord& run, const std::vector<std::string>& ids,
+                          const NewEvent& e) override {
     return Counted([&] { return inner_->CreateRun(f, run, ids, e); });
   }
   Result<void> TransitionRun(const Fence& f, RunId run, RunState from, RunState to,

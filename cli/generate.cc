@@ -2,16 +2,17 @@
 // writes the Gen2 project for a Gen1 project and, with --verify, installs
 // its toolchain, synthesizes, type-checks and prints the fidelity report
 // (docs/generate.md).
+#include "steps/amplify/generate.h"
+
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "steps/amplify/gen1_project.h"
-#include "steps/amplify/generate.h"
 #include "steps/amplify/verify.h"
 #include "steps/sys/posix_process_runner.h"
 
@@ -48,8 +49,7 @@ int RunGenerate(const GenerateArgs& args) {
   Result<void> written = amplify::WriteGeneratedFiles(
       *files, args.out, args.force ? amplify::Overwrite::kYes : amplify::Overwrite::kNo);
   if (!written) return Fail(written.error());
-  std::printf("wrote %zu files to %s (%s)\n", files->size(), args.out.c_str(),
-              args.phase.c_str());
+  std::printf("wrote %zu files to %s (%s)\n", files->size(), args.out.c_str(), args.phase.c_str());
   if (!args.verify) return kExitOk;
 
   amplify::VerifyOptions verify;
@@ -77,8 +77,7 @@ int RunGenerate(const GenerateArgs& args) {
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
   auto args = std::make_shared<GenerateArgs>();
-  sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")
-      ->required();
+  sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")->required();
   sub.add_option("--out", args->out, "Where to write the Gen2 project")->required();
   sub.add_flag("--force", args->force, "Replace the generated files in a non-empty --out");
   sub.add_option("--phase", args->phase, "pre-refactor (default) or post-refactor")

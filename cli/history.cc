@@ -1,7 +1,7 @@
 // flightplan history — the audit trail: who did what, when.
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -66,7 +66,6 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
 
 }  // namespace
 
-extern const Command kHistoryCommand{"history", "Show the audit trail: who did what, when",
-                                     Setup};
+extern const Command kHistoryCommand{"history", "Show the audit trail: who did what, when", Setup};
 
 }  // namespace flightplan::cli

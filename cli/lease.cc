@@ -1,7 +1,7 @@
 // flightplan lease show|take-over — who holds which target.
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -26,14 +26,12 @@ int DoShow(const GlobalOptions& global, const LeaseArgs& args) {
   for (const Lease& l : *leases) {
     if (!args.target.empty() && l.target != args.target) continue;
     ++shown;
-    std::string state = l.released ? "released"
-                        : l.expires_at <= now ? "expired"
-                                              : "live";
-    ctx.console().Out(fmt::format("{}: {} — {} (generation {}, acquired {}, heartbeat {}, "
-                                  "expires {})",
-                                  l.target, state, l.holder.ToString(), l.generation,
-                                  FormatTimestamp(l.acquired_at), FormatTimestamp(l.heartbeat_at),
-                                  FormatTimestamp(l.expires_at)));
+    std::string state = l.released ? "released" : l.expires_at <= now ? "expired" : "live";
+    ctx.console().Out(fmt::format(
+        "{}: {} — {} (generation {}, acquired {}, heartbeat {}, "
+        "expires {})",
+        l.target, state, l.holder.ToString(), l.generation, FormatTimestamp(l.acquired_at),
+        FormatTimestamp(l.heartbeat_at), FormatTimestamp(l.expires_at)));
   }
   if (shown == 0) ctx.console().Out("no leases");
   return kExitOk;
@@ -49,13 +47,12 @@ int DoTakeOver(const GlobalOptions& global, const LeaseArgs& args) {
                                               /*take_over=*/true},
                                   ctx.clock(), &notice);
   if (!lease) return ReportError(ctx.console(), lease.error());
-  auto released = (*journal)->ReleaseLease(Fence{lease->target, lease->generation},
-                                           ctx.holder().operator_name);
+  auto released =
+      (*journal)->ReleaseLease(Fence{lease->target, lease->generation}, ctx.holder().operator_name);
   if (!released) return ReportError(ctx.console(), released.error());
-  ctx.console().Out(notice.empty()
-                        ? fmt::format("the lease on '{}' was free; nothing to take over",
-                                      args.target)
-                        : notice + "; the lease is now free");
+  ctx.console().Out(
+      notice.empty() ? fmt::format("the lease on '{}' was free; nothing to take over", args.target)
+                     : notice + "; the lease is now free");
   return kExitOk;
 }
 
@@ -65,15 +62,13 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   sub.require_subcommand(1);
   CLI::App* show = sub.add_subcommand("show", "List leases: holder, generation, heartbeat");
   show->add_option("--target", args->target, "Only this target");
-  show->callback([&global, args, action] {
-    *action = [&global, args] { return DoShow(global, *args); };
-  });
+  show->callback(
+      [&global, args, action] { *action = [&global, args] { return DoShow(global, *args); }; });
   CLI::App* take = sub.add_subcommand(
       "take-over", "Take over an expired (or dead local) lease and free it; audited");
   take->add_option("target", args->target, "The target whose lease to take over")->required();
-  take->callback([&global, args, action] {
-    *action = [&global, args] { return DoTakeOver(global, *args); };
-  });
+  take->callback(
+      [&global, args, action] { *action = [&global, args] { return DoTakeOver(global, *args); }; });
   return [action] { return (*action)(); };
 }
 

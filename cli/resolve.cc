@@ -1,7 +1,7 @@
 // flightplan resolve <run> <step> --done|--retry — decide a step in doubt.
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -29,10 +29,10 @@ int DoResolve(const GlobalOptions& global, const ResolveArgs& args) {
   auto journal = ctx.OpenJournal(/*create=*/false);
   if (!journal) return ReportError(ctx.console(), journal.error());
   if (global.dry_run) {
-    ctx.console().Out(fmt::format("dry run: would record that step '{}' of run {} {}; nothing "
-                                  "was written",
-                                  args.step, args.run,
-                                  args.done ? "took effect" : "must run again"));
+    ctx.console().Out(
+        fmt::format("dry run: would record that step '{}' of run {} {}; nothing "
+                    "was written",
+                    args.step, args.run, args.done ? "took effect" : "must run again"));
     return kExitOk;
   }
   ExecutorOptions options = ctx.MakeExecutorOptions(nullptr);
@@ -61,7 +61,7 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
 
 }  // namespace
 
-extern const Command kResolveCommand{"resolve",
-                                     "Decide whether an interrupted step took effect", Setup};
+extern const Command kResolveCommand{"resolve", "Decide whether an interrupted step took effect",
+                                     Setup};
 
 }  // namespace flightplan::cli

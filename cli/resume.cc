@@ -1,7 +1,7 @@
 // flightplan resume [<run>] — continue an interrupted run where it stopped.
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -29,8 +29,8 @@ Result<RunId> FindUnfinished(Journal& journal) {
   }
   std::string list;
   for (const RunRecord* r : open) {
-    list += fmt::format("\n  {}  {} on {} ({})", r->id, r->workflow, r->target,
-                        RunStateName(r->state));
+    list +=
+        fmt::format("\n  {}  {} on {} ({})", r->id, r->workflow, r->target, RunStateName(r->state));
   }
   return MakeError(ErrorCode::kInvalidInput,
                    fmt::format("several runs are unfinished; say which: `flightplan resume "

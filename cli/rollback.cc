@@ -1,7 +1,7 @@
 // flightplan rollback <run> — undo a run's succeeded steps in reverse order.
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -29,8 +29,8 @@ int DoRollback(const GlobalOptions& global, const RollbackArgs& args) {
   const std::atomic<bool>* cancel = InstallInterruptHandlers();
   ExecutorOptions options = ctx.MakeExecutorOptions(cancel);
   if (global.dry_run) {
-    auto plan = ctx.MakeExecutor()->PlanRun(args.run, *workflow, *params, Direction::kRollback,
-                                            options);
+    auto plan =
+        ctx.MakeExecutor()->PlanRun(args.run, *workflow, *params, Direction::kRollback, options);
     if (!plan) return ReportError(ctx.console(), plan.error());
     return PrintPlan(ctx.console(), *plan, "would undo");
   }

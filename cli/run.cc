@@ -1,7 +1,7 @@
 // flightplan run <workflow> — start a workflow (or continue its unfinished run).
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -64,7 +64,8 @@ int DoRun(const GlobalOptions& global, const RunArgs& args) {
   auto outcome = executor->Start(*workflow, *params, args.target, options);
   if (!outcome) return ReportError(ctx.console(), outcome.error());
   if (outcome->state == RunState::kSucceeded) {
-    ctx.console().Out(outcome->nothing_to_do ? outcome->message : ctx.console().Green(outcome->message));
+    ctx.console().Out(outcome->nothing_to_do ? outcome->message
+                                             : ctx.console().Green(outcome->message));
     return kExitOk;
   }
   ctx.console().Err(outcome->message);
@@ -93,7 +94,6 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
 
 }  // namespace
 
-extern const Command kRunCommand{"run", "Run a workflow (or continue its unfinished run)",
-                                 Setup};
+extern const Command kRunCommand{"run", "Run a workflow (or continue its unfinished run)", Setup};
 
 }  // namespace flightplan::cli

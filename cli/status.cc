@@ -1,7 +1,7 @@
 // flightplan status [<run>] — runs and their steps, and who holds which lease.
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -87,9 +87,10 @@ int DoStatus(const GlobalOptions& global, const StatusArgs& args) {
       out.Out(line);
     }
     if (!live && (run->state == RunState::kRunning || run->state == RunState::kFailed)) {
-      out.Out(fmt::format("continue with `flightplan resume {}`, or undo with `flightplan "
-                          "rollback {}`",
-                          run->id, run->id));
+      out.Out(
+          fmt::format("continue with `flightplan resume {}`, or undo with `flightplan "
+                      "rollback {}`",
+                      run->id, run->id));
     }
     return kExitOk;
   }

@@ -1,7 +1,7 @@
 // flightplan workflows list|validate — the workflows flightplan knows.
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
@@ -21,9 +21,9 @@ int DoList(const GlobalOptions& global) {
     for (const std::string& r : e.header.requires_workflows) {
       requires_text += requires_text.empty() ? r : ", " + r;
     }
-    ctx.console().Out(fmt::format("{:<16} {:<12} {}{}", e.name, e.header.phase,
-                                  e.header.description,
-                                  requires_text.empty() ? "" : " (requires " + requires_text + ")"));
+    ctx.console().Out(
+        fmt::format("{:<16} {:<12} {}{}", e.name, e.header.phase, e.header.description,
+                    requires_text.empty() ? "" : " (requires " + requires_text + ")"));
   }
   return kExitOk;
 }
@@ -39,8 +39,7 @@ int DoValidate(const GlobalOptions& global, const WorkflowsArgs& args) {
       continue;
     }
     ctx.console().Out(fmt::format("{}: ok — '{}' version {}, {} step{}", file, wf->name,
-                                  wf->version, wf->steps.size(),
-                                  wf->steps.size() == 1 ? "" : "s"));
+                                  wf->version, wf->steps.size(), wf->steps.size() == 1 ? "" : "s"));
   }
   return status;
 }
@@ -54,9 +53,8 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   CLI::App* validate = sub.add_subcommand(
       "validate", "Check workflow files without running them (exit 2 on any problem)");
   validate->add_option("files", args->files, "Workflow files")->required();
-  validate->callback([&global, args, action] {
-    *action = [&global, args] { return DoValidate(global, *args); };
-  });
+  validate->callback(
+      [&global, args, action] { *action = [&global, args] { return DoValidate(global, *args); }; });
   return [action] { return (*action)(); };
 }
 

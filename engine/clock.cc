@@ -1,9 +1,9 @@
 #include "engine/clock.h"
 
+#include <fmt/format.h>
+
 #include <ctime>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace flightplan {
 
@@ -17,15 +17,13 @@ std::string FormatTimestamp(Timestamp t) {
   std::time_t tt = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, millis);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
 Timestamp SystemClock::Now() const {
   auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-  return {std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch)
-              .count()};
+  return {std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count()};
 }
 
 std::chrono::steady_clock::time_point SystemClock::Monotonic() const {

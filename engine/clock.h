@@ -19,9 +19,7 @@ struct Timestamp {
   int64_t unix_ms = 0;
   friend auto operator<=>(const Timestamp&, const Timestamp&) = default;
   Timestamp operator+(Duration d) const { return {unix_ms + d.count()}; }
-  Duration operator-(Timestamp other) const {
-    return Duration(unix_ms - other.unix_ms);
-  }
+  Duration operator-(Timestamp other) const { return Duration(unix_ms - other.unix_ms); }
 };
 
 // RFC 3339 with milliseconds, UTC: 2026-11-22T11:23:07.123Z.

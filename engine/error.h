@@ -8,38 +8,36 @@
 
 #include <string>
 #include <string_view>
+#include <tl/expected.hpp>
 #include <utility>
 #include <vector>
-
-#include <tl/expected.hpp>
 
 namespace flightplan {
 
 enum class ErrorCode {
-  kInvalidInput,      // bad arguments, malformed YAML, failed validation of a definition
-  kNotFound,          // a run, step, workflow, file or resource that does not exist
-  kConflict,          // a state transition or change that contradicts the current state
-  kLeaseHeld,         // another operator holds the target's lease
-  kLeaseLost,         // this process's lease was taken over; it must not write again
-  kOrdering,          // a workflow's requirements or dependents forbid the operation
-  kTransient,         // worth retrying: throttling, time-outs, 5xx, resets
-  kTimeout,           // a deadline passed
-  kPermissionDenied,  // the caller may not do this
-  kCorruption,        // a state file that is damaged, foreign or from a newer version
-  kStateFile,         // the state file cannot be used (location, locking, I/O)
-  kStepFailed,        // a step ran and reported failure
-  kInDoubt,           // a step's effect is unknown; an operator must decide
-  kNeedsConfirmation, // an operator's agreement is required and was not given
-  kCancelled,         // stopped by the operator (signal)
-  kInternal,          // a bug in flightplan
+  kInvalidInput,       // bad arguments, malformed YAML, failed validation of a definition
+  kNotFound,           // a run, step, workflow, file or resource that does not exist
+  kConflict,           // a state transition or change that contradicts the current state
+  kLeaseHeld,          // another operator holds the target's lease
+  kLeaseLost,          // this process's lease was taken over; it must not write again
+  kOrdering,           // a workflow's requirements or dependents forbid the operation
+  kTransient,          // worth retrying: throttling, time-outs, 5xx, resets
+  kTimeout,            // a deadline passed
+  kPermissionDenied,   // the caller may not do this
+  kCorruption,         // a state file that is damaged, foreign or from a newer version
+  kStateFile,          // the state file cannot be used (location, locking, I/O)
+  kStepFailed,         // a step ran and reported failure
+  kInDoubt,            // a step's effect is unknown; an operator must decide
+  kNeedsConfirmation,  // an operator's agreement is required and was not given
+  kCancelled,          // stopped by the operator (signal)
+  kInternal,           // a bug in flightplan
 };
 
 std::string_view ErrorCodeName(ErrorCode code);
 
 class [[nodiscard]] Error {
  public:
-  Error(ErrorCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
@@ -82,16 +80,16 @@ inline tl::unexpected<Error> MakeError(Error error) {
 
 // TRY(expr): evaluates a Result<void>; returns its error from the enclosing
 // function. ASSIGN_OR_RETURN(lhs, expr): unwraps a Result<T> into lhs.
-#define TRY_IMPL_(tmp, expr)                                 \
-  do {                                                       \
-    auto&& tmp = (expr);                                     \
+#define TRY_IMPL_(tmp, expr)                                   \
+  do {                                                         \
+    auto&& tmp = (expr);                                       \
     if (!tmp) return ::tl::unexpected(std::move(tmp.error())); \
   } while (0)
 
 #define TRY(expr) TRY_IMPL_(FP_CONCAT_(fp_try_, __COUNTER__), expr)
 
-#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)             \
-  auto tmp = (expr);                                       \
+#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)               \
+  auto tmp = (expr);                                         \
   if (!tmp) return ::tl::unexpected(std::move(tmp.error())); \
   lhs = std::move(*tmp)
 

@@ -1,11 +1,11 @@
 #include "engine/executor.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <memory>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "engine/backoff.h"
 #include "engine/expression.h"
@@ -30,7 +30,8 @@ namespace {
 Value RedactValue(const Value& v, const std::vector<std::string>& secrets) {
   if (secrets.empty()) return v;
   switch (v.type()) {
-    case ValueType::kString: return Value(RedactSecrets(v.as_string(), secrets));
+    case ValueType::kString:
+      return Value(RedactSecrets(v.as_string(), secrets));
     case ValueType::kList: {
       ValueList out;
       for (const Value& item : v.as_list()) out.push_back(RedactValue(item, secrets));
@@ -41,7 +42,8 @@ Value RedactValue(const Value& v, const std::vector<std::string>& secrets) {
       for (const auto& [k, item] : v.as_map()) out.emplace(k, RedactValue(item, secrets));
       return Value(std::move(out));
     }
-    default: return v;
+    default:
+      return v;
   }
 }
 
@@ -52,7 +54,8 @@ Result<Value> ConvertParam(const ParamSpec& spec, const std::string& raw) {
                                  spec.secret ? std::string("****") : raw));
   };
   switch (spec.type) {
-    case ParamType::kString: return Value(raw);
+    case ParamType::kString:
+      return Value(raw);
     case ParamType::kInteger: {
       int64_t v = 0;
       auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), v);
@@ -79,8 +82,8 @@ Result<Value> ConvertParam(const ParamSpec& spec, const std::string& raw) {
       size_t start = 0;
       while (start <= raw.size() && !raw.empty()) {
         size_t comma = raw.find(',', start);
-        list.emplace_back(raw.substr(start, comma == std::string::npos ? std::string::npos
-                                                                        : comma - start));
+        list.emplace_back(
+            raw.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
@@ -97,12 +100,18 @@ Result<Value> ConvertParam(const ParamSpec& spec, const std::string& raw) {
 
 bool TypeMatches(ParamType type, const Value& v) {
   switch (type) {
-    case ParamType::kString: return v.is_string();
-    case ParamType::kInteger: return v.is_int();
-    case ParamType::kNumber: return v.is_number();
-    case ParamType::kBoolean: return v.is_bool();
-    case ParamType::kList: return v.is_list();
-    case ParamType::kMap: return v.is_map();
+    case ParamType::kString:
+      return v.is_string();
+    case ParamType::kInteger:
+      return v.is_int();
+    case ParamType::kNumber:
+      return v.is_number();
+    case ParamType::kBoolean:
+      return v.is_bool();
+    case ParamType::kList:
+      return v.is_list();
+    case ParamType::kMap:
+      return v.is_map();
   }
   return false;
 }
@@ -143,7 +152,11 @@ class Executor::RunContext {
   const std::string& operator_name() const { return options->holder.operator_name; }
 
   NewEvent Event(std::string kind, std::string step_id, Value detail) const {
-    return NewEvent{std::move(kind), operator_name(), run.id, run.target, std::move(step_id),
+    return NewEvent{std::move(kind),
+                    operator_name(),
+                    run.id,
+                    run.target,
+                    std::move(step_id),
                     detail.is_null() ? Value(ValueMap{}) : std::move(detail)};
   }
 
@@ -225,8 +238,7 @@ std::string Executor::IdempotencyToken(RunId run, const std::string& step_id,
 }
 
 Result<Value> Executor::ResolveParams(const Workflow& wf, const ParamInput& input,
-                                      const Value* recorded,
-                                      std::vector<std::string>* secrets) {
+                                      const Value* recorded, std::vector<std::string>* secrets) {
   for (const auto& [name, value] : input) {
     if (wf.FindParam(name) == nullptr) {
       std::string known;
@@ -322,10 +334,9 @@ Result<void> Executor::CheckRequirements(const Workflow& wf, const std::string& 
   for (const std::string& required : wf.requires_workflows) {
     ASSIGN_OR_RETURN(std::vector<RunRecord> runs, journal_.ListRuns(required, target));
     if (!runs.empty() && runs.front().state == RunState::kSucceeded) continue;
-    std::string latest = runs.empty()
-                             ? "it has never run there"
-                             : fmt::format("its latest run, {}, is {}", runs.front().id,
-                                           RunStateName(runs.front().state));
+    std::string latest = runs.empty() ? "it has never run there"
+                                      : fmt::format("its latest run, {}, is {}", runs.front().id,
+                                                    RunStateName(runs.front().state));
     return MakeError(ErrorCode::kOrdering,
                      fmt::format("workflow '{}' requires '{}' to have completed on target '{}' "
                                  "first, but {}. Run `flightplan run {}` for that target first.",
@@ -341,8 +352,7 @@ Result<void> Executor::CheckNoDependents(const RunRecord& run) {
     if (std::find(seen.begin(), seen.end(), other.workflow) != seen.end()) continue;
     seen.push_back(other.workflow);
     if (other.workflow == run.workflow) continue;
-    bool requires_us = std::find(other.requires_workflows.begin(),
-                                 other.requires_workflows.end(),
+    bool requires_us = std::find(other.requires_workflows.begin(), other.requires_workflows.end(),
                                  run.workflow) != other.requires_workflows.end();
     if (requires_us && IsApplied(other.state)) {
       return MakeError(ErrorCode::kOrdering,
@@ -387,9 +397,10 @@ Result<void> Executor::CheckDefinition(RunContext& ctx, const ExecutorOptions& o
   detail.Set("source", wf.source);
   TRY(journal_.RepinDefinition(ctx.fence(), ctx.run.id, sha, wf.source, wf.text,
                                ctx.Event("definition.changed", "", detail)));
-  observer_.Notice(fmt::format("continuing under the changed definition of '{}' (accepted by "
-                               "{}; recorded in the audit)",
-                               wf.name, ctx.operator_name()));
+  observer_.Notice(
+      fmt::format("continuing under the changed definition of '{}' (accepted by "
+                  "{}; recorded in the audit)",
+                  wf.name, ctx.operator_name()));
   ctx.run.definition_sha256 = sha;
   return {};
 }
@@ -399,10 +410,8 @@ struct Executor::StepOutcome {
   std::string error;
 };
 
-
-StepContext Executor::MakeStepContext(RunContext& ctx, const StepSpec& spec,
-                                      Direction direction, const Value& prepared,
-                                      const Value& scope) {
+StepContext Executor::MakeStepContext(RunContext& ctx, const StepSpec& spec, Direction direction,
+                                      const Value& prepared, const Value& scope) {
   StepContext sctx;
   sctx.run_id = std::to_string(ctx.run.id);
   sctx.step_id = spec.id;
@@ -422,9 +431,8 @@ StepContext Executor::MakeStepContext(RunContext& ctx, const StepSpec& spec,
   return sctx;
 }
 
-Result<Value> Executor::CallWithRetries(
-    RunContext& ctx, const StepSpec& spec, StepContext& sctx,
-    const std::function<Result<Value>(StepContext&)>& call) {
+Result<Value> Executor::CallWithRetries(RunContext& ctx, const StepSpec& spec, StepContext& sctx,
+                                        const std::function<Result<Value>(StepContext&)>& call) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   for (int attempt = 1;; ++attempt) {
     sctx.deadline.reset();
@@ -441,8 +449,8 @@ Result<Value> Executor::CallWithRetries(
     if (code == ErrorCode::kLeaseLost || code == ErrorCode::kCancelled) return result;
     bool retryable = code == ErrorCode::kTransient || code == ErrorCode::kTimeout;
     if (!retryable || attempt >= spec.retry.attempts) return result;
-    Duration delay = RetryDelay(spec.retry, attempt,
-                                std::uniform_real_distribution<double>(0.0, 1.0)(random));
+    Duration delay =
+        RetryDelay(spec.retry, attempt, std::uniform_real_distribution<double>(0.0, 1.0)(random));
     std::string error = RedactSecrets(result.error().ToString(), ctx.secrets);
     Value detail;
     detail.Set("attempt", attempt);
@@ -506,29 +514,28 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
     auto holds = when.Evaluate(lookup);
     if (holds && !holds->Truthy()) {
       std::string note = fmt::format("skipped: 'when: {}' is false", spec.when);
-      TRY(journal_.TransitionStep(ctx.fence(),
-                                  StepUpdate{ctx.run.id, spec.id, rec.state, StepState::kSkipped,
-                                             {}, {}, {}, {}, note},
-                                  ctx.Event("step.skipped", spec.id, Value(ValueMap{{"reason", Value(note)}}))));
+      TRY(journal_.TransitionStep(
+          ctx.fence(),
+          StepUpdate{ctx.run.id, spec.id, rec.state, StepState::kSkipped, {}, {}, {}, {}, note},
+          ctx.Event("step.skipped", spec.id, Value(ValueMap{{"reason", Value(note)}}))));
       rec.state = StepState::kSkipped;
       observer_.StepFinished(spec.id, StepState::kSkipped, Duration(0), note);
       return StepOutcome{StepOutcome::kSkipped, ""};
     }
     if (!holds) {
-      std::string error = fmt::format("cannot evaluate 'when: {}': {}", spec.when,
-                                      holds.error().ToString());
+      std::string error =
+          fmt::format("cannot evaluate 'when: {}': {}", spec.when, holds.error().ToString());
       return MakeError(ErrorCode::kInvalidInput, RedactSecrets(error, ctx.secrets));
     }
   }
   if (!reexecute && spec.kind == StepKind::kValidation &&
       ctx.options->skip_validations == SkipValidations::kYes) {
-    std::string note = fmt::format("validation skipped by {} (--skip-validations)",
-                                   ctx.operator_name());
-    TRY(journal_.TransitionStep(ctx.fence(),
-                                StepUpdate{ctx.run.id, spec.id, rec.state, StepState::kSkipped,
-                                           {}, {}, {}, {}, note},
-                                ctx.Event("validation.skipped", spec.id,
-                                          Value(ValueMap{{"reason", Value(note)}}))));
+    std::string note =
+        fmt::format("validation skipped by {} (--skip-validations)", ctx.operator_name());
+    TRY(journal_.TransitionStep(
+        ctx.fence(),
+        StepUpdate{ctx.run.id, spec.id, rec.state, StepState::kSkipped, {}, {}, {}, {}, note},
+        ctx.Event("validation.skipped", spec.id, Value(ValueMap{{"reason", Value(note)}}))));
     rec.state = StepState::kSkipped;
     observer_.StepFinished(spec.id, StepState::kSkipped, Duration(0), note);
     return StepOutcome{StepOutcome::kSkipped, ""};
@@ -573,9 +580,15 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
     detail.Set("uses", spec.uses);
     detail.Set("attempt", rec.attempt + 1);
     TRY(journal_.TransitionStep(ctx.fence(),
-                                StepUpdate{ctx.run.id, spec.id, rec.state, StepState::kRunning,
-                                           rec.attempt + 1, RedactValue(prepared, ctx.secrets),
-                                           {}, std::string(), std::string()},
+                                StepUpdate{ctx.run.id,
+                                           spec.id,
+                                           rec.state,
+                                           StepState::kRunning,
+                                           rec.attempt + 1,
+                                           RedactValue(prepared, ctx.secrets),
+                                           {},
+                                           std::string(),
+                                           std::string()},
                                 ctx.Event("step.started", spec.id, detail)));
     rec.state = StepState::kRunning;
     rec.attempt += 1;
@@ -591,9 +604,8 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
   } else if (!prepare_error.empty()) {
     result = MakeError(ErrorCode::kStepFailed, "preparing failed: " + prepare_error);
   } else {
-    result = CallWithRetries(ctx, spec, sctx, [&](StepContext& c) {
-      return type->Execute(*inputs, c);
-    });
+    result =
+        CallWithRetries(ctx, spec, sctx, [&](StepContext& c) { return type->Execute(*inputs, c); });
   }
   auto took = std::chrono::duration_cast<Duration>(clock_.Monotonic() - started);
   if (result) {
@@ -601,8 +613,15 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
     Value detail;
     detail.Set("duration_ms", static_cast<int64_t>(took.count()));
     TRY(journal_.TransitionStep(ctx.fence(),
-                                StepUpdate{ctx.run.id, spec.id, StepState::kRunning,
-                                           StepState::kSucceeded, {}, {}, outputs, {}, {}},
+                                StepUpdate{ctx.run.id,
+                                           spec.id,
+                                           StepState::kRunning,
+                                           StepState::kSucceeded,
+                                           {},
+                                           {},
+                                           outputs,
+                                           {},
+                                           {}},
                                 ctx.Event("step.succeeded", spec.id, detail)));
     rec.state = StepState::kSucceeded;
     rec.outputs = outputs;
@@ -618,10 +637,11 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
   Value detail;
   detail.Set("error", error);
   detail.Set("duration_ms", static_cast<int64_t>(took.count()));
-  TRY(journal_.TransitionStep(ctx.fence(),
-                              StepUpdate{ctx.run.id, spec.id, StepState::kRunning,
-                                         StepState::kFailed, {}, {}, {}, error, {}},
-                              ctx.Event("step.failed", spec.id, detail)));
+  TRY(journal_.TransitionStep(
+      ctx.fence(),
+      StepUpdate{
+          ctx.run.id, spec.id, StepState::kRunning, StepState::kFailed, {}, {}, {}, error, {}},
+      ctx.Event("step.failed", spec.id, detail)));
   rec.state = StepState::kFailed;
   rec.error = error;
   observer_.StepFinished(spec.id, StepState::kFailed, took, error);
@@ -657,14 +677,20 @@ Result<Executor::StepOutcome> Executor::Reconcile(RunContext& ctx, size_t index)
   TRY(journal_.AppendEvent(&fence, ctx.Event("step.checked", spec.id, detail)));
   switch (check.outcome) {
     case CheckOutcome::kDone: {
-      Value outputs = RedactValue(check.outputs.is_null() ? Value(ValueMap{}) : check.outputs,
-                                  ctx.secrets);
+      Value outputs =
+          RedactValue(check.outputs.is_null() ? Value(ValueMap{}) : check.outputs, ctx.secrets);
       TRY(journal_.TransitionStep(
           ctx.fence(),
-          StepUpdate{ctx.run.id, spec.id, StepState::kRunning, StepState::kSucceeded, {}, {},
-                     outputs, {}, "found done after an interruption: " + check.explanation},
-          ctx.Event("step.succeeded", spec.id,
-                    Value(ValueMap{{"reconciled", Value(true)}}))));
+          StepUpdate{ctx.run.id,
+                     spec.id,
+                     StepState::kRunning,
+                     StepState::kSucceeded,
+                     {},
+                     {},
+                     outputs,
+                     {},
+                     "found done after an interruption: " + check.explanation},
+          ctx.Event("step.succeeded", spec.id, Value(ValueMap{{"reconciled", Value(true)}}))));
       rec.state = StepState::kSucceeded;
       rec.outputs = outputs;
       observer_.StepFinished(spec.id, StepState::kSucceeded, Duration(0),
@@ -672,9 +698,10 @@ Result<Executor::StepOutcome> Executor::Reconcile(RunContext& ctx, size_t index)
       return StepOutcome{StepOutcome::kSucceeded, ""};
     }
     case CheckOutcome::kNotDone:
-      observer_.Notice(fmt::format("{}: interrupted before it took effect ({}); running it "
-                                   "again with the same idempotency token",
-                                   spec.id, check.explanation));
+      observer_.Notice(
+          fmt::format("{}: interrupted before it took effect ({}); running it "
+                      "again with the same idempotency token",
+                      spec.id, check.explanation));
       return RunStep(ctx, index, /*reexecute=*/true);
     case CheckOutcome::kUnknown:
       break;
@@ -694,8 +721,7 @@ Result<RunOutcome> Executor::Drive(RunContext& ctx, bool resumed) {
   if (ctx.run.state == RunState::kPending || ctx.run.state == RunState::kFailed) {
     RunState from = ctx.run.state;
     TRY(journal_.TransitionRun(ctx.fence(), ctx.run.id, from, RunState::kRunning,
-                               ctx.Event(from == RunState::kPending ? "run.started"
-                                                                    : "run.resumed",
+                               ctx.Event(from == RunState::kPending ? "run.started" : "run.resumed",
                                          "", Value(ValueMap{}))));
     ctx.run.state = RunState::kRunning;
   } else if (ctx.run.state == RunState::kRunning) {
@@ -744,11 +770,11 @@ Result<RunOutcome> Executor::Drive(RunContext& ctx, bool resumed) {
                                ctx.Event("run.failed", "", detail)));
     ctx.run.state = RunState::kFailed;
     if (wf.on_failure == OnFailure::kRollback) {
-      observer_.Notice(fmt::format("step '{}' failed; rolling back (on_failure: rollback)",
-                                   spec.id));
+      observer_.Notice(
+          fmt::format("step '{}' failed; rolling back (on_failure: rollback)", spec.id));
       ASSIGN_OR_RETURN(RunOutcome rolled, DriveRollback(ctx));
-      rolled.message = fmt::format("step '{}' failed: {}; {}", spec.id, outcome.error,
-                                   rolled.message);
+      rolled.message =
+          fmt::format("step '{}' failed: {}; {}", spec.id, outcome.error, rolled.message);
       return rolled;
     }
     observer_.RunFinished(ctx.run, RunState::kFailed);
@@ -762,9 +788,9 @@ Result<RunOutcome> Executor::Drive(RunContext& ctx, bool resumed) {
                              ctx.Event("run.succeeded", "", Value(ValueMap{}))));
   ctx.run.state = RunState::kSucceeded;
   observer_.RunFinished(ctx.run, RunState::kSucceeded);
-  return RunOutcome{ctx.run.id, RunState::kSucceeded, false,
-                    fmt::format("run {} of '{}' on '{}' succeeded", ctx.run.id, wf.name,
-                                ctx.run.target)};
+  return RunOutcome{
+      ctx.run.id, RunState::kSucceeded, false,
+      fmt::format("run {} of '{}' on '{}' succeeded", ctx.run.id, wf.name, ctx.run.target)};
 }
 
 Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, bool in_doubt) {
@@ -774,9 +800,8 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
   const Value& scope = ctx.Scope();
   ValueScope lookup(scope);
   auto inputs = RenderValue(spec.with, lookup);
-  const StepType* undo_type = spec.rollback.mode == RollbackMode::kExplicit
-                                  ? registry_.Find(spec.rollback.uses)
-                                  : type;
+  const StepType* undo_type =
+      spec.rollback.mode == RollbackMode::kExplicit ? registry_.Find(spec.rollback.uses) : type;
   Result<Value> undo_inputs = spec.rollback.mode == RollbackMode::kExplicit
                                   ? RenderValue(spec.rollback.with, lookup)
                                   : inputs;
@@ -805,8 +830,15 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
     if (check.outcome == CheckOutcome::kDone) {
       TRY(journal_.TransitionStep(
           ctx.fence(),
-          StepUpdate{ctx.run.id, spec.id, StepState::kRollingBack, StepState::kRolledBack, {},
-                     {}, {}, {}, "undo found done after an interruption: " + check.explanation},
+          StepUpdate{ctx.run.id,
+                     spec.id,
+                     StepState::kRollingBack,
+                     StepState::kRolledBack,
+                     {},
+                     {},
+                     {},
+                     {},
+                     "undo found done after an interruption: " + check.explanation},
           ctx.Event("step.rolled_back", spec.id, Value(ValueMap{{"reconciled", Value(true)}}))));
       rec.state = StepState::kRolledBack;
       observer_.StepFinished(spec.id, StepState::kRolledBack, Duration(0),
@@ -820,15 +852,16 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
                       "cannot tell whether it took effect: {}. Inspect it ({}), then:\n"
                       "  flightplan resolve {} {} --done    if the undo took effect\n"
                       "  flightplan resolve {} {} --retry   to undo it again",
-                      spec.id, ctx.run.id, check.explanation, what, ctx.run.id, spec.id,
-                      ctx.run.id, spec.id));
+                      spec.id, ctx.run.id, check.explanation, what, ctx.run.id, spec.id, ctx.run.id,
+                      spec.id));
     }
   } else {
     StepState from = rec.state;
-    TRY(journal_.TransitionStep(ctx.fence(),
-                                StepUpdate{ctx.run.id, spec.id, from, StepState::kRollingBack,
-                                           {}, {}, {}, std::string(), {}},
-                                ctx.Event("step.rollback_started", spec.id, Value(ValueMap{}))));
+    TRY(journal_.TransitionStep(
+        ctx.fence(),
+        StepUpdate{
+            ctx.run.id, spec.id, from, StepState::kRollingBack, {}, {}, {}, std::string(), {}},
+        ctx.Event("step.rollback_started", spec.id, Value(ValueMap{}))));
     rec.state = StepState::kRollingBack;
   }
   observer_.StepStarted(spec.id, what, Direction::kRollback, rec.attempt);
@@ -840,9 +873,8 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
     result = MakeError(ErrorCode::kInvalidInput,
                        fmt::format("unknown step type '{}'", spec.rollback.uses));
   } else if (spec.rollback.mode == RollbackMode::kExplicit) {
-    result = CallWithRetries(ctx, spec, sctx, [&](StepContext& c) {
-      return undo_type->Execute(*undo_inputs, c);
-    });
+    result = CallWithRetries(ctx, spec, sctx,
+                             [&](StepContext& c) { return undo_type->Execute(*undo_inputs, c); });
   } else {
     result = CallWithRetries(ctx, spec, sctx, [&](StepContext& c) -> Result<Value> {
       TRY(type->Rollback(*undo_inputs, rec.outputs, c));
@@ -851,12 +883,19 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
   }
   auto took = std::chrono::duration_cast<Duration>(clock_.Monotonic() - started);
   if (result) {
-    TRY(journal_.TransitionStep(ctx.fence(),
-                                StepUpdate{ctx.run.id, spec.id, StepState::kRollingBack,
-                                           StepState::kRolledBack, {}, {}, {}, {}, {}},
-                                ctx.Event("step.rolled_back", spec.id,
-                                          Value(ValueMap{{"duration_ms",
-                                                          Value(static_cast<int64_t>(took.count()))}}))));
+    TRY(journal_.TransitionStep(
+        ctx.fence(),
+        StepUpdate{ctx.run.id,
+                   spec.id,
+                   StepState::kRollingBack,
+                   StepState::kRolledBack,
+                   {},
+                   {},
+                   {},
+                   {},
+                   {}},
+        ctx.Event("step.rolled_back", spec.id,
+                  Value(ValueMap{{"duration_ms", Value(static_cast<int64_t>(took.count()))}}))));
     rec.state = StepState::kRolledBack;
     observer_.StepFinished(spec.id, StepState::kRolledBack, took, "");
     return StepOutcome{StepOutcome::kSucceeded, ""};
@@ -866,11 +905,18 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
     return MakeError(result.error());
   }
   std::string error = RedactSecrets(result.error().ToString(), ctx.secrets);
-  TRY(journal_.TransitionStep(ctx.fence(),
-                              StepUpdate{ctx.run.id, spec.id, StepState::kRollingBack,
-                                         StepState::kRollbackFailed, {}, {}, {}, error, {}},
-                              ctx.Event("step.rollback_failed", spec.id,
-                                        Value(ValueMap{{"error", Value(error)}}))));
+  TRY(journal_.TransitionStep(
+      ctx.fence(),
+      StepUpdate{ctx.run.id,
+                 spec.id,
+                 StepState::kRollingBack,
+                 StepState::kRollbackFailed,
+                 {},
+                 {},
+                 {},
+                 error,
+                 {}},
+      ctx.Event("step.rollback_failed", spec.id, Value(ValueMap{{"error", Value(error)}}))));
   rec.state = StepState::kRollbackFailed;
   observer_.StepFinished(spec.id, StepState::kRollbackFailed, took, error);
   return StepOutcome{StepOutcome::kFailed, error};
@@ -891,8 +937,8 @@ Result<RunOutcome> Executor::DriveRollback(RunContext& ctx) {
       if (spec.kind != StepKind::kValidation) {
         auto inputs = RenderValue(spec.with, lookup);
         StepContext sctx = MakeStepContext(ctx, spec, Direction::kForward, rec->prepared, scope);
-        auto c = inputs ? type->Check(*inputs, sctx)
-                        : Result<CheckResult>(MakeError(inputs.error()));
+        auto c =
+            inputs ? type->Check(*inputs, sctx) : Result<CheckResult>(MakeError(inputs.error()));
         check = c ? *c : CheckResult{CheckOutcome::kUnknown, Value(), c.error().ToString()};
       }
       if (check.outcome == CheckOutcome::kUnknown) {
@@ -903,21 +949,25 @@ Result<RunOutcome> Executor::DriveRollback(RunContext& ctx) {
                         "it took effect ({}), so it cannot know what to undo. Decide first:\n"
                         "  flightplan resolve {} {} --done    if it took effect\n"
                         "  flightplan resolve {} {} --retry   if it did not",
-                        spec.id, ctx.run.id, check.explanation, ctx.run.id, spec.id,
-                        ctx.run.id, spec.id));
+                        spec.id, ctx.run.id, check.explanation, ctx.run.id, spec.id, ctx.run.id,
+                        spec.id));
       }
       bool done = check.outcome == CheckOutcome::kDone;
       check.explanation = RedactSecrets(check.explanation, ctx.secrets);
-      check.outputs = RedactValue(check.outputs.is_null() ? Value(ValueMap{}) : check.outputs,
-                                  ctx.secrets);
+      check.outputs =
+          RedactValue(check.outputs.is_null() ? Value(ValueMap{}) : check.outputs, ctx.secrets);
       TRY(journal_.TransitionStep(
           ctx.fence(),
-          StepUpdate{ctx.run.id, spec.id, StepState::kRunning,
-                     done ? StepState::kSucceeded : StepState::kFailed, {}, {},
-                     done ? std::optional<Value>(check.outputs) : std::nullopt,
-                     done ? std::nullopt
-                          : std::optional<std::string>("interrupted before it took effect"),
-                     check.explanation},
+          StepUpdate{
+              ctx.run.id,
+              spec.id,
+              StepState::kRunning,
+              done ? StepState::kSucceeded : StepState::kFailed,
+              {},
+              {},
+              done ? std::optional<Value>(check.outputs) : std::nullopt,
+              done ? std::nullopt : std::optional<std::string>("interrupted before it took effect"),
+              check.explanation},
           ctx.Event(done ? "step.succeeded" : "step.failed", spec.id,
                     Value(ValueMap{{"reconciled", Value(true)}}))));
       rec->state = done ? StepState::kSucceeded : StepState::kFailed;
@@ -956,9 +1006,8 @@ Result<RunOutcome> Executor::DriveRollback(RunContext& ctx) {
         if (spec.kind == StepKind::kValidation || spec.rollback.mode == RollbackMode::kNone) {
           std::string reason = spec.kind == StepKind::kValidation
                                    ? "validation steps change nothing"
-                                   : (spec.rollback.reason.empty()
-                                          ? "the step has no rollback"
-                                          : spec.rollback.reason);
+                                   : (spec.rollback.reason.empty() ? "the step has no rollback"
+                                                                   : spec.rollback.reason);
           Fence fence = ctx.fence();
           TRY(journal_.AppendEvent(&fence, ctx.Event("step.rollback_skipped", spec.id,
                                                      Value(ValueMap{{"reason", Value(reason)}}))));
@@ -981,11 +1030,10 @@ Result<RunOutcome> Executor::DriveRollback(RunContext& ctx) {
         continue;
     }
     if (outcome.kind == StepOutcome::kFailed) {
-      TRY(journal_.TransitionRun(ctx.fence(), ctx.run.id, RunState::kRollingBack,
-                                 RunState::kRollbackFailed,
-                                 ctx.Event("rollback.failed", "",
-                                           Value(ValueMap{{"step", Value(spec.id)},
-                                                          {"error", Value(outcome.error)}}))));
+      TRY(journal_.TransitionRun(
+          ctx.fence(), ctx.run.id, RunState::kRollingBack, RunState::kRollbackFailed,
+          ctx.Event("rollback.failed", "",
+                    Value(ValueMap{{"step", Value(spec.id)}, {"error", Value(outcome.error)}}))));
       ctx.run.state = RunState::kRollbackFailed;
       observer_.RunFinished(ctx.run, RunState::kRollbackFailed);
       return RunOutcome{ctx.run.id, RunState::kRollbackFailed, false,
@@ -995,14 +1043,13 @@ Result<RunOutcome> Executor::DriveRollback(RunContext& ctx) {
                                     spec.id, outcome.error, ctx.run.id)};
     }
   }
-  TRY(journal_.TransitionRun(ctx.fence(), ctx.run.id, RunState::kRollingBack,
-                             RunState::kRolledBack,
+  TRY(journal_.TransitionRun(ctx.fence(), ctx.run.id, RunState::kRollingBack, RunState::kRolledBack,
                              ctx.Event("rollback.succeeded", "", Value(ValueMap{}))));
   ctx.run.state = RunState::kRolledBack;
   observer_.RunFinished(ctx.run, RunState::kRolledBack);
-  return RunOutcome{ctx.run.id, RunState::kRolledBack, false,
-                    fmt::format("run {} of '{}' on '{}' rolled back", ctx.run.id, wf.name,
-                                ctx.run.target)};
+  return RunOutcome{
+      ctx.run.id, RunState::kRolledBack, false,
+      fmt::format("run {} of '{}' on '{}' rolled back", ctx.run.id, wf.name, ctx.run.target)};
 }
 
 Result<std::unique_ptr<Executor::RunContext>> Executor::OpenRun(RunId run_id,
@@ -1015,15 +1062,15 @@ Result<std::unique_ptr<Executor::RunContext>> Executor::OpenRun(RunId run_id,
   ASSIGN_OR_RETURN(ctx->run, journal_.GetRun(run_id));
   if (ctx->run.workflow != workflow.name) {
     return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("run {} is of workflow '{}', not '{}'", run_id,
-                                 ctx->run.workflow, workflow.name));
+                     fmt::format("run {} is of workflow '{}', not '{}'", run_id, ctx->run.workflow,
+                                 workflow.name));
   }
   ASSIGN_OR_RETURN(ctx->params, ResolveParams(workflow, params, &ctx->run.params, &ctx->secrets));
   std::string notice;
-  ASSIGN_OR_RETURN(Lease lease,
-                   AcquireTargetLease(journal_, host_, options.holder, ctx->run.target,
-                                      LeasePolicy{options.lease_ttl, options.take_over}, clock_,
-                                      &notice));
+  ASSIGN_OR_RETURN(
+      Lease lease,
+      AcquireTargetLease(journal_, host_, options.holder, ctx->run.target,
+                         LeasePolicy{options.lease_ttl, options.take_over}, clock_, &notice));
   ctx->keeper = std::make_unique<LeaseKeeper>(journal_, lease, options.lease_ttl,
                                               options.holder.operator_name);
   if (!notice.empty()) observer_.Notice(notice);
@@ -1041,10 +1088,10 @@ Result<RunOutcome> Executor::Start(const Workflow& wf, const ParamInput& input,
   ASSIGN_OR_RETURN(std::string target, ResolveTarget(wf, params, target_override));
 
   std::string notice;
-  ASSIGN_OR_RETURN(Lease lease,
-                   AcquireTargetLease(journal_, host_, options.holder, target,
-                                      LeasePolicy{options.lease_ttl, options.take_over}, clock_,
-                                      &notice));
+  ASSIGN_OR_RETURN(
+      Lease lease,
+      AcquireTargetLease(journal_, host_, options.holder, target,
+                         LeasePolicy{options.lease_ttl, options.take_over}, clock_, &notice));
   auto keeper = std::make_unique<LeaseKeeper>(journal_, lease, options.lease_ttl,
                                               options.holder.operator_name);
   if (!notice.empty()) observer_.Notice(notice);
@@ -1069,17 +1116,17 @@ Result<RunOutcome> Executor::Start(const Workflow& wf, const ParamInput& input,
                                     wf.name, target, latest.id, who, FormatTimestamp(when))};
     }
     if (latest.state == RunState::kRollingBack || latest.state == RunState::kRollbackFailed) {
-      return MakeError(ErrorCode::kOrdering,
-                       fmt::format("run {} of '{}' on '{}' is being rolled back ({}); finish "
-                                   "that first with `flightplan rollback {}`",
-                                   latest.id, wf.name, target, RunStateName(latest.state),
-                                   latest.id));
+      return MakeError(
+          ErrorCode::kOrdering,
+          fmt::format("run {} of '{}' on '{}' is being rolled back ({}); finish "
+                      "that first with `flightplan rollback {}`",
+                      latest.id, wf.name, target, RunStateName(latest.state), latest.id));
     }
     if (latest.state != RunState::kRolledBack) {
       // Unfinished: continue it.
       keeper.reset();
-      observer_.Notice(fmt::format("continuing unfinished run {} of '{}' on '{}'", latest.id,
-                                   wf.name, target));
+      observer_.Notice(
+          fmt::format("continuing unfinished run {} of '{}' on '{}'", latest.id, wf.name, target));
       return Resume(latest.id, wf, input, options);
     }
   }
@@ -1163,10 +1210,10 @@ Result<std::string> Executor::Resolve(RunId run_id, const std::string& step_id,
                                       const ExecutorOptions& options) {
   ASSIGN_OR_RETURN(RunRecord run, journal_.GetRun(run_id));
   std::string notice;
-  ASSIGN_OR_RETURN(Lease lease,
-                   AcquireTargetLease(journal_, host_, options.holder, run.target,
-                                      LeasePolicy{options.lease_ttl, options.take_over}, clock_,
-                                      &notice));
+  ASSIGN_OR_RETURN(
+      Lease lease,
+      AcquireTargetLease(journal_, host_, options.holder, run.target,
+                         LeasePolicy{options.lease_ttl, options.take_over}, clock_, &notice));
   LeaseKeeper keeper(journal_, lease, options.lease_ttl, options.holder.operator_name);
   if (!notice.empty()) observer_.Notice(notice);
   ASSIGN_OR_RETURN(std::vector<StepRecord> steps, journal_.GetSteps(run_id));
@@ -1175,8 +1222,7 @@ Result<std::string> Executor::Resolve(RunId run_id, const std::string& step_id,
     if (s.step_id == step_id) rec = &s;
   }
   if (rec == nullptr) {
-    return MakeError(ErrorCode::kNotFound,
-                     fmt::format("run {} has no step '{}'", run_id, step_id));
+    return MakeError(ErrorCode::kNotFound, fmt::format("run {} has no step '{}'", run_id, step_id));
   }
   bool forward = rec->state == StepState::kRunning;
   if (!forward && rec->state != StepState::kRollingBack) {
@@ -1223,18 +1269,15 @@ Result<Plan> Executor::PlanRun(RunId run_id, const Workflow& wf, const ParamInpu
     PlannedStep planned;
     planned.step_id = spec.id;
     bool undo = direction == Direction::kRollback;
-    const StepType* type = registry_.Find(undo && spec.rollback.mode == RollbackMode::kExplicit
-                                              ? spec.rollback.uses
-                                              : spec.uses);
+    const StepType* type = registry_.Find(
+        undo && spec.rollback.mode == RollbackMode::kExplicit ? spec.rollback.uses : spec.uses);
     planned.uses = type ? std::string(type->name()) : spec.uses;
-    const Value& with = undo && spec.rollback.mode == RollbackMode::kExplicit ? spec.rollback.with
-                                                                               : spec.with;
+    const Value& with =
+        undo && spec.rollback.mode == RollbackMode::kExplicit ? spec.rollback.with : spec.with;
     auto inputs = RenderValue(with, lookup);
     std::string what = inputs && type ? type->Describe(*inputs) : spec.uses;
-    planned.description = RedactSecrets(undo && spec.rollback.mode == RollbackMode::kAuto
-                                            ? "undo: " + what
-                                            : what,
-                                        ctx.secrets);
+    planned.description = RedactSecrets(
+        undo && spec.rollback.mode == RollbackMode::kAuto ? "undo: " + what : what, ctx.secrets);
     if (rec.state == StepState::kRunning || rec.state == StepState::kRollingBack) {
       planned.note = "interrupted: checked first, acted on only if it did not take effect";
     } else if (rec.state == StepState::kFailed) {
@@ -1279,8 +1322,7 @@ Result<Plan> Executor::PlanRun(RunId run_id, const Workflow& wf, const ParamInpu
 }
 
 Result<Plan> Executor::DryRun(const Workflow& wf, const ParamInput& input,
-                              const std::string& target_override,
-                              const ExecutorOptions& options) {
+                              const std::string& target_override, const ExecutorOptions& options) {
   std::vector<std::string> secrets;
   ASSIGN_OR_RETURN(Value params, ResolveParams(wf, input, nullptr, &secrets));
   ASSIGN_OR_RETURN(std::string target, ResolveTarget(wf, params, target_override));
@@ -1307,8 +1349,7 @@ Result<Plan> Executor::DryRun(const Workflow& wf, const ParamInput& input,
       planned.description = fmt::format("{} with inputs from earlier steps: {}", spec.uses,
                                         RedactSecrets(spec.with.ToJson(), secrets));
     }
-    if (spec.kind == StepKind::kValidation &&
-        options.skip_validations == SkipValidations::kYes) {
+    if (spec.kind == StepKind::kValidation && options.skip_validations == SkipValidations::kYes) {
       planned.note = "would be skipped (--skip-validations)";
     } else if (!spec.when.empty()) {
       planned.note = "only when " + spec.when;
@@ -1321,8 +1362,8 @@ Result<Plan> Executor::DryRun(const Workflow& wf, const ParamInput& input,
   Value detail;
   detail.Set("workflow", wf.name);
   detail.Set("steps", static_cast<int64_t>(wf.steps.size()));
-  TRY(journal_.AppendEvent(nullptr, NewEvent{"run.dry_run", options.holder.operator_name, 0,
-                                             target, "", detail}));
+  TRY(journal_.AppendEvent(
+      nullptr, NewEvent{"run.dry_run", options.holder.operator_name, 0, target, "", detail}));
   return plan;
 }
 

@@ -82,9 +82,8 @@ using Hasher = std::function<std::string(std::string_view)>;
 
 class Executor {
  public:
-  Executor(Journal& journal, const StepRegistry& registry, Clock& clock,
-           ProcessRunner& processes, Prompter& prompter, const Host& host,
-           RunObserver& observer, Hasher hasher);
+  Executor(Journal& journal, const StepRegistry& registry, Clock& clock, ProcessRunner& processes,
+           Prompter& prompter, const Host& host, RunObserver& observer, Hasher hasher);
 
   // Starts `workflow` on its target (or `target_override`), or resumes the
   // unfinished run of it there, or reports that it already completed.
@@ -120,8 +119,7 @@ class Executor {
                                 const std::string& target_override);
 
   // The idempotency token a step's calls carry (stable per journal, run, step).
-  std::string IdempotencyToken(RunId run, const std::string& step_id,
-                               Direction direction) const;
+  std::string IdempotencyToken(RunId run, const std::string& step_id, Direction direction) const;
 
  private:
   class RunContext;

@@ -1,11 +1,11 @@
 #include "engine/expression.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <functional>
-
-#include <fmt/format.h>
 
 namespace flightplan {
 
@@ -28,8 +28,7 @@ Result<Value> ValueScope::Lookup(const ReferencePath& path) const {
                        fmt::format("'{}' is not defined{}", JoinReference(path),
                                    known.empty() ? ""
                                                  : fmt::format(" ('{}' has no '{}')",
-                                                               JoinReference(known),
-                                                               path[i])));
+                                                               JoinReference(known), path[i])));
     }
     current = next;
   }
@@ -69,13 +68,11 @@ class Parser {
  private:
   tl::unexpected<Error> Fail(std::string what) const {
     return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("{} at character {} of expression '{}'", what,
-                                 pos_ + 1, text_));
+                     fmt::format("{} at character {} of expression '{}'", what, pos_ + 1, text_));
   }
 
   void SkipSpace() {
-    while (pos_ < text_.size() &&
-           std::isspace(static_cast<unsigned char>(text_[pos_]))) {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) {
       ++pos_;
     }
   }
@@ -94,8 +91,7 @@ class Parser {
     ASSIGN_OR_RETURN(NodePtr left, ParseAnd(depth + 1));
     while (Consume("||")) {
       ASSIGN_OR_RETURN(NodePtr right, ParseAnd(depth + 1));
-      left = std::make_shared<ExprNode>(
-          ExprNode{NodeKind::kOr, {}, {}, "||", {left, right}});
+      left = std::make_shared<ExprNode>(ExprNode{NodeKind::kOr, {}, {}, "||", {left, right}});
     }
     return left;
   }
@@ -104,8 +100,7 @@ class Parser {
     ASSIGN_OR_RETURN(NodePtr left, ParseNot(depth + 1));
     while (Consume("&&")) {
       ASSIGN_OR_RETURN(NodePtr right, ParseNot(depth + 1));
-      left = std::make_shared<ExprNode>(
-          ExprNode{NodeKind::kAnd, {}, {}, "&&", {left, right}});
+      left = std::make_shared<ExprNode>(ExprNode{NodeKind::kAnd, {}, {}, "&&", {left, right}});
     }
     return left;
   }
@@ -117,8 +112,7 @@ class Parser {
         (pos_ + 1 >= text_.size() || text_[pos_ + 1] != '=')) {
       ++pos_;
       ASSIGN_OR_RETURN(NodePtr inner, ParseNot(depth + 1));
-      return std::make_shared<ExprNode>(
-          ExprNode{NodeKind::kNot, {}, {}, "!", {inner}});
+      return std::make_shared<ExprNode>(ExprNode{NodeKind::kNot, {}, {}, "!", {inner}});
     }
     return ParseCompare(depth + 1);
   }
@@ -170,8 +164,7 @@ class Parser {
     if (text_[pos_] == '-') ++pos_;
     bool is_double = false;
     while (pos_ < text_.size() &&
-           (std::isdigit(static_cast<unsigned char>(text_[pos_])) ||
-            text_[pos_] == '.')) {
+           (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.')) {
       if (text_[pos_] == '.') is_double = true;
       ++pos_;
     }
@@ -195,9 +188,8 @@ class Parser {
 
   std::string ReadIdentifier() {
     size_t start = pos_;
-    while (pos_ < text_.size() &&
-           (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
-            text_[pos_] == '_' || text_[pos_] == '-')) {
+    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                                   text_[pos_] == '_' || text_[pos_] == '-')) {
       ++pos_;
     }
     return std::string(text_.substr(start, pos_ - start));
@@ -213,12 +205,11 @@ class Parser {
       ++pos_;
       static constexpr std::string_view kFunctions[] = {
           "contains", "len", "trim", "lower", "upper", "starts_with", "ends_with"};
-      if (std::find(std::begin(kFunctions), std::end(kFunctions), first) ==
-          std::end(kFunctions)) {
-        return Fail(fmt::format(
-            "unknown function '{}' (known: contains, len, trim, lower, upper, "
-            "starts_with, ends_with)",
-            first));
+      if (std::find(std::begin(kFunctions), std::end(kFunctions), first) == std::end(kFunctions)) {
+        return Fail(
+            fmt::format("unknown function '{}' (known: contains, len, trim, lower, upper, "
+                        "starts_with, ends_with)",
+                        first));
       }
       auto call = std::make_shared<ExprNode>(ExprNode{NodeKind::kCall, {}, {}, first, {}});
       if (!Consume(")")) {
@@ -228,13 +219,11 @@ class Parser {
         } while (Consume(","));
         if (!Consume(")")) return Fail("missing ')' after function arguments");
       }
-      size_t expected = (first == "len" || first == "trim" || first == "lower" ||
-                         first == "upper")
-                            ? 1
-                            : 2;
+      size_t expected =
+          (first == "len" || first == "trim" || first == "lower" || first == "upper") ? 1 : 2;
       if (call->children.size() != expected) {
-        return Fail(fmt::format("{}() takes {} argument{}", first, expected,
-                                expected == 1 ? "" : "s"));
+        return Fail(
+            fmt::format("{}() takes {} argument{}", first, expected, expected == 1 ? "" : "s"));
       }
       return NodePtr(call);
     }
@@ -251,8 +240,7 @@ class Parser {
   }
 
   static NodePtr Literal(Value v) {
-    return std::make_shared<const ExprNode>(
-        ExprNode{NodeKind::kLiteral, std::move(v), {}, {}, {}});
+    return std::make_shared<const ExprNode>(ExprNode{NodeKind::kLiteral, std::move(v), {}, {}, {}});
   }
 
   std::string_view text_;
@@ -272,8 +260,8 @@ Result<Value> Compare(const std::string& op, const Value& a, const Value& b) {
     order = a.as_string().compare(b.as_string());
   } else {
     return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("cannot order a {} and a {} with '{}'",
-                                 ValueTypeName(a.type()), ValueTypeName(b.type()), op));
+                     fmt::format("cannot order a {} and a {} with '{}'", ValueTypeName(a.type()),
+                                 ValueTypeName(b.type()), op));
   }
   if (op == "<") return Value(order < 0);
   if (op == "<=") return Value(order <= 0);
@@ -286,8 +274,7 @@ Result<Value> Call(const std::string& name, const std::vector<Value>& args) {
     if (args[i].is_string()) return args[i].as_string();
     if (args[i].is_number() || args[i].is_bool()) return args[i].ToText();
     return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("{}() needs text, got a {}", name,
-                                 ValueTypeName(args[i].type())));
+                     fmt::format("{}() needs text, got a {}", name, ValueTypeName(args[i].type())));
   };
   if (name == "len") {
     const Value& v = args[0];
@@ -383,8 +370,7 @@ Result<Value> Expression::Evaluate(const Scope& scope) const {
   if (!root_) return MakeError(ErrorCode::kInternal, "empty expression");
   auto value = Eval(*root_, scope);
   if (!value) {
-    return MakeError(std::move(value.error())
-                         .WithContext(fmt::format("in '{}'", text_)));
+    return MakeError(std::move(value.error()).WithContext(fmt::format("in '{}'", text_)));
   }
   return value;
 }
@@ -406,8 +392,10 @@ Result<Template> Template::Parse(std::string_view text) {
       while (end < text.size()) {
         char c = text[end];
         if (quote) {
-          if (c == '\\') ++end;
-          else if (c == quote) quote = 0;
+          if (c == '\\')
+            ++end;
+          else if (c == quote)
+            quote = 0;
         } else if (c == '\'' || c == '"') {
           quote = c;
         } else if (c == '}') {
@@ -417,8 +405,7 @@ Result<Template> Template::Parse(std::string_view text) {
       }
       if (end >= text.size()) {
         return MakeError(ErrorCode::kInvalidInput,
-                         fmt::format("'${{' at character {} has no closing '}}'",
-                                     pos + 1));
+                         fmt::format("'${{' at character {} has no closing '}}'", pos + 1));
       }
       if (!literal.empty()) {
         tmpl.parts_.push_back(Part{false, std::move(literal), {}});
@@ -439,8 +426,7 @@ Result<Template> Template::Parse(std::string_view text) {
 }
 
 bool Template::is_literal() const {
-  return std::none_of(parts_.begin(), parts_.end(),
-                      [](const Part& p) { return p.is_expression; });
+  return std::none_of(parts_.begin(), parts_.end(), [](const Part& p) { return p.is_expression; });
 }
 
 Result<Value> Template::Render(const Scope& scope) const {
@@ -498,8 +484,7 @@ Result<Value> RenderValue(const Value& value, const Scope& scope) {
 
 Result<std::vector<ReferencePath>> ValueReferences(const Value& value) {
   std::vector<ReferencePath> refs;
-  std::function<Result<void>(const Value&)> walk =
-      [&](const Value& v) -> Result<void> {
+  std::function<Result<void>(const Value&)> walk = [&](const Value& v) -> Result<void> {
     if (v.is_string()) {
       ASSIGN_OR_RETURN(Template tmpl, Template::Parse(v.as_string()));
       auto more = tmpl.references();

@@ -34,8 +34,8 @@ struct LeaseHolder {
   std::string user;
   std::string host;
   int64_t pid = 0;
-  std::string operator_name;  // --operator, or user@host
-  std::string caller_arn;     // AWS identity, when known
+  std::string operator_name;     // --operator, or user@host
+  std::string caller_arn;        // AWS identity, when known
   std::string ToString() const;  // "alice (alice@laptop, pid 4242)"
 };
 
@@ -56,9 +56,9 @@ struct Fence {
 };
 
 enum class LeaseMode {
-  kAcquire,           // only when free or released
-  kTakeOverExpired,   // the holder's lease has expired (operator said --take-over)
-  kTakeOverStale,     // the holder ran on this host and its process is gone
+  kAcquire,          // only when free or released
+  kTakeOverExpired,  // the holder's lease has expired (operator said --take-over)
+  kTakeOverStale,    // the holder ran on this host and its process is gone
 };
 
 struct LeaseRequest {
@@ -162,11 +162,9 @@ class Journal {
   [[nodiscard]] virtual Result<RunId> CreateRun(const Fence& fence, const RunRecord& run,
                                                 const std::vector<std::string>& step_ids,
                                                 const NewEvent& event) = 0;
-  [[nodiscard]] virtual Result<void> TransitionRun(const Fence& fence, RunId run,
-                                                   RunState from, RunState to,
-                                                   const NewEvent& event) = 0;
-  [[nodiscard]] virtual Result<void> TransitionStep(const Fence& fence,
-                                                    const StepUpdate& update,
+  [[nodiscard]] virtual Result<void> TransitionRun(const Fence& fence, RunId run, RunState from,
+                                                   RunState to, const NewEvent& event) = 0;
+  [[nodiscard]] virtual Result<void> TransitionStep(const Fence& fence, const StepUpdate& update,
                                                     const NewEvent& event) = 0;
   [[nodiscard]] virtual Result<void> RepinDefinition(const Fence& fence, RunId run,
                                                      const std::string& sha256,
@@ -180,10 +178,9 @@ class Journal {
   [[nodiscard]] virtual Result<RunRecord> GetRun(RunId run) = 0;
   [[nodiscard]] virtual Result<std::vector<StepRecord>> GetSteps(RunId run) = 0;
   // Newest first; empty filters match everything.
-  [[nodiscard]] virtual Result<std::vector<RunRecord>> ListRuns(
-      const std::string& workflow, const std::string& target) = 0;
-  [[nodiscard]] virtual Result<std::vector<EventRecord>> ListEvents(
-      const EventFilter& filter) = 0;
+  [[nodiscard]] virtual Result<std::vector<RunRecord>> ListRuns(const std::string& workflow,
+                                                                const std::string& target) = 0;
+  [[nodiscard]] virtual Result<std::vector<EventRecord>> ListEvents(const EventFilter& filter) = 0;
 
   // Recomputes the hash chain from the first event.
   [[nodiscard]] virtual Result<ChainReport> VerifyChain() = 0;

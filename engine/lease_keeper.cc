@@ -5,8 +5,8 @@
 namespace flightplan {
 
 Result<Lease> AcquireTargetLease(Journal& journal, const Host& host, const LeaseHolder& holder,
-                                 const std::string& target, const LeasePolicy& policy,
-                                 Clock& clock, std::string* notice) {
+                                 const std::string& target, const LeasePolicy& policy, Clock& clock,
+                                 std::string* notice) {
   LeaseRequest request{target, holder, policy.ttl, LeaseMode::kAcquire, 0};
   auto lease = journal.AcquireLease(request);
   if (lease || lease.error().code() != ErrorCode::kLeaseHeld) return lease;
@@ -26,9 +26,10 @@ Result<Lease> AcquireTargetLease(Journal& journal, const Host& host, const Lease
     request.expected_generation = current->generation;
     auto taken = journal.AcquireLease(request);
     if (taken && notice) {
-      *notice = fmt::format("took over the lease on '{}' from {}: its process no longer "
-                            "exists on this host (recorded in the audit)",
-                            target, other.ToString());
+      *notice = fmt::format(
+          "took over the lease on '{}' from {}: its process no longer "
+          "exists on this host (recorded in the audit)",
+          target, other.ToString());
     }
     return taken;
   }
@@ -37,9 +38,10 @@ Result<Lease> AcquireTargetLease(Journal& journal, const Host& host, const Lease
     request.expected_generation = current->generation;
     auto taken = journal.AcquireLease(request);
     if (taken && notice) {
-      *notice = fmt::format("took over the expired lease on '{}' from {} (last heartbeat {}; "
-                            "recorded in the audit)",
-                            target, other.ToString(), FormatTimestamp(current->heartbeat_at));
+      *notice = fmt::format(
+          "took over the expired lease on '{}' from {} (last heartbeat {}; "
+          "recorded in the audit)",
+          target, other.ToString(), FormatTimestamp(current->heartbeat_at));
     }
     return taken;
   }
@@ -50,8 +52,7 @@ Result<Lease> AcquireTargetLease(Journal& journal, const Host& host, const Lease
                     "heartbeat {}). If that operator has stopped, take the lease over with "
                     "--take-over (recorded in the audit).",
                     target, other.ToString(), FormatTimestamp(current->acquired_at),
-                    FormatTimestamp(current->expires_at),
-                    FormatTimestamp(current->heartbeat_at)));
+                    FormatTimestamp(current->expires_at), FormatTimestamp(current->heartbeat_at)));
   }
   return MakeError(
       ErrorCode::kLeaseHeld,

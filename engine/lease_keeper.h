@@ -31,8 +31,8 @@ struct LeasePolicy {
 
 // `notice` receives a sentence when a stale or expired lease was taken over.
 Result<Lease> AcquireTargetLease(Journal& journal, const Host& host, const LeaseHolder& holder,
-                                 const std::string& target, const LeasePolicy& policy,
-                                 Clock& clock, std::string* notice);
+                                 const std::string& target, const LeasePolicy& policy, Clock& clock,
+                                 std::string* notice);
 
 class LeaseKeeper {
  public:

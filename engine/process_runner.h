@@ -21,14 +21,14 @@ namespace flightplan {
 
 struct ProcessSpec {
   std::vector<std::string> argv;
-  std::string cwd;                            // empty: inherit
-  std::map<std::string, std::string> env;     // added to (or replacing in) the inherited environment
+  std::string cwd;                         // empty: inherit
+  std::map<std::string, std::string> env;  // added to (or replacing in) the inherited environment
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  size_t max_output_bytes = 1 << 20;          // per stream; the rest is dropped
+  size_t max_output_bytes = 1 << 20;  // per stream; the rest is dropped
 };
 
 struct ProcessResult {
-  int exit_code = -1;    // valid when !signaled
+  int exit_code = -1;  // valid when !signaled
   bool signaled = false;
   int signal = 0;
   bool timed_out = false;

@@ -60,13 +60,20 @@ std::optional<StepState> ParseStepState(std::string_view name) {
 bool IsAllowed(RunState from, RunState to) {
   using S = RunState;
   switch (from) {
-    case S::kPending: return to == S::kRunning;
-    case S::kRunning: return to == S::kSucceeded || to == S::kFailed;
-    case S::kFailed: return to == S::kRunning || to == S::kRollingBack;
-    case S::kSucceeded: return to == S::kRollingBack;
-    case S::kRollingBack: return to == S::kRolledBack || to == S::kRollbackFailed;
-    case S::kRollbackFailed: return to == S::kRollingBack;
-    case S::kRolledBack: return false;
+    case S::kPending:
+      return to == S::kRunning;
+    case S::kRunning:
+      return to == S::kSucceeded || to == S::kFailed;
+    case S::kFailed:
+      return to == S::kRunning || to == S::kRollingBack;
+    case S::kSucceeded:
+      return to == S::kRollingBack;
+    case S::kRollingBack:
+      return to == S::kRolledBack || to == S::kRollbackFailed;
+    case S::kRollbackFailed:
+      return to == S::kRollingBack;
+    case S::kRolledBack:
+      return false;
   }
   return false;
 }
@@ -75,13 +82,19 @@ bool IsAllowed(StepState from, StepState to) {
   using S = StepState;
   switch (from) {
     case S::kPending:
-    case S::kFailed: return to == S::kRunning || to == S::kSkipped;
-    case S::kRunning: return to == S::kSucceeded || to == S::kFailed;
-    case S::kSucceeded: return to == S::kRollingBack;
-    case S::kRollingBack: return to == S::kRolledBack || to == S::kRollbackFailed;
-    case S::kRollbackFailed: return to == S::kRollingBack;
+    case S::kFailed:
+      return to == S::kRunning || to == S::kSkipped;
+    case S::kRunning:
+      return to == S::kSucceeded || to == S::kFailed;
+    case S::kSucceeded:
+      return to == S::kRollingBack;
+    case S::kRollingBack:
+      return to == S::kRolledBack || to == S::kRollbackFailed;
+    case S::kRollbackFailed:
+      return to == S::kRollingBack;
     case S::kSkipped:
-    case S::kRolledBack: return false;
+    case S::kRolledBack:
+      return false;
   }
   return false;
 }

@@ -17,8 +17,25 @@
 
 namespace flightplan {
 
-enum class RunState { kPending, kRunning, kSucceeded, kFailed, kRollingBack, kRolledBack, kRollbackFailed };
-enum class StepState { kPending, kRunning, kSucceeded, kFailed, kSkipped, kRollingBack, kRolledBack, kRollbackFailed };
+enum class RunState {
+  kPending,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kRollingBack,
+  kRolledBack,
+  kRollbackFailed
+};
+enum class StepState {
+  kPending,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kSkipped,
+  kRollingBack,
+  kRolledBack,
+  kRollbackFailed
+};
 
 std::string_view RunStateName(RunState state);
 std::string_view StepStateName(StepState state);

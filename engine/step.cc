@@ -9,24 +9,36 @@ namespace flightplan {
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kString: return "string";
-    case FieldType::kInteger: return "integer";
-    case FieldType::kNumber: return "number";
-    case FieldType::kBoolean: return "boolean";
-    case FieldType::kList: return "list";
-    case FieldType::kMap: return "map";
-    case FieldType::kAny: return "any";
-    case FieldType::kDuration: return "duration";
-    case FieldType::kExpression: return "expression";
+    case FieldType::kString:
+      return "string";
+    case FieldType::kInteger:
+      return "integer";
+    case FieldType::kNumber:
+      return "number";
+    case FieldType::kBoolean:
+      return "boolean";
+    case FieldType::kList:
+      return "list";
+    case FieldType::kMap:
+      return "map";
+    case FieldType::kAny:
+      return "any";
+    case FieldType::kDuration:
+      return "duration";
+    case FieldType::kExpression:
+      return "expression";
   }
   return "any";
 }
 
 std::string_view CheckOutcomeName(CheckOutcome outcome) {
   switch (outcome) {
-    case CheckOutcome::kDone: return "done";
-    case CheckOutcome::kNotDone: return "not done";
-    case CheckOutcome::kUnknown: return "unknown";
+    case CheckOutcome::kDone:
+      return "done";
+    case CheckOutcome::kNotDone:
+      return "not done";
+    case CheckOutcome::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -41,13 +53,20 @@ bool HoldsTemplate(const Value& v) {
 
 bool Matches(FieldType type, const Value& v) {
   switch (type) {
-    case FieldType::kAny: return true;
-    case FieldType::kString: return v.is_string() || v.is_number() || v.is_bool();
-    case FieldType::kInteger: return v.is_int();
-    case FieldType::kNumber: return v.is_number();
-    case FieldType::kBoolean: return v.is_bool();
-    case FieldType::kList: return v.is_list();
-    case FieldType::kMap: return v.is_map();
+    case FieldType::kAny:
+      return true;
+    case FieldType::kString:
+      return v.is_string() || v.is_number() || v.is_bool();
+    case FieldType::kInteger:
+      return v.is_int();
+    case FieldType::kNumber:
+      return v.is_number();
+    case FieldType::kBoolean:
+      return v.is_bool();
+    case FieldType::kList:
+      return v.is_list();
+    case FieldType::kMap:
+      return v.is_map();
     case FieldType::kDuration:
       return v.is_int() || (v.is_string() && ParseDuration(v.as_string()).has_value());
     case FieldType::kExpression:
@@ -80,16 +99,14 @@ Result<void> ValidateInputs(const StepSchema& schema, const Value& inputs) {
       if (!HoldsTemplate(value) && !Matches(spec->type, value)) {
         return MakeError(ErrorCode::kInvalidInput,
                          fmt::format("input '{}' must be a {}, not a {}", name,
-                                     FieldTypeName(spec->type),
-                                     ValueTypeName(value.type())));
+                                     FieldTypeName(spec->type), ValueTypeName(value.type())));
       }
     }
   }
   for (const FieldSpec& field : schema.inputs) {
     if (field.required && inputs.Find(field.name) == nullptr) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("missing required input '{}' ({})", field.name,
-                                   field.description));
+      return MakeError(ErrorCode::kInvalidInput, fmt::format("missing required input '{}' ({})",
+                                                             field.name, field.description));
     }
   }
   return {};

@@ -33,7 +33,17 @@ namespace flightplan {
 
 // kExpression: a condition in the expression language (engine/expression.h),
 // checked at load time and evaluated by the step itself.
-enum class FieldType { kString, kInteger, kNumber, kBoolean, kList, kMap, kAny, kDuration, kExpression };
+enum class FieldType {
+  kString,
+  kInteger,
+  kNumber,
+  kBoolean,
+  kList,
+  kMap,
+  kAny,
+  kDuration,
+  kExpression
+};
 std::string_view FieldTypeName(FieldType type);
 
 struct FieldSpec {
@@ -125,10 +135,8 @@ class StepType {
   virtual Result<Value> Prepare(const Value& inputs, StepContext& ctx) const;
   virtual Result<Value> Execute(const Value& inputs, StepContext& ctx) const = 0;
   virtual Result<CheckResult> Check(const Value& inputs, StepContext& ctx) const;
-  virtual Result<void> Rollback(const Value& inputs, const Value& outputs,
-                                StepContext& ctx) const;
-  virtual Result<CheckResult> CheckRollback(const Value& inputs,
-                                            const Value& outputs,
+  virtual Result<void> Rollback(const Value& inputs, const Value& outputs, StepContext& ctx) const;
+  virtual Result<CheckResult> CheckRollback(const Value& inputs, const Value& outputs,
                                             StepContext& ctx) const;
 };
 

@@ -1,24 +1,31 @@
 #include "engine/value.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
+
 namespace flightplan {
 
 std::string_view ValueTypeName(ValueType type) {
   switch (type) {
-    case ValueType::kNull: return "null";
-    case ValueType::kBool: return "boolean";
-    case ValueType::kInt: return "integer";
-    case ValueType::kDouble: return "number";
-    case ValueType::kString: return "string";
-    case ValueType::kList: return "list";
-    case ValueType::kMap: return "map";
+    case ValueType::kNull:
+      return "null";
+    case ValueType::kBool:
+      return "boolean";
+    case ValueType::kInt:
+      return "integer";
+    case ValueType::kDouble:
+      return "number";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kList:
+      return "list";
+    case ValueType::kMap:
+      return "map";
   }
   return "unknown";
 }
@@ -40,9 +47,15 @@ namespace {
 
 void Write(const Value& v, rapidjson::Writer<rapidjson::StringBuffer>& w) {
   switch (v.type()) {
-    case ValueType::kNull: w.Null(); break;
-    case ValueType::kBool: w.Bool(v.as_bool()); break;
-    case ValueType::kInt: w.Int64(v.as_int()); break;
+    case ValueType::kNull:
+      w.Null();
+      break;
+    case ValueType::kBool:
+      w.Bool(v.as_bool());
+      break;
+    case ValueType::kInt:
+      w.Int64(v.as_int());
+      break;
     case ValueType::kDouble:
       if (std::isfinite(v.as_double())) {
         w.Double(v.as_double());
@@ -51,8 +64,7 @@ void Write(const Value& v, rapidjson::Writer<rapidjson::StringBuffer>& w) {
       }
       break;
     case ValueType::kString:
-      w.String(v.as_string().data(),
-               static_cast<rapidjson::SizeType>(v.as_string().size()));
+      w.String(v.as_string().data(), static_cast<rapidjson::SizeType>(v.as_string().size()));
       break;
     case ValueType::kList:
       w.StartArray();
@@ -84,9 +96,8 @@ Value FromRapid(const rapidjson::Value& r) {
   }
   ValueMap map;
   for (const auto& member : r.GetObject()) {
-    map.insert_or_assign(
-        std::string(member.name.GetString(), member.name.GetStringLength()),
-        FromRapid(member.value));
+    map.insert_or_assign(std::string(member.name.GetString(), member.name.GetStringLength()),
+                         FromRapid(member.value));
   }
   return Value(std::move(map));
 }
@@ -103,12 +114,11 @@ std::string Value::ToJson() const {
 Result<Value> Value::FromJson(std::string_view json) {
   rapidjson::Document doc;
   // Depth is bounded by RapidJSON's iterative parser; no recursion blow-up.
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(
-      json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(json.data(),
+                                                                                json.size());
   if (doc.HasParseError()) {
     return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("invalid JSON at offset {}: {}",
-                                 doc.GetErrorOffset(),
+                     fmt::format("invalid JSON at offset {}: {}", doc.GetErrorOffset(),
                                  rapidjson::GetParseError_En(doc.GetParseError())));
   }
   return FromRapid(doc);
@@ -116,26 +126,39 @@ Result<Value> Value::FromJson(std::string_view json) {
 
 std::string Value::ToText() const {
   switch (type()) {
-    case ValueType::kNull: return "";
-    case ValueType::kBool: return as_bool() ? "true" : "false";
-    case ValueType::kInt: return std::to_string(as_int());
-    case ValueType::kDouble: return fmt::format("{}", as_double());
-    case ValueType::kString: return as_string();
+    case ValueType::kNull:
+      return "";
+    case ValueType::kBool:
+      return as_bool() ? "true" : "false";
+    case ValueType::kInt:
+      return std::to_string(as_int());
+    case ValueType::kDouble:
+      return fmt::format("{}", as_double());
+    case ValueType::kString:
+      return as_string();
     case ValueType::kList:
-    case ValueType::kMap: return ToJson();
+    case ValueType::kMap:
+      return ToJson();
   }
   return "";
 }
 
 bool Value::Truthy() const {
   switch (type()) {
-    case ValueType::kNull: return false;
-    case ValueType::kBool: return as_bool();
-    case ValueType::kInt: return as_int() != 0;
-    case ValueType::kDouble: return as_double() != 0.0;
-    case ValueType::kString: return !as_string().empty();
-    case ValueType::kList: return !as_list().empty();
-    case ValueType::kMap: return !as_map().empty();
+    case ValueType::kNull:
+      return false;
+    case ValueType::kBool:
+      return as_bool();
+    case ValueType::kInt:
+      return as_int() != 0;
+    case ValueType::kDouble:
+      return as_double() != 0.0;
+    case ValueType::kString:
+      return !as_string().empty();
+    case ValueType::kList:
+      return !as_list().empty();
+    case ValueType::kMap:
+      return !as_map().empty();
   }
   return false;
 }

@@ -43,9 +43,7 @@ class Value {
   bool is_null() const { return type() == ValueType::kNull; }
   bool is_bool() const { return type() == ValueType::kBool; }
   bool is_int() const { return type() == ValueType::kInt; }
-  bool is_number() const {
-    return type() == ValueType::kInt || type() == ValueType::kDouble;
-  }
+  bool is_number() const { return type() == ValueType::kInt || type() == ValueType::kDouble; }
   bool is_string() const { return type() == ValueType::kString; }
   bool is_list() const { return type() == ValueType::kList; }
   bool is_map() const { return type() == ValueType::kMap; }
@@ -80,9 +78,7 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
-  std::variant<std::monostate, bool, int64_t, double, std::string, ValueList,
-               ValueMap>
-      data_;
+  std::variant<std::monostate, bool, int64_t, double, std::string, ValueList, ValueMap> data_;
 };
 
 }  // namespace flightplan

@@ -1,9 +1,9 @@
 #include "engine/workflow.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
-
-#include <fmt/format.h>
 
 namespace flightplan {
 
@@ -14,12 +14,18 @@ std::string SourceLocation::ToString() const {
 
 std::string_view ParamTypeName(ParamType type) {
   switch (type) {
-    case ParamType::kString: return "string";
-    case ParamType::kInteger: return "integer";
-    case ParamType::kNumber: return "number";
-    case ParamType::kBoolean: return "boolean";
-    case ParamType::kList: return "list";
-    case ParamType::kMap: return "map";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kInteger:
+      return "integer";
+    case ParamType::kNumber:
+      return "number";
+    case ParamType::kBoolean:
+      return "boolean";
+    case ParamType::kList:
+      return "list";
+    case ParamType::kMap:
+      return "map";
   }
   return "string";
 }

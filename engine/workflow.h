@@ -30,8 +30,8 @@ struct ParamSpec {
   ParamType type = ParamType::kString;
   bool required = false;
   std::optional<Value> default_value;
-  bool secret = false;     // never journaled or logged; re-supplied on resume
-  std::string env;         // environment variable that supplies the value
+  bool secret = false;  // never journaled or logged; re-supplied on resume
+  std::string env;      // environment variable that supplies the value
   std::string description;
   SourceLocation location;
 };
@@ -42,8 +42,8 @@ enum class OnFailure { kStop, kRollback };
 
 struct RollbackSpec {
   RollbackMode mode = RollbackMode::kAuto;
-  std::string uses;  // kExplicit: the step type that undoes
-  Value with;        // kExplicit: its inputs (templates)
+  std::string uses;    // kExplicit: the step type that undoes
+  Value with;          // kExplicit: its inputs (templates)
   std::string reason;  // kNone: why nothing can be undone
 };
 

@@ -1,13 +1,13 @@
 #include "engine/workflow_loader.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <charconv>
 #include <functional>
 #include <regex>
 #include <set>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "engine/expression.h"
 
@@ -35,8 +35,8 @@ class Problems {
     if (mark.line < 0) {
       lines_.push_back(fmt::format("{}: {}", source_, message));
     } else {
-      lines_.push_back(fmt::format("{}:{}:{}: {}", source_, mark.line + 1,
-                                   mark.column + 1, message));
+      lines_.push_back(
+          fmt::format("{}:{}:{}: {}", source_, mark.line + 1, mark.column + 1, message));
     }
   }
   bool empty() const { return lines_.empty(); }
@@ -73,11 +73,16 @@ YAML::Node Child(const YAML::Node& node, const std::string& key) {
 
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
-    case YAML::NodeType::Null: return "empty";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Null:
+      return "empty";
+    default:
+      return "nothing";
   }
 }
 
@@ -137,20 +142,20 @@ void CheckKeys(const YAML::Node& map, const std::vector<std::string_view>& allow
     }
     const std::string& key = pair.first.Scalar();
     if (!seen.insert(key).second) {
-      problems.Add(pair.first,
-                   fmt::format("'{}' appears twice in {}; keep one", key, what));
+      problems.Add(pair.first, fmt::format("'{}' appears twice in {}; keep one", key, what));
     }
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string list;
-      for (std::string_view a : allowed) list += list.empty() ? std::string(a) : ", " + std::string(a);
+      for (std::string_view a : allowed)
+        list += list.empty() ? std::string(a) : ", " + std::string(a);
       problems.Add(pair.first,
                    fmt::format("unknown key '{}' in {} (allowed: {})", key, what, list));
     }
   }
 }
 
-bool ReadString(const YAML::Node& parent, const char* key, std::string& out,
-                Problems& problems, bool required = false) {
+bool ReadString(const YAML::Node& parent, const char* key, std::string& out, Problems& problems,
+                bool required = false) {
   YAML::Node node = Child(parent, key);
   if (!node.IsDefined() || node.IsNull()) {
     if (required) problems.Add(parent, fmt::format("missing required key '{}'", key));
@@ -175,8 +180,7 @@ bool ReadBool(const YAML::Node& parent, const char* key, bool& out, Problems& pr
   return false;
 }
 
-bool ReadDuration(const YAML::Node& parent, const char* key, Duration& out,
-                  Problems& problems) {
+bool ReadDuration(const YAML::Node& parent, const char* key, Duration& out, Problems& problems) {
   YAML::Node node = Child(parent, key);
   if (!node.IsDefined() || node.IsNull()) return false;
   if (!node.IsScalar()) {
@@ -203,9 +207,9 @@ const std::regex& ParamNamePattern() {
 
 struct ReferenceRules {
   const Workflow* workflow = nullptr;
-  size_t step_index = 0;              // steps before this index may be referenced
+  size_t step_index = 0;  // steps before this index may be referenced
   const StepRegistry* registry = nullptr;
-  std::string self_step;              // rollback may read its own step's outputs
+  std::string self_step;  // rollback may read its own step's outputs
   bool allow_steps = true;
   std::set<std::string> declared_env;
   std::vector<std::string> extra_roots;  // names a step adds to its own expressions
@@ -223,10 +227,12 @@ std::string CheckReference(const ReferencePath& ref, const ReferenceRules& rules
     if (ref.size() < 2) return fmt::format("'{}' needs a parameter name (params.<name>)", text);
     if (rules.workflow->FindParam(ref[1]) == nullptr) {
       std::string known;
-      for (const ParamSpec& p : rules.workflow->params) known += known.empty() ? p.name : ", " + p.name;
-      return fmt::format("'{}' refers to an undeclared parameter '{}' (declared: {}); "
-                         "declare it under 'params'",
-                         text, ref[1], known.empty() ? "none" : known);
+      for (const ParamSpec& p : rules.workflow->params)
+        known += known.empty() ? p.name : ", " + p.name;
+      return fmt::format(
+          "'{}' refers to an undeclared parameter '{}' (declared: {}); "
+          "declare it under 'params'",
+          text, ref[1], known.empty() ? "none" : known);
     }
     return "";
   }
@@ -235,30 +241,34 @@ std::string CheckReference(const ReferencePath& ref, const ReferenceRules& rules
     if (!rules.allow_steps) {
       // The target is worked out before a run exists: only its workflow is known.
       if (ref.size() != 2 || ref[1] != "workflow") {
-        return fmt::format("'{}' cannot be used in 'target': a target is named before the run "
-                           "exists (use params.<name> or run.workflow)",
-                           text);
+        return fmt::format(
+            "'{}' cannot be used in 'target': a target is named before the run "
+            "exists (use params.<name> or run.workflow)",
+            text);
       }
       return "";
     }
     if (ref.size() != 2 || kRunKeys.count(ref[1]) == 0) {
-      return fmt::format("'{}' is not a run value (use run.id, run.operator, run.target "
-                         "or run.workflow)",
-                         text);
+      return fmt::format(
+          "'{}' is not a run value (use run.id, run.operator, run.target "
+          "or run.workflow)",
+          text);
     }
     return "";
   }
   if (root == "env") {
     if (!rules.allow_steps) {
-      return fmt::format("'{}' cannot be used in 'target': targets must not depend on the "
-                         "environment of whoever runs the command",
-                         text);
+      return fmt::format(
+          "'{}' cannot be used in 'target': targets must not depend on the "
+          "environment of whoever runs the command",
+          text);
     }
     if (ref.size() != 2) return fmt::format("'{}' needs a variable name (env.NAME)", text);
     if (rules.declared_env.count(ref[1]) == 0) {
-      return fmt::format("'{}' reads an environment variable no parameter declares; add "
-                         "a parameter with 'env: {}' so the workflow says what it reads",
-                         text, ref[1]);
+      return fmt::format(
+          "'{}' reads an environment variable no parameter declares; add "
+          "a parameter with 'env: {}' so the workflow says what it reads",
+          text, ref[1]);
     }
     return "";
   }
@@ -277,9 +287,10 @@ std::string CheckReference(const ReferencePath& ref, const ReferenceRules& rules
     }
     bool self = ref[1] == rules.self_step;
     if (found >= rules.step_index && !self) {
-      return fmt::format("'{}' refers to step '{}', which runs later; a step can only use "
-                         "outputs of steps before it",
-                         text, ref[1]);
+      return fmt::format(
+          "'{}' refers to step '{}', which runs later; a step can only use "
+          "outputs of steps before it",
+          text, ref[1]);
     }
     if (ref.size() >= 4) {
       const StepType* type = rules.registry->Find(wf.steps[found].uses);
@@ -291,16 +302,17 @@ std::string CheckReference(const ReferencePath& ref, const ReferenceRules& rules
           names += names.empty() ? out.name : ", " + out.name;
         }
         if (!known) {
-          return fmt::format("'{}': step '{}' ({}) has no output '{}' (it has: {})", text,
-                             ref[1], wf.steps[found].uses, ref[3], names);
+          return fmt::format("'{}': step '{}' ({}) has no output '{}' (it has: {})", text, ref[1],
+                             wf.steps[found].uses, ref[3], names);
         }
       }
     }
     return "";
   }
-  return fmt::format("'{}' is not something a workflow can refer to (use params., "
-                     "steps.<id>.outputs., run. or env.)",
-                     text);
+  return fmt::format(
+      "'{}' is not something a workflow can refer to (use params., "
+      "steps.<id>.outputs., run. or env.)",
+      text);
 }
 
 void CheckTemplates(const YAML::Node& node, const Value& value, const ReferenceRules& rules,
@@ -316,8 +328,8 @@ void CheckTemplates(const YAML::Node& node, const Value& value, const ReferenceR
   }
 }
 
-void CheckExpression(const YAML::Node& node, const std::string& text,
-                     const ReferenceRules& rules, Problems& problems) {
+void CheckExpression(const YAML::Node& node, const std::string& text, const ReferenceRules& rules,
+                     Problems& problems) {
   std::string_view body = text;
   // Accept a condition written as one ${...} too.
   if (body.size() > 3 && body.substr(0, 2) == "${" && body.back() == '}') {
@@ -383,9 +395,10 @@ void LoadParams(const YAML::Node& node, Workflow& wf, Problems& problems) {
     bool ok = true;
     param.type = ParseParamType(type_name, ok);
     if (!ok) {
-      problems.Add(Child(spec, "type"), fmt::format("unknown parameter type '{}' (use string, integer, "
-                                             "number, boolean, list or map)",
-                                             type_name));
+      problems.Add(Child(spec, "type"),
+                   fmt::format("unknown parameter type '{}' (use string, integer, "
+                               "number, boolean, list or map)",
+                               type_name));
     }
     ReadBool(spec, "required", param.required, problems);
     ReadBool(spec, "secret", param.secret, problems);
@@ -396,8 +409,8 @@ void LoadParams(const YAML::Node& node, Workflow& wf, Problems& problems) {
       if (v) param.default_value = *v;
       if (param.required) {
         problems.Add(Child(spec, "default"), fmt::format("parameter '{}' is required and has a "
-                                                  "default; choose one",
-                                                  param.name));
+                                                         "default; choose one",
+                                                         param.name));
       }
     }
     wf.params.push_back(std::move(param));
@@ -411,9 +424,8 @@ void LoadRollback(const YAML::Node& node, StepSpec& step, const StepType* type,
                              ? RollbackMode::kAuto
                              : RollbackMode::kNone;
     if (step.rollback.mode == RollbackMode::kNone) {
-      step.rollback.reason = step.kind == StepKind::kValidation
-                                 ? "validation steps change nothing"
-                                 : "";
+      step.rollback.reason =
+          step.kind == StepKind::kValidation ? "validation steps change nothing" : "";
     }
     return;
   }
@@ -428,13 +440,15 @@ void LoadRollback(const YAML::Node& node, StepSpec& step, const StepType* type,
       }
       return;
     }
-    problems.Add(node, "rollback must be 'auto', {uses: <type>, with: {...}} or "
-                       "{none: <reason>}");
+    problems.Add(node,
+                 "rollback must be 'auto', {uses: <type>, with: {...}} or "
+                 "{none: <reason>}");
     return;
   }
   if (!node.IsMap()) {
-    problems.Add(node, "rollback must be 'auto', {uses: <type>, with: {...}} or "
-                       "{none: <reason>}");
+    problems.Add(node,
+                 "rollback must be 'auto', {uses: <type>, with: {...}} or "
+                 "{none: <reason>}");
     return;
   }
   if (Child(node, "none").IsDefined()) {
@@ -442,8 +456,9 @@ void LoadRollback(const YAML::Node& node, StepSpec& step, const StepType* type,
     step.rollback.mode = RollbackMode::kNone;
     ReadString(node, "none", step.rollback.reason, problems);
     if (step.rollback.reason.empty()) {
-      problems.Add(node, "'rollback: {none: ...}' needs a reason, so the audit says why "
-                         "this step cannot be undone");
+      problems.Add(node,
+                   "'rollback: {none: ...}' needs a reason, so the audit says why "
+                   "this step cannot be undone");
     }
     return;
   }
@@ -454,8 +469,8 @@ void LoadRollback(const YAML::Node& node, StepSpec& step, const StepType* type,
   if (rb_type == nullptr) {
     std::string known;
     for (const std::string& n : registry.Names()) known += known.empty() ? n : ", " + n;
-    problems.Add(Child(node, "uses"), fmt::format("unknown step type '{}' (known: {})",
-                                           step.rollback.uses, known));
+    problems.Add(Child(node, "uses"),
+                 fmt::format("unknown step type '{}' (known: {})", step.rollback.uses, known));
     return;
   }
   auto with = ToValue(Child(node, "with"), 0);
@@ -465,9 +480,13 @@ void LoadRollback(const YAML::Node& node, StepSpec& step, const StepType* type,
   }
   step.rollback.with = with->is_null() ? Value(ValueMap{}) : *with;
   auto valid = ValidateInputs(rb_type->schema(), step.rollback.with);
-  if (!valid) problems.Add(Child(node, "with").IsDefined() ? Child(node, "with") : node, valid.error().message());
+  if (!valid)
+    problems.Add(Child(node, "with").IsDefined() ? Child(node, "with") : node,
+                 valid.error().message());
   auto extra = rb_type->ValidateStatic(step.rollback.with);
-  if (!extra) problems.Add(Child(node, "with").IsDefined() ? Child(node, "with") : node, extra.error().message());
+  if (!extra)
+    problems.Add(Child(node, "with").IsDefined() ? Child(node, "with") : node,
+                 extra.error().message());
 }
 
 void LoadRetry(const YAML::Node& node, StepSpec& step, Problems& problems) {
@@ -484,8 +503,9 @@ void LoadRetry(const YAML::Node& node, StepSpec& step, Problems& problems) {
     return;
   }
   if (!node.IsMap()) {
-    problems.Add(node, "'retry' must be {attempts: N, delay: 1s, max_delay: 20s, "
-                       "multiplier: 2}");
+    problems.Add(node,
+                 "'retry' must be {attempts: N, delay: 1s, max_delay: 20s, "
+                 "multiplier: 2}");
     return;
   }
   CheckKeys(node, {"attempts", "delay", "max_delay", "multiplier"}, "retry", problems);
@@ -549,20 +569,22 @@ void LoadSteps(const YAML::Node& node, Workflow& wf, const StepRegistry& registr
       problems.Add(item, "each step must be a map with at least 'id' and 'uses'");
       continue;
     }
-    CheckKeys(item, {"id", "uses", "with", "kind", "rollback", "retry", "timeout",
-                     "confirm", "when", "description"},
+    CheckKeys(item,
+              {"id", "uses", "with", "kind", "rollback", "retry", "timeout", "confirm", "when",
+               "description"},
               "a step", problems);
     ReadString(item, "id", step.id, problems, true);
     ReadString(item, "uses", step.uses, problems, true);
     if (!step.id.empty() && !std::regex_match(step.id, StepIdPattern())) {
-      problems.Add(Child(item, "id"), fmt::format("step id '{}' must be lower-case letters, digits, "
-                                           "'-' and '_' (at most 63)",
-                                           step.id));
+      problems.Add(Child(item, "id"),
+                   fmt::format("step id '{}' must be lower-case letters, digits, "
+                               "'-' and '_' (at most 63)",
+                               step.id));
     }
     if (!step.id.empty() && wf.FindStep(step.id) != nullptr) {
       problems.Add(Child(item, "id"), fmt::format("step id '{}' is used twice; step ids must be "
-                                           "unique",
-                                           step.id));
+                                                  "unique",
+                                                  step.id));
     }
     wf.steps.push_back(std::move(step));
     step_nodes.push_back(item);
@@ -578,16 +600,16 @@ void LoadSteps(const YAML::Node& node, Workflow& wf, const StepRegistry& registr
     if (!step.uses.empty() && type == nullptr) {
       std::string known;
       for (const std::string& n : registry.Names()) known += known.empty() ? n : ", " + n;
-      problems.Add(Child(item, "uses"), fmt::format("unknown step type '{}' (known: {})", step.uses,
-                                             known));
+      problems.Add(Child(item, "uses"),
+                   fmt::format("unknown step type '{}' (known: {})", step.uses, known));
     }
     std::string kind = "action";
     ReadString(item, "kind", kind, problems);
     if (kind == "validation") {
       step.kind = StepKind::kValidation;
     } else if (kind != "action") {
-      problems.Add(Child(item, "kind"), fmt::format("kind must be 'action' or 'validation', not '{}'",
-                                             kind));
+      problems.Add(Child(item, "kind"),
+                   fmt::format("kind must be 'action' or 'validation', not '{}'", kind));
     }
     ReadString(item, "description", step.description, problems);
     auto with = ToValue(Child(item, "with"), 0);
@@ -633,7 +655,8 @@ void LoadSteps(const YAML::Node& node, Workflow& wf, const StepRegistry& registr
         if (field.type != FieldType::kExpression || v == nullptr || !v->is_string()) continue;
         ReferenceRules expr_rules = rules;
         expr_rules.extra_roots = field.expression_roots;
-        CheckExpression(Child(Child(item, "with"), field.name), v->as_string(), expr_rules, problems);
+        CheckExpression(Child(Child(item, "with"), field.name), v->as_string(), expr_rules,
+                        problems);
       }
     }
     if (!step.when.empty()) CheckExpression(Child(item, "when"), step.when, rules, problems);
@@ -698,9 +721,9 @@ void CheckRequires(const YAML::Node& node, const Workflow& wf, const WorkflowCat
 
 Result<YAML::Node> ParseYaml(std::string_view text, const std::string& source) {
   if (text.size() > kMaxDefinitionBytes) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("{}: the definition is larger than {} bytes", source,
-                                 kMaxDefinitionBytes));
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        fmt::format("{}: the definition is larger than {} bytes", source, kMaxDefinitionBytes));
   }
   // yaml-cpp recurses per nesting level; refuse absurd nesting before it does.
   int depth = 0;
@@ -711,8 +734,7 @@ Result<YAML::Node> ParseYaml(std::string_view text, const std::string& source) {
   }
   if (max_depth > kMaxYamlDepth) {
     return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("{}: brackets nested more than {} deep", source,
-                                 kMaxYamlDepth));
+                     fmt::format("{}: brackets nested more than {} deep", source, kMaxYamlDepth));
   }
   try {
     return YAML::Load(std::string(text));
@@ -723,8 +745,8 @@ Result<YAML::Node> ParseYaml(std::string_view text, const std::string& source) {
   }
 }
 
-void LoadStringList(const YAML::Node& node, std::vector<std::string>& out,
-                    const char* what, Problems& problems) {
+void LoadStringList(const YAML::Node& node, std::vector<std::string>& out, const char* what,
+                    Problems& problems) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (node.IsScalar()) {
     out.push_back(node.Scalar());
@@ -748,21 +770,23 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
   ASSIGN_OR_RETURN(const YAML::Node root, ParseYaml(text, source));
   Problems problems(source);
   if (!root.IsMap()) {
-    problems.Add(root, "a workflow file must be a YAML map with 'name', 'version' and "
-                       "'steps'");
+    problems.Add(root,
+                 "a workflow file must be a YAML map with 'name', 'version' and "
+                 "'steps'");
     return MakeError(problems.ToError());
   }
   Workflow wf;
   wf.source = source;
   wf.text = std::string(text);
-  CheckKeys(root, {"name", "version", "description", "phase", "target", "requires", "params",
-                   "on_failure", "steps"},
+  CheckKeys(root,
+            {"name", "version", "description", "phase", "target", "requires", "params",
+             "on_failure", "steps"},
             "the workflow", problems);
   ReadString(root, "name", wf.name, problems, true);
   if (!wf.name.empty() && !std::regex_match(wf.name, StepIdPattern())) {
     problems.Add(Child(root, "name"), fmt::format("workflow name '{}' must be lower-case letters, "
-                                           "digits, '-' and '_'",
-                                           wf.name));
+                                                  "digits, '-' and '_'",
+                                                  wf.name));
   }
   if (Child(root, "version").IsDefined()) {
     auto v = ToValue(Child(root, "version"), 0);
@@ -784,8 +808,8 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
     wf.on_failure = OnFailure::kRollback;
   } else if (on_failure != "stop") {
     problems.Add(Child(root, "on_failure"), fmt::format("on_failure must be 'stop' or 'rollback', "
-                                                 "not '{}'",
-                                                 on_failure));
+                                                        "not '{}'",
+                                                        on_failure));
   }
   LoadParams(Child(root, "params"), wf, problems);
   std::set<std::string> declared_env;
@@ -797,8 +821,9 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
     CheckTemplates(Child(root, "target"), Value(wf.target), rules, problems);
   }
   LoadSteps(Child(root, "steps"), wf, registry, declared_env, problems);
-  if (!wf.name.empty()) CheckRequires(Child(root, "requires").IsDefined() ? Child(root, "requires") : root,
-                                      wf, catalog, problems);
+  if (!wf.name.empty())
+    CheckRequires(Child(root, "requires").IsDefined() ? Child(root, "requires") : root, wf, catalog,
+                  problems);
   if (!problems.empty()) return MakeError(problems.ToError());
   return wf;
 }
@@ -810,9 +835,8 @@ Result<Workflow> LoadWorkflow(std::string_view text, const std::string& source,
   try {
     return LoadChecked(text, source, registry, catalog);
   } catch (const YAML::Exception& e) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("{}:{}:{}: {}", source, e.mark.line + 1, e.mark.column + 1,
-                                 e.msg));
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("{}:{}:{}: {}", source, e.mark.line + 1,
+                                                           e.mark.column + 1, e.msg));
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInvalidInput, fmt::format("{}: {}", source, e.what()));
   }

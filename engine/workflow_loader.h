@@ -25,16 +25,14 @@ class WorkflowCatalog {
  public:
   virtual ~WorkflowCatalog() = default;
   // The `requires` list of the named workflow, or nullopt when unknown.
-  virtual std::optional<std::vector<std::string>> RequiresOf(
-      std::string_view name) const = 0;
+  virtual std::optional<std::vector<std::string>> RequiresOf(std::string_view name) const = 0;
   virtual std::vector<std::string> Names() const = 0;
 };
 
 // `source` names the file in messages (a path, or builtin:<path>). `catalog`
 // may be null: then `requires` is checked against nothing but itself.
 Result<Workflow> LoadWorkflow(std::string_view text, const std::string& source,
-                              const StepRegistry& registry,
-                              const WorkflowCatalog* catalog);
+                              const StepRegistry& registry, const WorkflowCatalog* catalog);
 
 // Reads only `name` and `requires` from a definition, for catalogs. Errors
 // when the text is not a YAML map with a string `name`.
@@ -44,8 +42,7 @@ struct WorkflowHeader {
   std::string phase;
   std::vector<std::string> requires_workflows;
 };
-Result<WorkflowHeader> ReadWorkflowHeader(std::string_view text,
-                                          const std::string& source);
+Result<WorkflowHeader> ReadWorkflowHeader(std::string_view text, const std::string& source);
 
 }  // namespace flightplan
 

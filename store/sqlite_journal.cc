@@ -1,32 +1,30 @@
 #include "store/sqlite_journal.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
 
-#include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include "store/sha256.h"
 
 namespace flightplan {
 namespace {
 
-constexpr char kZeroHash[] =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+constexpr char kZeroHash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
 constexpr const char* kSchemaV1[] = {
     R"(CREATE TABLE meta(
@@ -148,9 +146,9 @@ std::string_view ColumnText(sqlite3_stmt* stmt, int col) {
 }  // namespace
 
 std::string EventHash(const std::string& prev_hash, int64_t seq, int64_t at_ms,
-                      const std::string& operator_name, int64_t run_id,
-                      const std::string& target, const std::string& step_id,
-                      const std::string& kind, const std::string& detail_json) {
+                      const std::string& operator_name, int64_t run_id, const std::string& target,
+                      const std::string& step_id, const std::string& kind,
+                      const std::string& detail_json) {
   Sha256Hasher hasher;
   HashEvent(hasher, prev_hash, seq, at_ms, operator_name, run_id, target, step_id, kind,
             detail_json);
@@ -161,18 +159,30 @@ std::string EventHash(const std::string& prev_hash, int64_t seq, int64_t at_ms,
 
 std::string NetworkFilesystemName(int64_t type) {
   switch (static_cast<uint32_t>(type)) {
-    case 0x6969: return "NFS";
-    case 0x517B: return "SMB";
-    case 0xFF534D42: return "CIFS";
-    case 0xFE534D42: return "SMB2";
-    case 0x65735546: return "FUSE (sshfs, s3fs, ...)";
-    case 0x5346414F: return "AFS";
-    case 0x00C36400: return "CephFS";
-    case 0x01161970: return "GFS2";
-    case 0x0BD00BD0: return "Lustre";
-    case 0x01021997: return "9P";
-    case 0x47504653: return "GPFS";
-    default: return "";
+    case 0x6969:
+      return "NFS";
+    case 0x517B:
+      return "SMB";
+    case 0xFF534D42:
+      return "CIFS";
+    case 0xFE534D42:
+      return "SMB2";
+    case 0x65735546:
+      return "FUSE (sshfs, s3fs, ...)";
+    case 0x5346414F:
+      return "AFS";
+    case 0x00C36400:
+      return "CephFS";
+    case 0x01161970:
+      return "GFS2";
+    case 0x0BD00BD0:
+      return "Lustre";
+    case 0x01021997:
+      return "9P";
+    case 0x47504653:
+      return "GPFS";
+    default:
+      return "";
   }
 }
 
@@ -238,20 +248,21 @@ class SqliteJournal::Impl {
     int primary = rc & 0xff;
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
       code = ErrorCode::kCorruption;
-      hint = " The state file is damaged; restore it from a backup or `flightplan audit "
-             "export` copy. flightplan did not change it.";
+      hint =
+          " The state file is damaged; restore it from a backup or `flightplan audit "
+          "export` copy. flightplan did not change it.";
     } else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
       code = ErrorCode::kStateFile;
-      hint = " Another flightplan process kept the state file locked for too long; try "
-             "again.";
+      hint =
+          " Another flightplan process kept the state file locked for too long; try "
+          "again.";
     } else if (primary == SQLITE_FULL || primary == SQLITE_IOERR) {
       hint = " Check free disk space and that the disk is healthy.";
-    } else if (primary == SQLITE_READONLY || primary == SQLITE_PERM ||
-               primary == SQLITE_CANTOPEN) {
+    } else if (primary == SQLITE_READONLY || primary == SQLITE_PERM || primary == SQLITE_CANTOPEN) {
       hint = " Check the permissions of the state file and its directory.";
     }
-    return Error(code, fmt::format("state file error while {}: {}.{}", doing,
-                                   sqlite3_errstr(rc), hint));
+    return Error(code,
+                 fmt::format("state file error while {}: {}.{}", doing, sqlite3_errstr(rc), hint));
   }
 
   Result<Statement> Prepare(const char* sql) {
@@ -310,8 +321,8 @@ class SqliteJournal::Impl {
     if (rc == SQLITE_ROW && s.Int(0) == fence.generation && s.Int(1) == 0) return {};
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return MakeError(SqlError(rc, "checking the lease"));
     std::string who = rc != SQLITE_ROW ? std::string("nobody")
-                      : s.Int(1) != 0 ? s.Text(2) + ", who has since released it"
-                                      : s.Text(2);
+                      : s.Int(1) != 0  ? s.Text(2) + ", who has since released it"
+                                       : s.Text(2);
     return MakeError(ErrorCode::kLeaseLost,
                      fmt::format("this process no longer holds the lease on '{}' (generation "
                                  "{} was replaced; taken by {}); it stops without writing. "
@@ -336,8 +347,8 @@ class SqliteJournal::Impl {
     int64_t at = clock_.Now().unix_ms;
     Value detail = event.detail.is_null() ? Value(ValueMap{}) : event.detail;
     std::string detail_json = detail.ToJson();
-    std::string hash = EventHash(prev, seq, at, event.operator_name, event.run_id,
-                                 event.target, event.step_id, event.kind, detail_json);
+    std::string hash = EventHash(prev, seq, at, event.operator_name, event.run_id, event.target,
+                                 event.step_id, event.kind, detail_json);
     ASSIGN_OR_RETURN(Statement s,
                      Prepare("INSERT INTO events(seq, at, operator, run_id, target, step_id, "
                              "kind, detail_json, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?)"));
@@ -444,8 +455,8 @@ Result<void> CheckHeader(const std::string& path, off_t size) {
   }
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot read the state file '{}': {}", path, std::strerror(errno)));
+    return MakeError(ErrorCode::kStateFile, fmt::format("cannot read the state file '{}': {}", path,
+                                                        std::strerror(errno)));
   }
   std::array<unsigned char, 100> header{};
   ssize_t n = read(fd, header.data(), header.size());
@@ -491,9 +502,8 @@ Result<void> CreateEmptyFile(const std::string& path) {
   }
   int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0 && errno != EEXIST) {
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot create the state file '{}': {}", path,
-                                 std::strerror(errno)));
+    return MakeError(ErrorCode::kStateFile, fmt::format("cannot create the state file '{}': {}",
+                                                        path, std::strerror(errno)));
   }
   if (fd >= 0) close(fd);
   return {};
@@ -598,8 +608,8 @@ Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path
   // waiting, since waiting could deadlock; so the switch is tried again
   // until the busy timeout.
   {
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(options.busy_timeout_ms);
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
     for (;;) {
       int wal = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
       if (wal == SQLITE_OK) break;
@@ -621,8 +631,8 @@ Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path
     if (step == SQLITE_ROW) {
       impl->journal_id_ = s.Text(0);
     } else {
-      return MakeError(impl->SqlError(step == SQLITE_DONE ? SQLITE_CORRUPT : step,
-                                      "reading the journal id"));
+      return MakeError(
+          impl->SqlError(step == SQLITE_DONE ? SQLITE_CORRUPT : step, "reading the journal id"));
     }
   }
   return std::unique_ptr<SqliteJournal>(new SqliteJournal(path, std::move(impl)));
@@ -648,12 +658,12 @@ Result<Lease> SqliteJournal::AcquireLease(const LeaseRequest& request) {
       bool allowed = (request.mode == LeaseMode::kTakeOverExpired && expired && matches) ||
                      (request.mode == LeaseMode::kTakeOverStale && matches);
       if (!allowed) {
-        return MakeError(ErrorCode::kLeaseHeld,
-                         fmt::format("target '{}' is leased by {}", request.target,
-                                     current->holder.ToString()));
+        return MakeError(
+            ErrorCode::kLeaseHeld,
+            fmt::format("target '{}' is leased by {}", request.target, current->holder.ToString()));
       }
-      event_kind = request.mode == LeaseMode::kTakeOverStale ? "lease.taken_over_stale"
-                                                             : "lease.taken_over";
+      event_kind =
+          request.mode == LeaseMode::kTakeOverStale ? "lease.taken_over_stale" : "lease.taken_over";
       detail.Set("previous_holder", current->holder.ToString());
       detail.Set("previous_generation", current->generation);
       detail.Set("previous_heartbeat", FormatTimestamp(current->heartbeat_at));
@@ -782,12 +792,11 @@ Result<RunId> SqliteJournal::CreateRun(const Fence& fence, const RunRecord& run,
   });
 }
 
-Result<void> SqliteJournal::TransitionRun(const Fence& fence, RunId run, RunState from,
-                                          RunState to, const NewEvent& event) {
+Result<void> SqliteJournal::TransitionRun(const Fence& fence, RunId run, RunState from, RunState to,
+                                          const NewEvent& event) {
   if (!IsAllowed(from, to)) {
-    return MakeError(ErrorCode::kInternal,
-                     fmt::format("run {} cannot go from {} to {}", run, RunStateName(from),
-                                 RunStateName(to)));
+    return MakeError(ErrorCode::kInternal, fmt::format("run {} cannot go from {} to {}", run,
+                                                       RunStateName(from), RunStateName(to)));
   }
   std::lock_guard lock(impl_->mu_);
   return impl_->Write("recording a run's state", [&]() -> Result<void> {
@@ -801,9 +810,9 @@ Result<void> SqliteJournal::TransitionRun(const Fence& fence, RunId run, RunStat
       return MakeError(impl_->SqlError(rc, "recording a run's state"));
     }
     if (sqlite3_changes(impl_->db_) != 1) {
-      return MakeError(ErrorCode::kConflict,
-                       fmt::format("run {} is no longer {}; someone else changed it", run,
-                                   RunStateName(from)));
+      return MakeError(
+          ErrorCode::kConflict,
+          fmt::format("run {} is no longer {}; someone else changed it", run, RunStateName(from)));
     }
     return impl_->InsertEvent(event);
   });
@@ -812,33 +821,45 @@ Result<void> SqliteJournal::TransitionRun(const Fence& fence, RunId run, RunStat
 Result<void> SqliteJournal::TransitionStep(const Fence& fence, const StepUpdate& u,
                                            const NewEvent& event) {
   if (!IsAllowed(u.from, u.to)) {
-    return MakeError(ErrorCode::kInternal,
-                     fmt::format("step {} cannot go from {} to {}", u.step_id,
-                                 StepStateName(u.from), StepStateName(u.to)));
+    return MakeError(ErrorCode::kInternal, fmt::format("step {} cannot go from {} to {}", u.step_id,
+                                                       StepStateName(u.from), StepStateName(u.to)));
   }
   std::lock_guard lock(impl_->mu_);
   return impl_->Write("recording a step's state", [&]() -> Result<void> {
     TRY(impl_->CheckFence(fence));
     int64_t now = impl_->clock_.Now().unix_ms;
     bool starting = u.to == StepState::kRunning || u.to == StepState::kRollingBack;
-    ASSIGN_OR_RETURN(
-        Statement s,
-        impl_->Prepare(
-            "UPDATE steps SET state = ?1, "
-            "attempt = COALESCE(?2, attempt), "
-            "prepared_json = COALESCE(?3, prepared_json), "
-            "outputs_json = COALESCE(?4, outputs_json), "
-            "error = COALESCE(?5, error), "
-            "note = COALESCE(?6, note), "
-            "started_at = CASE WHEN ?7 THEN ?8 ELSE started_at END, "
-            "finished_at = CASE WHEN ?7 THEN NULL ELSE ?8 END "
-            "WHERE run_id = ?9 AND step_id = ?10 AND state = ?11"));
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("UPDATE steps SET state = ?1, "
+                                    "attempt = COALESCE(?2, attempt), "
+                                    "prepared_json = COALESCE(?3, prepared_json), "
+                                    "outputs_json = COALESCE(?4, outputs_json), "
+                                    "error = COALESCE(?5, error), "
+                                    "note = COALESCE(?6, note), "
+                                    "started_at = CASE WHEN ?7 THEN ?8 ELSE started_at END, "
+                                    "finished_at = CASE WHEN ?7 THEN NULL ELSE ?8 END "
+                                    "WHERE run_id = ?9 AND step_id = ?10 AND state = ?11"));
     s.Bind(1, std::string(StepStateName(u.to)));
-    if (u.attempt) s.Bind(2, int64_t{*u.attempt}); else s.BindNull(2);
-    if (u.prepared) s.Bind(3, u.prepared->ToJson()); else s.BindNull(3);
-    if (u.outputs) s.Bind(4, u.outputs->ToJson()); else s.BindNull(4);
-    if (u.error) s.Bind(5, *u.error); else s.BindNull(5);
-    if (u.note) s.Bind(6, *u.note); else s.BindNull(6);
+    if (u.attempt)
+      s.Bind(2, int64_t{*u.attempt});
+    else
+      s.BindNull(2);
+    if (u.prepared)
+      s.Bind(3, u.prepared->ToJson());
+    else
+      s.BindNull(3);
+    if (u.outputs)
+      s.Bind(4, u.outputs->ToJson());
+    else
+      s.BindNull(4);
+    if (u.error)
+      s.Bind(5, *u.error);
+    else
+      s.BindNull(5);
+    if (u.note)
+      s.Bind(6, *u.note);
+    else
+      s.BindNull(6);
     s.Bind(7, int64_t{starting ? 1 : 0}).Bind(8, now).Bind(9, u.run_id).Bind(10, u.step_id);
     s.Bind(11, std::string(StepStateName(u.from)));
     if (int rc = s.Step(); rc != SQLITE_DONE) {
@@ -861,9 +882,8 @@ Result<void> SqliteJournal::TransitionStep(const Fence& fence, const StepUpdate&
 }
 
 Result<void> SqliteJournal::RepinDefinition(const Fence& fence, RunId run,
-                                            const std::string& sha256,
-                                            const std::string& source, const std::string& text,
-                                            const NewEvent& event) {
+                                            const std::string& sha256, const std::string& source,
+                                            const std::string& text, const NewEvent& event) {
   std::lock_guard lock(impl_->mu_);
   return impl_->Write("recording a changed definition", [&]() -> Result<void> {
     TRY(impl_->CheckFence(fence));
@@ -1011,8 +1031,9 @@ Result<ChainReport> SqliteJournal::VerifyChain() {
         return report;
       }
       if (stored_prev != std::string_view(prev, 64)) {
-        problem = "its previous-hash does not match the event before it (an event was "
-                  "removed, inserted or altered)";
+        problem =
+            "its previous-hash does not match the event before it (an event was "
+            "removed, inserted or altered)";
       } else {
         HashEvent(hasher, stored_prev, seq, sqlite3_column_int64(row, 1), ColumnText(row, 2),
                   sqlite3_column_int64(row, 3), ColumnText(row, 4), ColumnText(row, 5),

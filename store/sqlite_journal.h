@@ -47,8 +47,7 @@ class SqliteJournal;
 // Opens (or creates) the state file at `path`. `clock` must outlive the
 // journal. Errors: kStateFile (location, permissions, network filesystem,
 // missing with kNo), kCorruption (not SQLite, foreign, newer, damaged).
-Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path,
-                                                         Clock& clock,
+Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path, Clock& clock,
                                                          const JournalOptions& options);
 
 class SqliteJournal final : public Journal {
@@ -62,8 +61,7 @@ class SqliteJournal final : public Journal {
   Result<std::vector<Lease>> ListLeases() override;
 
   Result<RunId> CreateRun(const Fence& fence, const RunRecord& run,
-                          const std::vector<std::string>& step_ids,
-                          const NewEvent& event) override;
+                          const std::vector<std::string>& step_ids, const NewEvent& event) override;
   Result<void> TransitionRun(const Fence& fence, RunId run, RunState from, RunState to,
                              const NewEvent& event) override;
   Result<void> TransitionStep(const Fence& fence, const StepUpdate& update,
@@ -95,9 +93,9 @@ class SqliteJournal final : public Journal {
 
 // The hash of one event given the previous hash (docs/journal-format.md).
 std::string EventHash(const std::string& prev_hash, int64_t seq, int64_t at_ms,
-                      const std::string& operator_name, int64_t run_id,
-                      const std::string& target, const std::string& step_id,
-                      const std::string& kind, const std::string& detail_json);
+                      const std::string& operator_name, int64_t run_id, const std::string& target,
+                      const std::string& step_id, const std::string& kind,
+                      const std::string& detail_json);
 
 }  // namespace flightplan
 

@@ -72,25 +72,28 @@ Value AssessJson(const Gen1Project& project) {
 
 std::string AssessMarkdown(const Gen1Project& project) {
   MigrationPlan plan = PlanMigration(project);
-  std::string out = fmt::format("# Migration assessment: {} ({})\n\n", project.project_name,
-                                project.env_name);
+  std::string out =
+      fmt::format("# Migration assessment: {} ({})\n\n", project.project_name, project.env_name);
   std::string stack = StringField(project.provider, "StackName");
   if (!stack.empty()) out += fmt::format("Root stack `{}`.\n\n", stack);
   out += plan.HasBlockers()
              ? "**Blocked**: resolve the blockers below before `flightplan generate`.\n\n"
              : "No blockers: `flightplan generate` can write the Gen2 backend.\n\n";
-  out += "## Resources\n\n| category | resource | service | generated as | stateful resources moved by refactor |\n|---|---|---|---|---|\n";
+  out +=
+      "## Resources\n\n| category | resource | service | generated as | stateful resources moved "
+      "by refactor |\n|---|---|---|---|---|\n";
   for (const ResourcePlan& p : plan.resources) {
     std::string stateful;
     for (const StatefulResource& s : p.stateful) {
       if (!stateful.empty()) stateful += "<br>";
-      stateful += fmt::format("{} `{}`{}", s.type, s.physical_id.empty() ? s.logical_id : s.physical_id,
-                              s.moved ? "" : " (used in place, not moved)");
+      stateful +=
+          fmt::format("{} `{}`{}", s.type, s.physical_id.empty() ? s.logical_id : s.physical_id,
+                      s.moved ? "" : " (used in place, not moved)");
     }
-    out += fmt::format("| {} | {} | {} | {} ({}) | {} |\n", Cell(p.resource->category),
-                       Cell(p.resource->name), Cell(p.resource->service),
-                       GenerationName(p.generation), Cell(p.target),
-                       stateful.empty() ? "—" : stateful);
+    out +=
+        fmt::format("| {} | {} | {} | {} ({}) | {} |\n", Cell(p.resource->category),
+                    Cell(p.resource->name), Cell(p.resource->service), GenerationName(p.generation),
+                    Cell(p.target), stateful.empty() ? "—" : stateful);
   }
   auto section = [&](std::string_view title, auto member) {
     std::string body;

@@ -38,8 +38,7 @@ std::string_view IntrinsicName(const Value& v) {
 
 class Resolver {
  public:
-  Resolver(const Value& tmpl, const ParameterValues& params)
-      : tmpl_(tmpl), params_(params) {}
+  Resolver(const Value& tmpl, const ParameterValues& params) : tmpl_(tmpl), params_(params) {}
 
   Value Resolve(const Value& v) {
     if (v.is_list()) {
@@ -127,8 +126,7 @@ class Resolver {
 
 }  // namespace
 
-ParameterValues EffectiveParameters(const Value& template_json,
-                                    const ParameterValues& given) {
+ParameterValues EffectiveParameters(const Value& template_json, const ParameterValues& given) {
   ParameterValues out;
   const Value* declared = template_json.Find("Parameters");
   if (declared && declared->is_map()) {
@@ -143,12 +141,10 @@ ParameterValues EffectiveParameters(const Value& template_json,
         continue;
       }
       const Value* type = decl.Find("Type");
-      if (type && type->is_string() && type->as_string() == "CommaDelimitedList" &&
-          v.is_string()) {
+      if (type && type->is_string() && type->as_string() == "CommaDelimitedList" && v.is_string()) {
         v = SplitList(v.as_string());
       }
-      if (type && type->is_string() && type->as_string() == "Number" &&
-          v.is_string()) {
+      if (type && type->is_string() && type->as_string() == "Number" && v.is_string()) {
         // A non-numeric string stays as it is: CloudFormation would have
         // refused it, so it is not what is deployed anyway.
         const std::string& text = v.as_string();

@@ -17,8 +17,7 @@ using ParameterValues = std::map<std::string, Value, std::less<>>;
 
 // The effective parameter values of `template_json`: each parameter's
 // Default, overlaid with `given`; CommaDelimitedList strings become lists.
-ParameterValues EffectiveParameters(const Value& template_json,
-                                    const ParameterValues& given);
+ParameterValues EffectiveParameters(const Value& template_json, const ParameterValues& given);
 
 // Returns `template_json` with every resolvable intrinsic resolved (see the
 // file comment). Pure; never fails: what cannot be resolved stays.

@@ -1,9 +1,9 @@
 #include "steps/amplify/fidelity.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 #include "steps/amplify/plan.h"
 
@@ -68,9 +68,8 @@ Value SortedStrings(const Value* v) {
   if (v && v->is_list()) {
     for (const Value& item : v->as_list()) out.push_back(item);
   }
-  std::sort(out.begin(), out.end(), [](const Value& a, const Value& b) {
-    return a.ToJson() < b.ToJson();
-  });
+  std::sort(out.begin(), out.end(),
+            [](const Value& a, const Value& b) { return a.ToJson() < b.ToJson(); });
   return Value(std::move(out));
 }
 
@@ -118,8 +117,8 @@ class Comparer {
 
   void Check(const std::string& resource, const std::string& type, const std::string& property,
              bool identity, const Value& gen1, const Value& gen2) {
-    FidelityCheck c{resource, type, property, identity, FidelityStatus::kSame, gen1.ToJson(),
-                    gen2.ToJson()};
+    FidelityCheck c{resource,      type,         property, identity, FidelityStatus::kSame,
+                    gen1.ToJson(), gen2.ToJson()};
     if (!(gen1 == gen2)) c.status = FidelityStatus::kDiffers;
     report_.checks.push_back(std::move(c));
   }
@@ -127,8 +126,8 @@ class Comparer {
   // A physical name: must match after refactor, must not before.
   void Name(const std::string& resource, const std::string& type, const std::string& property,
             const Value& gen1, const Value& gen2) {
-    FidelityCheck c{resource, type, property, true, FidelityStatus::kSame, gen1.ToJson(),
-                    gen2.ToJson()};
+    FidelityCheck c{resource,      type,         property, true, FidelityStatus::kSame,
+                    gen1.ToJson(), gen2.ToJson()};
     if (!(gen1 == gen2)) {
       c.status = phase_ == RefactorPhase::kPreRefactor ? FidelityStatus::kExpectedBeforeRefactor
                                                        : FidelityStatus::kDiffers;
@@ -144,7 +143,8 @@ class Comparer {
   void Table(const std::string& resource, const Value& g1, const Value& g2, bool name_moves,
              const Value& gen1_name) {
     const std::string type = "AWS::DynamoDB::Table";
-    Check(resource, type, "KeySchema", true, OrNull(g1.Find("KeySchema")), OrNull(g2.Find("KeySchema")));
+    Check(resource, type, "KeySchema", true, OrNull(g1.Find("KeySchema")),
+          OrNull(g2.Find("KeySchema")));
     Check(resource, type, "AttributeDefinitions", true,
           SortedBy(g1.Find("AttributeDefinitions"), "AttributeName"),
           SortedBy(g2.Find("AttributeDefinitions"), "AttributeName"));
@@ -197,7 +197,8 @@ void CompareAuth(const Gen1Project& project, const Gen1Resource& auth,
                   SortedStrings(g2.Find(key)));
       }
       cmp.Check(base + "UserPool", type, "UsernameConfiguration", true,
-                OrNull(g1->Find("UsernameConfiguration")), OrNull(g2.Find("UsernameConfiguration")));
+                OrNull(g1->Find("UsernameConfiguration")),
+                OrNull(g2.Find("UsernameConfiguration")));
       auto password = [](const Value& p) {
         const Value* policies = p.Find("Policies");
         return policies ? OrNull(policies->Find("PasswordPolicy")) : Value();
@@ -250,7 +251,8 @@ void CompareAuth(const Gen1Project& project, const Gen1Resource& auth,
       cmp.Check(base + "IdentityPool", type, "AllowUnauthenticatedIdentities", false,
                 OrNull(g1->Find("AllowUnauthenticatedIdentities")),
                 OrNull(found[0].props->Find("AllowUnauthenticatedIdentities")));
-      cmp.Name(base + "IdentityPool", type, "IdentityPoolName", OrNull(g1->Find("IdentityPoolName")),
+      cmp.Name(base + "IdentityPool", type, "IdentityPoolName",
+               OrNull(g1->Find("IdentityPoolName")),
                OrNull(found[0].props->Find("IdentityPoolName")));
     }
   }
@@ -282,10 +284,14 @@ void CompareAuth(const Gen1Project& project, const Gen1Resource& auth,
 
 std::string_view FidelityStatusName(FidelityStatus status) {
   switch (status) {
-    case FidelityStatus::kSame: return "same";
-    case FidelityStatus::kDiffers: return "DIFFERS";
-    case FidelityStatus::kExpectedBeforeRefactor: return "differs (expected before refactor)";
-    case FidelityStatus::kMissingInGen2: return "MISSING";
+    case FidelityStatus::kSame:
+      return "same";
+    case FidelityStatus::kDiffers:
+      return "DIFFERS";
+    case FidelityStatus::kExpectedBeforeRefactor:
+      return "differs (expected before refactor)";
+    case FidelityStatus::kMissingInGen2:
+      return "MISSING";
   }
   return "unknown";
 }
@@ -316,17 +322,17 @@ std::string FidelityReport::ToText() const {
       ++differing;
     }
   }
-  out += fmt::format("\n* identity-defining: a difference would replace the resource.\n"
-                     "{} checks, {} differences; {}\n",
-                     checks.size(), differing,
-                     Failed() ? "FAILED: a stateful resource would not be preserved"
-                              : "no stateful resource would be replaced");
+  out += fmt::format(
+      "\n* identity-defining: a difference would replace the resource.\n"
+      "{} checks, {} differences; {}\n",
+      checks.size(), differing,
+      Failed() ? "FAILED: a stateful resource would not be preserved"
+               : "no stateful resource would be replaced");
   return out;
 }
 
 FidelityReport CompareFidelity(const Gen1Project& project,
-                               const std::vector<SynthesizedTemplate>& gen2,
-                               RefactorPhase phase) {
+                               const std::vector<SynthesizedTemplate>& gen2, RefactorPhase phase) {
   FidelityReport report;
   Comparer cmp(report, phase);
   if (const Gen1Resource* auth = MainAuth(project)) CompareAuth(project, *auth, gen2, cmp);
@@ -369,7 +375,8 @@ FidelityReport CompareFidelity(const Gen1Project& project,
                   OrNull(g1.Find("VersioningConfiguration")),
                   OrNull(g2.Find("VersioningConfiguration")));
         std::string physical = project.MetaOutput("storage", s->name, "BucketName");
-        cmp.Name(name, type, "BucketName", physical.empty() ? OrNull(g1.Find("BucketName")) : Value(physical),
+        cmp.Name(name, type, "BucketName",
+                 physical.empty() ? OrNull(g1.Find("BucketName")) : Value(physical),
                  OrNull(g2.Find("BucketName")));
       }
     }
@@ -383,8 +390,8 @@ FidelityReport CompareFidelity(const Gen1Project& project,
         if (StringField(def, "Type") != "AWS::DynamoDB::Table") continue;
         const std::string name = "api/" + api->name + "/" + model + "/" + id;
         std::vector<Located> found;
-        for (const char* t : {"Custom::ImportedAmplifyDynamoDBTable", "Custom::AmplifyDynamoDBTable",
-                              "AWS::DynamoDB::Table"}) {
+        for (const char* t : {"Custom::ImportedAmplifyDynamoDBTable",
+                              "Custom::AmplifyDynamoDBTable", "AWS::DynamoDB::Table"}) {
           for (Located& l : FindGen2(gen2, t, id, "data")) found.push_back(l);
         }
         if (found.size() != 1) {

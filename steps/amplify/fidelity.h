@@ -28,12 +28,12 @@ enum class FidelityStatus {
 std::string_view FidelityStatusName(FidelityStatus status);
 
 struct FidelityCheck {
-  std::string resource;  // "auth/mediavault1f08412d/UserPool"
-  std::string type;      // AWS::Cognito::UserPool
-  std::string property;  // "KeySchema", "Schema", "Triggers", ...
-  bool identity = false; // identity-defining: a difference means replacement
+  std::string resource;   // "auth/mediavault1f08412d/UserPool"
+  std::string type;       // AWS::Cognito::UserPool
+  std::string property;   // "KeySchema", "Schema", "Triggers", ...
+  bool identity = false;  // identity-defining: a difference means replacement
   FidelityStatus status = FidelityStatus::kSame;
-  std::string gen1;      // compact JSON of the compared values
+  std::string gen1;  // compact JSON of the compared values
   std::string gen2;
 };
 
@@ -50,9 +50,9 @@ struct SynthesizedTemplate {
   Value body;
 };
 
-[[nodiscard]] FidelityReport CompareFidelity(
-    const Gen1Project& project, const std::vector<SynthesizedTemplate>& gen2,
-    RefactorPhase phase);
+[[nodiscard]] FidelityReport CompareFidelity(const Gen1Project& project,
+                                             const std::vector<SynthesizedTemplate>& gen2,
+                                             RefactorPhase phase);
 
 }  // namespace flightplan::amplify
 

@@ -1,12 +1,12 @@
 #include "steps/amplify/gen1_project.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "steps/amplify/cfn_resolve.h"
 
@@ -33,13 +33,11 @@ std::vector<fs::path> ListFiles(const fs::path& dir, bool recursive) {
   std::error_code ec;
   if (!IsDir(dir)) return out;
   if (recursive) {
-    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
-         it.increment(ec)) {
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (IsFile(it->path())) out.push_back(it->path());
     }
   } else {
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
-         it.increment(ec)) {
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (IsFile(it->path())) out.push_back(it->path());
     }
   }
@@ -53,12 +51,11 @@ Result<Value> ReadOptionalJson(const fs::path& path) {
   return ReadJsonFile(path);
 }
 
-Result<void> ExpectMap(const Value& v, const fs::path& file,
-                       std::string_view field) {
+Result<void> ExpectMap(const Value& v, const fs::path& file, std::string_view field) {
   if (v.is_null() || v.is_map()) return {};
   return MakeError(ErrorCode::kInvalidInput,
-                   fmt::format("{}: field \"{}\" must be an object, found {}",
-                               file.string(), field, ValueTypeName(v.type())));
+                   fmt::format("{}: field \"{}\" must be an object, found {}", file.string(), field,
+                               ValueTypeName(v.type())));
 }
 
 // Merges the maps `overlay` into `base` (shallow).
@@ -72,10 +69,8 @@ void Overlay(Value& base, const Value& overlay) {
 // filled in from the provider block. Parameters passed as a reference to
 // another stack's output are listed in `dynamic`: their template Default is
 // only the parameter's own name, not the deployed value.
-ParameterValues NestedStackParameters(const Value& root_template,
-                                      std::string_view logical_id,
-                                      const Value& provider,
-                                      std::set<std::string>& dynamic) {
+ParameterValues NestedStackParameters(const Value& root_template, std::string_view logical_id,
+                                      const Value& provider, std::set<std::string>& dynamic) {
   ParameterValues out;
   const Value* resources = root_template.Find("Resources");
   const Value* stack = resources ? resources->Find(logical_id) : nullptr;
@@ -149,16 +144,13 @@ Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
 
   ASSIGN_OR_RETURN(r.cli_inputs, ReadOptionalJson(r.dir / "cli-inputs.json"));
   TRY(ExpectMap(r.cli_inputs, r.dir / "cli-inputs.json", "(root)"));
-  if (r.cli_inputs.is_null() && NeedsCliInputs(r.category, r.service) &&
-      IsDir(r.dir)) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format(
-            "{}/{} has no cli-inputs.json: it was last written by an Amplify "
-            "CLI older than v7. Install the latest Amplify CLI, run `amplify "
-            "update {}` (accepting the current settings) and `amplify push`, "
-            "then run flightplan again",
-            r.category, r.name, r.category));
+  if (r.cli_inputs.is_null() && NeedsCliInputs(r.category, r.service) && IsDir(r.dir)) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{}/{} has no cli-inputs.json: it was last written by an Amplify "
+                                 "CLI older than v7. Install the latest Amplify CLI, run `amplify "
+                                 "update {}` (accepting the current settings) and `amplify push`, "
+                                 "then run flightplan again",
+                                 r.category, r.name, r.category));
   }
   Value params;
   for (const fs::path& p : {r.dir / "parameters.json", r.dir / "build" / "parameters.json"}) {
@@ -168,8 +160,7 @@ Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
   }
   r.parameters = std::move(params);
   ASSIGN_OR_RETURN(r.custom_policies, ReadOptionalJson(r.dir / "custom-policies.json"));
-  ASSIGN_OR_RETURN(r.function_parameters,
-                   ReadOptionalJson(r.dir / "function-parameters.json"));
+  ASSIGN_OR_RETURN(r.function_parameters, ReadOptionalJson(r.dir / "function-parameters.json"));
   TRY(ExpectMap(r.function_parameters, r.dir / "function-parameters.json", "(root)"));
   ASSIGN_OR_RETURN(r.package_json, ReadOptionalJson(r.dir / "src" / "package.json"));
   TRY(ExpectMap(r.package_json, r.dir / "src" / "package.json", "(root)"));
@@ -216,9 +207,8 @@ Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
     break;
   }
   if (r.deployed_template.is_null()) {
-    project.warnings.push_back(fmt::format(
-        "{}/{}: no deployed template under {} (never pushed?)", r.category,
-        r.name, deployed_dir.string()));
+    project.warnings.push_back(fmt::format("{}/{}: no deployed template under {} (never pushed?)",
+                                           r.category, r.name, deployed_dir.string()));
   }
   if (r.category == "api" && r.service == "AppSync") {
     ParameterValues given;
@@ -272,16 +262,14 @@ std::string Gen1Resource::DeployedType(std::string_view logical_id) const {
   return def ? StringField(*def, "Type") : std::string();
 }
 
-const Gen1Resource* Gen1Project::Find(std::string_view category,
-                                      std::string_view name) const {
+const Gen1Resource* Gen1Project::Find(std::string_view category, std::string_view name) const {
   for (const Gen1Resource& r : resources) {
     if (r.category == category && r.name == name) return &r;
   }
   return nullptr;
 }
 
-std::vector<const Gen1Resource*> Gen1Project::OfCategory(
-    std::string_view category) const {
+std::vector<const Gen1Resource*> Gen1Project::OfCategory(std::string_view category) const {
   std::vector<const Gen1Resource*> out;
   for (const Gen1Resource& r : resources) {
     if (r.category == category) out.push_back(&r);
@@ -289,8 +277,7 @@ std::vector<const Gen1Resource*> Gen1Project::OfCategory(
   return out;
 }
 
-std::string Gen1Project::MetaOutput(std::string_view category,
-                                    std::string_view name,
+std::string Gen1Project::MetaOutput(std::string_view category, std::string_view name,
                                     std::string_view key) const {
   const Gen1Resource* r = Find(category, name);
   if (!r) return "";
@@ -320,8 +307,7 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir) {
   TRY(ExpectMap(meta, meta_path, "(root)"));
   if (meta.is_null()) {
     project.warnings.push_back(fmt::format(
-        "{} not found: deployed names are unknown (run `amplify pull`)",
-        meta_path.string()));
+        "{} not found: deployed names are unknown (run `amplify pull`)", meta_path.string()));
   }
   if (const Value* providers = meta.Find("providers")) {
     TRY(ExpectMap(*providers, meta_path, "providers"));
@@ -406,8 +392,8 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir) {
       }
       Result<void> loaded = LoadResource(project, amplify_dir, root_template, r);
       if (!loaded) {
-        return MakeError(std::move(loaded.error())
-                             .WithContext(fmt::format("reading {}/{}", category, name)));
+        return MakeError(
+            std::move(loaded.error()).WithContext(fmt::format("reading {}/{}", category, name)));
       }
       project.resources.push_back(std::move(r));
     }

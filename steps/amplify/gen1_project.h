@@ -22,24 +22,24 @@ namespace flightplan::amplify {
 
 // One resource of backend-config.json, e.g. auth/mediavault1f08412d.
 struct Gen1Resource {
-  std::string category;  // "auth", "api", "storage", "function", "custom", ...
-  std::string name;      // the resource name (directory name)
-  std::string service;   // "Cognito", "AppSync", "S3", "DynamoDB", "Lambda", ...
+  std::string category;       // "auth", "api", "storage", "function", "custom", ...
+  std::string name;           // the resource name (directory name)
+  std::string service;        // "Cognito", "AppSync", "S3", "DynamoDB", "Lambda", ...
   std::filesystem::path dir;  // amplify/backend/<category>/<name>
 
-  Value config;          // its backend-config.json entry
-  Value meta_output;     // amplify-meta.json "output" (deployed values), or null
-  Value cli_inputs;      // cli-inputs.json, or null when absent
-  Value parameters;      // parameters.json (backend and build/), merged, or null
-  Value custom_policies; // custom-policies.json, or null
-  Value function_parameters;  // function-parameters.json, or null
-  Value package_json;    // src/package.json of a function, or null
+  Value config;                // its backend-config.json entry
+  Value meta_output;           // amplify-meta.json "output" (deployed values), or null
+  Value cli_inputs;            // cli-inputs.json, or null when absent
+  Value parameters;            // parameters.json (backend and build/), merged, or null
+  Value custom_policies;       // custom-policies.json, or null
+  Value function_parameters;   // function-parameters.json, or null
+  Value package_json;          // src/package.json of a function, or null
   std::string graphql_schema;  // schema.graphql or schema/*.graphql, joined
   // Source files of a function (src/) or layer (lib/): path relative to
   // that folder -> bytes. Dependencies (node_modules), lock files and
   // sample events are left out.
   std::map<std::string, std::string> source_files;
-  bool has_override = false;   // override.ts present
+  bool has_override = false;  // override.ts present
 
   // The deployed category template (from #current-cloud-backend) with its
   // Refs to parameters, Fn::If on known conditions and Fn::Join resolved;
@@ -67,8 +67,7 @@ struct Gen1Project {
   // Files that were absent or unusable but did not prevent loading.
   std::vector<std::string> warnings;
 
-  const Gen1Resource* Find(std::string_view category,
-                           std::string_view name) const;
+  const Gen1Resource* Find(std::string_view category, std::string_view name) const;
   std::vector<const Gen1Resource*> OfCategory(std::string_view category) const;
   // The deployed value of amplify-meta output `key` of a resource, or "".
   std::string MetaOutput(std::string_view category, std::string_view name,
@@ -80,14 +79,12 @@ struct Gen1Project {
 // kInvalidInput for malformed JSON (naming the file and offset) or fields of
 // the wrong type (naming the field), and for resources written by a CLI older
 // than v7 (no cli-inputs.json), with the command that upgrades them.
-[[nodiscard]] Result<Gen1Project> LoadGen1Project(
-    const std::filesystem::path& dir);
+[[nodiscard]] Result<Gen1Project> LoadGen1Project(const std::filesystem::path& dir);
 
 // Reads and parses one JSON file; the error names the file.
 [[nodiscard]] Result<Value> ReadJsonFile(const std::filesystem::path& path);
 // Reads a whole file; kNotFound when it is absent.
-[[nodiscard]] Result<std::string> ReadTextFile(
-    const std::filesystem::path& path);
+[[nodiscard]] Result<std::string> ReadTextFile(const std::filesystem::path& path);
 
 // The string member `key` of a map, or "" when absent or not a string.
 std::string StringField(const Value& map, std::string_view key);

@@ -1,5 +1,7 @@
 #include "steps/amplify/generate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -8,8 +10,6 @@
 #include <set>
 #include <system_error>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "steps/amplify/cfn_resolve.h"
 #include "steps/amplify/override.h"
@@ -110,24 +110,47 @@ export function addGen1Resources(
 }
 )ts";
 
-const std::set<std::string, std::less<>> kStandardAttributes = {
-    "address",     "birthdate",    "email",       "family_name",  "gender",
-    "given_name",  "locale",       "middle_name", "name",         "nickname",
-    "phone_number", "picture",     "preferred_username", "profile", "updated_at",
-    "website",     "zoneinfo",     "sub",         "email_verified", "phone_number_verified"};
+const std::set<std::string, std::less<>> kStandardAttributes = {"address",
+                                                                "birthdate",
+                                                                "email",
+                                                                "family_name",
+                                                                "gender",
+                                                                "given_name",
+                                                                "locale",
+                                                                "middle_name",
+                                                                "name",
+                                                                "nickname",
+                                                                "phone_number",
+                                                                "picture",
+                                                                "preferred_username",
+                                                                "profile",
+                                                                "updated_at",
+                                                                "website",
+                                                                "zoneinfo",
+                                                                "sub",
+                                                                "email_verified",
+                                                                "phone_number_verified"};
 
 // Gen2 defineAuth names of the standard attributes.
 std::string Gen2AttributeName(std::string_view cognito) {
   static const std::map<std::string, std::string, std::less<>> kNames = {
-      {"address", "address"},          {"birthdate", "birthdate"},
-      {"email", "email"},              {"family_name", "familyName"},
-      {"gender", "gender"},            {"given_name", "givenName"},
-      {"locale", "locale"},            {"middle_name", "middleName"},
-      {"name", "fullname"},            {"nickname", "nickname"},
-      {"phone_number", "phoneNumber"}, {"picture", "profilePicture"},
+      {"address", "address"},
+      {"birthdate", "birthdate"},
+      {"email", "email"},
+      {"family_name", "familyName"},
+      {"gender", "gender"},
+      {"given_name", "givenName"},
+      {"locale", "locale"},
+      {"middle_name", "middleName"},
+      {"name", "fullname"},
+      {"nickname", "nickname"},
+      {"phone_number", "phoneNumber"},
+      {"picture", "profilePicture"},
       {"preferred_username", "preferredUsername"},
-      {"profile", "profilePage"},      {"updated_at", "lastUpdateTime"},
-      {"website", "website"},          {"zoneinfo", "timezone"}};
+      {"profile", "profilePage"},
+      {"updated_at", "lastUpdateTime"},
+      {"website", "website"},
+      {"zoneinfo", "timezone"}};
   auto it = kNames.find(cognito);
   return it == kNames.end() ? std::string() : it->second;
 }
@@ -231,8 +254,8 @@ class Generator {
   // --- identifiers -------------------------------------------------------
 
   Result<void> AssignIdentifiers() {
-    std::set<std::string> used = {"backend", "auth", "data", "storage", "migration",
-                                  "postRefactor", "gen1Names", "refs"};
+    std::set<std::string> used = {"backend",   "auth",         "data",      "storage",
+                                  "migration", "postRefactor", "gen1Names", "refs"};
     for (const Gen1Resource& r : project_.resources) {
       std::string id = TsIdentifier(r.name);
       if (r.category == "storage" && r.service != "S3") id = TsIdentifier(r.name + "Table");
@@ -304,8 +327,8 @@ class Generator {
              {"strict", Value(true)},
              {"skipLibCheck", Value(true)},
              {"types", Value(ValueList{Value("node")})},
-             {"paths", Value(ValueMap{{"$amplify/*", Value(ValueList{
-                                                         Value("../.amplify/generated/*")})}})},
+             {"paths",
+              Value(ValueMap{{"$amplify/*", Value(ValueList{Value("../.amplify/generated/*")})}})},
          })},
     });
     return PrettyJson(config);
@@ -342,8 +365,7 @@ class Generator {
         if (!s.moved) continue;
         std::string name = PhysicalName(*p.resource, s);
         if (name.empty()) continue;
-        names.emplace(fmt::format("{}/{}/{}", p.resource->category, p.resource->name,
-                                  s.logical_id),
+        names.emplace(fmt::format("{}/{}/{}", p.resource->category, p.resource->name, s.logical_id),
                       Value(ValueMap{{"type", Value(s.type)},
                                      {"physicalId", Value(s.physical_id)},
                                      {"name", Value(name)}}));
@@ -404,8 +426,7 @@ class Generator {
         std::string name = StringField(*Props(def), "GroupName");
         const Value* precedence = Props(def)->Find("Precedence");
         if (!name.empty()) {
-          groups.emplace_back(precedence && precedence->is_int() ? precedence->as_int() : 0,
-                              name);
+          groups.emplace_back(precedence && precedence->is_int() ? precedence->as_int() : 0, name);
         }
       }
     }
@@ -454,26 +475,32 @@ class Generator {
               "        scopes: ['email', 'public_profile'],\n"
               "        attributeMapping: {{ email: 'email' }},\n      }},\n");
         } else if (p == "LoginWithAmazon") {
-          login += "      loginWithAmazon: {\n        clientId: secret('AMAZON_CLIENT_ID'),\n"
-                   "        clientSecret: secret('AMAZON_CLIENT_SECRET'),\n      },\n";
+          login +=
+              "      loginWithAmazon: {\n        clientId: secret('AMAZON_CLIENT_ID'),\n"
+              "        clientSecret: secret('AMAZON_CLIENT_SECRET'),\n      },\n";
         } else if (p == "SignInWithApple") {
-          login += "      signInWithApple: {\n        clientId: secret('APPLE_CLIENT_ID'),\n"
-                   "        teamId: secret('APPLE_TEAM_ID'),\n"
-                   "        keyId: secret('APPLE_KEY_ID'),\n"
-                   "        privateKey: secret('APPLE_PRIVATE_KEY'),\n      },\n";
+          login +=
+              "      signInWithApple: {\n        clientId: secret('APPLE_CLIENT_ID'),\n"
+              "        teamId: secret('APPLE_TEAM_ID'),\n"
+              "        keyId: secret('APPLE_KEY_ID'),\n"
+              "        privateKey: secret('APPLE_PRIVATE_KEY'),\n      },\n";
         }
       }
       std::vector<std::string> scopes;
       static const std::map<std::string, std::string, std::less<>> kScopes = {
-          {"phone", "PHONE"}, {"email", "EMAIL"}, {"openid", "OPENID"},
-          {"profile", "PROFILE"}, {"aws.cognito.signin.user.admin", "COGNITO_ADMIN"}};
+          {"phone", "PHONE"},
+          {"email", "EMAIL"},
+          {"openid", "OPENID"},
+          {"profile", "PROFILE"},
+          {"aws.cognito.signin.user.admin", "COGNITO_ADMIN"}};
       for (const std::string& s : Strings(oauth.Find("AllowedOAuthScopes"))) {
         auto it = kScopes.find(s);
         if (it != kScopes.end()) scopes.push_back(TsString(it->second));
       }
       if (!scopes.empty()) login += fmt::format("      scopes: [{}],\n", ListOf(scopes));
       std::vector<std::string> callbacks, logouts;
-      for (const std::string& u : Strings(oauth.Find("CallbackURLs"))) callbacks.push_back(TsString(u));
+      for (const std::string& u : Strings(oauth.Find("CallbackURLs")))
+        callbacks.push_back(TsString(u));
       for (const std::string& u : Strings(oauth.Find("LogoutURLs"))) logouts.push_back(TsString(u));
       if (callbacks.empty()) callbacks.push_back(TsString("http://localhost:3000/"));
       if (logouts.empty()) logouts.push_back(TsString("http://localhost:3000/"));
@@ -543,7 +570,8 @@ class Generator {
       bool sms = std::find(types.begin(), types.end(), "SMS Text Message") != types.end();
       bool totp = std::find(types.begin(), types.end(), "TOTP") != types.end();
       if (!sms && !totp) sms = true;
-      body += fmt::format("  multifactor: {{\n    mode: {},\n", TsString(mfa == "ON" ? "REQUIRED" : "OPTIONAL"));
+      body += fmt::format("  multifactor: {{\n    mode: {},\n",
+                          TsString(mfa == "ON" ? "REQUIRED" : "OPTIONAL"));
       if (sms) body += "    sms: true,\n";
       if (totp) body += "    totp: true,\n";
       body += "  },\n";
@@ -564,9 +592,9 @@ class Generator {
     out += "// --- auth: pin the Gen1 user pool's identity-defining settings ---\n";
     out += "const cfnUserPool = backend.auth.resources.cfnResources.cfnUserPool;\n";
     if (pool) {
-      for (const char* key : {"Schema", "UsernameAttributes", "AliasAttributes",
-                              "UsernameConfiguration", "Policies", "MfaConfiguration",
-                              "AutoVerifiedAttributes"}) {
+      for (const char* key :
+           {"Schema", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "Policies",
+            "MfaConfiguration", "AutoVerifiedAttributes"}) {
         const Value* v = pool->Find(key);
         if (!v) {
           if (std::string_view(key) == "UsernameAttributes" ||
@@ -589,7 +617,8 @@ class Generator {
       const Value* unauth = Props(*identity)->Find("AllowUnauthenticatedIdentities");
       if (unauth && unauth->is_bool()) {
         out += fmt::format(
-            "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = {};\n",
+            "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = "
+            "{};\n",
             unauth->as_bool() ? "true" : "false");
       }
     }
@@ -649,14 +678,15 @@ class Generator {
     for (const std::string& name : SchemaFunctionNames(schema)) {
       const Gen1Resource* fn = project_.Find("function", name);
       std::string from = fmt::format("\"{}-${{env}}\"", name);
-      std::string to = fn ? fmt::format("\"{}\"", name)
-                          : fmt::format("\"{}-{}\"", name, project_.env_name);
+      std::string to =
+          fn ? fmt::format("\"{}\"", name) : fmt::format("\"{}-{}\"", name, project_.env_name);
       for (size_t at = schema.find(from); at != std::string::npos; at = schema.find(from, at)) {
         schema.replace(at, from.size(), to);
         at += to.size();
       }
       if (fn && IsNodeFunction(*fn)) {
-        fn_imports += fmt::format("import {{ {} }} from '../functions/{}/resource';\n", Id(*fn), name);
+        fn_imports +=
+            fmt::format("import {{ {} }} from '../functions/{}/resource';\n", Id(*fn), name);
         fn_map += fmt::format("    {}: {},\n", TsKey(name), Id(*fn));
       }
     }
@@ -679,7 +709,8 @@ class Generator {
         if (StringField(*m, "authenticationType") != "API_KEY") continue;
         int64_t days = 7;
         if (const Value* key = m->Find("apiKeyConfig")) {
-          if (const Value* d = key->Find("apiKeyExpirationDays"); d && d->is_int()) days = d->as_int();
+          if (const Value* d = key->Find("apiKeyExpirationDays"); d && d->is_int())
+            days = d->as_int();
         }
         modes += fmt::format("    apiKeyAuthorizationMode: {{ expiresInDays: {} }},\n", days);
       }
@@ -734,7 +765,8 @@ class Generator {
       std::vector<std::string> guest = Gen2Access(in.Find("guestAccess"));
       std::vector<std::pair<std::string, std::vector<std::string>>> groups;
       if (const Value* g = in.Find("groupAccess"); g && g->is_map()) {
-        for (const auto& [name, access] : g->as_map()) groups.emplace_back(name, Gen2Access(&access));
+        for (const auto& [name, access] : g->as_map())
+          groups.emplace_back(name, Gen2Access(&access));
       }
       auto rule = [&](std::string path, std::vector<std::string> rules) {
         if (rules.empty()) return std::string();
@@ -754,33 +786,44 @@ class Generator {
       };
       std::vector<std::string> group_rules;
       for (const auto& [name, access] : groups) {
-        if (!access.empty()) group_rules.push_back(to(fmt::format("allow.groups([{}])", TsString(name)), access));
+        if (!access.empty())
+          group_rules.push_back(to(fmt::format("allow.groups([{}])", TsString(name)), access));
       }
       auto with_groups = [&](std::vector<std::string> v) {
         v.insert(v.end(), group_rules.begin(), group_rules.end());
         return v;
       };
       std::vector<std::string> guest_read;
-      if (std::find(guest.begin(), guest.end(), "'read'") != guest.end()) guest_read.push_back("'read'");
+      if (std::find(guest.begin(), guest.end(), "'read'") != guest.end())
+        guest_read.push_back("'read'");
       std::vector<std::string> auth_read;
-      if (std::find(auth.begin(), auth.end(), "'read'") != auth.end()) auth_read.push_back("'read'");
+      if (std::find(auth.begin(), auth.end(), "'read'") != auth.end())
+        auth_read.push_back("'read'");
       std::vector<std::string> auth_write;
-      if (std::find(auth.begin(), auth.end(), "'write'") != auth.end()) auth_write.push_back("'write'");
+      if (std::find(auth.begin(), auth.end(), "'write'") != auth.end())
+        auth_write.push_back("'write'");
       std::vector<std::string> guest_write;
-      if (std::find(guest.begin(), guest.end(), "'write'") != guest.end()) guest_write.push_back("'write'");
+      if (std::find(guest.begin(), guest.end(), "'write'") != guest.end())
+        guest_write.push_back("'write'");
       std::string rules;
-      rules += rule("public/*", with_groups(collect({to("allow.guest", guest), to("allow.authenticated", auth)})));
-      rules += rule("protected/{entity_id}/*",
-                    with_groups(collect({to("allow.guest", guest_read), to("allow.authenticated", auth_read),
-                                         to("allow.entity('identity')", auth)})));
-      rules += rule("private/{entity_id}/*", with_groups(collect({to("allow.entity('identity')", auth)})));
+      rules +=
+          rule("public/*",
+               with_groups(collect({to("allow.guest", guest), to("allow.authenticated", auth)})));
+      rules += rule(
+          "protected/{entity_id}/*",
+          with_groups(collect({to("allow.guest", guest_read), to("allow.authenticated", auth_read),
+                               to("allow.entity('identity')", auth)})));
+      rules += rule("private/{entity_id}/*",
+                    with_groups(collect({to("allow.entity('identity')", auth)})));
       rules += rule("uploads/*", with_groups(collect({to("allow.guest", guest_write),
                                                       to("allow.authenticated", auth_write)})));
       std::string triggers;
       std::string trigger = StringField(in, "triggerFunction");
       if (const Gen1Resource* fn = project_.Find("function", trigger); fn && IsNodeFunction(*fn)) {
-        fn_imports += fmt::format("import {{ {} }} from '../functions/{}/resource';\n", Id(*fn), trigger);
-        triggers = fmt::format("  triggers: {{\n    onUpload: {0},\n    onDelete: {0},\n  }},\n", Id(*fn));
+        fn_imports +=
+            fmt::format("import {{ {} }} from '../functions/{}/resource';\n", Id(*fn), trigger);
+        triggers =
+            fmt::format("  triggers: {{\n    onUpload: {0},\n    onDelete: {0},\n  }},\n", Id(*fn));
       }
       std::string versioned;
       if (const Value* bucket = DeployedResource(*s, "S3Bucket"); bucket && Props(*bucket)) {
@@ -792,8 +835,8 @@ class Generator {
           "// bucket (and, after refactor, Gen1's data in it) survives stack deletion.\n"
           "export const {} = defineStorage({{\n  name: {},\n{}  keepOnDelete: true,\n{}"
           "  access: (allow) => ({{\n{}  }}),\n{}}});\n",
-          s->name, Id(*s), TsString(s->name), first ? "  isDefault: true,\n" : "", versioned,
-          rules, triggers);
+          s->name, Id(*s), TsString(s->name), first ? "  isDefault: true,\n" : "", versioned, rules,
+          triggers);
       first = false;
     }
     if (out.empty()) return "";
@@ -882,15 +925,16 @@ class Generator {
     std::string schedule = Schedule(fn);
     if (!schedule.empty()) body += fmt::format("  schedule: {},\n", TsString(schedule));
     std::vector<std::string> external_layers;
-    if (const Value* layers = fn.function_parameters.Find("lambdaLayers"); layers && layers->is_list()) {
+    if (const Value* layers = fn.function_parameters.Find("lambdaLayers");
+        layers && layers->is_list()) {
       for (const Value& l : layers->as_list()) {
         std::string arn = StringField(l, "arn");
         if (StringField(l, "type") == "ExternalLayer" && !arn.empty()) {
-          external_layers.push_back(fmt::format("    {}: {},\n",
-                                                TsString(arn.substr(arn.find(":layer:") == std::string::npos
-                                                                        ? 0
-                                                                        : arn.find(":layer:") + 7)),
-                                                TsString(arn)));
+          external_layers.push_back(fmt::format(
+              "    {}: {},\n",
+              TsString(arn.substr(
+                  arn.find(":layer:") == std::string::npos ? 0 : arn.find(":layer:") + 7)),
+              TsString(arn)));
         }
       }
     }
@@ -931,7 +975,8 @@ class Generator {
     if (&r == auth_) {
       if (attr == "UserPoolId") return "backend.auth.resources.userPool.userPoolId";
       if (attr == "UserPoolArn") return "backend.auth.resources.userPool.userPoolArn";
-      if (attr == "IdentityPoolId") return "backend.auth.resources.cfnResources.cfnIdentityPool.ref";
+      if (attr == "IdentityPoolId")
+        return "backend.auth.resources.cfnResources.cfnIdentityPool.ref";
       if (attr == "AppClientIDWeb") return "backend.auth.resources.userPoolClient.userPoolClientId";
     }
     if (r.service == "Cognito-UserPool-Groups" && attr.ends_with("GroupRole")) {
@@ -947,8 +992,10 @@ class Generator {
     }
     if (r.category == "storage" && r.service == "DynamoDB") {
       if (attr == "Name") return fmt::format("{}.DynamoDBTable.ref", Id(r));
-      if (attr == "Arn") return fmt::format("Token.asString({}.DynamoDBTable.getAtt('Arn'))", Id(r));
-      if (attr == "StreamArn") return fmt::format("Token.asString({}.DynamoDBTable.getAtt('StreamArn'))", Id(r));
+      if (attr == "Arn")
+        return fmt::format("Token.asString({}.DynamoDBTable.getAtt('Arn'))", Id(r));
+      if (attr == "StreamArn")
+        return fmt::format("Token.asString({}.DynamoDBTable.getAtt('StreamArn'))", Id(r));
     }
     if (r.category == "function" && r.service == "Lambda" && IsNodeFunction(r)) {
       if (attr == "Name") return fmt::format("backend.{}.resources.lambda.functionName", Id(r));
@@ -1030,7 +1077,8 @@ class Generator {
   Value RewriteImports(const Value& v, RefMap& synthetic, bool literal_only) const {
     if (v.is_list()) {
       ValueList out;
-      for (const Value& item : v.as_list()) out.push_back(RewriteImports(item, synthetic, literal_only));
+      for (const Value& item : v.as_list())
+        out.push_back(RewriteImports(item, synthetic, literal_only));
       return Value(std::move(out));
     }
     if (!v.is_map()) return v;
@@ -1045,7 +1093,8 @@ class Generator {
       return Value(ValueMap{{"Ref", Value(name)}});
     }
     ValueMap out;
-    for (const auto& [k, item] : v.as_map()) out.emplace(k, RewriteImports(item, synthetic, literal_only));
+    for (const auto& [k, item] : v.as_map())
+      out.emplace(k, RewriteImports(item, synthetic, literal_only));
     return Value(std::move(out));
   }
 
@@ -1074,8 +1123,8 @@ class Generator {
   }
 
   struct L1Copy {
-    Value tmpl;      // {"Resources": {...}} as written to amplify/gen1/<file>
-    RefMap refs;     // parameter -> TypeScript
+    Value tmpl;                      // {"Resources": {...}} as written to amplify/gen1/<file>
+    RefMap refs;                     // parameter -> TypeScript
     std::vector<std::string> names;  // logical ids named post-refactor
   };
 
@@ -1154,7 +1203,8 @@ class Generator {
                                   TsString(file), refs.empty() ? "{}" : "{\n" + refs + "  }");
     if (!names.empty()) out += "  names: postRefactor ? {\n" + names + "  } : undefined,\n";
     out += fmt::format("  keepLogicalIds: {},\n", keep_ids ? "true" : "false");
-    if (!keep_ids) out += fmt::format("  group: {},\n", TsString("gen1-" + r.category + "-" + r.name));
+    if (!keep_ids)
+      out += fmt::format("  group: {},\n", TsString("gen1-" + r.category + "-" + r.name));
     out += "});\n";
     return out;
   }
@@ -1182,7 +1232,8 @@ class Generator {
     }
     for (const Gen1Resource* fn : project_.OfCategory("function")) {
       if (fn->service == "Lambda" && IsNodeFunction(*fn)) {
-        imports += fmt::format("import {{ {} }} from './functions/{}/resource';\n", Id(*fn), fn->name);
+        imports +=
+            fmt::format("import {{ {} }} from './functions/{}/resource';\n", Id(*fn), fn->name);
         members.push_back(Id(*fn));
       }
     }
@@ -1190,22 +1241,25 @@ class Generator {
     std::string body;
     if (auth_) {
       body += AuthPins();
-      body += OverrideSection(*auth_, {{"userPool", "backend.auth.resources.cfnResources.cfnUserPool"},
-                                       {"userPoolClient", "backend.auth.resources.cfnResources.cfnUserPoolClient"},
-                                       {"userPoolClientWeb", "backend.auth.resources.cfnResources.cfnUserPoolClient"},
-                                       {"identityPool", "backend.auth.resources.cfnResources.cfnIdentityPool"},
-                                       {"identityPoolRoleMap",
-                                        "backend.auth.resources.cfnResources.cfnIdentityPoolRoleAttachment"}});
+      body += OverrideSection(
+          *auth_, {{"userPool", "backend.auth.resources.cfnResources.cfnUserPool"},
+                   {"userPoolClient", "backend.auth.resources.cfnResources.cfnUserPoolClient"},
+                   {"userPoolClientWeb", "backend.auth.resources.cfnResources.cfnUserPoolClient"},
+                   {"identityPool", "backend.auth.resources.cfnResources.cfnIdentityPool"},
+                   {"identityPoolRoleMap",
+                    "backend.auth.resources.cfnResources.cfnIdentityPoolRoleAttachment"}});
     }
     for (const Gen1Resource* s : project_.OfCategory("storage")) {
       if (s->service != "S3") continue;
       for (const StatefulResource& st : PlanFor(*s).stateful) {
         std::string pins;
         const Value* bucket = DeployedResource(*s, st.logical_id);
-        const Value* encryption = bucket && Props(*bucket) ? Props(*bucket)->Find("BucketEncryption") : nullptr;
+        const Value* encryption =
+            bucket && Props(*bucket) ? Props(*bucket)->Find("BucketEncryption") : nullptr;
         if (encryption && !HasIntrinsic(*encryption)) {
-          pins = fmt::format("{}.resources.cfnResources.cfnBucket.addPropertyOverride('BucketEncryption', {});\n",
-                             "backend." + Id(*s), TsLiteral(*encryption, 0));
+          pins = fmt::format(
+              "{}.resources.cfnResources.cfnBucket.addPropertyOverride('BucketEncryption', {});\n",
+              "backend." + Id(*s), TsLiteral(*encryption, 0));
         }
         body += fmt::format(
             "// --- storage {0}: Gen1's encryption; the Gen1 name after refactor ---\n{3}"
@@ -1215,7 +1269,8 @@ class Generator {
             "  cfnBucket.applyRemovalPolicy(RemovalPolicy.RETAIN);\n}}\n\n",
             s->name, Id(*s), TsString(fmt::format("storage/{}/{}", s->name, st.logical_id)), pins);
       }
-      body += OverrideSection(*s, {{"s3Bucket", fmt::format("backend.{}.resources.cfnResources.cfnBucket", Id(*s))}});
+      body += OverrideSection(
+          *s, {{"s3Bucket", fmt::format("backend.{}.resources.cfnResources.cfnBucket", Id(*s))}});
     }
     // Stateful storage other than S3 (DynamoDB tables) in one custom stack each.
     for (const Gen1Resource* s : project_.OfCategory("storage")) {
@@ -1223,8 +1278,9 @@ class Generator {
       L1Copy copy = CopyResources(*s, {}, {}, false);
       body += fmt::format("// --- storage {}: {} (Gen1 logical ids kept for refactor) ---\n",
                           s->name, s->service);
-      body += EmitL1(*s, copy, fmt::format("backend.createStack({})", TsString("storage" + s->name)),
-                     Id(*s), true);
+      body +=
+          EmitL1(*s, copy, fmt::format("backend.createStack({})", TsString("storage" + s->name)),
+                 Id(*s), true);
       body += "\n";
     }
     // Layers before functions: functions attach them.
@@ -1241,11 +1297,13 @@ class Generator {
         compat += fmt::format("new lambda.Runtime({}, lambda.RuntimeFamily.{}), ", TsString(rt),
                               rt.starts_with("python") ? "PYTHON" : "NODEJS");
       }
-      if (!compat.empty()) compat = "  compatibleRuntimes: [" + compat.substr(0, compat.size() - 2) + "],\n";
+      if (!compat.empty())
+        compat = "  compatibleRuntimes: [" + compat.substr(0, compat.size() - 2) + "],\n";
       body += fmt::format(
           "// --- function layer {0}: a new layer version with the Gen1 content ---\n"
           "const {1} = new lambda.LayerVersion(backend.createStack({2}), {3}, {{\n"
-          "  code: lambda.Code.fromAsset(fileURLToPath(new URL({4}, import.meta.url))),\n{5}}});\n\n",
+          "  code: lambda.Code.fromAsset(fileURLToPath(new URL({4}, "
+          "import.meta.url))),\n{5}}});\n\n",
           fn->name, Id(*fn), TsString("layer" + fn->name), TsString(fn->name),
           TsString(fmt::format("./layers/{}", fn->name)), compat);
     }
@@ -1271,12 +1329,12 @@ class Generator {
 
     // Import exactly what the body uses, in a fixed order.
     std::vector<std::string> cdk;
-    for (const auto& [name, marker] :
-         std::vector<std::pair<std::string, std::string>>{{"Duration", "Duration."},
-                                                          {"RemovalPolicy", "RemovalPolicy."},
-                                                          {"Token", "Token."},
-                                                          {"aws_iam as iam", "new iam."},
-                                                          {"aws_lambda as lambda", "new lambda."}}) {
+    for (const auto& [name, marker] : std::vector<std::pair<std::string, std::string>>{
+             {"Duration", "Duration."},
+             {"RemovalPolicy", "RemovalPolicy."},
+             {"Token", "Token."},
+             {"aws_iam as iam", "new iam."},
+             {"aws_lambda as lambda", "new lambda."}}) {
       if (body.find(marker) != std::string::npos) cdk.push_back(name);
     }
     std::string cdk_imports =
@@ -1302,11 +1360,14 @@ class Generator {
         "const postRefactor = migration.phase === 'post-refactor';\n"
         "const gen1Name = (key: string): string => {{\n"
         "  const resource = migration.gen1.resources[key];\n"
-        "  if (!resource) throw new Error(`amplify/migration.json names no Gen1 resource ${{key}}`);\n"
+        "  if (!resource) throw new Error(`amplify/migration.json names no Gen1 resource "
+        "${{key}}`);\n"
         "  return resource.name;\n"
         "}};\n\n"
         "const backend = defineBackend({{\n",
-        body.find("fileURLToPath(") != std::string::npos ? "import { fileURLToPath } from 'node:url';\n" : "",
+        body.find("fileURLToPath(") != std::string::npos
+            ? "import { fileURLToPath } from 'node:url';\n"
+            : "",
         cdk_imports, imports);
     for (const std::string& m : members) header += fmt::format("  {},\n", m);
     header += "});\n\n";
@@ -1326,13 +1387,15 @@ class Generator {
     std::string params;
     std::string args;
     std::string members;
-    for (const auto& [name, expr] : resources) members += fmt::format("      {}: {},\n", name, expr);
+    for (const auto& [name, expr] : resources)
+      members += fmt::format("      {}: {},\n", name, expr);
     if (!parsed->parameters.empty()) {
       params += fmt::format("  {}: any,\n", parsed->parameters[0]);
       args += fmt::format("    {{\n{}    }},\n", members);
     }
     if (parsed->parameters.size() > 1) {
-      params += fmt::format("  {}: {{ envName: string; projectName: string }},\n", parsed->parameters[1]);
+      params +=
+          fmt::format("  {}: {{ envName: string; projectName: string }},\n", parsed->parameters[1]);
       args += fmt::format("    {{ envName: migration.gen1.env, projectName: {} }},\n",
                           TsString(project_.project_name));
     }
@@ -1380,11 +1443,11 @@ class Generator {
       fn_arn = target + ".functionArn";
     } else {
       std::string runtime = FunctionRuntime(fn);
-      std::string family = runtime.starts_with("python") ? "PYTHON"
-                           : runtime.starts_with("java") ? "JAVA"
+      std::string family = runtime.starts_with("python")   ? "PYTHON"
+                           : runtime.starts_with("java")   ? "JAVA"
                            : runtime.starts_with("dotnet") ? "DOTNET_CORE"
-                           : runtime.starts_with("go") ? "GO"
-                                                       : "OTHER";
+                           : runtime.starts_with("go")     ? "GO"
+                                                           : "OTHER";
       std::string handler = p ? StringField(*p, "Handler") : "";
       std::string extra;
       if (p) {
@@ -1412,8 +1475,7 @@ class Generator {
       fn_arn = target + ".functionArn";
     }
     // Environment variables that name other resources.
-    const std::string env_target =
-        IsNodeFunction(fn) ? fmt::format("backend.{}", Id(fn)) : Id(fn);
+    const std::string env_target = IsNodeFunction(fn) ? fmt::format("backend.{}", Id(fn)) : Id(fn);
     std::string env;
     if (p) {
       if (const Value* e = p->Find("Environment")) {
@@ -1432,7 +1494,8 @@ class Generator {
             } else {
               expr = DependencyRef(ref->as_string(), literal_only);
             }
-            if (expr) env += fmt::format("{}.addEnvironment({}, {});\n", env_target, TsString(k), *expr);
+            if (expr)
+              env += fmt::format("{}.addEnvironment({}, {});\n", env_target, TsString(k), *expr);
           }
         }
       }
@@ -1452,7 +1515,8 @@ class Generator {
         }
       }
     }
-    RefMap local{{"LambdaFunction", fn_name}, {"LambdaFunction.Arn", fn_arn},
+    RefMap local{{"LambdaFunction", fn_name},
+                 {"LambdaFunction.Arn", fn_arn},
                  {"LambdaExecutionRole", role},
                  {"LambdaExecutionRole.Arn", target + ".role!.roleArn"}};
     L1Copy copy = CopyResources(fn, skip, local, literal_only);
@@ -1468,7 +1532,8 @@ class Generator {
         for (const std::string& a : actions) qa.push_back(TsString(a));
         for (const std::string& r : resources) qr.push_back(TsString(r));
         custom += fmt::format(
-            "{}.addToRolePolicy(\n  new iam.PolicyStatement({{ actions: [{}], resources: [{}] }}),\n);\n",
+            "{}.addToRolePolicy(\n  new iam.PolicyStatement({{ actions: [{}], resources: [{}] "
+            "}}),\n);\n",
             target, ListOf(qa), ListOf(qr));
       }
     }
@@ -1485,12 +1550,11 @@ class Generator {
         layers = IsNodeFunction(fn)
                      ? fmt::format("backend.{}.resources.cfnResources.cfnFunction.layers = [{}];\n",
                                    Id(fn), ListOf(arns))
-                     : fmt::format("{}.addLayers({});\n", Id(fn),
-                                   ListOf([&] {
+                     : fmt::format("{}.addLayers({});\n", Id(fn), ListOf([&] {
                                      std::vector<std::string> v;
                                      for (const Value& l : ls->as_list()) {
-                                       const Gen1Resource* layer =
-                                           project_.Find("function", StringField(l, "resourceName"));
+                                       const Gen1Resource* layer = project_.Find(
+                                           "function", StringField(l, "resourceName"));
                                        if (layer) v.push_back(Id(*layer));
                                      }
                                      return v;
@@ -1499,7 +1563,8 @@ class Generator {
     }
     if (env.empty() && !has_extra && custom.empty() && layers.empty()) return out;
     if (IsNodeFunction(fn)) {
-      out += fmt::format("// --- function {}: references, permissions and event sources ---\n", fn.name);
+      out += fmt::format("// --- function {}: references, permissions and event sources ---\n",
+                         fn.name);
     }
     out += env + custom + layers;
     if (has_extra) out += EmitL1(fn, copy, stack, "", false);
@@ -1525,10 +1590,14 @@ std::string_view RefactorPhaseName(RefactorPhase phase) {
 
 const std::map<std::string, std::string>& PinnedToolchain() {
   static const std::map<std::string, std::string> kPinned = {
-      {"@aws-amplify/backend", "1.25.1"}, {"@aws-amplify/backend-cli", "1.10.0"},
-      {"@types/node", "20.19.43"},        {"aws-cdk-lib", "2.276.0"},
-      {"constructs", "10.8.1"},           {"esbuild", "0.28.2"},
-      {"tsx", "4.23.15"},                 {"typescript", "5.9.3"},
+      {"@aws-amplify/backend", "1.25.1"},
+      {"@aws-amplify/backend-cli", "1.10.0"},
+      {"@types/node", "20.19.43"},
+      {"aws-cdk-lib", "2.276.0"},
+      {"constructs", "10.8.1"},
+      {"esbuild", "0.28.2"},
+      {"tsx", "4.23.15"},
+      {"typescript", "5.9.3"},
   };
   return kPinned;
 }
@@ -1557,15 +1626,15 @@ Result<void> WriteGeneratedFiles(const GeneratedFiles& files, const fs::path& ou
     fs::path path = out_dir / rel;
     fs::create_directories(path.parent_path(), ec);
     if (ec) {
-      return MakeError(ErrorCode::kPermissionDenied,
-                       fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
+      return MakeError(
+          ErrorCode::kPermissionDenied,
+          fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
     }
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << content;
     out.close();
     if (!out) {
-      return MakeError(ErrorCode::kPermissionDenied,
-                       fmt::format("cannot write {}", path.string()));
+      return MakeError(ErrorCode::kPermissionDenied, fmt::format("cannot write {}", path.string()));
     }
   }
   return {};

@@ -1,5 +1,11 @@
 #include "steps/amplify/generate_step.h"
 
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -7,12 +13,6 @@
 #include <memory>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
@@ -85,7 +85,8 @@ Result<Plan> MakePlan(const fs::path& gen1_root, const Value& inputs) {
   plan.env = project.env_name;
   ASSIGN_OR_RETURN(std::optional<std::string> package_json,
                    ReadOptionalFile(gen1_root / "package.json"));
-  ASSIGN_OR_RETURN(std::optional<std::string> gitignore, ReadOptionalFile(gen1_root / ".gitignore"));
+  ASSIGN_OR_RETURN(std::optional<std::string> gitignore,
+                   ReadOptionalFile(gen1_root / ".gitignore"));
   for (auto& [path, bytes] : generated) {
     if (path == "package.json") {
       Result<std::string> merged = MergePackageJson(package_json, bytes);
@@ -140,9 +141,9 @@ Result<SnapshotPlace> ChooseSnapshotDir(const fs::path& base, const tree::TreeMa
       return SnapshotPlace{dir, true};
     }
   }
-  return MakeError(ErrorCode::kConflict,
-                   fmt::format("{} holds 999 snapshots of this step already; remove old ones",
-                               base.string()));
+  return MakeError(
+      ErrorCode::kConflict,
+      fmt::format("{} holds 999 snapshots of this step already; remove old ones", base.string()));
 }
 
 Result<fs::path> BackupRoot(const Value& inputs) {
@@ -174,25 +175,42 @@ class GenerateStep final : public StepType {
         "Replaces a Gen1 project's amplify/ with its generated Gen2 backend (merging the "
         "toolchain into package.json and Gen2's ignores into .gitignore), after a snapshot "
         "of all three; rollback restores the snapshot exactly.",
-        {{"project", FieldType::kString, false,
+        {{"project",
+          FieldType::kString,
+          false,
           "the Gen1 project root, the folder holding amplify/ (default: the current folder; "
           "made absolute when the step starts)",
           {}},
-         {"phase", FieldType::kString, false,
+         {"phase",
+          FieldType::kString,
+          false,
           "pre-refactor (default) or post-refactor: which refactor state amplify/migration.json "
           "starts in",
           {}},
-         {"branch", FieldType::kString, false,
-          "the Gen2 branch that adopts the Gen1 model tables (default: the Gen1 env)", {}},
-         {"app_id", FieldType::kString, false,
-          "when given, the project must belong to this Amplify app", {}},
-         {"env", FieldType::kString, false,
-          "when given, the project's current Gen1 env must be this one", {}},
-         {"backup_dir", FieldType::kString, false,
+         {"branch",
+          FieldType::kString,
+          false,
+          "the Gen2 branch that adopts the Gen1 model tables (default: the Gen1 env)",
+          {}},
+         {"app_id",
+          FieldType::kString,
+          false,
+          "when given, the project must belong to this Amplify app",
+          {}},
+         {"env",
+          FieldType::kString,
+          false,
+          "when given, the project's current Gen1 env must be this one",
+          {}},
+         {"backup_dir",
+          FieldType::kString,
+          false,
           "where snapshots go (default ~/.flightplan/backups); the step's own is "
           "<backup_dir>/<run>/<step>",
           {}},
-         {"force", FieldType::kBoolean, false,
+         {"force",
+          FieldType::kBoolean,
+          false,
           "go ahead although git shows uncommitted changes to amplify/, package.json or "
           ".gitignore (the snapshot keeps them either way)",
           {}}},
@@ -201,9 +219,14 @@ class GenerateStep final : public StepType {
          {"phase", FieldType::kString, false, "the refactor phase written", {}},
          {"files", FieldType::kInteger, false, "how many files the step wrote", {}},
          {"gen1_files", FieldType::kInteger, false, "how many files the snapshot holds", {}},
-         {"digest", FieldType::kString, false,
-          "SHA-256 over what the step wrote (same project, same digest)", {}},
-         {"git", FieldType::kString, false,
+         {"digest",
+          FieldType::kString,
+          false,
+          "SHA-256 over what the step wrote (same project, same digest)",
+          {}},
+         {"git",
+          FieldType::kString,
+          false,
           "what git said of the paths before: clean, dirty (forced), not a git work tree, or "
           "git not found",
           {}}},
@@ -224,9 +247,10 @@ class GenerateStep final : public StepType {
   }
 
   std::string Describe(const Value& inputs) const override {
-    return fmt::format("replace {}/amplify with the generated Gen2 backend ({}), after a "
-                       "snapshot of the Gen1 files",
-                       Input(inputs, "project", "."), Input(inputs, "phase", "pre-refactor"));
+    return fmt::format(
+        "replace {}/amplify with the generated Gen2 backend ({}), after a "
+        "snapshot of the Gen1 files",
+        Input(inputs, "project", "."), Input(inputs, "phase", "pre-refactor"));
   }
 
   Result<Value> Prepare(const Value& inputs, StepContext& ctx) const override {
@@ -234,9 +258,9 @@ class GenerateStep final : public StepType {
     const fs::path given = Input(inputs, "project", ".");
     fs::path project = fs::weakly_canonical(fs::absolute(given, ec), ec);
     if (ec || project.empty()) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("cannot resolve the project folder '{}': {}", given.string(),
-                                   ec.message()));
+      return MakeError(
+          ErrorCode::kInvalidInput,
+          fmt::format("cannot resolve the project folder '{}': {}", given.string(), ec.message()));
     }
     if (!fs::exists(project / "amplify" / "backend" / "backend-config.json", ec) &&
         fs::exists(project / "amplify" / "backend.ts", ec)) {
@@ -288,16 +312,17 @@ class GenerateStep final : public StepType {
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(Recalled r, Recall(inputs, ctx));
     TRY(tree::RecoverInterruptedSwap(r.project, GenerateReplacedPaths()));
-    Result<void> replaced = tree::ReplaceWithFiles(r.project, GenerateReplacedPaths(), r.plan.files);
+    Result<void> replaced =
+        tree::ReplaceWithFiles(r.project, GenerateReplacedPaths(), r.plan.files);
     if (!replaced) {
       Result<void> restored = tree::RestoreSnapshot(r.backup, r.snapshot, r.project);
-      std::string after = restored
-                              ? "the Gen1 files were put back from the snapshot"
-                              : fmt::format("putting the Gen1 files back failed too ({}); they "
-                                            "are in the snapshot at {}",
-                                            restored.error().ToString(), r.backup.string());
-      return MakeError(std::move(replaced.error()).WithContext("writing the Gen2 backend (" +
-                                                               after + ")"));
+      std::string after = restored ? "the Gen1 files were put back from the snapshot"
+                                   : fmt::format(
+                                         "putting the Gen1 files back failed too ({}); they "
+                                         "are in the snapshot at {}",
+                                         restored.error().ToString(), r.backup.string());
+      return MakeError(
+          std::move(replaced.error()).WithContext("writing the Gen2 backend (" + after + ")"));
     }
     if (ctx.progress) {
       ctx.progress->Progress(fmt::format("wrote {} files to {}; the Gen1 files are in {}",
@@ -341,8 +366,8 @@ class GenerateStep final : public StepType {
     ASSIGN_OR_RETURN(SnapshotPlace keep,
                      ChooseSnapshotDir(fs::path(r.backup.string() + ".replaced"), now));
     if (!keep.reuse) {
-      Result<tree::TreeManifest> kept = tree::TakeSnapshot(r.project, GenerateReplacedPaths(),
-                                                           keep.dir);
+      Result<tree::TreeManifest> kept =
+          tree::TakeSnapshot(r.project, GenerateReplacedPaths(), keep.dir);
       if (!kept) {
         return MakeError(std::move(kept.error())
                              .WithContext("saving the Gen2 files before restoring the Gen1 ones "
@@ -351,9 +376,10 @@ class GenerateStep final : public StepType {
     }
     TRY(tree::RestoreSnapshot(r.backup, r.snapshot, r.project));
     if (ctx.progress) {
-      ctx.progress->Progress(fmt::format("restored the Gen1 files in {}; the Gen2 files as they "
-                                         "were are kept in {}",
-                                         r.project.string(), keep.dir.string()));
+      ctx.progress->Progress(
+          fmt::format("restored the Gen1 files in {}; the Gen2 files as they "
+                      "were are kept in {}",
+                      r.project.string(), keep.dir.string()));
     }
     return {};
   }
@@ -435,8 +461,8 @@ class GenerateStep final : public StepType {
   static Result<std::string> GitState(const fs::path& project, bool force, StepContext& ctx) {
     if (ctx.processes == nullptr) return std::string("git not asked");
     ProcessSpec spec;
-    spec.argv = {"git", "-C", project.string(), "status", "--porcelain=v1",
-                 "--untracked-files=all", "--"};
+    spec.argv = {"git", "-C", project.string(), "status", "--porcelain=v1", "--untracked-files=all",
+                 "--"};
     for (const std::string& p : GenerateReplacedPaths()) spec.argv.push_back(p);
     spec.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     Result<ProcessResult> ran = ctx.processes->Run(spec);
@@ -444,7 +470,8 @@ class GenerateStep final : public StepType {
       if (ran.error().code() == ErrorCode::kNotFound) return std::string("git not found");
       return MakeError(std::move(ran.error()).WithContext("asking git whether the tree is clean"));
     }
-    if (ran->exit_code == 128 && ran->stderr_text.find("not a git repository") != std::string::npos) {
+    if (ran->exit_code == 128 &&
+        ran->stderr_text.find("not a git repository") != std::string::npos) {
       return std::string("not a git work tree");
     }
     if (ran->signaled || ran->timed_out || ran->exit_code != 0) {
@@ -487,10 +514,10 @@ Result<std::string> MergePackageJson(const std::optional<std::string>& existing,
   rapidjson::Document app;
   app.Parse(existing->data(), existing->size());
   if (app.HasParseError()) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("package.json is not valid JSON (at byte {}: {}); fix it first",
-                                 app.GetErrorOffset(),
-                                 rapidjson::GetParseError_En(app.GetParseError())));
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        fmt::format("package.json is not valid JSON (at byte {}: {}); fix it first",
+                    app.GetErrorOffset(), rapidjson::GetParseError_En(app.GetParseError())));
   }
   if (!app.IsObject()) {
     return MakeError(ErrorCode::kInvalidInput, "package.json does not hold a JSON object");

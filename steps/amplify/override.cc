@@ -94,7 +94,8 @@ std::optional<Gen1Override> ParseOverride(std::string_view source) {
   size_t open_brace = text.find('{', after_params);
   if (open_brace == std::string::npos) return std::nullopt;
   // Between ")" and "{" only a return type may stand.
-  std::string between = Trim(std::string_view(text).substr(after_params, open_brace - after_params));
+  std::string between =
+      Trim(std::string_view(text).substr(after_params, open_brace - after_params));
   if (!between.empty() && between[0] != ':') return std::nullopt;
   size_t after_body = MatchBracket(text, open_brace);
   if (after_body == std::string_view::npos) return std::nullopt;

@@ -1,9 +1,9 @@
 #include "steps/amplify/plan.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <regex>
-
-#include <fmt/format.h>
 
 #include "steps/amplify/override.h"
 
@@ -81,10 +81,11 @@ void PlanAuth(const Gen1Project& project, ResourcePlan& plan) {
          Doc("auth-triggers")});
   }
   if (IsImported(r)) {
-    plan.blockers.push_back({"imported Cognito resources are shared between "
-                             "environments and are not moved: use "
-                             "referenceAuth in Gen2 instead",
-                             Doc("imported-resources")});
+    plan.blockers.push_back(
+        {"imported Cognito resources are shared between "
+         "environments and are not moved: use "
+         "referenceAuth in Gen2 instead",
+         Doc("imported-resources")});
   }
 }
 
@@ -98,11 +99,10 @@ void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
       if (!res || !res->is_map()) continue;
       for (const auto& [id, def] : res->as_map()) {
         if (StringField(def, "Type") != "AWS::DynamoDB::Table") continue;
-        plan.stateful.push_back({id, "AWS::DynamoDB::Table",
-                                 fmt::format("{}-{}-{}", model,
-                                             MetaOrEmpty(r, "GraphQLAPIIdOutput"),
-                                             project.env_name),
-                                 false});
+        plan.stateful.push_back(
+            {id, "AWS::DynamoDB::Table",
+             fmt::format("{}-{}-{}", model, MetaOrEmpty(r, "GraphQLAPIIdOutput"), project.env_name),
+             false});
       }
     }
     {
@@ -142,22 +142,22 @@ void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
     }
     if (r.graphql_schema.find("@searchable") != std::string::npos ||
         r.graphql_schema.find("@predictions") != std::string::npos) {
-      plan.manual.push_back({"@searchable/@predictions are not supported by Gen2 data "
-                             "and must be rebuilt",
-                             Doc("unsupported-directives")});
+      plan.manual.push_back(
+          {"@searchable/@predictions are not supported by Gen2 data "
+           "and must be rebuilt",
+           Doc("unsupported-directives")});
     }
     if (r.has_override) {
-      plan.manual.push_back({"override.ts of the API is not translated",
-                             Doc("overrides")});
+      plan.manual.push_back({"override.ts of the API is not translated", Doc("overrides")});
     }
     return;
   }
   plan.generation = Generation::kL1;
-  plan.target = r.service == "API Gateway" ? "REST API as L1 CfnResources"
-                                           : "L1 CfnResources";
-  plan.manual.push_back({"the REST API is copied resource by resource from the "
-                         "deployed template; its URL changes: update clients",
-                         Doc("rest-apis")});
+  plan.target = r.service == "API Gateway" ? "REST API as L1 CfnResources" : "L1 CfnResources";
+  plan.manual.push_back(
+      {"the REST API is copied resource by resource from the "
+       "deployed template; its URL changes: update clients",
+       Doc("rest-apis")});
 }
 
 void PlanStorage(ResourcePlan& plan) {
@@ -179,9 +179,10 @@ void PlanStorage(ResourcePlan& plan) {
     plan.target = "L1 CfnResources";
   }
   if (IsImported(r)) {
-    plan.blockers.push_back({"imported storage is shared between environments and "
-                             "is not moved: reference it by name in Gen2",
-                             Doc("imported-resources")});
+    plan.blockers.push_back(
+        {"imported storage is shared between environments and "
+         "is not moved: reference it by name in Gen2",
+         Doc("imported-resources")});
   }
 }
 
@@ -190,10 +191,11 @@ void PlanFunction(ResourcePlan& plan) {
   if (r.service == "LambdaLayer") {
     plan.generation = Generation::kCdk;
     plan.target = "CDK lambda.LayerVersion";
-    plan.manual.push_back({"Lambda layer versions are pinned by number: Gen2 "
-                           "publishes a new version; copy the layer content "
-                           "into the generated folder",
-                           Doc("lambda-layers")});
+    plan.manual.push_back(
+        {"Lambda layer versions are pinned by number: Gen2 "
+         "publishes a new version; copy the layer content "
+         "into the generated folder",
+         Doc("lambda-layers")});
     return;
   }
   if (IsNodeFunction(r)) {
@@ -205,21 +207,24 @@ void PlanFunction(ResourcePlan& plan) {
   }
   if (const Value* layers = r.function_parameters.Find("lambdaLayers");
       layers && layers->is_list() && !layers->as_list().empty()) {
-    plan.manual.push_back({"the function uses Lambda layers: check the layer "
-                           "versions attached to the Gen2 function",
-                           Doc("lambda-layers")});
+    plan.manual.push_back(
+        {"the function uses Lambda layers: check the layer "
+         "versions attached to the Gen2 function",
+         Doc("lambda-layers")});
   }
   if (const Value* secrets = r.function_parameters.Find("secretNames");
       secrets && secrets->is_list() && !secrets->as_list().empty()) {
-    plan.manual.push_back({"the function reads secrets from SSM: set them as Gen2 "
-                           "secrets (`npx ampx sandbox secret set NAME`)",
-                           Doc("secrets")});
+    plan.manual.push_back(
+        {"the function reads secrets from SSM: set them as Gen2 "
+         "secrets (`npx ampx sandbox secret set NAME`)",
+         Doc("secrets")});
   }
   const Value* params = r.parameters.Find("CloudWatchRule");
   if (params && params->is_string() && params->as_string() != "NONE") {
-    plan.manual.push_back({"the function runs on a schedule: the Gen2 copy starts "
-                           "running as soon as it is deployed, beside Gen1's",
-                           Doc("scheduled-functions")});
+    plan.manual.push_back(
+        {"the function runs on a schedule: the Gen2 copy starts "
+         "running as soon as it is deployed, beside Gen1's",
+         Doc("scheduled-functions")});
   }
 }
 
@@ -227,10 +232,14 @@ void PlanFunction(ResourcePlan& plan) {
 
 std::string_view GenerationName(Generation g) {
   switch (g) {
-    case Generation::kNative: return "native";
-    case Generation::kCdk: return "cdk";
-    case Generation::kL1: return "l1";
-    case Generation::kNotGenerated: return "not-generated";
+    case Generation::kNative:
+      return "native";
+    case Generation::kCdk:
+      return "cdk";
+    case Generation::kL1:
+      return "l1";
+    case Generation::kNotGenerated:
+      return "not-generated";
   }
   return "unknown";
 }
@@ -342,20 +351,21 @@ MigrationPlan PlanMigration(const Gen1Project& project) {
     } else if (r.category == "hosting") {
       plan.generation = Generation::kNotGenerated;
       plan.target = "stays with the Amplify app (connect the Gen2 branch)";
-      plan.manual.push_back({"hosting is not part of the backend: connect the "
-                             "Gen2 branch in the Amplify console",
-                             Doc("hosting")});
+      plan.manual.push_back(
+          {"hosting is not part of the backend: connect the "
+           "Gen2 branch in the Amplify console",
+           Doc("hosting")});
     } else {
       plan.generation = Generation::kL1;
       plan.target = "L1 CfnResources from the deployed template";
       if (r.category == "custom") {
-        plan.manual.push_back({"the custom CDK stack is copied as L1 resources "
-                               "from its deployed template; port cdk-stack.ts "
-                               "to Gen2 CDK code when convenient",
-                               Doc("custom-resources")});
+        plan.manual.push_back(
+            {"the custom CDK stack is copied as L1 resources "
+             "from its deployed template; port cdk-stack.ts "
+             "to Gen2 CDK code when convenient",
+             Doc("custom-resources")});
       }
-      for (const char* type : {"AWS::Kinesis::Stream", "AWS::DynamoDB::Table",
-                                       "AWS::S3::Bucket"}) {
+      for (const char* type : {"AWS::Kinesis::Stream", "AWS::DynamoDB::Table", "AWS::S3::Bucket"}) {
         for (const std::string& id : LogicalIdsOfType(r, type)) {
           plan.stateful.push_back({id, type, "", true});
         }
@@ -388,10 +398,11 @@ MigrationPlan PlanMigration(const Gen1Project& project) {
       const Gen1Resource& r = *plan.resource;
       if ((r.category == "api" && r.service == "AppSync" && apis > 1) ||
           (r.category == "auth" && r.service == "Cognito" && pools > 1)) {
-        plan.blockers.push_back({"Gen2 has one defineAuth and one defineData: "
-                                 "more than one user pool or GraphQL API needs "
-                                 "manual CDK",
-                                 Doc("one-per-category")});
+        plan.blockers.push_back(
+            {"Gen2 has one defineAuth and one defineData: "
+             "more than one user pool or GraphQL API needs "
+             "manual CDK",
+             Doc("one-per-category")});
       }
     }
   }

@@ -1,25 +1,24 @@
 #include "steps/amplify/ts_emit.h"
 
-#include <array>
-#include <cctype>
-
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <array>
+#include <cctype>
+
 namespace flightplan::amplify {
 namespace {
 
 constexpr std::array<std::string_view, 46> kReserved = {
-    "break",   "case",     "catch",    "class",      "const",    "continue",
-    "debugger", "default", "delete",   "do",         "else",     "enum",
-    "export",  "extends",  "false",    "finally",    "for",      "function",
-    "if",      "import",   "in",       "instanceof", "new",      "null",
-    "return",  "super",    "switch",   "this",       "throw",    "true",
-    "try",     "typeof",   "var",      "void",       "while",    "with",
-    "let",     "static",   "yield",    "await",      "implements", "interface",
-    "package", "private",  "protected", "public"};
+    "break",      "case",    "catch",     "class",    "const", "continue",   "debugger",
+    "default",    "delete",  "do",        "else",     "enum",  "export",     "extends",
+    "false",      "finally", "for",       "function", "if",    "import",     "in",
+    "instanceof", "new",     "null",      "return",   "super", "switch",     "this",
+    "throw",      "true",    "try",       "typeof",   "var",   "void",       "while",
+    "with",       "let",     "static",    "yield",    "await", "implements", "interface",
+    "package",    "private", "protected", "public"};
 
 bool IsIdentifier(std::string_view s) {
   if (s.empty()) return false;
@@ -41,11 +40,21 @@ std::string TsString(std::string_view s) {
   std::string out = "'";
   for (char c : s) {
     switch (c) {
-      case '\'': out += "\\'"; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
@@ -97,11 +106,16 @@ std::string TsLiteral(const Value& v, int indent, const TsSubstitution& substitu
   const std::string pad(indent + 2, ' ');
   const std::string close(indent, ' ');
   switch (v.type()) {
-    case ValueType::kNull: return "null";
-    case ValueType::kBool: return v.as_bool() ? "true" : "false";
-    case ValueType::kInt: return std::to_string(v.as_int());
-    case ValueType::kDouble: return v.ToJson();
-    case ValueType::kString: return TsString(v.as_string());
+    case ValueType::kNull:
+      return "null";
+    case ValueType::kBool:
+      return v.as_bool() ? "true" : "false";
+    case ValueType::kInt:
+      return std::to_string(v.as_int());
+    case ValueType::kDouble:
+      return v.ToJson();
+    case ValueType::kString:
+      return TsString(v.as_string());
     case ValueType::kList: {
       if (v.as_list().empty()) return "[]";
       bool scalars = true;

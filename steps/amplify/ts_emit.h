@@ -29,8 +29,7 @@ using TsSubstitution = std::function<std::optional<std::string>(const Value&)>;
 
 // `v` as a TypeScript literal indented by `indent` spaces, with maps in key
 // order. `substitute` (optional) is asked about every map first.
-std::string TsLiteral(const Value& v, int indent,
-                      const TsSubstitution& substitute = nullptr);
+std::string TsLiteral(const Value& v, int indent, const TsSubstitution& substitute = nullptr);
 
 // `v` as JSON with two-space indentation and a final newline.
 std::string PrettyJson(const Value& v);

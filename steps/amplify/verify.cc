@@ -1,9 +1,9 @@
 #include "steps/amplify/verify.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "steps/amplify/cfn_resolve.h"
 
@@ -15,8 +15,8 @@ std::string Tail(const std::string& text, size_t max_bytes = 4000) {
   return text.size() <= max_bytes ? text : "…" + text.substr(text.size() - max_bytes);
 }
 
-Result<ProcessResult> RunStep(ProcessRunner& runner, const std::string& what,
-                              ProcessSpec spec, std::chrono::seconds timeout) {
+Result<ProcessResult> RunStep(ProcessRunner& runner, const std::string& what, ProcessSpec spec,
+                              std::chrono::seconds timeout) {
   spec.deadline = std::chrono::steady_clock::now() + timeout;
   ASSIGN_OR_RETURN(ProcessResult result, runner.Run(spec));
   if (result.timed_out) {
@@ -93,10 +93,8 @@ Result<void> CheckNode(ProcessRunner& runner, const fs::path& dir) {
 // --prefer-offline takes package metadata and tarballs from the npm cache
 // when it has them, so a run whose packages are all cached needs no network.
 Result<void> NpmInstall(ProcessRunner& runner, const fs::path& dir, std::chrono::seconds timeout) {
-  ProcessSpec install{{"npm", "install", "--prefer-offline", "--no-audit", "--no-fund"},
-                      dir.string(),
-                      {},
-                      {}};
+  ProcessSpec install{
+      {"npm", "install", "--prefer-offline", "--no-audit", "--no-fund"}, dir.string(), {}, {}};
   Result<ProcessResult> ran = RunStep(runner, "npm install", install, timeout);
   if (ran) return {};
   if (ran.error().code() == ErrorCode::kNotFound) {
@@ -141,13 +139,15 @@ Result<VerifyResult> VerifyGen2Project(const Gen1Project& gen1, const fs::path& 
                      {"AMPLIFY_DISABLE_TELEMETRY", "1"}},
                     {}};
   VerifyResult result;
-  ASSIGN_OR_RETURN(ProcessResult synthesized,
-                   RunStep(runner, "synthesis (tsx amplify/backend.ts)", synth, options.step_timeout));
+  ASSIGN_OR_RETURN(ProcessResult synthesized, RunStep(runner, "synthesis (tsx amplify/backend.ts)",
+                                                      synth, options.step_timeout));
   result.synth_output = Tail(synthesized.stdout_text + synthesized.stderr_text);
   // Type-check after synthesis: synthesis generates the $amplify/env/*
   // modules that function handlers import.
   ProcessSpec tsc{{(dir / "node_modules/.bin/tsc").string(), "--noEmit", "-p", "."},
-                  (dir / "amplify").string(), {}, {}};
+                  (dir / "amplify").string(),
+                  {},
+                  {}};
   ASSIGN_OR_RETURN(ProcessResult checked,
                    RunStep(runner, "type-check (tsc --noEmit)", tsc, options.step_timeout));
   result.tsc_output = Tail(checked.stdout_text + checked.stderr_text);

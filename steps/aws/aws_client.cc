@@ -17,18 +17,15 @@ namespace {
 // A clock that is off by more than this is corrected from the server's Date.
 constexpr Duration kSkewTolerance = std::chrono::seconds(60);
 
-AwsError LocalError(std::string_view service, std::string_view operation,
-                    Error error) {
+AwsError LocalError(std::string_view service, std::string_view operation, Error error) {
   AwsError out;
   out.service = std::string(service);
   out.operation = std::string(operation);
   out.code = std::string(ErrorCodeName(error.code()));
   out.message = error.message();
-  out.kind = error.code() == ErrorCode::kPermissionDenied
-                 ? AwsErrorKind::kAuth
-                 : AwsErrorKind::kClient;
-  out.local_error =
-      std::move(error).WithContext(fmt::format("{} {}", service, operation));
+  out.kind =
+      error.code() == ErrorCode::kPermissionDenied ? AwsErrorKind::kAuth : AwsErrorKind::kClient;
+  out.local_error = std::move(error).WithContext(fmt::format("{} {}", service, operation));
   return out;
 }
 
@@ -37,8 +34,8 @@ bool IsUnsigned(const ServiceInfo& service) { return service.id == "sso"; }
 
 }  // namespace
 
-AwsClient::AwsClient(HttpTransport& transport, CredentialsProvider& credentials,
-                     Clock& clock, AwsClientOptions options)
+AwsClient::AwsClient(HttpTransport& transport, CredentialsProvider& credentials, Clock& clock,
+                     AwsClientOptions options)
     : transport_(transport),
       credentials_(credentials),
       clock_(clock),
@@ -47,29 +44,25 @@ AwsClient::AwsClient(HttpTransport& transport, CredentialsProvider& credentials,
   if (!options_.random) options_.random = DefaultRandomSource();
 }
 
-void AwsClient::Log(std::string_view line,
-                    const AwsCredentials& credentials) const {
+void AwsClient::Log(std::string_view line, const AwsCredentials& credentials) const {
   if (options_.log) options_.log(Redact(line, credentials));
 }
 
 Result<Endpoint> AwsClient::EndpointFor(std::string_view service) const {
   const ServiceInfo* info = FindService(service);
   if (info == nullptr) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("unknown AWS service '{}'", service));
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("unknown AWS service '{}'", service));
   }
   return ResolveEndpoint(*info, options_.endpoints);
 }
 
-AwsResult AwsClient::Call(std::string_view service_id,
-                          std::string_view operation, const Value& params,
-                          const CallOptions& call_options) {
+AwsResult AwsClient::Call(std::string_view service_id, std::string_view operation,
+                          const Value& params, const CallOptions& call_options) {
   const ServiceInfo* service = FindService(service_id);
   if (service == nullptr) {
-    return tl::unexpected(
-        LocalError(service_id, operation,
-                   Error(ErrorCode::kInvalidInput,
-                         fmt::format("unknown AWS service '{}'", service_id))));
+    return tl::unexpected(LocalError(
+        service_id, operation,
+        Error(ErrorCode::kInvalidInput, fmt::format("unknown AWS service '{}'", service_id))));
   }
   Result<Endpoint> endpoint = ResolveEndpoint(*service, options_.endpoints);
   if (!endpoint) {
@@ -77,11 +70,10 @@ AwsResult AwsClient::Call(std::string_view service_id,
   }
   // Serialized once: every attempt sends the same bytes, idempotency tokens
   // included.
-  Result<HttpRequest> unsigned_request = SerializeRequest(
-      *service, operation, params, endpoint->url, endpoint->s3_addressing);
+  Result<HttpRequest> unsigned_request =
+      SerializeRequest(*service, operation, params, endpoint->url, endpoint->s3_addressing);
   if (!unsigned_request) {
-    return tl::unexpected(
-        LocalError(service_id, operation, unsigned_request.error()));
+    return tl::unexpected(LocalError(service_id, operation, unsigned_request.error()));
   }
   unsigned_request->headers.emplace_back("User-Agent", options_.user_agent);
   unsigned_request->connect_timeout = options_.connect_timeout;
@@ -101,18 +93,15 @@ AwsResult AwsClient::Call(std::string_view service_id,
       }
       credentials = std::move(*got);
       Timestamp now = clock_.Now() + Duration(skew_ms_.load());
-      SigningOptions signing = SigningOptions::ForService(
-          service->signing_name, endpoint->signing_region, now);
-      Result<SignedRequest> signed_request =
-          SignRequest(request, credentials, signing);
+      SigningOptions signing =
+          SigningOptions::ForService(service->signing_name, endpoint->signing_region, now);
+      Result<SignedRequest> signed_request = SignRequest(request, credentials, signing);
       if (!signed_request) {
-        return tl::unexpected(
-            LocalError(service_id, operation, signed_request.error()));
+        return tl::unexpected(LocalError(service_id, operation, signed_request.error()));
       }
       request = std::move(signed_request->request);
     }
-    Log(fmt::format("aws: {} {} attempt {}/{}: {}", service_id, operation,
-                    attempt, max_attempts,
+    Log(fmt::format("aws: {} {} attempt {}/{}: {}", service_id, operation, attempt, max_attempts,
                     DescribeRequestForLog(request, credentials)),
         credentials);
 
@@ -134,11 +123,9 @@ AwsResult AwsClient::Call(std::string_view service_id,
       quota_.Release(last_acquired);
       Result<Value> parsed = ParseResponse(*service, operation, *response);
       if (!parsed) {
-        return tl::unexpected(
-            LocalError(service_id, operation, parsed.error()));
+        return tl::unexpected(LocalError(service_id, operation, parsed.error()));
       }
-      Log(fmt::format("aws: {} {} -> HTTP {}", service_id, operation,
-                      response->status),
+      Log(fmt::format("aws: {} {} -> HTTP {}", service_id, operation, response->status),
           credentials);
       return std::move(*parsed);
     } else {
@@ -153,8 +140,7 @@ AwsResult AwsClient::Call(std::string_view service_id,
       std::string_view date = FindHeader(response->headers, "Date");
       if (Result<Timestamp> server = ParseHttpDate(date); server) {
         Duration skew = *server - clock_.Now();
-        if (std::abs((skew - Duration(skew_ms_.load())).count()) >=
-            kSkewTolerance.count()) {
+        if (std::abs((skew - Duration(skew_ms_.load())).count()) >= kSkewTolerance.count()) {
           skew_ms_.store(skew.count());
           skew_corrected = true;
           Log(fmt::format("aws: local clock is off by {} s; using the "
@@ -177,10 +163,8 @@ AwsResult AwsClient::Call(std::string_view service_id,
         Log(fmt::format("aws: {} -> giving up", error.ToString()), credentials);
         return tl::unexpected(std::move(error));
       }
-      Duration delay =
-          BackoffDelay(attempt, options_.random(), options_.retry.max_backoff);
-      Log(fmt::format("aws: {} -> retrying in {} ms", error.ToString(),
-                      delay.count()),
+      Duration delay = BackoffDelay(attempt, options_.random(), options_.retry.max_backoff);
+      Log(fmt::format("aws: {} -> retrying in {} ms", error.ToString(), delay.count()),
           credentials);
       clock_.Sleep(delay);
     }
@@ -188,8 +172,8 @@ AwsResult AwsClient::Call(std::string_view service_id,
   return tl::unexpected(std::move(last_error));
 }
 
-AwsResult AwsClient::CallAllPages(std::string_view service,
-                                  std::string_view operation, Value params) {
+AwsResult AwsClient::CallAllPages(std::string_view service, std::string_view operation,
+                                  Value params) {
   const Paginator* paginator = FindPaginator(service, operation);
   if (paginator == nullptr) return Call(service, operation, params);
   if (params.is_null()) params = Value(ValueMap{});
@@ -215,8 +199,7 @@ AwsResult AwsClient::CallAllPages(std::string_view service,
         const Value* items = output.Find(key);
         if (items == nullptr || !items->is_list()) continue;
         ValueList& into = merged.as_map()[std::string(key)].as_list();
-        into.insert(into.end(), items->as_list().begin(),
-                    items->as_list().end());
+        into.insert(into.end(), items->as_list().begin(), items->as_list().end());
       }
     }
     // Tokens are usually strings; DynamoDB's are key maps.
@@ -239,13 +222,11 @@ AwsResult AwsClient::CallAllPages(std::string_view service,
   error.message = fmt::format("stopped after {} pages", options_.max_pages);
   error.local_error =
       Error(ErrorCode::kInternal,
-            fmt::format("{} {}: stopped after {} pages", service, operation,
-                        options_.max_pages));
+            fmt::format("{} {}: stopped after {} pages", service, operation, options_.max_pages));
   return tl::unexpected(std::move(error));
 }
 
-Result<Value> AwsClient::CallOrError(std::string_view service,
-                                     std::string_view operation,
+Result<Value> AwsClient::CallOrError(std::string_view service, std::string_view operation,
                                      const Value& params) {
   AwsResult result = Call(service, operation, params);
   if (!result) return MakeError(result.error().ToError());

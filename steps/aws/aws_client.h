@@ -53,24 +53,21 @@ struct AwsClientOptions {
 
 class AwsClient {
  public:
-  AwsClient(HttpTransport& transport, CredentialsProvider& credentials,
-            Clock& clock, AwsClientOptions options);
+  AwsClient(HttpTransport& transport, CredentialsProvider& credentials, Clock& clock,
+            AwsClientOptions options);
   AwsClient(const AwsClient&) = delete;
   AwsClient& operator=(const AwsClient&) = delete;
 
   // One operation, with retries. `service` is a ServiceInfo id
   // ("cloudformation"); `params` a map named as in the model.
-  [[nodiscard]] AwsResult Call(std::string_view service,
-                               std::string_view operation, const Value& params,
-                               const CallOptions& call_options = {});
+  [[nodiscard]] AwsResult Call(std::string_view service, std::string_view operation,
+                               const Value& params, const CallOptions& call_options = {});
   // Every page of a paginated operation (paginators-1.json), with the result
   // lists concatenated and the next-token removed. Bounded by max_pages.
-  [[nodiscard]] AwsResult CallAllPages(std::string_view service,
-                                       std::string_view operation,
+  [[nodiscard]] AwsResult CallAllPages(std::string_view service, std::string_view operation,
                                        Value params);
   // Call() with the error converted to flightplan's Error.
-  [[nodiscard]] Result<Value> CallOrError(std::string_view service,
-                                          std::string_view operation,
+  [[nodiscard]] Result<Value> CallOrError(std::string_view service, std::string_view operation,
                                           const Value& params);
 
   // Where a service is reached (for `flightplan doctor`).

@@ -34,9 +34,8 @@ Result<IniFile> ReadIniFile(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) return IniFile{};
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return MakeError(
-        ErrorCode::kPermissionDenied,
-        fmt::format("cannot read AWS configuration file {}", path));
+    return MakeError(ErrorCode::kPermissionDenied,
+                     fmt::format("cannot read AWS configuration file {}", path));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -59,8 +58,7 @@ EnvLookup SystemEnvironment() {
 }
 
 EnvLookup MapEnvironment(std::map<std::string, std::string> values) {
-  return [values = std::move(values)](
-             std::string_view name) -> std::optional<std::string> {
+  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
     auto it = values.find(std::string(name));
     if (it == values.end()) return std::nullopt;
     return it->second;
@@ -99,8 +97,7 @@ Result<IniFile> ParseIni(std::string_view text, std::string_view file_name) {
     if (eq == std::string::npos || section == nullptr) {
       return MakeError(
           ErrorCode::kInvalidInput,
-          fmt::format("{}:{}: expected 'key = value' inside a [section]",
-                      file_name, line_number));
+          fmt::format("{}:{}: expected 'key = value' inside a [section]", file_name, line_number));
     }
     std::string key = Trim(line.substr(0, eq));
     std::string value = Trim(line.substr(eq + 1));
@@ -119,19 +116,16 @@ Result<Timestamp> ParseIsoTimestamp(std::string_view text) {
   std::string s(text);
   std::tm tm{};
   int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
-                  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
-                  &consumed) != 6) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("not an ISO 8601 time: '{}'", text));
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("not an ISO 8601 time: '{}'", text));
   }
   std::string_view rest = std::string_view(s).substr(consumed);
   int64_t millis = 0;
   if (rest.starts_with('.')) {
     size_t digits = 1;
     int64_t scale = 100;
-    while (digits < rest.size() &&
-           std::isdigit(static_cast<unsigned char>(rest[digits]))) {
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) {
       millis += (rest[digits] - '0') * scale;
       scale /= 10;
       ++digits;
@@ -142,16 +136,12 @@ Result<Timestamp> ParseIsoTimestamp(std::string_view text) {
   if (rest.starts_with('+') || rest.starts_with('-')) {
     int hours = 0;
     int minutes = 0;
-    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &hours,
-                    &minutes) != 2) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("not an ISO 8601 time: '{}'", text));
+    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &hours, &minutes) != 2) {
+      return MakeError(ErrorCode::kInvalidInput, fmt::format("not an ISO 8601 time: '{}'", text));
     }
     offset_minutes = (hours * 60 + minutes) * (rest[0] == '-' ? -1 : 1);
-  } else if (!(rest.empty() || rest == "Z" || rest == " UTC" ||
-               rest == "UTC")) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("not an ISO 8601 time: '{}'", text));
+  } else if (!(rest.empty() || rest == "Z" || rest == " UTC" || rest == "UTC")) {
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("not an ISO 8601 time: '{}'", text));
   }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -159,8 +149,7 @@ Result<Timestamp> ParseIsoTimestamp(std::string_view text) {
   return Timestamp{seconds * 1000 + millis};
 }
 
-Result<AwsConfig> AwsConfig::Load(const EnvLookup& env,
-                                  std::string explicit_profile) {
+Result<AwsConfig> AwsConfig::Load(const EnvLookup& env, std::string explicit_profile) {
   AwsConfig config;
   config.env_ = env;
   if (!explicit_profile.empty()) {
@@ -175,12 +164,9 @@ Result<AwsConfig> AwsConfig::Load(const EnvLookup& env,
   } else {
     config.profile_ = "default";
   }
-  config.config_path_ = ExpandHome(
-      NonEmpty(env("AWS_CONFIG_FILE")).value_or("~/.aws/config"), env);
+  config.config_path_ = ExpandHome(NonEmpty(env("AWS_CONFIG_FILE")).value_or("~/.aws/config"), env);
   config.credentials_path_ =
-      ExpandHome(NonEmpty(env("AWS_SHARED_CREDENTIALS_FILE"))
-                     .value_or("~/.aws/credentials"),
-                 env);
+      ExpandHome(NonEmpty(env("AWS_SHARED_CREDENTIALS_FILE")).value_or("~/.aws/credentials"), env);
   ASSIGN_OR_RETURN(config.config_, ReadIniFile(config.config_path_));
   ASSIGN_OR_RETURN(config.credentials_, ReadIniFile(config.credentials_path_));
   if (auto r = NonEmpty(env("AWS_REGION"))) {
@@ -191,8 +177,7 @@ Result<AwsConfig> AwsConfig::Load(const EnvLookup& env,
     config.region_source_ = "AWS_DEFAULT_REGION";
   } else if (auto pr = config.Setting(config.profile_, "region")) {
     config.region_ = *pr;
-    config.region_source_ =
-        fmt::format("profile '{}' in {}", config.profile_, config.config_path_);
+    config.region_source_ = fmt::format("profile '{}' in {}", config.profile_, config.config_path_);
   }
   return config;
 }
@@ -233,8 +218,7 @@ bool AwsConfig::HasProfile(std::string_view name) const {
 
 std::optional<std::string> AwsConfig::Setting(std::string_view profile,
                                               std::string_view key) const {
-  for (const IniSection* section :
-       {CredentialsProfile(profile), ConfigProfile(profile)}) {
+  for (const IniSection* section : {CredentialsProfile(profile), ConfigProfile(profile)}) {
     if (section == nullptr) continue;
     auto it = section->find(key);
     if (it != section->end() && !it->second.empty()) return it->second;
@@ -252,8 +236,8 @@ EndpointConfig AwsConfig::Endpoints() const {
   } else if (auto profile_url = Setting(profile_, "endpoint_url")) {
     out.endpoint_url = *profile_url;
   }
-  for (std::string_view id : {"cloudformation", "sts", "iam", "amplify",
-                              "dynamodb", "cognito-idp", "s3", "sso"}) {
+  for (std::string_view id :
+       {"cloudformation", "sts", "iam", "amplify", "dynamodb", "cognito-idp", "s3", "sso"}) {
     const ServiceInfo* service = FindService(id);
     if (service == nullptr) continue;
     std::string name(service->env_name);

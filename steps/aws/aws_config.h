@@ -22,8 +22,7 @@
 
 namespace flightplan::aws {
 
-using EnvLookup =
-    std::function<std::optional<std::string>(std::string_view name)>;
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
 // The process environment (getenv).
 EnvLookup SystemEnvironment();
 // A fixed environment, for tests.
@@ -35,25 +34,18 @@ using IniFile = std::map<std::string, IniSection, std::less<>>;
 // Parses the shared-file INI dialect: [section], key = value, # and ;
 // comments, indented lines continue a nested block (ignored). Errors:
 // kInvalidInput naming file:line.
-[[nodiscard]] Result<IniFile> ParseIni(std::string_view text,
-                                       std::string_view file_name);
+[[nodiscard]] Result<IniFile> ParseIni(std::string_view text, std::string_view file_name);
 
 // ISO 8601 / RFC 3339 ("2026-11-22T12:00:00Z", ".123Z", "+00:00", " UTC").
 [[nodiscard]] Result<Timestamp> ParseIsoTimestamp(std::string_view text);
 
-enum class ProfileSource {
-  kExplicit,
-  kAwsProfile,
-  kAwsDefaultProfile,
-  kDefault
-};
+enum class ProfileSource { kExplicit, kAwsProfile, kAwsDefaultProfile, kDefault };
 
 class AwsConfig {
  public:
   // Reads both files; a missing file is empty, an unreadable or malformed one
   // is an error naming it. explicit_profile: --profile, or empty.
-  [[nodiscard]] static Result<AwsConfig> Load(const EnvLookup& env,
-                                              std::string explicit_profile);
+  [[nodiscard]] static Result<AwsConfig> Load(const EnvLookup& env, std::string explicit_profile);
 
   const std::string& profile() const { return profile_; }
   ProfileSource profile_source() const { return profile_source_; }
@@ -69,8 +61,7 @@ class AwsConfig {
   const IniSection* SsoSession(std::string_view name) const;
   bool HasProfile(std::string_view name) const;
   // Config setting of a profile (credentials file first, then config file).
-  std::optional<std::string> Setting(std::string_view profile,
-                                     std::string_view key) const;
+  std::optional<std::string> Setting(std::string_view profile, std::string_view key) const;
 
   // Region: AWS_REGION, AWS_DEFAULT_REGION, the profile's region; empty if
   // none. region_source() says which, for `flightplan doctor`.

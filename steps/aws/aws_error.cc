@@ -116,24 +116,16 @@ std::string_view AwsErrorKindName(AwsErrorKind kind) {
   return "client";
 }
 
-bool IsThrottlingCode(std::string_view code) {
-  return Contains(kThrottlingCodes, code);
-}
-bool IsTransientCode(std::string_view code) {
-  return Contains(kTransientCodes, code);
-}
-bool IsClockSkewCode(std::string_view code) {
-  return Contains(kClockSkewCodes, code);
-}
+bool IsThrottlingCode(std::string_view code) { return Contains(kThrottlingCodes, code); }
+bool IsTransientCode(std::string_view code) { return Contains(kTransientCodes, code); }
+bool IsClockSkewCode(std::string_view code) { return Contains(kClockSkewCodes, code); }
 
-AwsErrorKind ClassifyAwsError(std::string_view code, int http_status,
-                              std::string_view message) {
+AwsErrorKind ClassifyAwsError(std::string_view code, int http_status, std::string_view message) {
   if (IsThrottlingCode(code) || http_status == 429) {
     return AwsErrorKind::kThrottling;
   }
-  if (IsTransientCode(code) || http_status == 0 || http_status == 500 ||
-      http_status == 502 || http_status == 503 || http_status == 504 ||
-      http_status == 509) {
+  if (IsTransientCode(code) || http_status == 0 || http_status == 500 || http_status == 502 ||
+      http_status == 503 || http_status == 504 || http_status == 509) {
     return AwsErrorKind::kTransient;
   }
   if (Contains(kAuthCodes, code) || http_status == 401 || http_status == 403) {
@@ -143,27 +135,21 @@ AwsErrorKind ClassifyAwsError(std::string_view code, int http_status,
   // ValidationError whose message says "does not exist".
   if (Contains(kNotFoundCodes, code) || code.ends_with("NotFoundException") ||
       code.ends_with("NotFound") || http_status == 404 ||
-      (code == "ValidationError" &&
-       message.find("does not exist") != std::string_view::npos)) {
+      (code == "ValidationError" && message.find("does not exist") != std::string_view::npos)) {
     return AwsErrorKind::kNotFound;
   }
-  if (Contains(kConflictCodes, code) || http_status == 409 ||
-      http_status == 412) {
+  if (Contains(kConflictCodes, code) || http_status == 409 || http_status == 412) {
     return AwsErrorKind::kConflict;
   }
   return AwsErrorKind::kClient;
 }
 
 std::string AwsError::ToString() const {
-  std::string status =
-      http_status == 0 ? "no response" : fmt::format("HTTP {}", http_status);
-  std::string id =
-      request_id.empty() ? "" : fmt::format(", request id {}", request_id);
+  std::string status = http_status == 0 ? "no response" : fmt::format("HTTP {}", http_status);
+  std::string id = request_id.empty() ? "" : fmt::format(", request id {}", request_id);
   std::string text = message.empty() ? code : code + ": " + message;
-  std::string tries =
-      attempts > 1 ? fmt::format(", after {} attempts", attempts) : "";
-  return fmt::format("{} {}: {} ({}{}{})", service, operation, text, status, id,
-                     tries);
+  std::string tries = attempts > 1 ? fmt::format(", after {} attempts", attempts) : "";
+  return fmt::format("{} {}: {} ({}{}{})", service, operation, text, status, id, tries);
 }
 
 Error AwsError::ToError() const {

@@ -45,8 +45,7 @@ struct AwsError {
   std::optional<Error> local_error;
 
   bool retryable() const {
-    return kind == AwsErrorKind::kThrottling ||
-           kind == AwsErrorKind::kTransient;
+    return kind == AwsErrorKind::kThrottling || kind == AwsErrorKind::kTransient;
   }
   // "cloudformation DescribeStacks: ValidationError: Stack with id x does not
   // exist (HTTP 400, request id 1234)"
@@ -56,8 +55,7 @@ struct AwsError {
 
 // Classifies a service error by its code, HTTP status and (for
 // CloudFormation's "does not exist" ValidationError) its message.
-AwsErrorKind ClassifyAwsError(std::string_view code, int http_status,
-                              std::string_view message);
+AwsErrorKind ClassifyAwsError(std::string_view code, int http_status, std::string_view message);
 
 bool IsThrottlingCode(std::string_view code);
 bool IsTransientCode(std::string_view code);

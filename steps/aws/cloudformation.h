@@ -25,53 +25,45 @@ enum class TemplateStage { kOriginal, kProcessed };
 
 class CloudFormationClient {
  public:
-  CloudFormationClient(AwsClient& client, Clock& clock)
-      : client_(client), clock_(clock) {}
+  CloudFormationClient(AwsClient& client, Clock& clock) : client_(client), clock_(clock) {}
 
   // Stacks
   [[nodiscard]] Result<Value> DescribeStack(std::string_view stack);
   [[nodiscard]] Result<ValueList> DescribeStacks();
-  [[nodiscard]] Result<ValueList> ListStacks(
-      const std::vector<std::string>& status_filter = {});
+  [[nodiscard]] Result<ValueList> ListStacks(const std::vector<std::string>& status_filter = {});
   [[nodiscard]] Result<ValueList> ListStackResources(std::string_view stack);
   // By stack name, or by physical resource id (stack left empty).
   [[nodiscard]] Result<ValueList> DescribeStackResources(
       std::string_view stack, std::string_view physical_resource_id = "");
   [[nodiscard]] Result<ValueList> DescribeStackEvents(std::string_view stack);
-  [[nodiscard]] Result<std::string> GetTemplate(
-      std::string_view stack, TemplateStage stage = TemplateStage::kOriginal);
+  [[nodiscard]] Result<std::string> GetTemplate(std::string_view stack,
+                                                TemplateStage stage = TemplateStage::kOriginal);
   [[nodiscard]] Result<Value> GetTemplateSummary(const Value& params);
   // Returns the stack id.
   [[nodiscard]] Result<std::string> CreateStack(const Value& params);
   // "No updates are to be performed" is kNoChanges, not an error.
   [[nodiscard]] Result<UpdateOutcome> UpdateStack(const Value& params);
-  [[nodiscard]] Result<void> DeleteStack(
-      std::string_view stack, std::string_view client_request_token,
-      const std::vector<std::string>& retain_resources = {});
-  [[nodiscard]] Result<void> UpdateTerminationProtection(std::string_view stack,
-                                                         bool enable);
+  [[nodiscard]] Result<void> DeleteStack(std::string_view stack,
+                                         std::string_view client_request_token,
+                                         const std::vector<std::string>& retain_resources = {});
+  [[nodiscard]] Result<void> UpdateTerminationProtection(std::string_view stack, bool enable);
   // The policy body, or "" when the stack has none.
   [[nodiscard]] Result<std::string> GetStackPolicy(std::string_view stack);
-  [[nodiscard]] Result<void> SetStackPolicy(std::string_view stack,
-                                            std::string_view policy_body);
+  [[nodiscard]] Result<void> SetStackPolicy(std::string_view stack, std::string_view policy_body);
 
   // Change sets. CreateChangeSet returns {"Id", "StackId"}.
   [[nodiscard]] Result<Value> CreateChangeSet(const Value& params);
   // All pages of Changes merged.
   [[nodiscard]] Result<Value> DescribeChangeSet(std::string_view change_set,
                                                 std::string_view stack);
-  [[nodiscard]] Result<void> ExecuteChangeSet(
-      std::string_view change_set, std::string_view stack,
-      std::string_view client_request_token);
-  [[nodiscard]] Result<void> DeleteChangeSet(std::string_view change_set,
-                                             std::string_view stack);
+  [[nodiscard]] Result<void> ExecuteChangeSet(std::string_view change_set, std::string_view stack,
+                                              std::string_view client_request_token);
+  [[nodiscard]] Result<void> DeleteChangeSet(std::string_view change_set, std::string_view stack);
 
   // Drift. DetectStackDrift returns the detection id.
   [[nodiscard]] Result<std::string> DetectStackDrift(std::string_view stack);
-  [[nodiscard]] Result<Value> DescribeStackDriftDetectionStatus(
-      std::string_view detection_id);
-  [[nodiscard]] Result<ValueList> DescribeStackResourceDrifts(
-      std::string_view stack);
+  [[nodiscard]] Result<Value> DescribeStackDriftDetectionStatus(std::string_view detection_id);
+  [[nodiscard]] Result<ValueList> DescribeStackResourceDrifts(std::string_view stack);
 
   // Stack refactoring. CreateStackRefactor returns the refactor id.
   [[nodiscard]] Result<std::string> CreateStackRefactor(const Value& params);
@@ -80,22 +72,21 @@ class CloudFormationClient {
   [[nodiscard]] Result<ValueList> ListStackRefactorActions(std::string_view id);
 
   // Waiters: the final observation, or kStepFailed / kTimeout.
-  [[nodiscard]] Result<Value> WaitForStack(std::string_view stack,
-                                           const WaitOptions& options);
+  [[nodiscard]] Result<Value> WaitForStack(std::string_view stack, const WaitOptions& options);
   [[nodiscard]] Result<Value> WaitForStackDeleted(std::string_view stack,
                                                   const WaitOptions& options);
-  [[nodiscard]] Result<Value> WaitForChangeSetCreated(
-      std::string_view change_set, std::string_view stack,
-      const WaitOptions& options);
-  [[nodiscard]] Result<Value> WaitForChangeSetExecuted(
-      std::string_view change_set, std::string_view stack,
-      const WaitOptions& options);
-  [[nodiscard]] Result<Value> WaitForStackRefactorCreated(
-      std::string_view id, const WaitOptions& options);
-  [[nodiscard]] Result<Value> WaitForStackRefactorExecuted(
-      std::string_view id, const WaitOptions& options);
-  [[nodiscard]] Result<Value> WaitForDriftDetection(
-      std::string_view detection_id, const WaitOptions& options);
+  [[nodiscard]] Result<Value> WaitForChangeSetCreated(std::string_view change_set,
+                                                      std::string_view stack,
+                                                      const WaitOptions& options);
+  [[nodiscard]] Result<Value> WaitForChangeSetExecuted(std::string_view change_set,
+                                                       std::string_view stack,
+                                                       const WaitOptions& options);
+  [[nodiscard]] Result<Value> WaitForStackRefactorCreated(std::string_view id,
+                                                          const WaitOptions& options);
+  [[nodiscard]] Result<Value> WaitForStackRefactorExecuted(std::string_view id,
+                                                           const WaitOptions& options);
+  [[nodiscard]] Result<Value> WaitForDriftDetection(std::string_view detection_id,
+                                                    const WaitOptions& options);
 
  private:
   Result<Value> Call(std::string_view operation, const Value& params);

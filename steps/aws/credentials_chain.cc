@@ -18,8 +18,7 @@ constexpr int kMaxRoleChain = 5;
 
 class StaticProvider final : public CredentialsProvider {
  public:
-  explicit StaticProvider(AwsCredentials credentials)
-      : credentials_(std::move(credentials)) {}
+  explicit StaticProvider(AwsCredentials credentials) : credentials_(std::move(credentials)) {}
   Result<AwsCredentials> Get() override { return credentials_; }
 
  private:
@@ -31,16 +30,13 @@ std::string Sha1Hex(std::string_view data) {
   unsigned int size = 0;
   EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha1(), nullptr);
   std::string out;
-  for (unsigned int i = 0; i < size; ++i)
-    out += fmt::format("{:02x}", digest[i]);
+  for (unsigned int i = 0; i < size; ++i) out += fmt::format("{:02x}", digest[i]);
   return out;
 }
 
 const std::string* StringField(const Value& map, std::string_view key) {
   const Value* v = map.Find(key);
-  return v != nullptr && v->is_string() && !v->as_string().empty()
-             ? &v->as_string()
-             : nullptr;
+  return v != nullptr && v->is_string() && !v->as_string().empty() ? &v->as_string() : nullptr;
 }
 
 }  // namespace
@@ -79,27 +75,22 @@ std::vector<std::string> SplitCommandLine(std::string_view command) {
   return words;
 }
 
-CredentialsChain::CredentialsChain(AwsConfig config, HttpTransport& transport,
-                                   Clock& clock, ProcessRunner& processes)
-    : config_(std::move(config)),
-      transport_(transport),
-      clock_(clock),
-      processes_(processes) {}
+CredentialsChain::CredentialsChain(AwsConfig config, HttpTransport& transport, Clock& clock,
+                                   ProcessRunner& processes)
+    : config_(std::move(config)), transport_(transport), clock_(clock), processes_(processes) {}
 
 Result<AwsCredentials> CredentialsChain::Get() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (cached_ && (!cached_->expiration ||
-                  clock_.Now() + kRefreshBefore < *cached_->expiration)) {
+  if (cached_ && (!cached_->expiration || clock_.Now() + kRefreshBefore < *cached_->expiration)) {
     return *cached_;
   }
   Result<AwsCredentials> fresh = Resolve();
   if (!fresh) return fresh;
   if (fresh->expiration && *fresh->expiration <= clock_.Now()) {
-    return MakeError(
-        ErrorCode::kPermissionDenied,
-        fmt::format("the AWS credentials from {} expired at {}; "
-                    "refresh them and run flightplan again",
-                    fresh->source, FormatTimestamp(*fresh->expiration)));
+    return MakeError(ErrorCode::kPermissionDenied,
+                     fmt::format("the AWS credentials from {} expired at {}; "
+                                 "refresh them and run flightplan again",
+                                 fresh->source, FormatTimestamp(*fresh->expiration)));
   }
   cached_ = *fresh;
   return fresh;
@@ -113,22 +104,18 @@ Result<AwsCredentials> CredentialsChain::FromEnvironment(bool required) {
     return MakeError(ErrorCode::kNotFound, "no credentials in the environment");
   }
   if (key.empty() || secret.empty()) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format(
-            "{} is set but {} is not; set both, or unset it to use a "
-            "profile",
-            key.empty() ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
-            key.empty() ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"));
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{} is set but {} is not; set both, or unset it to use a "
+                                 "profile",
+                                 key.empty() ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
+                                 key.empty() ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"));
   }
   AwsCredentials out;
   out.access_key_id = key;
   out.secret_access_key = secret;
   out.session_token = env("AWS_SESSION_TOKEN").value_or("");
-  if (auto expiration = env("AWS_CREDENTIAL_EXPIRATION");
-      expiration && !expiration->empty()) {
-    if (Result<Timestamp> t = ParseIsoTimestamp(*expiration))
-      out.expiration = *t;
+  if (auto expiration = env("AWS_CREDENTIAL_EXPIRATION"); expiration && !expiration->empty()) {
+    if (Result<Timestamp> t = ParseIsoTimestamp(*expiration)) out.expiration = *t;
   }
   out.source = "environment variables (AWS_ACCESS_KEY_ID)";
   return out;
@@ -142,42 +129,34 @@ Result<AwsCredentials> CredentialsChain::Resolve() {
   const std::string& profile = config_.profile();
   if (!config_.HasProfile(profile)) {
     if (config_.profile_source() != ProfileSource::kDefault) {
-      return MakeError(
-          ErrorCode::kNotFound,
-          fmt::format("the AWS profile '{}' (from {}) is not in {} or {}; "
-                      "check its name or run `aws configure --profile {}`",
-                      profile, config_.ProfileSourceName(),
-                      config_.config_path(), config_.credentials_path(),
-                      profile));
+      return MakeError(ErrorCode::kNotFound,
+                       fmt::format("the AWS profile '{}' (from {}) is not in {} or {}; "
+                                   "check its name or run `aws configure --profile {}`",
+                                   profile, config_.ProfileSourceName(), config_.config_path(),
+                                   config_.credentials_path(), profile));
     }
-    return MakeError(
-        ErrorCode::kNotFound,
-        fmt::format("no AWS credentials found: AWS_ACCESS_KEY_ID is not set "
-                    "and there is no [default] profile in {} or {}; run `aws "
-                    "configure` (or `aws sso login`), or set AWS_PROFILE",
-                    config_.config_path(), config_.credentials_path()));
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("no AWS credentials found: AWS_ACCESS_KEY_ID is not set "
+                                 "and there is no [default] profile in {} or {}; run `aws "
+                                 "configure` (or `aws sso login`), or set AWS_PROFILE",
+                                 config_.config_path(), config_.credentials_path()));
   }
   return ResolveProfile(profile, 0);
 }
 
-Result<AwsCredentials> CredentialsChain::ResolveProfile(
-    const std::string& profile, int depth) {
+Result<AwsCredentials> CredentialsChain::ResolveProfile(const std::string& profile, int depth) {
   if (depth > kMaxRoleChain) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format("profile '{}': source_profile chain is longer "
-                    "than {} or loops; check source_profile in {}",
-                    profile, kMaxRoleChain, config_.config_path()));
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("profile '{}': source_profile chain is longer "
+                                 "than {} or loops; check source_profile in {}",
+                                 profile, kMaxRoleChain, config_.config_path()));
   }
   if (!config_.HasProfile(profile)) {
-    return MakeError(
-        ErrorCode::kNotFound,
-        fmt::format("the AWS profile '{}' is not in {} or {}", profile,
-                    config_.config_path(), config_.credentials_path()));
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("the AWS profile '{}' is not in {} or {}", profile,
+                                 config_.config_path(), config_.credentials_path()));
   }
-  auto setting = [&](std::string_view key) {
-    return config_.Setting(profile, key);
-  };
+  auto setting = [&](std::string_view key) { return config_.Setting(profile, key); };
   auto static_keys = [&](const IniSection* section,
                          const std::string& file) -> Result<AwsCredentials> {
     auto key = section->find("aws_access_key_id");
@@ -191,8 +170,7 @@ Result<AwsCredentials> CredentialsChain::ResolveProfile(
     AwsCredentials out;
     out.access_key_id = key->second;
     out.secret_access_key = secret->second;
-    if (auto token = section->find("aws_session_token");
-        token != section->end()) {
+    if (auto token = section->find("aws_session_token"); token != section->end()) {
       out.session_token = token->second;
     }
     out.source = fmt::format("profile '{}' in {}", profile, file);
@@ -206,12 +184,11 @@ Result<AwsCredentials> CredentialsChain::ResolveProfile(
 
   if (auto role_arn = setting("role_arn")) {
     if (setting("mfa_serial")) {
-      return MakeError(
-          ErrorCode::kInvalidInput,
-          fmt::format("profile '{}' needs an MFA code (mfa_serial), which "
-                      "flightplan cannot prompt for; run `aws sts "
-                      "get-session-token` or use an SSO profile",
-                      profile));
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("profile '{}' needs an MFA code (mfa_serial), which "
+                                   "flightplan cannot prompt for; run `aws sts "
+                                   "get-session-token` or use an SSO profile",
+                                   profile));
     }
     AwsCredentials source;
     if (auto source_profile = setting("source_profile")) {
@@ -224,21 +201,17 @@ Result<AwsCredentials> CredentialsChain::ResolveProfile(
                                        "but has no aws_access_key_id",
                                        profile));
         }
-        ASSIGN_OR_RETURN(source,
-                         static_keys(section, config_.credentials_path()));
+        ASSIGN_OR_RETURN(source, static_keys(section, config_.credentials_path()));
       } else {
-        Result<AwsCredentials> resolved =
-            ResolveProfile(*source_profile, depth + 1);
+        Result<AwsCredentials> resolved = ResolveProfile(*source_profile, depth + 1);
         if (!resolved) {
           return MakeError(std::move(resolved.error())
-                               .WithContext(fmt::format(
-                                   "source_profile '{}' of profile '{}'",
-                                   *source_profile, profile)));
+                               .WithContext(fmt::format("source_profile '{}' of profile '{}'",
+                                                        *source_profile, profile)));
         }
         source = std::move(*resolved);
       }
-    } else if (setting("credential_source") ==
-               std::optional<std::string>("Environment")) {
+    } else if (setting("credential_source") == std::optional<std::string>("Environment")) {
       ASSIGN_OR_RETURN(source, FromEnvironment(/*required=*/true));
     } else if (auto credential_source = setting("credential_source")) {
       return MakeError(ErrorCode::kInvalidInput,
@@ -247,37 +220,32 @@ Result<AwsCredentials> CredentialsChain::ResolveProfile(
                                    "Environment); use source_profile",
                                    profile, *credential_source));
     } else {
-      return MakeError(
-          ErrorCode::kInvalidInput,
-          fmt::format("profile '{}' in {} has role_arn but neither "
-                      "source_profile nor credential_source",
-                      profile, config_.config_path()));
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("profile '{}' in {} has role_arn but neither "
+                                   "source_profile nor credential_source",
+                                   profile, config_.config_path()));
     }
     return AssumeRole(profile, source);
   }
-  if (setting("sso_session") || setting("sso_start_url"))
-    return FromSso(profile);
-  if (const IniSection* section = config_.CredentialsProfile(profile);
-      has_key(section)) {
+  if (setting("sso_session") || setting("sso_start_url")) return FromSso(profile);
+  if (const IniSection* section = config_.CredentialsProfile(profile); has_key(section)) {
     return static_keys(section, config_.credentials_path());
   }
   if (auto process = setting("credential_process")) {
     return FromProcess(profile, *process);
   }
-  if (const IniSection* section = config_.ConfigProfile(profile);
-      has_key(section)) {
+  if (const IniSection* section = config_.ConfigProfile(profile); has_key(section)) {
     return static_keys(section, config_.config_path());
   }
-  return MakeError(
-      ErrorCode::kNotFound,
-      fmt::format("profile '{}' has no credentials: no aws_access_key_id, "
-                  "role_arn, sso_session/sso_start_url or credential_process "
-                  "in {} or {}",
-                  profile, config_.config_path(), config_.credentials_path()));
+  return MakeError(ErrorCode::kNotFound,
+                   fmt::format("profile '{}' has no credentials: no aws_access_key_id, "
+                               "role_arn, sso_session/sso_start_url or credential_process "
+                               "in {} or {}",
+                               profile, config_.config_path(), config_.credentials_path()));
 }
 
-Result<AwsCredentials> CredentialsChain::AssumeRole(
-    const std::string& profile, const AwsCredentials& source) {
+Result<AwsCredentials> CredentialsChain::AssumeRole(const std::string& profile,
+                                                    const AwsCredentials& source) {
   const std::string role_arn = *config_.Setting(profile, "role_arn");
   StaticProvider source_provider(source);
   AwsClientOptions options;
@@ -289,9 +257,8 @@ Result<AwsCredentials> CredentialsChain::AssumeRole(
   AwsClient sts(transport_, source_provider, clock_, options);
   Value params;
   params.Set("RoleArn", role_arn);
-  params.Set("RoleSessionName",
-             config_.Setting(profile, "role_session_name")
-                 .value_or(fmt::format("flightplan-{}", clock_.Now().unix_ms)));
+  params.Set("RoleSessionName", config_.Setting(profile, "role_session_name")
+                                    .value_or(fmt::format("flightplan-{}", clock_.Now().unix_ms)));
   if (auto external_id = config_.Setting(profile, "external_id")) {
     params.Set("ExternalId", *external_id);
   }
@@ -316,32 +283,26 @@ Result<AwsCredentials> CredentialsChain::AssumeRole(
   AwsCredentials out;
   out.access_key_id = *StringField(*credentials, "AccessKeyId");
   out.secret_access_key = *StringField(*credentials, "SecretAccessKey");
-  if (auto* token = StringField(*credentials, "SessionToken"))
-    out.session_token = *token;
+  if (auto* token = StringField(*credentials, "SessionToken")) out.session_token = *token;
   if (auto* expiration = StringField(*credentials, "Expiration")) {
-    if (Result<Timestamp> t = ParseIsoTimestamp(*expiration))
-      out.expiration = *t;
+    if (Result<Timestamp> t = ParseIsoTimestamp(*expiration)) out.expiration = *t;
   }
-  out.source =
-      fmt::format("role {} assumed via profile '{}'", role_arn, profile);
+  out.source = fmt::format("role {} assumed via profile '{}'", role_arn, profile);
   return out;
 }
 
 Result<AwsCredentials> CredentialsChain::FromSso(const std::string& profile) {
-  auto setting = [&](std::string_view key) {
-    return config_.Setting(profile, key);
-  };
+  auto setting = [&](std::string_view key) { return config_.Setting(profile, key); };
   std::string cache_key;
   std::string sso_region;
   std::string login_hint = fmt::format("aws sso login --profile {}", profile);
   if (auto session = setting("sso_session")) {
     const IniSection* section = config_.SsoSession(*session);
     if (section == nullptr) {
-      return MakeError(
-          ErrorCode::kInvalidInput,
-          fmt::format("profile '{}' names sso_session '{}', but {} "
-                      "has no [sso-session {}] section",
-                      profile, *session, config_.config_path(), *session));
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("profile '{}' names sso_session '{}', but {} "
+                                   "has no [sso-session {}] section",
+                                   profile, *session, config_.config_path(), *session));
     }
     cache_key = *session;
     if (auto it = section->find("sso_region"); it != section->end()) {
@@ -359,9 +320,8 @@ Result<AwsCredentials> CredentialsChain::FromSso(const std::string& profile) {
                                  "sso_role_name and sso_region",
                                  profile, config_.config_path()));
   }
-  std::string cache_file =
-      fmt::format("{}/.aws/sso/cache/{}.json",
-                  config_.env()("HOME").value_or(""), Sha1Hex(cache_key));
+  std::string cache_file = fmt::format("{}/.aws/sso/cache/{}.json",
+                                       config_.env()("HOME").value_or(""), Sha1Hex(cache_key));
   std::ifstream in(cache_file, std::ios::binary);
   if (!in) {
     return MakeError(ErrorCode::kPermissionDenied,
@@ -379,8 +339,7 @@ Result<AwsCredentials> CredentialsChain::FromSso(const std::string& profile) {
   if (access_token == nullptr || expires_at == nullptr) {
     return MakeError(
         ErrorCode::kPermissionDenied,
-        fmt::format("the SSO login cache {} is unreadable; run `{}`",
-                    cache_file, login_hint));
+        fmt::format("the SSO login cache {} is unreadable; run `{}`", cache_file, login_hint));
   }
   Result<Timestamp> expiry = ParseIsoTimestamp(*expires_at);
   if (!expiry || *expiry <= clock_.Now()) {
@@ -421,38 +380,34 @@ Result<AwsCredentials> CredentialsChain::FromSso(const std::string& profile) {
   AwsCredentials out;
   out.access_key_id = *StringField(*credentials, "accessKeyId");
   out.secret_access_key = *StringField(*credentials, "secretAccessKey");
-  if (auto* t = StringField(*credentials, "sessionToken"))
-    out.session_token = *t;
+  if (auto* t = StringField(*credentials, "sessionToken")) out.session_token = *t;
   if (const Value* expiration = credentials->Find("expiration");
       expiration != nullptr && expiration->is_number()) {
     out.expiration = Timestamp{static_cast<int64_t>(expiration->as_double())};
   }
-  out.source = fmt::format("AWS SSO role {} in account {} (profile '{}')",
-                           *role, *account, profile);
+  out.source =
+      fmt::format("AWS SSO role {} in account {} (profile '{}')", *role, *account, profile);
   return out;
 }
 
-Result<AwsCredentials> CredentialsChain::FromProcess(
-    const std::string& profile, const std::string& command) {
+Result<AwsCredentials> CredentialsChain::FromProcess(const std::string& profile,
+                                                     const std::string& command) {
   ProcessSpec spec;
   spec.argv = SplitCommandLine(command);
   if (spec.argv.empty()) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format("profile '{}' has an empty credential_process", profile));
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("profile '{}' has an empty credential_process", profile));
   }
   spec.deadline = clock_.Monotonic() + std::chrono::minutes(1);
-  std::string what = fmt::format("credential_process of profile '{}' ({})",
-                                 profile, spec.argv[0]);
+  std::string what = fmt::format("credential_process of profile '{}' ({})", profile, spec.argv[0]);
   Result<ProcessResult> ran = processes_.Run(spec);
   if (!ran) {
     return MakeError(std::move(ran.error()).WithContext("running " + what));
   }
   if (ran->timed_out || ran->signaled || ran->exit_code != 0) {
-    return MakeError(
-        ErrorCode::kPermissionDenied,
-        fmt::format("{} failed (exit {}): {}", what, ran->exit_code,
-                    Redact(ran->stderr_text.substr(0, 500))));
+    return MakeError(ErrorCode::kPermissionDenied,
+                     fmt::format("{} failed (exit {}): {}", what, ran->exit_code,
+                                 Redact(ran->stderr_text.substr(0, 500))));
   }
   Result<Value> output = Value::FromJson(ran->stdout_text);
   if (!output || !output->is_map()) {
@@ -464,23 +419,20 @@ Result<AwsCredentials> CredentialsChain::FromProcess(
   }
   const Value* version = output->Find("Version");
   if (version == nullptr || !version->is_int() || version->as_int() != 1) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format("{} printed an unsupported Version (must be 1)", what));
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{} printed an unsupported Version (must be 1)", what));
   }
   const std::string* key = StringField(*output, "AccessKeyId");
   const std::string* secret = StringField(*output, "SecretAccessKey");
   if (key == nullptr || secret == nullptr) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("{} printed no AccessKeyId or "
-                                 "SecretAccessKey",
-                                 what));
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("{} printed no AccessKeyId or "
+                                                           "SecretAccessKey",
+                                                           what));
   }
   AwsCredentials out;
   out.access_key_id = *key;
   out.secret_access_key = *secret;
-  if (auto* token = StringField(*output, "SessionToken"))
-    out.session_token = *token;
+  if (auto* token = StringField(*output, "SessionToken")) out.session_token = *token;
   if (auto* expiration = StringField(*output, "Expiration")) {
     ASSIGN_OR_RETURN(Timestamp t, ParseIsoTimestamp(*expiration));
     out.expiration = t;

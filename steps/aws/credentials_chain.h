@@ -49,11 +49,9 @@ class CredentialsChain final : public CredentialsProvider {
   Result<AwsCredentials> Resolve();
   Result<AwsCredentials> ResolveProfile(const std::string& profile, int depth);
   Result<AwsCredentials> FromEnvironment(bool required);
-  Result<AwsCredentials> AssumeRole(const std::string& profile,
-                                    const AwsCredentials& source);
+  Result<AwsCredentials> AssumeRole(const std::string& profile, const AwsCredentials& source);
   Result<AwsCredentials> FromSso(const std::string& profile);
-  Result<AwsCredentials> FromProcess(const std::string& profile,
-                                     const std::string& command);
+  Result<AwsCredentials> FromProcess(const std::string& profile, const std::string& command);
 
   AwsConfig config_;
   HttpTransport& transport_;

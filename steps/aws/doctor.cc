@@ -12,18 +12,16 @@
 namespace flightplan::aws {
 
 bool DoctorReport::ok() const {
-  return std::all_of(checks.begin(), checks.end(),
-                     [](const DoctorCheck& c) { return c.ok; });
+  return std::all_of(checks.begin(), checks.end(), [](const DoctorCheck& c) { return c.ok; });
 }
 
 std::string DoctorReport::ToText() const {
   size_t width = 0;
-  for (const DoctorCheck& check : checks)
-    width = std::max(width, check.name.size());
+  for (const DoctorCheck& check : checks) width = std::max(width, check.name.size());
   std::string out;
   for (const DoctorCheck& check : checks) {
-    out += fmt::format("{}{:<{}}  {}\n", check.ok ? "  " : "! ",
-                       check.name + ":", width + 1, check.detail);
+    out += fmt::format("{}{:<{}}  {}\n", check.ok ? "  " : "! ", check.name + ":", width + 1,
+                       check.detail);
   }
   out += ok() ? "AWS access looks good.\n"
               : "Some checks failed (marked !); see docs/aws-client.md.\n";
@@ -76,8 +74,7 @@ DoctorCheck CheckPermissions(AwsClient& client, const CallerIdentity& identity,
             true};
   }
   IamClient iam(client);
-  Result<ValueList> results =
-      iam.SimulatePrincipalPolicy(PrincipalArn(identity), kCheckedActions);
+  Result<ValueList> results = iam.SimulatePrincipalPolicy(PrincipalArn(identity), kCheckedActions);
   if (!results) {
     return {"permissions",
             "cannot tell: " + Redact(results.error().message(), credentials) +
@@ -86,8 +83,7 @@ DoctorCheck CheckPermissions(AwsClient& client, const CallerIdentity& identity,
             true};
   }
   if (results->empty()) {
-    return {"permissions", "cannot tell: IAM returned no evaluation results",
-            true};
+    return {"permissions", "cannot tell: IAM returned no evaluation results", true};
   }
   std::vector<std::string> denied;
   for (const Value& result : *results) {
@@ -103,41 +99,32 @@ DoctorCheck CheckPermissions(AwsClient& client, const CallerIdentity& identity,
                         results->size()),
             true};
   }
-  return {
-      "permissions",
-      fmt::format("denied: {} (docs/permissions.md)", fmt::join(denied, ", ")),
-      false};
+  return {"permissions", fmt::format("denied: {} (docs/permissions.md)", fmt::join(denied, ", ")),
+          false};
 }
 
 }  // namespace
 
-DoctorReport RunDoctor(const AwsConfig& config,
-                       CredentialsProvider& credentials, AwsClient& client) {
+DoctorReport RunDoctor(const AwsConfig& config, CredentialsProvider& credentials,
+                       AwsClient& client) {
   DoctorReport report;
-  report.checks.push_back({"profile",
-                           fmt::format("{} (from {})", config.profile(),
-                                       config.ProfileSourceName()),
-                           true});
-  report.checks.push_back({"config file", config.config_path(), true});
   report.checks.push_back(
-      {"credentials file", config.credentials_path(), true});
+      {"profile", fmt::format("{} (from {})", config.profile(), config.ProfileSourceName()), true});
+  report.checks.push_back({"config file", config.config_path(), true});
+  report.checks.push_back({"credentials file", config.credentials_path(), true});
 
   Result<AwsCredentials> creds = credentials.Get();
   if (creds) {
-    std::string expiry = creds->expiration
-                             ? "expires " + FormatTimestamp(*creds->expiration)
-                             : "does not expire";
+    std::string expiry =
+        creds->expiration ? "expires " + FormatTimestamp(*creds->expiration) : "does not expire";
     report.checks.push_back(
         {"credentials",
-         fmt::format("{}; key {}, {}, {}", creds->source,
-                     MaskAccessKeyId(creds->access_key_id),
-                     creds->session_token.empty() ? "long-term"
-                                                  : "temporary (session token)",
+         fmt::format("{}; key {}, {}, {}", creds->source, MaskAccessKeyId(creds->access_key_id),
+                     creds->session_token.empty() ? "long-term" : "temporary (session token)",
                      expiry),
          true});
   } else {
-    report.checks.push_back(
-        {"credentials", Redact(creds.error().ToString()), false});
+    report.checks.push_back({"credentials", Redact(creds.error().ToString()), false});
   }
 
   const EndpointConfig& endpoints = client.endpoint_config();
@@ -146,22 +133,20 @@ DoctorReport RunDoctor(const AwsConfig& config,
        endpoints.region.empty()
            ? "not set: set AWS_REGION or `region` in the profile"
            : fmt::format("{} (from {})", endpoints.region,
-                         endpoints.region == config.region() &&
-                                 !config.region_source().empty()
+                         endpoints.region == config.region() && !config.region_source().empty()
                              ? config.region_source()
                              : std::string("--region")),
        !endpoints.region.empty()});
-  for (std::string_view service : {"cloudformation", "amplify", "s3", "sts",
-                                   "dynamodb", "cognito-idp", "sso"}) {
+  for (std::string_view service :
+       {"cloudformation", "amplify", "s3", "sts", "dynamodb", "cognito-idp", "sso"}) {
     Result<Endpoint> endpoint = client.EndpointFor(service);
     if (endpoint) {
-      report.checks.push_back(
-          {fmt::format("endpoint {}", service),
-           endpoint->url + (endpoint->overridden ? " (overridden)" : ""),
-           true});
-    } else if (!endpoints.region.empty()) {
       report.checks.push_back({fmt::format("endpoint {}", service),
-                               endpoint.error().message(), false});
+                               endpoint->url + (endpoint->overridden ? " (overridden)" : ""),
+                               true});
+    } else if (!endpoints.region.empty()) {
+      report.checks.push_back(
+          {fmt::format("endpoint {}", service), endpoint.error().message(), false});
     }
   }
 
@@ -170,13 +155,10 @@ DoctorReport RunDoctor(const AwsConfig& config,
     Result<CallerIdentity> identity = sts.GetCallerIdentity();
     if (identity) {
       report.checks.push_back(
-          {"caller",
-           fmt::format("{} (account {})", identity->arn, identity->account),
-           true});
+          {"caller", fmt::format("{} (account {})", identity->arn, identity->account), true});
       report.checks.push_back(CheckPermissions(client, *identity, *creds));
     } else {
-      report.checks.push_back(
-          {"caller", Redact(identity.error().ToString(), *creds), false});
+      report.checks.push_back({"caller", Redact(identity.error().ToString(), *creds), false});
     }
   }
   return report;

@@ -18,9 +18,8 @@
 namespace flightplan::aws {
 
 struct DoctorCheck {
-  std::string name;  // "credentials"
-  std::string
-      detail;  // "profile 'dev' in /home/a/.aws/credentials (AKIA…WXYZ)"
+  std::string name;    // "credentials"
+  std::string detail;  // "profile 'dev' in /home/a/.aws/credentials (AKIA…WXYZ)"
   bool ok = true;
 };
 
@@ -31,8 +30,8 @@ struct DoctorReport {
   std::string ToText() const;
 };
 
-DoctorReport RunDoctor(const AwsConfig& config,
-                       CredentialsProvider& credentials, AwsClient& client);
+DoctorReport RunDoctor(const AwsConfig& config, CredentialsProvider& credentials,
+                       AwsClient& client);
 
 // "AKIA…WXYZ": enough to recognise a key, not to use it.
 std::string MaskAccessKeyId(std::string_view access_key_id);

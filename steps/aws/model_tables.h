@@ -20,14 +20,13 @@ struct RestOperation {
   std::string_view service;
   std::string_view name;
   std::string_view method;
-  std::string_view
-      uri;  // "/apps/{appId}/branches/{branchName}", "/{Bucket}/{Key+}"
+  std::string_view uri;  // "/apps/{appId}/branches/{branchName}", "/{Bucket}/{Key+}"
   std::vector<WireBinding> query;
   std::vector<WireBinding> headers;
-  std::string_view payload;  // member sent as the raw body ("Body"), or empty
+  std::string_view payload;       // member sent as the raw body ("Body"), or empty
   bool has_body_members = false;  // REST-JSON: send a JSON body ("{}" at least)
   std::vector<WireBinding> output_headers;
-  std::string_view output_payload;  // member that receives the raw body
+  std::string_view output_payload;                // member that receives the raw body
   std::vector<std::string_view> flattened_lists;  // REST-XML output lists
 };
 
@@ -44,10 +43,8 @@ const std::vector<RestOperation>& RestOperations();
 const std::vector<Paginator>& Paginators();
 
 // nullptr when the operation is not in the table.
-const RestOperation* FindRestOperation(std::string_view service,
-                                       std::string_view operation);
-const Paginator* FindPaginator(std::string_view service,
-                               std::string_view operation);
+const RestOperation* FindRestOperation(std::string_view service, std::string_view operation);
+const Paginator* FindPaginator(std::string_view service, std::string_view operation);
 
 }  // namespace flightplan::aws
 

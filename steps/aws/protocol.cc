@@ -13,8 +13,7 @@ namespace flightplan::aws {
 namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -73,8 +72,7 @@ bool IsDnsCompatibleBucket(std::string_view bucket) {
   return bucket.front() != '-' && bucket.back() != '-';
 }
 
-Result<HttpRequest> SerializeRest(const ServiceInfo& service,
-                                  std::string_view operation,
+Result<HttpRequest> SerializeRest(const ServiceInfo& service, std::string_view operation,
                                   const Value& params, std::string endpoint,
                                   S3Addressing s3_addressing) {
   const RestOperation* op = FindRestOperation(service.id, operation);
@@ -118,11 +116,9 @@ Result<HttpRequest> SerializeRest(const ServiceInfo& service,
     bool greedy = label.ends_with('+');
     if (greedy) label.pop_back();
     auto it = body.find(label);
-    if (it == body.end() || it->second.is_null() ||
-        ScalarText(it->second).empty()) {
+    if (it == body.end() || it->second.is_null() || ScalarText(it->second).empty()) {
       return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("{} {} needs the parameter '{}'", service.id,
-                                   operation, label));
+                       fmt::format("{} {} needs the parameter '{}'", service.id, operation, label));
     }
     path += UriEncode(ScalarText(it->second), /*keep_slash=*/greedy);
     body.erase(it);
@@ -132,8 +128,7 @@ Result<HttpRequest> SerializeRest(const ServiceInfo& service,
   for (const auto& [member, wire] : op->query) {
     auto it = body.find(member);
     if (it == body.end()) continue;
-    std::vector<Value> values =
-        it->second.is_list() ? it->second.as_list() : ValueList{it->second};
+    std::vector<Value> values = it->second.is_list() ? it->second.as_list() : ValueList{it->second};
     for (const Value& v : values) {
       if (v.is_null()) continue;
       if (!query.empty()) query += '&';
@@ -155,18 +150,16 @@ Result<HttpRequest> SerializeRest(const ServiceInfo& service,
   if (!op->payload.empty()) {
     auto it = body.find(op->payload);
     if (it != body.end()) request.body = ScalarText(it->second);
-  } else if (service.protocol == Protocol::kRestJson &&
-             (!body.empty() || op->has_body_members)) {
+  } else if (service.protocol == Protocol::kRestJson && (!body.empty() || op->has_body_members)) {
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = Value(std::move(body)).ToJson();
   }
   return request;
 }
 
-Value XmlToValue(const pugi::xml_node& node,
-                 const std::vector<std::string_view>& flattened) {
-  pugi::xml_node first = node.find_child(
-      [](const pugi::xml_node& n) { return n.type() == pugi::node_element; });
+Value XmlToValue(const pugi::xml_node& node, const std::vector<std::string_view>& flattened) {
+  pugi::xml_node first =
+      node.find_child([](const pugi::xml_node& n) { return n.type() == pugi::node_element; });
   if (!first) return Value(std::string(node.text().get()));
   bool all_members = true;
   bool all_entries = true;
@@ -185,8 +178,7 @@ Value XmlToValue(const pugi::xml_node& node,
   ValueMap map;
   if (all_entries) {
     for (const pugi::xml_node& child : node.children("entry")) {
-      map[child.child_value("key")] =
-          XmlToValue(child.child("value"), flattened);
+      map[child.child_value("key")] = XmlToValue(child.child("value"), flattened);
     }
     return Value(std::move(map));
   }
@@ -194,8 +186,7 @@ Value XmlToValue(const pugi::xml_node& node,
     if (child.type() != pugi::node_element) continue;
     std::string name = child.name();
     Value value = XmlToValue(child, flattened);
-    bool is_flat =
-        std::find(flattened.begin(), flattened.end(), name) != flattened.end();
+    bool is_flat = std::find(flattened.begin(), flattened.end(), name) != flattened.end();
     auto it = map.find(name);
     if (is_flat) {
       if (it == map.end()) it = map.emplace(name, Value(ValueList{})).first;
@@ -210,8 +201,7 @@ Value XmlToValue(const pugi::xml_node& node,
   return Value(std::move(map));
 }
 
-Result<pugi::xml_document> ParseXml(const ServiceInfo& service,
-                                    std::string_view operation,
+Result<pugi::xml_document> ParseXml(const ServiceInfo& service, std::string_view operation,
                                     std::string_view body) {
   pugi::xml_document doc;
   pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size());
@@ -219,23 +209,21 @@ Result<pugi::xml_document> ParseXml(const ServiceInfo& service,
     return MakeError(ErrorCode::kCorruption,
                      fmt::format("{} {} returned XML that cannot be parsed "
                                  "({} at offset {})",
-                                 service.id, operation, parsed.description(),
-                                 parsed.offset));
+                                 service.id, operation, parsed.description(), parsed.offset));
   }
   return doc;
 }
 
-Result<Value> ParseJsonBody(const ServiceInfo& service,
-                            std::string_view operation, std::string_view body) {
+Result<Value> ParseJsonBody(const ServiceInfo& service, std::string_view operation,
+                            std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Value(ValueMap{});
   }
   Result<Value> value = Value::FromJson(body);
   if (!value) {
-    return MakeError(
-        ErrorCode::kCorruption,
-        fmt::format("{} {} returned JSON that cannot be parsed: {}", service.id,
-                    operation, value.error().message()));
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("{} {} returned JSON that cannot be parsed: {}", service.id,
+                                 operation, value.error().message()));
   }
   return value;
 }
@@ -278,15 +266,13 @@ std::string_view FindHeader(const HttpHeaders& headers, std::string_view name) {
   return {};
 }
 
-std::vector<std::pair<std::string, std::string>> FlattenQueryParams(
-    const Value& params) {
+std::vector<std::pair<std::string, std::string>> FlattenQueryParams(const Value& params) {
   std::vector<std::pair<std::string, std::string>> out;
   Flatten("", params, out);
   return out;
 }
 
-std::string FormEncode(
-    const std::vector<std::pair<std::string, std::string>>& pairs) {
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::string out;
   for (const auto& [key, value] : pairs) {
     if (!out.empty()) out += '&';
@@ -297,31 +283,25 @@ std::string FormEncode(
   return out;
 }
 
-Result<HttpRequest> SerializeRequest(const ServiceInfo& service,
-                                     std::string_view operation,
-                                     const Value& params,
-                                     std::string_view endpoint,
+Result<HttpRequest> SerializeRequest(const ServiceInfo& service, std::string_view operation,
+                                     const Value& params, std::string_view endpoint,
                                      S3Addressing s3_addressing) {
   if (!params.is_map() && !params.is_null()) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format("{} {}: parameters must be a map, not {}", service.id,
-                    operation, ValueTypeName(params.type())));
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{} {}: parameters must be a map, not {}", service.id, operation,
+                                 ValueTypeName(params.type())));
   }
   std::string base(endpoint);
   while (base.ends_with('/')) base.pop_back();
   switch (service.protocol) {
     case Protocol::kQuery: {
       std::vector<std::pair<std::string, std::string>> pairs = {
-          {"Action", std::string(operation)},
-          {"Version", std::string(service.api_version)}};
-      for (auto& pair : FlattenQueryParams(params))
-        pairs.push_back(std::move(pair));
+          {"Action", std::string(operation)}, {"Version", std::string(service.api_version)}};
+      for (auto& pair : FlattenQueryParams(params)) pairs.push_back(std::move(pair));
       HttpRequest request;
       request.method = "POST";
       request.url = base + "/";
-      request.headers = {
-          {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+      request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
       request.body = FormEncode(pairs);
       return request;
     }
@@ -330,10 +310,8 @@ Result<HttpRequest> SerializeRequest(const ServiceInfo& service,
       request.method = "POST";
       request.url = base + "/";
       request.headers = {
-          {"X-Amz-Target",
-           fmt::format("{}.{}", service.target_prefix, operation)},
-          {"Content-Type",
-           fmt::format("application/x-amz-json-{}", service.json_version)}};
+          {"X-Amz-Target", fmt::format("{}.{}", service.target_prefix, operation)},
+          {"Content-Type", fmt::format("application/x-amz-json-{}", service.json_version)}};
       request.body = params.is_null() ? "{}" : params.ToJson();
       return request;
     }
@@ -344,16 +322,13 @@ Result<HttpRequest> SerializeRequest(const ServiceInfo& service,
   return MakeError(ErrorCode::kInternal, "unknown protocol");
 }
 
-Result<Value> ParseResponse(const ServiceInfo& service,
-                            std::string_view operation,
+Result<Value> ParseResponse(const ServiceInfo& service, std::string_view operation,
                             const HttpResponse& response) {
   switch (service.protocol) {
     case Protocol::kQuery: {
-      ASSIGN_OR_RETURN(pugi::xml_document doc,
-                       ParseXml(service, operation, response.body));
+      ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(service, operation, response.body));
       pugi::xml_node root = doc.document_element();
-      pugi::xml_node result =
-          root.child(fmt::format("{}Result", operation).c_str());
+      pugi::xml_node result = root.child(fmt::format("{}Result", operation).c_str());
       if (!result) return Value(ValueMap{});
       Value value = XmlToValue(result, {});
       // An empty <XResult/> is an empty output, not the string "".
@@ -374,8 +349,7 @@ Result<Value> ParseResponse(const ServiceInfo& service,
       } else if (service.protocol == Protocol::kRestJson) {
         ASSIGN_OR_RETURN(out, ParseJsonBody(service, operation, response.body));
       } else if (!response.body.empty()) {
-        ASSIGN_OR_RETURN(pugi::xml_document doc,
-                         ParseXml(service, operation, response.body));
+        ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(service, operation, response.body));
         pugi::xml_node root = doc.document_element();
         static const std::vector<std::string_view> kNone;
         Value parsed = XmlToValue(root, op ? op->flattened_lists : kNone);
@@ -397,25 +371,21 @@ Result<Value> ParseResponse(const ServiceInfo& service,
   return MakeError(ErrorCode::kInternal, "unknown protocol");
 }
 
-AwsError ParseErrorResponse(const ServiceInfo& service,
-                            std::string_view operation,
+AwsError ParseErrorResponse(const ServiceInfo& service, std::string_view operation,
                             const HttpResponse& response) {
   AwsError error;
   error.service = std::string(service.id);
   error.operation = std::string(operation);
   error.http_status = response.status;
-  error.request_id =
-      std::string(FindHeader(response.headers, "x-amzn-RequestId"));
+  error.request_id = std::string(FindHeader(response.headers, "x-amzn-RequestId"));
   if (error.request_id.empty()) {
-    error.request_id =
-        std::string(FindHeader(response.headers, "x-amz-request-id"));
+    error.request_id = std::string(FindHeader(response.headers, "x-amz-request-id"));
   }
   switch (service.protocol) {
     case Protocol::kQuery:
     case Protocol::kRestXml: {
       pugi::xml_document doc;
-      if (!response.body.empty() &&
-          doc.load_buffer(response.body.data(), response.body.size())) {
+      if (!response.body.empty() && doc.load_buffer(response.body.data(), response.body.size())) {
         pugi::xml_node node = doc.select_node("//Error").node();
         if (node) {
           error.code = node.child_value("Code");

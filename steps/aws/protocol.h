@@ -31,29 +31,24 @@ enum class S3Addressing { kVirtualHosted, kPathStyle };
 // a missing URI parameter or an operation with no REST binding.
 [[nodiscard]] Result<HttpRequest> SerializeRequest(
     const ServiceInfo& service, std::string_view operation, const Value& params,
-    std::string_view endpoint,
-    S3Addressing s3_addressing = S3Addressing::kPathStyle);
+    std::string_view endpoint, S3Addressing s3_addressing = S3Addressing::kPathStyle);
 
 // Parses a 2xx response into the operation's output. Errors: kCorruption for
 // a body that is not the XML/JSON the protocol promises.
-[[nodiscard]] Result<Value> ParseResponse(const ServiceInfo& service,
-                                          std::string_view operation,
+[[nodiscard]] Result<Value> ParseResponse(const ServiceInfo& service, std::string_view operation,
                                           const HttpResponse& response);
 
 // Parses a non-2xx response into an AwsError (classified; message as sent).
-AwsError ParseErrorResponse(const ServiceInfo& service,
-                            std::string_view operation,
+AwsError ParseErrorResponse(const ServiceInfo& service, std::string_view operation,
                             const HttpResponse& response);
 
 // Query protocol flattening: {"Tags": [{"Key": "a"}]} ->
 // ("Tags.member.1.Key", "a"); an empty list is ("Tags", ""). Nested maps are
 // structures ("A.B"); the operations flightplan uses have no map-shaped
 // Query inputs.
-std::vector<std::pair<std::string, std::string>> FlattenQueryParams(
-    const Value& params);
+std::vector<std::pair<std::string, std::string>> FlattenQueryParams(const Value& params);
 // application/x-www-form-urlencoded as the SDKs write it (space as '+').
-std::string FormEncode(
-    const std::vector<std::pair<std::string, std::string>>& pairs);
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& pairs);
 
 // Case-insensitive header lookup; empty when absent.
 std::string_view FindHeader(const HttpHeaders& headers, std::string_view name);

@@ -6,8 +6,7 @@
 namespace flightplan::aws {
 namespace {
 
-bool StartsWithIgnoreCase(std::string_view text, size_t pos,
-                          std::string_view prefix) {
+bool StartsWithIgnoreCase(std::string_view text, size_t pos, std::string_view prefix) {
   if (text.size() - pos < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(text[pos + i])) !=
@@ -93,8 +92,7 @@ std::string Redact(std::string_view text, const AwsCredentials& credentials) {
   return RedactMarkers(out);
 }
 
-std::string DescribeRequestForLog(const HttpRequest& request,
-                                  const AwsCredentials& credentials) {
+std::string DescribeRequestForLog(const HttpRequest& request, const AwsCredentials& credentials) {
   std::string out = request.method + " " + request.url;
   for (const auto& [name, value] : request.headers) {
     out += "\n" + name + ": " + value;

@@ -26,8 +26,7 @@ std::string Redact(std::string_view text);
 
 // "POST https://host/path?query" plus headers, one per line, redacted; for
 // debug logs.
-std::string DescribeRequestForLog(const HttpRequest& request,
-                                  const AwsCredentials& credentials);
+std::string DescribeRequestForLog(const HttpRequest& request, const AwsCredentials& credentials);
 
 }  // namespace flightplan::aws
 

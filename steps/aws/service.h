@@ -10,8 +10,8 @@
 namespace flightplan::aws {
 
 enum class Protocol {
-  kQuery,  // form-encoded POST, XML response (CloudFormation, STS, IAM)
-  kJson,   // POST with X-Amz-Target, JSON response (DynamoDB 1.0, Cognito 1.1)
+  kQuery,     // form-encoded POST, XML response (CloudFormation, STS, IAM)
+  kJson,      // POST with X-Amz-Target, JSON response (DynamoDB 1.0, Cognito 1.1)
   kRestJson,  // HTTP bindings + JSON body (Amplify, SSO)
   kRestXml,   // HTTP bindings + XML body (S3)
 };

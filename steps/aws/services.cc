@@ -11,14 +11,13 @@ Value Params(std::initializer_list<std::pair<const char*, Value>> items) {
   return out;
 }
 
-Result<Value> One(AwsClient& client, std::string_view service,
-                  std::string_view operation, const Value& params) {
+Result<Value> One(AwsClient& client, std::string_view service, std::string_view operation,
+                  const Value& params) {
   return client.CallOrError(service, operation, params);
 }
 
-Result<ValueList> All(AwsClient& client, std::string_view service,
-                      std::string_view operation, const Value& params,
-                      std::string_view key) {
+Result<ValueList> All(AwsClient& client, std::string_view service, std::string_view operation,
+                      const Value& params, std::string_view key) {
   AwsResult result = client.CallAllPages(service, operation, params);
   if (!result) return MakeError(result.error().ToError());
   return ListAt(*result, key);
@@ -27,10 +26,8 @@ Result<ValueList> All(AwsClient& client, std::string_view service,
 }  // namespace
 
 Result<CallerIdentity> StsClient::GetCallerIdentity() {
-  ASSIGN_OR_RETURN(Value out,
-                   One(client_, "sts", "GetCallerIdentity", Value(ValueMap{})));
-  return CallerIdentity{StringAt(out, "Account"), StringAt(out, "Arn"),
-                        StringAt(out, "UserId")};
+  ASSIGN_OR_RETURN(Value out, One(client_, "sts", "GetCallerIdentity", Value(ValueMap{})));
+  return CallerIdentity{StringAt(out, "Account"), StringAt(out, "Arn"), StringAt(out, "UserId")};
 }
 
 Result<Value> AmplifyClient::GetApp(std::string_view app_id) {
@@ -39,22 +36,18 @@ Result<Value> AmplifyClient::GetApp(std::string_view app_id) {
 Result<ValueList> AmplifyClient::ListApps() {
   return All(client_, "amplify", "ListApps", Value(ValueMap{}), "apps");
 }
-Result<Value> AmplifyClient::GetBranch(std::string_view app_id,
-                                       std::string_view branch) {
-  return One(client_, "amplify", "GetBranch",
-             Params({{"appId", app_id}, {"branchName", branch}}));
+Result<Value> AmplifyClient::GetBranch(std::string_view app_id, std::string_view branch) {
+  return One(client_, "amplify", "GetBranch", Params({{"appId", app_id}, {"branchName", branch}}));
 }
 Result<ValueList> AmplifyClient::ListBranches(std::string_view app_id) {
-  return All(client_, "amplify", "ListBranches", Params({{"appId", app_id}}),
-             "branches");
+  return All(client_, "amplify", "ListBranches", Params({{"appId", app_id}}), "branches");
 }
-Result<ValueList> IamClient::SimulatePrincipalPolicy(
-    std::string_view principal_arn, const std::vector<std::string>& actions) {
+Result<ValueList> IamClient::SimulatePrincipalPolicy(std::string_view principal_arn,
+                                                     const std::vector<std::string>& actions) {
   ValueList names;
   for (const std::string& action : actions) names.emplace_back(action);
   return All(client_, "iam", "SimulatePrincipalPolicy",
-             Params({{"PolicySourceArn", principal_arn},
-                     {"ActionNames", Value(std::move(names))}}),
+             Params({{"PolicySourceArn", principal_arn}, {"ActionNames", Value(std::move(names))}}),
              "EvaluationResults");
 }
 
@@ -69,25 +62,21 @@ Result<Value> AmplifyClient::DeleteBackendEnvironment(std::string_view app_id,
   return One(client_, "amplify", "DeleteBackendEnvironment",
              Params({{"appId", app_id}, {"environmentName", env}}));
 }
-Result<Value> AmplifyClient::DeleteBranch(std::string_view app_id,
-                                          std::string_view branch) {
+Result<Value> AmplifyClient::DeleteBranch(std::string_view app_id, std::string_view branch) {
   return One(client_, "amplify", "DeleteBranch",
              Params({{"appId", app_id}, {"branchName", branch}}));
 }
-Result<ValueList> AmplifyClient::ListBackendEnvironments(
-    std::string_view app_id) {
-  return All(client_, "amplify", "ListBackendEnvironments",
-             Params({{"appId", app_id}}), "backendEnvironments");
+Result<ValueList> AmplifyClient::ListBackendEnvironments(std::string_view app_id) {
+  return All(client_, "amplify", "ListBackendEnvironments", Params({{"appId", app_id}}),
+             "backendEnvironments");
 }
-Result<Value> AmplifyClient::GetBackendEnvironment(std::string_view app_id,
-                                                   std::string_view env) {
+Result<Value> AmplifyClient::GetBackendEnvironment(std::string_view app_id, std::string_view env) {
   return One(client_, "amplify", "GetBackendEnvironment",
              Params({{"appId", app_id}, {"environmentName", env}}));
 }
-Result<ValueList> AmplifyClient::ListDomainAssociations(
-    std::string_view app_id) {
-  return All(client_, "amplify", "ListDomainAssociations",
-             Params({{"appId", app_id}}), "domainAssociations");
+Result<ValueList> AmplifyClient::ListDomainAssociations(std::string_view app_id) {
+  return All(client_, "amplify", "ListDomainAssociations", Params({{"appId", app_id}}),
+             "domainAssociations");
 }
 Result<Value> AmplifyClient::GetDomainAssociation(std::string_view app_id,
                                                   std::string_view domain) {
@@ -97,97 +86,75 @@ Result<Value> AmplifyClient::GetDomainAssociation(std::string_view app_id,
 Result<Value> AmplifyClient::UpdateDomainAssociation(const Value& params) {
   return One(client_, "amplify", "UpdateDomainAssociation", params);
 }
-Result<ValueList> AmplifyClient::ListJobs(std::string_view app_id,
-                                          std::string_view branch) {
-  return All(client_, "amplify", "ListJobs",
-             Params({{"appId", app_id}, {"branchName", branch}}),
+Result<ValueList> AmplifyClient::ListJobs(std::string_view app_id, std::string_view branch) {
+  return All(client_, "amplify", "ListJobs", Params({{"appId", app_id}, {"branchName", branch}}),
              "jobSummaries");
 }
 
-Result<Value> S3Client::GetObject(std::string_view bucket,
-                                  std::string_view key) {
-  return One(client_, "s3", "GetObject",
-             Params({{"Bucket", bucket}, {"Key", key}}));
+Result<Value> S3Client::GetObject(std::string_view bucket, std::string_view key) {
+  return One(client_, "s3", "GetObject", Params({{"Bucket", bucket}, {"Key", key}}));
 }
-Result<Value> S3Client::DownloadObject(std::string_view bucket,
-                                       std::string_view key,
+Result<Value> S3Client::DownloadObject(std::string_view bucket, std::string_view key,
                                        const std::string& path) {
   CallOptions options;
   options.response_body_file = path;
-  AwsResult result = client_.Call(
-      "s3", "GetObject", Params({{"Bucket", bucket}, {"Key", key}}), options);
+  AwsResult result =
+      client_.Call("s3", "GetObject", Params({{"Bucket", bucket}, {"Key", key}}), options);
   if (!result) return MakeError(result.error().ToError());
   return std::move(*result);
 }
-Result<Value> S3Client::HeadObject(std::string_view bucket,
-                                   std::string_view key) {
-  return One(client_, "s3", "HeadObject",
-             Params({{"Bucket", bucket}, {"Key", key}}));
+Result<Value> S3Client::HeadObject(std::string_view bucket, std::string_view key) {
+  return One(client_, "s3", "HeadObject", Params({{"Bucket", bucket}, {"Key", key}}));
 }
 Result<Value> S3Client::HeadBucket(std::string_view bucket) {
   return One(client_, "s3", "HeadBucket", Params({{"Bucket", bucket}}));
 }
-Result<ValueList> S3Client::ListObjects(std::string_view bucket,
-                                        std::string_view prefix) {
-  return All(client_, "s3", "ListObjectsV2",
-             Params({{"Bucket", bucket}, {"Prefix", prefix}}), "Contents");
+Result<ValueList> S3Client::ListObjects(std::string_view bucket, std::string_view prefix) {
+  return All(client_, "s3", "ListObjectsV2", Params({{"Bucket", bucket}, {"Prefix", prefix}}),
+             "Contents");
 }
 Result<Value> S3Client::PutObject(const Value& params) {
   return One(client_, "s3", "PutObject", params);
 }
 
-Result<Value> S3Client::DeleteObject(std::string_view bucket,
-                                     std::string_view key) {
-  return One(client_, "s3", "DeleteObject",
-             Params({{"Bucket", bucket}, {"Key", key}}));
+Result<Value> S3Client::DeleteObject(std::string_view bucket, std::string_view key) {
+  return One(client_, "s3", "DeleteObject", Params({{"Bucket", bucket}, {"Key", key}}));
 }
 Result<Value> S3Client::GetBucketVersioning(std::string_view bucket) {
-  return One(client_, "s3", "GetBucketVersioning",
-             Params({{"Bucket", bucket}}));
+  return One(client_, "s3", "GetBucketVersioning", Params({{"Bucket", bucket}}));
 }
 
 Result<Value> DynamoDbClient::DescribeTable(std::string_view table) {
-  return One(client_, "dynamodb", "DescribeTable",
-             Params({{"TableName", table}}));
+  return One(client_, "dynamodb", "DescribeTable", Params({{"TableName", table}}));
 }
 Result<ValueList> DynamoDbClient::ListTables() {
-  return All(client_, "dynamodb", "ListTables", Value(ValueMap{}),
-             "TableNames");
+  return All(client_, "dynamodb", "ListTables", Value(ValueMap{}), "TableNames");
 }
-Result<Value> DynamoDbClient::SetDeletionProtection(std::string_view table,
-                                                    bool enabled) {
-  return One(
-      client_, "dynamodb", "UpdateTable",
-      Params({{"TableName", table}, {"DeletionProtectionEnabled", enabled}}));
+Result<Value> DynamoDbClient::SetDeletionProtection(std::string_view table, bool enabled) {
+  return One(client_, "dynamodb", "UpdateTable",
+             Params({{"TableName", table}, {"DeletionProtectionEnabled", enabled}}));
 }
-Result<Value> DynamoDbClient::DescribeContinuousBackups(
-    std::string_view table) {
-  return One(client_, "dynamodb", "DescribeContinuousBackups",
-             Params({{"TableName", table}}));
+Result<Value> DynamoDbClient::DescribeContinuousBackups(std::string_view table) {
+  return One(client_, "dynamodb", "DescribeContinuousBackups", Params({{"TableName", table}}));
 }
-Result<Value> DynamoDbClient::CreateBackup(std::string_view table,
-                                           std::string_view backup_name) {
+Result<Value> DynamoDbClient::CreateBackup(std::string_view table, std::string_view backup_name) {
   return One(client_, "dynamodb", "CreateBackup",
              Params({{"TableName", table}, {"BackupName", backup_name}}));
 }
 Result<Value> DynamoDbClient::DescribeBackup(std::string_view backup_arn) {
-  return One(client_, "dynamodb", "DescribeBackup",
-             Params({{"BackupArn", backup_arn}}));
+  return One(client_, "dynamodb", "DescribeBackup", Params({{"BackupArn", backup_arn}}));
 }
 Result<Value> DynamoDbClient::ExportTableToPointInTime(const Value& params) {
   return One(client_, "dynamodb", "ExportTableToPointInTime", params);
 }
 Result<Value> DynamoDbClient::DescribeExport(std::string_view export_arn) {
-  return One(client_, "dynamodb", "DescribeExport",
-             Params({{"ExportArn", export_arn}}));
+  return One(client_, "dynamodb", "DescribeExport", Params({{"ExportArn", export_arn}}));
 }
 
-Result<Value> DynamoDbClient::SetPointInTimeRecovery(std::string_view table,
-                                                     bool enabled) {
+Result<Value> DynamoDbClient::SetPointInTimeRecovery(std::string_view table, bool enabled) {
   Value spec = Params({{"PointInTimeRecoveryEnabled", enabled}});
   return One(client_, "dynamodb", "UpdateContinuousBackups",
-             Params({{"TableName", table},
-                     {"PointInTimeRecoverySpecification", spec}}));
+             Params({{"TableName", table}, {"PointInTimeRecoverySpecification", spec}}));
 }
 
 Result<ValueList> DynamoDbClient::ScanAll(const Value& params) {
@@ -208,41 +175,34 @@ Result<int64_t> DynamoDbClient::CountItems(std::string_view table) {
     }
     params.Set("ExclusiveStartKey", *last);
   }
-  return MakeError(ErrorCode::kInternal,
-                   "dynamodb Scan: too many pages while counting items");
+  return MakeError(ErrorCode::kInternal, "dynamodb Scan: too many pages while counting items");
 }
 
 Result<Value> CognitoClient::DescribeUserPool(std::string_view pool_id) {
-  return One(client_, "cognito-idp", "DescribeUserPool",
-             Params({{"UserPoolId", pool_id}}));
+  return One(client_, "cognito-idp", "DescribeUserPool", Params({{"UserPoolId", pool_id}}));
 }
 Result<ValueList> CognitoClient::ListUserPoolClients(std::string_view pool_id) {
   return All(client_, "cognito-idp", "ListUserPoolClients",
-             Params({{"UserPoolId", pool_id}, {"MaxResults", 60}}),
-             "UserPoolClients");
+             Params({{"UserPoolId", pool_id}, {"MaxResults", 60}}), "UserPoolClients");
 }
-Result<Value> CognitoClient::DescribeUserPoolClient(
-    std::string_view pool_id, std::string_view client_id) {
+Result<Value> CognitoClient::DescribeUserPoolClient(std::string_view pool_id,
+                                                    std::string_view client_id) {
   return One(client_, "cognito-idp", "DescribeUserPoolClient",
              Params({{"UserPoolId", pool_id}, {"ClientId", client_id}}));
 }
 Result<ValueList> CognitoClient::ListGroups(std::string_view pool_id) {
-  return All(client_, "cognito-idp", "ListGroups",
-             Params({{"UserPoolId", pool_id}}), "Groups");
+  return All(client_, "cognito-idp", "ListGroups", Params({{"UserPoolId", pool_id}}), "Groups");
 }
-Result<Value> CognitoClient::GetGroup(std::string_view pool_id,
-                                      std::string_view group) {
+Result<Value> CognitoClient::GetGroup(std::string_view pool_id, std::string_view group) {
   return One(client_, "cognito-idp", "GetGroup",
              Params({{"UserPoolId", pool_id}, {"GroupName", group}}));
 }
-Result<ValueList> CognitoClient::ListIdentityProviders(
-    std::string_view pool_id) {
+Result<ValueList> CognitoClient::ListIdentityProviders(std::string_view pool_id) {
   return All(client_, "cognito-idp", "ListIdentityProviders",
-             Params({{"UserPoolId", pool_id}, {"MaxResults", 60}}),
-             "Providers");
+             Params({{"UserPoolId", pool_id}, {"MaxResults", 60}}), "Providers");
 }
-Result<Value> CognitoClient::DescribeIdentityProvider(
-    std::string_view pool_id, std::string_view provider) {
+Result<Value> CognitoClient::DescribeIdentityProvider(std::string_view pool_id,
+                                                      std::string_view provider) {
   return One(client_, "cognito-idp", "DescribeIdentityProvider",
              Params({{"UserPoolId", pool_id}, {"ProviderName", provider}}));
 }

@@ -38,8 +38,8 @@ class IamClient {
   explicit IamClient(AwsClient& client) : client_(client) {}
   // The EvaluationResults of SimulatePrincipalPolicy for these actions on
   // all resources ("*"): each {"EvalActionName", "EvalDecision", ...}.
-  [[nodiscard]] Result<ValueList> SimulatePrincipalPolicy(
-      std::string_view principal_arn, const std::vector<std::string>& actions);
+  [[nodiscard]] Result<ValueList> SimulatePrincipalPolicy(std::string_view principal_arn,
+                                                          const std::vector<std::string>& actions);
 
  private:
   AwsClient& client_;
@@ -50,29 +50,23 @@ class AmplifyClient {
   explicit AmplifyClient(AwsClient& client) : client_(client) {}
   [[nodiscard]] Result<Value> GetApp(std::string_view app_id);
   [[nodiscard]] Result<ValueList> ListApps();
-  [[nodiscard]] Result<Value> GetBranch(std::string_view app_id,
-                                        std::string_view branch);
+  [[nodiscard]] Result<Value> GetBranch(std::string_view app_id, std::string_view branch);
   [[nodiscard]] Result<ValueList> ListBranches(std::string_view app_id);
   // params: appId and the fields to change (environmentVariables, ...).
   [[nodiscard]] Result<Value> UpdateApp(const Value& params);
   // params: appId, branchName, stage, enableAutoBuild, ...
   [[nodiscard]] Result<Value> CreateBranch(const Value& params);
-  [[nodiscard]] Result<Value> DeleteBranch(std::string_view app_id,
-                                           std::string_view branch);
+  [[nodiscard]] Result<Value> DeleteBranch(std::string_view app_id, std::string_view branch);
   [[nodiscard]] Result<Value> DeleteBackendEnvironment(std::string_view app_id,
                                                        std::string_view env);
-  [[nodiscard]] Result<ValueList> ListBackendEnvironments(
-      std::string_view app_id);
-  [[nodiscard]] Result<Value> GetBackendEnvironment(std::string_view app_id,
-                                                    std::string_view env);
-  [[nodiscard]] Result<ValueList> ListDomainAssociations(
-      std::string_view app_id);
+  [[nodiscard]] Result<ValueList> ListBackendEnvironments(std::string_view app_id);
+  [[nodiscard]] Result<Value> GetBackendEnvironment(std::string_view app_id, std::string_view env);
+  [[nodiscard]] Result<ValueList> ListDomainAssociations(std::string_view app_id);
   [[nodiscard]] Result<Value> GetDomainAssociation(std::string_view app_id,
                                                    std::string_view domain);
   // params: appId, domainName, subDomainSettings, ...
   [[nodiscard]] Result<Value> UpdateDomainAssociation(const Value& params);
-  [[nodiscard]] Result<ValueList> ListJobs(std::string_view app_id,
-                                           std::string_view branch);
+  [[nodiscard]] Result<ValueList> ListJobs(std::string_view app_id, std::string_view branch);
 
  private:
   AwsClient& client_;
@@ -82,22 +76,17 @@ class S3Client {
  public:
   explicit S3Client(AwsClient& client) : client_(client) {}
   // {"Body": bytes, "ETag", "ContentLength", ...}
-  [[nodiscard]] Result<Value> GetObject(std::string_view bucket,
-                                        std::string_view key);
+  [[nodiscard]] Result<Value> GetObject(std::string_view bucket, std::string_view key);
   // Streams the object to `path` (never held in memory); returns the
   // metadata (ETag, ContentLength, ...).
-  [[nodiscard]] Result<Value> DownloadObject(std::string_view bucket,
-                                             std::string_view key,
+  [[nodiscard]] Result<Value> DownloadObject(std::string_view bucket, std::string_view key,
                                              const std::string& path);
-  [[nodiscard]] Result<Value> HeadObject(std::string_view bucket,
-                                         std::string_view key);
+  [[nodiscard]] Result<Value> HeadObject(std::string_view bucket, std::string_view key);
   [[nodiscard]] Result<Value> HeadBucket(std::string_view bucket);
   // Every object under prefix ("Contents" of all pages).
-  [[nodiscard]] Result<ValueList> ListObjects(std::string_view bucket,
-                                              std::string_view prefix);
+  [[nodiscard]] Result<ValueList> ListObjects(std::string_view bucket, std::string_view prefix);
   [[nodiscard]] Result<Value> PutObject(const Value& params);
-  [[nodiscard]] Result<Value> DeleteObject(std::string_view bucket,
-                                           std::string_view key);
+  [[nodiscard]] Result<Value> DeleteObject(std::string_view bucket, std::string_view key);
   [[nodiscard]] Result<Value> GetBucketVersioning(std::string_view bucket);
 
  private:
@@ -109,17 +98,14 @@ class DynamoDbClient {
   explicit DynamoDbClient(AwsClient& client) : client_(client) {}
   [[nodiscard]] Result<Value> DescribeTable(std::string_view table);
   [[nodiscard]] Result<ValueList> ListTables();
-  [[nodiscard]] Result<Value> SetDeletionProtection(std::string_view table,
-                                                    bool enabled);
+  [[nodiscard]] Result<Value> SetDeletionProtection(std::string_view table, bool enabled);
   [[nodiscard]] Result<Value> DescribeContinuousBackups(std::string_view table);
-  [[nodiscard]] Result<Value> CreateBackup(std::string_view table,
-                                           std::string_view backup_name);
+  [[nodiscard]] Result<Value> CreateBackup(std::string_view table, std::string_view backup_name);
   [[nodiscard]] Result<Value> DescribeBackup(std::string_view backup_arn);
   // params: TableArn, S3Bucket, ClientToken, ExportTime (epoch seconds)...
   [[nodiscard]] Result<Value> ExportTableToPointInTime(const Value& params);
   [[nodiscard]] Result<Value> DescribeExport(std::string_view export_arn);
-  [[nodiscard]] Result<Value> SetPointInTimeRecovery(std::string_view table,
-                                                     bool enabled);
+  [[nodiscard]] Result<Value> SetPointInTimeRecovery(std::string_view table, bool enabled);
   // Items of every page (and their count) of a Scan; params as the API's.
   [[nodiscard]] Result<ValueList> ScanAll(const Value& params);
   // Number of items, with Select=COUNT across every page.
@@ -134,15 +120,13 @@ class CognitoClient {
   explicit CognitoClient(AwsClient& client) : client_(client) {}
   [[nodiscard]] Result<Value> DescribeUserPool(std::string_view pool_id);
   [[nodiscard]] Result<ValueList> ListUserPoolClients(std::string_view pool_id);
-  [[nodiscard]] Result<Value> DescribeUserPoolClient(
-      std::string_view pool_id, std::string_view client_id);
+  [[nodiscard]] Result<Value> DescribeUserPoolClient(std::string_view pool_id,
+                                                     std::string_view client_id);
   [[nodiscard]] Result<ValueList> ListGroups(std::string_view pool_id);
-  [[nodiscard]] Result<Value> GetGroup(std::string_view pool_id,
-                                       std::string_view group);
-  [[nodiscard]] Result<Value> DescribeIdentityProvider(
-      std::string_view pool_id, std::string_view provider);
-  [[nodiscard]] Result<ValueList> ListIdentityProviders(
-      std::string_view pool_id);
+  [[nodiscard]] Result<Value> GetGroup(std::string_view pool_id, std::string_view group);
+  [[nodiscard]] Result<Value> DescribeIdentityProvider(std::string_view pool_id,
+                                                       std::string_view provider);
+  [[nodiscard]] Result<ValueList> ListIdentityProviders(std::string_view pool_id);
 
  private:
   AwsClient& client_;

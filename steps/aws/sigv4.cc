@@ -18,8 +18,8 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
 // Headers that proxies or the transport may add or rewrite; signing them
 // would break the signature in transit (the SDKs leave them out too).
-constexpr std::string_view kUnsignedHeaders[] = {
-    "authorization", "user-agent", "expect", "x-amzn-trace-id", "connection"};
+constexpr std::string_view kUnsignedHeaders[] = {"authorization", "user-agent", "expect",
+                                                 "x-amzn-trace-id", "connection"};
 
 std::string ToHex(const unsigned char* data, size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -36,15 +36,13 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int out_size = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
-       &out_size);
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &out_size);
   return std::string(reinterpret_cast<const char*>(out), out_size);
 }
 
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -92,8 +90,7 @@ Result<UrlParts> SplitUrl(std::string_view url) {
     parts.authority.resize(parts.authority.rfind(':'));
   }
   if (parts.authority.empty()) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("cannot sign '{}': no host", url));
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("cannot sign '{}': no host", url));
   }
   std::string_view path_and_query =
       path_start == std::string_view::npos ? "" : rest.substr(path_start);
@@ -159,10 +156,8 @@ QueryPairs ParseQuery(std::string_view query) {
     if (!item.empty()) {
       size_t eq = item.find('=');
       std::string_view key = item.substr(0, eq);
-      std::string_view value =
-          eq == std::string_view::npos ? "" : item.substr(eq + 1);
-      pairs.emplace_back(UriEncode(UriDecode(key), false),
-                         UriEncode(UriDecode(value), false));
+      std::string_view value = eq == std::string_view::npos ? "" : item.substr(eq + 1);
+      pairs.emplace_back(UriEncode(UriDecode(key), false), UriEncode(UriDecode(value), false));
     }
     pos = next + 1;
   }
@@ -186,17 +181,15 @@ struct CanonicalHeaders {
   std::string signed_names;  // "a;b;c"
 };
 
-CanonicalHeaders BuildCanonicalHeaders(const HttpHeaders& headers,
-                                       const std::string& authority) {
+CanonicalHeaders BuildCanonicalHeaders(const HttpHeaders& headers, const std::string& authority) {
   std::map<std::string, std::string> merged;
   for (const auto& [name, value] : headers) {
     std::string lower = ToLower(name);
-    if (std::find(std::begin(kUnsignedHeaders), std::end(kUnsignedHeaders),
-                  lower) != std::end(kUnsignedHeaders)) {
+    if (std::find(std::begin(kUnsignedHeaders), std::end(kUnsignedHeaders), lower) !=
+        std::end(kUnsignedHeaders)) {
       continue;
     }
-    auto [it, inserted] =
-        merged.try_emplace(lower, CanonicalHeaderValue(value));
+    auto [it, inserted] = merged.try_emplace(lower, CanonicalHeaderValue(value));
     if (!inserted) {
       it->second += ',';
       it->second += CanonicalHeaderValue(value);
@@ -216,13 +209,12 @@ CanonicalHeaders BuildCanonicalHeaders(const HttpHeaders& headers,
 }
 
 void RemoveHeader(HttpHeaders& headers, std::string_view name) {
-  std::erase_if(headers, [&](const auto& header) {
-    return ToLower(header.first) == ToLower(name);
-  });
+  std::erase_if(headers,
+                [&](const auto& header) { return ToLower(header.first) == ToLower(name); });
 }
 
-std::string SigningKey(const AwsCredentials& credentials,
-                       const SigningOptions& options, std::string_view date) {
+std::string SigningKey(const AwsCredentials& credentials, const SigningOptions& options,
+                       std::string_view date) {
   std::string key = HmacSha256("AWS4" + credentials.secret_access_key, date);
   key = HmacSha256(key, options.region);
   key = HmacSha256(key, options.service);
@@ -235,32 +227,25 @@ struct Signature {
   std::string signature;
 };
 
-Signature ComputeSignature(std::string_view method, std::string_view uri,
-                           std::string_view query,
-                           const CanonicalHeaders& headers,
-                           std::string_view payload_hash,
-                           const AwsCredentials& credentials,
-                           const SigningOptions& options) {
+Signature ComputeSignature(std::string_view method, std::string_view uri, std::string_view query,
+                           const CanonicalHeaders& headers, std::string_view payload_hash,
+                           const AwsCredentials& credentials, const SigningOptions& options) {
   Signature out;
-  out.canonical_request =
-      fmt::format("{}\n{}\n{}\n{}\n{}\n{}", method, uri, query, headers.block,
-                  headers.signed_names, payload_hash);
+  out.canonical_request = fmt::format("{}\n{}\n{}\n{}\n{}\n{}", method, uri, query, headers.block,
+                                      headers.signed_names, payload_hash);
   std::string amz_date = FormatAmzDate(options.time);
   std::string date = amz_date.substr(0, 8);
-  std::string scope = fmt::format("{}/{}/{}/aws4_request", date, options.region,
-                                  options.service);
-  out.string_to_sign = fmt::format("{}\n{}\n{}\n{}", kAlgorithm, amz_date,
-                                   scope, Sha256Hex(out.canonical_request));
+  std::string scope = fmt::format("{}/{}/{}/aws4_request", date, options.region, options.service);
+  out.string_to_sign =
+      fmt::format("{}\n{}\n{}\n{}", kAlgorithm, amz_date, scope, Sha256Hex(out.canonical_request));
   std::string key = SigningKey(credentials, options, date);
   std::string mac = HmacSha256(key, out.string_to_sign);
-  out.signature =
-      ToHex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+  out.signature = ToHex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
   return out;
 }
 
 Result<void> CheckCredentials(const AwsCredentials& credentials) {
-  if (credentials.access_key_id.empty() ||
-      credentials.secret_access_key.empty()) {
+  if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
     return MakeError(ErrorCode::kInvalidInput,
                      "cannot sign a request: the credentials have no access "
                      "key id or no secret access key");
@@ -270,8 +255,7 @@ Result<void> CheckCredentials(const AwsCredentials& credentials) {
 
 }  // namespace
 
-SigningOptions SigningOptions::ForService(std::string_view service,
-                                          std::string_view region,
+SigningOptions SigningOptions::ForService(std::string_view service, std::string_view region,
                                           Timestamp time) {
   SigningOptions options;
   options.service = std::string(service);
@@ -320,10 +304,8 @@ std::string UriDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
-        hex(text[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
       i += 2;
     } else {
       out.push_back(text[i]);
@@ -336,38 +318,31 @@ std::string FormatAmzDate(Timestamp t) {
   std::time_t seconds = static_cast<std::time_t>(t.unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 Result<Timestamp> ParseHttpDate(std::string_view date) {
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr",
-                                                 "May", "Jun", "Jul", "Aug",
-                                                 "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   // "Sun, 30 Aug 2015 12:36:00 GMT"
   std::tm tm{};
   char month[4] = {};
   std::string text(date);
-  if (std::sscanf(text.c_str(), "%*3s, %2d %3s %4d %2d:%2d:%2d", &tm.tm_mday,
-                  month, &tm.tm_year, &tm.tm_hour, &tm.tm_min,
-                  &tm.tm_sec) != 6) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("not an HTTP date: '{}'", date));
+  if (std::sscanf(text.c_str(), "%*3s, %2d %3s %4d %2d:%2d:%2d", &tm.tm_mday, month, &tm.tm_year,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("not an HTTP date: '{}'", date));
   }
-  auto it = std::find(std::begin(kMonths), std::end(kMonths),
-                      std::string_view(month));
+  auto it = std::find(std::begin(kMonths), std::end(kMonths), std::string_view(month));
   if (it == std::end(kMonths)) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("not an HTTP date: '{}'", date));
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("not an HTTP date: '{}'", date));
   }
   tm.tm_mon = static_cast<int>(it - std::begin(kMonths));
   tm.tm_year -= 1900;
   return Timestamp{static_cast<int64_t>(timegm(&tm)) * 1000};
 }
 
-Result<SignedRequest> SignRequest(const HttpRequest& request,
-                                  const AwsCredentials& credentials,
+Result<SignedRequest> SignRequest(const HttpRequest& request, const AwsCredentials& credentials,
                                   const SigningOptions& options) {
   TRY(CheckCredentials(credentials));
   ASSIGN_OR_RETURN(UrlParts url, SplitUrl(request.url));
@@ -390,42 +365,34 @@ Result<SignedRequest> SignRequest(const HttpRequest& request,
     headers.emplace_back("X-Amz-Content-SHA256", payload_hash);
   }
   CanonicalHeaders canonical = BuildCanonicalHeaders(headers, url.authority);
-  Signature signature =
-      ComputeSignature(request.method, CanonicalUri(url, options),
-                       CanonicalQuery(ParseQuery(url.query)), canonical,
-                       payload_hash, credentials, options);
-  if (has_token &&
-      options.session_token == SessionTokenSigning::kAddedAfterSigning) {
+  Signature signature = ComputeSignature(request.method, CanonicalUri(url, options),
+                                         CanonicalQuery(ParseQuery(url.query)), canonical,
+                                         payload_hash, credentials, options);
+  if (has_token && options.session_token == SessionTokenSigning::kAddedAfterSigning) {
     headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
   }
   headers.emplace_back(
       "Authorization",
       fmt::format("{} Credential={}/{}/{}/{}/aws4_request, SignedHeaders={}, "
                   "Signature={}",
-                  kAlgorithm, credentials.access_key_id,
-                  FormatAmzDate(options.time).substr(0, 8), options.region,
-                  options.service, canonical.signed_names,
-                  signature.signature));
+                  kAlgorithm, credentials.access_key_id, FormatAmzDate(options.time).substr(0, 8),
+                  options.region, options.service, canonical.signed_names, signature.signature));
   out.canonical_request = std::move(signature.canonical_request);
   out.string_to_sign = std::move(signature.string_to_sign);
   out.signature = std::move(signature.signature);
   return out;
 }
 
-Result<SignedRequest> PresignRequest(const HttpRequest& request,
-                                     const AwsCredentials& credentials,
+Result<SignedRequest> PresignRequest(const HttpRequest& request, const AwsCredentials& credentials,
                                      const SigningOptions& options) {
   TRY(CheckCredentials(credentials));
   ASSIGN_OR_RETURN(UrlParts url, SplitUrl(request.url));
   std::string amz_date = FormatAmzDate(options.time);
-  CanonicalHeaders canonical =
-      BuildCanonicalHeaders(request.headers, url.authority);
-  std::string credential =
-      fmt::format("{}/{}/{}/{}/aws4_request", credentials.access_key_id,
-                  amz_date.substr(0, 8), options.region, options.service);
+  CanonicalHeaders canonical = BuildCanonicalHeaders(request.headers, url.authority);
+  std::string credential = fmt::format("{}/{}/{}/{}/aws4_request", credentials.access_key_id,
+                                       amz_date.substr(0, 8), options.region, options.service);
   const bool has_token = !credentials.session_token.empty();
-  const bool sign_token =
-      has_token && options.session_token == SessionTokenSigning::kSigned;
+  const bool sign_token = has_token && options.session_token == SessionTokenSigning::kSigned;
   // In the order the SDKs append them; the canonical form sorts anyway.
   QueryPairs added = {
       {"X-Amz-Algorithm", std::string(kAlgorithm)},
@@ -435,20 +402,18 @@ Result<SignedRequest> PresignRequest(const HttpRequest& request,
       {"X-Amz-Expires", std::to_string(options.presign_expires.count())},
   };
   if (sign_token) {
-    added.emplace_back("X-Amz-Security-Token",
-                       UriEncode(credentials.session_token, false));
+    added.emplace_back("X-Amz-Security-Token", UriEncode(credentials.session_token, false));
   }
   QueryPairs all = ParseQuery(url.query);
   all.insert(all.end(), added.begin(), added.end());
   std::string payload_hash = options.payload == PayloadSigning::kUnsigned
                                  ? std::string(kUnsignedPayload)
                                  : Sha256Hex(request.body);
-  Signature signature = ComputeSignature(
-      request.method, CanonicalUri(url, options), CanonicalQuery(all),
-      canonical, payload_hash, credentials, options);
+  Signature signature =
+      ComputeSignature(request.method, CanonicalUri(url, options), CanonicalQuery(all), canonical,
+                       payload_hash, credentials, options);
   if (has_token && !sign_token) {
-    added.emplace_back("X-Amz-Security-Token",
-                       UriEncode(credentials.session_token, false));
+    added.emplace_back("X-Amz-Security-Token", UriEncode(credentials.session_token, false));
   }
   added.emplace_back("X-Amz-Signature", signature.signature);
   SignedRequest out;

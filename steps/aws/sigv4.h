@@ -27,11 +27,8 @@ inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 
 enum class UriEncoding { kDouble, kSingle };         // kSingle: S3
 enum class PathNormalization { kNormalize, kAsIs };  // kAsIs: S3
-enum class PayloadSigning {
-  kSigned,
-  kUnsigned
-};                                               // kUnsigned: UNSIGNED-PAYLOAD
-enum class ContentSha256Header { kOmit, kAdd };  // kAdd: S3 requires it
+enum class PayloadSigning { kSigned, kUnsigned };    // kUnsigned: UNSIGNED-PAYLOAD
+enum class ContentSha256Header { kOmit, kAdd };      // kAdd: S3 requires it
 // kSigned: the token is part of the signature (every service today).
 // kAddedAfterSigning: the token is sent but not signed (older STS/IoT style).
 enum class SessionTokenSigning { kSigned, kAddedAfterSigning };
@@ -49,30 +46,29 @@ struct SigningOptions {
 
   // The settings S3 needs: single encoding, no normalisation, the
   // x-amz-content-sha256 header.
-  static SigningOptions ForService(std::string_view service,
-                                   std::string_view region, Timestamp time);
+  static SigningOptions ForService(std::string_view service, std::string_view region,
+                                   Timestamp time);
 };
 
 // Everything the signer computed, for tests and for debugging a
 // SignatureDoesNotMatch (the canonical request holds no secret; the session
 // token appears in it and must be redacted before logging).
 struct SignedRequest {
-  HttpRequest
-      request;  // with X-Amz-Date, Authorization, ... or a presigned URL
+  HttpRequest request;  // with X-Amz-Date, Authorization, ... or a presigned URL
   std::string canonical_request;
   std::string string_to_sign;
   std::string signature;  // lower-case hex
 };
 
 // Signs with an Authorization header.
-[[nodiscard]] Result<SignedRequest> SignRequest(
-    const HttpRequest& request, const AwsCredentials& credentials,
-    const SigningOptions& options);
+[[nodiscard]] Result<SignedRequest> SignRequest(const HttpRequest& request,
+                                                const AwsCredentials& credentials,
+                                                const SigningOptions& options);
 
 // Signs into the query string (a presigned URL valid presign_expires).
-[[nodiscard]] Result<SignedRequest> PresignRequest(
-    const HttpRequest& request, const AwsCredentials& credentials,
-    const SigningOptions& options);
+[[nodiscard]] Result<SignedRequest> PresignRequest(const HttpRequest& request,
+                                                   const AwsCredentials& credentials,
+                                                   const SigningOptions& options);
 
 // Helpers shared with the protocol serializers.
 std::string Sha256Hex(std::string_view data);

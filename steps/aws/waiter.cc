@@ -17,16 +17,13 @@ Observation Make(PollState state, std::string status, const Value& value,
   return Observation{state, std::move(status), Field(value, reason_key)};
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.ends_with(suffix);
-}
+bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
 
 }  // namespace
 
-Result<Value> WaitFor(
-    Clock& clock, const WaitOptions& options, std::string_view what,
-    const std::function<Result<Value>()>& poll,
-    const std::function<Observation(const Value&)>& classify) {
+Result<Value> WaitFor(Clock& clock, const WaitOptions& options, std::string_view what,
+                      const std::function<Result<Value>()>& poll,
+                      const std::function<Observation(const Value&)>& classify) {
   const Timestamp deadline = clock.Now() + options.timeout;
   Duration delay = options.initial_delay;
   std::string last_status;
@@ -40,17 +37,15 @@ Result<Value> WaitFor(
     last_status = seen.status;
     if (seen.state == PollState::kSucceeded) return value;
     if (seen.state == PollState::kFailed) {
-      return MakeError(
-          ErrorCode::kStepFailed,
-          fmt::format("{} ended in {}{}", what, seen.status,
-                      seen.reason.empty() ? "" : ": " + seen.reason));
+      return MakeError(ErrorCode::kStepFailed,
+                       fmt::format("{} ended in {}{}", what, seen.status,
+                                   seen.reason.empty() ? "" : ": " + seen.reason));
     }
     if (clock.Now() + delay > deadline) {
-      return MakeError(
-          ErrorCode::kTimeout,
-          fmt::format("gave up waiting for {} after {} s; it is "
-                      "still {}",
-                      what, options.timeout.count() / 1000, seen.status));
+      return MakeError(ErrorCode::kTimeout,
+                       fmt::format("gave up waiting for {} after {} s; it is "
+                                   "still {}",
+                                   what, options.timeout.count() / 1000, seen.status));
     }
     clock.Sleep(std::max(delay, Duration(1)));
     delay = std::min(options.max_delay, delay + delay / 2);
@@ -59,16 +54,14 @@ Result<Value> WaitFor(
 
 Observation ClassifyStackStatus(const Value& stack) {
   std::string status = Field(stack, "StackStatus");
-  if (status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE" ||
-      status == "IMPORT_COMPLETE") {
+  if (status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE" || status == "IMPORT_COMPLETE") {
     return Make(PollState::kSucceeded, status, stack, "StackStatusReason");
   }
   // REVIEW_IN_PROGRESS only changes when someone executes a change set.
   if (EndsWith(status, "_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS") {
     return Make(PollState::kPending, status, stack, "StackStatusReason");
   }
-  return Make(PollState::kFailed, status.empty() ? "UNKNOWN" : status, stack,
-              "StackStatusReason");
+  return Make(PollState::kFailed, status.empty() ? "UNKNOWN" : status, stack, "StackStatusReason");
 }
 
 Observation ClassifyStackDeletion(const Value& stack) {
@@ -90,8 +83,7 @@ Observation ClassifyChangeSetCreation(const Value& change_set) {
   if (status == "CREATE_PENDING" || status == "CREATE_IN_PROGRESS") {
     return Make(PollState::kPending, status, change_set);
   }
-  return Make(PollState::kFailed, status.empty() ? "UNKNOWN" : status,
-              change_set);
+  return Make(PollState::kFailed, status.empty() ? "UNKNOWN" : status, change_set);
 }
 
 Observation ClassifyChangeSetExecution(const Value& change_set) {
@@ -102,8 +94,7 @@ Observation ClassifyChangeSetExecution(const Value& change_set) {
   if (status == "EXECUTE_IN_PROGRESS" || status == "AVAILABLE") {
     return Make(PollState::kPending, status, change_set);
   }
-  return Make(PollState::kFailed, status.empty() ? "UNKNOWN" : status,
-              change_set);
+  return Make(PollState::kFailed, status.empty() ? "UNKNOWN" : status, change_set);
 }
 
 Observation ClassifyStackRefactorCreation(const Value& refactor) {
@@ -114,15 +105,13 @@ Observation ClassifyStackRefactorCreation(const Value& refactor) {
   if (status == "CREATE_IN_PROGRESS") {
     return Make(PollState::kPending, status, refactor);
   }
-  return Make(PollState::kFailed, status.empty() ? "UNKNOWN" : status,
-              refactor);
+  return Make(PollState::kFailed, status.empty() ? "UNKNOWN" : status, refactor);
 }
 
 Observation ClassifyStackRefactorExecution(const Value& refactor) {
   std::string status = Field(refactor, "ExecutionStatus");
   if (status == "EXECUTE_COMPLETE") {
-    return Make(PollState::kSucceeded, status, refactor,
-                "ExecutionStatusReason");
+    return Make(PollState::kSucceeded, status, refactor, "ExecutionStatusReason");
   }
   // AVAILABLE is seen briefly right after ExecuteStackRefactor.
   if (status == "EXECUTE_IN_PROGRESS" || status == "ROLLBACK_IN_PROGRESS" ||
@@ -138,15 +127,13 @@ Observation ClassifyStackRefactorExecution(const Value& refactor) {
 Observation ClassifyDriftDetection(const Value& status) {
   std::string detection = Field(status, "DetectionStatus");
   if (detection == "DETECTION_COMPLETE") {
-    return Make(PollState::kSucceeded, detection, status,
-                "DetectionStatusReason");
+    return Make(PollState::kSucceeded, detection, status, "DetectionStatusReason");
   }
   if (detection == "DETECTION_IN_PROGRESS") {
-    return Make(PollState::kPending, detection, status,
-                "DetectionStatusReason");
+    return Make(PollState::kPending, detection, status, "DetectionStatusReason");
   }
-  return Make(PollState::kFailed, detection.empty() ? "UNKNOWN" : detection,
-              status, "DetectionStatusReason");
+  return Make(PollState::kFailed, detection.empty() ? "UNKNOWN" : detection, status,
+              "DetectionStatusReason");
 }
 
 }  // namespace flightplan::aws

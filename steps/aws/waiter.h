@@ -45,14 +45,12 @@ struct Observation {
 // failed (kStepFailed naming `what`, the status and reason), or the timeout
 // passes (kTimeout naming the last status). Errors from `poll` are returned
 // as they are.
-[[nodiscard]] Result<Value> WaitFor(
-    Clock& clock, const WaitOptions& options, std::string_view what,
-    const std::function<Result<Value>()>& poll,
-    const std::function<Observation(const Value&)>& classify);
+[[nodiscard]] Result<Value> WaitFor(Clock& clock, const WaitOptions& options, std::string_view what,
+                                    const std::function<Result<Value>()>& poll,
+                                    const std::function<Observation(const Value&)>& classify);
 
 // Terminal-state tables, exposed for tests and for `check` after a crash.
-Observation ClassifyStackStatus(
-    const Value& stack);  // for create/update/import
+Observation ClassifyStackStatus(const Value& stack);  // for create/update/import
 Observation ClassifyStackDeletion(const Value& stack);
 Observation ClassifyChangeSetCreation(const Value& change_set);
 Observation ClassifyChangeSetExecution(const Value& change_set);

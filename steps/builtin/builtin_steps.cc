@@ -1,6 +1,8 @@
 #include "steps/builtin/builtin_steps.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,9 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "engine/expression.h"
 #include "engine/workflow.h"
@@ -50,9 +49,9 @@ Result<std::vector<std::string>> StringList(const Value& v, std::string_view wha
   std::vector<std::string> out;
   for (const Value& item : v.as_list()) {
     if (!item.is_string() && !item.is_number() && !item.is_bool()) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("'{}' must hold only strings, not a {}", what,
-                                   ValueTypeName(item.type())));
+      return MakeError(
+          ErrorCode::kInvalidInput,
+          fmt::format("'{}' must hold only strings, not a {}", what, ValueTypeName(item.type())));
     }
     out.push_back(item.ToText());
   }
@@ -238,7 +237,9 @@ class ExecStep final : public StepType {
          {"cwd", FieldType::kString, false, "working directory", {}},
          {"env", FieldType::kMap, false, "environment variables to add", {}},
          {"timeout", FieldType::kDuration, false, "kill the program after this long", {}},
-         {"check", FieldType::kList, false,
+         {"check",
+          FieldType::kList,
+          false,
           "argv run after a crash: exit 0 = the effect happened, 1 = it did not, other = "
           "unknown",
           {}}},
@@ -287,7 +288,8 @@ class ExecStep final : public StepType {
     spec.env["FLIGHTPLAN_RUN_ID"] = ctx.run_id;
     spec.env["FLIGHTPLAN_STEP_ID"] = ctx.step_id;
     spec.env["FLIGHTPLAN_IDEMPOTENCY_TOKEN"] = ctx.idempotency_token;
-    ASSIGN_OR_RETURN(Duration timeout, DurationInput(inputs.Find("timeout"), Duration(0), "timeout"));
+    ASSIGN_OR_RETURN(Duration timeout,
+                     DurationInput(inputs.Find("timeout"), Duration(0), "timeout"));
     spec.deadline = ctx.deadline;
     if (timeout.count() > 0) {
       auto mine = ctx.clock->Monotonic() + timeout;
@@ -331,9 +333,9 @@ class ExecStep final : public StepType {
     std::string command = DescribeArgv(spec.argv);
     auto result = ctx.processes->Run(spec);
     if (!result) {
-      return CheckResult{CheckOutcome::kUnknown, Value(),
-                         fmt::format("the check `{}` could not run: {}", command,
-                                     result.error().ToString())};
+      return CheckResult{
+          CheckOutcome::kUnknown, Value(),
+          fmt::format("the check `{}` could not run: {}", command, result.error().ToString())};
     }
     if (!result->signaled && !result->timed_out && result->exit_code == 0) {
       Value out;
@@ -345,11 +347,10 @@ class ExecStep final : public StepType {
     if (!result->signaled && !result->timed_out && result->exit_code == 1) {
       return CheckResult{CheckOutcome::kNotDone, Value(), fmt::format("`{}` exited 1", command)};
     }
-    return CheckResult{CheckOutcome::kUnknown, Value(),
-                       fmt::format("`{}` exited {}{}", command, result->exit_code,
-                                   result->stderr_text.empty()
-                                       ? ""
-                                       : ": " + Tail(result->stderr_text, 200))};
+    return CheckResult{
+        CheckOutcome::kUnknown, Value(),
+        fmt::format("`{}` exited {}{}", command, result->exit_code,
+                    result->stderr_text.empty() ? "" : ": " + Tail(result->stderr_text, 200))};
   }
 };
 
@@ -396,9 +397,9 @@ class AssertStep final : public StepType {
       if (holds.Truthy()) return Value(ValueMap{});
     }
     const Value* message = inputs.Find("message");
-    return MakeError(ErrorCode::kStepFailed,
-                     message ? message->ToText()
-                             : fmt::format("assertion failed: {}", that->ToText()));
+    return MakeError(
+        ErrorCode::kStepFailed,
+        message ? message->ToText() : fmt::format("assertion failed: {}", that->ToText()));
   }
   Result<CheckResult> Check(const Value&, StepContext&) const override {
     return CheckResult{CheckOutcome::kNotDone, Value(), "an assertion changes nothing"};
@@ -449,7 +450,9 @@ class WaitStep final : public StepType {
         "Waits a fixed time, or polls (optionally running a command) until a condition "
         "holds.",
         {{"duration", FieldType::kDuration, false, "how long to wait", {}},
-         {"until", FieldType::kExpression, false,
+         {"until",
+          FieldType::kExpression,
+          false,
           "condition to wait for; may use poll.exit_code, poll.stdout, poll.stderr",
           {"poll"}},
          {"poll", FieldType::kList, false, "argv run before each evaluation of `until`", {}},
@@ -465,8 +468,7 @@ class WaitStep final : public StepType {
     bool has_duration = inputs.Find("duration") != nullptr;
     bool has_until = inputs.Find("until") != nullptr;
     if (has_duration == has_until) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       "wait needs exactly one of 'duration' or 'until'");
+      return MakeError(ErrorCode::kInvalidInput, "wait needs exactly one of 'duration' or 'until'");
     }
     if (inputs.Find("poll") != nullptr && !has_until) {
       return MakeError(ErrorCode::kInvalidInput, "'poll' goes with 'until'");
@@ -522,8 +524,8 @@ class WaitStep final : public StepType {
       }
       if (ctx.clock->Monotonic() + interval > give_up) {
         return MakeError(ErrorCode::kTimeout,
-                         fmt::format("'{}' still did not hold after {} polls over {}",
-                                     until.text(), polls, FormatDuration(timeout)));
+                         fmt::format("'{}' still did not hold after {} polls over {}", until.text(),
+                                     polls, FormatDuration(timeout)));
       }
       if (ctx.progress) {
         ctx.progress->Progress(fmt::format("waiting until {} (poll {})", until.text(), polls));
@@ -671,9 +673,9 @@ class FileRemoveStep final : public StepType {
     ASSIGN_OR_RETURN(FileState before, RecalledFileState(ctx.prepared));
     const Value* missing_ok = inputs.Find("missing_ok");
     if (!before.exists && !(missing_ok && missing_ok->Truthy())) {
-      return MakeError(ErrorCode::kStepFailed,
-                       fmt::format("{} does not exist (set missing_ok: true if that is fine)",
-                                   path));
+      return MakeError(
+          ErrorCode::kStepFailed,
+          fmt::format("{} does not exist (set missing_ok: true if that is fine)", path));
     }
     TRY(RemoveDurably(path));
     Value out;

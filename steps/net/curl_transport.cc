@@ -64,8 +64,7 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
 std::string TrimHeader(std::string_view s) {
   size_t begin = s.find_first_not_of(" \t");
   size_t end = s.find_last_not_of(" \t\r\n");
-  if (begin == std::string_view::npos || end == std::string_view::npos ||
-      end < begin) {
+  if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) {
     return "";
   }
   return std::string(s.substr(begin, end - begin + 1));
@@ -170,8 +169,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(request.total_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
@@ -185,8 +183,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
     if (request.method != "POST") {
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
-    if (request.method == "POST" || !request.body.empty() ||
-        request.method == "PUT") {
+    if (request.method == "POST" || !request.body.empty() || request.method == "PUT") {
       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
@@ -213,10 +210,9 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
     sink.file_failed = true;
   }
   if (sink.file_failed) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format("cannot write the response from {} to {}",
-                    Origin(request.url), request.response_body_file));
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("cannot write the response from {} to {}", Origin(request.url),
+                                 request.response_body_file));
   }
   if (code == CURLE_OK && sink.file_path != nullptr && sink.file == nullptr) {
     long status = 0;
@@ -225,28 +221,24 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
       // An empty 2xx body still leaves an (empty) file.
       std::FILE* empty = std::fopen(request.response_body_file.c_str(), "wb");
       if (empty == nullptr || std::fclose(empty) != 0) {
-        return MakeError(
-            ErrorCode::kInvalidInput,
-            fmt::format("cannot create {}", request.response_body_file));
+        return MakeError(ErrorCode::kInvalidInput,
+                         fmt::format("cannot create {}", request.response_body_file));
       }
     }
   }
   if (sink.too_large) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format("{} sent a response larger than {} bytes",
-                    Origin(request.url), options_.max_response_bytes));
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{} sent a response larger than {} bytes", Origin(request.url),
+                                 options_.max_response_bytes));
   }
   if (code != CURLE_OK) {
-    std::string detail =
-        error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     // curl's messages can quote the URL; keep only the origin.
     if (size_t at = detail.find(request.url); at != std::string::npos) {
       detail.replace(at, request.url.size(), Origin(request.url));
     }
     std::string hint;
-    if (code == CURLE_PEER_FAILED_VERIFICATION ||
-        code == CURLE_SSL_CACERT_BADFILE) {
+    if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
       hint =
           "; if a proxy re-signs TLS, point AWS_CA_BUNDLE at its CA "
           "certificate";
@@ -254,9 +246,8 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
     if (code == CURLE_OPERATION_TIMEDOUT) {
       detail = fmt::format("timed out ({})", detail);
     }
-    return MakeError(ClassifyCurlError(code),
-                     fmt::format("HTTP request to {} failed: {}{}",
-                                 Origin(request.url), detail, hint));
+    return MakeError(ClassifyCurlError(code), fmt::format("HTTP request to {} failed: {}{}",
+                                                          Origin(request.url), detail, hint));
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

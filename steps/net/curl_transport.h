@@ -32,7 +32,7 @@
 namespace flightplan {
 
 struct CurlTransportOptions {
-  std::string ca_bundle;  // PEM file; empty: the system trust store
+  std::string ca_bundle;                        // PEM file; empty: the system trust store
   size_t max_response_bytes = size_t{1} << 30;  // in memory; files unbounded
 
   // ca_bundle from AWS_CA_BUNDLE.

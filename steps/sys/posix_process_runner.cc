@@ -1,6 +1,7 @@
 #include "steps/sys/posix_process_runner.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -9,8 +10,6 @@
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 extern char** environ;
 
@@ -34,8 +33,7 @@ bool MakePipe(Pipe& p) {
   return true;
 }
 
-std::vector<std::string> BuildEnvironment(
-    const std::map<std::string, std::string>& overrides) {
+std::vector<std::string> BuildEnvironment(const std::map<std::string, std::string>& overrides) {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) {
     std::string entry(*e);
@@ -70,8 +68,7 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
 
   pid_t pid = fork();
   if (pid < 0) {
-    return MakeError(ErrorCode::kInternal,
-                     fmt::format("fork failed: {}", std::strerror(errno)));
+    return MakeError(ErrorCode::kInternal, fmt::format("fork failed: {}", std::strerror(errno)));
   }
   if (pid == 0) {
     // Child: only async-signal-safe calls from here on.
@@ -105,15 +102,14 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
   ssize_t n = read(exec_status.read_fd, &exec_errno, sizeof exec_errno);
   if (n == static_cast<ssize_t>(sizeof exec_errno)) {
     waitpid(pid, nullptr, 0);
-    ErrorCode code = (exec_errno == ENOENT) ? ErrorCode::kNotFound
+    ErrorCode code = (exec_errno == ENOENT)   ? ErrorCode::kNotFound
                      : (exec_errno == EACCES) ? ErrorCode::kPermissionDenied
                                               : ErrorCode::kInvalidInput;
-    std::string what = spec.cwd.empty() || exec_errno != ENOENT
-                           ? fmt::format("cannot run '{}': {}", spec.argv[0],
-                                         std::strerror(exec_errno))
-                           : fmt::format("cannot run '{}' in '{}': {}",
-                                         spec.argv[0], spec.cwd,
-                                         std::strerror(exec_errno));
+    std::string what =
+        spec.cwd.empty() || exec_errno != ENOENT
+            ? fmt::format("cannot run '{}': {}", spec.argv[0], std::strerror(exec_errno))
+            : fmt::format("cannot run '{}' in '{}': {}", spec.argv[0], spec.cwd,
+                          std::strerror(exec_errno));
     return MakeError(code, what);
   }
 
@@ -142,9 +138,8 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
       if (got > 0) {
-        size_t room = spec.max_output_bytes > sinks[i]->size()
-                          ? spec.max_output_bytes - sinks[i]->size()
-                          : 0;
+        size_t room =
+            spec.max_output_bytes > sinks[i]->size() ? spec.max_output_bytes - sinks[i]->size() : 0;
         size_t keep = std::min(room, static_cast<size_t>(got));
         sinks[i]->append(buffer, keep);
         if (keep < static_cast<size_t>(got)) result.output_truncated = true;

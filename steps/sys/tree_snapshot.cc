@@ -1,6 +1,8 @@
 #include "steps/sys/tree_snapshot.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,9 +12,6 @@
 #include <memory>
 #include <set>
 #include <system_error>
-
-#include <fmt/format.h>
-#include <openssl/evp.h>
 
 namespace flightplan::tree {
 namespace fs = std::filesystem;
@@ -253,9 +252,12 @@ void SortEntries(std::vector<TreeEntry>& entries) {
 
 std::string_view KindName(EntryKind kind) {
   switch (kind) {
-    case EntryKind::kFile: return "file";
-    case EntryKind::kDirectory: return "dir";
-    case EntryKind::kSymlink: return "symlink";
+    case EntryKind::kFile:
+      return "file";
+    case EntryKind::kDirectory:
+      return "dir";
+    case EntryKind::kSymlink:
+      return "symlink";
   }
   return "file";
 }
@@ -360,9 +362,9 @@ Result<bool> Stage(const fs::path& root, const std::string& top,
 }  // namespace
 
 uint64_t TreeManifest::FileCount() const {
-  return static_cast<uint64_t>(std::count_if(entries.begin(), entries.end(), [](const TreeEntry& e) {
-    return e.kind == EntryKind::kFile;
-  }));
+  return static_cast<uint64_t>(
+      std::count_if(entries.begin(), entries.end(),
+                    [](const TreeEntry& e) { return e.kind == EntryKind::kFile; }));
 }
 
 uint64_t TreeManifest::ByteCount() const {
@@ -401,9 +403,10 @@ Result<TreeManifest> TreeManifest::FromValue(const Value& value) {
   }
   const Value* version = value.Find("version");
   if (version == nullptr || !version->is_int() || version->as_int() > kFormatVersion) {
-    return bad(fmt::format("has version {}; this flightplan reads version {}: use a newer "
-                           "flightplan to restore it",
-                           version ? version->ToText() : "?", kFormatVersion));
+    return bad(
+        fmt::format("has version {}; this flightplan reads version {}: use a newer "
+                    "flightplan to restore it",
+                    version ? version->ToText() : "?", kFormatVersion));
   }
   TreeManifest m;
   const Value* paths = value.Find("paths");
@@ -518,10 +521,9 @@ std::vector<std::string> Differences(const TreeManifest& actual, const TreeManif
       out.push_back(b->path);
       ++b;
     } else {
-      bool same = a->kind == b->kind && a->sha256 == b->sha256 &&
-                  a->link_target == b->link_target &&
-                  (modes == CompareModes::kNo || a->kind == EntryKind::kSymlink ||
-                   a->mode == b->mode);
+      bool same =
+          a->kind == b->kind && a->sha256 == b->sha256 && a->link_target == b->link_target &&
+          (modes == CompareModes::kNo || a->kind == EntryKind::kSymlink || a->mode == b->mode);
       if (!same) out.push_back(a->path);
       ++a;
       ++b;
@@ -537,9 +539,9 @@ bool IsCompleteSnapshot(const fs::path& snapshot_dir) {
 Result<TreeManifest> TakeSnapshot(const fs::path& root, const std::vector<std::string>& paths,
                                   const fs::path& snapshot_dir) {
   if (IsCompleteSnapshot(snapshot_dir)) {
-    return MakeError(ErrorCode::kConflict,
-                     fmt::format("{} already holds a snapshot; it is never overwritten",
-                                 snapshot_dir.string()));
+    return MakeError(
+        ErrorCode::kConflict,
+        fmt::format("{} already holds a snapshot; it is never overwritten", snapshot_dir.string()));
   }
   TRY(RemoveAll(snapshot_dir));
   std::error_code ec;
@@ -587,9 +589,9 @@ Result<TreeManifest> OpenSnapshot(const fs::path& snapshot_dir) {
   }
   Result<Value> parsed = Value::FromJson(text);
   if (!parsed) {
-    return MakeError(ErrorCode::kCorruption,
-                     fmt::format("{} is not valid JSON: {}", manifest_path.string(),
-                                 parsed.error().message()));
+    return MakeError(
+        ErrorCode::kCorruption,
+        fmt::format("{} is not valid JSON: {}", manifest_path.string(), parsed.error().message()));
   }
   Result<TreeManifest> m = TreeManifest::FromValue(*parsed);
   if (!m) return MakeError(std::move(m.error()).WithContext(manifest_path.string()));
@@ -637,9 +639,9 @@ Result<void> RestoreSnapshot(const fs::path& snapshot_dir, const TreeManifest& m
                              const fs::path source = tree / e.path;
                              ASSIGN_OR_RETURN(auto copied, HashAndCopy(source, &at));
                              if (copied.first != e.sha256) {
-                               return MakeError(ErrorCode::kCorruption,
-                                                fmt::format("{} changed during the restore",
-                                                            source.string()));
+                               return MakeError(
+                                   ErrorCode::kCorruption,
+                                   fmt::format("{} changed during the restore", source.string()));
                              }
                              if (chmod(at.c_str(), e.mode) != 0) {
                                return MakeError(IoError("set permissions of", at, errno));

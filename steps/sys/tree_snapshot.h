@@ -37,11 +37,11 @@ enum class EntryKind { kFile, kDirectory, kSymlink };
 struct TreeEntry {
   std::string path;  // relative to the root, '/'-separated
   EntryKind kind = EntryKind::kFile;
-  uint32_t mode = 0;         // permission bits of files and directories
-  uint64_t size = 0;         // files
-  std::string sha256;        // files: lowercase hex of the bytes
-  std::string link_target;   // symlinks
-  int64_t mtime_ns = 0;      // files and directories: restored, never compared
+  uint32_t mode = 0;        // permission bits of files and directories
+  uint64_t size = 0;        // files
+  std::string sha256;       // files: lowercase hex of the bytes
+  std::string link_target;  // symlinks
+  int64_t mtime_ns = 0;     // files and directories: restored, never compared
 };
 
 struct TreeManifest {

@@ -1,12 +1,11 @@
 #include "tests/cloudsim/auth.h"
 
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cctype>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "steps/aws/sigv4.h"
 
@@ -51,8 +50,7 @@ AuthResult Authenticate(const World& world, const Request& request) {
   AuthResult result;
   std::string_view header = request.Header("Authorization");
   if (header.empty()) {
-    return Fail(result, AuthFailure::kMissing,
-                "Request is missing Authentication Token");
+    return Fail(result, AuthFailure::kMissing, "Request is missing Authentication Token");
   }
   if (header.substr(0, kAlgorithm.size()) != kAlgorithm) {
     return Fail(result, AuthFailure::kMalformed,
@@ -123,8 +121,7 @@ AuthResult Authenticate(const World& world, const Request& request) {
     return Fail(result, AuthFailure::kSkewed,
                 fmt::format("Signature not yet current or expired: request "
                             "time {} is more than 15 minutes from server time {}",
-                            aws::FormatAmzDate(*time),
-                            aws::FormatAmzDate(world.Now())));
+                            aws::FormatAmzDate(*time), aws::FormatAmzDate(world.Now())));
   }
 
   // Rebuild the request as the client signed it: only the signed headers.
@@ -142,8 +139,7 @@ AuthResult Authenticate(const World& world, const Request& request) {
   }
   for (const auto& [name, value] : request.headers) {
     std::string lower = Lower(name);
-    if (lower == "authorization" || lower == "x-amz-date" ||
-        lower == "x-amz-security-token") {
+    if (lower == "authorization" || lower == "x-amz-date" || lower == "x-amz-security-token") {
       continue;
     }
     if (std::find(names.begin(), names.end(), lower) != names.end()) {
@@ -153,15 +149,13 @@ AuthResult Authenticate(const World& world, const Request& request) {
   aws::SigningOptions options =
       aws::SigningOptions::ForService(result.service, result.region, *time);
   std::string_view content_sha = request.Header("X-Amz-Content-SHA256");
-  bool sha_signed = std::find(names.begin(), names.end(),
-                              "x-amz-content-sha256") != names.end();
-  options.content_sha256_header = sha_signed ? aws::ContentSha256Header::kAdd
-                                             : aws::ContentSha256Header::kOmit;
+  bool sha_signed = std::find(names.begin(), names.end(), "x-amz-content-sha256") != names.end();
+  options.content_sha256_header =
+      sha_signed ? aws::ContentSha256Header::kAdd : aws::ContentSha256Header::kOmit;
   if (content_sha == aws::kUnsignedPayload) {
     options.payload = aws::PayloadSigning::kUnsigned;
   }
-  bool token_signed = std::find(names.begin(), names.end(),
-                                "x-amz-security-token") != names.end();
+  bool token_signed = std::find(names.begin(), names.end(), "x-amz-security-token") != names.end();
   if (!identity->session_token.empty() && !token_signed) {
     options.session_token = aws::SessionTokenSigning::kAddedAfterSigning;
   }
@@ -174,20 +168,17 @@ AuthResult Authenticate(const World& world, const Request& request) {
     return Fail(result, AuthFailure::kMalformed, expected.error().message());
   }
   if (expected->signature.size() != signature.size() ||
-      CRYPTO_memcmp(expected->signature.data(), signature.data(),
-                    signature.size()) != 0) {
-    return Fail(
-        result, AuthFailure::kBadSignature,
-        "The request signature we calculated does not match the signature "
-        "you provided. Check your AWS Secret Access Key and signing method.");
+      CRYPTO_memcmp(expected->signature.data(), signature.data(), signature.size()) != 0) {
+    return Fail(result, AuthFailure::kBadSignature,
+                "The request signature we calculated does not match the signature "
+                "you provided. Check your AWS Secret Access Key and signing method.");
   }
   result.ok = true;
   result.identity = identity;
   return result;
 }
 
-SimError AuthError(aws::Protocol protocol, AuthFailure failure,
-                   const std::string& message) {
+SimError AuthError(aws::Protocol protocol, AuthFailure failure, const std::string& message) {
   using aws::Protocol;
   switch (protocol) {
     case Protocol::kQuery:

@@ -39,8 +39,7 @@ struct AuthResult {
 AuthResult Authenticate(const World& world, const Request& request);
 
 // The error a service of `protocol` answers an authentication failure with.
-SimError AuthError(aws::Protocol protocol, AuthFailure failure,
-                   const std::string& message);
+SimError AuthError(aws::Protocol protocol, AuthFailure failure, const std::string& message);
 
 }  // namespace flightplan::cloudsim
 

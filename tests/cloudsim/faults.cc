@@ -1,16 +1,16 @@
 #include "tests/cloudsim/faults.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace flightplan::cloudsim {
 
 namespace {
 
 constexpr std::string_view kKinds[] = {
-    "throttle",     "error",         "reset",           "latency",
-    "fail_stack_operation", "fail_refactor", "unprocessed_items"};
+    "throttle",         "error", "reset", "latency", "fail_stack_operation", "fail_refactor",
+    "unprocessed_items"};
 
 bool Matches(const Value& want, const Value& have) {
   if (!want.is_map()) return true;
@@ -89,14 +89,12 @@ Result<FaultRule> FaultRule::FromValue(const Value& value) {
     rule.match = *m;
   }
   if (const Value* o = value.Find("options")) rule.options = *o;
-  if (std::find(std::begin(kKinds), std::end(kKinds), rule.kind) ==
-      std::end(kKinds)) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        fmt::format("unknown fault kind '{}': use one of throttle, error, "
-                    "reset, latency, fail_stack_operation, fail_refactor, "
-                    "unprocessed_items",
-                    rule.kind));
+  if (std::find(std::begin(kKinds), std::end(kKinds), rule.kind) == std::end(kKinds)) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("unknown fault kind '{}': use one of throttle, error, "
+                                 "reset, latency, fail_stack_operation, fail_refactor, "
+                                 "unprocessed_items",
+                                 rule.kind));
   }
   if (rule.count == 0 || rule.count < -1) {
     return MakeError(ErrorCode::kInvalidInput,
@@ -128,9 +126,9 @@ Value FaultSet::ToValue() const {
   return out;
 }
 
-std::optional<FaultRule> FaultSet::Take(
-    std::string_view service, std::string_view operation,
-    const Value& key_params, const std::vector<std::string_view>& kinds) {
+std::optional<FaultRule> FaultSet::Take(std::string_view service, std::string_view operation,
+                                        const Value& key_params,
+                                        const std::vector<std::string_view>& kinds) {
   for (auto it = rules_.begin(); it != rules_.end(); ++it) {
     FaultRule& rule = *it;
     if (std::find(kinds.begin(), kinds.end(), rule.kind) == kinds.end()) continue;

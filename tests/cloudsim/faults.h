@@ -32,15 +32,16 @@ struct FaultRule {
   std::string id;
   std::string service = "*";
   std::string operation = "*";
-  std::string kind;  // throttle|error|reset|latency|fail_stack_operation|fail_refactor|unprocessed_items
-  Value match;       // map of key parameters that must be equal, or null
+  std::string
+      kind;     // throttle|error|reset|latency|fail_stack_operation|fail_refactor|unprocessed_items
+  Value match;  // map of key parameters that must be equal, or null
   int skip = 0;
   int count = 1;     // -1: every matching call
   int status = 500;  // kind error
   std::string code = "InternalFailure";
   std::string message = "injected fault";
   Duration latency{0};  // kind latency
-  Value options;         // kind-specific ("rollback_fails", "after_resources")
+  Value options;        // kind-specific ("rollback_fails", "after_resources")
   int fired = 0;
 
   Value ToValue() const;
@@ -58,8 +59,7 @@ class FaultSet {
 
   // The first live rule of one of `kinds` matching the call, consumed (its
   // skip/count updated); nullopt when none fires.
-  std::optional<FaultRule> Take(std::string_view service,
-                                std::string_view operation,
+  std::optional<FaultRule> Take(std::string_view service, std::string_view operation,
                                 const Value& key_params,
                                 const std::vector<std::string_view>& kinds);
 

@@ -1,14 +1,13 @@
 // flightplan-cloudsim: the local AWS simulator every test and the demo run
 // against. See docs/cloudsim.md.
+#include <fmt/format.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "tests/cloudsim/server.h"
 #include "tests/cloudsim/simulator.h"
@@ -53,15 +52,12 @@ int main(int argc, char** argv) {
   app.add_option("--region", config.region, "Region")->capture_default_str();
   app.add_option("--access-key", config.access_key, "Access key id the simulator accepts")
       ->capture_default_str();
-  app.add_option("--secret-key", config.secret_key, "Its secret access key")
-      ->capture_default_str();
+  app.add_option("--secret-key", config.secret_key, "Its secret access key")->capture_default_str();
   app.add_option("--operation-delay-ms", delay_ms,
                  "How long CloudFormation operations stay *_IN_PROGRESS")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--port-file", port_file,
-                 "Write the bound port to this file once listening");
-  app.add_option("--random-seed", config.seed,
-                 "Seed for generated ids and physical names")
+  app.add_option("--port-file", port_file, "Write the bound port to this file once listening");
+  app.add_option("--random-seed", config.seed, "Seed for generated ids and physical names")
       ->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -102,9 +98,9 @@ int main(int argc, char** argv) {
     std::cout << fmt::format(
         "flightplan-cloudsim: seeded {}: {} stacks, {} DynamoDB tables ({} items), "
         "{} buckets, {} user pools, Amplify app {}\n",
-        std::filesystem::path(seed_dir).filename().string(), count("stacks"),
-        count("tables"), items && items->is_int() ? items->as_int() : 0, count("buckets"),
-        count("user_pools"), app_id && app_id->is_string() ? app_id->as_string() : "-");
+        std::filesystem::path(seed_dir).filename().string(), count("stacks"), count("tables"),
+        items && items->is_int() ? items->as_int() : 0, count("buckets"), count("user_pools"),
+        app_id && app_id->is_string() ? app_id->as_string() : "-");
   }
   HttpServer server(&simulator);
   auto bound = server.Bind(host, port);
@@ -112,11 +108,8 @@ int main(int argc, char** argv) {
     std::cerr << "flightplan-cloudsim: " << bound.error().message() << "\n";
     return kListen;
   }
-  std::string address = host.find(':') != std::string::npos
-                            ? fmt::format("[{}]", host)
-                            : host;
-  std::cout << fmt::format("flightplan-cloudsim listening on http://{}:{}\n",
-                           address, *bound)
+  std::string address = host.find(':') != std::string::npos ? fmt::format("[{}]", host) : host;
+  std::cout << fmt::format("flightplan-cloudsim listening on http://{}:{}\n", address, *bound)
             << std::flush;
   if (!port_file.empty()) {
     std::string tmp = port_file + ".tmp";

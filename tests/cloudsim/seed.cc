@@ -1,5 +1,6 @@
 #include "tests/cloudsim/seed.h"
 
+#include <fmt/format.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -7,8 +8,6 @@
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "tests/cloudsim/stores/cfn_store.h"
 
@@ -24,16 +23,15 @@ struct FixtureStack {
   std::vector<std::pair<std::string, std::string>> parameters;
   std::vector<std::pair<std::string, std::string>> outputs;
   std::string description;
-  std::string parent;       // resolved below
-  std::string logical_id;   // in the parent
+  std::string parent;      // resolved below
+  std::string logical_id;  // in the parent
   int depth = 0;
 };
 
 Result<std::string> ReadText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return MakeError(ErrorCode::kNotFound,
-                     fmt::format("cannot read {}", path.string()));
+    return MakeError(ErrorCode::kNotFound, fmt::format("cannot read {}", path.string()));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -44,9 +42,8 @@ Result<Value> ReadJson(const fs::path& path) {
   ASSIGN_OR_RETURN(std::string text, ReadText(path));
   auto value = Value::FromJson(text);
   if (!value) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("{} is not valid JSON: {}", path.string(),
-                                 value.error().message()));
+    return MakeError(ErrorCode::kInvalidInput, fmt::format("{} is not valid JSON: {}",
+                                                           path.string(), value.error().message()));
   }
   return value;
 }
@@ -57,8 +54,7 @@ std::string Str(const Value& map, std::string_view key) {
 }
 
 // [{"ParameterKey": k, "ParameterValue": v}] (or Output*) -> pairs.
-std::vector<std::pair<std::string, std::string>> Pairs(const Value& list,
-                                                       std::string_view key,
+std::vector<std::pair<std::string, std::string>> Pairs(const Value& list, std::string_view key,
                                                        std::string_view value) {
   std::vector<std::pair<std::string, std::string>> out;
   if (!list.is_list()) return out;
@@ -95,8 +91,7 @@ Result<std::vector<FixtureStack>> LoadStacks(const fs::path& dir) {
       stack.outputs = Pairs(outputs, "OutputKey", "OutputValue");
     }
     if (fs::exists(base.string() + ".description.txt")) {
-      ASSIGN_OR_RETURN(stack.description,
-                       ReadText(base.string() + ".description.txt"));
+      ASSIGN_OR_RETURN(stack.description, ReadText(base.string() + ".description.txt"));
     }
     stacks.push_back(std::move(stack));
   }
@@ -151,9 +146,7 @@ void LinkNestedStacks(std::vector<FixtureStack>& stacks) {
     s.depth = depth;
   }
   std::stable_sort(stacks.begin(), stacks.end(),
-                   [](const FixtureStack& a, const FixtureStack& b) {
-                     return a.depth < b.depth;
-                   });
+                   [](const FixtureStack& a, const FixtureStack& b) { return a.depth < b.depth; });
 }
 
 // Outputs that are a plain Ref of a resource pin that resource's physical id
@@ -185,20 +178,17 @@ Result<std::string> ZipDirectory(const fs::path& dir) {
     if (entry.is_regular_file()) files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
-  fs::path tmp = fs::temp_directory_path() /
-                 fmt::format("cloudsim-seed-{}.zip", ::getpid());
+  fs::path tmp = fs::temp_directory_path() / fmt::format("cloudsim-seed-{}.zip", ::getpid());
   int error = 0;
   zip_t* archive = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
   if (!archive) {
     return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot create {} (libzip error {})",
-                                 tmp.string(), error));
+                     fmt::format("cannot create {} (libzip error {})", tmp.string(), error));
   }
   for (const fs::path& file : files) {
     std::string name = fs::relative(file, dir).generic_string();
     zip_source_t* source = zip_source_file(archive, file.c_str(), 0, -1);
-    zip_int64_t index =
-        source ? zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE) : -1;
+    zip_int64_t index = source ? zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE) : -1;
     if (index < 0) {
       if (source) zip_source_free(source);
       std::string message = zip_strerror(archive);
@@ -211,8 +201,7 @@ Result<std::string> ZipDirectory(const fs::path& dir) {
   if (zip_close(archive) != 0) {
     std::string message = zip_strerror(archive);
     zip_discard(archive);
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot write the zip: {}", message));
+    return MakeError(ErrorCode::kStateFile, fmt::format("cannot write the zip: {}", message));
   }
   auto bytes = ReadText(tmp);
   std::error_code ec;
@@ -227,8 +216,7 @@ std::optional<std::pair<std::string, std::string>> SplitS3Url(std::string_view u
   url.remove_prefix(kPrefix.size());
   size_t slash = url.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  return std::make_pair(std::string(url.substr(0, slash)),
-                        std::string(url.substr(slash + 1)));
+  return std::make_pair(std::string(url.substr(0, slash)), std::string(url.substr(slash + 1)));
 }
 
 // A value of the key attribute's type, distinct per index.
@@ -268,9 +256,8 @@ Result<int> SeedItems(World& world, const std::string& table) {
     item["seededBy"] = Value(ValueMap{{"S", Value("flightplan-cloudsim")}});
     auto put = world.dynamodb.PutItem(table, Value(std::move(item)));
     if (!put) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("cannot seed items into table {}: {}", table,
-                                   put.error().message));
+      return MakeError(ErrorCode::kInvalidInput, fmt::format("cannot seed items into table {}: {}",
+                                                             table, put.error().message));
     }
   }
   return kItems;
@@ -281,12 +268,11 @@ Result<int> SeedItems(World& world, const std::string& table) {
 Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
   fs::path stacks_dir = app_dir / "pre.refactor";
   if (!fs::is_directory(stacks_dir)) {
-    return MakeError(
-        ErrorCode::kNotFound,
-        fmt::format("{} is not a fixture app: it has no pre.refactor/ folder "
-                    "of deployed stacks (expected "
-                    "…/amplify-migration-apps/<app>)",
-                    app_dir.string()));
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("{} is not a fixture app: it has no pre.refactor/ folder "
+                                 "of deployed stacks (expected "
+                                 "…/amplify-migration-apps/<app>)",
+                                 app_dir.string()));
   }
   fs::path amplify_dir = app_dir / "amplify";
   if (!fs::is_directory(amplify_dir)) amplify_dir = app_dir / "pre.generate" / "amplify";
@@ -294,8 +280,7 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
   ASSIGN_OR_RETURN(std::vector<FixtureStack> stacks, LoadStacks(stacks_dir));
   if (stacks.empty()) {
     return MakeError(ErrorCode::kNotFound,
-                     fmt::format("{} holds no <stack>.template.json files",
-                                 stacks_dir.string()));
+                     fmt::format("{} holds no <stack>.template.json files", stacks_dir.string()));
   }
   LinkNestedStacks(stacks);
 
@@ -311,16 +296,14 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
     spec.parent_name = stack.parent;
     spec.logical_id_in_parent = stack.logical_id;
     for (const auto& [key, value] : stack.outputs) {
-      if (key == "StackId" && value.find(":stack/" + stack.name + "/") !=
-                                  std::string::npos) {
+      if (key == "StackId" && value.find(":stack/" + stack.name + "/") != std::string::npos) {
         spec.stack_id = value;
       }
     }
     auto id = SeedStack(world, spec);
     if (!id) {
       return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("cannot create stack {} from {}: {} ({})",
-                                   stack.name,
+                       fmt::format("cannot create stack {} from {}: {} ({})", stack.name,
                                    (stacks_dir / (stack.name + ".template.json")).string(),
                                    id.error().message, id.error().code));
     }
@@ -353,9 +336,8 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
         app["platform"] = "WEB";
         auto created = world.amplify.CreateApp(Value(std::move(app)), world.Now());
         if (!created) {
-          return MakeError(ErrorCode::kInvalidInput,
-                           fmt::format("cannot create Amplify app {}: {}", app_id,
-                                       created.error().message));
+          return MakeError(ErrorCode::kInvalidInput, fmt::format("cannot create Amplify app {}: {}",
+                                                                 app_id, created.error().message));
         }
         summary["app_id"] = app_id;
       }
@@ -364,12 +346,12 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
         backend["environmentName"] = env;
         backend["stackName"] = stack_name;
         backend["deploymentArtifacts"] = bucket;
-        auto created = world.amplify.CreateBackendEnvironment(
-            app_id, Value(std::move(backend)), world.Now());
+        auto created =
+            world.amplify.CreateBackendEnvironment(app_id, Value(std::move(backend)), world.Now());
         if (!created) {
           return MakeError(ErrorCode::kInvalidInput,
-                           fmt::format("cannot create backend environment {}: {}",
-                                       env, created.error().message));
+                           fmt::format("cannot create backend environment {}: {}", env,
+                                       created.error().message));
         }
         ValueMap branch;
         branch["branchName"] = env;
@@ -377,12 +359,10 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
         if (auto it = stack_ids.find(stack_name); it != stack_ids.end()) {
           branch["backend"] = Value(ValueMap{{"stackArn", Value(it->second)}});
         }
-        auto made = world.amplify.CreateBranch(app_id, Value(std::move(branch)),
-                                               world.Now());
+        auto made = world.amplify.CreateBranch(app_id, Value(std::move(branch)), world.Now());
         if (!made) {
           return MakeError(ErrorCode::kInvalidInput,
-                           fmt::format("cannot create branch {}: {}", env,
-                                       made.error().message));
+                           fmt::format("cannot create branch {}: {}", env, made.error().message));
         }
       }
       if (bucket.empty() || !world.s3.FindBucket(bucket)) continue;
@@ -390,9 +370,8 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
       fs::path current = amplify_dir / "#current-cloud-backend";
       if (fs::is_directory(current)) {
         ASSIGN_OR_RETURN(std::string zip, ZipDirectory(current));
-        auto put = world.s3.PutObject(bucket, "#current-cloud-backend.zip",
-                                      std::move(zip), world.Now(),
-                                      "application/zip");
+        auto put = world.s3.PutObject(bucket, "#current-cloud-backend.zip", std::move(zip),
+                                      world.Now(), "application/zip");
         if (!put) {
           return MakeError(ErrorCode::kInvalidInput, put.error().message);
         }
@@ -400,8 +379,7 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
       for (const FixtureStack& stack : stacks) {
         if (stack.name == stack_name) {
           (void)world.s3.PutObject(bucket, "root-cloudformation-stack.json",
-                                   stack.template_body.ToJson(), world.Now(),
-                                   "application/json");
+                                   stack.template_body.ToJson(), world.Now(), "application/json");
         }
         if (stack.parent.empty()) continue;
         // The parent's TemplateURL names where the child's template lives.
@@ -413,9 +391,8 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
           std::string url = props ? Str(*props, "TemplateURL") : std::string();
           auto location = SplitS3Url(url);
           if (location && location->first == bucket) {
-            (void)world.s3.PutObject(bucket, location->second,
-                                     stack.template_body.ToJson(), world.Now(),
-                                     "application/json");
+            (void)world.s3.PutObject(bucket, location->second, stack.template_body.ToJson(),
+                                     world.Now(), "application/json");
           }
         }
       }
@@ -438,15 +415,12 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
     for (int i = 1; i <= 2; ++i) {
       ValueList attributes;
       attributes.push_back(Value(ValueMap{
-          {"Name", Value("email")},
-          {"Value", Value(fmt::format("seed-user-{}@example.com", i))}}));
-      auto created = world.cognito.AdminCreateUser(
-          pool, fmt::format("seed-user-{}", i), Value(std::move(attributes)),
-          world.Now());
+          {"Name", Value("email")}, {"Value", Value(fmt::format("seed-user-{}@example.com", i))}}));
+      auto created = world.cognito.AdminCreateUser(pool, fmt::format("seed-user-{}", i),
+                                                   Value(std::move(attributes)), world.Now());
       if (!created) {
-        return MakeError(ErrorCode::kInvalidInput,
-                         fmt::format("cannot seed users into {}: {}", pool,
-                                     created.error().message));
+        return MakeError(ErrorCode::kInvalidInput, fmt::format("cannot seed users into {}: {}",
+                                                               pool, created.error().message));
       }
     }
     pools.push_back(Value(pool));
@@ -460,8 +434,7 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
     if (b && b->objects.empty()) {
       for (int i = 1; i <= 2; ++i) {
         (void)world.s3.PutObject(bucket, fmt::format("public/seed-{}.txt", i),
-                                 fmt::format("seeded object {}\n", i),
-                                 world.Now(), "text/plain");
+                                 fmt::format("seeded object {}\n", i), world.Now(), "text/plain");
       }
     }
   }

@@ -1,10 +1,9 @@
 #include "tests/cloudsim/server.h"
 
+#include <fmt/format.h>
 #include <httplib.h>
 
 #include <chrono>
-
-#include <fmt/format.h>
 
 #include "steps/aws/sigv4.h"
 
@@ -31,16 +30,15 @@ Request ToRequest(const httplib::Request& in) {
         size_t eq = part.find('=');
         out.query.emplace_back(
             aws::UriDecode(part.substr(0, eq)),
-            eq == std::string_view::npos ? std::string()
-                                         : aws::UriDecode(part.substr(eq + 1)));
+            eq == std::string_view::npos ? std::string() : aws::UriDecode(part.substr(eq + 1)));
       }
       start = end + 1;
     }
   }
   for (const auto& [name, value] : in.headers) {
     // httplib adds these for its own bookkeeping; they were not sent.
-    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" ||
-        name == "LOCAL_ADDR" || name == "LOCAL_PORT") {
+    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+        name == "LOCAL_PORT") {
       continue;
     }
     out.headers.emplace_back(name, value);
@@ -61,28 +59,27 @@ HttpServer::HttpServer(Simulator* simulator)
   // Regular handlers, not a pre-routing one: httplib reads the body only
   // for these.
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-        Response response = simulator_->Handle(ToRequest(req));
-        res.status = response.status;
-        std::string content_type = "application/octet-stream";
-        for (const auto& [name, value] : response.headers) {
-          if (strcasecmp(name.c_str(), "Content-Type") == 0) {
-            content_type = value;
-          } else {
-            res.set_header(name, value);
-          }
-        }
-        if (response.drop_connection) {
-          // Promise a body and never send it: the client sees the connection
-          // close mid-response, as after a reset.
-          res.set_content_provider(
-              1024, content_type,
-              [](size_t, size_t, httplib::DataSink&) { return false; });
-          return;
-        }
-        // For HEAD (routed to the GET handler) httplib sends the length of
-        // this content and no body.
-        res.set_content(std::move(response.body), content_type);
-      };
+    Response response = simulator_->Handle(ToRequest(req));
+    res.status = response.status;
+    std::string content_type = "application/octet-stream";
+    for (const auto& [name, value] : response.headers) {
+      if (strcasecmp(name.c_str(), "Content-Type") == 0) {
+        content_type = value;
+      } else {
+        res.set_header(name, value);
+      }
+    }
+    if (response.drop_connection) {
+      // Promise a body and never send it: the client sees the connection
+      // close mid-response, as after a reset.
+      res.set_content_provider(1024, content_type,
+                               [](size_t, size_t, httplib::DataSink&) { return false; });
+      return;
+    }
+    // For HEAD (routed to the GET handler) httplib sends the length of
+    // this content and no body.
+    res.set_content(std::move(response.body), content_type);
+  };
   const std::string any = ".*";  // HEAD is routed to the GET handler
   server_->Get(any, handler);
   // POST bodies are read through a content reader: httplib's plain handlers
@@ -93,8 +90,7 @@ HttpServer::HttpServer(Simulator* simulator)
                                const httplib::ContentReader& content_reader) {
     if (req.is_multipart_form_data()) {
       res.status = 400;
-      res.set_content("multipart/form-data uploads are not supported",
-                      "text/plain");
+      res.set_content("multipart/form-data uploads are not supported", "text/plain");
       return;
     }
     httplib::Request with_body = req;
@@ -119,12 +115,11 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
                                  "(127.0.0.1 or ::1), not '{}'",
                                  host));
   }
-  int bound = port == 0 ? server_->bind_to_any_port(host)
-                        : (server_->bind_to_port(host, port) ? port : -1);
+  int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot listen on {}:{} (is the port in use?)",
-                                 host, port));
+                     fmt::format("cannot listen on {}:{} (is the port in use?)", host, port));
   }
   port_ = bound;
   return bound;

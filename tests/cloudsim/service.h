@@ -32,8 +32,7 @@ class Service {
 
   // Runs the operation. Errors are returned as the protocol's error shape
   // (use Error()).
-  virtual Response Handle(World& world, const Request& request,
-                          std::string_view operation) = 0;
+  virtual Response Handle(World& world, const Request& request, std::string_view operation) = 0;
 
   // The protocol's error shape for `error`.
   virtual Response Error(const SimError& error, const Request& request,
@@ -44,8 +43,7 @@ class Service {
 
   // Key parameters for the request log ({"StackName": "x"}). The default
   // picks well-known names out of Query, JSON and REST requests.
-  virtual Value LogParams(const Request& request,
-                          std::string_view operation) const;
+  virtual Value LogParams(const Request& request, std::string_view operation) const;
 
   // Whether the operation leaves state unchanged (it is then not persisted).
   virtual bool IsReadOnly(std::string_view operation) const;

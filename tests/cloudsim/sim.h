@@ -8,10 +8,9 @@
 
 #include <string>
 #include <string_view>
+#include <tl/expected.hpp>
 #include <utility>
 #include <vector>
-
-#include <tl/expected.hpp>
 
 #include "engine/http_transport.h"
 #include "engine/value.h"

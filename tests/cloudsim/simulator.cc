@@ -1,6 +1,7 @@
 #include "tests/cloudsim/simulator.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -9,10 +10,8 @@
 #include <sstream>
 #include <thread>
 
-#include <fmt/format.h>
-
-#include "tests/cloudsim/auth.h"
 #include "steps/aws/protocol.h"
+#include "tests/cloudsim/auth.h"
 #include "tests/cloudsim/seed.h"
 #include "tests/cloudsim/wire.h"
 
@@ -52,15 +51,13 @@ Response Unroutable(std::string message) {
   return RestJsonError(error, "");
 }
 
-Result<void> WriteFileAtomically(const std::filesystem::path& path,
-                                 const std::string& data) {
+Result<void> WriteFileAtomically(const std::filesystem::path& path, const std::string& data) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot write {}: {}", tmp.string(),
-                                 std::strerror(errno)));
+                     fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
   }
   size_t written = 0;
   while (written < data.size()) {
@@ -70,38 +67,34 @@ Result<void> WriteFileAtomically(const std::filesystem::path& path,
       int err = errno;
       ::close(fd);
       return MakeError(ErrorCode::kStateFile,
-                       fmt::format("cannot write {}: {}", tmp.string(),
-                                   std::strerror(err)));
+                       fmt::format("cannot write {}: {}", tmp.string(), std::strerror(err)));
     }
     written += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot flush {}", tmp.string()));
+    return MakeError(ErrorCode::kStateFile, fmt::format("cannot flush {}", tmp.string()));
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot replace {}: {}", path.string(),
-                                 ec.message()));
+                     fmt::format("cannot replace {}: {}", path.string(), ec.message()));
   }
   return {};
 }
 
 Value GenericLogParams(const Request& request) {
   static constexpr std::string_view kKeys[] = {
-      "StackName",     "ChangeSetName",  "StackRefactorId", "LogicalResourceId",
-      "PhysicalResourceId", "ChangeSetType", "TableName",   "BackupArn",
-      "UserPoolId",    "ClientId",       "Username",        "RoleArn",
-      "RoleSessionName", "ExportArn",    "TargetTableName", "IndexName",
+      "StackName",          "ChangeSetName", "StackRefactorId", "LogicalResourceId",
+      "PhysicalResourceId", "ChangeSetType", "TableName",       "BackupArn",
+      "UserPoolId",         "ClientId",      "Username",        "RoleArn",
+      "RoleSessionName",    "ExportArn",     "TargetTableName", "IndexName",
       "TemplateURL"};
   Value params;
   std::string_view content_type = request.Header("Content-Type");
   if (content_type.find("x-www-form-urlencoded") != std::string_view::npos) {
     params = UnflattenQuery(ParseForm(request.body));
-  } else if (content_type.find("json") != std::string_view::npos &&
-             !request.body.empty()) {
+  } else if (content_type.find("json") != std::string_view::npos && !request.body.empty()) {
     auto parsed = Value::FromJson(request.body);
     if (parsed) params = std::move(*parsed);
   }
@@ -154,16 +147,14 @@ SimError Service::ThrottlingError(std::string_view operation) const {
   return {400, "Throttling", "Rate exceeded"};
 }
 
-Value Service::LogParams(const Request& request,
-                         std::string_view operation) const {
+Value Service::LogParams(const Request& request, std::string_view operation) const {
   (void)operation;
   return GenericLogParams(request);
 }
 
 bool Service::IsReadOnly(std::string_view operation) const {
   for (std::string_view prefix :
-       {"Describe", "Get", "List", "Head", "Scan", "Query", "Validate",
-        "Estimate", "BatchGet"}) {
+       {"Describe", "Get", "List", "Head", "Scan", "Query", "Validate", "Estimate", "BatchGet"}) {
     if (operation.substr(0, prefix.size()) == prefix) return true;
   }
   return false;
@@ -173,8 +164,7 @@ Result<Value> Service::Mutate(World& world, const Value& command) {
   (void)world;
   (void)command;
   return MakeError(ErrorCode::kInvalidInput,
-                   fmt::format("service '{}' has no out-of-band changes",
-                               signing_name()));
+                   fmt::format("service '{}' has no out-of-band changes", signing_name()));
 }
 
 tl::unexpected<Error> MutateError(const SimError& error) {
@@ -212,8 +202,7 @@ Value LogEntry::ToValue() const {
   return out;
 }
 
-Simulator::Simulator(SimConfig config, Clock* clock,
-                     std::optional<std::filesystem::path> state_dir)
+Simulator::Simulator(SimConfig config, Clock* clock, std::optional<std::filesystem::path> state_dir)
     : world_(std::move(config), clock),
       services_(MakeServices()),
       state_dir_(std::move(state_dir)) {}
@@ -223,16 +212,14 @@ Result<void> Simulator::LoadState() {
   std::error_code ec;
   std::filesystem::create_directories(*state_dir_, ec);
   if (ec) {
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot create state directory {}: {}",
-                                 state_dir_->string(), ec.message()));
+    return MakeError(ErrorCode::kStateFile, fmt::format("cannot create state directory {}: {}",
+                                                        state_dir_->string(), ec.message()));
   }
   std::filesystem::path file = *state_dir_ / "state.json";
   if (!std::filesystem::exists(file)) return {};
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot read {}", file.string()));
+    return MakeError(ErrorCode::kStateFile, fmt::format("cannot read {}", file.string()));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -247,16 +234,14 @@ Result<void> Simulator::LoadState() {
   auto loaded = world_.Load(*state);
   if (!loaded) {
     return MakeError(ErrorCode::kCorruption,
-                     fmt::format("{}: {}", file.string(),
-                                 loaded.error().message()));
+                     fmt::format("{}: {}", file.string(), loaded.error().message()));
   }
   return {};
 }
 
 Result<void> Simulator::Persist() {
   if (!state_dir_) return {};
-  return WriteFileAtomically(*state_dir_ / "state.json",
-                             world_.Dump().ToJson());
+  return WriteFileAtomically(*state_dir_ / "state.json", world_.Dump().ToJson());
 }
 
 Result<Value> Simulator::Seed(const std::filesystem::path& app_dir) {
@@ -318,15 +303,14 @@ Response Simulator::HandleAws(Request request) {
       entry.error_code = auth.ok ? "UnknownService" : "MissingAuthenticationToken";
       Record(std::move(entry));
       if (!auth.ok && auth.service.empty()) {
-        SimError error = AuthError(aws::Protocol::kRestJson, auth.failure,
-                                   auth.message);
+        SimError error = AuthError(aws::Protocol::kRestJson, auth.failure, auth.message);
         return RestJsonError(error, request_id);
       }
-      return Unroutable(fmt::format(
-          "flightplan-cloudsim does not simulate the service '{}' named in "
-          "the credential scope (it serves sts, s3, dynamodb, cognito-idp, "
-          "amplify, cloudformation)",
-          auth.service));
+      return Unroutable(
+          fmt::format("flightplan-cloudsim does not simulate the service '{}' named in "
+                      "the credential scope (it serves sts, s3, dynamodb, cognito-idp, "
+                      "amplify, cloudformation)",
+                      auth.service));
     }
     request.service = service->signing_name();
     request.request_id = request_id;
@@ -348,8 +332,7 @@ Response Simulator::HandleAws(Request request) {
     request.caller_arn = auth.identity->arn;
 
     // Latency first, outside the lock, then the other transport faults.
-    if (auto latency = world_.faults.Take(request.service, operation,
-                                          key_params, {"latency"})) {
+    if (auto latency = world_.faults.Take(request.service, operation, key_params, {"latency"})) {
       lock.unlock();
       std::this_thread::sleep_for(latency->latency);
       lock.lock();
@@ -368,11 +351,9 @@ Response Simulator::HandleAws(Request request) {
   if (auto fault = world_.faults.Take(request.service, operation, key_params,
                                       {"throttle", "error", "reset"})) {
     if (fault->kind == "throttle") {
-      response = service->Error(service->ThrottlingError(operation), request,
-                                request_id);
+      response = service->Error(service->ThrottlingError(operation), request, request_id);
     } else if (fault->kind == "error") {
-      response = service->Error({fault->status, fault->code, fault->message},
-                                request, request_id);
+      response = service->Error({fault->status, fault->code, fault->message}, request, request_id);
     } else {
       response.status = 200;
       response.drop_connection = true;
@@ -392,8 +373,7 @@ Response Simulator::HandleAws(Request request) {
       if (auto persisted = Persist(); !persisted) {
         response = service->Error(
             {500, "InternalFailure",
-             "the simulator could not save its state: " +
-                 persisted.error().message()},
+             "the simulator could not save its state: " + persisted.error().message()},
             request, request_id);
       }
     }
@@ -508,8 +488,7 @@ Response Simulator::HandleControl(const Request& request) {
     std::lock_guard lock(world_.mutex);
     TickAll();
     const Value* name = body->Find("service");
-    Service* service =
-        name && name->is_string() ? FindService(name->as_string()) : nullptr;
+    Service* service = name && name->is_string() ? FindService(name->as_string()) : nullptr;
     if (!service) {
       return ControlError(400,
                           "POST /_sim/mutate needs \"service\": one of sts, s3, "
@@ -534,8 +513,7 @@ Response Simulator::HandleControl(const Request& request) {
       world_.mutable_config().operation_delay = Duration(delay->as_int());
     }
     ValueMap out;
-    out["operation_delay_ms"] =
-        static_cast<int64_t>(world_.config().operation_delay.count());
+    out["operation_delay_ms"] = static_cast<int64_t>(world_.config().operation_delay.count());
     return ControlJson(Value(std::move(out)));
   }
   return ControlError(404, fmt::format("no control endpoint {} {} (see "

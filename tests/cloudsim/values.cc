@@ -12,9 +12,7 @@ int64_t IntMember(const Value& v, std::string_view key, int64_t otherwise) {
   return f && f->is_int() ? f->as_int() : otherwise;
 }
 
-double EpochSeconds(Timestamp t) {
-  return static_cast<double>(t.unix_ms) / 1000.0;
-}
+double EpochSeconds(Timestamp t) { return static_cast<double>(t.unix_ms) / 1000.0; }
 
 ValueMap MembersOf(const Value* v) {
   if (!v || !v->is_map()) return {};

@@ -30,8 +30,7 @@ double EpochSeconds(Timestamp t);
 // Copies each member named in `keys` that `from` has onto `to` (a map or
 // null Value, or a ValueMap), replacing what `to` had under that name.
 // `keys`: an array of names or a braced list of them.
-template <typename Target,
-          typename Keys = std::initializer_list<std::string_view>>
+template <typename Target, typename Keys = std::initializer_list<std::string_view>>
 void CopyIfPresent(const Value& from, Target& to, const Keys& keys) {
   for (std::string_view key : keys) {
     if (const Value* v = from.Find(key)) {

@@ -1,12 +1,12 @@
 #include "tests/cloudsim/wire.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "steps/aws/sigv4.h"
 
@@ -22,8 +22,7 @@ FormPairs ParseForm(std::string_view body) {
     if (!part.empty()) {
       size_t eq = part.find('=');
       std::string key(part.substr(0, eq));
-      std::string value(eq == std::string_view::npos ? std::string_view()
-                                                     : part.substr(eq + 1));
+      std::string value(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
       for (char& c : key) c = c == '+' ? ' ' : c;
       for (char& c : value) c = c == '+' ? ' ' : c;
       out.emplace_back(aws::UriDecode(key), aws::UriDecode(value));
@@ -68,8 +67,7 @@ std::pair<size_t, std::string> IndexKey(const std::string& digits) {
 }
 
 // Bounded by the number of dots in one key; iterative.
-void Insert(QueryNode& root, const std::vector<std::string>& parts,
-            const std::string& value) {
+void Insert(QueryNode& root, const std::vector<std::string>& parts, const std::string& value) {
   QueryNode* node = &root;
   size_t i = 0;
   while (i < parts.size()) {
@@ -101,8 +99,7 @@ Value Finish(const QueryNode& node) {
       auto value = element.children.find("value");
       if (value == element.children.end()) value = element.children.find("Value");
       if (key != element.children.end() && key->second.value) {
-        out[*key->second.value] =
-            value != element.children.end() ? Finish(value->second) : Value();
+        out[*key->second.value] = value != element.children.end() ? Finish(value->second) : Value();
       }
     }
     return Value(std::move(out));
@@ -122,8 +119,7 @@ Value UnflattenQuery(const FormPairs& pairs) {
   std::set<std::string> empty_lists;
   for (const auto& [key, value] : pairs) {
     std::vector<std::string> parts = SplitDots(key);
-    if (parts.size() == 1 && value.empty() && key != "Action" &&
-        key != "Version") {
+    if (parts.size() == 1 && value.empty() && key != "Action" && key != "Version") {
       // "Capabilities=": the SDKs' encoding of an empty list. A scalar that
       // is empty is rare enough in the operations we serve to read as "".
       empty_lists.insert(key);
@@ -160,13 +156,26 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -197,8 +206,8 @@ void AppendXml(std::string& out, std::string_view name, const Value& value) {
   }
 }
 
-Response QueryXmlResponse(std::string_view action, std::string_view xmlns,
-                          const Value& result, std::string_view request_id) {
+Response QueryXmlResponse(std::string_view action, std::string_view xmlns, const Value& result,
+                          std::string_view request_id) {
   Response response;
   response.SetHeader("Content-Type", "text/xml");
   response.SetHeader("x-amzn-RequestId", std::string(request_id));
@@ -216,8 +225,7 @@ Response QueryXmlResponse(std::string_view action, std::string_view xmlns,
   return response;
 }
 
-Response QueryXmlError(const SimError& error, std::string_view xmlns,
-                       std::string_view request_id) {
+Response QueryXmlError(const SimError& error, std::string_view xmlns, std::string_view request_id) {
   Response response;
   response.status = error.status;
   response.SetHeader("Content-Type", "text/xml");
@@ -247,16 +255,13 @@ Response JsonError(const SimError& error, std::string_view type_prefix,
   response.SetHeader("x-amzn-RequestId", std::string(request_id));
   response.SetHeader("X-Amzn-ErrorType", error.code);
   ValueMap body;
-  body["__type"] = type_prefix.empty()
-                       ? error.code
-                       : fmt::format("{}#{}", type_prefix, error.code);
+  body["__type"] = type_prefix.empty() ? error.code : fmt::format("{}#{}", type_prefix, error.code);
   body["message"] = error.message;
   response.body = Value(std::move(body)).ToJson();
   return response;
 }
 
-std::string JsonTargetOperation(const Request& request,
-                                std::string_view target_prefix,
+std::string JsonTargetOperation(const Request& request, std::string_view target_prefix,
                                 std::span<const std::string_view> operations) {
   std::string_view target = request.Header("X-Amz-Target");
   if (target.substr(0, target_prefix.size()) != target_prefix) return {};
@@ -267,13 +272,11 @@ std::string JsonTargetOperation(const Request& request,
   return {};
 }
 
-SimResult<Value> JsonRequestParams(const Request& request,
-                                   std::string_view not_an_object) {
+SimResult<Value> JsonRequestParams(const Request& request, std::string_view not_an_object) {
   if (request.body.empty()) return Value(ValueMap{});
   auto parsed = Value::FromJson(request.body);
   if (!parsed || !parsed->is_map()) {
-    return tl::unexpected(
-        SimError{400, "SerializationException", std::string(not_an_object)});
+    return tl::unexpected(SimError{400, "SerializationException", std::string(not_an_object)});
   }
   return std::move(*parsed);
 }
@@ -289,8 +292,8 @@ std::optional<size_t> PageTokenOffset(const std::string& token) {
   return offset;
 }
 
-Value PageOfItems(std::vector<Value> items, size_t start, size_t limit,
-                  std::string_view list_key, std::string_view next_key) {
+Value PageOfItems(std::vector<Value> items, size_t start, size_t limit, std::string_view list_key,
+                  std::string_view next_key) {
   ValueList page;
   size_t i = start;
   for (; i < items.size() && page.size() < limit; ++i) {
@@ -302,8 +305,7 @@ Value PageOfItems(std::vector<Value> items, size_t start, size_t limit,
   return Value(std::move(out));
 }
 
-Response RestJsonResponse(const Value& result, std::string_view request_id,
-                          int status) {
+Response RestJsonResponse(const Value& result, std::string_view request_id, int status) {
   Response response = JsonResponse(result, "application/json", request_id);
   response.status = status;
   return response;
@@ -331,8 +333,7 @@ Response RestXmlError(const SimError& error, std::string_view resource,
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code>"
       "<Message>{}</Message><Resource>{}</Resource><RequestId>{}</RequestId>"
       "</Error>",
-      XmlEscape(error.code), XmlEscape(error.message), XmlEscape(resource),
-      request_id);
+      XmlEscape(error.code), XmlEscape(error.message), XmlEscape(resource), request_id);
   return response;
 }
 

@@ -46,10 +46,9 @@ void AppendXml(std::string& out, std::string_view name, const Value& value);
 
 // <{action}Response xmlns=...><{action}Result>...</{action}Result>
 // <ResponseMetadata><RequestId>..</RequestId></ResponseMetadata></...>
-Response QueryXmlResponse(std::string_view action, std::string_view xmlns,
-                          const Value& result, std::string_view request_id);
-Response QueryXmlError(const SimError& error, std::string_view xmlns,
-                       std::string_view request_id);
+Response QueryXmlResponse(std::string_view action, std::string_view xmlns, const Value& result,
+                          std::string_view request_id);
+Response QueryXmlError(const SimError& error, std::string_view xmlns, std::string_view request_id);
 
 // JSON 1.0/1.1 (DynamoDB, Cognito): `type_prefix` is the namespace put before
 // '#' in __type ("com.amazonaws.dynamodb.v20120810"); empty for none.
@@ -59,26 +58,23 @@ Response JsonError(const SimError& error, std::string_view type_prefix,
                    std::string_view content_type, std::string_view request_id);
 // The operation X-Amz-Target names ("<target_prefix><Operation>") when
 // `operations` lists it; "" otherwise.
-std::string JsonTargetOperation(const Request& request,
-                                std::string_view target_prefix,
+std::string JsonTargetOperation(const Request& request, std::string_view target_prefix,
                                 std::span<const std::string_view> operations);
 // A JSON request's parameters: its body, an empty map for an empty body; a
 // 400 SerializationException with `not_an_object` when the body is not a
 // JSON object.
-SimResult<Value> JsonRequestParams(const Request& request,
-                                   std::string_view not_an_object);
+SimResult<Value> JsonRequestParams(const Request& request, std::string_view not_an_object);
 
 // Offset paging with opaque "page-<offset>" tokens (Amplify, Cognito).
 // The offset `token` names; nullopt when it is not such a token.
 std::optional<size_t> PageTokenOffset(const std::string& token);
 // Up to `limit` of `items` from offset `start`, listed under `list_key`, with
 // the next page's token under `next_key` while items remain.
-Value PageOfItems(std::vector<Value> items, size_t start, size_t limit,
-                  std::string_view list_key, std::string_view next_key);
+Value PageOfItems(std::vector<Value> items, size_t start, size_t limit, std::string_view list_key,
+                  std::string_view next_key);
 
 // REST-JSON (Amplify): x-amzn-ErrorType header and {"message": ...}.
-Response RestJsonResponse(const Value& result, std::string_view request_id,
-                          int status = 200);
+Response RestJsonResponse(const Value& result, std::string_view request_id, int status = 200);
 Response RestJsonError(const SimError& error, std::string_view request_id);
 
 // REST-XML (S3): <Error><Code/><Message/><Resource/><RequestId/></Error>.

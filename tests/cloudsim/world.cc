@@ -1,8 +1,8 @@
 #include "tests/cloudsim/world.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace flightplan::cloudsim {
 
@@ -23,16 +23,13 @@ std::string World::RandomString(size_t length, std::string_view alphabet) {
 
 std::string World::NewUuid() {
   constexpr std::string_view kHex = "0123456789abcdef";
-  return RandomString(8, kHex) + "-" + RandomString(4, kHex) + "-" +
-         RandomString(4, kHex) + "-" + RandomString(4, kHex) + "-" +
-         RandomString(12, kHex);
+  return RandomString(8, kHex) + "-" + RandomString(4, kHex) + "-" + RandomString(4, kHex) + "-" +
+         RandomString(4, kHex) + "-" + RandomString(12, kHex);
 }
 
-std::string World::Arn(std::string_view service, std::string_view resource,
-                       bool regional) const {
-  return fmt::format("arn:aws:{}:{}:{}:{}", service,
-                     regional ? config_.region : "", config_.account_id,
-                     resource);
+std::string World::Arn(std::string_view service, std::string_view resource, bool regional) const {
+  return fmt::format("arn:aws:{}:{}:{}:{}", service, regional ? config_.region : "",
+                     config_.account_id, resource);
 }
 
 const Identity* World::FindIdentity(std::string_view access_key) const {
@@ -40,17 +37,15 @@ const Identity* World::FindIdentity(std::string_view access_key) const {
   return it == identities_.end() ? nullptr : &it->second;
 }
 
-const Identity& World::AddTemporaryIdentity(std::string arn,
-                                            std::string user_id,
+const Identity& World::AddTemporaryIdentity(std::string arn, std::string user_id,
                                             Duration lifetime) {
   Identity identity;
   identity.access_key = "ASIA" + RandomString(16);
-  identity.secret_key = RandomString(
-      40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+  identity.secret_key =
+      RandomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
   identity.session_token =
       "FwoGZXIvYXdzE" +
-      RandomString(120,
-                   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+      RandomString(120, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
   identity.expires = Now() + lifetime;
   identity.arn = std::move(arn);
   identity.user_id = std::move(user_id);
@@ -102,8 +97,7 @@ Value World::Dump() const {
 
 Result<void> World::Load(const Value& state) {
   const Value* format = state.Find("format");
-  if (!format || !format->is_string() ||
-      format->as_string() != "flightplan-cloudsim/1") {
+  if (!format || !format->is_string() || format->as_string() != "flightplan-cloudsim/1") {
     return MakeError(ErrorCode::kCorruption,
                      "not a flightplan-cloudsim state (format "
                      "'flightplan-cloudsim/1' expected)");
@@ -150,8 +144,7 @@ void World::Reset() {
   Identity root;
   root.access_key = config_.access_key;
   root.secret_key = config_.secret_key;
-  root.arn = fmt::format("arn:aws:iam::{}:user/{}", config_.account_id,
-                         config_.user_name);
+  root.arn = fmt::format("arn:aws:iam::{}:user/{}", config_.account_id, config_.user_name);
   root.user_id = "AIDA" + std::string("FLIGHTPLANSIMUSER");
   identities_[root.access_key] = root;
   rng_.seed(config_.seed);
@@ -161,9 +154,8 @@ std::string IsoTime(Timestamp t) {
   time_t seconds = static_cast<time_t>(t.unix_ms / 1000);
   struct tm tm {};
   gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, t.unix_ms % 1000);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.unix_ms % 1000);
 }
 
 }  // namespace flightplan::cloudsim

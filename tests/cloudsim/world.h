@@ -45,9 +45,9 @@ struct SimConfig {
 struct Identity {
   std::string access_key;
   std::string secret_key;
-  std::string session_token;           // empty for long-term keys
-  std::optional<Timestamp> expires;    // temporary credentials only
-  std::string arn;                     // the caller GetCallerIdentity reports
+  std::string session_token;         // empty for long-term keys
+  std::optional<Timestamp> expires;  // temporary credentials only
+  std::string arn;                   // the caller GetCallerIdentity reports
   std::string user_id;
 };
 
@@ -62,16 +62,13 @@ class World {
 
   // Reproducible identifiers: `length` characters from `alphabet`.
   std::string RandomString(size_t length,
-                           std::string_view alphabet =
-                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-  std::string NewUuid();         // 8-4-4-4-12 lower-case hex
-  std::string Arn(std::string_view service, std::string_view resource,
-                  bool regional = true) const;
+                           std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+  std::string NewUuid();  // 8-4-4-4-12 lower-case hex
+  std::string Arn(std::string_view service, std::string_view resource, bool regional = true) const;
 
   // Identities. nullptr for an unknown key.
   const Identity* FindIdentity(std::string_view access_key) const;
-  const Identity& AddTemporaryIdentity(std::string arn, std::string user_id,
-                                       Duration lifetime);
+  const Identity& AddTemporaryIdentity(std::string arn, std::string user_id, Duration lifetime);
 
   // Whole-state snapshot (for /_sim/state and --state-dir) and its inverse.
   Value Dump() const;

@@ -3,14 +3,13 @@
 // rollback) and at random moments inside steps; re-running the command must
 // finish the work with every effect applied exactly once, end in the same
 // state as an uninterrupted run, and leave an audit chain that verifies.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <random>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/test_support.h"
 
@@ -122,8 +121,9 @@ TEST_F(CrashTest, InjectionCountMatchesTheWritesOfAnUninterruptedRun) {
   RunResult run = Flightplan({"run", "crash.yaml"}, std::to_string(kRunWrites + 1) + ":before");
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   RunResult killed_last = Flightplan({"rollback", "1"}, std::to_string(kRollbackWrites) + ":after");
-  EXPECT_TRUE(killed_last.signaled) << "the rollback makes exactly " << kRollbackWrites
-                                    << " writes\n" << killed_last.out;
+  EXPECT_TRUE(killed_last.signaled)
+      << "the rollback makes exactly " << kRollbackWrites << " writes\n"
+      << killed_last.out;
 }
 
 class KillAtWriteTest : public CrashTest,
@@ -144,7 +144,8 @@ INSTANTIATE_TEST_SUITE_P(EveryWrite, KillAtWriteTest,
                                             ::testing::Values("before", "after")));
 
 class KillDuringRollbackTest : public CrashTest,
-                               public ::testing::WithParamInterface<std::tuple<int, const char*>> {};
+                               public ::testing::WithParamInterface<std::tuple<int, const char*>> {
+};
 
 TEST_P(KillDuringRollbackTest, RollbackResumedAfterKillUndoesEachStepExactlyOnce) {
   auto [n, phase] = GetParam();

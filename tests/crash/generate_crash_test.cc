@@ -3,13 +3,12 @@
 // at random moments while it rewrites the project, forward and during
 // rollback. Re-running the command must end with exactly the tree an
 // uninterrupted run writes, and rolling back with exactly the Gen1 tree.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <random>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "steps/amplify/generate_step.h"
 #include "steps/sys/tree_snapshot.h"
@@ -48,8 +47,8 @@ class GenerateCrashTest : public ::testing::Test {
   }
 
   std::vector<std::string> RunArgs() const {
-    return {"run", "generate", "--param", "app_id=backendonly", "--param", "env=main",
-            "--param", "backup_dir=" + dir_.Join("backups")};
+    return {"run",     "generate", "--param", "app_id=backendonly",
+            "--param", "env=main", "--param", "backup_dir=" + dir_.Join("backups")};
   }
 
   RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "") {
@@ -70,9 +69,9 @@ class GenerateCrashTest : public ::testing::Test {
     fs::create_directories(copy);
     fs::copy(project_, copy, fs::copy_options::recursive);
     fs::remove_all(copy / ".flightplan");
-    RunResult r = RunFlightplanIn(copy.string(),
-                                  {"run", "generate", "--param", "app_id=backendonly", "--param",
-                                   "env=main", "--param", "backup_dir=" + other.Join("backups")});
+    RunResult r = RunFlightplanIn(
+        copy.string(), {"run", "generate", "--param", "app_id=backendonly", "--param", "env=main",
+                        "--param", "backup_dir=" + other.Join("backups")});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     Result<tree::TreeManifest> m = tree::ScanTree(copy, amplify::GenerateReplacedPaths());
     EXPECT_TRUE(m);
@@ -80,8 +79,7 @@ class GenerateCrashTest : public ::testing::Test {
   }
 
   void ExpectState(const tree::TreeManifest& expected, const char* state) {
-    std::vector<std::string> diff =
-        tree::Differences(Scan(), expected, tree::CompareModes::kYes);
+    std::vector<std::string> diff = tree::Differences(Scan(), expected, tree::CompareModes::kYes);
     EXPECT_TRUE(diff.empty()) << "differs: " << (diff.empty() ? "" : diff.front());
     for (const char* leftover : {".amplify.flightplan-new", ".amplify.flightplan-old",
                                  ".package.json.flightplan-new", ".package.json.flightplan-old"}) {
@@ -103,15 +101,16 @@ TEST_F(GenerateCrashTest, InjectionCountsMatchTheWritesOfAnUninterruptedRun) {
   RunResult run = Flightplan(RunArgs(), std::to_string(kRunWrites + 1) + ":before");
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   RunResult killed_last = Flightplan({"rollback", "1"}, std::to_string(kRollbackWrites) + ":after");
-  EXPECT_TRUE(killed_last.signaled) << "the rollback makes exactly " << kRollbackWrites
-                                    << " writes\n" << killed_last.out << killed_last.err;
+  EXPECT_TRUE(killed_last.signaled)
+      << "the rollback makes exactly " << kRollbackWrites << " writes\n"
+      << killed_last.out << killed_last.err;
   RunToCompletion({"rollback", "1"});
   ExpectState(gen1_, "rolled_back");
 }
 
-class GenerateKillAtWriteTest
-    : public GenerateCrashTest,
-      public ::testing::WithParamInterface<std::tuple<int, const char*>> {};
+class GenerateKillAtWriteTest : public GenerateCrashTest,
+                                public ::testing::WithParamInterface<std::tuple<int, const char*>> {
+};
 
 TEST_P(GenerateKillAtWriteTest, ResumingAfterAKillWritesTheSameTreeAndRollbackRestoresGen1) {
   auto [n, phase] = GetParam();
@@ -151,8 +150,7 @@ TEST_F(GenerateCrashTest, KillsAtRandomMomentsWhileTheProjectIsRewrittenLoseNoth
   std::mt19937 rng(20261122);
   for (const char* command : {"run", "rollback"}) {
     bool forward = std::string(command) == "run";
-    std::vector<std::string> args =
-        forward ? RunArgs() : std::vector<std::string>{"rollback", "1"};
+    std::vector<std::string> args = forward ? RunArgs() : std::vector<std::string>{"rollback", "1"};
     for (int i = 0; i < 8; ++i) {
       Invocation inv;
       inv.args = args;

@@ -1,14 +1,12 @@
 // The command line as users meet it: exit codes, messages, and the promise
 // that bad input changes nothing.
+#include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 
-#include <signal.h>
-
 #include <filesystem>
-#include <thread>
 #include <random>
-
-#include <gtest/gtest.h>
+#include <thread>
 
 #include "tests/support/test_support.h"
 
@@ -31,15 +29,23 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, EveryCommandHasHelp) {
   RunResult top = Flightplan({"--help"});
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* word : {"run", "resume", "rollback", "status", "history", "resolve", "audit",
-                           "lease", "workflows", "--state", "--operator", "--yes", "--dry-run",
-                           "--skip-validations", "Exit codes"}) {
+  for (const char* word :
+       {"run", "resume", "rollback", "status", "history", "resolve", "audit", "lease", "workflows",
+        "--state", "--operator", "--yes", "--dry-run", "--skip-validations", "Exit codes"}) {
     EXPECT_NE(top.out.find(word), std::string::npos) << word;
   }
-  for (std::vector<std::string> cmd :
-       {std::vector<std::string>{"run"}, {"resume"}, {"rollback"}, {"status"}, {"history"},
-        {"resolve"}, {"audit", "verify"}, {"audit", "export"}, {"lease", "show"},
-        {"lease", "take-over"}, {"workflows", "list"}, {"workflows", "validate"}}) {
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"run"},
+                                       {"resume"},
+                                       {"rollback"},
+                                       {"status"},
+                                       {"history"},
+                                       {"resolve"},
+                                       {"audit", "verify"},
+                                       {"audit", "export"},
+                                       {"lease", "show"},
+                                       {"lease", "take-over"},
+                                       {"workflows", "list"},
+                                       {"workflows", "validate"}}) {
     cmd.push_back("--help");
     RunResult help = Flightplan(cmd);
     EXPECT_EQ(help.exit_code, 0) << cmd[0];
@@ -57,7 +63,8 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   RunResult no_such = Flightplan({"run", "no-such-workflow"});
   EXPECT_EQ(no_such.exit_code, 2);
   EXPECT_NE(no_such.err.find("no workflow named 'no-such-workflow'"), std::string::npos);
-  WriteFile(dir_.Join("ok.yaml"), "name: ok\nversion: 1\nsteps: [{id: a, uses: echo, with: {message: hi}}]\n");
+  WriteFile(dir_.Join("ok.yaml"),
+            "name: ok\nversion: 1\nsteps: [{id: a, uses: echo, with: {message: hi}}]\n");
   RunResult bad_param = Flightplan({"run", "ok.yaml", "--param", "novalue"});
   EXPECT_EQ(bad_param.exit_code, 2);
   EXPECT_NE(bad_param.err.find("name=value"), std::string::npos);
@@ -103,8 +110,10 @@ class BadStateFileTest : public CliTest {
     std::string before = ReadFile(path);
     WriteFile(dir_.Join("ok.yaml"),
               "name: ok\nversion: 1\nsteps: [{id: a, uses: echo, with: {message: hi}}]\n");
-    for (std::vector<std::string> cmd : {std::vector<std::string>{"status"}, {"run", "ok.yaml"},
-                                         {"history"}, {"audit", "verify"}}) {
+    for (std::vector<std::string> cmd : {std::vector<std::string>{"status"},
+                                         {"run", "ok.yaml"},
+                                         {"history"},
+                                         {"audit", "verify"}}) {
       cmd.push_back("--state");
       cmd.push_back(path);
       RunResult r = Flightplan(cmd);
@@ -137,7 +146,8 @@ TEST_F(BadStateFileTest, NewerVersionIsRefusedAndLeftAlone) {
   ASSERT_EQ(Flightplan({"run", "ok.yaml", "--state", dir_.Join("new.db")}).exit_code, 0);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.Join("new.db").c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA user_version = 7;", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA user_version = 7;", nullptr, nullptr,
+               nullptr);
   sqlite3_close(db);
   ExpectRefused("new.db");
   RunResult r = Flightplan({"status", "--state", dir_.Join("new.db")});
@@ -206,14 +216,16 @@ steps:
     with: {argv: [sh, -c, 'echo next >> effects']}
 )yaml");
   // Killed right after recording `call` as running: its effect is unknown.
-  RunResult killed = Flightplan({"run", "doubt.yaml"}, {{"FLIGHTPLAN_FAULT_KILL_AT_WRITE", "3:after"}});
+  RunResult killed =
+      Flightplan({"run", "doubt.yaml"}, {{"FLIGHTPLAN_FAULT_KILL_AT_WRITE", "3:after"}});
   ASSERT_TRUE(killed.signaled);
   RunResult stuck = Flightplan({"resume"});
   EXPECT_EQ(stuck.exit_code, 6) << stuck.out << stuck.err;
   EXPECT_NE(stuck.err.find("flightplan resolve 1 call --done"), std::string::npos) << stuck.err;
   RunResult status = Flightplan({"status", "1"});
   EXPECT_NE(status.out.find("in doubt"), std::string::npos) << status.out;
-  RunResult resolved = Flightplan({"resolve", "1", "call", "--retry", "--reason", "no effect seen"});
+  RunResult resolved =
+      Flightplan({"resolve", "1", "call", "--retry", "--reason", "no effect seen"});
   EXPECT_EQ(resolved.exit_code, 0) << resolved.err;
   RunResult done = Flightplan({"resume", "1"});
   EXPECT_EQ(done.exit_code, 0) << done.out << done.err;
@@ -417,8 +429,8 @@ TEST_F(CliTest, BuiltInExampleWorkflowIsListedAndValid) {
   RunResult list = Flightplan({"workflows", "list"});
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_NE(list.out.find("example"), std::string::npos) << list.out;
-  RunResult validate = Flightplan(
-      {"workflows", "validate", SourceDir() + "/workflows/examples/example.yaml"});
+  RunResult validate =
+      Flightplan({"workflows", "validate", SourceDir() + "/workflows/examples/example.yaml"});
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
 }
 

@@ -2,11 +2,10 @@
 // works on a target at a time, the others are told who holds it (exit 3); a
 // dead holder's lease is taken over; a holder frozen past its lease's expiry
 // cannot write a byte after someone else took over (fencing).
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/test_support.h"
 
@@ -67,8 +66,8 @@ steps:
 )yaml");
   std::vector<std::unique_ptr<Background>> operators;
   for (int i = 0; i < 8; ++i) {
-    operators.push_back(std::make_unique<Background>(
-        Make({"run", "shared.yaml"}, "operator" + std::to_string(i))));
+    operators.push_back(
+        std::make_unique<Background>(Make({"run", "shared.yaml"}, "operator" + std::to_string(i))));
   }
   int ran = 0, refused = 0;
   for (auto& op : operators) {
@@ -124,8 +123,8 @@ steps:
   std::string text = ReadFile(dir_.Join("slow.yaml"));
   text.replace(text.find("30s"), 3, "1s");
   WriteFile(dir_.Join("slow.yaml"), text);
-  RunResult resumed = RunFlightplan(
-      Make({"resume", "1", "--take-over", "--accept-definition-change"}, "bob"));
+  RunResult resumed =
+      RunFlightplan(Make({"resume", "1", "--take-over", "--accept-definition-change"}, "bob"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
   EXPECT_NE(resumed.out.find("took over"), std::string::npos) << resumed.out;
   EXPECT_EQ(ReadFile(dir_.Join("effects")), "after\n");
@@ -149,7 +148,8 @@ steps:
     uses: exec
     with: {argv: [sh, -c, 'echo effect-by-$FLIGHTPLAN_RUN_ID >> effects']}
 )yaml");
-  auto alice = std::make_unique<Background>(Make({"run", "freeze.yaml", "--lease-ttl", "1"}, "alice"));
+  auto alice =
+      std::make_unique<Background>(Make({"run", "freeze.yaml", "--lease-ttl", "1"}, "alice"));
   ASSERT_TRUE(WaitForFile(dir_.Join("started"), std::chrono::seconds(20)));
   FreezeRightAfterAHeartbeat(*alice, "freeze");
   std::this_thread::sleep_for(std::chrono::milliseconds(1800));  // alice's lease expires
@@ -181,7 +181,8 @@ steps:
     uses: wait
     with: {duration: 30s}
 )yaml");
-  auto alice = std::make_unique<Background>(Make({"run", "slow.yaml", "--lease-ttl", "1"}, "alice"));
+  auto alice =
+      std::make_unique<Background>(Make({"run", "slow.yaml", "--lease-ttl", "1"}, "alice"));
   ASSERT_TRUE(WaitForFile(dir_.Join("started"), std::chrono::seconds(20)));
   FreezeRightAfterAHeartbeat(*alice, "slow");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

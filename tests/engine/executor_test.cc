@@ -1,8 +1,8 @@
 #include "engine/executor.h"
 
-#include <map>
-
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "engine/workflow_loader.h"
 #include "steps/builtin/builtin_steps.h"
@@ -92,9 +92,9 @@ class ExecutorTest : public ::testing::Test {
     auto journal = OpenSqliteJournal(dir_.Join("state.db"), clock_, JournalOptions{});
     EXPECT_TRUE(journal) << journal.error().ToString();
     journal_ = std::move(*journal);
-    executor_ = std::make_unique<Executor>(*journal_, registry_, clock_, processes_, prompter_,
-                                           host_, observer_,
-                                           [](std::string_view d) { return Sha256Hex(d); });
+    executor_ =
+        std::make_unique<Executor>(*journal_, registry_, clock_, processes_, prompter_, host_,
+                                   observer_, [](std::string_view d) { return Sha256Hex(d); });
     options_.holder = LeaseHolder{"tester", "testhost", 1000, "alice", ""};
   }
 
@@ -226,7 +226,8 @@ TEST_F(ExecutorTest, ResumeWhenCheckSaysNotDoneExecutesAgainWithTheSameToken) {
   EXPECT_EQ(Scripts()["two"].executes, 1);
   ASSERT_EQ(Scripts()["two"].tokens.size(), 2u);
   EXPECT_EQ(Scripts()["two"].tokens[0], Scripts()["two"].tokens[1]);
-  EXPECT_EQ(Scripts()["two"].tokens[0], executor_->IdempotencyToken(run, "two", Direction::kForward));
+  EXPECT_EQ(Scripts()["two"].tokens[0],
+            executor_->IdempotencyToken(run, "two", Direction::kForward));
 }
 
 TEST_F(ExecutorTest, UnknownCheckStopsInDoubtUntilTheOperatorResolves) {
@@ -235,14 +236,14 @@ TEST_F(ExecutorTest, UnknownCheckStopsInDoubtUntilTheOperatorResolves) {
   auto stopped = executor_->Resume(run, wf, {}, options_);
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code(), ErrorCode::kInDoubt);
-  EXPECT_NE(stopped.error().message().find("flightplan resolve " + std::to_string(run) +
-                                           " two --done"),
-            std::string::npos);
+  EXPECT_NE(
+      stopped.error().message().find("flightplan resolve " + std::to_string(run) + " two --done"),
+      std::string::npos);
   EXPECT_EQ(Scripts()["two"].executes, 0);
   EXPECT_EQ(journal_->GetSteps(run)->at(1).state, StepState::kRunning);
 
-  auto resolved = executor_->Resolve(run, "two", Executor::Resolution::kDone, "saw it in the console",
-                                     options_);
+  auto resolved = executor_->Resolve(run, "two", Executor::Resolution::kDone,
+                                     "saw it in the console", options_);
   ASSERT_TRUE(resolved) << resolved.error().ToString();
   auto outcome = executor_->Resume(run, wf, {}, options_);
   ASSERT_TRUE(outcome) << outcome.error().ToString();
@@ -316,8 +317,8 @@ TEST_F(ExecutorTest, OnFailureRollbackUndoesSucceededStepsInReverse) {
   auto outcome = executor_->Start(wf, {}, "", options_);
   ASSERT_TRUE(outcome);
   EXPECT_EQ(outcome->state, RunState::kRolledBack);
-  EXPECT_EQ(observer_.started, (std::vector<std::string>{"one", "two", "three", "undo:two",
-                                                         "undo:one"}));
+  EXPECT_EQ(observer_.started,
+            (std::vector<std::string>{"one", "two", "three", "undo:two", "undo:one"}));
   EXPECT_EQ(Scripts()["three"].rollbacks, 0);  // it failed: nothing to undo
 }
 
@@ -342,7 +343,8 @@ TEST_F(ExecutorTest, FailedUndoEndsRollbackFailedAndNeverReportsSuccess) {
 }
 
 TEST_F(ExecutorTest, RequirementsMustHaveSucceededOnTheSameTarget) {
-  Workflow lock = Load("name: lock\nversion: 1\nsteps: [{id: a, uses: scripted, with: {key: a}}]\n");
+  Workflow lock =
+      Load("name: lock\nversion: 1\nsteps: [{id: a, uses: scripted, with: {key: a}}]\n");
   Workflow refactor = Load(
       "name: refactor\nversion: 1\nrequires: [lock]\nsteps: [{id: b, uses: scripted, with: {key: "
       "b}}]\n");
@@ -359,7 +361,8 @@ TEST_F(ExecutorTest, RequirementsMustHaveSucceededOnTheSameTarget) {
 }
 
 TEST_F(ExecutorTest, RollbackIsRefusedWhileADependentWorkflowIsApplied) {
-  Workflow lock = Load("name: lock\nversion: 1\nsteps: [{id: a, uses: scripted, with: {key: a}}]\n");
+  Workflow lock =
+      Load("name: lock\nversion: 1\nsteps: [{id: a, uses: scripted, with: {key: a}}]\n");
   Workflow refactor = Load(
       "name: refactor\nversion: 1\nrequires: [lock]\nsteps: [{id: b, uses: scripted, with: {key: "
       "b}}]\n");
@@ -511,8 +514,8 @@ steps:
 TEST_F(ExecutorTest, LiveLeaseOfAnotherOperatorIsRefusedNamingThem) {
   Workflow wf = Load(kThreeSteps);
   LeaseHolder bob{"bob", "otherhost", 77, "bob", ""};
-  ASSERT_TRUE(journal_->AcquireLease(
-      LeaseRequest{"three", bob, Duration(60000), LeaseMode::kAcquire, 0}));
+  ASSERT_TRUE(
+      journal_->AcquireLease(LeaseRequest{"three", bob, Duration(60000), LeaseMode::kAcquire, 0}));
   auto refused = executor_->Start(wf, {}, "", options_);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), ErrorCode::kLeaseHeld);
@@ -535,20 +538,22 @@ TEST_F(ExecutorTest, LiveLeaseOfAnotherOperatorIsRefusedNamingThem) {
 TEST_F(ExecutorTest, LeaseOfADeadLocalProcessIsTakenOverAtOnce) {
   Workflow wf = Load(kThreeSteps);
   LeaseHolder dead{"tester", "testhost", 4242, "alice", ""};  // same host, pid not alive
-  ASSERT_TRUE(journal_->AcquireLease(
-      LeaseRequest{"three", dead, Duration(60000), LeaseMode::kAcquire, 0}));
+  ASSERT_TRUE(
+      journal_->AcquireLease(LeaseRequest{"three", dead, Duration(60000), LeaseMode::kAcquire, 0}));
   auto ok = executor_->Start(wf, {}, "", options_);
   ASSERT_TRUE(ok) << ok.error().ToString();
   bool said = false;
-  for (const std::string& n : observer_.notices) said = said || n.find("no longer exists") != std::string::npos;
+  for (const std::string& n : observer_.notices)
+    said = said || n.find("no longer exists") != std::string::npos;
   EXPECT_TRUE(said);
 }
 
 // Regression: an optional parameter omitted at the start could be given any
 // value on resume.
 TEST_F(ExecutorTest, OptionalParameterOmittedAtTheStartStaysOmitted) {
-  Workflow wf = Load("name: p\nversion: 1\nparams:\n  note: {type: string}\nsteps:\n  - {id: a, "
-                     "uses: scripted, with: {key: a, note: '${params.note}'}}\n");
+  Workflow wf = Load(
+      "name: p\nversion: 1\nparams:\n  note: {type: string}\nsteps:\n  - {id: a, "
+      "uses: scripted, with: {key: a, note: '${params.note}'}}\n");
   Scripts()["a"].fail = true;
   auto failed = executor_->Start(wf, {}, "", options_);
   ASSERT_TRUE(failed);
@@ -558,8 +563,9 @@ TEST_F(ExecutorTest, OptionalParameterOmittedAtTheStartStaysOmitted) {
 }
 
 TEST_F(ExecutorTest, UnknownParameterAndMissingRequiredParameterAreUsageErrors) {
-  Workflow wf = Load("name: p\nversion: 1\nparams:\n  app: {type: string, required: true}\n  n: "
-                     "{type: integer, default: 2}\nsteps: [{id: a, uses: scripted, with: {key: a}}]\n");
+  Workflow wf = Load(
+      "name: p\nversion: 1\nparams:\n  app: {type: string, required: true}\n  n: "
+      "{type: integer, default: 2}\nsteps: [{id: a, uses: scripted, with: {key: a}}]\n");
   auto missing = executor_->Start(wf, {}, "", options_);
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message().find("--param app="), std::string::npos);

@@ -36,9 +36,9 @@ TEST(StateTest, StepStateMachineAllowsOnlyDocumentedTransitions) {
 }
 
 TEST(StateTest, NamesRoundTrip) {
-  for (RunState s : {RunState::kPending, RunState::kRunning, RunState::kSucceeded,
-                     RunState::kFailed, RunState::kRollingBack, RunState::kRolledBack,
-                     RunState::kRollbackFailed}) {
+  for (RunState s :
+       {RunState::kPending, RunState::kRunning, RunState::kSucceeded, RunState::kFailed,
+        RunState::kRollingBack, RunState::kRolledBack, RunState::kRollbackFailed}) {
     EXPECT_EQ(ParseRunState(RunStateName(s)), s);
   }
   EXPECT_FALSE(ParseRunState("done"));

@@ -1,8 +1,8 @@
 #include "engine/workflow_loader.h"
 
-#include <map>
-
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "steps/builtin/builtin_steps.h"
 
@@ -40,9 +40,10 @@ class LoaderTest : public ::testing::Test {
     EXPECT_EQ(wf.error().code(), ErrorCode::kInvalidInput);
     const std::string& message = wf.error().message();
     EXPECT_NE(message.find(position), std::string::npos)
-        << "wanted position " << position << " in:\n" << message;
-    EXPECT_NE(message.find(phrase), std::string::npos)
-        << "wanted '" << phrase << "' in:\n" << message;
+        << "wanted position " << position << " in:\n"
+        << message;
+    EXPECT_NE(message.find(phrase), std::string::npos) << "wanted '" << phrase << "' in:\n"
+                                                       << message;
   }
 
   StepRegistry registry_;
@@ -109,9 +110,10 @@ TEST_F(LoaderTest, MissingVersion) {
 }
 
 TEST_F(LoaderTest, UnknownStepKey) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n    "
-              "retires: 3\n",
-              "wf.yaml:7:5", "unknown key 'retires'");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n    "
+      "retires: 3\n",
+      "wf.yaml:7:5", "unknown key 'retires'");
 }
 
 TEST_F(LoaderTest, UnknownStepTypeListsKnownOnes) {
@@ -120,9 +122,10 @@ TEST_F(LoaderTest, UnknownStepTypeListsKnownOnes) {
 }
 
 TEST_F(LoaderTest, UnknownInput) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: [true], "
-              "argz: 1}\n",
-              "wf.yaml:6:11", "unknown input 'argz'");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: [true], "
+      "argz: 1}\n",
+      "wf.yaml:6:11", "unknown input 'argz'");
 }
 
 TEST_F(LoaderTest, MissingRequiredInput) {
@@ -131,39 +134,45 @@ TEST_F(LoaderTest, MissingRequiredInput) {
 }
 
 TEST_F(LoaderTest, WrongInputType) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: \"echo "
-              "hi\"}\n",
-              "wf.yaml:6:11", "input 'argv' must be a list");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: \"echo "
+      "hi\"}\n",
+      "wf.yaml:6:11", "input 'argv' must be a list");
 }
 
 TEST_F(LoaderTest, ReferenceToUndeclaredParam) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: "
-              "'${params.who}'}\n",
-              "wf.yaml:6:11", "undeclared parameter 'who'");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: "
+      "'${params.who}'}\n",
+      "wf.yaml:6:11", "undeclared parameter 'who'");
 }
 
 TEST_F(LoaderTest, ReferenceToLaterStepOutput) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: "
-              "'${steps.b.outputs.message}'}\n  - id: b\n    uses: echo\n    with: {message: hi}\n",
-              "wf.yaml:6:11", "which runs later");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: "
+      "'${steps.b.outputs.message}'}\n  - id: b\n    uses: echo\n    with: {message: hi}\n",
+      "wf.yaml:6:11", "which runs later");
 }
 
 TEST_F(LoaderTest, ReferenceToUnknownOutput) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: [true]}\n"
-              "  - id: b\n    uses: echo\n    with: {message: '${steps.a.outputs.stdot}'}\n",
-              "wf.yaml:9:11", "has no output 'stdot' (it has: exit_code, stdout, stderr)");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: [true]}\n"
+      "  - id: b\n    uses: echo\n    with: {message: '${steps.a.outputs.stdot}'}\n",
+      "wf.yaml:9:11", "has no output 'stdot' (it has: exit_code, stdout, stderr)");
 }
 
 TEST_F(LoaderTest, ReferenceToUnknownStep) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: "
-              "'${steps.zz.outputs.x}'}\n",
-              "wf.yaml:6:11", "unknown step 'zz'");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: "
+      "'${steps.zz.outputs.x}'}\n",
+      "wf.yaml:6:11", "unknown step 'zz'");
 }
 
 TEST_F(LoaderTest, DuplicateStepIds) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n"
-              "  - id: a\n    uses: echo\n    with: {message: hi}\n",
-              "wf.yaml:7:9", "step id 'a' is used twice");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n"
+      "  - id: a\n    uses: echo\n    with: {message: hi}\n",
+      "wf.yaml:7:9", "step id 'a' is used twice");
 }
 
 TEST_F(LoaderTest, DuplicateYamlKey) {
@@ -174,75 +183,87 @@ TEST_F(LoaderTest, DuplicateYamlKey) {
 TEST_F(LoaderTest, RequiresCycleIsNamed) {
   catalog_.requires_["lock"] = {"refactor"};
   catalog_.requires_["refactor"] = {"example"};
-  ExpectError("name: example\nversion: 1\nrequires: [lock]\nsteps: [{id: a, uses: echo, with: "
-              "{message: hi}}]\n",
-              "wf.yaml:3:11", "requires forms a cycle: example -> lock -> refactor -> example");
+  ExpectError(
+      "name: example\nversion: 1\nrequires: [lock]\nsteps: [{id: a, uses: echo, with: "
+      "{message: hi}}]\n",
+      "wf.yaml:3:11", "requires forms a cycle: example -> lock -> refactor -> example");
 }
 
 TEST_F(LoaderTest, RequiresUnknownWorkflow) {
   catalog_.requires_["lock"] = {};
-  ExpectError("name: x\nversion: 1\nrequires: [lokc]\nsteps: [{id: a, uses: echo, with: "
-              "{message: hi}}]\n",
-              "wf.yaml:3:11", "requires unknown workflow 'lokc' (known: lock)");
+  ExpectError(
+      "name: x\nversion: 1\nrequires: [lokc]\nsteps: [{id: a, uses: echo, with: "
+      "{message: hi}}]\n",
+      "wf.yaml:3:11", "requires unknown workflow 'lokc' (known: lock)");
 }
 
 TEST_F(LoaderTest, UndeclaredEnvironmentVariable) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: "
-              "'${env.HOME}'}\n",
-              "wf.yaml:6:11", "reads an environment variable no parameter declares");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: "
+      "'${env.HOME}'}\n",
+      "wf.yaml:6:11", "reads an environment variable no parameter declares");
 }
 
 // Regression: 'target' accepted references that exist only once a run does.
 TEST_F(LoaderTest, TargetMayUseOnlyParamsAndTheWorkflowName) {
-  ExpectError("name: x\nversion: 1\ntarget: by/${run.operator}\nsteps: [{id: a, uses: echo, "
-              "with: {message: hi}}]\n",
-              "wf.yaml:3:9", "cannot be used in 'target'");
-  auto ok = Load("name: x\nversion: 1\ntarget: ${run.workflow}/x\nsteps: [{id: a, uses: echo, "
-                 "with: {message: hi}}]\n");
+  ExpectError(
+      "name: x\nversion: 1\ntarget: by/${run.operator}\nsteps: [{id: a, uses: echo, "
+      "with: {message: hi}}]\n",
+      "wf.yaml:3:9", "cannot be used in 'target'");
+  auto ok = Load(
+      "name: x\nversion: 1\ntarget: ${run.workflow}/x\nsteps: [{id: a, uses: echo, "
+      "with: {message: hi}}]\n");
   EXPECT_TRUE(ok) << ok.error().ToString();
 }
 
 // Regression: a step without `with:` failed with yaml-cpp's "invalid node".
 TEST_F(LoaderTest, StepWithoutInputsLoadsWhenTheTypeNeedsNone) {
-  auto wf = Load("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: "
-                 "{duration: 1s}\n    rollback: {uses: echo, with: {message: undo}}\n");
+  auto wf = Load(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: "
+      "{duration: 1s}\n    rollback: {uses: echo, with: {message: undo}}\n");
   EXPECT_TRUE(wf) << wf.error().ToString();
 }
 
 TEST_F(LoaderTest, UntilWrittenAsATemplateMayUsePoll) {
-  auto wf = Load("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: {poll: "
-                 "[true], until: '${poll.exit_code == 0}'}\n");
+  auto wf = Load(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: {poll: "
+      "[true], until: '${poll.exit_code == 0}'}\n");
   EXPECT_TRUE(wf) << wf.error().ToString();
 }
 
 TEST_F(LoaderTest, BadDuration) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n"
-              "    timeout: 5 minutes\n",
-              "wf.yaml:7:14", "is not a duration");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n"
+      "    timeout: 5 minutes\n",
+      "wf.yaml:7:14", "is not a duration");
 }
 
 TEST_F(LoaderTest, AutoRollbackOnATypeWithoutOne) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: [true]}\n"
-              "    rollback: auto\n",
-              "wf.yaml:7:15", "has no automatic rollback");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: [true]}\n"
+      "    rollback: auto\n",
+      "wf.yaml:7:15", "has no automatic rollback");
 }
 
 TEST_F(LoaderTest, RollbackNoneNeedsAReason) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: [true]}\n"
-              "    rollback: {none: ''}\n",
-              "wf.yaml:7:15", "needs a reason");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: exec\n    with: {argv: [true]}\n"
+      "    rollback: {none: ''}\n",
+      "wf.yaml:7:15", "needs a reason");
 }
 
 TEST_F(LoaderTest, InvalidStepId) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: Bad Id\n    uses: echo\n    with: {message: "
-              "hi}\n",
-              "wf.yaml:4:9", "must be lower-case letters");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: Bad Id\n    uses: echo\n    with: {message: "
+      "hi}\n",
+      "wf.yaml:4:9", "must be lower-case letters");
 }
 
 TEST_F(LoaderTest, BadExpressionInWhen) {
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n"
-              "    when: params.x ==\n",
-              "wf.yaml:7:11", "expression");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: {message: hi}\n"
+      "    when: params.x ==\n",
+      "wf.yaml:7:11", "expression");
 }
 
 TEST_F(LoaderTest, WaitNeedsDurationOrUntil) {
@@ -251,17 +272,20 @@ TEST_F(LoaderTest, WaitNeedsDurationOrUntil) {
 }
 
 TEST_F(LoaderTest, WaitUntilMayUsePollButNotUnknownRoots) {
-  auto ok = Load("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: {poll: "
-                 "[true], until: 'poll.exit_code == 0'}\n");
+  auto ok = Load(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: {poll: "
+      "[true], until: 'poll.exit_code == 0'}\n");
   EXPECT_TRUE(ok) << ok.error().ToString();
-  ExpectError("name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: {until: "
-              "'pol.exit_code == 0'}\n",
-              "wf.yaml:6", "'pol.exit_code' is not something a workflow can refer to");
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: wait\n    with: {until: "
+      "'pol.exit_code == 0'}\n",
+      "wf.yaml:6", "'pol.exit_code' is not something a workflow can refer to");
 }
 
 TEST_F(LoaderTest, EveryProblemIsReportedAtOnce) {
-  auto wf = Load("name: x\nversion: 1\nbogus: 1\nsteps:\n  - id: a\n    uses: nope\n  - id: a\n    "
-                 "uses: echo\n");
+  auto wf = Load(
+      "name: x\nversion: 1\nbogus: 1\nsteps:\n  - id: a\n    uses: nope\n  - id: a\n    "
+      "uses: echo\n");
   ASSERT_FALSE(wf);
   const std::string& m = wf.error().message();
   EXPECT_NE(m.find("unknown key 'bogus'"), std::string::npos) << m;
@@ -271,8 +295,8 @@ TEST_F(LoaderTest, EveryProblemIsReportedAtOnce) {
 }
 
 TEST_F(LoaderTest, HugeNestingIsRefusedNotACrash) {
-  std::string text = "name: x\nversion: 1\nsteps: " + std::string(10000, '[') +
-                     std::string(10000, ']') + "\n";
+  std::string text =
+      "name: x\nversion: 1\nsteps: " + std::string(10000, '[') + std::string(10000, ']') + "\n";
   auto wf = Load(text);
   ASSERT_FALSE(wf);
   EXPECT_NE(wf.error().message().find("nested"), std::string::npos);

@@ -2,13 +2,13 @@
 // This test reads every source file and fails when an include crosses a
 // boundary the wrong way, or a third-party library appears outside the one
 // module allowed to use it.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/test_support.h"
 

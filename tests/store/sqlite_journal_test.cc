@@ -1,12 +1,11 @@
 #include "store/sqlite_journal.h"
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "store/sha256.h"
 #include "tests/engine/fakes.h"
@@ -136,9 +135,9 @@ TEST_F(JournalTest, WritesWithATakenOverLeaseAreFencedOff) {
   Fence alice_fence{alice.target, alice.generation};
   RunId run = MakeRun(*j, alice_fence);
   clock_.Advance(Duration(31000));  // alice's lease expires
-  auto bob = j->AcquireLease(LeaseRequest{"t", LeaseHolder{"bob", "h2", 2, "bob", ""},
-                                          Duration(30000), LeaseMode::kTakeOverExpired,
-                                          alice.generation});
+  auto bob =
+      j->AcquireLease(LeaseRequest{"t", LeaseHolder{"bob", "h2", 2, "bob", ""}, Duration(30000),
+                                   LeaseMode::kTakeOverExpired, alice.generation});
   ASSERT_TRUE(bob) << bob.error().ToString();
   EXPECT_EQ(bob->generation, alice.generation + 1);
   size_t before = j->ListEvents(EventFilter{})->size();
@@ -195,7 +194,8 @@ TEST_F(JournalTest, TransitionsAreCompareAndSet) {
   auto illegal = j->TransitionRun(fence, run, RunState::kRunning, RunState::kRolledBack, e);
   ASSERT_FALSE(illegal);
   auto step_stale = j->TransitionStep(
-      fence, StepUpdate{run, "a", StepState::kRunning, StepState::kSucceeded, {}, {}, {}, {}, {}}, e);
+      fence, StepUpdate{run, "a", StepState::kRunning, StepState::kSucceeded, {}, {}, {}, {}, {}},
+      e);
   ASSERT_FALSE(step_stale);
   EXPECT_EQ(step_stale.error().code(), ErrorCode::kConflict);
 }
@@ -209,8 +209,8 @@ TEST_F(JournalTest, StepUpdatesKeepPreparedDataAndOutputs) {
   Value prepared;
   prepared.Set("previous", "old");
   ASSERT_TRUE(j->TransitionStep(
-      fence, StepUpdate{run, "a", StepState::kPending, StepState::kRunning, 1, prepared, {}, {}, {}},
-      e));
+      fence,
+      StepUpdate{run, "a", StepState::kPending, StepState::kRunning, 1, prepared, {}, {}, {}}, e));
   Value out;
   out.Set("id", "stack-1");
   ASSERT_TRUE(j->TransitionStep(
@@ -257,7 +257,8 @@ TEST_F(RefusedFileTest, TruncatedHeader) {
 TEST_F(RefusedFileTest, ForeignSqliteDatabase) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.Join("other.db").c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "CREATE TABLE notes(x); INSERT INTO notes VALUES(1);", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "CREATE TABLE notes(x); INSERT INTO notes VALUES(1);", nullptr, nullptr,
+               nullptr);
   sqlite3_close(db);
   ExpectRefusedUntouched(dir_.Join("other.db"), "not a flightplan state file");
 }
@@ -278,8 +279,9 @@ TEST_F(JournalTest, TruncatedBodyIsReportedAsCorruptionNotACrash) {
     Lease lease = Acquire(*j, "t", "alice");
     Fence fence{lease.target, lease.generation};
     for (int i = 0; i < 300; ++i) {
-      ASSERT_TRUE(j->AppendEvent(&fence, NewEvent{"note", "alice", 0, "t", "",
-                                                  Value(ValueMap{{"pad", Value(std::string(200, 'x'))}})}));
+      ASSERT_TRUE(
+          j->AppendEvent(&fence, NewEvent{"note", "alice", 0, "t", "",
+                                          Value(ValueMap{{"pad", Value(std::string(200, 'x'))}})}));
     }
   }
   std::string whole = ReadFile(dir_.Join("state.db"));
@@ -312,7 +314,7 @@ TEST(NetworkFilesystemTest, KnownNetworkFilesystemsAreNamed) {
   EXPECT_EQ(NetworkFilesystemName(0x6969), "NFS");
   EXPECT_EQ(NetworkFilesystemName(0xFF534D42), "CIFS");
   EXPECT_NE(NetworkFilesystemName(0x65735546).find("FUSE"), std::string::npos);
-  EXPECT_EQ(NetworkFilesystemName(0xEF53), "");  // ext4
+  EXPECT_EQ(NetworkFilesystemName(0xEF53), "");      // ext4
   EXPECT_EQ(NetworkFilesystemName(0x01021994), "");  // tmpfs
 }
 

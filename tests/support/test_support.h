@@ -36,9 +36,9 @@ struct RunResult {
 };
 
 struct Invocation {
-  std::vector<std::string> args;            // without the binary itself
-  std::string cwd;                          // where it runs
-  std::map<std::string, std::string> env;   // added to a clean base environment
+  std::vector<std::string> args;           // without the binary itself
+  std::string cwd;                         // where it runs
+  std::map<std::string, std::string> env;  // added to a clean base environment
   std::chrono::milliseconds timeout{60000};
 };
 

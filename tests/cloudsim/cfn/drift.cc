@@ -15,8 +15,8 @@ std::string Text(const Value& v) {
 
 bool Scalar(const Value& v) { return !v.is_map() && !v.is_list(); }
 
-void Add(ValueList& out, const std::string& path, const Value* expected,
-         const Value* actual, const char* type) {
+void Add(ValueList& out, const std::string& path, const Value* expected, const Value* actual,
+         const char* type) {
   ValueMap diff;
   diff["PropertyPath"] = path;
   diff["ExpectedValue"] = expected ? Text(*expected) : std::string();
@@ -25,8 +25,7 @@ void Add(ValueList& out, const std::string& path, const Value* expected,
   out.emplace_back(std::move(diff));
 }
 
-void Compare(const std::string& path, const Value& expected, const Value& actual,
-             ValueList& out) {
+void Compare(const std::string& path, const Value& expected, const Value& actual, ValueList& out) {
   if (Scalar(expected) && Scalar(actual)) {
     if (Text(expected) != Text(actual)) Add(out, path, &expected, &actual, "NOT_EQUAL");
     return;

@@ -1,8 +1,8 @@
 #include "tests/cloudsim/cfn/refactor.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "tests/cloudsim/cfn/template.h"
 
@@ -145,8 +145,7 @@ constexpr std::string_view kRefusedTypes[] = {
     "AWS::WAFv2::RegexPatternSet",
     "AWS::WAFv2::RuleGroup",
     "AWS::WAFv2::WebACL",
-    "AWS::WorkSpaces::Workspace"
-};
+    "AWS::WorkSpaces::Workspace"};
 
 constexpr size_t kMinStacks = 2;
 constexpr size_t kMaxStacks = 5;
@@ -235,10 +234,9 @@ Value RefactorPlan::Actions() const {
     action["Action"] = "MOVE";
     action["Entity"] = "RESOURCE";
     action["PhysicalResourceId"] = move.physical_id;
-    action["Description"] = fmt::format(
-        "Resource {} ({}) moves from stack {} to stack {} as {}",
-        move.source_logical_id, move.type, move.source_stack,
-        move.destination_stack, move.destination_logical_id);
+    action["Description"] = fmt::format("Resource {} ({}) moves from stack {} to stack {} as {}",
+                                        move.source_logical_id, move.type, move.source_stack,
+                                        move.destination_stack, move.destination_logical_id);
     action["Detection"] = move.manual ? "MANUAL" : "AUTO";
     if (move.manual) action["DetectionReason"] = "Resource mapping provided";
     ValueMap source, destination, mapping;
@@ -254,31 +252,31 @@ Value RefactorPlan::Actions() const {
   return Value(std::move(actions));
 }
 
-SimResult<RefactorCheck> PlanStackRefactor(
-    const std::vector<RefactorStack>& stacks, const Value& resource_mappings,
-    bool enable_stack_creation) {
+SimResult<RefactorCheck> PlanStackRefactor(const std::vector<RefactorStack>& stacks,
+                                           const Value& resource_mappings,
+                                           bool enable_stack_creation) {
   if (stacks.size() < kMinStacks || stacks.size() > kMaxStacks) {
-    return tl::unexpected(Validation(fmt::format(
-        "A stack refactor takes between {} and {} stack definitions; {} given",
-        kMinStacks, kMaxStacks, stacks.size())));
+    return tl::unexpected(Validation(
+        fmt::format("A stack refactor takes between {} and {} stack definitions; {} given",
+                    kMinStacks, kMaxStacks, stacks.size())));
   }
   std::map<std::string, const RefactorStack*> by_name;
   for (const RefactorStack& stack : stacks) {
     if (!by_name.emplace(stack.name, &stack).second) {
-      return tl::unexpected(Validation(
-          fmt::format("Stack {} is defined more than once", stack.name)));
+      return tl::unexpected(
+          Validation(fmt::format("Stack {} is defined more than once", stack.name)));
     }
     if (!stack.exists && !enable_stack_creation) {
-      return tl::unexpected(Validation(fmt::format(
-          "Stack [{}] does not exist. Set EnableStackCreation to create it "
-          "as part of the refactor",
-          stack.name)));
+      return tl::unexpected(
+          Validation(fmt::format("Stack [{}] does not exist. Set EnableStackCreation to create it "
+                                 "as part of the refactor",
+                                 stack.name)));
     }
     if (!stack.new_template.is_map() || !Section(stack.new_template, "Resources")) {
-      return tl::unexpected(Validation(fmt::format(
-          "Template format error: the template for stack {} has no Resources "
-          "section",
-          stack.name)));
+      return tl::unexpected(Validation(
+          fmt::format("Template format error: the template for stack {} has no Resources "
+                      "section",
+                      stack.name)));
     }
   }
 
@@ -290,10 +288,10 @@ SimResult<RefactorCheck> PlanStackRefactor(
 
   for (const RefactorStack& stack : stacks) {
     if (stack.has_stack_policy) {
-      return fail(fmt::format(
-          "Stack [{}] has a stack policy. Stack refactor does not support "
-          "stacks with a stack policy; remove it and try again",
-          stack.name));
+      return fail(
+          fmt::format("Stack [{}] has a stack policy. Stack refactor does not support "
+                      "stacks with a stack policy; remove it and try again",
+                      stack.name));
     }
     if (!stack.exists) check.plan.created_stacks.push_back(stack.name);
   }
@@ -301,19 +299,15 @@ SimResult<RefactorCheck> PlanStackRefactor(
   // Explicit mappings first.
   struct Key {
     std::string stack, id;
-    bool operator<(const Key& o) const {
-      return std::tie(stack, id) < std::tie(o.stack, o.id);
-    }
+    bool operator<(const Key& o) const { return std::tie(stack, id) < std::tie(o.stack, o.id); }
   };
   std::set<Key> moved_from, moved_to;
   if (resource_mappings.is_list()) {
     for (const Value& mapping : resource_mappings.as_list()) {
       const Value* source = mapping.is_map() ? mapping.Find("Source") : nullptr;
-      const Value* destination =
-          mapping.is_map() ? mapping.Find("Destination") : nullptr;
+      const Value* destination = mapping.is_map() ? mapping.Find("Destination") : nullptr;
       if (!source || !destination) {
-        return tl::unexpected(Validation(
-            "Each ResourceMapping needs a Source and a Destination"));
+        return tl::unexpected(Validation("Each ResourceMapping needs a Source and a Destination"));
       }
       ResourceMove move;
       move.source_stack = Str(*source, "StackName");
@@ -321,13 +315,12 @@ SimResult<RefactorCheck> PlanStackRefactor(
       move.destination_stack = Str(*destination, "StackName");
       move.destination_logical_id = Str(*destination, "LogicalResourceId");
       move.manual = true;
-      if (!by_name.count(move.source_stack) ||
-          !by_name.count(move.destination_stack)) {
-        return tl::unexpected(Validation(fmt::format(
-            "ResourceMapping {}.{} -> {}.{} names a stack that is not in the "
-            "StackDefinitions",
-            move.source_stack, move.source_logical_id, move.destination_stack,
-            move.destination_logical_id)));
+      if (!by_name.count(move.source_stack) || !by_name.count(move.destination_stack)) {
+        return tl::unexpected(Validation(
+            fmt::format("ResourceMapping {}.{} -> {}.{} names a stack that is not in the "
+                        "StackDefinitions",
+                        move.source_stack, move.source_logical_id, move.destination_stack,
+                        move.destination_logical_id)));
       }
       moved_from.insert({move.source_stack, move.source_logical_id});
       moved_to.insert({move.destination_stack, move.destination_logical_id});
@@ -338,8 +331,8 @@ SimResult<RefactorCheck> PlanStackRefactor(
   // Inferred moves: removed from one stack, added to another, same id.
   std::map<std::string, std::vector<std::string>> removed, added;  // id -> stacks
   for (const RefactorStack& stack : stacks) {
-    std::set<std::string> before = stack.exists ? ResourceIds(stack.current_template)
-                                                : std::set<std::string>();
+    std::set<std::string> before =
+        stack.exists ? ResourceIds(stack.current_template) : std::set<std::string>();
     std::set<std::string> after = ResourceIds(stack.new_template);
     for (const std::string& id : before) {
       if (!after.count(id) && !moved_from.count({stack.name, id})) {
@@ -355,16 +348,16 @@ SimResult<RefactorCheck> PlanStackRefactor(
   for (auto& [id, sources] : removed) {
     auto it = added.find(id);
     if (it == added.end() || it->second.empty()) {
-      return fail(fmt::format(
-          "Resource {} is removed from stack [{}] and added to no other stack. "
-          "Stack refactor only moves resources; it cannot delete them",
-          id, sources.front()));
+      return fail(
+          fmt::format("Resource {} is removed from stack [{}] and added to no other stack. "
+                      "Stack refactor only moves resources; it cannot delete them",
+                      id, sources.front()));
     }
     if (sources.size() > 1 || it->second.size() > 1) {
-      return fail(fmt::format(
-          "Resource {} appears in more than one source or destination stack; "
-          "use ResourceMappings to say which moves where",
-          id));
+      return fail(
+          fmt::format("Resource {} appears in more than one source or destination stack; "
+                      "use ResourceMappings to say which moves where",
+                      id));
     }
     ResourceMove move;
     move.source_stack = sources.front();
@@ -375,10 +368,10 @@ SimResult<RefactorCheck> PlanStackRefactor(
     added.erase(it);
   }
   for (const auto& [id, destinations] : added) {
-    return fail(fmt::format(
-        "Resource {} is added to stack [{}] but comes from no other stack. "
-        "Stack refactor only moves resources; it cannot create them",
-        id, destinations.front()));
+    return fail(
+        fmt::format("Resource {} is added to stack [{}] but comes from no other stack. "
+                    "Stack refactor only moves resources; it cannot create them",
+                    id, destinations.front()));
   }
 
   for (ResourceMove& move : check.plan.moves) {
@@ -386,61 +379,58 @@ SimResult<RefactorCheck> PlanStackRefactor(
     const RefactorStack& destination = *by_name.at(move.destination_stack);
     auto physical = source.physical_ids.find(move.source_logical_id);
     if (!source.exists || physical == source.physical_ids.end()) {
-      return fail(fmt::format("Resource {} does not exist in stack [{}]",
-                              move.source_logical_id, move.source_stack));
+      return fail(fmt::format("Resource {} does not exist in stack [{}]", move.source_logical_id,
+                              move.source_stack));
     }
     move.physical_id = physical->second;
     auto type = source.types.find(move.source_logical_id);
     move.type = type == source.types.end() ? std::string() : type->second;
     if (ResourceIds(source.new_template).count(move.source_logical_id)) {
-      return fail(fmt::format(
-          "Resource {} is moved out of stack [{}] but its new template still "
-          "declares it",
-          move.source_logical_id, move.source_stack));
+      return fail(
+          fmt::format("Resource {} is moved out of stack [{}] but its new template still "
+                      "declares it",
+                      move.source_logical_id, move.source_stack));
     }
     std::string new_type = TypeOf(destination.new_template, move.destination_logical_id);
     if (new_type.empty()) {
-      return fail(fmt::format(
-          "Resource {} is mapped to stack [{}] but its new template does not "
-          "declare {}",
-          move.source_logical_id, move.destination_stack,
-          move.destination_logical_id));
+      return fail(
+          fmt::format("Resource {} is mapped to stack [{}] but its new template does not "
+                      "declare {}",
+                      move.source_logical_id, move.destination_stack, move.destination_logical_id));
     }
     if (new_type != move.type) {
       return fail(fmt::format(
           "Resource {} is of type {} in stack [{}] but of type {} in stack [{}]; "
           "stack refactor cannot change a resource's type",
-          move.source_logical_id, move.type, move.source_stack, new_type,
-          move.destination_stack));
+          move.source_logical_id, move.type, move.source_stack, new_type, move.destination_stack));
     }
     if (RefactorRefusesType(move.type)) {
-      return fail(fmt::format(
-          "Resource {} of type {} cannot be moved: stack refactor does not "
-          "support this resource type",
-          move.source_logical_id, move.type));
+      return fail(
+          fmt::format("Resource {} of type {} cannot be moved: stack refactor does not "
+                      "support this resource type",
+                      move.source_logical_id, move.type));
     }
   }
 
   for (const RefactorStack& stack : stacks) {
     if (ResourceIds(stack.new_template).empty()) {
-      return fail(fmt::format(
-          "Stack [{}] would be left without resources. A stack must keep at "
-          "least one resource; delete it after the refactor instead",
-          stack.name));
+      return fail(
+          fmt::format("Stack [{}] would be left without resources. A stack must keep at "
+                      "least one resource; delete it after the refactor instead",
+                      stack.name));
     }
     if (stack.exists) {
       for (std::string_view section : {"Parameters", "Conditions"}) {
         const Value* before = Section(stack.current_template, section);
         const Value* after = Section(stack.new_template, section);
-        bool same = (!before && !after) ||
-                    (before && after && *before == *after) ||
+        bool same = (!before && !after) || (before && after && *before == *after) ||
                     (!before && after && after->as_map().empty()) ||
                     (before && !after && before->as_map().empty());
         if (!same) {
-          return fail(fmt::format(
-              "The {} of stack [{}] change. Stack refactor cannot add, remove "
-              "or modify parameters or conditions",
-              section, stack.name));
+          return fail(
+              fmt::format("The {} of stack [{}] change. Stack refactor cannot add, remove "
+                          "or modify parameters or conditions",
+                          section, stack.name));
         }
       }
     }
@@ -456,10 +446,10 @@ SimResult<RefactorCheck> PlanStackRefactor(
     if (!dangling.empty()) {
       std::string names;
       for (const std::string& n : dangling) names += (names.empty() ? "" : ", ") + n;
-      return fail(fmt::format(
-          "Template format error: Unresolved resource dependencies [{}] in the "
-          "template of stack [{}]",
-          names, stack.name));
+      return fail(
+          fmt::format("Template format error: Unresolved resource dependencies [{}] in the "
+                      "template of stack [{}]",
+                      names, stack.name));
     }
   }
   return check;

@@ -29,10 +29,10 @@ namespace flightplan::cloudsim {
 
 struct RefactorStack {
   std::string name;
-  bool exists = true;             // false: created by the refactor
+  bool exists = true;  // false: created by the refactor
   bool has_stack_policy = false;
-  Value current_template;         // parsed; null when !exists
-  Value new_template;             // parsed StackDefinition template
+  Value current_template;  // parsed; null when !exists
+  Value new_template;      // parsed StackDefinition template
   // Current resources: logical id -> physical id / type.
   std::map<std::string, std::string> physical_ids;
   std::map<std::string, std::string> types;
@@ -63,9 +63,9 @@ struct RefactorCheck {
   RefactorPlan plan;
   std::string failure_reason;
 };
-SimResult<RefactorCheck> PlanStackRefactor(
-    const std::vector<RefactorStack>& stacks, const Value& resource_mappings,
-    bool enable_stack_creation);
+SimResult<RefactorCheck> PlanStackRefactor(const std::vector<RefactorStack>& stacks,
+                                           const Value& resource_mappings,
+                                           bool enable_stack_creation);
 
 // Resource types stack refactoring refuses (CloudFormation User Guide).
 bool RefactorRefusesType(std::string_view type);

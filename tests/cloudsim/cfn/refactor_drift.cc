@@ -1,8 +1,8 @@
 #include "tests/cloudsim/cfn/refactor_drift.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "tests/cloudsim/cfn/drift.h"
 #include "tests/cloudsim/cfn/refactor.h"
@@ -16,12 +16,15 @@ namespace flightplan::cloudsim::cfn {
 
 namespace {
 
-constexpr std::string_view kActions[] = {
-    "CreateStackRefactor",       "DescribeStackRefactor",
-    "ExecuteStackRefactor",      "ListStackRefactors",
-    "ListStackRefactorActions",  "DetectStackDrift",
-    "DescribeStackDriftDetectionStatus", "DescribeStackResourceDrifts",
-    "DetectStackResourceDrift"};
+constexpr std::string_view kActions[] = {"CreateStackRefactor",
+                                         "DescribeStackRefactor",
+                                         "ExecuteStackRefactor",
+                                         "ListStackRefactors",
+                                         "ListStackRefactorActions",
+                                         "DetectStackDrift",
+                                         "DescribeStackDriftDetectionStatus",
+                                         "DescribeStackResourceDrifts",
+                                         "DetectStackResourceDrift"};
 
 std::string Str(const Value& v, std::string_view key) {
   const Value* f = v.is_map() ? v.Find(key) : nullptr;
@@ -50,9 +53,7 @@ SimError NoStack(std::string_view name) {
   return Validation(fmt::format("Stack with id {} does not exist", name));
 }
 
-int64_t Version(const Stack& stack) {
-  return static_cast<int64_t>(stack.events.size());
-}
+int64_t Version(const Stack& stack) { return static_cast<int64_t>(stack.events.size()); }
 
 // Evaluation of a stack's own template against its current resources.
 class StackContext final : public EvalContext {
@@ -61,8 +62,8 @@ class StackContext final : public EvalContext {
   SimResult<Value> ResourceRef(std::string_view logical_id) const override {
     const StackResource* r = stack_.FindResource(logical_id);
     if (!r || r->physical_id.empty()) {
-      return tl::unexpected(Validation(fmt::format(
-          "Template format error: Unresolved resource dependencies [{}]", logical_id)));
+      return tl::unexpected(Validation(
+          fmt::format("Template format error: Unresolved resource dependencies [{}]", logical_id)));
     }
     return Value(r->physical_id);
   }
@@ -70,16 +71,15 @@ class StackContext final : public EvalContext {
                                      std::string_view attribute) const override {
     const StackResource* r = stack_.FindResource(logical_id);
     if (!r) {
-      return tl::unexpected(Validation(fmt::format(
-          "Template format error: Unresolved resource dependencies [{}]", logical_id)));
+      return tl::unexpected(Validation(
+          fmt::format("Template format error: Unresolved resource dependencies [{}]", logical_id)));
     }
     return cfn::ResourceAttribute(world_, *r, attribute);
   }
   SimResult<Value> ImportValue(std::string_view export_name) const override {
     const CfnExport* e = world_.cloudformation.FindExport(export_name);
     if (!e) {
-      return tl::unexpected(
-          Validation(fmt::format("No export named {} found.", export_name)));
+      return tl::unexpected(Validation(fmt::format("No export named {} found.", export_name)));
     }
     return Value(e->value);
   }
@@ -90,8 +90,8 @@ class StackContext final : public EvalContext {
 };
 
 void AddEvent(World& world, Stack& stack, const std::string& logical_id,
-              const std::string& physical_id, const std::string& type,
-              const std::string& status, const std::string& reason) {
+              const std::string& physical_id, const std::string& type, const std::string& status,
+              const std::string& reason) {
   StackEvent event;
   event.event_id = world.NewUuid();
   event.logical_id = logical_id;
@@ -141,7 +141,8 @@ void Reevaluate(World& world, Stack& stack) {
       out.value = evaluated->is_string() ? evaluated->as_string() : evaluated->ToText();
       if (const Value* exp = output.Find("Export")) {
         if (const Value* name = exp->Find("Name")) {
-          if (auto n = evaluator.Evaluate(*name); n && n->is_string()) out.export_name = n->as_string();
+          if (auto n = evaluator.Evaluate(*name); n && n->is_string())
+            out.export_name = n->as_string();
         }
       }
       outputs.push_back(std::move(out));
@@ -187,9 +188,9 @@ SimResult<Value> CreateRefactor(World& world, const Value& params) {
     stack.exists = current != nullptr;
     if (current) {
       if (current->InProgress() || current->status.find("IN_PROGRESS") != std::string::npos) {
-        return tl::unexpected(Validation(fmt::format(
-            "Stack [{}] is in {} state and can not be refactored", current->name,
-            current->status)));
+        return tl::unexpected(
+            Validation(fmt::format("Stack [{}] is in {} state and can not be refactored",
+                                   current->name, current->status)));
       }
       stack.has_stack_policy = !current->stack_policy.empty();
       stack.current_template = current->template_body;
@@ -200,8 +201,8 @@ SimResult<Value> CreateRefactor(World& world, const Value& params) {
       record.stack_ids.push_back(current->id);
       record.stack_versions.push_back(Version(*current));
     } else {
-      record.stack_ids.push_back(world.Arn(
-          "cloudformation", fmt::format("stack/{}/{}", stack.name, world.NewUuid())));
+      record.stack_ids.push_back(
+          world.Arn("cloudformation", fmt::format("stack/{}/{}", stack.name, world.NewUuid())));
       record.stack_versions.push_back(-1);
     }
     record.stack_names.push_back(stack.name);
@@ -258,8 +259,7 @@ void ApplyMove(World& world, const Value& move, const std::string& refactor_id) 
   StackResource resource = *it;
   source->resources.erase(it);
   std::string reason = fmt::format("Resource moved by stack refactor {}", refactor_id);
-  AddEvent(world, *source, logical, resource.physical_id, resource.type,
-           "DELETE_SKIPPED", reason);
+  AddEvent(world, *source, logical, resource.physical_id, resource.type, "DELETE_SKIPPED", reason);
   resource.logical_id = Str(move, "DestinationLogicalId");
   resource.status = "UPDATE_COMPLETE";
   resource.updated = world.Now();
@@ -292,10 +292,10 @@ SimResult<Value> ExecuteRefactor(World& world, const Value& params) {
   StackRefactorRecord* record = world.stack_refactors.Find(id);
   if (!record) return tl::unexpected(NotFound(id));
   if (record->status != "CREATE_COMPLETE" || record->execution_status != "AVAILABLE") {
-    return tl::unexpected(Validation(fmt::format(
-        "Stack refactor [{}] cannot be executed: its status is {} and its "
-        "execution status {}",
-        id, record->status, record->execution_status)));
+    return tl::unexpected(
+        Validation(fmt::format("Stack refactor [{}] cannot be executed: its status is {} and its "
+                               "execution status {}",
+                               id, record->status, record->execution_status)));
   }
   for (size_t i = 0; i < record->stack_names.size(); ++i) {
     if (record->stack_versions[i] == -1) {
@@ -310,16 +310,15 @@ SimResult<Value> ExecuteRefactor(World& world, const Value& params) {
     const Stack* stack = world.cloudformation.FindLive(record->stack_names[i]);
     if (!stack || Version(*stack) != record->stack_versions[i] || stack->InProgress()) {
       record->execution_status = "OBSOLETE";
-      record->execution_status_reason = fmt::format(
-          "Stack [{}] changed after the refactor was created", record->stack_names[i]);
+      record->execution_status_reason =
+          fmt::format("Stack [{}] changed after the refactor was created", record->stack_names[i]);
       return tl::unexpected(Validation(record->execution_status_reason));
     }
   }
   record->execution_status = "EXECUTE_IN_PROGRESS";
   record->reveal_at = world.Now() + world.config().operation_delay;
   Value key = Value(ValueMap{{"StackRefactorId", Value(id)}});
-  auto fault = world.faults.Take("cloudformation", "ExecuteStackRefactor", key,
-                                 {"fail_refactor"});
+  auto fault = world.faults.Take("cloudformation", "ExecuteStackRefactor", key, {"fail_refactor"});
   std::string reason = fmt::format("Stack refactor {}", id);
   if (fault) {
     bool rollback_fails = Bool(fault->options, "rollback_fails");
@@ -328,10 +327,10 @@ SimResult<Value> ExecuteRefactor(World& world, const Value& params) {
       ApplyMove(world, record->moves.as_list()[0], id);
     }
     record->pending_execution_status = rollback_fails ? "ROLLBACK_FAILED" : "ROLLBACK_COMPLETE";
-    record->pending_execution_status_reason = fmt::format(
-        "{}{}", fault->message.empty() ? "injected fault" : fault->message,
-        rollback_fails ? "; rolling back failed, resources may be in either stack"
-                       : "; the refactor was rolled back");
+    record->pending_execution_status_reason =
+        fmt::format("{}{}", fault->message.empty() ? "injected fault" : fault->message,
+                    rollback_fails ? "; rolling back failed, resources may be in either stack"
+                                   : "; the refactor was rolled back");
     return Value(ValueMap{});
   }
   CreateStacks(world, *record, "UPDATE_COMPLETE");
@@ -347,8 +346,8 @@ SimResult<Value> ExecuteRefactor(World& world, const Value& params) {
     stack->status = "UPDATE_COMPLETE";
     stack->reason.clear();
     stack->last_updated_time = world.Now();
-    AddEvent(world, *stack, stack->name, stack->id, "AWS::CloudFormation::Stack",
-             "UPDATE_COMPLETE", "");
+    AddEvent(world, *stack, stack->name, stack->id, "AWS::CloudFormation::Stack", "UPDATE_COMPLETE",
+             "");
   }
   // Other refactors over these stacks no longer describe them.
   for (StackRefactorRecord& other : world.stack_refactors.refactors()) {
@@ -386,8 +385,7 @@ Value ResourceDrift(const World& world, const Stack& stack, const StackResource&
   Value expected = r.properties.is_map() ? r.properties : Value(ValueMap{});
   Value actual = r.actual.is_map() ? r.actual : expected;
   drift["ExpectedProperties"] = expected.ToJson();
-  if (r.type == "AWS::CloudFormation::Stack" ||
-      r.type.rfind("Custom::", 0) == 0 ||
+  if (r.type == "AWS::CloudFormation::Stack" || r.type.rfind("Custom::", 0) == 0 ||
       r.type == "AWS::CloudFormation::CustomResource") {
     drift["StackResourceDriftStatus"] = "NOT_CHECKED";
     drift["PropertyDifferences"] = Value(ValueList{});
@@ -482,8 +480,7 @@ SimResult<Value> RunRefactorOrDriftAction(World& world, std::string_view action,
     std::string id = Str(params, "StackDriftDetectionId");
     const DriftDetection* d = world.stack_refactors.FindDetection(id);
     if (!d) {
-      return tl::unexpected(
-          Validation(fmt::format("Drift detection [{}] does not exist", id)));
+      return tl::unexpected(Validation(fmt::format("Drift detection [{}] does not exist", id)));
     }
     ValueMap out;
     out["StackId"] = d->stack_id;
@@ -520,8 +517,8 @@ SimResult<Value> RunRefactorOrDriftAction(World& world, std::string_view action,
   if (!stack) return tl::unexpected(NoStack(name));
   const StackResource* resource = stack->FindResource(logical);
   if (!resource) {
-    return tl::unexpected(Validation(fmt::format(
-        "Resource {} does not exist for stack {}", logical, name)));
+    return tl::unexpected(
+        Validation(fmt::format("Resource {} does not exist for stack {}", logical, name)));
   }
   return Value(ValueMap{{"StackResourceDrift", ResourceDrift(world, *stack, *resource)}});
 }

@@ -39,7 +39,8 @@ SimResult<Value> RunRefactorOrDriftAction(World& world, std::string_view action,
 void RevealDueRefactors(World& world);
 
 // Out-of-band changes to a resource CloudFormation manages (/_sim/mutate):
-//   {"action": "set_resource_property", "PhysicalResourceId": ..., "Property": "BillingMode", "Value": ...}
+//   {"action": "set_resource_property", "PhysicalResourceId": ..., "Property": "BillingMode",
+//   "Value": ...}
 //   {"action": "remove_resource_property", "PhysicalResourceId": ..., "Property": ...}
 //   {"action": "delete_physical_resource", "PhysicalResourceId": ...}
 // (or "StackName" + "LogicalResourceId" instead of PhysicalResourceId). The

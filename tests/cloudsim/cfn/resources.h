@@ -27,11 +27,9 @@ class NestedStackHost {
   // resource's TemplateURL and Parameters; returns the child's stack id.
   // Errors: the reason the resource failed ("Embedded stack ... was not
   // successfully created: ...").
-  virtual SimResult<std::string> CreateNestedStack(const Stack& parent,
-                                                   std::string_view logical_id,
+  virtual SimResult<std::string> CreateNestedStack(const Stack& parent, std::string_view logical_id,
                                                    const Value& properties) = 0;
-  virtual SimResult<void> UpdateNestedStack(std::string_view child_id,
-                                            const Value& properties) = 0;
+  virtual SimResult<void> UpdateNestedStack(std::string_view child_id, const Value& properties) = 0;
   virtual SimResult<void> DeleteNestedStack(std::string_view child_id) = 0;
 };
 
@@ -50,43 +48,34 @@ struct AppliedResource {
   Value actual;      // the properties as applied
 };
 
-SimResult<AppliedResource> CreateResource(ProviderContext& ctx,
-                                          std::string_view logical_id,
-                                          std::string_view type,
-                                          const Value& properties);
+SimResult<AppliedResource> CreateResource(ProviderContext& ctx, std::string_view logical_id,
+                                          std::string_view type, const Value& properties);
 
 // A resource with a plausible physical id and attributes but nothing
 // behind it in the stores (seeding falls back to it when a store refuses,
 // e.g. a user pool id from the fixture that the store cannot pin).
-AppliedResource UnbackedResource(ProviderContext& ctx,
-                                 std::string_view logical_id,
-                                 std::string_view type,
-                                 const Value& properties);
+AppliedResource UnbackedResource(ProviderContext& ctx, std::string_view logical_id,
+                                 std::string_view type, const Value& properties);
 
 // "True" when a change of `before` -> `after` replaces the resource,
 // "False" when it is updated in place.
-bool RequiresReplacement(std::string_view type, const Value& before,
-                         const Value& after);
+bool RequiresReplacement(std::string_view type, const Value& before, const Value& after);
 // The top-level properties that differ between `before` and `after`.
-std::vector<std::string> ChangedProperties(const Value& before,
-                                           const Value& after);
+std::vector<std::string> ChangedProperties(const Value& before, const Value& after);
 // Whether changing property `name` of `type` replaces the resource.
 bool PropertyRequiresReplacement(std::string_view type, std::string_view name);
 
 // Updates in place (RequiresReplacement was false).
-SimResult<AppliedResource> UpdateResource(ProviderContext& ctx,
-                                          const StackResource& current,
+SimResult<AppliedResource> UpdateResource(ProviderContext& ctx, const StackResource& current,
                                           const Value& properties);
 
 // Deletes the physical resource. Errors: the reason the delete failed
 // (a non-empty bucket: "The bucket you tried to delete is not empty").
-SimResult<void> DeleteResource(ProviderContext& ctx,
-                               const StackResource& resource);
+SimResult<void> DeleteResource(ProviderContext& ctx, const StackResource& resource);
 
 // Fn::GetAtt of a created resource. Errors: ValidationError "Template
 // error: resource X does not support attribute type Y in Fn::GetAtt".
-SimResult<Value> ResourceAttribute(const World& world,
-                                   const StackResource& resource,
+SimResult<Value> ResourceAttribute(const World& world, const StackResource& resource,
                                    std::string_view attribute);
 
 // IAM resources need CAPABILITY_IAM; named ones CAPABILITY_NAMED_IAM.

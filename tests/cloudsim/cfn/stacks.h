@@ -38,14 +38,14 @@ struct StackInput {
   bool termination_protection = false;
   std::string stack_policy;                // StackPolicyBody
   std::string stack_policy_during_update;  // StackPolicyDuringUpdateBody
-  std::string on_failure;  // ROLLBACK (default), DO_NOTHING, DELETE
+  std::string on_failure;                  // ROLLBACK (default), DO_NOTHING, DELETE
   bool disable_rollback = false;
   std::string client_request_token;
   std::vector<std::string> notification_arns;
   std::string operation = "CreateStack";  // for fault matching
   std::string parent_id;                  // nested stacks: the parent's id
   std::string root_id;                    // nested stacks: the root's id
-  std::string stack_id;  // pinned id (CREATE change sets); else generated
+  std::string stack_id;                   // pinned id (CREATE change sets); else generated
 };
 
 // One change a change set (or an update) would make.
@@ -53,10 +53,10 @@ struct PlannedChange {
   std::string logical_id;
   std::string physical_id;  // empty for Add
   std::string type;
-  std::string action;       // Add, Modify, Remove, Import
-  std::string replacement;  // True, False, Conditional ("" for Add/Remove)
+  std::string action;                           // Add, Modify, Remove, Import
+  std::string replacement;                      // True, False, Conditional ("" for Add/Remove)
   std::vector<std::string> changed_properties;  // Modify only
-  Value ToValue() const;  // the Change shape DescribeChangeSet returns
+  Value ToValue() const;                        // the Change shape DescribeChangeSet returns
 };
 
 class StackEngine final : public NestedStackHost {
@@ -76,13 +76,12 @@ class StackEngine final : public NestedStackHost {
 
   // What updating `stack` (nullptr: a new stack) to `tmpl` with `params`
   // would change. Errors: template/parameter validation errors.
-  SimResult<std::vector<PlannedChange>> Plan(
-      const Stack* stack, const Value& tmpl,
-      const std::vector<ParameterValue>& params, std::string_view stack_name);
+  SimResult<std::vector<PlannedChange>> Plan(const Stack* stack, const Value& tmpl,
+                                             const std::vector<ParameterValue>& params,
+                                             std::string_view stack_name);
 
   // Adopts existing physical resources into a stack (IMPORT change sets).
-  SimResult<void> Import(Stack& stack, const Value& tmpl,
-                         const std::vector<ParameterValue>& params,
+  SimResult<void> Import(Stack& stack, const Value& tmpl, const std::vector<ParameterValue>& params,
                          const Value& resources_to_import);
 
   // Re-evaluates a stack's outputs against its resources as they are now
@@ -93,15 +92,13 @@ class StackEngine final : public NestedStackHost {
   SimResult<std::string> Seed(const SeedStackSpec& spec);
 
   // Checks capabilities for `tmpl`. Errors: InsufficientCapabilitiesException.
-  static SimResult<void> CheckCapabilities(
-      const Value& tmpl, const std::vector<std::string>& capabilities);
+  static SimResult<void> CheckCapabilities(const Value& tmpl,
+                                           const std::vector<std::string>& capabilities);
 
   // NestedStackHost.
-  SimResult<std::string> CreateNestedStack(const Stack& parent,
-                                           std::string_view logical_id,
+  SimResult<std::string> CreateNestedStack(const Stack& parent, std::string_view logical_id,
                                            const Value& properties) override;
-  SimResult<void> UpdateNestedStack(std::string_view child_id,
-                                    const Value& properties) override;
+  SimResult<void> UpdateNestedStack(std::string_view child_id, const Value& properties) override;
   SimResult<void> DeleteNestedStack(std::string_view child_id) override;
 
  private:
@@ -111,12 +108,10 @@ class StackEngine final : public NestedStackHost {
 // The template text for a request: TemplateBody, or TemplateURL read from
 // the simulator's S3. Errors: ValidationError for both/neither given or a
 // body over 51,200 bytes.
-SimResult<std::string> TemplateText(const World& world, const Value& params,
-                                    bool allow_previous);
+SimResult<std::string> TemplateText(const World& world, const Value& params, bool allow_previous);
 
 // ParameterValue <-> the store's CfnParameter.
-std::vector<CfnParameter> ToStoreParameters(
-    const std::vector<ParameterValue>& params);
+std::vector<CfnParameter> ToStoreParameters(const std::vector<ParameterValue>& params);
 std::vector<ParameterValue> FromStoreParameters(const Stack& stack);
 
 }  // namespace flightplan::cloudsim::cfn

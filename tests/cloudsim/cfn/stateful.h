@@ -17,20 +17,16 @@ bool IsStatefulType(std::string_view type);
 // DynamoDB: whether the attribute definitions of key attributes changed.
 bool TableKeyAttributesChanged(const Value& before, const Value& after);
 
-SimResult<AppliedResource> CreateStatefulResource(ProviderContext& ctx,
-                                                  std::string_view logical_id,
-                                                  std::string_view type,
-                                                  const Value& properties);
+SimResult<AppliedResource> CreateStatefulResource(ProviderContext& ctx, std::string_view logical_id,
+                                                  std::string_view type, const Value& properties);
 SimResult<AppliedResource> UpdateStatefulResource(ProviderContext& ctx,
                                                   const StackResource& current,
                                                   const Value& properties);
-SimResult<void> DeleteStatefulResource(ProviderContext& ctx,
-                                       const StackResource& resource);
+SimResult<void> DeleteStatefulResource(ProviderContext& ctx, const StackResource& resource);
 
 // The GetAtt attributes of an existing physical resource adopted by an
 // IMPORT change set ({} for types without a store).
-Value ImportedAttributes(const World& world, std::string_view type,
-                         std::string_view physical_id);
+Value ImportedAttributes(const World& world, std::string_view type, std::string_view physical_id);
 // Whether the physical resource exists (true for types without a store).
 bool PhysicalResourceExists(const World& world, std::string_view type,
                             std::string_view physical_id);
@@ -40,8 +36,7 @@ bool PhysicalResourceExists(const World& world, std::string_view type,
 // https://s3.<region>.amazonaws.com/<b>/<k>, http://127.0.0.1:<port>/<b>/<k>.
 // Errors: ValidationError "TemplateURL must be a supported URL." or
 // "S3 error: Access Denied" style messages for missing objects.
-SimResult<std::string> FetchTemplateUrl(const World& world,
-                                        std::string_view url);
+SimResult<std::string> FetchTemplateUrl(const World& world, std::string_view url);
 
 }  // namespace flightplan::cloudsim::cfn
 

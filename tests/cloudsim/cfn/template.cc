@@ -15,13 +15,12 @@ constexpr int kMaxDepth = 64;
 
 const std::set<std::string, std::less<>>& KnownFunctions() {
   static const std::set<std::string, std::less<>> kFunctions = {
-      "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs",
-      "Fn::ImportValue", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Sub",
-      "Fn::Transform", "Fn::If", "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not",
-      "Fn::Length", "Fn::ToJsonString",
+      "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs", "Fn::ImportValue",
+      "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Sub", "Fn::Transform", "Fn::If", "Fn::Equals",
+      "Fn::And", "Fn::Or", "Fn::Not", "Fn::Length", "Fn::ToJsonString",
       // Rules-only functions (CDK's bootstrap-version check uses Fn::Contains).
-      "Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn", "Fn::RefAll",
-      "Fn::ValueOf", "Fn::ValueOfAll", "Fn::ForEach"};
+      "Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn", "Fn::RefAll", "Fn::ValueOf",
+      "Fn::ValueOfAll", "Fn::ForEach"};
   return kFunctions;
 }
 
@@ -35,8 +34,7 @@ std::string Base64(std::string_view in) {
   std::string out;
   size_t i = 0;
   while (i + 2 < in.size()) {
-    uint32_t n =
-        (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += kAlphabet[(n >> 6) & 63];
@@ -78,8 +76,7 @@ Result<Value> FromYaml(const YAML::Node& node, int depth);
 Value LongForm(const std::string& tag, Value inner) {
   std::string name = tag.substr(1);
   if (name == "Ref") return Value(ValueMap{{"Ref", std::move(inner)}});
-  if (name == "Condition")
-    return Value(ValueMap{{"Condition", std::move(inner)}});
+  if (name == "Condition") return Value(ValueMap{{"Condition", std::move(inner)}});
   if (name == "GetAtt" && inner.is_string()) {
     const std::string& s = inner.as_string();
     size_t dot = s.find('.');
@@ -96,8 +93,7 @@ Value LongForm(const std::string& tag, Value inner) {
 }
 
 Result<Value> FromYaml(const YAML::Node& node, int depth) {
-  if (depth > 200)
-    return MakeError(ErrorCode::kInvalidInput, "template nested too deeply");
+  if (depth > 200) return MakeError(ErrorCode::kInvalidInput, "template nested too deeply");
   Value out;
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
@@ -163,8 +159,7 @@ void CollectReferences(const Value& value, std::set<std::string>& out,
     out.insert(base);
   };
   if (value.is_list()) {
-    for (const Value& v : value.as_list())
-      CollectReferences(v, out, excluded, depth + 1);
+    for (const Value& v : value.as_list()) CollectReferences(v, out, excluded, depth + 1);
     return;
   }
   if (!value.is_map()) return;
@@ -176,8 +171,7 @@ void CollectReferences(const Value& value, std::set<std::string>& out,
       return;
     }
     if (key == "Fn::GetAtt") {
-      if (arg.is_list() && !arg.as_list().empty() &&
-          arg.as_list()[0].is_string()) {
+      if (arg.is_list() && !arg.as_list().empty() && arg.as_list()[0].is_string()) {
         add(arg.as_list()[0].as_string());
       } else if (arg.is_string()) {
         add(arg.as_string());
@@ -196,11 +190,9 @@ void CollectReferences(const Value& value, std::set<std::string>& out,
           }
         }
         if (arg.as_list()[0].is_string()) {
-          ForEachSubVariable(arg.as_list()[0].as_string(),
-                             [&](const std::string& n) {
-                               if (!local.count(n.substr(0, n.find('.'))))
-                                 add(n);
-                             });
+          ForEachSubVariable(arg.as_list()[0].as_string(), [&](const std::string& n) {
+            if (!local.count(n.substr(0, n.find('.')))) add(n);
+          });
         }
       }
       return;
@@ -219,17 +211,16 @@ SimResult<void> CheckFunctions(const Value& value, int depth) {
   }
   if (!value.is_map()) return {};
   for (const auto& [k, v] : value.as_map()) {
-    if (value.as_map().size() == 1 && k.rfind("Fn::", 0) == 0 &&
-        !KnownFunctions().count(k)) {
+    if (value.as_map().size() == 1 && k.rfind("Fn::", 0) == 0 && !KnownFunctions().count(k)) {
       std::string supported;
       for (const auto& f : KnownFunctions()) {
         if (!supported.empty()) supported += ", ";
         supported += f;
       }
-      return tl::unexpected(Validation(fmt::format(
-          "Template error: Encountered unsupported function: {} Supported "
-          "functions are: [{}]",
-          k, supported)));
+      return tl::unexpected(
+          Validation(fmt::format("Template error: Encountered unsupported function: {} Supported "
+                                 "functions are: [{}]",
+                                 k, supported)));
     }
     if (auto r = CheckFunctions(v, depth + 1); !r) return r;
   }
@@ -258,16 +249,14 @@ const ValueMap& Section(const Value& tmpl, std::string_view name) {
 }  // namespace
 
 bool IsPseudoParameter(std::string_view name) {
-  return name == "AWS::AccountId" || name == "AWS::Region" ||
-         name == "AWS::StackName" || name == "AWS::StackId" ||
-         name == "AWS::Partition" || name == "AWS::URLSuffix" ||
+  return name == "AWS::AccountId" || name == "AWS::Region" || name == "AWS::StackName" ||
+         name == "AWS::StackId" || name == "AWS::Partition" || name == "AWS::URLSuffix" ||
          name == "AWS::NoValue" || name == "AWS::NotificationARNs";
 }
 
 bool IsNoValue(const Value& v) {
   const Value* ref = v.Find("Ref");
-  return ref && v.as_map().size() == 1 && ref->is_string() &&
-         ref->as_string() == "AWS::NoValue";
+  return ref && v.as_map().size() == 1 && ref->is_string() && ref->as_string() == "AWS::NoValue";
 }
 
 SimResult<Value> ParseTemplate(std::string_view text) {
@@ -279,21 +268,19 @@ SimResult<Value> ParseTemplate(std::string_view text) {
   if (text[first] == '{') {
     auto parsed = Value::FromJson(text);
     if (!parsed) {
-      return tl::unexpected(FormatError("JSON not well-formed. (" +
-                                        parsed.error().message() + ")"));
+      return tl::unexpected(
+          FormatError("JSON not well-formed. (" + parsed.error().message() + ")"));
     }
     tmpl = std::move(*parsed);
   } else {
     try {
       YAML::Node node = YAML::Load(std::string(text));
       auto converted = FromYaml(node, 0);
-      if (!converted)
-        return tl::unexpected(FormatError(converted.error().message()));
+      if (!converted) return tl::unexpected(FormatError(converted.error().message()));
       tmpl = std::move(*converted);
     } catch (const YAML::Exception& e) {
-      return tl::unexpected(
-          FormatError(fmt::format("YAML not well-formed. (line {}, column {})",
-                                  e.mark.line + 1, e.mark.column + 1)));
+      return tl::unexpected(FormatError(fmt::format("YAML not well-formed. (line {}, column {})",
+                                                    e.mark.line + 1, e.mark.column + 1)));
     }
   }
   if (!tmpl.is_map()) {
@@ -308,8 +295,7 @@ std::set<std::string> References(const Value& value) {
   return out;
 }
 
-std::set<std::string> ResourceDependencies(const Value& tmpl,
-                                           std::string_view logical_id) {
+std::set<std::string> ResourceDependencies(const Value& tmpl, std::string_view logical_id) {
   std::set<std::string> out;
   const ValueMap& resources = Section(tmpl, "Resources");
   auto it = resources.find(logical_id);
@@ -349,8 +335,8 @@ SimResult<std::vector<std::string>> DependencyOrder(const Value& tmpl) {
     if (ready.empty()) {
       std::vector<std::string> names;
       for (const auto& [name, deps] : pending) names.push_back(name);
-      return tl::unexpected(Validation(
-          "Circular dependency between resources: [" + JoinNames(names) + "]"));
+      return tl::unexpected(
+          Validation("Circular dependency between resources: [" + JoinNames(names) + "]"));
     }
     for (const auto& name : ready) {
       order.push_back(name);
@@ -361,47 +347,42 @@ SimResult<std::vector<std::string>> DependencyOrder(const Value& tmpl) {
 }
 
 SimResult<void> ValidateTemplate(const Value& tmpl) {
-  if (!tmpl.is_map())
-    return tl::unexpected(FormatError("unsupported structure."));
-  static const std::set<std::string, std::less<>> kSections = {
-      "AWSTemplateFormatVersion",
-      "Description",
-      "Metadata",
-      "Parameters",
-      "Rules",
-      "Mappings",
-      "Conditions",
-      "Transform",
-      "Resources",
-      "Outputs",
-      "Hooks"};
+  if (!tmpl.is_map()) return tl::unexpected(FormatError("unsupported structure."));
+  static const std::set<std::string, std::less<>> kSections = {"AWSTemplateFormatVersion",
+                                                               "Description",
+                                                               "Metadata",
+                                                               "Parameters",
+                                                               "Rules",
+                                                               "Mappings",
+                                                               "Conditions",
+                                                               "Transform",
+                                                               "Resources",
+                                                               "Outputs",
+                                                               "Hooks"};
   for (const auto& [k, v] : tmpl.as_map()) {
     if (!kSections.count(k)) {
-      return tl::unexpected(
-          FormatError("Invalid template property or properties [" + k + "]"));
+      return tl::unexpected(FormatError("Invalid template property or properties [" + k + "]"));
     }
     (void)v;
   }
   const Value* resources = tmpl.Find("Resources");
   if (!resources || !resources->is_map() || resources->as_map().empty()) {
-    return tl::unexpected(
-        FormatError("At least one Resources member must be defined."));
+    return tl::unexpected(FormatError("At least one Resources member must be defined."));
   }
   const ValueMap& params = Section(tmpl, "Parameters");
   const ValueMap& conditions = Section(tmpl, "Conditions");
   for (const auto& [name, r] : resources->as_map()) {
     const Value* type = r.Find("Type");
     if (!type || !type->is_string()) {
-      return tl::unexpected(FormatError("[/Resources/" + name +
-                                        "] resource definition is malformed"));
+      return tl::unexpected(
+          FormatError("[/Resources/" + name + "] resource definition is malformed"));
     }
     if (const Value* cond = r.Find("Condition")) {
       if (!cond->is_string() || !conditions.count(cond->as_string())) {
-        return tl::unexpected(
-            FormatError("Unresolved dependencies [" +
-                        (cond->is_string() ? cond->as_string() : "") +
-                        "]. Cannot reference resources in the Conditions block "
-                        "of the template"));
+        return tl::unexpected(FormatError("Unresolved dependencies [" +
+                                          (cond->is_string() ? cond->as_string() : "") +
+                                          "]. Cannot reference resources in the Conditions block "
+                                          "of the template"));
       }
     }
   }
@@ -414,9 +395,8 @@ SimResult<void> ValidateTemplate(const Value& tmpl) {
       if (block == "Resources") {
         for (const auto& d : ResourceDependencies(tmpl, name)) refs.insert(d);
         if (const Value* depends = entry.Find("DependsOn")) {
-          std::vector<Value> ds = depends->is_list()
-                                      ? depends->as_list()
-                                      : std::vector<Value>{*depends};
+          std::vector<Value> ds =
+              depends->is_list() ? depends->as_list() : std::vector<Value>{*depends};
           for (const Value& d : ds) {
             if (d.is_string()) refs.insert(d.as_string());
           }
@@ -424,16 +404,15 @@ SimResult<void> ValidateTemplate(const Value& tmpl) {
       }
       for (const auto& ref : refs) {
         if (!resources->as_map().count(ref) && !params.count(ref) &&
-            std::find(unresolved.begin(), unresolved.end(), ref) ==
-                unresolved.end()) {
+            std::find(unresolved.begin(), unresolved.end(), ref) == unresolved.end()) {
           unresolved.push_back(ref);
         }
       }
     }
     if (!unresolved.empty()) {
-      return tl::unexpected(FormatError(
-          "Unresolved resource dependencies [" + JoinNames(unresolved) +
-          "] in the " + std::string(block) + " block of the template"));
+      return tl::unexpected(FormatError("Unresolved resource dependencies [" +
+                                        JoinNames(unresolved) + "] in the " + std::string(block) +
+                                        " block of the template"));
     }
   }
   auto order = DependencyOrder(tmpl);
@@ -455,8 +434,8 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
           Validation("Parameter values specified for a template which does not "
                      "require them."));
     }
-    return tl::unexpected(Validation("Parameters: [" + JoinNames(unknown) +
-                                     "] do not exist in the template"));
+    return tl::unexpected(
+        Validation("Parameters: [" + JoinNames(unknown) + "] do not exist in the template"));
   }
   std::vector<ParameterValue> out;
   std::vector<std::string> missing;
@@ -469,10 +448,10 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
           if (p.key == key) text = p.text;
         }
         if (!text) {
-          return tl::unexpected(Validation(
-              "Invalid input for parameter key " + key +
-              ". Cannot specify usePreviousValue as true for a parameter key "
-              "not in the previous template"));
+          return tl::unexpected(
+              Validation("Invalid input for parameter key " + key +
+                         ". Cannot specify usePreviousValue as true for a parameter key "
+                         "not in the previous template"));
         }
       } else {
         text = g.value;
@@ -496,28 +475,22 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
     p.key = key;
     p.text = *text;
     const Value* type_v = decl.Find("Type");
-    std::string type =
-        type_v && type_v->is_string() ? type_v->as_string() : "String";
+    std::string type = type_v && type_v->is_string() ? type_v->as_string() : "String";
     if (const Value* ne = decl.Find("NoEcho")) {
       p.no_echo = (ne->is_bool() && ne->as_bool()) || ne->ToText() == "true";
     }
-    if (const Value* allowed = decl.Find("AllowedValues");
-        allowed && allowed->is_list()) {
-      bool ok =
-          std::any_of(allowed->as_list().begin(), allowed->as_list().end(),
-                      [&](const Value& a) { return a.ToText() == *text; });
+    if (const Value* allowed = decl.Find("AllowedValues"); allowed && allowed->is_list()) {
+      bool ok = std::any_of(allowed->as_list().begin(), allowed->as_list().end(),
+                            [&](const Value& a) { return a.ToText() == *text; });
       if (!ok) {
         std::string list;
-        for (const Value& a : allowed->as_list())
-          list += (list.empty() ? "" : ", ") + a.ToText();
-        return tl::unexpected(
-            Validation("Parameter '" + key + "' must be one of AllowedValues"));
+        for (const Value& a : allowed->as_list()) list += (list.empty() ? "" : ", ") + a.ToText();
+        return tl::unexpected(Validation("Parameter '" + key + "' must be one of AllowedValues"));
       }
     }
     static const std::regex kNumber(R"(\s*-?[0-9]+(\.[0-9]+)?\s*)");
     if (type == "Number" && !std::regex_match(*text, kNumber)) {
-      return tl::unexpected(
-          Validation("Parameter '" + key + "' must be a number."));
+      return tl::unexpected(Validation("Parameter '" + key + "' must be a number."));
     }
     if (type == "CommaDelimitedList" || type.rfind("List<", 0) == 0) {
       ValueList items;
@@ -526,11 +499,9 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
         while (true) {
           size_t comma = text->find(',', start);
           std::string item =
-              text->substr(start, comma == std::string::npos ? std::string::npos
-                                                             : comma - start);
+              text->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
           if (type == "List<Number>" && !std::regex_match(item, kNumber)) {
-            return tl::unexpected(
-                Validation("Parameter '" + key + "' must be a number list."));
+            return tl::unexpected(Validation("Parameter '" + key + "' must be a number list."));
           }
           items.push_back(Value(item));
           if (comma == std::string::npos) break;
@@ -541,8 +512,7 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
     } else if (type.rfind("AWS::SSM::Parameter::Value<", 0) == 0) {
       // No SSM in the simulator: the parameter's name stands for its value,
       // except the CDK bootstrap version which every CDK template checks.
-      p.resolved =
-          text->find("cdk-bootstrap") != std::string::npos ? "30" : *text;
+      p.resolved = text->find("cdk-bootstrap") != std::string::npos ? "30" : *text;
       p.value = Value(p.resolved);
     } else {
       p.value = Value(*text);
@@ -550,8 +520,7 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
     out.push_back(std::move(p));
   }
   if (!missing.empty()) {
-    return tl::unexpected(Validation("Parameters: [" + JoinNames(missing) +
-                                     "] must have values"));
+    return tl::unexpected(Validation("Parameters: [" + JoinNames(missing) + "] must have values"));
   }
   return out;
 }
@@ -575,10 +544,8 @@ SimResult<void> Evaluator::EvaluateConditions() {
   return {};
 }
 
-SimResult<bool> Evaluator::ConditionValue(const std::string& name,
-                                          int depth) const {
-  if (auto it = conditions_.find(name); it != conditions_.end())
-    return it->second;
+SimResult<bool> Evaluator::ConditionValue(const std::string& name, int depth) const {
+  if (auto it = conditions_.find(name); it != conditions_.end()) return it->second;
   const ValueMap& conds = Section(tmpl_, "Conditions");
   auto it = conds.find(name);
   if (it == conds.end()) {
@@ -587,8 +554,7 @@ SimResult<bool> Evaluator::ConditionValue(const std::string& name,
                                       "Conditions block of the template"));
   }
   if (depth > kMaxDepth) {
-    return tl::unexpected(
-        FormatError("Circular condition dependency: " + name));
+    return tl::unexpected(FormatError("Circular condition dependency: " + name));
   }
   auto v = EvaluateCondition(it->second, depth + 1);
   if (!v) return v;
@@ -596,18 +562,15 @@ SimResult<bool> Evaluator::ConditionValue(const std::string& name,
   return *v;
 }
 
-SimResult<bool> Evaluator::EvaluateCondition(const Value& expr,
-                                             int depth) const {
-  if (depth > kMaxDepth)
-    return tl::unexpected(FormatError("conditions nested too deeply"));
+SimResult<bool> Evaluator::EvaluateCondition(const Value& expr, int depth) const {
+  if (depth > kMaxDepth) return tl::unexpected(FormatError("conditions nested too deeply"));
   if (expr.is_bool()) return expr.as_bool();
   if (expr.is_string()) return expr.as_string() == "true";
   if (const Value* c = expr.Find("Condition"); c && c->is_string()) {
     return ConditionValue(c->as_string(), depth + 1);
   }
   if (!expr.is_map() || expr.as_map().size() != 1) {
-    return tl::unexpected(
-        FormatError("Conditions can only be boolean operations"));
+    return tl::unexpected(FormatError("Conditions can only be boolean operations"));
   }
   const auto& [fn, args] = *expr.as_map().begin();
   const Value& arguments = args;  // clang 14 cannot capture bindings
@@ -631,8 +594,7 @@ SimResult<bool> Evaluator::EvaluateCondition(const Value& expr,
     const ValueList* l = list_args();
     if (!l || l->empty()) {
       return tl::unexpected(
-          Validation("Template error: every " + fn +
-                     " object requires a list of conditions"));
+          Validation("Template error: every " + fn + " object requires a list of conditions"));
     }
     if (fn == "Fn::Not") {
       auto v = EvaluateCondition((*l)[0], depth + 1);
@@ -673,8 +635,7 @@ SimResult<Value> Evaluator::Evaluate(const Value& value) const {
   return v;
 }
 
-SimResult<Value> Evaluator::EvaluateInner(const Value& value,
-                                          bool* removed) const {
+SimResult<Value> Evaluator::EvaluateInner(const Value& value, bool* removed) const {
   *removed = false;
   if (value.is_list()) {
     ValueList out;
@@ -706,8 +667,7 @@ SimResult<Value> Evaluator::EvaluateInner(const Value& value,
     }
     if (key.rfind("Fn::", 0) == 0) {
       if (key == "Fn::If") {
-        if (!args.is_list() || args.as_list().size() != 3 ||
-            !args.as_list()[0].is_string()) {
+        if (!args.is_list() || args.as_list().size() != 3 || !args.as_list()[0].is_string()) {
           return tl::unexpected(
               Validation("Template error: Fn::If requires a list argument with "
                          "three elements"));
@@ -715,8 +675,7 @@ SimResult<Value> Evaluator::EvaluateInner(const Value& value,
         const std::string& cond = args.as_list()[0].as_string();
         if (!conditions_.count(cond)) {
           return tl::unexpected(Validation(
-              "Template format error: Unresolved condition dependency " + cond +
-              " in Fn::If"));
+              "Template format error: Unresolved condition dependency " + cond + " in Fn::If"));
         }
         return EvaluateInner(args.as_list()[Condition(cond) ? 1 : 2], removed);
       }
@@ -749,9 +708,8 @@ SimResult<Value> Evaluator::Ref(const std::string& name) const {
     if (p.key == name) return p.value;
   }
   if (!context_) {
-    return tl::unexpected(
-        Validation("Template format error: Unresolved resource dependencies [" +
-                   name + "] in the Resources block of the template"));
+    return tl::unexpected(Validation("Template format error: Unresolved resource dependencies [" +
+                                     name + "] in the Resources block of the template"));
   }
   return context_->ResourceRef(name);
 }
@@ -761,13 +719,11 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
   std::map<std::string, Value> vars;
   if (args.is_string()) {
     text = args.as_string();
-  } else if (args.is_list() && !args.as_list().empty() &&
-             args.as_list()[0].is_string()) {
+  } else if (args.is_list() && !args.as_list().empty() && args.as_list()[0].is_string()) {
     text = args.as_list()[0].as_string();
     if (args.as_list().size() > 1) {
       if (!args.as_list()[1].is_map()) {
-        return tl::unexpected(Validation(
-            "Template error: Fn::Sub variable map must be an object"));
+        return tl::unexpected(Validation("Template error: Fn::Sub variable map must be an object"));
       }
       for (const auto& [k, v] : args.as_list()[1].as_map()) {
         auto e = Evaluate(v);
@@ -808,11 +764,8 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
     }
     size_t dot = name.find('.');
     if (dot != std::string::npos && !IsPseudoParameter(name)) {
-      if (!context_)
-        return tl::unexpected(
-            Validation("Template error: cannot resolve " + name));
-      auto v = context_->ResourceAttribute(name.substr(0, dot),
-                                           name.substr(dot + 1));
+      if (!context_) return tl::unexpected(Validation("Template error: cannot resolve " + name));
+      auto v = context_->ResourceAttribute(name.substr(0, dot), name.substr(dot + 1));
       if (!v) return v;
       out += v->ToText();
     } else {
@@ -820,8 +773,7 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
       if (!v) return v;
       if (v->is_list()) {
         std::string joined;
-        for (const Value& x : v->as_list())
-          joined += (joined.empty() ? "" : ",") + x.ToText();
+        for (const Value& x : v->as_list()) joined += (joined.empty() ? "" : ",") + x.ToText();
         out += joined;
       } else {
         out += v->ToText();
@@ -831,16 +783,14 @@ SimResult<Value> Evaluator::Sub(const Value& args) const {
   return Value(out);
 }
 
-SimResult<Value> Evaluator::Function(std::string_view name,
-                                     const Value& raw_args) const {
+SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_args) const {
   if (name == "Fn::Sub") return Sub(raw_args);
   if (name == "Fn::GetAtt") {
     std::string resource, attribute;
     if (raw_args.is_string()) {
       size_t dot = raw_args.as_string().find('.');
       resource = raw_args.as_string().substr(0, dot);
-      if (dot != std::string::npos)
-        attribute = raw_args.as_string().substr(dot + 1);
+      if (dot != std::string::npos) attribute = raw_args.as_string().substr(dot + 1);
     } else if (raw_args.is_list() && raw_args.as_list().size() == 2 &&
                raw_args.as_list()[0].is_string()) {
       resource = raw_args.as_list()[0].as_string();
@@ -848,9 +798,9 @@ SimResult<Value> Evaluator::Function(std::string_view name,
       if (!attr) return attr;
       attribute = attr->ToText();
     } else {
-      return tl::unexpected(Validation(
-          "Template error: every Fn::GetAtt object requires two non-empty "
-          "parameters, the resource name and the resource attribute"));
+      return tl::unexpected(
+          Validation("Template error: every Fn::GetAtt object requires two non-empty "
+                     "parameters, the resource name and the resource attribute"));
     }
     if (!context_)
       return tl::unexpected(
@@ -863,13 +813,11 @@ SimResult<Value> Evaluator::Function(std::string_view name,
   if (!evaluated) return evaluated;
   const Value& args = *evaluated;
   auto bad = [&](std::string what) {
-    return tl::unexpected(Validation("Template error: every " +
-                                     std::string(name) + " object requires " +
-                                     what));
+    return tl::unexpected(
+        Validation("Template error: every " + std::string(name) + " object requires " + what));
   };
   if (name == "Fn::Join") {
-    if (!args.is_list() || args.as_list().size() != 2 ||
-        !args.as_list()[1].is_list()) {
+    if (!args.is_list() || args.as_list().size() != 2 || !args.as_list()[1].is_list()) {
       return bad(
           "two parameters, (1) a string delimiter and (2) a list of strings to "
           "be joined or a function that returns a list of strings (such as "
@@ -886,16 +834,14 @@ SimResult<Value> Evaluator::Function(std::string_view name,
     return Value(out);
   }
   if (name == "Fn::Select") {
-    if (!args.is_list() || args.as_list().size() != 2 ||
-        !args.as_list()[1].is_list()) {
+    if (!args.is_list() || args.as_list().size() != 2 || !args.as_list()[1].is_list()) {
       return bad("two parameters, (1) a list index and (2) a list of objects");
     }
     std::string index_text = args.as_list()[0].ToText();
     char* end = nullptr;
     long index = std::strtol(index_text.c_str(), &end, 10);
     const ValueList& list = args.as_list()[1].as_list();
-    if (end == index_text.c_str() || index < 0 ||
-        static_cast<size_t>(index) >= list.size()) {
+    if (end == index_text.c_str() || index < 0 || static_cast<size_t>(index) >= list.size()) {
       return tl::unexpected(
           Validation("Template error: Fn::Select cannot select nonexistent "
                      "value at index " +
@@ -914,17 +860,15 @@ SimResult<Value> Evaluator::Function(std::string_view name,
     size_t start = 0;
     while (true) {
       size_t at = text.find(delim, start);
-      out.push_back(Value(text.substr(
-          start, at == std::string::npos ? std::string::npos : at - start)));
+      out.push_back(
+          Value(text.substr(start, at == std::string::npos ? std::string::npos : at - start)));
       if (at == std::string::npos) break;
       start = at + delim.size();
     }
     return Value(std::move(out));
   }
-  if (name == "Fn::Equals" || name == "Fn::And" || name == "Fn::Or" ||
-      name == "Fn::Not") {
-    auto v =
-        EvaluateCondition(Value(ValueMap{{std::string(name), raw_args}}), 0);
+  if (name == "Fn::Equals" || name == "Fn::And" || name == "Fn::Or" || name == "Fn::Not") {
+    auto v = EvaluateCondition(Value(ValueMap{{std::string(name), raw_args}}), 0);
     if (!v) return tl::unexpected(v.error());
     return Value(*v);
   }
@@ -940,30 +884,26 @@ SimResult<Value> Evaluator::Function(std::string_view name,
     const ValueMap& mappings = Section(tmpl_, "Mappings");
     auto m = mappings.find(map_name);
     if (m == mappings.end()) {
-      return tl::unexpected(
-          Validation("Template error: Unable to get mapping for " + map_name +
-                     "::" + top + "::" + second));
+      return tl::unexpected(Validation("Template error: Unable to get mapping for " + map_name +
+                                       "::" + top + "::" + second));
     }
     const Value* t = m->second.Find(top);
     const Value* s = t ? t->Find(second) : nullptr;
     if (!s) {
-      return tl::unexpected(
-          Validation("Template error: Unable to get mapping for " + map_name +
-                     "::" + top + "::" + second));
+      return tl::unexpected(Validation("Template error: Unable to get mapping for " + map_name +
+                                       "::" + top + "::" + second));
     }
     return *s;
   }
   if (name == "Fn::ImportValue") {
     if (!context_)
-      return tl::unexpected(
-          Validation("No export named " + args.ToText() + " found."));
+      return tl::unexpected(Validation("No export named " + args.ToText() + " found."));
     return context_->ImportValue(args.ToText());
   }
   if (name == "Fn::GetAZs") {
     std::string region = args.ToText();
     if (region.empty()) region = pseudo_.region;
-    return Value(ValueList{Value(region + "a"), Value(region + "b"),
-                           Value(region + "c")});
+    return Value(ValueList{Value(region + "a"), Value(region + "b"), Value(region + "c")});
   }
   if (name == "Fn::Base64") return Value(Base64(args.ToText()));
   if (name == "Fn::Length") {
@@ -973,15 +913,13 @@ SimResult<Value> Evaluator::Function(std::string_view name,
   if (name == "Fn::ToJsonString") return Value(args.ToJson());
   if (name == "Fn::Cidr") {
     // [ipBlock, count, cidrBits]: `count` consecutive subnets of /(32-bits).
-    if (!args.is_list() || args.as_list().size() != 3)
-      return bad("3 parameters");
+    if (!args.is_list() || args.as_list().size() != 3) return bad("3 parameters");
     static const std::regex kCidr(R"((\d+)\.(\d+)\.(\d+)\.(\d+)/(\d+))");
     std::smatch m;
     std::string block = args.as_list()[0].ToText();
-    if (!std::regex_match(block, m, kCidr))
-      return bad("a valid IPv4 CIDR block");
-    uint32_t base = (std::stoul(m[1]) << 24) | (std::stoul(m[2]) << 16) |
-                    (std::stoul(m[3]) << 8) | std::stoul(m[4]);
+    if (!std::regex_match(block, m, kCidr)) return bad("a valid IPv4 CIDR block");
+    uint32_t base = (std::stoul(m[1]) << 24) | (std::stoul(m[2]) << 16) | (std::stoul(m[3]) << 8) |
+                    std::stoul(m[4]);
     int count = std::atoi(args.as_list()[1].ToText().c_str());
     int bits = std::atoi(args.as_list()[2].ToText().c_str());
     if (count < 1 || count > 256 || bits < 1 || bits > 31)
@@ -989,27 +927,23 @@ SimResult<Value> Evaluator::Function(std::string_view name,
     ValueList out;
     for (int i = 0; i < count; ++i) {
       uint32_t a = base + (static_cast<uint32_t>(i) << bits);
-      out.push_back(
-          Value(fmt::format("{}.{}.{}.{}/{}", a >> 24, (a >> 16) & 255,
-                            (a >> 8) & 255, a & 255, 32 - bits)));
+      out.push_back(Value(fmt::format("{}.{}.{}.{}/{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+                                      a & 255, 32 - bits)));
     }
     return Value(std::move(out));
   }
   if (name == "Fn::Transform") return args;
   if (name == "Fn::Contains") {
-    if (!args.is_list() || args.as_list().size() != 2 ||
-        !args.as_list()[0].is_list()) {
+    if (!args.is_list() || args.as_list().size() != 2 || !args.as_list()[0].is_list()) {
       return bad("a list of strings and a string");
     }
     const ValueList& list = args.as_list()[0].as_list();
     std::string needle = args.as_list()[1].ToText();
-    return Value(std::any_of(list.begin(), list.end(), [&](const Value& v) {
-      return v.ToText() == needle;
-    }));
+    return Value(std::any_of(list.begin(), list.end(),
+                             [&](const Value& v) { return v.ToText() == needle; }));
   }
   return tl::unexpected(
-      Validation("Template error: Encountered unsupported function: " +
-                 std::string(name)));
+      Validation("Template error: Encountered unsupported function: " + std::string(name)));
 }
 
 }  // namespace flightplan::cloudsim::cfn

@@ -40,8 +40,7 @@ SimResult<void> ValidateTemplate(const Value& tmpl);
 std::set<std::string> References(const Value& value);
 // The resources `logical_id` depends on in `tmpl`: its references that are
 // resources plus DependsOn.
-std::set<std::string> ResourceDependencies(const Value& tmpl,
-                                           std::string_view logical_id);
+std::set<std::string> ResourceDependencies(const Value& tmpl, std::string_view logical_id);
 // Resources in creation order (dependencies first; ties by logical id).
 // Errors: "Circular dependency between resources: [A, B]".
 SimResult<std::vector<std::string>> DependencyOrder(const Value& tmpl);
@@ -80,8 +79,8 @@ class EvalContext {
   // Pseudo parameters and parameters are answered by the Evaluator; this is
   // asked for resources only. Errors: the resource has no physical id yet.
   virtual SimResult<Value> ResourceRef(std::string_view logical_id) const = 0;
-  virtual SimResult<Value> ResourceAttribute(
-      std::string_view logical_id, std::string_view attribute) const = 0;
+  virtual SimResult<Value> ResourceAttribute(std::string_view logical_id,
+                                             std::string_view attribute) const = 0;
   // Fn::ImportValue. Errors: "No export named X found."
   virtual SimResult<Value> ImportValue(std::string_view export_name) const = 0;
 };
@@ -97,8 +96,8 @@ struct PseudoParameters {
 // Evaluates intrinsic functions of one template with fixed parameters.
 class Evaluator {
  public:
-  Evaluator(const Value& tmpl, std::vector<ParameterValue> parameters,
-            PseudoParameters pseudo, const EvalContext* context);
+  Evaluator(const Value& tmpl, std::vector<ParameterValue> parameters, PseudoParameters pseudo,
+            const EvalContext* context);
 
   // Evaluates the Conditions section; call before Condition()/Evaluate().
   SimResult<void> EvaluateConditions();

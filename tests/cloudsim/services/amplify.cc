@@ -91,7 +91,7 @@ std::vector<std::string> Segments(const Request& request) {
 struct Route {
   std::string operation;
   std::string app_id;
-  std::string name;    // branch, environment or domain
+  std::string name;  // branch, environment or domain
   std::string job_id;
 };
 
@@ -161,14 +161,14 @@ SimResult<Value> Wrap(SimResult<Value> r, std::string_view key) {
 }
 
 // One page of `items` per the request's maxResults (1..max) and nextToken.
-SimResult<Value> Page(const Request& request, std::vector<Value> items,
-                      std::string_view list_key, int64_t max) {
+SimResult<Value> Page(const Request& request, std::vector<Value> items, std::string_view list_key,
+                      int64_t max) {
   int64_t limit = max;
   if (std::string_view l = request.QueryParam("maxResults"); !l.empty()) {
     limit = std::atoll(std::string(l).c_str());
     if (limit < 0 || limit > max) {
-      return tl::unexpected(BadRequest(fmt::format(
-          "maxResults must be between 0 and {}, not {}", max, l)));
+      return tl::unexpected(
+          BadRequest(fmt::format("maxResults must be between 0 and {}, not {}", max, l)));
     }
     if (limit == 0) limit = max;
   }
@@ -180,8 +180,7 @@ SimResult<Value> Page(const Request& request, std::vector<Value> items,
     }
     start = *offset;
   }
-  return PageOfItems(std::move(items), start, static_cast<size_t>(limit),
-                     list_key, "nextToken");
+  return PageOfItems(std::move(items), start, static_cast<size_t>(limit), list_key, "nextToken");
 }
 
 class AmplifyService final : public Service {
@@ -204,8 +203,7 @@ class AmplifyService final : public Service {
     return {429, "LimitExceededException", "Rate exceeded"};
   }
 
-  Value LogParams(const Request& request,
-                  std::string_view operation) const override {
+  Value LogParams(const Request& request, std::string_view operation) const override {
     (void)operation;
     Route r = RouteOf(request);
     ValueMap out;
@@ -213,7 +211,7 @@ class AmplifyService final : public Service {
     if (!r.name.empty()) {
       std::vector<std::string> s = Segments(request);
       std::string_view kind = s[2];
-      out[kind == "branches"   ? "branchName"
+      out[kind == "branches"  ? "branchName"
           : kind == "domains" ? "domainName"
                               : "environmentName"] = r.name;
     }
@@ -221,15 +219,14 @@ class AmplifyService final : public Service {
     return Value(std::move(out));
   }
 
-  Response Handle(World& world, const Request& request,
-                  std::string_view operation) override {
+  Response Handle(World& world, const Request& request, std::string_view operation) override {
     world.amplify.Bind(world.config().region, world.config().account_id);
     Value body(ValueMap{});
     if (!request.body.empty()) {
       auto parsed = Value::FromJson(request.body);
       if (!parsed || !parsed->is_map()) {
-        return Error(BadRequest("The request body is not a JSON object"),
-                     request, request.request_id);
+        return Error(BadRequest("The request body is not a JSON object"), request,
+                     request.request_id);
       }
       body = std::move(*parsed);
     }
@@ -255,34 +252,30 @@ class AmplifyService final : public Service {
     if (action == "update_app") {
       done = store.UpdateApp(app, command, world.Now());
     } else if (action == "update_branch") {
-      done = store.UpdateBranch(app, Str(command, "branchName"), command,
-                                world.Now());
+      done = store.UpdateBranch(app, Str(command, "branchName"), command, world.Now());
     } else if (action == "delete_branch") {
       done = store.DeleteBranch(app, Str(command, "branchName"));
     } else if (action == "delete_backend_environment") {
-      done = store.DeleteBackendEnvironment(app,
-                                            Str(command, "environmentName"));
+      done = store.DeleteBackendEnvironment(app, Str(command, "environmentName"));
     } else if (action == "start_job") {
       Value input = command;
       if (!input.Find("jobType")) input.Set("jobType", "WEB_HOOK");
-      done = store.StartJob(app, Str(command, "branchName"), input,
-                            world.Now());
+      done = store.StartJob(app, Str(command, "branchName"), input, world.Now());
     } else if (action == "delete_app") {
       done = store.DeleteApp(app);
     } else {
-      return MakeError(
-          ErrorCode::kInvalidInput,
-          fmt::format("amplify has no action '{}' (update_app, update_branch, "
-                      "delete_branch, delete_backend_environment, start_job, "
-                      "delete_app)",
-                      action));
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("amplify has no action '{}' (update_app, update_branch, "
+                                   "delete_branch, delete_backend_environment, start_job, "
+                                   "delete_app)",
+                                   action));
     }
     return MutateDone(done);
   }
 
  private:
-  SimResult<Value> Run(World& world, const Request& request, const Route& r,
-                       const Value& body, std::string_view op) {
+  SimResult<Value> Run(World& world, const Request& request, const Route& r, const Value& body,
+                       std::string_view op) {
     AmplifyStore& store = world.amplify;
     Timestamp now = world.Now();
     const std::string& app = r.app_id;
@@ -321,8 +314,7 @@ class AmplifyService final : public Service {
     }
     if (op == "GetJob") return Wrap(store.GetJob(app, r.name, r.job_id), "job");
     if (op == "CreateBackendEnvironment") {
-      return Wrap(store.CreateBackendEnvironment(app, body, now),
-                  "backendEnvironment");
+      return Wrap(store.CreateBackendEnvironment(app, body, now), "backendEnvironment");
     }
     if (op == "ListBackendEnvironments") {
       auto envs = store.ListBackendEnvironments(app);
@@ -337,16 +329,13 @@ class AmplifyService final : public Service {
       return Page(request, std::move(items), "backendEnvironments", 50);
     }
     if (op == "GetBackendEnvironment") {
-      return Wrap(store.GetBackendEnvironment(app, r.name),
-                  "backendEnvironment");
+      return Wrap(store.GetBackendEnvironment(app, r.name), "backendEnvironment");
     }
     if (op == "DeleteBackendEnvironment") {
-      return Wrap(store.DeleteBackendEnvironment(app, r.name),
-                  "backendEnvironment");
+      return Wrap(store.DeleteBackendEnvironment(app, r.name), "backendEnvironment");
     }
     if (op == "CreateDomainAssociation") {
-      return Wrap(store.CreateDomainAssociation(app, body, now),
-                  "domainAssociation");
+      return Wrap(store.CreateDomainAssociation(app, body, now), "domainAssociation");
     }
     if (op == "ListDomainAssociations") {
       auto domains = store.ListDomainAssociations(app);
@@ -357,12 +346,10 @@ class AmplifyService final : public Service {
       return Wrap(store.GetDomainAssociation(app, r.name), "domainAssociation");
     }
     if (op == "UpdateDomainAssociation") {
-      return Wrap(store.UpdateDomainAssociation(app, r.name, body, now),
-                  "domainAssociation");
+      return Wrap(store.UpdateDomainAssociation(app, r.name, body, now), "domainAssociation");
     }
     if (op == "DeleteDomainAssociation") {
-      return Wrap(store.DeleteDomainAssociation(app, r.name),
-                  "domainAssociation");
+      return Wrap(store.DeleteDomainAssociation(app, r.name), "domainAssociation");
     }
     return tl::unexpected(BadRequest(fmt::format("unknown operation {}", op)));
   }
@@ -370,8 +357,6 @@ class AmplifyService final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> MakeAmplifyService() {
-  return std::make_unique<AmplifyService>();
-}
+std::unique_ptr<Service> MakeAmplifyService() { return std::make_unique<AmplifyService>(); }
 
 }  // namespace flightplan::cloudsim

@@ -23,8 +23,7 @@
 namespace flightplan::cloudsim {
 namespace {
 
-constexpr std::string_view kXmlns =
-    "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+constexpr std::string_view kXmlns = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
 constexpr size_t kPageSize = 100;
 
 using cfn::IsRefactorOrDriftAction;
@@ -36,14 +35,10 @@ using cfn::StackInput;
 
 std::string Str(const Value& params, std::string_view key) {
   const Value* v = params.Find(key);
-  return v && (v->is_string() || v->is_number() || v->is_bool())
-             ? v->ToText()
-             : std::string();
+  return v && (v->is_string() || v->is_number() || v->is_bool()) ? v->ToText() : std::string();
 }
 
-bool Flag(const Value& params, std::string_view key) {
-  return Str(params, key) == "true";
-}
+bool Flag(const Value& params, std::string_view key) { return Str(params, key) == "true"; }
 
 std::vector<std::string> Strings(const Value& params, std::string_view key) {
   std::vector<std::string> out;
@@ -63,21 +58,19 @@ std::vector<cfn::GivenParameter> GivenParameters(const Value& params) {
   std::vector<cfn::GivenParameter> out;
   if (const Value* list = params.Find("Parameters"); list && list->is_list()) {
     for (const Value& p : list->as_list()) {
-      out.push_back({Str(p, "ParameterKey"), Str(p, "ParameterValue"),
-                     Flag(p, "UsePreviousValue")});
+      out.push_back(
+          {Str(p, "ParameterKey"), Str(p, "ParameterValue"), Flag(p, "UsePreviousValue")});
     }
   }
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> Tags(
-    const Value& params) {
+std::optional<std::vector<std::pair<std::string, std::string>>> Tags(const Value& params) {
   const Value* list = params.Find("Tags");
   if (!list) return std::nullopt;
   std::vector<std::pair<std::string, std::string>> out;
   if (list->is_list()) {
-    for (const Value& t : list->as_list())
-      out.emplace_back(Str(t, "Key"), Str(t, "Value"));
+    for (const Value& t : list->as_list()) out.emplace_back(Str(t, "Key"), Str(t, "Value"));
   }
   return out;
 }
@@ -106,25 +99,20 @@ SimError NotFound(std::string_view name) {
 }
 
 SimError ChangeSetNotFound(std::string_view name) {
-  return {404, "ChangeSetNotFound",
-          fmt::format("ChangeSet [{}] does not exist", name)};
+  return {404, "ChangeSetNotFound", fmt::format("ChangeSet [{}] does not exist", name)};
 }
 
 // A page of `items` starting at NextToken.
 template <typename T>
-std::pair<std::vector<T>, std::string> Page(const std::vector<T>& items,
-                                            const Value& params,
+std::pair<std::vector<T>, std::string> Page(const std::vector<T>& items, const Value& params,
                                             size_t page_size = kPageSize) {
   size_t start = 0;
   if (std::string token = Str(params, "NextToken"); !token.empty()) {
     start = static_cast<size_t>(std::strtoull(token.c_str(), nullptr, 10));
   }
   std::vector<T> page;
-  for (size_t i = start; i < items.size() && page.size() < page_size; ++i)
-    page.push_back(items[i]);
-  std::string next = start + page.size() < items.size()
-                         ? std::to_string(start + page.size())
-                         : "";
+  for (size_t i = start; i < items.size() && page.size() < page_size; ++i) page.push_back(items[i]);
+  std::string next = start + page.size() < items.size() ? std::to_string(start + page.size()) : "";
   return {std::move(page), next};
 }
 
@@ -154,8 +142,7 @@ Value StackValue(const Stack& s) {
   m["EnableTerminationProtection"] = s.termination_protection;
   if (!s.parent_id.empty()) m["ParentId"] = s.parent_id;
   if (!s.root_id.empty()) m["RootId"] = s.root_id;
-  m["DriftInformation"] =
-      Value(ValueMap{{"StackDriftStatus", Value("NOT_CHECKED")}});
+  m["DriftInformation"] = Value(ValueMap{{"StackDriftStatus", Value("NOT_CHECKED")}});
   return Value(std::move(m));
 }
 
@@ -169,13 +156,11 @@ Value ResourceValue(const Stack& s, const StackResource& r, bool detail) {
   m[detail ? "LastUpdatedTimestamp" : "Timestamp"] = IsoTime(r.updated);
   m["ResourceStatus"] = r.status;
   if (!r.reason.empty()) m["ResourceStatusReason"] = r.reason;
-  m["DriftInformation"] =
-      Value(ValueMap{{"StackResourceDriftStatus", Value("NOT_CHECKED")}});
+  m["DriftInformation"] = Value(ValueMap{{"StackResourceDriftStatus", Value("NOT_CHECKED")}});
   if (detail) {
     if (const Value* res = s.template_body.Find("Resources")) {
       if (const Value* entry = res->Find(r.logical_id)) {
-        if (const Value* md = entry->Find("Metadata"))
-          m["Metadata"] = md->ToJson();
+        if (const Value* md = entry->Find("Metadata")) m["Metadata"] = md->ToJson();
       }
     }
   }
@@ -210,34 +195,32 @@ class CloudFormationService final : public Service {
   aws::Protocol protocol() const override { return aws::Protocol::kQuery; }
 
   std::string OperationOf(const Request& request) const override {
-    static const std::set<std::string, std::less<>> kOps = {
-        "CreateStack",
-        "UpdateStack",
-        "DeleteStack",
-        "DescribeStacks",
-        "ListStacks",
-        "DescribeStackEvents",
-        "DescribeStackResource",
-        "DescribeStackResources",
-        "ListStackResources",
-        "GetTemplate",
-        "GetTemplateSummary",
-        "ValidateTemplate",
-        "ListExports",
-        "ListImports",
-        "UpdateTerminationProtection",
-        "SetStackPolicy",
-        "GetStackPolicy",
-        "CancelUpdateStack",
-        "ContinueUpdateRollback",
-        "CreateChangeSet",
-        "DescribeChangeSet",
-        "ListChangeSets",
-        "ExecuteChangeSet",
-        "DeleteChangeSet"};
+    static const std::set<std::string, std::less<>> kOps = {"CreateStack",
+                                                            "UpdateStack",
+                                                            "DeleteStack",
+                                                            "DescribeStacks",
+                                                            "ListStacks",
+                                                            "DescribeStackEvents",
+                                                            "DescribeStackResource",
+                                                            "DescribeStackResources",
+                                                            "ListStackResources",
+                                                            "GetTemplate",
+                                                            "GetTemplateSummary",
+                                                            "ValidateTemplate",
+                                                            "ListExports",
+                                                            "ListImports",
+                                                            "UpdateTerminationProtection",
+                                                            "SetStackPolicy",
+                                                            "GetStackPolicy",
+                                                            "CancelUpdateStack",
+                                                            "ContinueUpdateRollback",
+                                                            "CreateChangeSet",
+                                                            "DescribeChangeSet",
+                                                            "ListChangeSets",
+                                                            "ExecuteChangeSet",
+                                                            "DeleteChangeSet"};
     std::string action = QueryAction(request);
-    return kOps.count(action) || IsRefactorOrDriftAction(action) ? action
-                                                                  : std::string();
+    return kOps.count(action) || IsRefactorOrDriftAction(action) ? action : std::string();
   }
 
   Response Error(const SimError& error, const Request& request,
@@ -256,12 +239,10 @@ class CloudFormationService final : public Service {
     return MutateManagedResource(world, command);
   }
 
-  Response Handle(World& world, const Request& request,
-                  std::string_view operation) override {
+  Response Handle(World& world, const Request& request, std::string_view operation) override {
     Value params = QueryParams(request);
     SimResult<Value> result = Dispatch(world, params, operation);
-    if (!result)
-      return QueryXmlError(result.error(), kXmlns, request.request_id);
+    if (!result) return QueryXmlError(result.error(), kXmlns, request.request_id);
     return QueryXmlResponse(operation, kXmlns, *result, request.request_id);
   }
 
@@ -272,8 +253,7 @@ class CloudFormationService final : public Service {
     if (op == "CreateStack") return CreateStack(world, engine, p);
     if (op == "UpdateStack") return UpdateStack(world, engine, p);
     if (op == "DeleteStack") {
-      auto r =
-          engine.Delete(Str(p, "StackName"), Strings(p, "RetainResources"));
+      auto r = engine.Delete(Str(p, "StackName"), Strings(p, "RetainResources"));
       if (!r) return tl::unexpected(r.error());
       return Value(ValueMap{});
     }
@@ -288,8 +268,7 @@ class CloudFormationService final : public Service {
     if (op == "ValidateTemplate") return ValidateTemplate(world, p);
     if (op == "ListExports") return ListExports(world, p);
     if (op == "ListImports") return ListImports(world, p);
-    if (op == "UpdateTerminationProtection")
-      return UpdateTerminationProtection(world, p);
+    if (op == "UpdateTerminationProtection") return UpdateTerminationProtection(world, p);
     if (op == "SetStackPolicy") return SetStackPolicy(world, p);
     if (op == "GetStackPolicy") return GetStackPolicy(world, p);
     if (op == "CancelUpdateStack") return CancelUpdateStack(world, p);
@@ -302,8 +281,7 @@ class CloudFormationService final : public Service {
     return tl::unexpected(SimError{400, "InvalidAction", "unknown operation"});
   }
 
-  static SimResult<Value> CreateStack(World& world, StackEngine& engine,
-                                      const Value& p) {
+  static SimResult<Value> CreateStack(World& world, StackEngine& engine, const Value& p) {
     if (Str(p, "StackName").empty()) {
       return tl::unexpected(
           Validation("1 validation error detected: Value null at 'stackName' "
@@ -322,8 +300,7 @@ class CloudFormationService final : public Service {
     in.on_failure = Str(p, "OnFailure");
     in.disable_rollback = Flag(p, "DisableRollback");
     if (!in.on_failure.empty() && p.Find("DisableRollback")) {
-      return tl::unexpected(
-          Validation("You cannot specify both DisableRollback and OnFailure."));
+      return tl::unexpected(Validation("You cannot specify both DisableRollback and OnFailure."));
     }
     in.client_request_token = Str(p, "ClientRequestToken");
     in.notification_arns = Strings(p, "NotificationARNs");
@@ -332,8 +309,7 @@ class CloudFormationService final : public Service {
     return Value(ValueMap{{"StackId", Value(*id)}});
   }
 
-  static SimResult<Value> UpdateStack(World& world, StackEngine& engine,
-                                      const Value& p) {
+  static SimResult<Value> UpdateStack(World& world, StackEngine& engine, const Value& p) {
     auto text = cfn::TemplateText(world, p, true);
     if (!text) return tl::unexpected(text.error());
     StackInput in;
@@ -346,16 +322,13 @@ class CloudFormationService final : public Service {
     in.stack_policy_during_update = Str(p, "StackPolicyDuringUpdateBody");
     in.client_request_token = Str(p, "ClientRequestToken");
     in.operation = "UpdateStack";
-    if (Stack* s = world.cloudformation.Find(in.name);
-        s && !in.client_request_token.empty()) {
+    if (Stack* s = world.cloudformation.Find(in.name); s && !in.client_request_token.empty()) {
       auto& tokens = s->client_request_tokens;
-      if (std::find(tokens.begin(), tokens.end(), in.client_request_token) !=
-          tokens.end()) {
-        return tl::unexpected(
-            SimError{400, "TokenAlreadyExistsException",
-                     fmt::format("Another Stack update request with the same "
-                                 "token [{}] is already in progress",
-                                 in.client_request_token)});
+      if (std::find(tokens.begin(), tokens.end(), in.client_request_token) != tokens.end()) {
+        return tl::unexpected(SimError{400, "TokenAlreadyExistsException",
+                                       fmt::format("Another Stack update request with the same "
+                                                   "token [{}] is already in progress",
+                                                   in.client_request_token)});
       }
     }
     std::string policy = Str(p, "StackPolicyBody");
@@ -377,8 +350,7 @@ class CloudFormationService final : public Service {
       if (!s) return tl::unexpected(NotFound(name));
       stacks.push_back(StackValue(*s));
     } else {
-      for (const auto& s : world.cloudformation.stacks())
-        stacks.push_back(StackValue(s));
+      for (const auto& s : world.cloudformation.stacks()) stacks.push_back(StackValue(s));
     }
     auto [page, next] = Page(stacks, p);
     ValueMap out{{"Stacks", Value(ValueList(page.begin(), page.end()))}};
@@ -390,18 +362,15 @@ class CloudFormationService final : public Service {
     std::vector<std::string> filter = Strings(p, "StackStatusFilter");
     std::vector<Value> items;
     auto add = [&](const Stack& s) {
-      if (!filter.empty() &&
-          std::find(filter.begin(), filter.end(), s.status) == filter.end())
+      if (!filter.empty() && std::find(filter.begin(), filter.end(), s.status) == filter.end())
         return;
       ValueMap m{{"StackId", Value(s.id)},
                  {"StackName", Value(s.name)},
                  {"CreationTime", Value(IsoTime(s.creation_time))},
                  {"StackStatus", Value(s.status)},
-                 {"DriftInformation",
-                  Value(ValueMap{{"StackDriftStatus", Value("NOT_CHECKED")}})}};
+                 {"DriftInformation", Value(ValueMap{{"StackDriftStatus", Value("NOT_CHECKED")}})}};
       if (!s.description.empty()) m["TemplateDescription"] = s.description;
-      if (s.last_updated_time)
-        m["LastUpdatedTime"] = IsoTime(*s.last_updated_time);
+      if (s.last_updated_time) m["LastUpdatedTime"] = IsoTime(*s.last_updated_time);
       if (s.deletion_time) m["DeletionTime"] = IsoTime(*s.deletion_time);
       if (!s.reason.empty()) m["StackStatusReason"] = s.reason;
       if (!s.parent_id.empty()) m["ParentId"] = s.parent_id;
@@ -411,8 +380,7 @@ class CloudFormationService final : public Service {
     for (const auto& s : world.cloudformation.stacks()) add(s);
     for (const auto& s : world.cloudformation.deleted_stacks()) add(s);
     auto [page, next] = Page(items, p);
-    ValueMap out{
-        {"StackSummaries", Value(ValueList(page.begin(), page.end()))}};
+    ValueMap out{{"StackSummaries", Value(ValueList(page.begin(), page.end()))}};
     if (!next.empty()) out["NextToken"] = next;
     return Value(std::move(out));
   }
@@ -448,11 +416,10 @@ class CloudFormationService final : public Service {
     std::string logical = Str(p, "LogicalResourceId");
     const StackResource* r = s->FindResource(logical);
     if (!r) {
-      return tl::unexpected(Validation(fmt::format(
-          "Resource {} does not exist for stack {}", logical, name)));
+      return tl::unexpected(
+          Validation(fmt::format("Resource {} does not exist for stack {}", logical, name)));
     }
-    return Value(
-        ValueMap{{"StackResourceDetail", ResourceValue(*s, *r, true)}});
+    return Value(ValueMap{{"StackResourceDetail", ResourceValue(*s, *r, true)}});
   }
 
   static SimResult<Value> DescribeStackResources(World& world, const Value& p) {
@@ -466,11 +433,10 @@ class CloudFormationService final : public Service {
     } else if (!physical.empty()) {
       s = world.cloudformation.FindByPhysicalId(physical).first;
       if (!s)
-        return tl::unexpected(
-            Validation(fmt::format("Stack for {} does not exist", physical)));
+        return tl::unexpected(Validation(fmt::format("Stack for {} does not exist", physical)));
     } else {
-      return tl::unexpected(Validation(
-          "Either StackName or PhysicalResourceId must be specified."));
+      return tl::unexpected(
+          Validation("Either StackName or PhysicalResourceId must be specified."));
     }
     ValueList resources;
     for (const auto& r : s->resources) {
@@ -486,20 +452,18 @@ class CloudFormationService final : public Service {
     if (!s) return tl::unexpected(NotFound(name));
     std::vector<Value> items;
     for (const auto& r : s->resources) {
-      ValueMap m{
-          {"LogicalResourceId", Value(r.logical_id)},
-          {"ResourceType", Value(r.type)},
-          {"LastUpdatedTimestamp", Value(IsoTime(r.updated))},
-          {"ResourceStatus", Value(r.status)},
-          {"DriftInformation", Value(ValueMap{{"StackResourceDriftStatus",
-                                               Value("NOT_CHECKED")}})}};
+      ValueMap m{{"LogicalResourceId", Value(r.logical_id)},
+                 {"ResourceType", Value(r.type)},
+                 {"LastUpdatedTimestamp", Value(IsoTime(r.updated))},
+                 {"ResourceStatus", Value(r.status)},
+                 {"DriftInformation",
+                  Value(ValueMap{{"StackResourceDriftStatus", Value("NOT_CHECKED")}})}};
       if (!r.physical_id.empty()) m["PhysicalResourceId"] = r.physical_id;
       if (!r.reason.empty()) m["ResourceStatusReason"] = r.reason;
       items.push_back(Value(std::move(m)));
     }
     auto [page, next] = Page(items, p);
-    ValueMap out{
-        {"StackResourceSummaries", Value(ValueList(page.begin(), page.end()))}};
+    ValueMap out{{"StackResourceSummaries", Value(ValueList(page.begin(), page.end()))}};
     if (!next.empty()) out["NextToken"] = next;
     return Value(std::move(out));
   }
@@ -521,15 +485,13 @@ class CloudFormationService final : public Service {
       body = s->template_body;
     }
     if (Str(p, "TemplateStage") == "Processed") text = body.ToJson();
-    return Value(
-        ValueMap{{"TemplateBody", Value(text)},
-                 {"StagesAvailable", StringList({"Original", "Processed"})}});
+    return Value(ValueMap{{"TemplateBody", Value(text)},
+                          {"StagesAvailable", StringList({"Original", "Processed"})}});
   }
 
   static SimResult<Value> TemplateFor(World& world, const Value& p) {
     std::string name = Str(p, "StackName");
-    if (!name.empty() && Str(p, "TemplateBody").empty() &&
-        Str(p, "TemplateURL").empty()) {
+    if (!name.empty() && Str(p, "TemplateBody").empty() && Str(p, "TemplateURL").empty()) {
       const Stack* s = world.cloudformation.Find(name);
       if (!s) return tl::unexpected(NotFound(name));
       return s->template_body;
@@ -538,24 +500,19 @@ class CloudFormationService final : public Service {
     if (!text) return tl::unexpected(text.error());
     auto tmpl = cfn::ParseTemplate(*text);
     if (!tmpl) return tl::unexpected(tmpl.error());
-    if (auto v = cfn::ValidateTemplate(*tmpl); !v)
-      return tl::unexpected(v.error());
+    if (auto v = cfn::ValidateTemplate(*tmpl); !v) return tl::unexpected(v.error());
     return *tmpl;
   }
 
   static Value CapabilitiesOf(const Value& tmpl, std::string* reason) {
-    for (std::string cap :
-         {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"}) {
+    for (std::string cap : {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"}) {
       (void)cap;
     }
     auto c = StackEngine::CheckCapabilities(tmpl, {});
     if (c) return Value(ValueList{});
     const std::string& m = c.error().message;
-    std::string needed =
-        m.substr(m.find('[') + 1, m.find(']') - m.find('[') - 1);
-    if (reason)
-      *reason =
-          "The following resource(s) require capabilities: [" + needed + "]";
+    std::string needed = m.substr(m.find('[') + 1, m.find(']') - m.find('[') - 1);
+    if (reason) *reason = "The following resource(s) require capabilities: [" + needed + "]";
     return Value(ValueList{Value(needed)});
   }
 
@@ -569,16 +526,12 @@ class CloudFormationService final : public Service {
         ValueMap m{{"ParameterKey", Value(k)},
                    {"ParameterType", Value(Str(decl, "Type"))},
                    {"NoEcho", Value(Str(decl, "NoEcho") == "true")}};
-        if (const Value* d = decl.Find("Default"))
-          m["DefaultValue"] = d->ToText();
-        if (const Value* d = decl.Find("Description"))
-          m["Description"] = d->ToText();
+        if (const Value* d = decl.Find("Default")) m["DefaultValue"] = d->ToText();
+        if (const Value* d = decl.Find("Description")) m["Description"] = d->ToText();
         if (const Value* a = decl.Find("AllowedValues"); a && a->is_list()) {
           ValueList allowed;
-          for (const Value& x : a->as_list())
-            allowed.push_back(Value(x.ToText()));
-          m["ParameterConstraints"] =
-              Value(ValueMap{{"AllowedValues", Value(std::move(allowed))}});
+          for (const Value& x : a->as_list()) allowed.push_back(Value(x.ToText()));
+          m["ParameterConstraints"] = Value(ValueMap{{"AllowedValues", Value(std::move(allowed))}});
         }
         params.push_back(Value(std::move(m)));
       }
@@ -587,17 +540,14 @@ class CloudFormationService final : public Service {
       for (const auto& [k, r] : rs->as_map()) types.insert(Str(r, "Type"));
     }
     std::string reason;
-    ValueMap out{{"Parameters", Value(std::move(params))},
-                 {"ResourceTypes", StringList(std::vector<std::string>(
-                                       types.begin(), types.end()))},
-                 {"Capabilities", CapabilitiesOf(*tmpl, &reason)}};
+    ValueMap out{
+        {"Parameters", Value(std::move(params))},
+        {"ResourceTypes", StringList(std::vector<std::string>(types.begin(), types.end()))},
+        {"Capabilities", CapabilitiesOf(*tmpl, &reason)}};
     if (!reason.empty()) out["CapabilitiesReason"] = reason;
-    if (const Value* d = tmpl->Find("Description"))
-      out["Description"] = d->ToText();
-    if (const Value* v = tmpl->Find("AWSTemplateFormatVersion"))
-      out["Version"] = v->ToText();
-    if (const Value* md = tmpl->Find("Metadata"))
-      out["Metadata"] = md->ToJson();
+    if (const Value* d = tmpl->Find("Description")) out["Description"] = d->ToText();
+    if (const Value* v = tmpl->Find("AWSTemplateFormatVersion")) out["Version"] = v->ToText();
+    if (const Value* md = tmpl->Find("Metadata")) out["Metadata"] = md->ToJson();
     return Value(std::move(out));
   }
 
@@ -607,12 +557,9 @@ class CloudFormationService final : public Service {
     ValueList params;
     if (const Value* ps = tmpl->Find("Parameters"); ps && ps->is_map()) {
       for (const auto& [k, decl] : ps->as_map()) {
-        ValueMap m{{"ParameterKey", Value(k)},
-                   {"NoEcho", Value(Str(decl, "NoEcho") == "true")}};
-        if (const Value* d = decl.Find("Default"))
-          m["DefaultValue"] = d->ToText();
-        if (const Value* d = decl.Find("Description"))
-          m["Description"] = d->ToText();
+        ValueMap m{{"ParameterKey", Value(k)}, {"NoEcho", Value(Str(decl, "NoEcho") == "true")}};
+        if (const Value* d = decl.Find("Default")) m["DefaultValue"] = d->ToText();
+        if (const Value* d = decl.Find("Description")) m["Description"] = d->ToText();
         params.push_back(Value(std::move(m)));
       }
     }
@@ -620,8 +567,7 @@ class CloudFormationService final : public Service {
     ValueMap out{{"Parameters", Value(std::move(params))},
                  {"Capabilities", CapabilitiesOf(*tmpl, &reason)}};
     if (!reason.empty()) out["CapabilitiesReason"] = reason;
-    if (const Value* d = tmpl->Find("Description"))
-      out["Description"] = d->ToText();
+    if (const Value* d = tmpl->Find("Description")) out["Description"] = d->ToText();
     return Value(std::move(out));
   }
 
@@ -641,28 +587,25 @@ class CloudFormationService final : public Service {
   static SimResult<Value> ListImports(World& world, const Value& p) {
     std::string name = Str(p, "ExportName");
     if (!world.cloudformation.FindExport(name)) {
-      return tl::unexpected(
-          Validation(fmt::format("Export '{}' does not exist.", name)));
+      return tl::unexpected(Validation(fmt::format("Export '{}' does not exist.", name)));
     }
     auto importers = world.cloudformation.Importers(name);
     if (importers.empty()) {
-      return tl::unexpected(Validation(
-          fmt::format("Export '{}' is not imported by any stack.", name)));
+      return tl::unexpected(
+          Validation(fmt::format("Export '{}' is not imported by any stack.", name)));
     }
     return Value(ValueMap{{"Imports", StringList(importers)}});
   }
 
-  static SimResult<Value> UpdateTerminationProtection(World& world,
-                                                      const Value& p) {
+  static SimResult<Value> UpdateTerminationProtection(World& world, const Value& p) {
     std::string name = Str(p, "StackName");
     Stack* s = world.cloudformation.Find(name);
-    if (!s || s->status == "DELETE_COMPLETE")
-      return tl::unexpected(NotFound(name));
+    if (!s || s->status == "DELETE_COMPLETE") return tl::unexpected(NotFound(name));
     if (!s->parent_id.empty()) {
-      return tl::unexpected(Validation(
-          fmt::format("Termination protection cannot be updated on nested "
-                      "stack {}; update it on the root stack.",
-                      s->name)));
+      return tl::unexpected(
+          Validation(fmt::format("Termination protection cannot be updated on nested "
+                                 "stack {}; update it on the root stack.",
+                                 s->name)));
     }
     s->termination_protection = Flag(p, "EnableTerminationProtection");
     return Value(ValueMap{{"StackId", Value(s->id)}});
@@ -671,8 +614,7 @@ class CloudFormationService final : public Service {
   static SimResult<Value> SetStackPolicy(World& world, const Value& p) {
     std::string name = Str(p, "StackName");
     Stack* s = world.cloudformation.Find(name);
-    if (!s || s->status == "DELETE_COMPLETE")
-      return tl::unexpected(NotFound(name));
+    if (!s || s->status == "DELETE_COMPLETE") return tl::unexpected(NotFound(name));
     std::string body = Str(p, "StackPolicyBody");
     if (body.empty() && !Str(p, "StackPolicyURL").empty()) {
       auto fetched = cfn::FetchTemplateUrl(world, Str(p, "StackPolicyURL"));
@@ -681,8 +623,7 @@ class CloudFormationService final : public Service {
     }
     auto parsed = Value::FromJson(body);
     if (!parsed || !parsed->Find("Statement")) {
-      return tl::unexpected(
-          Validation("Error validating stack policy: Invalid stack policy"));
+      return tl::unexpected(Validation("Error validating stack policy: Invalid stack policy"));
     }
     s->stack_policy = body;
     return Value(ValueMap{});
@@ -703,8 +644,7 @@ class CloudFormationService final : public Service {
     if (!s) return tl::unexpected(NotFound(name));
     if (s->status != "UPDATE_IN_PROGRESS") {
       return tl::unexpected(Validation(fmt::format(
-          "CancelUpdateStack cannot be called from current stack status [{}].",
-          s->status)));
+          "CancelUpdateStack cannot be called from current stack status [{}].", s->status)));
     }
     // The update's outcome was decided when it started; it completes as
     // decided.
@@ -717,8 +657,7 @@ class CloudFormationService final : public Service {
     if (!s) return tl::unexpected(NotFound(name));
     if (s->status != "UPDATE_ROLLBACK_FAILED") {
       return tl::unexpected(Validation(fmt::format(
-          "Stack {} is in {} state and can not continue update rollback.",
-          s->id, s->status)));
+          "Stack {} is in {} state and can not continue update rollback.", s->id, s->status)));
     }
     s->status = "UPDATE_ROLLBACK_COMPLETE";
     return Value(ValueMap{});
@@ -726,20 +665,18 @@ class CloudFormationService final : public Service {
 
   // ---- change sets ----
 
-  static SimResult<Value> CreateChangeSet(World& world, StackEngine& engine,
-                                          const Value& p) {
+  static SimResult<Value> CreateChangeSet(World& world, StackEngine& engine, const Value& p) {
     std::string stack_name = Str(p, "StackName");
     std::string cs_name = Str(p, "ChangeSetName");
     std::string type = Str(p, "ChangeSetType");
     if (type.empty()) type = "UPDATE";
-    if (cs_name.empty() ||
-        !std::isalpha(static_cast<unsigned char>(cs_name[0]))) {
-      return tl::unexpected(Validation(
-          fmt::format("1 validation error detected: Value '{}' at "
-                      "'changeSetName' failed to satisfy constraint: "
-                      "Member must satisfy regular expression pattern: "
-                      "[a-zA-Z][-a-zA-Z0-9]*",
-                      cs_name)));
+    if (cs_name.empty() || !std::isalpha(static_cast<unsigned char>(cs_name[0]))) {
+      return tl::unexpected(
+          Validation(fmt::format("1 validation error detected: Value '{}' at "
+                                 "'changeSetName' failed to satisfy constraint: "
+                                 "Member must satisfy regular expression pattern: "
+                                 "[a-zA-Z][-a-zA-Z0-9]*",
+                                 cs_name)));
     }
     Stack* s = world.cloudformation.FindLive(stack_name);
     if (!s) s = world.cloudformation.Find(stack_name);
@@ -751,69 +688,61 @@ class CloudFormationService final : public Service {
                                  stack_name, cs_name)));
     }
     if (type == "UPDATE" && (!s || s->status == "REVIEW_IN_PROGRESS")) {
-      return tl::unexpected(
-          Validation(fmt::format("Stack [{}] does not exist", stack_name)));
+      return tl::unexpected(Validation(fmt::format("Stack [{}] does not exist", stack_name)));
     }
     if (s && world.cloudformation.FindChangeSet(cs_name, s->id)) {
-      return tl::unexpected(
-          SimError{400, "AlreadyExistsException",
-                   fmt::format("ChangeSet {} already exists", cs_name)});
+      return tl::unexpected(SimError{400, "AlreadyExistsException",
+                                     fmt::format("ChangeSet {} already exists", cs_name)});
     }
     bool existing_stack = s && s->status != "REVIEW_IN_PROGRESS";
     auto text = cfn::TemplateText(world, p, existing_stack);
     if (!text) return tl::unexpected(text.error());
-    std::string template_text =
-        Flag(p, "UsePreviousTemplate") && s ? s->template_text : *text;
+    std::string template_text = Flag(p, "UsePreviousTemplate") && s ? s->template_text : *text;
     auto tmpl = cfn::ParseTemplate(template_text);
     if (!tmpl) return tl::unexpected(tmpl.error());
-    if (auto v = cfn::ValidateTemplate(*tmpl); !v)
-      return tl::unexpected(v.error());
+    if (auto v = cfn::ValidateTemplate(*tmpl); !v) return tl::unexpected(v.error());
     std::vector<cfn::ParameterValue> previous;
     if (existing_stack) previous = cfn::FromStoreParameters(*s);
     auto params = cfn::ResolveParameters(*tmpl, GivenParameters(p), previous);
     if (!params) return tl::unexpected(params.error());
     std::vector<std::string> caps = Strings(p, "Capabilities");
-    if (auto c = StackEngine::CheckCapabilities(*tmpl, caps); !c)
-      return tl::unexpected(c.error());
+    if (auto c = StackEngine::CheckCapabilities(*tmpl, caps); !c) return tl::unexpected(c.error());
 
     const Value* to_import = p.Find("ResourcesToImport");
     if (type == "IMPORT") {
       if (!to_import || !to_import->is_list() || to_import->as_list().empty()) {
-        return tl::unexpected(Validation(
-            "ResourcesToImport must be specified for an IMPORT change set."));
+        return tl::unexpected(
+            Validation("ResourcesToImport must be specified for an IMPORT change set."));
       }
       const Value* resources = tmpl->Find("Resources");
       for (const Value& item : to_import->as_list()) {
         std::string id = Str(item, "LogicalResourceId");
         const Value* entry = resources ? resources->Find(id) : nullptr;
         if (!entry || Str(*entry, "Type") != Str(item, "ResourceType")) {
-          return tl::unexpected(Validation(fmt::format(
-              "Resource {} of type {} to import is not in the template.", id,
-              Str(item, "ResourceType"))));
+          return tl::unexpected(
+              Validation(fmt::format("Resource {} of type {} to import is not in the template.", id,
+                                     Str(item, "ResourceType"))));
         }
         if (!entry->Find("DeletionPolicy")) {
-          return tl::unexpected(Validation(
-              fmt::format("The following resources to import [{}] must have "
-                          "DeletionPolicy attribute specified in the template.",
-                          id)));
+          return tl::unexpected(
+              Validation(fmt::format("The following resources to import [{}] must have "
+                                     "DeletionPolicy attribute specified in the template.",
+                                     id)));
         }
         std::string physical;
         if (const Value* ident = item.Find("ResourceIdentifier");
             ident && ident->is_map() && !ident->as_map().empty()) {
           physical = ident->as_map().begin()->second.ToText();
         }
-        if (!cfn::PhysicalResourceExists(world, Str(item, "ResourceType"),
-                                         physical)) {
+        if (!cfn::PhysicalResourceExists(world, Str(item, "ResourceType"), physical)) {
           return tl::unexpected(Validation(
-              fmt::format("Resources [{}] in the template do not exist: {}", id,
-                          physical)));
+              fmt::format("Resources [{}] in the template do not exist: {}", id, physical)));
         }
-        if (auto [owner, r] = world.cloudformation.FindByPhysicalId(physical);
-            owner) {
-          return tl::unexpected(Validation(
-              fmt::format("Resource {} of type {} with identifier {} already "
-                          "exists in stack {}.",
-                          id, Str(item, "ResourceType"), physical, owner->id)));
+        if (auto [owner, r] = world.cloudformation.FindByPhysicalId(physical); owner) {
+          return tl::unexpected(
+              Validation(fmt::format("Resource {} of type {} with identifier {} already "
+                                     "exists in stack {}.",
+                                     id, Str(item, "ResourceType"), physical, owner->id)));
         }
         (void)entry;
       }
@@ -822,23 +751,21 @@ class CloudFormationService final : public Service {
     if (!s) {
       Stack review;
       review.name = stack_name;
-      review.id = fmt::format("arn:aws:cloudformation:{}:{}:stack/{}/{}",
-                              world.config().region, world.config().account_id,
-                              stack_name, world.NewUuid());
+      review.id = fmt::format("arn:aws:cloudformation:{}:{}:stack/{}/{}", world.config().region,
+                              world.config().account_id, stack_name, world.NewUuid());
       review.status = "REVIEW_IN_PROGRESS";
       review.reason = "User Initiated";
       review.creation_time = world.Now();
-      review.events.push_back(StackEvent{
-          world.NewUuid(), stack_name, review.id, "AWS::CloudFormation::Stack",
-          "REVIEW_IN_PROGRESS", "User Initiated", "", world.Now()});
+      review.events.push_back(StackEvent{world.NewUuid(), stack_name, review.id,
+                                         "AWS::CloudFormation::Stack", "REVIEW_IN_PROGRESS",
+                                         "User Initiated", "", world.Now()});
       s = &world.cloudformation.Add(std::move(review));
     }
 
     ChangeSet cs;
     cs.name = cs_name;
-    cs.id = fmt::format("arn:aws:cloudformation:{}:{}:changeSet/{}/{}",
-                        world.config().region, world.config().account_id,
-                        cs_name, world.NewUuid());
+    cs.id = fmt::format("arn:aws:cloudformation:{}:{}:changeSet/{}/{}", world.config().region,
+                        world.config().account_id, cs_name, world.NewUuid());
     cs.stack_id = s->id;
     cs.stack_name = s->name;
     cs.type = type;
@@ -864,8 +791,7 @@ class CloudFormationService final : public Service {
         changes.push_back(c.ToValue());
       }
     } else {
-      auto plan =
-          engine.Plan(existing_stack ? s : nullptr, *tmpl, *params, s->name);
+      auto plan = engine.Plan(existing_stack ? s : nullptr, *tmpl, *params, s->name);
       if (!plan) {
         cs.status = "FAILED";
         cs.status_reason = plan.error().message;
@@ -884,8 +810,7 @@ class CloudFormationService final : public Service {
         cs.status = "CREATE_COMPLETE";
       }
     }
-    cs.execution_status =
-        cs.status == "CREATE_COMPLETE" ? "AVAILABLE" : "UNAVAILABLE";
+    cs.execution_status = cs.status == "CREATE_COMPLETE" ? "AVAILABLE" : "UNAVAILABLE";
     std::string id = cs.id;
     std::string stack_id = cs.stack_id;
     world.cloudformation.change_sets().push_back(std::move(cs));
@@ -894,8 +819,7 @@ class CloudFormationService final : public Service {
 
   static SimResult<Value> DescribeChangeSet(World& world, const Value& p) {
     std::string name = Str(p, "ChangeSetName");
-    ChangeSet* c =
-        world.cloudformation.FindChangeSet(name, Str(p, "StackName"));
+    ChangeSet* c = world.cloudformation.FindChangeSet(name, Str(p, "StackName"));
     if (!c) return tl::unexpected(ChangeSetNotFound(name));
     return ChangeSetValue(*c, true);
   }
@@ -914,25 +838,21 @@ class CloudFormationService final : public Service {
     return Value(std::move(out));
   }
 
-  static SimResult<Value> ExecuteChangeSet(World& world, StackEngine& engine,
-                                           const Value& p) {
+  static SimResult<Value> ExecuteChangeSet(World& world, StackEngine& engine, const Value& p) {
     std::string name = Str(p, "ChangeSetName");
-    ChangeSet* c =
-        world.cloudformation.FindChangeSet(name, Str(p, "StackName"));
+    ChangeSet* c = world.cloudformation.FindChangeSet(name, Str(p, "StackName"));
     if (!c) return tl::unexpected(ChangeSetNotFound(name));
     if (c->execution_status != "AVAILABLE") {
-      return tl::unexpected(
-          SimError{400, "InvalidChangeSetStatus",
-                   fmt::format("ChangeSet [{}] cannot be executed in its "
-                               "current execution status of [{}]",
-                               c->id, c->execution_status)});
+      return tl::unexpected(SimError{400, "InvalidChangeSetStatus",
+                                     fmt::format("ChangeSet [{}] cannot be executed in its "
+                                                 "current execution status of [{}]",
+                                                 c->id, c->execution_status)});
     }
     ChangeSet cs = *c;
     Stack* s = world.cloudformation.Find(cs.stack_id);
     if (!s) return tl::unexpected(NotFound(cs.stack_name));
     std::vector<cfn::GivenParameter> given;
-    for (const auto& prm : cs.parameters)
-      given.push_back({prm.key, prm.value, false});
+    for (const auto& prm : cs.parameters) given.push_back({prm.key, prm.value, false});
     if (cs.type == "IMPORT") {
       auto params = cfn::ResolveParameters(cs.template_body, given);
       if (!params) return tl::unexpected(params.error());
@@ -941,17 +861,14 @@ class CloudFormationService final : public Service {
         s->capabilities = cs.capabilities;
         s->tags = cs.tags;
       }
-      if (auto r = engine.Import(*s, cs.template_body, *params,
-                                 cs.resources_to_import);
-          !r) {
+      if (auto r = engine.Import(*s, cs.template_body, *params, cs.resources_to_import); !r) {
         return tl::unexpected(r.error());
       }
       s->template_text = cs.template_text;
     } else if (s->status == "REVIEW_IN_PROGRESS") {
       std::vector<StackEvent> review_events = s->events;
       std::string id = s->id;
-      world.cloudformation.stacks().remove_if(
-          [&](const Stack& x) { return x.id == id; });
+      world.cloudformation.stacks().remove_if([&](const Stack& x) { return x.id == id; });
       StackInput in;
       in.name = cs.stack_name;
       in.stack_id = id;
@@ -964,8 +881,7 @@ class CloudFormationService final : public Service {
       auto created = engine.Create(in);
       if (!created) return tl::unexpected(created.error());
       if (Stack* fresh = world.cloudformation.Find(id)) {
-        fresh->events.insert(fresh->events.begin(), review_events.begin(),
-                             review_events.end());
+        fresh->events.insert(fresh->events.begin(), review_events.begin(), review_events.end());
       }
     } else {
       StackInput in;
@@ -981,23 +897,20 @@ class CloudFormationService final : public Service {
     // Executing a change set removes the stack's change sets.
     auto& all = world.cloudformation.change_sets();
     all.erase(std::remove_if(all.begin(), all.end(),
-                             [&](const ChangeSet& x) {
-                               return x.stack_id == cs.stack_id;
-                             }),
+                             [&](const ChangeSet& x) { return x.stack_id == cs.stack_id; }),
               all.end());
     return Value(ValueMap{});
   }
 
   static SimResult<Value> DeleteChangeSet(World& world, const Value& p) {
     std::string name = Str(p, "ChangeSetName");
-    ChangeSet* c =
-        world.cloudformation.FindChangeSet(name, Str(p, "StackName"));
+    ChangeSet* c = world.cloudformation.FindChangeSet(name, Str(p, "StackName"));
     if (!c) return tl::unexpected(ChangeSetNotFound(name));
     std::string id = c->id;
     auto& all = world.cloudformation.change_sets();
-    all.erase(std::remove_if(all.begin(), all.end(),
-                             [&](const ChangeSet& x) { return x.id == id; }),
-              all.end());
+    all.erase(
+        std::remove_if(all.begin(), all.end(), [&](const ChangeSet& x) { return x.id == id; }),
+        all.end());
     return Value(ValueMap{});
   }
 };

@@ -20,11 +20,11 @@
 //    "Name": .., "Value": ..}
 //   {"action": "update_user_pool", "UserPoolId": .., <UpdateUserPool fields>}
 // Each answers {"ok": true}.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "tests/cloudsim/service.h"
 #include "tests/cloudsim/wire.h"
@@ -35,16 +35,34 @@ namespace {
 constexpr std::string_view kContentType = "application/x-amz-json-1.1";
 constexpr std::string_view kTargetPrefix = "AWSCognitoIdentityProviderService.";
 
-constexpr std::string_view kOperations[] = {
-    "CreateUserPool", "DescribeUserPool", "ListUserPools", "UpdateUserPool",
-    "DeleteUserPool", "CreateUserPoolClient", "DescribeUserPoolClient",
-    "ListUserPoolClients", "UpdateUserPoolClient", "DeleteUserPoolClient",
-    "AdminCreateUser", "AdminGetUser", "AdminDeleteUser", "ListUsers",
-    "CreateGroup", "GetGroup", "ListGroups", "AdminAddUserToGroup",
-    "AdminListGroupsForUser", "ListUsersInGroup", "CreateUserPoolDomain",
-    "DescribeUserPoolDomain", "DeleteUserPoolDomain", "GetUserPoolMfaConfig",
-    "SetUserPoolMfaConfig", "CreateIdentityProvider",
-    "DescribeIdentityProvider", "ListIdentityProviders"};
+constexpr std::string_view kOperations[] = {"CreateUserPool",
+                                            "DescribeUserPool",
+                                            "ListUserPools",
+                                            "UpdateUserPool",
+                                            "DeleteUserPool",
+                                            "CreateUserPoolClient",
+                                            "DescribeUserPoolClient",
+                                            "ListUserPoolClients",
+                                            "UpdateUserPoolClient",
+                                            "DeleteUserPoolClient",
+                                            "AdminCreateUser",
+                                            "AdminGetUser",
+                                            "AdminDeleteUser",
+                                            "ListUsers",
+                                            "CreateGroup",
+                                            "GetGroup",
+                                            "ListGroups",
+                                            "AdminAddUserToGroup",
+                                            "AdminListGroupsForUser",
+                                            "ListUsersInGroup",
+                                            "CreateUserPoolDomain",
+                                            "DescribeUserPoolDomain",
+                                            "DeleteUserPoolDomain",
+                                            "GetUserPoolMfaConfig",
+                                            "SetUserPoolMfaConfig",
+                                            "CreateIdentityProvider",
+                                            "DescribeIdentityProvider",
+                                            "ListIdentityProviders"};
 
 std::string Str(const Value& v, std::string_view key) {
   const Value* f = v.Find(key);
@@ -65,37 +83,34 @@ Value Obj(std::vector<std::pair<std::string, Value>> fields) {
 // One page of `items`: `limit_key` members (default and maximum `max`),
 // continuing from `token_key`; the result lists them under `list_key` and
 // names the next page under `next_key`.
-SimResult<Value> Page(const Value& params, std::vector<Value> items,
-                      std::string_view limit_key, std::string_view token_key,
-                      std::string_view list_key, std::string_view next_key,
-                      int64_t max, bool limit_required = false) {
+SimResult<Value> Page(const Value& params, std::vector<Value> items, std::string_view limit_key,
+                      std::string_view token_key, std::string_view list_key,
+                      std::string_view next_key, int64_t max, bool limit_required = false) {
   int64_t limit = max;
   const Value* l = params.Find(limit_key);
   if (l && l->is_number()) {
     limit = static_cast<int64_t>(l->as_double());
     if (limit < 1 || limit > max) {
-      return tl::unexpected(InvalidParameter(fmt::format(
-          "1 validation error detected: Value '{}' at '{}' failed to satisfy "
-          "constraint: Member must have value between 1 and {}",
-          limit, limit_key, max)));
+      return tl::unexpected(InvalidParameter(
+          fmt::format("1 validation error detected: Value '{}' at '{}' failed to satisfy "
+                      "constraint: Member must have value between 1 and {}",
+                      limit, limit_key, max)));
     }
   } else if (limit_required) {
-    return tl::unexpected(InvalidParameter(fmt::format(
-        "1 validation error detected: Value null at '{}' failed to satisfy "
-        "constraint: Member must not be null",
-        limit_key)));
+    return tl::unexpected(InvalidParameter(
+        fmt::format("1 validation error detected: Value null at '{}' failed to satisfy "
+                    "constraint: Member must not be null",
+                    limit_key)));
   }
   size_t start = 0;
   if (std::string token = Str(params, token_key); !token.empty()) {
     std::optional<size_t> offset = PageTokenOffset(token);
     if (!offset) {
-      return tl::unexpected(
-          InvalidParameter("The pagination token is not valid: " + token));
+      return tl::unexpected(InvalidParameter("The pagination token is not valid: " + token));
     }
     start = *offset;
   }
-  return PageOfItems(std::move(items), start, static_cast<size_t>(limit),
-                     list_key, next_key);
+  return PageOfItems(std::move(items), start, static_cast<size_t>(limit), list_key, next_key);
 }
 
 // ListUsers' Filter: `name = "value"` (exact) or `name ^= "value"` (prefix).
@@ -108,9 +123,10 @@ struct UserFilter {
 SimResult<std::optional<UserFilter>> ParseFilter(const std::string& filter) {
   if (filter.empty()) return std::optional<UserFilter>();
   auto bad = [&] {
-    return tl::unexpected(InvalidParameter(
-        "Error while parsing filter: expected 'attribute = \"value\"' or "
-        "'attribute ^= \"value\"', got: " + filter));
+    return tl::unexpected(
+        InvalidParameter("Error while parsing filter: expected 'attribute = \"value\"' or "
+                         "'attribute ^= \"value\"', got: " +
+                         filter));
   };
   size_t op = filter.find('=');
   if (op == std::string::npos || op == 0) return bad();
@@ -127,19 +143,17 @@ SimResult<std::optional<UserFilter>> ParseFilter(const std::string& filter) {
   };
   f.attribute = trim(filter.substr(0, name_end));
   std::string rhs = trim(filter.substr(op + 1));
-  if (f.attribute.empty() || rhs.size() < 2 || rhs.front() != '"' ||
-      rhs.back() != '"') {
+  if (f.attribute.empty() || rhs.size() < 2 || rhs.front() != '"' || rhs.back() != '"') {
     return bad();
   }
   f.value = rhs.substr(1, rhs.size() - 2);
   static constexpr std::string_view kSearchable[] = {
-      "username", "email", "phone_number", "name", "given_name",
-      "family_name", "preferred_username", "cognito:user_status", "status",
-      "sub"};
+      "username",   "email",       "phone_number",       "name",
+      "given_name", "family_name", "preferred_username", "cognito:user_status",
+      "status",     "sub"};
   if (std::find(std::begin(kSearchable), std::end(kSearchable), f.attribute) ==
       std::end(kSearchable)) {
-    return tl::unexpected(
-        InvalidParameter("Invalid search attribute: " + f.attribute));
+    return tl::unexpected(InvalidParameter("Invalid search attribute: " + f.attribute));
   }
   return std::optional<UserFilter>(f);
 }
@@ -153,8 +167,7 @@ bool Matches(const UserFilter& f, const Value& user) {
   } else if (f.attribute == "status") {
     const Value* e = user.Find("Enabled");
     actual = e && e->is_bool() && e->as_bool() ? "Enabled" : "Disabled";
-  } else if (const Value* attrs = user.Find("Attributes");
-             attrs && attrs->is_list()) {
+  } else if (const Value* attrs = user.Find("Attributes"); attrs && attrs->is_list()) {
     for (const Value& a : attrs->as_list()) {
       if (Str(a, "Name") == f.attribute) actual = Str(a, "Value");
     }
@@ -178,8 +191,7 @@ class CognitoService final : public Service {
   }
 
   bool IsReadOnly(std::string_view operation) const override {
-    return operation == "AdminGetUser" ||
-           operation == "AdminListGroupsForUser" ||
+    return operation == "AdminGetUser" || operation == "AdminListGroupsForUser" ||
            Service::IsReadOnly(operation);
   }
 
@@ -188,11 +200,9 @@ class CognitoService final : public Service {
     return {400, "TooManyRequestsException", "Rate exceeded"};
   }
 
-  Response Handle(World& world, const Request& request,
-                  std::string_view operation) override {
+  Response Handle(World& world, const Request& request, std::string_view operation) override {
     world.cognito.Bind(world.config().region, world.config().account_id);
-    SimResult<Value> params =
-        JsonRequestParams(request, "The request body is not a JSON object");
+    SimResult<Value> params = JsonRequestParams(request, "The request body is not a JSON object");
     if (!params) return Error(params.error(), request, request.request_id);
     SimResult<Value> result = Run(world, *params, operation);
     if (!result) return Error(result.error(), request, request.request_id);
@@ -214,22 +224,19 @@ class CognitoService final : public Service {
     if (action == "admin_delete_user") {
       done = world.cognito.AdminDeleteUser(pool, Str(command, "Username"));
     } else if (action == "delete_user_pool") {
-      Value update = Obj({{"UserPoolId", Value(pool)},
-                          {"DeletionProtection", Value("INACTIVE")}});
+      Value update = Obj({{"UserPoolId", Value(pool)}, {"DeletionProtection", Value("INACTIVE")}});
       done = world.cognito.UpdateUserPool(update, world.Now());
       if (done) done = world.cognito.DeleteUserPool(pool);
     } else if (action == "set_user_attribute") {
-      done = world.cognito.SetUserAttribute(pool, Str(command, "Username"),
-                                            Str(command, "Name"),
+      done = world.cognito.SetUserAttribute(pool, Str(command, "Username"), Str(command, "Name"),
                                             Str(command, "Value"), world.Now());
     } else if (action == "update_user_pool") {
       done = world.cognito.UpdateUserPool(command, world.Now());
     } else {
-      return MakeError(
-          ErrorCode::kInvalidInput,
-          fmt::format("cognito-idp has no action '{}' (admin_delete_user, "
-                      "delete_user_pool, set_user_attribute, update_user_pool)",
-                      action));
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("cognito-idp has no action '{}' (admin_delete_user, "
+                                   "delete_user_pool, set_user_attribute, update_user_pool)",
+                                   action));
     }
     return MutateDone(done);
   }
@@ -263,14 +270,14 @@ class CognitoService final : public Service {
       for (const std::string& id : store.PoolIds()) {
         Value full = *store.DescribeUserPool(id);
         Value brief(ValueMap{});
-        for (std::string_view key : {"Id", "Name", "LambdaConfig",
-                                     "LastModifiedDate", "CreationDate"}) {
+        for (std::string_view key :
+             {"Id", "Name", "LambdaConfig", "LastModifiedDate", "CreationDate"}) {
           if (const Value* v = full.Find(key)) brief.Set(std::string(key), *v);
         }
         items.push_back(std::move(brief));
       }
-      return Page(p, std::move(items), "MaxResults", "NextToken", "UserPools",
-                  "NextToken", 60, /*limit_required=*/true);
+      return Page(p, std::move(items), "MaxResults", "NextToken", "UserPools", "NextToken", 60,
+                  /*limit_required=*/true);
     }
     if (op == "UpdateUserPool") return Empty(store.UpdateUserPool(p, now));
     if (op == "DeleteUserPool") return Empty(store.DeleteUserPool(pool));
@@ -278,8 +285,7 @@ class CognitoService final : public Service {
       return Wrap(store.CreateUserPoolClient(p, now), "UserPoolClient");
     }
     if (op == "DescribeUserPoolClient") {
-      return Wrap(store.DescribeUserPoolClient(pool, Str(p, "ClientId")),
-                  "UserPoolClient");
+      return Wrap(store.DescribeUserPoolClient(pool, Str(p, "ClientId")), "UserPoolClient");
     }
     if (op == "ListUserPoolClients") {
       auto clients = store.ListUserPoolClients(pool);
@@ -290,8 +296,8 @@ class CognitoService final : public Service {
                              {"UserPoolId", Value(pool)},
                              {"ClientName", Value(Str(c, "ClientName"))}}));
       }
-      return Page(p, std::move(items), "MaxResults", "NextToken",
-                  "UserPoolClients", "NextToken", 60);
+      return Page(p, std::move(items), "MaxResults", "NextToken", "UserPoolClients", "NextToken",
+                  60);
     }
     if (op == "UpdateUserPoolClient") {
       return Wrap(store.UpdateUserPoolClient(p, now), "UserPoolClient");
@@ -303,15 +309,14 @@ class CognitoService final : public Service {
       std::string username = Str(p, "Username");
       const Value* attrs = p.Find("UserAttributes");
       static const Value kNone = Value(ValueList{});
-      auto created =
-          store.AdminCreateUser(pool, username, attrs ? *attrs : kNone, now);
+      auto created = store.AdminCreateUser(pool, username, attrs ? *attrs : kNone, now);
       if (!created) return tl::unexpected(created.error());
       auto user = store.ListUsers(pool);
       for (const Value& u : *user) {
         if (Str(u, "Username") == username) return Obj({{"User", u}});
       }
-      return tl::unexpected(SimError{500, "InternalErrorException",
-                                     "the user just created is missing"});
+      return tl::unexpected(
+          SimError{500, "InternalErrorException", "the user just created is missing"});
     }
     if (op == "AdminGetUser") return store.AdminGetUser(pool, Str(p, "Username"));
     if (op == "AdminDeleteUser") {
@@ -325,8 +330,7 @@ class CognitoService final : public Service {
       std::vector<Value> items;
       for (Value& u : *users) {
         if (*filter && !Matches(**filter, u)) continue;
-        if (const Value* only = p.Find("AttributesToGet");
-            only && only->is_list()) {
+        if (const Value* only = p.Find("AttributesToGet"); only && only->is_list()) {
           ValueList kept;
           for (const Value& a : u.Find("Attributes")->as_list()) {
             for (const Value& name : only->as_list()) {
@@ -339,8 +343,7 @@ class CognitoService final : public Service {
         }
         items.push_back(std::move(u));
       }
-      return Page(p, std::move(items), "Limit", "PaginationToken", "Users",
-                  "PaginationToken", 60);
+      return Page(p, std::move(items), "Limit", "PaginationToken", "Users", "PaginationToken", 60);
     }
     if (op == "CreateGroup") {
       auto created = store.CreateGroup(p, now);
@@ -353,24 +356,20 @@ class CognitoService final : public Service {
     if (op == "ListGroups") {
       auto groups = store.ListGroups(pool);
       if (!groups) return tl::unexpected(groups.error());
-      return Page(p, std::move(*groups), "Limit", "NextToken", "Groups",
-                  "NextToken", 60);
+      return Page(p, std::move(*groups), "Limit", "NextToken", "Groups", "NextToken", 60);
     }
     if (op == "AdminAddUserToGroup") {
-      return Empty(store.AdminAddUserToGroup(pool, Str(p, "Username"),
-                                             Str(p, "GroupName")));
+      return Empty(store.AdminAddUserToGroup(pool, Str(p, "Username"), Str(p, "GroupName")));
     }
     if (op == "AdminListGroupsForUser") {
       auto groups = store.AdminListGroupsForUser(pool, Str(p, "Username"));
       if (!groups) return tl::unexpected(groups.error());
-      return Page(p, std::move(*groups), "Limit", "NextToken", "Groups",
-                  "NextToken", 60);
+      return Page(p, std::move(*groups), "Limit", "NextToken", "Groups", "NextToken", 60);
     }
     if (op == "ListUsersInGroup") {
       auto users = store.ListUsersInGroup(pool, Str(p, "GroupName"));
       if (!users) return tl::unexpected(users.error());
-      return Page(p, std::move(*users), "Limit", "NextToken", "Users",
-                  "NextToken", 60);
+      return Page(p, std::move(*users), "Limit", "NextToken", "Users", "NextToken", 60);
     }
     if (op == "CreateUserPoolDomain") {
       std::string domain = Str(p, "Domain");
@@ -379,8 +378,7 @@ class CognitoService final : public Service {
       return Obj({{"CloudFrontDomain", Value(domain + ".cloudfront.net")}});
     }
     if (op == "DescribeUserPoolDomain") {
-      return Obj({{"DomainDescription",
-                   store.DescribeUserPoolDomain(Str(p, "Domain"))}});
+      return Obj({{"DomainDescription", store.DescribeUserPoolDomain(Str(p, "Domain"))}});
     }
     if (op == "DeleteUserPoolDomain") {
       return Empty(store.DeleteUserPoolDomain(pool, Str(p, "Domain")));
@@ -391,8 +389,7 @@ class CognitoService final : public Service {
       return Wrap(store.CreateIdentityProvider(p, now), "IdentityProvider");
     }
     if (op == "DescribeIdentityProvider") {
-      return Wrap(store.DescribeIdentityProvider(pool, Str(p, "ProviderName")),
-                  "IdentityProvider");
+      return Wrap(store.DescribeIdentityProvider(pool, Str(p, "ProviderName")), "IdentityProvider");
     }
     if (op == "ListIdentityProviders") {
       auto providers = store.ListIdentityProviders(pool);
@@ -400,24 +397,20 @@ class CognitoService final : public Service {
       std::vector<Value> items;
       for (const Value& v : *providers) {
         Value brief(ValueMap{});
-        for (std::string_view key : {"ProviderName", "ProviderType",
-                                     "LastModifiedDate", "CreationDate"}) {
+        for (std::string_view key :
+             {"ProviderName", "ProviderType", "LastModifiedDate", "CreationDate"}) {
           if (const Value* x = v.Find(key)) brief.Set(std::string(key), *x);
         }
         items.push_back(std::move(brief));
       }
-      return Page(p, std::move(items), "MaxResults", "NextToken", "Providers",
-                  "NextToken", 60);
+      return Page(p, std::move(items), "MaxResults", "NextToken", "Providers", "NextToken", 60);
     }
-    return tl::unexpected(SimError{400, "InvalidAction",
-                                   fmt::format("unknown operation {}", op)});
+    return tl::unexpected(SimError{400, "InvalidAction", fmt::format("unknown operation {}", op)});
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Service> MakeCognitoService() {
-  return std::make_unique<CognitoService>();
-}
+std::unique_ptr<Service> MakeCognitoService() { return std::make_unique<CognitoService>(); }
 
 }  // namespace flightplan::cloudsim

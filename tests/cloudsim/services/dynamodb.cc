@@ -73,9 +73,8 @@ constexpr std::string_view kOperations[] = {"CreateTable",
                                             "TagResource",
                                             "UntagResource"};
 
-constexpr std::string_view kDataPlane[] = {
-    "PutItem", "GetItem", "DeleteItem",     "UpdateItem",
-    "Query",   "Scan",    "BatchWriteItem", "BatchGetItem"};
+constexpr std::string_view kDataPlane[] = {"PutItem", "GetItem", "DeleteItem",     "UpdateItem",
+                                           "Query",   "Scan",    "BatchWriteItem", "BatchGetItem"};
 
 std::string Str(const Value& v, std::string_view key) {
   const Value* f = v.is_map() ? v.Find(key) : nullptr;
@@ -93,8 +92,7 @@ SimError ItemTableNotFound() {
 }
 
 SimError ConditionFailed() {
-  return {400, "ConditionalCheckFailedException",
-          "The conditional request failed"};
+  return {400, "ConditionalCheckFailedException", "The conditional request failed"};
 }
 
 // ---------------------------------------------------------------- values
@@ -104,9 +102,7 @@ std::string TypeOf(const Value& attribute) {
   return attribute.as_map().begin()->first;
 }
 
-const Value& Scalar(const Value& attribute) {
-  return attribute.as_map().begin()->second;
-}
+const Value& Scalar(const Value& attribute) { return attribute.as_map().begin()->second; }
 
 // <0, 0, >0; nullopt when the two are not comparable (different types).
 std::optional<int> CompareAttributes(const Value& a, const Value& b) {
@@ -152,8 +148,7 @@ std::vector<Token> Tokenize(std::string_view text) {
     }
     if (c == '<' || c == '>') {
       std::string op(1, c);
-      if (i + 1 < text.size() &&
-          (text[i + 1] == '=' || (c == '<' && text[i + 1] == '>'))) {
+      if (i + 1 < text.size() && (text[i + 1] == '=' || (c == '<' && text[i + 1] == '>'))) {
         op += text[i + 1];
       }
       out.push_back({Token::kSymbol, op});
@@ -166,9 +161,8 @@ std::vector<Token> Tokenize(std::string_view text) {
       continue;
     }
     size_t start = i;
-    while (i < text.size() &&
-           (std::isalnum(static_cast<unsigned char>(text[i])) ||
-            text[i] == '_' || text[i] == '#' || text[i] == ':')) {
+    while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
+                               text[i] == '_' || text[i] == '#' || text[i] == ':')) {
       ++i;
     }
     if (i == start) {
@@ -189,8 +183,7 @@ std::vector<Token> Tokenize(std::string_view text) {
 bool IsKeyword(const Token& t, std::string_view word) {
   if (t.kind != Token::kWord || t.text.size() != word.size()) return false;
   for (size_t i = 0; i < word.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(t.text[i])) != word[i])
-      return false;
+    if (std::toupper(static_cast<unsigned char>(t.text[i])) != word[i]) return false;
   }
   return true;
 }
@@ -199,14 +192,12 @@ bool IsKeyword(const Token& t, std::string_view word) {
 // `error` (the first one wins) and make the result false/empty.
 class Expression {
  public:
-  Expression(std::string_view text, const Value& names, const Value& values,
-             const Value& item)
+  Expression(std::string_view text, const Value& names, const Value& values, const Value& item)
       : tokens_(Tokenize(text)), names_(names), values_(values), item_(item) {}
 
   bool Condition() {
     bool result = Or();
-    if (Peek().kind != Token::kEnd)
-      Fail("Syntax error; token: \"" + Peek().text + "\"");
+    if (Peek().kind != Token::kEnd) Fail("Syntax error; token: \"" + Peek().text + "\"");
     return result && !error;
   }
 
@@ -216,9 +207,7 @@ class Expression {
 
   // For update expressions.
   const Token& Peek() const { return tokens_[pos_]; }
-  Token Next() {
-    return pos_ + 1 < tokens_.size() ? tokens_[pos_++] : tokens_[pos_];
-  }
+  Token Next() { return pos_ + 1 < tokens_.size() ? tokens_[pos_++] : tokens_[pos_]; }
   bool Accept(std::string_view symbol) {
     if (Peek().kind == Token::kSymbol && Peek().text == symbol) {
       ++pos_;
@@ -228,13 +217,11 @@ class Expression {
   }
   void Fail(std::string message) {
     if (!error) {
-      error = SimError{400, "ValidationException",
-                       "Invalid expression: " + std::move(message)};
+      error = SimError{400, "ValidationException", "Invalid expression: " + std::move(message)};
     }
   }
   void FailPlain(std::string message) {
-    if (!error)
-      error = SimError{400, "ValidationException", std::move(message)};
+    if (!error) error = SimError{400, "ValidationException", std::move(message)};
   }
 
   // An attribute path's top-level name; "" on error.
@@ -332,31 +319,25 @@ class Expression {
       return result;
     }
     const Token& t = Peek();
-    if (t.kind == Token::kWord && tokens_[pos_ + 1].text == "(" &&
-        !IsKeyword(t, "SIZE")) {
+    if (t.kind == Token::kWord && tokens_[pos_ + 1].text == "(" && !IsKeyword(t, "SIZE")) {
       std::string function = Next().text;
       Next();  // (
       bool result = false;
-      if (function == "attribute_exists" ||
-          function == "attribute_not_exists") {
+      if (function == "attribute_exists" || function == "attribute_not_exists") {
         std::string name = Path();
-        bool exists =
-            !name.empty() && item_.is_map() && item_.Find(name) != nullptr;
+        bool exists = !name.empty() && item_.is_map() && item_.Find(name) != nullptr;
         result = function == "attribute_exists" ? exists : !exists;
       } else if (function == "attribute_type") {
         std::optional<Value> a = Operand();
         Accept(",");
         std::optional<Value> type = Operand();
-        result = a && type && TypeOf(*type) == "S" &&
-                 Scalar(*type).as_string() == TypeOf(*a);
+        result = a && type && TypeOf(*type) == "S" && Scalar(*type).as_string() == TypeOf(*a);
       } else if (function == "begins_with") {
         std::optional<Value> a = Operand();
         Accept(",");
         std::optional<Value> prefix = Operand();
-        result =
-            a && prefix && TypeOf(*a) == TypeOf(*prefix) &&
-            Scalar(*a).is_string() &&
-            Scalar(*a).as_string().rfind(Scalar(*prefix).as_string(), 0) == 0;
+        result = a && prefix && TypeOf(*a) == TypeOf(*prefix) && Scalar(*a).is_string() &&
+                 Scalar(*a).as_string().rfind(Scalar(*prefix).as_string(), 0) == 0;
       } else if (function == "contains") {
         std::optional<Value> a = Operand();
         Accept(",");
@@ -364,8 +345,7 @@ class Expression {
         if (a && b) {
           const Value& s = Scalar(*a);
           if (s.is_string() && Scalar(*b).is_string()) {
-            result =
-                s.as_string().find(Scalar(*b).as_string()) != std::string::npos;
+            result = s.as_string().find(Scalar(*b).as_string()) != std::string::npos;
           } else if (s.is_list()) {
             for (const Value& e : s.as_list()) {
               if (e == *b || e == Scalar(*b)) result = true;
@@ -382,8 +362,7 @@ class Expression {
     if (IsKeyword(Peek(), "BETWEEN")) {
       Next();
       std::optional<Value> low = Operand();
-      if (!IsKeyword(Peek(), "AND"))
-        Fail("Syntax error; token: \"" + Peek().text + "\"");
+      if (!IsKeyword(Peek(), "AND")) Fail("Syntax error; token: \"" + Peek().text + "\"");
       Next();
       std::optional<Value> high = Operand();
       if (!lhs || !low || !high) return false;
@@ -397,22 +376,19 @@ class Expression {
       bool result = false;
       do {
         std::optional<Value> candidate = Operand();
-        if (lhs && candidate && CompareAttributes(*lhs, *candidate) == 0)
-          result = true;
+        if (lhs && candidate && CompareAttributes(*lhs, *candidate) == 0) result = true;
       } while (Accept(","));
       Accept(")");
       return result;
     }
     Token op = Next();
-    if (op.kind != Token::kSymbol ||
-        (op.text != "=" && op.text != "<>" && op.text != "<" &&
-         op.text != "<=" && op.text != ">" && op.text != ">=")) {
+    if (op.kind != Token::kSymbol || (op.text != "=" && op.text != "<>" && op.text != "<" &&
+                                      op.text != "<=" && op.text != ">" && op.text != ">=")) {
       Fail("Syntax error; token: \"" + op.text + "\"");
       return false;
     }
     std::optional<Value> rhs = Operand();
-    if (!lhs || !rhs)
-      return op.text == "<>" && (lhs.has_value() != rhs.has_value());
+    if (!lhs || !rhs) return op.text == "<>" && (lhs.has_value() != rhs.has_value());
     auto c = CompareAttributes(*lhs, *rhs);
     if (op.text == "=") return c && *c == 0;
     if (op.text == "<>") return !c || *c != 0;
@@ -432,14 +408,12 @@ class Expression {
 
 // Evaluates the request's condition member (`field`) over `item` (null for
 // no item). True when there is no condition.
-SimResult<bool> Check(const Value& params, std::string_view field,
-                      const Value& item) {
+SimResult<bool> Check(const Value& params, std::string_view field, const Value& item) {
   std::string text = Str(params, field);
   if (text.empty()) return true;
   static const Value kEmpty(ValueMap{});
   Expression e(text, Member(params, "ExpressionAttributeNames"),
-               Member(params, "ExpressionAttributeValues"),
-               item.is_null() ? kEmpty : item);
+               Member(params, "ExpressionAttributeValues"), item.is_null() ? kEmpty : item);
   bool result = e.Condition();
   if (e.error) return tl::unexpected(*e.error);
   return result;
@@ -455,8 +429,7 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
                Member(params, "ExpressionAttributeValues"), before);
   auto operand = [&]() -> std::optional<Value> {
     const Token& t = e.Peek();
-    if (t.kind == Token::kWord &&
-        (t.text == "if_not_exists" || t.text == "list_append")) {
+    if (t.kind == Token::kWord && (t.text == "if_not_exists" || t.text == "list_append")) {
       std::string function = e.Next().text;
       e.Accept("(");
       std::optional<Value> a = e.Operand();
@@ -482,8 +455,7 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
     if (IsKeyword(t, "SET") || IsKeyword(t, "REMOVE") || IsKeyword(t, "ADD") ||
         IsKeyword(t, "DELETE")) {
       clause = e.Next().text;
-      for (char& c : clause)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      for (char& c : clause) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
     if (clause.empty()) {
       e.Fail("Syntax error; token: \"" + t.text + "\"");
@@ -507,8 +479,7 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
               "data type");
           break;
         }
-        long double a =
-            std::strtold(Scalar(*value).as_string().c_str(), nullptr);
+        long double a = std::strtold(Scalar(*value).as_string().c_str(), nullptr);
         long double b = std::strtold(Scalar(*rhs).as_string().c_str(), nullptr);
         value = Value(ValueMap{{"N", Value(NumberText(plus ? a + b : a - b))}});
       }
@@ -529,8 +500,7 @@ SimResult<std::set<std::string>> ApplyUpdate(const Value& params, Value& item) {
             "function; operator: ADD");
         break;
       }
-      long double sum =
-          std::strtold(Scalar(*value).as_string().c_str(), nullptr);
+      long double sum = std::strtold(Scalar(*value).as_string().c_str(), nullptr);
       if (const Value* old = before.Find(name); old && TypeOf(*old) == "N") {
         sum += std::strtold(Scalar(*old).as_string().c_str(), nullptr);
       }
@@ -562,8 +532,7 @@ Value Project(const Value& item, const Value& params) {
 
 std::string Gzip(std::string_view data) {
   z_stream stream{};
-  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-               Z_DEFAULT_STRATEGY);
+  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&stream, data.size()) + 32, '\0');
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   stream.avail_in = static_cast<uInt>(data.size());
@@ -601,17 +570,14 @@ class DynamoDbService final : public Service {
                 "with the UpdateTable API."};
       }
     }
-    return {400, "ThrottlingException",
-            "Rate of requests exceeds the allowed throughput."};
+    return {400, "ThrottlingException", "Rate of requests exceeds the allowed throughput."};
   }
 
   // The default key parameters, plus TableName for batch calls (the first
   // table of RequestItems) so that fault rules can match them by table.
-  Value LogParams(const Request& request,
-                  std::string_view operation) const override {
+  Value LogParams(const Request& request, std::string_view operation) const override {
     Value params = Service::LogParams(request, operation);
-    if (operation != "BatchWriteItem" && operation != "BatchGetItem")
-      return params;
+    if (operation != "BatchWriteItem" && operation != "BatchGetItem") return params;
     auto body = Value::FromJson(request.body);
     if (!body) return params;
     const Value& items = Member(*body, "RequestItems");
@@ -623,15 +589,13 @@ class DynamoDbService final : public Service {
   }
 
   bool IsReadOnly(std::string_view operation) const override {
-    return Service::IsReadOnly(operation) || operation == "Query" ||
-           operation == "Scan";
+    return Service::IsReadOnly(operation) || operation == "Query" || operation == "Scan";
   }
 
-  Response Handle(World& world, const Request& request,
-                  std::string_view operation) override {
+  Response Handle(World& world, const Request& request, std::string_view operation) override {
     world.dynamodb.SetAccount(world.config().region, world.config().account_id);
-    SimResult<Value> params = JsonRequestParams(
-        request, "Start of structure or map found where not expected.");
+    SimResult<Value> params =
+        JsonRequestParams(request, "Start of structure or map found where not expected.");
     if (!params) return Error(params.error(), request, request.request_id);
     SimResult<Value> result = Dispatch(world, request, operation, *params);
     if (!result) return Error(result.error(), request, request.request_id);
@@ -642,8 +606,7 @@ class DynamoDbService final : public Service {
     std::string action = Str(command, "action");
     std::string table = Str(command, "TableName");
     if (action == "put_item") {
-      if (auto ok = world.dynamodb.PutItem(table, Member(command, "Item"));
-          !ok) {
+      if (auto ok = world.dynamodb.PutItem(table, Member(command, "Item")); !ok) {
         return MutateError(ok.error());
       }
       return Value(ValueMap{});
@@ -659,14 +622,13 @@ class DynamoDbService final : public Service {
       }
       return Value(ValueMap{});
     }
-    return MakeError(ErrorCode::kInvalidInput,
-                     "dynamodb mutate: unknown action '" + action +
-                         "' (put_item, delete_item, delete_table)");
+    return MakeError(ErrorCode::kInvalidInput, "dynamodb mutate: unknown action '" + action +
+                                                   "' (put_item, delete_item, delete_table)");
   }
 
  private:
-  SimResult<Value> Dispatch(World& world, const Request& request,
-                            std::string_view op, const Value& p) {
+  SimResult<Value> Dispatch(World& world, const Request& request, std::string_view op,
+                            const Value& p) {
     DynamoDbStore& store = world.dynamodb;
     if (op == "CreateTable") {
       auto d = store.CreateTable(p, world.Now());
@@ -683,8 +645,7 @@ class DynamoDbService final : public Service {
       std::string name = Str(p, "TableName");
       auto d = store.DescribeTable(name);
       if (!d) return tl::unexpected(d.error());
-      if (auto ok = store.DeleteTable(name); !ok)
-        return tl::unexpected(ok.error());
+      if (auto ok = store.DeleteTable(name); !ok) return tl::unexpected(ok.error());
       d->Set("TableStatus", "DELETING");
       return Value(ValueMap{{"TableDescription", *d}});
     }
@@ -707,8 +668,7 @@ class DynamoDbService final : public Service {
       auto it = store.backups().find(Str(p, "BackupArn"));
       if (it == store.backups().end()) {
         return tl::unexpected(
-            SimError{400, "BackupNotFoundException",
-                     "Backup not found: " + Str(p, "BackupArn")});
+            SimError{400, "BackupNotFoundException", "Backup not found: " + Str(p, "BackupArn")});
       }
       Value description = BackupDescription(it->second);
       if (op == "DeleteBackup") {
@@ -724,8 +684,7 @@ class DynamoDbService final : public Service {
       std::string table = Str(p, "TableName");
       std::string start = Str(p, "ExclusiveStartBackupArn");
       int64_t limit = 100;
-      if (const Value* l = p.Find("Limit"); l && l->is_int())
-        limit = l->as_int();
+      if (const Value* l = p.Find("Limit"); l && l->is_int()) limit = l->as_int();
       std::string last;
       bool more = false;
       for (const auto& [arn, backup] : store.backups()) {
@@ -737,9 +696,8 @@ class DynamoDbService final : public Service {
         }
         last = arn;
         ValueMap s;
-        for (const char* k :
-             {"BackupArn", "BackupName", "BackupCreationDateTime",
-              "BackupStatus", "BackupType", "BackupSizeBytes"}) {
+        for (const char* k : {"BackupArn", "BackupName", "BackupCreationDateTime", "BackupStatus",
+                              "BackupType", "BackupSizeBytes"}) {
           s[k] = Member(backup.details, k);
         }
         s["TableName"] = Member(backup.table, "TableName");
@@ -757,43 +715,38 @@ class DynamoDbService final : public Service {
       std::string name = Str(p, "TableName");
       DynamoTable* table = store.FindTable(name);
       if (table == nullptr) {
-        return tl::unexpected(SimError{400, "TableNotFoundException",
-                                       "Table not found: " + name});
+        return tl::unexpected(SimError{400, "TableNotFoundException", "Table not found: " + name});
       }
       if (op == "UpdateContinuousBackups") {
         const Value& spec = Member(p, "PointInTimeRecoverySpecification");
         const Value& enabled = Member(spec, "PointInTimeRecoveryEnabled");
         if (!enabled.is_bool()) {
-          return tl::unexpected(DynamoValidation(
-              "1 validation error detected: Value null at "
-              "'pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled' "
-              "failed to satisfy constraint: Member must not be null"));
+          return tl::unexpected(
+              DynamoValidation("1 validation error detected: Value null at "
+                               "'pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled' "
+                               "failed to satisfy constraint: Member must not be null"));
         }
-        if (enabled.as_bool() && !table->pitr)
-          table->pitr_enabled_at = world.Now();
+        if (enabled.as_bool() && !table->pitr) table->pitr_enabled_at = world.Now();
         table->pitr = enabled.as_bool();
       }
       ValueMap pitr;
       pitr["PointInTimeRecoveryStatus"] = table->pitr ? "ENABLED" : "DISABLED";
       if (table->pitr) {
-        pitr["EarliestRestorableDateTime"] =
-            EpochSeconds(table->pitr_enabled_at);
+        pitr["EarliestRestorableDateTime"] = EpochSeconds(table->pitr_enabled_at);
         pitr["LatestRestorableDateTime"] = EpochSeconds(world.Now());
         pitr["RecoveryPeriodInDays"] = 35;
       }
-      return Value(ValueMap{
-          {"ContinuousBackupsDescription",
-           Value(ValueMap{
-               {"ContinuousBackupsStatus", Value("ENABLED")},
-               {"PointInTimeRecoveryDescription", Value(std::move(pitr))}})}});
+      return Value(
+          ValueMap{{"ContinuousBackupsDescription",
+                    Value(ValueMap{{"ContinuousBackupsStatus", Value("ENABLED")},
+                                   {"PointInTimeRecoveryDescription", Value(std::move(pitr))}})}});
     }
     if (op == "ExportTableToPointInTime") return Export(world, p);
     if (op == "DescribeExport") {
       auto it = store.exports().find(Str(p, "ExportArn"));
       if (it == store.exports().end()) {
         return tl::unexpected(
-            SimError{400, "ExportNotFoundException",
-                     "Export not found: " + Str(p, "ExportArn")});
+            SimError{400, "ExportNotFoundException", "Export not found: " + Str(p, "ExportArn")});
       }
       return Value(ValueMap{{"ExportDescription", it->second}});
     }
@@ -802,10 +755,9 @@ class DynamoDbService final : public Service {
       std::string table_arn = Str(p, "TableArn");
       for (const auto& [arn, e] : store.exports()) {
         if (!table_arn.empty() && Str(e, "TableArn") != table_arn) continue;
-        summaries.push_back(
-            Value(ValueMap{{"ExportArn", Value(arn)},
-                           {"ExportStatus", Member(e, "ExportStatus")},
-                           {"ExportType", Member(e, "ExportType")}}));
+        summaries.push_back(Value(ValueMap{{"ExportArn", Value(arn)},
+                                           {"ExportStatus", Member(e, "ExportStatus")},
+                                           {"ExportType", Member(e, "ExportType")}}));
       }
       return Value(ValueMap{{"ExportSummaries", Value(std::move(summaries))}});
     }
@@ -813,28 +765,24 @@ class DynamoDbService final : public Service {
       if (!store.HasTable(Str(p, "TableName"))) {
         return tl::unexpected(DynamoTableNotFound(Str(p, "TableName")));
       }
-      return Value(
-          ValueMap{{"TimeToLiveDescription",
-                    Value(ValueMap{{"TimeToLiveStatus", Value("DISABLED")}})}});
+      return Value(ValueMap{
+          {"TimeToLiveDescription", Value(ValueMap{{"TimeToLiveStatus", Value("DISABLED")}})}});
     }
     // ListTagsOfResource, TagResource, UntagResource
     std::string arn = Str(p, "ResourceArn");
     std::string arn_prefix = store.TableArn("");
-    std::string name =
-        arn.rfind(arn_prefix, 0) == 0 ? arn.substr(arn_prefix.size()) : "";
-    DynamoTable* table =
-        name.find('/') == std::string::npos ? store.FindTable(name) : nullptr;
+    std::string name = arn.rfind(arn_prefix, 0) == 0 ? arn.substr(arn_prefix.size()) : "";
+    DynamoTable* table = name.find('/') == std::string::npos ? store.FindTable(name) : nullptr;
     if (table == nullptr) {
-      return tl::unexpected(SimError{
-          400, "ResourceNotFoundException",
-          // sic: DynamoDB's own spelling
-          "Requested resource not found: ResourcArn: " + arn + " not found"});
+      return tl::unexpected(
+          SimError{400, "ResourceNotFoundException",
+                   // sic: DynamoDB's own spelling
+                   "Requested resource not found: ResourcArn: " + arn + " not found"});
     }
     if (op == "TagResource") {
       const Value& tags = Member(p, "Tags");
       if (tags.is_list()) {
-        for (const Value& tag : tags.as_list())
-          table->tags[Str(tag, "Key")] = Str(tag, "Value");
+        for (const Value& tag : tags.as_list()) table->tags[Str(tag, "Key")] = Str(tag, "Value");
       }
       return Value(ValueMap{});
     }
@@ -859,9 +807,9 @@ class DynamoDbService final : public Service {
     int64_t limit = 100;
     if (const Value* l = p.Find("Limit"); l && l->is_int()) limit = l->as_int();
     if (limit < 1 || limit > 100) {
-      return tl::unexpected(DynamoValidation(
-          "1 validation error detected: Value at 'limit' failed to satisfy "
-          "constraint: Member must have value less than or equal to 100"));
+      return tl::unexpected(
+          DynamoValidation("1 validation error detected: Value at 'limit' failed to satisfy "
+                           "constraint: Member must have value less than or equal to 100"));
     }
     ValueList names;
     std::string last;
@@ -886,15 +834,14 @@ class DynamoDbService final : public Service {
     DynamoTable* table = world.dynamodb.FindTable(name);
     if (table == nullptr) return tl::unexpected(DynamoTableNotFound(name));
     Value& d = table->description;
-    if (const Value* v = p.Find("DeletionProtectionEnabled");
-        v && v->is_bool()) {
+    if (const Value* v = p.Find("DeletionProtectionEnabled"); v && v->is_bool()) {
       d.Set("DeletionProtectionEnabled", *v);
     }
     if (std::string billing = Str(p, "BillingMode"); !billing.empty()) {
-      d.Set("BillingModeSummary",
-            Value(ValueMap{{"BillingMode", Value(billing)},
-                           {"LastUpdateToPayPerRequestDateTime",
-                            Value(EpochSeconds(world.Now()))}}));
+      d.Set(
+          "BillingModeSummary",
+          Value(ValueMap{{"BillingMode", Value(billing)},
+                         {"LastUpdateToPayPerRequestDateTime", Value(EpochSeconds(world.Now()))}}));
     }
     if (const Value* t = p.Find("ProvisionedThroughput"); t && t->is_map()) {
       Value pt = Member(d, "ProvisionedThroughput");
@@ -908,23 +855,20 @@ class DynamoDbService final : public Service {
         std::string label = IsoTime(world.Now());
         label.pop_back();
         d.Set("LatestStreamLabel", label);
-        d.Set("LatestStreamArn",
-              world.dynamodb.TableArn(name) + "/stream/" + label);
+        d.Set("LatestStreamArn", world.dynamodb.TableArn(name) + "/stream/" + label);
       } else if (d.is_map()) {
         d.as_map().erase("LatestStreamLabel");
         d.as_map().erase("LatestStreamArn");
       }
     }
-    if (const Value* defs = p.Find("AttributeDefinitions");
-        defs && defs->is_list()) {
+    if (const Value* defs = p.Find("AttributeDefinitions"); defs && defs->is_list()) {
       ValueList merged = Member(d, "AttributeDefinitions").is_list()
                              ? Member(d, "AttributeDefinitions").as_list()
                              : ValueList{};
       for (const Value& def : defs->as_list()) {
         bool known = false;
         for (const Value& m : merged) {
-          if (Str(m, "AttributeName") == Str(def, "AttributeName"))
-            known = true;
+          if (Str(m, "AttributeName") == Str(def, "AttributeName")) known = true;
         }
         if (!known) merged.push_back(def);
       }
@@ -940,27 +884,25 @@ class DynamoDbService final : public Service {
           std::string index = Str(*c, "IndexName");
           for (const Value& g : gsis) {
             if (Str(g, "IndexName") == index) {
-              return tl::unexpected(DynamoValidation(
-                  "One or more parameter values were invalid: Index with "
-                  "name " +
-                  index + " already exists"));
+              return tl::unexpected(
+                  DynamoValidation("One or more parameter values were invalid: Index with "
+                                   "name " +
+                                   index + " already exists"));
             }
           }
           for (const Value& k : Member(*c, "KeySchema").is_list()
                                     ? Member(*c, "KeySchema").as_list()
                                     : ValueList{}) {
             bool defined = false;
-            for (const Value& def :
-                 Member(d, "AttributeDefinitions").as_list()) {
-              if (Str(def, "AttributeName") == Str(k, "AttributeName"))
-                defined = true;
+            for (const Value& def : Member(d, "AttributeDefinitions").as_list()) {
+              if (Str(def, "AttributeName") == Str(k, "AttributeName")) defined = true;
             }
             if (!defined) {
-              return tl::unexpected(DynamoValidation(
-                  "One or more parameter values were invalid: Some index key "
-                  "attributes are not defined in AttributeDefinitions. Keys: "
-                  "[" +
-                  Str(k, "AttributeName") + "]"));
+              return tl::unexpected(
+                  DynamoValidation("One or more parameter values were invalid: Some index key "
+                                   "attributes are not defined in AttributeDefinitions. Keys: "
+                                   "[" +
+                                   Str(k, "AttributeName") + "]"));
             }
           }
           Value g = *c;
@@ -969,9 +911,8 @@ class DynamoDbService final : public Service {
           gsis.push_back(std::move(g));
         } else if (const Value* del = update.Find("Delete")) {
           std::string index = Str(*del, "IndexName");
-          auto it = std::find_if(gsis.begin(), gsis.end(), [&](const Value& g) {
-            return Str(g, "IndexName") == index;
-          });
+          auto it = std::find_if(gsis.begin(), gsis.end(),
+                                 [&](const Value& g) { return Str(g, "IndexName") == index; });
           if (it == gsis.end()) {
             return tl::unexpected(SimError{400, "ResourceNotFoundException",
                                            "Requested resource not found: "
@@ -1025,8 +966,7 @@ class DynamoDbService final : public Service {
     auto ok = Check(p, "ConditionExpression", old);
     if (!ok) return tl::unexpected(ok.error());
     if (!*ok) return tl::unexpected(ConditionFailed());
-    if (auto put = store.PutItem(name, item); !put)
-      return tl::unexpected(put.error());
+    if (auto put = store.PutItem(name, item); !put) return tl::unexpected(put.error());
     return Returned(p, old, item, {});
   }
 
@@ -1052,18 +992,16 @@ class DynamoDbService final : public Service {
     Value item = old->is_null() ? key : *old;
     auto touched = ApplyUpdate(p, item);
     if (!touched) return tl::unexpected(touched.error());
-    auto [hash, range] =
-        KeyNames(Member(store.FindTable(name)->description, "KeySchema"));
+    auto [hash, range] = KeyNames(Member(store.FindTable(name)->description, "KeySchema"));
     for (const std::string& k : {hash, range}) {
       if (!k.empty() && touched->count(k)) {
-        return tl::unexpected(DynamoValidation(
-            "One or more parameter values were invalid: Cannot update "
-            "attribute " +
-            k + ". This attribute is part of the key"));
+        return tl::unexpected(
+            DynamoValidation("One or more parameter values were invalid: Cannot update "
+                             "attribute " +
+                             k + ". This attribute is part of the key"));
       }
     }
-    if (auto put = store.PutItem(name, item); !put)
-      return tl::unexpected(put.error());
+    if (auto put = store.PutItem(name, item); !put) return tl::unexpected(put.error());
     return Returned(p, *old, item, *touched);
   }
 
@@ -1076,21 +1014,19 @@ class DynamoDbService final : public Service {
     std::string index_hash, index_range;
     if (std::string index = Str(p, "IndexName"); !index.empty()) {
       bool found = false;
-      for (const char* kind :
-           {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+      for (const char* kind : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
         const Value& list = Member(table->description, kind);
         if (!list.is_list()) continue;
         for (const Value& i : list.as_list()) {
           if (Str(i, "IndexName") == index) {
-            std::tie(index_hash, index_range) =
-                KeyNames(Member(i, "KeySchema"));
+            std::tie(index_hash, index_range) = KeyNames(Member(i, "KeySchema"));
             found = true;
           }
         }
       }
       if (!found) {
-        return tl::unexpected(DynamoValidation(
-            "The table does not have the specified index: " + index));
+        return tl::unexpected(
+            DynamoValidation("The table does not have the specified index: " + index));
       }
     } else {
       index_hash = hash;
@@ -1098,9 +1034,9 @@ class DynamoDbService final : public Service {
     }
     std::string key_condition = Str(p, "KeyConditionExpression");
     if (query && key_condition.empty()) {
-      return tl::unexpected(DynamoValidation(
-          "Either the KeyConditions or KeyConditionExpression parameter "
-          "must be specified in the request."));
+      return tl::unexpected(
+          DynamoValidation("Either the KeyConditions or KeyConditionExpression parameter "
+                           "must be specified in the request."));
     }
     if (query) {
       // Validate the key condition once, so an empty table reports it too.
@@ -1110,8 +1046,8 @@ class DynamoDbService final : public Service {
       (void)e.Condition();
       if (e.error) return tl::unexpected(*e.error);
       if (!e.referenced.count(index_hash)) {
-        return tl::unexpected(DynamoValidation(
-            "Query condition missed key schema element: " + index_hash));
+        return tl::unexpected(
+            DynamoValidation("Query condition missed key schema element: " + index_hash));
       }
     }
     // Candidates in their read order.
@@ -1131,8 +1067,7 @@ class DynamoDbService final : public Service {
     auto order = [&](const std::pair<std::string, const Value*>& a,
                      const std::pair<std::string, const Value*>& b) {
       if (query && !index_range.empty()) {
-        auto c = CompareAttributes(*a.second->Find(index_range),
-                                   *b.second->Find(index_range));
+        auto c = CompareAttributes(*a.second->Find(index_range), *b.second->Find(index_range));
         if (c && *c != 0) return *c < 0;
       }
       return a.first < b.first;
@@ -1143,19 +1078,16 @@ class DynamoDbService final : public Service {
       std::reverse(candidates.begin(), candidates.end());
     }
     size_t begin = 0;
-    if (const Value* start = p.Find("ExclusiveStartKey");
-        start && start->is_map()) {
+    if (const Value* start = p.Find("ExclusiveStartKey"); start && start->is_map()) {
       auto start_key = store.KeyOf(*table, *start, true);
       if (!start_key) {
         return tl::unexpected(
-            DynamoValidation("The provided starting key is invalid: " +
-                             start_key.error().message));
+            DynamoValidation("The provided starting key is invalid: " + start_key.error().message));
       }
       std::pair<std::string, const Value*> probe{*start_key, start};
       bool reversed = query && forward.is_bool() && !forward.as_bool();
       while (begin < candidates.size()) {
-        bool after = reversed ? order(candidates[begin], probe)
-                              : order(probe, candidates[begin]);
+        bool after = reversed ? order(candidates[begin], probe) : order(probe, candidates[begin]);
         if (after) break;
         ++begin;
       }
@@ -1188,26 +1120,23 @@ class DynamoDbService final : public Service {
     return Value(std::move(out));
   }
 
-  SimResult<Value> BatchWrite(World& world, const Request& request,
-                              const Value& p) {
+  SimResult<Value> BatchWrite(World& world, const Request& request, const Value& p) {
     const Value& requests = Member(p, "RequestItems");
     if (!requests.is_map() || requests.as_map().empty()) {
-      return tl::unexpected(DynamoValidation(
-          "1 validation error detected: Value null at 'requestItems' failed "
-          "to satisfy constraint: Member must not be null"));
+      return tl::unexpected(
+          DynamoValidation("1 validation error detected: Value null at 'requestItems' failed "
+                           "to satisfy constraint: Member must not be null"));
     }
     size_t total = 0;
     for (const auto& [table, list] : requests.as_map()) {
-      if (!world.dynamodb.HasTable(table))
-        return tl::unexpected(ItemTableNotFound());
+      if (!world.dynamodb.HasTable(table)) return tl::unexpected(ItemTableNotFound());
       if (list.is_list()) total += list.as_list().size();
     }
     if (total > 25) {
-      return tl::unexpected(DynamoValidation(
-          "Too many items requested for the BatchWriteItem call"));
+      return tl::unexpected(
+          DynamoValidation("Too many items requested for the BatchWriteItem call"));
     }
-    if (world.faults.Take("dynamodb", "BatchWriteItem",
-                          LogParams(request, "BatchWriteItem"),
+    if (world.faults.Take("dynamodb", "BatchWriteItem", LogParams(request, "BatchWriteItem"),
                           {"unprocessed_items"})) {
       return Value(ValueMap{{"UnprocessedItems", requests}});
     }
@@ -1217,9 +1146,9 @@ class DynamoDbService final : public Service {
       const DynamoTable* t = world.dynamodb.FindTable(table);
       std::set<std::string> keys;
       for (const Value& r : list.as_list()) {
-        SimResult<std::string> k = tl::unexpected(DynamoValidation(
-            "Supplied AttributeValue has more than one datatypes set, must "
-            "contain exactly one of the supported datatypes"));
+        SimResult<std::string> k = tl::unexpected(
+            DynamoValidation("Supplied AttributeValue has more than one datatypes set, must "
+                             "contain exactly one of the supported datatypes"));
         if (const Value* put = r.Find("PutRequest")) {
           k = world.dynamodb.KeyOf(*t, Member(*put, "Item"), true);
         } else if (const Value* del = r.Find("DeleteRequest")) {
@@ -1227,8 +1156,7 @@ class DynamoDbService final : public Service {
         }
         if (!k) return tl::unexpected(k.error());
         if (!keys.insert(*k).second) {
-          return tl::unexpected(DynamoValidation(
-              "Provided list of item keys contains duplicates"));
+          return tl::unexpected(DynamoValidation("Provided list of item keys contains duplicates"));
         }
       }
     }
@@ -1248,9 +1176,9 @@ class DynamoDbService final : public Service {
     const Value& requests = Member(p, "RequestItems");
     ValueMap responses;
     if (!requests.is_map()) {
-      return tl::unexpected(DynamoValidation(
-          "1 validation error detected: Value null at 'requestItems' failed "
-          "to satisfy constraint: Member must not be null"));
+      return tl::unexpected(
+          DynamoValidation("1 validation error detected: Value null at 'requestItems' failed "
+                           "to satisfy constraint: Member must not be null"));
     }
     for (const auto& [table, spec] : requests.as_map()) {
       ValueList found;
@@ -1270,53 +1198,48 @@ class DynamoDbService final : public Service {
   static Value BackupDescription(const DynamoBackup& backup) {
     const Value& t = backup.table;
     ValueMap source;
-    for (const char* k : {"TableName", "TableId", "TableArn", "KeySchema",
-                          "ProvisionedThroughput"}) {
+    for (const char* k :
+         {"TableName", "TableId", "TableArn", "KeySchema", "ProvisionedThroughput"}) {
       source[k] = Member(t, k);
     }
     source["TableCreationDateTime"] = Member(t, "CreationDateTime");
     source["ItemCount"] = static_cast<int64_t>(backup.items.size());
-    source["BillingMode"] =
-        Member(Member(t, "BillingModeSummary"), "BillingMode");
+    source["BillingMode"] = Member(Member(t, "BillingModeSummary"), "BillingMode");
     ValueMap features;
     for (const char* k : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
       if (t.Find(k)) features[k] = Member(t, k);
     }
-    return Value(
-        ValueMap{{"BackupDetails", backup.details},
-                 {"SourceTableDetails", Value(std::move(source))},
-                 {"SourceTableFeatureDetails", Value(std::move(features))}});
+    return Value(ValueMap{{"BackupDetails", backup.details},
+                          {"SourceTableDetails", Value(std::move(source))},
+                          {"SourceTableFeatureDetails", Value(std::move(features))}});
   }
 
   SimResult<Value> CreateBackup(World& world, const Value& p) {
     std::string name = Str(p, "TableName");
     const DynamoTable* table = world.dynamodb.FindTable(name);
     if (table == nullptr) {
-      return tl::unexpected(
-          SimError{400, "TableNotFoundException", "Table not found: " + name});
+      return tl::unexpected(SimError{400, "TableNotFoundException", "Table not found: " + name});
     }
     std::string backup_name = Str(p, "BackupName");
     if (backup_name.size() < 3) {
-      return tl::unexpected(DynamoValidation(
-          "1 validation error detected: Value '" + backup_name +
-          "' at 'backupName' failed to satisfy constraint: Member must have "
-          "length greater than or equal to 3"));
+      return tl::unexpected(
+          DynamoValidation("1 validation error detected: Value '" + backup_name +
+                           "' at 'backupName' failed to satisfy constraint: Member must have "
+                           "length greater than or equal to 3"));
     }
     DynamoBackup backup;
     backup.table = table->description;
     backup.items = table->items;
     size_t bytes = 0;
     for (const auto& [k, item] : backup.items) bytes += ItemSize(item);
-    std::string arn = fmt::format(
-        "{}/backup/{:017}-{}", world.dynamodb.TableArn(name),
-        world.Now().unix_ms, world.RandomString(8, "0123456789abcdef"));
-    backup.details = Value(
-        ValueMap{{"BackupArn", Value(arn)},
-                 {"BackupName", Value(backup_name)},
-                 {"BackupSizeBytes", Value(static_cast<int64_t>(bytes))},
-                 {"BackupStatus", Value("AVAILABLE")},
-                 {"BackupType", Value("USER")},
-                 {"BackupCreationDateTime", Value(EpochSeconds(world.Now()))}});
+    std::string arn = fmt::format("{}/backup/{:017}-{}", world.dynamodb.TableArn(name),
+                                  world.Now().unix_ms, world.RandomString(8, "0123456789abcdef"));
+    backup.details = Value(ValueMap{{"BackupArn", Value(arn)},
+                                    {"BackupName", Value(backup_name)},
+                                    {"BackupSizeBytes", Value(static_cast<int64_t>(bytes))},
+                                    {"BackupStatus", Value("AVAILABLE")},
+                                    {"BackupType", Value("USER")},
+                                    {"BackupCreationDateTime", Value(EpochSeconds(world.Now()))}});
     Value details = backup.details;
     world.dynamodb.backups()[arn] = std::move(backup);
     return Value(ValueMap{{"BackupDetails", details}});
@@ -1327,44 +1250,41 @@ class DynamoDbService final : public Service {
     std::string arn = Str(p, "BackupArn");
     auto it = store.backups().find(arn);
     if (it == store.backups().end()) {
-      return tl::unexpected(
-          SimError{400, "BackupNotFoundException", "Backup not found: " + arn});
+      return tl::unexpected(SimError{400, "BackupNotFoundException", "Backup not found: " + arn});
     }
     std::string target = Str(p, "TargetTableName");
     if (store.HasTable(target)) {
-      return tl::unexpected(SimError{400, "TableAlreadyExistsException",
-                                     "Table already exists: " + target});
+      return tl::unexpected(
+          SimError{400, "TableAlreadyExistsException", "Table already exists: " + target});
     }
     const Value& source = it->second.table;
     ValueMap input;
     input["TableName"] = target;
-    for (const char* k : {"KeySchema", "AttributeDefinitions",
-                          "GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+    for (const char* k :
+         {"KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
       if (source.Find(k)) input[k] = Member(source, k);
     }
     std::string billing = Str(p, "BillingModeOverride");
-    if (billing.empty())
-      billing = Str(Member(source, "BillingModeSummary"), "BillingMode");
+    if (billing.empty()) billing = Str(Member(source, "BillingModeSummary"), "BillingMode");
     input["BillingMode"] = billing;
     if (billing == "PROVISIONED") {
       const Value& pt = p.Find("ProvisionedThroughputOverride")
                             ? Member(p, "ProvisionedThroughputOverride")
                             : Member(source, "ProvisionedThroughput");
-      input["ProvisionedThroughput"] = Value(
-          ValueMap{{"ReadCapacityUnits", Member(pt, "ReadCapacityUnits")},
-                   {"WriteCapacityUnits", Member(pt, "WriteCapacityUnits")}});
+      input["ProvisionedThroughput"] =
+          Value(ValueMap{{"ReadCapacityUnits", Member(pt, "ReadCapacityUnits")},
+                         {"WriteCapacityUnits", Member(pt, "WriteCapacityUnits")}});
     }
     // Index descriptions carry read-only fields; CreateTable ignores them.
     auto created = store.CreateTable(Value(std::move(input)), world.Now());
     if (!created) return tl::unexpected(created.error());
     DynamoTable* table = store.FindTable(target);
     table->items = it->second.items;
-    table->description.Set(
-        "RestoreSummary",
-        Value(ValueMap{{"SourceBackupArn", Value(arn)},
-                       {"SourceTableArn", Member(source, "TableArn")},
-                       {"RestoreDateTime", Value(EpochSeconds(world.Now()))},
-                       {"RestoreInProgress", Value(false)}}));
+    table->description.Set("RestoreSummary",
+                           Value(ValueMap{{"SourceBackupArn", Value(arn)},
+                                          {"SourceTableArn", Member(source, "TableArn")},
+                                          {"RestoreDateTime", Value(EpochSeconds(world.Now()))},
+                                          {"RestoreInProgress", Value(false)}}));
     auto d = store.DescribeTable(target);
     return Value(ValueMap{{"TableDescription", *d}});
   }
@@ -1372,37 +1292,34 @@ class DynamoDbService final : public Service {
   SimResult<Value> Export(World& world, const Value& p) {
     DynamoDbStore& store = world.dynamodb;
     std::string table_arn = Str(p, "TableArn");
-    std::string prefix = "arn:aws:dynamodb:" + world.config().region + ":" +
-                         world.config().account_id + ":table/";
-    std::string name = table_arn.rfind(prefix, 0) == 0
-                           ? table_arn.substr(prefix.size())
-                           : std::string();
+    std::string prefix =
+        "arn:aws:dynamodb:" + world.config().region + ":" + world.config().account_id + ":table/";
+    std::string name =
+        table_arn.rfind(prefix, 0) == 0 ? table_arn.substr(prefix.size()) : std::string();
     const DynamoTable* table = store.FindTable(name);
     if (table == nullptr) {
-      return tl::unexpected(SimError{400, "TableNotFoundException",
-                                     "Table not found: " + table_arn});
+      return tl::unexpected(
+          SimError{400, "TableNotFoundException", "Table not found: " + table_arn});
     }
     if (!table->pitr) {
-      return tl::unexpected(SimError{
-          400, "PointInTimeRecoveryUnavailableException",
-          "Point in time recovery is not enabled for table '" + name + "'"});
+      return tl::unexpected(
+          SimError{400, "PointInTimeRecoveryUnavailableException",
+                   "Point in time recovery is not enabled for table '" + name + "'"});
     }
     std::string bucket = Str(p, "S3Bucket");
     if (bucket.empty()) {
-      return tl::unexpected(DynamoValidation(
-          "1 validation error detected: Value null at 's3Bucket' failed to "
-          "satisfy constraint: Member must not be null"));
+      return tl::unexpected(
+          DynamoValidation("1 validation error detected: Value null at 's3Bucket' failed to "
+                           "satisfy constraint: Member must not be null"));
     }
     std::string s3_prefix = Str(p, "S3Prefix");
     std::string export_id =
-        fmt::format("{:017}-{}", world.Now().unix_ms,
-                    world.RandomString(8, "0123456789abcdef"));
+        fmt::format("{:017}-{}", world.Now().unix_ms, world.RandomString(8, "0123456789abcdef"));
     std::string arn = world.dynamodb.TableArn(name) + "/export/" + export_id;
-    std::string base = (s3_prefix.empty() ? "" : s3_prefix + "/") +
-                       "AWSDynamoDB/" + export_id + "/";
+    std::string base =
+        (s3_prefix.empty() ? "" : s3_prefix + "/") + "AWSDynamoDB/" + export_id + "/";
     Timestamp now = world.Now();
-    Value export_time = p.Find("ExportTime") ? Member(p, "ExportTime")
-                                             : Value(EpochSeconds(now));
+    Value export_time = p.Find("ExportTime") ? Member(p, "ExportTime") : Value(EpochSeconds(now));
     ValueMap d;
     d["ExportArn"] = arn;
     d["TableArn"] = table_arn;
@@ -1410,8 +1327,7 @@ class DynamoDbService final : public Service {
     d["S3Bucket"] = bucket;
     if (!s3_prefix.empty()) d["S3Prefix"] = s3_prefix;
     d["S3SseAlgorithm"] = "AES256";
-    d["ExportFormat"] = Str(p, "ExportFormat").empty() ? "DYNAMODB_JSON"
-                                                       : Str(p, "ExportFormat");
+    d["ExportFormat"] = Str(p, "ExportFormat").empty() ? "DYNAMODB_JSON" : Str(p, "ExportFormat");
     d["ExportType"] = "FULL_EXPORT";
     d["ExportTime"] = export_time;
     d["StartTime"] = EpochSeconds(now);
@@ -1429,41 +1345,36 @@ class DynamoDbService final : public Service {
         lines += '\n';
         bytes += ItemSize(item);
       }
-      std::string data_key =
-          base + "data/" +
-          world.RandomString(26, "abcdefghijklmnopqrstuvwxyz0123456789") +
-          ".json.gz";
+      std::string data_key = base + "data/" +
+                             world.RandomString(26, "abcdefghijklmnopqrstuvwxyz0123456789") +
+                             ".json.gz";
       std::string gz = Gzip(lines);
-      auto etag =
-          world.s3.PutObject(bucket, data_key, gz, now, "application/x-gzip");
+      auto etag = world.s3.PutObject(bucket, data_key, gz, now, "application/x-gzip");
       if (!etag) return tl::unexpected(etag.error());
       std::string files_key = base + "manifest-files.json";
-      Value file_entry(ValueMap{
-          {"itemCount", Value(static_cast<int64_t>(table->items.size()))},
-          {"md5Checksum", Value(std::string())},
-          {"etag", Value(etag->substr(1, etag->size() - 2))},
-          {"dataFileS3Key", Value(data_key)}});
-      (void)world.s3.PutObject(bucket, files_key, file_entry.ToJson() + "\n",
-                               now, "application/json");
-      std::string summary_key = base + "manifest-summary.json";
-      Value summary(ValueMap{
-          {"version", Value("2020-06-30")},
-          {"exportArn", Value(arn)},
-          {"startTime", Value(IsoTime(now))},
-          {"endTime", Value(IsoTime(now))},
-          {"tableArn", Value(table_arn)},
-          {"tableId", Member(table->description, "TableId")},
-          {"exportTime", Value(IsoTime(now))},
-          {"s3Bucket", Value(bucket)},
-          {"s3Prefix", s3_prefix.empty() ? Value() : Value(s3_prefix)},
-          {"s3SseAlgorithm", Value("AES256")},
-          {"s3SseKmsKeyId", Value()},
-          {"manifestFilesS3Key", Value(files_key)},
-          {"billedSizeBytes", Value(static_cast<int64_t>(bytes))},
-          {"itemCount", Value(static_cast<int64_t>(table->items.size()))},
-          {"outputFormat", Value("DYNAMODB_JSON")}});
-      (void)world.s3.PutObject(bucket, summary_key, summary.ToJson(), now,
+      Value file_entry(ValueMap{{"itemCount", Value(static_cast<int64_t>(table->items.size()))},
+                                {"md5Checksum", Value(std::string())},
+                                {"etag", Value(etag->substr(1, etag->size() - 2))},
+                                {"dataFileS3Key", Value(data_key)}});
+      (void)world.s3.PutObject(bucket, files_key, file_entry.ToJson() + "\n", now,
                                "application/json");
+      std::string summary_key = base + "manifest-summary.json";
+      Value summary(ValueMap{{"version", Value("2020-06-30")},
+                             {"exportArn", Value(arn)},
+                             {"startTime", Value(IsoTime(now))},
+                             {"endTime", Value(IsoTime(now))},
+                             {"tableArn", Value(table_arn)},
+                             {"tableId", Member(table->description, "TableId")},
+                             {"exportTime", Value(IsoTime(now))},
+                             {"s3Bucket", Value(bucket)},
+                             {"s3Prefix", s3_prefix.empty() ? Value() : Value(s3_prefix)},
+                             {"s3SseAlgorithm", Value("AES256")},
+                             {"s3SseKmsKeyId", Value()},
+                             {"manifestFilesS3Key", Value(files_key)},
+                             {"billedSizeBytes", Value(static_cast<int64_t>(bytes))},
+                             {"itemCount", Value(static_cast<int64_t>(table->items.size()))},
+                             {"outputFormat", Value("DYNAMODB_JSON")}});
+      (void)world.s3.PutObject(bucket, summary_key, summary.ToJson(), now, "application/json");
       d["ExportStatus"] = "COMPLETED";
       d["ExportManifest"] = summary_key;
       d["ItemCount"] = static_cast<int64_t>(table->items.size());
@@ -1477,8 +1388,6 @@ class DynamoDbService final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> MakeDynamoDbService() {
-  return std::make_unique<DynamoDbService>();
-}
+std::unique_ptr<Service> MakeDynamoDbService() { return std::make_unique<DynamoDbService>(); }
 
 }  // namespace flightplan::cloudsim

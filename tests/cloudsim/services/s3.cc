@@ -48,8 +48,7 @@ std::string HttpDate(Timestamp t) {
 std::string UrlEncode(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        c == '/') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
       out += static_cast<char>(c);
     } else {
       out += fmt::format("%{:02X}", c);
@@ -62,8 +61,8 @@ std::string UrlDecode(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
-      out += static_cast<char>(
-          std::strtol(std::string(text.substr(i + 1, 2)).c_str(), nullptr, 16));
+      out +=
+          static_cast<char>(std::strtol(std::string(text.substr(i + 1, 2)).c_str(), nullptr, 16));
       i += 2;
     } else {
       out += text[i];
@@ -78,8 +77,7 @@ std::string Element(std::string_view name, std::string_view text) {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -115,13 +113,12 @@ struct Target {
 Target TargetOf(const Request& request) {
   Target t;
   std::string host = Lower(request.Header("Host"));
-  if (size_t colon = host.rfind(':'); colon != std::string::npos)
-    host.resize(colon);
+  if (size_t colon = host.rfind(':'); colon != std::string::npos) host.resize(colon);
   constexpr std::string_view kVirtualSuffix = ".localhost";
   std::string_view path = request.path;
   if (host.size() > kVirtualSuffix.size() &&
-      host.compare(host.size() - kVirtualSuffix.size(), kVirtualSuffix.size(),
-                   kVirtualSuffix) == 0) {
+      host.compare(host.size() - kVirtualSuffix.size(), kVirtualSuffix.size(), kVirtualSuffix) ==
+          0) {
     t.bucket = host.substr(0, host.size() - kVirtualSuffix.size());
     if (!path.empty() && path.front() == '/') path.remove_prefix(1);
     t.key = std::string(path);
@@ -130,8 +127,7 @@ Target TargetOf(const Request& request) {
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   size_t slash = path.find('/');
   t.bucket = std::string(path.substr(0, slash));
-  if (slash != std::string_view::npos)
-    t.key = std::string(path.substr(slash + 1));
+  if (slash != std::string_view::npos) t.key = std::string(path.substr(slash + 1));
   return t;
 }
 
@@ -168,21 +164,18 @@ class S3Service final : public Service {
         return "ListObjects";
       }
       if (m == "PUT") {
-        return request.HasQueryParam("versioning") ? "PutBucketVersioning"
-                                                   : "CreateBucket";
+        return request.HasQueryParam("versioning") ? "PutBucketVersioning" : "CreateBucket";
       }
       if (m == "DELETE") return "DeleteBucket";
       if (m == "HEAD") return "HeadBucket";
-      if (m == "POST" && request.HasQueryParam("delete"))
-        return "DeleteObjects";
+      if (m == "POST" && request.HasQueryParam("delete")) return "DeleteObjects";
       return {};
     }
     if (m == "GET") return "GetObject";
     if (m == "HEAD") return "HeadObject";
     if (m == "DELETE") return "DeleteObject";
     if (m == "PUT") {
-      return request.Header("x-amz-copy-source").empty() ? "PutObject"
-                                                         : "CopyObject";
+      return request.Header("x-amz-copy-source").empty() ? "PutObject" : "CopyObject";
     }
     return {};
   }
@@ -199,8 +192,7 @@ class S3Service final : public Service {
     return {503, "SlowDown", "Please reduce your request rate."};
   }
 
-  Value LogParams(const Request& request,
-                  std::string_view operation) const override {
+  Value LogParams(const Request& request, std::string_view operation) const override {
     (void)operation;
     Target t = TargetOf(request);
     ValueMap out;
@@ -209,8 +201,7 @@ class S3Service final : public Service {
     return Value(std::move(out));
   }
 
-  Response Handle(World& world, const Request& request,
-                  std::string_view op) override {
+  Response Handle(World& world, const Request& request, std::string_view op) override {
     Target t = TargetOf(request);
     SimResult<Response> result = Dispatch(world, request, op, t);
     if (!result) return Error(result.error(), request, request.request_id);
@@ -224,8 +215,7 @@ class S3Service final : public Service {
     };
     std::string action = str("action");
     if (action == "put_object") {
-      auto etag = world.s3.PutObject(str("Bucket"), str("Key"), str("Body"),
-                                     world.Now());
+      auto etag = world.s3.PutObject(str("Bucket"), str("Key"), str("Body"), world.Now());
       if (!etag) return MutateError(etag.error());
       return Value(ValueMap{{"ETag", Value(*etag)}});
     }
@@ -242,65 +232,57 @@ class S3Service final : public Service {
       (void)world.s3.DeleteBucket(str("Bucket"));
       return Value(ValueMap{});
     }
-    return MakeError(ErrorCode::kInvalidInput,
-                     "s3 mutate: unknown action '" + action +
-                         "' (put_object, delete_object, delete_bucket)");
+    return MakeError(ErrorCode::kInvalidInput, "s3 mutate: unknown action '" + action +
+                                                   "' (put_object, delete_object, delete_bucket)");
   }
 
  private:
-  SimResult<Response> Dispatch(World& world, const Request& request,
-                               std::string_view op, const Target& t) {
+  SimResult<Response> Dispatch(World& world, const Request& request, std::string_view op,
+                               const Target& t) {
     const std::string& id = request.request_id;
     S3Store& s3 = world.s3;
     if (op == "ListBuckets") {
       std::string buckets;
       for (const auto& [name, bucket] : s3.buckets()) {
         buckets += "<Bucket>" + Element("Name", name) +
-                   Element("CreationDate", IsoTime(bucket.created)) +
-                   "</Bucket>";
+                   Element("CreationDate", IsoTime(bucket.created)) + "</Bucket>";
       }
-      return Xml(fmt::format(
-                     "<ListAllMyBucketsResult xmlns=\"{}\"><Owner>{}{}</Owner>"
-                     "<Buckets>{}</Buckets></ListAllMyBucketsResult>",
-                     kXmlns, Element("ID", world.config().account_id),
-                     Element("DisplayName", world.config().user_name), buckets),
+      return Xml(fmt::format("<ListAllMyBucketsResult xmlns=\"{}\"><Owner>{}{}</Owner>"
+                             "<Buckets>{}</Buckets></ListAllMyBucketsResult>",
+                             kXmlns, Element("ID", world.config().account_id),
+                             Element("DisplayName", world.config().user_name), buckets),
                  id);
     }
     if (op == "CreateBucket") {
       if (!request.body.empty()) {
         pugi::xml_document doc;
         if (!doc.load_buffer(request.body.data(), request.body.size())) {
-          return tl::unexpected(SimError{
-              400, "MalformedXML",
-              "The XML you provided was not well-formed or did not validate "
-              "against our published schema"});
+          return tl::unexpected(
+              SimError{400, "MalformedXML",
+                       "The XML you provided was not well-formed or did not validate "
+                       "against our published schema"});
         }
-        std::string constraint = doc.child("CreateBucketConfiguration")
-                                     .child("LocationConstraint")
-                                     .text()
-                                     .as_string();
+        std::string constraint =
+            doc.child("CreateBucketConfiguration").child("LocationConstraint").text().as_string();
         if (!constraint.empty() && constraint != world.config().region) {
-          return tl::unexpected(SimError{
-              400, "IllegalLocationConstraintException",
-              fmt::format("The {} location constraint is incompatible for the "
-                          "region specific endpoint this request was sent to.",
-                          constraint)});
+          return tl::unexpected(
+              SimError{400, "IllegalLocationConstraintException",
+                       fmt::format("The {} location constraint is incompatible for the "
+                                   "region specific endpoint this request was sent to.",
+                                   constraint)});
         }
         if (constraint == "us-east-1") {
-          return tl::unexpected(
-              SimError{400, "InvalidLocationConstraint",
-                       "The specified location-constraint is not valid"});
+          return tl::unexpected(SimError{400, "InvalidLocationConstraint",
+                                         "The specified location-constraint is not valid"});
         }
       }
-      if (auto ok = s3.CreateBucket(t.bucket, world.Now()); !ok)
-        return tl::unexpected(ok.error());
+      if (auto ok = s3.CreateBucket(t.bucket, world.Now()); !ok) return tl::unexpected(ok.error());
       Response r = Empty(id);
       r.SetHeader("Location", "/" + t.bucket);
       return r;
     }
     if (op == "DeleteBucket") {
-      if (auto ok = s3.DeleteBucket(t.bucket); !ok)
-        return tl::unexpected(ok.error());
+      if (auto ok = s3.DeleteBucket(t.bucket); !ok) return tl::unexpected(ok.error());
       return Empty(id, 204);
     }
     S3Bucket* bucket = s3.FindBucket(t.bucket);
@@ -311,17 +293,13 @@ class S3Service final : public Service {
       return r;
     }
     if (op == "GetBucketLocation") {
-      std::string region =
-          world.config().region == "us-east-1" ? "" : world.config().region;
-      return Xml(fmt::format(
-                     "<LocationConstraint xmlns=\"{}\">{}</LocationConstraint>",
-                     kXmlns, XmlEscape(region)),
+      std::string region = world.config().region == "us-east-1" ? "" : world.config().region;
+      return Xml(fmt::format("<LocationConstraint xmlns=\"{}\">{}</LocationConstraint>", kXmlns,
+                             XmlEscape(region)),
                  id);
     }
     if (op == "GetBucketVersioning") {
-      std::string status = bucket->versioning.empty()
-                               ? ""
-                               : Element("Status", bucket->versioning);
+      std::string status = bucket->versioning.empty() ? "" : Element("Status", bucket->versioning);
       return Xml(fmt::format("<VersioningConfiguration "
                              "xmlns=\"{}\">{}</VersioningConfiguration>",
                              kXmlns, status),
@@ -330,32 +308,27 @@ class S3Service final : public Service {
     if (op == "PutBucketVersioning") {
       pugi::xml_document doc;
       doc.load_buffer(request.body.data(), request.body.size());
-      std::string status = doc.child("VersioningConfiguration")
-                               .child("Status")
-                               .text()
-                               .as_string();
+      std::string status = doc.child("VersioningConfiguration").child("Status").text().as_string();
       if (status != "Enabled" && status != "Suspended") {
-        return tl::unexpected(SimError{
-            400, "MalformedXML",
-            "The XML you provided was not well-formed or did not validate "
-            "against our published schema"});
+        return tl::unexpected(
+            SimError{400, "MalformedXML",
+                     "The XML you provided was not well-formed or did not validate "
+                     "against our published schema"});
       }
       bucket->versioning = status;
       return Empty(id);
     }
-    if (op == "ListObjectsV2" || op == "ListObjects")
-      return List(*bucket, request, op, id);
+    if (op == "ListObjectsV2" || op == "ListObjects") return List(*bucket, request, op, id);
     if (op == "DeleteObjects") {
       pugi::xml_document doc;
       if (!doc.load_buffer(request.body.data(), request.body.size())) {
-        return tl::unexpected(SimError{
-            400, "MalformedXML",
-            "The XML you provided was not well-formed or did not validate "
-            "against our published schema"});
+        return tl::unexpected(
+            SimError{400, "MalformedXML",
+                     "The XML you provided was not well-formed or did not validate "
+                     "against our published schema"});
       }
       pugi::xml_node root = doc.child("Delete");
-      bool quiet =
-          std::string(root.child("Quiet").text().as_string()) == "true";
+      bool quiet = std::string(root.child("Quiet").text().as_string()) == "true";
       std::string deleted;
       int count = 0;
       for (pugi::xml_node object : root.children("Object")) {
@@ -364,32 +337,26 @@ class S3Service final : public Service {
         bucket->objects.erase(key);
         if (!quiet) deleted += "<Deleted>" + Element("Key", key) + "</Deleted>";
       }
-      return Xml(fmt::format("<DeleteResult xmlns=\"{}\">{}</DeleteResult>",
-                             kXmlns, deleted),
-                 id);
+      return Xml(fmt::format("<DeleteResult xmlns=\"{}\">{}</DeleteResult>", kXmlns, deleted), id);
     }
     if (op == "PutObject") {
       std::string body = request.body;
       std::string encoding = Lower(request.Header("Content-Encoding"));
       std::string_view sha = request.Header("x-amz-content-sha256");
-      if (encoding.find("aws-chunked") != std::string::npos ||
-          sha.substr(0, 10) == "STREAMING-") {
+      if (encoding.find("aws-chunked") != std::string::npos || sha.substr(0, 10) == "STREAMING-") {
         if (!DecodeAwsChunked(request.body, &body)) {
           return tl::unexpected(
-              SimError{400, "IncompleteBody",
-                       "The request body terminated unexpectedly"});
+              SimError{400, "IncompleteBody", "The request body terminated unexpectedly"});
         }
       }
       std::string content_type(request.Header("Content-Type"));
-      auto etag = s3.PutObject(t.bucket, t.key, std::move(body), world.Now(),
-                               content_type);
+      auto etag = s3.PutObject(t.bucket, t.key, std::move(body), world.Now(), content_type);
       if (!etag) return tl::unexpected(etag.error());
       Response r = Empty(id);
       r.SetHeader("ETag", *etag);
       for (const auto& [name, value] : request.headers) {
         std::string lower = Lower(name);
-        if (lower.rfind("x-amz-checksum-", 0) == 0 &&
-            lower != "x-amz-checksum-algorithm") {
+        if (lower.rfind("x-amz-checksum-", 0) == 0 && lower != "x-amz-checksum-algorithm") {
           r.SetHeader(lower, value);
         }
       }
@@ -401,13 +368,11 @@ class S3Service final : public Service {
       if (!source.empty() && source.front() == '/') source.erase(0, 1);
       size_t slash = source.find('/');
       if (slash == std::string::npos) {
-        return tl::unexpected(
-            SimError{400, "InvalidArgument",
-                     "Copy Source must mention the source bucket and key: "
-                     "sourcebucket/sourcekey"});
+        return tl::unexpected(SimError{400, "InvalidArgument",
+                                       "Copy Source must mention the source bucket and key: "
+                                       "sourcebucket/sourcekey"});
       }
-      auto object =
-          s3.GetObject(source.substr(0, slash), source.substr(slash + 1));
+      auto object = s3.GetObject(source.substr(0, slash), source.substr(slash + 1));
       if (!object) return tl::unexpected(object.error());
       std::string data = (*object)->data;
       std::string type = (*object)->content_type;
@@ -415,14 +380,11 @@ class S3Service final : public Service {
           !request.Header("Content-Type").empty()) {
         type = std::string(request.Header("Content-Type"));
       }
-      auto etag =
-          s3.PutObject(t.bucket, t.key, std::move(data), world.Now(), type);
+      auto etag = s3.PutObject(t.bucket, t.key, std::move(data), world.Now(), type);
       if (!etag) return tl::unexpected(etag.error());
-      return Xml(
-          fmt::format("<CopyObjectResult xmlns=\"{}\">{}{}</CopyObjectResult>",
-                      kXmlns, Element("LastModified", IsoTime(world.Now())),
-                      Element("ETag", *etag)),
-          id);
+      return Xml(fmt::format("<CopyObjectResult xmlns=\"{}\">{}{}</CopyObjectResult>", kXmlns,
+                             Element("LastModified", IsoTime(world.Now())), Element("ETag", *etag)),
+                 id);
     }
     if (op == "DeleteObject") {
       bucket->objects.erase(t.key);
@@ -440,8 +402,7 @@ class S3Service final : public Service {
     size_t size = object.data.size();
     size_t first = 0, last = size == 0 ? 0 : size - 1;
     bool ranged = false;
-    if (std::string_view range = request.Header("Range");
-        range.substr(0, 6) == "bytes=") {
+    if (std::string_view range = request.Header("Range"); range.substr(0, 6) == "bytes=") {
       std::string spec(range.substr(6));
       size_t dash = spec.find('-');
       if (dash != std::string::npos && spec.find(',') == std::string::npos) {
@@ -451,13 +412,11 @@ class S3Service final : public Service {
           first = n >= size ? 0 : size - n;
         } else {
           first = std::strtoull(a.c_str(), nullptr, 10);
-          if (!b.empty())
-            last =
-                std::min<size_t>(last, std::strtoull(b.c_str(), nullptr, 10));
+          if (!b.empty()) last = std::min<size_t>(last, std::strtoull(b.c_str(), nullptr, 10));
         }
         if (first >= size || first > last) {
-          return tl::unexpected(SimError{
-              416, "InvalidRange", "The requested range is not satisfiable"});
+          return tl::unexpected(
+              SimError{416, "InvalidRange", "The requested range is not satisfiable"});
         }
         ranged = true;
       }
@@ -470,23 +429,20 @@ class S3Service final : public Service {
     return r;
   }
 
-  SimResult<Response> List(const S3Bucket& bucket, const Request& request,
-                           std::string_view op, const std::string& id) {
+  SimResult<Response> List(const S3Bucket& bucket, const Request& request, std::string_view op,
+                           const std::string& id) {
     bool v2 = op == "ListObjectsV2";
     std::string prefix(request.QueryParam("prefix"));
     std::string delimiter(request.QueryParam("delimiter"));
     bool url = request.QueryParam("encoding-type") == "url";
-    auto enc = [&](std::string_view s) {
-      return url ? UrlEncode(s) : std::string(s);
-    };
+    auto enc = [&](std::string_view s) { return url ? UrlEncode(s) : std::string(s); };
     int64_t max_keys = 1000;
     if (request.HasQueryParam("max-keys")) {
-      max_keys = std::strtoll(
-          std::string(request.QueryParam("max-keys")).c_str(), nullptr, 10);
+      max_keys = std::strtoll(std::string(request.QueryParam("max-keys")).c_str(), nullptr, 10);
       if (max_keys < 0) {
-        return tl::unexpected(SimError{
-            400, "InvalidArgument",
-            "Argument maxKeys must be an integer between 0 and 2147483647"});
+        return tl::unexpected(
+            SimError{400, "InvalidArgument",
+                     "Argument maxKeys must be an integer between 0 and 2147483647"});
       }
       max_keys = std::min<int64_t>(max_keys, 1000);
     }
@@ -496,8 +452,7 @@ class S3Service final : public Service {
     if (v2 && !token.empty()) {
       if (!Base64Decode(token, &after)) {
         return tl::unexpected(
-            SimError{400, "InvalidArgument",
-                     "The continuation token provided is incorrect"});
+            SimError{400, "InvalidArgument", "The continuation token provided is incorrect"});
       }
     }
     std::string contents, prefixes;
@@ -505,16 +460,14 @@ class S3Service final : public Service {
     int64_t count = 0;
     bool truncated = false;
     std::string last_key;
-    for (auto it = after.empty() ? bucket.objects.begin()
-                                 : bucket.objects.upper_bound(after);
+    for (auto it = after.empty() ? bucket.objects.begin() : bucket.objects.upper_bound(after);
          it != bucket.objects.end(); ++it) {
       const std::string& key = it->first;
       if (key.compare(0, prefix.size(), prefix) != 0) continue;
       std::string common;
       if (!delimiter.empty()) {
         size_t d = key.find(delimiter, prefix.size());
-        if (d != std::string::npos)
-          common = key.substr(0, d + delimiter.size());
+        if (d != std::string::npos) common = key.substr(0, d + delimiter.size());
       }
       if (!common.empty() && seen_prefixes.count(common)) continue;
       if (count == max_keys) {
@@ -524,8 +477,7 @@ class S3Service final : public Service {
       ++count;
       if (!common.empty()) {
         seen_prefixes.insert(common);
-        prefixes += "<CommonPrefixes>" + Element("Prefix", enc(common)) +
-                    "</CommonPrefixes>";
+        prefixes += "<CommonPrefixes>" + Element("Prefix", enc(common)) + "</CommonPrefixes>";
         // Skip past every key under this prefix.
         last_key = common;
         auto next = bucket.objects.lower_bound(common + "\xff");
@@ -536,8 +488,7 @@ class S3Service final : public Service {
       last_key = key;
       const S3Object& o = it->second;
       contents += "<Contents>" + Element("Key", enc(key)) +
-                  Element("LastModified", IsoTime(o.last_modified)) +
-                  Element("ETag", o.etag) +
+                  Element("LastModified", IsoTime(o.last_modified)) + Element("ETag", o.etag) +
                   Element("Size", std::to_string(o.data.size())) +
                   Element("StorageClass", "STANDARD") + "</Contents>";
     }
@@ -551,12 +502,10 @@ class S3Service final : public Service {
       body += Element("KeyCount", std::to_string(count));
       if (!token.empty()) body += Element("ContinuationToken", token);
       if (!start_after.empty()) body += Element("StartAfter", enc(start_after));
-      if (truncated)
-        body += Element("NextContinuationToken", Base64Encode(last_key));
+      if (truncated) body += Element("NextContinuationToken", Base64Encode(last_key));
     } else {
       body += Element("Marker", enc(start_after));
-      if (truncated && !delimiter.empty())
-        body += Element("NextMarker", enc(last_key));
+      if (truncated && !delimiter.empty()) body += Element("NextMarker", enc(last_key));
     }
     body += contents + prefixes + "</ListBucketResult>";
     return Xml(body, id);
@@ -565,8 +514,6 @@ class S3Service final : public Service {
 
 }  // namespace
 
-std::unique_ptr<Service> MakeS3Service() {
-  return std::make_unique<S3Service>();
-}
+std::unique_ptr<Service> MakeS3Service() { return std::make_unique<S3Service>(); }
 
 }  // namespace flightplan::cloudsim

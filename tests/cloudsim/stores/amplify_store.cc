@@ -11,38 +11,61 @@
 namespace flightplan::cloudsim {
 namespace {
 
-SimError NotFound(std::string message) {
-  return {404, "NotFoundException", std::move(message)};
-}
+SimError NotFound(std::string message) { return {404, "NotFoundException", std::move(message)}; }
 SimError BadRequest(std::string message) {
   return {400, "BadRequestException", std::move(message)};
 }
 
-constexpr std::string_view kAppSettings[] = {
-    "name", "description", "repository", "platform", "iamServiceRoleArn",
-    "environmentVariables", "enableBranchAutoBuild", "enableBranchAutoDeletion",
-    "enableBasicAuth", "basicAuthCredentials", "customRules", "tags",
-    "buildSpec", "customHeaders", "enableAutoBranchCreation",
-    "autoBranchCreationPatterns", "autoBranchCreationConfig",
-    "cacheConfig", "computeRoleArn"};
+constexpr std::string_view kAppSettings[] = {"name",
+                                             "description",
+                                             "repository",
+                                             "platform",
+                                             "iamServiceRoleArn",
+                                             "environmentVariables",
+                                             "enableBranchAutoBuild",
+                                             "enableBranchAutoDeletion",
+                                             "enableBasicAuth",
+                                             "basicAuthCredentials",
+                                             "customRules",
+                                             "tags",
+                                             "buildSpec",
+                                             "customHeaders",
+                                             "enableAutoBranchCreation",
+                                             "autoBranchCreationPatterns",
+                                             "autoBranchCreationConfig",
+                                             "cacheConfig",
+                                             "computeRoleArn"};
 
-constexpr std::string_view kBranchSettings[] = {
-    "description", "framework", "stage", "enableNotification",
-    "enableAutoBuild", "environmentVariables", "basicAuthCredentials",
-    "enableBasicAuth", "enablePerformanceMode", "tags", "buildSpec", "ttl",
-    "displayName", "enablePullRequestPreview", "pullRequestEnvironmentName",
-    "backendEnvironmentArn", "backend", "computeRoleArn", "enableSkewProtection"};
+constexpr std::string_view kBranchSettings[] = {"description",
+                                                "framework",
+                                                "stage",
+                                                "enableNotification",
+                                                "enableAutoBuild",
+                                                "environmentVariables",
+                                                "basicAuthCredentials",
+                                                "enableBasicAuth",
+                                                "enablePerformanceMode",
+                                                "tags",
+                                                "buildSpec",
+                                                "ttl",
+                                                "displayName",
+                                                "enablePullRequestPreview",
+                                                "pullRequestEnvironmentName",
+                                                "backendEnvironmentArn",
+                                                "backend",
+                                                "computeRoleArn",
+                                                "enableSkewProtection"};
 
 SimResult<void> CheckStage(const Value& input) {
   std::string stage = StringMember(input, "stage");
   if (stage.empty()) return {};
-  for (std::string_view s :
-       {"PRODUCTION", "BETA", "DEVELOPMENT", "EXPERIMENTAL", "PULL_REQUEST"}) {
+  for (std::string_view s : {"PRODUCTION", "BETA", "DEVELOPMENT", "EXPERIMENTAL", "PULL_REQUEST"}) {
     if (stage == s) return {};
   }
-  return tl::unexpected(BadRequest(
-      "stage must be PRODUCTION, BETA, DEVELOPMENT, EXPERIMENTAL or "
-      "PULL_REQUEST, not '" + stage + "'"));
+  return tl::unexpected(
+      BadRequest("stage must be PRODUCTION, BETA, DEVELOPMENT, EXPERIMENTAL or "
+                 "PULL_REQUEST, not '" +
+                 stage + "'"));
 }
 
 SimResult<void> CheckStringMap(const Value& input, std::string_view key) {
@@ -53,8 +76,7 @@ SimResult<void> CheckStringMap(const Value& input, std::string_view key) {
     for (const auto& [k, x] : v->as_map()) ok = ok && x.is_string();
   }
   if (ok) return {};
-  return tl::unexpected(
-      BadRequest(fmt::format("{} must map names to strings", key)));
+  return tl::unexpected(BadRequest(fmt::format("{} must map names to strings", key)));
 }
 
 }  // namespace
@@ -73,12 +95,10 @@ std::string AmplifyStore::Random(size_t length, std::string_view alphabet) {
 }
 
 std::string AmplifyStore::AppArn(std::string_view app_id) const {
-  return fmt::format("arn:aws:amplify:{}:{}:apps/{}", region_, account_id_,
-                     app_id);
+  return fmt::format("arn:aws:amplify:{}:{}:apps/{}", region_, account_id_, app_id);
 }
 
-SimResult<AmplifyStore::App*> AmplifyStore::RequireApp(
-    std::string_view app_id) {
+SimResult<AmplifyStore::App*> AmplifyStore::RequireApp(std::string_view app_id) {
   auto it = apps_.find(app_id);
   if (it == apps_.end()) {
     return tl::unexpected(NotFound(fmt::format("App {} not found.", app_id)));
@@ -86,8 +106,7 @@ SimResult<AmplifyStore::App*> AmplifyStore::RequireApp(
   return &it->second;
 }
 
-SimResult<const AmplifyStore::App*> AmplifyStore::RequireApp(
-    std::string_view app_id) const {
+SimResult<const AmplifyStore::App*> AmplifyStore::RequireApp(std::string_view app_id) const {
   auto it = apps_.find(app_id);
   if (it == apps_.end()) {
     return tl::unexpected(NotFound(fmt::format("App {} not found.", app_id)));
@@ -98,8 +117,7 @@ SimResult<const AmplifyStore::App*> AmplifyStore::RequireApp(
 SimResult<Value> AmplifyStore::CreateApp(const Value& input, Timestamp now) {
   std::string name = StringMember(input, "name");
   if (name.empty() || name.size() > 255) {
-    return tl::unexpected(
-        BadRequest("name is required and must be 1 to 255 characters"));
+    return tl::unexpected(BadRequest("name is required and must be 1 to 255 characters"));
   }
   if (auto ok = CheckStringMap(input, "environmentVariables"); !ok) {
     return tl::unexpected(ok.error());
@@ -110,8 +128,7 @@ SimResult<Value> AmplifyStore::CreateApp(const Value& input, Timestamp now) {
     // name, so a pinned id only has to be a plausible URI segment.
     static const std::regex kId("[a-z0-9]{1,20}");
     if (!std::regex_match(id, kId)) {
-      return tl::unexpected(BadRequest("appId '" + id +
-                                       "' must be 1 to 20 of [a-z0-9]"));
+      return tl::unexpected(BadRequest("appId '" + id + "' must be 1 to 20 of [a-z0-9]"));
     }
     if (apps_.count(id)) {
       return tl::unexpected(BadRequest("App " + id + " already exists."));
@@ -161,15 +178,14 @@ std::vector<Value> AmplifyStore::ListApps() const {
   return out;
 }
 
-SimResult<Value> AmplifyStore::UpdateApp(std::string_view app_id,
-                                         const Value& input, Timestamp now) {
+SimResult<Value> AmplifyStore::UpdateApp(std::string_view app_id, const Value& input,
+                                         Timestamp now) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   if (auto ok = CheckStringMap(input, "environmentVariables"); !ok) {
     return tl::unexpected(ok.error());
   }
-  if (const Value* n = input.Find("name");
-      n && (!n->is_string() || n->as_string().empty())) {
+  if (const Value* n = input.Find("name"); n && (!n->is_string() || n->as_string().empty())) {
     return tl::unexpected(BadRequest("name must not be empty"));
   }
   Value& a = (*app)->app;
@@ -186,19 +202,16 @@ SimResult<Value> AmplifyStore::DeleteApp(std::string_view app_id) {
   return out;
 }
 
-SimResult<Value> AmplifyStore::CreateBranch(std::string_view app_id,
-                                            const Value& input,
+SimResult<Value> AmplifyStore::CreateBranch(std::string_view app_id, const Value& input,
                                             Timestamp now) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   std::string name = StringMember(input, "branchName");
   if (name.empty() || name.size() > 255) {
-    return tl::unexpected(
-        BadRequest("branchName is required and must be 1 to 255 characters"));
+    return tl::unexpected(BadRequest("branchName is required and must be 1 to 255 characters"));
   }
   if ((*app)->branches.count(name)) {
-    return tl::unexpected(
-        BadRequest(fmt::format("Branch {} already exists.", name)));
+    return tl::unexpected(BadRequest(fmt::format("Branch {} already exists.", name)));
   }
   if (auto ok = CheckStage(input); !ok) return tl::unexpected(ok.error());
   if (auto ok = CheckStringMap(input, "environmentVariables"); !ok) {
@@ -228,20 +241,17 @@ SimResult<Value> AmplifyStore::CreateBranch(std::string_view app_id,
   return b;
 }
 
-SimResult<Value> AmplifyStore::GetBranch(std::string_view app_id,
-                                         std::string_view branch) const {
+SimResult<Value> AmplifyStore::GetBranch(std::string_view app_id, std::string_view branch) const {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   auto it = (*app)->branches.find(branch);
   if (it == (*app)->branches.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Branch {} not found.", branch)));
+    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
   }
   return it->second;
 }
 
-SimResult<std::vector<Value>> AmplifyStore::ListBranches(
-    std::string_view app_id) const {
+SimResult<std::vector<Value>> AmplifyStore::ListBranches(std::string_view app_id) const {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   std::vector<Value> out;
@@ -249,16 +259,13 @@ SimResult<std::vector<Value>> AmplifyStore::ListBranches(
   return out;
 }
 
-SimResult<Value> AmplifyStore::UpdateBranch(std::string_view app_id,
-                                            std::string_view branch,
-                                            const Value& input,
-                                            Timestamp now) {
+SimResult<Value> AmplifyStore::UpdateBranch(std::string_view app_id, std::string_view branch,
+                                            const Value& input, Timestamp now) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   auto it = (*app)->branches.find(branch);
   if (it == (*app)->branches.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Branch {} not found.", branch)));
+    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
   }
   if (auto ok = CheckStage(input); !ok) return tl::unexpected(ok.error());
   if (auto ok = CheckStringMap(input, "environmentVariables"); !ok) {
@@ -274,14 +281,12 @@ SimResult<Value> AmplifyStore::UpdateBranch(std::string_view app_id,
   return it->second;
 }
 
-SimResult<Value> AmplifyStore::DeleteBranch(std::string_view app_id,
-                                            std::string_view branch) {
+SimResult<Value> AmplifyStore::DeleteBranch(std::string_view app_id, std::string_view branch) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   auto it = (*app)->branches.find(branch);
   if (it == (*app)->branches.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Branch {} not found.", branch)));
+    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
   }
   Value out = it->second;
   (*app)->branches.erase(it);
@@ -290,22 +295,20 @@ SimResult<Value> AmplifyStore::DeleteBranch(std::string_view app_id,
   return out;
 }
 
-SimResult<Value> AmplifyStore::CreateBackendEnvironment(
-    std::string_view app_id, const Value& input, Timestamp now) {
+SimResult<Value> AmplifyStore::CreateBackendEnvironment(std::string_view app_id, const Value& input,
+                                                        Timestamp now) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   std::string name = StringMember(input, "environmentName");
   if (name.empty() || name.size() > 255) {
-    return tl::unexpected(BadRequest(
-        "environmentName is required and must be 1 to 255 characters"));
+    return tl::unexpected(
+        BadRequest("environmentName is required and must be 1 to 255 characters"));
   }
   if ((*app)->backends.count(name)) {
-    return tl::unexpected(BadRequest(
-        fmt::format("Backend environment {} already exists.", name)));
+    return tl::unexpected(BadRequest(fmt::format("Backend environment {} already exists.", name)));
   }
   Value e(ValueMap{});
-  e.Set("backendEnvironmentArn",
-        AppArn(app_id) + "/backendenvironments/" + name);
+  e.Set("backendEnvironmentArn", AppArn(app_id) + "/backendenvironments/" + name);
   e.Set("environmentName", name);
   CopyIfPresent(input, e, {"stackName", "deploymentArtifacts"});
   e.Set("createTime", EpochSeconds(now));
@@ -314,20 +317,18 @@ SimResult<Value> AmplifyStore::CreateBackendEnvironment(
   return e;
 }
 
-SimResult<Value> AmplifyStore::GetBackendEnvironment(
-    std::string_view app_id, std::string_view name) const {
+SimResult<Value> AmplifyStore::GetBackendEnvironment(std::string_view app_id,
+                                                     std::string_view name) const {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   auto it = (*app)->backends.find(name);
   if (it == (*app)->backends.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Backend environment {} not found.", name)));
+    return tl::unexpected(NotFound(fmt::format("Backend environment {} not found.", name)));
   }
   return it->second;
 }
 
-SimResult<std::vector<Value>> AmplifyStore::ListBackendEnvironments(
-    std::string_view app_id) const {
+SimResult<std::vector<Value>> AmplifyStore::ListBackendEnvironments(std::string_view app_id) const {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   std::vector<Value> out;
@@ -335,22 +336,20 @@ SimResult<std::vector<Value>> AmplifyStore::ListBackendEnvironments(
   return out;
 }
 
-SimResult<Value> AmplifyStore::DeleteBackendEnvironment(
-    std::string_view app_id, std::string_view name) {
+SimResult<Value> AmplifyStore::DeleteBackendEnvironment(std::string_view app_id,
+                                                        std::string_view name) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   auto it = (*app)->backends.find(name);
   if (it == (*app)->backends.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Backend environment {} not found.", name)));
+    return tl::unexpected(NotFound(fmt::format("Backend environment {} not found.", name)));
   }
   Value out = it->second;
   (*app)->backends.erase(it);
   return out;
 }
 
-SimResult<Value> AmplifyStore::SubDomains(const App& app,
-                                          const Value& settings,
+SimResult<Value> AmplifyStore::SubDomains(const App& app, const Value& settings,
                                           std::string_view domain) const {
   if (!settings.is_list()) {
     return tl::unexpected(BadRequest("subDomainSettings must be a list"));
@@ -360,32 +359,28 @@ SimResult<Value> AmplifyStore::SubDomains(const App& app,
     std::string prefix = StringMember(s, "prefix");
     std::string branch = StringMember(s, "branchName");
     if (branch.empty()) {
-      return tl::unexpected(
-          BadRequest("Every sub-domain setting needs a branchName."));
+      return tl::unexpected(BadRequest("Every sub-domain setting needs a branchName."));
     }
     if (!app.branches.count(branch)) {
-      return tl::unexpected(BadRequest(fmt::format(
-          "Branch {} does not exist in app {}; create the branch before "
-          "mapping sub-domain '{}' to it.",
-          branch, StringMember(app.app, "appId"), prefix)));
+      return tl::unexpected(
+          BadRequest(fmt::format("Branch {} does not exist in app {}; create the branch before "
+                                 "mapping sub-domain '{}' to it.",
+                                 branch, StringMember(app.app, "appId"), prefix)));
     }
     Value sub(ValueMap{});
     sub.Set("subDomainSetting",
-            Value(ValueMap{{"prefix", Value(prefix)},
-                           {"branchName", Value(branch)}}));
+            Value(ValueMap{{"prefix", Value(prefix)}, {"branchName", Value(branch)}}));
     sub.Set("verified", true);
     sub.Set("dnsRecord",
             fmt::format("{} CNAME {}.cloudfront.net",
-                        prefix.empty() ? std::string()
-                                       : prefix + "." + std::string(domain),
+                        prefix.empty() ? std::string() : prefix + "." + std::string(domain),
                         StringMember(app.app, "appId")));
     out.push_back(std::move(sub));
   }
   return Value(std::move(out));
 }
 
-SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id,
-                                                       const Value& input,
+SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id, const Value& input,
                                                        Timestamp now) {
   (void)now;
   auto app = RequireApp(app_id);
@@ -393,15 +388,12 @@ SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id,
   std::string domain = StringMember(input, "domainName");
   static const std::regex kDomain(
       R"(((([A-Za-z0-9][A-Za-z0-9-]{0,62})\.)+[A-Za-z0-9][A-Za-z0-9-]{0,62}\.?))");
-  if (domain.empty() || domain.size() > 64 ||
-      !std::regex_match(domain, kDomain)) {
-    return tl::unexpected(
-        BadRequest("domainName '" + domain + "' is not a valid domain name"));
+  if (domain.empty() || domain.size() > 64 || !std::regex_match(domain, kDomain)) {
+    return tl::unexpected(BadRequest("domainName '" + domain + "' is not a valid domain name"));
   }
   if ((*app)->domains.count(domain)) {
-    return tl::unexpected(BadRequest(
-        fmt::format("Domain {} is already associated with app {}.", domain,
-                    app_id)));
+    return tl::unexpected(
+        BadRequest(fmt::format("Domain {} is already associated with app {}.", domain, app_id)));
   }
   const Value* settings = input.Find("subDomainSettings");
   static const Value kNone = Value(ValueList{});
@@ -412,13 +404,11 @@ SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id,
   d.Set("domainName", domain);
   d.Set("enableAutoSubDomain", false);
   CopyIfPresent(input, d,
-                {"enableAutoSubDomain", "autoSubDomainCreationPatterns",
-                 "autoSubDomainIAMRole"});
+                {"enableAutoSubDomain", "autoSubDomainCreationPatterns", "autoSubDomainIAMRole"});
   d.Set("domainStatus", "AVAILABLE");
   d.Set("statusReason", "");
   d.Set("certificateVerificationDNSRecord",
-        fmt::format("_{}.{} CNAME _{}.acm-validations.aws.", app_id, domain,
-                    app_id));
+        fmt::format("_{}.{} CNAME _{}.acm-validations.aws.", app_id, domain, app_id));
   d.Set("subDomains", std::move(*subs));
   if (const Value* cert = input.Find("certificateSettings")) {
     d.Set("certificate", *cert);
@@ -429,20 +419,18 @@ SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id,
   return d;
 }
 
-SimResult<Value> AmplifyStore::GetDomainAssociation(
-    std::string_view app_id, std::string_view domain) const {
+SimResult<Value> AmplifyStore::GetDomainAssociation(std::string_view app_id,
+                                                    std::string_view domain) const {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   auto it = (*app)->domains.find(domain);
   if (it == (*app)->domains.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Domain {} not found.", domain)));
+    return tl::unexpected(NotFound(fmt::format("Domain {} not found.", domain)));
   }
   return it->second;
 }
 
-SimResult<std::vector<Value>> AmplifyStore::ListDomainAssociations(
-    std::string_view app_id) const {
+SimResult<std::vector<Value>> AmplifyStore::ListDomainAssociations(std::string_view app_id) const {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   std::vector<Value> out;
@@ -451,16 +439,14 @@ SimResult<std::vector<Value>> AmplifyStore::ListDomainAssociations(
 }
 
 SimResult<Value> AmplifyStore::UpdateDomainAssociation(std::string_view app_id,
-                                                       std::string_view domain,
-                                                       const Value& input,
+                                                       std::string_view domain, const Value& input,
                                                        Timestamp now) {
   (void)now;
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   auto it = (*app)->domains.find(domain);
   if (it == (*app)->domains.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Domain {} not found.", domain)));
+    return tl::unexpected(NotFound(fmt::format("Domain {} not found.", domain)));
   }
   if (const Value* settings = input.Find("subDomainSettings")) {
     auto subs = SubDomains(**app, *settings, domain);
@@ -468,8 +454,7 @@ SimResult<Value> AmplifyStore::UpdateDomainAssociation(std::string_view app_id,
     it->second.Set("subDomains", std::move(*subs));
   }
   CopyIfPresent(input, it->second,
-                {"enableAutoSubDomain", "autoSubDomainCreationPatterns",
-                 "autoSubDomainIAMRole"});
+                {"enableAutoSubDomain", "autoSubDomainCreationPatterns", "autoSubDomainIAMRole"});
   if (const Value* cert = input.Find("certificateSettings")) {
     it->second.Set("certificate", *cert);
   }
@@ -482,38 +467,32 @@ SimResult<Value> AmplifyStore::DeleteDomainAssociation(std::string_view app_id,
   if (!app) return tl::unexpected(app.error());
   auto it = (*app)->domains.find(domain);
   if (it == (*app)->domains.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Domain {} not found.", domain)));
+    return tl::unexpected(NotFound(fmt::format("Domain {} not found.", domain)));
   }
   Value out = it->second;
   (*app)->domains.erase(it);
   return out;
 }
 
-SimResult<Value> AmplifyStore::StartJob(std::string_view app_id,
-                                        std::string_view branch,
+SimResult<Value> AmplifyStore::StartJob(std::string_view app_id, std::string_view branch,
                                         const Value& input, Timestamp now) {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   auto b = (*app)->branches.find(branch);
   if (b == (*app)->branches.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Branch {} not found.", branch)));
+    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
   }
   std::string type = StringMember(input, "jobType");
-  if (type != "RELEASE" && type != "RETRY" && type != "MANUAL" &&
-      type != "WEB_HOOK") {
-    return tl::unexpected(BadRequest(
-        "jobType must be RELEASE, RETRY, MANUAL or WEB_HOOK, not '" + type +
-        "'"));
+  if (type != "RELEASE" && type != "RETRY" && type != "MANUAL" && type != "WEB_HOOK") {
+    return tl::unexpected(
+        BadRequest("jobType must be RELEASE, RETRY, MANUAL or WEB_HOOK, not '" + type + "'"));
   }
   std::vector<Value>& jobs = (*app)->jobs[std::string(branch)];
   std::string job_id = std::to_string(jobs.size() + 1);
   std::string commit = StringMember(input, "commitId");
   if (commit.empty()) commit = type == "MANUAL" ? "HEAD" : Random(40, "0123456789abcdef");
   Value j(ValueMap{});
-  j.Set("jobArn", AppArn(app_id) + "/branches/" + std::string(branch) +
-                      "/jobs/" + job_id);
+  j.Set("jobArn", AppArn(app_id) + "/branches/" + std::string(branch) + "/jobs/" + job_id);
   j.Set("jobId", job_id);
   j.Set("commitId", commit);
   j.Set("commitMessage", StringMember(input, "commitMessage"));
@@ -532,27 +511,24 @@ SimResult<Value> AmplifyStore::StartJob(std::string_view app_id,
   return j;
 }
 
-SimResult<Value> AmplifyStore::GetJob(std::string_view app_id,
-                                      std::string_view branch,
+SimResult<Value> AmplifyStore::GetJob(std::string_view app_id, std::string_view branch,
                                       std::string_view job_id) const {
   auto jobs = ListJobs(app_id, branch);
   if (!jobs) return tl::unexpected(jobs.error());
   for (const Value& j : *jobs) {
     if (StringMember(j, "jobId") == job_id) {
-      return Value(
-          ValueMap{{"summary", j}, {"steps", Value(ValueList{})}});
+      return Value(ValueMap{{"summary", j}, {"steps", Value(ValueList{})}});
     }
   }
   return tl::unexpected(NotFound(fmt::format("Job {} not found.", job_id)));
 }
 
-SimResult<std::vector<Value>> AmplifyStore::ListJobs(
-    std::string_view app_id, std::string_view branch) const {
+SimResult<std::vector<Value>> AmplifyStore::ListJobs(std::string_view app_id,
+                                                     std::string_view branch) const {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
   if (!(*app)->branches.count(branch)) {
-    return tl::unexpected(
-        NotFound(fmt::format("Branch {} not found.", branch)));
+    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
   }
   std::vector<Value> out;
   auto it = (*app)->jobs.find(branch);
@@ -587,16 +563,14 @@ Value AmplifyStore::Dump() const {
 Result<void> AmplifyStore::Load(const Value& state) {
   Reset();
   if (!state.is_map()) {
-    return MakeError(ErrorCode::kCorruption,
-                     "amplify state must be a JSON object");
+    return MakeError(ErrorCode::kCorruption, "amplify state must be a JSON object");
   }
   if (const Value* apps = state.Find("apps"); apps && apps->is_map()) {
     for (const auto& [id, v] : apps->as_map()) {
       App app;
       const Value* a = v.Find("app");
       if (!a || !a->is_map()) {
-        return MakeError(ErrorCode::kCorruption,
-                         "amplify state: app " + id + " has no record");
+        return MakeError(ErrorCode::kCorruption, "amplify state: app " + id + " has no record");
       }
       app.app = *a;
       app.branches = MembersOf(v.Find("branches"));
@@ -605,8 +579,7 @@ Result<void> AmplifyStore::Load(const Value& state) {
       if (const Value* jobs = v.Find("jobs"); jobs && jobs->is_map()) {
         for (const auto& [branch, list] : jobs->as_map()) {
           if (list.is_list()) {
-            app.jobs[branch].assign(list.as_list().begin(),
-                                    list.as_list().end());
+            app.jobs[branch].assign(list.as_list().begin(), list.as_list().end());
           }
         }
       }
@@ -614,8 +587,8 @@ Result<void> AmplifyStore::Load(const Value& state) {
       apps_[id] = std::move(app);
     }
   }
-  ids_issued_ = static_cast<uint64_t>(
-      IntMember(state, "ids_issued", static_cast<int64_t>(ids_issued_)));
+  ids_issued_ =
+      static_cast<uint64_t>(IntMember(state, "ids_issued", static_cast<int64_t>(ids_issued_)));
   next_order_ = IntMember(state, "next_order", next_order_);
   return {};
 }

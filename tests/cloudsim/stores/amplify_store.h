@@ -33,59 +33,46 @@ class AmplifyStore {
   // --- The cross-service API (used by the fixture seeder).
   // An "appId" member, when present, pins the id.
   SimResult<Value> CreateApp(const Value& input, Timestamp now);
-  SimResult<Value> CreateBackendEnvironment(std::string_view app_id,
-                                            const Value& input, Timestamp now);
-  SimResult<Value> CreateBranch(std::string_view app_id, const Value& input,
-                                Timestamp now);
+  SimResult<Value> CreateBackendEnvironment(std::string_view app_id, const Value& input,
+                                            Timestamp now);
+  SimResult<Value> CreateBranch(std::string_view app_id, const Value& input, Timestamp now);
 
   // --- Apps.
   SimResult<Value> GetApp(std::string_view app_id) const;
   std::vector<Value> ListApps() const;  // in creation order
-  SimResult<Value> UpdateApp(std::string_view app_id, const Value& input,
-                             Timestamp now);
+  SimResult<Value> UpdateApp(std::string_view app_id, const Value& input, Timestamp now);
   SimResult<Value> DeleteApp(std::string_view app_id);  // returns the App
 
   // --- Branches.
-  SimResult<Value> GetBranch(std::string_view app_id,
-                             std::string_view branch) const;
+  SimResult<Value> GetBranch(std::string_view app_id, std::string_view branch) const;
   SimResult<std::vector<Value>> ListBranches(std::string_view app_id) const;
-  SimResult<Value> UpdateBranch(std::string_view app_id,
-                                std::string_view branch, const Value& input,
-                                Timestamp now);
-  SimResult<Value> DeleteBranch(std::string_view app_id,
-                                std::string_view branch);
+  SimResult<Value> UpdateBranch(std::string_view app_id, std::string_view branch,
+                                const Value& input, Timestamp now);
+  SimResult<Value> DeleteBranch(std::string_view app_id, std::string_view branch);
 
   // --- Backend environments.
-  SimResult<Value> GetBackendEnvironment(std::string_view app_id,
-                                         std::string_view name) const;
-  SimResult<std::vector<Value>> ListBackendEnvironments(
-      std::string_view app_id) const;
-  SimResult<Value> DeleteBackendEnvironment(std::string_view app_id,
-                                            std::string_view name);
+  SimResult<Value> GetBackendEnvironment(std::string_view app_id, std::string_view name) const;
+  SimResult<std::vector<Value>> ListBackendEnvironments(std::string_view app_id) const;
+  SimResult<Value> DeleteBackendEnvironment(std::string_view app_id, std::string_view name);
 
   // --- Domain associations. subDomainSettings must name existing branches.
-  SimResult<Value> CreateDomainAssociation(std::string_view app_id,
+  SimResult<Value> CreateDomainAssociation(std::string_view app_id, const Value& input,
+                                           Timestamp now);
+  SimResult<Value> GetDomainAssociation(std::string_view app_id, std::string_view domain) const;
+  SimResult<std::vector<Value>> ListDomainAssociations(std::string_view app_id) const;
+  SimResult<Value> UpdateDomainAssociation(std::string_view app_id, std::string_view domain,
                                            const Value& input, Timestamp now);
-  SimResult<Value> GetDomainAssociation(std::string_view app_id,
-                                        std::string_view domain) const;
-  SimResult<std::vector<Value>> ListDomainAssociations(
-      std::string_view app_id) const;
-  SimResult<Value> UpdateDomainAssociation(std::string_view app_id,
-                                           std::string_view domain,
-                                           const Value& input, Timestamp now);
-  SimResult<Value> DeleteDomainAssociation(std::string_view app_id,
-                                           std::string_view domain);
+  SimResult<Value> DeleteDomainAssociation(std::string_view app_id, std::string_view domain);
 
   // --- Jobs. StartJob's input: jobType, commitId, commitMessage, commitTime.
   // Jobs finish at once (SUCCEED); ids count up per branch from "1".
-  SimResult<Value> StartJob(std::string_view app_id, std::string_view branch,
-                            const Value& input, Timestamp now);
+  SimResult<Value> StartJob(std::string_view app_id, std::string_view branch, const Value& input,
+                            Timestamp now);
   // {"summary": JobSummary, "steps": []}
   SimResult<Value> GetJob(std::string_view app_id, std::string_view branch,
                           std::string_view job_id) const;
   // JobSummary records, newest first.
-  SimResult<std::vector<Value>> ListJobs(std::string_view app_id,
-                                         std::string_view branch) const;
+  SimResult<std::vector<Value>> ListJobs(std::string_view app_id, std::string_view branch) const;
 
   Value Dump() const;
   Result<void> Load(const Value& state);
@@ -106,8 +93,7 @@ class AmplifyStore {
   SimResult<const App*> RequireApp(std::string_view app_id) const;
   std::string Random(size_t length, std::string_view alphabet);
   std::string AppArn(std::string_view app_id) const;
-  SimResult<Value> SubDomains(const App& app, const Value& settings,
-                              std::string_view domain) const;
+  SimResult<Value> SubDomains(const App& app, const Value& settings, std::string_view domain) const;
 
   std::string region_ = "us-east-1";
   std::string account_id_ = "123456789012";

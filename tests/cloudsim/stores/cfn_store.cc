@@ -33,12 +33,10 @@ std::vector<std::string> StringsOf(const Value& v, std::string_view key) {
 }
 Value Pairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
   ValueList out;
-  for (const auto& [k, v] : pairs)
-    out.push_back(Value(ValueList{Value(k), Value(v)}));
+  for (const auto& [k, v] : pairs) out.push_back(Value(ValueList{Value(k), Value(v)}));
   return Value(std::move(out));
 }
-std::vector<std::pair<std::string, std::string>> PairsOf(const Value& v,
-                                                         std::string_view key) {
+std::vector<std::pair<std::string, std::string>> PairsOf(const Value& v, std::string_view key) {
   std::vector<std::pair<std::string, std::string>> out;
   if (const Value* f = v.Find(key); f && f->is_list()) {
     for (const Value& p : f->as_list()) {
@@ -124,27 +122,26 @@ Value StackToValue(const Stack& s) {
   m["events"] = EventsToValue(s.events);
   ValueList resources;
   for (const auto& r : s.resources) {
-    resources.push_back(Value(
-        ValueMap{{"logical_id", Value(r.logical_id)},
-                 {"physical_id", Value(r.physical_id)},
-                 {"type", Value(r.type)},
-                 {"status", Value(r.status)},
-                 {"reason", Value(r.reason)},
-                 {"properties", r.properties},
-                 {"actual", r.actual},
-                 {"attributes", r.attributes},
-                 {"deletion_policy", Value(r.deletion_policy)},
-                 {"update_replace_policy", Value(r.update_replace_policy)},
-                 {"updated", Ms(r.updated)}}));
+    resources.push_back(Value(ValueMap{{"logical_id", Value(r.logical_id)},
+                                       {"physical_id", Value(r.physical_id)},
+                                       {"type", Value(r.type)},
+                                       {"status", Value(r.status)},
+                                       {"reason", Value(r.reason)},
+                                       {"properties", r.properties},
+                                       {"actual", r.actual},
+                                       {"attributes", r.attributes},
+                                       {"deletion_policy", Value(r.deletion_policy)},
+                                       {"update_replace_policy", Value(r.update_replace_policy)},
+                                       {"updated", Ms(r.updated)}}));
   }
   m["resources"] = Value(std::move(resources));
   if (s.pending) {
-    m["pending"] = Value(ValueMap{
-        {"reveal_at", Ms(s.pending->reveal_at)},
-        {"final_status", Value(s.pending->final_status)},
-        {"final_reason", Value(s.pending->final_reason)},
-        {"events", EventsToValue(s.pending->events)},
-        {"delete_when_revealed", Value(s.pending->delete_when_revealed)}});
+    m["pending"] =
+        Value(ValueMap{{"reveal_at", Ms(s.pending->reveal_at)},
+                       {"final_status", Value(s.pending->final_status)},
+                       {"final_reason", Value(s.pending->final_reason)},
+                       {"events", EventsToValue(s.pending->events)},
+                       {"delete_when_revealed", Value(s.pending->delete_when_revealed)}});
   }
   m["client_request_tokens"] = Strings(s.client_request_tokens);
   m["imports"] = Strings(s.imports);
@@ -160,16 +157,16 @@ Stack StackFromValue(const Value& v) {
   s.template_text = Str(v, "template_text");
   if (const Value* ps = v.Find("parameters"); ps && ps->is_list()) {
     for (const Value& p : ps->as_list()) {
-      s.parameters.push_back({Str(p, "key"), Str(p, "value"),
-                              Str(p, "resolved"), Bool(p, "no_echo")});
+      s.parameters.push_back(
+          {Str(p, "key"), Str(p, "value"), Str(p, "resolved"), Bool(p, "no_echo")});
     }
   }
   s.status = Str(v, "status");
   s.reason = Str(v, "reason");
   if (const Value* os = v.Find("outputs"); os && os->is_list()) {
     for (const Value& o : os->as_list()) {
-      s.outputs.push_back({Str(o, "key"), Str(o, "value"),
-                           Str(o, "description"), Str(o, "export_name")});
+      s.outputs.push_back(
+          {Str(o, "key"), Str(o, "value"), Str(o, "description"), Str(o, "export_name")});
     }
   }
   s.tags = PairsOf(v, "tags");
@@ -181,10 +178,8 @@ Stack StackFromValue(const Value& v) {
   s.parent_id = Str(v, "parent_id");
   s.root_id = Str(v, "root_id");
   s.creation_time = FromMs(v.Find("creation_time"));
-  if (v.Find("last_updated_time"))
-    s.last_updated_time = FromMs(v.Find("last_updated_time"));
-  if (v.Find("deletion_time"))
-    s.deletion_time = FromMs(v.Find("deletion_time"));
+  if (v.Find("last_updated_time")) s.last_updated_time = FromMs(v.Find("last_updated_time"));
+  if (v.Find("deletion_time")) s.deletion_time = FromMs(v.Find("deletion_time"));
   s.events = EventsOf(v, "events");
   if (const Value* rs = v.Find("resources"); rs && rs->is_list()) {
     for (const Value& r : rs->as_list()) {
@@ -260,15 +255,14 @@ ChangeSet ChangeSetFromValue(const Value& v) {
   c.template_text = Str(v, "template_text");
   if (const Value* ps = v.Find("parameters"); ps && ps->is_list()) {
     for (const Value& p : ps->as_list()) {
-      c.parameters.push_back({Str(p, "key"), Str(p, "value"),
-                              Str(p, "resolved"), Bool(p, "no_echo")});
+      c.parameters.push_back(
+          {Str(p, "key"), Str(p, "value"), Str(p, "resolved"), Bool(p, "no_echo")});
     }
   }
   if (const Value* x = v.Find("given_parameters")) c.given_parameters = *x;
   c.capabilities = StringsOf(v, "capabilities");
   c.tags = PairsOf(v, "tags");
-  if (const Value* x = v.Find("resources_to_import"))
-    c.resources_to_import = *x;
+  if (const Value* x = v.Find("resources_to_import")) c.resources_to_import = *x;
   if (const Value* x = v.Find("changes")) c.changes = *x;
   c.creation_time = FromMs(v.Find("creation_time"));
   return c;
@@ -312,8 +306,8 @@ Stack& CfnStore::Add(Stack stack) {
   return stacks_.back();
 }
 void CfnStore::MarkDeleted(std::string_view id, Timestamp now) {
-  auto it = std::find_if(stacks_.begin(), stacks_.end(),
-                         [&](const Stack& s) { return s.id == id; });
+  auto it =
+      std::find_if(stacks_.begin(), stacks_.end(), [&](const Stack& s) { return s.id == id; });
   if (it == stacks_.end()) return;
   Stack s = std::move(*it);
   stacks_.erase(it);
@@ -323,12 +317,11 @@ void CfnStore::MarkDeleted(std::string_view id, Timestamp now) {
   deleted_.push_back(std::move(s));
 }
 
-std::pair<Stack*, StackResource*> CfnStore::FindByPhysicalId(
-    std::string_view physical_id) {
+std::pair<Stack*, StackResource*> CfnStore::FindByPhysicalId(std::string_view physical_id) {
   for (auto& s : stacks_) {
     for (auto& r : s.resources) {
-      if (!physical_id.empty() && r.physical_id == physical_id &&
-          r.status != "DELETE_COMPLETE" && r.status != "DELETE_SKIPPED") {
+      if (!physical_id.empty() && r.physical_id == physical_id && r.status != "DELETE_COMPLETE" &&
+          r.status != "DELETE_SKIPPED") {
         return {&s, &r};
       }
     }
@@ -357,24 +350,20 @@ std::vector<CfnExport> CfnStore::Exports() const {
   }
   return out;
 }
-std::vector<std::string> CfnStore::Importers(
-    std::string_view export_name) const {
+std::vector<std::string> CfnStore::Importers(std::string_view export_name) const {
   std::vector<std::string> out;
   for (const auto& s : stacks_) {
-    if (std::find(s.imports.begin(), s.imports.end(), export_name) !=
-        s.imports.end()) {
+    if (std::find(s.imports.begin(), s.imports.end(), export_name) != s.imports.end()) {
       out.push_back(s.name);
     }
   }
   return out;
 }
 
-ChangeSet* CfnStore::FindChangeSet(std::string_view name_or_id,
-                                   std::string_view stack) {
+ChangeSet* CfnStore::FindChangeSet(std::string_view name_or_id, std::string_view stack) {
   for (auto& c : change_sets_) {
     if (c.id == name_or_id) return &c;
-    if (c.name == name_or_id && (c.stack_name == stack || c.stack_id == stack))
-      return &c;
+    if (c.name == name_or_id && (c.stack_name == stack || c.stack_id == stack)) return &c;
   }
   return nullptr;
 }
@@ -409,8 +398,7 @@ Result<void> CfnStore::Load(const Value& state) {
   Reset();
   if (state.is_null()) return {};
   if (!state.is_map())
-    return MakeError(ErrorCode::kInvalidInput,
-                     "cloudformation state must be a map");
+    return MakeError(ErrorCode::kInvalidInput, "cloudformation state must be a map");
   if (const Value* v = state.Find("stacks"); v && v->is_list()) {
     for (const Value& s : v->as_list()) stacks_.push_back(StackFromValue(s));
   }
@@ -418,8 +406,7 @@ Result<void> CfnStore::Load(const Value& state) {
     for (const Value& s : v->as_list()) deleted_.push_back(StackFromValue(s));
   }
   if (const Value* v = state.Find("change_sets"); v && v->is_list()) {
-    for (const Value& c : v->as_list())
-      change_sets_.push_back(ChangeSetFromValue(c));
+    for (const Value& c : v->as_list()) change_sets_.push_back(ChangeSetFromValue(c));
   }
   return {};
 }

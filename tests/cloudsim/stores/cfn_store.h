@@ -60,9 +60,9 @@ struct StackResource {
   std::string type;
   std::string status;  // CREATE_COMPLETE, UPDATE_COMPLETE, DELETE_SKIPPED...
   std::string reason;
-  Value properties;  // desired properties, intrinsics resolved
-  Value actual;      // what the provider applied (drift compares to it)
-  Value attributes;  // map of GetAtt attributes
+  Value properties;                   // desired properties, intrinsics resolved
+  Value actual;                       // what the provider applied (drift compares to it)
+  Value attributes;                   // map of GetAtt attributes
   std::string deletion_policy;        // "", "Retain", "Delete", "Snapshot"
   std::string update_replace_policy;  // "", "Retain", ...
   Timestamp updated{};
@@ -73,13 +73,12 @@ struct PendingOperation {
   Timestamp reveal_at{};
   std::string final_status;
   std::string final_reason;
-  std::vector<StackEvent> events;  // appended to the stack's events at reveal
+  std::vector<StackEvent> events;     // appended to the stack's events at reveal
   bool delete_when_revealed = false;  // a finished DeleteStack
 };
 
 struct Stack {
-  std::string
-      id;  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
+  std::string id;  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
   std::string name;
   std::string description;
   Value template_body;        // parsed template (long form)
@@ -112,16 +111,14 @@ struct Stack {
 };
 
 struct ChangeSet {
-  std::string
-      id;  // arn:aws:cloudformation:<region>:<account>:changeSet/<name>/<uuid>
+  std::string id;  // arn:aws:cloudformation:<region>:<account>:changeSet/<name>/<uuid>
   std::string name;
   std::string stack_id;
   std::string stack_name;
   std::string type;    // CREATE, UPDATE, IMPORT
   std::string status;  // CREATE_COMPLETE, FAILED, ...
   std::string status_reason;
-  std::string
-      execution_status;  // AVAILABLE, UNAVAILABLE, EXECUTE_COMPLETE, OBSOLETE
+  std::string execution_status;  // AVAILABLE, UNAVAILABLE, EXECUTE_COMPLETE, OBSOLETE
   std::string description;
   Value template_body;
   std::string template_text;
@@ -153,8 +150,7 @@ class CfnStore {
   void MarkDeleted(std::string_view id, Timestamp now);
 
   // The stack and resource that own a physical id now; nullptr when none.
-  std::pair<Stack*, StackResource*> FindByPhysicalId(
-      std::string_view physical_id);
+  std::pair<Stack*, StackResource*> FindByPhysicalId(std::string_view physical_id);
 
   // Lists keep references stable while stacks are added (nested stacks).
   std::list<Stack>& stacks() { return stacks_; }
@@ -185,19 +181,18 @@ class CfnStore {
 
 // Seeding (the fixture seeder): see SeedStack.
 struct SeedStackSpec {
-  std::string name;     // exact stack name from the fixture
-  Value template_body;  // parsed template
+  std::string name;                                             // exact stack name from the fixture
+  Value template_body;                                          // parsed template
   std::vector<std::pair<std::string, std::string>> parameters;  // as deployed
   std::string description;
-  std::map<std::string, std::string>
-      physical_ids;  // logical id -> physical id to use instead of a generated
-                     // one
-  std::string parent_name;  // empty for a root stack; else the parent's name
-                            // (seeded earlier)
+  std::map<std::string, std::string> physical_ids;  // logical id -> physical id to use instead of a
+                                                    // generated one
+  std::string parent_name;           // empty for a root stack; else the parent's name
+                                     // (seeded earlier)
   std::string logical_id_in_parent;  // the parent's AWS::CloudFormation::Stack
                                      // resource this stack is
-  std::string stack_id;  // pinned stack ARN when known (fixture outputs), else
-                         // generated
+  std::string stack_id;              // pinned stack ARN when known (fixture outputs), else
+                                     // generated
 };
 // Creates the stack directly in CREATE_COMPLETE (stateful resources created in
 // the stores, events recorded), WITHOUT creating children for its

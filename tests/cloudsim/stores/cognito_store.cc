@@ -22,26 +22,41 @@ SimError InvalidParameter(std::string message) {
 }
 
 // Pool settings UpdateUserPool may replace and CreateUserPool copies as given.
-constexpr std::string_view kPoolSettings[] = {
-    "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes",
-    "AliasAttributes", "UsernameAttributes", "SmsVerificationMessage",
-    "EmailVerificationMessage", "EmailVerificationSubject",
-    "VerificationMessageTemplate", "SmsAuthenticationMessage",
-    "UserAttributeUpdateSettings", "MfaConfiguration", "DeviceConfiguration",
-    "EmailConfiguration", "SmsConfiguration", "UserPoolTags",
-    "AdminCreateUserConfig", "UserPoolAddOns", "UsernameConfiguration",
-    "AccountRecoverySetting", "UserPoolTier"};
+constexpr std::string_view kPoolSettings[] = {"Policies",
+                                              "DeletionProtection",
+                                              "LambdaConfig",
+                                              "AutoVerifiedAttributes",
+                                              "AliasAttributes",
+                                              "UsernameAttributes",
+                                              "SmsVerificationMessage",
+                                              "EmailVerificationMessage",
+                                              "EmailVerificationSubject",
+                                              "VerificationMessageTemplate",
+                                              "SmsAuthenticationMessage",
+                                              "UserAttributeUpdateSettings",
+                                              "MfaConfiguration",
+                                              "DeviceConfiguration",
+                                              "EmailConfiguration",
+                                              "SmsConfiguration",
+                                              "UserPoolTags",
+                                              "AdminCreateUserConfig",
+                                              "UserPoolAddOns",
+                                              "UsernameConfiguration",
+                                              "AccountRecoverySetting",
+                                              "UserPoolTier"};
 
 // Client settings CreateUserPoolClient/UpdateUserPoolClient copy as given.
 constexpr std::string_view kClientSettings[] = {
-    "RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity",
-    "TokenValidityUnits", "ReadAttributes", "WriteAttributes",
-    "ExplicitAuthFlows", "SupportedIdentityProviders", "CallbackURLs",
-    "LogoutURLs", "DefaultRedirectURI", "AllowedOAuthFlows",
-    "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient",
+    "RefreshTokenValidity",   "AccessTokenValidity",
+    "IdTokenValidity",        "TokenValidityUnits",
+    "ReadAttributes",         "WriteAttributes",
+    "ExplicitAuthFlows",      "SupportedIdentityProviders",
+    "CallbackURLs",           "LogoutURLs",
+    "DefaultRedirectURI",     "AllowedOAuthFlows",
+    "AllowedOAuthScopes",     "AllowedOAuthFlowsUserPoolClient",
     "AnalyticsConfiguration", "PreventUserExistenceErrors",
-    "EnableTokenRevocation", "EnablePropagateAdditionalUserContextData",
-    "AuthSessionValidity", "ClientName"};
+    "EnableTokenRevocation",  "EnablePropagateAdditionalUserContextData",
+    "AuthSessionValidity",    "ClientName"};
 
 Value AttributeList(const Value& attributes) {
   ValueList out;
@@ -82,37 +97,33 @@ const CognitoStore::Pool* CognitoStore::FindPool(std::string_view id) const {
 }
 SimResult<CognitoStore::Pool*> CognitoStore::RequirePool(std::string_view id) {
   if (Pool* p = FindPool(id)) return p;
-  return tl::unexpected(
-      NotFound(fmt::format("User pool {} does not exist.", id)));
+  return tl::unexpected(NotFound(fmt::format("User pool {} does not exist.", id)));
 }
-SimResult<const CognitoStore::Pool*> CognitoStore::RequirePool(
-    std::string_view id) const {
+SimResult<const CognitoStore::Pool*> CognitoStore::RequirePool(std::string_view id) const {
   if (const Pool* p = FindPool(id)) return p;
-  return tl::unexpected(
-      NotFound(fmt::format("User pool {} does not exist.", id)));
+  return tl::unexpected(NotFound(fmt::format("User pool {} does not exist.", id)));
 }
 
-SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
-                                              Timestamp now) {
+SimResult<Value> CognitoStore::CreateUserPool(const Value& input, Timestamp now) {
   std::string name = StringMember(input, "PoolName");
   if (name.empty() || name.size() > 128) {
-    return tl::unexpected(InvalidParameter(
-        "1 validation error detected: Value at 'poolName' failed to satisfy "
-        "constraint: Member must have length between 1 and 128"));
+    return tl::unexpected(
+        InvalidParameter("1 validation error detected: Value at 'poolName' failed to satisfy "
+                         "constraint: Member must have length between 1 and 128"));
   }
   std::string dp = StringMember(input, "DeletionProtection");
   if (!dp.empty() && dp != "ACTIVE" && dp != "INACTIVE") {
-    return tl::unexpected(InvalidParameter(
-        "DeletionProtection must be ACTIVE or INACTIVE, not '" + dp + "'"));
+    return tl::unexpected(
+        InvalidParameter("DeletionProtection must be ACTIVE or INACTIVE, not '" + dp + "'"));
   }
   // "Id" pins the pool id (seeding a fixture's deployed pool); the wire
   // operation never passes it.
   std::string id = StringMember(input, "Id");
   if (!id.empty()) {
     if (id.rfind(region_ + "_", 0) != 0 || pools_.count(id)) {
-      return tl::unexpected(InvalidParameter(
-          "cannot pin user pool id '" + id + "': it must start with '" + region_ +
-          "_' and not exist yet"));
+      return tl::unexpected(InvalidParameter("cannot pin user pool id '" + id +
+                                             "': it must start with '" + region_ +
+                                             "_' and not exist yet"));
     }
   } else {
     do {
@@ -123,8 +134,7 @@ SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
   ValueMap p;
   p["Id"] = id;
   p["Name"] = name;
-  p["Arn"] = fmt::format("arn:aws:cognito-idp:{}:{}:userpool/{}", region_,
-                         account_id_, id);
+  p["Arn"] = fmt::format("arn:aws:cognito-idp:{}:{}:userpool/{}", region_, account_id_, id);
   p["CreationDate"] = EpochSeconds(now);
   p["LastModifiedDate"] = EpochSeconds(now);
   p["DeletionProtection"] = "INACTIVE";
@@ -146,17 +156,29 @@ SimResult<Value> CognitoStore::CreateUserPool(const Value& input,
       Value a = attr;
       std::string attr_name = StringMember(a, "Name");
       if (attr_name.empty()) {
-        return tl::unexpected(
-            InvalidParameter("Every schema attribute needs a Name."));
+        return tl::unexpected(InvalidParameter("Every schema attribute needs a Name."));
       }
-      static constexpr std::string_view kStandard[] = {
-          "address", "birthdate", "email", "email_verified", "family_name",
-          "gender", "given_name", "locale", "middle_name", "name", "nickname",
-          "phone_number", "phone_number_verified", "picture",
-          "preferred_username", "profile", "updated_at", "website",
-          "zoneinfo"};
-      bool standard = std::find(std::begin(kStandard), std::end(kStandard),
-                                attr_name) != std::end(kStandard);
+      static constexpr std::string_view kStandard[] = {"address",
+                                                       "birthdate",
+                                                       "email",
+                                                       "email_verified",
+                                                       "family_name",
+                                                       "gender",
+                                                       "given_name",
+                                                       "locale",
+                                                       "middle_name",
+                                                       "name",
+                                                       "nickname",
+                                                       "phone_number",
+                                                       "phone_number_verified",
+                                                       "picture",
+                                                       "preferred_username",
+                                                       "profile",
+                                                       "updated_at",
+                                                       "website",
+                                                       "zoneinfo"};
+      bool standard =
+          std::find(std::begin(kStandard), std::end(kStandard), attr_name) != std::end(kStandard);
       if (!standard && attr_name.rfind("custom:", 0) != 0) {
         a.Set("Name", "custom:" + attr_name);
       }
@@ -178,9 +200,9 @@ SimResult<void> CognitoStore::DeleteUserPool(std::string_view pool_id) {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   if (StringMember((*pool)->pool, "DeletionProtection") == "ACTIVE") {
-    return tl::unexpected(InvalidParameter(
-        "The user pool cannot be deleted because deletion protection is "
-        "activated. Deletion protection must be inactivated first."));
+    return tl::unexpected(
+        InvalidParameter("The user pool cannot be deleted because deletion protection is "
+                         "activated. Deletion protection must be inactivated first."));
   }
   for (auto it = domains_.begin(); it != domains_.end();) {
     it = it->second == pool_id ? domains_.erase(it) : std::next(it);
@@ -193,13 +215,11 @@ bool CognitoStore::HasUserPool(std::string_view pool_id) const {
   return FindPool(pool_id) != nullptr;
 }
 
-SimResult<Value> CognitoStore::DescribeUserPool(
-    std::string_view pool_id) const {
+SimResult<Value> CognitoStore::DescribeUserPool(std::string_view pool_id) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   Value out = (*pool)->pool;
-  out.Set("EstimatedNumberOfUsers",
-          static_cast<int64_t>((*pool)->users.size()));
+  out.Set("EstimatedNumberOfUsers", static_cast<int64_t>((*pool)->users.size()));
   for (const auto& [domain, owner] : domains_) {
     if (owner == pool_id) out.Set("Domain", domain);
   }
@@ -215,14 +235,13 @@ std::vector<std::string> CognitoStore::PoolIds() const {
   return out;
 }
 
-SimResult<void> CognitoStore::UpdateUserPool(const Value& input,
-                                             Timestamp now) {
+SimResult<void> CognitoStore::UpdateUserPool(const Value& input, Timestamp now) {
   auto pool = RequirePool(StringMember(input, "UserPoolId"));
   if (!pool) return tl::unexpected(pool.error());
   std::string dp = StringMember(input, "DeletionProtection");
   if (!dp.empty() && dp != "ACTIVE" && dp != "INACTIVE") {
-    return tl::unexpected(InvalidParameter(
-        "DeletionProtection must be ACTIVE or INACTIVE, not '" + dp + "'"));
+    return tl::unexpected(
+        InvalidParameter("DeletionProtection must be ACTIVE or INACTIVE, not '" + dp + "'"));
   }
   Value& p = (*pool)->pool;
   for (std::string_view key : kPoolSettings) {
@@ -236,16 +255,15 @@ SimResult<void> CognitoStore::UpdateUserPool(const Value& input,
   return {};
 }
 
-SimResult<Value> CognitoStore::CreateUserPoolClient(const Value& input,
-                                                    Timestamp now) {
+SimResult<Value> CognitoStore::CreateUserPoolClient(const Value& input, Timestamp now) {
   std::string pool_id = StringMember(input, "UserPoolId");
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   std::string name = StringMember(input, "ClientName");
   if (name.empty()) {
-    return tl::unexpected(InvalidParameter(
-        "1 validation error detected: Value at 'clientName' failed to "
-        "satisfy constraint: Member must not be null"));
+    return tl::unexpected(
+        InvalidParameter("1 validation error detected: Value at 'clientName' failed to "
+                         "satisfy constraint: Member must not be null"));
   }
   std::string id;
   do {
@@ -263,8 +281,7 @@ SimResult<Value> CognitoStore::CreateUserPoolClient(const Value& input,
   c["AuthSessionValidity"] = int64_t{3};
   c["TokenValidityUnits"] = Value(ValueMap{});
   CopyIfPresent(input, c, kClientSettings);
-  if (const Value* g = input.Find("GenerateSecret"); g && g->is_bool() &&
-                                                      g->as_bool()) {
+  if (const Value* g = input.Find("GenerateSecret"); g && g->is_bool() && g->as_bool()) {
     c["ClientSecret"] = Random(51, kLowerAlnum);
   }
   Value record(std::move(c));
@@ -278,27 +295,24 @@ SimResult<void> CognitoStore::DeleteUserPoolClient(std::string_view pool_id,
   if (!pool) return tl::unexpected(pool.error());
   auto it = (*pool)->clients.find(client_id);
   if (it == (*pool)->clients.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("User pool client {} does not exist.", client_id)));
+    return tl::unexpected(NotFound(fmt::format("User pool client {} does not exist.", client_id)));
   }
   (*pool)->clients.erase(it);
   return {};
 }
 
-SimResult<Value> CognitoStore::DescribeUserPoolClient(
-    std::string_view pool_id, std::string_view client_id) const {
+SimResult<Value> CognitoStore::DescribeUserPoolClient(std::string_view pool_id,
+                                                      std::string_view client_id) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   auto it = (*pool)->clients.find(client_id);
   if (it == (*pool)->clients.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("User pool client {} does not exist.", client_id)));
+    return tl::unexpected(NotFound(fmt::format("User pool client {} does not exist.", client_id)));
   }
   return it->second;
 }
 
-SimResult<std::vector<Value>> CognitoStore::ListUserPoolClients(
-    std::string_view pool_id) const {
+SimResult<std::vector<Value>> CognitoStore::ListUserPoolClients(std::string_view pool_id) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   std::vector<Value> out;
@@ -306,15 +320,13 @@ SimResult<std::vector<Value>> CognitoStore::ListUserPoolClients(
   return out;
 }
 
-SimResult<Value> CognitoStore::UpdateUserPoolClient(const Value& input,
-                                                    Timestamp now) {
+SimResult<Value> CognitoStore::UpdateUserPoolClient(const Value& input, Timestamp now) {
   auto pool = RequirePool(StringMember(input, "UserPoolId"));
   if (!pool) return tl::unexpected(pool.error());
   std::string client_id = StringMember(input, "ClientId");
   auto it = (*pool)->clients.find(client_id);
   if (it == (*pool)->clients.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("User pool client {} does not exist.", client_id)));
+    return tl::unexpected(NotFound(fmt::format("User pool client {} does not exist.", client_id)));
   }
   CopyIfPresent(input, it->second, kClientSettings);
   it->second.Set("LastModifiedDate", EpochSeconds(now));
@@ -327,13 +339,13 @@ SimResult<void> CognitoStore::CreateGroup(const Value& input, Timestamp now) {
   if (!pool) return tl::unexpected(pool.error());
   std::string name = StringMember(input, "GroupName");
   if (name.empty()) {
-    return tl::unexpected(InvalidParameter(
-        "1 validation error detected: Value at 'groupName' failed to satisfy "
-        "constraint: Member must not be null"));
+    return tl::unexpected(
+        InvalidParameter("1 validation error detected: Value at 'groupName' failed to satisfy "
+                         "constraint: Member must not be null"));
   }
   if ((*pool)->groups.count(name)) {
-    return tl::unexpected(SimError{400, "GroupExistsException",
-                                   "A group with the name already exists."});
+    return tl::unexpected(
+        SimError{400, "GroupExistsException", "A group with the name already exists."});
   }
   ValueMap g;
   g["GroupName"] = name;
@@ -346,23 +358,22 @@ SimResult<void> CognitoStore::CreateGroup(const Value& input, Timestamp now) {
 }
 
 SimResult<void> CognitoStore::CreateUserPoolDomain(std::string_view pool_id,
-                                                   const std::string& domain,
-                                                   Timestamp now) {
+                                                   const std::string& domain, Timestamp now) {
   (void)now;
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   if (domain.empty() || domain.size() > 63) {
-    return tl::unexpected(InvalidParameter(
-        "1 validation error detected: Value at 'domain' failed to satisfy "
-        "constraint: Member must have length between 1 and 63"));
+    return tl::unexpected(
+        InvalidParameter("1 validation error detected: Value at 'domain' failed to satisfy "
+                         "constraint: Member must have length between 1 and 63"));
   }
   if (domains_.count(domain)) {
     return tl::unexpected(InvalidParameter("Domain already exists."));
   }
   for (const auto& [d, owner] : domains_) {
     if (owner == pool_id) {
-      return tl::unexpected(InvalidParameter(fmt::format(
-          "User pool {} already has a domain configured.", pool_id)));
+      return tl::unexpected(
+          InvalidParameter(fmt::format("User pool {} already has a domain configured.", pool_id)));
     }
   }
   domains_[domain] = std::string(pool_id);
@@ -391,38 +402,33 @@ SimResult<void> CognitoStore::DeleteUserPoolDomain(std::string_view pool_id,
   if (!pool) return tl::unexpected(pool.error());
   auto it = domains_.find(domain);
   if (it == domains_.end() || it->second != pool_id) {
-    return tl::unexpected(InvalidParameter(fmt::format(
-        "No such domain or user pool exists: {} in {}.", domain, pool_id)));
+    return tl::unexpected(InvalidParameter(
+        fmt::format("No such domain or user pool exists: {} in {}.", domain, pool_id)));
   }
   domains_.erase(it);
   return {};
 }
 
-SimResult<void> CognitoStore::AdminCreateUser(std::string_view pool_id,
-                                              const std::string& username,
-                                              const Value& attributes,
-                                              Timestamp now) {
+SimResult<void> CognitoStore::AdminCreateUser(std::string_view pool_id, const std::string& username,
+                                              const Value& attributes, Timestamp now) {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   if (username.empty() || username.size() > 128) {
-    return tl::unexpected(InvalidParameter(
-        "1 validation error detected: Value at 'username' failed to satisfy "
-        "constraint: Member must have length between 1 and 128"));
+    return tl::unexpected(
+        InvalidParameter("1 validation error detected: Value at 'username' failed to satisfy "
+                         "constraint: Member must have length between 1 and 128"));
   }
   if ((*pool)->users.count(username)) {
-    return tl::unexpected(SimError{400, "UsernameExistsException",
-                                   "User account already exists"});
+    return tl::unexpected(SimError{400, "UsernameExistsException", "User account already exists"});
   }
   Value attrs = AttributeList(attributes);
   for (const Value& a : attrs.as_list()) {
     std::string name = StringMember(a, "Name");
     if (name.empty()) {
-      return tl::unexpected(
-          InvalidParameter("Every user attribute needs a Name."));
+      return tl::unexpected(InvalidParameter("Every user attribute needs a Name."));
     }
     if (name == "sub") {
-      return tl::unexpected(
-          InvalidParameter("Cannot modify the non-mutable attribute sub"));
+      return tl::unexpected(InvalidParameter("Cannot modify the non-mutable attribute sub"));
     }
     if (name.rfind("custom:", 0) == 0) {
       bool declared = false;
@@ -431,20 +437,19 @@ SimResult<void> CognitoStore::AdminCreateUser(std::string_view pool_id,
         declared = declared || StringMember(declared_attr, "Name") == name;
       }
       if (!declared) {
-        return tl::unexpected(InvalidParameter(fmt::format(
-            "Attributes did not conform to the schema: {}: Attribute does "
-            "not exist in the schema.",
-            name)));
+        return tl::unexpected(InvalidParameter(
+            fmt::format("Attributes did not conform to the schema: {}: Attribute does "
+                        "not exist in the schema.",
+                        name)));
       }
     }
   }
   ValueList with_sub;
-  with_sub.push_back(Value(ValueMap{{"Name", Value("sub")},
-                                    {"Value", Value(Random(8, "0123456789abcdef") + "-" +
-                                                    Random(4, "0123456789abcdef") + "-" +
-                                                    Random(4, "0123456789abcdef") + "-" +
-                                                    Random(4, "0123456789abcdef") + "-" +
-                                                    Random(12, "0123456789abcdef"))}}));
+  with_sub.push_back(Value(ValueMap{
+      {"Name", Value("sub")},
+      {"Value", Value(Random(8, "0123456789abcdef") + "-" + Random(4, "0123456789abcdef") + "-" +
+                      Random(4, "0123456789abcdef") + "-" + Random(4, "0123456789abcdef") + "-" +
+                      Random(12, "0123456789abcdef"))}}));
   for (const Value& a : attrs.as_list()) with_sub.push_back(a);
   ValueMap u;
   u["Username"] = username;
@@ -468,8 +473,7 @@ SimResult<Value> CognitoStore::AdminGetUser(std::string_view pool_id,
   if (!pool) return tl::unexpected(pool.error());
   auto it = (*pool)->users.find(username);
   if (it == (*pool)->users.end()) {
-    return tl::unexpected(
-        SimError{400, "UserNotFoundException", "User does not exist."});
+    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
   }
   ValueMap out;
   for (const auto& [k, v] : it->second.as_map()) {
@@ -478,14 +482,12 @@ SimResult<Value> CognitoStore::AdminGetUser(std::string_view pool_id,
   return Value(std::move(out));
 }
 
-SimResult<void> CognitoStore::AdminDeleteUser(std::string_view pool_id,
-                                              std::string_view username) {
+SimResult<void> CognitoStore::AdminDeleteUser(std::string_view pool_id, std::string_view username) {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   auto it = (*pool)->users.find(username);
   if (it == (*pool)->users.end()) {
-    return tl::unexpected(
-        SimError{400, "UserNotFoundException", "User does not exist."});
+    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
   }
   (*pool)->users.erase(it);
   auto m = (*pool)->memberships.find(username);
@@ -493,8 +495,7 @@ SimResult<void> CognitoStore::AdminDeleteUser(std::string_view pool_id,
   return {};
 }
 
-SimResult<std::vector<Value>> CognitoStore::ListUsers(
-    std::string_view pool_id) const {
+SimResult<std::vector<Value>> CognitoStore::ListUsers(std::string_view pool_id) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   std::vector<Value> out;
@@ -502,17 +503,14 @@ SimResult<std::vector<Value>> CognitoStore::ListUsers(
   return out;
 }
 
-SimResult<void> CognitoStore::SetUserAttribute(std::string_view pool_id,
-                                               std::string_view username,
-                                               const std::string& name,
-                                               const std::string& value,
+SimResult<void> CognitoStore::SetUserAttribute(std::string_view pool_id, std::string_view username,
+                                               const std::string& name, const std::string& value,
                                                Timestamp now) {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   auto it = (*pool)->users.find(username);
   if (it == (*pool)->users.end()) {
-    return tl::unexpected(
-        SimError{400, "UserNotFoundException", "User does not exist."});
+    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
   }
   ValueList& attrs = it->second.as_map()["Attributes"].as_list();
   bool found = false;
@@ -523,15 +521,13 @@ SimResult<void> CognitoStore::SetUserAttribute(std::string_view pool_id,
     }
   }
   if (!found) {
-    attrs.push_back(
-        Value(ValueMap{{"Name", Value(name)}, {"Value", Value(value)}}));
+    attrs.push_back(Value(ValueMap{{"Name", Value(name)}, {"Value", Value(value)}}));
   }
   it->second.Set("UserLastModifiedDate", EpochSeconds(now));
   return {};
 }
 
-SimResult<Value> CognitoStore::GetGroup(std::string_view pool_id,
-                                        std::string_view group) const {
+SimResult<Value> CognitoStore::GetGroup(std::string_view pool_id, std::string_view group) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   auto it = (*pool)->groups.find(group);
@@ -541,8 +537,7 @@ SimResult<Value> CognitoStore::GetGroup(std::string_view pool_id,
   return GroupRecord(it->second);
 }
 
-SimResult<std::vector<Value>> CognitoStore::ListGroups(
-    std::string_view pool_id) const {
+SimResult<std::vector<Value>> CognitoStore::ListGroups(std::string_view pool_id) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   std::vector<Value> out;
@@ -556,8 +551,7 @@ SimResult<void> CognitoStore::AdminAddUserToGroup(std::string_view pool_id,
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   if (!(*pool)->users.count(username)) {
-    return tl::unexpected(
-        SimError{400, "UserNotFoundException", "User does not exist."});
+    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
   }
   if (!(*pool)->groups.count(group)) {
     return tl::unexpected(NotFound("Group not found."));
@@ -574,8 +568,7 @@ SimResult<std::vector<Value>> CognitoStore::AdminListGroupsForUser(
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   if (!(*pool)->users.count(username)) {
-    return tl::unexpected(
-        SimError{400, "UserNotFoundException", "User does not exist."});
+    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
   }
   std::vector<Value> out;
   auto m = (*pool)->memberships.find(username);
@@ -587,8 +580,8 @@ SimResult<std::vector<Value>> CognitoStore::AdminListGroupsForUser(
   return out;
 }
 
-SimResult<std::vector<Value>> CognitoStore::ListUsersInGroup(
-    std::string_view pool_id, std::string_view group) const {
+SimResult<std::vector<Value>> CognitoStore::ListUsersInGroup(std::string_view pool_id,
+                                                             std::string_view group) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   if (!(*pool)->groups.count(group)) {
@@ -603,8 +596,7 @@ SimResult<std::vector<Value>> CognitoStore::ListUsersInGroup(
   return out;
 }
 
-SimResult<Value> CognitoStore::GetUserPoolMfaConfig(
-    std::string_view pool_id) const {
+SimResult<Value> CognitoStore::GetUserPoolMfaConfig(std::string_view pool_id) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   return (*pool)->mfa;
@@ -615,13 +607,12 @@ SimResult<Value> CognitoStore::SetUserPoolMfaConfig(const Value& input) {
   if (!pool) return tl::unexpected(pool.error());
   std::string mode = StringMember(input, "MfaConfiguration");
   if (!mode.empty() && mode != "OFF" && mode != "ON" && mode != "OPTIONAL") {
-    return tl::unexpected(InvalidParameter(
-        "MfaConfiguration must be OFF, ON or OPTIONAL, not '" + mode + "'"));
+    return tl::unexpected(
+        InvalidParameter("MfaConfiguration must be OFF, ON or OPTIONAL, not '" + mode + "'"));
   }
   bool any_factor = false;
-  for (std::string_view key : {"SmsMfaConfiguration",
-                               "SoftwareTokenMfaConfiguration",
-                               "EmailMfaConfiguration"}) {
+  for (std::string_view key :
+       {"SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration"}) {
     if (const Value* v = input.Find(key)) {
       (*pool)->mfa.Set(std::string(key), *v);
       if (const Value* e = v->Find("Enabled"); !e || !e->is_bool() || e->as_bool()) {
@@ -629,15 +620,14 @@ SimResult<Value> CognitoStore::SetUserPoolMfaConfig(const Value& input) {
       }
     }
   }
-  for (std::string_view key : {"SoftwareTokenMfaConfiguration",
-                               "SmsMfaConfiguration"}) {
+  for (std::string_view key : {"SoftwareTokenMfaConfiguration", "SmsMfaConfiguration"}) {
     const Value* v = (*pool)->mfa.Find(key);
     const Value* e = v ? v->Find("Enabled") : nullptr;
     if (e && e->is_bool() && e->as_bool()) any_factor = true;
   }
   if (mode == "ON" && !any_factor) {
-    return tl::unexpected(InvalidParameter(
-        "At least one MFA method must be enabled to turn MFA ON."));
+    return tl::unexpected(
+        InvalidParameter("At least one MFA method must be enabled to turn MFA ON."));
   }
   if (!mode.empty()) {
     (*pool)->mfa.Set("MfaConfiguration", mode);
@@ -646,34 +636,30 @@ SimResult<Value> CognitoStore::SetUserPoolMfaConfig(const Value& input) {
   return (*pool)->mfa;
 }
 
-SimResult<Value> CognitoStore::CreateIdentityProvider(const Value& input,
-                                                      Timestamp now) {
+SimResult<Value> CognitoStore::CreateIdentityProvider(const Value& input, Timestamp now) {
   std::string pool_id = StringMember(input, "UserPoolId");
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   std::string name = StringMember(input, "ProviderName");
   std::string type = StringMember(input, "ProviderType");
   static constexpr std::string_view kTypes[] = {
-      "SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple",
-      "OIDC"};
-  if (name.empty() ||
-      std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
-    return tl::unexpected(InvalidParameter(fmt::format(
-        "ProviderName is required and ProviderType must be one of SAML, "
-        "Facebook, Google, LoginWithAmazon, SignInWithApple, OIDC (got '{}')",
-        type)));
+      "SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"};
+  if (name.empty() || std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
+    return tl::unexpected(InvalidParameter(
+        fmt::format("ProviderName is required and ProviderType must be one of SAML, "
+                    "Facebook, Google, LoginWithAmazon, SignInWithApple, OIDC (got '{}')",
+                    type)));
   }
   if ((*pool)->providers.count(name)) {
-    return tl::unexpected(SimError{400, "DuplicateProviderException",
-                                   "A provider with the name " + name +
-                                       " already exists in this user pool."});
+    return tl::unexpected(
+        SimError{400, "DuplicateProviderException",
+                 "A provider with the name " + name + " already exists in this user pool."});
   }
   ValueMap p;
   p["UserPoolId"] = pool_id;
   p["ProviderName"] = name;
   p["ProviderType"] = type;
-  CopyIfPresent(input, p,
-                {"ProviderDetails", "AttributeMapping", "IdpIdentifiers"});
+  CopyIfPresent(input, p, {"ProviderDetails", "AttributeMapping", "IdpIdentifiers"});
   p["CreationDate"] = EpochSeconds(now);
   p["LastModifiedDate"] = EpochSeconds(now);
   Value record(std::move(p));
@@ -681,20 +667,18 @@ SimResult<Value> CognitoStore::CreateIdentityProvider(const Value& input,
   return record;
 }
 
-SimResult<Value> CognitoStore::DescribeIdentityProvider(
-    std::string_view pool_id, std::string_view name) const {
+SimResult<Value> CognitoStore::DescribeIdentityProvider(std::string_view pool_id,
+                                                        std::string_view name) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   auto it = (*pool)->providers.find(name);
   if (it == (*pool)->providers.end()) {
-    return tl::unexpected(
-        NotFound(fmt::format("Identity provider {} does not exist.", name)));
+    return tl::unexpected(NotFound(fmt::format("Identity provider {} does not exist.", name)));
   }
   return it->second;
 }
 
-SimResult<std::vector<Value>> CognitoStore::ListIdentityProviders(
-    std::string_view pool_id) const {
+SimResult<std::vector<Value>> CognitoStore::ListIdentityProviders(std::string_view pool_id) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
   std::vector<Value> out;
@@ -735,13 +719,13 @@ Value CognitoStore::Dump() const {
 Result<void> CognitoStore::Load(const Value& state) {
   Reset();
   if (!state.is_map()) {
-    return MakeError(ErrorCode::kCorruption,
-                     "cognito-idp state must be a JSON object");
+    return MakeError(ErrorCode::kCorruption, "cognito-idp state must be a JSON object");
   }
   if (const Value* pools = state.Find("pools"); pools && pools->is_map()) {
     for (const auto& [id, v] : pools->as_map()) {
       Pool pool;
-      if (const Value* p = v.Find("pool"); p && p->is_map()) pool.pool = *p;
+      if (const Value* p = v.Find("pool"); p && p->is_map())
+        pool.pool = *p;
       else {
         return MakeError(ErrorCode::kCorruption,
                          "cognito-idp state: pool " + id + " has no record");
@@ -768,8 +752,8 @@ Result<void> CognitoStore::Load(const Value& state) {
       if (owner.is_string()) domains_[domain] = owner.as_string();
     }
   }
-  ids_issued_ = static_cast<uint64_t>(
-      IntMember(state, "ids_issued", static_cast<int64_t>(ids_issued_)));
+  ids_issued_ =
+      static_cast<uint64_t>(IntMember(state, "ids_issued", static_cast<int64_t>(ids_issued_)));
   next_order_ = IntMember(state, "next_order", next_order_);
   return {};
 }

@@ -39,14 +39,11 @@ class CognitoStore {
   bool HasUserPool(std::string_view pool_id) const;
   SimResult<Value> DescribeUserPool(std::string_view pool_id) const;
   SimResult<Value> CreateUserPoolClient(const Value& input, Timestamp now);
-  SimResult<void> DeleteUserPoolClient(std::string_view pool_id,
-                                       std::string_view client_id);
+  SimResult<void> DeleteUserPoolClient(std::string_view pool_id, std::string_view client_id);
   SimResult<void> CreateGroup(const Value& input, Timestamp now);
-  SimResult<void> CreateUserPoolDomain(std::string_view pool_id,
-                                       const std::string& domain,
+  SimResult<void> CreateUserPoolDomain(std::string_view pool_id, const std::string& domain,
                                        Timestamp now);
-  SimResult<void> AdminCreateUser(std::string_view pool_id,
-                                  const std::string& username,
+  SimResult<void> AdminCreateUser(std::string_view pool_id, const std::string& username,
                                   const Value& attributes, Timestamp now);
   size_t UserCount(std::string_view pool_id) const;
 
@@ -56,37 +53,30 @@ class CognitoStore {
   SimResult<void> UpdateUserPool(const Value& input, Timestamp now);
   SimResult<Value> DescribeUserPoolClient(std::string_view pool_id,
                                           std::string_view client_id) const;
-  SimResult<std::vector<Value>> ListUserPoolClients(
-      std::string_view pool_id) const;
+  SimResult<std::vector<Value>> ListUserPoolClients(std::string_view pool_id) const;
   SimResult<Value> UpdateUserPoolClient(const Value& input, Timestamp now);
 
   // AdminGetUser's shape for `username` (UserAttributes, not Attributes).
-  SimResult<Value> AdminGetUser(std::string_view pool_id,
-                                std::string_view username) const;
-  SimResult<void> AdminDeleteUser(std::string_view pool_id,
-                                  std::string_view username);
+  SimResult<Value> AdminGetUser(std::string_view pool_id, std::string_view username) const;
+  SimResult<void> AdminDeleteUser(std::string_view pool_id, std::string_view username);
   // UserType records in username order.
   SimResult<std::vector<Value>> ListUsers(std::string_view pool_id) const;
-  SimResult<void> SetUserAttribute(std::string_view pool_id,
-                                   std::string_view username,
-                                   const std::string& name,
-                                   const std::string& value, Timestamp now);
+  SimResult<void> SetUserAttribute(std::string_view pool_id, std::string_view username,
+                                   const std::string& name, const std::string& value,
+                                   Timestamp now);
 
-  SimResult<Value> GetGroup(std::string_view pool_id,
-                            std::string_view group) const;
+  SimResult<Value> GetGroup(std::string_view pool_id, std::string_view group) const;
   SimResult<std::vector<Value>> ListGroups(std::string_view pool_id) const;
-  SimResult<void> AdminAddUserToGroup(std::string_view pool_id,
-                                      std::string_view username,
+  SimResult<void> AdminAddUserToGroup(std::string_view pool_id, std::string_view username,
                                       std::string_view group);
-  SimResult<std::vector<Value>> AdminListGroupsForUser(
-      std::string_view pool_id, std::string_view username) const;
+  SimResult<std::vector<Value>> AdminListGroupsForUser(std::string_view pool_id,
+                                                       std::string_view username) const;
   SimResult<std::vector<Value>> ListUsersInGroup(std::string_view pool_id,
                                                  std::string_view group) const;
 
   // DomainDescriptionType; an empty map for a domain nobody owns (as AWS).
   Value DescribeUserPoolDomain(std::string_view domain) const;
-  SimResult<void> DeleteUserPoolDomain(std::string_view pool_id,
-                                       std::string_view domain);
+  SimResult<void> DeleteUserPoolDomain(std::string_view pool_id, std::string_view domain);
 
   SimResult<Value> GetUserPoolMfaConfig(std::string_view pool_id) const;
   // SetUserPoolMfaConfig shape; returns the resulting configuration.
@@ -94,10 +84,8 @@ class CognitoStore {
 
   // CreateIdentityProvider shape; returns IdentityProviderType.
   SimResult<Value> CreateIdentityProvider(const Value& input, Timestamp now);
-  SimResult<Value> DescribeIdentityProvider(std::string_view pool_id,
-                                            std::string_view name) const;
-  SimResult<std::vector<Value>> ListIdentityProviders(
-      std::string_view pool_id) const;
+  SimResult<Value> DescribeIdentityProvider(std::string_view pool_id, std::string_view name) const;
+  SimResult<std::vector<Value>> ListIdentityProviders(std::string_view pool_id) const;
 
   Value Dump() const;
   Result<void> Load(const Value& state);

@@ -24,7 +24,7 @@
 namespace flightplan::cloudsim {
 
 struct DynamoTable {
-  Value description;  // TableDescription, without ItemCount/TableSizeBytes
+  Value description;                   // TableDescription, without ItemCount/TableSizeBytes
   std::map<std::string, Value> items;  // canonical key -> item
   bool pitr = false;                   // point-in-time recovery enabled
   Timestamp pitr_enabled_at;
@@ -63,18 +63,14 @@ class DynamoDbStore {
   // The canonical key of `item_or_key` in `table`: validates the key
   // attributes against the KeySchema. `is_item` picks the message DynamoDB
   // gives (a missing key in an item vs a key that does not match the schema).
-  SimResult<std::string> KeyOf(const DynamoTable& table,
-                               const Value& item_or_key, bool is_item) const;
+  SimResult<std::string> KeyOf(const DynamoTable& table, const Value& item_or_key,
+                               bool is_item) const;
 
   DynamoTable* FindTable(std::string_view name);
   const DynamoTable* FindTable(std::string_view name) const;
   std::map<std::string, DynamoTable, std::less<>>& tables() { return tables_; }
-  const std::map<std::string, DynamoTable, std::less<>>& tables() const {
-    return tables_;
-  }
-  std::map<std::string, DynamoBackup, std::less<>>& backups() {
-    return backups_;
-  }
+  const std::map<std::string, DynamoTable, std::less<>>& tables() const { return tables_; }
+  std::map<std::string, DynamoBackup, std::less<>>& backups() { return backups_; }
   std::map<std::string, Value, std::less<>>& exports() { return exports_; }
 
   // Region and account for ARNs; set by the service before use (defaults
@@ -89,17 +85,15 @@ class DynamoDbStore {
  private:
   std::map<std::string, DynamoTable, std::less<>> tables_;
   std::map<std::string, DynamoBackup, std::less<>> backups_;  // by ARN
-  std::map<std::string, Value, std::less<>>
-      exports_;  // ExportDescription by ARN
+  std::map<std::string, Value, std::less<>> exports_;         // ExportDescription by ARN
   std::string region_ = "us-east-1";
   std::string account_id_ = "123456789012";
   int next_table_id_ = 1;
 };
 
 // Errors DynamoDB gives.
-SimError DynamoValidation(std::string message);  // ValidationException
-SimError DynamoTableNotFound(
-    std::string_view table);  // ResourceNotFoundException
+SimError DynamoValidation(std::string message);        // ValidationException
+SimError DynamoTableNotFound(std::string_view table);  // ResourceNotFoundException
 
 // The key attribute names of a KeySchema: [hash, range] (range may be "").
 std::pair<std::string, std::string> KeyNames(const Value& key_schema);

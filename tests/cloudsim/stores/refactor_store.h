@@ -32,7 +32,8 @@ struct StackRefactorRecord {
   // When each existing stack was last changed as the refactor was created;
   // a stack changed since makes the refactor OBSOLETE.
   std::vector<int64_t> stack_versions;
-  Value moves;           // list of {SourceStack, SourceLogicalId, DestinationStack, DestinationLogicalId, PhysicalResourceId, Type}
+  Value moves;  // list of {SourceStack, SourceLogicalId, DestinationStack, DestinationLogicalId,
+                // PhysicalResourceId, Type}
   Value created_stacks;  // list of stack names
   Value actions;         // ListStackRefactorActions entries
   std::string status;

@@ -9,15 +9,11 @@ namespace {
 bool ValidBucketName(std::string_view name) {
   if (name.size() < 3 || name.size() > 63) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     if (!ok) return false;
   }
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  };
-  return alnum(name.front()) && alnum(name.back()) &&
-         name.find("..") == std::string_view::npos;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return alnum(name.front()) && alnum(name.back()) && name.find("..") == std::string_view::npos;
 }
 
 constexpr std::string_view kBase64 =
@@ -40,8 +36,7 @@ std::string S3Etag(std::string_view data) {
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_md5(), nullptr);
   std::string out = "\"";
-  for (unsigned int i = 0; i < length; ++i)
-    out += fmt::format("{:02x}", digest[i]);
+  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
   out += '"';
   return out;
 }
@@ -51,8 +46,8 @@ std::string Base64Encode(std::string_view data) {
   out.reserve((data.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < data.size(); i += 3) {
-    uint32_t n = (uint32_t(uint8_t(data[i])) << 16) |
-                 (uint32_t(uint8_t(data[i + 1])) << 8) | uint8_t(data[i + 2]);
+    uint32_t n = (uint32_t(uint8_t(data[i])) << 16) | (uint32_t(uint8_t(data[i + 1])) << 8) |
+                 uint8_t(data[i + 2]);
     out += kBase64[(n >> 18) & 63];
     out += kBase64[(n >> 12) & 63];
     out += kBase64[(n >> 6) & 63];
@@ -64,8 +59,7 @@ std::string Base64Encode(std::string_view data) {
     out += kBase64[(n >> 12) & 63];
     out += "==";
   } else if (i + 2 == data.size()) {
-    uint32_t n = (uint32_t(uint8_t(data[i])) << 16) |
-                 (uint32_t(uint8_t(data[i + 1])) << 8);
+    uint32_t n = (uint32_t(uint8_t(data[i])) << 16) | (uint32_t(uint8_t(data[i + 1])) << 8);
     out += kBase64[(n >> 18) & 63];
     out += kBase64[(n >> 12) & 63];
     out += kBase64[(n >> 6) & 63];
@@ -96,14 +90,13 @@ bool Base64Decode(std::string_view text, std::string* out) {
 
 SimResult<void> S3Store::CreateBucket(const std::string& name, Timestamp now) {
   if (!ValidBucketName(name)) {
-    return tl::unexpected(SimError{400, "InvalidBucketName",
-                                   "The specified bucket is not valid."});
+    return tl::unexpected(SimError{400, "InvalidBucketName", "The specified bucket is not valid."});
   }
   if (buckets_.count(name) != 0) {
-    return tl::unexpected(SimError{
-        409, "BucketAlreadyOwnedByYou",
-        "Your previous request to create the named bucket succeeded and you "
-        "already own it."});
+    return tl::unexpected(
+        SimError{409, "BucketAlreadyOwnedByYou",
+                 "Your previous request to create the named bucket succeeded and you "
+                 "already own it."});
   }
   S3Bucket bucket;
   bucket.name = name;
@@ -116,8 +109,8 @@ SimResult<void> S3Store::DeleteBucket(std::string_view name) {
   auto it = buckets_.find(name);
   if (it == buckets_.end()) return tl::unexpected(NoSuchBucket(name));
   if (!it->second.objects.empty()) {
-    return tl::unexpected(SimError{
-        409, "BucketNotEmpty", "The bucket you tried to delete is not empty"});
+    return tl::unexpected(
+        SimError{409, "BucketNotEmpty", "The bucket you tried to delete is not empty"});
   }
   buckets_.erase(it);
   return {};
@@ -133,29 +126,25 @@ S3Bucket* S3Store::FindBucket(std::string_view name) {
   return it == buckets_.end() ? nullptr : &it->second;
 }
 
-SimResult<std::string> S3Store::PutObject(std::string_view bucket,
-                                          const std::string& key,
+SimResult<std::string> S3Store::PutObject(std::string_view bucket, const std::string& key,
                                           std::string data, Timestamp now,
                                           std::string content_type) {
   S3Bucket* b = FindBucket(bucket);
   if (b == nullptr) return tl::unexpected(NoSuchBucket(bucket));
   if (key.empty() || key.size() > 1024) {
-    return tl::unexpected(
-        SimError{400, "KeyTooLongError", "Your key is too long"});
+    return tl::unexpected(SimError{400, "KeyTooLongError", "Your key is too long"});
   }
   S3Object object;
   object.etag = S3Etag(data);
   object.data = std::move(data);
-  object.content_type =
-      content_type.empty() ? "binary/octet-stream" : std::move(content_type);
+  object.content_type = content_type.empty() ? "binary/octet-stream" : std::move(content_type);
   object.last_modified = now;
   std::string etag = object.etag;
   b->objects[key] = std::move(object);
   return etag;
 }
 
-SimResult<const S3Object*> S3Store::GetObject(std::string_view bucket,
-                                              std::string_view key) const {
+SimResult<const S3Object*> S3Store::GetObject(std::string_view bucket, std::string_view key) const {
   const S3Bucket* b = FindBucket(bucket);
   if (b == nullptr) return tl::unexpected(NoSuchBucket(bucket));
   auto it = b->objects.find(key);
@@ -163,8 +152,7 @@ SimResult<const S3Object*> S3Store::GetObject(std::string_view bucket,
   return &it->second;
 }
 
-SimResult<void> S3Store::DeleteObject(std::string_view bucket,
-                                      std::string_view key) {
+SimResult<void> S3Store::DeleteObject(std::string_view bucket, std::string_view key) {
   S3Bucket* b = FindBucket(bucket);
   if (b == nullptr) return tl::unexpected(NoSuchBucket(bucket));
   auto it = b->objects.find(key);
@@ -177,11 +165,10 @@ Value S3Store::Dump() const {
   for (const auto& [name, bucket] : buckets_) {
     ValueMap objects;
     for (const auto& [key, object] : bucket.objects) {
-      objects[key] = Value(
-          ValueMap{{"data", Value(Base64Encode(object.data))},
-                   {"etag", Value(object.etag)},
-                   {"content_type", Value(object.content_type)},
-                   {"last_modified", Value(object.last_modified.unix_ms)}});
+      objects[key] = Value(ValueMap{{"data", Value(Base64Encode(object.data))},
+                                    {"etag", Value(object.etag)},
+                                    {"content_type", Value(object.content_type)},
+                                    {"last_modified", Value(object.last_modified.unix_ms)}});
     }
     buckets[name] = Value(ValueMap{{"created", Value(bucket.created.unix_ms)},
                                    {"versioning", Value(bucket.versioning)},
@@ -205,16 +192,14 @@ Result<void> S3Store::Load(const Value& state) {
   };
   for (const auto& [name, b] : buckets->as_map()) {
     if (!b.is_map()) {
-      return MakeError(
-          ErrorCode::kCorruption,
-          fmt::format("s3 state: bucket {} is not an object", name));
+      return MakeError(ErrorCode::kCorruption,
+                       fmt::format("s3 state: bucket {} is not an object", name));
     }
     S3Bucket bucket;
     bucket.name = name;
     bucket.created = Timestamp{num(b, "created")};
     bucket.versioning = str(b, "versioning");
-    if (const Value* objects = b.Find("objects");
-        objects && objects->is_map()) {
+    if (const Value* objects = b.Find("objects"); objects && objects->is_map()) {
       for (const auto& [key, o] : objects->as_map()) {
         S3Object object;
         if (!Base64Decode(str(o, "data"), &object.data)) {

@@ -47,19 +47,16 @@ class S3Store {
   const S3Bucket* FindBucket(std::string_view name) const;
   S3Bucket* FindBucket(std::string_view name);
   // Creates or replaces the object; returns its quoted ETag. NoSuchBucket.
-  SimResult<std::string> PutObject(
-      std::string_view bucket, const std::string& key, std::string data,
-      Timestamp now, std::string content_type = "binary/octet-stream");
+  SimResult<std::string> PutObject(std::string_view bucket, const std::string& key,
+                                   std::string data, Timestamp now,
+                                   std::string content_type = "binary/octet-stream");
   // NoSuchBucket / NoSuchKey (404).
-  SimResult<const S3Object*> GetObject(std::string_view bucket,
-                                       std::string_view key) const;
+  SimResult<const S3Object*> GetObject(std::string_view bucket, std::string_view key) const;
   // Deleting an absent key succeeds, as in S3. NoSuchBucket.
   SimResult<void> DeleteObject(std::string_view bucket, std::string_view key);
 
   // Every bucket, by name.
-  const std::map<std::string, S3Bucket, std::less<>>& buckets() const {
-    return buckets_;
-  }
+  const std::map<std::string, S3Bucket, std::less<>>& buckets() const { return buckets_; }
 
   Value Dump() const;
   Result<void> Load(const Value& state);

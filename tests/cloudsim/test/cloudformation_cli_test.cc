@@ -50,15 +50,18 @@ TEST_F(CfnCliTest, TheAwsCliDrivesTheRemainingStackOperations) {
   ASSERT_EQ(summary.exit_code, 0) << summary.err;
   EXPECT_THAT(summary.out, HasSubstr("AWS::SQS::Queue"));
 
-  ASSERT_EQ(Cfn({"create-stack", "--stack-name", "exporter", "--template-body", exporter}).exit_code, 0);
+  ASSERT_EQ(
+      Cfn({"create-stack", "--stack-name", "exporter", "--template-body", exporter}).exit_code, 0);
   ASSERT_EQ(Cfn({"create-stack", "--stack-name", "importer", "--template-body",
-                 File("importer.json", kImporter)}).exit_code, 0);
+                 File("importer.json", kImporter)})
+                .exit_code,
+            0);
   CliResult imports = Cfn({"list-imports", "--export-name", "shared-queue"});
   ASSERT_EQ(imports.exit_code, 0) << imports.err;
   EXPECT_THAT(imports.out, HasSubstr("importer"));
 
-  CliResult resource = Cfn({"describe-stack-resource", "--stack-name", "exporter",
-                            "--logical-resource-id", "Queue"});
+  CliResult resource = Cfn(
+      {"describe-stack-resource", "--stack-name", "exporter", "--logical-resource-id", "Queue"});
   ASSERT_EQ(resource.exit_code, 0) << resource.err;
   EXPECT_THAT(resource.out, HasSubstr("\"ResourceStatus\": \"CREATE_COMPLETE\""));
   CliResult resources = Cfn({"list-stack-resources", "--stack-name", "exporter"});
@@ -79,7 +82,8 @@ TEST_F(CfnCliTest, TheAwsCliDrivesTheRemainingStackOperations) {
   std::string policy = File("policy.json", R"({"Statement": [
       {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]})");
   ASSERT_EQ(Cfn({"set-stack-policy", "--stack-name", "exporter", "--stack-policy-body", policy})
-                .exit_code, 0);
+                .exit_code,
+            0);
   CliResult got = Cfn({"get-stack-policy", "--stack-name", "exporter"});
   ASSERT_EQ(got.exit_code, 0) << got.err;
   EXPECT_THAT(got.out, HasSubstr("Update:*"));
@@ -97,16 +101,21 @@ TEST_F(CfnCliTest, TheAwsCliDrivesTheRemainingStackOperations) {
       "Properties": {"DisplayName": {"Fn::ImportValue": "shared-queue"}}},
       "Extra": {"Type": "AWS::SNS::Topic"}}})");
   ASSERT_EQ(Cfn({"create-change-set", "--stack-name", "importer", "--change-set-name", "one",
-                 "--template-body", changed}).exit_code, 0);
+                 "--template-body", changed})
+                .exit_code,
+            0);
   ASSERT_EQ(Cfn({"create-change-set", "--stack-name", "importer", "--change-set-name", "two",
-                 "--template-body", changed}).exit_code, 0);
+                 "--template-body", changed})
+                .exit_code,
+            0);
   CliResult listed = Cfn({"list-change-sets", "--stack-name", "importer"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_THAT(listed.out, HasSubstr("\"ChangeSetName\": \"two\""));
-  ASSERT_EQ(Cfn({"delete-change-set", "--stack-name", "importer", "--change-set-name", "two"})
-                .exit_code, 0);
-  CliResult executed = Cfn({"execute-change-set", "--stack-name", "importer",
-                            "--change-set-name", "one"});
+  ASSERT_EQ(
+      Cfn({"delete-change-set", "--stack-name", "importer", "--change-set-name", "two"}).exit_code,
+      0);
+  CliResult executed =
+      Cfn({"execute-change-set", "--stack-name", "importer", "--change-set-name", "one"});
   ASSERT_EQ(executed.exit_code, 0) << executed.err;
   CliResult after = Cfn({"list-stack-resources", "--stack-name", "importer"});
   EXPECT_THAT(after.out, HasSubstr("\"LogicalResourceId\": \"Extra\""));

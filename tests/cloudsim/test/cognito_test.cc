@@ -23,11 +23,9 @@ TEST_F(SimTest, CognitoStoreKeepsPoolsClientsUsersAcrossDumpAndLoad) {
   auto client = store.CreateUserPoolClient(
       Obj({{"UserPoolId", Value(id)}, {"ClientName", Value("web")}}), now);
   ASSERT_TRUE(client.has_value());
-  EXPECT_THAT(client->Find("ClientId")->as_string(),
-              MatchesRegex("[a-z0-9]{26}"));
-  ASSERT_TRUE(store.CreateGroup(Obj({{"UserPoolId", Value(id)},
-                                     {"GroupName", Value("admins")}}),
-                                now));
+  EXPECT_THAT(client->Find("ClientId")->as_string(), MatchesRegex("[a-z0-9]{26}"));
+  ASSERT_TRUE(
+      store.CreateGroup(Obj({{"UserPoolId", Value(id)}, {"GroupName", Value("admins")}}), now));
   ASSERT_TRUE(store.CreateUserPoolDomain(id, "app-login", now));
   Value attrs(ValueList{Obj({{"Name", Value("email")}, {"Value", Value("a@x.io")}})});
   ASSERT_TRUE(store.AdminCreateUser(id, "alice", attrs, now));
@@ -54,32 +52,27 @@ TEST_F(SimTest, CognitoStoreKeepsPoolsClientsUsersAcrossDumpAndLoad) {
 
 TEST_F(SimTest, CognitoStoreRefusesToDeleteAProtectedPool) {
   CognitoStore& store = world().cognito;
-  auto pool = store.CreateUserPool(Obj({{"PoolName", Value("p")},
-                                        {"DeletionProtection", Value("ACTIVE")}}),
-                                   world().Now());
+  auto pool = store.CreateUserPool(
+      Obj({{"PoolName", Value("p")}, {"DeletionProtection", Value("ACTIVE")}}), world().Now());
   ASSERT_TRUE(pool.has_value());
   auto deleted = store.DeleteUserPool(pool->Find("Id")->as_string());
   ASSERT_FALSE(deleted.has_value());
   EXPECT_EQ(deleted.error().code, "InvalidParameterException");
 }
 
-
 class CognitoTest : public SimTest {
  protected:
   std::string NewPool(const std::string& name, const char* protection = "INACTIVE") {
     Value pool = Call("cognito-idp", "CreateUserPool",
-                      Obj({{"PoolName", Value(name)},
-                           {"DeletionProtection", Value(protection)}}));
+                      Obj({{"PoolName", Value(name)}, {"DeletionProtection", Value(protection)}}));
     return pool.Find("UserPool")->Find("Id")->as_string();
   }
-  void NewUser(const std::string& pool, const std::string& name,
-               const std::string& email) {
+  void NewUser(const std::string& pool, const std::string& name, const std::string& email) {
     Call("cognito-idp", "AdminCreateUser",
          Obj({{"UserPoolId", Value(pool)},
               {"Username", Value(name)},
               {"UserAttributes",
-               Value(ValueList{Obj({{"Name", Value("email")},
-                                    {"Value", Value(email)}})})}}));
+               Value(ValueList{Obj({{"Name", Value("email")}, {"Value", Value(email)}})})}}));
   }
   std::string ErrorOf(std::string_view op, const Value& params) {
     return ErrorCodeOf("cognito-idp", op, params);
@@ -95,8 +88,7 @@ std::vector<std::string> Names(const Value& list, std::string_view key) {
 TEST_F(CognitoTest, ListUserPoolsPagesWithMaxResultsAndNextToken) {
   for (std::string name : {"a", "b", "c"}) NewPool(name);
   Value first = Call("cognito-idp", "ListUserPools", Obj({{"MaxResults", Value(2)}}));
-  EXPECT_EQ(Names(*first.Find("UserPools"), "Name"),
-            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Names(*first.Find("UserPools"), "Name"), (std::vector<std::string>{"a", "b"}));
   ASSERT_NE(first.Find("NextToken"), nullptr);
   Value second = Call("cognito-idp", "ListUserPools",
                       Obj({{"MaxResults", Value(2)}, {"NextToken", *first.Find("NextToken")}}));
@@ -128,14 +120,14 @@ TEST_F(CognitoTest, UsersAreListedFilteredPagedAndLostWithTheirPool) {
   NewUser(pool, "alice", "alice@example.com");
   NewUser(pool, "bob", "bob@example.com");
   NewUser(pool, "carol", "carol@other.org");
-  EXPECT_EQ(ErrorOf("AdminCreateUser", Obj({{"UserPoolId", Value(pool)},
-                                            {"Username", Value("bob")}})),
-            "UsernameExistsException");
+  EXPECT_EQ(
+      ErrorOf("AdminCreateUser", Obj({{"UserPoolId", Value(pool)}, {"Username", Value("bob")}})),
+      "UsernameExistsException");
   EXPECT_EQ(ErrorOf("AdminCreateUser",
-                    Obj({{"UserPoolId", Value(pool)}, {"Username", Value("dave")},
-                         {"UserAttributes",
-                          Value(ValueList{Obj({{"Name", Value("custom:tenant")},
-                                               {"Value", Value("t1")}})})}})),
+                    Obj({{"UserPoolId", Value(pool)},
+                         {"Username", Value("dave")},
+                         {"UserAttributes", Value(ValueList{Obj({{"Name", Value("custom:tenant")},
+                                                                 {"Value", Value("t1")}})})}})),
             "InvalidParameterException");
   EXPECT_EQ(world().cognito.UserCount(pool), 3u);
   EXPECT_EQ(LogOf("cognito-idp", "AdminCreateUser").size(), 5u);
@@ -145,39 +137,36 @@ TEST_F(CognitoTest, UsersAreListedFilteredPagedAndLostWithTheirPool) {
   EXPECT_EQ(user.Find("UserStatus")->as_string(), "FORCE_CHANGE_PASSWORD");
   EXPECT_EQ(user.Find("UserAttributes")->as_list()[0].Find("Name")->as_string(), "sub");
 
-  Value page = Call("cognito-idp", "ListUsers",
-                    Obj({{"UserPoolId", Value(pool)}, {"Limit", Value(2)}}));
-  EXPECT_EQ(Names(*page.Find("Users"), "Username"),
-            (std::vector<std::string>{"alice", "bob"}));
-  Value rest = Call("cognito-idp", "ListUsers",
-                    Obj({{"UserPoolId", Value(pool)},
-                         {"PaginationToken", *page.Find("PaginationToken")}}));
+  Value page =
+      Call("cognito-idp", "ListUsers", Obj({{"UserPoolId", Value(pool)}, {"Limit", Value(2)}}));
+  EXPECT_EQ(Names(*page.Find("Users"), "Username"), (std::vector<std::string>{"alice", "bob"}));
+  Value rest =
+      Call("cognito-idp", "ListUsers",
+           Obj({{"UserPoolId", Value(pool)}, {"PaginationToken", *page.Find("PaginationToken")}}));
   EXPECT_EQ(Names(*rest.Find("Users"), "Username"), (std::vector<std::string>{"carol"}));
 
-  Value exact = Call("cognito-idp", "ListUsers",
-                     Obj({{"UserPoolId", Value(pool)},
-                          {"Filter", Value("email = \"bob@example.com\"")}}));
+  Value exact =
+      Call("cognito-idp", "ListUsers",
+           Obj({{"UserPoolId", Value(pool)}, {"Filter", Value("email = \"bob@example.com\"")}}));
   EXPECT_EQ(Names(*exact.Find("Users"), "Username"), (std::vector<std::string>{"bob"}));
   Value prefix = Call("cognito-idp", "ListUsers",
-                      Obj({{"UserPoolId", Value(pool)},
-                           {"Filter", Value("username ^= \"c\"")}}));
+                      Obj({{"UserPoolId", Value(pool)}, {"Filter", Value("username ^= \"c\"")}}));
   EXPECT_EQ(Names(*prefix.Find("Users"), "Username"), (std::vector<std::string>{"carol"}));
-  EXPECT_EQ(ErrorOf("ListUsers", Obj({{"UserPoolId", Value(pool)},
-                                      {"Filter", Value("email ~ x")}})),
-            "InvalidParameterException");
+  EXPECT_EQ(
+      ErrorOf("ListUsers", Obj({{"UserPoolId", Value(pool)}, {"Filter", Value("email ~ x")}})),
+      "InvalidParameterException");
 
   Call("cognito-idp", "AdminDeleteUser",
        Obj({{"UserPoolId", Value(pool)}, {"Username", Value("carol")}}));
-  EXPECT_EQ(ErrorOf("AdminGetUser", Obj({{"UserPoolId", Value(pool)},
-                                         {"Username", Value("carol")}})),
-            "UserNotFoundException");
+  EXPECT_EQ(
+      ErrorOf("AdminGetUser", Obj({{"UserPoolId", Value(pool)}, {"Username", Value("carol")}})),
+      "UserNotFoundException");
   Value described = Call("cognito-idp", "DescribeUserPool", Obj({{"UserPoolId", Value(pool)}}));
   EXPECT_EQ(described.Find("UserPool")->Find("EstimatedNumberOfUsers")->as_int(), 2);
 
   Call("cognito-idp", "DeleteUserPool", Obj({{"UserPoolId", Value(pool)}}));
   EXPECT_EQ(world().cognito.UserCount(pool), 0u);
-  EXPECT_EQ(ErrorOf("ListUsers", Obj({{"UserPoolId", Value(pool)}})),
-            "ResourceNotFoundException");
+  EXPECT_EQ(ErrorOf("ListUsers", Obj({{"UserPoolId", Value(pool)}})), "ResourceNotFoundException");
   // A new pool of the same name does not bring the users back.
   std::string again = NewPool("people");
   EXPECT_NE(again, pool);
@@ -190,7 +179,8 @@ TEST_F(CognitoTest, ClientsGroupsDomainsMfaAndProviders) {
                       Obj({{"UserPoolId", Value(pool)}, {"ClientName", Value("web")}}));
   std::string client_id = client.Find("UserPoolClient")->Find("ClientId")->as_string();
   Call("cognito-idp", "UpdateUserPoolClient",
-       Obj({{"UserPoolId", Value(pool)}, {"ClientId", Value(client_id)},
+       Obj({{"UserPoolId", Value(pool)},
+            {"ClientId", Value(client_id)},
             {"ClientName", Value("web2")}}));
   Value clients = Call("cognito-idp", "ListUserPoolClients", Obj({{"UserPoolId", Value(pool)}}));
   EXPECT_EQ(Names(*clients.Find("UserPoolClients"), "ClientName"),
@@ -204,11 +194,12 @@ TEST_F(CognitoTest, ClientsGroupsDomainsMfaAndProviders) {
   NewUser(pool, "alice", "a@x.io");
   Call("cognito-idp", "CreateGroup",
        Obj({{"UserPoolId", Value(pool)}, {"GroupName", Value("admins")}}));
-  EXPECT_EQ(ErrorOf("CreateGroup", Obj({{"UserPoolId", Value(pool)},
-                                        {"GroupName", Value("admins")}})),
-            "GroupExistsException");
+  EXPECT_EQ(
+      ErrorOf("CreateGroup", Obj({{"UserPoolId", Value(pool)}, {"GroupName", Value("admins")}})),
+      "GroupExistsException");
   Call("cognito-idp", "AdminAddUserToGroup",
-       Obj({{"UserPoolId", Value(pool)}, {"Username", Value("alice")},
+       Obj({{"UserPoolId", Value(pool)},
+            {"Username", Value("alice")},
             {"GroupName", Value("admins")}}));
   Value in_group = Call("cognito-idp", "ListUsersInGroup",
                         Obj({{"UserPoolId", Value(pool)}, {"GroupName", Value("admins")}}));
@@ -223,7 +214,8 @@ TEST_F(CognitoTest, ClientsGroupsDomainsMfaAndProviders) {
   EXPECT_EQ(ErrorOf("CreateUserPoolDomain",
                     Obj({{"UserPoolId", Value(other)}, {"Domain", Value("app-login")}})),
             "InvalidParameterException");
-  Value domain = Call("cognito-idp", "DescribeUserPoolDomain", Obj({{"Domain", Value("app-login")}}));
+  Value domain =
+      Call("cognito-idp", "DescribeUserPoolDomain", Obj({{"Domain", Value("app-login")}}));
   EXPECT_EQ(domain.Find("DomainDescription")->Find("UserPoolId")->as_string(), pool);
   Call("cognito-idp", "DeleteUserPoolDomain",
        Obj({{"UserPoolId", Value(pool)}, {"Domain", Value("app-login")}}));
@@ -234,18 +226,20 @@ TEST_F(CognitoTest, ClientsGroupsDomainsMfaAndProviders) {
                     Obj({{"UserPoolId", Value(pool)}, {"MfaConfiguration", Value("ON")}})),
             "InvalidParameterException");
   Call("cognito-idp", "SetUserPoolMfaConfig",
-       Obj({{"UserPoolId", Value(pool)}, {"MfaConfiguration", Value("OPTIONAL")},
+       Obj({{"UserPoolId", Value(pool)},
+            {"MfaConfiguration", Value("OPTIONAL")},
             {"SoftwareTokenMfaConfiguration", Obj({{"Enabled", Value(true)}})}}));
   Value mfa = Call("cognito-idp", "GetUserPoolMfaConfig", Obj({{"UserPoolId", Value(pool)}}));
   EXPECT_EQ(mfa.Find("MfaConfiguration")->as_string(), "OPTIONAL");
 
   Call("cognito-idp", "CreateIdentityProvider",
-       Obj({{"UserPoolId", Value(pool)}, {"ProviderName", Value("corp")},
+       Obj({{"UserPoolId", Value(pool)},
+            {"ProviderName", Value("corp")},
             {"ProviderType", Value("OIDC")},
             {"ProviderDetails", Obj({{"oidc_issuer", Value("https://idp.example.com")}})}}));
-  EXPECT_EQ(ErrorOf("CreateIdentityProvider",
-                    Obj({{"UserPoolId", Value(pool)}, {"ProviderName", Value("corp")},
-                         {"ProviderType", Value("OIDC")}})),
+  EXPECT_EQ(ErrorOf("CreateIdentityProvider", Obj({{"UserPoolId", Value(pool)},
+                                                   {"ProviderName", Value("corp")},
+                                                   {"ProviderType", Value("OIDC")}})),
             "DuplicateProviderException");
   Value idp = Call("cognito-idp", "DescribeIdentityProvider",
                    Obj({{"UserPoolId", Value(pool)}, {"ProviderName", Value("corp")}}));
@@ -259,96 +253,117 @@ TEST_F(CognitoTest, OutOfBandUserDeletionIsSeenByTheNextCall) {
   std::string pool = NewPool("p");
   NewUser(pool, "alice", "a@x.io");
   Control("POST", "/_sim/mutate",
-          Obj({{"service", Value("cognito-idp")}, {"action", Value("admin_delete_user")},
-               {"UserPoolId", Value(pool)}, {"Username", Value("alice")}}));
-  EXPECT_EQ(ErrorOf("AdminGetUser", Obj({{"UserPoolId", Value(pool)},
-                                         {"Username", Value("alice")}})),
-            "UserNotFoundException");
+          Obj({{"service", Value("cognito-idp")},
+               {"action", Value("admin_delete_user")},
+               {"UserPoolId", Value(pool)},
+               {"Username", Value("alice")}}));
+  EXPECT_EQ(
+      ErrorOf("AdminGetUser", Obj({{"UserPoolId", Value(pool)}, {"Username", Value("alice")}})),
+      "UserNotFoundException");
   EXPECT_TRUE(LogOf("cognito-idp", "AdminDeleteUser").empty());
 }
 
 TEST_F(CognitoTest, TheAwsCliDrivesEveryOperation) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
-  Value pool = Cli({"cognito-idp", "create-user-pool", "--pool-name", "cli-pool",
-                    "--schema", "Name=tenant,AttributeDataType=String"});
+  Value pool = Cli({"cognito-idp", "create-user-pool", "--pool-name", "cli-pool", "--schema",
+                    "Name=tenant,AttributeDataType=String"});
   std::string id = pool.Find("UserPool")->Find("Id")->as_string();
   EXPECT_THAT(id, MatchesRegex("us-east-1_[A-Za-z0-9]{9}"));
   EXPECT_EQ(Cli({"cognito-idp", "describe-user-pool", "--user-pool-id", id})
-                .Find("UserPool")->Find("Name")->as_string(),
+                .Find("UserPool")
+                ->Find("Name")
+                ->as_string(),
             "cli-pool");
   EXPECT_EQ(Cli({"cognito-idp", "list-user-pools", "--max-results", "10"})
-                .Find("UserPools")->as_list().size(),
+                .Find("UserPools")
+                ->as_list()
+                .size(),
             1u);
-  Cli({"cognito-idp", "update-user-pool", "--user-pool-id", id,
-       "--user-pool-tags", "team=web"});
-  Value client = Cli({"cognito-idp", "create-user-pool-client", "--user-pool-id", id,
-                      "--client-name", "web"});
+  Cli({"cognito-idp", "update-user-pool", "--user-pool-id", id, "--user-pool-tags", "team=web"});
+  Value client =
+      Cli({"cognito-idp", "create-user-pool-client", "--user-pool-id", id, "--client-name", "web"});
   std::string client_id = client.Find("UserPoolClient")->Find("ClientId")->as_string();
   EXPECT_THAT(client_id, MatchesRegex("[a-z0-9]{26}"));
-  EXPECT_EQ(Cli({"cognito-idp", "describe-user-pool-client", "--user-pool-id", id,
-                 "--client-id", client_id})
-                .Find("UserPoolClient")->Find("ClientName")->as_string(),
+  EXPECT_EQ(Cli({"cognito-idp", "describe-user-pool-client", "--user-pool-id", id, "--client-id",
+                 client_id})
+                .Find("UserPoolClient")
+                ->Find("ClientName")
+                ->as_string(),
             "web");
-  Cli({"cognito-idp", "update-user-pool-client", "--user-pool-id", id, "--client-id",
-       client_id, "--client-name", "web2"});
+  Cli({"cognito-idp", "update-user-pool-client", "--user-pool-id", id, "--client-id", client_id,
+       "--client-name", "web2"});
   EXPECT_EQ(Cli({"cognito-idp", "list-user-pool-clients", "--user-pool-id", id})
-                .Find("UserPoolClients")->as_list()[0].Find("ClientName")->as_string(),
+                .Find("UserPoolClients")
+                ->as_list()[0]
+                .Find("ClientName")
+                ->as_string(),
             "web2");
-  Value user = Cli({"cognito-idp", "admin-create-user", "--user-pool-id", id,
-                    "--username", "alice", "--user-attributes",
-                    "Name=email,Value=alice@example.com"});
+  Value user = Cli({"cognito-idp", "admin-create-user", "--user-pool-id", id, "--username", "alice",
+                    "--user-attributes", "Name=email,Value=alice@example.com"});
   EXPECT_EQ(user.Find("User")->Find("UserStatus")->as_string(), "FORCE_CHANGE_PASSWORD");
-  EXPECT_EQ(Cli({"cognito-idp", "admin-get-user", "--user-pool-id", id, "--username",
-                 "alice"})
-                .Find("Username")->as_string(),
+  EXPECT_EQ(Cli({"cognito-idp", "admin-get-user", "--user-pool-id", id, "--username", "alice"})
+                .Find("Username")
+                ->as_string(),
             "alice");
-  EXPECT_EQ(Cli({"cognito-idp", "list-users", "--user-pool-id", id, "--filter",
-                 "email ^= \"alice@\""})
-                .Find("Users")->as_list().size(),
-            1u);
+  EXPECT_EQ(
+      Cli({"cognito-idp", "list-users", "--user-pool-id", id, "--filter", "email ^= \"alice@\""})
+          .Find("Users")
+          ->as_list()
+          .size(),
+      1u);
   Cli({"cognito-idp", "create-group", "--user-pool-id", id, "--group-name", "admins"});
   EXPECT_EQ(Cli({"cognito-idp", "get-group", "--user-pool-id", id, "--group-name", "admins"})
-                .Find("Group")->Find("GroupName")->as_string(),
+                .Find("Group")
+                ->Find("GroupName")
+                ->as_string(),
             "admins");
-  EXPECT_EQ(Cli({"cognito-idp", "list-groups", "--user-pool-id", id})
-                .Find("Groups")->as_list().size(),
+  EXPECT_EQ(
+      Cli({"cognito-idp", "list-groups", "--user-pool-id", id}).Find("Groups")->as_list().size(),
+      1u);
+  Cli({"cognito-idp", "admin-add-user-to-group", "--user-pool-id", id, "--username", "alice",
+       "--group-name", "admins"});
+  EXPECT_EQ(Cli({"cognito-idp", "admin-list-groups-for-user", "--user-pool-id", id, "--username",
+                 "alice"})
+                .Find("Groups")
+                ->as_list()
+                .size(),
             1u);
-  Cli({"cognito-idp", "admin-add-user-to-group", "--user-pool-id", id, "--username",
-       "alice", "--group-name", "admins"});
-  EXPECT_EQ(Cli({"cognito-idp", "admin-list-groups-for-user", "--user-pool-id", id,
-                 "--username", "alice"})
-                .Find("Groups")->as_list().size(),
-            1u);
-  EXPECT_EQ(Cli({"cognito-idp", "list-users-in-group", "--user-pool-id", id,
-                 "--group-name", "admins"})
-                .Find("Users")->as_list()[0].Find("Username")->as_string(),
-            "alice");
-  Cli({"cognito-idp", "create-user-pool-domain", "--user-pool-id", id, "--domain",
-       "cli-login"});
+  EXPECT_EQ(
+      Cli({"cognito-idp", "list-users-in-group", "--user-pool-id", id, "--group-name", "admins"})
+          .Find("Users")
+          ->as_list()[0]
+          .Find("Username")
+          ->as_string(),
+      "alice");
+  Cli({"cognito-idp", "create-user-pool-domain", "--user-pool-id", id, "--domain", "cli-login"});
   EXPECT_EQ(Cli({"cognito-idp", "describe-user-pool-domain", "--domain", "cli-login"})
-                .Find("DomainDescription")->Find("UserPoolId")->as_string(),
+                .Find("DomainDescription")
+                ->Find("UserPoolId")
+                ->as_string(),
             id);
-  Cli({"cognito-idp", "delete-user-pool-domain", "--user-pool-id", id, "--domain",
-       "cli-login"});
+  Cli({"cognito-idp", "delete-user-pool-domain", "--user-pool-id", id, "--domain", "cli-login"});
   Cli({"cognito-idp", "set-user-pool-mfa-config", "--user-pool-id", id,
-       "--software-token-mfa-configuration", "Enabled=true", "--mfa-configuration",
-       "OPTIONAL"});
+       "--software-token-mfa-configuration", "Enabled=true", "--mfa-configuration", "OPTIONAL"});
   EXPECT_EQ(Cli({"cognito-idp", "get-user-pool-mfa-config", "--user-pool-id", id})
-                .Find("MfaConfiguration")->as_string(),
+                .Find("MfaConfiguration")
+                ->as_string(),
             "OPTIONAL");
-  Cli({"cognito-idp", "create-identity-provider", "--user-pool-id", id,
-       "--provider-name", "Google", "--provider-type", "Google", "--provider-details",
+  Cli({"cognito-idp", "create-identity-provider", "--user-pool-id", id, "--provider-name", "Google",
+       "--provider-type", "Google", "--provider-details",
        "client_id=abc,client_secret=def,authorize_scopes=email"});
   EXPECT_EQ(Cli({"cognito-idp", "describe-identity-provider", "--user-pool-id", id,
                  "--provider-name", "Google"})
-                .Find("IdentityProvider")->Find("ProviderType")->as_string(),
+                .Find("IdentityProvider")
+                ->Find("ProviderType")
+                ->as_string(),
             "Google");
   EXPECT_EQ(Cli({"cognito-idp", "list-identity-providers", "--user-pool-id", id})
-                .Find("Providers")->as_list().size(),
+                .Find("Providers")
+                ->as_list()
+                .size(),
             1u);
   Cli({"cognito-idp", "admin-delete-user", "--user-pool-id", id, "--username", "alice"});
-  Cli({"cognito-idp", "delete-user-pool-client", "--user-pool-id", id, "--client-id",
-       client_id});
+  Cli({"cognito-idp", "delete-user-pool-client", "--user-pool-id", id, "--client-id", client_id});
   Cli({"cognito-idp", "delete-user-pool", "--user-pool-id", id});
   EXPECT_FALSE(world().cognito.HasUserPool(id));
 
@@ -364,8 +379,10 @@ TEST_F(CognitoTest, TheAwsCliDrivesEveryOperation) {
 TEST_F(CognitoTest, ThrottlingAnswersTooManyRequestsException) {
   std::string pool = NewPool("p");
   Control("POST", "/_sim/faults",
-          Obj({{"service", Value("cognito-idp")}, {"operation", Value("DescribeUserPool")},
-               {"kind", Value("throttle")}, {"count", Value(1)}}));
+          Obj({{"service", Value("cognito-idp")},
+               {"operation", Value("DescribeUserPool")},
+               {"kind", Value("throttle")},
+               {"count", Value(1)}}));
   EXPECT_EQ(ErrorOf("DescribeUserPool", Obj({{"UserPoolId", Value(pool)}})),
             "TooManyRequestsException");
   EXPECT_TRUE(Try("cognito-idp", "DescribeUserPool", Obj({{"UserPoolId", Value(pool)}})));

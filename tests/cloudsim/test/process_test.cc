@@ -2,18 +2,16 @@
 // SIGKILL, a state file that is not the simulator's stops the start and is
 // left untouched, and bad options get their exit codes and messages.
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <thread>
-
-#include <fmt/format.h>
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -27,10 +25,10 @@
 namespace flightplan::cloudsim {
 namespace {
 
-using ::testing::HasSubstr;
 using flightplan::testing::ReadFile;
 using flightplan::testing::TempDir;
 using flightplan::testing::WriteFile;
+using ::testing::HasSubstr;
 
 class Sim {
  public:
@@ -89,8 +87,7 @@ class Sim {
       int status;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         reaped_ = true;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
-                                       : -WTERMSIG(status);
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -131,9 +128,7 @@ aws::AwsResult CallSim(int port, std::string_view service, std::string_view op,
   return client.Call(service, op, params);
 }
 
-Value Key(const char* id) {
-  return Value(ValueMap{{"id", Value(ValueMap{{"S", Value(id)}})}});
-}
+Value Key(const char* id) { return Value(ValueMap{{"id", Value(ValueMap{{"S", Value(id)}})}}); }
 
 TEST(CloudsimProcess, StateInTheStateDirSurvivesASigkill) {
   TempDir dir;

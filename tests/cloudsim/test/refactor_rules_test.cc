@@ -110,7 +110,8 @@ TEST(RefactorRules, AMovedResourceStillReferencedFromItsSourceFails) {
 }
 
 TEST(RefactorRules, SubAndGetAttAndDependsOnCountAsReferences) {
-  Value v = Json(R"({"A": {"Fn::Sub": ["${X}-${Y.Arn}-${AWS::Region}-${!Lit}-${V}", {"V": {"Ref": "Z"}}]},
+  Value v =
+      Json(R"({"A": {"Fn::Sub": ["${X}-${Y.Arn}-${AWS::Region}-${!Lit}-${V}", {"V": {"Ref": "Z"}}]},
                      "B": {"Fn::GetAtt": ["W", "Arn"]}, "DependsOn": ["D1"]})");
   EXPECT_EQ(ReferencedNames(v), (std::set<std::string>{"D1", "W", "X", "Y", "Z"}));
 }
@@ -176,7 +177,8 @@ TEST(RefactorRules, RefactoringCannotCreateOrDeleteResources) {
   auto created = PlanStackRefactor({source, destination}, Value(), false);
   ASSERT_TRUE(created.has_value());
   EXPECT_THAT(created->failure_reason, HasSubstr("cannot create them"));
-  destination.new_template = Json(R"({"Resources": {"Api": {"Type": "AWS::AppSync::GraphQLApi"}}})");
+  destination.new_template =
+      Json(R"({"Resources": {"Api": {"Type": "AWS::AppSync::GraphQLApi"}}})");
   source.new_template = Json(R"({"Parameters": {"env": {"Type": "String"}},
       "Resources": {"Table": {"Type": "AWS::DynamoDB::Table"}}})");
   auto deleted = PlanStackRefactor({source, destination}, Value(), false);
@@ -187,7 +189,8 @@ TEST(RefactorRules, RefactoringCannotCreateOrDeleteResources) {
 TEST(RefactorRules, ParametersAndConditionsCannotChange) {
   RefactorStack source = Source(), destination = Destination();
   MoveTable(source, destination);
-  source.new_template.as_map()["Parameters"] = Json(R"({"env": {"Type": "String", "Default": "x"}})");
+  source.new_template.as_map()["Parameters"] =
+      Json(R"({"env": {"Type": "String", "Default": "x"}})");
   auto check = PlanStackRefactor({source, destination}, Value(), false);
   ASSERT_TRUE(check.has_value());
   EXPECT_THAT(check->failure_reason, HasSubstr("cannot add, remove or modify parameters"));

@@ -69,8 +69,9 @@ class RefactorTest : public SimTest {
   }
 
   std::string CreateRefactor(std::vector<Value> definitions, bool enable_creation = false) {
-    Value params(ValueMap{{"StackDefinitions", Value(ValueList(definitions.begin(), definitions.end()))},
-                          {"Description", Value("flightplan refactor test")}});
+    Value params(
+        ValueMap{{"StackDefinitions", Value(ValueList(definitions.begin(), definitions.end()))},
+                 {"Description", Value("flightplan refactor test")}});
     if (enable_creation) params.Set("EnableStackCreation", Value(true));
     Value out = Call("cloudformation", "CreateStackRefactor", params);
     const Value* id = out.Find("StackRefactorId");
@@ -126,8 +127,8 @@ TEST_F(RefactorTest, ATableMovesBetweenStacksKeepingItsItems) {
   EXPECT_EQ(Items("Todo-main"), 3);  // same table, same data
   EXPECT_EQ(LogOf("cloudformation", "ExecuteStackRefactor").size(), 1u);
 
-  Value gen2 = Call("cloudformation", "DescribeStacks",
-                    Value(ValueMap{{"StackName", Value("gen2")}}));
+  Value gen2 =
+      Call("cloudformation", "DescribeStacks", Value(ValueMap{{"StackName", Value("gen2")}}));
   const Value& stack = gen2.Find("Stacks")->as_list().at(0);
   EXPECT_EQ(Status(stack, "StackStatus"), "UPDATE_COMPLETE");
   EXPECT_THAT(stack.Find("Outputs")->ToJson(), HasSubstr("table/Todo-main"));
@@ -147,7 +148,8 @@ TEST_F(RefactorTest, AMovedResourceStillReferencedFromItsSourceFailsCreation) {
   std::string id = CreateRefactor({Definition("gen1", dangling), Definition("gen2", kGen2After)});
   Value described = DescribeRefactor(id);
   EXPECT_EQ(Status(described, "Status"), "CREATE_FAILED");
-  EXPECT_THAT(Status(described, "StatusReason"), HasSubstr("Unresolved resource dependencies [Table]"));
+  EXPECT_THAT(Status(described, "StatusReason"),
+              HasSubstr("Unresolved resource dependencies [Table]"));
   Value actions = Call("cloudformation", "ListStackRefactorActions",
                        Value(ValueMap{{"StackRefactorId", Value(id)}}));
   // An empty XML list reads as "" through flightplan's untyped parser.
@@ -162,10 +164,13 @@ TEST_F(RefactorTest, AMovedResourceStillReferencedFromItsSourceFailsCreation) {
 }
 
 TEST_F(RefactorTest, AStackPolicyFailsTheRefactor) {
-  Call("cloudformation", "SetStackPolicy",
-       Value(ValueMap{{"StackName", Value("gen1")},
-                      {"StackPolicyBody",
-                       Value(R"({"Statement": [{"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "*"}]})")}}));
+  Call(
+      "cloudformation", "SetStackPolicy",
+      Value(ValueMap{
+          {"StackName", Value("gen1")},
+          {"StackPolicyBody",
+           Value(
+               R"({"Statement": [{"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "*"}]})")}}));
   std::string id = CreateRefactor({Definition("gen1", kGen1After), Definition("gen2", kGen2After)});
   Value described = DescribeRefactor(id);
   EXPECT_EQ(Status(described, "Status"), "CREATE_FAILED");
@@ -173,10 +178,11 @@ TEST_F(RefactorTest, AStackPolicyFailsTheRefactor) {
 }
 
 TEST_F(RefactorTest, NoStackMayBeLeftEmptyAndRefusedTypesStay) {
-  std::string empty_source = R"({"Parameters": {"env": {"Type": "String", "Default": "main"}}, "Resources": {}})";
-  auto refused = Try("cloudformation", "CreateStackRefactor",
-                     Value(ValueMap{{"StackDefinitions",
-                                     Value(ValueList{Definition("gen1", empty_source)})}}));
+  std::string empty_source =
+      R"({"Parameters": {"env": {"Type": "String", "Default": "main"}}, "Resources": {}})";
+  auto refused = Try(
+      "cloudformation", "CreateStackRefactor",
+      Value(ValueMap{{"StackDefinitions", Value(ValueList{Definition("gen1", empty_source)})}}));
   ASSERT_FALSE(refused.has_value());  // one stack: a request error
   EXPECT_EQ(refused.error().code, "ValidationError");
 }
@@ -227,8 +233,8 @@ TEST_F(RefactorTest, AFailedRollbackLeavesAPartialMoveToRecoverFrom) {
   // Exactly one of the two moved (the first, Table): DescribeStackResources
   // by physical id is the ground truth a recovery reads.
   EXPECT_EQ(OwnerOf("Todo-main"), "gen2");
-  Value gen2 = Call("cloudformation", "ListStackResources",
-                    Value(ValueMap{{"StackName", Value("gen2")}}));
+  Value gen2 =
+      Call("cloudformation", "ListStackResources", Value(ValueMap{{"StackName", Value("gen2")}}));
   EXPECT_EQ(gen2.Find("StackResourceSummaries")->as_list().size(), 2u) << gen2.ToJson();
   EXPECT_EQ(Items("Todo-main"), 3);
 }
@@ -237,10 +243,10 @@ TEST_F(RefactorTest, EnableStackCreationCreatesTheDestination) {
   std::string holding = R"({"Resources": {"Table": {"Type": "AWS::DynamoDB::Table",
       "Properties": {"TableName": "Todo-main", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}}}})";
-  auto refused = Try("cloudformation", "CreateStackRefactor",
-                     Value(ValueMap{{"StackDefinitions",
-                                     Value(ValueList{Definition("gen1", kGen1After),
-                                                     Definition("holding", holding)})}}));
+  auto refused =
+      Try("cloudformation", "CreateStackRefactor",
+          Value(ValueMap{{"StackDefinitions", Value(ValueList{Definition("gen1", kGen1After),
+                                                              Definition("holding", holding)})}}));
   ASSERT_FALSE(refused.has_value());
   EXPECT_THAT(refused.error().message, HasSubstr("EnableStackCreation"));
 
@@ -262,8 +268,8 @@ TEST_F(RefactorTest, AFailedRefactorLeavesTheStackItCreatesInReview) {
   Control("POST", "/_sim/faults",
           Value(ValueMap{{"service", Value("cloudformation")}, {"kind", Value("fail_refactor")}}));
   Call("cloudformation", "ExecuteStackRefactor", Value(ValueMap{{"StackRefactorId", Value(id)}}));
-  Value stacks = Call("cloudformation", "DescribeStacks",
-                      Value(ValueMap{{"StackName", Value("holding")}}));
+  Value stacks =
+      Call("cloudformation", "DescribeStacks", Value(ValueMap{{"StackName", Value("holding")}}));
   EXPECT_EQ(stacks.Find("Stacks")->as_list().at(0).Find("StackStatus")->as_string(),
             "REVIEW_IN_PROGRESS");
   EXPECT_EQ(OwnerOf("Todo-main"), "gen1");
@@ -295,8 +301,8 @@ TEST_F(RefactorTest, StatusesBecomeVisibleAfterTheOperationDelay) {
 
 TEST_F(RefactorTest, DriftShowsOutOfBandChangesAndDeletions) {
   auto detect = [&]() {
-    Value out = Call("cloudformation", "DetectStackDrift",
-                     Value(ValueMap{{"StackName", Value("gen1")}}));
+    Value out =
+        Call("cloudformation", "DetectStackDrift", Value(ValueMap{{"StackName", Value("gen1")}}));
     return out.Find("StackDriftDetectionId")->as_string();
   };
   std::string first = detect();
@@ -315,9 +321,10 @@ TEST_F(RefactorTest, DriftShowsOutOfBandChangesAndDeletions) {
   status = Call("cloudformation", "DescribeStackDriftDetectionStatus",
                 Value(ValueMap{{"StackDriftDetectionId", Value(second)}}));
   EXPECT_EQ(Status(status, "StackDriftStatus"), "DRIFTED");
-  Value drifts = Call("cloudformation", "DescribeStackResourceDrifts",
-                      Value(ValueMap{{"StackName", Value("gen1")},
-                                     {"StackResourceDriftStatusFilters", Value(ValueList{Value("MODIFIED")})}}));
+  Value drifts = Call(
+      "cloudformation", "DescribeStackResourceDrifts",
+      Value(ValueMap{{"StackName", Value("gen1")},
+                     {"StackResourceDriftStatusFilters", Value(ValueList{Value("MODIFIED")})}}));
   const ValueList& list = drifts.Find("StackResourceDrifts")->as_list();
   ASSERT_EQ(list.size(), 1u) << drifts.ToJson();
   EXPECT_EQ(Status(list[0], "LogicalResourceId"), "Table");
@@ -327,8 +334,9 @@ TEST_F(RefactorTest, DriftShowsOutOfBandChangesAndDeletions) {
           Value(ValueMap{{"service", Value("cloudformation")},
                          {"action", Value("delete_physical_resource")},
                          {"PhysicalResourceId", Value("Todo-main")}}));
-  Value one = Call("cloudformation", "DetectStackResourceDrift",
-                   Value(ValueMap{{"StackName", Value("gen1")}, {"LogicalResourceId", Value("Table")}}));
+  Value one =
+      Call("cloudformation", "DetectStackResourceDrift",
+           Value(ValueMap{{"StackName", Value("gen1")}, {"LogicalResourceId", Value("Table")}}));
   EXPECT_EQ(Status(*one.Find("StackResourceDrift"), "StackResourceDriftStatus"), "DELETED");
   auto gone = Try("dynamodb", "DescribeTable", Value(ValueMap{{"TableName", Value("Todo-main")}}));
   EXPECT_FALSE(gone.has_value());  // the data is gone with it
@@ -345,25 +353,28 @@ TEST_F(RefactorTest, TheAwsCliDrivesRefactorAndDrift) {
   auto parsed = Value::FromJson(created.out);
   ASSERT_TRUE(parsed.has_value()) << created.out;
   std::string id = parsed->Find("StackRefactorId")->as_string();
-  CliResult described = AwsCli({"cloudformation", "describe-stack-refactor", "--stack-refactor-id", id});
+  CliResult described =
+      AwsCli({"cloudformation", "describe-stack-refactor", "--stack-refactor-id", id});
   ASSERT_EQ(described.exit_code, 0) << described.err;
   EXPECT_THAT(described.out, HasSubstr("\"Status\": \"CREATE_COMPLETE\""));
-  CliResult waited = AwsCli({"cloudformation", "wait", "stack-refactor-create-complete",
-                             "--stack-refactor-id", id});
+  CliResult waited = AwsCli(
+      {"cloudformation", "wait", "stack-refactor-create-complete", "--stack-refactor-id", id});
   EXPECT_EQ(waited.exit_code, 0) << waited.err;
-  CliResult actions = AwsCli({"cloudformation", "list-stack-refactor-actions", "--stack-refactor-id", id});
+  CliResult actions =
+      AwsCli({"cloudformation", "list-stack-refactor-actions", "--stack-refactor-id", id});
   ASSERT_EQ(actions.exit_code, 0) << actions.err;
   EXPECT_THAT(actions.out, HasSubstr("\"Action\": \"MOVE\""));
-  CliResult executed = AwsCli({"cloudformation", "execute-stack-refactor", "--stack-refactor-id", id});
+  CliResult executed =
+      AwsCli({"cloudformation", "execute-stack-refactor", "--stack-refactor-id", id});
   ASSERT_EQ(executed.exit_code, 0) << executed.err;
-  CliResult done = AwsCli({"cloudformation", "wait", "stack-refactor-execute-complete",
-                           "--stack-refactor-id", id});
+  CliResult done = AwsCli(
+      {"cloudformation", "wait", "stack-refactor-execute-complete", "--stack-refactor-id", id});
   EXPECT_EQ(done.exit_code, 0) << done.err;
   CliResult listed = AwsCli({"cloudformation", "list-stack-refactors"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_THAT(listed.out, HasSubstr("EXECUTE_COMPLETE"));
-  CliResult owner = AwsCli({"cloudformation", "describe-stack-resources",
-                            "--physical-resource-id", "Todo-main"});
+  CliResult owner =
+      AwsCli({"cloudformation", "describe-stack-resources", "--physical-resource-id", "Todo-main"});
   ASSERT_EQ(owner.exit_code, 0) << owner.err;
   EXPECT_THAT(owner.out, HasSubstr("\"StackName\": \"gen2\""));
 
@@ -376,13 +387,15 @@ TEST_F(RefactorTest, TheAwsCliDrivesRefactorAndDrift) {
                              "--stack-drift-detection-id", detection_id});
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_THAT(status.out, HasSubstr("\"StackDriftStatus\": \"IN_SYNC\""));
-  CliResult drifts = AwsCli({"cloudformation", "describe-stack-resource-drifts", "--stack-name", "gen2"});
+  CliResult drifts =
+      AwsCli({"cloudformation", "describe-stack-resource-drifts", "--stack-name", "gen2"});
   ASSERT_EQ(drifts.exit_code, 0) << drifts.err;
   EXPECT_THAT(drifts.out, HasSubstr("\"StackResourceDriftStatus\": \"IN_SYNC\""));
   CliResult one = AwsCli({"cloudformation", "detect-stack-resource-drift", "--stack-name", "gen2",
                           "--logical-resource-id", "Table"});
   ASSERT_EQ(one.exit_code, 0) << one.err;
-  CliResult missing = AwsCli({"cloudformation", "describe-stack-refactor", "--stack-refactor-id", "nope"});
+  CliResult missing =
+      AwsCli({"cloudformation", "describe-stack-refactor", "--stack-refactor-id", "nope"});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_THAT(missing.err, HasSubstr("StackRefactorNotFoundException"));
 }

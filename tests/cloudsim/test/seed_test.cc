@@ -74,15 +74,15 @@ TEST_P(SeedTest, TheAccountMatchesTheFixture) {
   for (const auto& [name, tmpl] : fixture) {
     EXPECT_TRUE(live.count(name)) << name;
     // Every resource of the template (its conditions allowing) is there.
-    Value resources = Call("cloudformation", "ListStackResources",
-                           Value(ValueMap{{"StackName", Value(name)}}));
+    Value resources =
+        Call("cloudformation", "ListStackResources", Value(ValueMap{{"StackName", Value(name)}}));
     std::set<std::string> have;
     for (const Value& r : ListOrEmpty(resources.Find("StackResourceSummaries"))) {
       have.insert(Str(r, "LogicalResourceId"));
       if (Str(r, "ResourceType") == "AWS::CloudFormation::Stack") {
         // Linked: the nested resource names a seeded child stack.
-        EXPECT_THAT(Str(r, "PhysicalResourceId"), HasSubstr(":stack/")) << name << " "
-                                                                          << Str(r, "LogicalResourceId");
+        EXPECT_THAT(Str(r, "PhysicalResourceId"), HasSubstr(":stack/"))
+            << name << " " << Str(r, "LogicalResourceId");
       }
     }
     size_t unconditional = 0;
@@ -97,8 +97,8 @@ TEST_P(SeedTest, TheAccountMatchesTheFixture) {
 
   // Every DynamoDB table holds the seeded items.
   for (const Value& table : ListOrEmpty(summary.Find("tables"))) {
-    Value count = Call("dynamodb", "Scan",
-                       Value(ValueMap{{"TableName", table}, {"Select", Value("COUNT")}}));
+    Value count =
+        Call("dynamodb", "Scan", Value(ValueMap{{"TableName", table}, {"Select", Value("COUNT")}}));
     EXPECT_EQ(count.Find("Count")->as_double(), 3) << table.as_string();
   }
 
@@ -113,11 +113,13 @@ TEST_P(SeedTest, TheAccountMatchesTheFixture) {
   EXPECT_EQ(Str(*backend.Find("backendEnvironment"), "deploymentArtifacts"),
             Str(provider, "DeploymentBucketName"));
   std::string bucket = Str(provider, "DeploymentBucketName");
-  Value zip = Call("s3", "GetObject",
-                   Value(ValueMap{{"Bucket", Value(bucket)}, {"Key", Value("#current-cloud-backend.zip")}}));
+  Value zip = Call(
+      "s3", "GetObject",
+      Value(ValueMap{{"Bucket", Value(bucket)}, {"Key", Value("#current-cloud-backend.zip")}}));
   EXPECT_EQ(Str(zip, "Body").substr(0, 2), "PK");
-  Value objects = Call("s3", "ListObjectsV2",
-                       Value(ValueMap{{"Bucket", Value(bucket)}, {"Prefix", Value("amplify-cfn-templates/")}}));
+  Value objects =
+      Call("s3", "ListObjectsV2",
+           Value(ValueMap{{"Bucket", Value(bucket)}, {"Prefix", Value("amplify-cfn-templates/")}}));
   EXPECT_FALSE(ListOrEmpty(objects.Find("Contents")).empty()) << objects.ToJson();
 }
 
@@ -126,13 +128,14 @@ TEST_P(SeedTest, TheAwsCliListsEveryFixtureStackAndItsResources) {
   fs::path app = FixtureApp(GetParam());
   Control("POST", "/_sim/seed", Value(ValueMap{{"fixture", Value(app.string())}}));
   std::map<std::string, Value> fixture = FixtureStacks(app);
-  CliResult listed = AwsCli({"cloudformation", "list-stacks", "--stack-status-filter",
-                             "CREATE_COMPLETE"});
+  CliResult listed =
+      AwsCli({"cloudformation", "list-stacks", "--stack-status-filter", "CREATE_COMPLETE"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   auto parsed = Value::FromJson(listed.out);
   ASSERT_TRUE(parsed.has_value()) << listed.out;
   std::set<std::string> names;
-  for (const Value& s : ListOrEmpty(parsed->Find("StackSummaries"))) names.insert(Str(s, "StackName"));
+  for (const Value& s : ListOrEmpty(parsed->Find("StackSummaries")))
+    names.insert(Str(s, "StackName"));
   std::set<std::string> expected;
   for (const auto& [name, tmpl] : fixture) expected.insert(name);
   EXPECT_EQ(names, expected);
@@ -144,7 +147,8 @@ TEST_P(SeedTest, TheAwsCliListsEveryFixtureStackAndItsResources) {
   auto rs = Value::FromJson(resources.out);
   ASSERT_TRUE(rs.has_value());
   std::set<std::string> ids;
-  for (const Value& r : ListOrEmpty(rs->Find("StackResourceSummaries"))) ids.insert(Str(r, "LogicalResourceId"));
+  for (const Value& r : ListOrEmpty(rs->Find("StackResourceSummaries")))
+    ids.insert(Str(r, "LogicalResourceId"));
   for (const auto& [id, resource] : fixture.at(root).Find("Resources")->as_map()) {
     if (!resource.Find("Condition")) {
       EXPECT_TRUE(ids.count(id)) << root << " lacks " << id;
@@ -155,7 +159,8 @@ TEST_P(SeedTest, TheAwsCliListsEveryFixtureStackAndItsResources) {
 INSTANTIATE_TEST_SUITE_P(FixtureApps, SeedTest, ::testing::ValuesIn(kApps),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            std::string name;
-                           for (const char* c = param_info.param; *c; ++c) name += *c == '-' ? '_' : *c;
+                           for (const char* c = param_info.param; *c; ++c)
+                             name += *c == '-' ? '_' : *c;
                            return name;
                          });
 
@@ -204,13 +209,13 @@ TEST_F(SimTest, TheAwsCliListsTheSeededStacks) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   fs::path app = FixtureApp("backend-only");
   Control("POST", "/_sim/seed", Value(ValueMap{{"fixture", Value(app.string())}}));
-  CliResult stacks = AwsCli({"cloudformation", "describe-stacks", "--stack-name",
-                             "amplify-backendonly-main-5e0fa"});
+  CliResult stacks = AwsCli(
+      {"cloudformation", "describe-stacks", "--stack-name", "amplify-backendonly-main-5e0fa"});
   ASSERT_EQ(stacks.exit_code, 0) << stacks.err;
   EXPECT_THAT(stacks.out, HasSubstr("\"OutputKey\": \"DeploymentBucketName\""));
   EXPECT_THAT(stacks.out, HasSubstr("amplify-backendonly-main-5e0fa-deployment"));
-  CliResult resources = AwsCli({"cloudformation", "list-stack-resources", "--stack-name",
-                                "amplify-backendonly-main-5e0fa"});
+  CliResult resources = AwsCli(
+      {"cloudformation", "list-stack-resources", "--stack-name", "amplify-backendonly-main-5e0fa"});
   ASSERT_EQ(resources.exit_code, 0) << resources.err;
   EXPECT_THAT(resources.out, HasSubstr("\"LogicalResourceId\": \"apibackendonly\""));
   CliResult files = AwsCli({"s3", "ls", "s3://amplify-backendonly-main-5e0fa-deployment/"});

@@ -1,6 +1,7 @@
 #include "tests/cloudsim/test/sim_fixture.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -8,8 +9,6 @@
 
 #include <chrono>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "steps/aws/aws_error.h"
 #include "tests/support/test_support.h"
@@ -22,8 +21,7 @@ namespace {
 
 class StaticCredentials final : public CredentialsProvider {
  public:
-  explicit StaticCredentials(AwsCredentials credentials)
-      : credentials_(std::move(credentials)) {}
+  explicit StaticCredentials(AwsCredentials credentials) : credentials_(std::move(credentials)) {}
   Result<AwsCredentials> Get() override { return credentials_; }
 
  private:
@@ -95,8 +93,7 @@ void SimTest::SetUp() {
   options.endpoints.endpoint_url = endpoint();
   options.retry.max_attempts = 1;  // tests see every error as it is
   options.random = [] { return 0.0; };
-  client_ = std::make_unique<aws::AwsClient>(*transport_, *credentials_,
-                                             client_clock_, options);
+  client_ = std::make_unique<aws::AwsClient>(*transport_, *credentials_, client_clock_, options);
 }
 
 void SimTest::TearDown() {
@@ -111,22 +108,19 @@ std::string SimTest::endpoint() const {
   return fmt::format("http://127.0.0.1:{}", server_->port());
 }
 
-aws::AwsResult SimTest::Try(std::string_view service,
-                            std::string_view operation, const Value& params) {
+aws::AwsResult SimTest::Try(std::string_view service, std::string_view operation,
+                            const Value& params) {
   return client_->Call(service, operation, params);
 }
 
-Value SimTest::Call(std::string_view service, std::string_view operation,
-                    const Value& params) {
+Value SimTest::Call(std::string_view service, std::string_view operation, const Value& params) {
   aws::AwsResult result = client_->Call(service, operation, params);
-  EXPECT_TRUE(result.has_value())
-      << service << " " << operation << ": "
-      << (result ? std::string() : result.error().ToString());
+  EXPECT_TRUE(result.has_value()) << service << " " << operation << ": "
+                                  << (result ? std::string() : result.error().ToString());
   return result ? *result : Value();
 }
 
-Value SimTest::Control(std::string_view method, std::string_view path,
-                       const Value& body) {
+Value SimTest::Control(std::string_view method, std::string_view path, const Value& body) {
   Request request;
   request.method = std::string(method);
   std::string p(path);
@@ -156,8 +150,7 @@ Value SimTest::Control(std::string_view method, std::string_view path,
   return value ? *value : Value();
 }
 
-std::vector<LogEntry> SimTest::LogOf(std::string_view service,
-                                     std::string_view operation) {
+std::vector<LogEntry> SimTest::LogOf(std::string_view service, std::string_view operation) {
   std::vector<LogEntry> out;
   for (LogEntry& entry : simulator_->Log()) {
     if (entry.service == service && entry.operation == operation) {
@@ -167,8 +160,7 @@ std::vector<LogEntry> SimTest::LogOf(std::string_view service,
   return out;
 }
 
-std::string SimTest::ErrorCodeOf(std::string_view service,
-                                 std::string_view operation,
+std::string SimTest::ErrorCodeOf(std::string_view service, std::string_view operation,
                                  const Value& params) {
   auto result = Try(service, operation, params);
   EXPECT_FALSE(result.has_value()) << operation << " unexpectedly succeeded";
@@ -184,8 +176,7 @@ CliResult SimTest::AwsCli(const std::vector<std::string>& args,
   if (cli.empty()) return result;
   flightplan::testing::TempDir dir;
   std::string out_path = dir.path() + "/out", err_path = dir.path() + "/err";
-  std::vector<std::string> argv = {cli, "--endpoint-url", endpoint(),
-                                   "--output", "json"};
+  std::vector<std::string> argv = {cli, "--endpoint-url", endpoint(), "--output", "json"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> env = {
       "AWS_ACCESS_KEY_ID=" + config_.access_key,
@@ -216,13 +207,12 @@ CliResult SimTest::AwsCli(const std::vector<std::string>& args,
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, cli.c_str(), &actions, nullptr, c_argv.data(),
-                       c_env.data());
+  int rc = posix_spawn(&pid, cli.c_str(), &actions, nullptr, c_argv.data(), c_env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     result.err = fmt::format("cannot start {}: {}", cli, std::strerror(rc));

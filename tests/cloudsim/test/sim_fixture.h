@@ -62,10 +62,8 @@ class SimTest : public ::testing::Test {
                           const Value& params);
 
   // Control API.
-  Value Control(std::string_view method, std::string_view path,
-                const Value& body = Value());
-  std::vector<LogEntry> LogOf(std::string_view service,
-                              std::string_view operation);
+  Value Control(std::string_view method, std::string_view path, const Value& body = Value());
+  std::vector<LogEntry> LogOf(std::string_view service, std::string_view operation);
 
   // Runs `aws --endpoint-url <sim> <args>` with the simulator's keys;
   // `skip` reports whether the CLI is absent (call GTEST_SKIP then).

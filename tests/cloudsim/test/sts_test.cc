@@ -13,8 +13,7 @@ using ::testing::HasSubstr;
 TEST_F(SimTest, GetCallerIdentityNamesTheConfiguredUser) {
   Value identity = Call("sts", "GetCallerIdentity");
   EXPECT_EQ(identity.Find("Account")->as_string(), "123456789012");
-  EXPECT_EQ(identity.Find("Arn")->as_string(),
-            "arn:aws:iam::123456789012:user/flightplan-sim");
+  EXPECT_EQ(identity.Find("Arn")->as_string(), "arn:aws:iam::123456789012:user/flightplan-sim");
   ASSERT_EQ(LogOf("sts", "GetCallerIdentity").size(), 1u);
 }
 
@@ -54,12 +53,10 @@ TEST_F(SimTest, TheAwsCliIsAcceptedAndAWrongSecretIsRejected) {
   CliResult ok = AwsCli({"sts", "get-caller-identity"});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("\"Account\": \"123456789012\""));
-  CliResult bad = AwsCli({"sts", "get-caller-identity"},
-                         {"AWS_SECRET_ACCESS_KEY=not-the-secret"});
+  CliResult bad = AwsCli({"sts", "get-caller-identity"}, {"AWS_SECRET_ACCESS_KEY=not-the-secret"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("SignatureDoesNotMatch"));
-  CliResult unknown = AwsCli({"sts", "get-caller-identity"},
-                             {"AWS_ACCESS_KEY_ID=AKIDUNKNOWN"});
+  CliResult unknown = AwsCli({"sts", "get-caller-identity"}, {"AWS_ACCESS_KEY_ID=AKIDUNKNOWN"});
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_THAT(unknown.err, HasSubstr("InvalidClientTokenId"));
 }
@@ -100,9 +97,8 @@ TEST_F(SimTest, ErrorAndResetFaultsReachTheClient) {
 
 TEST_F(SimTest, LatencyFaultDelaysTheCallThenLetsItThrough) {
   Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("sts")},
-                         {"kind", Value("latency")},
-                         {"latency_ms", Value(300)}}));
+          Value(ValueMap{
+              {"service", Value("sts")}, {"kind", Value("latency")}, {"latency_ms", Value(300)}}));
   auto started = std::chrono::steady_clock::now();
   EXPECT_TRUE(Try("sts", "GetCallerIdentity").has_value());
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
@@ -125,8 +121,7 @@ TEST_F(SimTest, UnsignedRequestsAreRejected) {
   Request request;
   request.method = "POST";
   request.path = request.target = "/";
-  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                     {"Host", "127.0.0.1"}};
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Host", "127.0.0.1"}};
   request.body = "Action=GetCallerIdentity&Version=2011-06-15";
   Response response = simulator_->Handle(request);
   EXPECT_EQ(response.status, 403);

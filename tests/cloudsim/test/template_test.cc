@@ -17,14 +17,12 @@ class FakeContext final : public EvalContext {
   SimResult<Value> ResourceRef(std::string_view id) const override {
     return Value("phys-" + std::string(id));
   }
-  SimResult<Value> ResourceAttribute(std::string_view id,
-                                     std::string_view attr) const override {
+  SimResult<Value> ResourceAttribute(std::string_view id, std::string_view attr) const override {
     return Value(std::string(id) + "." + std::string(attr));
   }
   SimResult<Value> ImportValue(std::string_view name) const override {
     if (name == "shared-vpc") return Value("vpc-123");
-    return tl::unexpected(
-        Validation("No export named " + std::string(name) + " found."));
+    return tl::unexpected(Validation("No export named " + std::string(name) + " found."));
   }
 };
 
@@ -88,13 +86,11 @@ TEST(TemplateTest, EveryIntrinsicEvaluates) {
   ASSERT_TRUE(params.has_value()) << params.error().message;
   EXPECT_TRUE((*params)[1].no_echo);
   FakeContext ctx;
-  Evaluator ev(t, *params,
-               {"123456789012", "us-east-1", "app", "arn:stack", {}}, &ctx);
+  Evaluator ev(t, *params, {"123456789012", "us-east-1", "app", "arn:stack", {}}, &ctx);
   ASSERT_TRUE(ev.EvaluateConditions().has_value());
   EXPECT_FALSE(ev.Condition("IsProd"));
   EXPECT_TRUE(ev.Condition("Both"));
-  auto table =
-      ev.Evaluate(*t.Find("Resources")->Find("Table")->Find("Properties"));
+  auto table = ev.Evaluate(*t.Find("Resources")->Find("Table")->Find("Properties"));
   ASSERT_TRUE(table.has_value());
   EXPECT_EQ(table->ToJson(),
             R"({"TableName":"app-dev-table"})");  // NoValue removed
@@ -108,20 +104,16 @@ TEST(TemplateTest, EveryIntrinsicEvaluates) {
     return v ? *v : Value();
   };
   EXPECT_EQ(eval(R"({"Fn::Base64":"hi"})").as_string(), "aGk=");
-  EXPECT_EQ(eval(R"({"Fn::Sub":"${!Literal}-${Table.Arn}-${AWS::Region}"})")
-                .as_string(),
+  EXPECT_EQ(eval(R"({"Fn::Sub":"${!Literal}-${Table.Arn}-${AWS::Region}"})").as_string(),
             "${Literal}-Table.Arn-us-east-1");
-  EXPECT_EQ(
-      eval(R"({"Fn::Sub":["${A}/${Env}",{"A":{"Ref":"Table"}}]})").as_string(),
-      "phys-Table/dev");
+  EXPECT_EQ(eval(R"({"Fn::Sub":["${A}/${Env}",{"A":{"Ref":"Table"}}]})").as_string(),
+            "phys-Table/dev");
   EXPECT_EQ(eval(R"({"Fn::Split":[",","a,b"]})").ToJson(), R"(["a","b"])");
-  EXPECT_EQ(eval(R"({"Fn::FindInMap":["Regions",{"Ref":"AWS::Region"},"Ami"]})")
-                .as_string(),
+  EXPECT_EQ(eval(R"({"Fn::FindInMap":["Regions",{"Ref":"AWS::Region"},"Ami"]})").as_string(),
             "ami-east");
   EXPECT_EQ(eval(R"({"Fn::ImportValue":"shared-vpc"})").as_string(), "vpc-123");
   EXPECT_EQ(eval(R"({"Fn::GetAZs":""})").as_list().size(), 3u);
-  EXPECT_EQ(eval(R"({"Fn::Select":["0",{"Fn::GetAZs":{"Ref":"AWS::Region"}}]})")
-                .as_string(),
+  EXPECT_EQ(eval(R"({"Fn::Select":["0",{"Fn::GetAZs":{"Ref":"AWS::Region"}}]})").as_string(),
             "us-east-1a");
   EXPECT_EQ(eval(R"({"Ref":"AWS::AccountId"})").as_string(), "123456789012");
   EXPECT_EQ(eval(R"({"Ref":"AWS::Partition"})").as_string(), "aws");
@@ -140,45 +132,36 @@ TEST(TemplateTest, ParametersAreCheckedAsCloudFormationDoes) {
   auto missing = ResolveParameters(t, {});
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().message, "Parameters: [Secret] must have values");
-  auto unknown =
-      ResolveParameters(t, {{"Secret", "x", false}, {"Nope", "y", false}});
-  EXPECT_EQ(unknown.error().message,
-            "Parameters: [Nope] do not exist in the template");
-  auto bad =
-      ResolveParameters(t, {{"Secret", "x", false}, {"Env", "qa", false}});
-  EXPECT_EQ(bad.error().message,
-            "Parameter 'Env' must be one of AllowedValues");
-  auto previous =
-      ResolveParameters(t, {{"Secret", "x", false}, {"Env", "prod", false}});
+  auto unknown = ResolveParameters(t, {{"Secret", "x", false}, {"Nope", "y", false}});
+  EXPECT_EQ(unknown.error().message, "Parameters: [Nope] do not exist in the template");
+  auto bad = ResolveParameters(t, {{"Secret", "x", false}, {"Env", "qa", false}});
+  EXPECT_EQ(bad.error().message, "Parameter 'Env' must be one of AllowedValues");
+  auto previous = ResolveParameters(t, {{"Secret", "x", false}, {"Env", "prod", false}});
   auto reused = ResolveParameters(t, {{"Secret", "", true}}, *previous);
   ASSERT_TRUE(reused.has_value());
   EXPECT_EQ((*reused)[1].text, "x");
 }
 
 TEST(TemplateTest, ValidationUsesAwsMessages) {
-  auto unresolved = ValidateTemplate(Parse(
-      R"({"Resources":{"A":{"Type":"T","Properties":{"X":{"Ref":"Missing"}}}}})"));
+  auto unresolved = ValidateTemplate(
+      Parse(R"({"Resources":{"A":{"Type":"T","Properties":{"X":{"Ref":"Missing"}}}}})"));
   ASSERT_FALSE(unresolved.has_value());
   EXPECT_EQ(unresolved.error().code, "ValidationError");
   EXPECT_EQ(unresolved.error().message,
             "Template format error: Unresolved resource dependencies [Missing] "
             "in the Resources block of the template");
-  auto unknown = ValidateTemplate(Parse(
-      R"({"Resources":{"A":{"Type":"T","Properties":{"X":{"Fn::Nope":1}}}}})"));
-  EXPECT_THAT(unknown.error().message,
-              HasSubstr("Encountered unsupported function: Fn::Nope"));
+  auto unknown = ValidateTemplate(
+      Parse(R"({"Resources":{"A":{"Type":"T","Properties":{"X":{"Fn::Nope":1}}}}})"));
+  EXPECT_THAT(unknown.error().message, HasSubstr("Encountered unsupported function: Fn::Nope"));
   auto cycle = ValidateTemplate(Parse(
       R"({"Resources":{"A":{"Type":"T","Properties":{"X":{"Ref":"B"}}},"B":{"Type":"T","DependsOn":"A"}}})"));
-  EXPECT_EQ(cycle.error().message,
-            "Circular dependency between resources: [A, B]");
+  EXPECT_EQ(cycle.error().message, "Circular dependency between resources: [A, B]");
   auto empty = ValidateTemplate(Parse(R"({"Resources":{}})"));
-  EXPECT_EQ(
-      empty.error().message,
-      "Template format error: At least one Resources member must be defined.");
+  EXPECT_EQ(empty.error().message,
+            "Template format error: At least one Resources member must be defined.");
   auto yaml = ParseTemplate("Resources: [a\n");
   ASSERT_FALSE(yaml.has_value());
-  EXPECT_THAT(yaml.error().message,
-              HasSubstr("Template format error: YAML not well-formed"));
+  EXPECT_THAT(yaml.error().message, HasSubstr("Template format error: YAML not well-formed"));
 }
 
 TEST(TemplateTest, DependencyOrderAndReferences) {
@@ -186,11 +169,9 @@ TEST(TemplateTest, DependencyOrderAndReferences) {
   auto order = DependencyOrder(t);
   ASSERT_TRUE(order.has_value());
   EXPECT_THAT(*order, ElementsAre("Role", "Table", "Fn"));
-  EXPECT_THAT(References(*t.Find("Resources")->Find("Fn")),
-              ElementsAre("Env", "Role", "Sizes"));
+  EXPECT_THAT(References(*t.Find("Resources")->Find("Fn")), ElementsAre("Env", "Role", "Sizes"));
   EXPECT_THAT(ResourceDependencies(t, "Fn"), ElementsAre("Role", "Table"));
-  EXPECT_THAT(References(*Value::FromJson(
-                  R"({"Fn::Sub":["${X}-${Y.Arn}",{"X":"1"}]})")),
+  EXPECT_THAT(References(*Value::FromJson(R"({"Fn::Sub":["${X}-${Y.Arn}",{"X":"1"}]})")),
               ElementsAre("Y"));
 }
 

@@ -10,16 +10,15 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::CopyFixture;
 using testing::FixtureApps;
 using testing::FixtureDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ScratchDir;
 using testing::WriteFile;
 
-const Value* ResourceEntry(const Value& report, std::string_view category,
-                           std::string_view name) {
+const Value* ResourceEntry(const Value& report, std::string_view category, std::string_view name) {
   for (const Value& r : report.Find("resources")->as_list()) {
     if (StringField(r, "category") == category && StringField(r, "name") == name) return &r;
   }
@@ -99,8 +98,14 @@ TEST(AssessTest, LambdaAuthorizationModeIsManualWork) {
   fs::path root = CopyFixture("discussions", scratch.path());
   fs::path config_path = root / "amplify/backend/backend-config.json";
   Value config = testing::ReadJson(config_path);
-  Value& auth = config.as_map().at("api").as_map().at("discussions").as_map().at("output")
-                    .as_map().at("authConfig");
+  Value& auth = config.as_map()
+                    .at("api")
+                    .as_map()
+                    .at("discussions")
+                    .as_map()
+                    .at("output")
+                    .as_map()
+                    .at("authConfig");
   auth.Set("additionalAuthenticationProviders",
            *Value::FromJson(R"([{"authenticationType": "AWS_LAMBDA"}])"));
   testing::WriteJson(config_path, config);

@@ -33,8 +33,8 @@ TEST(CfnResolveTest, UnknownRefsAndGetAttStayAsTheyAre) {
 TEST(CfnResolveTest, CommaDelimitedListAndNumberParametersGetTheirTypes) {
   Value tmpl = Json(R"({"Parameters": {
       "l": {"Type": "CommaDelimitedList"}, "n": {"Type": "Number"}}})");
-  ParameterValues p = EffectiveParameters(
-      tmpl, {{"l", Value("email, phone_number")}, {"n", Value("8")}});
+  ParameterValues p =
+      EffectiveParameters(tmpl, {{"l", Value("email, phone_number")}, {"n", Value("8")}});
   ASSERT_TRUE(p.at("l").is_list());
   EXPECT_EQ(p.at("l").as_list()[1].as_string(), "phone_number");
   EXPECT_EQ(p.at("n").as_int(), 8);

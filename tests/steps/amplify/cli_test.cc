@@ -12,8 +12,8 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::FixtureDir;
+using ::testing::HasSubstr;
 using testing::ReadFile;
 using testing::ScratchDir;
 
@@ -60,8 +60,7 @@ TEST(CliTest, GenerateRefusesToOverwriteWithoutForce) {
   EXPECT_NE(second.exit_code, 0);
   EXPECT_THAT(second.stderr_text, HasSubstr("--force"));
   ProcessResult forced = Flightplan({"generate", "--gen1", FixtureDir("discussions").string(),
-                                     "--out", out.string(), "--force", "--phase",
-                                     "post-refactor"});
+                                     "--out", out.string(), "--force", "--phase", "post-refactor"});
   EXPECT_EQ(forced.exit_code, 0) << forced.stderr_text;
   EXPECT_THAT(ReadFile(out / "amplify" / "migration.json"), HasSubstr("\"post-refactor\""));
 }

@@ -9,8 +9,8 @@
 namespace flightplan::amplify {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FixtureDir;
+using ::testing::HasSubstr;
 
 // A synthesized Gen2 storage stack holding the Gen1 "activity" table with
 // the given properties (as the generated L1 copy would produce).

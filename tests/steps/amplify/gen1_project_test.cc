@@ -9,10 +9,10 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::CopyFixture;
 using testing::FixtureApps;
 using testing::FixtureDir;
+using ::testing::HasSubstr;
 using testing::ReadFile;
 using testing::ScratchDir;
 using testing::WriteFile;
@@ -51,14 +51,12 @@ TEST(Gen1ProjectTest, DeployedUserPoolHasEnvSuffixedNameAndSplitUsernameAttribut
   const Value* pool = auth->deployed_template.Find("Resources")->Find("UserPool");
   ASSERT_NE(pool, nullptr);
   const Value& props = *pool->Find("Properties");
-  EXPECT_EQ(StringField(props, "UserPoolName"),
-            "mediavault1f08412d_userpool_1f08412d-main");
+  EXPECT_EQ(StringField(props, "UserPoolName"), "mediavault1f08412d_userpool_1f08412d-main");
   const Value* names = props.Find("UsernameAttributes");
   ASSERT_TRUE(names && names->is_list());
   ASSERT_EQ(names->as_list().size(), 2u);
   EXPECT_EQ(names->as_list()[1].as_string(), "phone_number");
-  EXPECT_EQ(project->MetaOutput("auth", "mediavault1f08412d", "UserPoolId"),
-            "us-east-1_gekM9OHb7");
+  EXPECT_EQ(project->MetaOutput("auth", "mediavault1f08412d", "UserPoolId"), "us-east-1_gekM9OHb7");
 }
 
 TEST(Gen1ProjectTest, AppSyncApiCarriesSchemaAndDeployedModelTables) {
@@ -155,14 +153,12 @@ TEST(Gen1ProjectTest, DamagedFilesGiveAnErrorNamingTheFileNeverACrash) {
     for (const fs::path& file : files) {
       std::string original = ReadFile(file);
       for (const std::string& damaged :
-           {original.substr(0, original.size() / 2), std::string("[1, 2]"),
-            std::string("\"text\""), std::string("")}) {
+           {original.substr(0, original.size() / 2), std::string("[1, 2]"), std::string("\"text\""),
+            std::string("")}) {
         WriteFile(file, damaged);
         Result<Gen1Project> project = LoadGen1Project(root);
         if (!project) {
-          EXPECT_THAT(project.error().ToString(),
-                      HasSubstr(file.filename().string()))
-              << file;
+          EXPECT_THAT(project.error().ToString(), HasSubstr(file.filename().string())) << file;
         }
       }
       WriteFile(file, original);

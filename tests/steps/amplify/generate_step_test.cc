@@ -5,13 +5,12 @@
 #include "steps/amplify/generate_step.h"
 
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
@@ -23,9 +22,9 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::CopyFixture;
 using testing::FixtureApps;
+using ::testing::HasSubstr;
 using testing::ReadFile;
 using testing::ScratchDir;
 using testing::WriteFile;
@@ -78,8 +77,8 @@ TEST(MergePackageJsonTest, ABrokenAppPackageIsRefusedWithWhereAndWhat) {
   ASSERT_FALSE(list);
   EXPECT_EQ(list.error().code(), ErrorCode::kInvalidInput);
 
-  Result<std::string> deps = MergePackageJson(std::string(R"({"devDependencies": "none"})"),
-                                              kGenerated);
+  Result<std::string> deps =
+      MergePackageJson(std::string(R"({"devDependencies": "none"})"), kGenerated);
   ASSERT_FALSE(deps);
   EXPECT_THAT(deps.error().message(), HasSubstr("\"devDependencies\" is not an object"));
 }
@@ -415,8 +414,7 @@ TEST_F(GenerateStepTest, ADirtyGitTreeIsRefusedUnlessForced) {
   ASSERT_TRUE(Prepare(Inputs()));
   EXPECT_EQ(prepared_.Find("git")->as_string(), "clean");
 
-  WriteFile(project_ / "amplify" / "backend" / "function" / "thumbnailgen" / "src" / "new.js",
-            "1");
+  WriteFile(project_ / "amplify" / "backend" / "function" / "thumbnailgen" / "src" / "new.js", "1");
   fs::remove_all(backups_);
   tree::TreeManifest dirty = Scan();
   Result<Value> refused = Prepare(Inputs());
@@ -433,9 +431,9 @@ TEST_F(GenerateStepTest, ADirtyGitTreeIsRefusedUnlessForced) {
   EXPECT_EQ(prepared_.Find("git")->as_string(), "dirty (forced)");
   ASSERT_TRUE(Execute(forced));
   ASSERT_TRUE(Rollback(forced));
-  EXPECT_EQ(ReadFile(project_ / "amplify" / "backend" / "function" / "thumbnailgen" / "src" /
-                     "new.js"),
-            "1");
+  EXPECT_EQ(
+      ReadFile(project_ / "amplify" / "backend" / "function" / "thumbnailgen" / "src" / "new.js"),
+      "1");
 }
 
 TEST_F(GenerateStepTest, AFailedWriteLeavesTheGen1FilesInPlace) {

@@ -12,11 +12,11 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::CopyFixture;
 using testing::FixtureApps;
 using testing::FixtureDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ReadFile;
 using testing::ReadJson;
 using testing::ScratchDir;
@@ -47,8 +47,13 @@ fs::path Cloud(const fs::path& root) {
 void SetRuntime(const fs::path& root, const std::string& fn, const std::string& runtime) {
   fs::path t = Cloud(root) / "function" / fn / (fn + "-cloudformation-template.json");
   Value tmpl = ReadJson(t);
-  tmpl.as_map().at("Resources").as_map().at("LambdaFunction").as_map().at("Properties").Set(
-      "Runtime", Value(runtime));
+  tmpl.as_map()
+      .at("Resources")
+      .as_map()
+      .at("LambdaFunction")
+      .as_map()
+      .at("Properties")
+      .Set("Runtime", Value(runtime));
   WriteJson(t, tmpl);
 }
 
@@ -56,10 +61,10 @@ TEST(GenerateTest, EveryFixtureAppGetsACompleteGen2Project) {
   for (const std::string& app : FixtureApps()) {
     SCOPED_TRACE(app);
     GeneratedFiles files = Generate(FixtureDir(app));
-    for (const char* path : {"package.json", "amplify/package.json", "amplify/tsconfig.json",
-                             "amplify/backend.ts", "amplify/migration.json",
-                             "amplify/auth/resource.ts", "amplify/data/resource.ts",
-                             "amplify/gen1/cfn.ts"}) {
+    for (const char* path :
+         {"package.json", "amplify/package.json", "amplify/tsconfig.json", "amplify/backend.ts",
+          "amplify/migration.json", "amplify/auth/resource.ts", "amplify/data/resource.ts",
+          "amplify/gen1/cfn.ts"}) {
       EXPECT_EQ(files.count(path), 1u) << path;
     }
     EXPECT_EQ(File(files, "amplify/package.json"), "{\n  \"type\": \"module\"\n}\n");
@@ -124,8 +129,7 @@ TEST(GenerateTest, MigrationFileRecordsTheGen1HostedUIDomain) {
   ASSERT_TRUE(migration);
   const Value* domains = migration->Find("gen1")->Find("hostedUIDomains");
   ASSERT_NE(domains, nullptr);
-  EXPECT_EQ(StringField(*domains, "auth/mediavault1f08412d"),
-            "mediavault1f08412d-1f08412d-main");
+  EXPECT_EQ(StringField(*domains, "auth/mediavault1f08412d"), "mediavault1f08412d-1f08412d-main");
   // An app without a hosted UI has no such entry.
   GeneratedFiles plain = Generate(FixtureDir("discussions"));
   Result<Value> other = Value::FromJson(File(plain, "amplify/migration.json"));
@@ -150,32 +154,36 @@ TEST(OverrideTest, TheFunctionBodyIsFoundPastStringsCommentsAndTemplates) {
   EXPECT_FALSE(parsed->has_other_imports);
   EXPECT_FALSE(ParseOverride("export function override(r) { if (x) {").has_value());
   EXPECT_FALSE(ParseOverride("export const override = (r) => {};").has_value());
-  EXPECT_TRUE(ParseOverride("const x = require('fs');\nexport function override(r) { x; }")
-                  .has_value());
+  EXPECT_TRUE(
+      ParseOverride("const x = require('fs');\nexport function override(r) { x; }").has_value());
   EXPECT_TRUE(ParseOverride("export function override(r) { require('fs'); }")->has_other_imports);
 }
 
 TEST(GenerateTest, AnAuthOverrideIsCarriedOverVerbatimAndCalledWithGen2Resources) {
   ScratchDir scratch;
   fs::path root = CopyFixture("backend-only", scratch.path());
-  WriteFile(root / "amplify/backend/auth/backendonlyf8c4c57b/override.ts",
-            "import { AmplifyAuthCognitoStackTemplate } from '@aws-amplify/cli-extensibility-helper';\n"
-            "export function override(resources: AmplifyAuthCognitoStackTemplate) {\n"
-            "  resources.userPool.deviceConfiguration = { challengeRequiredOnNewDevice: true };\n"
-            "}\n");
+  WriteFile(
+      root / "amplify/backend/auth/backendonlyf8c4c57b/override.ts",
+      "import { AmplifyAuthCognitoStackTemplate } from '@aws-amplify/cli-extensibility-helper';\n"
+      "export function override(resources: AmplifyAuthCognitoStackTemplate) {\n"
+      "  resources.userPool.deviceConfiguration = { challengeRequiredOnNewDevice: true };\n"
+      "}\n");
   GeneratedFiles files = Generate(root);
   std::string backend = File(files, "amplify/backend.ts");
   EXPECT_THAT(backend, HasSubstr("Gen1 override.ts, carried over verbatim"));
   EXPECT_THAT(backend, HasSubstr("function gen1Override_auth_"));
-  EXPECT_THAT(backend, HasSubstr(
-      "  resources.userPool.deviceConfiguration = { challengeRequiredOnNewDevice: true };"));
+  EXPECT_THAT(
+      backend,
+      HasSubstr(
+          "  resources.userPool.deviceConfiguration = { challengeRequiredOnNewDevice: true };"));
   EXPECT_THAT(backend, HasSubstr("userPool: backend.auth.resources.cfnResources.cfnUserPool,"));
   // One parameter in, one argument out: no project info passed.
   EXPECT_THAT(backend, Not(HasSubstr("projectName:")));
   // An override that imports other modules is not carried over.
-  WriteFile(root / "amplify/backend/auth/backendonlyf8c4c57b/override.ts",
-            "import * as iam from 'aws-cdk-lib/aws-iam';\n"
-            "export function override(resources: any) { resources.userPool.x = new iam.Role(); }\n");
+  WriteFile(
+      root / "amplify/backend/auth/backendonlyf8c4c57b/override.ts",
+      "import * as iam from 'aws-cdk-lib/aws-iam';\n"
+      "export function override(resources: any) { resources.userPool.x = new iam.Role(); }\n");
   GeneratedFiles other = Generate(root);
   EXPECT_THAT(File(other, "amplify/backend.ts"), Not(HasSubstr("gen1Override_")));
 }
@@ -227,7 +235,8 @@ TEST(GenerateTest, StorageAccessFollowsGen1PermissionsAndTriggers) {
   EXPECT_THAT(storage, HasSubstr("allow.authenticated.to(['read', 'write', 'delete'])"));
   EXPECT_THAT(storage, HasSubstr("allow.groups(['Admin']).to(['read', 'write', 'delete'])"));
   GeneratedFiles catalog = Generate(FixtureDir("product-catalog"));
-  EXPECT_THAT(File(catalog, "amplify/storage/resource.ts"), HasSubstr("onUpload: S3Trigger1ef46783"));
+  EXPECT_THAT(File(catalog, "amplify/storage/resource.ts"),
+              HasSubstr("onUpload: S3Trigger1ef46783"));
   EXPECT_THAT(File(catalog, "amplify/functions/S3Trigger1ef46783/resource.ts"),
               HasSubstr("resourceGroupName: 'storage'"));
 }
@@ -241,10 +250,17 @@ TEST(GenerateTest, CustomAttributesBecomeQuotedKeys) {
   cognito.Set("userpoolClientReadAttributes",
               Value(ValueList{Value("email"), Value("custom:family_name")}));
   WriteJson(inputs, cli);
-  fs::path t = Cloud(root) / "auth/backendonlyf8c4c57b/build/backendonlyf8c4c57b-cloudformation-template.json";
+  fs::path t = Cloud(root) /
+               "auth/backendonlyf8c4c57b/build/backendonlyf8c4c57b-cloudformation-template.json";
   Value tmpl = ReadJson(t);
-  Value& schema = tmpl.as_map().at("Resources").as_map().at("UserPool").as_map().at("Properties")
-                      .as_map().at("Schema");
+  Value& schema = tmpl.as_map()
+                      .at("Resources")
+                      .as_map()
+                      .at("UserPool")
+                      .as_map()
+                      .at("Properties")
+                      .as_map()
+                      .at("Schema");
   schema.as_list().push_back(*Value::FromJson(
       R"({"Name": "department", "AttributeDataType": "String", "Mutable": true})"));
   WriteJson(t, tmpl);
@@ -270,7 +286,8 @@ TEST(GenerateTest, EveryDynamoDbTableGetsItsOwnStackAndPostRefactorName) {
   fs::copy(Amplify(root) / "backend/storage/activity", Amplify(root) / "backend/storage/orders",
            fs::copy_options::recursive);
   fs::create_directories(Cloud(root) / "storage/orders/build");
-  Value tmpl = ReadJson(Cloud(root) / "storage/activity/build/activity-cloudformation-template.json");
+  Value tmpl =
+      ReadJson(Cloud(root) / "storage/activity/build/activity-cloudformation-template.json");
   tmpl.as_map().at("Parameters").as_map().at("tableName").Set("Default", Value("orders"));
   WriteJson(Cloud(root) / "storage/orders/build/orders-cloudformation-template.json", tmpl);
 
@@ -283,10 +300,10 @@ TEST(GenerateTest, EveryDynamoDbTableGetsItsOwnStackAndPostRefactorName) {
   EXPECT_THAT(backend, HasSubstr("gen1Name('storage/orders/DynamoDBTable')"));
   Result<Value> migration = Value::FromJson(File(files, "amplify/migration.json"));
   ASSERT_TRUE(migration);
-  EXPECT_EQ(StringField(*migration->Find("gen1")->Find("resources")->Find(
-                            "storage/orders/DynamoDBTable"),
-                        "name"),
-            "orders-main");
+  EXPECT_EQ(
+      StringField(*migration->Find("gen1")->Find("resources")->Find("storage/orders/DynamoDBTable"),
+                  "name"),
+      "orders-main");
   // Pre-refactor the copy must not claim the Gen1 name.
   Result<Value> table = Value::FromJson(File(files, "amplify/gen1/storage-orders.json"));
   ASSERT_TRUE(table);
@@ -317,8 +334,9 @@ TEST(GenerateTest, ProjectLayerIsCdkAndAttachedToItsFunctions) {
   ScratchDir scratch;
   fs::path root = CopyFixture("backend-only", scratch.path());
   Value config = ReadJson(Amplify(root) / "backend/backend-config.json");
-  config.as_map().at("function").Set(
-      "sharedutils", *Value::FromJson(R"({"providerPlugin": "awscloudformation",
+  config.as_map()
+      .at("function")
+      .Set("sharedutils", *Value::FromJson(R"({"providerPlugin": "awscloudformation",
                                           "service": "LambdaLayer", "build": true})"));
   WriteJson(Amplify(root) / "backend/backend-config.json", config);
   fs::path layer = Amplify(root) / "backend/function/sharedutils";
@@ -344,8 +362,16 @@ TEST(GenerateTest, AuthTriggerReadingADataTableUsesTheDeployedNameNotACrossStack
   const std::string fn = "fitnesstracker6b0fc1196b0fc119PreSignup";
   fs::path t = Cloud(root) / "function" / fn / (fn + "-cloudformation-template.json");
   Value tmpl = ReadJson(t);
-  Value& vars = tmpl.as_map().at("Resources").as_map().at("LambdaFunction").as_map()
-                    .at("Properties").as_map().at("Environment").as_map().at("Variables");
+  Value& vars = tmpl.as_map()
+                    .at("Resources")
+                    .as_map()
+                    .at("LambdaFunction")
+                    .as_map()
+                    .at("Properties")
+                    .as_map()
+                    .at("Environment")
+                    .as_map()
+                    .at("Variables");
   vars.Set("API_FITNESSTRACKER_MEALTABLE_NAME", *Value::FromJson(R"({"Fn::ImportValue":
       {"Fn::Sub": "${apifitnesstrackerGraphQLAPIIdOutput}:GetAtt:MealTable:Name"}})"));
   WriteJson(t, tmpl);
@@ -355,16 +381,18 @@ TEST(GenerateTest, AuthTriggerReadingADataTableUsesTheDeployedNameNotACrossStack
   std::string backend = File(files, "amplify/backend.ts");
   EXPECT_THAT(backend, HasSubstr("addEnvironment('API_FITNESSTRACKER_MEALTABLE_NAME', "
                                  "'Meal-2aikutabnvbuhlzmh4mvkg3eji-main')"));
-  EXPECT_THAT(backend, Not(HasSubstr("PreSignup.addEnvironment('API_FITNESSTRACKER_MEALTABLE_NAME', "
-                                     "backend.data")));
+  EXPECT_THAT(backend,
+              Not(HasSubstr("PreSignup.addEnvironment('API_FITNESSTRACKER_MEALTABLE_NAME', "
+                            "backend.data")));
 }
 
 TEST(GenerateTest, CustomCdkStackIsCopiedAsL1WithItsLogicalIds) {
   ScratchDir scratch;
   fs::path root = CopyFixture("backend-only", scratch.path());
   Value config = ReadJson(Amplify(root) / "backend/backend-config.json");
-  config.Set("custom", *Value::FromJson(
-                           R"({"alerts": {"providerPlugin": "awscloudformation", "service": "customCDK"}})"));
+  config.Set("custom",
+             *Value::FromJson(
+                 R"({"alerts": {"providerPlugin": "awscloudformation", "service": "customCDK"}})"));
   WriteJson(Amplify(root) / "backend/backend-config.json", config);
   WriteFile(Amplify(root) / "backend/custom/alerts/cdk-stack.ts", "// Gen1 custom stack\n");
   fs::create_directories(Cloud(root) / "custom/alerts/build");

@@ -13,9 +13,8 @@ namespace flightplan::amplify::testing {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& FixtureApps() {
-  static const std::vector<std::string> kApps = {
-      "backend-only", "discussions", "fitness-tracker", "media-vault",
-      "product-catalog"};
+  static const std::vector<std::string> kApps = {"backend-only", "discussions", "fitness-tracker",
+                                                 "media-vault", "product-catalog"};
   return kApps;
 }
 
@@ -25,8 +24,7 @@ fs::path FixtureDir(const std::string& app) {
 }
 
 ScratchDir::ScratchDir() {
-  std::string pattern =
-      (fs::temp_directory_path() / "flightplan-amplify-XXXXXX").string();
+  std::string pattern = (fs::temp_directory_path() / "flightplan-amplify-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error("mkdtemp failed");
   }
@@ -74,8 +72,6 @@ Value ReadJson(const fs::path& path) {
   return *v;
 }
 
-void WriteJson(const fs::path& path, const Value& value) {
-  WriteFile(path, PrettyJson(value));
-}
+void WriteJson(const fs::path& path, const Value& value) { WriteFile(path, PrettyJson(value)); }
 
 }  // namespace flightplan::amplify::testing

@@ -34,13 +34,24 @@ void AddSyntheticFeatures(const fs::path& root) {
   const fs::path cloud = root / "amplify/#current-cloud-backend/awscloudformation/build";
   fs::path inputs = backend / "auth/backendonlyf8c4c57b/cli-inputs.json";
   Value cli = ReadJson(inputs);
-  cli.as_map().at("cognitoConfig").Set(
-      "userpoolClientReadAttributes", Value(ValueList{Value("email"), Value("custom:family_name")}));
+  cli.as_map()
+      .at("cognitoConfig")
+      .Set("userpoolClientReadAttributes",
+           Value(ValueList{Value("email"), Value("custom:family_name")}));
   WriteJson(inputs, cli);
-  fs::path pool = cloud / "auth/backendonlyf8c4c57b/build/backendonlyf8c4c57b-cloudformation-template.json";
+  fs::path pool =
+      cloud / "auth/backendonlyf8c4c57b/build/backendonlyf8c4c57b-cloudformation-template.json";
   Value tmpl = ReadJson(pool);
-  tmpl.as_map().at("Resources").as_map().at("UserPool").as_map().at("Properties").as_map()
-      .at("Schema").as_list().push_back(*Value::FromJson(
+  tmpl.as_map()
+      .at("Resources")
+      .as_map()
+      .at("UserPool")
+      .as_map()
+      .at("Properties")
+      .as_map()
+      .at("Schema")
+      .as_list()
+      .push_back(*Value::FromJson(
           R"({"Name": "department", "AttributeDataType": "String", "Mutable": true})"));
   WriteJson(pool, tmpl);
 
@@ -56,21 +67,30 @@ void AddSyntheticFeatures(const fs::path& root) {
             "}\n");
 
   Value config = ReadJson(backend / "backend-config.json");
-  config.as_map().at("function").Set(
-      "sharedutils", *Value::FromJson(R"({"service": "LambdaLayer", "build": true})"));
+  config.as_map()
+      .at("function")
+      .Set("sharedutils", *Value::FromJson(R"({"service": "LambdaLayer", "build": true})"));
   config.as_map().at("function").Set("pyfn", *Value::FromJson(R"({"service": "Lambda"})"));
   config.Set("custom", *Value::FromJson(R"({"alerts": {"service": "customCDK"}})"));
   WriteJson(backend / "backend-config.json", config);
   WriteJson(backend / "function/sharedutils/parameters.json",
             *Value::FromJson(R"({"runtimes": ["nodejs22.x"]})"));
-  WriteFile(backend / "function/sharedutils/lib/nodejs/utils.js", "exports.add = (a, b) => a + b;\n");
+  WriteFile(backend / "function/sharedutils/lib/nodejs/utils.js",
+            "exports.add = (a, b) => a + b;\n");
   WriteJson(backend / "function/quotegeneratorbe/function-parameters.json",
             *Value::FromJson(R"({"lambdaLayers": [
                 {"type": "ProjectLayer", "resourceName": "sharedutils", "version": 1}]})"));
-  WriteFile(backend / "function/pyfn/src/index.py", "def handler(event, context):\n    return {}\n");
-  Value fn = ReadJson(cloud / "function/quotegeneratorbe/quotegeneratorbe-cloudformation-template.json");
-  fn.as_map().at("Resources").as_map().at("LambdaFunction").as_map().at("Properties").Set(
-      "Runtime", Value("python3.12"));
+  WriteFile(backend / "function/pyfn/src/index.py",
+            "def handler(event, context):\n    return {}\n");
+  Value fn =
+      ReadJson(cloud / "function/quotegeneratorbe/quotegeneratorbe-cloudformation-template.json");
+  fn.as_map()
+      .at("Resources")
+      .as_map()
+      .at("LambdaFunction")
+      .as_map()
+      .at("Properties")
+      .Set("Runtime", Value("python3.12"));
   WriteJson(cloud / "function/pyfn/pyfn-cloudformation-template.json", fn);
   WriteJson(cloud / "custom/alerts/build/alerts-cloudformation-template.json",
             *Value::FromJson(R"({"Parameters": {"env": {"Type": "String"}}, "Resources": {

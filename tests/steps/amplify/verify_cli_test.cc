@@ -7,13 +7,12 @@
 // cache); it is skipped without node or npm on PATH, never on a network
 // error. It takes a few minutes and 500 MB, so scripts/test.sh leaves it out
 // of the sanitizer build.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <sstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "engine/value.h"
 #include "steps/amplify/gen1_project.h"
@@ -25,9 +24,9 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::AddFunctionHandlers;
 using testing::CopyFixture;
+using ::testing::HasSubstr;
 using testing::ReadJson;
 using testing::ScratchDir;
 
@@ -73,9 +72,9 @@ TEST(ToolchainVerifyTest, NpmInstallWithoutToolchainSynthesizesAndReports) {
   fs::path out = scratch.path() / "gen2";
 
   // Below the CTest timeout (900 s), so a slow install reports its output.
-  ProcessResult r = Flightplan(
-      {"generate", "--gen1", gen1.string(), "--out", out.string(), "--verify"}, {},
-      std::chrono::seconds(840));
+  ProcessResult r =
+      Flightplan({"generate", "--gen1", gen1.string(), "--out", out.string(), "--verify"}, {},
+                 std::chrono::seconds(840));
 
   ASSERT_FALSE(r.timed_out) << "generate --verify still ran after 840 s:\n"
                             << r.stdout_text << r.stderr_text;

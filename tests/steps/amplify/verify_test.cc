@@ -1,10 +1,11 @@
 // VerifyGen2Project's commands and errors, through a fake ProcessRunner:
 // no Node.js, npm or network needed (the real run is verify_cli_test.cc).
+#include "steps/amplify/verify.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "steps/amplify/gen1_project.h"
-#include "steps/amplify/verify.h"
 #include "tests/steps/amplify/test_support.h"
 
 namespace flightplan::amplify {
@@ -12,8 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FixtureDir;
+using ::testing::HasSubstr;
 using testing::ScratchDir;
 
 // Records every command; runs `node` successfully and answers for `npm`

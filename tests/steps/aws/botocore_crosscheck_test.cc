@@ -26,15 +26,13 @@ std::string RunCapture(const std::string& command) {
   std::string out;
   char buffer[4096];
   size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
-    out.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
   if (pclose(pipe) != 0) return "";
   return out;
 }
 
 bool HaveBotocore() {
-  return RunCapture("python3 -c 'import botocore; print(1)' 2>/dev/null") ==
-         "1\n";
+  return RunCapture("python3 -c 'import botocore; print(1)' 2>/dev/null") == "1\n";
 }
 
 struct Case {
@@ -51,18 +49,16 @@ TEST_P(BotocoreCrossCheckTest, BotocoreComputesTheSameSignature) {
   const ServiceInfo& service = *FindService(c.service);
   Result<Value> params = Value::FromJson(c.params_json);
   ASSERT_TRUE(params.has_value());
-  Result<Endpoint> endpoint =
-      ResolveEndpoint(service, EndpointConfig{"eu-west-1", "", {}});
+  Result<Endpoint> endpoint = ResolveEndpoint(service, EndpointConfig{"eu-west-1", "", {}});
   ASSERT_TRUE(endpoint.has_value());
-  Result<HttpRequest> request = SerializeRequest(
-      service, c.operation, *params, endpoint->url, endpoint->s3_addressing);
+  Result<HttpRequest> request =
+      SerializeRequest(service, c.operation, *params, endpoint->url, endpoint->s3_addressing);
   ASSERT_TRUE(request.has_value()) << request.error().ToString();
   for (bool with_token : {false, true}) {
     AwsCredentials creds = ExampleCredentials(with_token);
     Result<SignedRequest> signed_request = SignRequest(
         *request, creds,
-        SigningOptions::ForService(service.signing_name, "eu-west-1",
-                                   Timestamp{1763810000000}));
+        SigningOptions::ForService(service.signing_name, "eu-west-1", Timestamp{1763810000000}));
     ASSERT_TRUE(signed_request.has_value());
     Value input;
     input.Set("method", signed_request->request.method);
@@ -87,16 +83,13 @@ TEST_P(BotocoreCrossCheckTest, BotocoreComputesTheSameSignature) {
     ASSERT_GE(fd, 0);
     close(fd);
     std::ofstream(path) << input.ToJson();
-    std::string output =
-        RunCapture(fmt::format("python3 {}/tests/steps/aws/botocore_sign.py {}",
-                               FLIGHTPLAN_SOURCE_DIR, path));
+    std::string output = RunCapture(
+        fmt::format("python3 {}/tests/steps/aws/botocore_sign.py {}", FLIGHTPLAN_SOURCE_DIR, path));
     std::remove(path);
     Result<Value> theirs = Value::FromJson(output);
     ASSERT_TRUE(theirs.has_value()) << output;
-    EXPECT_EQ(signed_request->canonical_request,
-              theirs->Find("canonical_request")->as_string());
-    EXPECT_EQ(signed_request->signature,
-              theirs->Find("signature")->as_string());
+    EXPECT_EQ(signed_request->canonical_request, theirs->Find("canonical_request")->as_string());
+    EXPECT_EQ(signed_request->signature, theirs->Find("signature")->as_string());
   }
 }
 
@@ -108,25 +101,19 @@ INSTANTIATE_TEST_SUITE_P(
             R"({"StackName": "amplify-app-main-1234", "TemplateBody": "{\"a\": \"é ~*+/=&\"}", "Parameters": [{"ParameterKey": "env", "ParameterValue": "a b+c"}], "Capabilities": ["CAPABILITY_IAM"], "ClientRequestToken": "fp-1"})"},
         Case{"amplify", "GetBranch",
              R"({"appId": "d1a2b3", "branchName": "feature/ünï code+x~y z"})"},
-        Case{"amplify", "ListBranches",
-             R"({"appId": "d1", "nextToken": "a/b+c=="})"},
-        Case{
-            "s3", "GetObject",
-            R"({"Bucket": "deployment-bucket", "Key": "#current-cloud-backend.zip"})"},
-        Case{
-            "s3", "ListObjectsV2",
-            R"({"Bucket": "my.dotted.bucket", "Prefix": "a b/ü+~*", "MaxKeys": 5})"},
+        Case{"amplify", "ListBranches", R"({"appId": "d1", "nextToken": "a/b+c=="})"},
+        Case{"s3", "GetObject",
+             R"({"Bucket": "deployment-bucket", "Key": "#current-cloud-backend.zip"})"},
+        Case{"s3", "ListObjectsV2",
+             R"({"Bucket": "my.dotted.bucket", "Prefix": "a b/ü+~*", "MaxKeys": 5})"},
         Case{
             "s3", "PutObject",
             R"({"Bucket": "b-1", "Key": "dir//x/../y z", "Body": "hello", "ContentType": "text/plain"})"},
-        Case{
-            "dynamodb", "Scan",
-            R"({"TableName": "Todo-main", "ExclusiveStartKey": {"id": {"S": "é"}}})"},
-        Case{"cognito-idp", "DescribeUserPool",
-             R"({"UserPoolId": "eu-west-1_abc"})"}),
+        Case{"dynamodb", "Scan",
+             R"({"TableName": "Todo-main", "ExclusiveStartKey": {"id": {"S": "é"}}})"},
+        Case{"cognito-idp", "DescribeUserPool", R"({"UserPoolId": "eu-west-1_abc"})"}),
     [](const ::testing::TestParamInfo<Case>& param_info) {
-      std::string name = std::string(param_info.param.service) + "_" +
-                         param_info.param.operation;
+      std::string name = std::string(param_info.param.service) + "_" + param_info.param.operation;
       std::replace(name.begin(), name.end(), '-', '_');
       return name;
     });

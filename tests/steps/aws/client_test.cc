@@ -45,8 +45,7 @@ class ClientTest : public ::testing::Test {
     options.retry = retry;
     options.random = [this] { return random_; };
     options.log = [this](std::string_view line) { logs_.emplace_back(line); };
-    client_ = std::make_unique<AwsClient>(transport_, credentials_, clock_,
-                                          std::move(options));
+    client_ = std::make_unique<AwsClient>(transport_, credentials_, clock_, std::move(options));
     return *client_;
   }
 
@@ -65,10 +64,8 @@ class ClientTest : public ::testing::Test {
 };
 
 TEST_F(ClientTest, ThrottlingIsRetriedThreeTimesWithFullJitterBackoff) {
-  for (int i = 0; i < 3; ++i)
-    transport_.Reply(400, QueryError("Throttling", "Rate exceeded"));
-  AwsResult result =
-      client().Call("cloudformation", "DescribeStacks", StackParams());
+  for (int i = 0; i < 3; ++i) transport_.Reply(400, QueryError("Throttling", "Rate exceeded"));
+  AwsResult result = client().Call("cloudformation", "DescribeStacks", StackParams());
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().kind, AwsErrorKind::kThrottling);
   EXPECT_EQ(result.error().attempts, 3);
@@ -82,8 +79,7 @@ TEST_F(ClientTest, ThrottlingIsRetriedThreeTimesWithFullJitterBackoff) {
 TEST_F(ClientTest, ServerErrorThenSuccessReturnsTheResult) {
   transport_.Reply(503, "");
   transport_.Reply(200, std::string(kEmptyDescribeStacks));
-  AwsResult result =
-      client().Call("cloudformation", "DescribeStacks", StackParams());
+  AwsResult result = client().Call("cloudformation", "DescribeStacks", StackParams());
   ASSERT_TRUE(result.has_value()) << result.error().ToString();
   EXPECT_EQ(transport_.requests().size(), 2u);
   EXPECT_EQ(clock_.sleeps().size(), 1u);
@@ -91,8 +87,7 @@ TEST_F(ClientTest, ServerErrorThenSuccessReturnsTheResult) {
 
 TEST_F(ClientTest, ClientErrorIsNotRetried) {
   transport_.Reply(400, QueryError("ValidationError", "Template format error"));
-  AwsResult result =
-      client().Call("cloudformation", "DescribeStacks", StackParams());
+  AwsResult result = client().Call("cloudformation", "DescribeStacks", StackParams());
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().kind, AwsErrorKind::kClient);
   EXPECT_EQ(transport_.requests().size(), 1u);
@@ -100,19 +95,15 @@ TEST_F(ClientTest, ClientErrorIsNotRetried) {
 }
 
 TEST_F(ClientTest, MissingStackIsNotFound) {
-  transport_.Reply(
-      400, QueryError("ValidationError", "Stack with id app does not exist"));
-  Result<Value> result =
-      client().CallOrError("cloudformation", "DescribeStacks", StackParams());
+  transport_.Reply(400, QueryError("ValidationError", "Stack with id app does not exist"));
+  Result<Value> result = client().CallOrError("cloudformation", "DescribeStacks", StackParams());
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
 }
 
 TEST_F(ClientTest, TransportFailuresAreRetriedAndReportedAsTransient) {
-  for (int i = 0; i < 3; ++i)
-    transport_.Fail(ErrorCode::kTransient, "connection reset by peer");
-  Result<Value> result =
-      client().CallOrError("sts", "GetCallerIdentity", Value(ValueMap{}));
+  for (int i = 0; i < 3; ++i) transport_.Fail(ErrorCode::kTransient, "connection reset by peer");
+  Result<Value> result = client().CallOrError("sts", "GetCallerIdentity", Value(ValueMap{}));
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), ErrorCode::kTransient);
   EXPECT_THAT(result.error().message(), HasSubstr("connection reset"));
@@ -143,10 +134,8 @@ TEST_F(ClientTest, EveryAttemptIsSignedAtItsOwnTime) {
   transport_.Reply(200, std::string(kEmptyDescribeStacks));
   random_ = 1.0;
   ASSERT_TRUE(client().Call("cloudformation", "DescribeStacks", StackParams()));
-  EXPECT_EQ(FindHeader(transport_.requests()[0].headers, "X-Amz-Date"),
-            "20150830T123600Z");
-  EXPECT_EQ(FindHeader(transport_.requests()[1].headers, "X-Amz-Date"),
-            "20150830T123601Z");
+  EXPECT_EQ(FindHeader(transport_.requests()[0].headers, "X-Amz-Date"), "20150830T123600Z");
+  EXPECT_EQ(FindHeader(transport_.requests()[1].headers, "X-Amz-Date"), "20150830T123601Z");
 }
 
 TEST_F(ClientTest, ClockSkewIsCorrectedFromTheServerDateAndRetried) {
@@ -157,34 +146,29 @@ TEST_F(ClientTest, ClockSkewIsCorrectedFromTheServerDateAndRetried) {
   AwsResult result = c.Call("cloudformation", "DescribeStacks", StackParams());
   ASSERT_TRUE(result.has_value()) << result.error().ToString();
   ASSERT_EQ(transport_.requests().size(), 2u);
-  EXPECT_EQ(FindHeader(transport_.requests()[1].headers, "X-Amz-Date"),
-            "20150830T133600Z");
+  EXPECT_EQ(FindHeader(transport_.requests()[1].headers, "X-Amz-Date"), "20150830T133600Z");
   EXPECT_EQ(c.clock_skew(), std::chrono::hours(1));
   EXPECT_TRUE(clock_.sleeps().empty());
   // Later calls keep the correction.
   transport_.Reply(200, std::string(kEmptyDescribeStacks));
   ASSERT_TRUE(c.Call("cloudformation", "DescribeStacks", StackParams()));
-  EXPECT_EQ(FindHeader(transport_.requests()[2].headers, "X-Amz-Date"),
-            "20150830T133600Z");
+  EXPECT_EQ(FindHeader(transport_.requests()[2].headers, "X-Amz-Date"), "20150830T133600Z");
 }
 
 TEST_F(ClientTest, SignatureMismatchWithASkewedDateIsCorrectedToo) {
-  transport_.Reply(403,
-                   QueryError("SignatureDoesNotMatch", "Signature expired"),
+  transport_.Reply(403, QueryError("SignatureDoesNotMatch", "Signature expired"),
                    {{"Date", "Sun, 30 Aug 2015 12:16:00 GMT"}});
   transport_.Reply(200, std::string(kEmptyDescribeStacks));
   AwsClient& c = client();
   ASSERT_TRUE(c.Call("cloudformation", "DescribeStacks", StackParams()));
   EXPECT_EQ(c.clock_skew(), -std::chrono::minutes(20));
-  EXPECT_EQ(FindHeader(transport_.requests()[1].headers, "X-Amz-Date"),
-            "20150830T121600Z");
+  EXPECT_EQ(FindHeader(transport_.requests()[1].headers, "X-Amz-Date"), "20150830T121600Z");
 }
 
 TEST_F(ClientTest, SignatureMismatchWithoutSkewIsAnAuthErrorNotRetried) {
   transport_.Reply(403, QueryError("SignatureDoesNotMatch", "bad"),
                    {{"Date", "Sun, 30 Aug 2015 12:36:10 GMT"}});
-  AwsResult result =
-      client().Call("cloudformation", "DescribeStacks", StackParams());
+  AwsResult result = client().Call("cloudformation", "DescribeStacks", StackParams());
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().kind, AwsErrorKind::kAuth);
   EXPECT_EQ(transport_.requests().size(), 1u);
@@ -240,13 +224,10 @@ TEST(RetryTest, QuotaChargesTimeoutsMore) {
 TEST_F(ClientTest, SecretsNeverReachLogsOrErrors) {
   AwsCredentials creds = ExampleCredentials();
   // AWS echoes the canonical request (with the token) in this error.
-  transport_.Reply(
-      403, QueryError("SignatureDoesNotMatch",
-                      "The canonical request was x-amz-security-token:" +
-                          creds.session_token + " secret " +
-                          creds.secret_access_key));
-  AwsResult result =
-      client().Call("cloudformation", "DescribeStacks", StackParams());
+  transport_.Reply(403, QueryError("SignatureDoesNotMatch",
+                                   "The canonical request was x-amz-security-token:" +
+                                       creds.session_token + " secret " + creds.secret_access_key));
+  AwsResult result = client().Call("cloudformation", "DescribeStacks", StackParams());
   ASSERT_FALSE(result.has_value());
   std::vector<std::string> texts = logs_;
   texts.push_back(result.error().ToString());
@@ -259,9 +240,8 @@ TEST_F(ClientTest, SecretsNeverReachLogsOrErrors) {
     EXPECT_THAT(text, Not(HasSubstr("AWS4-HMAC-SHA256 Credential")));
   }
   // The request did carry them.
-  EXPECT_EQ(
-      FindHeader(transport_.requests()[0].headers, "X-Amz-Security-Token"),
-      creds.session_token);
+  EXPECT_EQ(FindHeader(transport_.requests()[0].headers, "X-Amz-Security-Token"),
+            creds.session_token);
 }
 
 TEST(RedactTest, RemovesSignaturesTokensAndKeysInKnownShapes) {
@@ -273,8 +253,8 @@ TEST(RedactTest, RemovesSignaturesTokensAndKeysInKnownShapes) {
       "{\"SecretAccessKey\":\"s3cr3t\",\"AccessKeyId\":\"AKID\"}\n"
       "<SessionToken>tok</SessionToken>";
   std::string redacted = Redact(text);
-  for (const char* secret : {"abc%2Fdef", "0123abcd", "deadbeef",
-                             "SECRETSECRET", "s3cr3t", "tok<"}) {
+  for (const char* secret :
+       {"abc%2Fdef", "0123abcd", "deadbeef", "SECRETSECRET", "s3cr3t", "tok<"}) {
     EXPECT_THAT(redacted, Not(HasSubstr(secret))) << redacted;
   }
   EXPECT_THAT(redacted, HasSubstr("x=1"));
@@ -283,8 +263,7 @@ TEST(RedactTest, RemovesSignaturesTokensAndKeysInKnownShapes) {
 
 TEST_F(ClientTest, AllPagesAreFollowedAndConcatenated) {
   auto page = [](std::string_view name, std::string_view token) {
-    std::string next =
-        token.empty() ? "" : fmt::format("<NextToken>{}</NextToken>", token);
+    std::string next = token.empty() ? "" : fmt::format("<NextToken>{}</NextToken>", token);
     return fmt::format(
         "<DescribeStacksResponse><DescribeStacksResult><Stacks><member>"
         "<StackName>{}</StackName></member></Stacks>{}</DescribeStacksResult>"
@@ -294,8 +273,7 @@ TEST_F(ClientTest, AllPagesAreFollowedAndConcatenated) {
   transport_.Reply(200, page("a", "t1"));
   transport_.Reply(200, page("b", "t2"));
   transport_.Reply(200, page("c", ""));
-  AwsResult result = client().CallAllPages("cloudformation", "DescribeStacks",
-                                           Value(ValueMap{}));
+  AwsResult result = client().CallAllPages("cloudformation", "DescribeStacks", Value(ValueMap{}));
   ASSERT_TRUE(result.has_value()) << result.error().ToString();
   const ValueList& stacks = result->Find("Stacks")->as_list();
   ASSERT_EQ(stacks.size(), 3u);
@@ -311,8 +289,7 @@ TEST_F(ClientTest, RepeatedPageTokenStopsPagination) {
       "</NextToken></ListStacksResult></ListStacksResponse>";
   transport_.Reply(200, body);
   transport_.Reply(200, body);
-  AwsResult result =
-      client().CallAllPages("cloudformation", "ListStacks", Value(ValueMap{}));
+  AwsResult result = client().CallAllPages("cloudformation", "ListStacks", Value(ValueMap{}));
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(transport_.requests().size(), 2u);
 }
@@ -333,8 +310,7 @@ TEST(ClientErrorsTest, CredentialErrorsReachTheCallerUnchanged) {
   AwsClientOptions options;
   options.endpoints.region = "us-east-1";
   AwsClient c(transport, credentials, clock, options);
-  Result<Value> result =
-      c.CallOrError("sts", "GetCallerIdentity", Value(ValueMap{}));
+  Result<Value> result = c.CallOrError("sts", "GetCallerIdentity", Value(ValueMap{}));
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), ErrorCode::kPermissionDenied);
   EXPECT_THAT(result.error().ToString(), HasSubstr("aws sso login"));
@@ -346,8 +322,7 @@ TEST(ClientErrorsTest, MissingRegionNamesTheSettingsToFix) {
   FixedCredentials credentials(ExampleCredentials());
   FakeClock clock;
   AwsClient c(transport, credentials, clock, AwsClientOptions{});
-  Result<Value> result =
-      c.CallOrError("cloudformation", "DescribeStacks", Value(ValueMap{}));
+  Result<Value> result = c.CallOrError("cloudformation", "DescribeStacks", Value(ValueMap{}));
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), ErrorCode::kInvalidInput);
   EXPECT_THAT(result.error().ToString(), HasSubstr("AWS_REGION"));
@@ -359,8 +334,7 @@ TEST(EndpointsTest, StandardEndpointsPerService) {
   auto url = [&](std::string_view service) {
     return ResolveEndpoint(*FindService(service), config)->url;
   };
-  EXPECT_EQ(url("cloudformation"),
-            "https://cloudformation.eu-west-1.amazonaws.com");
+  EXPECT_EQ(url("cloudformation"), "https://cloudformation.eu-west-1.amazonaws.com");
   EXPECT_EQ(url("amplify"), "https://amplify.eu-west-1.amazonaws.com");
   EXPECT_EQ(url("s3"), "https://s3.eu-west-1.amazonaws.com");
   EXPECT_EQ(url("sts"), "https://sts.eu-west-1.amazonaws.com");
@@ -369,19 +343,15 @@ TEST(EndpointsTest, StandardEndpointsPerService) {
   EXPECT_EQ(url("sso"), "https://portal.sso.eu-west-1.amazonaws.com");
   EXPECT_EQ(url("iam"), "https://iam.amazonaws.com");
   config.region = "us-gov-west-1";
-  EXPECT_EQ(url("cloudformation"),
-            "https://cloudformation.us-gov-west-1.amazonaws.com");
+  EXPECT_EQ(url("cloudformation"), "https://cloudformation.us-gov-west-1.amazonaws.com");
   EXPECT_EQ(url("iam"), "https://iam.us-gov.amazonaws.com");
   config.region = "cn-northwest-1";
   EXPECT_EQ(url("iam"), "https://iam.cn-north-1.amazonaws.com.cn");
-  EXPECT_EQ(ResolveEndpoint(*FindService("iam"), config)->signing_region,
-            "cn-north-1");
+  EXPECT_EQ(ResolveEndpoint(*FindService("iam"), config)->signing_region, "cn-north-1");
   config.region = "eu-west-1";
-  EXPECT_EQ(ResolveEndpoint(*FindService("iam"), config)->signing_region,
-            "us-east-1");
+  EXPECT_EQ(ResolveEndpoint(*FindService("iam"), config)->signing_region, "us-east-1");
   config.region = "cn-north-1";
-  EXPECT_EQ(url("cloudformation"),
-            "https://cloudformation.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(url("cloudformation"), "https://cloudformation.cn-north-1.amazonaws.com.cn");
   EXPECT_EQ(ResolveEndpoint(*FindService("s3"), config)->s3_addressing,
             S3Addressing::kVirtualHosted);
 }
@@ -395,19 +365,16 @@ TEST(EndpointsTest, ServiceOverrideBeatsGlobalOverrideAndS3GoesPathStyle) {
   ASSERT_TRUE(s3.has_value());
   EXPECT_EQ(s3->url, "http://127.0.0.1:9000");
   EXPECT_EQ(s3->s3_addressing, S3Addressing::kPathStyle);
-  EXPECT_EQ(ResolveEndpoint(*FindService("sts"), config)->url,
-            "http://127.0.0.1:4566");
+  EXPECT_EQ(ResolveEndpoint(*FindService("sts"), config)->url, "http://127.0.0.1:4566");
 }
 
 TEST(EndpointsTest, BadOverrideNamesTheVariable) {
   EndpointConfig config;
   config.region = "us-east-1";
   config.service_endpoint_urls["CLOUDFORMATION"] = "localhost:4566";
-  Result<Endpoint> endpoint =
-      ResolveEndpoint(*FindService("cloudformation"), config);
+  Result<Endpoint> endpoint = ResolveEndpoint(*FindService("cloudformation"), config);
   ASSERT_FALSE(endpoint.has_value());
-  EXPECT_THAT(endpoint.error().message(),
-              HasSubstr("AWS_ENDPOINT_URL_CLOUDFORMATION"));
+  EXPECT_THAT(endpoint.error().message(), HasSubstr("AWS_ENDPOINT_URL_CLOUDFORMATION"));
 }
 
 }  // namespace

@@ -62,9 +62,7 @@ class CloudFormationTest : public ::testing::Test {
     options.initial_delay = std::chrono::seconds(2);
     options.max_delay = std::chrono::seconds(4);
     options.timeout = std::chrono::minutes(1);
-    options.progress = [this](std::string_view line) {
-      progress_.emplace_back(line);
-    };
+    options.progress = [this](std::string_view line) { progress_.emplace_back(line); };
     return options;
   }
 
@@ -84,12 +82,10 @@ TEST_F(CloudFormationTest, WaitForStackPollsWithGrowingDelaysUntilComplete) {
   Result<Value> stack = cfn_.WaitForStack("app", Fast());
   ASSERT_TRUE(stack.has_value()) << stack.error().ToString();
   EXPECT_EQ(stack->Find("StackStatus")->as_string(), "UPDATE_COMPLETE");
-  EXPECT_THAT(clock_.sleeps(),
-              ElementsAre(Duration(2000), Duration(3000), Duration(4000)));
-  EXPECT_THAT(progress_,
-              ElementsAre("stack app: UPDATE_IN_PROGRESS",
-                          "stack app: UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-                          "stack app: UPDATE_COMPLETE"));
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(Duration(2000), Duration(3000), Duration(4000)));
+  EXPECT_THAT(progress_, ElementsAre("stack app: UPDATE_IN_PROGRESS",
+                                     "stack app: UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+                                     "stack app: UPDATE_COMPLETE"));
 }
 
 std::string EventsXml(std::vector<std::string> ids_newest_first) {
@@ -124,19 +120,16 @@ TEST_F(CloudFormationTest, StackWaiterStreamsNewEventsOldestFirst) {
 }
 
 TEST_F(CloudFormationTest, RolledBackUpdateIsAFailureWithItsReason) {
-  transport_.Reply(
-      200, StackXml("UPDATE_ROLLBACK_COMPLETE", "Resource creation cancelled"));
+  transport_.Reply(200, StackXml("UPDATE_ROLLBACK_COMPLETE", "Resource creation cancelled"));
   Result<Value> stack = cfn_.WaitForStack("app", Fast());
   ASSERT_FALSE(stack.has_value());
   EXPECT_EQ(stack.error().code(), ErrorCode::kStepFailed);
   EXPECT_THAT(stack.error().message(), HasSubstr("UPDATE_ROLLBACK_COMPLETE"));
-  EXPECT_THAT(stack.error().message(),
-              HasSubstr("Resource creation cancelled"));
+  EXPECT_THAT(stack.error().message(), HasSubstr("Resource creation cancelled"));
 }
 
 TEST_F(CloudFormationTest, WaitingGivesUpAtTheTimeoutNamingTheLastStatus) {
-  for (int i = 0; i < 100; ++i)
-    transport_.Reply(200, StackXml("UPDATE_IN_PROGRESS"));
+  for (int i = 0; i < 100; ++i) transport_.Reply(200, StackXml("UPDATE_IN_PROGRESS"));
   Result<Value> stack = cfn_.WaitForStack("app", Fast());
   ASSERT_FALSE(stack.has_value());
   EXPECT_EQ(stack.error().code(), ErrorCode::kTimeout);
@@ -154,16 +147,14 @@ TEST_F(CloudFormationTest, ReviewInProgressIsNotWaitedOn) {
 
 TEST_F(CloudFormationTest, DeletedStackThatNoLongerExistsIsDone) {
   transport_.Reply(200, StackXml("DELETE_IN_PROGRESS"));
-  transport_.Reply(
-      400,
-      "<ErrorResponse><Error><Code>ValidationError</Code><Message>"
-      "Stack with id app does not exist</Message></Error></ErrorResponse>");
+  transport_.Reply(400,
+                   "<ErrorResponse><Error><Code>ValidationError</Code><Message>"
+                   "Stack with id app does not exist</Message></Error></ErrorResponse>");
   EXPECT_TRUE(cfn_.WaitForStackDeleted("app", Fast()).has_value());
 }
 
-class RefactorExecutionTerminalTest
-    : public CloudFormationTest,
-      public ::testing::WithParamInterface<const char*> {};
+class RefactorExecutionTerminalTest : public CloudFormationTest,
+                                      public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(RefactorExecutionTerminalTest, RefactorExecutionStopsOnTerminalFailure) {
   transport_.Reply(200, RefactorXml("CREATE_COMPLETE", "EXECUTE_IN_PROGRESS"));
@@ -179,13 +170,12 @@ TEST_P(RefactorExecutionTerminalTest, RefactorExecutionStopsOnTerminalFailure) {
 }
 
 // botocore's waiters keep polling on these three; flightplan must not.
-INSTANTIATE_TEST_SUITE_P(
-    Terminal, RefactorExecutionTerminalTest,
-    ::testing::Values("ROLLBACK_FAILED", "OBSOLETE", "UNAVAILABLE",
-                      "EXECUTE_FAILED", "ROLLBACK_COMPLETE"),
-    [](const ::testing::TestParamInfo<const char*>& info_) {
-      return std::string(info_.param);
-    });
+INSTANTIATE_TEST_SUITE_P(Terminal, RefactorExecutionTerminalTest,
+                         ::testing::Values("ROLLBACK_FAILED", "OBSOLETE", "UNAVAILABLE",
+                                           "EXECUTE_FAILED", "ROLLBACK_COMPLETE"),
+                         [](const ::testing::TestParamInfo<const char*>& info_) {
+                           return std::string(info_.param);
+                         });
 
 TEST_F(CloudFormationTest, RefactorExecutionSucceedsAfterRollbackFreeRun) {
   transport_.Reply(200, RefactorXml("CREATE_COMPLETE", "AVAILABLE"));
@@ -203,10 +193,9 @@ TEST_F(CloudFormationTest, RefactorCreationFailsOnCreateFailed) {
 }
 
 TEST_F(CloudFormationTest, UpdateWithNoChangesIsNotAnError) {
-  transport_.Reply(
-      400,
-      "<ErrorResponse><Error><Code>ValidationError</Code><Message>No "
-      "updates are to be performed.</Message></Error></ErrorResponse>");
+  transport_.Reply(400,
+                   "<ErrorResponse><Error><Code>ValidationError</Code><Message>No "
+                   "updates are to be performed.</Message></Error></ErrorResponse>");
   Value params;
   params.Set("StackName", "app");
   params.Set("UsePreviousTemplate", true);
@@ -229,47 +218,42 @@ TEST_F(CloudFormationTest, StackPolicyRoundTripsAndEmptyPolicyIsEmpty) {
 }
 
 TEST_F(CloudFormationTest, DriftDetectionWaiterReturnsTheStatus) {
-  transport_.Reply(
-      200,
-      "<DescribeStackDriftDetectionStatusResponse><"
-      "DescribeStackDriftDetectionStatusResult>"
-      "<DetectionStatus>DETECTION_COMPLETE</"
-      "DetectionStatus><StackDriftStatus>DRIFTED"
-      "</StackDriftStatus></DescribeStackDriftDetectionStatusResult>"
-      "</DescribeStackDriftDetectionStatusResponse>");
+  transport_.Reply(200,
+                   "<DescribeStackDriftDetectionStatusResponse><"
+                   "DescribeStackDriftDetectionStatusResult>"
+                   "<DetectionStatus>DETECTION_COMPLETE</"
+                   "DetectionStatus><StackDriftStatus>DRIFTED"
+                   "</StackDriftStatus></DescribeStackDriftDetectionStatusResult>"
+                   "</DescribeStackDriftDetectionStatusResponse>");
   Result<Value> status = cfn_.WaitForDriftDetection("d-1", Fast());
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->Find("StackDriftStatus")->as_string(), "DRIFTED");
 }
 
-TEST_F(CloudFormationTest,
-       ResourceDriftsFollowNextTokenAlthoughNotInThePaginators) {
-  transport_.Reply(
-      200,
-      "<DescribeStackResourceDriftsResponse><DescribeStackResourceDriftsResult>"
-      "<StackResourceDrifts><member><LogicalResourceId>A</LogicalResourceId>"
-      "</member></StackResourceDrifts><NextToken>n</NextToken>"
-      "</DescribeStackResourceDriftsResult></"
-      "DescribeStackResourceDriftsResponse>");
-  transport_.Reply(
-      200,
-      "<DescribeStackResourceDriftsResponse><DescribeStackResourceDriftsResult>"
-      "<StackResourceDrifts><member><LogicalResourceId>B</LogicalResourceId>"
-      "</member></StackResourceDrifts>"
-      "</DescribeStackResourceDriftsResult></"
-      "DescribeStackResourceDriftsResponse>");
+TEST_F(CloudFormationTest, ResourceDriftsFollowNextTokenAlthoughNotInThePaginators) {
+  transport_.Reply(200,
+                   "<DescribeStackResourceDriftsResponse><DescribeStackResourceDriftsResult>"
+                   "<StackResourceDrifts><member><LogicalResourceId>A</LogicalResourceId>"
+                   "</member></StackResourceDrifts><NextToken>n</NextToken>"
+                   "</DescribeStackResourceDriftsResult></"
+                   "DescribeStackResourceDriftsResponse>");
+  transport_.Reply(200,
+                   "<DescribeStackResourceDriftsResponse><DescribeStackResourceDriftsResult>"
+                   "<StackResourceDrifts><member><LogicalResourceId>B</LogicalResourceId>"
+                   "</member></StackResourceDrifts>"
+                   "</DescribeStackResourceDriftsResult></"
+                   "DescribeStackResourceDriftsResponse>");
   Result<ValueList> drifts = cfn_.DescribeStackResourceDrifts("app");
   ASSERT_TRUE(drifts.has_value());
   EXPECT_EQ(drifts->size(), 2u);
 }
 
 TEST_F(CloudFormationTest, CallerIdentityIsTyped) {
-  transport_.Reply(
-      200,
-      "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>"
-      "arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDA</UserId>"
-      "<Account>123456789012</Account></GetCallerIdentityResult>"
-      "</GetCallerIdentityResponse>");
+  transport_.Reply(200,
+                   "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>"
+                   "arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDA</UserId>"
+                   "<Account>123456789012</Account></GetCallerIdentityResult>"
+                   "</GetCallerIdentityResponse>");
   StsClient sts(client_);
   Result<CallerIdentity> identity = sts.GetCallerIdentity();
   ASSERT_TRUE(identity.has_value());
@@ -278,31 +262,26 @@ TEST_F(CloudFormationTest, CallerIdentityIsTyped) {
 }
 
 TEST_F(CloudFormationTest, AmplifyBranchesFollowNextToken) {
-  transport_.Reply(
-      200, R"({"branches": [{"branchName": "main"}], "nextToken": "t"})");
+  transport_.Reply(200, R"({"branches": [{"branchName": "main"}], "nextToken": "t"})");
   transport_.Reply(200, R"({"branches": [{"branchName": "dev"}]})");
   AmplifyClient amplify(client_);
   Result<ValueList> branches = amplify.ListBranches("d1");
   ASSERT_TRUE(branches.has_value());
   ASSERT_EQ(branches->size(), 2u);
-  EXPECT_EQ(
-      transport_.requests()[1].url,
-      "https://amplify.us-east-1.amazonaws.com/apps/d1/branches?nextToken=t");
+  EXPECT_EQ(transport_.requests()[1].url,
+            "https://amplify.us-east-1.amazonaws.com/apps/d1/branches?nextToken=t");
 }
 
 TEST_F(CloudFormationTest, S3ListingFollowsContinuationTokens) {
-  transport_.Reply(
-      200,
-      "<ListBucketResult><Contents><Key>a</Key></Contents><IsTruncated>true"
-      "</IsTruncated><NextContinuationToken>c1</NextContinuationToken>"
-      "</ListBucketResult>");
-  transport_.Reply(
-      200,
-      "<ListBucketResult><Contents><Key>b</Key></Contents><Contents><Key>c"
-      "</Key></Contents><IsTruncated>false</IsTruncated></ListBucketResult>");
+  transport_.Reply(200,
+                   "<ListBucketResult><Contents><Key>a</Key></Contents><IsTruncated>true"
+                   "</IsTruncated><NextContinuationToken>c1</NextContinuationToken>"
+                   "</ListBucketResult>");
+  transport_.Reply(200,
+                   "<ListBucketResult><Contents><Key>b</Key></Contents><Contents><Key>c"
+                   "</Key></Contents><IsTruncated>false</IsTruncated></ListBucketResult>");
   S3Client s3(client_);
-  Result<ValueList> objects =
-      s3.ListObjects("deployment-bucket", "amplify-meta/");
+  Result<ValueList> objects = s3.ListObjects("deployment-bucket", "amplify-meta/");
   ASSERT_TRUE(objects.has_value());
   EXPECT_EQ(objects->size(), 3u);
   EXPECT_EQ(transport_.requests()[0].url,
@@ -312,16 +291,13 @@ TEST_F(CloudFormationTest, S3ListingFollowsContinuationTokens) {
 }
 
 TEST_F(CloudFormationTest, DynamoDbDeletionProtectionIsSentAsJson) {
-  transport_.Reply(
-      200, R"({"TableDescription": {"DeletionProtectionEnabled": true}})");
+  transport_.Reply(200, R"({"TableDescription": {"DeletionProtectionEnabled": true}})");
   DynamoDbClient dynamodb(client_);
   Result<Value> table = dynamodb.SetDeletionProtection("Todo-main", true);
   ASSERT_TRUE(table.has_value());
   const HttpRequest& request = transport_.requests()[0];
-  EXPECT_EQ(FindHeader(request.headers, "X-Amz-Target"),
-            "DynamoDB_20120810.UpdateTable");
-  EXPECT_EQ(request.body,
-            R"({"DeletionProtectionEnabled":true,"TableName":"Todo-main"})");
+  EXPECT_EQ(FindHeader(request.headers, "X-Amz-Target"), "DynamoDB_20120810.UpdateTable");
+  EXPECT_EQ(request.body, R"({"DeletionProtectionEnabled":true,"TableName":"Todo-main"})");
 }
 
 TEST_F(CloudFormationTest, S3DownloadStreamsTheObjectToAFileAcrossRetries) {
@@ -331,14 +307,12 @@ TEST_F(CloudFormationTest, S3DownloadStreamsTheObjectToAFileAcrossRetries) {
   std::string dir = mkdtemp(pattern);
   std::string path = dir + "/current-cloud-backend.zip";
   S3Client s3(client_);
-  Result<Value> meta =
-      s3.DownloadObject("deployment", "#current-cloud-backend.zip", path);
+  Result<Value> meta = s3.DownloadObject("deployment", "#current-cloud-backend.zip", path);
   ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
   EXPECT_EQ(meta->Find("ETag")->as_string(), "\"e1\"");
   EXPECT_EQ(meta->Find("Body"), nullptr);
   std::ifstream in(path, std::ios::binary);
-  std::string content((std::istreambuf_iterator<char>(in)),
-                      std::istreambuf_iterator<char>());
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "PK-zip-bytes");
   EXPECT_EQ(transport_.requests()[1].url,
             "https://deployment.s3.us-east-1.amazonaws.com/"
@@ -357,15 +331,13 @@ TEST_F(CloudFormationTest, DynamoDbScanFollowsLastEvaluatedKeyMaps) {
   Result<ValueList> items = dynamodb.ScanAll(params);
   ASSERT_TRUE(items.has_value()) << items.error().ToString();
   EXPECT_EQ(items->size(), 2u);
-  EXPECT_EQ(
-      transport_.requests()[1].body,
-      R"({"ExclusiveStartKey":{"id":{"S":"a"}},"TableName":"Todo-main"})");
+  EXPECT_EQ(transport_.requests()[1].body,
+            R"({"ExclusiveStartKey":{"id":{"S":"a"}},"TableName":"Todo-main"})");
 }
 
 TEST_F(CloudFormationTest, DynamoDbCountAddsUpEveryPage) {
   transport_.Reply(
-      200,
-      R"({"Count": 1000, "ScannedCount": 1000, "LastEvaluatedKey": {"id": {"S": "k"}}})");
+      200, R"({"Count": 1000, "ScannedCount": 1000, "LastEvaluatedKey": {"id": {"S": "k"}}})");
   transport_.Reply(200, R"({"Count": 234, "ScannedCount": 234})");
   DynamoDbClient dynamodb(client_);
   Result<int64_t> count = dynamodb.CountItems("Todo-main");
@@ -392,10 +364,8 @@ TEST_F(CloudFormationTest, AmplifyUpdateAppSendsEnvironmentVariablesInTheBody) {
   variables.Set("AMPLIFY_GEN", "2");
   params.Set("environmentVariables", variables);
   ASSERT_TRUE(amplify.UpdateApp(params).has_value());
-  EXPECT_EQ(transport_.requests()[0].url,
-            "https://amplify.us-east-1.amazonaws.com/apps/d1");
-  EXPECT_EQ(transport_.requests()[0].body,
-            R"({"environmentVariables":{"AMPLIFY_GEN":"2"}})");
+  EXPECT_EQ(transport_.requests()[0].url, "https://amplify.us-east-1.amazonaws.com/apps/d1");
+  EXPECT_EQ(transport_.requests()[0].body, R"({"environmentVariables":{"AMPLIFY_GEN":"2"}})");
 }
 
 }  // namespace

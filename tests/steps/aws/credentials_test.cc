@@ -51,11 +51,9 @@ class CredentialsTest : public ::testing::Test {
   }
 
   Result<AwsCredentials> Get(std::string explicit_profile = "") {
-    Result<AwsConfig> config =
-        AwsConfig::Load(MapEnvironment(env_), explicit_profile);
+    Result<AwsConfig> config = AwsConfig::Load(MapEnvironment(env_), explicit_profile);
     if (!config) return tl::unexpected(config.error());
-    chain_ = std::make_unique<CredentialsChain>(std::move(*config), transport_,
-                                                clock_, processes_);
+    chain_ = std::make_unique<CredentialsChain>(std::move(*config), transport_, clock_, processes_);
     return chain_->Get();
   }
 
@@ -68,8 +66,7 @@ class CredentialsTest : public ::testing::Test {
 };
 
 TEST_F(CredentialsTest, EnvironmentVariablesComeBeforeTheDefaultProfile) {
-  Write(".aws/credentials",
-        "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n");
+  Write(".aws/credentials", "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n");
   env_["AWS_ACCESS_KEY_ID"] = "AKIDENV";
   env_["AWS_SECRET_ACCESS_KEY"] = "secret";
   env_["AWS_SESSION_TOKEN"] = "token";
@@ -81,8 +78,7 @@ TEST_F(CredentialsTest, EnvironmentVariablesComeBeforeTheDefaultProfile) {
 }
 
 TEST_F(CredentialsTest, ExplicitProfileWinsOverEnvironmentVariables) {
-  Write(".aws/credentials",
-        "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\n");
+  Write(".aws/credentials", "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\n");
   env_["AWS_ACCESS_KEY_ID"] = "AKIDENV";
   env_["AWS_SECRET_ACCESS_KEY"] = "secret";
   Result<AwsCredentials> creds = Get("dev");
@@ -104,8 +100,7 @@ TEST_F(CredentialsTest, AwsProfileSelectsTheProfile) {
 }
 
 TEST_F(CredentialsTest, FileLocationsComeFromTheEnvironment) {
-  Write("elsewhere/creds",
-        "[default]\naws_access_key_id = AKIDX\naws_secret_access_key = s\n");
+  Write("elsewhere/creds", "[default]\naws_access_key_id = AKIDX\naws_secret_access_key = s\n");
   Write("elsewhere/config", "[default]\nregion = eu-central-1\n");
   env_["AWS_SHARED_CREDENTIALS_FILE"] = (home_ / "elsewhere/creds").string();
   env_["AWS_CONFIG_FILE"] = (home_ / "elsewhere/config").string();
@@ -136,11 +131,8 @@ std::string AssumeRoleResponse(std::string_view expiration) {
 }
 
 TEST_F(CredentialsTest, RoleArnWithSourceProfileAssumesTheRoleWithSTS) {
-  Write(
-      ".aws/credentials",
-      fmt::format(
-          "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = {}\n",
-          kSecret));
+  Write(".aws/credentials",
+        fmt::format("[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = {}\n", kSecret));
   Write(".aws/config",
         "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\n"
         "source_profile = base\nregion = eu-west-1\nexternal_id = ext-1\n"
@@ -157,9 +149,7 @@ TEST_F(CredentialsTest, RoleArnWithSourceProfileAssumesTheRoleWithSTS) {
   const HttpRequest& request = transport_.requests()[0];
   EXPECT_EQ(request.url, "https://sts.eu-west-1.amazonaws.com/");
   EXPECT_THAT(request.body, HasSubstr("Action=AssumeRole"));
-  EXPECT_THAT(
-      request.body,
-      HasSubstr("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2FAdmin"));
+  EXPECT_THAT(request.body, HasSubstr("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2FAdmin"));
   EXPECT_THAT(request.body, HasSubstr("ExternalId=ext-1"));
   EXPECT_THAT(request.body, HasSubstr("RoleSessionName=fp"));
   EXPECT_THAT(std::string(FindHeader(request.headers, "Authorization")),
@@ -167,8 +157,7 @@ TEST_F(CredentialsTest, RoleArnWithSourceProfileAssumesTheRoleWithSTS) {
 }
 
 TEST_F(CredentialsTest, AssumedRoleIsCachedUntilFiveMinutesBeforeExpiry) {
-  Write(".aws/credentials",
-        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n");
+  Write(".aws/credentials", "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n");
   Write(".aws/config",
         "[profile admin]\nrole_arn = arn:aws:iam::1:role/A\nsource_profile = "
         "base\n");
@@ -186,19 +175,15 @@ TEST_F(CredentialsTest, AssumedRoleIsCachedUntilFiveMinutesBeforeExpiry) {
 }
 
 TEST_F(CredentialsTest, RefusedAssumeRoleNamesTheRoleAndNeverTheSecret) {
-  Write(
-      ".aws/credentials",
-      fmt::format(
-          "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = {}\n",
-          kSecret));
+  Write(".aws/credentials",
+        fmt::format("[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = {}\n", kSecret));
   Write(".aws/config",
         "[profile admin]\nrole_arn = arn:aws:iam::1:role/A\nsource_profile = "
         "base\n");
-  transport_.Reply(
-      403,
-      "<ErrorResponse><Error><Code>AccessDenied</Code><Message>not "
-      "authorized to perform sts:AssumeRole</Message></Error>"
-      "</ErrorResponse>");
+  transport_.Reply(403,
+                   "<ErrorResponse><Error><Code>AccessDenied</Code><Message>not "
+                   "authorized to perform sts:AssumeRole</Message></Error>"
+                   "</ErrorResponse>");
   Result<AwsCredentials> creds = Get("admin");
   ASSERT_FALSE(creds.has_value());
   EXPECT_EQ(creds.error().code(), ErrorCode::kPermissionDenied);
@@ -211,8 +196,7 @@ TEST_F(CredentialsTest, RoleWithoutSourceIsExplained) {
   Write(".aws/config", "[profile admin]\nrole_arn = arn:aws:iam::1:role/A\n");
   Result<AwsCredentials> creds = Get("admin");
   ASSERT_FALSE(creds.has_value());
-  EXPECT_THAT(creds.error().message(),
-              HasSubstr("neither source_profile nor credential_source"));
+  EXPECT_THAT(creds.error().message(), HasSubstr("neither source_profile nor credential_source"));
 }
 
 TEST_F(CredentialsTest, SourceProfileLoopIsDetected) {
@@ -230,8 +214,7 @@ std::string Sha1Hex(std::string_view data) {
   unsigned int size = 0;
   EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha1(), nullptr);
   std::string out;
-  for (unsigned int i = 0; i < size; ++i)
-    out += fmt::format("{:02x}", digest[i]);
+  for (unsigned int i = 0; i < size; ++i) out += fmt::format("{:02x}", digest[i]);
   return out;
 }
 
@@ -241,9 +224,8 @@ TEST_F(CredentialsTest, SsoProfileUsesTheCachedTokenFromAwsSsoLogin) {
         "sso_role_name = Admin\nregion = us-east-1\n"
         "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
         "sso_region = eu-west-1\n");
-  Write(
-      ".aws/sso/cache/" + Sha1Hex("corp") + ".json",
-      R"({"accessToken": "cached-token", "expiresAt": "2015-08-30T20:00:00Z"})");
+  Write(".aws/sso/cache/" + Sha1Hex("corp") + ".json",
+        R"({"accessToken": "cached-token", "expiresAt": "2015-08-30T20:00:00Z"})");
   transport_.Reply(
       200,
       R"({"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "ssosecret", "sessionToken": "ssotoken", "expiration": 1440963360000}})");
@@ -256,8 +238,7 @@ TEST_F(CredentialsTest, SsoProfileUsesTheCachedTokenFromAwsSsoLogin) {
   EXPECT_EQ(request.url,
             "https://portal.sso.eu-west-1.amazonaws.com/federation/"
             "credentials?role_name=Admin&account_id=123456789012");
-  EXPECT_EQ(FindHeader(request.headers, "x-amz-sso_bearer_token"),
-            "cached-token");
+  EXPECT_EQ(FindHeader(request.headers, "x-amz-sso_bearer_token"), "cached-token");
   EXPECT_EQ(FindHeader(request.headers, "Authorization"), "");
 }
 
@@ -270,8 +251,7 @@ TEST_F(CredentialsTest, ExpiredSsoLoginSaysToRunAwsSsoLogin) {
   Result<AwsCredentials> creds = Get("sso");
   ASSERT_FALSE(creds.has_value());
   EXPECT_EQ(creds.error().code(), ErrorCode::kPermissionDenied);
-  EXPECT_THAT(creds.error().message(),
-              HasSubstr("aws sso login --profile sso"));
+  EXPECT_THAT(creds.error().message(), HasSubstr("aws sso login --profile sso"));
   EXPECT_TRUE(transport_.requests().empty());
 }
 
@@ -345,32 +325,25 @@ TEST_F(CredentialsTest, RegionComesFromAwsRegionThenDefaultRegionThenProfile) {
 }
 
 TEST_F(CredentialsTest, EndpointOverridesFromEnvironmentAndProfile) {
-  Write(
-      ".aws/config",
-      "[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:4566\n");
+  Write(".aws/config", "[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:4566\n");
   env_["AWS_ENDPOINT_URL_S3"] = "http://127.0.0.1:9000";
   Result<AwsConfig> config = AwsConfig::Load(MapEnvironment(env_), "");
   ASSERT_TRUE(config.has_value());
   EndpointConfig endpoints = config->Endpoints();
   EXPECT_EQ(ResolveEndpoint(*FindService("cloudformation"), endpoints)->url,
             "http://127.0.0.1:4566");
-  EXPECT_EQ(ResolveEndpoint(*FindService("s3"), endpoints)->url,
-            "http://127.0.0.1:9000");
+  EXPECT_EQ(ResolveEndpoint(*FindService("s3"), endpoints)->url, "http://127.0.0.1:9000");
   env_["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
   config = AwsConfig::Load(MapEnvironment(env_), "");
-  EXPECT_EQ(
-      ResolveEndpoint(*FindService("cloudformation"), config->Endpoints())->url,
-      "https://cloudformation.us-east-1.amazonaws.com");
+  EXPECT_EQ(ResolveEndpoint(*FindService("cloudformation"), config->Endpoints())->url,
+            "https://cloudformation.us-east-1.amazonaws.com");
 }
 
 TEST(IsoTimestampTest, ParsesTheFormatsAwsUses) {
   EXPECT_EQ(ParseIsoTimestamp("2015-08-30T12:36:00Z")->unix_ms, 1440938160000);
-  EXPECT_EQ(ParseIsoTimestamp("2015-08-30T12:36:00.250Z")->unix_ms,
-            1440938160250);
-  EXPECT_EQ(ParseIsoTimestamp("2015-08-30T14:36:00+02:00")->unix_ms,
-            1440938160000);
-  EXPECT_EQ(ParseIsoTimestamp("2015-08-30T12:36:00UTC")->unix_ms,
-            1440938160000);
+  EXPECT_EQ(ParseIsoTimestamp("2015-08-30T12:36:00.250Z")->unix_ms, 1440938160250);
+  EXPECT_EQ(ParseIsoTimestamp("2015-08-30T14:36:00+02:00")->unix_ms, 1440938160000);
+  EXPECT_EQ(ParseIsoTimestamp("2015-08-30T12:36:00UTC")->unix_ms, 1440938160000);
   EXPECT_FALSE(ParseIsoTimestamp("soon").has_value());
 }
 

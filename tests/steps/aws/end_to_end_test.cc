@@ -47,27 +47,25 @@ constexpr std::string_view kSimulation =
 class VerifyingServer {
  public:
   VerifyingServer() {
-    server_.Post("/", [this](const httplib::Request& req,
-                             httplib::Response& res) {
+    server_.Post("/", [this](const httplib::Request& req, httplib::Response& res) {
       ++requests_;
       HttpRequest seen;
       seen.method = req.method;
       seen.url = fmt::format("http://{}/", req.get_header_value("Host"));
       seen.body = req.body;
       for (const auto& [name, value] : req.headers) {
-        if (name == "Authorization" || name == "X-Amz-Date" ||
-            name == "X-Amz-Security-Token" || name == "Host" ||
-            name == "Content-Length" || name == "Accept" ||
-            name == "REMOTE_ADDR" || name == "REMOTE_PORT" ||
-            name == "LOCAL_ADDR" || name == "LOCAL_PORT") {
+        if (name == "Authorization" || name == "X-Amz-Date" || name == "X-Amz-Security-Token" ||
+            name == "Host" || name == "Content-Length" || name == "Accept" ||
+            name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+            name == "LOCAL_PORT") {
           continue;
         }
         seen.headers.emplace_back(name, value);
       }
       std::string amz_date = req.get_header_value("X-Amz-Date");
       std::tm tm{};
-      std::sscanf(amz_date.c_str(), "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year,
-                  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+      std::sscanf(amz_date.c_str(), "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
       tm.tm_year -= 1900;
       tm.tm_mon -= 1;
       Timestamp when{static_cast<int64_t>(timegm(&tm)) * 1000};
@@ -79,11 +77,10 @@ class VerifyingServer {
       std::string region = scope.substr(0, scope.find('/'));
       scope = scope.substr(scope.find('/') + 1);
       std::string service = scope.substr(0, scope.find('/'));
-      Result<SignedRequest> expected = SignRequest(
-          seen, creds, SigningOptions::ForService(service, region, when));
-      if (!expected ||
-          std::string(FindHeader(expected->request.headers, "Authorization")) !=
-              req.get_header_value("Authorization")) {
+      Result<SignedRequest> expected =
+          SignRequest(seen, creds, SigningOptions::ForService(service, region, when));
+      if (!expected || std::string(FindHeader(expected->request.headers, "Authorization")) !=
+                           req.get_header_value("Authorization")) {
         ++bad_signatures_;
         res.status = 403;
         res.set_content(
@@ -92,8 +89,7 @@ class VerifyingServer {
             "text/xml");
         return;
       }
-      if (req.body.find("Action=SimulatePrincipalPolicy") !=
-          std::string::npos) {
+      if (req.body.find("Action=SimulatePrincipalPolicy") != std::string::npos) {
         simulated_principal_ = req.body;
         res.set_content(std::string(kSimulation), "text/xml");
         return;
@@ -148,11 +144,10 @@ TEST(EndToEndTest, DoctorReportsIdentityWithoutSecrets) {
   CurlTransport transport;
   FixedCredentials credentials(ExampleCredentials());
   SystemClock clock;
-  Result<AwsConfig> config =
-      AwsConfig::Load(MapEnvironment({{"HOME", "/nonexistent"},
-                                      {"AWS_REGION", "us-east-1"},
-                                      {"AWS_ENDPOINT_URL", server.Url()}}),
-                      "");
+  Result<AwsConfig> config = AwsConfig::Load(MapEnvironment({{"HOME", "/nonexistent"},
+                                                             {"AWS_REGION", "us-east-1"},
+                                                             {"AWS_ENDPOINT_URL", server.Url()}}),
+                                             "");
   ASSERT_TRUE(config.has_value());
   AwsClientOptions options;
   options.endpoints = config->Endpoints();
@@ -162,10 +157,8 @@ TEST(EndToEndTest, DoctorReportsIdentityWithoutSecrets) {
   // The simulated policy denies one action.
   EXPECT_FALSE(report.ok()) << text;
   EXPECT_THAT(text, HasSubstr("denied: cloudformation:ExecuteStackRefactor"));
-  EXPECT_THAT(
-      server.simulated_principal(),
-      HasSubstr(
-          "PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2Falice"));
+  EXPECT_THAT(server.simulated_principal(),
+              HasSubstr("PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2Falice"));
   EXPECT_EQ(server.bad_signatures(), 0);
   EXPECT_THAT(text, HasSubstr("arn:aws:iam::123456789012:user/alice"));
   EXPECT_THAT(text, HasSubstr("AKID…MPLE"));
@@ -182,15 +175,14 @@ TEST(EndToEndTest, DoctorCommandRunsAsAProcess) {
       "env -i HOME=/nonexistent AWS_ACCESS_KEY_ID={} "
       "AWS_SECRET_ACCESS_KEY={} AWS_SESSION_TOKEN={} AWS_REGION=us-east-1 "
       "AWS_ENDPOINT_URL={} {} doctor 2>&1",
-      creds.access_key_id, creds.secret_access_key, creds.session_token,
-      server.Url(), FLIGHTPLAN_BINARY);
+      creds.access_key_id, creds.secret_access_key, creds.session_token, server.Url(),
+      FLIGHTPLAN_BINARY);
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;
   char buffer[4096];
   size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
-    output.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
   int status = pclose(pipe);
   // Exit 1: the simulated policy denies one action.
   EXPECT_EQ(WEXITSTATUS(status), 1) << output;
@@ -203,16 +195,14 @@ TEST(EndToEndTest, DoctorCommandRunsAsAProcess) {
 
 TEST(EndToEndTest, DoctorWithoutCredentialsFailsAndSaysWhatToDo) {
   AwsCredentials creds = ExampleCredentials();
-  std::string command = fmt::format(
-      "env -i HOME=/nonexistent AWS_REGION=us-east-1 {} doctor 2>&1",
-      FLIGHTPLAN_BINARY);
+  std::string command = fmt::format("env -i HOME=/nonexistent AWS_REGION=us-east-1 {} doctor 2>&1",
+                                    FLIGHTPLAN_BINARY);
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;
   char buffer[4096];
   size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
-    output.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
   int status = pclose(pipe);
   EXPECT_NE(WEXITSTATUS(status), 0) << output;
   EXPECT_THAT(output, HasSubstr("aws configure"));

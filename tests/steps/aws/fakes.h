@@ -18,12 +18,10 @@ namespace flightplan::aws::testing {
 
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(Timestamp start = Timestamp{1440938160000})
-      : now_(start) {}
+  explicit FakeClock(Timestamp start = Timestamp{1440938160000}) : now_(start) {}
   Timestamp Now() const override { return now_; }
   std::chrono::steady_clock::time_point Monotonic() const override {
-    return std::chrono::steady_clock::time_point(
-        std::chrono::milliseconds(now_.unix_ms));
+    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(now_.unix_ms));
   }
   void Sleep(Duration d) override {
     sleeps_.push_back(d);
@@ -58,8 +56,7 @@ class FakeTransport final : public HttpTransport {
     replies_.pop_front();
     if (reply && !request.response_body_file.empty() && reply->status >= 200 &&
         reply->status < 300) {
-      std::ofstream(request.response_body_file, std::ios::binary)
-          << reply->body;
+      std::ofstream(request.response_body_file, std::ios::binary) << reply->body;
       reply->body.clear();
     }
     return reply;
@@ -73,8 +70,7 @@ class FakeTransport final : public HttpTransport {
 
 class FixedCredentials final : public CredentialsProvider {
  public:
-  explicit FixedCredentials(AwsCredentials credentials)
-      : credentials_(std::move(credentials)) {}
+  explicit FixedCredentials(AwsCredentials credentials) : credentials_(std::move(credentials)) {}
   Result<AwsCredentials> Get() override {
     ++calls_;
     return credentials_;

@@ -30,10 +30,8 @@ using testing::ReadTestJson;
 constexpr Timestamp kGoldenTime{1440938160000};  // 20150830T123600Z
 
 const Value& Golden(const char* file) {
-  static const Value* requests =
-      new Value(ReadTestJson("aws-golden/requests.json"));
-  static const Value* responses =
-      new Value(ReadTestJson("aws-golden/responses.json"));
+  static const Value* requests = new Value(ReadTestJson("aws-golden/requests.json"));
+  static const Value* responses = new Value(ReadTestJson("aws-golden/responses.json"));
   return std::string_view(file) == "requests" ? *requests : *responses;
 }
 
@@ -84,8 +82,7 @@ Value AdjustParams(const std::string& operation, Value params) {
 std::vector<Value> GoldenRequestCases() {
   std::vector<Value> cases;
   for (const Value& c : Golden("requests").Find("cases")->as_list()) {
-    if (FindService(c.Find("service")->as_string()) != nullptr)
-      cases.push_back(c);
+    if (FindService(c.Find("service")->as_string()) != nullptr) cases.push_back(c);
   }
   return cases;
 }
@@ -98,19 +95,17 @@ TEST_P(GoldenRequestTest, SerializesTheSameRequestAsBotocore) {
   const std::string& operation = c.Find("operation")->as_string();
   const Value& serialized = *c.Find("serialized");
   const Value* signed_case = c.Find("signed");
-  std::string golden_url = signed_case->is_null()
-                               ? "https://portal.sso.us-east-1.amazonaws.com" +
-                                     serialized.Find("url_path")->as_string()
-                               : signed_case->Find("url")->as_string();
+  std::string golden_url = signed_case->is_null() ? "https://portal.sso.us-east-1.amazonaws.com" +
+                                                        serialized.Find("url_path")->as_string()
+                                                  : signed_case->Find("url")->as_string();
 
-  Result<HttpRequest> request = SerializeRequest(
-      service, operation, AdjustParams(operation, *c.Find("params")),
-      Endpoint(golden_url), S3Addressing::kPathStyle);
+  Result<HttpRequest> request =
+      SerializeRequest(service, operation, AdjustParams(operation, *c.Find("params")),
+                       Endpoint(golden_url), S3Addressing::kPathStyle);
   ASSERT_TRUE(request.has_value()) << request.error().ToString();
   EXPECT_EQ(request->method, serialized.Find("method")->as_string());
-  EXPECT_EQ(
-      PathOf(request->url),
-      PathOf(Endpoint(golden_url) + serialized.Find("url_path")->as_string()));
+  EXPECT_EQ(PathOf(request->url),
+            PathOf(Endpoint(golden_url) + serialized.Find("url_path")->as_string()));
   for (const auto& [name, value] : serialized.Find("headers")->as_map()) {
     EXPECT_EQ(FindHeader(request->headers, name), value.ToText()) << name;
   }
@@ -126,11 +121,9 @@ TEST_P(GoldenRequestTest, SerializesTheSameRequestAsBotocore) {
           {"Action", operation}, {"Version", std::string(service.api_version)}};
       for (auto& p : FlattenQueryParams(*c.Find("params"))) pairs.push_back(p);
       std::map<std::string, std::string> ours_map(pairs.begin(), pairs.end());
-      std::map<std::string, std::string> theirs_map(theirs_in_order.begin(),
-                                                    theirs_in_order.end());
+      std::map<std::string, std::string> theirs_map(theirs_in_order.begin(), theirs_in_order.end());
       EXPECT_EQ(ours_map, theirs_map);
-      EXPECT_EQ(FormEncode(pairs).size(),
-                signed_case->Find("body")->as_string().size());
+      EXPECT_EQ(FormEncode(pairs).size(), signed_case->Find("body")->as_string().size());
       break;
     }
     case Protocol::kJson:
@@ -142,8 +135,7 @@ TEST_P(GoldenRequestTest, SerializesTheSameRequestAsBotocore) {
         Result<Value> theirs = Value::FromJson(body.as_string());
         ASSERT_TRUE(ours.has_value());
         ASSERT_TRUE(theirs.has_value());
-        EXPECT_EQ(*ours, *theirs)
-            << request->body << " vs " << body.as_string();
+        EXPECT_EQ(*ours, *theirs) << request->body << " vs " << body.as_string();
       }
       break;
     }
@@ -160,56 +152,46 @@ TEST_P(GoldenRequestTest, SignsTheGoldenRequestByteForByte) {
   const ServiceInfo& service = *FindService(c.Find("service")->as_string());
   const std::string& operation = c.Find("operation")->as_string();
   if (c.Find("signed")->is_null()) {
-    GTEST_SKIP() << "sent unsigned (bearer token): "
-                 << c.Find("note")->ToText();
+    GTEST_SKIP() << "sent unsigned (bearer token): " << c.Find("note")->ToText();
   }
   for (bool with_token : {false, true}) {
     SCOPED_TRACE(with_token ? "with session token" : "long-term keys");
-    const Value& golden =
-        *c.Find(with_token ? "signed_with_session_token" : "signed");
-    Result<HttpRequest> ours = SerializeRequest(
-        service, operation, AdjustParams(operation, *c.Find("params")),
-        Endpoint(golden.Find("url")->as_string()), S3Addressing::kPathStyle);
+    const Value& golden = *c.Find(with_token ? "signed_with_session_token" : "signed");
+    Result<HttpRequest> ours =
+        SerializeRequest(service, operation, AdjustParams(operation, *c.Find("params")),
+                         Endpoint(golden.Find("url")->as_string()), S3Addressing::kPathStyle);
     ASSERT_TRUE(ours.has_value());
     HttpRequest request = *ours;
     request.url = golden.Find("url")->as_string();
     request.body = golden.Find("body")->as_string();
-    SigningOptions options = SigningOptions::ForService(
-        service.signing_name, "us-east-1", kGoldenTime);
+    SigningOptions options =
+        SigningOptions::ForService(service.signing_name, "us-east-1", kGoldenTime);
     Result<SignedRequest> signed_request =
         SignRequest(request, GoldenCredentials(with_token), options);
     ASSERT_TRUE(signed_request.has_value());
-    EXPECT_EQ(signed_request->canonical_request,
-              golden.Find("canonical_request")->as_string());
-    EXPECT_EQ(signed_request->string_to_sign,
-              golden.Find("string_to_sign")->as_string());
+    EXPECT_EQ(signed_request->canonical_request, golden.Find("canonical_request")->as_string());
+    EXPECT_EQ(signed_request->string_to_sign, golden.Find("string_to_sign")->as_string());
     EXPECT_EQ(signed_request->signature, golden.Find("signature")->as_string());
     for (const auto& [name, value] : golden.Find("headers")->as_map()) {
-      EXPECT_EQ(FindHeader(signed_request->request.headers, name),
-                value.as_string())
-          << name;
+      EXPECT_EQ(FindHeader(signed_request->request.headers, name), value.as_string()) << name;
     }
     // Where botocore's member order equals ours, our own bytes must sign the
     // same.
     if (ours->body == golden.Find("body")->as_string()) {
       HttpRequest own = *ours;
       own.url = golden.Find("url")->as_string();
-      Result<SignedRequest> own_signed =
-          SignRequest(own, GoldenCredentials(with_token), options);
+      Result<SignedRequest> own_signed = SignRequest(own, GoldenCredentials(with_token), options);
       ASSERT_TRUE(own_signed.has_value());
       EXPECT_EQ(own_signed->signature, golden.Find("signature")->as_string());
     }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, GoldenRequestTest,
-                         ::testing::ValuesIn(GoldenRequestCases()),
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenRequestTest, ::testing::ValuesIn(GoldenRequestCases()),
                          [](const ::testing::TestParamInfo<Value>& param_info) {
-                           std::string name =
-                               param_info.param.Find("service")->as_string() +
-                               "_" +
-                               param_info.param.Find("operation")->as_string() +
-                               "_" + std::to_string(param_info.index);
+                           std::string name = param_info.param.Find("service")->as_string() + "_" +
+                                              param_info.param.Find("operation")->as_string() +
+                                              "_" + std::to_string(param_info.index);
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
@@ -255,10 +237,8 @@ TEST(ProtocolTest, SmithyAwsQueryListCasesSerializeAsSpecified) {
        "Action=QueryLists&Version=2020-01-08&ListArg.member.1=foo&ListArg."
        "member.2=bar&ListArg.member.3=baz&ComplexListArg.member.1.hi=hello&"
        "ComplexListArg.member.2.hi=hola"},
-      {"EmptyQueryLists", R"({"ListArg": []})",
-       "Action=QueryLists&Version=2020-01-08&ListArg="},
-      {"QueryNestedStructWithList",
-       R"({"NestedWithList": {"ListArg": ["A", "B"]}})",
+      {"EmptyQueryLists", R"({"ListArg": []})", "Action=QueryLists&Version=2020-01-08&ListArg="},
+      {"QueryNestedStructWithList", R"({"NestedWithList": {"ListArg": ["A", "B"]}})",
        "Action=QueryLists&Version=2020-01-08&NestedWithList.ListArg.member.1=A&"
        "NestedWithList.ListArg.member.2=B"},
   };
@@ -276,8 +256,8 @@ TEST(ProtocolTest, SmithyAwsQueryListCasesSerializeAsSpecified) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.id);
-    std::vector<std::pair<std::string, std::string>> pairs = {
-        {"Action", "QueryLists"}, {"Version", "2020-01-08"}};
+    std::vector<std::pair<std::string, std::string>> pairs = {{"Action", "QueryLists"},
+                                                              {"Version", "2020-01-08"}};
     for (auto& pair : FlattenQueryParams(*Value::FromJson(c.params))) {
       pairs.push_back(pair);
     }
@@ -289,21 +269,19 @@ TEST(ProtocolTest, S3VirtualHostedAddressingMovesTheBucketIntoTheHost) {
   Value params;
   params.Set("Bucket", "examplebucket");
   params.Set("Key", "dir/file name.txt");
-  Result<HttpRequest> request = SerializeRequest(
-      *FindService("s3"), "GetObject", params,
-      "https://s3.us-east-1.amazonaws.com", S3Addressing::kVirtualHosted);
+  Result<HttpRequest> request =
+      SerializeRequest(*FindService("s3"), "GetObject", params,
+                       "https://s3.us-east-1.amazonaws.com", S3Addressing::kVirtualHosted);
   ASSERT_TRUE(request.has_value());
-  EXPECT_EQ(
-      request->url,
-      "https://examplebucket.s3.us-east-1.amazonaws.com/dir/file%20name.txt");
+  EXPECT_EQ(request->url, "https://examplebucket.s3.us-east-1.amazonaws.com/dir/file%20name.txt");
 }
 
 TEST(ProtocolTest, S3BucketWithDotsStaysPathStyleForTls) {
   Value params;
   params.Set("Bucket", "my.bucket");
-  Result<HttpRequest> request = SerializeRequest(
-      *FindService("s3"), "HeadBucket", params,
-      "https://s3.us-east-1.amazonaws.com", S3Addressing::kVirtualHosted);
+  Result<HttpRequest> request =
+      SerializeRequest(*FindService("s3"), "HeadBucket", params,
+                       "https://s3.us-east-1.amazonaws.com", S3Addressing::kVirtualHosted);
   ASSERT_TRUE(request.has_value());
   EXPECT_EQ(request->url, "https://s3.us-east-1.amazonaws.com/my.bucket");
 }
@@ -330,8 +308,7 @@ TEST(ProtocolTest, EmptyQueryListIsSentAsAnEmptyField) {
   params.Set("RetainResources", Value(ValueList{}));
   auto pairs = FlattenQueryParams(params);
   ASSERT_EQ(pairs.size(), 1u);
-  EXPECT_EQ(pairs[0],
-            std::make_pair(std::string("RetainResources"), std::string()));
+  EXPECT_EQ(pairs[0], std::make_pair(std::string("RetainResources"), std::string()));
 }
 
 // --- responses ---------------------------------------------------------------
@@ -352,8 +329,8 @@ TEST(GoldenResponseTest, SuccessfulResponsesParseToBotocoresOutput) {
     if (c.Find("http_status")->as_int() >= 300) continue;
     const std::string& operation = c.Find("operation")->as_string();
     SCOPED_TRACE(operation);
-    Result<Value> parsed = ParseResponse(
-        *FindService(c.Find("service")->as_string()), operation, ToResponse(c));
+    Result<Value> parsed =
+        ParseResponse(*FindService(c.Find("service")->as_string()), operation, ToResponse(c));
     ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
     ExpectSameOutput(*parsed, *c.Find("botocore_parsed"), operation);
     ++checked;
@@ -376,15 +353,12 @@ TEST(GoldenResponseTest, ErrorResponsesParseIntoClassifiedAwsErrors) {
   for (const Value& c : Golden("responses").Find("cases")->as_list()) {
     if (c.Find("http_status")->as_int() < 300) continue;
     const Value& botocore = *c.Find("botocore_parsed");
-    AwsError error =
-        ParseErrorResponse(*FindService(c.Find("service")->as_string()),
-                           c.Find("operation")->as_string(), ToResponse(c));
+    AwsError error = ParseErrorResponse(*FindService(c.Find("service")->as_string()),
+                                        c.Find("operation")->as_string(), ToResponse(c));
     SCOPED_TRACE(error.ToString());
     EXPECT_EQ(error.code, botocore.Find("Error")->Find("Code")->as_string());
-    EXPECT_EQ(error.message,
-              botocore.Find("Error")->Find("Message")->as_string());
-    const Value* request_id =
-        botocore.Find("ResponseMetadata")->Find("RequestId");
+    EXPECT_EQ(error.message, botocore.Find("Error")->Find("Message")->as_string());
+    const Value* request_id = botocore.Find("ResponseMetadata")->Find("RequestId");
     if (request_id != nullptr) {
       EXPECT_EQ(error.request_id, request_id->as_string());
     }
@@ -424,8 +398,7 @@ TEST(AwsErrorTest, ServerErrorsWithoutABodyAreTransient) {
   HttpResponse response;
   response.status = 503;
   response.body = "<html>Service Unavailable</html>";
-  AwsError error =
-      ParseErrorResponse(*FindService("amplify"), "GetApp", response);
+  AwsError error = ParseErrorResponse(*FindService("amplify"), "GetApp", response);
   EXPECT_EQ(error.kind, AwsErrorKind::kTransient);
   EXPECT_EQ(error.code, "Http503");
 }
@@ -434,8 +407,7 @@ TEST(AwsErrorTest, S3HeadNotFoundHasNoBodyButIsNotFound) {
   HttpResponse response;
   response.status = 404;
   response.headers = {{"x-amz-request-id", "ABC"}};
-  AwsError error =
-      ParseErrorResponse(*FindService("s3"), "HeadObject", response);
+  AwsError error = ParseErrorResponse(*FindService("s3"), "HeadObject", response);
   EXPECT_EQ(error.kind, AwsErrorKind::kNotFound);
   EXPECT_EQ(error.code, "NotFound");
   EXPECT_EQ(error.request_id, "ABC");
@@ -448,12 +420,10 @@ TEST(ProtocolTest, S3ListObjectsFlattenedContentsIsAListEvenWithOneItem) {
       "<ListBucketResult><Name>b</Name><KeyCount>1</KeyCount><Contents><Key>a"
       "</Key><Size>3</Size></Contents><IsTruncated>false</IsTruncated>"
       "</ListBucketResult>";
-  Result<Value> parsed =
-      ParseResponse(*FindService("s3"), "ListObjectsV2", response);
+  Result<Value> parsed = ParseResponse(*FindService("s3"), "ListObjectsV2", response);
   ASSERT_TRUE(parsed.has_value());
   ASSERT_TRUE(parsed->Find("Contents")->is_list());
-  EXPECT_EQ(parsed->Find("Contents")->as_list()[0].Find("Key")->as_string(),
-            "a");
+  EXPECT_EQ(parsed->Find("Contents")->as_list()[0].Find("Key")->as_string(), "a");
 }
 
 TEST(ProtocolTest, S3GetObjectBodyAndHeadersAreReturned) {
@@ -461,8 +431,7 @@ TEST(ProtocolTest, S3GetObjectBodyAndHeadersAreReturned) {
   response.status = 200;
   response.headers = {{"ETag", "\"abc\""}, {"Content-Length", "5"}};
   response.body = "PK\x03\x04z";
-  Result<Value> parsed =
-      ParseResponse(*FindService("s3"), "GetObject", response);
+  Result<Value> parsed = ParseResponse(*FindService("s3"), "GetObject", response);
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->Find("Body")->as_string(), "PK\x03\x04z");
   EXPECT_EQ(parsed->Find("ETag")->as_string(), "\"abc\"");
@@ -472,8 +441,7 @@ TEST(ProtocolTest, MalformedXmlIsCorruption) {
   HttpResponse response;
   response.status = 200;
   response.body = "<DescribeStacksResponse><DescribeStacksResult>";
-  Result<Value> parsed =
-      ParseResponse(*FindService("cloudformation"), "DescribeStacks", response);
+  Result<Value> parsed = ParseResponse(*FindService("cloudformation"), "DescribeStacks", response);
   ASSERT_FALSE(parsed.has_value());
   EXPECT_EQ(parsed.error().code(), ErrorCode::kCorruption);
 }

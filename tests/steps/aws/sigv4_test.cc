@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const fs::path kSuiteDir = fs::path(FLIGHTPLAN_SOURCE_DIR) /
-                           "tests/data/sigv4-testsuite/aws-c-auth/v4";
+const fs::path kSuiteDir =
+    fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests/data/sigv4-testsuite/aws-c-auth/v4";
 
 // Every case of the suite is supported; a case that is not would be listed
 // here with the reason and skipped.
@@ -38,10 +38,9 @@ std::string ReadFile(const fs::path& path) {
 
 Timestamp ParseSuiteTime(const std::string& text) {
   std::tm tm{};
-  EXPECT_EQ(
-      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year,
-                  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec),
-      6);
+  EXPECT_EQ(std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon,
+                        &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec),
+            6);
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return Timestamp{static_cast<int64_t>(timegm(&tm)) * 1000};
@@ -65,8 +64,7 @@ SuiteCase LoadCase(const fs::path& dir) {
   size_t first_space = line.find(' ');
   size_t last_space = line.rfind(' ');
   out.request.method = line.substr(0, first_space);
-  out.path_and_query =
-      line.substr(first_space + 1, last_space - first_space - 1);
+  out.path_and_query = line.substr(first_space + 1, last_space - first_space - 1);
   std::string host;
   while (std::getline(lines, line) && !line.empty()) {
     if (line[0] == ' ' || line[0] == '\t') {
@@ -87,10 +85,8 @@ SuiteCase LoadCase(const fs::path& dir) {
   Result<Value> context = Value::FromJson(ReadFile(dir / "context.json"));
   EXPECT_TRUE(context.has_value());
   const Value& credentials = *context->Find("credentials");
-  out.credentials.access_key_id =
-      credentials.Find("access_key_id")->as_string();
-  out.credentials.secret_access_key =
-      credentials.Find("secret_access_key")->as_string();
+  out.credentials.access_key_id = credentials.Find("access_key_id")->as_string();
+  out.credentials.secret_access_key = credentials.Find("secret_access_key")->as_string();
   if (const Value* token = credentials.Find("token")) {
     out.credentials.session_token = token->as_string();
   }
@@ -112,8 +108,7 @@ SuiteCase LoadCase(const fs::path& dir) {
   return out;
 }
 
-std::string HeaderLine(const std::string& signed_request,
-                       const std::string& prefix) {
+std::string HeaderLine(const std::string& signed_request, const std::string& prefix) {
   std::istringstream lines(signed_request);
   std::string line;
   while (std::getline(lines, line)) {
@@ -148,18 +143,13 @@ class SigV4SuiteTest : public ::testing::TestWithParam<std::string> {
   fs::path dir() const { return kSuiteDir / GetParam(); }
 };
 
-TEST_P(SigV4SuiteTest,
-       HeaderSigningMatchesCanonicalRequestStringToSignAndSignature) {
+TEST_P(SigV4SuiteTest, HeaderSigningMatchesCanonicalRequestStringToSignAndSignature) {
   SuiteCase c = LoadCase(dir());
-  Result<SignedRequest> signed_request =
-      SignRequest(c.request, c.credentials, c.options);
+  Result<SignedRequest> signed_request = SignRequest(c.request, c.credentials, c.options);
   ASSERT_TRUE(signed_request.has_value()) << signed_request.error().ToString();
-  EXPECT_EQ(signed_request->canonical_request,
-            ReadFile(dir() / "header-canonical-request.txt"));
-  EXPECT_EQ(signed_request->string_to_sign,
-            ReadFile(dir() / "header-string-to-sign.txt"));
-  EXPECT_EQ(signed_request->signature,
-            ReadFile(dir() / "header-signature.txt"));
+  EXPECT_EQ(signed_request->canonical_request, ReadFile(dir() / "header-canonical-request.txt"));
+  EXPECT_EQ(signed_request->string_to_sign, ReadFile(dir() / "header-string-to-sign.txt"));
+  EXPECT_EQ(signed_request->signature, ReadFile(dir() / "header-signature.txt"));
   std::string expected_signed = ReadFile(dir() / "header-signed-request.txt");
   EXPECT_EQ(FindHeader(signed_request->request.headers, "Authorization"),
             HeaderLine(expected_signed, "Authorization:"));
@@ -171,35 +161,28 @@ TEST_P(SigV4SuiteTest,
 
 TEST_P(SigV4SuiteTest, QuerySigningMatchesCanonicalRequestStringToSignAndUrl) {
   SuiteCase c = LoadCase(dir());
-  Result<SignedRequest> signed_request =
-      PresignRequest(c.request, c.credentials, c.options);
+  Result<SignedRequest> signed_request = PresignRequest(c.request, c.credentials, c.options);
   ASSERT_TRUE(signed_request.has_value()) << signed_request.error().ToString();
-  EXPECT_EQ(signed_request->canonical_request,
-            ReadFile(dir() / "query-canonical-request.txt"));
-  EXPECT_EQ(signed_request->string_to_sign,
-            ReadFile(dir() / "query-string-to-sign.txt"));
+  EXPECT_EQ(signed_request->canonical_request, ReadFile(dir() / "query-canonical-request.txt"));
+  EXPECT_EQ(signed_request->string_to_sign, ReadFile(dir() / "query-string-to-sign.txt"));
   EXPECT_EQ(signed_request->signature, ReadFile(dir() / "query-signature.txt"));
   std::string expected_signed = ReadFile(dir() / "query-signed-request.txt");
-  std::string request_line =
-      expected_signed.substr(0, expected_signed.find('\n'));
+  std::string request_line = expected_signed.substr(0, expected_signed.find('\n'));
   std::string url = signed_request->request.url;
   std::string path = url.substr(url.find('/', std::string("https://").size()));
   EXPECT_EQ(c.request.method + " " + path + " HTTP/1.1", request_line);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AwsCAuthV4, SigV4SuiteTest, ::testing::ValuesIn(SuiteCaseNames()),
-    [](const ::testing::TestParamInfo<std::string>& param_info) {
-      std::string name = param_info.param;
-      for (char& ch : name) {
-        if (ch == '-') ch = '_';
-      }
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(AwsCAuthV4, SigV4SuiteTest, ::testing::ValuesIn(SuiteCaseNames()),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name = param_info.param;
+                           for (char& ch : name) {
+                             if (ch == '-') ch = '_';
+                           }
+                           return name;
+                         });
 
-TEST(SigV4SuiteTest, SuiteHasAllThirtyEightCases) {
-  EXPECT_EQ(SuiteCaseNames().size(), 38u);
-}
+TEST(SigV4SuiteTest, SuiteHasAllThirtyEightCases) { EXPECT_EQ(SuiteCaseNames().size(), 38u); }
 
 AwsCredentials ExampleCredentials() {
   AwsCredentials credentials;
@@ -212,21 +195,16 @@ TEST(SigV4Test, S3EncodesThePathOnceAndAddsContentSha256) {
   HttpRequest request;
   request.method = "GET";
   request.url = "https://s3.us-east-1.amazonaws.com/bucket/a%2Bb%20c.json";
-  SigningOptions options =
-      SigningOptions::ForService("s3", "us-east-1", Timestamp{1440938160000});
-  Result<SignedRequest> s3 =
-      SignRequest(request, ExampleCredentials(), options);
+  SigningOptions options = SigningOptions::ForService("s3", "us-east-1", Timestamp{1440938160000});
+  Result<SignedRequest> s3 = SignRequest(request, ExampleCredentials(), options);
   ASSERT_TRUE(s3.has_value());
-  EXPECT_THAT(s3->canonical_request,
-              HasSubstr("GET\n/bucket/a%2Bb%20c.json\n"));
-  EXPECT_EQ(FindHeader(s3->request.headers, "X-Amz-Content-SHA256"),
-            Sha256Hex(""));
+  EXPECT_THAT(s3->canonical_request, HasSubstr("GET\n/bucket/a%2Bb%20c.json\n"));
+  EXPECT_EQ(FindHeader(s3->request.headers, "X-Amz-Content-SHA256"), Sha256Hex(""));
 
-  SigningOptions other = SigningOptions::ForService("amplify", "us-east-1",
-                                                    Timestamp{1440938160000});
+  SigningOptions other =
+      SigningOptions::ForService("amplify", "us-east-1", Timestamp{1440938160000});
   request.url = "https://amplify.us-east-1.amazonaws.com/apps/a%2Fb";
-  Result<SignedRequest> amplify =
-      SignRequest(request, ExampleCredentials(), other);
+  Result<SignedRequest> amplify = SignRequest(request, ExampleCredentials(), other);
   ASSERT_TRUE(amplify.has_value());
   EXPECT_THAT(amplify->canonical_request, HasSubstr("GET\n/apps/a%252Fb\n"));
   EXPECT_EQ(FindHeader(amplify->request.headers, "X-Amz-Content-SHA256"), "");
@@ -235,10 +213,8 @@ TEST(SigV4Test, S3EncodesThePathOnceAndAddsContentSha256) {
 TEST(SigV4Test, S3DoesNotNormalizeDotSegmentsInKeys) {
   HttpRequest request;
   request.url = "https://s3.us-east-1.amazonaws.com/bucket//a/./b/../c";
-  SigningOptions options =
-      SigningOptions::ForService("s3", "us-east-1", Timestamp{1440938160000});
-  Result<SignedRequest> s3 =
-      SignRequest(request, ExampleCredentials(), options);
+  SigningOptions options = SigningOptions::ForService("s3", "us-east-1", Timestamp{1440938160000});
+  Result<SignedRequest> s3 = SignRequest(request, ExampleCredentials(), options);
   ASSERT_TRUE(s3.has_value());
   EXPECT_THAT(s3->canonical_request, HasSubstr("\n/bucket//a/./b/../c\n"));
 }
@@ -248,25 +224,20 @@ TEST(SigV4Test, UnsignedPayloadIsUsedAsThePayloadHash) {
   request.method = "PUT";
   request.url = "https://s3.us-east-1.amazonaws.com/bucket/key";
   request.body = "large body";
-  SigningOptions options =
-      SigningOptions::ForService("s3", "us-east-1", Timestamp{1440938160000});
+  SigningOptions options = SigningOptions::ForService("s3", "us-east-1", Timestamp{1440938160000});
   options.payload = PayloadSigning::kUnsigned;
-  Result<SignedRequest> s3 =
-      SignRequest(request, ExampleCredentials(), options);
+  Result<SignedRequest> s3 = SignRequest(request, ExampleCredentials(), options);
   ASSERT_TRUE(s3.has_value());
   EXPECT_TRUE(s3->canonical_request.ends_with("\nUNSIGNED-PAYLOAD"));
-  EXPECT_EQ(FindHeader(s3->request.headers, "X-Amz-Content-SHA256"),
-            "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(FindHeader(s3->request.headers, "X-Amz-Content-SHA256"), "UNSIGNED-PAYLOAD");
 }
 
 TEST(SigV4Test, UserAgentIsNotSignedSoTransportsMayRewriteIt) {
   HttpRequest request;
   request.url = "https://sts.us-east-1.amazonaws.com/";
   request.headers = {{"User-Agent", "flightplan/0.1"}};
-  SigningOptions options =
-      SigningOptions::ForService("sts", "us-east-1", Timestamp{1440938160000});
-  Result<SignedRequest> sts =
-      SignRequest(request, ExampleCredentials(), options);
+  SigningOptions options = SigningOptions::ForService("sts", "us-east-1", Timestamp{1440938160000});
+  Result<SignedRequest> sts = SignRequest(request, ExampleCredentials(), options);
   ASSERT_TRUE(sts.has_value());
   EXPECT_THAT(sts->canonical_request, Not(HasSubstr("user-agent")));
 }
@@ -274,22 +245,18 @@ TEST(SigV4Test, UserAgentIsNotSignedSoTransportsMayRewriteIt) {
 TEST(SigV4Test, ResigningReplacesThePreviousSignatureHeaders) {
   HttpRequest request;
   request.url = "https://sts.us-east-1.amazonaws.com/";
-  SigningOptions options =
-      SigningOptions::ForService("sts", "us-east-1", Timestamp{1440938160000});
-  Result<SignedRequest> first =
-      SignRequest(request, ExampleCredentials(), options);
+  SigningOptions options = SigningOptions::ForService("sts", "us-east-1", Timestamp{1440938160000});
+  Result<SignedRequest> first = SignRequest(request, ExampleCredentials(), options);
   ASSERT_TRUE(first.has_value());
   options.time = Timestamp{1440938160000 + 60000};
-  Result<SignedRequest> second =
-      SignRequest(first->request, ExampleCredentials(), options);
+  Result<SignedRequest> second = SignRequest(first->request, ExampleCredentials(), options);
   ASSERT_TRUE(second.has_value());
   int authorization_headers = 0;
   for (const auto& header : second->request.headers) {
     if (header.first == "Authorization") ++authorization_headers;
   }
   EXPECT_EQ(authorization_headers, 1);
-  EXPECT_EQ(FindHeader(second->request.headers, "X-Amz-Date"),
-            "20150830T123700Z");
+  EXPECT_EQ(FindHeader(second->request.headers, "X-Amz-Date"), "20150830T123700Z");
 }
 
 TEST(SigV4Test, MissingSecretIsAnInvalidInputError) {
@@ -297,9 +264,8 @@ TEST(SigV4Test, MissingSecretIsAnInvalidInputError) {
   request.url = "https://sts.us-east-1.amazonaws.com/";
   AwsCredentials credentials;
   credentials.access_key_id = "AKID";
-  Result<SignedRequest> result =
-      SignRequest(request, credentials,
-                  SigningOptions::ForService("sts", "us-east-1", Timestamp{0}));
+  Result<SignedRequest> result = SignRequest(
+      request, credentials, SigningOptions::ForService("sts", "us-east-1", Timestamp{0}));
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), ErrorCode::kInvalidInput);
 }
@@ -307,9 +273,8 @@ TEST(SigV4Test, MissingSecretIsAnInvalidInputError) {
 TEST(SigV4Test, RelativeUrlIsRejected) {
   HttpRequest request;
   request.url = "/no-host";
-  Result<SignedRequest> result =
-      SignRequest(request, ExampleCredentials(),
-                  SigningOptions::ForService("sts", "us-east-1", Timestamp{0}));
+  Result<SignedRequest> result = SignRequest(
+      request, ExampleCredentials(), SigningOptions::ForService("sts", "us-east-1", Timestamp{0}));
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), ErrorCode::kInvalidInput);
 }

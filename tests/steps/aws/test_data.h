@@ -38,19 +38,16 @@ inline Value ReadTestJson(const std::string& relative) {
 inline int64_t ParseIsoMillis(const std::string& text) {
   std::tm tm{};
   double seconds = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf", &tm.tm_year,
-                  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                  &seconds) != 6) {
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &seconds) != 6) {
     return -1;
   }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm)) * 1000 +
-         static_cast<int64_t>(seconds * 1000 + 0.5);
+  return static_cast<int64_t>(timegm(&tm)) * 1000 + static_cast<int64_t>(seconds * 1000 + 0.5);
 }
 
-inline void ExpectSameOutput(const Value& ours, const Value& botocore,
-                             const std::string& path) {
+inline void ExpectSameOutput(const Value& ours, const Value& botocore, const std::string& path) {
   SCOPED_TRACE(path);
   switch (botocore.type()) {
     case ValueType::kMap:
@@ -75,13 +72,11 @@ inline void ExpectSameOutput(const Value& ours, const Value& botocore,
       }
       break;
     case ValueType::kString:
-      if (ParseIsoMillis(botocore.as_string()) >= 0 &&
-          botocore.as_string().size() >= 19 &&
+      if (ParseIsoMillis(botocore.as_string()) >= 0 && botocore.as_string().size() >= 19 &&
           botocore.as_string()[10] == 'T') {
         // XML carries ISO 8601 text, JSON epoch seconds.
-        int64_t mine = ours.is_number()
-                           ? static_cast<int64_t>(ours.as_double() * 1000 + 0.5)
-                           : ParseIsoMillis(ours.as_string());
+        int64_t mine = ours.is_number() ? static_cast<int64_t>(ours.as_double() * 1000 + 0.5)
+                                        : ParseIsoMillis(ours.as_string());
         EXPECT_EQ(mine, ParseIsoMillis(botocore.as_string()));
       } else {
         EXPECT_EQ(ours.ToText(), botocore.as_string());

@@ -36,34 +36,28 @@ class LoopbackServer {
       res.set_header("X-Amzn-RequestId", "req-1");
       res.set_content("hello", "text/plain");
     });
-    server_.Post(
-        "/echo", [](const httplib::Request& req, httplib::Response& res) {
-          res.set_content(req.body, "application/octet-stream");
-          res.set_header("X-Seen-Content-Type",
-                         req.get_header_value("Content-Type"));
-          res.set_header("X-Seen-Expect", req.get_header_value("Expect"));
-          res.set_header("X-Seen-Custom", req.get_header_value("X-Custom"));
-        });
-    server_.Put("/echo",
-                [](const httplib::Request& req, httplib::Response& res) {
-                  res.set_content(req.body, "application/octet-stream");
-                });
-    server_.Delete("/thing", [](const httplib::Request&,
-                                httplib::Response& res) { res.status = 204; });
+    server_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.body, "application/octet-stream");
+      res.set_header("X-Seen-Content-Type", req.get_header_value("Content-Type"));
+      res.set_header("X-Seen-Expect", req.get_header_value("Expect"));
+      res.set_header("X-Seen-Custom", req.get_header_value("X-Custom"));
+    });
+    server_.Put("/echo", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.body, "application/octet-stream");
+    });
+    server_.Delete("/thing",
+                   [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     server_.Get("/error", [](const httplib::Request&, httplib::Response& res) {
       res.status = 503;
-      res.set_content("<Error><Code>SlowDown</Code></Error>",
-                      "application/xml");
+      res.set_content("<Error><Code>SlowDown</Code></Error>", "application/xml");
     });
-    server_.Get("/redirect",
-                [](const httplib::Request&, httplib::Response& res) {
-                  res.status = 301;
-                  res.set_header("Location", "/hello");
-                });
-    server_.Get(
-        "/port", [](const httplib::Request& req, httplib::Response& res) {
-          res.set_content(std::to_string(req.remote_port), "text/plain");
-        });
+    server_.Get("/redirect", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 301;
+      res.set_header("Location", "/hello");
+    });
+    server_.Get("/port", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(std::to_string(req.remote_port), "text/plain");
+    });
     server_.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1500));
       res.set_content("late", "text/plain");
@@ -128,8 +122,7 @@ TEST(CurlTransportTest, RedirectsAreReturnedNotFollowed) {
   EXPECT_EQ(response->status, 301);
 }
 
-TEST(CurlTransportTest,
-     PostSendsBodyAndHeadersWithoutExpectOrInventedContentType) {
+TEST(CurlTransportTest, PostSendsBodyAndHeadersWithoutExpectOrInventedContentType) {
   LoopbackServer server;
   CurlTransport transport;
   HttpRequest request = Get(server.Url("/echo"));
@@ -180,8 +173,7 @@ TEST(CurlTransportTest, SuccessfulBodiesStreamToAFileWhenAsked) {
   Result<HttpResponse> response = transport.Send(request);
   ASSERT_TRUE(response.has_value()) << response.error().ToString();
   EXPECT_EQ(response->body, "");
-  EXPECT_EQ(std::filesystem::file_size(request.response_body_file),
-            size_t{8} << 20);
+  EXPECT_EQ(std::filesystem::file_size(request.response_body_file), size_t{8} << 20);
 
   HttpRequest failing = Get(server.Url("/error"));
   failing.response_body_file = dir + "/error.zip";
@@ -244,8 +236,8 @@ int UnusedPort() {
 
 TEST(CurlTransportTest, RefusedConnectionIsATransientError) {
   CurlTransport transport;
-  Result<HttpResponse> response = transport.Send(
-      Get("http://127.0.0.1:" + std::to_string(UnusedPort()) + "/"));
+  Result<HttpResponse> response =
+      transport.Send(Get("http://127.0.0.1:" + std::to_string(UnusedPort()) + "/"));
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().code(), ErrorCode::kTransient);
   EXPECT_THAT(response.error().message(), HasSubstr("127.0.0.1"));
@@ -292,8 +284,8 @@ class ResettingServer {
 TEST(CurlTransportTest, ConnectionResetIsATransientError) {
   ResettingServer server;
   CurlTransport transport;
-  Result<HttpResponse> response = transport.Send(
-      Get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
+  Result<HttpResponse> response =
+      transport.Send(Get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().code(), ErrorCode::kTransient);
 }
