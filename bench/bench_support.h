@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/executor.h"
 #include "engine/observer.h"
 #include "engine/step.h"

@@ -15,11 +15,11 @@
 #include <memory>
 #include <thread>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "steps/aws/aws_client.h"
 #include "steps/net/curl_transport.h"
-#include "tests/cloudsim/server.h"
-#include "tests/cloudsim/simulator.h"
+#include "cloudsim/server.h"
+#include "cloudsim/simulator.h"
 
 namespace flightplan::bench {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/aws_config.h"
 #include "steps/aws/credentials_chain.h"

@@ -3,7 +3,7 @@
 #ifndef FLIGHTPLAN_CLI_EXIT_CODES_H_
 #define FLIGHTPLAN_CLI_EXIT_CODES_H_
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace flightplan::cli {
 

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "engine/clock.h"
-#include "engine/error.h"
+#include "base/clock.h"
+#include "base/error.h"
 
 namespace flightplan {
 

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/host.h"
 #include "engine/journal.h"
 #include "engine/observer.h"

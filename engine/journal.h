@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/clock.h"
-#include "engine/error.h"
+#include "base/clock.h"
+#include "base/error.h"
 #include "engine/state.h"
-#include "engine/value.h"
+#include "base/value.h"
 
 namespace flightplan {
 

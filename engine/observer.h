@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/journal.h"
 #include "engine/state.h"
 #include "engine/step.h"

@@ -24,10 +24,10 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/clock.h"
-#include "engine/error.h"
+#include "base/clock.h"
+#include "base/error.h"
 #include "engine/process_runner.h"
-#include "engine/value.h"
+#include "base/value.h"
 
 namespace flightplan {
 

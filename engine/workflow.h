@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/clock.h"
-#include "engine/value.h"
+#include "base/clock.h"
+#include "base/value.h"
 
 namespace flightplan {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/step.h"
 #include "engine/workflow.h"
 

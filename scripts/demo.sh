@@ -14,7 +14,7 @@ cd "$root"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/release -j "$(nproc)" --target flightplan flightplan-cloudsim
 fp="$root/build/release/cli/flightplan"
-sim="$root/build/release/tests/cloudsim/flightplan-cloudsim"
+sim="$root/build/release/cloudsim/flightplan-cloudsim"
 app="$root/tests/data/fixtures/amplify-migration-apps/backend-only"
 
 work=$(mktemp -d)

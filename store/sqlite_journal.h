@@ -20,7 +20,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/journal.h"
 
 namespace flightplan {

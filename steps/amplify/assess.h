@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "engine/value.h"
+#include "base/value.h"
 #include "steps/amplify/gen1_project.h"
 
 namespace flightplan::amplify {

@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-#include "engine/value.h"
+#include "base/value.h"
 
 namespace flightplan::amplify {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/value.h"
+#include "base/value.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
 

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/value.h"
+#include "base/error.h"
+#include "base/value.h"
 
 namespace flightplan::amplify {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "steps/amplify/gen1_project.h"
 
 namespace flightplan::amplify {

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/step.h"
 
 namespace flightplan::amplify {

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/process_runner.h"
 #include "steps/amplify/fidelity.h"
 #include "steps/amplify/gen1_project.h"

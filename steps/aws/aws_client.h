@@ -20,11 +20,11 @@
 #include <string_view>
 #include <tl/expected.hpp>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/credentials.h"
-#include "engine/error.h"
-#include "engine/http_transport.h"
-#include "engine/value.h"
+#include "base/error.h"
+#include "base/http_transport.h"
+#include "base/value.h"
 #include "steps/aws/aws_error.h"
 #include "steps/aws/endpoints.h"
 #include "steps/aws/retry.h"

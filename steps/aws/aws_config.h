@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/clock.h"
-#include "engine/error.h"
+#include "base/clock.h"
+#include "base/error.h"
 #include "steps/aws/endpoints.h"
 
 namespace flightplan::aws {

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace flightplan::aws {
 

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/clock.h"
-#include "engine/error.h"
-#include "engine/value.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/value.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/waiter.h"
 

@@ -25,9 +25,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/credentials.h"
-#include "engine/http_transport.h"
+#include "base/http_transport.h"
 #include "engine/process_runner.h"
 #include "steps/aws/aws_config.h"
 

@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "steps/aws/protocol.h"
 #include "steps/aws/service.h"
 

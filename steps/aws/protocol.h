@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/http_transport.h"
-#include "engine/value.h"
+#include "base/error.h"
+#include "base/http_transport.h"
+#include "base/value.h"
 #include "steps/aws/aws_error.h"
 #include "steps/aws/service.h"
 

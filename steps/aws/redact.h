@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "engine/credentials.h"
-#include "engine/http_transport.h"
+#include "base/http_transport.h"
 
 namespace flightplan::aws {
 

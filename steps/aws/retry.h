@@ -11,7 +11,7 @@
 #include <functional>
 #include <mutex>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 
 namespace flightplan::aws {
 

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/value.h"
+#include "base/error.h"
+#include "base/value.h"
 #include "steps/aws/aws_client.h"
 
 namespace flightplan::aws {

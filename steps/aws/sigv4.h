@@ -16,10 +16,10 @@
 #include <string>
 #include <string_view>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/credentials.h"
-#include "engine/error.h"
-#include "engine/http_transport.h"
+#include "base/error.h"
+#include "base/http_transport.h"
 
 namespace flightplan::aws {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/value.h"
+#include "base/value.h"
 
 namespace flightplan::aws {
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine/clock.h"
-#include "engine/error.h"
-#include "engine/value.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/value.h"
 
 namespace flightplan::aws {
 

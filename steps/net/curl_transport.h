@@ -27,7 +27,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/http_transport.h"
+#include "base/http_transport.h"
 
 namespace flightplan {
 

@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/value.h"
+#include "base/error.h"
+#include "base/value.h"
 
 namespace flightplan::tree {
 

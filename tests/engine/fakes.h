@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/host.h"
 #include "engine/observer.h"
 #include "engine/step.h"

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/clock.h"
-#include "tests/cloudsim/cfn/template.h"
-#include "tests/cloudsim/service.h"
-#include "tests/cloudsim/wire.h"
-#include "tests/cloudsim/world.h"
+#include "base/clock.h"
+#include "cloudsim/cfn/template.h"
+#include "cloudsim/service.h"
+#include "cloudsim/wire.h"
+#include "cloudsim/world.h"
 
 namespace {
 

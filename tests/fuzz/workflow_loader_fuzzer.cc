@@ -6,7 +6,7 @@
 #include <string>
 
 #include "engine/expression.h"
-#include "engine/value.h"
+#include "base/value.h"
 #include "engine/workflow_loader.h"
 #include "steps/builtin/builtin_steps.h"
 

@@ -22,6 +22,7 @@ struct Rule {
 
 const std::vector<Rule>& Rules() {
   static const std::vector<Rule> kRules = {
+      {"base/", {"engine/", "store/", "steps/", "cli/", "cloudsim/", "tests/", "sqlite3.h", "curl/"}},
       {"engine/", {"store/", "steps/", "cli/", "tests/", "sqlite3.h", "curl/", "openssl/"}},
       {"store/", {"steps/", "cli/", "tests/", "curl/"}},
       {"steps/", {"store/", "cli/", "tests/", "sqlite3.h"}},
@@ -29,7 +30,7 @@ const std::vector<Rule>& Rules() {
       {"cli/", {"tests/", "sqlite3.h", "curl/", "openssl/"}},
       // The simulator reuses the AWS protocol code but not flightplan's
       // state or CLI; the product never depends on the simulator.
-      {"tests/cloudsim/", {"store/", "cli/", "sqlite3.h"}},
+      {"cloudsim/", {"store/", "cli/", "sqlite3.h"}},
   };
   return kRules;
 }

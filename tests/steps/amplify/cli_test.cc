@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/value.h"
+#include "base/value.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/sys/posix_process_runner.h"
 #include "tests/steps/amplify/test_support.h"

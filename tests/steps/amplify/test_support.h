@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/value.h"
+#include "base/value.h"
 
 namespace flightplan::amplify::testing {
 

@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "engine/value.h"
+#include "base/value.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
 #include "steps/sys/posix_process_runner.h"

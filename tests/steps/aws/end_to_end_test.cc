@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/aws_config.h"
 #include "steps/aws/doctor.h"

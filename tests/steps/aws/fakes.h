@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "engine/clock.h"
+#include "base/clock.h"
 #include "engine/credentials.h"
-#include "engine/http_transport.h"
+#include "base/http_transport.h"
 
 namespace flightplan::aws::testing {
 

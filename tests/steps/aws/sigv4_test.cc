@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/value.h"
+#include "base/value.h"
 
 namespace flightplan::aws {
 namespace {

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/value.h"
+#include "base/value.h"
 
 namespace flightplan::aws::testing {
 

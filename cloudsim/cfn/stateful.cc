@@ -1,0 +1,387 @@
+#include "cloudsim/cfn/stateful.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <regex>
+#include <set>
+
+namespace flightplan::cloudsim::cfn {
+namespace {
+
+std::string Str(const Value& v, std::string_view key) {
+  const Value* f = v.Find(key);
+  return f && (f->is_string() || f->is_number() || f->is_bool()) ? f->ToText() : std::string();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string GeneratedName(World& world, const Stack& stack, std::string_view logical_id,
+                          size_t max_len, bool lower_case) {
+  std::string suffix = world.RandomString(12);
+  std::string stack_part = stack.name;
+  std::string logical_part(logical_id);
+  size_t budget = max_len - suffix.size() - 2;
+  while (stack_part.size() + logical_part.size() > budget) {
+    if (stack_part.size() >= logical_part.size())
+      stack_part.pop_back();
+    else
+      logical_part.pop_back();
+  }
+  std::string name = stack_part + "-" + logical_part + "-" + suffix;
+  return lower_case ? Lower(name) : name;
+}
+
+void BindStores(World& world) {
+  world.dynamodb.SetAccount(world.config().region, world.config().account_id);
+  world.cognito.Bind(world.config().region, world.config().account_id);
+}
+
+bool AlreadyExists(const SimError& e) {
+  return e.code == "BucketAlreadyOwnedByYou" || e.code == "ResourceInUseException";
+}
+
+// ---- S3 ----
+
+Value BucketAttributes(const World& world, const std::string& name) {
+  const std::string& region = world.config().region;
+  return Value(ValueMap{
+      {"Arn", Value("arn:aws:s3:::" + name)},
+      {"DomainName", Value(name + ".s3.amazonaws.com")},
+      {"DualStackDomainName", Value(name + ".s3.dualstack." + region + ".amazonaws.com")},
+      {"RegionalDomainName", Value(name + ".s3." + region + ".amazonaws.com")},
+      {"WebsiteURL", Value("http://" + name + ".s3-website-" + region + ".amazonaws.com")}});
+}
+
+void ApplyBucketProperties(World& world, const std::string& name, const Value& props) {
+  S3Bucket* bucket = world.s3.FindBucket(name);
+  if (!bucket) return;
+  if (const Value* v = props.Find("VersioningConfiguration")) {
+    bucket->versioning = Str(*v, "Status");
+  }
+}
+
+SimResult<AppliedResource> CreateBucket(ProviderContext& ctx, std::string_view logical_id,
+                                        const Value& props) {
+  std::string name = Str(props, "BucketName");
+  if (name.empty()) name = GeneratedName(ctx.world, ctx.stack, logical_id, 63, true);
+  if (!ctx.pinned_physical_id.empty()) name = ctx.pinned_physical_id;
+  auto created = ctx.world.s3.CreateBucket(name, ctx.world.Now());
+  if (!created && !(AlreadyExists(created.error()) && !ctx.pinned_physical_id.empty())) {
+    if (created.error().code == "BucketAlreadyOwnedByYou") {
+      return tl::unexpected(Validation(fmt::format("{} already exists", name)));
+    }
+    return tl::unexpected(Validation(created.error().message));
+  }
+  ApplyBucketProperties(ctx.world, name, props);
+  return AppliedResource{name, BucketAttributes(ctx.world, name), props};
+}
+
+// ---- DynamoDB ----
+
+Value CreateTableInput(const std::string& name, const Value& props) {
+  ValueMap in;
+  in["TableName"] = name;
+  for (const char* key :
+       {"KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
+        "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "SSESpecification",
+        "DeletionProtectionEnabled", "TableClass", "Tags"}) {
+    if (const Value* v = props.Find(key)) in[key] = *v;
+  }
+  if (!in.count("BillingMode") && !in.count("ProvisionedThroughput")) {
+    in["BillingMode"] = "PROVISIONED";
+    in["ProvisionedThroughput"] =
+        Value(ValueMap{{"ReadCapacityUnits", Value(5)}, {"WriteCapacityUnits", Value(5)}});
+  }
+  if (const Value* s = props.Find("StreamSpecification"); s && s->is_map()) {
+    in["StreamSpecification"] = Value(ValueMap{
+        {"StreamEnabled", Value(true)}, {"StreamViewType", Value(Str(*s, "StreamViewType"))}});
+  }
+  // CloudFormation takes "true"/"false" strings too.
+  if (auto it = in.find("DeletionProtectionEnabled"); it != in.end() && it->second.is_string()) {
+    it->second = Value(it->second.as_string() == "true");
+  }
+  return Value(std::move(in));
+}
+
+Value TableAttributes(const Value& description) {
+  ValueMap attrs;
+  attrs["Arn"] = Str(description, "TableArn");
+  if (const Value* s = description.Find("LatestStreamArn")) attrs["StreamArn"] = *s;
+  return Value(std::move(attrs));
+}
+
+SimResult<AppliedResource> CreateTable(ProviderContext& ctx, std::string_view logical_id,
+                                       const Value& props) {
+  std::string name = Str(props, "TableName");
+  if (name.empty()) name = GeneratedName(ctx.world, ctx.stack, logical_id, 255, false);
+  if (!ctx.pinned_physical_id.empty()) name = ctx.pinned_physical_id;
+  if (!ctx.pinned_physical_id.empty() && ctx.world.dynamodb.HasTable(name)) {
+    auto d = ctx.world.dynamodb.DescribeTable(name);
+    return AppliedResource{name, d ? TableAttributes(*d) : Value(ValueMap{}), props};
+  }
+  auto d = ctx.world.dynamodb.CreateTable(CreateTableInput(name, props), ctx.world.Now());
+  if (!d) {
+    if (d.error().code == "ResourceInUseException") {
+      return tl::unexpected(Validation(fmt::format("{} already exists", name)));
+    }
+    return tl::unexpected(Validation(d.error().message));
+  }
+  return AppliedResource{name, TableAttributes(*d), props};
+}
+
+std::set<std::string> KeyNames(const Value& props) {
+  std::set<std::string> out;
+  auto add_schema = [&](const Value* schema) {
+    if (!schema || !schema->is_list()) return;
+    for (const Value& k : schema->as_list()) out.insert(Str(k, "AttributeName"));
+  };
+  add_schema(props.Find("KeySchema"));
+  return out;
+}
+
+Value DefinitionOf(const Value& props, const std::string& name) {
+  if (const Value* defs = props.Find("AttributeDefinitions"); defs && defs->is_list()) {
+    for (const Value& d : defs->as_list()) {
+      if (Str(d, "AttributeName") == name) return d;
+    }
+  }
+  return Value();
+}
+
+// ---- Cognito ----
+
+Value UserPoolInput(const std::string& name, const Value& props) {
+  ValueMap in;
+  if (props.is_map()) {
+    for (const auto& [k, v] : props.as_map()) {
+      if (k == "UserPoolName" || k == "UserPoolTags") continue;
+      in[k] = v;
+    }
+  }
+  in["PoolName"] = name;
+  if (const Value* tags = props.Find("UserPoolTags")) in["UserPoolTags"] = *tags;
+  return Value(std::move(in));
+}
+
+Value UserPoolAttributes(const World& world, const std::string& id, const std::string& arn) {
+  std::string provider = "cognito-idp." + world.config().region + ".amazonaws.com/" + id;
+  return Value(ValueMap{{"Arn", Value(arn)},
+                        {"ProviderName", Value(provider)},
+                        {"ProviderURL", Value("https://" + provider)},
+                        {"UserPoolId", Value(id)}});
+}
+
+SimResult<AppliedResource> CreatePool(ProviderContext& ctx, std::string_view logical_id,
+                                      const Value& props) {
+  std::string name = Str(props, "UserPoolName");
+  if (name.empty()) name = std::string(logical_id) + "-" + ctx.world.RandomString(12);
+  Value input = UserPoolInput(name, props);
+  if (!ctx.pinned_physical_id.empty()) input.Set("Id", Value(ctx.pinned_physical_id));
+  auto pool = ctx.world.cognito.CreateUserPool(input, ctx.world.Now());
+  if (!pool) return tl::unexpected(Validation(pool.error().message));
+  std::string id = Str(*pool, "Id");
+  return AppliedResource{id, UserPoolAttributes(ctx.world, id, Str(*pool, "Arn")), props};
+}
+
+SimResult<AppliedResource> CreatePoolClient(ProviderContext& ctx, std::string_view logical_id,
+                                            const Value& props) {
+  Value in = props;
+  if (Str(in, "ClientName").empty()) in.Set("ClientName", Value(std::string(logical_id)));
+  auto client = ctx.world.cognito.CreateUserPoolClient(in, ctx.world.Now());
+  if (!client) return tl::unexpected(Validation(client.error().message));
+  std::string id = Str(*client, "ClientId");
+  ValueMap attrs{{"ClientId", Value(id)}, {"Name", Value(Str(*client, "ClientName"))}};
+  if (const Value* secret = client->Find("ClientSecret")) attrs["ClientSecret"] = *secret;
+  return AppliedResource{id, Value(std::move(attrs)), props};
+}
+
+SimResult<AppliedResource> CreatePoolGroup(ProviderContext& ctx, std::string_view logical_id,
+                                           const Value& props) {
+  Value in = props;
+  std::string name = Str(props, "GroupName");
+  if (name.empty()) {
+    name = GeneratedName(ctx.world, ctx.stack, logical_id, 128, false);
+    in.Set("GroupName", Value(name));
+  }
+  auto created = ctx.world.cognito.CreateGroup(in, ctx.world.Now());
+  if (!created) return tl::unexpected(Validation(created.error().message));
+  return AppliedResource{name, Value(ValueMap{}), props};
+}
+
+SimResult<AppliedResource> CreatePoolDomain(ProviderContext& ctx, const Value& props) {
+  std::string domain = Str(props, "Domain");
+  auto created =
+      ctx.world.cognito.CreateUserPoolDomain(Str(props, "UserPoolId"), domain, ctx.world.Now());
+  if (!created) return tl::unexpected(Validation(created.error().message));
+  return AppliedResource{
+      domain, Value(ValueMap{{"CloudFrontDistribution", Value("d111111abcdef8.cloudfront.net")}}),
+      props};
+}
+
+}  // namespace
+
+bool IsStatefulType(std::string_view type) {
+  return type == "AWS::S3::Bucket" || type == "AWS::DynamoDB::Table" ||
+         type == "AWS::Cognito::UserPool" || type == "AWS::Cognito::UserPoolClient" ||
+         type == "AWS::Cognito::UserPoolGroup" || type == "AWS::Cognito::UserPoolDomain";
+}
+
+bool TableKeyAttributesChanged(const Value& before, const Value& after) {
+  std::set<std::string> keys = KeyNames(before);
+  for (const auto& k : KeyNames(after)) keys.insert(k);
+  for (const auto& k : keys) {
+    if (!(DefinitionOf(before, k) == DefinitionOf(after, k))) return true;
+  }
+  return false;
+}
+
+SimResult<AppliedResource> CreateStatefulResource(ProviderContext& ctx, std::string_view logical_id,
+                                                  std::string_view type, const Value& properties) {
+  BindStores(ctx.world);
+  if (type == "AWS::S3::Bucket") return CreateBucket(ctx, logical_id, properties);
+  if (type == "AWS::DynamoDB::Table") return CreateTable(ctx, logical_id, properties);
+  if (type == "AWS::Cognito::UserPool") return CreatePool(ctx, logical_id, properties);
+  if (type == "AWS::Cognito::UserPoolClient") return CreatePoolClient(ctx, logical_id, properties);
+  if (type == "AWS::Cognito::UserPoolGroup") return CreatePoolGroup(ctx, logical_id, properties);
+  return CreatePoolDomain(ctx, properties);
+}
+
+SimResult<AppliedResource> UpdateStatefulResource(ProviderContext& ctx,
+                                                  const StackResource& current,
+                                                  const Value& properties) {
+  BindStores(ctx.world);
+  AppliedResource applied{current.physical_id, current.attributes, properties};
+  if (current.type == "AWS::S3::Bucket") {
+    ApplyBucketProperties(ctx.world, current.physical_id, properties);
+  } else if (current.type == "AWS::Cognito::UserPool") {
+    Value in = UserPoolInput(Str(properties, "UserPoolName"), properties);
+    in.as_map().erase("PoolName");
+    for (const char* immutable : {"AliasAttributes", "UsernameAttributes", "Schema"}) {
+      in.as_map().erase(immutable);
+    }
+    in.Set("UserPoolId", Value(current.physical_id));
+    if (auto r = ctx.world.cognito.UpdateUserPool(in, ctx.world.Now()); !r) {
+      return tl::unexpected(Validation(r.error().message));
+    }
+  } else if (current.type == "AWS::Cognito::UserPoolClient") {
+    Value in = properties;
+    in.Set("ClientId", Value(current.physical_id));
+    if (auto r = ctx.world.cognito.UpdateUserPoolClient(in, ctx.world.Now()); !r) {
+      return tl::unexpected(Validation(r.error().message));
+    }
+  }
+  return applied;
+}
+
+SimResult<void> DeleteStatefulResource(ProviderContext& ctx, const StackResource& resource) {
+  BindStores(ctx.world);
+  const std::string& id = resource.physical_id;
+  if (resource.type == "AWS::S3::Bucket") {
+    auto r = ctx.world.s3.DeleteBucket(id);
+    if (!r && r.error().code == "BucketNotEmpty") {
+      return tl::unexpected(
+          Validation(fmt::format("The bucket you tried to delete is not empty (Service: "
+                                 "S3, Status Code: 409, Request ID: {})",
+                                 ctx.world.RandomString(16))));
+    }
+    return {};  // already gone is fine
+  }
+  if (resource.type == "AWS::DynamoDB::Table") {
+    auto r = ctx.world.dynamodb.DeleteTable(id);
+    if (!r && r.error().code != "ResourceNotFoundException") {
+      return tl::unexpected(Validation(r.error().message));
+    }
+    return {};
+  }
+  if (resource.type == "AWS::Cognito::UserPool") {
+    auto r = ctx.world.cognito.DeleteUserPool(id);
+    if (!r && r.error().code != "ResourceNotFoundException") {
+      return tl::unexpected(Validation(r.error().message));
+    }
+    return {};
+  }
+  if (resource.type == "AWS::Cognito::UserPoolClient") {
+    (void)ctx.world.cognito.DeleteUserPoolClient(Str(resource.properties, "UserPoolId"), id);
+    return {};
+  }
+  if (resource.type == "AWS::Cognito::UserPoolDomain") {
+    (void)ctx.world.cognito.DeleteUserPoolDomain(Str(resource.properties, "UserPoolId"), id);
+    return {};
+  }
+  return {};  // groups go with their pool
+}
+
+Value ImportedAttributes(const World& world, std::string_view type, std::string_view physical_id) {
+  std::string id(physical_id);
+  if (type == "AWS::S3::Bucket") return BucketAttributes(world, id);
+  if (type == "AWS::DynamoDB::Table") {
+    auto d = world.dynamodb.DescribeTable(id);
+    return d ? TableAttributes(*d) : Value(ValueMap{});
+  }
+  if (type == "AWS::Cognito::UserPool") {
+    auto d = world.cognito.DescribeUserPool(id);
+    return UserPoolAttributes(world, id, d ? Str(*d, "Arn") : std::string());
+  }
+  if (type == "AWS::Cognito::UserPoolClient") return Value(ValueMap{{"ClientId", Value(id)}});
+  return Value(ValueMap{});
+}
+
+bool PhysicalResourceExists(const World& world, std::string_view type,
+                            std::string_view physical_id) {
+  if (type == "AWS::S3::Bucket") return world.s3.FindBucket(physical_id) != nullptr;
+  if (type == "AWS::DynamoDB::Table") return world.dynamodb.HasTable(physical_id);
+  if (type == "AWS::Cognito::UserPool") return world.cognito.HasUserPool(physical_id);
+  return true;
+}
+
+SimResult<std::string> FetchTemplateUrl(const World& world, std::string_view url) {
+  static const std::regex kPathStyle(
+      R"(https://s3(?:[.-]([a-z0-9-]+))?\.amazonaws\.com/([^/]+)/(.+))");
+  static const std::regex kVirtualHost(
+      R"(https://([^/]+?)\.s3(?:[.-]([a-z0-9-]+))?\.amazonaws\.com/(.+))");
+  static const std::regex kLoopback(R"(https?://(?:127\.0\.0\.1|localhost)(?::\d+)?/([^/]+)/(.+))");
+  std::string text(url);
+  std::smatch m;
+  std::string bucket, key;
+  if (std::regex_match(text, m, kPathStyle)) {
+    bucket = m[2];
+    key = m[3];
+  } else if (std::regex_match(text, m, kVirtualHost)) {
+    bucket = m[1];
+    key = m[3];
+  } else if (std::regex_match(text, m, kLoopback)) {
+    bucket = m[1];
+    key = m[2];
+  } else {
+    return tl::unexpected(Validation("TemplateURL must be a supported URL."));
+  }
+  if (size_t q = key.find('?'); q != std::string::npos) key.resize(q);
+  // Percent-decoding.
+  std::string decoded;
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (key[i] == '%' && i + 2 < key.size() &&
+        std::isxdigit(static_cast<unsigned char>(key[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(key[i + 2]))) {
+      decoded += static_cast<char>(std::stoi(key.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      decoded += key[i];
+    }
+  }
+  auto object = world.s3.GetObject(bucket, decoded);
+  if (!object) {
+    return tl::unexpected(
+        Validation("S3 error: Access Denied\nFor more information check "
+                   "http://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html"));
+  }
+  if ((*object)->data.size() > 1024 * 1024) {
+    return tl::unexpected(Validation("Template may not exceed 1048576 bytes in size."));
+  }
+  return (*object)->data;
+}
+
+}  // namespace flightplan::cloudsim::cfn

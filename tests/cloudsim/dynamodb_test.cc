@@ -1,0 +1,478 @@
+// DynamoDB: the store API other services use, the JSON 1.0 service through
+// flightplan's client, and conformance with the AWS CLI.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <algorithm>
+
+#include "tests/cloudsim/sim_fixture.h"
+
+namespace flightplan::cloudsim::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+Value Json(std::string_view text) {
+  auto v = Value::FromJson(text);
+  EXPECT_TRUE(v.has_value()) << text;
+  return v ? *v : Value();
+}
+
+TEST(DynamoDbStoreTest, TablesAndItemsRoundTripThroughDumpAndLoad) {
+  DynamoDbStore store;
+  Timestamp now{1700000000000};
+  Value input = Json(R"({"TableName":"Todo-dev","BillingMode":"PAY_PER_REQUEST",
+    "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]})");
+  auto description = store.CreateTable(input, now);
+  ASSERT_TRUE(description.has_value()) << description.error().message;
+  EXPECT_EQ(description->Find("TableStatus")->as_string(), "ACTIVE");
+  EXPECT_EQ(description->Find("TableArn")->as_string(),
+            "arn:aws:dynamodb:us-east-1:123456789012:table/Todo-dev");
+  EXPECT_EQ(store.CreateTable(input, now).error().code, "ResourceInUseException");
+
+  ASSERT_TRUE(store.PutItem("Todo-dev", Json(R"({"id":{"S":"1"},"n":{"N":"5"}})")));
+  ASSERT_TRUE(store.PutItem("Todo-dev", Json(R"({"id":{"S":"2"}})")));
+  ASSERT_TRUE(store.PutItem("Todo-dev", Json(R"({"id":{"S":"1"}})")));  // replaces
+  EXPECT_EQ(store.ItemCount("Todo-dev"), 2u);
+  auto missing = store.PutItem("Todo-dev", Json(R"({"name":{"S":"x"}})"));
+  EXPECT_EQ(missing.error().message,
+            "One or more parameter values were invalid: Missing the key id in "
+            "the item");
+  auto mistyped = store.PutItem("Todo-dev", Json(R"({"id":{"N":"1"}})"));
+  EXPECT_EQ(mistyped.error().message,
+            "One or more parameter values were invalid: Type mismatch for key id "
+            "expected: S actual: N");
+
+  DynamoDbStore loaded;
+  ASSERT_TRUE(loaded.Load(*Value::FromJson(store.Dump().ToJson())).has_value());
+  EXPECT_EQ(loaded.ItemCount("Todo-dev"), 2u);
+  EXPECT_EQ(loaded.DescribeTable("Todo-dev")->Find("ItemCount")->as_int(), 2);
+
+  ASSERT_TRUE(loaded.DeleteTable("Todo-dev").has_value());
+  EXPECT_FALSE(loaded.HasTable("Todo-dev"));
+  EXPECT_EQ(loaded.ItemCount("Todo-dev"), 0u);
+  EXPECT_EQ(loaded.DeleteTable("Todo-dev").error().code, "ResourceNotFoundException");
+}
+
+TEST(DynamoDbStoreTest, DeletionProtectionRefusesDelete) {
+  DynamoDbStore store;
+  Value input = Json(R"({"TableName":"Keep","BillingMode":"PAY_PER_REQUEST",
+    "DeletionProtectionEnabled":true,
+    "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"}],
+    "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]})");
+  ASSERT_TRUE(store.CreateTable(input, Timestamp{0}).has_value());
+  auto refused = store.DeleteTable("Keep");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, "ValidationException");
+  EXPECT_THAT(refused.error().message, HasSubstr("protected against deletion"));
+  EXPECT_TRUE(store.HasTable("Keep"));
+}
+
+class DynamoDbTest : public SimTest {
+ protected:
+  // A table with hash key pk (S) and range key sk (N), and a GSI on owner.
+  void CreateOrders(std::string_view name = "Orders") {
+    Call("dynamodb", "CreateTable",
+         Json(fmt::format(R"({{"TableName":"{}",
+      "BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}},
+        {{"AttributeName":"sk","AttributeType":"N"}},{{"AttributeName":"owner","AttributeType":"S"}}],
+      "KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}},{{"AttributeName":"sk","KeyType":"RANGE"}}],
+      "GlobalSecondaryIndexes":[{{"IndexName":"byOwner",
+        "KeySchema":[{{"AttributeName":"owner","KeyType":"HASH"}}],
+        "Projection":{{"ProjectionType":"ALL"}}}}]}})",
+                          name)));
+  }
+  void Put(std::string_view pk, int sk, std::string_view owner = "ann") {
+    Call(
+        "dynamodb", "PutItem",
+        Json(fmt::format(
+            R"({{"TableName":"Orders","Item":{{"pk":{{"S":"{}"}},"sk":{{"N":"{}"}},"owner":{{"S":"{}"}}}}}})",
+            pk, sk, owner)));
+  }
+  static std::vector<int64_t> SortKeys(const Value& result) {
+    std::vector<int64_t> out;
+    for (const Value& item : result.Find("Items")->as_list()) {
+      out.push_back(std::stoll(item.Find("sk")->Find("N")->as_string()));
+    }
+    return out;
+  }
+};
+
+TEST_F(DynamoDbTest, QueryOrdersByRangeKeyAndPaginates) {
+  CreateOrders();
+  for (int sk : {5, 1, 30, 12, 7}) Put("a", sk);
+  Put("b", 3, "bob");
+  Value names = Json(R"({"#p":"pk","#s":"sk"})");
+  auto query = [&](std::string_view condition, Value values, Value extra = Value(ValueMap{})) {
+    Value params = Json(R"({"TableName":"Orders"})");
+    params.Set("KeyConditionExpression", Value(condition));
+    params.Set("ExpressionAttributeNames", names);
+    params.Set("ExpressionAttributeValues", std::move(values));
+    for (const auto& [k, v] : extra.as_map()) params.Set(k, v);
+    return Call("dynamodb", "Query", params);
+  };
+  Value a = Json(R"({":p":{"S":"a"},":lo":{"N":"5"},":hi":{"N":"12"}})");
+  EXPECT_EQ(SortKeys(query("#p = :p", a)), (std::vector<int64_t>{1, 5, 7, 12, 30}));
+  EXPECT_EQ(SortKeys(query("#p = :p AND #s BETWEEN :lo AND :hi", a)),
+            (std::vector<int64_t>{5, 7, 12}));
+  EXPECT_EQ(SortKeys(query("#p = :p AND #s > :lo", a)), (std::vector<int64_t>{7, 12, 30}));
+  EXPECT_EQ(SortKeys(query("#p = :p AND #s <= :lo", a, Json(R"({"ScanIndexForward":false})"))),
+            (std::vector<int64_t>{5, 1}));
+  Value page1 = query("#p = :p", a, Json(R"({"Limit":2})"));
+  EXPECT_EQ(SortKeys(page1), (std::vector<int64_t>{1, 5}));
+  ASSERT_NE(page1.Find("LastEvaluatedKey"), nullptr);
+  Value extra(
+      ValueMap{{"Limit", Value(2)}, {"ExclusiveStartKey", *page1.Find("LastEvaluatedKey")}});
+  EXPECT_EQ(SortKeys(query("#p = :p", a, extra)), (std::vector<int64_t>{7, 12}));
+  Value count = query("#p = :p", a, Json(R"({"Select":"COUNT"})"));
+  EXPECT_EQ(count.Find("Count")->as_int(), 5);
+  EXPECT_EQ(count.Find("Items"), nullptr);
+  Value by_owner = Call("dynamodb", "Query", Json(R"({"TableName":"Orders","IndexName":"byOwner",
+      "KeyConditionExpression":"#o = :o","ExpressionAttributeNames":{"#o":"owner"},
+      "ExpressionAttributeValues":{":o":{"S":"bob"}}})"));
+  ASSERT_EQ(by_owner.Find("Count")->as_int(), 1);
+  EXPECT_EQ(by_owner.Find("Items")->as_list()[0].Find("pk")->Find("S")->as_string(), "b");
+  auto missed = Try("dynamodb", "Query", Json(R"({"TableName":"Orders",
+      "KeyConditionExpression":"sk = :v","ExpressionAttributeValues":{":v":{"N":"1"}}})"));
+  ASSERT_FALSE(missed.has_value());
+  EXPECT_EQ(missed.error().code, "ValidationException");
+  EXPECT_EQ(missed.error().message, "Query condition missed key schema element: pk");
+}
+
+TEST_F(DynamoDbTest, ConditionsUpdatesAndKeyValidation) {
+  CreateOrders();
+  Value put = Json(
+      R"j({"TableName":"Orders","Item":{"pk":{"S":"x"},"sk":{"N":"1"},"qty":{"N":"2"}},
+      "ConditionExpression":"attribute_not_exists(pk)"})j");
+  Call("dynamodb", "PutItem", put);
+  auto again = Try("dynamodb", "PutItem", put);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, "ConditionalCheckFailedException");
+  put.Set("ConditionExpression", "attribute_exists(pk)");
+  put.Set("ReturnValues", "ALL_OLD");
+  Value replaced = Call("dynamodb", "PutItem", put);
+  EXPECT_EQ(replaced.Find("Attributes")->Find("qty")->Find("N")->as_string(), "2");
+
+  Value updated = Call("dynamodb", "UpdateItem", Json(R"({"TableName":"Orders",
+      "Key":{"pk":{"S":"x"},"sk":{"N":"1"}},
+      "UpdateExpression":"SET qty = qty + :one, #st = :s REMOVE owner",
+      "ExpressionAttributeNames":{"#st":"status"},
+      "ExpressionAttributeValues":{":one":{"N":"1"},":s":{"S":"shipped"}},
+      "ReturnValues":"ALL_NEW"})"));
+  const Value* attributes = updated.Find("Attributes");
+  ASSERT_NE(attributes, nullptr);
+  EXPECT_EQ(attributes->Find("qty")->Find("N")->as_string(), "3");
+  EXPECT_EQ(attributes->Find("status")->Find("S")->as_string(), "shipped");
+
+  auto bad_key =
+      Try("dynamodb", "GetItem", Json(R"({"TableName":"Orders","Key":{"pk":{"S":"x"}}})"));
+  ASSERT_FALSE(bad_key.has_value());
+  EXPECT_EQ(bad_key.error().message, "The provided key element does not match the schema");
+  auto missing =
+      Try("dynamodb", "PutItem", Json(R"({"TableName":"Orders","Item":{"pk":{"S":"x"}}})"));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().message,
+            "One or more parameter values were invalid: Missing the key sk in "
+            "the item");
+  auto no_table =
+      Try("dynamodb", "GetItem", Json(R"({"TableName":"Nope","Key":{"pk":{"S":"x"}}})"));
+  ASSERT_FALSE(no_table.has_value());
+  EXPECT_EQ(no_table.error().code, "ResourceNotFoundException");
+
+  Call("dynamodb", "DeleteItem",
+       Json(R"({"TableName":"Orders","Key":{"pk":{"S":"x"},"sk":{"N":"1"}}})"));
+  EXPECT_EQ(world().dynamodb.ItemCount("Orders"), 0u);
+}
+
+TEST_F(DynamoDbTest, ScanPaginatesAndFilters) {
+  CreateOrders();
+  for (int i = 0; i < 7; ++i) Put(fmt::format("p{}", i), i, i % 2 ? "odd" : "even");
+  Value params = Json(R"({"TableName":"Orders","Limit":3})");
+  size_t seen = 0;
+  for (int page = 0; page < 10; ++page) {
+    Value result = Call("dynamodb", "Scan", params);
+    seen += result.Find("Items")->as_list().size();
+    const Value* last = result.Find("LastEvaluatedKey");
+    if (last == nullptr) break;
+    params.Set("ExclusiveStartKey", *last);
+  }
+  EXPECT_EQ(seen, 7u);
+  Value odd = Call("dynamodb", "Scan", Json(R"({"TableName":"Orders",
+      "FilterExpression":"#o = :o","ExpressionAttributeNames":{"#o":"owner"},
+      "ExpressionAttributeValues":{":o":{"S":"odd"}}})"));
+  EXPECT_EQ(odd.Find("Count")->as_int(), 3);
+  EXPECT_EQ(odd.Find("ScannedCount")->as_int(), 7);
+}
+
+TEST_F(DynamoDbTest, DeletingATableLosesItsItemsUnlessProtected) {
+  CreateOrders();
+  Put("a", 1);
+  Call("dynamodb", "UpdateTable",
+       Json(R"({"TableName":"Orders","DeletionProtectionEnabled":true})"));
+  auto refused = Try("dynamodb", "DeleteTable", Json(R"({"TableName":"Orders"})"));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, "ValidationException");
+  Call("dynamodb", "UpdateTable",
+       Json(R"({"TableName":"Orders","DeletionProtectionEnabled":false})"));
+  Value deleted = Call("dynamodb", "DeleteTable", Json(R"({"TableName":"Orders"})"));
+  EXPECT_EQ(deleted.Find("TableDescription")->Find("TableStatus")->as_string(), "DELETING");
+  CreateOrders();
+  Value scan = Call("dynamodb", "Scan", Json(R"({"TableName":"Orders"})"));
+  EXPECT_EQ(scan.Find("Count")->as_int(), 0);
+  EXPECT_EQ(LogOf("dynamodb", "DeleteTable").size(), 2u);
+}
+
+TEST_F(DynamoDbTest, BatchWriteHonoursTheUnprocessedItemsFault) {
+  CreateOrders();
+  Value batch = Json(R"({"RequestItems":{"Orders":[
+      {"PutRequest":{"Item":{"pk":{"S":"a"},"sk":{"N":"1"}}}},
+      {"PutRequest":{"Item":{"pk":{"S":"a"},"sk":{"N":"2"}}}}]}})");
+  Control("POST", "/_sim/faults",
+          Value(ValueMap{{"service", Value("dynamodb")},
+                         {"operation", Value("BatchWriteItem")},
+                         {"match", Value(ValueMap{{"TableName", Value("Orders")}})},
+                         {"kind", Value("unprocessed_items")}}));
+  Value first = Call("dynamodb", "BatchWriteItem", batch);
+  EXPECT_EQ(first.Find("UnprocessedItems")->Find("Orders")->as_list().size(), 2u);
+  EXPECT_EQ(world().dynamodb.ItemCount("Orders"), 0u);
+  Value second = Call("dynamodb", "BatchWriteItem", batch);
+  EXPECT_TRUE(second.Find("UnprocessedItems")->as_map().empty());
+  EXPECT_EQ(world().dynamodb.ItemCount("Orders"), 2u);
+  auto log = LogOf("dynamodb", "BatchWriteItem");
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].params.Find("TableName")->as_string(), "Orders");
+  auto duplicates = Try("dynamodb", "BatchWriteItem", Json(R"({"RequestItems":{"Orders":[
+      {"PutRequest":{"Item":{"pk":{"S":"d"},"sk":{"N":"1"}}}},
+      {"DeleteRequest":{"Key":{"pk":{"S":"d"},"sk":{"N":"1"}}}}]}})"));
+  ASSERT_FALSE(duplicates.has_value());
+  EXPECT_EQ(duplicates.error().message, "Provided list of item keys contains duplicates");
+  Value got = Call("dynamodb", "BatchGetItem", Json(R"({"RequestItems":{"Orders":{"Keys":[
+      {"pk":{"S":"a"},"sk":{"N":"2"}},{"pk":{"S":"a"},"sk":{"N":"9"}}]}}})"));
+  EXPECT_EQ(got.Find("Responses")->Find("Orders")->as_list().size(), 1u);
+}
+
+TEST_F(DynamoDbTest, ThrottlingUsesTheDataAndControlPlaneCodes) {
+  CreateOrders();
+  Control("POST", "/_sim/faults",
+          Value(ValueMap{
+              {"service", Value("dynamodb")}, {"kind", Value("throttle")}, {"count", Value(-1)}}));
+  auto item = Try("dynamodb", "GetItem",
+                  Json(R"({"TableName":"Orders","Key":{"pk":{"S":"a"},"sk":{"N":"1"}}})"));
+  ASSERT_FALSE(item.has_value());
+  EXPECT_EQ(item.error().code, "ProvisionedThroughputExceededException");
+  auto table = Try("dynamodb", "DescribeTable", Json(R"({"TableName":"Orders"})"));
+  ASSERT_FALSE(table.has_value());
+  EXPECT_EQ(table.error().code, "ThrottlingException");
+}
+
+TEST_F(DynamoDbTest, BackupsRestoreTheirItemsAndExportsLandInS3) {
+  CreateOrders();
+  Put("a", 1);
+  Put("a", 2);
+  Value backup =
+      Call("dynamodb", "CreateBackup", Json(R"({"TableName":"Orders","BackupName":"before"})"));
+  std::string arn = backup.Find("BackupDetails")->Find("BackupArn")->as_string();
+  Put("a", 3);
+  Value restored = Call(
+      "dynamodb", "RestoreTableFromBackup",
+      Value(ValueMap{{"TargetTableName", Value("OrdersRestored")}, {"BackupArn", Value(arn)}}));
+  EXPECT_EQ(restored.Find("TableDescription")->Find("ItemCount")->as_int(), 2);
+  EXPECT_EQ(world().dynamodb.ItemCount("OrdersRestored"), 2u);
+  clock_.Advance(std::chrono::seconds(1));  // backup ARNs sort by creation time
+  Call("dynamodb", "CreateBackup", Json(R"({"TableName":"Orders","BackupName":"after"})"));
+  Value listed = Call("dynamodb", "ListBackups", Json(R"({"TableName":"Orders","Limit":1})"));
+  EXPECT_EQ(listed.Find("BackupSummaries")->as_list().size(), 1u);
+  EXPECT_EQ(listed.Find("LastEvaluatedBackupArn")->as_string(), arn);
+
+  std::string table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders";
+  Value export_params(ValueMap{{"TableArn", Value(table_arn)},
+                               {"S3Bucket", Value("exports-bucket")},
+                               {"S3Prefix", Value("snap")}});
+  auto no_pitr = Try("dynamodb", "ExportTableToPointInTime", export_params);
+  ASSERT_FALSE(no_pitr.has_value());
+  EXPECT_EQ(no_pitr.error().code, "PointInTimeRecoveryUnavailableException");
+  Call("dynamodb", "UpdateContinuousBackups", Json(R"({"TableName":"Orders",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})"));
+  ASSERT_TRUE(world().s3.CreateBucket("exports-bucket", world().Now()).has_value());
+  Value exported = Call("dynamodb", "ExportTableToPointInTime", export_params);
+  const Value* description = exported.Find("ExportDescription");
+  EXPECT_EQ(description->Find("ExportStatus")->as_string(), "COMPLETED");
+  std::string manifest = description->Find("ExportManifest")->as_string();
+  EXPECT_EQ(manifest.rfind("snap/AWSDynamoDB/", 0), 0u) << manifest;
+  Value summary = *Value::FromJson(
+      Call("s3", "GetObject",
+           Value(ValueMap{{"Bucket", Value("exports-bucket")}, {"Key", Value(manifest)}}))
+          .Find("Body")
+          ->as_string());
+  EXPECT_EQ(summary.Find("itemCount")->as_int(), 3);
+  std::string files_key = summary.Find("manifestFilesS3Key")->as_string();
+  Value files = *Value::FromJson(world().s3.GetObject("exports-bucket", files_key).value()->data);
+  std::string data_key = files.Find("dataFileS3Key")->as_string();
+  std::string gz =
+      Call("s3", "GetObject",
+           Value(ValueMap{{"Bucket", Value("exports-bucket")}, {"Key", Value(data_key)}}))
+          .Find("Body")
+          ->as_string();
+  // Gunzip and count the lines.
+  z_stream stream{};
+  ASSERT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+  std::string plain(1 << 16, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(gz.data());
+  stream.avail_in = static_cast<uInt>(gz.size());
+  stream.next_out = reinterpret_cast<Bytef*>(plain.data());
+  stream.avail_out = static_cast<uInt>(plain.size());
+  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
+  plain.resize(stream.total_out);
+  inflateEnd(&stream);
+  EXPECT_EQ(std::count(plain.begin(), plain.end(), '\n'), 3);
+  EXPECT_THAT(plain, HasSubstr(R"({"Item":{"owner":{"S":"ann"},"pk":{"S":"a"},"sk":{"N":"1"}}})"));
+  std::string export_arn = description->Find("ExportArn")->as_string();
+  Value described =
+      Call("dynamodb", "DescribeExport", Value(ValueMap{{"ExportArn", Value(export_arn)}}));
+  EXPECT_EQ(described.Find("ExportDescription")->Find("ItemCount")->as_int(), 3);
+  EXPECT_EQ(Call("dynamodb", "ListExports").Find("ExportSummaries")->as_list().size(), 1u);
+}
+
+TEST_F(DynamoDbTest, MutateDeletesItemsBehindTheAppsBack) {
+  CreateOrders();
+  Put("a", 1);
+  Value result =
+      Control("POST", "/_sim/mutate", Json(R"({"service":"dynamodb","action":"delete_item",
+      "TableName":"Orders","Key":{"pk":{"S":"a"},"sk":{"N":"1"}}})"));
+  EXPECT_EQ(world().dynamodb.ItemCount("Orders"), 0u);
+  Control("POST", "/_sim/mutate", Json(R"({"service":"dynamodb","action":"put_item",
+      "TableName":"Orders","Item":{"pk":{"S":"b"},"sk":{"N":"1"}}})"));
+  EXPECT_EQ(world().dynamodb.ItemCount("Orders"), 1u);
+  Control("POST", "/_sim/mutate",
+          Json(R"({"service":"dynamodb","action":"delete_table","TableName":"Orders"})"));
+  EXPECT_FALSE(world().dynamodb.HasTable("Orders"));
+}
+
+TEST_F(DynamoDbTest, ListTablesPaginatesAndTablesKeepTags) {
+  for (std::string_view name : {"Alpha", "Beta", "Gamma"}) CreateOrders(name);
+  Value first = Call("dynamodb", "ListTables", Json(R"({"Limit":2})"));
+  ASSERT_EQ(first.Find("TableNames")->as_list().size(), 2u);
+  EXPECT_EQ(first.Find("LastEvaluatedTableName")->as_string(), "Beta");
+  Value rest =
+      Call("dynamodb", "ListTables", Value(ValueMap{{"ExclusiveStartTableName", Value("Beta")}}));
+  ASSERT_EQ(rest.Find("TableNames")->as_list().size(), 1u);
+  EXPECT_EQ(rest.Find("TableNames")->as_list()[0].as_string(), "Gamma");
+  EXPECT_EQ(rest.Find("LastEvaluatedTableName"), nullptr);
+  std::string arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Alpha";
+  Call("dynamodb", "TagResource",
+       Value(ValueMap{
+           {"ResourceArn", Value(arn)},
+           {"Tags", Json(R"([{"Key":"env","Value":"dev"},{"Key":"app","Value":"todo"}])")}}));
+  Call("dynamodb", "UntagResource",
+       Value(ValueMap{{"ResourceArn", Value(arn)}, {"TagKeys", Json(R"(["app"])")}}));
+  Value tags = Call("dynamodb", "ListTagsOfResource", Value(ValueMap{{"ResourceArn", Value(arn)}}));
+  ASSERT_EQ(tags.Find("Tags")->as_list().size(), 1u);
+  EXPECT_EQ(tags.Find("Tags")->as_list()[0].Find("Value")->as_string(), "dev");
+  auto empty_query = Try("dynamodb", "Query", Json(R"({"TableName":"Alpha",
+      "KeyConditionExpression":"sk = :v","ExpressionAttributeValues":{":v":{"N":"1"}}})"));
+  ASSERT_FALSE(empty_query.has_value());
+  EXPECT_EQ(empty_query.error().message, "Query condition missed key schema element: pk");
+}
+
+TEST_F(DynamoDbTest, TheAwsCliDrivesEveryOperation) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  auto ok = [&](const std::vector<std::string>& args) {
+    CliResult r = AwsCli(args);
+    EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err;
+    auto parsed = Value::FromJson(r.out.empty() ? "{}" : r.out);
+    EXPECT_TRUE(parsed.has_value()) << r.out;
+    return parsed ? *parsed : Value();
+  };
+  Value created = ok({"dynamodb", "create-table", "--table-name", "Cli", "--attribute-definitions",
+                      "AttributeName=pk,AttributeType=S", "AttributeName=sk,AttributeType=N",
+                      "--key-schema", "AttributeName=pk,KeyType=HASH",
+                      "AttributeName=sk,KeyType=RANGE", "--billing-mode", "PAY_PER_REQUEST"});
+  EXPECT_EQ(created.Find("TableDescription")->Find("TableStatus")->as_string(), "ACTIVE");
+  EXPECT_EQ(ok({"dynamodb", "describe-table", "--table-name", "Cli"})
+                .Find("Table")
+                ->Find("KeySchema")
+                ->as_list()
+                .size(),
+            2u);
+  EXPECT_EQ(ok({"dynamodb", "list-tables"}).Find("TableNames")->as_list()[0].as_string(), "Cli");
+  Value updated = ok({"dynamodb", "update-table", "--table-name", "Cli", "--stream-specification",
+                      "StreamEnabled=true,StreamViewType=NEW_IMAGE"});
+  EXPECT_NE(updated.Find("TableDescription")->Find("LatestStreamArn"), nullptr);
+  ok({"dynamodb", "put-item", "--table-name", "Cli", "--item",
+      R"({"pk":{"S":"a"},"sk":{"N":"1"},"v":{"S":"one"}})"});
+  EXPECT_EQ(ok({"dynamodb", "get-item", "--table-name", "Cli", "--key",
+                R"({"pk":{"S":"a"},"sk":{"N":"1"}})"})
+                .Find("Item")
+                ->Find("v")
+                ->Find("S")
+                ->as_string(),
+            "one");
+  Value after_update = ok({"dynamodb", "update-item", "--table-name", "Cli", "--key",
+                           R"({"pk":{"S":"a"},"sk":{"N":"1"}})", "--update-expression",
+                           "SET v = :v", "--expression-attribute-values", R"({":v":{"S":"uno"}})",
+                           "--return-values", "UPDATED_NEW"});
+  EXPECT_EQ(after_update.Find("Attributes")->Find("v")->Find("S")->as_string(), "uno");
+  ok({"dynamodb", "batch-write-item", "--request-items",
+      R"({"Cli":[{"PutRequest":{"Item":{"pk":{"S":"a"},"sk":{"N":"2"}}}},{"PutRequest":{"Item":{"pk":{"S":"b"},"sk":{"N":"1"}}}}]})"});
+  Value queried = ok({"dynamodb", "query", "--table-name", "Cli", "--key-condition-expression",
+                      "pk = :p AND sk >= :s", "--expression-attribute-values",
+                      R"({":p":{"S":"a"},":s":{"N":"1"}})", "--no-scan-index-forward"});
+  EXPECT_EQ(queried.Find("Count")->as_int(), 2);
+  EXPECT_EQ(queried.Find("Items")->as_list()[0].Find("sk")->Find("N")->as_string(), "2");
+  EXPECT_EQ(ok({"dynamodb", "scan", "--table-name", "Cli"}).Find("Count")->as_int(), 3);
+  Value got = ok({"dynamodb", "batch-get-item", "--request-items",
+                  R"({"Cli":{"Keys":[{"pk":{"S":"b"},"sk":{"N":"1"}}]}})"});
+  EXPECT_EQ(got.Find("Responses")->Find("Cli")->as_list().size(), 1u);
+  ok({"dynamodb", "delete-item", "--table-name", "Cli", "--key",
+      R"({"pk":{"S":"b"},"sk":{"N":"1"}})"});
+  EXPECT_EQ(world().dynamodb.ItemCount("Cli"), 2u);
+
+  Value backup = ok({"dynamodb", "create-backup", "--table-name", "Cli", "--backup-name", "snap"});
+  std::string backup_arn = backup.Find("BackupDetails")->Find("BackupArn")->as_string();
+  EXPECT_EQ(ok({"dynamodb", "describe-backup", "--backup-arn", backup_arn})
+                .Find("BackupDescription")
+                ->Find("SourceTableDetails")
+                ->Find("ItemCount")
+                ->as_int(),
+            2);
+  EXPECT_EQ(ok({"dynamodb", "list-backups"}).Find("BackupSummaries")->as_list().size(), 1u);
+  Value restored = ok({"dynamodb", "restore-table-from-backup", "--target-table-name", "CliCopy",
+                       "--backup-arn", backup_arn});
+  EXPECT_EQ(restored.Find("TableDescription")->Find("ItemCount")->as_int(), 2);
+  ok({"dynamodb", "delete-backup", "--backup-arn", backup_arn});
+  ok({"dynamodb", "update-continuous-backups", "--table-name", "Cli",
+      "--point-in-time-recovery-specification", "PointInTimeRecoveryEnabled=true"});
+  EXPECT_EQ(ok({"dynamodb", "describe-continuous-backups", "--table-name", "Cli"})
+                .Find("ContinuousBackupsDescription")
+                ->Find("PointInTimeRecoveryDescription")
+                ->Find("PointInTimeRecoveryStatus")
+                ->as_string(),
+            "ENABLED");
+  ASSERT_TRUE(world().s3.CreateBucket("cli-exports", world().Now()).has_value());
+  Value exported =
+      ok({"dynamodb", "export-table-to-point-in-time", "--table-arn",
+          "arn:aws:dynamodb:us-east-1:123456789012:table/Cli", "--s3-bucket", "cli-exports"});
+  std::string export_arn = exported.Find("ExportDescription")->Find("ExportArn")->as_string();
+  EXPECT_EQ(ok({"dynamodb", "describe-export", "--export-arn", export_arn})
+                .Find("ExportDescription")
+                ->Find("ExportStatus")
+                ->as_string(),
+            "COMPLETED");
+  EXPECT_EQ(ok({"dynamodb", "list-exports"}).Find("ExportSummaries")->as_list().size(), 1u);
+  EXPECT_EQ(world().s3.FindBucket("cli-exports")->objects.size(), 3u);
+  EXPECT_EQ(ok({"dynamodb", "delete-table", "--table-name", "CliCopy"})
+                .Find("TableDescription")
+                ->Find("TableStatus")
+                ->as_string(),
+            "DELETING");
+  CliResult bad = AwsCli({"dynamodb", "list-tables"}, {"AWS_SECRET_ACCESS_KEY=not-the-secret"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("InvalidSignatureException"));
+}
+
+}  // namespace
+}  // namespace flightplan::cloudsim::testing
