@@ -10,9 +10,9 @@
 //   BM_RawSha256         OpenSSL SHA-256 over the same bytes, one digest per
 //                        event as the chain requires (one EVP_MD fetched
 //                        once, one reused context; no hex encoding)
-//   BM_EvpDigestPerCall  EVP_Digest(..., EVP_sha256(), ...) per event, as
-//                        store/sha256.cc calls it (informational)
-//   BM_Sha256HexHelper   store/sha256.h Sha256Hex over the same bytes: what
+//   BM_EvpDigestPerCall  EVP_Digest(..., EVP_sha256(), ...) per event: the
+//                        per-call lookup base/digest.cc avoids (informational)
+//   BM_Sha256HexHelper   base/digest.h Sha256Hex over the same bytes: what
 //                        the store calls per event (informational)
 //
 // Judged by: VerifyChain MB/s beside raw SHA-256 MB/s; goal ratio >= 0.5.
@@ -25,9 +25,9 @@
 #include <memory>
 #include <vector>
 
+#include "base/digest.h"
 #include "bench/bench_support.h"
 #include "bench/journal_fill.h"
-#include "store/sha256.h"
 
 namespace flightplan::bench {
 namespace {

@@ -9,7 +9,6 @@
 
 #include "engine/workflow_loader.h"
 #include "steps/builtin/builtin_steps.h"
-#include "store/sha256.h"
 
 namespace flightplan::bench {
 
@@ -118,8 +117,7 @@ ExecutorOptions BenchExecutorOptions(const Host& host) {
 std::unique_ptr<Executor> MakeExecutor(Journal& journal, EngineSeams& seams,
                                        RunObserver& observer) {
   return std::make_unique<Executor>(journal, BenchRegistry(), seams.clock, seams.processes,
-                                    seams.prompter, seams.host, observer,
-                                    [](std::string_view data) { return Sha256Hex(data); });
+                                    seams.prompter, seams.host, observer);
 }
 
 void Die(const std::string& what, const Error& error) {

@@ -16,9 +16,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 
+#include "base/file_io.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
 
@@ -34,12 +34,7 @@ fs::path FixtureDir(const std::string& app) {
   return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests/data/fixtures/amplify-migration-apps" / app;
 }
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string Slurp(const fs::path& p) { return ReadFile(p).value_or(std::string()); }
 
 void Spit(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());

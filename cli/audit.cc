@@ -3,10 +3,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 
+#include "base/file_io.h"
 #include "cli/command.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
@@ -63,22 +62,8 @@ int DoExport(const GlobalOptions& global, const AuditArgs& args) {
     std::fwrite(body.data(), 1, body.size(), stdout);
     return kExitOk;
   }
-  std::string tmp = args.out + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    file << body;
-    if (!file.flush()) {
-      return ReportError(ctx.console(), Error(ErrorCode::kPermissionDenied,
-                                              fmt::format("cannot write '{}'", args.out)));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, args.out, ec);
-  if (ec) {
-    return ReportError(ctx.console(),
-                       Error(ErrorCode::kPermissionDenied,
-                             fmt::format("cannot write '{}': {}", args.out, ec.message())));
-  }
+  Result<void> written = WriteFileAtomically(args.out, body, 0644);
+  if (!written) return ReportError(ctx.console(), written.error());
   ctx.console().Err(fmt::format("exported {} events to {}", events->size(), args.out));
   return kExitOk;
 }

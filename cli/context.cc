@@ -6,14 +6,12 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/file_io.h"
 #include "cli/exit_codes.h"
 #include "cli/fault_injection.h"
 #include "steps/amplify/generate_step.h"
 #include "steps/builtin/builtin_steps.h"
-#include "store/sha256.h"
 #include "store/sqlite_journal.h"
 #include "workflows/embedded.h"
 
@@ -31,13 +29,9 @@ Result<std::string> ReadTextFile(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) {
     return MakeError(ErrorCode::kNotFound, fmt::format("no workflow file '{}'", path));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(ErrorCode::kNotFound, fmt::format("cannot read '{}'", path));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  Result<std::string> text = ReadFile(path);
+  if (!text) return MakeError(ErrorCode::kNotFound, fmt::format("cannot read '{}'", path));
+  return text;
 }
 
 std::atomic<bool> g_cancel{false};
@@ -195,8 +189,7 @@ ExecutorOptions Context::MakeExecutorOptions(const std::atomic<bool>* cancel) co
 
 std::unique_ptr<Executor> Context::MakeExecutor() {
   return std::make_unique<Executor>(*journal_, registry_, clock_, processes_, *prompter_, host_,
-                                    *console_,
-                                    [](std::string_view data) { return Sha256Hex(data); });
+                                    *console_);
 }
 
 Result<ParamInput> ParseParams(const std::vector<std::string>& pairs) {

@@ -4,11 +4,10 @@
 #include <zip.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
+#include "base/file_io.h"
 #include "cloudsim/stores/cfn_store.h"
 
 namespace flightplan::cloudsim {
@@ -28,18 +27,8 @@ struct FixtureStack {
   int depth = 0;
 };
 
-Result<std::string> ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(ErrorCode::kNotFound, fmt::format("cannot read {}", path.string()));
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 Result<Value> ReadJson(const fs::path& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   auto value = Value::FromJson(text);
   if (!value) {
     return MakeError(ErrorCode::kInvalidInput, fmt::format("{} is not valid JSON: {}",
@@ -91,7 +80,7 @@ Result<std::vector<FixtureStack>> LoadStacks(const fs::path& dir) {
       stack.outputs = Pairs(outputs, "OutputKey", "OutputValue");
     }
     if (fs::exists(base.string() + ".description.txt")) {
-      ASSIGN_OR_RETURN(stack.description, ReadText(base.string() + ".description.txt"));
+      ASSIGN_OR_RETURN(stack.description, ReadFile(base.string() + ".description.txt"));
     }
     stacks.push_back(std::move(stack));
   }
@@ -203,7 +192,7 @@ Result<std::string> ZipDirectory(const fs::path& dir) {
     zip_discard(archive);
     return MakeError(ErrorCode::kStateFile, fmt::format("cannot write the zip: {}", message));
   }
-  auto bytes = ReadText(tmp);
+  auto bytes = ReadFile(tmp);
   std::error_code ec;
   fs::remove(tmp, ec);
   return bytes;

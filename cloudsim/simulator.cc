@@ -1,19 +1,16 @@
 #include "cloudsim/simulator.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
-#include "steps/aws/protocol.h"
+#include "base/file_io.h"
 #include "cloudsim/auth.h"
 #include "cloudsim/seed.h"
 #include "cloudsim/wire.h"
+#include "steps/aws/protocol.h"
 
 namespace flightplan::cloudsim {
 
@@ -49,38 +46,6 @@ Result<Value> ParseJsonBody(const Request& request) {
 Response Unroutable(std::string message) {
   SimError error{400, "UnknownService", std::move(message)};
   return RestJsonError(error, "");
-}
-
-Result<void> WriteFileAtomically(const std::filesystem::path& path, const std::string& data) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
-  }
-  size_t written = 0;
-  while (written < data.size()) {
-    ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return MakeError(ErrorCode::kStateFile,
-                       fmt::format("cannot write {}: {}", tmp.string(), std::strerror(err)));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return MakeError(ErrorCode::kStateFile, fmt::format("cannot flush {}", tmp.string()));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot replace {}: {}", path.string(), ec.message()));
-  }
-  return {};
 }
 
 Value GenericLogParams(const Request& request) {
@@ -217,13 +182,11 @@ Result<void> Simulator::LoadState() {
   }
   std::filesystem::path file = *state_dir_ / "state.json";
   if (!std::filesystem::exists(file)) return {};
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  Result<std::string> text = ReadFile(file);
+  if (!text) {
     return MakeError(ErrorCode::kStateFile, fmt::format("cannot read {}", file.string()));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto state = Value::FromJson(buffer.str());
+  auto state = Value::FromJson(*text);
   if (!state) {
     return MakeError(ErrorCode::kCorruption,
                      fmt::format("{} is not valid JSON ({}); move it aside to "
@@ -241,7 +204,10 @@ Result<void> Simulator::LoadState() {
 
 Result<void> Simulator::Persist() {
   if (!state_dir_) return {};
-  return WriteFileAtomically(*state_dir_ / "state.json", world_.Dump().ToJson());
+  Result<void> written =
+      WriteFileAtomically(*state_dir_ / "state.json", world_.Dump().ToJson(), 0600);
+  if (!written) return MakeError(ErrorCode::kStateFile, written.error().message());
+  return {};
 }
 
 Result<Value> Simulator::Seed(const std::filesystem::path& app_dir) {

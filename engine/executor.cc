@@ -7,6 +7,7 @@
 #include <memory>
 #include <random>
 
+#include "base/digest.h"
 #include "engine/backoff.h"
 #include "engine/expression.h"
 #include "engine/lease_keeper.h"
@@ -220,21 +221,20 @@ class Executor::RunContext {
 
 Executor::Executor(Journal& journal, const StepRegistry& registry, Clock& clock,
                    ProcessRunner& processes, Prompter& prompter, const Host& host,
-                   RunObserver& observer, Hasher hasher)
+                   RunObserver& observer)
     : journal_(journal),
       registry_(registry),
       clock_(clock),
       processes_(processes),
       prompter_(prompter),
       host_(host),
-      observer_(observer),
-      hasher_(std::move(hasher)) {}
+      observer_(observer) {}
 
 std::string Executor::IdempotencyToken(RunId run, const std::string& step_id,
                                        Direction direction) const {
   std::string seed = fmt::format("{}/{}/{}/{}", journal_.JournalId(), run, step_id,
                                  direction == Direction::kForward ? "do" : "undo");
-  return "fp-" + hasher_(seed).substr(0, 40);
+  return "fp-" + Sha256Hex(seed).substr(0, 40);
 }
 
 Result<Value> Executor::ResolveParams(const Workflow& wf, const ParamInput& input,
@@ -368,7 +368,7 @@ Result<void> Executor::CheckNoDependents(const RunRecord& run) {
 
 Result<void> Executor::CheckDefinition(RunContext& ctx, const ExecutorOptions& options) {
   const Workflow& wf = *ctx.workflow;
-  std::string sha = hasher_(wf.text);
+  std::string sha = Sha256Hex(wf.text);
   if (sha == ctx.run.definition_sha256) return {};
   if (options.accept_definition_change == AcceptDefinitionChange::kNo) {
     return MakeError(
@@ -1146,7 +1146,7 @@ Result<RunOutcome> Executor::Start(const Workflow& wf, const ParamInput& input,
   ctx.run.workflow = wf.name;
   ctx.run.target = target;
   ctx.run.state = RunState::kPending;
-  ctx.run.definition_sha256 = hasher_(wf.text);
+  ctx.run.definition_sha256 = Sha256Hex(wf.text);
   ctx.run.definition_source = wf.source;
   ctx.run.definition_text = wf.text;
   ctx.run.requires_workflows = wf.requires_workflows;

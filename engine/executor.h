@@ -77,13 +77,10 @@ struct Plan {
   std::vector<PlannedStep> steps;
 };
 
-// SHA-256 as lowercase hex; the engine computes digests only through this.
-using Hasher = std::function<std::string(std::string_view)>;
-
 class Executor {
  public:
   Executor(Journal& journal, const StepRegistry& registry, Clock& clock, ProcessRunner& processes,
-           Prompter& prompter, const Host& host, RunObserver& observer, Hasher hasher);
+           Prompter& prompter, const Host& host, RunObserver& observer);
 
   // Starts `workflow` on its target (or `target_override`), or resumes the
   // unfinished run of it there, or reports that it already completed.
@@ -154,7 +151,6 @@ class Executor {
   Prompter& prompter_;
   const Host& host_;
   RunObserver& observer_;
-  Hasher hasher_;
 };
 
 // Puts `****` in place of every secret value found in `text`.

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -19,7 +18,7 @@
 #include <mutex>
 #include <thread>
 
-#include "store/sha256.h"
+#include "base/digest.h"
 
 namespace flightplan {
 namespace {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <regex>
 
+#include "base/base64.h"
+
 namespace flightplan::cloudsim::cfn {
 namespace {
 
@@ -26,34 +28,6 @@ const std::set<std::string, std::less<>>& KnownFunctions() {
 
 SimError FormatError(std::string message) {
   return Validation("Template format error: " + std::move(message));
-}
-
-std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  while (i + 2 < in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-    i += 3;
-  }
-  if (i + 1 == in.size()) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
 }
 
 // ---- YAML -> Value ---------------------------------------------------------
@@ -905,7 +879,7 @@ SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_arg
     if (region.empty()) region = pseudo_.region;
     return Value(ValueList{Value(region + "a"), Value(region + "b"), Value(region + "c")});
   }
-  if (name == "Fn::Base64") return Value(Base64(args.ToText()));
+  if (name == "Fn::Base64") return Value(Base64Encode(args.ToText()));
   if (name == "Fn::Length") {
     if (!args.is_list()) return bad("a list");
     return Value(static_cast<int64_t>(args.as_list().size()));

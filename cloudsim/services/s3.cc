@@ -27,6 +27,7 @@
 #include <pugixml.hpp>
 #include <set>
 
+#include "base/base64.h"
 #include "cloudsim/service.h"
 #include "cloudsim/wire.h"
 
@@ -450,10 +451,12 @@ class S3Service final : public Service {
     std::string start_after(request.QueryParam(v2 ? "start-after" : "marker"));
     std::string after = start_after;
     if (v2 && !token.empty()) {
-      if (!Base64Decode(token, &after)) {
+      Result<std::string> decoded = Base64Decode(token);
+      if (!decoded) {
         return tl::unexpected(
             SimError{400, "InvalidArgument", "The continuation token provided is incorrect"});
       }
+      after = std::move(*decoded);
     }
     std::string contents, prefixes;
     std::set<std::string> seen_prefixes;

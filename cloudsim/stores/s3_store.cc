@@ -1,7 +1,9 @@
 #include "cloudsim/stores/s3_store.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+
+#include "base/base64.h"
+#include "base/digest.h"
 
 namespace flightplan::cloudsim {
 namespace {
@@ -16,9 +18,6 @@ bool ValidBucketName(std::string_view name) {
   return alnum(name.front()) && alnum(name.back()) && name.find("..") == std::string_view::npos;
 }
 
-constexpr std::string_view kBase64 =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 }  // namespace
 
 SimError NoSuchBucket(std::string_view bucket) {
@@ -31,62 +30,7 @@ SimError NoSuchKey(std::string_view key) {
   return {404, "NoSuchKey", "The specified key does not exist."};
 }
 
-std::string S3Etag(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_md5(), nullptr);
-  std::string out = "\"";
-  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
-  out += '"';
-  return out;
-}
-
-std::string Base64Encode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    uint32_t n = (uint32_t(uint8_t(data[i])) << 16) | (uint32_t(uint8_t(data[i + 1])) << 8) |
-                 uint8_t(data[i + 2]);
-    out += kBase64[(n >> 18) & 63];
-    out += kBase64[(n >> 12) & 63];
-    out += kBase64[(n >> 6) & 63];
-    out += kBase64[n & 63];
-  }
-  if (i + 1 == data.size()) {
-    uint32_t n = uint32_t(uint8_t(data[i])) << 16;
-    out += kBase64[(n >> 18) & 63];
-    out += kBase64[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == data.size()) {
-    uint32_t n = (uint32_t(uint8_t(data[i])) << 16) | (uint32_t(uint8_t(data[i + 1])) << 8);
-    out += kBase64[(n >> 18) & 63];
-    out += kBase64[(n >> 12) & 63];
-    out += kBase64[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-bool Base64Decode(std::string_view text, std::string* out) {
-  out->clear();
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    if (c == '=' || c == '\n' || c == '\r') continue;
-    size_t index = kBase64.find(c);
-    if (c == '-') index = 62;
-    if (c == '_') index = 63;
-    if (index == std::string_view::npos) return false;
-    buffer = (buffer << 6) | static_cast<uint32_t>(index);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return true;
-}
+std::string S3Etag(std::string_view data) { return "\"" + Md5Hex(data) + "\""; }
 
 SimResult<void> S3Store::CreateBucket(const std::string& name, Timestamp now) {
   if (!ValidBucketName(name)) {
@@ -202,12 +146,14 @@ Result<void> S3Store::Load(const Value& state) {
     if (const Value* objects = b.Find("objects"); objects && objects->is_map()) {
       for (const auto& [key, o] : objects->as_map()) {
         S3Object object;
-        if (!Base64Decode(str(o, "data"), &object.data)) {
+        Result<std::string> data = Base64Decode(str(o, "data"));
+        if (!data) {
           return MakeError(ErrorCode::kCorruption,
                            fmt::format("s3 state: object {}/{} has data that "
                                        "is not base64",
                                        name, key));
         }
+        object.data = std::move(*data);
         object.etag = str(o, "etag");
         object.content_type = str(o, "content_type");
         object.last_modified = Timestamp{num(o, "last_modified")};

@@ -73,12 +73,6 @@ SimError NoSuchKey(std::string_view key);
 // Hex MD5 of `data`, quoted, as S3 reports single-part ETags.
 std::string S3Etag(std::string_view data);
 
-// Standard base64 (with padding), for object bodies in dumped state and S3
-// continuation tokens. Decode accepts the URL-safe alphabet too and returns
-// false on a character outside both.
-std::string Base64Encode(std::string_view data);
-bool Base64Decode(std::string_view text, std::string* out);
-
 }  // namespace flightplan::cloudsim
 
 #endif  // FLIGHTPLAN_CLOUDSIM_STORES_S3_STORE_H_

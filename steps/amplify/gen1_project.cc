@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <system_error>
 
+#include "base/file_io.h"
 #include "steps/amplify/cfn_resolve.h"
 
 namespace flightplan::amplify {
@@ -236,14 +235,12 @@ std::string StringField(const Value& map, std::string_view key) {
 }
 
 Result<std::string> ReadTextFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  Result<std::string> text = ReadFile(path);
+  if (!text) {
     return MakeError(ErrorCode::kNotFound,
                      fmt::format("{}: cannot be read (missing?)", path.string()));
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return text;
 }
 
 Result<Value> ReadJsonFile(const fs::path& path) {

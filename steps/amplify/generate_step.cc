@@ -8,12 +8,12 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
 #include <sstream>
 
+#include "base/file_io.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
 #include "steps/sys/tree_snapshot.h"
@@ -35,18 +35,6 @@ std::string Input(const Value& inputs, const char* name, const std::string& fall
 std::string PreparedText(const Value& prepared, const char* name) {
   const Value* v = prepared.Find(name);
   return v != nullptr && v->is_string() ? v->as_string() : std::string();
-}
-
-Result<std::optional<std::string>> ReadOptionalFile(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return std::optional<std::string>();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(ErrorCode::kPermissionDenied, fmt::format("cannot read {}", path.string()));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return std::optional<std::string>(buffer.str());
 }
 
 // Ids become folder names: keep them to a safe alphabet.
@@ -84,9 +72,9 @@ Result<Plan> MakePlan(const fs::path& gen1_root, const Value& inputs) {
   }
   plan.env = project.env_name;
   ASSIGN_OR_RETURN(std::optional<std::string> package_json,
-                   ReadOptionalFile(gen1_root / "package.json"));
+                   ReadFileIfExists(gen1_root / "package.json"));
   ASSIGN_OR_RETURN(std::optional<std::string> gitignore,
-                   ReadOptionalFile(gen1_root / ".gitignore"));
+                   ReadFileIfExists(gen1_root / ".gitignore"));
   for (auto& [path, bytes] : generated) {
     if (path == "package.json") {
       Result<std::string> merged = MergePackageJson(package_json, bytes);

@@ -1,9 +1,9 @@
 #include "steps/amplify/override.h"
 
 #include <algorithm>
-#include <fstream>
 #include <regex>
-#include <sstream>
+
+#include "base/file_io.h"
 
 namespace flightplan::amplify {
 
@@ -140,11 +140,9 @@ std::optional<Gen1Override> ParseOverride(std::string_view source) {
 
 std::optional<Gen1Override> ReadOverride(const Gen1Resource& resource) {
   if (!resource.has_override) return std::nullopt;
-  std::ifstream in(resource.dir / "override.ts", std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseOverride(buffer.str());
+  Result<std::string> text = ReadFile(resource.dir / "override.ts");
+  if (!text) return std::nullopt;
+  return ParseOverride(*text);
 }
 
 bool OverrideIsCarriedOver(const Gen1Resource& resource) {

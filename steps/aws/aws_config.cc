@@ -6,10 +6,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
+#include "base/file_io.h"
 #include "steps/aws/service.h"
 
 namespace flightplan::aws {
@@ -32,14 +31,12 @@ std::string ExpandHome(const std::string& path, const EnvLookup& env) {
 Result<IniFile> ReadIniFile(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return IniFile{};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  Result<std::string> text = ReadFile(path);
+  if (!text) {
     return MakeError(ErrorCode::kPermissionDenied,
                      fmt::format("cannot read AWS configuration file {}", path));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseIni(buffer.str(), path);
+  return ParseIni(*text, path);
 }
 
 std::optional<std::string> NonEmpty(std::optional<std::string> value) {

@@ -1,12 +1,11 @@
 #include "steps/aws/credentials_chain.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/digest.h"
+#include "base/file_io.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/redact.h"
 
@@ -24,15 +23,6 @@ class StaticProvider final : public CredentialsProvider {
  private:
   AwsCredentials credentials_;
 };
-
-std::string Sha1Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha1(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
-}
 
 const std::string* StringField(const Value& map, std::string_view key) {
   const Value* v = map.Find(key);
@@ -322,16 +312,14 @@ Result<AwsCredentials> CredentialsChain::FromSso(const std::string& profile) {
   }
   std::string cache_file = fmt::format("{}/.aws/sso/cache/{}.json",
                                        config_.env()("HOME").value_or(""), Sha1Hex(cache_key));
-  std::ifstream in(cache_file, std::ios::binary);
-  if (!in) {
+  Result<std::string> cached = ReadFile(cache_file);
+  if (!cached) {
     return MakeError(ErrorCode::kPermissionDenied,
                      fmt::format("profile '{}' uses AWS SSO but there is no "
                                  "cached login ({}); run `{}`",
                                  profile, cache_file, login_hint));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  Result<Value> token = Value::FromJson(buffer.str());
+  Result<Value> token = Value::FromJson(*cached);
   const std::string* access_token =
       token && token->is_map() ? StringField(*token, "accessToken") : nullptr;
   const std::string* expires_at =

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/digest.h"
+
 namespace flightplan::aws {
 namespace {
 
@@ -267,13 +269,6 @@ SigningOptions SigningOptions::ForService(std::string_view service, std::string_
     options.content_sha256_header = ContentSha256Header::kAdd;
   }
   return options;
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  return ToHex(digest, size);
 }
 
 std::string UriEncode(std::string_view text, bool keep_slash) {

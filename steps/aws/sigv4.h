@@ -17,9 +17,9 @@
 #include <string_view>
 
 #include "base/clock.h"
-#include "engine/credentials.h"
 #include "base/error.h"
 #include "base/http_transport.h"
+#include "engine/credentials.h"
 
 namespace flightplan::aws {
 
@@ -71,7 +71,6 @@ struct SignedRequest {
                                                    const SigningOptions& options);
 
 // Helpers shared with the protocol serializers.
-std::string Sha256Hex(std::string_view data);
 // RFC 3986 percent-encoding of everything but A-Z a-z 0-9 - . _ ~ (and '/'
 // when keep_slash), upper-case hex, as SigV4 requires.
 std::string UriEncode(std::string_view text, bool keep_slash);

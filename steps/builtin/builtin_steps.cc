@@ -1,17 +1,14 @@
 #include "steps/builtin/builtin_steps.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/base64.h"
+#include "base/file_io.h"
 #include "engine/expression.h"
 #include "engine/workflow.h"
 
@@ -75,28 +72,6 @@ Result<Duration> DurationInput(const Value* v, Duration fallback, std::string_vi
   return d;
 }
 
-std::string Base64Encode(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-Result<std::string> Base64Decode(const std::string& text) {
-  std::string out(3 * text.size() / 4 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return MakeError(ErrorCode::kCorruption, "recorded file content is not base64");
-  size_t padding = 0;
-  if (!text.empty() && text.back() == '=') ++padding;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
-}
-
 constexpr size_t kMaxFileBytes = 16 << 20;
 
 struct FileState {
@@ -122,64 +97,10 @@ Result<FileState> ReadFileState(const std::string& path) {
                                  "content for rollback and refuse larger files",
                                  path, kMaxFileBytes));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  ASSIGN_OR_RETURN(state.content, ReadFile(path));
   state.exists = true;
-  state.content = buffer.str();
   state.mode = st.st_mode & 07777;
   return state;
-}
-
-Result<void> SyncDirectory(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return {};
-  fsync(fd);
-  close(fd);
-  return {};
-}
-
-// Writes `content` to `path` through a temporary file and a rename, so the
-// file holds either the old or the new content, never a mixture.
-Result<void> WriteAtomically(const std::string& path, const std::string& content, mode_t mode) {
-  std::string tmp = fmt::format("{}.flightplan-{}.tmp", path, getpid());
-  int fd = open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, mode);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-  }
-  size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return MakeError(ErrorCode::kPermissionDenied,
-                       fmt::format("cannot write '{}': {}", path, std::strerror(e)));
-    }
-    written += static_cast<size_t>(n);
-  }
-  fchmod(fd, mode);
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp.c_str());
-    return MakeError(ErrorCode::kPermissionDenied,
-                     fmt::format("cannot write '{}' durably: {}", path, std::strerror(errno)));
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    unlink(tmp.c_str());
-    return MakeError(ErrorCode::kPermissionDenied,
-                     fmt::format("cannot replace '{}': {}", path, std::strerror(e)));
-  }
-  return SyncDirectory(path);
 }
 
 Result<void> RemoveDurably(const std::string& path) {
@@ -187,7 +108,7 @@ Result<void> RemoveDurably(const std::string& path) {
     return MakeError(ErrorCode::kPermissionDenied,
                      fmt::format("cannot remove '{}': {}", path, std::strerror(errno)));
   }
-  return SyncDirectory(path);
+  return SyncParentFolder(path);
 }
 
 Value RecordFileState(const FileState& state) {
@@ -211,7 +132,11 @@ Result<FileState> RecalledFileState(const Value& prepared) {
   state.exists = existed->as_bool();
   state.mode = static_cast<mode_t>(mode->as_int());
   if (state.exists) {
-    ASSIGN_OR_RETURN(state.content, Base64Decode(content->as_string()));
+    Result<std::string> decoded = Base64Decode(content->as_string());
+    if (!decoded) {
+      return MakeError(ErrorCode::kCorruption, "recorded file content is not base64");
+    }
+    state.content = std::move(*decoded);
   }
   return state;
 }
@@ -595,7 +520,7 @@ class FileWriteStep final : public StepType {
     std::string content = inputs.Find("content")->ToText();
     ASSIGN_OR_RETURN(FileState before, RecalledFileState(ctx.prepared));
     mode_t mode = ModeInput(inputs.Find("mode"), before.exists ? before.mode : 0644);
-    TRY(WriteAtomically(path, content, mode));
+    TRY(WriteFileAtomically(path, content, mode));
     return Outputs(path, content);
   }
   Result<CheckResult> Check(const Value& inputs, StepContext& ctx) const override {
@@ -620,7 +545,7 @@ class FileWriteStep final : public StepType {
     std::string path = inputs.Find("path")->ToText();
     ASSIGN_OR_RETURN(FileState before, RecalledFileState(ctx.prepared));
     if (!before.exists) return RemoveDurably(path);
-    return WriteAtomically(path, before.content, before.mode);
+    return WriteFileAtomically(path, before.content, before.mode);
   }
   Result<CheckResult> CheckRollback(const Value& inputs, const Value&,
                                     StepContext& ctx) const override {
@@ -707,7 +632,7 @@ class FileRemoveStep final : public StepType {
   Result<void> Rollback(const Value& inputs, const Value&, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(FileState before, RecalledFileState(ctx.prepared));
     if (!before.exists) return {};
-    return WriteAtomically(inputs.Find("path")->ToText(), before.content, before.mode);
+    return WriteFileAtomically(inputs.Find("path")->ToText(), before.content, before.mode);
   }
   Result<CheckResult> CheckRollback(const Value& inputs, const Value&,
                                     StepContext& ctx) const override {

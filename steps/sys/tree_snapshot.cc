@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +11,9 @@
 #include <memory>
 #include <set>
 #include <system_error>
+
+#include "base/digest.h"
+#include "base/file_io.h"
 
 namespace flightplan::tree {
 namespace fs = std::filesystem;
@@ -29,58 +31,6 @@ Error IoError(const std::string& what, const fs::path& path, int err) {
                fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(err)));
 }
 
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
-    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
-  }
-  void Update(const void* data, size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
-  std::string FinishHex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx_.get(), digest, &length);
-    std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-    return hex;
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
-
-std::string HashBytes(std::string_view bytes) {
-  Sha256 sha;
-  sha.Update(bytes.data(), bytes.size());
-  return sha.FinishHex();
-}
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-Result<void> SyncPath(const fs::path& path) {
-  FileDescriptor fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return MakeError(IoError("open", path, errno));
-  if (fsync(fd.get()) != 0 && errno != EINVAL) return MakeError(IoError("sync", path, errno));
-  return {};
-}
-
 // Hashes `source` and, when `copy_to` is set, copies it there (mode 0600,
 // fsynced) in the same pass, so the copy is exactly what was hashed.
 Result<std::pair<std::string, uint64_t>> HashAndCopy(const fs::path& source,
@@ -93,7 +43,8 @@ Result<std::pair<std::string, uint64_t>> HashAndCopy(const fs::path& source,
         open(copy_to->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (out->get() < 0) return MakeError(IoError("write", *copy_to, errno));
   }
-  Sha256 sha;
+  Sha256Hasher sha;
+  sha.Begin();
   uint64_t size = 0;
   std::vector<char> buffer(1 << 16);
   for (;;) {
@@ -103,7 +54,7 @@ Result<std::pair<std::string, uint64_t>> HashAndCopy(const fs::path& source,
       return MakeError(IoError("read", source, errno));
     }
     if (n == 0) break;
-    sha.Update(buffer.data(), static_cast<size_t>(n));
+    sha.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
     size += static_cast<uint64_t>(n);
     for (ssize_t done = 0; out && done < n;) {
       ssize_t w = write(out->get(), buffer.data() + done, static_cast<size_t>(n - done));
@@ -116,22 +67,6 @@ Result<std::pair<std::string, uint64_t>> HashAndCopy(const fs::path& source,
   }
   if (out && fsync(out->get()) != 0) return MakeError(IoError("sync", *copy_to, errno));
   return std::make_pair(sha.FinishHex(), size);
-}
-
-Result<void> WriteDurably(const fs::path& path, std::string_view bytes, mode_t mode) {
-  FileDescriptor fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return MakeError(IoError("write", path, errno));
-  for (size_t done = 0; done < bytes.size();) {
-    ssize_t n = write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return MakeError(IoError("write", path, errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (fchmod(fd.get(), mode) != 0) return MakeError(IoError("set permissions of", path, errno));
-  if (fsync(fd.get()) != 0) return MakeError(IoError("sync", path, errno));
-  return {};
 }
 
 Result<void> SetMtime(const fs::path& path, int64_t mtime_ns) {
@@ -379,7 +314,7 @@ std::string TreeManifest::Digest() const {
   Value v;
   v.Set("paths", PathsValue(paths));
   v.Set("entries", Value(std::move(list)));
-  return HashBytes(v.ToJson());
+  return Sha256Hex(v.ToJson());
 }
 
 Value TreeManifest::ToValue() const {
@@ -494,7 +429,7 @@ TreeManifest ManifestOfFiles(const std::vector<std::string>& paths,
     e.kind = EntryKind::kFile;
     e.mode = kNewFileMode;
     e.size = bytes.size();
-    e.sha256 = HashBytes(bytes);
+    e.sha256 = Sha256Hex(bytes);
     m.entries.push_back(std::move(e));
   }
   for (const std::string& d : dirs) {
@@ -557,13 +492,7 @@ Result<TreeManifest> TakeSnapshot(const fs::path& root, const std::vector<std::s
   }
   SortEntries(m.entries);
   TRY(SyncPath(tree));
-  const fs::path manifest = snapshot_dir / kManifestName;
-  const fs::path temporary = snapshot_dir / "manifest.json.tmp";
-  TRY(WriteDurably(temporary, m.ToValue().ToJson(), 0600));
-  if (rename(temporary.c_str(), manifest.c_str()) != 0) {
-    return MakeError(IoError("write", manifest, errno));
-  }
-  TRY(SyncPath(snapshot_dir));
+  TRY(WriteFileAtomically(snapshot_dir / kManifestName, m.ToValue().ToJson(), 0600));
   return m;
 }
 
@@ -574,19 +503,7 @@ Result<TreeManifest> OpenSnapshot(const fs::path& snapshot_dir) {
                      fmt::format("no snapshot at {} (the folder or its manifest.json is missing)",
                                  snapshot_dir.string()));
   }
-  FileDescriptor fd(open(manifest_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return MakeError(IoError("read", manifest_path, errno));
-  std::string text;
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = read(fd.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return MakeError(IoError("read", manifest_path, errno));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
+  ASSIGN_OR_RETURN(std::string text, ReadFile(manifest_path));
   Result<Value> parsed = Value::FromJson(text);
   if (!parsed) {
     return MakeError(
@@ -667,7 +584,7 @@ Result<void> ReplaceWithFiles(const fs::path& root, const std::vector<std::strin
     ASSIGN_OR_RETURN(bool staged,
                      Stage(root, top, wanted.entries,
                            [&](const TreeEntry& e, const fs::path& at) -> Result<void> {
-                             return WriteDurably(at, files.at(e.path), e.mode);
+                             return WriteFileSynced(at, files.at(e.path), e.mode);
                            }));
     TRY(SwapIn(root, top, staged));
   }

@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 // GCC 12 reports std::variant members of Values copied out of brace-init
 // lists as maybe-uninitialized (a known false positive at -O2).
@@ -18,6 +17,7 @@
 
 #include "cloudsim/cfn/template.h"
 #include "tests/cloudsim/sim_fixture.h"
+#include "tests/support/test_support.h"
 
 namespace flightplan::cloudsim::testing {
 namespace {
@@ -30,12 +30,7 @@ Value Json(std::string_view text) {
   return v ? *v : Value();
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using flightplan::testing::ReadFile;
 
 Value Params(std::initializer_list<std::pair<const char*, const char*>> kv) {
   ValueList out;

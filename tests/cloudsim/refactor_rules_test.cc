@@ -3,11 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "cloudsim/cfn/drift.h"
 #include "cloudsim/cfn/refactor.h"
+#include "tests/support/test_support.h"
 
 namespace flightplan::cloudsim {
 namespace {
@@ -212,11 +210,9 @@ TEST(RefactorRules, RefusedTypesCannotMove) {
 }
 
 TEST(RefactorRules, TheRefusedTypeListMatchesTheReferenceData) {
-  std::ifstream in(std::string(FLIGHTPLAN_SOURCE_DIR) +
-                   "/tests/data/cloudformation-refactor/refactor-reference.json");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  Value reference = Json(buffer.str());
+  Value reference = Json(
+      flightplan::testing::ReadFile(std::string(FLIGHTPLAN_SOURCE_DIR) +
+                                    "/tests/data/cloudformation-refactor/refactor-reference.json"));
   const Value* types = reference.Find("unsupported_resource_types");
   ASSERT_NE(types, nullptr);
   ASSERT_GT(types->as_list().size(), 100u);

@@ -10,6 +10,7 @@
 
 #include "steps/aws/sigv4.h"
 #include "tests/cloudsim/sim_fixture.h"
+#include "tests/support/test_support.h"
 
 namespace flightplan::cloudsim::testing {
 namespace {
@@ -210,9 +211,7 @@ TEST_F(S3Test, VirtualHostedRequestsAndDownloadsToAFile) {
       "s3", "GetObject", Params({{"Bucket", Value("vh-bucket")}, {"Key", Value("notes/a.txt")}}),
       options);
   ASSERT_TRUE(downloaded.has_value());
-  std::ifstream in(file, std::ios::binary);
-  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(got, "virtual");
+  EXPECT_EQ(flightplan::testing::ReadFile(file), "virtual");
 }
 
 TEST_F(S3Test, TheAwsCliDrivesEveryOperation) {
@@ -255,9 +254,7 @@ TEST_F(S3Test, TheAwsCliDrivesEveryOperation) {
   files_.push_back(out);
   ok({"s3api", "get-object", "--bucket", "cli-bucket", "--key", "docs/one.txt", "--range",
       "bytes=0-6", out.string()});
-  std::ifstream in(out, std::ios::binary);
-  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(got, "payload");
+  EXPECT_EQ(flightplan::testing::ReadFile(out), "payload");
   CliResult listed = ok({"s3api", "list-objects-v2", "--bucket", "cli-bucket", "--delimiter", "/"});
   EXPECT_THAT(listed.out, HasSubstr("\"Prefix\": \"docs/\""));
   EXPECT_THAT(listed.out, HasSubstr("\"Key\": \"copy.txt\""));

@@ -6,15 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 #include "tests/cloudsim/sim_fixture.h"
+#include "tests/support/test_support.h"
 
 namespace flightplan::cloudsim::testing {
 namespace {
@@ -26,10 +25,7 @@ const char* const kApps[] = {"backend-only", "discussions", "fitness-tracker", "
                              "product-catalog"};
 
 Value ReadJsonFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto v = Value::FromJson(buffer.str());
+  auto v = Value::FromJson(flightplan::testing::ReadFile(path));
   EXPECT_TRUE(v.has_value()) << path;
   return v ? *v : Value();
 }

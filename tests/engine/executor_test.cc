@@ -4,10 +4,10 @@
 
 #include <map>
 
+#include "base/digest.h"
 #include "engine/workflow_loader.h"
 #include "steps/builtin/builtin_steps.h"
 #include "steps/sys/posix_process_runner.h"
-#include "store/sha256.h"
 #include "store/sqlite_journal.h"
 #include "tests/engine/fakes.h"
 #include "tests/support/test_support.h"
@@ -92,9 +92,8 @@ class ExecutorTest : public ::testing::Test {
     auto journal = OpenSqliteJournal(dir_.Join("state.db"), clock_, JournalOptions{});
     EXPECT_TRUE(journal) << journal.error().ToString();
     journal_ = std::move(*journal);
-    executor_ =
-        std::make_unique<Executor>(*journal_, registry_, clock_, processes_, prompter_, host_,
-                                   observer_, [](std::string_view d) { return Sha256Hex(d); });
+    executor_ = std::make_unique<Executor>(*journal_, registry_, clock_, processes_, prompter_,
+                                           host_, observer_);
     options_.holder = LeaseHolder{"tester", "testhost", 1000, "alice", ""};
   }
 

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <random>
 
-#include "store/sha256.h"
 #include "tests/engine/fakes.h"
 #include "tests/support/test_support.h"
 

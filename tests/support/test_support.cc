@@ -8,8 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "base/file_io.h"
 
 namespace flightplan::testing {
 namespace {
@@ -137,11 +138,8 @@ void Background::Signal(int signal_number) {
   if (!reaped_) kill(pid_, signal_number);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+std::string ReadFile(const std::filesystem::path& path) {
+  return flightplan::ReadFile(path).value_or(std::string());
 }
 
 void WriteFile(const std::string& path, const std::string& content) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -73,7 +74,9 @@ class Background {
   RunResult result_;
 };
 
-std::string ReadFile(const std::string& path);
+// The file's bytes; empty when it cannot be read (base/file_io.h's ReadFile
+// says why, for code that must tell).
+std::string ReadFile(const std::filesystem::path& path);
 void WriteFile(const std::string& path, const std::string& content);
 bool FileExists(const std::string& path);
 // Polls until `path` exists (bounded); true when it appeared.

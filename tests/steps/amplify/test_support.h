@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/value.h"
+#include "tests/support/test_support.h"
 
 namespace flightplan::amplify::testing {
 
@@ -35,7 +36,7 @@ std::filesystem::path CopyFixture(const std::string& app, const std::filesystem:
 // writes a small src/index.js for every function of the Gen1 project at root.
 void AddFunctionHandlers(const std::filesystem::path& root);
 void WriteFile(const std::filesystem::path& path, const std::string& text);
-std::string ReadFile(const std::filesystem::path& path);
+using flightplan::testing::ReadFile;
 // JSON files edited in place by tests that build synthetic Gen1 projects.
 Value ReadJson(const std::filesystem::path& path);
 void WriteJson(const std::filesystem::path& path, const Value& value);

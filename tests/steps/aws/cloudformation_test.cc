@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "steps/aws/protocol.h"
 #include "steps/aws/services.h"
 #include "tests/steps/aws/fakes.h"
+#include "tests/support/test_support.h"
 
 namespace flightplan::aws {
 namespace {
@@ -311,9 +311,7 @@ TEST_F(CloudFormationTest, S3DownloadStreamsTheObjectToAFileAcrossRetries) {
   ASSERT_TRUE(meta.has_value()) << meta.error().ToString();
   EXPECT_EQ(meta->Find("ETag")->as_string(), "\"e1\"");
   EXPECT_EQ(meta->Find("Body"), nullptr);
-  std::ifstream in(path, std::ios::binary);
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(content, "PK-zip-bytes");
+  EXPECT_EQ(flightplan::testing::ReadFile(path), "PK-zip-bytes");
   EXPECT_EQ(transport_.requests()[1].url,
             "https://deployment.s3.us-east-1.amazonaws.com/"
             "%23current-cloud-backend.zip");

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "base/digest.h"
 #include "steps/aws/credentials_chain.h"
 #include "steps/aws/protocol.h"
 #include "tests/steps/aws/fakes.h"
@@ -207,15 +207,6 @@ TEST_F(CredentialsTest, SourceProfileLoopIsDetected) {
   ASSERT_FALSE(creds.has_value());
   EXPECT_THAT(creds.error().ToString(), HasSubstr("loops"));
   EXPECT_TRUE(transport_.requests().empty());
-}
-
-std::string Sha1Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha1(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
 }
 
 TEST_F(CredentialsTest, SsoProfileUsesTheCachedTokenFromAwsSsoLogin) {

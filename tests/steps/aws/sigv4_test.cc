@@ -8,12 +8,13 @@
 
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/digest.h"
 #include "base/value.h"
+#include "tests/support/test_support.h"
 
 namespace flightplan::aws {
 namespace {
@@ -29,12 +30,7 @@ const fs::path kSuiteDir =
 // here with the reason and skipped.
 const std::vector<std::string> kUnsupportedCases = {};
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using flightplan::testing::ReadFile;
 
 Timestamp ParseSuiteTime(const std::string& text) {
   std::tm tm{};

@@ -8,10 +8,9 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "base/file_io.h"
 #include "base/value.h"
 
 namespace flightplan::aws::testing {
@@ -21,11 +20,9 @@ inline std::filesystem::path TestDataDir() {
 }
 
 inline std::string ReadTestFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  Result<std::string> bytes = ReadFile(path);
+  EXPECT_TRUE(bytes.has_value()) << "cannot read " << path;
+  return bytes.value_or(std::string());
 }
 
 inline Value ReadTestJson(const std::string& relative) {

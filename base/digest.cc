@@ -1,4 +1,4 @@
-#include "store/sha256.h"
+#include "base/digest.h"
 
 #include <openssl/evp.h>
 
@@ -6,6 +6,22 @@ namespace flightplan {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+
+void ToHex(const unsigned char* digest, unsigned int size, char* out) {
+  for (unsigned int i = 0; i < size; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
+}
+
+std::string DigestHex(std::string_view data, const EVP_MD* algorithm) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest, &size, algorithm, nullptr);
+  std::string hex(2 * size, '\0');
+  ToHex(digest, size, hex.data());
+  return hex;
+}
 
 const EVP_MD* Sha256Algorithm() {
   // Fetched once: in OpenSSL 3 every implicit fetch costs a lookup.
@@ -36,19 +52,24 @@ void Sha256Hasher::FinishHex(char (&hex)[64]) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx_->md, digest, &length);
-  for (unsigned int i = 0; i < 32; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0xf];
-  }
+  ToHex(digest, 32, hex);
+}
+
+std::string Sha256Hasher::FinishHex() {
+  char hex[64];
+  FinishHex(hex);
+  return std::string(hex, 64);
 }
 
 std::string Sha256Hex(std::string_view data) {
   Sha256Hasher hasher;
   hasher.Begin();
   hasher.Update(data);
-  char hex[64];
-  hasher.FinishHex(hex);
-  return std::string(hex, 64);
+  return hasher.FinishHex();
 }
+
+std::string Sha1Hex(std::string_view data) { return DigestHex(data, EVP_sha1()); }
+
+std::string Md5Hex(std::string_view data) { return DigestHex(data, EVP_md5()); }
 
 }  // namespace flightplan
