@@ -1,6 +1,6 @@
 // Clock seam: every reading of the time and every sleep goes through a Clock
 // passed in a constructor, so tests run deterministic schedules with
-// FakeClock (tests/engine/fake_clock.h), whose Sleep advances instantly.
+// FakeClock (tests/engine/fakes.h), whose Sleep advances instantly.
 //
 // Thread-safety: SystemClock is thread-safe.
 #ifndef FLIGHTPLAN_BASE_CLOCK_H_

@@ -178,7 +178,7 @@ ExecutorOptions Context::MakeExecutorOptions(const std::atomic<bool>* cancel) co
   ExecutorOptions options;
   options.holder = holder();
   options.lease_ttl = Duration(int64_t{global_.lease_ttl_seconds} * 1000);
-  options.take_over = global_.take_over;
+  options.take_over = global_.take_over ? TakeOver::kYes : TakeOver::kNo;
   options.assume_yes = global_.yes ? AssumeYes::kYes : AssumeYes::kNo;
   options.dry_run = global_.dry_run ? DryRun::kYes : DryRun::kNo;
   options.skip_validations =

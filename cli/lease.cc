@@ -41,15 +41,15 @@ int DoTakeOver(const GlobalOptions& global, const LeaseArgs& args) {
   Context ctx(global);
   auto journal = ctx.OpenJournal(/*create=*/false);
   if (!journal) return ReportError(ctx.console(), journal.error());
-  std::string notice;
-  auto lease = AcquireTargetLease(**journal, ctx.host(), ctx.holder(), args.target,
-                                  LeasePolicy{Duration(int64_t{global.lease_ttl_seconds} * 1000),
-                                              /*take_over=*/true},
-                                  ctx.clock(), &notice);
-  if (!lease) return ReportError(ctx.console(), lease.error());
+  auto acquired = AcquireTargetLease(
+      **journal, ctx.host(), ctx.holder(), args.target,
+      LeasePolicy{Duration(int64_t{global.lease_ttl_seconds} * 1000), TakeOver::kYes}, ctx.clock());
+  if (!acquired) return ReportError(ctx.console(), acquired.error());
+  const Lease& lease = acquired->lease;
   auto released =
-      (*journal)->ReleaseLease(Fence{lease->target, lease->generation}, ctx.holder().operator_name);
+      (*journal)->ReleaseLease(Fence{lease.target, lease.generation}, ctx.holder().operator_name);
   if (!released) return ReportError(ctx.console(), released.error());
+  const std::string& notice = acquired->notice;
   ctx.console().Out(
       notice.empty() ? fmt::format("the lease on '{}' was free; nothing to take over", args.target)
                      : notice + "; the lease is now free");

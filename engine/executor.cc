@@ -413,7 +413,7 @@ struct Executor::StepOutcome {
 StepContext Executor::MakeStepContext(RunContext& ctx, const StepSpec& spec, Direction direction,
                                       const Value& prepared, const Value& scope) {
   StepContext sctx;
-  sctx.run_id = std::to_string(ctx.run.id);
+  sctx.run_id = ctx.run.id;
   sctx.step_id = spec.id;
   sctx.target = ctx.run.target;
   sctx.operator_name = ctx.operator_name();
@@ -1066,14 +1066,12 @@ Result<std::unique_ptr<Executor::RunContext>> Executor::OpenRun(RunId run_id,
                                  workflow.name));
   }
   ASSIGN_OR_RETURN(ctx->params, ResolveParams(workflow, params, &ctx->run.params, &ctx->secrets));
-  std::string notice;
-  ASSIGN_OR_RETURN(
-      Lease lease,
-      AcquireTargetLease(journal_, host_, options.holder, ctx->run.target,
-                         LeasePolicy{options.lease_ttl, options.take_over}, clock_, &notice));
-  ctx->keeper = std::make_unique<LeaseKeeper>(journal_, lease, options.lease_ttl,
-                                              options.holder.operator_name);
-  if (!notice.empty()) observer_.Notice(notice);
+  ASSIGN_OR_RETURN(AcquiredLease acquired,
+                   AcquireTargetLease(journal_, host_, options.holder, ctx->run.target,
+                                      LeasePolicy{options.lease_ttl, options.take_over}, clock_));
+  ctx->keeper = std::make_unique<LeaseKeeper>(journal_, std::move(acquired.lease),
+                                              options.lease_ttl, options.holder.operator_name);
+  if (!acquired.notice.empty()) observer_.Notice(acquired.notice);
   // Re-read under the lease: the run may have moved on before we held it.
   ASSIGN_OR_RETURN(ctx->run, journal_.GetRun(run_id));
   ASSIGN_OR_RETURN(ctx->steps, journal_.GetSteps(run_id));
@@ -1087,14 +1085,12 @@ Result<RunOutcome> Executor::Start(const Workflow& wf, const ParamInput& input,
   ASSIGN_OR_RETURN(Value params, ResolveParams(wf, input, nullptr, &secrets));
   ASSIGN_OR_RETURN(std::string target, ResolveTarget(wf, params, target_override));
 
-  std::string notice;
-  ASSIGN_OR_RETURN(
-      Lease lease,
-      AcquireTargetLease(journal_, host_, options.holder, target,
-                         LeasePolicy{options.lease_ttl, options.take_over}, clock_, &notice));
-  auto keeper = std::make_unique<LeaseKeeper>(journal_, lease, options.lease_ttl,
-                                              options.holder.operator_name);
-  if (!notice.empty()) observer_.Notice(notice);
+  ASSIGN_OR_RETURN(AcquiredLease acquired,
+                   AcquireTargetLease(journal_, host_, options.holder, target,
+                                      LeasePolicy{options.lease_ttl, options.take_over}, clock_));
+  auto keeper = std::make_unique<LeaseKeeper>(journal_, std::move(acquired.lease),
+                                              options.lease_ttl, options.holder.operator_name);
+  if (!acquired.notice.empty()) observer_.Notice(acquired.notice);
 
   ASSIGN_OR_RETURN(std::vector<RunRecord> runs, journal_.ListRuns(wf.name, target));
   if (!runs.empty()) {
@@ -1209,13 +1205,12 @@ Result<std::string> Executor::Resolve(RunId run_id, const std::string& step_id,
                                       Resolution resolution, const std::string& reason,
                                       const ExecutorOptions& options) {
   ASSIGN_OR_RETURN(RunRecord run, journal_.GetRun(run_id));
-  std::string notice;
-  ASSIGN_OR_RETURN(
-      Lease lease,
-      AcquireTargetLease(journal_, host_, options.holder, run.target,
-                         LeasePolicy{options.lease_ttl, options.take_over}, clock_, &notice));
-  LeaseKeeper keeper(journal_, lease, options.lease_ttl, options.holder.operator_name);
-  if (!notice.empty()) observer_.Notice(notice);
+  ASSIGN_OR_RETURN(AcquiredLease acquired,
+                   AcquireTargetLease(journal_, host_, options.holder, run.target,
+                                      LeasePolicy{options.lease_ttl, options.take_over}, clock_));
+  LeaseKeeper keeper(journal_, std::move(acquired.lease), options.lease_ttl,
+                     options.holder.operator_name);
+  if (!acquired.notice.empty()) observer_.Notice(acquired.notice);
   ASSIGN_OR_RETURN(std::vector<StepRecord> steps, journal_.GetSteps(run_id));
   const StepRecord* rec = nullptr;
   for (const StepRecord& s : steps) {

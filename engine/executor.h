@@ -28,6 +28,7 @@
 #include "base/clock.h"
 #include "engine/host.h"
 #include "engine/journal.h"
+#include "engine/lease_keeper.h"
 #include "engine/observer.h"
 #include "engine/process_runner.h"
 #include "engine/step.h"
@@ -43,7 +44,7 @@ enum class AcceptDefinitionChange { kNo, kYes };
 struct ExecutorOptions {
   LeaseHolder holder;  // holder.operator_name is the name the audit uses
   Duration lease_ttl{60000};
-  bool take_over = false;
+  TakeOver take_over = TakeOver::kNo;
   AssumeYes assume_yes = AssumeYes::kNo;
   DryRun dry_run = DryRun::kNo;
   SkipValidations skip_validations = SkipValidations::kNo;

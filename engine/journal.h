@@ -23,12 +23,10 @@
 
 #include "base/clock.h"
 #include "base/error.h"
-#include "engine/state.h"
 #include "base/value.h"
+#include "engine/state.h"
 
 namespace flightplan {
-
-using RunId = int64_t;
 
 struct LeaseHolder {
   std::string user;

@@ -4,17 +4,19 @@
 
 namespace flightplan {
 
-Result<Lease> AcquireTargetLease(Journal& journal, const Host& host, const LeaseHolder& holder,
-                                 const std::string& target, const LeasePolicy& policy, Clock& clock,
-                                 std::string* notice) {
+Result<AcquiredLease> AcquireTargetLease(Journal& journal, const Host& host,
+                                         const LeaseHolder& holder, const std::string& target,
+                                         const LeasePolicy& policy, Clock& clock) {
   LeaseRequest request{target, holder, policy.ttl, LeaseMode::kAcquire, 0};
   auto lease = journal.AcquireLease(request);
-  if (lease || lease.error().code() != ErrorCode::kLeaseHeld) return lease;
+  if (lease) return AcquiredLease{*std::move(lease), ""};
+  if (lease.error().code() != ErrorCode::kLeaseHeld) return MakeError(std::move(lease.error()));
 
   ASSIGN_OR_RETURN(std::optional<Lease> current, journal.GetLease(target));
   if (!current || current->released) {
     // Released between our two reads: try once more.
-    return journal.AcquireLease(request);
+    ASSIGN_OR_RETURN(Lease retried, journal.AcquireLease(request));
+    return AcquiredLease{std::move(retried), ""};
   }
   const LeaseHolder& other = current->holder;
   bool same_host = other.host == host.HostName();
@@ -24,26 +26,21 @@ Result<Lease> AcquireTargetLease(Journal& journal, const Host& host, const Lease
   if (stale) {
     request.mode = LeaseMode::kTakeOverStale;
     request.expected_generation = current->generation;
-    auto taken = journal.AcquireLease(request);
-    if (taken && notice) {
-      *notice = fmt::format(
-          "took over the lease on '{}' from {}: its process no longer "
-          "exists on this host (recorded in the audit)",
-          target, other.ToString());
-    }
-    return taken;
+    ASSIGN_OR_RETURN(Lease taken, journal.AcquireLease(request));
+    return AcquiredLease{std::move(taken),
+                         fmt::format("took over the lease on '{}' from {}: its process no longer "
+                                     "exists on this host (recorded in the audit)",
+                                     target, other.ToString())};
   }
-  if (expired && policy.take_over) {
+  if (expired && policy.take_over == TakeOver::kYes) {
     request.mode = LeaseMode::kTakeOverExpired;
     request.expected_generation = current->generation;
-    auto taken = journal.AcquireLease(request);
-    if (taken && notice) {
-      *notice = fmt::format(
-          "took over the expired lease on '{}' from {} (last heartbeat {}; "
-          "recorded in the audit)",
-          target, other.ToString(), FormatTimestamp(current->heartbeat_at));
-    }
-    return taken;
+    ASSIGN_OR_RETURN(Lease taken, journal.AcquireLease(request));
+    return AcquiredLease{
+        std::move(taken),
+        fmt::format("took over the expired lease on '{}' from {} (last heartbeat "
+                    "{}; recorded in the audit)",
+                    target, other.ToString(), FormatTimestamp(current->heartbeat_at))};
   }
   if (expired) {
     return MakeError(

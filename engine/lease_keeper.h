@@ -1,11 +1,11 @@
 // Acquiring a target's lease, and keeping it alive while a command works.
 //
-// AcquireTargetLease applies the rules of DESIGN.md §3: a free or released
-// lease is taken; a lease whose holder ran on this host and whose process is
-// gone is taken over at once (and the caller is told); an expired lease is
-// taken over only with `take_over`; a live lease held by someone else is
-// kLeaseHeld with a message naming the holder, since when, and the last
-// heartbeat.
+// AcquireTargetLease applies the lease rules (docs/architecture.md, "Leases
+// and fencing"): a free or released lease is taken; a lease whose holder ran
+// on this host and whose process is gone is taken over at once (and the
+// caller is told); an expired lease is taken over only with TakeOver::kYes; a
+// live lease held by someone else is kLeaseHeld with a message naming the
+// holder, since when, and the last heartbeat.
 //
 // LeaseKeeper renews the lease every ttl/3 on its own thread until destroyed,
 // then releases it. If a renewal finds the lease taken over, lost() turns
@@ -24,15 +24,25 @@
 
 namespace flightplan {
 
+// Whether an expired lease may be taken over (the operator passed --take-over).
+enum class TakeOver { kNo, kYes };
+
 struct LeasePolicy {
   Duration ttl{60000};
-  bool take_over = false;  // operator passed --take-over
+  TakeOver take_over = TakeOver::kNo;
 };
 
-// `notice` receives a sentence when a stale or expired lease was taken over.
-Result<Lease> AcquireTargetLease(Journal& journal, const Host& host, const LeaseHolder& holder,
-                                 const std::string& target, const LeasePolicy& policy, Clock& clock,
-                                 std::string* notice);
+struct AcquiredLease {
+  Lease lease;
+  // A sentence for the operator when a stale or expired lease was taken over;
+  // empty when the lease was free.
+  std::string notice;
+};
+
+[[nodiscard]] Result<AcquiredLease> AcquireTargetLease(Journal& journal, const Host& host,
+                                                       const LeaseHolder& holder,
+                                                       const std::string& target,
+                                                       const LeasePolicy& policy, Clock& clock);
 
 class LeaseKeeper {
  public:

@@ -12,8 +12,6 @@
 
 namespace flightplan {
 
-enum class Direction { kForward, kRollback };
-
 // Also the ProgressSink steps write their progress lines to.
 class RunObserver : public ProgressSink {
  public:

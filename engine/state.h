@@ -1,6 +1,7 @@
-// The run and step state machines (DESIGN.md §3). Every change of state goes
-// through IsAllowed; the store refuses a transition whose `from` does not
-// match what is recorded (compare-and-set), so two writers cannot both win.
+// The run and step state machines (docs/architecture.md, "How a run flows").
+// Every change of state goes through IsAllowed; the store refuses a
+// transition whose `from` does not match what is recorded (compare-and-set),
+// so two writers cannot both win.
 //
 //   run:  pending -> running -> succeeded | failed
 //         failed -> running                      (resume retries)
@@ -12,10 +13,17 @@
 #ifndef FLIGHTPLAN_ENGINE_STATE_H_
 #define FLIGHTPLAN_ENGINE_STATE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
 namespace flightplan {
+
+// A run's number in the journal (1, 2, ...); 0 means "no run".
+using RunId = int64_t;
+
+// Which way a run is going: doing its steps, or undoing them.
+enum class Direction { kForward, kRollback };
 
 enum class RunState {
   kPending,

@@ -1,5 +1,6 @@
-// The step contract (DESIGN.md §3). A step type is registered under the name
-// workflows use in `uses:`, declares its inputs and outputs, and implements:
+// The step contract (docs/architecture.md, "Steps"). A step type is
+// registered under the name workflows use in `uses:`, declares its inputs and
+// outputs, and implements:
 //   Describe      what it would do, for --dry-run and the console
 //   Prepare       capture what rollback will need, before any effect; the
 //                 result is journaled with the step's `running` state
@@ -26,8 +27,9 @@
 
 #include "base/clock.h"
 #include "base/error.h"
-#include "engine/process_runner.h"
 #include "base/value.h"
+#include "engine/process_runner.h"
+#include "engine/state.h"
 
 namespace flightplan {
 
@@ -96,8 +98,12 @@ class ProgressSink {
   virtual void Progress(const std::string& line) = 0;
 };
 
+// What one call of a step type receives. The executor builds it for the call;
+// the pointers are borrowed from the executor, which owns (or borrows) what
+// they point to for longer than the call: a step may use them during the call
+// and must not keep them afterwards.
 struct StepContext {
-  std::string run_id;
+  RunId run_id = 0;
   std::string step_id;
   std::string target;
   std::string operator_name;
@@ -110,8 +116,11 @@ struct StepContext {
   bool assume_yes = false;
   // Set when the operator interrupted, or when this process lost its lease;
   // long-waiting steps check StopReason() and return its error promptly.
+  // Null when nothing can stop the step that way.
   const std::atomic<bool>* cancel = nullptr;
   const std::atomic<bool>* lease_lost = nullptr;
+  // The seams a step may use. Borrowed; never null when the executor calls a
+  // step (tests that call a step directly set the ones it uses).
   Clock* clock = nullptr;
   ProcessRunner* processes = nullptr;
   Prompter* prompter = nullptr;

@@ -275,7 +275,7 @@ class GenerateStep final : public StepType {
 
     ASSIGN_OR_RETURN(fs::path backup_root, BackupRoot(inputs));
     ASSIGN_OR_RETURN(tree::TreeManifest now, tree::ScanTree(project, GenerateReplacedPaths()));
-    fs::path base = backup_root / SafeName(ctx.run_id) / SafeName(ctx.step_id);
+    fs::path base = backup_root / SafeName(std::to_string(ctx.run_id)) / SafeName(ctx.step_id);
     ASSIGN_OR_RETURN(SnapshotPlace place, ChooseSnapshotDir(base, now));
     tree::TreeManifest snapshot = now;
     if (!place.reuse) {

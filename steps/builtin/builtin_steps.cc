@@ -210,7 +210,7 @@ class ExecStep final : public StepType {
     if (const Value* env = inputs.Find("env"); env && env->is_map()) {
       for (const auto& [k, v] : env->as_map()) spec.env[k] = v.ToText();
     }
-    spec.env["FLIGHTPLAN_RUN_ID"] = ctx.run_id;
+    spec.env["FLIGHTPLAN_RUN_ID"] = std::to_string(ctx.run_id);
     spec.env["FLIGHTPLAN_STEP_ID"] = ctx.step_id;
     spec.env["FLIGHTPLAN_IDEMPOTENCY_TOKEN"] = ctx.idempotency_token;
     ASSIGN_OR_RETURN(Duration timeout,

@@ -1,5 +1,6 @@
 // CurlTransport: the real HttpTransport, over libcurl. The only code in
-// flightplan that includes curl (DESIGN.md §2).
+// flightplan that includes curl (docs/architecture.md, "Layout"; the layering
+// test, tests/layering/, enforces it).
 //
 // - Connections are reused between calls (one easy handle kept alive).
 // - TLS peers and host names are always verified; AWS_CA_BUNDLE (or

@@ -525,7 +525,7 @@ TEST_F(ExecutorTest, LiveLeaseOfAnotherOperatorIsRefusedNamingThem) {
   auto still = executor_->Start(wf, {}, "", options_);
   ASSERT_FALSE(still);
   EXPECT_NE(still.error().message().find("--take-over"), std::string::npos);
-  options_.take_over = true;
+  options_.take_over = TakeOver::kYes;
   auto ok = executor_->Start(wf, {}, "", options_);
   ASSERT_TRUE(ok) << ok.error().ToString();
   auto events = *journal_->ListEvents(EventFilter{{}, std::string("three"), 0, 0});

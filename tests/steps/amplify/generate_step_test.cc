@@ -120,7 +120,7 @@ class GenerateStepTest : public ::testing::Test {
 
   StepContext Context() {
     StepContext ctx;
-    ctx.run_id = "7";
+    ctx.run_id = 7;
     ctx.step_id = "generate";
     ctx.processes = &runner_;
     ctx.prepared = prepared_;
