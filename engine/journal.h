@@ -1,6 +1,7 @@
 // The Journal: where the engine records runs, steps, leases and the audit.
-// The real one is SQLite (store/sqlite_journal.h); tests may wrap it to fail
-// or crash on the Nth write (tests/engine/fault_journal.h).
+// The real one is SQLite (store/sqlite_journal.h). A wrapper that changes one
+// call derives from JournalWrapper (engine/journal_wrapper.h); the crash tests
+// use one that kills the process at its Nth write (cli/fault_injection.h).
 //
 // Contracts every implementation keeps:
 // - Each mutating call is atomic: its state change and its audit event are
