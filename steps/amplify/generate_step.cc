@@ -512,12 +512,18 @@ Result<std::string> MergePackageJson(const std::optional<std::string>& existing,
                                      const std::string& generated) {
   if (!existing) return generated;
   rapidjson::Document app;
-  app.Parse(existing->data(), existing->size());
+  // Iterative: the user's file may nest deeper than the stack would allow.
+  app.Parse<rapidjson::kParseIterativeFlag>(existing->data(), existing->size());
   if (app.HasParseError()) {
     return MakeError(
         ErrorCode::kInvalidInput,
         fmt::format("package.json is not valid JSON (at byte {}: {}); fix it first",
                     app.GetErrorOffset(), rapidjson::GetParseError_En(app.GetParseError())));
+  }
+  // The writer below recurses per level; Value::FromJson bounds the depth.
+  if (Result<Value> bounded = Value::FromJson(*existing); !bounded) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("package.json: {}; fix it first", bounded.error().message()));
   }
   if (!app.IsObject()) {
     return MakeError(ErrorCode::kInvalidInput, "package.json does not hold a JSON object");
