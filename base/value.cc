@@ -82,22 +82,34 @@ void Write(const Value& v, rapidjson::Writer<rapidjson::StringBuffer>& w) {
   }
 }
 
-Value FromRapid(const rapidjson::Value& r) {
+// Deeper than any document flightplan reads or writes; the bound keeps the
+// recursion below (and in every later walk of the Value) off the stack's end.
+constexpr int kMaxJsonDepth = 512;
+
+Result<Value> FromRapid(const rapidjson::Value& r, int depth) {
   if (r.IsNull()) return Value();
   if (r.IsBool()) return Value(r.GetBool());
   if (r.IsInt64()) return Value(static_cast<int64_t>(r.GetInt64()));
   if (r.IsNumber()) return Value(r.GetDouble());
   if (r.IsString()) return Value(std::string(r.GetString(), r.GetStringLength()));
+  if (depth >= kMaxJsonDepth) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("JSON nested more than {} levels deep", kMaxJsonDepth));
+  }
   if (r.IsArray()) {
     ValueList list;
     list.reserve(r.Size());
-    for (const auto& item : r.GetArray()) list.push_back(FromRapid(item));
+    for (const auto& item : r.GetArray()) {
+      ASSIGN_OR_RETURN(Value v, FromRapid(item, depth + 1));
+      list.push_back(std::move(v));
+    }
     return Value(std::move(list));
   }
   ValueMap map;
   for (const auto& member : r.GetObject()) {
+    ASSIGN_OR_RETURN(Value v, FromRapid(member.value, depth + 1));
     map.insert_or_assign(std::string(member.name.GetString(), member.name.GetStringLength()),
-                         FromRapid(member.value));
+                         std::move(v));
   }
   return Value(std::move(map));
 }
@@ -113,7 +125,8 @@ std::string Value::ToJson() const {
 
 Result<Value> Value::FromJson(std::string_view json) {
   rapidjson::Document doc;
-  // Depth is bounded by RapidJSON's iterative parser; no recursion blow-up.
+  // The iterative parser does not recurse however deep the text nests;
+  // FromRapid bounds the depth it converts.
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(json.data(),
                                                                                 json.size());
   if (doc.HasParseError()) {
@@ -121,7 +134,7 @@ Result<Value> Value::FromJson(std::string_view json) {
                      fmt::format("invalid JSON at offset {}: {}", doc.GetErrorOffset(),
                                  rapidjson::GetParseError_En(doc.GetParseError())));
   }
-  return FromRapid(doc);
+  return FromRapid(doc, 0);
 }
 
 std::string Value::ToText() const {

@@ -13,7 +13,8 @@
 namespace flightplan::bench {
 
 const StepSchema& NoopStep::schema() const {
-  static const StepSchema kSchema{"Does nothing (benchmarks only).", {}, {}, false, true};
+  static const StepSchema kSchema{
+      .summary = "Does nothing (benchmarks only).", .inputs = {}, .outputs = {}, .has_check = true};
   return kSchema;
 }
 

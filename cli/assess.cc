@@ -2,12 +2,14 @@
 // migration report (docs/assess.md).
 #include "steps/amplify/assess.h"
 
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <fstream>
 #include <memory>
 #include <string>
 
 #include "cli/command.h"
+#include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/ts_emit.h"
@@ -21,39 +23,36 @@ struct AssessArgs {
   std::string report;
 };
 
-int RunAssess(const AssessArgs& args) {
+int RunAssess(const GlobalOptions& global, const AssessArgs& args) {
+  Context ctx(global);
+  Console& console = ctx.console();
   Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1);
-  if (!project) {
-    std::fprintf(stderr, "flightplan assess: %s\n", project.error().ToString().c_str());
-    return ExitCodeFor(project.error());
-  }
+  if (!project) return ReportError(console, project.error());
   std::string markdown = amplify::AssessMarkdown(*project);
   if (!args.report.empty()) {
     std::ofstream out(args.report, std::ios::binary | std::ios::trunc);
     out << markdown;
     out.close();
     if (!out) {
-      std::fprintf(stderr, "flightplan assess: cannot write %s\n", args.report.c_str());
-      return kExitStepFailed;
+      return ReportError(console, Error(ErrorCode::kPermissionDenied,
+                                        fmt::format("cannot write {}", args.report)));
     }
   }
-  std::string text = args.json ? amplify::PrettyJson(amplify::AssessJson(*project)) : markdown;
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  console.Write(args.json ? amplify::PrettyJson(amplify::AssessJson(*project)) : markdown);
   return kExitOk;
 }
 
-CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
+CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<AssessArgs>();
   sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")->required();
   sub.add_flag("--json", args->json, "Print the report as JSON");
   sub.add_option("--report", args->report, "Also write the report as Markdown to FILE");
-  return [args] { return RunAssess(*args); };
+  return [&global, args] { return RunAssess(global, *args); };
 }
 
 }  // namespace
 
-Command AssessCommand() {
-  return {"assess", "Report what a Gen1 project holds and how it migrates", &Setup};
-}
+extern const Command kAssessCommand{"assess",
+                                    "Report what a Gen1 project holds and how it migrates", Setup};
 
 }  // namespace flightplan::cli

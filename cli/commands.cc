@@ -12,14 +12,14 @@ extern const Command kAuditCommand;
 extern const Command kLeaseCommand;
 extern const Command kWorkflowsCommand;
 extern const Command kDoctorCommand;
-Command AssessCommand();
-Command GenerateCommand();
+extern const Command kAssessCommand;
+extern const Command kGenerateCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       kRunCommand,       kResumeCommand,  kRollbackCommand, kStatusCommand,
       kHistoryCommand,   kResolveCommand, kAuditCommand,    kLeaseCommand,
-      kWorkflowsCommand, kDoctorCommand,  AssessCommand(),  GenerateCommand(),
+      kWorkflowsCommand, kDoctorCommand,  kAssessCommand,   kGenerateCommand,
   };
   return kCommands;
 }

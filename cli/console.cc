@@ -40,6 +40,11 @@ void Console::Out(const std::string& line) {
   Log(line);
 }
 
+void Console::Write(const std::string& text) {
+  std::cout << text << std::flush;
+  Log(text);
+}
+
 void Console::Err(const std::string& line) {
   std::cerr << line << '\n' << std::flush;
   Log(line);

@@ -30,6 +30,9 @@ class Console final : public RunObserver {
   std::string Dim(const std::string& s) const;
 
   void Out(const std::string& line);  // stdout, and the log
+  // stdout as it is, for a document that ends its own lines (a report), and
+  // the log.
+  void Write(const std::string& text);
   void Err(const std::string& line);  // stderr, and the log
   void Log(const std::string& line);  // the log only
 

@@ -29,6 +29,12 @@ Result<std::string> ReadTextFile(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) {
     return MakeError(ErrorCode::kNotFound, fmt::format("no workflow file '{}'", path));
   }
+  // Refused before it is read: the loader would refuse it anyway.
+  if (uintmax_t size = std::filesystem::file_size(path, ec); !ec && size > kMaxWorkflowBytes) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{}: the definition is larger than {} bytes ({} bytes)", path,
+                                 kMaxWorkflowBytes, size));
+  }
   Result<std::string> text = ReadFile(path);
   if (!text) return MakeError(ErrorCode::kNotFound, fmt::format("cannot read '{}'", path));
   return text;

@@ -2,13 +2,13 @@
 // a secret), region, endpoints and the caller identity. docs/aws-client.md.
 #include "steps/aws/doctor.h"
 
-#include <cstdio>
 #include <memory>
 #include <string>
 
-#include "cli/command.h"
-#include "cli/exit_codes.h"
 #include "base/clock.h"
+#include "cli/command.h"
+#include "cli/context.h"
+#include "cli/exit_codes.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/aws_config.h"
 #include "steps/aws/credentials_chain.h"
@@ -23,12 +23,10 @@ struct DoctorArgs {
   std::string region;
 };
 
-int RunDoctorCommand(const DoctorArgs& args) {
+int RunDoctorCommand(const GlobalOptions& global, const DoctorArgs& args) {
+  Context ctx(global);
   Result<aws::AwsConfig> config = aws::AwsConfig::Load(aws::SystemEnvironment(), args.profile);
-  if (!config) {
-    std::fprintf(stderr, "flightplan doctor: %s\n", config.error().ToString().c_str());
-    return ExitCodeFor(config.error());
-  }
+  if (!config) return ReportError(ctx.console(), config.error());
   CurlTransport transport(CurlTransportOptions::FromEnvironment());
   SystemClock clock;
   PosixProcessRunner processes;
@@ -38,21 +36,20 @@ int RunDoctorCommand(const DoctorArgs& args) {
   if (!args.region.empty()) options.endpoints.region = args.region;
   aws::AwsClient client(transport, credentials, clock, options);
   aws::DoctorReport report = aws::RunDoctor(*config, credentials, client);
-  std::fputs(report.ToText().c_str(), stdout);
+  ctx.console().Write(report.ToText());
   return report.ok() ? kExitOk : kExitStepFailed;
 }
 
-CommandAction Setup(CLI::App& sub, const GlobalOptions&) {
+CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<DoctorArgs>();
   sub.add_option("--profile", args->profile, "AWS profile (default: AWS_PROFILE, then 'default')");
   sub.add_option("--region", args->region, "AWS region (default: AWS_REGION, then the profile's)");
-  return [args] { return RunDoctorCommand(*args); };
+  return [&global, args] { return RunDoctorCommand(global, *args); };
 }
 
 }  // namespace
 
-extern const Command kDoctorCommand;
-const Command kDoctorCommand = {
-    "doctor", "Check the AWS setup: profile, credentials, region, endpoints, caller", &Setup};
+extern const Command kDoctorCommand{
+    "doctor", "Check the AWS setup: profile, credentials, region, endpoints, caller", Setup};
 
 }  // namespace flightplan::cli

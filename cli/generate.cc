@@ -6,11 +6,11 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli/command.h"
+#include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/verify.h"
@@ -29,27 +29,22 @@ struct GenerateArgs {
   std::string toolchain;
 };
 
-int Fail(const Error& error) {
-  std::fprintf(stderr, "flightplan generate: %s\n", error.ToString().c_str());
-  return ExitCodeFor(error);
-}
-
-int RunGenerate(const GenerateArgs& args) {
+int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
+  Context ctx(global);
+  Console& console = ctx.console();
   Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1);
-  if (!project) return Fail(project.error());
-  for (const std::string& warning : project->warnings) {
-    std::fprintf(stderr, "warning: %s\n", warning.c_str());
-  }
+  if (!project) return ReportError(console, project.error());
+  for (const std::string& warning : project->warnings) console.Err("warning: " + warning);
   amplify::GenerateOptions options;
   options.phase = args.phase == "post-refactor" ? amplify::RefactorPhase::kPostRefactor
                                                 : amplify::RefactorPhase::kPreRefactor;
   options.branch_name = args.branch;
   Result<amplify::GeneratedFiles> files = amplify::GenerateGen2(*project, options);
-  if (!files) return Fail(files.error());
+  if (!files) return ReportError(console, files.error());
   Result<void> written = amplify::WriteGeneratedFiles(
       *files, args.out, args.force ? amplify::Overwrite::kYes : amplify::Overwrite::kNo);
-  if (!written) return Fail(written.error());
-  std::printf("wrote %zu files to %s (%s)\n", files->size(), args.out.c_str(), args.phase.c_str());
+  if (!written) return ReportError(console, written.error());
+  console.Out(fmt::format("wrote {} files to {} ({})", files->size(), args.out, args.phase));
   if (!args.verify) return kExitOk;
 
   amplify::VerifyOptions verify;
@@ -57,25 +52,22 @@ int RunGenerate(const GenerateArgs& args) {
   verify.branch_name = args.branch;
   verify.phase = options.phase;
   PosixProcessRunner runner;
-  std::printf("verifying: %s, synthesis, type-check, fidelity...\n",
-              args.toolchain.empty() ? "npm install" : "linking the toolchain");
-  std::fflush(stdout);
+  console.Out(fmt::format("verifying: {}, synthesis, type-check, fidelity...",
+                          args.toolchain.empty() ? "npm install" : "linking the toolchain"));
   Result<amplify::VerifyResult> verified =
       amplify::VerifyGen2Project(*project, args.out, verify, runner);
   if (!verified) {
-    int code = Fail(verified.error());
-    std::fprintf(stderr,
-                 "the generated project stays in %s; after fixing the above, rerun with "
-                 "--force --verify\n",
-                 args.out.c_str());
+    int code = ReportError(console, verified.error());
+    console.Err(fmt::format(
+        "the generated project stays in {}; after fixing the above, rerun with --force --verify",
+        args.out));
     return code;
   }
-  std::string report = verified->fidelity.ToText();
-  std::fwrite(report.data(), 1, report.size(), stdout);
+  console.Write(verified->fidelity.ToText());
   return verified->fidelity.Failed() ? kExitStepFailed : kExitOk;
 }
 
-CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
+CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<GenerateArgs>();
   sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")->required();
   sub.add_option("--out", args->out, "Where to write the Gen2 project")->required();
@@ -89,13 +81,11 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& /*global*/) {
   sub.add_option("--toolchain", args->toolchain,
                  "With --verify: a directory whose node_modules hold the pinned toolchain "
                  "(linked instead of running npm install)");
-  return [args] { return RunGenerate(*args); };
+  return [&global, args] { return RunGenerate(global, *args); };
 }
 
 }  // namespace
 
-Command GenerateCommand() {
-  return {"generate", "Write a Gen2 backend for a Gen1 project", &Setup};
-}
+extern const Command kGenerateCommand{"generate", "Write a Gen2 backend for a Gen1 project", Setup};
 
 }  // namespace flightplan::cli

@@ -5,7 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/context.h"
-#include "cli/exit_codes.h"
+#include "cli/run_driver.h"
 
 namespace flightplan::cli {
 namespace {
@@ -56,26 +56,13 @@ int DoResume(const GlobalOptions& global, const ResumeArgs& args) {
       run->state == RunState::kRollingBack || run->state == RunState::kRollbackFailed;
   auto workflow = ctx.LoadRunWorkflow(*run, /*prefer_pinned=*/rolling_back);
   if (!workflow) return ReportError(ctx.console(), workflow.error());
-  const std::atomic<bool>* cancel = InstallInterruptHandlers();
-  ExecutorOptions options = ctx.MakeExecutorOptions(cancel);
-  options.accept_definition_change =
+  DriveRequest request;
+  request.drive = Drive::kResume;
+  request.run = run_id;
+  request.direction = rolling_back ? Direction::kRollback : Direction::kForward;
+  request.accept_definition_change =
       args.accept_definition_change ? AcceptDefinitionChange::kYes : AcceptDefinitionChange::kNo;
-  if (global.dry_run) {
-    auto plan = ctx.MakeExecutor()->PlanRun(
-        run_id, *workflow, *params, rolling_back ? Direction::kRollback : Direction::kForward,
-        options);
-    if (!plan) return ReportError(ctx.console(), plan.error());
-    return PrintPlan(ctx.console(), *plan, rolling_back ? "would still undo" : "would still run");
-  }
-  auto outcome = ctx.MakeExecutor()->Resume(run_id, *workflow, *params, options);
-  if (!outcome) return ReportError(ctx.console(), outcome.error());
-  bool ok = outcome->state == RunState::kSucceeded || outcome->state == RunState::kRolledBack;
-  if (ok) {
-    ctx.console().Out(outcome->message);
-    return kExitOk;
-  }
-  ctx.console().Err(outcome->message);
-  return kExitStepFailed;
+  return DriveRun(ctx, *workflow, *params, request);
 }
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {

@@ -1,11 +1,9 @@
 // flightplan rollback <run> — undo a run's succeeded steps in reverse order.
-#include <fmt/format.h>
-
 #include <memory>
 
 #include "cli/command.h"
 #include "cli/context.h"
-#include "cli/exit_codes.h"
+#include "cli/run_driver.h"
 
 namespace flightplan::cli {
 namespace {
@@ -23,25 +21,7 @@ int DoRollback(const GlobalOptions& global, const RollbackArgs& args) {
   if (!params) return ReportError(ctx.console(), params.error());
   auto run = (*journal)->GetRun(args.run);
   if (!run) return ReportError(ctx.console(), run.error());
-  // Undo exactly what ran: the definition the run pinned.
-  auto workflow = ctx.LoadRunWorkflow(*run, /*prefer_pinned=*/true);
-  if (!workflow) return ReportError(ctx.console(), workflow.error());
-  const std::atomic<bool>* cancel = InstallInterruptHandlers();
-  ExecutorOptions options = ctx.MakeExecutorOptions(cancel);
-  if (global.dry_run) {
-    auto plan =
-        ctx.MakeExecutor()->PlanRun(args.run, *workflow, *params, Direction::kRollback, options);
-    if (!plan) return ReportError(ctx.console(), plan.error());
-    return PrintPlan(ctx.console(), *plan, "would undo");
-  }
-  auto outcome = ctx.MakeExecutor()->Rollback(args.run, *workflow, *params, options);
-  if (!outcome) return ReportError(ctx.console(), outcome.error());
-  if (outcome->state == RunState::kRolledBack) {
-    ctx.console().Out(outcome->message);
-    return kExitOk;
-  }
-  ctx.console().Err(outcome->message);
-  return kExitStepFailed;
+  return RollBackRun(ctx, *run, *params);
 }
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {

@@ -5,7 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/context.h"
-#include "cli/exit_codes.h"
+#include "cli/run_driver.h"
 
 namespace flightplan::cli {
 namespace {
@@ -26,14 +26,8 @@ int DoRun(const GlobalOptions& global, const RunArgs& args) {
   if (!params) return ReportError(ctx.console(), params.error());
   auto journal = ctx.OpenJournal(/*create=*/true);
   if (!journal) return ReportError(ctx.console(), journal.error());
-  const std::atomic<bool>* cancel = InstallInterruptHandlers();
-  ExecutorOptions options = ctx.MakeExecutorOptions(cancel);
-  options.accept_definition_change =
-      args.accept_definition_change ? AcceptDefinitionChange::kYes : AcceptDefinitionChange::kNo;
-  auto executor = ctx.MakeExecutor();
-
   if (args.rollback) {
-    auto target = executor->TargetFor(*workflow, *params, args.target);
+    auto target = ctx.MakeExecutor()->TargetFor(*workflow, *params, args.target);
     if (!target) return ReportError(ctx.console(), target.error());
     auto runs = (*journal)->ListRuns(workflow->name, *target);
     if (!runs) return ReportError(ctx.console(), runs.error());
@@ -43,33 +37,14 @@ int DoRun(const GlobalOptions& global, const RunArgs& args) {
                                fmt::format("'{}' has never run on '{}'; nothing to roll back",
                                            workflow->name, *target)));
     }
-    const RunRecord& latest = runs->front();
-    auto pinned = ctx.LoadRunWorkflow(latest, /*prefer_pinned=*/true);
-    if (!pinned) return ReportError(ctx.console(), pinned.error());
-    if (global.dry_run) {
-      auto plan = executor->PlanRun(latest.id, *pinned, *params, Direction::kRollback, options);
-      if (!plan) return ReportError(ctx.console(), plan.error());
-      return PrintPlan(ctx.console(), *plan, "would undo");
-    }
-    auto outcome = executor->Rollback(latest.id, *pinned, *params, options);
-    if (!outcome) return ReportError(ctx.console(), outcome.error());
-    ctx.console().Out(outcome->message);
-    return outcome->state == RunState::kRolledBack ? kExitOk : kExitStepFailed;
+    return RollBackRun(ctx, runs->front(), *params);
   }
-  if (global.dry_run) {
-    auto plan = executor->DryRun(*workflow, *params, args.target, options);
-    if (!plan) return ReportError(ctx.console(), plan.error());
-    return PrintPlan(ctx.console(), *plan, "would run");
-  }
-  auto outcome = executor->Start(*workflow, *params, args.target, options);
-  if (!outcome) return ReportError(ctx.console(), outcome.error());
-  if (outcome->state == RunState::kSucceeded) {
-    ctx.console().Out(outcome->nothing_to_do ? outcome->message
-                                             : ctx.console().Green(outcome->message));
-    return kExitOk;
-  }
-  ctx.console().Err(outcome->message);
-  return kExitStepFailed;
+  DriveRequest request;
+  request.drive = Drive::kStart;
+  request.target_override = args.target;
+  request.accept_definition_change =
+      args.accept_definition_change ? AcceptDefinitionChange::kYes : AcceptDefinitionChange::kNo;
+  return DriveRun(ctx, *workflow, *params, request);
 }
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {

@@ -9,13 +9,13 @@
 #include <regex>
 #include <set>
 
+#include "base/yaml_bounds.h"
 #include "engine/expression.h"
 
 namespace flightplan {
 namespace {
 
 constexpr size_t kMaxErrors = 20;
-constexpr size_t kMaxDefinitionBytes = 4 << 20;
 constexpr int kMaxYamlDepth = 64;
 
 // Collects every problem with its position, so a user fixes them in one go.
@@ -720,10 +720,10 @@ void CheckRequires(const YAML::Node& node, const Workflow& wf, const WorkflowCat
 }
 
 Result<YAML::Node> ParseYaml(std::string_view text, const std::string& source) {
-  if (text.size() > kMaxDefinitionBytes) {
+  if (text.size() > kMaxWorkflowBytes) {
     return MakeError(
         ErrorCode::kInvalidInput,
-        fmt::format("{}: the definition is larger than {} bytes", source, kMaxDefinitionBytes));
+        fmt::format("{}: the definition is larger than {} bytes", source, kMaxWorkflowBytes));
   }
   // yaml-cpp recurses per nesting level; refuse absurd nesting before it does.
   int depth = 0;
@@ -735,6 +735,14 @@ Result<YAML::Node> ParseYaml(std::string_view text, const std::string& source) {
   if (max_depth > kMaxYamlDepth) {
     return MakeError(ErrorCode::kInvalidInput,
                      fmt::format("{}: brackets nested more than {} deep", source, kMaxYamlDepth));
+  }
+  // Every walk below visits an alias's nodes again; nested aliases would make
+  // that exponential, so their expanded size is bounded before loading.
+  if (auto problem = CheckYamlNodeCount(text, kMaxWorkflowNodes)) {
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        fmt::format("{}:{}:{}: {} — write the repeated parts out, or nest fewer aliases", source,
+                    problem->at.line, problem->at.column, problem->what));
   }
   try {
     return YAML::Load(std::string(text));

@@ -9,6 +9,7 @@
 #ifndef FLIGHTPLAN_ENGINE_WORKFLOW_LOADER_H_
 #define FLIGHTPLAN_ENGINE_WORKFLOW_LOADER_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,15 @@ class WorkflowCatalog {
   virtual std::optional<std::vector<std::string>> RequiresOf(std::string_view name) const = 0;
   virtual std::vector<std::string> Names() const = 0;
 };
+
+// The largest definition LoadWorkflow reads; callers reading a file may
+// refuse a larger one before reading it.
+inline constexpr size_t kMaxWorkflowBytes = 4 << 20;
+// The most YAML nodes a definition may hold once its aliases are expanded
+// (the built-in workflows hold a few hundred). Past it, or with an alias
+// inside its own anchor's node, a definition is refused at that alias before
+// anything expands it: nested aliases cost exponential time and memory.
+inline constexpr size_t kMaxWorkflowNodes = 1'000'000;
 
 // `source` names the file in messages (a path, or builtin:<path>). `catalog`
 // may be null: then `requires` is checked against nothing but itself.

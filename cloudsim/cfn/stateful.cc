@@ -6,6 +6,8 @@
 #include <regex>
 #include <set>
 
+#include "cloudsim/cfn/template.h"
+
 namespace flightplan::cloudsim::cfn {
 namespace {
 
@@ -378,8 +380,9 @@ SimResult<std::string> FetchTemplateUrl(const World& world, std::string_view url
         Validation("S3 error: Access Denied\nFor more information check "
                    "http://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html"));
   }
-  if ((*object)->data.size() > 1024 * 1024) {
-    return tl::unexpected(Validation("Template may not exceed 1048576 bytes in size."));
+  if ((*object)->data.size() > kMaxTemplateBytes) {
+    return tl::unexpected(
+        Validation(fmt::format("Template may not exceed {} bytes in size.", kMaxTemplateBytes)));
   }
   return (*object)->data;
 }

@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "base/base64.h"
+#include "base/yaml_bounds.h"
 
 namespace flightplan::cloudsim::cfn {
 namespace {
@@ -238,6 +239,10 @@ SimResult<Value> ParseTemplate(std::string_view text) {
   if (first == std::string_view::npos) {
     return tl::unexpected(FormatError("template body is empty"));
   }
+  if (text.size() > kMaxTemplateBytes) {
+    return tl::unexpected(
+        FormatError(fmt::format("Template may not exceed {} bytes in size.", kMaxTemplateBytes)));
+  }
   Value tmpl;
   if (text[first] == '{') {
     auto parsed = Value::FromJson(text);
@@ -247,6 +252,11 @@ SimResult<Value> ParseTemplate(std::string_view text) {
     }
     tmpl = std::move(*parsed);
   } else {
+    if (auto problem = CheckYamlNodeCount(text, kMaxTemplateNodes)) {
+      return tl::unexpected(
+          FormatError(fmt::format("YAML not well-formed. (line {}, column {}: {})",
+                                  problem->at.line, problem->at.column, problem->what)));
+    }
     try {
       YAML::Node node = YAML::Load(std::string(text));
       auto converted = FromYaml(node, 0);

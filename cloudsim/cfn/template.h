@@ -24,9 +24,16 @@ namespace flightplan::cloudsim::cfn {
 
 // The biggest TemplateBody CloudFormation accepts inline.
 inline constexpr size_t kMaxTemplateBodyBytes = 51200;
+// The biggest template CloudFormation reads from S3 (TemplateURL).
+inline constexpr size_t kMaxTemplateBytes = 1024 * 1024;
+// The most nodes a YAML template may have once its aliases are expanded: more
+// than any alias-free template of kMaxTemplateBytes holds.
+inline constexpr size_t kMaxTemplateNodes = 1'000'000;
 
 // JSON when the text starts with '{', else YAML (short tags mapped to the
-// long form). Errors: ValidationError "Template format error: ...".
+// long form). Errors: ValidationError "Template format error: ...", also for
+// a text over kMaxTemplateBytes or a YAML template whose aliases expand past
+// kMaxTemplateNodes (with the line and column where it does).
 SimResult<Value> ParseTemplate(std::string_view text);
 
 // Structure checks CloudFormation makes before anything is created: a

@@ -244,6 +244,15 @@ Result<std::string> ReadTextFile(const fs::path& path) {
 }
 
 Result<Value> ReadJsonFile(const fs::path& path) {
+  // Amplify's largest JSON files are CloudFormation templates, which
+  // CloudFormation itself caps at 1 MB.
+  constexpr uintmax_t kMaxJsonFileBytes = 64 << 20;
+  std::error_code ec;
+  if (uintmax_t size = fs::file_size(path, ec); !ec && size > kMaxJsonFileBytes) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{}: {} bytes is more than the {} a Gen1 JSON file may have",
+                                 path.string(), size, kMaxJsonFileBytes));
+  }
   ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   Result<Value> v = Value::FromJson(text);
   if (!v) {

@@ -160,66 +160,70 @@ class GenerateStep final : public StepType {
 
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
-        "Replaces a Gen1 project's amplify/ with its generated Gen2 backend (merging the "
-        "toolchain into package.json and Gen2's ignores into .gitignore), after a snapshot "
-        "of all three; rollback restores the snapshot exactly.",
-        {{"project",
-          FieldType::kString,
-          false,
-          "the Gen1 project root, the folder holding amplify/ (default: the current folder; "
-          "made absolute when the step starts)",
-          {}},
-         {"phase",
-          FieldType::kString,
-          false,
-          "pre-refactor (default) or post-refactor: which refactor state amplify/migration.json "
-          "starts in",
-          {}},
-         {"branch",
-          FieldType::kString,
-          false,
-          "the Gen2 branch that adopts the Gen1 model tables (default: the Gen1 env)",
-          {}},
-         {"app_id",
-          FieldType::kString,
-          false,
-          "when given, the project must belong to this Amplify app",
-          {}},
-         {"env",
-          FieldType::kString,
-          false,
-          "when given, the project's current Gen1 env must be this one",
-          {}},
-         {"backup_dir",
-          FieldType::kString,
-          false,
-          "where snapshots go (default ~/.flightplan/backups); the step's own is "
-          "<backup_dir>/<run>/<step>",
-          {}},
-         {"force",
-          FieldType::kBoolean,
-          false,
-          "go ahead although git shows uncommitted changes to amplify/, package.json or "
-          ".gitignore (the snapshot keeps them either way)",
-          {}}},
-        {{"project", FieldType::kString, false, "the project root, absolute", {}},
-         {"backup", FieldType::kString, false, "the snapshot of the Gen1 files", {}},
-         {"phase", FieldType::kString, false, "the refactor phase written", {}},
-         {"files", FieldType::kInteger, false, "how many files the step wrote", {}},
-         {"gen1_files", FieldType::kInteger, false, "how many files the snapshot holds", {}},
-         {"digest",
-          FieldType::kString,
-          false,
-          "SHA-256 over what the step wrote (same project, same digest)",
-          {}},
-         {"git",
-          FieldType::kString,
-          false,
-          "what git said of the paths before: clean, dirty (forced), not a git work tree, or "
-          "git not found",
-          {}}},
-        true,
-        true};
+        .summary =
+            "Replaces a Gen1 project's amplify/ with its generated Gen2 backend (merging the "
+            "toolchain into package.json and Gen2's ignores into .gitignore), after a snapshot "
+            "of all three; rollback restores the snapshot exactly.",
+        .inputs =
+            {{"project",
+              FieldType::kString,
+              false,
+              "the Gen1 project root, the folder holding amplify/ (default: the current folder; "
+              "made absolute when the step starts)",
+              {}},
+             {"phase",
+              FieldType::kString,
+              false,
+              "pre-refactor (default) or post-refactor: which refactor state "
+              "amplify/migration.json "
+              "starts in",
+              {}},
+             {"branch",
+              FieldType::kString,
+              false,
+              "the Gen2 branch that adopts the Gen1 model tables (default: the Gen1 env)",
+              {}},
+             {"app_id",
+              FieldType::kString,
+              false,
+              "when given, the project must belong to this Amplify app",
+              {}},
+             {"env",
+              FieldType::kString,
+              false,
+              "when given, the project's current Gen1 env must be this one",
+              {}},
+             {"backup_dir",
+              FieldType::kString,
+              false,
+              "where snapshots go (default ~/.flightplan/backups); the step's own is "
+              "<backup_dir>/<run>/<step>",
+              {}},
+             {"force",
+              FieldType::kBoolean,
+              false,
+              "go ahead although git shows uncommitted changes to amplify/, package.json or "
+              ".gitignore (the snapshot keeps them either way)",
+              {}}},
+        .outputs =
+            {{"project", FieldType::kString, false, "the project root, absolute", {}},
+             {"backup", FieldType::kString, false, "the snapshot of the Gen1 files", {}},
+             {"phase", FieldType::kString, false, "the refactor phase written", {}},
+             {"files", FieldType::kInteger, false, "how many files the step wrote", {}},
+             {"gen1_files", FieldType::kInteger, false, "how many files the snapshot holds", {}},
+             {"digest",
+              FieldType::kString,
+              false,
+              "SHA-256 over what the step wrote (same project, same digest)",
+              {}},
+             {"git",
+              FieldType::kString,
+              false,
+              "what git said of the paths before: clean, dirty (forced), not a git work tree, or "
+              "git not found",
+              {}}},
+        .has_auto_rollback = true,
+        .has_check = true};
     return kSchema;
   }
 
@@ -500,12 +504,18 @@ Result<std::string> MergePackageJson(const std::optional<std::string>& existing,
                                      const std::string& generated) {
   if (!existing) return generated;
   rapidjson::Document app;
-  app.Parse(existing->data(), existing->size());
+  // Iterative: the user's file may nest deeper than the stack would allow.
+  app.Parse<rapidjson::kParseIterativeFlag>(existing->data(), existing->size());
   if (app.HasParseError()) {
     return MakeError(
         ErrorCode::kInvalidInput,
         fmt::format("package.json is not valid JSON (at byte {}: {}); fix it first",
                     app.GetErrorOffset(), rapidjson::GetParseError_En(app.GetParseError())));
+  }
+  // The writer below recurses per level; Value::FromJson bounds the depth.
+  if (Result<Value> bounded = Value::FromJson(*existing); !bounded) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("package.json: {}; fix it first", bounded.error().message()));
   }
   if (!app.IsObject()) {
     return MakeError(ErrorCode::kInvalidInput, "package.json does not hold a JSON object");

@@ -201,6 +201,23 @@ Value XmlToValue(const pugi::xml_node& node, const std::vector<std::string_view>
   return Value(std::move(map));
 }
 
+// Deeper than any AWS response nests; XmlToValue recurses once per level.
+constexpr int kMaxXmlDepth = 256;
+
+// Stops at the first element deeper than kMaxXmlDepth (pugixml walks the
+// tree without recursing).
+class DepthCheck final : public pugi::xml_tree_walker {
+ public:
+  bool for_each(pugi::xml_node&) override {
+    too_deep_ = depth() >= kMaxXmlDepth;
+    return !too_deep_;
+  }
+  bool too_deep() const { return too_deep_; }
+
+ private:
+  bool too_deep_ = false;
+};
+
 Result<pugi::xml_document> ParseXml(const ServiceInfo& service, std::string_view operation,
                                     std::string_view body) {
   pugi::xml_document doc;
@@ -210,6 +227,13 @@ Result<pugi::xml_document> ParseXml(const ServiceInfo& service, std::string_view
                      fmt::format("{} {} returned XML that cannot be parsed "
                                  "({} at offset {})",
                                  service.id, operation, parsed.description(), parsed.offset));
+  }
+  DepthCheck depth;
+  doc.traverse(depth);
+  if (depth.too_deep()) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("{} {} returned XML nested more than {} levels deep", service.id,
+                                 operation, kMaxXmlDepth));
   }
   return doc;
 }

@@ -157,22 +157,21 @@ class ExecStep final : public StepType {
   std::string_view name() const override { return "exec"; }
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
-        "Runs a program (argv, no shell) and fails when it exits non-zero.",
-        {{"argv", FieldType::kList, true, "the program and its arguments", {}},
-         {"cwd", FieldType::kString, false, "working directory", {}},
-         {"env", FieldType::kMap, false, "environment variables to add", {}},
-         {"timeout", FieldType::kDuration, false, "kill the program after this long", {}},
-         {"check",
-          FieldType::kList,
-          false,
-          "argv run after a crash: exit 0 = the effect happened, 1 = it did not, other = "
-          "unknown",
-          {}}},
-        {{"exit_code", FieldType::kInteger, false, "the program's exit status", {}},
-         {"stdout", FieldType::kString, false, "standard output (first 64 KiB)", {}},
-         {"stderr", FieldType::kString, false, "standard error (first 64 KiB)", {}}},
-        false,
-        true};
+        .summary = "Runs a program (argv, no shell) and fails when it exits non-zero.",
+        .inputs = {{"argv", FieldType::kList, true, "the program and its arguments", {}},
+                   {"cwd", FieldType::kString, false, "working directory", {}},
+                   {"env", FieldType::kMap, false, "environment variables to add", {}},
+                   {"timeout", FieldType::kDuration, false, "kill the program after this long", {}},
+                   {"check",
+                    FieldType::kList,
+                    false,
+                    "argv run after a crash: exit 0 = the effect happened, 1 = it did not, other = "
+                    "unknown",
+                    {}}},
+        .outputs = {{"exit_code", FieldType::kInteger, false, "the program's exit status", {}},
+                    {"stdout", FieldType::kString, false, "standard output (first 64 KiB)", {}},
+                    {"stderr", FieldType::kString, false, "standard error (first 64 KiB)", {}}},
+        .has_check = true};
     return kSchema;
   }
 
@@ -294,12 +293,11 @@ class AssertStep final : public StepType {
   std::string_view name() const override { return "assert"; }
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
-        "Fails unless an expression holds.",
-        {{"that", FieldType::kExpression, true, "the condition that must hold", {}},
-         {"message", FieldType::kString, false, "what to say when it does not", {}}},
-        {},
-        false,
-        true};
+        .summary = "Fails unless an expression holds.",
+        .inputs = {{"that", FieldType::kExpression, true, "the condition that must hold", {}},
+                   {"message", FieldType::kString, false, "what to say when it does not", {}}},
+        .outputs = {},
+        .has_check = true};
     return kSchema;
   }
   Result<void> ValidateStatic(const Value& inputs) const override {
@@ -338,14 +336,14 @@ class ConfirmStep final : public StepType {
   std::string_view name() const override { return "confirm"; }
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
-        "Asks the operator to agree before the workflow goes on (or takes --yes); the "
-        "audit records who agreed and how.",
-        {{"message", FieldType::kString, true, "the question", {}},
-         {"typed", FieldType::kString, false, "text the operator must type exactly", {}}},
-        {{"confirmed_by", FieldType::kString, false, "the operator who agreed", {}}},
-        false,
-        true,
-        true};
+        .summary =
+            "Asks the operator to agree before the workflow goes on (or takes --yes); the "
+            "audit records who agreed and how.",
+        .inputs = {{"message", FieldType::kString, true, "the question", {}},
+                   {"typed", FieldType::kString, false, "text the operator must type exactly", {}}},
+        .outputs = {{"confirmed_by", FieldType::kString, false, "the operator who agreed", {}}},
+        .has_check = true,
+        .asks_confirmation = true};
     return kSchema;
   }
   std::string Describe(const Value& inputs) const override {
@@ -372,21 +370,22 @@ class WaitStep final : public StepType {
   std::string_view name() const override { return "wait"; }
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
-        "Waits a fixed time, or polls (optionally running a command) until a condition "
-        "holds.",
-        {{"duration", FieldType::kDuration, false, "how long to wait", {}},
-         {"until",
-          FieldType::kExpression,
-          false,
-          "condition to wait for; may use poll.exit_code, poll.stdout, poll.stderr",
-          {"poll"}},
-         {"poll", FieldType::kList, false, "argv run before each evaluation of `until`", {}},
-         {"interval", FieldType::kDuration, false, "time between polls (default 5s)", {}},
-         {"timeout", FieldType::kDuration, false, "give up after this long (default 10m)", {}}},
-        {{"polls", FieldType::kInteger, false, "how many times it polled", {}},
-         {"stdout", FieldType::kString, false, "the last poll's standard output", {}}},
-        false,
-        true};
+        .summary =
+            "Waits a fixed time, or polls (optionally running a command) until a condition "
+            "holds.",
+        .inputs =
+            {{"duration", FieldType::kDuration, false, "how long to wait", {}},
+             {"until",
+              FieldType::kExpression,
+              false,
+              "condition to wait for; may use poll.exit_code, poll.stdout, poll.stderr",
+              {"poll"}},
+             {"poll", FieldType::kList, false, "argv run before each evaluation of `until`", {}},
+             {"interval", FieldType::kDuration, false, "time between polls (default 5s)", {}},
+             {"timeout", FieldType::kDuration, false, "give up after this long (default 10m)", {}}},
+        .outputs = {{"polls", FieldType::kInteger, false, "how many times it polled", {}},
+                    {"stdout", FieldType::kString, false, "the last poll's standard output", {}}},
+        .has_check = true};
     return kSchema;
   }
   Result<void> ValidateStatic(const Value& inputs) const override {
@@ -484,15 +483,16 @@ class FileWriteStep final : public StepType {
   std::string_view name() const override { return "file.write"; }
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
-        "Writes a file atomically; rollback restores the previous content and mode exactly, "
-        "or removes the file if it did not exist.",
-        {{"path", FieldType::kString, true, "the file to write", {}},
-         {"content", FieldType::kString, true, "what to write", {}},
-         {"mode", FieldType::kString, false, "octal permissions, e.g. \"0644\"", {}}},
-        {{"path", FieldType::kString, false, "the file written", {}},
-         {"bytes", FieldType::kInteger, false, "how many bytes were written", {}}},
-        true,
-        true};
+        .summary =
+            "Writes a file atomically; rollback restores the previous content and mode exactly, "
+            "or removes the file if it did not exist.",
+        .inputs = {{"path", FieldType::kString, true, "the file to write", {}},
+                   {"content", FieldType::kString, true, "what to write", {}},
+                   {"mode", FieldType::kString, false, "octal permissions, e.g. \"0644\"", {}}},
+        .outputs = {{"path", FieldType::kString, false, "the file written", {}},
+                    {"bytes", FieldType::kInteger, false, "how many bytes were written", {}}},
+        .has_auto_rollback = true,
+        .has_check = true};
     return kSchema;
   }
   Result<void> ValidateStatic(const Value& inputs) const override {
@@ -577,13 +577,18 @@ class FileRemoveStep final : public StepType {
   std::string_view name() const override { return "file.remove"; }
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
-        "Removes a file; rollback puts it back with its content and mode.",
-        {{"path", FieldType::kString, true, "the file to remove", {}},
-         {"missing_ok", FieldType::kBoolean, false, "succeed when the file is already gone", {}}},
-        {{"path", FieldType::kString, false, "the file", {}},
-         {"existed", FieldType::kBoolean, false, "whether there was a file to remove", {}}},
-        true,
-        true};
+        .summary = "Removes a file; rollback puts it back with its content and mode.",
+        .inputs = {{"path", FieldType::kString, true, "the file to remove", {}},
+                   {"missing_ok",
+                    FieldType::kBoolean,
+                    false,
+                    "succeed when the file is already gone",
+                    {}}},
+        .outputs =
+            {{"path", FieldType::kString, false, "the file", {}},
+             {"existed", FieldType::kBoolean, false, "whether there was a file to remove", {}}},
+        .has_auto_rollback = true,
+        .has_check = true};
     return kSchema;
   }
   std::string Describe(const Value& inputs) const override {
@@ -655,11 +660,10 @@ class EchoStep final : public StepType {
   std::string_view name() const override { return "echo"; }
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
-        "Prints a message.",
-        {{"message", FieldType::kString, true, "what to print", {}}},
-        {{"message", FieldType::kString, false, "what was printed", {}}},
-        false,
-        true};
+        .summary = "Prints a message.",
+        .inputs = {{"message", FieldType::kString, true, "what to print", {}}},
+        .outputs = {{"message", FieldType::kString, false, "what was printed", {}}},
+        .has_check = true};
     return kSchema;
   }
   std::string Describe(const Value& inputs) const override {

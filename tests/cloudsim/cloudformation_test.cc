@@ -18,6 +18,7 @@
 #include "cloudsim/cfn/template.h"
 #include "tests/cloudsim/sim_fixture.h"
 #include "tests/support/test_support.h"
+#include "tests/support/yaml_alias_bomb.h"
 
 namespace flightplan::cloudsim::testing {
 namespace {
@@ -205,6 +206,18 @@ TEST_F(CfnTest, TemplateErrorsAreValidationErrors) {
   ASSERT_FALSE(iam.has_value());
   EXPECT_EQ(iam.error().code, "InsufficientCapabilitiesException");
   EXPECT_EQ(iam.error().message, "Requires capabilities : [CAPABILITY_NAMED_IAM]");
+}
+
+TEST_F(CfnTest, YamlAliasBombIsAValidationErrorAndTheSimulatorCarriesOn) {
+  const std::string bomb = "Metadata:\n" + flightplan::testing::YamlAliasBomb(8, 10, 2) +
+                           "Resources:\n  A: {Type: AWS::SNS::Topic}\n";
+  auto refused = Try("cloudformation", "CreateStack",
+                     Value(ValueMap{{"StackName", Value("bomb")}, {"TemplateBody", Value(bomb)}}));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, "ValidationError");
+  EXPECT_THAT(refused.error().message, HasSubstr("YAML not well-formed. (line 7, column 47"));
+  Value listed = Call("cloudformation", "ListStacks");
+  EXPECT_TRUE(listed.is_map());
 }
 
 constexpr const char* kChild = R"({

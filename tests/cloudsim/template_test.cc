@@ -6,6 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "tests/support/yaml_alias_bomb.h"
+
 namespace flightplan::cloudsim::cfn {
 namespace {
 
@@ -162,6 +166,31 @@ TEST(TemplateTest, ValidationUsesAwsMessages) {
   auto yaml = ParseTemplate("Resources: [a\n");
   ASSERT_FALSE(yaml.has_value());
   EXPECT_THAT(yaml.error().message, HasSubstr("Template format error: YAML not well-formed"));
+}
+
+TEST(TemplateTest, YamlAliasBombIsAFormatErrorAtItsPositionNotExpanded) {
+  const std::string text = "AWSTemplateFormatVersion: \"2010-09-09\"\nMetadata:\n" +
+                           flightplan::testing::YamlAliasBomb(8, 10, /*indent=*/2) +
+                           "Resources:\n  A: {Type: AWS::SNS::Topic}\n";
+  auto started = std::chrono::steady_clock::now();
+  auto parsed = ParseTemplate(text);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(parsed.error().code, "ValidationError");
+  EXPECT_THAT(parsed.error().message,
+              HasSubstr("Template format error: YAML not well-formed. (line 8, column 47: "));
+  auto endless = ParseTemplate("Metadata: &m {A: [*m]}\nResources:\n  A: {Type: T}\n");
+  ASSERT_FALSE(endless.has_value());
+  EXPECT_THAT(endless.error().message, HasSubstr("endless"));
+}
+
+TEST(TemplateTest, TemplatesOverOneMegabyteAreRefusedBeforeParsing) {
+  std::string big =
+      "Resources:\n  A: {Type: T}\nDescription: " + std::string(kMaxTemplateBytes, 'x');
+  auto parsed = ParseTemplate(big);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().message,
+            "Template format error: Template may not exceed 1048576 bytes in size.");
 }
 
 TEST(TemplateTest, DependencyOrderAndReferences) {

@@ -3,15 +3,33 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <thread>
 
 #include "tests/support/test_support.h"
+#include "tests/support/yaml_alias_bomb.h"
 
 namespace flightplan::testing {
 namespace {
+
+// ASan reserves terabytes of address space for its shadow memory, so an
+// address-space limit cannot bound a sanitized binary.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
 
 class CliTest : public ::testing::Test {
  protected:
@@ -78,6 +96,49 @@ TEST_F(CliTest, MalformedYamlIsExitTwoWithPositionAndWritesNothing) {
   EXPECT_NE(r.err.find("bad.yaml:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not valid YAML"), std::string::npos) << r.err;
   EXPECT_FALSE(StateFileExists());
+}
+
+// Regression (issue #10): eight levels of ten aliases made `workflows
+// validate` take 11.8 GB and more than a minute.
+TEST_F(CliTest, AliasBombIsExitTwoWithAPositionInBoundedTimeAndMemory) {
+  WriteFile(dir_.Join("bomb.yaml"),
+            "name: bomb\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with:\n"
+            "      message: hi\n" +
+                YamlAliasBomb(8, 10, /*indent=*/6));
+  // The binary inherits a 1 GiB address-space limit: expanding the aliases
+  // would fail to allocate (exit 1), not swap the machine to a halt.
+  struct rlimit saved {};
+  ASSERT_EQ(getrlimit(RLIMIT_AS, &saved), 0);
+  if (!kAddressSanitizer) {
+    struct rlimit limited = saved;
+    limited.rlim_cur = std::min<rlim_t>(saved.rlim_max, rlim_t{1} << 30);
+    ASSERT_EQ(setrlimit(RLIMIT_AS, &limited), 0);
+  }
+  auto started = std::chrono::steady_clock::now();
+  RunResult r = Flightplan({"workflows", "validate", "bomb.yaml"});
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &saved), 0);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  // l5, line 13, is where the expanded count passes a million nodes.
+  EXPECT_NE(r.err.find("bomb.yaml:13:51: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("aliases"), std::string::npos) << r.err;
+  // Well under a second in practice; the bound only catches expansion.
+  EXPECT_LT(took, std::chrono::seconds(5));
+  struct rusage children {};
+  ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &children), 0);
+  if (!kAddressSanitizer) {
+    EXPECT_LT(children.ru_maxrss, 512 * 1024) << "KiB at most";
+  }
+  EXPECT_FALSE(StateFileExists());
+}
+
+TEST_F(CliTest, AWorkflowFileOverFourMebibytesIsRefusedUnread) {
+  WriteFile(dir_.Join("huge.yaml"),
+            "name: huge\nversion: 1\n# " + std::string(5 << 20, 'x') + "\nsteps: []\n");
+  RunResult r = Flightplan({"workflows", "validate", "huge.yaml"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("huge.yaml: the definition is larger than 4194304 bytes"), std::string::npos)
+      << r.err;
 }
 
 TEST_F(CliTest, InvalidDefinitionListsEveryProblemAndWritesNothing) {

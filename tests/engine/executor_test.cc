@@ -42,12 +42,13 @@ class ScriptedStep final : public StepType {
  public:
   std::string_view name() const override { return "scripted"; }
   const StepSchema& schema() const override {
-    static const StepSchema kSchema{"a step whose behaviour the test scripts",
-                                    {{"key", FieldType::kString, true, "script key", {}},
-                                     {"note", FieldType::kString, false, "anything", {}}},
-                                    {{"value", FieldType::kString, false, "the key", {}}},
-                                    true,
-                                    true};
+    static const StepSchema kSchema{
+        .summary = "a step whose behaviour the test scripts",
+        .inputs = {{"key", FieldType::kString, true, "script key", {}},
+                   {"note", FieldType::kString, false, "anything", {}}},
+        .outputs = {{"value", FieldType::kString, false, "the key", {}}},
+        .has_auto_rollback = true,
+        .has_check = true};
     return kSchema;
   }
   std::string Describe(const Value& inputs) const override {

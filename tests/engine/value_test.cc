@@ -23,6 +23,18 @@ TEST(ValueTest, InvalidJsonIsAnErrorWithItsOffset) {
   EXPECT_NE(parsed.error().message().find("offset"), std::string::npos);
 }
 
+TEST(ValueTest, JsonNestedPastTheBoundIsAnErrorNotACrash) {
+  // A million levels: converting them recursively would overflow the stack.
+  auto deep = Value::FromJson(std::string(1'000'000, '[') + std::string(1'000'000, ']'));
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().code(), ErrorCode::kInvalidInput);
+  EXPECT_NE(deep.error().message().find("nested more than 512"), std::string::npos)
+      << deep.error().message();
+  auto at_bound = Value::FromJson(std::string(512, '[') + std::string(512, ']'));
+  EXPECT_TRUE(at_bound) << at_bound.error().message();
+  EXPECT_FALSE(Value::FromJson(std::string(513, '[') + std::string(513, ']')));
+}
+
 TEST(ValueTest, TruthinessFollowsEmptiness) {
   EXPECT_FALSE(Value().Truthy());
   EXPECT_FALSE(Value("").Truthy());

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 
 #include "steps/builtin/builtin_steps.h"
+#include "tests/support/yaml_alias_bomb.h"
 
 namespace flightplan {
 namespace {
@@ -300,6 +302,42 @@ TEST_F(LoaderTest, HugeNestingIsRefusedNotACrash) {
   auto wf = Load(text);
   ASSERT_FALSE(wf);
   EXPECT_NE(wf.error().message().find("nested"), std::string::npos);
+}
+
+// Regression (issue #10): eight levels of ten aliases under `with` took
+// 11.8 GB and more than a minute to validate.
+TEST_F(LoaderTest, AliasBombIsRefusedWithItsPositionBeforeAnythingExpandsIt) {
+  const std::string text =
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with:\n      message: hi\n" +
+      flightplan::testing::YamlAliasBomb(8, 10, /*indent=*/6);
+  auto started = std::chrono::steady_clock::now();
+  auto wf = Load(text);
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(wf);
+  EXPECT_EQ(wf.error().code(), ErrorCode::kInvalidInput);
+  // l5 (line 13) is where the expanded count passes a million.
+  EXPECT_NE(wf.error().message().find("wf.yaml:13:51: "), std::string::npos)
+      << wf.error().message();
+  EXPECT_NE(wf.error().message().find("aliases"), std::string::npos) << wf.error().message();
+  EXPECT_LT(took, std::chrono::seconds(5));
+  auto header = ReadWorkflowHeader(text, "wf.yaml");
+  ASSERT_FALSE(header);
+  EXPECT_NE(header.error().message().find("wf.yaml:13:51: "), std::string::npos);
+}
+
+TEST_F(LoaderTest, AnAliasInsideItsOwnAnchorIsRefusedNotWalkedForever) {
+  ExpectError(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n"
+      "    with: &w {message: hi, again: [*w, *w, *w]}\n",
+      "wf.yaml:6:", "endless");
+}
+
+TEST_F(LoaderTest, AliasesWithinTheBoundStillLoad) {
+  auto wf = Load(
+      "name: x\nversion: 1\nsteps:\n  - id: a\n    uses: echo\n    with: &w {message: hi}\n"
+      "  - id: b\n    uses: echo\n    with: *w\n");
+  ASSERT_TRUE(wf) << wf.error().message();
+  EXPECT_EQ(wf->steps[1].with.Find("message")->as_string(), "hi");
 }
 
 TEST(WorkflowHeaderTest, ReadsNameAndRequires) {

@@ -83,6 +83,16 @@ TEST(MergePackageJsonTest, ABrokenAppPackageIsRefusedWithWhereAndWhat) {
   EXPECT_THAT(deps.error().message(), HasSubstr("\"devDependencies\" is not an object"));
 }
 
+TEST(MergePackageJsonTest, AnAppPackageNestedAbsurdlyDeepIsRefusedNotACrash) {
+  // RapidJSON's recursive parser and writer would overflow the stack here.
+  std::string deep = R"({"name": "shop", "config": )" + std::string(1'000'000, '[') +
+                     std::string(1'000'000, ']') + "}";
+  Result<std::string> merged = MergePackageJson(deep, kGenerated);
+  ASSERT_FALSE(merged);
+  EXPECT_EQ(merged.error().code(), ErrorCode::kInvalidInput);
+  EXPECT_THAT(merged.error().message(), HasSubstr("nested more than"));
+}
+
 TEST(MergeGitignoreTest, AddsOnlyTheMissingEntriesUnderAComment) {
   EXPECT_EQ(MergeGitignore(std::nullopt),
             "# Amplify Gen2 (added by flightplan generate)\n.amplify\namplify_outputs*\n"

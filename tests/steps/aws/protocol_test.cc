@@ -446,5 +446,22 @@ TEST(ProtocolTest, MalformedXmlIsCorruption) {
   EXPECT_EQ(parsed.error().code(), ErrorCode::kCorruption);
 }
 
+TEST(ProtocolTest, XmlNestedPastTheBoundIsCorruptionNotACrash) {
+  // A hundred thousand levels: converting them recursively would overflow
+  // the stack.
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += "<a>";
+  for (int i = 0; i < 100'000; ++i) deep += "</a>";
+  HttpResponse response;
+  response.status = 200;
+  response.body = "<DescribeStacksResponse><DescribeStacksResult>" + deep +
+                  "</DescribeStacksResult></DescribeStacksResponse>";
+  Result<Value> parsed = ParseResponse(*FindService("cloudformation"), "DescribeStacks", response);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code(), ErrorCode::kCorruption);
+  EXPECT_NE(parsed.error().message().find("nested more than 256"), std::string::npos)
+      << parsed.error().message();
+}
+
 }  // namespace
 }  // namespace flightplan::aws
