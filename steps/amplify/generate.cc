@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "steps/amplify/cfn_resolve.h"
+#include "steps/amplify/gen1_facts.h"
 #include "steps/amplify/override.h"
 #include "steps/amplify/plan.h"
 #include "steps/amplify/ts_emit.h"
