@@ -4,11 +4,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <optional>
 #include <regex>
 #include <set>
-#include <system_error>
 #include <vector>
 
 #include "steps/amplify/cfn_resolve.h"
@@ -18,7 +16,6 @@
 #include "steps/amplify/ts_emit.h"
 
 namespace flightplan::amplify {
-namespace fs = std::filesystem;
 namespace {
 
 // The TypeScript helper every generated project carries: it adds the
@@ -1606,39 +1603,6 @@ const std::map<std::string, std::string>& PinnedToolchain() {
 Result<GeneratedFiles> GenerateGen2(const Gen1Project& project, const GenerateOptions& options) {
   Generator generator(project, options);
   return generator.Run();
-}
-
-Result<void> WriteGeneratedFiles(const GeneratedFiles& files, const fs::path& out_dir,
-                                 Overwrite overwrite) {
-  std::error_code ec;
-  if (fs::exists(out_dir, ec)) {
-    if (!fs::is_directory(out_dir, ec)) {
-      return MakeError(ErrorCode::kConflict,
-                       fmt::format("{} exists and is not a directory", out_dir.string()));
-    }
-    if (!fs::is_empty(out_dir, ec) && overwrite == Overwrite::kNo) {
-      return MakeError(ErrorCode::kConflict,
-                       fmt::format("{} is not empty: choose an empty directory or pass "
-                                   "--force to replace the generated files in it",
-                                   out_dir.string()));
-    }
-  }
-  for (const auto& [rel, content] : files) {
-    fs::path path = out_dir / rel;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) {
-      return MakeError(
-          ErrorCode::kPermissionDenied,
-          fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
-    }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out) {
-      return MakeError(ErrorCode::kPermissionDenied, fmt::format("cannot write {}", path.string()));
-    }
-  }
-  return {};
 }
 
 }  // namespace flightplan::amplify
