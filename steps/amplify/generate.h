@@ -1,7 +1,8 @@
 // The Gen2 code generator: a pure function from a Gen1Project to the files of
 // a Gen2 project (relative path -> bytes); write_files.h puts them on disk.
 // Same input, same bytes: maps are ordered, nothing depends on time, the
-// environment or the machine.
+// environment or the machine. The category writers live in
+// steps/amplify/gen/ (gen/generator_state.h).
 //
 // One code base serves both refactor states: amplify/migration.json holds
 // the phase ("pre-refactor" | "post-refactor") and the Gen1 physical names;
