@@ -14,6 +14,7 @@
 #include "cli/exit_codes.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/verify.h"
+#include "steps/amplify/write_files.h"
 #include "steps/sys/posix_process_runner.h"
 
 namespace flightplan::cli {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "steps/amplify/plan.h"
+#include "steps/amplify/gen1_facts.h"
 
 namespace flightplan::amplify {
 namespace {

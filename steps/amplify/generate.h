@@ -1,7 +1,8 @@
 // The Gen2 code generator: a pure function from a Gen1Project to the files of
-// a Gen2 project (relative path -> bytes), and a separate writer that puts
-// them on disk. Same input, same bytes: maps are ordered, nothing depends on
-// time, the environment or the machine.
+// a Gen2 project (relative path -> bytes); write_files.h puts them on disk.
+// Same input, same bytes: maps are ordered, nothing depends on time, the
+// environment or the machine. The category writers live in
+// steps/amplify/gen/ (gen/generator_state.h).
 //
 // One code base serves both refactor states: amplify/migration.json holds
 // the phase ("pre-refactor" | "post-refactor") and the Gen1 physical names;
@@ -11,7 +12,6 @@
 #ifndef FLIGHTPLAN_STEPS_AMPLIFY_GENERATE_H_
 #define FLIGHTPLAN_STEPS_AMPLIFY_GENERATE_H_
 
-#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -39,15 +39,6 @@ using GeneratedFiles = std::map<std::string, std::string>;
 // CDK code and are listed by PlanMigration.
 [[nodiscard]] Result<GeneratedFiles> GenerateGen2(const Gen1Project& project,
                                                   const GenerateOptions& options);
-
-enum class Overwrite { kNo, kYes };
-
-// Writes `files` under `out_dir`, creating it. Refuses (kConflict) a
-// non-empty `out_dir` unless `overwrite` is kYes; then only the generated
-// files are replaced. Errors name the path that failed.
-[[nodiscard]] Result<void> WriteGeneratedFiles(const GeneratedFiles& files,
-                                               const std::filesystem::path& out_dir,
-                                               Overwrite overwrite);
 
 // The pinned Gen2 toolchain versions (docs/generate.md), package -> version.
 const std::map<std::string, std::string>& PinnedToolchain();

@@ -52,23 +52,6 @@ struct MigrationPlan {
 
 [[nodiscard]] MigrationPlan PlanMigration(const Gen1Project& project);
 
-// --- Facts about Gen1 resources the generator and the plan both need ---
-
-// The deployed Lambda runtime ("nodejs22.x", "python3.12"), or "".
-std::string FunctionRuntime(const Gen1Resource& function);
-bool IsNodeFunction(const Gen1Resource& function);
-// Auth trigger functions: Gen2 trigger event ("preSignUp") -> function name.
-std::map<std::string, std::string> AuthTriggers(const Gen1Project& project,
-                                                const Gen1Resource& auth);
-// Function names the GraphQL schema calls through @function, in order.
-std::vector<std::string> SchemaFunctionNames(const std::string& schema);
-// Model type names (@model) in the GraphQL schema, in order.
-std::vector<std::string> SchemaModels(const std::string& schema);
-// The user pool resource (category auth, service Cognito), or nullptr.
-const Gen1Resource* MainAuth(const Gen1Project& project);
-// The AppSync API, or nullptr.
-const Gen1Resource* GraphQlApi(const Gen1Project& project);
-
 }  // namespace flightplan::amplify
 
 #endif  // FLIGHTPLAN_STEPS_AMPLIFY_PLAN_H_

@@ -9,6 +9,7 @@
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/generate.h"
 #include "steps/amplify/verify.h"
+#include "steps/amplify/write_files.h"
 #include "steps/sys/posix_process_runner.h"
 #include "tests/steps/amplify/test_support.h"
 

@@ -1,0 +1,356 @@
+// The auth category: defineAuth for the main user pool (amplify/auth/
+// resource.ts) and, in backend.ts, the pool settings defineAuth cannot
+// express, pinned to their deployed values.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "steps/amplify/cfn_resolve.h"
+#include "steps/amplify/gen/generator_state.h"
+#include "steps/amplify/gen1_facts.h"
+#include "steps/amplify/ts_emit.h"
+
+namespace flightplan::amplify::gen {
+namespace {
+
+const std::set<std::string, std::less<>> kStandardAttributes = {"address",
+                                                                "birthdate",
+                                                                "email",
+                                                                "family_name",
+                                                                "gender",
+                                                                "given_name",
+                                                                "locale",
+                                                                "middle_name",
+                                                                "name",
+                                                                "nickname",
+                                                                "phone_number",
+                                                                "picture",
+                                                                "preferred_username",
+                                                                "profile",
+                                                                "updated_at",
+                                                                "website",
+                                                                "zoneinfo",
+                                                                "sub",
+                                                                "email_verified",
+                                                                "phone_number_verified"};
+
+// Gen2 defineAuth names of the standard attributes.
+std::string Gen2AttributeName(std::string_view cognito) {
+  static const std::map<std::string, std::string, std::less<>> kNames = {
+      {"address", "address"},
+      {"birthdate", "birthdate"},
+      {"email", "email"},
+      {"family_name", "familyName"},
+      {"gender", "gender"},
+      {"given_name", "givenName"},
+      {"locale", "locale"},
+      {"middle_name", "middleName"},
+      {"name", "fullname"},
+      {"nickname", "nickname"},
+      {"phone_number", "phoneNumber"},
+      {"picture", "profilePicture"},
+      {"preferred_username", "preferredUsername"},
+      {"profile", "profilePage"},
+      {"updated_at", "lastUpdateTime"},
+      {"website", "website"},
+      {"zoneinfo", "timezone"}};
+  auto it = kNames.find(cognito);
+  return it == kNames.end() ? std::string() : it->second;
+}
+
+const Value& Cognito(const GenState& state) {
+  static const Value kEmpty;
+  const Value* c = state.auth->cli_inputs.Find("cognitoConfig");
+  return c ? *c : kEmpty;
+}
+
+const Value* UserPoolProps(const GenState& state) {
+  const Value* def = DeployedResource(*state.auth, "UserPool");
+  return def ? Props(*def) : nullptr;
+}
+
+// A user pool group as deployed: its name and its precedence, if set.
+struct PoolGroup {
+  std::string name;
+  std::optional<int64_t> precedence;
+};
+
+// The named groups of the deployed Cognito-UserPool-Groups templates, in
+// template order.
+std::vector<PoolGroup> DeployedGroups(const GenState& state) {
+  std::vector<PoolGroup> out;
+  for (const Gen1Resource* r : state.project.OfCategory("auth")) {
+    if (r->service != "Cognito-UserPool-Groups") continue;
+    const Value* res = r->deployed_template.Find("Resources");
+    if (!res || !res->is_map()) continue;
+    for (const auto& [id, def] : res->as_map()) {
+      if (StringField(def, "Type") != "AWS::Cognito::UserPoolGroup" || !Props(def)) continue;
+      PoolGroup group{.name = StringField(*Props(def), "GroupName"), .precedence = {}};
+      if (group.name.empty()) continue;
+      const Value* precedence = Props(def)->Find("Precedence");
+      if (precedence && precedence->is_int()) group.precedence = precedence->as_int();
+      out.push_back(std::move(group));
+    }
+  }
+  return out;
+}
+
+// Group names ordered by precedence (unset counts as 0), then name.
+std::vector<std::string> Groups(const GenState& state) {
+  std::vector<std::pair<int64_t, std::string>> groups;
+  for (const PoolGroup& group : DeployedGroups(state)) {
+    groups.emplace_back(group.precedence.value_or(0), group.name);
+  }
+  std::sort(groups.begin(), groups.end());
+  std::vector<std::string> out;
+  for (auto& [p, name] : groups) out.push_back(name);
+  return out;
+}
+
+std::string AuthResource(const GenState& state) {
+  const Value& c = Cognito(state);
+  const Value* pool = UserPoolProps(state);
+  std::vector<std::string> username_attrs;
+  if (pool) username_attrs = Strings(pool->Find("UsernameAttributes"));
+  bool phone = std::find(username_attrs.begin(), username_attrs.end(), "phone_number") !=
+               username_attrs.end();
+  bool email = !phone || std::find(username_attrs.begin(), username_attrs.end(), "email") !=
+                             username_attrs.end();
+  std::string imports = "import { defineAuth";
+  std::string login = "  loginWith: {\n";
+  if (email) login += "    email: true,\n";
+  if (phone) login += "    phone: true,\n";
+
+  std::vector<std::string> providers = Strings(c.Find("authProvidersUserPool"));
+  std::string oauth_json = StringField(c, "oAuthMetadata");
+  Value oauth;
+  if (!oauth_json.empty()) {
+    if (auto parsed = Value::FromJson(oauth_json)) oauth = *parsed;
+  }
+  if (!providers.empty()) {
+    imports += ", secret";
+    login += "    externalProviders: {\n";
+    for (const std::string& p : providers) {
+      std::string upper;
+      for (char ch : p) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (p == "Google") {
+        login += fmt::format(
+            "      google: {{\n        clientId: secret('GOOGLE_CLIENT_ID'),\n"
+            "        clientSecret: secret('GOOGLE_CLIENT_SECRET'),\n"
+            "        scopes: ['openid', 'email', 'profile'],\n"
+            "        attributeMapping: {{ email: 'email' }},\n      }},\n");
+      } else if (p == "Facebook") {
+        login += fmt::format(
+            "      facebook: {{\n        clientId: secret('FACEBOOK_CLIENT_ID'),\n"
+            "        clientSecret: secret('FACEBOOK_CLIENT_SECRET'),\n"
+            "        scopes: ['email', 'public_profile'],\n"
+            "        attributeMapping: {{ email: 'email' }},\n      }},\n");
+      } else if (p == "LoginWithAmazon") {
+        login +=
+            "      loginWithAmazon: {\n        clientId: secret('AMAZON_CLIENT_ID'),\n"
+            "        clientSecret: secret('AMAZON_CLIENT_SECRET'),\n      },\n";
+      } else if (p == "SignInWithApple") {
+        login +=
+            "      signInWithApple: {\n        clientId: secret('APPLE_CLIENT_ID'),\n"
+            "        teamId: secret('APPLE_TEAM_ID'),\n"
+            "        keyId: secret('APPLE_KEY_ID'),\n"
+            "        privateKey: secret('APPLE_PRIVATE_KEY'),\n      },\n";
+      }
+    }
+    std::vector<std::string> scopes;
+    static const std::map<std::string, std::string, std::less<>> kScopes = {
+        {"phone", "PHONE"},
+        {"email", "EMAIL"},
+        {"openid", "OPENID"},
+        {"profile", "PROFILE"},
+        {"aws.cognito.signin.user.admin", "COGNITO_ADMIN"}};
+    for (const std::string& s : Strings(oauth.Find("AllowedOAuthScopes"))) {
+      auto it = kScopes.find(s);
+      if (it != kScopes.end()) scopes.push_back(TsString(it->second));
+    }
+    if (!scopes.empty()) login += fmt::format("      scopes: [{}],\n", ListOf(scopes));
+    std::vector<std::string> callbacks, logouts;
+    for (const std::string& u : Strings(oauth.Find("CallbackURLs")))
+      callbacks.push_back(TsString(u));
+    for (const std::string& u : Strings(oauth.Find("LogoutURLs"))) logouts.push_back(TsString(u));
+    if (callbacks.empty()) callbacks.push_back(TsString("http://localhost:3000/"));
+    if (logouts.empty()) logouts.push_back(TsString("http://localhost:3000/"));
+    login += fmt::format("      callbackUrls: [{}],\n      logoutUrls: [{}],\n", ListOf(callbacks),
+                         ListOf(logouts));
+    login += "    },\n";
+  }
+  login += "  },\n";
+
+  // Standard attributes the pool requires, and every custom attribute the
+  // pool or its clients know ("custom:family_name" is a valid key once
+  // quoted).
+  std::map<std::string, std::string> attributes;
+  for (const std::string& a : Strings(c.Find("requiredAttributes"))) {
+    std::string gen2 = Gen2AttributeName(a);
+    if (!gen2.empty()) attributes[gen2] = "{ required: true, mutable: true }";
+  }
+  if (pool) {
+    if (const Value* schema = pool->Find("Schema"); schema && schema->is_list()) {
+      for (const Value& attr : schema->as_list()) {
+        std::string name = StringField(attr, "Name");
+        if (name.empty()) continue;
+        std::string bare = name.starts_with("custom:") ? name.substr(7) : name;
+        if (!name.starts_with("custom:") && kStandardAttributes.count(name)) continue;
+        std::string type = StringField(attr, "AttributeDataType");
+        const Value* mutable_v = attr.Find("Mutable");
+        attributes["custom:" + bare] = fmt::format(
+            "{{ dataType: {}, mutable: {} }}", TsString(type.empty() ? "String" : type),
+            mutable_v && mutable_v->is_bool() && !mutable_v->as_bool() ? "false" : "true");
+      }
+    }
+  }
+  for (const char* field : {"userpoolClientReadAttributes", "userpoolClientWriteAttributes"}) {
+    for (const std::string& a : Strings(c.Find(field))) {
+      if (a.starts_with("custom:") && !attributes.count(a)) {
+        attributes[a] = "{ dataType: 'String', mutable: true }";
+      }
+    }
+  }
+  std::string body = login;
+  if (!attributes.empty()) {
+    body += "  userAttributes: {\n";
+    for (const auto& [k, v] : attributes) body += fmt::format("    {}: {},\n", TsKey(k), v);
+    body += "  },\n";
+  }
+  std::vector<std::string> groups = Groups(state);
+  if (!groups.empty()) {
+    std::vector<std::string> quoted;
+    for (const std::string& g : groups) quoted.push_back(TsString(g));
+    body += fmt::format("  groups: [{}],\n", ListOf(quoted));
+  }
+  std::string fn_imports;
+  std::map<std::string, std::string> triggers = AuthTriggers(state.project, *state.auth);
+  if (!triggers.empty()) {
+    body += "  triggers: {\n";
+    for (const auto& [event, fn] : triggers) {
+      const Gen1Resource* f = state.project.Find("function", fn);
+      if (!f || !IsNodeFunction(*f)) continue;
+      fn_imports +=
+          fmt::format("import {{ {} }} from '../functions/{}/resource';\n", state.Id(*f), fn);
+      body += fmt::format("    {}: {},\n", event, state.Id(*f));
+    }
+    body += "  },\n";
+  }
+  std::string mfa = StringField(c, "mfaConfiguration");
+  if (mfa == "ON" || mfa == "OPTIONAL") {
+    std::vector<std::string> types = Strings(c.Find("mfaTypes"));
+    bool sms = std::find(types.begin(), types.end(), "SMS Text Message") != types.end();
+    bool totp = std::find(types.begin(), types.end(), "TOTP") != types.end();
+    if (!sms && !totp) sms = true;
+    body += fmt::format("  multifactor: {{\n    mode: {},\n",
+                        TsString(mfa == "ON" ? "REQUIRED" : "OPTIONAL"));
+    if (sms) body += "    sms: true,\n";
+    if (totp) body += "    totp: true,\n";
+    body += "  },\n";
+  }
+  return fmt::format(
+      "{} }} from '@aws-amplify/backend';\n{}\n"
+      "// Gen1 auth resource {}: sign-in, attributes, groups, triggers and MFA.\n"
+      "// Settings defineAuth cannot express (password policy, username\n"
+      "// attributes, schema) are pinned in amplify/backend.ts.\n"
+      "export const auth = defineAuth({{\n{}}});\n",
+      imports, fn_imports, state.auth->name, body);
+}
+
+// Identity-defining user pool settings copied from the deployed pool.
+std::string AuthPins(const GenState& state) {
+  std::string out;
+  const Value* pool = UserPoolProps(state);
+  out += "// --- auth: pin the Gen1 user pool's identity-defining settings ---\n";
+  out += "const cfnUserPool = backend.auth.resources.cfnResources.cfnUserPool;\n";
+  if (pool) {
+    for (const char* key :
+         {"Schema", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "Policies",
+          "MfaConfiguration", "AutoVerifiedAttributes"}) {
+      const Value* v = pool->Find(key);
+      if (!v) {
+        if (std::string_view(key) == "UsernameAttributes" ||
+            std::string_view(key) == "AliasAttributes") {
+          out += fmt::format("cfnUserPool.addPropertyDeletionOverride({});\n", TsString(key));
+        }
+        continue;
+      }
+      if (HasIntrinsic(*v)) continue;
+      if (v->is_list() && v->as_list().empty()) {
+        out += fmt::format("cfnUserPool.addPropertyDeletionOverride({});\n", TsString(key));
+        continue;
+      }
+      out += fmt::format("cfnUserPool.addPropertyOverride({}, {});\n", TsString(key),
+                         TsLiteral(*v, 0));
+    }
+  }
+  const Value* identity = DeployedResource(*state.auth, "IdentityPool");
+  if (identity && Props(*identity)) {
+    const Value* unauth = Props(*identity)->Find("AllowUnauthenticatedIdentities");
+    if (unauth && unauth->is_bool()) {
+      out += fmt::format(
+          "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = "
+          "{};\n",
+          unauth->as_bool() ? "true" : "false");
+    }
+  }
+  for (const PoolGroup& group : DeployedGroups(state)) {
+    if (!group.precedence) continue;
+    out += fmt::format("backend.auth.resources.groups[{}].cfnUserGroup.precedence = {};\n",
+                       TsString(group.name), *group.precedence);
+  }
+  const MigrationPlan& plan = state.plan;
+  std::string post;
+  for (const ResourcePlan& p : plan.resources) {
+    if (p.resource != state.auth) continue;
+    for (const StatefulResource& s : p.stateful) {
+      std::string key = fmt::format("auth/{}/{}", state.auth->name, s.logical_id);
+      if (s.type == "AWS::Cognito::UserPool") {
+        post += fmt::format("  cfnUserPool.userPoolName = gen1Name({});\n", TsString(key));
+        post += "  cfnUserPool.applyRemovalPolicy(RemovalPolicy.RETAIN);\n";
+      } else if (s.type == "AWS::Cognito::IdentityPool") {
+        post += fmt::format(
+            "  const cfnIdentityPool = backend.auth.resources.cfnResources.cfnIdentityPool;\n"
+            "  cfnIdentityPool.identityPoolName = gen1Name({});\n"
+            "  cfnIdentityPool.applyRemovalPolicy(RemovalPolicy.RETAIN);\n",
+            TsString(key));
+      }
+    }
+  }
+  if (!post.empty()) out += "if (postRefactor) {\n" + post + "}\n";
+  return out + "\n";
+}
+
+bool ClaimsAuth(const Gen1Resource& resource) { return resource.category == "auth"; }
+
+void WriteAuthFiles(GenState& state) {
+  if (state.auth) state.files["amplify/auth/resource.ts"] = AuthResource(state);
+}
+
+void WriteAuthBackend(GenState& state, BackendTs& backend) {
+  if (!state.auth) return;
+  backend.imports += "import { auth } from './auth/resource';\n";
+  backend.members.push_back("auth");
+  backend.body += AuthPins(state);
+  backend.body += OverrideSection(
+      state, *state.auth,
+      {{"userPool", "backend.auth.resources.cfnResources.cfnUserPool"},
+       {"userPoolClient", "backend.auth.resources.cfnResources.cfnUserPoolClient"},
+       {"userPoolClientWeb", "backend.auth.resources.cfnResources.cfnUserPoolClient"},
+       {"identityPool", "backend.auth.resources.cfnResources.cfnIdentityPool"},
+       {"identityPoolRoleMap",
+        "backend.auth.resources.cfnResources.cfnIdentityPoolRoleAttachment"}});
+}
+
+}  // namespace
+
+const CategoryWriter kAuthWriter = {.name = "auth",
+                                    .claims = ClaimsAuth,
+                                    .write_files = WriteAuthFiles,
+                                    .write_backend = WriteAuthBackend};
+
+}  // namespace flightplan::amplify::gen

@@ -1,0 +1,60 @@
+// Facts about the resources of a Gen1Project that more than one reader needs
+// (the plan, the generator, the fidelity check): which resource is the main
+// user pool or the GraphQL API, which functions are auth triggers or called
+// by the schema, what a function is deployed with. Part of the Gen1 model
+// (gen1_project.h): each fact is derived from the model alone, so every
+// reader sees the same answer.
+//
+// Thread-safety: pure functions of their arguments. Pointers returned point
+// into the Gen1Project passed in and live as long as it does.
+#ifndef FLIGHTPLAN_STEPS_AMPLIFY_GEN1_FACTS_H_
+#define FLIGHTPLAN_STEPS_AMPLIFY_GEN1_FACTS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/value.h"
+#include "steps/amplify/gen1_project.h"
+
+namespace flightplan::amplify {
+
+// The user pool resource (category auth, service Cognito), or nullptr.
+const Gen1Resource* MainAuth(const Gen1Project& project);
+// The AppSync API, or nullptr.
+const Gen1Resource* GraphQlApi(const Gen1Project& project);
+
+// Auth trigger functions: Gen2 trigger event ("preSignUp") -> function name.
+std::map<std::string, std::string> AuthTriggers(const Gen1Project& project,
+                                                const Gen1Resource& auth);
+
+// Function names the GraphQL schema calls through @function, in order.
+std::vector<std::string> SchemaFunctionNames(const std::string& schema);
+// Model type names (@model) in the GraphQL schema, in order.
+std::vector<std::string> SchemaModels(const std::string& schema);
+
+// The deployed Lambda runtime ("nodejs22.x", "python3.12"), or "".
+std::string FunctionRuntime(const Gen1Resource& function);
+bool IsNodeFunction(const Gen1Resource& function);
+
+// The settings a Gen1 function is deployed with: the properties of the
+// first AWS::Lambda::Function of its deployed template. Empty (no runtime,
+// no handler, no timeout, no memory, no variables) when there is none.
+struct LambdaSettings {
+  std::string runtime;  // FunctionRuntime()
+  std::string handler;  // "index.handler"; "" when unset
+  std::optional<int64_t> timeout_seconds;
+  std::optional<int64_t> memory_mb;
+  // Environment variables with a literal (string) value, by name.
+  std::map<std::string, std::string> literal_environment;
+  // Environment variables whose value names another resource (Ref,
+  // Fn::ImportValue, ...), by name, as deployed.
+  std::map<std::string, Value> referenced_environment;
+};
+LambdaSettings DeployedLambdaSettings(const Gen1Resource& function);
+
+}  // namespace flightplan::amplify
+
+#endif  // FLIGHTPLAN_STEPS_AMPLIFY_GEN1_FACTS_H_
