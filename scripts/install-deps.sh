@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  clang-format-14 clang-tidy-14
   libsqlite3-dev sqlite3 libyaml-cpp-dev rapidjson-dev libspdlog-dev libfmt-dev
   libcli11-dev libexpected-dev libssl-dev libcurl4-openssl-dev libpugixml-dev
   libcpp-httplib-dev libzip-dev libgtest-dev libgmock-dev libbenchmark-dev

@@ -23,11 +23,23 @@ if command -v npm >/dev/null 2>&1; then
   fi
 fi
 
+# Formatting follows .clang-format (clang-format 14); a file that differs
+# fails the run, naming the file and line.
+echo "== format (clang-format)"
+git ls-files '*.cc' '*.h' ':!:tests/data/**' | xargs clang-format-14 --dry-run --Werror
+
 echo "== release build (warnings are errors)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFLIGHTPLAN_WERROR=ON >/dev/null
 cmake --build build/release -j "$jobs"
 (cd build/release && ctest --output-on-failure -j "$jobs")
+
+# The focused .clang-tidy set over the product code, from the release
+# build's compile commands; any finding fails the run.
+echo "== clang-tidy (product code)"
+run-clang-tidy-14 -p build/release -quiet -j "$jobs" \
+  "^$PWD/(base|engine|store|steps|cli|cloudsim)/.*\\.cc\$" >build/clang-tidy.log 2>&1 ||
+  { grep -E 'warning:|error:' build/clang-tidy.log | sort -u; echo "clang-tidy found problems (build/clang-tidy.log)"; exit 1; }
 
 echo "== sanitizer build (ASan + UBSan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLIGHTPLAN_WERROR=ON \
