@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=$(nproc)
+# ccache hits across checkouts (CI builds a fresh clone in a new folder):
+# paths relative to the checkout, and the build folder left out of the hash
+# (-g would otherwise put it there).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=true
 fuzz_seconds=${FLIGHTPLAN_FUZZ_SECONDS:-20}
 
 ./scripts/install-deps.sh
