@@ -10,10 +10,10 @@
 #include <sstream>
 #include <thread>
 
-#include "steps/aws/protocol.h"
 #include "cloudsim/auth.h"
 #include "cloudsim/seed.h"
 #include "cloudsim/wire.h"
+#include "steps/aws/wire/protocol.h"
 
 namespace flightplan::cloudsim {
 

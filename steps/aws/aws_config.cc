@@ -10,7 +10,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "steps/aws/service.h"
+#include "steps/aws/wire/service.h"
 
 namespace flightplan::aws {
 namespace {

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <string>
 
-#include "steps/aws/protocol.h"
 #include "steps/aws/services.h"
+#include "steps/aws/wire/protocol.h"
 #include "tests/steps/aws/fakes.h"
 
 namespace flightplan::aws {
