@@ -7,7 +7,7 @@
 #include <cctype>
 #include <ctime>
 
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/sigv4.h"
 
 namespace flightplan::cloudsim {
 

@@ -1,5 +1,5 @@
 // SigV4 verification: recomputes the signature of an incoming request with
-// the signer flightplan's client uses (steps/aws/sigv4.h) and the secret of
+// the signer flightplan's client uses (steps/aws/wire/sigv4.h) and the secret of
 // the key it names, then compares.
 //
 // Thread-safety: pure function of (request, world identities, now).
@@ -8,9 +8,9 @@
 
 #include <string>
 
-#include "steps/aws/service.h"
 #include "cloudsim/sim.h"
 #include "cloudsim/world.h"
+#include "steps/aws/wire/service.h"
 
 namespace flightplan::cloudsim {
 

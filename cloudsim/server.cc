@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/sigv4.h"
 
 namespace flightplan::cloudsim {
 

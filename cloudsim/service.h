@@ -13,9 +13,9 @@
 
 #include "base/error.h"
 #include "base/value.h"
-#include "steps/aws/service.h"
 #include "cloudsim/sim.h"
 #include "cloudsim/world.h"
+#include "steps/aws/wire/service.h"
 
 namespace flightplan::cloudsim {
 

@@ -10,7 +10,7 @@
 #include "cloudsim/auth.h"
 #include "cloudsim/seed.h"
 #include "cloudsim/wire.h"
-#include "steps/aws/protocol.h"
+#include "steps/aws/wire/protocol.h"
 
 namespace flightplan::cloudsim {
 

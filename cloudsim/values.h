@@ -27,6 +27,9 @@ int64_t IntMember(const Value& v, std::string_view key, int64_t otherwise);
 // Seconds since the epoch with milliseconds, the JSON protocols' timestamps.
 double EpochSeconds(Timestamp t);
 
+// "2026-11-22T10:15:30.123Z", the format the XML protocols use.
+std::string IsoTime(Timestamp t);
+
 // Copies each member named in `keys` that `from` has onto `to` (a map or
 // null Value, or a ValueMap), replacing what `to` had under that name.
 // `keys`: an array of names or a braced list of them.

@@ -8,7 +8,7 @@
 #include <optional>
 #include <set>
 
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/sigv4.h"
 
 namespace flightplan::cloudsim {
 

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
-
 namespace flightplan::cloudsim {
 
 World::World(SimConfig config, Clock* clock)
@@ -148,14 +146,6 @@ void World::Reset() {
   root.user_id = "AIDA" + std::string("FLIGHTPLANSIMUSER");
   identities_[root.access_key] = root;
   rng_.seed(config_.seed);
-}
-
-std::string IsoTime(Timestamp t) {
-  time_t seconds = static_cast<time_t>(t.unix_ms / 1000);
-  struct tm tm {};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.unix_ms % 1000);
 }
 
 }  // namespace flightplan::cloudsim

@@ -26,6 +26,7 @@
 #include "cloudsim/stores/dynamodb_store.h"
 #include "cloudsim/stores/refactor_store.h"
 #include "cloudsim/stores/s3_store.h"
+#include "cloudsim/values.h"
 
 namespace flightplan::cloudsim {
 
@@ -94,9 +95,6 @@ class World {
   std::mt19937_64 rng_;
   std::map<std::string, Identity, std::less<>> identities_;
 };
-
-// "2026-11-22T10:15:30.123Z", the format the XML protocols use.
-std::string IsoTime(Timestamp t);
 
 }  // namespace flightplan::cloudsim
 

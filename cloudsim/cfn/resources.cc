@@ -106,27 +106,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// CloudFormation's generated name: "<stack>-<LogicalId>-<RANDOM12>",
-// shortened to `max_len`.
-std::string GeneratedName(World& world, const Stack& stack, std::string_view logical_id,
-                          size_t max_len, bool lower_case) {
-  std::string suffix = world.RandomString(12);
-  std::string stack_part = stack.name;
-  std::string logical_part(logical_id);
-  size_t budget = max_len > suffix.size() + 2 ? max_len - suffix.size() - 2 : 0;
-  while (stack_part.size() + logical_part.size() > budget) {
-    if (stack_part.size() >= logical_part.size() && !stack_part.empty()) {
-      stack_part.pop_back();
-    } else if (!logical_part.empty()) {
-      logical_part.pop_back();
-    } else {
-      break;
-    }
-  }
-  std::string name = stack_part + "-" + logical_part + "-" + suffix;
-  return lower_case ? Lower(name) : name;
-}
-
 std::string Region(const World& world) { return world.config().region; }
 std::string Account(const World& world) { return world.config().account_id; }
 
@@ -241,6 +220,25 @@ bool IsCustom(std::string_view type) {
 }
 
 }  // namespace
+
+std::string GeneratedName(World& world, const Stack& stack, std::string_view logical_id,
+                          size_t max_len, bool lower_case) {
+  std::string suffix = world.RandomString(12);
+  std::string stack_part = stack.name;
+  std::string logical_part(logical_id);
+  size_t budget = max_len > suffix.size() + 2 ? max_len - suffix.size() - 2 : 0;
+  while (stack_part.size() + logical_part.size() > budget) {
+    if (stack_part.size() >= logical_part.size() && !stack_part.empty()) {
+      stack_part.pop_back();
+    } else if (!logical_part.empty()) {
+      logical_part.pop_back();
+    } else {
+      break;
+    }
+  }
+  std::string name = stack_part + "-" + logical_part + "-" + suffix;
+  return lower_case ? Lower(name) : name;
+}
 
 AppliedResource UnbackedResource(ProviderContext& ctx, std::string_view logical_id,
                                  std::string_view type, const Value& properties) {

@@ -51,6 +51,12 @@ struct AppliedResource {
 SimResult<AppliedResource> CreateResource(ProviderContext& ctx, std::string_view logical_id,
                                           std::string_view type, const Value& properties);
 
+// CloudFormation's generated physical name, "<stack>-<LogicalId>-<RANDOM12>":
+// the longer of the stack and logical parts is shortened until the name fits
+// `max_len`; all lower case with `lower_case` (S3 bucket names).
+std::string GeneratedName(World& world, const Stack& stack, std::string_view logical_id,
+                          size_t max_len, bool lower_case);
+
 // A resource with a plausible physical id and attributes but nothing
 // behind it in the stores (seeding falls back to it when a store refuses,
 // e.g. a user pool id from the fixture that the store cannot pin).

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <regex>
 #include <set>
 
@@ -14,27 +13,6 @@ namespace {
 std::string Str(const Value& v, std::string_view key) {
   const Value* f = v.Find(key);
   return f && (f->is_string() || f->is_number() || f->is_bool()) ? f->ToText() : std::string();
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string GeneratedName(World& world, const Stack& stack, std::string_view logical_id,
-                          size_t max_len, bool lower_case) {
-  std::string suffix = world.RandomString(12);
-  std::string stack_part = stack.name;
-  std::string logical_part(logical_id);
-  size_t budget = max_len - suffix.size() - 2;
-  while (stack_part.size() + logical_part.size() > budget) {
-    if (stack_part.size() >= logical_part.size())
-      stack_part.pop_back();
-    else
-      logical_part.pop_back();
-  }
-  std::string name = stack_part + "-" + logical_part + "-" + suffix;
-  return lower_case ? Lower(name) : name;
 }
 
 void BindStores(World& world) {

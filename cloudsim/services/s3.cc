@@ -36,6 +36,13 @@ namespace {
 
 constexpr std::string_view kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 
+// S3's answer to a request body that is not the XML the operation takes.
+SimError MalformedXml() {
+  return {400, "MalformedXML",
+          "The XML you provided was not well-formed or did not validate against our published "
+          "schema"};
+}
+
 // "Sun, 22 Nov 2026 14:35:24 GMT"
 std::string HttpDate(Timestamp t) {
   time_t seconds = static_cast<time_t>(t.unix_ms / 1000);
@@ -258,10 +265,7 @@ class S3Service final : public Service {
       if (!request.body.empty()) {
         pugi::xml_document doc;
         if (!doc.load_buffer(request.body.data(), request.body.size())) {
-          return tl::unexpected(
-              SimError{400, "MalformedXML",
-                       "The XML you provided was not well-formed or did not validate "
-                       "against our published schema"});
+          return tl::unexpected(MalformedXml());
         }
         std::string constraint =
             doc.child("CreateBucketConfiguration").child("LocationConstraint").text().as_string();
@@ -311,10 +315,7 @@ class S3Service final : public Service {
       doc.load_buffer(request.body.data(), request.body.size());
       std::string status = doc.child("VersioningConfiguration").child("Status").text().as_string();
       if (status != "Enabled" && status != "Suspended") {
-        return tl::unexpected(
-            SimError{400, "MalformedXML",
-                     "The XML you provided was not well-formed or did not validate "
-                     "against our published schema"});
+        return tl::unexpected(MalformedXml());
       }
       bucket->versioning = status;
       return Empty(id);
@@ -323,10 +324,7 @@ class S3Service final : public Service {
     if (op == "DeleteObjects") {
       pugi::xml_document doc;
       if (!doc.load_buffer(request.body.data(), request.body.size())) {
-        return tl::unexpected(
-            SimError{400, "MalformedXML",
-                     "The XML you provided was not well-formed or did not validate "
-                     "against our published schema"});
+        return tl::unexpected(MalformedXml());
       }
       pugi::xml_node root = doc.child("Delete");
       bool quiet = std::string(root.child("Quiet").text().as_string()) == "true";

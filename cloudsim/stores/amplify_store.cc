@@ -6,6 +6,7 @@
 #include <random>
 #include <regex>
 
+#include "cloudsim/stores/records.h"
 #include "cloudsim/values.h"
 
 namespace flightplan::cloudsim {
@@ -15,6 +16,10 @@ SimError NotFound(std::string message) { return {404, "NotFoundException", std::
 SimError BadRequest(std::string message) {
   return {400, "BadRequestException", std::move(message)};
 }
+
+constexpr MissingRecord kNoBranch{404, "NotFoundException", "Branch {} not found."};
+constexpr MissingRecord kNoBackend{404, "NotFoundException", "Backend environment {} not found."};
+constexpr MissingRecord kNoDomain{404, "NotFoundException", "Domain {} not found."};
 
 constexpr std::string_view kAppSettings[] = {"name",
                                              "description",
@@ -242,31 +247,17 @@ SimResult<Value> AmplifyStore::CreateBranch(std::string_view app_id, const Value
 }
 
 SimResult<Value> AmplifyStore::GetBranch(std::string_view app_id, std::string_view branch) const {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto it = (*app)->branches.find(branch);
-  if (it == (*app)->branches.end()) {
-    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
-  }
-  return it->second;
+  return GetChild(RequireApp(app_id), &App::branches, branch, kNoBranch);
 }
 
 SimResult<std::vector<Value>> AmplifyStore::ListBranches(std::string_view app_id) const {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  std::vector<Value> out;
-  for (const auto& [name, b] : (*app)->branches) out.push_back(b);
-  return out;
+  return ListChildren(RequireApp(app_id), &App::branches);
 }
 
 SimResult<Value> AmplifyStore::UpdateBranch(std::string_view app_id, std::string_view branch,
                                             const Value& input, Timestamp now) {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto it = (*app)->branches.find(branch);
-  if (it == (*app)->branches.end()) {
-    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
-  }
+  auto b = FindChild(RequireApp(app_id), &App::branches, branch, kNoBranch);
+  if (!b) return tl::unexpected(b.error());
   if (auto ok = CheckStage(input); !ok) return tl::unexpected(ok.error());
   if (auto ok = CheckStringMap(input, "environmentVariables"); !ok) {
     return tl::unexpected(ok.error());
@@ -276,20 +267,15 @@ SimResult<Value> AmplifyStore::UpdateBranch(std::string_view app_id, std::string
       return tl::unexpected(BadRequest("backend must be {\"stackArn\": ...}"));
     }
   }
-  CopyIfPresent(input, it->second, kBranchSettings);
-  it->second.Set("updateTime", EpochSeconds(now));
-  return it->second;
+  CopyIfPresent(input, **b, kBranchSettings);
+  (*b)->Set("updateTime", EpochSeconds(now));
+  return **b;
 }
 
 SimResult<Value> AmplifyStore::DeleteBranch(std::string_view app_id, std::string_view branch) {
   auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto it = (*app)->branches.find(branch);
-  if (it == (*app)->branches.end()) {
-    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
-  }
-  Value out = it->second;
-  (*app)->branches.erase(it);
+  auto out = TakeChild(app, &App::branches, branch, kNoBranch);
+  if (!out) return out;
   auto jobs = (*app)->jobs.find(branch);
   if (jobs != (*app)->jobs.end()) (*app)->jobs.erase(jobs);
   return out;
@@ -319,34 +305,16 @@ SimResult<Value> AmplifyStore::CreateBackendEnvironment(std::string_view app_id,
 
 SimResult<Value> AmplifyStore::GetBackendEnvironment(std::string_view app_id,
                                                      std::string_view name) const {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto it = (*app)->backends.find(name);
-  if (it == (*app)->backends.end()) {
-    return tl::unexpected(NotFound(fmt::format("Backend environment {} not found.", name)));
-  }
-  return it->second;
+  return GetChild(RequireApp(app_id), &App::backends, name, kNoBackend);
 }
 
 SimResult<std::vector<Value>> AmplifyStore::ListBackendEnvironments(std::string_view app_id) const {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  std::vector<Value> out;
-  for (const auto& [name, e] : (*app)->backends) out.push_back(e);
-  return out;
+  return ListChildren(RequireApp(app_id), &App::backends);
 }
 
 SimResult<Value> AmplifyStore::DeleteBackendEnvironment(std::string_view app_id,
                                                         std::string_view name) {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto it = (*app)->backends.find(name);
-  if (it == (*app)->backends.end()) {
-    return tl::unexpected(NotFound(fmt::format("Backend environment {} not found.", name)));
-  }
-  Value out = it->second;
-  (*app)->backends.erase(it);
-  return out;
+  return TakeChild(RequireApp(app_id), &App::backends, name, kNoBackend);
 }
 
 SimResult<Value> AmplifyStore::SubDomains(const App& app, const Value& settings,
@@ -421,21 +389,11 @@ SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id, 
 
 SimResult<Value> AmplifyStore::GetDomainAssociation(std::string_view app_id,
                                                     std::string_view domain) const {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto it = (*app)->domains.find(domain);
-  if (it == (*app)->domains.end()) {
-    return tl::unexpected(NotFound(fmt::format("Domain {} not found.", domain)));
-  }
-  return it->second;
+  return GetChild(RequireApp(app_id), &App::domains, domain, kNoDomain);
 }
 
 SimResult<std::vector<Value>> AmplifyStore::ListDomainAssociations(std::string_view app_id) const {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  std::vector<Value> out;
-  for (const auto& [name, d] : (*app)->domains) out.push_back(d);
-  return out;
+  return ListChildren(RequireApp(app_id), &App::domains);
 }
 
 SimResult<Value> AmplifyStore::UpdateDomainAssociation(std::string_view app_id,
@@ -443,45 +401,31 @@ SimResult<Value> AmplifyStore::UpdateDomainAssociation(std::string_view app_id,
                                                        Timestamp now) {
   (void)now;
   auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto it = (*app)->domains.find(domain);
-  if (it == (*app)->domains.end()) {
-    return tl::unexpected(NotFound(fmt::format("Domain {} not found.", domain)));
-  }
+  auto d = FindChild(app, &App::domains, domain, kNoDomain);
+  if (!d) return tl::unexpected(d.error());
   if (const Value* settings = input.Find("subDomainSettings")) {
     auto subs = SubDomains(**app, *settings, domain);
     if (!subs) return tl::unexpected(subs.error());
-    it->second.Set("subDomains", std::move(*subs));
+    (*d)->Set("subDomains", std::move(*subs));
   }
-  CopyIfPresent(input, it->second,
+  CopyIfPresent(input, **d,
                 {"enableAutoSubDomain", "autoSubDomainCreationPatterns", "autoSubDomainIAMRole"});
   if (const Value* cert = input.Find("certificateSettings")) {
-    it->second.Set("certificate", *cert);
+    (*d)->Set("certificate", *cert);
   }
-  return it->second;
+  return **d;
 }
 
 SimResult<Value> AmplifyStore::DeleteDomainAssociation(std::string_view app_id,
                                                        std::string_view domain) {
-  auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto it = (*app)->domains.find(domain);
-  if (it == (*app)->domains.end()) {
-    return tl::unexpected(NotFound(fmt::format("Domain {} not found.", domain)));
-  }
-  Value out = it->second;
-  (*app)->domains.erase(it);
-  return out;
+  return TakeChild(RequireApp(app_id), &App::domains, domain, kNoDomain);
 }
 
 SimResult<Value> AmplifyStore::StartJob(std::string_view app_id, std::string_view branch,
                                         const Value& input, Timestamp now) {
   auto app = RequireApp(app_id);
-  if (!app) return tl::unexpected(app.error());
-  auto b = (*app)->branches.find(branch);
-  if (b == (*app)->branches.end()) {
-    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
-  }
+  auto b = FindChild(app, &App::branches, branch, kNoBranch);
+  if (!b) return tl::unexpected(b.error());
   std::string type = StringMember(input, "jobType");
   if (type != "RELEASE" && type != "RETRY" && type != "MANUAL" && type != "WEB_HOOK") {
     return tl::unexpected(
@@ -506,8 +450,8 @@ SimResult<Value> AmplifyStore::StartJob(std::string_view app_id, std::string_vie
   j.Set("status", "SUCCEED");
   j.Set("jobType", type);
   jobs.push_back(j);
-  b->second.Set("activeJobId", job_id);
-  b->second.Set("totalNumberOfJobs", std::to_string(jobs.size()));
+  (*b)->Set("activeJobId", job_id);
+  (*b)->Set("totalNumberOfJobs", std::to_string(jobs.size()));
   return j;
 }
 
@@ -527,9 +471,7 @@ SimResult<std::vector<Value>> AmplifyStore::ListJobs(std::string_view app_id,
                                                      std::string_view branch) const {
   auto app = RequireApp(app_id);
   if (!app) return tl::unexpected(app.error());
-  if (!(*app)->branches.count(branch)) {
-    return tl::unexpected(NotFound(fmt::format("Branch {} not found.", branch)));
-  }
+  if (!(*app)->branches.count(branch)) return tl::unexpected(kNoBranch.For(branch));
   std::vector<Value> out;
   auto it = (*app)->jobs.find(branch);
   if (it == (*app)->jobs.end()) return out;

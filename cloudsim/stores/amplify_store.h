@@ -21,6 +21,7 @@
 #include "base/error.h"
 #include "base/value.h"
 #include "cloudsim/sim.h"
+#include "cloudsim/stores/records.h"
 
 namespace flightplan::cloudsim {
 
@@ -79,7 +80,6 @@ class AmplifyStore {
   void Reset();
 
  private:
-  using Records = std::map<std::string, Value, std::less<>>;
   struct App {
     Value app;
     Records branches;

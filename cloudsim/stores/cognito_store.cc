@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "cloudsim/stores/records.h"
 #include "cloudsim/values.h"
 
 namespace flightplan::cloudsim {
@@ -20,6 +21,13 @@ SimError NotFound(std::string message) {
 SimError InvalidParameter(std::string message) {
   return {400, "InvalidParameterException", std::move(message)};
 }
+
+constexpr MissingRecord kNoClient{400, "ResourceNotFoundException",
+                                  "User pool client {} does not exist."};
+constexpr MissingRecord kNoUser{400, "UserNotFoundException", "User does not exist."};
+constexpr MissingRecord kNoGroup{400, "ResourceNotFoundException", "Group not found."};
+constexpr MissingRecord kNoProvider{400, "ResourceNotFoundException",
+                                    "Identity provider {} does not exist."};
 
 // Pool settings UpdateUserPool may replace and CreateUserPool copies as given.
 constexpr std::string_view kPoolSettings[] = {"Policies",
@@ -69,8 +77,6 @@ Value AttributeList(const Value& attributes) {
   }
   return Value(std::move(out));
 }
-
-Value GroupRecord(const Value& group) { return group; }
 
 }  // namespace
 
@@ -291,46 +297,27 @@ SimResult<Value> CognitoStore::CreateUserPoolClient(const Value& input, Timestam
 
 SimResult<void> CognitoStore::DeleteUserPoolClient(std::string_view pool_id,
                                                    std::string_view client_id) {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  auto it = (*pool)->clients.find(client_id);
-  if (it == (*pool)->clients.end()) {
-    return tl::unexpected(NotFound(fmt::format("User pool client {} does not exist.", client_id)));
-  }
-  (*pool)->clients.erase(it);
+  auto taken = TakeChild(RequirePool(pool_id), &Pool::clients, client_id, kNoClient);
+  if (!taken) return tl::unexpected(taken.error());
   return {};
 }
 
 SimResult<Value> CognitoStore::DescribeUserPoolClient(std::string_view pool_id,
                                                       std::string_view client_id) const {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  auto it = (*pool)->clients.find(client_id);
-  if (it == (*pool)->clients.end()) {
-    return tl::unexpected(NotFound(fmt::format("User pool client {} does not exist.", client_id)));
-  }
-  return it->second;
+  return GetChild(RequirePool(pool_id), &Pool::clients, client_id, kNoClient);
 }
 
 SimResult<std::vector<Value>> CognitoStore::ListUserPoolClients(std::string_view pool_id) const {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  std::vector<Value> out;
-  for (const auto& [id, c] : (*pool)->clients) out.push_back(c);
-  return out;
+  return ListChildren(RequirePool(pool_id), &Pool::clients);
 }
 
 SimResult<Value> CognitoStore::UpdateUserPoolClient(const Value& input, Timestamp now) {
   auto pool = RequirePool(StringMember(input, "UserPoolId"));
-  if (!pool) return tl::unexpected(pool.error());
-  std::string client_id = StringMember(input, "ClientId");
-  auto it = (*pool)->clients.find(client_id);
-  if (it == (*pool)->clients.end()) {
-    return tl::unexpected(NotFound(fmt::format("User pool client {} does not exist.", client_id)));
-  }
-  CopyIfPresent(input, it->second, kClientSettings);
-  it->second.Set("LastModifiedDate", EpochSeconds(now));
-  return it->second;
+  auto client = FindChild(pool, &Pool::clients, StringMember(input, "ClientId"), kNoClient);
+  if (!client) return tl::unexpected(client.error());
+  CopyIfPresent(input, **client, kClientSettings);
+  (*client)->Set("LastModifiedDate", EpochSeconds(now));
+  return **client;
 }
 
 SimResult<void> CognitoStore::CreateGroup(const Value& input, Timestamp now) {
@@ -469,14 +456,10 @@ size_t CognitoStore::UserCount(std::string_view pool_id) const {
 
 SimResult<Value> CognitoStore::AdminGetUser(std::string_view pool_id,
                                             std::string_view username) const {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  auto it = (*pool)->users.find(username);
-  if (it == (*pool)->users.end()) {
-    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
-  }
+  auto user = GetChild(RequirePool(pool_id), &Pool::users, username, kNoUser);
+  if (!user) return tl::unexpected(user.error());
   ValueMap out;
-  for (const auto& [k, v] : it->second.as_map()) {
+  for (const auto& [k, v] : user->as_map()) {
     out[k == "Attributes" ? std::string("UserAttributes") : k] = v;
   }
   return Value(std::move(out));
@@ -484,35 +467,23 @@ SimResult<Value> CognitoStore::AdminGetUser(std::string_view pool_id,
 
 SimResult<void> CognitoStore::AdminDeleteUser(std::string_view pool_id, std::string_view username) {
   auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  auto it = (*pool)->users.find(username);
-  if (it == (*pool)->users.end()) {
-    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
-  }
-  (*pool)->users.erase(it);
+  auto taken = TakeChild(pool, &Pool::users, username, kNoUser);
+  if (!taken) return tl::unexpected(taken.error());
   auto m = (*pool)->memberships.find(username);
   if (m != (*pool)->memberships.end()) (*pool)->memberships.erase(m);
   return {};
 }
 
 SimResult<std::vector<Value>> CognitoStore::ListUsers(std::string_view pool_id) const {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  std::vector<Value> out;
-  for (const auto& [name, u] : (*pool)->users) out.push_back(u);
-  return out;
+  return ListChildren(RequirePool(pool_id), &Pool::users);
 }
 
 SimResult<void> CognitoStore::SetUserAttribute(std::string_view pool_id, std::string_view username,
                                                const std::string& name, const std::string& value,
                                                Timestamp now) {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  auto it = (*pool)->users.find(username);
-  if (it == (*pool)->users.end()) {
-    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
-  }
-  ValueList& attrs = it->second.as_map()["Attributes"].as_list();
+  auto user = FindChild(RequirePool(pool_id), &Pool::users, username, kNoUser);
+  if (!user) return tl::unexpected(user.error());
+  ValueList& attrs = (*user)->as_map()["Attributes"].as_list();
   bool found = false;
   for (Value& a : attrs) {
     if (StringMember(a, "Name") == name) {
@@ -523,26 +494,16 @@ SimResult<void> CognitoStore::SetUserAttribute(std::string_view pool_id, std::st
   if (!found) {
     attrs.push_back(Value(ValueMap{{"Name", Value(name)}, {"Value", Value(value)}}));
   }
-  it->second.Set("UserLastModifiedDate", EpochSeconds(now));
+  (*user)->Set("UserLastModifiedDate", EpochSeconds(now));
   return {};
 }
 
 SimResult<Value> CognitoStore::GetGroup(std::string_view pool_id, std::string_view group) const {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  auto it = (*pool)->groups.find(group);
-  if (it == (*pool)->groups.end()) {
-    return tl::unexpected(NotFound("Group not found."));
-  }
-  return GroupRecord(it->second);
+  return GetChild(RequirePool(pool_id), &Pool::groups, group, kNoGroup);
 }
 
 SimResult<std::vector<Value>> CognitoStore::ListGroups(std::string_view pool_id) const {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  std::vector<Value> out;
-  for (const auto& [name, g] : (*pool)->groups) out.push_back(g);
-  return out;
+  return ListChildren(RequirePool(pool_id), &Pool::groups);
 }
 
 SimResult<void> CognitoStore::AdminAddUserToGroup(std::string_view pool_id,
@@ -550,12 +511,8 @@ SimResult<void> CognitoStore::AdminAddUserToGroup(std::string_view pool_id,
                                                   std::string_view group) {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
-  if (!(*pool)->users.count(username)) {
-    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
-  }
-  if (!(*pool)->groups.count(group)) {
-    return tl::unexpected(NotFound("Group not found."));
-  }
+  if (!(*pool)->users.count(username)) return tl::unexpected(kNoUser.For(username));
+  if (!(*pool)->groups.count(group)) return tl::unexpected(kNoGroup.For(group));
   auto& groups = (*pool)->memberships[std::string(username)];
   if (std::find(groups.begin(), groups.end(), group) == groups.end()) {
     groups.emplace_back(group);
@@ -567,9 +524,7 @@ SimResult<std::vector<Value>> CognitoStore::AdminListGroupsForUser(
     std::string_view pool_id, std::string_view username) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
-  if (!(*pool)->users.count(username)) {
-    return tl::unexpected(SimError{400, "UserNotFoundException", "User does not exist."});
-  }
+  if (!(*pool)->users.count(username)) return tl::unexpected(kNoUser.For(username));
   std::vector<Value> out;
   auto m = (*pool)->memberships.find(username);
   if (m == (*pool)->memberships.end()) return out;
@@ -584,9 +539,7 @@ SimResult<std::vector<Value>> CognitoStore::ListUsersInGroup(std::string_view po
                                                              std::string_view group) const {
   auto pool = RequirePool(pool_id);
   if (!pool) return tl::unexpected(pool.error());
-  if (!(*pool)->groups.count(group)) {
-    return tl::unexpected(NotFound("Group not found."));
-  }
+  if (!(*pool)->groups.count(group)) return tl::unexpected(kNoGroup.For(group));
   std::vector<Value> out;
   for (const auto& [user, groups] : (*pool)->memberships) {
     if (std::find(groups.begin(), groups.end(), group) == groups.end()) continue;
@@ -669,21 +622,11 @@ SimResult<Value> CognitoStore::CreateIdentityProvider(const Value& input, Timest
 
 SimResult<Value> CognitoStore::DescribeIdentityProvider(std::string_view pool_id,
                                                         std::string_view name) const {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  auto it = (*pool)->providers.find(name);
-  if (it == (*pool)->providers.end()) {
-    return tl::unexpected(NotFound(fmt::format("Identity provider {} does not exist.", name)));
-  }
-  return it->second;
+  return GetChild(RequirePool(pool_id), &Pool::providers, name, kNoProvider);
 }
 
 SimResult<std::vector<Value>> CognitoStore::ListIdentityProviders(std::string_view pool_id) const {
-  auto pool = RequirePool(pool_id);
-  if (!pool) return tl::unexpected(pool.error());
-  std::vector<Value> out;
-  for (const auto& [name, p] : (*pool)->providers) out.push_back(p);
-  return out;
+  return ListChildren(RequirePool(pool_id), &Pool::providers);
 }
 
 Value CognitoStore::Dump() const {

@@ -23,6 +23,7 @@
 #include "base/error.h"
 #include "base/value.h"
 #include "cloudsim/sim.h"
+#include "cloudsim/stores/records.h"
 
 namespace flightplan::cloudsim {
 
@@ -93,11 +94,11 @@ class CognitoStore {
 
  private:
   struct Pool {
-    Value pool;  // UserPoolType without the derived EstimatedNumberOfUsers
-    std::map<std::string, Value, std::less<>> clients;    // by ClientId
-    std::map<std::string, Value, std::less<>> users;      // by Username
-    std::map<std::string, Value, std::less<>> groups;     // by GroupName
-    std::map<std::string, Value, std::less<>> providers;  // by ProviderName
+    Value pool;         // UserPoolType without the derived EstimatedNumberOfUsers
+    Records clients;    // by ClientId
+    Records users;      // by Username
+    Records groups;     // by GroupName
+    Records providers;  // by ProviderName
     std::map<std::string, std::vector<std::string>, std::less<>>
         memberships;  // username -> group names
     Value mfa;        // GetUserPoolMfaConfig response

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
+#include "cloudsim/values.h"
 
 namespace flightplan::cloudsim {
 namespace {
@@ -65,11 +65,9 @@ SimResult<void> ValidateKeySchema(const Value& input, const Value& key_schema,
 
 // A stream label: the creation time as "2026-11-22T10:15:30.123".
 std::string IsoLabel(Timestamp t) {
-  time_t seconds = static_cast<time_t>(t.unix_ms / 1000);
-  struct tm tm {};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.unix_ms % 1000);
+  std::string label = IsoTime(t);
+  label.pop_back();  // the "Z"
+  return label;
 }
 
 }  // namespace

@@ -5,11 +5,11 @@
 #include <cstdlib>
 #include <utility>
 
-#include "steps/aws/model_tables.h"
-#include "steps/aws/protocol.h"
 #include "steps/aws/redact.h"
-#include "steps/aws/service.h"
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/model_tables.h"
+#include "steps/aws/wire/protocol.h"
+#include "steps/aws/wire/service.h"
+#include "steps/aws/wire/sigv4.h"
 
 namespace flightplan::aws {
 namespace {

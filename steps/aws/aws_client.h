@@ -21,13 +21,13 @@
 #include <tl/expected.hpp>
 
 #include "base/clock.h"
-#include "engine/credentials.h"
+#include "base/credentials.h"
 #include "base/error.h"
 #include "base/http_transport.h"
 #include "base/value.h"
-#include "steps/aws/aws_error.h"
 #include "steps/aws/endpoints.h"
 #include "steps/aws/retry.h"
+#include "steps/aws/wire/aws_error.h"
 
 namespace flightplan::aws {
 

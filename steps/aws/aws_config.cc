@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "base/file_io.h"
-#include "steps/aws/service.h"
+#include "steps/aws/wire/service.h"
 
 namespace flightplan::aws {
 namespace {

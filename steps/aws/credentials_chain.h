@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "engine/credentials.h"
+#include "base/credentials.h"
 #include "base/http_transport.h"
 #include "engine/process_runner.h"
 #include "steps/aws/aws_config.h"

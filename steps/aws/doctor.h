@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/credentials.h"
+#include "base/credentials.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/aws_config.h"
 

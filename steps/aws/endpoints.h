@@ -11,8 +11,8 @@
 #include <string>
 
 #include "base/error.h"
-#include "steps/aws/protocol.h"
-#include "steps/aws/service.h"
+#include "steps/aws/wire/protocol.h"
+#include "steps/aws/wire/service.h"
 
 namespace flightplan::aws {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/credentials.h"
+#include "base/credentials.h"
 #include "base/http_transport.h"
 
 namespace flightplan::aws {

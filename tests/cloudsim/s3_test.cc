@@ -8,7 +8,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/sigv4.h"
 #include "tests/cloudsim/sim_fixture.h"
 #include "tests/support/test_support.h"
 

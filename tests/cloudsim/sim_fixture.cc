@@ -10,7 +10,7 @@
 #include <chrono>
 #include <thread>
 
-#include "steps/aws/aws_error.h"
+#include "steps/aws/wire/aws_error.h"
 #include "tests/support/test_support.h"
 
 extern char** environ;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "steps/aws/protocol.h"
+#include "steps/aws/wire/protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace flightplan;

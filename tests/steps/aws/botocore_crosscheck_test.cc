@@ -11,8 +11,8 @@
 #include <string>
 
 #include "steps/aws/endpoints.h"
-#include "steps/aws/protocol.h"
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/protocol.h"
+#include "steps/aws/wire/sigv4.h"
 #include "tests/steps/aws/fakes.h"
 
 namespace flightplan::aws {

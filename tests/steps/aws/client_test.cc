@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "steps/aws/aws_client.h"
-#include "steps/aws/protocol.h"
 #include "steps/aws/redact.h"
+#include "steps/aws/wire/protocol.h"
 #include "tests/steps/aws/fakes.h"
 
 namespace flightplan::aws {

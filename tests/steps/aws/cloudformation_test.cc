@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "steps/aws/protocol.h"
 #include "steps/aws/services.h"
+#include "steps/aws/wire/protocol.h"
 #include "tests/steps/aws/fakes.h"
 #include "tests/support/test_support.h"
 

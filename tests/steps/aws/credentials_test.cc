@@ -10,7 +10,7 @@
 
 #include "base/digest.h"
 #include "steps/aws/credentials_chain.h"
-#include "steps/aws/protocol.h"
+#include "steps/aws/wire/protocol.h"
 #include "tests/steps/aws/fakes.h"
 
 namespace flightplan::aws {

@@ -15,7 +15,7 @@
 #include "steps/aws/aws_config.h"
 #include "steps/aws/doctor.h"
 #include "steps/aws/services.h"
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/sigv4.h"
 #include "steps/net/curl_transport.h"
 #include "tests/steps/aws/fakes.h"
 

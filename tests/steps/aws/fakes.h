@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "engine/credentials.h"
+#include "base/credentials.h"
 #include "base/http_transport.h"
 
 namespace flightplan::aws::testing {

@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "steps/aws/protocol.h"
+#include "steps/aws/wire/protocol.h"
 #include "tests/steps/aws/test_data.h"
 
 namespace flightplan::aws {

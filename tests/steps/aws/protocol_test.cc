@@ -7,7 +7,7 @@
 // byte on the golden body; (3) where the orders coincide our own bytes are
 // signed and must give botocore's signature; (4) the form encoding is checked
 // byte for byte on botocore's field order.
-#include "steps/aws/protocol.h"
+#include "steps/aws/wire/protocol.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/sigv4.h"
 #include "tests/steps/aws/test_data.h"
 
 namespace flightplan::aws {

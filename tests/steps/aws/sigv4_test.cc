@@ -1,7 +1,7 @@
 // SigV4 against the official aws-c-auth test suite (tests/data/sigv4-testsuite)
 // and a few properties the suite does not cover (S3 single encoding,
 // UNSIGNED-PAYLOAD, errors).
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/sigv4.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

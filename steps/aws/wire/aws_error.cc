@@ -1,4 +1,4 @@
-#include "steps/aws/aws_error.h"
+#include "steps/aws/wire/aws_error.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/sigv4.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>

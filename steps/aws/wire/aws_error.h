@@ -9,8 +9,8 @@
 // request in SignatureDoesNotMatch, and that contains the session token.
 //
 // Thread-safety: a plain value.
-#ifndef FLIGHTPLAN_STEPS_AWS_AWS_ERROR_H_
-#define FLIGHTPLAN_STEPS_AWS_AWS_ERROR_H_
+#ifndef FLIGHTPLAN_STEPS_AWS_WIRE_AWS_ERROR_H_
+#define FLIGHTPLAN_STEPS_AWS_WIRE_AWS_ERROR_H_
 
 #include <optional>
 #include <string>
@@ -64,4 +64,4 @@ bool IsClockSkewCode(std::string_view code);
 
 }  // namespace flightplan::aws
 
-#endif  // FLIGHTPLAN_STEPS_AWS_AWS_ERROR_H_
+#endif  // FLIGHTPLAN_STEPS_AWS_WIRE_AWS_ERROR_H_

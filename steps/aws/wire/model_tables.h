@@ -1,11 +1,12 @@
 // Facts from the botocore service models that a parameter map alone cannot
 // tell: how REST operations bind members to the URI, query string, headers
-// and payload, and how operations paginate. Generated into model_tables.cc by
-// tools/gen_model_tables.py; only the operations flightplan uses are listed.
+// and payload, and how operations paginate. Generated into model_tables.cc
+// by steps/aws/tools/gen_model_tables.py; only the operations flightplan uses
+// are listed.
 //
 // Thread-safety: immutable tables, safe from any thread.
-#ifndef FLIGHTPLAN_STEPS_AWS_MODEL_TABLES_H_
-#define FLIGHTPLAN_STEPS_AWS_MODEL_TABLES_H_
+#ifndef FLIGHTPLAN_STEPS_AWS_WIRE_MODEL_TABLES_H_
+#define FLIGHTPLAN_STEPS_AWS_WIRE_MODEL_TABLES_H_
 
 #include <string_view>
 #include <utility>
@@ -48,4 +49,4 @@ const Paginator* FindPaginator(std::string_view service, std::string_view operat
 
 }  // namespace flightplan::aws
 
-#endif  // FLIGHTPLAN_STEPS_AWS_MODEL_TABLES_H_
+#endif  // FLIGHTPLAN_STEPS_AWS_WIRE_MODEL_TABLES_H_

@@ -9,17 +9,17 @@
 //
 // Errors: kInvalidInput for a URL that cannot be parsed or a missing key.
 // Thread-safety: pure functions.
-#ifndef FLIGHTPLAN_STEPS_AWS_SIGV4_H_
-#define FLIGHTPLAN_STEPS_AWS_SIGV4_H_
+#ifndef FLIGHTPLAN_STEPS_AWS_WIRE_SIGV4_H_
+#define FLIGHTPLAN_STEPS_AWS_WIRE_SIGV4_H_
 
 #include <chrono>
 #include <string>
 #include <string_view>
 
 #include "base/clock.h"
+#include "base/credentials.h"
 #include "base/error.h"
 #include "base/http_transport.h"
-#include "engine/credentials.h"
 
 namespace flightplan::aws {
 
@@ -82,4 +82,4 @@ std::string FormatAmzDate(Timestamp t);
 
 }  // namespace flightplan::aws
 
-#endif  // FLIGHTPLAN_STEPS_AWS_SIGV4_H_
+#endif  // FLIGHTPLAN_STEPS_AWS_WIRE_SIGV4_H_

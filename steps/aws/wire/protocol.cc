@@ -1,4 +1,4 @@
-#include "steps/aws/protocol.h"
+#include "steps/aws/wire/protocol.h"
 
 #include <fmt/format.h>
 
@@ -6,8 +6,8 @@
 #include <cctype>
 #include <pugixml.hpp>
 
-#include "steps/aws/model_tables.h"
-#include "steps/aws/sigv4.h"
+#include "steps/aws/wire/model_tables.h"
+#include "steps/aws/wire/sigv4.h"
 
 namespace flightplan::aws {
 namespace {

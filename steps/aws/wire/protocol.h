@@ -8,8 +8,8 @@
 // element is "". Typed wrappers (cloudformation.h, ...) convert.
 //
 // Thread-safety: pure functions.
-#ifndef FLIGHTPLAN_STEPS_AWS_PROTOCOL_H_
-#define FLIGHTPLAN_STEPS_AWS_PROTOCOL_H_
+#ifndef FLIGHTPLAN_STEPS_AWS_WIRE_PROTOCOL_H_
+#define FLIGHTPLAN_STEPS_AWS_WIRE_PROTOCOL_H_
 
 #include <string>
 #include <string_view>
@@ -19,8 +19,8 @@
 #include "base/error.h"
 #include "base/http_transport.h"
 #include "base/value.h"
-#include "steps/aws/aws_error.h"
-#include "steps/aws/service.h"
+#include "steps/aws/wire/aws_error.h"
+#include "steps/aws/wire/service.h"
 
 namespace flightplan::aws {
 
@@ -55,4 +55,4 @@ std::string_view FindHeader(const HttpHeaders& headers, std::string_view name);
 
 }  // namespace flightplan::aws
 
-#endif  // FLIGHTPLAN_STEPS_AWS_PROTOCOL_H_
+#endif  // FLIGHTPLAN_STEPS_AWS_WIRE_PROTOCOL_H_

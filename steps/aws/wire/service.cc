@@ -1,9 +1,9 @@
-#include "steps/aws/service.h"
+#include "steps/aws/wire/service.h"
 
 #include <algorithm>
 #include <iterator>
 
-#include "steps/aws/model_tables.h"
+#include "steps/aws/wire/model_tables.h"
 
 namespace flightplan::aws {
 namespace {

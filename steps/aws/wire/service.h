@@ -2,8 +2,8 @@
 // version and endpoint prefix, taken from the botocore models' metadata.
 //
 // Thread-safety: immutable table.
-#ifndef FLIGHTPLAN_STEPS_AWS_SERVICE_H_
-#define FLIGHTPLAN_STEPS_AWS_SERVICE_H_
+#ifndef FLIGHTPLAN_STEPS_AWS_WIRE_SERVICE_H_
+#define FLIGHTPLAN_STEPS_AWS_WIRE_SERVICE_H_
 
 #include <string_view>
 
@@ -34,4 +34,4 @@ const ServiceInfo* FindService(std::string_view id);
 
 }  // namespace flightplan::aws
 
-#endif  // FLIGHTPLAN_STEPS_AWS_SERVICE_H_
+#endif  // FLIGHTPLAN_STEPS_AWS_WIRE_SERVICE_H_

@@ -1,10 +1,12 @@
 // Credentials seam: where AWS credentials come from. The chain that resolves
 // them (environment, shared files, processes, AssumeRole, SSO) lives in
-// steps/aws/; the engine only knows the interface.
+// steps/aws/; the signer (steps/aws/wire/sigv4.h) and the simulator that
+// verifies signatures (cloudsim/) only know this value and interface, the way
+// they only know base/clock.h.
 //
 // Contract: the secret parts never reach a log line or the journal.
-#ifndef FLIGHTPLAN_ENGINE_CREDENTIALS_H_
-#define FLIGHTPLAN_ENGINE_CREDENTIALS_H_
+#ifndef FLIGHTPLAN_BASE_CREDENTIALS_H_
+#define FLIGHTPLAN_BASE_CREDENTIALS_H_
 
 #include <optional>
 #include <string>
@@ -30,4 +32,4 @@ class CredentialsProvider {
 
 }  // namespace flightplan
 
-#endif  // FLIGHTPLAN_ENGINE_CREDENTIALS_H_
+#endif  // FLIGHTPLAN_BASE_CREDENTIALS_H_
