@@ -16,10 +16,10 @@
 #include <thread>
 
 #include "base/clock.h"
-#include "steps/aws/aws_client.h"
-#include "steps/net/curl_transport.h"
 #include "cloudsim/server.h"
 #include "cloudsim/simulator.h"
+#include "steps/aws/aws_client.h"
+#include "steps/net/curl_transport.h"
 
 namespace flightplan::bench {
 namespace {

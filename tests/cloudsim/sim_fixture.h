@@ -16,10 +16,10 @@
 
 #include "base/clock.h"
 #include "base/value.h"
-#include "steps/aws/aws_client.h"
-#include "steps/net/curl_transport.h"
 #include "cloudsim/server.h"
 #include "cloudsim/simulator.h"
+#include "steps/aws/aws_client.h"
+#include "steps/net/curl_transport.h"
 
 namespace flightplan::cloudsim::testing {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/expression.h"
 #include "base/value.h"
+#include "engine/expression.h"
 #include "engine/workflow_loader.h"
 #include "steps/builtin/builtin_steps.h"
 
