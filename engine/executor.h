@@ -83,28 +83,28 @@ class Executor {
   Executor(Journal& journal, const StepRegistry& registry, Clock& clock, ProcessRunner& processes,
            Prompter& prompter, const Host& host, RunObserver& observer);
 
-  // Starts `workflow` on its target (or `target_override`), or resumes the
+  // Starts workflow `wf` on its target (or `target_override`), or resumes the
   // unfinished run of it there, or reports that it already completed.
-  Result<RunOutcome> Start(const Workflow& workflow, const ParamInput& params,
+  Result<RunOutcome> Start(const Workflow& wf, const ParamInput& input,
                            const std::string& target_override, const ExecutorOptions& options);
 
   // What Start would do, executing nothing; journals one dry-run event.
-  Result<Plan> DryRun(const Workflow& workflow, const ParamInput& params,
+  Result<Plan> DryRun(const Workflow& wf, const ParamInput& input,
                       const std::string& target_override, const ExecutorOptions& options);
 
-  // What Resume (kForward) or Rollback (kRollback) would do for `run`,
+  // What Resume (kForward) or Rollback (kRollback) would do for `run_id`,
   // executing nothing and taking no lease; journals one dry-run event.
-  Result<Plan> PlanRun(RunId run, const Workflow& workflow, const ParamInput& params,
+  Result<Plan> PlanRun(RunId run_id, const Workflow& wf, const ParamInput& input,
                        Direction direction, const ExecutorOptions& options);
 
-  // Continues an unfinished run. `workflow` is the current definition; the
-  // run's pinned hash must match it unless the change is accepted.
-  Result<RunOutcome> Resume(RunId run, const Workflow& workflow, const ParamInput& params,
+  // Continues an unfinished run. `wf` is the current definition; the run's
+  // pinned hash must match it unless the change is accepted.
+  Result<RunOutcome> Resume(RunId run_id, const Workflow& wf, const ParamInput& params,
                             const ExecutorOptions& options);
 
   // Undoes the run's succeeded steps in reverse order (or continues an
   // interrupted rollback).
-  Result<RunOutcome> Rollback(RunId run, const Workflow& workflow, const ParamInput& params,
+  Result<RunOutcome> Rollback(RunId run_id, const Workflow& wf, const ParamInput& params,
                               const ExecutorOptions& options);
 
   enum class Resolution { kDone, kRetry };
@@ -137,11 +137,11 @@ class Executor {
   Result<std::unique_ptr<RunContext>> OpenRun(RunId run, const Workflow& workflow,
                                               const ParamInput& params,
                                               const ExecutorOptions& options);
-  Result<void> CheckRequirements(const Workflow& workflow, const std::string& target);
+  Result<void> CheckRequirements(const Workflow& wf, const std::string& target);
   Result<void> CheckNoDependents(const RunRecord& run);
-  Result<Value> ResolveParams(const Workflow& workflow, const ParamInput& input,
-                              const Value* recorded, std::vector<std::string>* secrets);
-  Result<std::string> ResolveTarget(const Workflow& workflow, const Value& params,
+  Result<Value> ResolveParams(const Workflow& wf, const ParamInput& input, const Value* recorded,
+                              std::vector<std::string>* secrets);
+  Result<std::string> ResolveTarget(const Workflow& wf, const Value& params,
                                     const std::string& target_override);
   Result<void> CheckDefinition(RunContext& ctx, const ExecutorOptions& options);
 
