@@ -14,7 +14,7 @@ namespace flightplan::cloudsim {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-constexpr int64_t kMaxSkewMs = 15 * 60 * 1000;
+constexpr int64_t kMaxSkewMs = int64_t{15} * 60 * 1000;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -211,7 +211,6 @@ SimError AuthError(aws::Protocol protocol, AuthFailure failure, const std::strin
         case AuthFailure::kExpiredToken:
           return {400, "ExpiredTokenException", message};
         case AuthFailure::kSkewed:
-          return {400, "InvalidSignatureException", message};
         case AuthFailure::kBadSignature:
           return {400, "InvalidSignatureException", message};
       }

@@ -12,6 +12,10 @@
 namespace flightplan::cloudsim::cfn {
 namespace {
 
+// CloudFormation generates names of at most 64 characters for the types it
+// names itself (an IAM role's limit, and the one the simulator uses for all).
+constexpr size_t kMaxGeneratedNameLength = 64;
+
 // The property that names a resource of a type, when it has one.
 const std::map<std::string, std::string, std::less<>>& NameProperties() {
   static const std::map<std::string, std::string, std::less<>> kNames = {
@@ -120,8 +124,7 @@ AppliedResource GenericCreate(ProviderContext& ctx, std::string_view logical_id,
     name = Str(props, it->second);
   }
   if (name.empty()) {
-    size_t max_len = type == "AWS::IAM::Role" ? 64 : 64;
-    name = GeneratedName(world, ctx.stack, logical_id, max_len, false);
+    name = GeneratedName(world, ctx.stack, logical_id, kMaxGeneratedNameLength, false);
   }
   if (!ctx.pinned_physical_id.empty()) name = ctx.pinned_physical_id;
   ValueMap attrs;

@@ -865,9 +865,8 @@ SimResult<std::string> StackEngine::Update(const StackInput& input) {
   }
   Stack& live = *s;
   if (live.pending || !Updatable(live.status)) {
-    return tl::unexpected(
-        Validation(fmt::format("Stack:{} is in {} state and can not be updated.", live.id,
-                               live.pending ? live.status : live.status)));
+    return tl::unexpected(Validation(
+        fmt::format("Stack:{} is in {} state and can not be updated.", live.id, live.status)));
   }
   std::string text = input.use_previous_template ? live.template_text : input.template_text;
   std::vector<ParameterValue> previous = FromStoreParameters(live);
@@ -1092,8 +1091,7 @@ SimResult<void> StackEngine::Import(Stack& stack, const Value& tmpl,
   Evaluator ev(tmpl, params, PseudoOf(world_, stack), &wctx);
   if (auto c = ev.EvaluateConditions(); !c) return tl::unexpected(c.error());
   std::vector<StackEvent> events;
-  std::string final_status =
-      stack.status == "REVIEW_IN_PROGRESS" ? "IMPORT_COMPLETE" : "IMPORT_COMPLETE";
+  std::string final_status = "IMPORT_COMPLETE";
   stack.status = "IMPORT_IN_PROGRESS";
   stack.events.push_back(StackStatusEvent(world_, stack, "IMPORT_IN_PROGRESS", "User Initiated"));
   if (resources_to_import.is_list()) {
