@@ -7,8 +7,8 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-void ToHex(const unsigned char* digest, unsigned int size, char* out) {
-  for (unsigned int i = 0; i < size; ++i) {
+void ToHex(const unsigned char* digest, size_t size, char* out) {
+  for (size_t i = 0; i < size; ++i) {
     out[2 * i] = kHex[digest[i] >> 4];
     out[2 * i + 1] = kHex[digest[i] & 0xf];
   }
@@ -18,7 +18,7 @@ std::string DigestHex(std::string_view data, const EVP_MD* algorithm) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   EVP_Digest(data.data(), data.size(), digest, &size, algorithm, nullptr);
-  std::string hex(2 * size, '\0');
+  std::string hex(size_t{2} * size, '\0');
   ToHex(digest, size, hex.data());
   return hex;
 }

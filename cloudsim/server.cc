@@ -51,7 +51,7 @@ Request ToRequest(const httplib::Request& in) {
 
 HttpServer::HttpServer(Simulator* simulator)
     : simulator_(simulator), server_(std::make_unique<httplib::Server>()) {
-  server_->set_payload_max_length(512u * 1024 * 1024);
+  server_->set_payload_max_length(size_t{512} * 1024 * 1024);
   server_->set_keep_alive_max_count(1000);
   // Headers and body go out in separate writes; without TCP_NODELAY the
   // second waits for the client's delayed ACK (~40 ms per request).
@@ -78,7 +78,7 @@ HttpServer::HttpServer(Simulator* simulator)
     }
     // For HEAD (routed to the GET handler) httplib sends the length of
     // this content and no body.
-    res.set_content(std::move(response.body), content_type);
+    res.set_content(response.body, content_type);
   };
   const std::string any = ".*";  // HEAD is routed to the GET handler
   server_->Get(any, handler);

@@ -74,9 +74,9 @@ Result<Duration> ParseDuration(std::string_view text) {
     } else if (unit == "s") {
       scale = 1000;
     } else if (unit == "m") {
-      scale = 60 * 1000;
+      scale = int64_t{60} * 1000;
     } else if (unit == "h") {
-      scale = 3600 * 1000;
+      scale = int64_t{3600} * 1000;
     } else {
       return bad();
     }

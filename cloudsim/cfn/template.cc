@@ -796,7 +796,7 @@ SimResult<Value> Evaluator::Function(std::string_view name, const Value& raw_arg
   auto evaluated = Evaluate(raw_args);
   if (!evaluated) return evaluated;
   const Value& args = *evaluated;
-  auto bad = [&](std::string what) {
+  auto bad = [&](const std::string& what) {
     return tl::unexpected(
         Validation("Template error: every " + std::string(name) + " object requires " + what));
   };

@@ -25,7 +25,7 @@ namespace flightplan::cloudsim::cfn {
 // The biggest TemplateBody CloudFormation accepts inline.
 inline constexpr size_t kMaxTemplateBodyBytes = 51200;
 // The biggest template CloudFormation reads from S3 (TemplateURL).
-inline constexpr size_t kMaxTemplateBytes = 1024 * 1024;
+inline constexpr size_t kMaxTemplateBytes = size_t{1024} * 1024;
 // The most nodes a YAML template may have once its aliases are expanded: more
 // than any alias-free template of kMaxTemplateBytes holds.
 inline constexpr size_t kMaxTemplateNodes = 1'000'000;

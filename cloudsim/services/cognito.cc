@@ -74,9 +74,9 @@ SimError InvalidParameter(std::string message) {
 }
 
 // A map Value from alternating keys and values.
-Value Obj(std::vector<std::pair<std::string, Value>> fields) {
+Value Obj(const std::vector<std::pair<std::string, Value>>& fields) {
   Value out(ValueMap{});
-  for (auto& [key, value] : fields) out.Set(std::move(key), std::move(value));
+  for (const auto& [key, value] : fields) out.Set(key, value);
   return out;
 }
 
@@ -136,7 +136,7 @@ SimResult<std::optional<UserFilter>> ParseFilter(const std::string& filter) {
     f.prefix = true;
     name_end = op - 1;
   }
-  auto trim = [](std::string s) {
+  auto trim = [](const std::string& s) {
     size_t a = s.find_first_not_of(" \t");
     size_t b = s.find_last_not_of(" \t");
     return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);

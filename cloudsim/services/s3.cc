@@ -139,7 +139,7 @@ Target TargetOf(const Request& request) {
   return t;
 }
 
-Response Xml(std::string body, std::string_view request_id, int status = 200) {
+Response Xml(const std::string& body, std::string_view request_id, int status = 200) {
   Response r;
   r.status = status;
   r.SetHeader("Content-Type", "application/xml");

@@ -422,7 +422,7 @@ Value DynamoDbStore::Dump() const {
 Result<void> DynamoDbStore::Load(const Value& state) {
   Reset();
   if (!state.is_map()) return {};
-  auto corrupt = [](std::string what) {
+  auto corrupt = [](const std::string& what) {
     return MakeError(ErrorCode::kCorruption, "dynamodb state: " + what);
   };
   if (const Value* n = state.Find("next_table_id"); n && n->is_int()) {

@@ -136,7 +136,7 @@ Result<Timestamp> ParseIsoTimestamp(std::string_view text) {
     if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &hours, &minutes) != 2) {
       return MakeError(ErrorCode::kInvalidInput, fmt::format("not an ISO 8601 time: '{}'", text));
     }
-    offset_minutes = (hours * 60 + minutes) * (rest[0] == '-' ? -1 : 1);
+    offset_minutes = (int64_t{hours} * 60 + minutes) * (rest[0] == '-' ? -1 : 1);
   } else if (!(rest.empty() || rest == "Z" || rest == " UTC" || rest == "UTC")) {
     return MakeError(ErrorCode::kInvalidInput, fmt::format("not an ISO 8601 time: '{}'", text));
   }

@@ -36,7 +36,7 @@ std::string StorageResource(const GenState& state) {
     if (const Value* g = in.Find("groupAccess"); g && g->is_map()) {
       for (const auto& [name, access] : g->as_map()) groups.emplace_back(name, Gen2Access(&access));
     }
-    auto rule = [&](std::string path, std::vector<std::string> rules) {
+    auto rule = [&](const std::string& path, const std::vector<std::string>& rules) {
       if (rules.empty()) return std::string();
       std::string r = fmt::format("    {}: [\n", TsString(path));
       for (const std::string& x : rules) r += "      " + x + ",\n";
