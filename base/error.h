@@ -80,6 +80,9 @@ inline tl::unexpected<Error> MakeError(Error error) {
 
 // TRY(expr): evaluates a Result<void>; returns its error from the enclosing
 // function. ASSIGN_OR_RETURN(lhs, expr): unwraps a Result<T> into lhs.
+// `tmp` is a name being declared and `lhs` may be a declaration, so neither
+// can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define TRY_IMPL_(tmp, expr)                                   \
   do {                                                         \
     auto&& tmp = (expr);                                       \
@@ -95,5 +98,6 @@ inline tl::unexpected<Error> MakeError(Error error) {
 
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL_(FP_CONCAT_(fp_result_, __COUNTER__), lhs, expr)
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // FLIGHTPLAN_BASE_ERROR_H_
