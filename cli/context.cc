@@ -12,6 +12,7 @@
 #include "cli/fault_injection.h"
 #include "steps/amplify/generate_step.h"
 #include "steps/builtin/builtin_steps.h"
+#include "steps/migration/migration_steps.h"
 #include "store/sqlite_journal.h"
 #include "workflows/embedded.h"
 
@@ -110,6 +111,10 @@ Context::Context(const GlobalOptions& global) : global_(global) {
   state_path_ = global.state_path.empty() ? ".flightplan/state.db" : global.state_path;
   RegisterBuiltinSteps(registry_);
   amplify::RegisterAmplifySteps(registry_);
+  transport_ = std::make_unique<CurlTransport>(CurlTransportOptions::FromEnvironment());
+  aws_clients_ =
+      std::make_unique<aws::ClientPool>(*transport_, clock_, processes_, aws::SystemEnvironment());
+  migration::RegisterMigrationSteps(registry_, *aws_clients_);
   console_ = std::make_unique<Console>(global.no_color, global.verbose, DefaultLogDir());
   prompter_ = std::make_unique<TerminalPrompter>();
 }
@@ -219,6 +224,13 @@ int PrintPlan(Console& console, const Plan& plan, const std::string& verb) {
     console.Out(fmt::format("  {}. {} ({}): {}{}", ++n, console.Bold(step.step_id), step.uses,
                             step.description,
                             step.note.empty() ? "" : console.Dim("  [" + step.note + "]")));
+    size_t start = 0;
+    while (start < step.detail.size()) {
+      size_t end = step.detail.find('\n', start);
+      if (end == std::string::npos) end = step.detail.size();
+      console.Out("       " + step.detail.substr(start, end - start));
+      start = end + 1;
+    }
   }
   console.Out("nothing was executed; the audit records this dry run");
   return kExitOk;

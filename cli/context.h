@@ -16,6 +16,8 @@
 #include "engine/step.h"
 #include "engine/workflow.h"
 #include "engine/workflow_loader.h"
+#include "steps/aws/client_pool.h"
+#include "steps/net/curl_transport.h"
 #include "steps/sys/posix_process_runner.h"
 #include "steps/sys/system_host.h"
 
@@ -78,6 +80,8 @@ class Context {
   SystemClock clock_;
   SystemHost host_;
   PosixProcessRunner processes_;
+  std::unique_ptr<CurlTransport> transport_;
+  std::unique_ptr<aws::ClientPool> aws_clients_;  // migration steps' AWS clients
   std::unique_ptr<Console> console_;
   std::unique_ptr<Prompter> prompter_;
   std::unique_ptr<Journal> journal_;

@@ -1340,6 +1340,25 @@ Result<Plan> Executor::DryRun(const Workflow& wf, const ParamInput& input,
     auto inputs = RenderValue(spec.with, lookup);
     if (inputs && type != nullptr) {
       planned.description = RedactSecrets(type->Describe(*inputs), secrets);
+      // Steps that can read what they would change say so in detail; a
+      // preview that cannot be made is reported, never fatal.
+      StepContext sctx;
+      sctx.step_id = spec.id;
+      sctx.target = target;
+      sctx.operator_name = options.holder.operator_name;
+      sctx.idempotency_token = "dry-run";
+      sctx.scope = &scope;
+      sctx.clock = &clock_;
+      sctx.processes = &processes_;
+      sctx.prompter = &prompter_;
+      sctx.cancel = options.cancel;
+      Result<std::string> preview = type->Preview(*inputs, sctx);
+      if (!preview) {
+        planned.detail = "(could not preview: " + preview.error().ToString() + ")";
+      } else if (*preview != planned.description) {
+        planned.detail = *preview;
+      }
+      planned.detail = RedactSecrets(planned.detail, secrets);
     } else {
       planned.description = fmt::format("{} with inputs from earlier steps: {}", spec.uses,
                                         RedactSecrets(spec.with.ToJson(), secrets));

@@ -70,6 +70,7 @@ struct PlannedStep {
   std::string uses;
   std::string description;  // what it would do, with inputs rendered where known
   std::string note;         // "skipped: validations skipped", "needs confirmation", ...
+  std::string detail;       // the step's Preview when it says more than the description
 };
 
 struct Plan {

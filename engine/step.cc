@@ -132,6 +132,10 @@ Result<void> StepType::ValidateStatic(const Value&) const { return {}; }
 
 Result<Value> StepType::Prepare(const Value&, StepContext&) const { return Value(ValueMap{}); }
 
+Result<std::string> StepType::Preview(const Value& inputs, StepContext&) const {
+  return Describe(inputs);
+}
+
 Result<CheckResult> StepType::Check(const Value&, StepContext&) const {
   return CheckResult{CheckOutcome::kUnknown, Value(),
                      fmt::format("step type '{}' cannot tell whether its effect "

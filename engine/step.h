@@ -2,6 +2,8 @@
 // registered under the name workflows use in `uses:`, declares its inputs and
 // outputs, and implements:
 //   Describe      what it would do, for --dry-run and the console
+//   Preview       what it would do in detail, found by reading only (a dry
+//                 run calls it; it must change nothing); default: Describe
 //   Prepare       capture what rollback will need, before any effect; the
 //                 result is journaled with the step's `running` state
 //   Execute       do it; returns the outputs
@@ -141,6 +143,7 @@ class StepType {
   // Static checks beyond the schema, on inputs that may still hold templates.
   virtual Result<void> ValidateStatic(const Value& inputs) const;
   virtual std::string Describe(const Value& inputs) const = 0;
+  virtual Result<std::string> Preview(const Value& inputs, StepContext& ctx) const;
   virtual Result<Value> Prepare(const Value& inputs, StepContext& ctx) const;
   virtual Result<Value> Execute(const Value& inputs, StepContext& ctx) const = 0;
   virtual Result<CheckResult> Check(const Value& inputs, StepContext& ctx) const;

@@ -247,6 +247,16 @@ SimResult<AppliedResource> UpdateStatefulResource(ProviderContext& ctx,
     if (auto r = ctx.world.cognito.UpdateUserPool(in, ctx.world.Now()); !r) {
       return tl::unexpected(Validation(r.error().message));
     }
+  } else if (current.type == "AWS::DynamoDB::Table") {
+    // What an in-place table update changes that later reads show: deletion
+    // protection (CloudFormation accepts "true"/"false" text too).
+    if (DynamoTable* table = ctx.world.dynamodb.FindTable(current.physical_id)) {
+      const Value* protection = properties.Find("DeletionProtectionEnabled");
+      bool enabled =
+          protection != nullptr && ((protection->is_bool() && protection->as_bool()) ||
+                                    (protection->is_string() && protection->as_string() == "true"));
+      table->description.Set("DeletionProtectionEnabled", enabled);
+    }
   } else if (current.type == "AWS::Cognito::UserPoolClient") {
     Value in = properties;
     in.Set("ClientId", Value(current.physical_id));

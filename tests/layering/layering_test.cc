@@ -57,7 +57,7 @@ const std::vector<Rule>& Rules() {
       // Migration steps may use steps/aws/, steps/amplify/ and tree snapshots
       // (steps/sys/); the real transport and the builtin steps are another
       // family's business, wired in cli/context.cc.
-      {"steps/migration/", {"steps/net/", "steps/builtin/"}, {}, Presence::kPlanned},
+      {"steps/migration/", {"steps/net/", "steps/builtin/"}},
       // The simulator verifies with the client's SigV4 and protocols but
       // shares none of flightplan's engine, state or CLI.
       {"cloudsim/",
