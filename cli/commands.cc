@@ -14,12 +14,13 @@ extern const Command kWorkflowsCommand;
 extern const Command kDoctorCommand;
 extern const Command kAssessCommand;
 extern const Command kGenerateCommand;
+extern const Command kLockCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      kRunCommand,       kResumeCommand,  kRollbackCommand, kStatusCommand,
-      kHistoryCommand,   kResolveCommand, kAuditCommand,    kLeaseCommand,
-      kWorkflowsCommand, kDoctorCommand,  kAssessCommand,   kGenerateCommand,
+      kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
+      kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
+      kAssessCommand,  kGenerateCommand, kLockCommand,
   };
   return kCommands;
 }

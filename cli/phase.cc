@@ -1,0 +1,170 @@
+// The phase commands (cli/phase.h): one table, one setup for all of them.
+#include "cli/phase.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "base/file_io.h"
+#include "cli/context.h"
+#include "cli/run_driver.h"
+
+namespace flightplan::cli {
+namespace {
+
+const Phase kLockPhase{
+    "lock",
+    "lock",
+    "Lock an environment's stateful resources before the migration moves anything",
+    "Validates that every stack is deployable and was deployed by the latest Gen1 CLI (skip "
+    "with\n--skip-validations, which the audit records), then sets DeletionPolicy and "
+    "UpdateReplacePolicy Retain on\nevery stateful resource and deletion protection on every "
+    "DynamoDB table (one change set per stack,\nrefused if it would change anything else), and "
+    "appends a Deny Update:* statement to the root stack's\npolicy. --rollback undoes exactly "
+    "that. --dry-run prints every change set without creating one.",
+    {}};
+
+std::optional<Value> ReadJson(const std::filesystem::path& path) {
+  Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
+  if (!text || !text->has_value()) return std::nullopt;
+  Result<Value> json = Value::FromJson(**text);
+  if (!json || !json->is_map()) return std::nullopt;
+  return *json;
+}
+
+std::string Text(const Value* v) { return v != nullptr && v->is_string() ? v->as_string() : ""; }
+
+}  // namespace
+
+Result<PhaseTarget> ResolvePhaseTarget(const std::string& project_dir, PhaseTarget given) {
+  namespace fs = std::filesystem;
+  fs::path amplify = fs::path(project_dir) / "amplify";
+  if (given.env.empty()) {
+    if (auto local = ReadJson(amplify / ".config" / "local-env-info.json")) {
+      given.env = Text(local->Find("envName"));
+    }
+  }
+  if (!given.env.empty() && (given.app_id.empty() || given.region.empty())) {
+    if (auto tpi = ReadJson(amplify / "team-provider-info.json")) {
+      if (const Value* env = tpi->Find(given.env)) {
+        if (const Value* cfn = env->Find("awscloudformation")) {
+          if (given.app_id.empty()) given.app_id = Text(cfn->Find("AmplifyAppId"));
+          if (given.region.empty()) given.region = Text(cfn->Find("Region"));
+        }
+      }
+    }
+  }
+  if (given.app_id.empty() || given.region.empty()) {
+    if (auto meta = ReadJson(amplify / "backend" / "amplify-meta.json")) {
+      if (const Value* providers = meta->Find("providers")) {
+        if (const Value* cfn = providers->Find("awscloudformation")) {
+          if (given.app_id.empty()) given.app_id = Text(cfn->Find("AmplifyAppId"));
+          if (given.region.empty()) given.region = Text(cfn->Find("Region"));
+        }
+      }
+    }
+  }
+  if (given.app_id.empty()) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "no app id: pass --app-id ID (the Amplify console's App ID, or `aws amplify "
+                     "list-apps`), or run inside the Gen1 project");
+  }
+  if (given.env.empty()) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("no environment: pass --env NAME (`aws amplify "
+                                 "list-backend-environments --app-id {}` lists them)",
+                                 given.app_id));
+  }
+  return given;
+}
+
+namespace {
+
+struct PhaseArgs {
+  PhaseTarget target;
+  std::string profile;
+  std::string stateful_types;
+  std::vector<std::string> params;
+  bool rollback = false;
+};
+
+int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
+             const std::vector<std::unique_ptr<bool>>& flag_values) {
+  Context ctx(global);
+  Result<PhaseTarget> target = ResolvePhaseTarget(".", args.target);
+  if (!target) return ReportError(ctx.console(), target.error());
+  auto workflow = ctx.LoadWorkflow(std::string(phase.workflow));
+  if (!workflow) return ReportError(ctx.console(), workflow.error());
+  auto params = ParseParams(args.params);
+  if (!params) return ReportError(ctx.console(), params.error());
+  (*params)["app_id"] = target->app_id;
+  (*params)["env"] = target->env;
+  if (!target->region.empty()) (*params)["region"] = target->region;
+  if (!args.profile.empty()) (*params)["profile"] = args.profile;
+  if (!args.stateful_types.empty()) {
+    std::error_code ec;
+    (*params)["stateful_types"] = std::filesystem::absolute(args.stateful_types, ec).string();
+  }
+  for (size_t i = 0; i < phase.flags.size(); ++i) {
+    if (*flag_values[i]) (*params)[std::string(phase.flags[i].param)] = "true";
+  }
+  auto journal = ctx.OpenJournal(/*create=*/true);
+  if (!journal) return ReportError(ctx.console(), journal.error());
+  if (args.rollback) {
+    auto resolved = ctx.MakeExecutor()->TargetFor(*workflow, *params, "");
+    if (!resolved) return ReportError(ctx.console(), resolved.error());
+    auto runs = (*journal)->ListRuns(workflow->name, *resolved);
+    if (!runs) return ReportError(ctx.console(), runs.error());
+    if (runs->empty()) {
+      return ReportError(ctx.console(),
+                         Error(ErrorCode::kNotFound,
+                               fmt::format("'{}' has never run on '{}'; nothing to roll back",
+                                           workflow->name, *resolved)));
+    }
+    return RollBackRun(ctx, runs->front(), *params);
+  }
+  DriveRequest request;
+  request.drive = Drive::kStart;
+  return DriveRun(ctx, *workflow, *params, request);
+}
+
+template <const Phase* kPhase>
+CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
+  auto args = std::make_shared<PhaseArgs>();
+  auto flag_values = std::make_shared<std::vector<std::unique_ptr<bool>>>();
+  sub.add_option("--app-id", args->target.app_id,
+                 "The Amplify app id (default: the Gen1 project in the current directory)");
+  sub.add_option("--env", args->target.env,
+                 "The Gen1 environment (default: the project's current one)");
+  sub.add_option("--region", args->target.region,
+                 "AWS region (default: the project's, then AWS_REGION, then the profile's)");
+  sub.add_option("--profile", args->profile, "AWS profile (default: AWS_PROFILE, then 'default')");
+  sub.add_option("--stateful-types", args->stateful_types,
+                 "A file of extra stateful resource types, one per line (docs/migration-guide.md)");
+  sub.add_flag("--rollback", args->rollback,
+               "Roll back this phase's latest run on the environment instead");
+  sub.add_option("-p,--param", args->params, "Another workflow parameter, name=value (repeatable)");
+  for (const PhaseFlag& f : kPhase->flags) {
+    flag_values->push_back(std::make_unique<bool>(false));
+    sub.add_flag(std::string(f.flag), *flag_values->back(), std::string(f.help));
+  }
+  sub.footer(
+      fmt::format("{}\n\nThe run's target is app/<app-id>/env/<env>; the workflow is the "
+                  "built-in '{}'\n(`flightplan run {} --param …` is the same run). Global "
+                  "options such as --dry-run, --yes,\n--skip-validations and --state "
+                  "apply. Exit codes: docs/cli.md.",
+                  kPhase->footer, kPhase->workflow, kPhase->workflow));
+  return [&global, args, flag_values] { return RunPhase(global, *kPhase, *args, *flag_values); };
+}
+
+}  // namespace
+
+const std::vector<const Phase*>& Phases() {
+  static const std::vector<const Phase*> kPhases = {&kLockPhase};
+  return kPhases;
+}
+
+extern const Command kLockCommand{"lock", kLockPhase.summary, SetupPhase<&kLockPhase>};
+
+}  // namespace flightplan::cli

@@ -1,0 +1,56 @@
+// The migration's phase commands (`flightplan lock`, `drift`, `backup`, …):
+// each is a built-in workflow under workflows/migration/ run on the target
+// app/<app-id>/env/<env>, with the options every phase shares:
+//   --app-id, --env     which environment (read from the Gen1 project in the
+//                       current directory when omitted)
+//   --region, --profile as the AWS CLI takes them
+//   --stateful-types    a file of extra stateful resource types
+//   --rollback          roll back the phase's latest run on the target
+//   -p/--param          any other workflow parameter, name=value
+// and the global options (--dry-run, --yes, --skip-validations, …). A phase
+// may add boolean flags that set a parameter to "true".
+#ifndef FLIGHTPLAN_CLI_PHASE_H_
+#define FLIGHTPLAN_CLI_PHASE_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "cli/command.h"
+#include "engine/executor.h"
+
+namespace flightplan::cli {
+
+struct PhaseFlag {
+  std::string_view flag;   // "--export"
+  std::string_view param;  // "export"
+  std::string_view help;
+};
+
+struct Phase {
+  std::string_view command;   // "lock"
+  std::string_view workflow;  // the built-in workflow's name
+  std::string_view summary;
+  std::string_view footer;  // what it does, for --help
+  std::vector<PhaseFlag> flags;
+};
+
+// The phases, in migration order; cli/phase.cc makes each a command.
+const std::vector<const Phase*>& Phases();
+
+// What the environment options resolve to: the values given, else those the
+// Gen1 project at `project_dir` names (team-provider-info.json,
+// amplify-meta.json, .config/local-env-info.json). kInvalidInput saying what
+// to pass when app id or env cannot be found.
+struct PhaseTarget {
+  std::string app_id;
+  std::string env;
+  std::string region;
+};
+[[nodiscard]] Result<PhaseTarget> ResolvePhaseTarget(const std::string& project_dir,
+                                                     PhaseTarget given);
+
+}  // namespace flightplan::cli
+
+#endif  // FLIGHTPLAN_CLI_PHASE_H_
