@@ -243,9 +243,19 @@ Value PlannedChange::ToValue() const {
   rc["ResourceType"] = type;
   if (action == "Modify") {
     rc["Replacement"] = replacement;
-    ValueList scope{Value("Properties")};
+    ValueList scope;
+    if (!changed_properties.empty() || !metadata_changed) scope.push_back(Value("Properties"));
+    if (metadata_changed) scope.push_back(Value("Metadata"));
     rc["Scope"] = Value(std::move(scope));
     ValueList details;
+    if (metadata_changed) {
+      Value detail(ValueMap{});
+      detail.Set("Target", Value(ValueMap{{"Attribute", Value("Metadata")},
+                                          {"RequiresRecreation", Value("Never")}}));
+      detail.Set("Evaluation", "Static");
+      detail.Set("ChangeSource", "DirectModification");
+      details.push_back(std::move(detail));
+    }
     for (const auto& p : changed_properties) {
       bool replaces = PropertyRequiresReplacement(type, p);
       details.push_back(Value(ValueMap{
@@ -1064,7 +1074,18 @@ SimResult<std::vector<PlannedChange>> StackEngine::Plan(const Stack* stack, cons
       auto text = FetchTemplateUrl(world_, Str(*props, "TemplateURL"));
       nested_changed = child && text && *text != child->template_text;
     }
-    if (c.changed_properties.empty() && !nested_changed) continue;
+    // A Metadata change is a resource change to CloudFormation (Scope
+    // "Metadata"), though no property moves.
+    if (stack != nullptr) {
+      const ValueMap& before = Section(stack->template_body, "Resources");
+      auto old_entry = before.find(id);
+      const Value* old_meta =
+          old_entry != before.end() ? old_entry->second.Find("Metadata") : nullptr;
+      const Value* new_meta = entry.Find("Metadata");
+      c.metadata_changed = (old_meta == nullptr) != (new_meta == nullptr) ||
+                           (old_meta != nullptr && !(*old_meta == *new_meta));
+    }
+    if (c.changed_properties.empty() && !nested_changed && !c.metadata_changed) continue;
     c.action = "Modify";
     bool replaces = RequiresReplacement(type, existing->properties, *props);
     bool unknown = props->ToJson().find("KNOWN_AFTER_APPLY") != std::string::npos;

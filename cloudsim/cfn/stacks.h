@@ -56,6 +56,7 @@ struct PlannedChange {
   std::string action;                           // Add, Modify, Remove, Import
   std::string replacement;                      // True, False, Conditional ("" for Add/Remove)
   std::vector<std::string> changed_properties;  // Modify only
+  bool metadata_changed = false;                // Modify only: the resource's Metadata
   Value ToValue() const;                        // the Change shape DescribeChangeSet returns
 };
 

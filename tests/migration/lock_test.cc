@@ -1,0 +1,321 @@
+// `flightplan lock` against the simulator, on every fixture app: the dry run
+// changes nothing, lock protects every stateful resource (judged from the
+// simulator's templates and tables and through the AWS CLI), lock + rollback
+// returns every template and policy byte for byte, an existing policy is
+// appended to and restored, a template over 51,200 bytes goes through S3,
+// NoEcho parameters keep their values, validations refuse and
+// --skip-validations is audited, and a failed stack update leaves the
+// environment as it was.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/migration/migration_fixture.h"
+
+namespace flightplan::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Types the test holds stateful, independently of flightplan's table.
+const std::set<std::string> kStateful = {"AWS::DynamoDB::Table", "AWS::Cognito::UserPool",
+                                         "AWS::Cognito::IdentityPool",
+                                         "AWS::Cognito::UserPoolClient", "AWS::S3::Bucket"};
+
+std::string Str(const Value& v, std::string_view key) {
+  const Value* f = v.Find(key);
+  return f != nullptr && f->is_string() ? f->as_string() : "";
+}
+
+class LockTest : public MigrationTest, public ::testing::WithParamInterface<const char*> {
+ protected:
+  // Stacks of the seeded Gen1 environment (the root and its nested stacks).
+  std::set<std::string> EnvStacks() {
+    std::set<std::string> out;
+    std::lock_guard lock(world().mutex);
+    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.name == root_stack_ || s.name.rfind(root_stack_ + "-", 0) == 0) out.insert(s.name);
+    }
+    return out;
+  }
+  std::vector<std::string> Tables() {
+    std::vector<std::string> out;
+    std::lock_guard lock(world().mutex);
+    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.name != root_stack_ && s.name.rfind(root_stack_ + "-", 0) != 0) continue;
+      for (const auto& r : s.resources) {
+        if (r.type == "AWS::DynamoDB::Table") out.push_back(r.physical_id);
+      }
+    }
+    return out;
+  }
+  bool TableProtected(const std::string& table) {
+    Value d = Cli({"dynamodb", "describe-table", "--table-name", table});
+    const Value* t = d.Find("Table");
+    const Value* p = t != nullptr ? t->Find("DeletionProtectionEnabled") : nullptr;
+    return p != nullptr && p->is_bool() && p->as_bool();
+  }
+};
+
+TEST_P(LockTest, DryRunPrintsTheChangeSetsAndChangesNothing) {
+  Seed(GetParam());
+  auto before = Snapshot();
+  int64_t pos = LogPosition();
+  std::vector<std::string> args = {"lock", "--dry-run"};
+  for (const auto& a : EnvArgs()) args.push_back(a);
+  RunResult r = Flightplan(args);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("change set for"));
+  EXPECT_THAT(r.out, HasSubstr("would become"));
+  EXPECT_THAT(MutatingCalls(pos), ::testing::IsEmpty());
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_P(LockTest, LocksEveryStatefulResourceAndRollbackRestoresEveryByte) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Seed(GetParam());
+  auto before = Snapshot();
+  std::set<std::string> env_stacks = EnvStacks();
+  int64_t pos = LogPosition();
+  std::vector<std::string> lock = {"lock"};
+  for (const auto& a : EnvArgs()) lock.push_back(a);
+  RunResult r = Flightplan(lock);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  // The root stack's policy, through the AWS CLI: lock's statement is there.
+  Value policy = Cli({"cloudformation", "get-stack-policy", "--stack-name", root_stack_});
+  Result<Value> body = Value::FromJson(Str(policy, "StackPolicyBody"));
+  ASSERT_TRUE(body) << policy.ToJson();
+  bool denies = false;
+  for (const Value& s : body->Find("Statement")->as_list()) {
+    denies |= Str(s, "Effect") == "Deny" && Str(s, "Action") == "Update:*";
+  }
+  EXPECT_TRUE(denies) << body->ToJson();
+
+  // Every stateful resource of every deployed template is retained.
+  auto locked = Snapshot();
+  int changed_stacks = 0;
+  for (const auto& [name, snap] : locked) {
+    if (!env_stacks.count(name)) {
+      EXPECT_EQ(snap, before[name]) << name << " is not part of the environment";
+      continue;
+    }
+    if (snap.template_text != before[name].template_text) ++changed_stacks;
+    EXPECT_EQ(snap.parameters, before[name].parameters) << name << ": parameters changed";
+    Result<Value> tmpl = Value::FromJson(snap.template_text);
+    ASSERT_TRUE(tmpl) << name;
+    for (const auto& [id, res] : tmpl->Find("Resources")->as_map()) {
+      if (!kStateful.count(Str(res, "Type"))) continue;
+      EXPECT_EQ(Str(res, "DeletionPolicy"), "Retain") << name << " " << id;
+      EXPECT_EQ(Str(res, "UpdateReplacePolicy"), "Retain") << name << " " << id;
+    }
+  }
+  EXPECT_GT(changed_stacks, 0);
+  EXPECT_EQ(CountCalls("cloudformation", "ExecuteChangeSet", pos), changed_stacks);
+  EXPECT_EQ(CountCalls("cloudformation", "SetStackPolicy", pos), 1);
+  EXPECT_EQ(CountCalls("cloudformation", "UpdateStack", pos), 0);
+  for (const std::string& table : Tables()) EXPECT_TRUE(TableProtected(table)) << table;
+
+  // Locking again finds the run completed: nothing more is changed.
+  int64_t again = LogPosition();
+  RunResult r2 = Flightplan(lock);
+  EXPECT_EQ(r2.exit_code, 0) << r2.out << r2.err;
+  EXPECT_THAT(MutatingCalls(again), ::testing::IsEmpty());
+
+  // Rollback: every template byte for byte, the policy as AWS applies none.
+  std::vector<std::string> rollback = lock;
+  rollback.push_back("--rollback");
+  RunResult back = Flightplan(rollback);
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  auto after = Snapshot();
+  for (const auto& [name, snap] : before) {
+    EXPECT_EQ(after[name].template_text, snap.template_text) << name;
+    EXPECT_EQ(after[name].parameters, snap.parameters) << name;
+    if (name == root_stack_ && snap.policy.empty()) {
+      EXPECT_THAT(after[name].policy, ::testing::Not(HasSubstr("Deny"))) << after[name].policy;
+    } else {
+      EXPECT_EQ(after[name].policy, snap.policy) << name;
+    }
+  }
+  for (const std::string& table : Tables()) EXPECT_FALSE(TableProtected(table)) << table;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, LockTest,
+                         ::testing::Values("backend-only", "discussions", "fitness-tracker",
+                                           "media-vault", "product-catalog"));
+
+class LockCases : public MigrationTest {
+ protected:
+  std::vector<std::string> Lock(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"lock"};
+    for (const auto& a : EnvArgs()) args.push_back(a);
+    for (auto& a : extra) args.push_back(std::move(a));
+    return args;
+  }
+};
+
+TEST_F(LockCases, AnExistingPolicyIsAppendedToAndRestoredByteForByte) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Seed("backend-only");
+  const std::string prior =
+      "{\n  \"Statement\" : [\n    {\"Effect\": \"Allow\", \"Action\": \"Update:*\", "
+      "\"Principal\": \"*\", \"Resource\": \"*\"},\n    {\"Effect\": \"Deny\", \"Action\": "
+      "\"Update:Replace\", \"Principal\": \"*\", \"Resource\": "
+      "\"LogicalResourceId/DeploymentBucket\"}\n  ]\n}\n";
+  Cli({"cloudformation", "set-stack-policy", "--stack-name", root_stack_, "--stack-policy-body",
+       prior});
+  ASSERT_EQ(Snapshot()[root_stack_].policy, prior);
+  RunResult r = Flightplan(Lock());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  Result<Value> locked = Value::FromJson(Snapshot()[root_stack_].policy);
+  ASSERT_TRUE(locked);
+  const ValueList& statements = locked->Find("Statement")->as_list();
+  ASSERT_EQ(statements.size(), 3u) << locked->ToJson();
+  EXPECT_EQ(Str(statements[1], "Action"), "Update:Replace");  // the user's, kept in place
+  EXPECT_EQ(Str(statements[2], "Effect"), "Deny");
+  RunResult back = Flightplan(Lock({"--rollback"}));
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  EXPECT_EQ(Snapshot()[root_stack_].policy, prior);
+}
+
+TEST_F(LockCases, ATemplateOverTheInlineLimitGoesThroughTheDeploymentBucket) {
+  Seed("backend-only");
+  // Grow the Todo model stack's template past 51,200 bytes the way a user
+  // could: an update through S3 with a large template-level Metadata.
+  std::string todo;
+  std::string bucket;
+  Value params(ValueList{});
+  Value tmpl;
+  {
+    std::lock_guard lock(world().mutex);
+    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.name.find(root_stack_) == 0 && s.name.find("-Todo-") != std::string::npos) {
+        todo = s.name;
+        tmpl = *Value::FromJson(s.template_text);
+        for (const auto& p : s.parameters) {
+          Value entry(ValueMap{});
+          entry.Set("ParameterKey", p.key);
+          entry.Set("UsePreviousValue", true);
+          params.as_list().push_back(std::move(entry));
+        }
+      }
+      if (s.name == root_stack_) {
+        for (const auto& p : s.parameters) {
+          if (p.key == "DeploymentBucketName") bucket = p.value;
+        }
+      }
+    }
+  }
+  ASSERT_FALSE(todo.empty());
+  ASSERT_FALSE(bucket.empty());
+  tmpl.Set("Metadata", Value(ValueMap{{"Padding", Value(std::string(60000, 'x'))}}));
+  Call("s3", "PutObject",
+       cloudsim::testing::Obj({{"Bucket", Value(bucket)},
+                               {"Key", Value("big/todo.json")},
+                               {"Body", Value(tmpl.ToJson())}}));
+  Value update(ValueMap{});
+  update.Set("StackName", todo);
+  update.Set("TemplateURL", "https://" + bucket + ".s3.us-east-1.amazonaws.com/big/todo.json");
+  update.Set("Parameters", params);
+  update.Set("Capabilities",
+             Value(ValueList{Value("CAPABILITY_IAM"), Value("CAPABILITY_NAMED_IAM")}));
+  Call("cloudformation", "UpdateStack", update);
+  ASSERT_GT(Snapshot()[todo].template_text.size(), 51200u);
+
+  int64_t pos = LogPosition();
+  RunResult r = Flightplan(Lock());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_GE(CountCalls("s3", "PutObject", pos), 1);
+  Result<Value> locked = Value::FromJson(Snapshot()[todo].template_text);
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(Str(*locked->Find("Resources")->Find("TodoTable"), "DeletionPolicy"), "Retain");
+  EXPECT_TRUE(locked->Find("Metadata") != nullptr);  // nothing else of the template was lost
+  RunResult back = Flightplan(Lock({"--rollback"}));
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  EXPECT_EQ(*Value::FromJson(Snapshot()[todo].template_text), tmpl);
+}
+
+TEST_F(LockCases, AnOldCliIsRefusedUnlessValidationsAreSkippedWhichTheAuditRecords) {
+  Seed("backend-only");
+  {
+    std::lock_guard lock(world().mutex);
+    for (cloudsim::Stack& s : world().cloudformation.stacks()) {
+      size_t at = s.description.find("\"createdWith\":\"14.");
+      if (at != std::string::npos) s.description.replace(at, 18, "\"createdWith\":\"12.");
+    }
+  }
+  int64_t pos = LogPosition();
+  RunResult r = Flightplan(Lock());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Amplify CLI 12."));
+  EXPECT_THAT(r.err, HasSubstr("npm install -g @aws-amplify/cli@14"));
+  EXPECT_THAT(MutatingCalls(pos), ::testing::IsEmpty());
+
+  RunResult skipped = Flightplan(Lock({"--skip-validations"}));
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.out << skipped.err;
+  RunResult audit = Flightplan({"audit", "export"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("cli-version"));
+  EXPECT_THAT(audit.out, HasSubstr("skip"));
+}
+
+TEST_F(LockCases, AStackThatIsNotDeployableIsRefused) {
+  Seed("backend-only");
+  std::string nested;
+  {
+    std::lock_guard lock(world().mutex);
+    for (cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.name.rfind(root_stack_ + "-auth", 0) == 0) {
+        s.status = "UPDATE_ROLLBACK_FAILED";
+        nested = s.name;
+      }
+    }
+  }
+  ASSERT_FALSE(nested.empty());
+  int64_t pos = LogPosition();
+  RunResult r = Flightplan(Lock());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("UPDATE_ROLLBACK_FAILED"));
+  EXPECT_THAT(r.err, HasSubstr("continue-update-rollback"));
+  EXPECT_THAT(MutatingCalls(pos), ::testing::IsEmpty());
+}
+
+TEST_F(LockCases, AStackUpdateThatRollsBackLeavesTheEnvironmentAsItWas) {
+  Seed("backend-only");
+  auto before = Snapshot();
+  // The Todo model stack's update fails and CloudFormation rolls it back;
+  // lock has already locked the stacks before it by then.
+  std::string todo;
+  {
+    std::lock_guard lock(world().mutex);
+    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.name.find("-Todo-") != std::string::npos && s.name.find(root_stack_) == 0) {
+        todo = s.name;
+      }
+    }
+  }
+  ASSERT_FALSE(todo.empty());
+  Control("POST", "/_sim/faults",
+          cloudsim::testing::Obj({{"service", Value("cloudformation")},
+                                  {"operation", Value("ExecuteChangeSet")},
+                                  {"kind", Value("fail_stack_operation")},
+                                  {"match", cloudsim::testing::Obj({{"StackName", Value(todo)}})},
+                                  {"count", Value(1)}}));
+  RunResult r = Flightplan(Lock());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("rolled it back"));
+  EXPECT_THAT(r.err, HasSubstr("nothing is locked"));
+  auto after = Snapshot();
+  for (const auto& [name, snap] : before) {
+    EXPECT_EQ(after[name].template_text, snap.template_text) << name;
+    EXPECT_EQ(after[name].policy, snap.policy) << name;
+  }
+  // Once the cause is gone, running lock again finishes the job.
+  RunResult again = Flightplan(Lock());
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(Snapshot()[root_stack_].policy, HasSubstr("FlightplanLockDenyUpdates"));
+}
+
+}  // namespace
+}  // namespace flightplan::testing
