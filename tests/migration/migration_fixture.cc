@@ -6,7 +6,10 @@ namespace flightplan::testing {
 
 using cloudsim::testing::Obj;
 
-void MigrationTest::SetUp() { SimTest::SetUp(); }
+void MigrationTest::SetUp() {
+  SimTest::SetUp();
+  state_ = dir_.Join("state.db");
+}
 
 void MigrationTest::Seed(const std::string& app) {
   Value summary =
@@ -28,7 +31,7 @@ std::vector<std::string> MigrationTest::EnvArgs() const {
 
 RunResult MigrationTest::Flightplan(std::vector<std::string> args, const std::string& kill_at) {
   Invocation inv;
-  inv.args = {"--state", dir_.Join("state.db"), "--operator", "tester"};
+  inv.args = {"--state", state_, "--operator", "tester"};
   inv.args.insert(inv.args.end(), args.begin(), args.end());
   inv.cwd = dir_.path();
   inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
