@@ -70,6 +70,7 @@ class Context {
   std::unique_ptr<Executor> MakeExecutor();
   LeaseHolder holder() const;
   SystemHost& host() { return host_; }
+  aws::ClientPool& aws_clients() { return *aws_clients_; }
   Clock& clock() { return clock_; }
 
  private:

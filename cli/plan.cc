@@ -1,0 +1,110 @@
+// flightplan plan — where one environment's migration stands: the nine steps
+// plus drift and backup, from the journal and (unless --offline) the cloud,
+// and the exact next command (steps/migration/flight_plan.h).
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+#include "cli/phase.h"
+#include "steps/migration/flight_plan.h"
+
+namespace flightplan::cli {
+namespace {
+
+struct PlanArgs {
+  PhaseTarget target;
+  std::string profile;
+  bool json = false;
+  bool offline = false;
+};
+
+int DoPlan(const GlobalOptions& global, PlanArgs& args) {
+  Context ctx(global);
+  Result<PhaseTarget> target = ResolvePhaseTarget(".", args.target);
+  if (!target) return ReportError(ctx.console(), target.error());
+  migration::PlanInput input;
+  input.app_id = target->app_id;
+  input.env = target->env;
+  input.target = fmt::format("app/{}/env/{}", target->app_id, target->env);
+  input.known_workflows = ctx.catalog().Names();
+  // A missing state file means nothing has run yet here; any other problem
+  // with it is reported.
+  std::error_code ec;
+  if (std::filesystem::exists(ctx.state_path(), ec)) {
+    auto journal = ctx.OpenJournal(/*create=*/false);
+    if (!journal) return ReportError(ctx.console(), journal.error());
+    for (const migration::PlanStepSpec& spec : migration::PlanSteps()) {
+      for (const std::string& t : {input.target, input.clone_target}) {
+        if (t.empty()) continue;
+        std::string key = spec.workflow + "@" + t;
+        if (input.latest.count(key)) continue;
+        auto runs = (*journal)->ListRuns(spec.workflow, t);
+        if (!runs) return ReportError(ctx.console(), runs.error());
+        if (runs->empty()) continue;
+        auto steps = (*journal)->GetSteps(runs->front().id);
+        if (!steps) return ReportError(ctx.console(), steps.error());
+        input.latest[key] = {runs->front(), std::move(*steps)};
+      }
+    }
+  }
+  if (!args.offline) {
+    Result<aws::AwsClient*> client = ctx.aws_clients().Get(args.profile, target->region);
+    if (client) {
+      input.cloud = migration::ReadCloudFacts(**client, ctx.clock(), target->app_id, target->env);
+    } else {
+      input.cloud.error = client.error().ToString();
+    }
+  }
+  migration::FlightPlan plan = migration::BuildFlightPlan(input);
+  if (args.json) {
+    Value out = plan.ToJson();
+    Value cloud(ValueMap{});
+    cloud.Set("read", input.cloud.read);
+    if (!input.cloud.error.empty()) cloud.Set("error", input.cloud.error);
+    cloud.Set("root_stack", input.cloud.root_stack);
+    cloud.Set("root_status", input.cloud.root_status);
+    cloud.Set("locked", input.cloud.locked);
+    out.Set("cloud", std::move(cloud));
+    ctx.console().Out(out.ToJson());
+    return kExitOk;
+  }
+  ctx.console().Write(plan.ToText());
+  if (!args.offline && !input.cloud.read) {
+    ctx.console().Err(
+        fmt::format("note: the cloud could not be read ({}); the plan shows the state file only",
+                    input.cloud.error));
+  }
+  return kExitOk;
+}
+
+CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
+  auto args = std::make_shared<PlanArgs>();
+  sub.add_option("--app-id", args->target.app_id,
+                 "The Amplify app id (default: the Gen1 project in the current directory)");
+  sub.add_option("--env", args->target.env,
+                 "The Gen1 environment (default: the project's current one)");
+  sub.add_option("--region", args->target.region,
+                 "AWS region (default: the project's, then AWS_REGION, then the profile's)");
+  sub.add_option("--profile", args->profile, "AWS profile (default: AWS_PROFILE, then 'default')");
+  sub.add_flag("--json", args->json, "Print the plan as JSON");
+  sub.add_flag("--offline", args->offline, "Read only the state file, not the cloud");
+  sub.footer(
+      "Shows the nine steps of the migration (lock, clone, generate and deploy the clone, "
+      "refactor the\nclone, generate and deploy production, refactor production, shift "
+      "traffic, clean up,\ndecommission) and the drift check and backups beside them, each "
+      "with its state from the state\nfile (not started, done by whom and when, failed, "
+      "unfinished, rolled back) and, where the state\nfile is silent, from the cloud (a lock "
+      "made elsewhere); then the exact next command. Read-only.");
+  return [&global, args] { return DoPlan(global, *args); };
+}
+
+}  // namespace
+
+extern const Command kPlanCommand{
+    "plan", "Show where an environment's migration stands and the next command", Setup};
+
+}  // namespace flightplan::cli
