@@ -122,7 +122,11 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
                                fmt::format("'{}' has never run on '{}'; nothing to roll back",
                                            workflow->name, *resolved)));
     }
-    return RollBackRun(ctx, runs->front(), *params);
+    // The run keeps the parameters it started with; only those given with
+    // -p are checked against them.
+    auto explicit_params = ParseParams(args.params);
+    if (!explicit_params) return ReportError(ctx.console(), explicit_params.error());
+    return RollBackRun(ctx, runs->front(), *explicit_params);
   }
   DriveRequest request;
   request.drive = Drive::kStart;

@@ -2,9 +2,11 @@
 # flightplan's main job, for now: the example workflow run, interrupted with
 # SIGKILL in the middle of a step, resumed, rolled back, and the audit shown;
 # then the local cloud (flightplan-cloudsim) seeded with a fixture app, which
-# `flightplan doctor` checks and `flightplan assess` reads; then the generate
-# workflow turns a git copy of the app into its Gen2 backend and rolls it
-# back. Installs the dependencies and builds first. Everything happens in a
+# `flightplan doctor` checks and `flightplan assess` reads; `flightplan plan`
+# shows where the migration stands, `flightplan lock` protects the
+# environment (dry run first, then for real, checked with the AWS CLI); the
+# generate workflow turns a git copy of the app into its Gen2 backend; then
+# both are rolled back. Installs the dependencies and builds first. Everything happens in a
 # temporary directory; nothing outside it is touched.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -64,7 +66,7 @@ sim_pid=$!
 for _ in $(seq 100); do [ -s "$work/sim.port" ] && break; sleep 0.1; done
 [ -s "$work/sim.port" ] || { cat "$work/sim.log"; echo "the simulator did not start" >&2; exit 1; }
 port=$(cat "$work/sim.port")
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=AKIDFLIGHTPLANSIM AWS_SECRET_ACCESS_KEY=flightplan-cloudsim-secret-key
 cat "$work/sim.log"
 
@@ -74,7 +76,26 @@ say "9. flightplan doctor, against the simulator"
 say "10. flightplan assess: how the fixture app will migrate"
 "$fp" assess --gen1 "$app"
 
-say "11. the generate workflow, in a git copy of the fixture app: amplify/ becomes the Gen2 backend"
+state="$work/migration.db"
+say "11. flightplan plan: the nine steps of the migration, and the next command"
+"$fp" --state "$state" plan --app-id backendonly --env main
+
+say "12. flightplan lock --dry-run: every change set it would execute; nothing changes"
+"$fp" --state "$state" --dry-run lock --app-id backendonly --env main
+
+say "13. flightplan lock: Retain + deletion protection on every stateful resource, a deny-update stack policy"
+"$fp" --state "$state" lock --app-id backendonly --env main
+if command -v aws >/dev/null; then
+  echo "-- the root stack's policy, read with the AWS CLI:"
+  aws cloudformation get-stack-policy --stack-name amplify-backendonly-main-5e0fa \
+    --query StackPolicyBody --output text
+  echo "-- deletion protection of the model table, read with the AWS CLI:"
+  aws dynamodb describe-table --table-name "$(aws dynamodb list-tables --query 'TableNames[?starts_with(@, `Todo-`)] | [0]' --output text)" \
+    --query Table.DeletionProtectionEnabled
+fi
+"$fp" --state "$state" plan --app-id backendonly --env main
+
+say "14. the generate workflow, in a git copy of the fixture app: amplify/ becomes the Gen2 backend"
 project="$work/backend-only"
 mkdir -p "$project"
 cp -r "$app/amplify" "$project/"
@@ -83,11 +104,15 @@ cd "$project"
 git init -q
 git -c user.name=demo -c user.email=demo@localhost add -A
 git -c user.name=demo -c user.email=demo@localhost commit -qm "the Gen1 project"
-"$fp" --state "$work/migration.db" run generate --param app_id=backendonly --param env=main
+"$fp" --state "$state" run generate --param app_id=backendonly --param env=main
 find amplify -maxdepth 2 -name '*.ts' | sort
 git status --short | sed -n 1,5p; echo "…"
 
-say "12. roll it back: the Gen1 files are back exactly (git sees no change)"
-"$fp" --state "$work/migration.db" rollback 1
+say "15. roll generate back: the Gen1 files are back exactly (git sees no change)"
+"$fp" --state "$state" run generate --rollback --param app_id=backendonly --param env=main
 git status --short
 echo "(git status is empty: byte for byte the committed Gen1 project)"
+
+say "16. roll lock back: every template and the stack policy as they were"
+"$fp" --state "$state" lock --app-id backendonly --env main --rollback
+"$fp" --state "$state" plan --app-id backendonly --env main

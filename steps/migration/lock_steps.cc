@@ -2,6 +2,8 @@
 // change; docs/migration-guide.md, "Lock", what the operator sees).
 #include <fmt/format.h>
 
+#include <map>
+
 #include "steps/aws/cloudformation.h"
 #include "steps/aws/services.h"
 #include "steps/aws/values.h"
@@ -104,10 +106,13 @@ class LockTemplatesStep final : public MigrationStep {
       out += fmt::format("change set for {}{}:\n", s.label,
                          s.original.size() > kMaxInlineTemplateBytes ? " (template via S3)" : "");
       for (const std::string& id : s.locked_ids) {
+        auto type = plan.types.find(s.path + "/" + id);
+        bool table = type != plan.types.end() && StatefulTypes::IsDynamoDbTable(type->second);
         out += fmt::format(
-            "  Modify {}: DeletionPolicy and UpdateReplacePolicy Retain, "
-            "deletion protection on tables; nothing replaced\n",
-            id);
+            "  Modify {} ({}): DeletionPolicy and UpdateReplacePolicy Retain{}; "
+            "nothing replaced\n",
+            id, type != plan.types.end() ? type->second : "?",
+            table ? ", DeletionProtectionEnabled true" : "");
       }
     }
     if (out.empty()) out = "every stateful resource is already locked; no change set\n";
@@ -211,6 +216,7 @@ class LockTemplatesStep final : public MigrationStep {
   struct LockPlan {
     std::vector<StackPlan> stacks;
     std::string bucket;
+    std::map<std::string, std::string> types;  // "<stack path>/<logical id>" → type
   };
 
   Result<LockPlan> Plan(const Value& inputs, StepContext& ctx) const {
@@ -220,6 +226,7 @@ class LockTemplatesStep final : public MigrationStep {
     LockPlan plan;
     plan.bucket = found.deployment_bucket;
     for (const EnvStack& s : found.stacks) {
+      for (const EnvResource& r : s.resources) plan.types[s.path + "/" + r.logical_id] = r.type;
       Result<LockedTemplate> locked = LockTemplate(s.template_body, stateful);
       if (!locked) return MakeError(std::move(locked.error()).WithContext(s.Label()));
       plan.stacks.push_back(
