@@ -2,6 +2,7 @@
 // plus drift and backup, from the journal and (unless --offline) the cloud,
 // and the exact next command (steps/migration/flight_plan.h).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <memory>
@@ -68,11 +69,21 @@ int DoPlan(const GlobalOptions& global, PlanArgs& args) {
     cloud.Set("root_stack", input.cloud.root_stack);
     cloud.Set("root_status", input.cloud.root_status);
     cloud.Set("locked", input.cloud.locked);
+    ValueList gen2;
+    for (const std::string& b : input.cloud.gen2_branches) gen2.push_back(Value(b));
+    cloud.Set("gen2_branches", Value(std::move(gen2)));
     out.Set("cloud", std::move(cloud));
     ctx.console().Out(out.ToJson());
     return kExitOk;
   }
   ctx.console().Write(plan.ToText());
+  if (input.cloud.read) {
+    ctx.console().Out(
+        fmt::format("Gen2 branches of the app: {}",
+                    input.cloud.gen2_branches.empty()
+                        ? "none yet"
+                        : fmt::format("{}", fmt::join(input.cloud.gen2_branches, ", "))));
+  }
   if (!args.offline && !input.cloud.read) {
     ctx.console().Err(
         fmt::format("note: the cloud could not be read ({}); the plan shows the state file only",

@@ -66,12 +66,27 @@ class DiscoverStep final : public MigrationStep {
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
     ASSIGN_OR_RETURN(Gen1Environment found, Discover(env, ctx));
+    ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
+    ASSIGN_OR_RETURN(std::vector<AppBranch> branches,
+                     DiscoverBranches(*client, *ctx.clock, env.app_id, found.root_stack));
     if (ctx.progress != nullptr) {
       ctx.progress->Progress(fmt::format("{}: {} stacks, {} stateful resources, bucket {}",
                                          found.root_stack, found.stacks.size(),
                                          found.StatefulCount(), found.deployment_bucket));
     }
-    return StackSummary(found);
+    Value out = StackSummary(found);
+    ValueList listed;
+    for (const AppBranch& b : branches) {
+      Value v(ValueMap{});
+      v.Set("name", b.name);
+      v.Set("stage", b.stage);
+      v.Set("stack", b.stack_arn);
+      v.Set("status", b.stack_status);
+      v.Set("gen2", b.gen2);
+      listed.push_back(std::move(v));
+    }
+    out.Set("branches", Value(std::move(listed)));
+    return out;
   }
   // Reading changes nothing: after a crash it reads again.
   Result<CheckResult> Check(const Value&, StepContext&) const override {

@@ -131,6 +131,32 @@ Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock
   return out;
 }
 
+Result<std::vector<AppBranch>> DiscoverBranches(aws::AwsClient& client, Clock& clock,
+                                                const std::string& app_id,
+                                                const std::string& gen1_root_stack) {
+  aws::AmplifyClient amplify(client);
+  ASSIGN_OR_RETURN(ValueList branches, amplify.ListBranches(app_id));
+  aws::CloudFormationClient cfn(client, clock);
+  std::vector<AppBranch> out;
+  for (const Value& b : branches) {
+    AppBranch branch;
+    branch.name = StringAt(b, "branchName");
+    branch.stage = StringAt(b, "stage");
+    if (const Value* backend = b.Find("backend")) branch.stack_arn = StringAt(*backend, "stackArn");
+    if (!branch.stack_arn.empty()) {
+      Result<Value> stack = cfn.DescribeStack(branch.stack_arn);
+      if (stack) {
+        branch.stack_status = StringAt(*stack, "StackStatus");
+        branch.gen2 = StringAt(*stack, "StackName") != gen1_root_stack;
+      } else if (stack.error().code() != ErrorCode::kNotFound) {
+        return MakeError(stack.error());
+      }
+    }
+    out.push_back(std::move(branch));
+  }
+  return out;
+}
+
 std::string Gen1CliVersion(const std::string& description) {
   size_t brace = description.find('{');
   if (brace == std::string::npos) return "";

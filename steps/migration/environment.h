@@ -73,6 +73,23 @@ constexpr int kMaxStacks = 500;
                                                           const std::string& env,
                                                           const StatefulTypes& stateful);
 
+// An Amplify branch of the app and the backend stack it names (Gen2
+// branches name their own; a Gen1 branch names the environment's root
+// stack or none).
+struct AppBranch {
+  std::string name;
+  std::string stage;
+  std::string stack_arn;     // backend.stackArn; "" when none
+  std::string stack_status;  // DescribeStacks of it; "" when none or gone
+  bool gen2 = false;         // names a backend stack other than the Gen1 root stack
+};
+
+// Every branch of the app (all pages of ListBranches), with the status of
+// the backend stack each names. `gen1_root_stack` tells Gen1's apart.
+[[nodiscard]] Result<std::vector<AppBranch>> DiscoverBranches(aws::AwsClient& client, Clock& clock,
+                                                              const std::string& app_id,
+                                                              const std::string& gen1_root_stack);
+
 // The Gen1 CLI version that last deployed the stack ("14.2.5"), read from
 // the JSON Amplify writes into a stack's description (`createdWith`); ""
 // when the description holds none.

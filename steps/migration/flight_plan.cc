@@ -66,6 +66,13 @@ CloudFacts ReadCloudFacts(aws::AwsClient& client, Clock& clock, const std::strin
       if (json) facts.locked_resources += static_cast<int>(LockedResources(*json).size());
     }
   }
+  Result<std::vector<AppBranch>> branches =
+      DiscoverBranches(client, clock, app_id, facts.root_stack);
+  if (branches) {
+    for (const AppBranch& b : *branches) {
+      if (b.gen2) facts.gen2_branches.push_back(fmt::format("{} ({})", b.name, b.stack_status));
+    }
+  }
   facts.read = true;
   return facts;
 }

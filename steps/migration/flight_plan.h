@@ -17,6 +17,7 @@
 #include "base/value.h"
 #include "engine/journal.h"
 #include "steps/aws/aws_client.h"
+#include "steps/migration/environment.h"
 
 namespace flightplan::migration {
 
@@ -38,7 +39,10 @@ struct CloudFacts {
   std::string root_status;
   bool locked = false;       // the root stack policy carries lock's statement
   int locked_resources = 0;  // resources carrying lock's metadata
+  // Gen2 branches of the app: "<branch> (<backend stack status>)".
+  std::vector<std::string> gen2_branches;
 };
+
 // Reads the environment's root stack policy and templates (read-only).
 CloudFacts ReadCloudFacts(aws::AwsClient& client, Clock& clock, const std::string& app_id,
                           const std::string& env);

@@ -1,6 +1,7 @@
 // migration.lock-templates and migration.lock-policy (lock.h says what they
 // change; docs/migration-guide.md, "Lock", what the operator sees).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
 
@@ -55,7 +56,7 @@ Result<std::vector<StackPlan>> PlansFrom(const Value& prepared) {
   return out;
 }
 
-Value LockOutputs(const std::vector<StackPlan>& plans) {
+Value LockOutputs(const std::vector<StackPlan>& plans, const Value& prepared) {
   ValueList stacks;
   int64_t resources = 0;
   for (const StackPlan& s : plans) {
@@ -71,6 +72,8 @@ Value LockOutputs(const std::vector<StackPlan>& plans) {
   Value out(ValueMap{});
   out.Set("stacks", Value(std::move(stacks)));
   out.Set("resources", resources);
+  const Value* root_left = prepared.Find("root_left");
+  out.Set("root_left", root_left != nullptr ? *root_left : Value(ValueList{}));
   return out;
 }
 
@@ -84,7 +87,13 @@ class LockTemplatesStep final : public MigrationStep {
         "deletion protection on every DynamoDB table, one vetted change set per stack",
         EnvFields(),
         {{"stacks", FieldType::kList, false, "{path, name, locked: [logical ids]} per stack", {}},
-         {"resources", FieldType::kInteger, false, "how many resources lock changed", {}}},
+         {"resources", FieldType::kInteger, false, "how many resources lock changed", {}},
+         {"root_left",
+          FieldType::kList,
+          false,
+          "stateful resources of the root stack that are not retained: lock leaves the root "
+          "template alone and guards them with the stack policy",
+          {}}},
         /*has_auto_rollback=*/true,
         /*has_check=*/true};
     return kSchema;
@@ -116,6 +125,12 @@ class LockTemplatesStep final : public MigrationStep {
       }
     }
     if (out.empty()) out = "every stateful resource is already locked; no change set\n";
+    if (!plan.root_left.empty()) {
+      out += fmt::format(
+          "root stack: {} not retained; lock leaves the root template alone (updating it "
+          "re-applies every nested stack) and guards them with the stack policy\n",
+          fmt::join(plan.root_left, ", "));
+    }
     return out;
   }
 
@@ -123,7 +138,13 @@ class LockTemplatesStep final : public MigrationStep {
     ASSIGN_OR_RETURN(LockPlan plan, Plan(inputs, ctx));
     ValueList stacks;
     for (const StackPlan& s : plan.stacks) stacks.push_back(ToValue(s));
-    return Value(ValueMap{{"stacks", Value(std::move(stacks))}, {"bucket", Value(plan.bucket)}});
+    ValueList root_left;
+    for (const std::string& id : plan.root_left) root_left.push_back(Value(id));
+    Value prepared(ValueMap{});
+    prepared.Set("stacks", Value(std::move(stacks)));
+    prepared.Set("bucket", plan.bucket);
+    prepared.Set("root_left", Value(std::move(root_left)));
+    return prepared;
   }
 
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
@@ -133,6 +154,16 @@ class LockTemplatesStep final : public MigrationStep {
     ASSIGN_OR_RETURN(std::vector<StackPlan> plans, PlansFrom(ctx.prepared));
     std::string bucket = StringAt(ctx.prepared, "bucket");
     std::vector<const StackPlan*> applied;
+    if (const Value* left = ctx.prepared.Find("root_left");
+        left != nullptr && left->is_list() && !left->as_list().empty() && ctx.progress != nullptr) {
+      ValueList ids = left->as_list();
+      std::string names;
+      for (const Value& id : ids) names += (names.empty() ? "" : ", ") + id.ToText();
+      ctx.progress->Progress(fmt::format(
+          "the root stack's {} not retained: lock leaves the root template alone (updating it "
+          "re-applies every nested stack) and guards them with the stack policy",
+          names));
+    }
     for (const StackPlan& s : plans) {
       if (s.locked_ids.empty()) continue;
       TRY(ctx.StopReason());
@@ -156,7 +187,7 @@ class LockTemplatesStep final : public MigrationStep {
             fmt::format("locked {} ({} resources)", s.label, s.locked_ids.size()));
       }
     }
-    return LockOutputs(plans);
+    return LockOutputs(plans, ctx.prepared);
   }
 
   Result<CheckResult> Check(const Value& inputs, StepContext& ctx) const override {
@@ -173,7 +204,7 @@ class LockTemplatesStep final : public MigrationStep {
       if (!SameTemplate(current, locked.body)) ++pending;
     }
     if (pending == 0) {
-      return CheckResult{CheckOutcome::kDone, LockOutputs(plans),
+      return CheckResult{CheckOutcome::kDone, LockOutputs(plans, ctx.prepared),
                          "every stack's deployed template is the locked one"};
     }
     // Applying is idempotent per stack, so running again finishes the job.
@@ -217,6 +248,7 @@ class LockTemplatesStep final : public MigrationStep {
     std::vector<StackPlan> stacks;
     std::string bucket;
     std::map<std::string, std::string> types;  // "<stack path>/<logical id>" → type
+    std::vector<std::string> root_left;        // stateful resources of the root not retained
   };
 
   Result<LockPlan> Plan(const Value& inputs, StepContext& ctx) const {
@@ -229,6 +261,16 @@ class LockTemplatesStep final : public MigrationStep {
       for (const EnvResource& r : s.resources) plan.types[s.path + "/" + r.logical_id] = r.type;
       Result<LockedTemplate> locked = LockTemplate(s.template_body, stateful);
       if (!locked) return MakeError(std::move(locked.error()).WithContext(s.Label()));
+      if (s.path.empty()) {
+        // The root stack's template is never changed: an update of the root
+        // re-applies every nested stack from the templates in the deployment
+        // bucket (its change set shows each one), which would undo lock and
+        // could change anything. Its resources are guarded by the stack
+        // policy lock appends; those not already retained are reported.
+        plan.root_left = locked->locked;
+        plan.stacks.push_back(StackPlan{s.path, s.name, s.id, s.Label(), s.template_body, {}});
+        continue;
+      }
       plan.stacks.push_back(
           StackPlan{s.path, s.name, s.id, s.Label(), s.template_body, locked->locked});
     }

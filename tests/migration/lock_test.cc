@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 
 #include "tests/migration/migration_fixture.h"
@@ -112,6 +113,17 @@ TEST_P(LockTest, LocksEveryStatefulResourceAndRollbackRestoresEveryByte) {
     }
   }
   EXPECT_GT(changed_stacks, 0);
+  // The same, read through the AWS CLI, for every stack lock changed.
+  for (const auto& [name, snap] : locked) {
+    if (!env_stacks.count(name) || snap.template_text == before[name].template_text) continue;
+    Value got = Cli({"cloudformation", "get-template", "--stack-name", name});
+    const Value* deployed = got.Find("TemplateBody");
+    ASSERT_TRUE(deployed != nullptr && deployed->is_map()) << name << got.ToJson();
+    for (const auto& [id, res] : deployed->Find("Resources")->as_map()) {
+      if (!kStateful.count(Str(res, "Type"))) continue;
+      EXPECT_EQ(Str(res, "DeletionPolicy"), "Retain") << "aws: " << name << " " << id;
+    }
+  }
   EXPECT_EQ(CountCalls("cloudformation", "ExecuteChangeSet", pos), changed_stacks);
   EXPECT_EQ(CountCalls("cloudformation", "SetStackPolicy", pos), 1);
   EXPECT_EQ(CountCalls("cloudformation", "UpdateStack", pos), 0);
@@ -315,6 +327,58 @@ TEST_F(LockCases, AStackUpdateThatRollsBackLeavesTheEnvironmentAsItWas) {
   RunResult again = Flightplan(Lock());
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_THAT(Snapshot()[root_stack_].policy, HasSubstr("FlightplanLockDenyUpdates"));
+}
+
+TEST_F(LockCases, ExtraStatefulTypesFromAFileAreLockedToo) {
+  Seed("backend-only");
+  WriteFile(dir_.Join("types.txt"), "# our functions hold state\nAWS::Lambda::Function\n");
+  RunResult r = Flightplan(Lock({"--stateful-types", dir_.Join("types.txt")}));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("guards them with the stack policy"));  // the root's function
+  int functions = 0;
+  for (const auto& [name, snap] : Snapshot()) {
+    if (name.find(root_stack_ + "-") != 0) continue;  // nested stacks
+    Result<Value> tmpl = Value::FromJson(snap.template_text);
+    ASSERT_TRUE(tmpl);
+    for (const auto& [id, res] : tmpl->Find("Resources")->as_map()) {
+      if (Str(res, "Type") != "AWS::Lambda::Function") continue;
+      ++functions;
+      EXPECT_EQ(Str(res, "DeletionPolicy"), "Retain") << name << " " << id;
+    }
+  }
+  EXPECT_GT(functions, 0);
+
+  WriteFile(dir_.Join("bad.txt"), "AWS::Lambda::Function\nlambda functions\n");
+  state_ = dir_.Join("other.db");
+  RunResult bad = Flightplan(Lock({"--stateful-types", dir_.Join("bad.txt")}));
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("bad.txt:2: 'lambda functions' is not a resource type"));
+}
+
+TEST_F(LockCases, InsideTheGen1ProjectTheAppAndEnvironmentNeedNotBeGiven) {
+  Seed("backend-only");
+  namespace fs = std::filesystem;
+  fs::path project = fs::path(dir_.path()) / "project";
+  fs::create_directories(project / "amplify" / ".config");
+  fs::copy(FixtureApp("backend-only") / "amplify" / "team-provider-info.json",
+           project / "amplify" / "team-provider-info.json");
+  WriteFile((project / "amplify" / ".config" / "local-env-info.json").string(),
+            "{\"projectPath\": \".\", \"envName\": \"" + env_ + "\"}\n");
+  Invocation inv;
+  inv.args = {"--state", state_, "lock", "--dry-run"};
+  inv.cwd = project.string();
+  inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
+             {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+             {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+             {"HOME", dir_.path()}};
+  RunResult r = RunFlightplan(inv);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("app/" + app_id_ + "/env/" + env_));
+  // Elsewhere, without them, the message says what to pass.
+  inv.cwd = dir_.path();
+  RunResult missing = RunFlightplan(inv);
+  EXPECT_EQ(missing.exit_code, 2) << missing.out << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("pass --app-id"));
 }
 
 }  // namespace

@@ -103,5 +103,28 @@ TEST_F(PlanTest, ALockTheStateFileDoesNotKnowIsFoundInTheCloud) {
   EXPECT_EQ(State(*Value::FromJson(offline.out), "lock"), "not-started");
 }
 
+TEST_F(PlanTest, Gen2BranchesOfTheAppAreListed) {
+  Seed("backend-only");
+  std::string gen2_stack;
+  {
+    std::lock_guard lock(world().mutex);
+    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.name.find("-gen2main-branch-") != std::string::npos && s.parent_id.empty()) {
+        gen2_stack = s.id;
+      }
+    }
+  }
+  ASSERT_FALSE(gen2_stack.empty());
+  Value branch(ValueMap{});
+  branch.Set("appId", app_id_);
+  branch.Set("branchName", "gen2-main");
+  branch.Set("backend", cloudsim::testing::Obj({{"stackArn", Value(gen2_stack)}}));
+  Call("amplify", "CreateBranch", branch);
+  Value plan = PlanJson();
+  const ValueList& branches = plan.Find("cloud")->Find("gen2_branches")->as_list();
+  ASSERT_EQ(branches.size(), 1u) << plan.ToJson();
+  EXPECT_THAT(branches[0].as_string(), HasSubstr("gen2-main (CREATE_COMPLETE)"));
+}
+
 }  // namespace
 }  // namespace flightplan::testing
