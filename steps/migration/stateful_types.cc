@@ -9,7 +9,7 @@
 
 namespace flightplan::migration {
 
-constexpr uintmax_t kMaxExtraFileBytes = 64 * 1024;
+constexpr uintmax_t kMaxExtraFileBytes = uintmax_t{64} * 1024;
 
 const std::vector<std::string>& BuiltinStatefulTypes() {
   static const std::vector<std::string> kTypes = {

@@ -72,8 +72,7 @@ aws::WaitOptions StepWaitOptions(const StepContext& ctx) {
   options.max_delay = std::chrono::seconds(10);
   options.timeout = std::chrono::hours(1);
   if (ctx.deadline) {
-    auto left =
-        std::chrono::duration_cast<Duration>(*ctx.deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<Duration>(*ctx.deadline - ctx.clock->Monotonic());
     if (left < options.timeout) options.timeout = std::max(left, Duration(0));
   }
   ProgressSink* sink = ctx.progress;

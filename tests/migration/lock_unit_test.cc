@@ -108,7 +108,8 @@ TEST(LockPolicy, AppendsToAPolicyAndNeverReplacesIt) {
           {"Effect": "Deny", "Action": "Update:Delete", "Principal": "*", "Resource": "*"}]})";
   Result<std::string> locked = AppendLockStatement(prior);
   ASSERT_TRUE(locked);
-  const ValueList& statements = Json(*locked).Find("Statement")->as_list();
+  Value policy = Json(*locked);
+  const ValueList& statements = policy.Find("Statement")->as_list();
   ASSERT_EQ(statements.size(), 3u);
   EXPECT_EQ(statements[1].Find("Action")->as_string(), "Update:Delete");
   EXPECT_EQ(statements[2].Find("Sid")->as_string(), kLockStatementSid);
