@@ -311,6 +311,29 @@ TEST_F(BackupTest, KilledAtEveryJournalWriteStillOneBackupPerTable) {
                                 << whole.out << whole.err;
 }
 
+// Killed after the exports were made, before the journal heard (write 6 is
+// the backup step's success): the resumed run finds the exports by their
+// ClientToken instead of starting more, and rollback still knows where it
+// turned point-in-time recovery on.
+TEST_F(BackupTest, ExportKilledBeforeTheJournalHeardFindsItsExportsOnResume) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Seed("fitness-tracker");
+  const std::vector<std::string>& tables = Tables();
+  ASSERT_FALSE(tables.empty());
+  RunResult killed = Flightplan(Backup({"--export"}), "6:before");
+  ASSERT_TRUE(killed.signaled) << killed.exit_code << killed.out << killed.err;
+  EXPECT_EQ(Succeeded("ExportTableToPointInTime"), tables.size());
+  RunResult resumed = Flightplan(Backup({"--export"}));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(Succeeded("ExportTableToPointInTime"), tables.size()) << "no second export";
+  EXPECT_EQ(ExportsByArn().size(), tables.size());
+  EXPECT_EQ(List(BackupOutputs(), "exports").size(), tables.size());
+  RunResult rollback = Flightplan(Backup({"--rollback"}));
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  for (const std::string& t : tables) EXPECT_FALSE(PitrOn(t)) << t;
+  EXPECT_EQ(ExportsByArn().size(), tables.size()) << "every export is kept";
+}
+
 TEST_F(BackupTest, ThrottledCreateBackupIsRetriedAndStillTakesOneBackup) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   Seed("discussions");
