@@ -16,12 +16,13 @@ extern const Command kAssessCommand;
 extern const Command kGenerateCommand;
 extern const Command kLockCommand;
 extern const Command kPlanCommand;
+extern const Command kBackupCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
-      kAssessCommand,  kGenerateCommand, kPlanCommand,     kLockCommand,
+      kAssessCommand,  kGenerateCommand, kPlanCommand,     kLockCommand,     kBackupCommand,
   };
   return kCommands;
 }

@@ -25,6 +25,20 @@ const Phase kLockPhase{
     "that. --dry-run prints every change set without creating one.",
     {}};
 
+const Phase kBackupPhase{
+    "backup",
+    "backup",
+    "Back up every DynamoDB table of an environment (on-demand backups, or exports to S3)",
+    "Takes an on-demand backup (CreateBackup) of every DynamoDB table of the root and nested "
+    "stacks, or\nwith --export a point-in-time export of each to S3 (the deployment bucket, "
+    "under flightplan/exports/,\nor -p export_bucket=NAME), enabling point-in-time recovery "
+    "first where it is off. Each backup ARN\nand export manifest is recorded in the journal. "
+    "A resumed run finds the backups it started instead\nof taking more. --rollback deletes "
+    "nothing: it turns point-in-time recovery off again where backup\nturned it on, and keeps "
+    "every backup. --dry-run lists the tables and what would be done.",
+    {PhaseFlag{"--export", "export",
+               "Export each table to S3 at a point in time instead of an on-demand backup"}}};
+
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
   if (!text || !text->has_value()) return std::nullopt;
@@ -165,10 +179,11 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
 }  // namespace
 
 const std::vector<const Phase*>& Phases() {
-  static const std::vector<const Phase*> kPhases = {&kLockPhase};
+  static const std::vector<const Phase*> kPhases = {&kLockPhase, &kBackupPhase};
   return kPhases;
 }
 
 extern const Command kLockCommand{"lock", kLockPhase.summary, SetupPhase<&kLockPhase>};
+extern const Command kBackupCommand{"backup", kBackupPhase.summary, SetupPhase<&kBackupPhase>};
 
 }  // namespace flightplan::cli

@@ -12,7 +12,10 @@
 //
 // Exports complete at once: ExportTableToPointInTime writes
 // <prefix>/AWSDynamoDB/<exportId>/manifest-summary.json, manifest-files.json
-// and data/<id>.json.gz (gzipped lines {"Item": {...}}) into the bucket.
+// and data/<id>.json.gz (gzipped lines {"Item": {...}}) into the bucket. A
+// repeated ClientToken answers with the export it started (another export's
+// parameters under it: IdempotentParameterMismatchException). ListExports
+// pages by MaxResults (1-25, default 25) and NextToken.
 //
 // Tags: CreateTable's Tags, TagResource, UntagResource, ListTagsOfResource.
 //
@@ -753,13 +756,32 @@ class DynamoDbService final : public Service {
     if (op == "ListExports") {
       ValueList summaries;
       std::string table_arn = Str(p, "TableArn");
+      int64_t max_results = 25;
+      if (const Value* m = p.Find("MaxResults"); m && m->is_int()) max_results = m->as_int();
+      if (max_results < 1 || max_results > 25) {
+        return tl::unexpected(DynamoValidation(
+            fmt::format("1 validation error detected: Value '{}' at 'maxResults' failed to "
+                        "satisfy constraint: Member must have value between 1 and 25",
+                        max_results)));
+      }
+      // NextToken is the last ARN of the previous page (ARNs sort by time).
+      std::string after = Str(p, "NextToken");
+      std::string next;
       for (const auto& [arn, e] : store.exports()) {
         if (!table_arn.empty() && Str(e, "TableArn") != table_arn) continue;
+        if (!after.empty() && arn <= after) continue;
+        if (static_cast<int64_t>(summaries.size()) >= max_results) {
+          next = Str(summaries.back(), "ExportArn");
+          break;
+        }
         summaries.push_back(Value(ValueMap{{"ExportArn", Value(arn)},
                                            {"ExportStatus", Member(e, "ExportStatus")},
                                            {"ExportType", Member(e, "ExportType")}}));
       }
-      return Value(ValueMap{{"ExportSummaries", Value(std::move(summaries))}});
+      ValueMap out;
+      out["ExportSummaries"] = Value(std::move(summaries));
+      if (!next.empty()) out["NextToken"] = next;
+      return Value(std::move(out));
     }
     if (op == "DescribeTimeToLive") {
       if (!store.HasTable(Str(p, "TableName"))) {
@@ -1313,6 +1335,25 @@ class DynamoDbService final : public Service {
                            "satisfy constraint: Member must not be null"));
     }
     std::string s3_prefix = Str(p, "S3Prefix");
+    // A ClientToken makes the call idempotent: the same token with the same
+    // parameters answers with the export it started; with other parameters
+    // it is refused.
+    if (std::string token = Str(p, "ClientToken"); !token.empty()) {
+      for (const auto& [existing_arn, e] : store.exports()) {
+        if (Str(e, "ClientToken") != token) continue;
+        bool same =
+            Str(e, "TableArn") == table_arn && Str(e, "S3Bucket") == bucket &&
+            Str(e, "S3Prefix") == s3_prefix &&
+            (Str(p, "ExportFormat").empty() || Str(p, "ExportFormat") == Str(e, "ExportFormat")) &&
+            (p.Find("ExportTime") == nullptr || Member(p, "ExportTime") == Member(e, "ExportTime"));
+        if (!same) {
+          return tl::unexpected(
+              SimError{400, "IdempotentParameterMismatchException",
+                       "The ClientToken " + token + " was used before with different parameters"});
+        }
+        return Value(ValueMap{{"ExportDescription", e}});
+      }
+    }
     std::string export_id =
         fmt::format("{:017}-{}", world.Now().unix_ms, world.RandomString(8, "0123456789abcdef"));
     std::string arn = world.dynamodb.TableArn(name) + "/export/" + export_id;

@@ -144,11 +144,26 @@ Result<Value> DynamoDbClient::CreateBackup(std::string_view table, std::string_v
 Result<Value> DynamoDbClient::DescribeBackup(std::string_view backup_arn) {
   return One(client_, "dynamodb", "DescribeBackup", Params({{"BackupArn", backup_arn}}));
 }
+Result<ValueList> DynamoDbClient::ListBackups(std::string_view table) {
+  return All(client_, "dynamodb", "ListBackups", Params({{"TableName", table}}), "BackupSummaries");
+}
 Result<Value> DynamoDbClient::ExportTableToPointInTime(const Value& params) {
   return One(client_, "dynamodb", "ExportTableToPointInTime", params);
 }
 Result<Value> DynamoDbClient::DescribeExport(std::string_view export_arn) {
   return One(client_, "dynamodb", "DescribeExport", Params({{"ExportArn", export_arn}}));
+}
+Result<ValueList> DynamoDbClient::ListExports(std::string_view table_arn) {
+  Value params = Params({{"TableArn", table_arn}});
+  ValueList out;
+  for (int page = 0; page < 1000; ++page) {
+    ASSIGN_OR_RETURN(Value listed, One(client_, "dynamodb", "ListExports", params));
+    for (const Value& summary : ListAt(listed, "ExportSummaries")) out.push_back(summary);
+    std::string next = StringAt(listed, "NextToken");
+    if (next.empty()) return out;
+    params.Set("NextToken", next);
+  }
+  return MakeError(ErrorCode::kInternal, "dynamodb ListExports: too many pages");
 }
 
 Result<Value> DynamoDbClient::SetPointInTimeRecovery(std::string_view table, bool enabled) {

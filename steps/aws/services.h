@@ -102,9 +102,14 @@ class DynamoDbClient {
   [[nodiscard]] Result<Value> DescribeContinuousBackups(std::string_view table);
   [[nodiscard]] Result<Value> CreateBackup(std::string_view table, std::string_view backup_name);
   [[nodiscard]] Result<Value> DescribeBackup(std::string_view backup_arn);
+  // BackupSummaries of every page of ListBackups for one table (user backups).
+  [[nodiscard]] Result<ValueList> ListBackups(std::string_view table);
   // params: TableArn, S3Bucket, ClientToken, ExportTime (epoch seconds)...
   [[nodiscard]] Result<Value> ExportTableToPointInTime(const Value& params);
   [[nodiscard]] Result<Value> DescribeExport(std::string_view export_arn);
+  // ExportSummaries of every page of ListExports for one table (NextToken
+  // followed here: botocore has no paginator for it).
+  [[nodiscard]] Result<ValueList> ListExports(std::string_view table_arn);
   [[nodiscard]] Result<Value> SetPointInTimeRecovery(std::string_view table, bool enabled);
   // Items of every page (and their count) of a Scan; params as the API's.
   [[nodiscard]] Result<ValueList> ScanAll(const Value& params);

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <set>
 
 #include "tests/cloudsim/sim_fixture.h"
 
@@ -335,6 +336,55 @@ TEST_F(DynamoDbTest, BackupsRestoreTheirItemsAndExportsLandInS3) {
       Call("dynamodb", "DescribeExport", Value(ValueMap{{"ExportArn", Value(export_arn)}}));
   EXPECT_EQ(described.Find("ExportDescription")->Find("ItemCount")->as_int(), 3);
   EXPECT_EQ(Call("dynamodb", "ListExports").Find("ExportSummaries")->as_list().size(), 1u);
+}
+
+// A resumed client repeats ExportTableToPointInTime with its ClientToken and
+// must get the export it started, not a second one; ListExports pages.
+TEST_F(DynamoDbTest, ExportClientTokenIsIdempotentAndListExportsPages) {
+  CreateOrders();
+  Put("a", 1);
+  Call("dynamodb", "UpdateContinuousBackups", Json(R"({"TableName":"Orders",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}})"));
+  ASSERT_TRUE(world().s3.CreateBucket("exports-bucket", world().Now()).has_value());
+  std::string table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders";
+  Value params(ValueMap{{"TableArn", Value(table_arn)},
+                        {"S3Bucket", Value("exports-bucket")},
+                        {"S3Prefix", Value("snap")},
+                        {"ClientToken", Value("token-1")}});
+  Value first = Call("dynamodb", "ExportTableToPointInTime", params);
+  clock_.Advance(std::chrono::seconds(1));
+  Value again = Call("dynamodb", "ExportTableToPointInTime", params);
+  std::string arn = first.Find("ExportDescription")->Find("ExportArn")->as_string();
+  EXPECT_EQ(again.Find("ExportDescription")->Find("ExportArn")->as_string(), arn);
+  EXPECT_EQ(again.Find("ExportDescription")->Find("ClientToken")->as_string(), "token-1");
+  EXPECT_EQ(world().dynamodb.exports().size(), 1u);
+
+  Value other = params;
+  other.Set("S3Prefix", "elsewhere");
+  EXPECT_EQ(ErrorCodeOf("dynamodb", "ExportTableToPointInTime", other),
+            "IdempotentParameterMismatchException");
+
+  params.Set("ClientToken", "token-2");
+  Value second = Call("dynamodb", "ExportTableToPointInTime", params);
+  std::string second_arn = second.Find("ExportDescription")->Find("ExportArn")->as_string();
+  EXPECT_NE(second_arn, arn);
+  Value page = Call("dynamodb", "ListExports",
+                    Value(ValueMap{{"TableArn", Value(table_arn)}, {"MaxResults", Value(1)}}));
+  ASSERT_EQ(page.Find("ExportSummaries")->as_list().size(), 1u);
+  std::string token = page.Find("NextToken")->as_string();
+  Value rest = Call("dynamodb", "ListExports",
+                    Value(ValueMap{{"TableArn", Value(table_arn)}, {"NextToken", Value(token)}}));
+  ASSERT_EQ(rest.Find("ExportSummaries")->as_list().size(), 1u);
+  EXPECT_EQ(rest.Find("NextToken"), nullptr);
+  std::set<std::string> arns = {
+      page.Find("ExportSummaries")->as_list()[0].Find("ExportArn")->as_string(),
+      rest.Find("ExportSummaries")->as_list()[0].Find("ExportArn")->as_string()};
+  EXPECT_EQ(arns, (std::set<std::string>{arn, second_arn}));
+  EXPECT_EQ(ErrorCodeOf("dynamodb", "ListExports", Json(R"({"MaxResults":26})")),
+            "ValidationException");
+  if (!HaveAwsCli()) return;
+  Value listed = Cli({"dynamodb", "list-exports", "--table-arn", table_arn});
+  EXPECT_EQ(listed.Find("ExportSummaries")->as_list().size(), 2u) << listed.ToJson();
 }
 
 TEST_F(DynamoDbTest, MutateDeletesItemsBehindTheAppsBack) {
