@@ -93,9 +93,12 @@ if command -v aws >/dev/null; then
   aws dynamodb describe-table --table-name "$(aws dynamodb list-tables --query 'TableNames[?starts_with(@, `Todo-`)] | [0]' --output text)" \
     --query Table.DeletionProtectionEnabled
 fi
+
+say "14. flightplan backup: an on-demand backup of every DynamoDB table (rollback keeps them)"
+"$fp" --state "$state" backup --app-id backendonly --env main
 "$fp" --state "$state" plan --app-id backendonly --env main
 
-say "14. the generate workflow, in a git copy of the fixture app: amplify/ becomes the Gen2 backend"
+say "15. the generate workflow, in a git copy of the fixture app: amplify/ becomes the Gen2 backend"
 project="$work/backend-only"
 mkdir -p "$project"
 cp -r "$app/amplify" "$project/"
@@ -108,11 +111,11 @@ git -c user.name=demo -c user.email=demo@localhost commit -qm "the Gen1 project"
 find amplify -maxdepth 2 -name '*.ts' | sort
 git status --short | sed -n 1,5p; echo "…"
 
-say "15. roll generate back: the Gen1 files are back exactly (git sees no change)"
+say "16. roll generate back: the Gen1 files are back exactly (git sees no change)"
 "$fp" --state "$state" run generate --rollback --param app_id=backendonly --param env=main
 git status --short
 echo "(git status is empty: byte for byte the committed Gen1 project)"
 
-say "16. roll lock back: every template and the stack policy as they were"
+say "17. roll lock back: every template and the stack policy as they were"
 "$fp" --state "$state" lock --app-id backendonly --env main --rollback
 "$fp" --state "$state" plan --app-id backendonly --env main

@@ -103,6 +103,24 @@ TEST_F(PlanTest, ALockTheStateFileDoesNotKnowIsFoundInTheCloud) {
   EXPECT_EQ(State(*Value::FromJson(offline.out), "lock"), "not-started");
 }
 
+TEST_F(PlanTest, BackupsAreShownWithTheirArns) {
+  Seed("backend-only");
+  std::vector<std::string> backup = {"backup"};
+  for (const auto& a : EnvArgs()) backup.push_back(a);
+  RunResult r = Flightplan(backup);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  Value plan = PlanJson();
+  EXPECT_EQ(State(plan, "backup"), "done");
+  // Every ARN the account lists (read independently) is in the plan.
+  Value listed = Call("dynamodb", "ListBackups");
+  const Value* summaries = listed.Find("BackupSummaries");
+  ASSERT_TRUE(summaries != nullptr && summaries->is_list() && !summaries->as_list().empty());
+  std::string detail = Row(plan, "backup").Find("detail")->as_string();
+  for (const Value& b : summaries->as_list()) {
+    EXPECT_THAT(detail, HasSubstr(b.Find("BackupArn")->as_string()));
+  }
+}
+
 TEST_F(PlanTest, Gen2BranchesOfTheAppAreListed) {
   Seed("backend-only");
   std::string gen2_stack;
