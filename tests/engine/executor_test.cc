@@ -27,6 +27,9 @@ struct Script {
   bool fail = false;
   CheckOutcome check = CheckOutcome::kUnknown;
   bool fail_rollback = false;
+  std::string preview;  // what Preview says ("" = the description)
+  bool fail_preview = false;
+  int previews = 0;
   int executes = 0;
   int checks = 0;
   int rollbacks = 0;
@@ -53,6 +56,12 @@ class ScriptedStep final : public StepType {
   }
   std::string Describe(const Value& inputs) const override {
     return "scripted " + inputs.Find("key")->ToText();
+  }
+  Result<std::string> Preview(const Value& inputs, StepContext&) const override {
+    Script& s = Scripts()[inputs.Find("key")->ToText()];
+    ++s.previews;
+    if (s.fail_preview) return MakeError(ErrorCode::kTransient, "the cloud did not answer");
+    return s.preview.empty() ? Describe(inputs) : s.preview;
   }
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     Script& s = Scripts()[inputs.Find("key")->ToText()];
@@ -462,6 +471,25 @@ TEST_F(ExecutorTest, DryRunExecutesNothingAndRecordsOneEvent) {
   auto events = *journal_->ListEvents(EventFilter{});
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, "run.dry_run");
+}
+
+TEST_F(ExecutorTest, DryRunShowsEachStepsPreviewAndReportsOneThatCannotBeMade) {
+  Workflow wf = Load(kThreeSteps);
+  Scripts()["one"].preview = "change set for stack A:\n  Modify Table";
+  Scripts()["three"].fail_preview = true;
+  options_.dry_run = DryRun::kYes;
+  auto plan = executor_->DryRun(wf, {}, "", options_);
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  ASSERT_EQ(plan->steps.size(), 3u);
+  EXPECT_EQ(plan->steps[0].detail, "change set for stack A:\n  Modify Table");
+  // Step two's inputs need step one's outputs: no preview is asked for.
+  EXPECT_EQ(plan->steps[1].detail, "");
+  EXPECT_EQ(Scripts()["two"].previews, 0);
+  EXPECT_NE(plan->steps[2].detail.find("could not preview"), std::string::npos)
+      << plan->steps[2].detail;
+  EXPECT_NE(plan->steps[2].detail.find("the cloud did not answer"), std::string::npos);
+  EXPECT_EQ(Scripts()["one"].executes + Scripts()["three"].executes, 0);
+  EXPECT_TRUE(journal_->ListRuns("", "")->empty());
 }
 
 TEST_F(ExecutorTest, ConfirmationWithoutATerminalStopsBeforeTheStepActs) {
