@@ -329,6 +329,33 @@ TEST_F(LockCases, AStackUpdateThatRollsBackLeavesTheEnvironmentAsItWas) {
   EXPECT_THAT(Snapshot()[root_stack_].policy, HasSubstr("FlightplanLockDenyUpdates"));
 }
 
+TEST_F(LockCases, AChangeSetThatCannotBeCreatedLeavesTheEnvironmentAsItWas) {
+  Seed("backend-only");
+  auto before = Snapshot();
+  // The first stack locks; CloudFormation refuses the second change set.
+  Value rule(ValueMap{});
+  rule.Set("service", "cloudformation");
+  rule.Set("operation", "CreateChangeSet");
+  rule.Set("kind", "error");
+  rule.Set("status", 400);
+  rule.Set("code", "ValidationError");
+  rule.Set("skip", 1);
+  rule.Set("count", 1);
+  Control("POST", "/_sim/faults", rule);
+  int64_t pos = LogPosition();
+  RunResult r = Flightplan(Lock());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("ValidationError"));
+  EXPECT_THAT(r.err, HasSubstr("nothing is locked"));
+  for (const auto& [name, snap] : Snapshot()) {
+    EXPECT_EQ(snap.template_text, before[name].template_text) << name;
+    EXPECT_EQ(snap.policy, before[name].policy) << name;
+  }
+  // One stack was locked and unlocked again; nothing else executed.
+  EXPECT_EQ(CountCalls("cloudformation", "ExecuteChangeSet", pos), 2);
+  EXPECT_EQ(CountCalls("cloudformation", "SetStackPolicy", pos), 0);
+}
+
 TEST_F(LockCases, ExtraStatefulTypesFromAFileAreLockedToo) {
   Seed("backend-only");
   WriteFile(dir_.Join("types.txt"), "# our functions hold state\nAWS::Lambda::Function\n");
