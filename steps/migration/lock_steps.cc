@@ -217,8 +217,11 @@ class LockTemplatesStep final : public MigrationStep {
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
     ASSIGN_OR_RETURN(std::vector<StackPlan> plans, PlansFrom(ctx.prepared));
     std::string bucket = StringAt(ctx.prepared, "bucket");
+    // Every nested stack, not only those this run changed: a stack an
+    // earlier, failed attempt locked (and could not unlock) is unlocked too.
+    // A stack without lock's metadata is left as it is.
     for (auto it = plans.rbegin(); it != plans.rend(); ++it) {
-      if (it->locked_ids.empty()) continue;
+      if (it->path.empty()) continue;  // lock never changes the root template
       TRY(ctx.StopReason());
       TRY(Restore(*client, ctx, *it, bucket));
     }
@@ -232,7 +235,7 @@ class LockTemplatesStep final : public MigrationStep {
     ASSIGN_OR_RETURN(std::vector<StackPlan> plans, PlansFrom(ctx.prepared));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
     for (const StackPlan& s : plans) {
-      if (s.locked_ids.empty()) continue;
+      if (s.path.empty()) continue;
       ASSIGN_OR_RETURN(std::string current, cfn.GetTemplate(s.id));
       ASSIGN_OR_RETURN(Value json, Value::FromJson(current));
       if (!LockedResources(json).empty()) {

@@ -356,6 +356,54 @@ TEST_F(LockCases, AChangeSetThatCannotBeCreatedLeavesTheEnvironmentAsItWas) {
   EXPECT_EQ(CountCalls("cloudformation", "SetStackPolicy", pos), 0);
 }
 
+TEST_F(LockCases, ALockWhoseUndoFailedIsFinishedAndRolledBackToTheOriginal) {
+  Seed("backend-only");
+  auto before = Snapshot();
+  std::string todo;
+  {
+    std::lock_guard lock(world().mutex);
+    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.name.find("-Todo-") != std::string::npos && s.name.find(root_stack_) == 0) {
+        todo = s.name;
+      }
+    }
+  }
+  ASSERT_FALSE(todo.empty());
+  // The third stack's update rolls back, and the undo of the second fails
+  // (its change set is refused): the environment is left partly locked.
+  Value fail(ValueMap{});
+  fail.Set("service", "cloudformation");
+  fail.Set("operation", "ExecuteChangeSet");
+  fail.Set("kind", "fail_stack_operation");
+  fail.Set("match", cloudsim::testing::Obj({{"StackName", Value(todo)}}));
+  fail.Set("count", 1);
+  Control("POST", "/_sim/faults", fail);
+  Value refuse(ValueMap{});
+  refuse.Set("service", "cloudformation");
+  refuse.Set("operation", "CreateChangeSet");
+  refuse.Set("kind", "error");
+  refuse.Set("status", 400);
+  refuse.Set("code", "ValidationError");
+  refuse.Set("skip", 3);
+  refuse.Set("count", 1);
+  Control("POST", "/_sim/faults", refuse);
+  RunResult r = Flightplan(Lock());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("partly locked"));
+  Control("DELETE", "/_sim/faults");
+
+  RunResult again = Flightplan(Lock());
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  RunResult back = Flightplan(Lock({"--rollback"}));
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  for (const auto& [name, snap] : Snapshot()) {
+    Result<Value> have = Value::FromJson(snap.template_text);
+    Result<Value> want = Value::FromJson(before[name].template_text);
+    ASSERT_TRUE(have && want) << name;
+    EXPECT_EQ(*have, *want) << name << " still differs from before the first lock";
+  }
+}
+
 TEST_F(LockCases, ExtraStatefulTypesFromAFileAreLockedToo) {
   Seed("backend-only");
   WriteFile(dir_.Join("types.txt"), "# our functions hold state\nAWS::Lambda::Function\n");
