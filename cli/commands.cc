@@ -15,12 +15,13 @@ extern const Command kDoctorCommand;
 extern const Command kAssessCommand;
 extern const Command kGenerateCommand;
 extern const Command kLockCommand;
+extern const Command kDriftCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
-      kAssessCommand,  kGenerateCommand, kLockCommand,
+      kAssessCommand,  kGenerateCommand, kDriftCommand,    kLockCommand,
   };
   return kCommands;
 }
