@@ -80,6 +80,12 @@ class DriftStep final : public MigrationStep {
                         "a Gen1 project folder for local drift (default: the current directory "
                         "when it holds amplify/backend)",
                         {}});
+      inputs.push_back({"check_local",
+                        FieldType::kBoolean,
+                        false,
+                        "compare a local project at all (default true; lock's validation sets "
+                        "false: lock acts on the cloud only)",
+                        {}});
       inputs.push_back({"fail_on_drift",
                         FieldType::kBoolean,
                         false,
@@ -117,7 +123,8 @@ class DriftStep final : public MigrationStep {
         "with GetTemplate of each stack\n",
         found.deployment_bucket, kRootTemplateKey);
     std::string project = ProjectDir(inputs);
-    out += project.empty()
+    out += !CheckLocalWanted(inputs) ? "no local check (check_local is false)\n"
+           : project.empty()
                ? "no local check: no amplify/backend in the current directory (--project DIR)\n"
                : fmt::format("compare {} with s3://{}/{}\n", ProjectBackend(project),
                              found.deployment_bucket, kCloudBackendKey);
@@ -145,8 +152,13 @@ class DriftStep final : public MigrationStep {
     }
     TRY(CheckCloudFormation(*client, ctx, found, deployed, report.cloudformation));
     TRY(CheckTemplates(*client, ctx, found, deployed, report.templates));
-    TRY(CheckLocal(*client, ctx, found, ProjectDir(inputs), InputString(inputs, "project"),
-                   report.local));
+    if (CheckLocalWanted(inputs)) {
+      TRY(CheckLocal(*client, ctx, found, ProjectDir(inputs), InputString(inputs, "project"),
+                     report.local));
+    } else {
+      report.local.status = DriftStatus::kSkipped;
+      report.local.notes.push_back("not asked for (check_local is false)");
+    }
     for (SourceReport* r : {&report.cloudformation, &report.templates, &report.local}) r->Settle();
 
     DriftStatus overall = report.Overall();
@@ -179,9 +191,15 @@ class DriftStep final : public MigrationStep {
   }
 
  private:
+  static bool CheckLocalWanted(const Value& inputs) {
+    const Value* v = inputs.Find("check_local");
+    return v == nullptr || (v->is_bool() ? v->as_bool() : v->ToText() != "false");
+  }
+
   // The project folder to compare: `project` when given, else the current
   // directory when it holds amplify/backend, else "" (no local check).
   static std::string ProjectDir(const Value& inputs) {
+    if (!CheckLocalWanted(inputs)) return "";
     std::string given = InputString(inputs, "project");
     if (!given.empty()) return given;
     std::error_code ec;

@@ -384,6 +384,27 @@ TEST_F(DriftTest, LockRefusesADriftedEnvironmentUnlessValidationsAreSkipped) {
   EXPECT_FALSE(LogOf("cloudformation", "CreateChangeSet").empty());
 }
 
+TEST_F(DriftTest, InsideAProjectDriftChecksItButLockLooksAtTheCloudOnly) {
+  App app = Seed("backend-only");
+  // The fixture's backend was never pushed as it is: its cloud backend zip
+  // holds only build output, so every source file is local drift.
+  fs::path project = fs::path(work_.path()) / "unpushed";
+  fs::create_directories(project / "amplify");
+  fs::copy(FixtureApp(app.name) / "amplify" / "backend", project / "amplify" / "backend",
+           fs::copy_options::recursive);
+  RunResult r =
+      Flightplan({"drift", "--app-id", app.app_id, "--env", app.env, "--json"}, project.string());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  Value report = Report(r);
+  EXPECT_EQ(StatusOf(report, "local"), "drift") << r.out;
+  EXPECT_GE(Mentions(report, "local", "backend-config.json"), 1) << r.out;
+  EXPECT_EQ(StatusOf(report, "cloudformation"), "clean") << r.out;
+
+  RunResult lock =
+      Flightplan({"lock", "--app-id", app.app_id, "--env", app.env, "--yes"}, project.string());
+  EXPECT_EQ(lock.exit_code, 0) << lock.out << lock.err;
+}
+
 TEST_F(DriftTest, TheS3TriggerPermissionFilterHidesOnlyItsFalsePositive) {
   App app = Seed("product-catalog");
   auto permission = FindResource(app, "AWS::Lambda::Permission", "TriggerPermissions");
