@@ -483,7 +483,9 @@ class DriftStep final : public MigrationStep {
       std::string name = st.name;
       while (name.rfind("./", 0) == 0) name.erase(0, 2);
       if (name.empty() || name.back() == '/' || IgnoredBackendPath(name)) continue;
-      if (name.front() == '/' || name.find("..") != std::string::npos) {
+      if (name.front() == '/' || name == ".." || name.rfind("../", 0) == 0 ||
+          name.find("/../") != std::string::npos ||
+          (name.size() >= 3 && name.compare(name.size() - 3, 3, "/..") == 0)) {
         report.problems.push_back(fmt::format("{}: entry '{}' leaves the folder", label, name));
         return;
       }

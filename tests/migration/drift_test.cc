@@ -203,6 +203,16 @@ TEST_P(DriftEveryAppTest, ACleanEnvironmentIsCleanOnAllThreeSources) {
   EXPECT_GE(LogOf("cloudformation", "DetectStackDrift").size(), 5U);
   EXPECT_EQ(LogOf("s3", "GetObject").empty(), false);
   EXPECT_NE(r.out.find("compared the templates of"), std::string::npos);
+
+  // Locked, it is still clean: lock's own changes are filtered.
+  RunResult lock = Flightplan({"lock", "--app-id", app.app_id, "--env", app.env, "--yes"});
+  ASSERT_EQ(lock.exit_code, 0) << lock.out << lock.err;
+  r = Drift(app, {"--project", project});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  report = Report(r);
+  for (const char* source : {"cloudformation", "templates", "local"}) {
+    EXPECT_EQ(StatusOf(report, source), "clean") << source << " after lock: " << r.out;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(FixtureApps, DriftEveryAppTest, ::testing::ValuesIn(kApps),
