@@ -19,6 +19,7 @@ constexpr size_t kMaxShownValue = 120;
 std::string Shown(const Value* v) {
   if (v == nullptr || v->is_null()) return "(absent)";
   std::string text = v->is_string() ? v->as_string() : v->ToJson();
+  if (text.empty()) return "\"\"";
   if (text.size() > kMaxShownValue) text = text.substr(0, kMaxShownValue) + "…";
   return text;
 }

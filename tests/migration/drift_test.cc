@@ -254,6 +254,13 @@ TEST_F(DriftTest, ResourcesChangedOutOfBandAreReportedByName) {
   EXPECT_EQ(Mentions(report, "cloudformation", table.second), 1) << r.out;
   EXPECT_EQ(Mentions(report, "cloudformation", "/BillingMode"), 1) << r.out;
   EXPECT_GE(Mentions(report, "cloudformation", "/CorsConfiguration"), 1) << r.out;
+  // The text report names them too.
+  RunResult text = Flightplan({"drift", "--app-id", app.app_id, "--env", app.env});
+  EXPECT_EQ(text.exit_code, 1) << text.err;
+  EXPECT_NE(text.out.find(table.second + " (AWS::DynamoDB::Table): NOT_EQUAL /BillingMode: "
+                                         "expected PAY_PER_REQUEST, actual PROVISIONED"),
+            std::string::npos)
+      << text.out;
 }
 
 TEST_F(DriftTest, ATemplateEditedInTheBucketIsTemplateDrift) {
