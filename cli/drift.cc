@@ -71,6 +71,9 @@ int RunDrift(const GlobalOptions& global, DriftArgs& args) {
   if (!args.profile.empty()) (*params)["profile"] = args.profile;
   if (!args.stateful_types.empty()) (*params)["stateful_types"] = Absolute(args.stateful_types);
   if (!project.empty()) (*params)["project"] = project;
+  // The command reports and picks the exit code from the report; failing the
+  // step instead (lock's validation) would hide the report.
+  (*params)["fail_on_drift"] = "false";
   auto journal = ctx.OpenJournal(/*create=*/true);
   if (!journal) return ReportError(console, journal.error());
 

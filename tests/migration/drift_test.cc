@@ -254,6 +254,8 @@ TEST_F(DriftTest, ResourcesChangedOutOfBandAreReportedByName) {
   EXPECT_EQ(Mentions(report, "cloudformation", table.second), 1) << r.out;
   EXPECT_EQ(Mentions(report, "cloudformation", "/BillingMode"), 1) << r.out;
   EXPECT_GE(Mentions(report, "cloudformation", "/CorsConfiguration"), 1) << r.out;
+  // The command always reports (fail_on_drift is lock's), so drift is 1.
+  EXPECT_EQ(Drift(app, {"-p", "fail_on_drift=true"}).exit_code, 1);
   // The text report names them too.
   RunResult text = Flightplan({"drift", "--app-id", app.app_id, "--env", app.env});
   EXPECT_EQ(text.exit_code, 1) << text.err;
