@@ -441,7 +441,6 @@ bool IgnoredBackendPath(std::string_view relative) {
   static const std::set<std::string, std::less<>> kRegenerated = {
       "amplify-meta.json", "types/amplify-dependent-resources-ref.d.ts", "team-provider-info.json"};
   if (kRegenerated.count(relative) != 0) return true;
-  if (relative.substr(0, 18) == "awscloudformation/") return true;
   size_t start = 0;
   while (start <= relative.size()) {
     size_t end = relative.find('/', start);

@@ -135,8 +135,8 @@ void AddTemplateDrift(const std::string& stack_path, const Value& bucket_templat
 // --- local drift ---
 
 // Files of amplify/backend that are not compared: build output (any `build`
-// folder), node_modules, .temp, dist, the root stack's own build folder
-// (`awscloudformation/`), and what Amplify regenerates on every push or
+// folder, the root stack's awscloudformation/build/ included),
+// node_modules, .temp, dist, and what Amplify regenerates on every push or
 // pull (amplify-meta.json, types/amplify-dependent-resources-ref.d.ts,
 // team-provider-info.json, .DS_Store). `relative` uses '/'.
 bool IgnoredBackendPath(std::string_view relative);
