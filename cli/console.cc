@@ -36,7 +36,7 @@ std::string Console::Yellow(const std::string& s) const { return Paint(color_, "
 std::string Console::Dim(const std::string& s) const { return Paint(color_, "2", s); }
 
 void Console::Out(const std::string& line) {
-  std::cout << line << '\n' << std::flush;
+  (lines_to_stderr_ ? std::cerr : std::cout) << line << '\n' << std::flush;
   Log(line);
 }
 

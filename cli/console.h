@@ -30,6 +30,9 @@ class Console final : public RunObserver {
   std::string Dim(const std::string& s) const;
 
   void Out(const std::string& line);  // stdout, and the log
+  // Out's lines go to stderr from now on, so stdout holds only what Write
+  // prints (a --json document).
+  void LinesToStderr() { lines_to_stderr_ = true; }
   // stdout as it is, for a document that ends its own lines (a report), and
   // the log.
   void Write(const std::string& text);
@@ -55,6 +58,7 @@ class Console final : public RunObserver {
   std::string log_path_;
   std::shared_ptr<spdlog::logger> log_;
   std::string current_step_;
+  bool lines_to_stderr_ = false;
 };
 
 // Asks on the terminal (stdin/stderr); never when either is not a TTY.

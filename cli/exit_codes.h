@@ -10,13 +10,17 @@ namespace flightplan::cli {
 enum ExitCode : int {
   kExitOk = 0,
   kExitStepFailed = 1,         // a step (or a rollback) failed; also a chain that does not verify
+  kExitDriftFound = 1,         // `drift`: the environment has drifted
   kExitUsage = 2,              // bad arguments or an invalid workflow definition
   kExitLeaseHeld = 3,          // another operator holds the lease, or ours was taken over
   kExitOrdering = 4,           // requirements not met, or dependents still applied
   kExitStateFile = 5,          // the state file is corrupt, foreign, newer, or unusable
   kExitInDoubt = 6,            // a step's effect is unknown: run `flightplan resolve`
   kExitNeedsConfirmation = 7,  // confirmation required and not given (use a TTY or --yes)
-  kExitInterrupted = 130,      // stopped by SIGINT/SIGTERM; resume continues
+  // `drift`: 1 (kExitDriftFound) is drift found; this is a check that could
+  // not complete, so the environment is not known to be clean.
+  kExitDriftIncomplete = 8,
+  kExitInterrupted = 130,  // stopped by SIGINT/SIGTERM; resume continues
 };
 
 // The exit code that reports an error of this kind.

@@ -1095,7 +1095,7 @@ Result<RunOutcome> Executor::Start(const Workflow& wf, const ParamInput& input,
   ASSIGN_OR_RETURN(std::vector<RunRecord> runs, journal_.ListRuns(wf.name, target));
   if (!runs.empty()) {
     const RunRecord& latest = runs.front();
-    if (latest.state == RunState::kSucceeded) {
+    if (latest.state == RunState::kSucceeded && !wf.repeatable) {
       ASSIGN_OR_RETURN(std::vector<EventRecord> events,
                        journal_.ListEvents(EventFilter{latest.id, {}, 0, 0}));
       std::string who = latest.operator_name;
@@ -1118,7 +1118,7 @@ Result<RunOutcome> Executor::Start(const Workflow& wf, const ParamInput& input,
                       "that first with `flightplan rollback {}`",
                       latest.id, wf.name, target, RunStateName(latest.state), latest.id));
     }
-    if (latest.state != RunState::kRolledBack) {
+    if (latest.state != RunState::kRolledBack && latest.state != RunState::kSucceeded) {
       // Unfinished: continue it.
       keeper.reset();
       observer_.Notice(

@@ -83,6 +83,9 @@ struct Workflow {
   std::vector<std::string> requires_workflows;
   std::vector<ParamSpec> params;
   OnFailure on_failure = OnFailure::kStop;
+  // A read-only workflow (drift) whose succeeded run does not end it on its
+  // target: each start is a new run.
+  bool repeatable = false;
   std::vector<StepSpec> steps;
 
   std::string source;  // file path, or "builtin:<path>" for embedded ones

@@ -788,7 +788,7 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
   wf.text = std::string(text);
   CheckKeys(root,
             {"name", "version", "description", "phase", "target", "requires", "params",
-             "on_failure", "steps"},
+             "on_failure", "repeatable", "steps"},
             "the workflow", problems);
   ReadString(root, "name", wf.name, problems, true);
   if (!wf.name.empty() && !std::regex_match(wf.name, StepIdPattern())) {
@@ -819,6 +819,7 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
                                                         "not '{}'",
                                                         on_failure));
   }
+  ReadBool(root, "repeatable", wf.repeatable, problems);
   LoadParams(Child(root, "params"), wf, problems);
   std::set<std::string> declared_env;
   for (const ParamSpec& p : wf.params) {

@@ -209,6 +209,7 @@ void RegisterMigrationSteps(StepRegistry& registry, aws::ClientPool& clients) {
   registry.Register(std::make_unique<CheckStackStatusStep>(clients));
   registry.Register(std::make_unique<CheckCliVersionStep>(clients));
   RegisterLockSteps(registry, clients);
+  RegisterDriftSteps(registry, clients);
   RegisterBackupSteps(registry, clients);
 }
 

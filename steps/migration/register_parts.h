@@ -9,6 +9,7 @@
 namespace flightplan::migration {
 
 void RegisterLockSteps(StepRegistry& registry, aws::ClientPool& clients);
+void RegisterDriftSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterBackupSteps(StepRegistry& registry, aws::ClientPool& clients);
 
 }  // namespace flightplan::migration

@@ -201,6 +201,25 @@ TEST_F(ExecutorTest, RunsStepsInOrderAndRecordsOutputs) {
   EXPECT_EQ(journal_->GetRun(outcome->run_id)->operator_name, "alice");
 }
 
+TEST_F(ExecutorTest, ARepeatableWorkflowStartsANewRunAfterASucceededOne) {
+  Workflow wf = Load(R"yaml(name: checker
+version: 1
+repeatable: true
+steps:
+  - {id: look, uses: scripted, with: {key: repeatable-look}}
+)yaml");
+  EXPECT_TRUE(wf.repeatable);
+  auto first = executor_->Start(wf, {}, "", options_);
+  ASSERT_TRUE(first) << first.error().ToString();
+  auto second = executor_->Start(wf, {}, "", options_);
+  ASSERT_TRUE(second) << second.error().ToString();
+  EXPECT_FALSE(second->nothing_to_do);
+  EXPECT_EQ(second->state, RunState::kSucceeded);
+  EXPECT_NE(second->run_id, first->run_id);
+  EXPECT_EQ(Scripts()["repeatable-look"].executes, 2);
+  EXPECT_EQ(journal_->ListRuns("checker", "checker")->size(), 2U);
+}
+
 TEST_F(ExecutorTest, RerunningACompletedWorkflowSaysWhoCompletedItAndDoesNothing) {
   Workflow wf = Load(kThreeSteps);
   ASSERT_TRUE(executor_->Start(wf, {}, "", options_));

@@ -106,6 +106,13 @@ TEST_F(LoaderTest, UnknownTopLevelKey) {
               "wf.yaml:3:1", "unknown key 'stepz'");
 }
 
+TEST_F(LoaderTest, RepeatableIsTrueOrFalse) {
+  ExpectError(
+      "name: x\nversion: 1\nrepeatable: often\nsteps: [{id: a, uses: echo, with: {message: "
+      "hi}}]\n",
+      "wf.yaml:3:13", "'repeatable' must be true or false");
+}
+
 TEST_F(LoaderTest, MissingVersion) {
   ExpectError("name: x\nsteps: [{id: a, uses: echo, with: {message: hi}}]\n", "wf.yaml:1:1",
               "missing required key 'version'");

@@ -39,7 +39,8 @@ class MigrationTest : public cloudsim::testing::SimTest {
   // Every live stack of the account, by name.
   std::map<std::string, StackSnapshot> Snapshot();
   // "service:Operation" of each call that changes something (not Describe*,
-  // Get*, List*, Head*), in order, since the log position `since`.
+  // Get*, List*, Head*, or Detect* — drift detection changes no resource),
+  // in order, since the log position `since`.
   std::vector<std::string> MutatingCalls(int64_t since = 0);
   int64_t LogPosition();
   int CountCalls(const std::string& service, const std::string& operation, int64_t since = 0);
