@@ -152,6 +152,12 @@ FlightPlan BuildFlightPlan(const PlanInput& input) {
         row.state = "done";
         row.detail = Who(run);
         if (spec.key == "backup") row.detail += BackupDetail(it->second.second);
+        if (spec.key == "drift") {
+          for (const StepRecord& step : it->second.second) {
+            std::string status = StringAt(step.outputs, "status");
+            if (!status.empty()) row.detail += ": " + status;
+          }
+        }
         if (spec.key == "lock" && input.cloud.read && !input.cloud.locked) {
           row.detail += "; but the root stack policy no longer denies updates: run lock again";
           row.state = "drifted";

@@ -121,6 +121,19 @@ TEST_F(PlanTest, BackupsAreShownWithTheirArns) {
   }
 }
 
+TEST_F(PlanTest, TheLatestDriftCheckAndItsVerdictAreShown) {
+  Seed("backend-only");
+  std::vector<std::string> drift = {"drift"};
+  for (const auto& a : EnvArgs()) drift.push_back(a);
+  RunResult r = Flightplan(drift);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  Value plan = PlanJson();
+  EXPECT_EQ(State(plan, "drift"), "done");
+  EXPECT_THAT(Row(plan, "drift").Find("detail")->as_string(), HasSubstr(": clean"));
+  EXPECT_EQ(Row(plan, "drift").Find("command")->as_string(),
+            "flightplan drift --app-id " + app_id_ + " --env " + env_);
+}
+
 TEST_F(PlanTest, Gen2BranchesOfTheAppAreListed) {
   Seed("backend-only");
   std::string gen2_stack;
