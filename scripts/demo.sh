@@ -3,7 +3,8 @@
 # SIGKILL in the middle of a step, resumed, rolled back, and the audit shown;
 # then the local cloud (flightplan-cloudsim) seeded with a fixture app, which
 # `flightplan doctor` checks and `flightplan assess` reads; `flightplan plan`
-# shows where the migration stands, `flightplan lock` protects the
+# shows where the migration stands, `flightplan drift` finds it clean,
+# `flightplan lock` protects the
 # environment (dry run first, then for real, checked with the AWS CLI); the
 # generate workflow turns a git copy of the app into its Gen2 backend; then
 # both are rolled back. Installs the dependencies and builds first. Everything happens in a
@@ -80,10 +81,13 @@ state="$work/migration.db"
 say "11. flightplan plan: the nine steps of the migration, and the next command"
 "$fp" --state "$state" plan --app-id backendonly --env main
 
-say "12. flightplan lock --dry-run: every change set it would execute; nothing changes"
+say "12. flightplan drift: CloudFormation, template and local drift (exit 0: clean)"
+"$fp" --state "$state" drift --app-id backendonly --env main
+
+say "13. flightplan lock --dry-run: every change set it would execute; nothing changes"
 "$fp" --state "$state" --dry-run lock --app-id backendonly --env main
 
-say "13. flightplan lock: Retain + deletion protection on every stateful resource, a deny-update stack policy"
+say "14. flightplan lock: Retain + deletion protection on every stateful resource, a deny-update stack policy"
 "$fp" --state "$state" lock --app-id backendonly --env main
 if command -v aws >/dev/null; then
   echo "-- the root stack's policy, read with the AWS CLI:"
@@ -94,11 +98,11 @@ if command -v aws >/dev/null; then
     --query Table.DeletionProtectionEnabled
 fi
 
-say "14. flightplan backup: an on-demand backup of every DynamoDB table (rollback keeps them)"
+say "15. flightplan backup: an on-demand backup of every DynamoDB table (rollback keeps them)"
 "$fp" --state "$state" backup --app-id backendonly --env main
 "$fp" --state "$state" plan --app-id backendonly --env main
 
-say "15. the generate workflow, in a git copy of the fixture app: amplify/ becomes the Gen2 backend"
+say "16. the generate workflow, in a git copy of the fixture app: amplify/ becomes the Gen2 backend"
 project="$work/backend-only"
 mkdir -p "$project"
 cp -r "$app/amplify" "$project/"
@@ -111,11 +115,11 @@ git -c user.name=demo -c user.email=demo@localhost commit -qm "the Gen1 project"
 find amplify -maxdepth 2 -name '*.ts' | sort
 git status --short | sed -n 1,5p; echo "…"
 
-say "16. roll generate back: the Gen1 files are back exactly (git sees no change)"
+say "17. roll generate back: the Gen1 files are back exactly (git sees no change)"
 "$fp" --state "$state" run generate --rollback --param app_id=backendonly --param env=main
 git status --short
 echo "(git status is empty: byte for byte the committed Gen1 project)"
 
-say "17. roll lock back: every template and the stack policy as they were"
+say "18. roll lock back: every template and the stack policy as they were"
 "$fp" --state "$state" lock --app-id backendonly --env main --rollback
 "$fp" --state "$state" plan --app-id backendonly --env main
