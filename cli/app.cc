@@ -18,8 +18,8 @@ constexpr const char* kDescription =
     "rolled back step by\nstep, shared between operators, and audited.\n\n"
     "Exit codes: 0 ok, 1 a step failed, 2 usage or definition error, 3 lease "
     "held by\nanother operator, 4 ordering violation, 5 state file problem, "
-    "6 step in doubt\n(run `flightplan resolve`), 7 confirmation needed, 130 "
-    "interrupted.\nSee docs/cli.md.";
+    "6 step in doubt\n(run `flightplan resolve`), 7 confirmation needed, 8 a drift "
+    "check could not\ncomplete, 130 interrupted. See docs/cli.md.";
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
   app.add_option("--state", global.state_path, "State file (default .flightplan/state.db)")
