@@ -72,8 +72,7 @@ std::vector<std::string> MigrationTest::MutatingCalls(int64_t since) {
     const std::string& op = e.operation;
     // Drift detection starts a read-only job: it changes no resource.
     bool reads = op.rfind("Describe", 0) == 0 || op.rfind("Get", 0) == 0 ||
-                 op.rfind("List", 0) == 0 || op.rfind("Head", 0) == 0 ||
-                 op.rfind("Detect", 0) == 0;
+                 op.rfind("List", 0) == 0 || op.rfind("Head", 0) == 0 || op.rfind("Detect", 0) == 0;
     if (!reads) out.push_back(e.service + ":" + op);
   }
   return out;
