@@ -1,6 +1,7 @@
 #include "steps/amplify/gen1_facts.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 
 namespace flightplan::amplify {
@@ -106,6 +107,91 @@ std::vector<std::string> UsernameAttributes(const Gen1Resource& auth) {
     }
   }
   return out;
+}
+
+Value UserPoolProperties(const Gen1Resource& auth) {
+  if (!auth.Template().is_null()) {
+    const Value* res = auth.Template().Find("Resources");
+    const Value* pool = res ? res->Find("UserPool") : nullptr;
+    const Value* props = pool ? pool->Find("Properties") : nullptr;
+    return props ? *props : Value();
+  }
+  const Value* cognito = auth.cli_inputs.Find("cognitoConfig");
+  if (!cognito || !cognito->is_map()) return Value();
+  auto strings = [](const Value* list) {
+    ValueList out;
+    if (list && list->is_list()) {
+      for (const Value& v : list->as_list()) {
+        if (v.is_string()) out.push_back(v);
+      }
+    }
+    return out;
+  };
+  Value props;
+  ValueList schema;
+  for (const Value& name : strings(cognito->Find("requiredAttributes"))) {
+    Value attribute;
+    attribute.Set("Mutable", Value(true));
+    attribute.Set("Name", name);
+    attribute.Set("Required", Value(true));
+    schema.push_back(std::move(attribute));
+  }
+  if (!schema.empty()) props.Set("Schema", Value(std::move(schema)));
+  ValueList username;
+  for (const std::string& a : UsernameAttributes(auth)) username.push_back(Value(a));
+  if (!username.empty()) props.Set("UsernameAttributes", Value(std::move(username)));
+  if (ValueList alias = strings(cognito->Find("aliasAttributes")); !alias.empty()) {
+    props.Set("AliasAttributes", Value(std::move(alias)));
+  }
+  if (const Value* sensitive = cognito->Find("usernameCaseSensitive");
+      sensitive && sensitive->is_bool()) {
+    Value config;
+    config.Set("CaseSensitive", *sensitive);
+    props.Set("UsernameConfiguration", std::move(config));
+  }
+  if (const Value* length = cognito->Find("passwordPolicyMinLength")) {
+    ValueList characters = strings(cognito->Find("passwordPolicyCharacters"));
+    auto required = [&](std::string_view what) {
+      for (const Value& c : characters) {
+        if (c.as_string() == what) return true;
+      }
+      return false;
+    };
+    Value password;
+    password.Set("MinimumLength",
+                 length->is_string()
+                     ? Value(static_cast<int64_t>(std::atoll(length->as_string().c_str())))
+                     : *length);
+    password.Set("RequireLowercase", Value(required("Requires Lowercase")));
+    password.Set("RequireNumbers", Value(required("Requires Numbers")));
+    password.Set("RequireSymbols", Value(required("Requires Symbols")));
+    password.Set("RequireUppercase", Value(required("Requires Uppercase")));
+    Value policies;
+    policies.Set("PasswordPolicy", std::move(password));
+    props.Set("Policies", std::move(policies));
+  }
+  if (std::string mfa = StringField(*cognito, "mfaConfiguration"); !mfa.empty()) {
+    props.Set("MfaConfiguration", Value(mfa));
+  }
+  if (ValueList verified = strings(cognito->Find("autoVerifiedAttributes")); !verified.empty()) {
+    props.Set("AutoVerifiedAttributes", Value(std::move(verified)));
+  }
+  return props;
+}
+
+std::optional<bool> IdentityPoolAllowsGuests(const Gen1Resource& auth) {
+  const Value* flag = nullptr;
+  if (!auth.Template().is_null()) {
+    const Value* res = auth.Template().Find("Resources");
+    const Value* pool = res ? res->Find("IdentityPool") : nullptr;
+    const Value* props = pool ? pool->Find("Properties") : nullptr;
+    flag = props ? props->Find("AllowUnauthenticatedIdentities") : nullptr;
+  } else if (const Value* cognito = auth.cli_inputs.Find("cognitoConfig");
+             cognito && StringField(*cognito, "authSelections") == "identityPoolAndUserPool") {
+    flag = cognito->Find("allowUnauthenticatedIdentities");
+  }
+  if (!flag || !flag->is_bool()) return std::nullopt;
+  return flag->as_bool();
 }
 
 std::vector<UserPoolGroup> UserPoolGroups(const Gen1Project& project) {

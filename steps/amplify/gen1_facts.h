@@ -41,6 +41,18 @@ std::vector<std::string> SchemaModels(const std::string& schema);
 // cognitoConfig.usernameAttributes.
 std::vector<std::string> UsernameAttributes(const Gen1Resource& auth);
 
+// The Properties of the user pool (logical id UserPool) in the auth
+// resource's template; without a template, the ones Gen1's auth template
+// derives from cli-inputs.json cognitoConfig: Schema (required attributes),
+// UsernameAttributes, AliasAttributes, UsernameConfiguration, Policies
+// (password policy), MfaConfiguration, AutoVerifiedAttributes. Null when
+// neither is known.
+Value UserPoolProperties(const Gen1Resource& auth);
+// Whether the identity pool admits guests: the deployed IdentityPool's
+// AllowUnauthenticatedIdentities, else cli-inputs.json's
+// allowUnauthenticatedIdentities; nullopt when neither says.
+std::optional<bool> IdentityPoolAllowsGuests(const Gen1Resource& auth);
+
 // A user pool group: its name and its precedence, if set.
 struct UserPoolGroup {
   std::string name;

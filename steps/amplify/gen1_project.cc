@@ -413,10 +413,11 @@ std::vector<std::string> Approximations(const Gen1Project& project, const Value&
   }
   if (auth) {
     out.push_back(
-        "the user pool settings read from the deployed auth template (schema and custom "
-        "attributes, username attributes, password policy, MFA, auto-verified attributes) are "
-        "not pinned in backend.ts: defineAuth follows cli-inputs.json; user pool groups come "
-        "from auth/userPoolGroups/user-pool-group-precedence.json");
+        "the user pool settings backend.ts pins (schema of required attributes, username "
+        "attributes, password policy, MFA, auto-verified attributes, guest access) are rebuilt "
+        "from cli-inputs.json as Gen1's auth template builds them: changes made outside it "
+        "(console, override.ts, custom attributes in the pool schema) are not seen; user pool "
+        "groups come from auth/userPoolGroups/user-pool-group-precedence.json");
   }
   if (functions) {
     out.push_back(

@@ -68,11 +68,6 @@ const Value& Cognito(const GenState& state) {
   return c ? *c : kEmpty;
 }
 
-const Value* UserPoolProps(const GenState& state) {
-  const Value* def = DeployedResource(*state.auth, "UserPool");
-  return def ? Props(*def) : nullptr;
-}
-
 // Group names ordered by precedence (unset counts as 0), then name.
 std::vector<std::string> Groups(const GenState& state) {
   std::vector<std::pair<int64_t, std::string>> groups;
@@ -87,7 +82,8 @@ std::vector<std::string> Groups(const GenState& state) {
 
 std::string AuthResource(const GenState& state) {
   const Value& c = Cognito(state);
-  const Value* pool = UserPoolProps(state);
+  const Value pool_props = UserPoolProperties(*state.auth);
+  const Value* pool = pool_props.is_null() ? nullptr : &pool_props;
   std::vector<std::string> username_attrs = UsernameAttributes(*state.auth);
   bool phone = std::find(username_attrs.begin(), username_attrs.end(), "phone_number") !=
                username_attrs.end();
@@ -237,7 +233,8 @@ std::string AuthResource(const GenState& state) {
 // Identity-defining user pool settings copied from the deployed pool.
 std::string AuthPins(const GenState& state) {
   std::string out;
-  const Value* pool = UserPoolProps(state);
+  const Value pool_props = UserPoolProperties(*state.auth);
+  const Value* pool = pool_props.is_null() ? nullptr : &pool_props;
   out += "// --- auth: pin the Gen1 user pool's identity-defining settings ---\n";
   out += "const cfnUserPool = backend.auth.resources.cfnResources.cfnUserPool;\n";
   if (pool) {
@@ -261,15 +258,11 @@ std::string AuthPins(const GenState& state) {
                          TsLiteral(*v, 0));
     }
   }
-  const Value* identity = DeployedResource(*state.auth, "IdentityPool");
-  if (identity && Props(*identity)) {
-    const Value* unauth = Props(*identity)->Find("AllowUnauthenticatedIdentities");
-    if (unauth && unauth->is_bool()) {
-      out += fmt::format(
-          "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = "
-          "{};\n",
-          unauth->as_bool() ? "true" : "false");
-    }
+  if (std::optional<bool> guests = IdentityPoolAllowsGuests(*state.auth)) {
+    out += fmt::format(
+        "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = "
+        "{};\n",
+        *guests ? "true" : "false");
   }
   for (const UserPoolGroup& group : UserPoolGroups(state.project)) {
     if (!group.precedence) continue;

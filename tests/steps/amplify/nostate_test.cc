@@ -109,8 +109,10 @@ TEST(NoStateTest, EveryFixtureWithoutDeployedStateAssessesAndSaysWhatIsApproxima
 //  - amplify/functions/<name>/resource.ts: the runtime version and
 //    environment variables set outside backend-config.json (trigger
 //    settings) are read from the deployed template.
-//  - amplify/backend.ts: the user pool settings pinned from the deployed
-//    template, the sections of the copies above.
+//  - amplify/backend.ts: the sections of the copies above, the bucket
+//    encryption pinned from the deployed bucket, function variables set
+//    outside backend-config.json. Its auth pins (user pool settings, guest
+//    access, group precedence) are the same: rebuilt from cli-inputs.json.
 // Every other file is byte-identical: auth (with its groups), data, storage
 // (S3 access and the DynamoDB tables rebuilt from cli-inputs.json), the
 // package files, and migration.json (the pool names rebuilt from
@@ -175,7 +177,15 @@ TEST(NoStateTest, GenerateWithEnvWritesTheFullProjectsCategoriesAndOnlyTheListed
                                      : backend.substr(at, backend.find("});", at) - at);
     };
     EXPECT_EQ(members(stripped.at("amplify/backend.ts")), members(full.at("amplify/backend.ts")));
-    EXPECT_THAT(stripped.at("amplify/backend.ts"), Not(HasSubstr("cfnUserPool.addProperty")));
+    // The auth pins, rebuilt from cli-inputs.json, are the deployed ones.
+    auto auth_pins = [](const std::string& backend) {
+      size_t at = backend.find("// --- auth:");
+      return at == std::string::npos ? std::string()
+                                     : backend.substr(at, backend.find("\n\n", at) - at);
+    };
+    EXPECT_THAT(auth_pins(full.at("amplify/backend.ts")), HasSubstr("cfnUserPool.addProperty"));
+    EXPECT_EQ(auth_pins(stripped.at("amplify/backend.ts")),
+              auth_pins(full.at("amplify/backend.ts")));
 
     // migration.json: the same Gen1 names (the pool names rebuilt from
     // cli-inputs.json as Gen1's auth template builds them).
