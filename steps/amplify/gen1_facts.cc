@@ -96,7 +96,7 @@ std::vector<std::string> UsernameAttributes(const Gen1Resource& auth) {
   for (const Value& v : list->as_list()) {
     if (!v.is_string()) continue;
     // The Amplify CLI writes "email, phone_number" as one item.
-    std::string item = v.as_string();
+    const std::string& item = v.as_string();
     for (size_t start = 0; start <= item.size();) {
       size_t comma = std::min(item.find(',', start), item.size());
       std::string part = item.substr(start, comma - start);

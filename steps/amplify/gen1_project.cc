@@ -559,7 +559,16 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir, const LoadOptions& opti
   // amplify-meta.json's stack name (amplify-<project>-<env>-<hash>).
   ASSIGN_OR_RETURN(Value local_env,
                    ReadOptionalJson(amplify_dir / ".config" / "local-env-info.json"));
-  project.env_name = options.env.empty() ? StringField(local_env, "envName") : options.env;
+  const std::string checked_out = StringField(local_env, "envName");
+  if (!options.env.empty() && !checked_out.empty() && options.env != checked_out &&
+      IsFile(tpi_path) && IsDir(amplify_dir / std::string(kCurrentCloudBackend))) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("--env {} is not the environment {} is checked out at ('{}'), "
+                                 "whose deployed state amplify/#current-cloud-backend/ holds: run "
+                                 "`amplify env checkout {}` first, or leave out --env",
+                                 options.env, dir.string(), checked_out, options.env));
+  }
+  project.env_name = options.env.empty() ? checked_out : options.env;
   const std::string stack_name = StringField(project.provider, "StackName");
   if (project.team_provider_info.is_map()) {
     for (const auto& [env, block] : project.team_provider_info.as_map()) {

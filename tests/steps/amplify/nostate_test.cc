@@ -293,5 +293,21 @@ TEST(NoStateTest, EnvFromLocalEnvInfoAndAFunctionTemplateKeptInBackend) {
   EXPECT_THAT(other, HasSubstr("ENV: 'dev',"));
 }
 
+// With deployed state, --env may only name the checked-out env: the cloud
+// copy belongs to that one.
+TEST(NoStateTest, EnvOtherThanTheCheckedOutOneIsRefusedWhenDeployedStateIsPresent) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("media-vault", scratch.path());
+  WriteJson(root / "amplify/.config/local-env-info.json",
+            *Value::FromJson(R"({"envName": "main"})"));
+  EXPECT_EQ(Load(root, {.env = "main"}).env_name, "main");
+  Result<Gen1Project> other = LoadGen1Project(root, {.env = "dev"});
+  ASSERT_FALSE(other);
+  EXPECT_THAT(other.error().message(), HasSubstr("amplify env checkout dev"));
+  // Without the deployed state nothing ties the project to an env.
+  fs::remove_all(root / "amplify" / "#current-cloud-backend");
+  EXPECT_EQ(Load(root, {.env = "dev"}).env_name, "dev");
+}
+
 }  // namespace
 }  // namespace flightplan::amplify
