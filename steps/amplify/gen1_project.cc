@@ -376,24 +376,35 @@ Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
 
 // What a project without deployed state cannot know exactly, one sentence
 // per fact (docs/generate.md#projects-without-deployed-state).
-std::vector<std::string> Approximations(const Gen1Project& project, const Value& meta) {
+std::vector<std::string> Approximations(const Gen1Project& project, const Value& meta,
+                                        bool cloud_present) {
   std::vector<std::string> out;
-  out.push_back(fmt::format(
-      "no deployed state (amplify/team-provider-info.json or amplify/#current-cloud-backend/ is "
-      "absent): everything is read from amplify/backend/ for env '{}'; `amplify pull --envName "
-      "{}` and generating again gives the exact result",
-      project.env_name, project.env_name));
+  if (cloud_present) {
+    out.push_back(fmt::format(
+        "no amplify/team-provider-info.json: env '{}' and the root stack come from --env, "
+        "amplify/.config/local-env-info.json or amplify/backend/amplify-meta.json; the deployed "
+        "templates in amplify/#current-cloud-backend/ are read as usual",
+        project.env_name));
+  } else {
+    out.push_back(fmt::format(
+        "no deployed state (amplify/#current-cloud-backend/ is absent): everything is read "
+        "from amplify/backend/ for env '{}'; `amplify pull --envName {}` and generating again "
+        "gives the exact result",
+        project.env_name, project.env_name));
+  }
   if (meta.is_null()) {
     out.push_back(
-        "physical names (user pool, identity pool, buckets, tables), the root stack name, its "
-        "hash and region are unknown (no amplify/backend/amplify-meta.json): "
-        "amplify/migration.json names none of them");
+        "physical ids, bucket names, the GraphQL API id, the root stack name, its hash and "
+        "region are unknown (no amplify/backend/amplify-meta.json): amplify/migration.json "
+        "holds only the names rebuilt from cli-inputs.json (user and identity pools, DynamoDB "
+        "storage tables)");
   } else {
     out.push_back(
         "physical names (user pool, identity pool, buckets, tables), the root stack name, its "
         "hash and region come from amplify/backend/amplify-meta.json, which may be older than "
         "the deployed stacks");
   }
+  if (cloud_present) return out;
   out.push_back(
       "stateful resources are listed under Gen1's usual logical ids (UserPool, IdentityPool, "
       "S3Bucket, DynamoDBTable, <Model>Table), not read from the deployed templates");
@@ -661,7 +672,10 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir, const LoadOptions& opti
             [](const Gen1Resource& a, const Gen1Resource& b) {
               return std::tie(a.category, a.name) < std::tie(b.category, b.name);
             });
-  if (!project.has_deployed_state) project.approximations = Approximations(project, meta);
+  if (!project.has_deployed_state) {
+    project.approximations =
+        Approximations(project, meta, IsDir(amplify_dir / std::string(kCurrentCloudBackend)));
+  }
   return project;
 }
 

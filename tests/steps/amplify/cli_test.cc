@@ -101,7 +101,8 @@ TEST(CliTest, WithoutDeployedStateAssessAndGenerateTakeEnv) {
       Flightplan({"generate", "--gen1", root.string(), "--out", out.string(), "--env", "main"});
   ASSERT_EQ(generate.exit_code, 0) << generate.stderr_text;
   EXPECT_THAT(generate.stderr_text, HasSubstr("approximate: no deployed state"));
-  EXPECT_THAT(generate.stderr_text, HasSubstr("physical names"));
+  EXPECT_THAT(generate.stderr_text,
+              HasSubstr("the root stack name, its hash and region are unknown"));
   EXPECT_THAT(ReadFile(out / "amplify" / "auth" / "resource.ts"), HasSubstr("groups: ['Admin'],"));
   EXPECT_THAT(ReadFile(out / "amplify" / "migration.json"), HasSubstr("\"env\": \"main\""));
 }

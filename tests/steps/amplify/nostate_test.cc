@@ -293,6 +293,20 @@ TEST(NoStateTest, EnvFromLocalEnvInfoAndAFunctionTemplateKeptInBackend) {
   EXPECT_THAT(other, HasSubstr("ENV: 'dev',"));
 }
 
+// Only team-provider-info.json missing: the deployed templates are still
+// read (the output is the full project's); the report says where the env
+// came from.
+TEST(NoStateTest, OnlyTeamProviderInfoMissingStillReadsTheDeployedTemplates) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("discussions", scratch.path());
+  fs::remove(root / "amplify" / "team-provider-info.json");
+  Gen1Project project = Load(root);
+  EXPECT_FALSE(project.has_deployed_state);
+  ASSERT_EQ(project.approximations.size(), 2u);
+  EXPECT_THAT(project.approximations.front(), HasSubstr("no amplify/team-provider-info.json"));
+  EXPECT_EQ(Generate(project), Generate(Load(FixtureDir("discussions"))));
+}
+
 // With deployed state, --env may only name the checked-out env: the cloud
 // copy belongs to that one.
 TEST(NoStateTest, EnvOtherThanTheCheckedOutOneIsRefusedWhenDeployedStateIsPresent) {
