@@ -1,4 +1,4 @@
-// `flightplan assess --gen1 DIR [--json] [--report FILE.md]`: the read-only
+// `flightplan assess --gen1 DIR [--env E] [--json] [--report FILE.md]`: the read-only
 // migration report (docs/assess.md).
 #include "steps/amplify/assess.h"
 
@@ -19,6 +19,7 @@ namespace {
 
 struct AssessArgs {
   std::string gen1;
+  std::string env;
   bool json = false;
   std::string report;
 };
@@ -26,7 +27,7 @@ struct AssessArgs {
 int RunAssess(const GlobalOptions& global, const AssessArgs& args) {
   Context ctx(global);
   Console& console = ctx.console();
-  Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1);
+  Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1, {.env = args.env});
   if (!project) return ReportError(console, project.error());
   std::string markdown = amplify::AssessMarkdown(*project);
   if (!args.report.empty()) {
@@ -45,6 +46,9 @@ int RunAssess(const GlobalOptions& global, const AssessArgs& args) {
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<AssessArgs>();
   sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")->required();
+  sub.add_option("--env", args->env,
+                 "The Gen1 environment to read (needed when the project names none, e.g. a "
+                 "fresh clone without team-provider-info.json)");
   sub.add_flag("--json", args->json, "Print the report as JSON");
   sub.add_option("--report", args->report, "Also write the report as Markdown to FILE");
   return [&global, args] { return RunAssess(global, *args); };

@@ -1,4 +1,4 @@
-// `flightplan generate --gen1 DIR --out DIR [--force] [--phase P] [--verify]`:
+// `flightplan generate --gen1 DIR --out DIR [--env E] [--force] [--phase P] [--verify]`:
 // writes the Gen2 project for a Gen1 project and, with --verify, installs
 // its toolchain, synthesizes, type-checks and prints the fidelity report
 // (docs/generate.md).
@@ -22,6 +22,7 @@ namespace {
 
 struct GenerateArgs {
   std::string gen1;
+  std::string env;
   std::string out;
   bool force = false;
   std::string phase = "pre-refactor";
@@ -33,9 +34,12 @@ struct GenerateArgs {
 int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
   Context ctx(global);
   Console& console = ctx.console();
-  Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1);
+  Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1, {.env = args.env});
   if (!project) return ReportError(console, project.error());
   for (const std::string& warning : project->warnings) console.Err("warning: " + warning);
+  for (const std::string& approximate : project->approximations) {
+    console.Err("approximate: " + approximate);
+  }
   amplify::GenerateOptions options;
   options.phase = args.phase == "post-refactor" ? amplify::RefactorPhase::kPostRefactor
                                                 : amplify::RefactorPhase::kPreRefactor;
@@ -71,6 +75,9 @@ int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<GenerateArgs>();
   sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")->required();
+  sub.add_option("--env", args->env,
+                 "The Gen1 environment to read (needed when the project names none, e.g. a "
+                 "fresh clone without team-provider-info.json)");
   sub.add_option("--out", args->out, "Where to write the Gen2 project")->required();
   sub.add_flag("--force", args->force, "Replace the generated files in a non-empty --out");
   sub.add_option("--phase", args->phase, "pre-refactor (default) or post-refactor")

@@ -67,6 +67,12 @@ Value AssessJson(const Gen1Project& project) {
   out.Set("resources", Value(std::move(resources)));
   out.Set("warnings", Value(std::move(warnings)));
   out.Set("blocked", Value(plan.HasBlockers()));
+  if (!project.has_deployed_state) {
+    ValueList approximate;
+    for (const std::string& a : project.approximations) approximate.push_back(Value(a));
+    out.Set("deployedState", Value(false));
+    out.Set("approximate", Value(std::move(approximate)));
+  }
   return out;
 }
 
@@ -105,6 +111,10 @@ std::string AssessMarkdown(const Gen1Project& project) {
     }
     if (!body.empty()) out += fmt::format("\n## {}\n\n{}", title, body);
   };
+  if (!project.approximations.empty()) {
+    out += "\n## Approximate without deployed state\n\n";
+    for (const std::string& a : project.approximations) out += fmt::format("- {}\n", a);
+  }
   section("Blockers", &ResourcePlan::blockers);
   section("Manual work", &ResourcePlan::manual);
   if (!project.warnings.empty()) {

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/value.h"
@@ -35,12 +36,48 @@ std::vector<std::string> SchemaFunctionNames(const std::string& schema);
 // Model type names (@model) in the GraphQL schema, in order.
 std::vector<std::string> SchemaModels(const std::string& schema);
 
-// The deployed Lambda runtime ("nodejs22.x", "python3.12"), or "".
+// The user pool's username attributes ("email", "phone_number"): the
+// deployed UserPool's UsernameAttributes, else (no template) cli-inputs.json
+// cognitoConfig.usernameAttributes.
+std::vector<std::string> UsernameAttributes(const Gen1Resource& auth);
+
+// The Properties of the user pool (logical id UserPool) in the auth
+// resource's template; without a template, the ones Gen1's auth template
+// derives from cli-inputs.json cognitoConfig: Schema (required attributes),
+// UsernameAttributes, AliasAttributes, UsernameConfiguration, Policies
+// (password policy), MfaConfiguration, AutoVerifiedAttributes. Null when
+// neither is known.
+Value UserPoolProperties(const Gen1Resource& auth);
+// Whether the identity pool admits guests: the deployed IdentityPool's
+// AllowUnauthenticatedIdentities, else cli-inputs.json's
+// allowUnauthenticatedIdentities; nullopt when neither says.
+std::optional<bool> IdentityPoolAllowsGuests(const Gen1Resource& auth);
+
+// A user pool group: its name and its precedence, if set.
+struct UserPoolGroup {
+  std::string name;
+  std::optional<int64_t> precedence;
+};
+// The user pool groups: the named AWS::Cognito::UserPoolGroup resources of
+// the deployed Cognito-UserPool-Groups templates, in template order; when
+// they name none (no deployed state, or groups never pushed), the groups
+// amplify/backend/auth/userPoolGroups/user-pool-group-precedence.json
+// declares, in file order.
+std::vector<UserPoolGroup> UserPoolGroups(const Gen1Project& project);
+
+// Logical ids of the resources of `type` in the resource's template
+// (Gen1Resource::Template()), in order; a resource with no template at all
+// gets the logical ids Gen1's category templates always use (auth:
+// UserPool, IdentityPool; storage: S3Bucket, DynamoDBTable).
+std::vector<std::string> StatefulLogicalIds(const Gen1Resource& r, std::string_view type);
+
+// The Lambda runtime ("nodejs22.x", "python3.12") of the function's
+// template (Gen1Resource::Template()), or "".
 std::string FunctionRuntime(const Gen1Resource& function);
 bool IsNodeFunction(const Gen1Resource& function);
 
 // The settings a Gen1 function is deployed with: the properties of the
-// first AWS::Lambda::Function of its deployed template. Empty (no runtime,
+// first AWS::Lambda::Function of its template (Gen1Resource::Template()). Empty (no runtime,
 // no handler, no timeout, no memory, no variables) when there is none.
 struct LambdaSettings {
   std::string runtime;  // FunctionRuntime()

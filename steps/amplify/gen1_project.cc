@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <system_error>
 
@@ -135,6 +136,125 @@ Result<void> ReadSources(const fs::path& dir, std::map<std::string, std::string>
   return {};
 }
 
+// The part of the template `amplify add function` writes that the generator
+// reads, for a function whose template is neither deployed nor kept in
+// amplify/backend/: handler index.handler, timeout 25 s, ENV and REGION, and
+// one variable per attribute the function depends on
+// (<CATEGORY>_<RESOURCE>_<ATTRIBUTE> = Ref <category><resource><attribute>).
+// The runtime is left out: Gen1 picks it by CLI version.
+Value DefaultFunctionTemplate(const Gen1Project& project, const Gen1Resource& r) {
+  auto upper = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+  };
+  Value variables;
+  variables.Set("ENV", Value(project.env_name));
+  std::string region = StringField(project.provider, "Region");
+  if (!region.empty()) variables.Set("REGION", Value(region));
+  if (const Value* depends = r.config.Find("dependsOn"); depends && depends->is_list()) {
+    for (const Value& d : depends->as_list()) {
+      std::string category = StringField(d, "category");
+      std::string resource = StringField(d, "resourceName");
+      const Value* attributes = d.Find("attributes");
+      if (category.empty() || resource.empty() || !attributes || !attributes->is_list()) continue;
+      for (const Value& a : attributes->as_list()) {
+        if (!a.is_string()) continue;
+        Value ref;
+        ref.Set("Ref", Value(category + resource + a.as_string()));
+        variables.Set(upper(fmt::format("{}_{}_{}", category, resource, a.as_string())),
+                      std::move(ref));
+      }
+    }
+  }
+  Value environment;
+  environment.Set("Variables", std::move(variables));
+  Value props;
+  props.Set("Handler", Value("index.handler"));
+  props.Set("Timeout", Value(int64_t{25}));
+  props.Set("Environment", std::move(environment));
+  Value function;
+  function.Set("Type", Value("AWS::Lambda::Function"));
+  function.Set("Properties", std::move(props));
+  Value resources;
+  resources.Set("LambdaFunction", std::move(function));
+  Value tmpl;
+  tmpl.Set("Resources", std::move(resources));
+  return tmpl;
+}
+
+// The template `amplify add storage` (DynamoDB) writes, rebuilt from the
+// table's cli-inputs.json: keys, global secondary indexes (projection ALL),
+// 5/5 provisioned throughput, a NEW_IMAGE stream and the name
+// <tableName>-<env>.
+Value DynamoDbTableTemplate(const Gen1Project& project, const Gen1Resource& r) {
+  ValueList definitions;
+  std::set<std::string> defined;
+  auto define = [&](const Value* key) {
+    std::string name = key ? StringField(*key, "fieldName") : "";
+    if (name.empty() || !defined.insert(name).second) return;
+    std::string type = StringField(*key, "fieldType");
+    Value d;
+    d.Set("AttributeName", Value(name));
+    d.Set("AttributeType", Value(type == "number" ? "N" : type == "binary" ? "B" : "S"));
+    definitions.push_back(std::move(d));
+  };
+  auto key_schema = [](const Value* partition, const Value* sort) {
+    ValueList out;
+    for (auto [key, kind] : {std::pair{partition, "HASH"}, std::pair{sort, "RANGE"}}) {
+      std::string name = key ? StringField(*key, "fieldName") : "";
+      if (name.empty()) continue;
+      Value k;
+      k.Set("AttributeName", Value(name));
+      k.Set("KeyType", Value(kind));
+      out.push_back(std::move(k));
+    }
+    return Value(std::move(out));
+  };
+  auto throughput = [] {
+    Value t;
+    t.Set("ReadCapacityUnits", Value(int64_t{5}));
+    t.Set("WriteCapacityUnits", Value(int64_t{5}));
+    return t;
+  };
+  const Value& in = r.cli_inputs;
+  define(in.Find("partitionKey"));
+  define(in.Find("sortKey"));
+  ValueList indexes;
+  if (const Value* gsi = in.Find("gsi"); gsi && gsi->is_list()) {
+    for (const Value& g : gsi->as_list()) {
+      define(g.Find("partitionKey"));
+      define(g.Find("sortKey"));
+      Value projection;
+      projection.Set("ProjectionType", Value("ALL"));
+      Value index;
+      index.Set("IndexName", Value(StringField(g, "name")));
+      index.Set("KeySchema", key_schema(g.Find("partitionKey"), g.Find("sortKey")));
+      index.Set("Projection", std::move(projection));
+      index.Set("ProvisionedThroughput", throughput());
+      indexes.push_back(std::move(index));
+    }
+  }
+  Value stream;
+  stream.Set("StreamViewType", Value("NEW_IMAGE"));
+  Value props;
+  props.Set("AttributeDefinitions", Value(std::move(definitions)));
+  if (!indexes.empty()) props.Set("GlobalSecondaryIndexes", Value(std::move(indexes)));
+  props.Set("KeySchema", key_schema(in.Find("partitionKey"), in.Find("sortKey")));
+  props.Set("ProvisionedThroughput", throughput());
+  props.Set("StreamSpecification", std::move(stream));
+  std::string table = StringField(in, "tableName");
+  props.Set("TableName",
+            Value(fmt::format("{}-{}", table.empty() ? r.name : table, project.env_name)));
+  Value resource;
+  resource.Set("Type", Value("AWS::DynamoDB::Table"));
+  resource.Set("Properties", std::move(props));
+  Value resources;
+  resources.Set("DynamoDBTable", std::move(resource));
+  Value tmpl;
+  tmpl.Set("Resources", std::move(resources));
+  return tmpl;
+}
+
 Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
                           const Value& root_template, Gen1Resource& r) {
   const fs::path backend = amplify_dir / "backend";
@@ -205,9 +325,36 @@ Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
     r.deployed_template_path = p;
     break;
   }
-  if (r.deployed_template.is_null()) {
+  if (r.deployed_template.is_null() && project.has_deployed_state) {
     project.warnings.push_back(fmt::format("{}/{}: no deployed template under {} (never pushed?)",
                                            r.category, r.name, deployed_dir.string()));
+  }
+  if (r.deployed_template.is_null()) {
+    for (const fs::path& p : ListFiles(r.dir, true)) {
+      std::string rel = p.lexically_relative(r.dir).generic_string();
+      if (!rel.ends_with("template.json") || rel.starts_with("src/") || rel.starts_with("lib/") ||
+          rel.find("node_modules/") != std::string::npos) {
+        continue;
+      }
+      ASSIGN_OR_RETURN(Value tmpl, ReadJsonFile(p));
+      TRY(ExpectMap(tmpl, p, "(root)"));
+      if (const Value* res = tmpl.Find("Resources"); res) {
+        TRY(ExpectMap(*res, p, "Resources"));
+      }
+      ParameterValues given;
+      if (r.parameters.is_map()) {
+        for (const auto& [k, v] : r.parameters.as_map()) given.emplace(k, v);
+      }
+      given.insert_or_assign("env", Value(project.env_name));
+      r.backend_template = ResolveWith(tmpl, given);
+      break;
+    }
+  }
+  if (r.Template().is_null() && r.category == "function" && r.service == "Lambda") {
+    r.backend_template = DefaultFunctionTemplate(project, r);
+  }
+  if (r.Template().is_null() && r.category == "storage" && r.service == "DynamoDB") {
+    r.backend_template = DynamoDbTableTemplate(project, r);
   }
   if (r.category == "api" && r.service == "AppSync") {
     ParameterValues given;
@@ -225,6 +372,90 @@ Result<void> LoadResource(Gen1Project& project, const fs::path& amplify_dir,
     }
   }
   return {};
+}
+
+// What a project without deployed state cannot know exactly, one sentence
+// per fact (docs/generate.md#projects-without-deployed-state).
+std::vector<std::string> Approximations(const Gen1Project& project, const Value& meta,
+                                        bool cloud_present) {
+  std::vector<std::string> out;
+  if (cloud_present) {
+    out.push_back(fmt::format(
+        "no amplify/team-provider-info.json: env '{}' and the root stack come from --env, "
+        "amplify/.config/local-env-info.json or amplify/backend/amplify-meta.json; the deployed "
+        "templates in amplify/#current-cloud-backend/ are read as usual",
+        project.env_name));
+  } else {
+    out.push_back(fmt::format(
+        "no deployed state (amplify/#current-cloud-backend/ is absent): everything is read "
+        "from amplify/backend/ for env '{}'; `amplify pull --envName {}` and generating again "
+        "gives the exact result",
+        project.env_name, project.env_name));
+  }
+  if (meta.is_null()) {
+    out.push_back(
+        "physical ids, bucket names, the GraphQL API id, the root stack name, its hash and "
+        "region are unknown (no amplify/backend/amplify-meta.json): amplify/migration.json "
+        "holds only the names rebuilt from cli-inputs.json (user and identity pools, DynamoDB "
+        "storage tables)");
+  } else {
+    out.push_back(
+        "physical names (user pool, identity pool, buckets, tables), the root stack name, its "
+        "hash and region come from amplify/backend/amplify-meta.json, which may be older than "
+        "the deployed stacks");
+  }
+  if (cloud_present) return out;
+  out.push_back(
+      "stateful resources are listed under Gen1's usual logical ids (UserPool, IdentityPool, "
+      "S3Bucket, DynamoDBTable, <Model>Table), not read from the deployed templates");
+  bool auth = false;
+  bool functions = false;
+  bool dynamodb = false;
+  std::vector<std::string> without_template;
+  for (const Gen1Resource& r : project.resources) {
+    if (r.category == "auth" && r.service == "Cognito") auth = true;
+    if (r.category == "function") functions = true;
+    if (r.category == "storage" && r.service == "DynamoDB") dynamodb = true;
+    if (r.Template().is_null() && r.category != "auth" && r.category != "function" &&
+        !(r.category == "storage" && r.service == "S3") &&
+        !(r.category == "api" && r.service == "AppSync") && r.category != "hosting") {
+      without_template.push_back(r.category + "/" + r.name);
+    }
+  }
+  if (auth) {
+    out.push_back(
+        "the user pool settings backend.ts pins (schema of required attributes, username "
+        "attributes, password policy, MFA, auto-verified attributes, guest access) are rebuilt "
+        "from cli-inputs.json as Gen1's auth template builds them: changes made outside it "
+        "(console, override.ts, custom attributes in the pool schema) are not seen; user pool "
+        "groups come from auth/userPoolGroups/user-pool-group-precedence.json");
+  }
+  if (functions) {
+    out.push_back(
+        "function settings come from each function's template in "
+        "amplify/backend/function/<name>/ when it has one, else from the template `amplify add "
+        "function` writes (handler index.handler, timeout 25 s, ENV, REGION and one variable per "
+        "backend-config.json dependsOn attribute): the runtime version, memory, model-table "
+        "variables and the permissions policies of the deployed template are not carried over");
+  }
+  if (dynamodb) {
+    out.push_back(
+        "DynamoDB storage tables are rebuilt from their cli-inputs.json as `amplify add storage` "
+        "writes them (keys, indexes, 5/5 provisioned throughput, NEW_IMAGE stream, name "
+        "<tableName>-<env>): changes made to the deployed tables outside cli-inputs.json are not "
+        "seen");
+  }
+  if (!without_template.empty()) {
+    std::string list;
+    for (const std::string& name : without_template) {
+      list += (list.empty() ? "" : ", ") + name;
+    }
+    out.push_back(fmt::format(
+        "{} are copied as L1 resources from a template, and amplify/backend/ holds none for them: "
+        "they are not generated",
+        list));
+  }
+  return out;
 }
 
 }  // namespace
@@ -262,8 +493,12 @@ Result<Value> ReadJsonFile(const fs::path& path) {
   return v;
 }
 
+const Value& Gen1Resource::Template() const {
+  return deployed_template.is_null() ? backend_template : deployed_template;
+}
+
 std::string Gen1Resource::DeployedType(std::string_view logical_id) const {
-  const Value* res = deployed_template.Find("Resources");
+  const Value* res = Template().Find("Resources");
   const Value* def = res ? res->Find(logical_id) : nullptr;
   return def ? StringField(*def, "Type") : std::string();
 }
@@ -292,7 +527,7 @@ std::string Gen1Project::MetaOutput(std::string_view category, std::string_view 
   return v->is_string() || v->is_number() ? v->ToText() : "";
 }
 
-Result<Gen1Project> LoadGen1Project(const fs::path& dir) {
+Result<Gen1Project> LoadGen1Project(const fs::path& dir, const LoadOptions& options) {
   Gen1Project project;
   project.root = dir;
   const fs::path amplify_dir = dir / "amplify";
@@ -330,28 +565,51 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir) {
   ASSIGN_OR_RETURN(Value project_config, ReadOptionalJson(project_config_path));
   project.project_name = StringField(project_config, "projectName");
 
-  // The env: local-env-info.json, else the team-provider-info env whose
-  // stack is the deployed one, else the only env.
+  // The env: --env, else local-env-info.json, else the team-provider-info
+  // env whose stack is the deployed one, else the only env, else the env in
+  // amplify-meta.json's stack name (amplify-<project>-<env>-<hash>).
   ASSIGN_OR_RETURN(Value local_env,
                    ReadOptionalJson(amplify_dir / ".config" / "local-env-info.json"));
-  project.env_name = StringField(local_env, "envName");
+  const std::string checked_out = StringField(local_env, "envName");
+  if (!options.env.empty() && !checked_out.empty() && options.env != checked_out &&
+      IsFile(tpi_path) && IsDir(amplify_dir / std::string(kCurrentCloudBackend))) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("--env {} is not the environment {} is checked out at ('{}'), "
+                                 "whose deployed state amplify/#current-cloud-backend/ holds: run "
+                                 "`amplify env checkout {}` first, or leave out --env",
+                                 options.env, dir.string(), checked_out, options.env));
+  }
+  project.env_name = options.env.empty() ? checked_out : options.env;
   const std::string stack_name = StringField(project.provider, "StackName");
-  if (project.env_name.empty() && project.team_provider_info.is_map()) {
+  if (project.team_provider_info.is_map()) {
     for (const auto& [env, block] : project.team_provider_info.as_map()) {
       const Value* aws = block.Find("awscloudformation");
-      if ((aws && !stack_name.empty() && StringField(*aws, "StackName") == stack_name) ||
-          project.team_provider_info.as_map().size() == 1) {
+      bool chosen = project.env_name.empty() ? (aws && !stack_name.empty() &&
+                                                StringField(*aws, "StackName") == stack_name) ||
+                                                   project.team_provider_info.as_map().size() == 1
+                                             : env == project.env_name;
+      if (chosen) {
         project.env_name = env;
         if (project.provider.is_null() && aws) project.provider = *aws;
         break;
       }
     }
   }
+  if (project.env_name.empty() && !project.project_name.empty()) {
+    std::string prefix = "amplify-" + project.project_name + "-";
+    size_t hash_at = stack_name.rfind('-');
+    if (stack_name.starts_with(prefix) && hash_at != std::string::npos && hash_at > prefix.size()) {
+      project.env_name = stack_name.substr(prefix.size(), hash_at - prefix.size());
+    }
+  }
   if (project.env_name.empty()) {
     return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("cannot tell which environment {} is checked out "
-                                 "at: amplify/team-provider-info.json names none "
-                                 "(run `amplify env checkout <env>`)",
+                     fmt::format("cannot tell which environment of {} to read: neither "
+                                 "amplify/.config/local-env-info.json, "
+                                 "amplify/team-provider-info.json nor "
+                                 "amplify/backend/amplify-meta.json names one. Pass --env NAME "
+                                 "(the Gen1 environment, e.g. --env main), or run `amplify env "
+                                 "checkout <env>`",
                                  dir.string()));
   }
   if (project.project_name.empty()) {
@@ -365,6 +623,12 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir) {
       project.project_name = "amplifyapp";
     }
   }
+
+  project.has_deployed_state =
+      IsFile(tpi_path) && IsDir(amplify_dir / std::string(kCurrentCloudBackend));
+  ASSIGN_OR_RETURN(project.declared_user_pool_groups,
+                   ReadOptionalJson(amplify_dir / "backend" / "auth" / "userPoolGroups" /
+                                    "user-pool-group-precedence.json"));
 
   const fs::path root_template_path = amplify_dir / std::string(kCurrentCloudBackend) /
                                       "awscloudformation" / "build" /
@@ -408,6 +672,10 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir) {
             [](const Gen1Resource& a, const Gen1Resource& b) {
               return std::tie(a.category, a.name) < std::tie(b.category, b.name);
             });
+  if (!project.has_deployed_state) {
+    project.approximations =
+        Approximations(project, meta, IsDir(amplify_dir / std::string(kCurrentCloudBackend)));
+  }
   return project;
 }
 

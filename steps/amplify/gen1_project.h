@@ -3,6 +3,10 @@
 // (amplify/#current-cloud-backend, whose built category templates are the
 // truth about the cloud). assess, generate and verify read only this model.
 //
+// Projects without deployed state (a fresh clone: no team-provider-info.json
+// or no #current-cloud-backend/) load from amplify/backend/ alone for the env
+// LoadOptions names; the model then says which facts are approximate.
+//
 // LoadGen1Project never throws and never crashes on bad input: a missing
 // required file or a malformed one is an Error naming the file (and field);
 // optional files that are absent leave their member empty.
@@ -46,10 +50,21 @@ struct Gen1Resource {
   // null when the resource was never pushed.
   Value deployed_template;
   std::filesystem::path deployed_template_path;
+  // Without a deployed template: the category template kept under
+  // amplify/backend/<category>/<name>/ (a function's
+  // <name>-cloudformation-template.json, or the build/ output of an earlier
+  // `amplify build`), resolved the same way; for a Lambda function with
+  // neither, the template `amplify add function` writes, rebuilt from
+  // backend-config.json (handler, timeout, ENV, REGION, dependsOn
+  // variables); null otherwise.
+  Value backend_template;
   // Deployed nested model stacks of an AppSync API: model name -> template.
   std::map<std::string, Value> model_stacks;
 
-  // The AWS resource type of a logical id in the deployed template, or "".
+  // The template the readers of template facts use: the deployed one, else
+  // backend_template (approximate), else null.
+  const Value& Template() const;
+  // The AWS resource type of a logical id in Template(), or "".
   std::string DeployedType(std::string_view logical_id) const;
   // "<category><name>", the nested stack's logical id in the root stack.
   std::string StackLogicalId() const { return category + name; }
@@ -66,6 +81,15 @@ struct Gen1Project {
   std::vector<Gen1Resource> resources;
   // Files that were absent or unusable but did not prevent loading.
   std::vector<std::string> warnings;
+  // False when amplify/team-provider-info.json or amplify/#current-cloud-backend/
+  // is absent: every fact then comes from amplify/backend/.
+  bool has_deployed_state = true;
+  // Without deployed state: the facts that are approximate or unknown, one
+  // sentence each (assess and generate print them). Empty otherwise.
+  std::vector<std::string> approximations;
+  // amplify/backend/auth/userPoolGroups/user-pool-group-precedence.json (a
+  // list of {groupName, precedence}), or null when absent.
+  Value declared_user_pool_groups;
 
   const Gen1Resource* Find(std::string_view category, std::string_view name) const;
   std::vector<const Gen1Resource*> OfCategory(std::string_view category) const;
@@ -74,12 +98,21 @@ struct Gen1Project {
                          std::string_view key) const;
 };
 
+struct LoadOptions {
+  // The Gen1 environment (`--env`): overrides the checked-out one; needed
+  // when the project names none (no local-env-info.json, no
+  // team-provider-info.json, no amplify-meta.json stack name).
+  std::string env;
+};
+
 // Reads the Gen1 project rooted at `dir` (the folder that contains amplify/).
 // Errors: kNotFound when amplify/backend/backend-config.json is missing;
+// kInvalidInput when no environment can be found (the message names --env);
 // kInvalidInput for malformed JSON (naming the file and offset) or fields of
 // the wrong type (naming the field), and for resources written by a CLI older
 // than v7 (no cli-inputs.json), with the command that upgrades them.
-[[nodiscard]] Result<Gen1Project> LoadGen1Project(const std::filesystem::path& dir);
+[[nodiscard]] Result<Gen1Project> LoadGen1Project(const std::filesystem::path& dir,
+                                                  const LoadOptions& options = {});
 
 // Reads and parses one JSON file; the error names the file.
 [[nodiscard]] Result<Value> ReadJsonFile(const std::filesystem::path& path);

@@ -12,22 +12,13 @@ constexpr const char* kDoc = "docs/generate.md";
 
 std::string Doc(std::string_view anchor) { return fmt::format("{}#{}", kDoc, anchor); }
 
-const Value* Resources(const Gen1Resource& r) { return r.deployed_template.Find("Resources"); }
-
 std::string MetaOrEmpty(const Gen1Resource& r, std::string_view key) {
   const Value* v = r.meta_output.Find(key);
   return v && v->is_string() ? v->as_string() : std::string();
 }
 
-// Logical ids of the deployed resources of `type`, in order.
 std::vector<std::string> LogicalIdsOfType(const Gen1Resource& r, std::string_view type) {
-  std::vector<std::string> out;
-  const Value* res = Resources(r);
-  if (!res || !res->is_map()) return out;
-  for (const auto& [id, def] : res->as_map()) {
-    if (StringField(def, "Type") == type) out.push_back(id);
-  }
-  return out;
+  return StatefulLogicalIds(r, type);
 }
 
 bool IsImported(const Gen1Resource& r) {
@@ -92,6 +83,16 @@ void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
   if (r.service == "AppSync") {
     plan.generation = Generation::kNative;
     plan.target = "defineData (Gen1 schema, table mappings)";
+    if (r.model_stacks.empty() && !project.has_deployed_state) {
+      // No deployed model stacks: the schema's @model types, each in a
+      // table named as the transformer names it.
+      for (const std::string& model : SchemaModels(r.graphql_schema)) {
+        plan.stateful.push_back(
+            {model + "Table", "AWS::DynamoDB::Table",
+             fmt::format("{}-{}-{}", model, MetaOrEmpty(r, "GraphQLAPIIdOutput"), project.env_name),
+             false});
+      }
+    }
     for (const auto& [model, tmpl] : r.model_stacks) {
       const Value* res = tmpl.Find("Resources");
       if (!res || !res->is_map()) continue;
@@ -303,7 +304,17 @@ MigrationPlan PlanMigration(const Gen1Project& project) {
                                Doc("overrides")});
       }
     }
-    if (r.deployed_template.is_null() && plan.generation != Generation::kNotGenerated) {
+    if (!project.has_deployed_state && r.Template().is_null() &&
+        plan.generation == Generation::kL1) {
+      plan.manual.push_back({fmt::format("{}/{} is copied from its deployed template, which "
+                                         "a project without deployed state does not have: it "
+                                         "is not generated. Run `amplify pull --envName {}` "
+                                         "and generate again",
+                                         r.category, r.name, project.env_name),
+                             Doc("projects-without-deployed-state")});
+    }
+    if (project.has_deployed_state && r.deployed_template.is_null() &&
+        plan.generation != Generation::kNotGenerated) {
       plan.blockers.push_back({fmt::format("{}/{} was never deployed (no template in "
                                            "#current-cloud-backend): run `amplify push`",
                                            r.category, r.name),

@@ -68,41 +68,10 @@ const Value& Cognito(const GenState& state) {
   return c ? *c : kEmpty;
 }
 
-const Value* UserPoolProps(const GenState& state) {
-  const Value* def = DeployedResource(*state.auth, "UserPool");
-  return def ? Props(*def) : nullptr;
-}
-
-// A user pool group as deployed: its name and its precedence, if set.
-struct PoolGroup {
-  std::string name;
-  std::optional<int64_t> precedence;
-};
-
-// The named groups of the deployed Cognito-UserPool-Groups templates, in
-// template order.
-std::vector<PoolGroup> DeployedGroups(const GenState& state) {
-  std::vector<PoolGroup> out;
-  for (const Gen1Resource* r : state.project.OfCategory("auth")) {
-    if (r->service != "Cognito-UserPool-Groups") continue;
-    const Value* res = r->deployed_template.Find("Resources");
-    if (!res || !res->is_map()) continue;
-    for (const auto& [id, def] : res->as_map()) {
-      if (StringField(def, "Type") != "AWS::Cognito::UserPoolGroup" || !Props(def)) continue;
-      PoolGroup group{.name = StringField(*Props(def), "GroupName"), .precedence = {}};
-      if (group.name.empty()) continue;
-      const Value* precedence = Props(def)->Find("Precedence");
-      if (precedence && precedence->is_int()) group.precedence = precedence->as_int();
-      out.push_back(std::move(group));
-    }
-  }
-  return out;
-}
-
 // Group names ordered by precedence (unset counts as 0), then name.
 std::vector<std::string> Groups(const GenState& state) {
   std::vector<std::pair<int64_t, std::string>> groups;
-  for (const PoolGroup& group : DeployedGroups(state)) {
+  for (const UserPoolGroup& group : UserPoolGroups(state.project)) {
     groups.emplace_back(group.precedence.value_or(0), group.name);
   }
   std::sort(groups.begin(), groups.end());
@@ -113,9 +82,9 @@ std::vector<std::string> Groups(const GenState& state) {
 
 std::string AuthResource(const GenState& state) {
   const Value& c = Cognito(state);
-  const Value* pool = UserPoolProps(state);
-  std::vector<std::string> username_attrs;
-  if (pool) username_attrs = Strings(pool->Find("UsernameAttributes"));
+  const Value pool_props = UserPoolProperties(*state.auth);
+  const Value* pool = pool_props.is_null() ? nullptr : &pool_props;
+  std::vector<std::string> username_attrs = UsernameAttributes(*state.auth);
   bool phone = std::find(username_attrs.begin(), username_attrs.end(), "phone_number") !=
                username_attrs.end();
   bool email = !phone || std::find(username_attrs.begin(), username_attrs.end(), "email") !=
@@ -264,7 +233,8 @@ std::string AuthResource(const GenState& state) {
 // Identity-defining user pool settings copied from the deployed pool.
 std::string AuthPins(const GenState& state) {
   std::string out;
-  const Value* pool = UserPoolProps(state);
+  const Value pool_props = UserPoolProperties(*state.auth);
+  const Value* pool = pool_props.is_null() ? nullptr : &pool_props;
   out += "// --- auth: pin the Gen1 user pool's identity-defining settings ---\n";
   out += "const cfnUserPool = backend.auth.resources.cfnResources.cfnUserPool;\n";
   if (pool) {
@@ -288,17 +258,13 @@ std::string AuthPins(const GenState& state) {
                          TsLiteral(*v, 0));
     }
   }
-  const Value* identity = DeployedResource(*state.auth, "IdentityPool");
-  if (identity && Props(*identity)) {
-    const Value* unauth = Props(*identity)->Find("AllowUnauthenticatedIdentities");
-    if (unauth && unauth->is_bool()) {
-      out += fmt::format(
-          "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = "
-          "{};\n",
-          unauth->as_bool() ? "true" : "false");
-    }
+  if (std::optional<bool> guests = IdentityPoolAllowsGuests(*state.auth)) {
+    out += fmt::format(
+        "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = "
+        "{};\n",
+        *guests ? "true" : "false");
   }
-  for (const PoolGroup& group : DeployedGroups(state)) {
+  for (const UserPoolGroup& group : UserPoolGroups(state.project)) {
     if (!group.precedence) continue;
     out += fmt::format("backend.auth.resources.groups[{}].cfnUserGroup.precedence = {};\n",
                        TsString(group.name), *group.precedence);

@@ -171,7 +171,7 @@ std::string FunctionWiring(GenState& state, const Gen1Resource& fn) {
   // role, its log policy and its schedule: resource policies, event source
   // mappings, permissions.
   std::set<std::string> skip;
-  const Value* res = fn.deployed_template.Find("Resources");
+  const Value* res = fn.Template().Find("Resources");
   if (res && res->is_map()) {
     for (const auto& [id, def] : res->as_map()) {
       std::string type = StringField(def, "Type");

@@ -59,7 +59,7 @@ std::optional<int> SmallNumber(const std::string& s) {
 }
 
 const Value* DeployedResource(const Gen1Resource& r, std::string_view logical_id) {
-  const Value* res = r.deployed_template.Find("Resources");
+  const Value* res = r.Template().Find("Resources");
   return res ? res->Find(logical_id) : nullptr;
 }
 

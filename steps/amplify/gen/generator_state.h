@@ -149,7 +149,8 @@ std::string EmitL1(GenState& state, const Gen1Resource& r, const L1Copy& copy,
 
 // The Properties of a template resource, or nullptr.
 const Value* Props(const Value& resource);
-// A resource of the deployed template of `r`, or nullptr.
+// A resource of the template of `r` (Gen1Resource::Template(): the
+// deployed one, else the one amplify/backend/ keeps), or nullptr.
 const Value* DeployedResource(const Gen1Resource& r, std::string_view logical_id);
 // Properties that name a resource physically, by resource type; a copy must
 // drop them before refactor (the Gen1 resource still holds the name).

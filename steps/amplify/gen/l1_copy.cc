@@ -62,7 +62,7 @@ void CollectRefs(const Value& v, std::set<std::string>& refs) {
 // the deployed resources, copied with their logical ids.
 void WriteL1Copies(GenState& state, BackendTs& backend) {
   for (const Gen1Resource& r : state.project.resources) {
-    if (IsClaimed(r) || r.deployed_template.is_null()) continue;
+    if (IsClaimed(r) || r.Template().is_null()) continue;
     L1Copy copy = CopyResources(state, r, {}, {}, false);
     backend.body += fmt::format("// --- {} {}: {} copied from the deployed Gen1 template ---\n",
                                 r.category, r.name, r.service.empty() ? "resources" : r.service);
@@ -80,7 +80,7 @@ L1Copy CopyResources(const GenState& state, const Gen1Resource& r,
                      bool literal_only) {
   L1Copy copy;
   ValueMap resources;
-  const Value* res = r.deployed_template.Find("Resources");
+  const Value* res = r.Template().Find("Resources");
   std::set<std::string> stateful_types = {"AWS::DynamoDB::Table", "AWS::S3::Bucket",
                                           "AWS::Kinesis::Stream", "AWS::Cognito::UserPool",
                                           "AWS::Cognito::IdentityPool"};

@@ -53,13 +53,26 @@ std::string RootPackageJson(const GenState& state) {
   return PrettyJson(Value(std::move(root)));
 }
 
-// The name property value the deployed resource has (e.g. TableName).
-std::string PhysicalName(const Gen1Resource& r, const StatefulResource& s) {
+// The name property value the deployed resource has (e.g. TableName). A
+// user pool or identity pool without a template is named as Gen1's auth
+// template names it: <userPoolName>-<env>, <identityPoolName>__<env>.
+std::string PhysicalName(const GenState& state, const Gen1Resource& r, const StatefulResource& s) {
   auto prop = NameProperties().find(s.type);
   const Value* def = DeployedResource(r, s.logical_id);
   if (prop != NameProperties().end() && def && Props(*def)) {
     const Value* v = Props(*def)->Find(prop->second);
     if (v && v->is_string()) return v->as_string();
+  }
+  if (const Value* cognito = r.cli_inputs.Find("cognitoConfig");
+      cognito && r.Template().is_null()) {
+    std::string pool = StringField(*cognito, "userPoolName");
+    std::string identity = StringField(*cognito, "identityPoolName");
+    if (s.type == "AWS::Cognito::UserPool" && !pool.empty()) {
+      return pool + "-" + state.project.env_name;
+    }
+    if (s.type == "AWS::Cognito::IdentityPool" && !identity.empty()) {
+      return identity + "__" + state.project.env_name;
+    }
   }
   if (s.type == "AWS::S3::Bucket" || s.type == "AWS::DynamoDB::Table") return s.physical_id;
   return "";
@@ -71,7 +84,7 @@ std::string MigrationJson(const GenState& state) {
   for (const ResourcePlan& p : plan.resources) {
     for (const StatefulResource& s : p.stateful) {
       if (!s.moved) continue;
-      std::string name = PhysicalName(*p.resource, s);
+      std::string name = PhysicalName(state, *p.resource, s);
       if (name.empty()) continue;
       names.emplace(fmt::format("{}/{}/{}", p.resource->category, p.resource->name, s.logical_id),
                     Value(ValueMap{{"type", Value(s.type)},

@@ -65,5 +65,47 @@ TEST(CliTest, GenerateRefusesToOverwriteWithoutForce) {
   EXPECT_THAT(ReadFile(out / "amplify" / "migration.json"), HasSubstr("\"post-refactor\""));
 }
 
+// A fresh clone: no team-provider-info.json, no #current-cloud-backend/, no
+// amplify-meta.json. Nothing names the env, so --env is asked for; with it
+// assess and generate work and say what is approximate.
+TEST(CliTest, WithoutDeployedStateAssessAndGenerateTakeEnv) {
+  ScratchDir scratch;
+  fs::path root = testing::CopyFixture("fitness-tracker", scratch.path());
+  fs::remove(root / "amplify" / "team-provider-info.json");
+  fs::remove_all(root / "amplify" / "#current-cloud-backend");
+  fs::remove(root / "amplify" / "backend" / "amplify-meta.json");
+  fs::path out = scratch.path() / "gen2";
+
+  ProcessResult no_env = Flightplan({"assess", "--gen1", root.string()});
+  EXPECT_EQ(no_env.exit_code, 2) << no_env.stderr_text;
+  EXPECT_THAT(no_env.stderr_text, HasSubstr("--env NAME"));
+  ProcessResult no_env_generate =
+      Flightplan({"generate", "--gen1", root.string(), "--out", out.string()});
+  EXPECT_EQ(no_env_generate.exit_code, 2);
+  EXPECT_THAT(no_env_generate.stderr_text, HasSubstr("--env NAME"));
+  EXPECT_FALSE(fs::exists(out));
+
+  ProcessResult assess = Flightplan({"assess", "--gen1", root.string(), "--env", "main"});
+  ASSERT_EQ(assess.exit_code, 0) << assess.stderr_text;
+  EXPECT_THAT(assess.stdout_text, HasSubstr("# Migration assessment: fitnesstracker (main)"));
+  EXPECT_THAT(assess.stdout_text, HasSubstr("## Approximate without deployed state"));
+  EXPECT_THAT(assess.stdout_text, HasSubstr("api/adminapi is copied from its deployed template"));
+  ProcessResult json = Flightplan({"assess", "--gen1", root.string(), "--env", "main", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.stderr_text;
+  Result<Value> report = Value::FromJson(json.stdout_text);
+  ASSERT_TRUE(report) << json.stdout_text;
+  EXPECT_FALSE(report->Find("deployedState")->as_bool());
+  EXPECT_FALSE(report->Find("approximate")->as_list().empty());
+
+  ProcessResult generate =
+      Flightplan({"generate", "--gen1", root.string(), "--out", out.string(), "--env", "main"});
+  ASSERT_EQ(generate.exit_code, 0) << generate.stderr_text;
+  EXPECT_THAT(generate.stderr_text, HasSubstr("approximate: no deployed state"));
+  EXPECT_THAT(generate.stderr_text,
+              HasSubstr("the root stack name, its hash and region are unknown"));
+  EXPECT_THAT(ReadFile(out / "amplify" / "auth" / "resource.ts"), HasSubstr("groups: ['Admin'],"));
+  EXPECT_THAT(ReadFile(out / "amplify" / "migration.json"), HasSubstr("\"env\": \"main\""));
+}
+
 }  // namespace
 }  // namespace flightplan::amplify

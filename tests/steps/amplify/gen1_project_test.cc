@@ -127,13 +127,31 @@ TEST(Gen1ProjectTest, AuthWithoutCliInputsFromAnOldCliIsRefusedWithTheUpgradeCom
   EXPECT_THAT(project.error().ToString(), HasSubstr("older than v7"));
 }
 
-TEST(Gen1ProjectTest, MissingCurrentCloudBackendLoadsWithAWarning) {
+// Without #current-cloud-backend/ the project has no deployed state: it
+// loads from amplify/backend/ and says what is approximate (nostate_test.cc)
+// instead of warning about every resource.
+TEST(Gen1ProjectTest, MissingCurrentCloudBackendLoadsFromBackendAndSaysWhatIsApproximate) {
   ScratchDir scratch;
   fs::path root = CopyFixture("backend-only", scratch.path());
   fs::remove_all(root / "amplify" / "#current-cloud-backend");
   Result<Gen1Project> project = LoadGen1Project(root);
   ASSERT_TRUE(project) << project.error().ToString();
-  EXPECT_FALSE(project->warnings.empty());
+  EXPECT_FALSE(project->has_deployed_state);
+  EXPECT_TRUE(project->warnings.empty());
+  ASSERT_FALSE(project->approximations.empty());
+  EXPECT_THAT(project->approximations.front(), HasSubstr("no deployed state"));
+}
+
+TEST(Gen1ProjectTest, AResourceMissingFromTheDeployedStateLoadsWithAWarning) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("backend-only", scratch.path());
+  fs::remove_all(root / "amplify" / "#current-cloud-backend" / "awscloudformation" / "build" /
+                 "storage");
+  Result<Gen1Project> project = LoadGen1Project(root);
+  ASSERT_TRUE(project) << project.error().ToString();
+  EXPECT_TRUE(project->has_deployed_state);
+  EXPECT_TRUE(project->approximations.empty());
+  ASSERT_FALSE(project->warnings.empty());
   EXPECT_THAT(project->warnings.front(), HasSubstr("never pushed"));
 }
 

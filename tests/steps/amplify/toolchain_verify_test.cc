@@ -204,5 +204,66 @@ INSTANTIATE_TEST_SUITE_P(MovedResources, PostRefactorVerifyTest,
                            return name;
                          });
 
+// A project without deployed state (no team-provider-info.json, no
+// #current-cloud-backend/) generated for env main from amplify/backend/
+// alone, synthesized and type-checked, and checked against the full
+// project's deployed templates.
+Result<VerifyResult> GenerateWithoutStateAndVerify(const std::string& app, const fs::path& scratch,
+                                                   RefactorPhase phase) {
+  fs::create_directories(scratch / "full");
+  fs::create_directories(scratch / "stripped");
+  fs::path full_root = CopyFixture(app, scratch / "full");
+  AddFunctionHandlers(full_root);
+  fs::path root = CopyFixture(app, scratch / "stripped");
+  fs::remove(root / "amplify" / "team-provider-info.json");
+  fs::remove_all(root / "amplify" / "#current-cloud-backend");
+  AddFunctionHandlers(root);
+  ASSIGN_OR_RETURN(Gen1Project stripped, LoadGen1Project(root, {.env = "main"}));
+  EXPECT_FALSE(stripped.has_deployed_state);
+  GenerateOptions options;
+  options.phase = phase;
+  ASSIGN_OR_RETURN(GeneratedFiles files, GenerateGen2(stripped, options));
+  fs::path out = scratch / "gen2";
+  TRY(WriteGeneratedFiles(files, out, Overwrite::kNo));
+  ASSIGN_OR_RETURN(Gen1Project full, LoadGen1Project(full_root));
+  VerifyOptions verify;
+  verify.toolchain_dir = Toolchain();
+  verify.phase = phase;
+  verify.step_timeout = std::chrono::seconds(240);
+  PosixProcessRunner runner;
+  return VerifyGen2Project(full, out, verify, runner);
+}
+
+// discussions: the DynamoDB storage table rebuilt from cli-inputs.json and
+// the functions reading it; the user pool settings rebuilt from
+// cli-inputs.json are the deployed ones (no difference at all).
+TEST_F(ToolchainVerifyTest, ProjectWithoutDeployedStateSynthesizesAndMatchesTheDeployedState) {
+  ScratchDir scratch;
+  Result<VerifyResult> result =
+      GenerateWithoutStateAndVerify("discussions", scratch.path(), RefactorPhase::kPreRefactor);
+  ASSERT_TRUE(result) << result.error().ToString();
+  EXPECT_FALSE(result->fidelity.Failed()) << result->fidelity.ToText();
+  EXPECT_FALSE(result->fidelity.checks.empty());
+  for (const FidelityCheck& c : result->fidelity.checks) {
+    EXPECT_NE(c.status, FidelityStatus::kMissingInGen2) << c.resource;
+    EXPECT_NE(c.status, FidelityStatus::kDiffers) << c.resource << " " << c.property;
+  }
+}
+
+// media-vault after refactor: the pools and the bucket are named exactly as
+// deployed (names from cli-inputs.json and amplify-meta.json).
+TEST_F(ToolchainVerifyTest, ProjectWithoutDeployedStateNamesEveryMovedResourceAfterRefactor) {
+  ScratchDir scratch;
+  Result<VerifyResult> result =
+      GenerateWithoutStateAndVerify("media-vault", scratch.path(), RefactorPhase::kPostRefactor);
+  ASSERT_TRUE(result) << result.error().ToString();
+  EXPECT_FALSE(result->fidelity.Failed()) << result->fidelity.ToText();
+  for (const FidelityCheck& c : result->fidelity.checks) {
+    if (c.identity) {
+      EXPECT_EQ(c.status, FidelityStatus::kSame) << c.resource << " " << c.property;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace flightplan::amplify
