@@ -120,15 +120,8 @@ int RunDrift(const GlobalOptions& global, DriftArgs& args) {
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<DriftArgs>();
-  sub.add_option("--app-id", args->target.app_id,
-                 "The Amplify app id (default: the Gen1 project in the current directory)");
-  sub.add_option("--env", args->target.env,
-                 "The Gen1 environment (default: the project's current one)");
-  sub.add_option("--region", args->target.region,
-                 "AWS region (default: the project's, then AWS_REGION, then the profile's)");
-  sub.add_option("--profile", args->profile, "AWS profile (default: AWS_PROFILE, then 'default')");
-  sub.add_option("--stateful-types", args->stateful_types,
-                 "A file of extra stateful resource types, one per line (docs/migration-guide.md)");
+  AddEnvironmentOptions(sub, args->target, args->profile);
+  AddStatefulTypesOption(sub, args->stateful_types);
   sub.add_option("--project", args->project,
                  "A Gen1 project folder whose amplify/backend is compared with the cloud backend "
                  "(default: the current directory when it holds amplify/backend)");

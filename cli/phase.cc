@@ -93,6 +93,20 @@ Result<PhaseTarget> ResolvePhaseTarget(const std::string& project_dir, PhaseTarg
   return given;
 }
 
+void AddEnvironmentOptions(CLI::App& sub, PhaseTarget& target, std::string& profile) {
+  sub.add_option("--app-id", target.app_id,
+                 "The Amplify app id (default: the Gen1 project in the current directory)");
+  sub.add_option("--env", target.env, "The Gen1 environment (default: the project's current one)");
+  sub.add_option("--region", target.region,
+                 "AWS region (default: the project's, then AWS_REGION, then the profile's)");
+  sub.add_option("--profile", profile, "AWS profile (default: AWS_PROFILE, then 'default')");
+}
+
+void AddStatefulTypesOption(CLI::App& sub, std::string& file) {
+  sub.add_option("--stateful-types", file,
+                 "A file of extra stateful resource types, one per line (docs/migration-guide.md)");
+}
+
 namespace {
 
 struct PhaseArgs {
@@ -151,15 +165,8 @@ template <const Phase* kPhase>
 CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<PhaseArgs>();
   auto flag_values = std::make_shared<std::vector<std::unique_ptr<bool>>>();
-  sub.add_option("--app-id", args->target.app_id,
-                 "The Amplify app id (default: the Gen1 project in the current directory)");
-  sub.add_option("--env", args->target.env,
-                 "The Gen1 environment (default: the project's current one)");
-  sub.add_option("--region", args->target.region,
-                 "AWS region (default: the project's, then AWS_REGION, then the profile's)");
-  sub.add_option("--profile", args->profile, "AWS profile (default: AWS_PROFILE, then 'default')");
-  sub.add_option("--stateful-types", args->stateful_types,
-                 "A file of extra stateful resource types, one per line (docs/migration-guide.md)");
+  AddEnvironmentOptions(sub, args->target, args->profile);
+  AddStatefulTypesOption(sub, args->stateful_types);
   sub.add_flag("--rollback", args->rollback,
                "Roll back this phase's latest run on the environment instead");
   sub.add_option("-p,--param", args->params, "Another workflow parameter, name=value (repeatable)");

@@ -51,6 +51,12 @@ struct PhaseTarget {
 [[nodiscard]] Result<PhaseTarget> ResolvePhaseTarget(const std::string& project_dir,
                                                      PhaseTarget given);
 
+// Adds --app-id, --env, --region and --profile (the options that name an
+// environment, shared by the phase commands, `drift` and `plan`).
+void AddEnvironmentOptions(CLI::App& sub, PhaseTarget& target, std::string& profile);
+// Adds --stateful-types FILE.
+void AddStatefulTypesOption(CLI::App& sub, std::string& file);
+
 }  // namespace flightplan::cli
 
 #endif  // FLIGHTPLAN_CLI_PHASE_H_

@@ -94,13 +94,7 @@ int DoPlan(const GlobalOptions& global, PlanArgs& args) {
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<PlanArgs>();
-  sub.add_option("--app-id", args->target.app_id,
-                 "The Amplify app id (default: the Gen1 project in the current directory)");
-  sub.add_option("--env", args->target.env,
-                 "The Gen1 environment (default: the project's current one)");
-  sub.add_option("--region", args->target.region,
-                 "AWS region (default: the project's, then AWS_REGION, then the profile's)");
-  sub.add_option("--profile", args->profile, "AWS profile (default: AWS_PROFILE, then 'default')");
+  AddEnvironmentOptions(sub, args->target, args->profile);
   sub.add_flag("--json", args->json, "Print the plan as JSON");
   sub.add_flag("--offline", args->offline, "Read only the state file, not the cloud");
   sub.footer(
