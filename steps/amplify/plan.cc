@@ -31,6 +31,22 @@ void PlanAuth(const Gen1Project& project, ResourcePlan& plan) {
   plan.generation = Generation::kNative;
   if (r.service == "Cognito-UserPool-Groups") {
     plan.target = "defineAuth groups (precedence pinned in backend.ts)";
+    // A group holds its members: it moves with the pool, named as deployed.
+    for (const std::string& id : LogicalIdsOfType(r, "AWS::Cognito::UserPoolGroup")) {
+      const Value* res = r.Template().Find("Resources");
+      const Value* def = res ? res->Find(id) : nullptr;
+      const Value* props = def ? def->Find("Properties") : nullptr;
+      std::string name = props ? StringField(*props, "GroupName") : "";
+      plan.stateful.push_back({id, "AWS::Cognito::UserPoolGroup", name, true});
+    }
+    if (plan.stateful.empty()) {
+      // Only declared (user-pool-group-precedence.json): the Gen1 CLI's
+      // template names each group's resource "<group>Group".
+      for (const UserPoolGroup& group : UserPoolGroups(project)) {
+        plan.stateful.push_back(
+            {group.name + "Group", "AWS::Cognito::UserPoolGroup", group.name, true});
+      }
+    }
     return;
   }
   plan.target = "defineAuth";

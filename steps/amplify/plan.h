@@ -52,6 +52,12 @@ struct MigrationPlan {
 
 [[nodiscard]] MigrationPlan PlanMigration(const Gen1Project& project);
 
+// The metadata key generated Gen2 code puts on each resource a moved Gen1
+// resource takes the place of, in both refactor phases; its value is the
+// Gen1 resource's key in amplify/migration.json ("auth/<name>/UserPool").
+// `flightplan refactor` finds every destination by it, never by logical id.
+inline constexpr std::string_view kGen1IdentityMark = "flightplan:gen1";
+
 }  // namespace flightplan::amplify
 
 #endif  // FLIGHTPLAN_STEPS_AMPLIFY_PLAN_H_

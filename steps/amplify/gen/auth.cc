@@ -269,6 +269,26 @@ std::string AuthPins(const GenState& state) {
     out += fmt::format("backend.auth.resources.groups[{}].cfnUserGroup.precedence = {};\n",
                        TsString(group.name), *group.precedence);
   }
+  // The identity of each Gen2 resource a Gen1 one moves into, in both
+  // phases: `flightplan refactor` finds a destination by this mark alone.
+  for (const ResourcePlan& p : state.plan.resources) {
+    if (p.resource->category != "auth") continue;
+    for (const StatefulResource& s : p.stateful) {
+      if (!s.moved) continue;
+      std::string mark =
+          fmt::format(".addMetadata({}, {});\n", TsString(std::string(kGen1IdentityMark)),
+                      TsString(fmt::format("auth/{}/{}", p.resource->name, s.logical_id)));
+      if (s.type == "AWS::Cognito::UserPool" && p.resource == state.auth) {
+        out += "cfnUserPool" + mark;
+      } else if (s.type == "AWS::Cognito::IdentityPool" && p.resource == state.auth) {
+        out += "backend.auth.resources.cfnResources.cfnIdentityPool" + mark;
+      } else if (s.type == "AWS::Cognito::UserPoolGroup" && !s.physical_id.empty()) {
+        out +=
+            fmt::format("backend.auth.resources.groups[{}].cfnUserGroup", TsString(s.physical_id)) +
+            mark;
+      }
+    }
+  }
   const MigrationPlan& plan = state.plan;
   std::string post;
   for (const ResourcePlan& p : plan.resources) {

@@ -19,6 +19,12 @@ export type Gen1ResourceOptions = {
   refs: Record<string, unknown>;
   /** Post-refactor only: logical id -> the deployed name to keep. */
   names?: Record<string, Gen1Name>;
+  /**
+   * Both phases: logical id -> the Gen1 resource it stands for (its key in
+   * migration.json), set as `flightplan:gen1` metadata; refactor finds the
+   * destination of each moved resource by it.
+   */
+  identities?: Record<string, string>;
   /** Keep the Gen1 logical ids (needed for resources that refactor moves). */
   keepLogicalIds: boolean;
   /** Without kept ids: a construct id that keeps these apart from others. */
@@ -75,6 +81,9 @@ export function addGen1Resources(
       if (dependency in created) resource.addResourceDependency(created[dependency]);
     }
     if (definition.DeletionPolicy === 'Retain') resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  }
+  for (const [id, key] of Object.entries(options.identities ?? {})) {
+    created[id].addMetadata('flightplan:gen1', key);
   }
   for (const [id, { property, name }] of Object.entries(options.names ?? {})) {
     created[id].addPropertyOverride(property, name);

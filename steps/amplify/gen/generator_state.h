@@ -128,9 +128,10 @@ std::optional<std::string> GroupRoleName(const GenState& state, const Value& v);
 // --- gen/l1_copy.cc: resources copied from a deployed Gen1 template ---
 
 struct L1Copy {
-  Value tmpl;                      // {"Resources": {...}} as written to amplify/gen1/<file>
-  RefMap refs;                     // parameter -> TypeScript
-  std::vector<std::string> names;  // logical ids named post-refactor
+  Value tmpl;                         // {"Resources": {...}} as written to amplify/gen1/<file>
+  RefMap refs;                        // parameter -> TypeScript
+  std::vector<std::string> names;     // logical ids named post-refactor
+  std::vector<std::string> stateful;  // logical ids marked with their Gen1 identity
 };
 
 // Builds the copy of the deployed resources of `r` (all, or all but

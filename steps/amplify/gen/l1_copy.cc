@@ -91,6 +91,7 @@ L1Copy CopyResources(const GenState& state, const Gen1Resource& r,
       std::string type = StringField(def, "Type");
       if (type.empty()) continue;
       kept.emplace("Type", Value(type));
+      if (stateful_types.count(type)) copy.stateful.push_back(id);
       if (const Value* props = Props(def)) {
         Value p = RewriteImports(state, *props, copy.refs, literal_only);
         auto name = NameProperties().find(type);
@@ -134,6 +135,11 @@ std::string EmitL1(GenState& state, const Gen1Resource& r, const L1Copy& copy,
   std::string refs;
   for (const auto& [k, v] : copy.refs) refs += fmt::format("    {}: {},\n", TsKey(k), v);
   std::string names;
+  std::string identities;
+  for (const std::string& id : copy.stateful) {
+    identities += fmt::format("    {}: {},\n", TsKey(id),
+                              TsString(fmt::format("{}/{}/{}", r.category, r.name, id)));
+  }
   for (const std::string& id : copy.names) {
     const Value* def = DeployedResource(r, id);
     std::string type = def ? StringField(*def, "Type") : "";
@@ -147,6 +153,7 @@ std::string EmitL1(GenState& state, const Gen1Resource& r, const L1Copy& copy,
                                 var.empty() ? "" : fmt::format("const {} = ", var), scope,
                                 TsString(file), refs.empty() ? "{}" : "{\n" + refs + "  }");
   if (!names.empty()) out += "  names: postRefactor ? {\n" + names + "  } : undefined,\n";
+  if (!identities.empty()) out += "  identities: {\n" + identities + "  },\n";
   out += fmt::format("  keepLogicalIds: {},\n", keep_ids ? "true" : "false");
   if (!keep_ids)
     out += fmt::format("  group: {},\n", TsString("gen1-" + r.category + "-" + r.name));

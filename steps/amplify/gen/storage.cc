@@ -141,12 +141,13 @@ void WriteStorageBackend(GenState& state, BackendTs& backend) {
       }
       backend.body += fmt::format(
           "// --- storage {0}: Gen1's encryption; the Gen1 name after refactor ---\n{3}"
+          "backend.{1}.resources.cfnResources.cfnBucket.addMetadata({4}, {2});\n"
           "if (postRefactor) {{\n"
           "  const cfnBucket = backend.{1}.resources.cfnResources.cfnBucket;\n"
           "  cfnBucket.bucketName = gen1Name({2});\n"
           "  cfnBucket.applyRemovalPolicy(RemovalPolicy.RETAIN);\n}}\n\n",
           s->name, state.Id(*s), TsString(fmt::format("storage/{}/{}", s->name, st.logical_id)),
-          pins);
+          pins, TsString(std::string(kGen1IdentityMark)));
     }
     backend.body += OverrideSection(
         state, *s,
