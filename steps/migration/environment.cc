@@ -61,6 +61,47 @@ Result<EnvStack> ReadStack(aws::CloudFormationClient& cfn, const std::string& st
 
 }  // namespace
 
+Result<std::vector<EnvStack>> DiscoverStackTree(aws::AwsClient& client, Clock& clock,
+                                                const std::string& root_stack,
+                                                const StatefulTypes& stateful) {
+  std::vector<EnvStack> stacks;
+  aws::CloudFormationClient cfn(client, clock);
+  std::function<Result<void>(const std::string&, const std::string&, int)> walk =
+      [&](const std::string& ref, const std::string& path, int depth) -> Result<void> {
+    if (depth > kMaxStackDepth) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("nested stack {} is deeper than {} levels; Gen1 environments "
+                                   "nest three",
+                                   path, kMaxStackDepth));
+    }
+    if (static_cast<int>(stacks.size()) >= kMaxStacks) {
+      return MakeError(
+          ErrorCode::kInvalidInput,
+          fmt::format("the stack tree of {} has more than {} stacks", root_stack, kMaxStacks));
+    }
+    Result<EnvStack> stack = ReadStack(cfn, ref, path, stateful);
+    if (!stack) {
+      return MakeError(std::move(stack.error())
+                           .WithContext(path.empty()
+                                            ? fmt::format("reading root stack {}", ref)
+                                            : fmt::format("reading nested stack {}", path)));
+    }
+    std::vector<std::pair<std::string, std::string>> children;
+    for (const EnvResource& r : stack->resources) {
+      if (r.type == "AWS::CloudFormation::Stack" && !r.physical_id.empty()) {
+        children.emplace_back(r.physical_id,
+                              path.empty() ? r.logical_id : path + "/" + r.logical_id);
+      }
+    }
+    stacks.push_back(std::move(*stack));
+    for (const auto& [child_ref, child_path] : children)
+      TRY(walk(child_ref, child_path, depth + 1));
+    return {};
+  };
+  TRY(walk(root_stack, "", 0));
+  return stacks;
+}
+
 Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock,
                                             const std::string& app_id, const std::string& env,
                                             const StatefulTypes& stateful) {
@@ -88,39 +129,7 @@ Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock
                                  "was never pushed (`amplify push` deploys it)",
                                  env, app_id));
   }
-  aws::CloudFormationClient cfn(client, clock);
-  std::function<Result<void>(const std::string&, const std::string&, int)> walk =
-      [&](const std::string& ref, const std::string& path, int depth) -> Result<void> {
-    if (depth > kMaxStackDepth) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("nested stack {} is deeper than {} levels; Gen1 environments "
-                                   "nest three",
-                                   path, kMaxStackDepth));
-    }
-    if (static_cast<int>(out.stacks.size()) >= kMaxStacks) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       fmt::format("the environment has more than {} stacks", kMaxStacks));
-    }
-    Result<EnvStack> stack = ReadStack(cfn, ref, path, stateful);
-    if (!stack) {
-      return MakeError(std::move(stack.error())
-                           .WithContext(path.empty()
-                                            ? fmt::format("reading root stack {}", ref)
-                                            : fmt::format("reading nested stack {}", path)));
-    }
-    std::vector<std::pair<std::string, std::string>> children;
-    for (const EnvResource& r : stack->resources) {
-      if (r.type == "AWS::CloudFormation::Stack" && !r.physical_id.empty()) {
-        children.emplace_back(r.physical_id,
-                              path.empty() ? r.logical_id : path + "/" + r.logical_id);
-      }
-    }
-    out.stacks.push_back(std::move(*stack));
-    for (const auto& [child_ref, child_path] : children)
-      TRY(walk(child_ref, child_path, depth + 1));
-    return {};
-  };
-  TRY(walk(out.root_stack, "", 0));
+  ASSIGN_OR_RETURN(out.stacks, DiscoverStackTree(client, clock, out.root_stack, stateful));
   if (out.deployment_bucket.empty()) {
     for (const Value& p : out.root().parameters) {
       if (StringAt(p, "ParameterKey") == "DeploymentBucketName") {

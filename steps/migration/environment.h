@@ -66,6 +66,14 @@ constexpr int kMaxStackDepth = 8;
 // Stacks in one environment, a bound against a runaway listing.
 constexpr int kMaxStacks = 500;
 
+// A root stack and every nested stack below it, depth-first, the root
+// first (Gen2 branches' backend stacks are read the same way). Errors: the
+// calls' own, with the stack being read as context; kInvalidInput past
+// kMaxStackDepth or kMaxStacks.
+[[nodiscard]] Result<std::vector<EnvStack>> DiscoverStackTree(aws::AwsClient& client, Clock& clock,
+                                                              const std::string& root_stack,
+                                                              const StatefulTypes& stateful);
+
 // Errors: kNotFound naming the app and environment (or the stack) with what
 // to check; the calls' own errors otherwise.
 [[nodiscard]] Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock,
