@@ -214,6 +214,16 @@ Result<void> CloudFormationClient::ExecuteStackRefactor(std::string_view id) {
   return {};
 }
 
+Result<ValueList> CloudFormationClient::ListStackRefactors(
+    const std::vector<std::string>& execution_status_filter) {
+  Value params = Value(ValueMap{});
+  if (!execution_status_filter.empty()) {
+    params.Set("ExecutionStatusFilter", Strings(execution_status_filter));
+  }
+  ASSIGN_OR_RETURN(Value out, CallAll("ListStackRefactors", params));
+  return ListAt(out, "StackRefactorSummaries");
+}
+
 Result<ValueList> CloudFormationClient::ListStackRefactorActions(std::string_view id) {
   ASSIGN_OR_RETURN(Value out,
                    CallAll("ListStackRefactorActions", Params({{"StackRefactorId", Value(id)}})));

@@ -70,6 +70,9 @@ class CloudFormationClient {
   [[nodiscard]] Result<Value> DescribeStackRefactor(std::string_view id);
   [[nodiscard]] Result<void> ExecuteStackRefactor(std::string_view id);
   [[nodiscard]] Result<ValueList> ListStackRefactorActions(std::string_view id);
+  // Every page of StackRefactorSummaries, optionally of some execution statuses.
+  [[nodiscard]] Result<ValueList> ListStackRefactors(
+      const std::vector<std::string>& execution_status_filter = {});
 
   // Waiters: the final observation, or kStepFailed / kTimeout.
   [[nodiscard]] Result<Value> WaitForStack(std::string_view stack, const WaitOptions& options);

@@ -12,6 +12,18 @@ namespace flightplan::migration {
 using aws::ListAt;
 using aws::StringAt;
 
+Result<std::string> UploadTemplate(aws::AwsClient& client, const std::string& bucket,
+                                   const std::string& key, const std::string& body) {
+  aws::S3Client s3(client);
+  TRY(s3.PutObject(Value(ValueMap{{"Bucket", Value(bucket)},
+                                  {"Key", Value(key)},
+                                  {"Body", Value(body)},
+                                  {"ContentType", Value("application/json")}}))
+          .map([](const Value&) {}));
+  return fmt::format("https://{}.s3.{}.amazonaws.com/{}", bucket, client.endpoint_config().region,
+                     key);
+}
+
 bool SameTemplate(const std::string& a, const std::string& b) {
   if (a == b) return true;
   Result<Value> ja = Value::FromJson(a);
@@ -77,15 +89,9 @@ Result<ApplyOutcome> ApplyTemplate(aws::AwsClient& client, Clock& clock, const T
                                      "deployment bucket to pass it through",
                                      apply.label, apply.body.size(), kMaxInlineTemplateBytes));
       }
-      aws::S3Client s3(client);
-      TRY(s3.PutObject(Value(ValueMap{{"Bucket", Value(apply.upload_bucket)},
-                                      {"Key", Value(apply.upload_key)},
-                                      {"Body", Value(apply.body)},
-                                      {"ContentType", Value("application/json")}}))
-              .map([](const Value&) {}));
-      params.Set("TemplateURL",
-                 fmt::format("https://{}.s3.{}.amazonaws.com/{}", apply.upload_bucket,
-                             client.endpoint_config().region, apply.upload_key));
+      ASSIGN_OR_RETURN(std::string url,
+                       UploadTemplate(client, apply.upload_bucket, apply.upload_key, apply.body));
+      params.Set("TemplateURL", url);
     } else {
       params.Set("TemplateBody", apply.body);
     }

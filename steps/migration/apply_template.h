@@ -49,6 +49,11 @@ enum class ApplyOutcome { kApplied, kAlreadyApplied, kNoChanges };
                                                  const TemplateApply& apply,
                                                  const aws::WaitOptions& wait);
 
+// Puts `body` at s3://bucket/key and returns the URL CloudFormation reads a
+// template from (TemplateURL).
+[[nodiscard]] Result<std::string> UploadTemplate(aws::AwsClient& client, const std::string& bucket,
+                                                 const std::string& key, const std::string& body);
+
 // True when two template texts are the same JSON document (or the same
 // text); what "already applied" means.
 bool SameTemplate(const std::string& a, const std::string& b);
