@@ -557,6 +557,46 @@ class DetachSimTest : public cloudsim::testing::SimTest {
     return StringAt(Call("cloudformation", "CreateStackRefactor", params), "StackRefactorId");
   }
 
+  // Moves `mappings` from stack `from` into stack `to` with one stack
+  // refactor, created from MoveResources' templates and executed.
+  void Refactor(const std::string& from, const std::string& to,
+                const std::vector<ResourceMapping>& mappings) {
+    Result<RefactorTemplates> moved =
+        MoveResources(Read(from).template_json, Read(to).template_json, mappings);
+    ASSERT_TRUE(moved) << moved.error().ToString();
+    std::string id = CreateRefactor(from, moved->source, to, moved->destination, mappings);
+    Value created =
+        Call("cloudformation", "DescribeStackRefactor", Obj({{"StackRefactorId", Value(id)}}));
+    ASSERT_EQ(StringAt(created, "Status"), "CREATE_COMPLETE") << created.ToJson();
+    Value actions =
+        Call("cloudformation", "ListStackRefactorActions", Obj({{"StackRefactorId", Value(id)}}));
+    const ValueList& list = ListAt(actions, "StackRefactorActions");
+    EXPECT_EQ(list.size(), mappings.size());
+    for (const Value& action : list) {
+      EXPECT_EQ(StringAt(action, "Action"), "MOVE");
+      EXPECT_EQ(StringAt(action, "Detection"), "MANUAL");
+    }
+    Call("cloudformation", "ExecuteStackRefactor", Obj({{"StackRefactorId", Value(id)}}));
+    Value executed =
+        Call("cloudformation", "DescribeStackRefactor", Obj({{"StackRefactorId", Value(id)}}));
+    EXPECT_EQ(StringAt(executed, "ExecutionStatus"), "EXECUTE_COMPLETE") << executed.ToJson();
+  }
+
+  std::string Owner(const std::string& physical_id) {
+    Value out = Call("cloudformation", "DescribeStackResources",
+                     Obj({{"PhysicalResourceId", Value(physical_id)}}));
+    const ValueList& list = ListAt(out, "StackResources");
+    return list.empty() ? std::string() : StringAt(list[0], "StackName");
+  }
+
+  void CreatePlaceholderStack(const std::string& name) {
+    Call("cloudformation", "CreateStack",
+         Obj({{"StackName", Value(name)},
+              {"TemplateBody",
+               Value(R"({"Resources": {"Placeholder": )"
+                     R"({"Type": "AWS::CloudFormation::WaitConditionHandle"}}})")}}));
+  }
+
   std::string OwnerByCli(const std::string& physical_id) {
     Value out =
         Cli({"cloudformation", "describe-stack-resources", "--physical-resource-id", physical_id});
@@ -606,45 +646,18 @@ TEST_F(DetachSimTest, MovedIntoASecondStackByRefactorAndBack) {
   Result<Value> detached = DetachTemplate(stack, leaving);
   ASSERT_TRUE(detached) << detached.error().ToString();
   ApplyWithNoChange(stack, *detached);
-  Call(
-      "cloudformation", "CreateStack",
-      Obj({{"StackName", Value(destination)},
-           {"TemplateBody",
-            Value(
-                R"({"Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}})")}}));
+  CreatePlaceholderStack(destination);
 
   std::vector<ResourceMapping> forward, back;
   for (const std::string& id : leaving) {
     forward.push_back({source, id, destination, "amplifyAuth" + id});
     back.push_back({destination, "amplifyAuth" + id, source, id});
   }
-  auto run = [&](const std::string& from, const std::string& to,
-                 const std::vector<ResourceMapping>& mappings) {
-    Result<RefactorTemplates> moved =
-        MoveResources(Read(from).template_json, Read(to).template_json, mappings);
-    ASSERT_TRUE(moved) << moved.error().ToString();
-    std::string id = CreateRefactor(from, moved->source, to, moved->destination, mappings);
-    Value created =
-        Call("cloudformation", "DescribeStackRefactor", Obj({{"StackRefactorId", Value(id)}}));
-    ASSERT_EQ(StringAt(created, "Status"), "CREATE_COMPLETE") << created.ToJson();
-    Value actions =
-        Call("cloudformation", "ListStackRefactorActions", Obj({{"StackRefactorId", Value(id)}}));
-    const ValueList& list = ListAt(actions, "StackRefactorActions");
-    EXPECT_EQ(list.size(), mappings.size());
-    for (const Value& action : list) {
-      EXPECT_EQ(StringAt(action, "Action"), "MOVE");
-      EXPECT_EQ(StringAt(action, "Detection"), "MANUAL");
-    }
-    Call("cloudformation", "ExecuteStackRefactor", Obj({{"StackRefactorId", Value(id)}}));
-    Value executed =
-        Call("cloudformation", "DescribeStackRefactor", Obj({{"StackRefactorId", Value(id)}}));
-    EXPECT_EQ(StringAt(executed, "ExecutionStatus"), "EXECUTE_COMPLETE") << executed.ToJson();
-  };
 
   const std::string pool = stack.physical_ids.at("UserPool");
   ASSERT_EQ(Users(pool), 2);
-  run(source, destination, forward);
-  if (HasFailure()) return;
+  Refactor(source, destination, forward);
+  ASSERT_FALSE(HasFailure());
   DeployedStack moved = Read(destination);
   for (const std::string& id : leaving) {
     EXPECT_EQ(moved.physical_ids.at("amplifyAuth" + id), stack.physical_ids.at(id)) << id;
@@ -657,8 +670,8 @@ TEST_F(DetachSimTest, MovedIntoASecondStackByRefactorAndBack) {
     }
   }
 
-  run(destination, source, back);
-  if (HasFailure()) return;
+  Refactor(destination, source, back);
+  ASSERT_FALSE(HasFailure());
   DeployedStack restored = Read(source);
   EXPECT_EQ(restored.physical_ids, stack.physical_ids);
   EXPECT_TRUE(SameTemplate(restored.template_json.ToJson(), detached->ToJson()));
@@ -669,6 +682,51 @@ TEST_F(DetachSimTest, MovedIntoASecondStackByRefactorAndBack) {
     }
   }
   EXPECT_EQ(Users(pool), 2);
+}
+
+// Two Gen1 stacks into one: media-vault's user pool groups, then its bucket.
+TEST_F(DetachSimTest, GroupsAndABucketFromTwoStacksMoveIntoOneStack) {
+  Seed("media-vault");
+  const std::string destination = "flightplan-detach-destination";
+  CreatePlaceholderStack(destination);
+  std::string bucket;
+  size_t objects = 0;
+  for (const std::string& name :
+       {std::string("amplify-mediavault-main-61114-authuserPoolGroups-CEW6WP7XSVTP"),
+        std::string("amplify-mediavault-main-61114-storagemediavault-S1PP9XH759GN")}) {
+    SCOPED_TRACE(name);
+    DeployedStack stack = Read(name);
+    std::set<std::string> leaving = StatefulIds(stack.template_json);
+    if (stack.physical_ids.count("S3Bucket")) {
+      bucket = stack.physical_ids.at("S3Bucket");
+      objects =
+          ListAt(Call("s3", "ListObjectsV2", Obj({{"Bucket", Value(bucket)}})), "Contents").size();
+    }
+    Result<Value> detached = DetachTemplate(stack, leaving);
+    ASSERT_TRUE(detached) << detached.error().ToString();
+    ApplyWithNoChange(stack, *detached);
+    std::vector<ResourceMapping> mappings;
+    for (const std::string& id : leaving) mappings.push_back({name, id, destination, "Gen1" + id});
+    Refactor(name, destination, mappings);
+    ASSERT_FALSE(HasFailure());
+    DeployedStack source_after = Read(name);
+    DeployedStack destination_after = Read(destination);
+    for (const std::string& id : leaving) {
+      EXPECT_EQ(source_after.physical_ids.count(id), 0u) << id;
+      EXPECT_EQ(destination_after.physical_ids.at("Gen1" + id), stack.physical_ids.at(id)) << id;
+    }
+  }
+  // A group's physical id is its name, unique only within its pool (the
+  // Gen2 pool has groups of the same names): asking by physical id is for
+  // names unique in the account, like a bucket's.
+  EXPECT_EQ(Owner(bucket), destination);
+  ASSERT_FALSE(bucket.empty());
+  EXPECT_GT(objects, 0u);
+  EXPECT_EQ(
+      ListAt(Call("s3", "ListObjectsV2", Obj({{"Bucket", Value(bucket)}})), "Contents").size(),
+      objects);
+  // Groups, bucket and the placeholder.
+  EXPECT_EQ(Read(destination).physical_ids.size(), 4u);
 }
 
 }  // namespace
