@@ -627,6 +627,11 @@ TEST_P(DetachSimFixtureTest, DetachedTemplatesApplyWithNoResourceChange) {
       EXPECT_EQ(after.physical_ids, stack.physical_ids);
       EXPECT_EQ(Value(after.outputs), Value(stack.outputs));
       EXPECT_EQ(Value(after.parameters), Value(stack.parameters));
+      // A resumed run that detaches the stack as it now is computes the same
+      // template, which ApplyTemplate finds already applied.
+      Result<Value> again = DetachTemplate(after, StatefulIds(stack.template_json));
+      ASSERT_TRUE(again) << again.error().ToString();
+      EXPECT_EQ(*again, *detached);
       Value described = Call("cloudformation", "DescribeStacks", Obj({{"StackName", Value(name)}}));
       EXPECT_EQ(StringAt(ListAt(described, "Stacks").at(0), "StackStatus"), "UPDATE_COMPLETE");
     }
