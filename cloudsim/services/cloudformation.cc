@@ -40,6 +40,18 @@ std::string Str(const Value& params, std::string_view key) {
 
 bool Flag(const Value& params, std::string_view key) { return Str(params, key) == "true"; }
 
+// The change set's parameters are the stack's, key for key and value for value.
+bool SameStoredParameters(const Stack& stack, const ChangeSet& change_set) {
+  if (stack.parameters.size() != change_set.parameters.size()) return false;
+  for (size_t i = 0; i < stack.parameters.size(); ++i) {
+    if (stack.parameters[i].key != change_set.parameters[i].key ||
+        stack.parameters[i].value != change_set.parameters[i].value) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::vector<std::string> Strings(const Value& params, std::string_view key) {
   std::vector<std::string> out;
   if (const Value* v = params.Find(key); v && v->is_list()) {
@@ -800,8 +812,14 @@ class CloudFormationService final : public Service {
       }
     }
     cs.changes = Value(std::move(changes));
+    // A change set that changes no resource but the template or the
+    // parameters (outputs made literal, a DeletionPolicy) is executable with
+    // no Changes, as CloudFormation creates it; only one that changes
+    // nothing at all fails.
+    bool template_changed = existing_stack && type != "IMPORT" &&
+                            (!(*tmpl == s->template_body) || !SameStoredParameters(*s, cs));
     if (cs.status.empty()) {
-      if (cs.changes.as_list().empty()) {
+      if (cs.changes.as_list().empty() && !template_changed) {
         cs.status = "FAILED";
         cs.status_reason =
             "The submitted information didn't contain changes. Submit "

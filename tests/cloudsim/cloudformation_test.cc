@@ -614,6 +614,51 @@ TEST_F(CfnTest, ChangeSetsDescribeAndApplyChanges) {
   EXPECT_EQ(deleted.error().code, "ChangeSetNotFound");
 }
 
+// Making an output literal (what refactor's detach does) changes the template
+// but no resource: the change set is executable with no Changes, and
+// executing it stores the new template.
+TEST_F(CfnTest, AChangeSetThatChangesOnlyOutputsIsExecutableWithNoChanges) {
+  std::string v1 =
+      R"({"Resources": {"T": {"Type": "AWS::SNS::Topic"}},
+          "Outputs": {"Arn": {"Value": {"Ref": "T"}}}})";
+  Call("cloudformation", "CreateStack",
+       Value(ValueMap{{"StackName", Value("out")}, {"TemplateBody", Value(v1)}}));
+  std::string arn = Physical("out", "T");
+  Value v2(ValueMap{});
+  v2.Set("Resources", *Value::FromJson(R"({"T": {"Type": "AWS::SNS::Topic"}})"));
+  v2.Set("Outputs", Value(ValueMap{{"Arn", Value(ValueMap{{"Value", Value(arn)}})}}));
+  Call("cloudformation", "CreateChangeSet",
+       Value(ValueMap{{"StackName", Value("out")},
+                      {"ChangeSetName", Value("literal")},
+                      {"TemplateBody", Value(v2.ToJson())}}));
+  Value described =
+      Call("cloudformation", "DescribeChangeSet",
+           Value(ValueMap{{"StackName", Value("out")}, {"ChangeSetName", Value("literal")}}));
+  EXPECT_EQ(described.Find("Status")->as_string(), "CREATE_COMPLETE") << described.ToJson();
+  EXPECT_EQ(described.Find("ExecutionStatus")->as_string(), "AVAILABLE");
+  const Value* changes = described.Find("Changes");
+  EXPECT_TRUE(!changes || (changes->is_list() && changes->as_list().empty()) ||
+              (changes->is_string() && changes->as_string().empty()))
+      << described.ToJson();
+  Call("cloudformation", "ExecuteChangeSet",
+       Value(ValueMap{{"StackName", Value("out")}, {"ChangeSetName", Value("literal")}}));
+  EXPECT_EQ(Status("out"), "UPDATE_COMPLETE");
+  EXPECT_EQ(Physical("out", "T"), arn);
+  Value stored =
+      Call("cloudformation", "GetTemplate", Value(ValueMap{{"StackName", Value("out")}}));
+  EXPECT_EQ(*Value::FromJson(stored.Find("TemplateBody")->as_string()), v2);
+
+  // The same template again changes nothing at all: that still fails.
+  Call("cloudformation", "CreateChangeSet",
+       Value(ValueMap{{"StackName", Value("out")},
+                      {"ChangeSetName", Value("again")},
+                      {"TemplateBody", Value(v2.ToJson())}}));
+  Value again =
+      Call("cloudformation", "DescribeChangeSet",
+           Value(ValueMap{{"StackName", Value("out")}, {"ChangeSetName", Value("again")}}));
+  EXPECT_EQ(again.Find("Status")->as_string(), "FAILED");
+}
+
 TEST_F(CfnTest, ImportChangeSetsAdoptRetainedResources) {
   Create("old", kTables);
   {
