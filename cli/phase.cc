@@ -39,6 +39,28 @@ const Phase kBackupPhase{
     {PhaseFlag{"--export", "export",
                "Export each table to S3 at a point in time instead of an on-demand backup"}}};
 
+const Phase kRefactorPhase{
+    "refactor",
+    "refactor",
+    "Move the stateful resources of a Gen1 environment into a deployed Gen2 branch",
+    "Run from the root of the Gen2 project `flightplan generate` wrote (or name it with "
+    "--project),\nafter lock and after the project was deployed to --to-branch. Plans and "
+    "checks first (source\nlocked, stacks deployable and without stack policies, each "
+    "stateful resource's one Gen2\ndestination found by identity), then detaches the "
+    "resources from the Gen1 stacks (a change set\nwith no resource change), vacates their "
+    "Gen2 logical ids (Gen2's own copies retained and\norphaned, never deleted), moves them "
+    "with CreateStackRefactor/ExecuteStackRefactor, and re-links\nthem to Gen2. A re-run "
+    "after any stop asks the cloud where each resource is and continues.\n--rollback makes "
+    "the same moves in reverse, Gen2's own copies imported back. --dry-run prints\nthe plan "
+    "and every template.",
+    {},
+    {PhaseOption{"--to-branch", "to_branch",
+                 "The Amplify branch whose Gen2 backend receives the resources", true, false,
+                 false},
+     PhaseOption{"--project", "project",
+                 "The generated Gen2 project (default: the current directory)", false, true,
+                 true}}};
+
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
   if (!text || !text->has_value()) return std::nullopt;
@@ -57,6 +79,13 @@ Result<PhaseTarget> ResolvePhaseTarget(const std::string& project_dir, PhaseTarg
   if (given.env.empty()) {
     if (auto local = ReadJson(amplify / ".config" / "local-env-info.json")) {
       given.env = Text(local->Find("envName"));
+    }
+  }
+  // A generated Gen2 project names the environment it was generated for.
+  if (auto migration = ReadJson(amplify / "migration.json")) {
+    if (const Value* gen1 = migration->Find("gen1")) {
+      if (given.env.empty()) given.env = Text(gen1->Find("env"));
+      if (given.region.empty()) given.region = Text(gen1->Find("region"));
     }
   }
   if (!given.env.empty() && (given.app_id.empty() || given.region.empty())) {
@@ -115,12 +144,21 @@ struct PhaseArgs {
   std::string stateful_types;
   std::vector<std::string> params;
   bool rollback = false;
+  std::vector<std::string> option_values;  // one per Phase::options
 };
 
 int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
              const std::vector<std::unique_ptr<bool>>& flag_values) {
   Context ctx(global);
-  Result<PhaseTarget> target = ResolvePhaseTarget(".", args.target);
+  // The project directory, when the phase takes one, is where the
+  // environment is read from.
+  std::string project_dir = ".";
+  for (size_t i = 0; i < phase.options.size(); ++i) {
+    if (phase.options[i].default_cwd && !args.option_values[i].empty()) {
+      project_dir = args.option_values[i];
+    }
+  }
+  Result<PhaseTarget> target = ResolvePhaseTarget(project_dir, args.target);
   if (!target) return ReportError(ctx.console(), target.error());
   auto workflow = ctx.LoadWorkflow(std::string(phase.workflow));
   if (!workflow) return ReportError(ctx.console(), workflow.error());
@@ -136,6 +174,24 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
   }
   for (size_t i = 0; i < phase.flags.size(); ++i) {
     if (*flag_values[i]) (*params)[std::string(phase.flags[i].param)] = "true";
+  }
+  for (size_t i = 0; i < phase.options.size(); ++i) {
+    const PhaseOption& option = phase.options[i];
+    std::string value = args.option_values[i];
+    if (value.empty() && option.required && !args.rollback) {
+      return ReportError(
+          ctx.console(),
+          Error(ErrorCode::kInvalidInput, fmt::format("{} needs {} (see `flightplan {} --help`)",
+                                                      phase.command, option.flag, phase.command)));
+    }
+    if (value.empty() && option.default_cwd) value = ".";
+    if (value.empty()) continue;
+    if (option.path || option.default_cwd) {
+      std::error_code ec;
+      value = std::filesystem::absolute(value, ec).lexically_normal().string();
+      while (value.size() > 1 && value.back() == '/') value.pop_back();
+    }
+    (*params)[std::string(option.param)] = value;
   }
   auto journal = ctx.OpenJournal(/*create=*/true);
   if (!journal) return ReportError(ctx.console(), journal.error());
@@ -174,6 +230,13 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
     flag_values->push_back(std::make_unique<bool>(false));
     sub.add_flag(std::string(f.flag), *flag_values->back(), std::string(f.help));
   }
+  args->option_values.resize(kPhase->options.size());
+  for (size_t i = 0; i < kPhase->options.size(); ++i) {
+    const PhaseOption& o = kPhase->options[i];
+    sub.add_option(
+        std::string(o.flag), args->option_values[i],
+        fmt::format("{}{}", o.help, o.required ? " (required, but not with --rollback)" : ""));
+  }
   sub.footer(
       fmt::format("{}\n\nThe run's target is app/<app-id>/env/<env>; the workflow is the "
                   "built-in '{}'\n(`flightplan run {} --param …` is the same run). Global "
@@ -186,11 +249,13 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
 }  // namespace
 
 const std::vector<const Phase*>& Phases() {
-  static const std::vector<const Phase*> kPhases = {&kLockPhase, &kBackupPhase};
+  static const std::vector<const Phase*> kPhases = {&kLockPhase, &kBackupPhase, &kRefactorPhase};
   return kPhases;
 }
 
 extern const Command kLockCommand{"lock", kLockPhase.summary, SetupPhase<&kLockPhase>};
 extern const Command kBackupCommand{"backup", kBackupPhase.summary, SetupPhase<&kBackupPhase>};
+extern const Command kRefactorCommand{"refactor", kRefactorPhase.summary,
+                                      SetupPhase<&kRefactorPhase>};
 
 }  // namespace flightplan::cli

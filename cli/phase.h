@@ -28,12 +28,23 @@ struct PhaseFlag {
   std::string_view help;
 };
 
+// An option with a value that sets a parameter ("--to-branch main").
+struct PhaseOption {
+  std::string_view flag;   // "--to-branch"
+  std::string_view param;  // "to_branch"
+  std::string_view help;
+  bool required = false;
+  bool path = false;         // made absolute before the run starts
+  bool default_cwd = false;  // absent: the current directory (implies path)
+};
+
 struct Phase {
   std::string_view command;   // "lock"
   std::string_view workflow;  // the built-in workflow's name
   std::string_view summary;
   std::string_view footer;  // what it does, for --help
   std::vector<PhaseFlag> flags;
+  std::vector<PhaseOption> options = {};
 };
 
 // The phases, in migration order; cli/phase.cc makes each a command.
@@ -41,7 +52,8 @@ const std::vector<const Phase*>& Phases();
 
 // What the environment options resolve to: the values given, else those the
 // Gen1 project at `project_dir` names (team-provider-info.json,
-// amplify-meta.json, .config/local-env-info.json). kInvalidInput saying what
+// amplify-meta.json, .config/local-env-info.json), or the generated Gen2
+// project there (amplify/migration.json: the environment and region). kInvalidInput saying what
 // to pass when app id or env cannot be found.
 struct PhaseTarget {
   std::string app_id;

@@ -156,4 +156,33 @@ Result<VerifyResult> VerifyGen2Project(const Gen1Project& gen1, const fs::path& 
   return result;
 }
 
+Result<void> SynthesizeProject(const fs::path& project_dir, const fs::path& out_dir,
+                               const std::string& backend_namespace, const std::string& branch,
+                               std::chrono::seconds timeout, ProcessRunner& runner) {
+  const fs::path dir = fs::absolute(project_dir);
+  TRY(CheckNode(runner, dir));
+  std::error_code ec;
+  if (!fs::exists(dir / "node_modules" / ".bin" / "tsx", ec)) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("{} has no node_modules/.bin/tsx: install the project's "
+                                 "dependencies first (`npm ci` in {})",
+                                 dir.string(), dir.string()));
+  }
+  fs::remove_all(out_dir, ec);
+  Value context;
+  context.Set("amplify-backend-namespace", Value(backend_namespace));
+  context.Set("amplify-backend-name", Value(branch));
+  context.Set("amplify-backend-type", Value("branch"));
+  ProcessSpec synth{{(dir / "node_modules/.bin/tsx").string(), "amplify/backend.ts"},
+                    dir.string(),
+                    {{"CDK_OUTDIR", out_dir.string()},
+                     {"CDK_CONTEXT_JSON", context.ToJson()},
+                     {"AMPLIFY_DISABLE_TELEMETRY", "1"}},
+                    {}};
+  ASSIGN_OR_RETURN(ProcessResult synthesized,
+                   RunStep(runner, "synthesis (tsx amplify/backend.ts)", synth, timeout));
+  (void)synthesized;
+  return {};
+}
+
 }  // namespace flightplan::amplify

@@ -47,6 +47,17 @@ struct VerifyResult {
                                                      const VerifyOptions& options,
                                                      ProcessRunner& runner);
 
+// Synthesizes the project with its own node_modules into `out_dir` as a
+// deploy of branch `branch` of app `backend_namespace` does (the same
+// CDK context), for comparing with what is deployed. Errors: kNotFound
+// without node or the project's tsx (the message says to install them);
+// kStepFailed when synthesis fails (with the tool's output).
+[[nodiscard]] Result<void> SynthesizeProject(const std::filesystem::path& project_dir,
+                                             const std::filesystem::path& out_dir,
+                                             const std::string& backend_namespace,
+                                             const std::string& branch,
+                                             std::chrono::seconds timeout, ProcessRunner& runner);
+
 }  // namespace flightplan::amplify
 
 #endif  // FLIGHTPLAN_STEPS_AMPLIFY_VERIFY_H_

@@ -78,7 +78,10 @@ Result<ApplyOutcome> ApplyTemplate(aws::AwsClient& client, Clock& clock, const T
     Value params(ValueMap{});
     params.Set("StackName", apply.stack_id);
     params.Set("ChangeSetName", apply.change_set_name);
-    params.Set("ChangeSetType", "UPDATE");
+    params.Set("ChangeSetType", apply.resources_to_import.empty() ? "UPDATE" : "IMPORT");
+    if (!apply.resources_to_import.empty()) {
+      params.Set("ResourcesToImport", Value(apply.resources_to_import));
+    }
     params.Set("ClientToken", apply.client_token);
     params.Set("Description", "flightplan: " + apply.change_set_name);
     if (apply.body.size() > kMaxInlineTemplateBytes) {
@@ -127,6 +130,10 @@ Result<ApplyOutcome> ApplyTemplate(aws::AwsClient& client, Clock& clock, const T
       }
       return MakeError(std::move(error));
     }
+  }
+  if (!apply.execute) {
+    TRY(cfn.DeleteChangeSet(apply.change_set_name, apply.stack_id));
+    return ApplyOutcome::kPreviewed;
   }
   TRY(cfn.ExecuteChangeSet(apply.change_set_name, apply.stack_id, apply.client_token));
   Result<Value> done = cfn.WaitForStack(apply.stack_id, wait);

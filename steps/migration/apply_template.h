@@ -35,12 +35,18 @@ struct TemplateApply {
   std::string client_token;     // for CreateChangeSet and ExecuteChangeSet
   std::string upload_bucket;    // where a body over the limit goes
   std::string upload_key;
+  // Non-empty: an IMPORT change set bringing these existing resources
+  // ({ResourceType, LogicalResourceId, ResourceIdentifier}) into the stack.
+  ValueList resources_to_import;
   // Decides whether the described change set may run; its error is
   // returned (after the change set is deleted) and nothing is executed.
   std::function<Result<void>(const Value& change_set)> vet;
+  // false: only look — the change set is created, shown to `vet`, and
+  // deleted unexecuted (kPreviewed).
+  bool execute = true;
 };
 
-enum class ApplyOutcome { kApplied, kAlreadyApplied, kNoChanges };
+enum class ApplyOutcome { kApplied, kAlreadyApplied, kNoChanges, kPreviewed };
 
 // Errors: the vet's; kStepFailed when the change set fails or the update
 // rolls back (the stack is then as it was, and the message says so);

@@ -94,11 +94,6 @@ class DiscoverStep final : public MigrationStep {
   }
 };
 
-bool Deployable(const std::string& status) {
-  return status == "UPDATE_COMPLETE" || status == "CREATE_COMPLETE" ||
-         status == "UPDATE_ROLLBACK_COMPLETE";
-}
-
 class CheckStackStatusStep final : public MigrationStep {
  public:
   using MigrationStep::MigrationStep;
@@ -120,7 +115,7 @@ class CheckStackStatusStep final : public MigrationStep {
     ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
     ASSIGN_OR_RETURN(Gen1Environment found, Discover(env, ctx));
     for (const EnvStack& s : found.stacks) {
-      if (!Deployable(s.status)) {
+      if (!DeployableStatus(s.status)) {
         return MakeError(
             ErrorCode::kStepFailed,
             fmt::format("{} is {}: lock needs every stack in UPDATE_COMPLETE, CREATE_COMPLETE "
@@ -211,6 +206,8 @@ void RegisterMigrationSteps(StepRegistry& registry, aws::ClientPool& clients) {
   RegisterLockSteps(registry, clients);
   RegisterDriftSteps(registry, clients);
   RegisterBackupSteps(registry, clients);
+  RegisterRefactorSteps(registry, clients);
+  RegisterRefactorMoveSteps(registry, clients);
 }
 
 }  // namespace flightplan::migration

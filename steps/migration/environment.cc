@@ -166,6 +166,11 @@ Result<std::vector<AppBranch>> DiscoverBranches(aws::AwsClient& client, Clock& c
   return out;
 }
 
+bool DeployableStatus(const std::string& status) {
+  return status == "UPDATE_COMPLETE" || status == "CREATE_COMPLETE" ||
+         status == "UPDATE_ROLLBACK_COMPLETE";
+}
+
 std::string Gen1CliVersion(const std::string& description) {
   size_t brace = description.find('{');
   if (brace == std::string::npos) return "";

@@ -98,6 +98,10 @@ struct AppBranch {
                                                               const std::string& app_id,
                                                               const std::string& gen1_root_stack);
 
+// UPDATE_COMPLETE, CREATE_COMPLETE or UPDATE_ROLLBACK_COMPLETE: a stack an
+// update may start from.
+bool DeployableStatus(const std::string& status);
+
 // The Gen1 CLI version that last deployed the stack ("14.2.5"), read from
 // the JSON Amplify writes into a stack's description (`createdWith`); ""
 // when the description holds none.

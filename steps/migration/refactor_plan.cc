@@ -224,8 +224,10 @@ Value RefactorPlan::ToJson() const {
     v.Set("type", Value(m.type));
     v.Set("physicalId", Value(m.physical_id));
     v.Set("sourceStack", Value(m.source_stack));
+    v.Set("sourcePath", Value(m.source_path));
     v.Set("sourceLogicalId", Value(m.source_logical_id));
     v.Set("destinationStack", Value(m.destination_stack));
+    v.Set("destinationPath", Value(m.destination_path));
     v.Set("destinationLogicalId", Value(m.destination_logical_id));
     v.Set("displacedPhysicalId", Value(m.displaced_physical_id));
     move_list.push_back(std::move(v));
@@ -247,6 +249,45 @@ Value RefactorPlan::ToJson() const {
   out.Set("staying", Value(std::move(stay_list)));
   out.Set("problems", Value(std::move(problem_list)));
   return out;
+}
+
+Result<RefactorPlan> RefactorPlan::FromJson(const Value& json) {
+  const Value* moves = json.is_map() ? json.Find("moves") : nullptr;
+  if (!moves || !moves->is_list()) {
+    return MakeError(ErrorCode::kInvalidInput, "a refactor plan has a list of moves");
+  }
+  RefactorPlan plan;
+  for (const Value& m : moves->as_list()) {
+    RefactorMove move{.key = StringAt(m, "key"),
+                      .type = StringAt(m, "type"),
+                      .physical_id = StringAt(m, "physicalId"),
+                      .source_stack = StringAt(m, "sourceStack"),
+                      .source_path = StringAt(m, "sourcePath"),
+                      .source_logical_id = StringAt(m, "sourceLogicalId"),
+                      .destination_stack = StringAt(m, "destinationStack"),
+                      .destination_path = StringAt(m, "destinationPath"),
+                      .destination_logical_id = StringAt(m, "destinationLogicalId"),
+                      .displaced_physical_id = StringAt(m, "displacedPhysicalId")};
+    if (move.key.empty() || move.physical_id.empty() || move.source_stack.empty() ||
+        move.destination_stack.empty() || move.source_logical_id.empty() ||
+        move.destination_logical_id.empty()) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("refactor plan move {} lacks a field", m.ToJson()));
+    }
+    plan.moves.push_back(std::move(move));
+  }
+  if (const Value* staying = json.Find("staying"); staying && staying->is_list()) {
+    for (const Value& s : staying->as_list()) {
+      plan.staying.push_back({StringAt(s, "stack"), StringAt(s, "logicalId"), StringAt(s, "type"),
+                              StringAt(s, "physicalId"), StringAt(s, "reason")});
+    }
+  }
+  if (const Value* problems = json.Find("problems"); problems && problems->is_list()) {
+    for (const Value& p : problems->as_list()) {
+      if (p.is_string()) plan.problems.push_back(p.as_string());
+    }
+  }
+  return plan;
 }
 
 }  // namespace flightplan::migration

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "base/value.h"
 #include "steps/migration/environment.h"
 
@@ -61,6 +62,9 @@ struct RefactorPlan {
   std::vector<std::pair<std::string, std::string>> StackPairs() const;
   std::string ToText() const;
   Value ToJson() const;
+  // The inverse of ToJson (as journaled by the plan step); kInvalidInput
+  // when `json` is not a plan.
+  [[nodiscard]] static Result<RefactorPlan> FromJson(const Value& json);
 };
 
 // `gen2` is the branch's backend stack tree (DiscoverStackTree), the root

@@ -11,6 +11,8 @@ namespace flightplan::migration {
 void RegisterLockSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterDriftSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterBackupSteps(StepRegistry& registry, aws::ClientPool& clients);
+void RegisterRefactorSteps(StepRegistry& registry, aws::ClientPool& clients);
+void RegisterRefactorMoveSteps(StepRegistry& registry, aws::ClientPool& clients);
 
 }  // namespace flightplan::migration
 

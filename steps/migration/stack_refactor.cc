@@ -34,7 +34,7 @@ std::string StackNameOf(const std::string& ref) {
 Result<void> CheckActions(const ValueList& actions, const StackRefactorSpec& spec,
                           const std::string& id) {
   std::set<Mapping> expected;
-  for (const RefactorResourceMapping& m : spec.mappings) {
+  for (const ResourceMapping& m : spec.mappings) {
     expected.insert({StackNameOf(m.source_stack), m.source_logical_id,
                      StackNameOf(m.destination_stack), m.destination_logical_id});
   }
@@ -186,20 +186,7 @@ Result<StackRefactorOutcome> RunStackRefactor(aws::AwsClient& client, Clock& clo
     definitions.push_back(std::move(def));
   }
   params.Set("StackDefinitions", Value(std::move(definitions)));
-  ValueList mappings;
-  for (const RefactorResourceMapping& m : spec.mappings) {
-    Value source(ValueMap{});
-    source.Set("StackName", m.source_stack);
-    source.Set("LogicalResourceId", m.source_logical_id);
-    Value destination(ValueMap{});
-    destination.Set("StackName", m.destination_stack);
-    destination.Set("LogicalResourceId", m.destination_logical_id);
-    Value mapping(ValueMap{});
-    mapping.Set("Source", std::move(source));
-    mapping.Set("Destination", std::move(destination));
-    mappings.push_back(std::move(mapping));
-  }
-  params.Set("ResourceMappings", Value(std::move(mappings)));
+  params.Set("ResourceMappings", ResourceMappingsParameter(spec.mappings));
   ASSIGN_OR_RETURN(std::string id, cfn.CreateStackRefactor(params));
   Result<Value> created = cfn.WaitForStackRefactorCreated(id, wait);
   if (!created) {

@@ -31,6 +31,7 @@
 #include "base/value.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/waiter.h"
+#include "steps/migration/refactor_templates.h"
 
 namespace flightplan::migration {
 
@@ -39,18 +40,11 @@ struct RefactorStackDefinition {
   std::string template_body;  // the stack's template after the move
 };
 
-struct RefactorResourceMapping {
-  std::string source_stack;
-  std::string source_logical_id;
-  std::string destination_stack;
-  std::string destination_logical_id;
-};
-
 struct StackRefactorSpec {
   // In the Description; unique per run and stacks ("flightplan run 7 …").
   std::string tag;
   std::vector<RefactorStackDefinition> stacks;
-  std::vector<RefactorResourceMapping> mappings;
+  std::vector<ResourceMapping> mappings;
   // Templates over 51,200 bytes are uploaded here and passed as TemplateURL.
   std::string upload_bucket;
   std::string upload_prefix;

@@ -1,0 +1,409 @@
+// migration.refactor-plan: everything the refactor needs to know and check
+// before any change, found by reading only, journaled as the plan the
+// later refactor steps follow.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/file_io.h"
+#include "steps/amplify/ts_emit.h"
+#include "steps/amplify/verify.h"
+#include "steps/aws/cloudformation.h"
+#include "steps/aws/values.h"
+#include "steps/migration/apply_template.h"
+#include "steps/migration/lock.h"
+#include "steps/migration/refactor_plan.h"
+#include "steps/migration/refactor_support.h"
+#include "steps/migration/register_parts.h"
+#include "steps/migration/step_support.h"
+
+namespace flightplan::migration {
+namespace {
+
+using aws::StringAt;
+
+// A migration.json larger than this is not one flightplan wrote.
+constexpr std::uintmax_t kMaxMigrationJsonBytes = 1 << 20;
+
+std::vector<FieldSpec> RefactorFields() {
+  std::vector<FieldSpec> fields = EnvFields();
+  fields.push_back({"to_branch",
+                    FieldType::kString,
+                    true,
+                    "the Amplify branch whose Gen2 backend receives the resources",
+                    {}});
+  fields.push_back({"project",
+                    FieldType::kString,
+                    true,
+                    "the generated Gen2 project (its amplify/migration.json)",
+                    {}});
+  return fields;
+}
+
+struct Findings {
+  Gen1Environment gen1;
+  std::string gen2_root_stack;
+  RefactorPlan plan;
+};
+
+// The project's amplify/migration.json: for this environment, and which
+// phase. Problems are appended.
+void CheckProject(const std::string& project, const EnvInputs& env,
+                  std::vector<std::string>& problems) {
+  std::filesystem::path path = std::filesystem::path(project) / "amplify" / "migration.json";
+  std::error_code ec;
+  std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    problems.push_back(fmt::format(
+        "{} is missing: run refactor from the root of the Gen2 project `flightplan generate` "
+        "wrote for {} (or name it with --project)",
+        path.string(), env.Describe()));
+    return;
+  }
+  if (size > kMaxMigrationJsonBytes) {
+    problems.push_back(
+        fmt::format("{} is {} bytes: not a file flightplan wrote", path.string(), size));
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  Result<Value> json = Value::FromJson(text.str());
+  if (!json || !json->is_map()) {
+    problems.push_back(
+        fmt::format("{} is not JSON: regenerate it with `flightplan generate`", path.string()));
+    return;
+  }
+  const Value* gen1 = json->Find("gen1");
+  std::string generated_for = gen1 ? StringAt(*gen1, "env") : "";
+  if (generated_for != env.env) {
+    problems.push_back(fmt::format(
+        "{} was generated for environment '{}', not '{}': generate the Gen2 code for '{}' and "
+        "deploy it to the branch first",
+        path.string(), generated_for, env.env, env.env));
+  }
+}
+
+class RefactorPlanStep final : public MigrationStep {
+ public:
+  using MigrationStep::MigrationStep;
+  std::string_view name() const override { return "migration.refactor-plan"; }
+  const StepSchema& schema() const override {
+    static const StepSchema kSchema{
+        "Plan the refactor and check everything before any change: the source locked, every "
+        "stack deployable and without a stack policy, the Gen2 branch deployed from code "
+        "generated for this environment, one destination per stateful resource",
+        RefactorFields(),
+        {{"plan", FieldType::kMap, false, "the moves, what stays and why (refactor_plan.h)", {}},
+         {"gen2_root_stack", FieldType::kString, false, "the Gen2 branch's backend stack", {}},
+         {"deployment_bucket", FieldType::kString, false, "the Gen1 deployment bucket", {}},
+         {"moves", FieldType::kInteger, false, "how many resources move", {}}},
+        false,
+        true};
+    return kSchema;
+  }
+  std::string Describe(const Value& inputs) const override {
+    return fmt::format("plan the refactor of {} into branch {} and check it",
+                       ReadEnvInputs(inputs) ? ReadEnvInputs(inputs)->Describe() : "the source",
+                       InputString(inputs, "to_branch"));
+  }
+  Result<std::string> Preview(const Value& inputs, StepContext& ctx) const override {
+    ASSIGN_OR_RETURN(Findings found, Find(inputs, ctx));
+    return found.plan.ToText();
+  }
+  Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
+    ASSIGN_OR_RETURN(Findings found, Find(inputs, ctx));
+    if (!found.plan.ok()) {
+      std::string list;
+      for (size_t i = 0; i < found.plan.problems.size(); ++i) {
+        list += fmt::format("\n  {}. {}", i + 1, found.plan.problems[i]);
+      }
+      return MakeError(ErrorCode::kStepFailed,
+                       fmt::format("the refactor cannot start; nothing was changed:{}", list));
+    }
+    if (ctx.progress != nullptr) ctx.progress->Progress(found.plan.ToText());
+    Value out(ValueMap{});
+    out.Set("plan", found.plan.ToJson());
+    out.Set("gen2_root_stack", found.gen2_root_stack);
+    out.Set("deployment_bucket", found.gen1.deployment_bucket);
+    out.Set("moves", static_cast<int64_t>(found.plan.moves.size()));
+    return out;
+  }
+  Result<CheckResult> Check(const Value&, StepContext&) const override {
+    return CheckResult{CheckOutcome::kNotDone, Value(), "it only reads; reading again"};
+  }
+
+ private:
+  Result<Findings> Find(const Value& inputs, StepContext& ctx) const {
+    ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
+    std::string branch = InputString(inputs, "to_branch");
+    if (branch.empty()) {
+      return MakeError(ErrorCode::kInvalidInput, "to_branch names the Gen2 branch: it is empty");
+    }
+    Findings found;
+    ASSIGN_OR_RETURN(found.gen1, Discover(env, ctx));
+    ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
+    ASSIGN_OR_RETURN(StatefulTypes stateful, Stateful(env));
+    ASSIGN_OR_RETURN(std::vector<AppBranch> branches,
+                     DiscoverBranches(*client, *ctx.clock, env.app_id, found.gen1.root_stack));
+    const AppBranch* target = nullptr;
+    for (const AppBranch& b : branches) {
+      if (b.name == branch) target = &b;
+    }
+    if (target == nullptr || target->stack_arn.empty() || !target->gen2) {
+      return MakeError(
+          ErrorCode::kStepFailed,
+          fmt::format("app {} has no Gen2 branch '{}' with a deployed backend: deploy the Gen2 "
+                      "project to it first (push the branch and let Amplify build it, or `npx "
+                      "ampx pipeline-deploy --branch {} --app-id {}`), then run refactor again",
+                      env.app_id, branch, branch, env.app_id));
+    }
+    ASSIGN_OR_RETURN(std::vector<EnvStack> gen2,
+                     DiscoverStackTree(*client, *ctx.clock, target->stack_arn, stateful));
+    found.gen2_root_stack = gen2.front().name;
+    found.plan = PlanRefactor(found.gen1, gen2);
+    std::vector<std::string>& problems = found.plan.problems;
+
+    aws::CloudFormationClient cfn(*client, *ctx.clock);
+    ASSIGN_OR_RETURN(std::string root_policy, cfn.GetStackPolicy(found.gen1.root_stack));
+    if (!HasLockStatement(root_policy)) {
+      problems.push_back(fmt::format(
+          "environment '{}' is not locked (the root stack policy has no flightplan lock "
+          "statement): run `flightplan lock --app-id {} --env {}` first",
+          env.env, env.app_id, env.env));
+    }
+    auto check_status = [&](const EnvStack& s, const char* side) {
+      if (!DeployableStatus(s.status)) {
+        problems.push_back(
+            fmt::format("{} {} is {}: it must be UPDATE_COMPLETE, CREATE_COMPLETE "
+                        "or UPDATE_ROLLBACK_COMPLETE before refactor",
+                        side, s.Label(), s.status));
+      }
+    };
+    for (const EnvStack& s : found.gen1.stacks) check_status(s, "Gen1");
+    for (const EnvStack& s : gen2) check_status(s, "Gen2");
+    // Stack refactoring refuses a stack that has a policy attached.
+    std::set<std::string> involved;
+    for (const RefactorMove& m : found.plan.moves) {
+      involved.insert(m.source_stack);
+      involved.insert(m.destination_stack);
+    }
+    for (const std::string& stack : involved) {
+      ASSIGN_OR_RETURN(std::string policy, cfn.GetStackPolicy(stack));
+      if (!policy.empty()) {
+        problems.push_back(fmt::format(
+            "stack {} has a stack policy, and CloudFormation's stack refactoring refuses stacks "
+            "with one (a policy can be replaced but never removed): move the resources by hand "
+            "or ask AWS support to remove it",
+            stack));
+      }
+    }
+    CheckProject(InputString(inputs, "project"), env, problems);
+    return found;
+  }
+};
+
+// ---------------------------------------------------------------- flip
+
+constexpr std::chrono::seconds kSynthesisTimeout{600};
+
+// Reads amplify/migration.json of `project`.
+Result<Value> ReadMigrationJson(const std::filesystem::path& project) {
+  std::filesystem::path path = project / "amplify" / "migration.json";
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  if (text.size() > kMaxMigrationJsonBytes) {
+    return MakeError(ErrorCode::kInvalidInput, path.string() + " is too large to be flightplan's");
+  }
+  Result<Value> json = Value::FromJson(text);
+  if (!json || !json->is_map()) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     path.string() + " is not JSON: regenerate it with `flightplan generate`");
+  }
+  return *json;
+}
+
+// Sets "phase" of the project's migration.json (as generate writes it),
+// atomically; nothing when it already says so.
+Result<void> SetPhase(const std::filesystem::path& project, const std::string& phase) {
+  ASSIGN_OR_RETURN(Value json, ReadMigrationJson(project));
+  if (StringAt(json, "phase") == phase) return {};
+  json.Set("phase", phase);
+  return WriteFileAtomically(project / "amplify" / "migration.json", amplify::PrettyJson(json),
+                             0644);
+}
+
+// The synthesized nested template of the Gen2 root's nested stack
+// `logical_id` (CDK names its file in the resource's aws:asset:path).
+Result<std::string> SynthesizedNestedTemplate(const std::filesystem::path& out_dir,
+                                              const std::string& logical_id) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec)) {
+    std::string file = entry.path().filename().string();
+    if (!file.ends_with(".template.json") || file.ends_with(".nested.template.json")) continue;
+    ASSIGN_OR_RETURN(std::string text, ReadFile(entry.path()));
+    Result<Value> root = Value::FromJson(text);
+    const Value* resources = root ? root->Find("Resources") : nullptr;
+    const Value* stack = resources ? resources->Find(logical_id) : nullptr;
+    const Value* metadata = stack ? stack->Find("Metadata") : nullptr;
+    std::string asset = metadata ? StringAt(*metadata, "aws:asset:path") : "";
+    if (!asset.empty()) return ReadFile(out_dir / asset);
+  }
+  return MakeError(ErrorCode::kStepFailed,
+                   fmt::format("the synthesized Gen2 backend has no nested stack {}: the code no "
+                               "longer matches the deployed branch; deploy it once more before "
+                               "refactor",
+                               logical_id));
+}
+
+std::vector<FieldSpec> FlipFields() {
+  std::vector<FieldSpec> fields = RefactorRunFields();
+  fields.push_back({"to_branch", FieldType::kString, true, "the Gen2 branch", {}});
+  fields.push_back({"project", FieldType::kString, true, "the generated Gen2 project", {}});
+  fields.push_back(
+      {"gen2_root_stack", FieldType::kString, true, "the Gen2 branch's backend stack", {}});
+  return fields;
+}
+
+class FlipStep final : public MigrationStep {
+ public:
+  using MigrationStep::MigrationStep;
+  std::string_view name() const override { return "migration.refactor-flip"; }
+  const StepSchema& schema() const override {
+    static const StepSchema kSchema{
+        "Switch the Gen2 code to post-refactor (amplify/migration.json) and prove with a change "
+        "set per Gen2 stack that the next deploy replaces and removes none of the moved "
+        "resources",
+        FlipFields(),
+        {{"proof",
+          FieldType::kString,
+          false,
+          "what the next Gen2 deploy does to each moved "
+          "resource",
+          {}}},
+        true,
+        true};
+    return kSchema;
+  }
+  std::string Describe(const Value& inputs) const override {
+    return fmt::format(
+        "set {}/amplify/migration.json to post-refactor and prove the next Gen2 "
+        "deploy keeps every moved resource",
+        InputString(inputs, "project"));
+  }
+  Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
+    ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
+    std::filesystem::path project = InputString(inputs, "project");
+    TRY(SetPhase(project, "post-refactor"));
+    ASSIGN_OR_RETURN(std::string proof, Prove(in, inputs, ctx));
+    if (ctx.progress != nullptr) ctx.progress->Progress(proof);
+    return Value(ValueMap{{"proof", Value(proof)}});
+  }
+  Result<CheckResult> Check(const Value& inputs, StepContext&) const override {
+    std::filesystem::path project = InputString(inputs, "project");
+    Result<Value> json = ReadMigrationJson(project);
+    if (json && StringAt(*json, "phase") == "post-refactor") {
+      return CheckResult{CheckOutcome::kNotDone, Value(),
+                         "the code is post-refactor; the proof is made again"};
+    }
+    return CheckResult{CheckOutcome::kNotDone, Value(), "the code is still pre-refactor"};
+  }
+  Result<void> Rollback(const Value& inputs, const Value&, StepContext&) const override {
+    return SetPhase(InputString(inputs, "project"), "pre-refactor");
+  }
+  Result<CheckResult> CheckRollback(const Value& inputs, const Value&,
+                                    StepContext&) const override {
+    Result<Value> json = ReadMigrationJson(InputString(inputs, "project"));
+    if (json && StringAt(*json, "phase") == "pre-refactor") {
+      return CheckResult{CheckOutcome::kDone, Value(), "the code is pre-refactor again"};
+    }
+    return CheckResult{CheckOutcome::kNotDone, Value(), "the code is still post-refactor"};
+  }
+
+ private:
+  // Synthesizes the post-refactor code and asks CloudFormation, with a
+  // change set per Gen2 stack that receives resources (created, read,
+  // deleted, never executed), what the next deploy would do to each.
+  Result<std::string> Prove(const RefactorInputs& in, const Value& inputs, StepContext& ctx) const {
+    ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
+    aws::CloudFormationClient cfn(*client, *ctx.clock);
+    std::filesystem::path project = InputString(inputs, "project");
+    std::filesystem::path out_dir = project / ".amplify" / "flightplan-proof";
+    TRY(amplify::SynthesizeProject(project, out_dir, in.env.app_id,
+                                   InputString(inputs, "to_branch"), kSynthesisTimeout,
+                                   *ctx.processes));
+    ASSIGN_OR_RETURN(ValueList nested,
+                     cfn.ListStackResources(InputString(inputs, "gen2_root_stack")));
+    std::string proof = "Proof: the next deploy of the post-refactor Gen2 code\n";
+    for (const auto& [stack, moves] : MovesByDestination(in.plan)) {
+      std::string logical_id;
+      for (const Value& r : nested) {
+        std::string physical = StringAt(r, "PhysicalResourceId");
+        if (physical == stack || physical.find(":stack/" + stack + "/") != std::string::npos) {
+          logical_id = StringAt(r, "LogicalResourceId");
+        }
+      }
+      if (logical_id.empty()) {
+        return MakeError(ErrorCode::kStepFailed,
+                         fmt::format("stack {} is not a nested stack of the Gen2 branch's "
+                                     "backend stack",
+                                     stack));
+      }
+      ASSIGN_OR_RETURN(std::string body, SynthesizedNestedTemplate(out_dir, logical_id));
+      std::set<std::string> kept;
+      for (const RefactorMove* m : moves) kept.insert(m->destination_logical_id);
+      TemplateApply look;
+      look.stack_id = stack;
+      look.label = fmt::format("Gen2 stack {} (post-refactor code)", stack);
+      look.body = body;
+      look.change_set_name = RefactorChangeSetName(ctx, stack, "proof");
+      look.client_token = look.change_set_name;
+      look.upload_bucket = in.deployment_bucket;
+      look.upload_key = fmt::format("flightplan/refactor/{}.json", look.change_set_name);
+      look.execute = false;
+      std::string lines;
+      std::string label = look.label;
+      look.vet = [&lines, &moves, kept, label](const Value& cs) -> Result<void> {
+        TRY(VetNothingStatefulLost(cs, kept, PoolChildTypes(), label));
+        for (const RefactorMove* m : moves) {
+          std::string what = "unchanged";
+          for (const Value& change : aws::ListAt(cs, "Changes")) {
+            const Value* rc = change.Find("ResourceChange");
+            if (rc && StringAt(*rc, "LogicalResourceId") == m->destination_logical_id) {
+              what = fmt::format("{} in place (no replacement)", StringAt(*rc, "Action"));
+            }
+          }
+          lines += fmt::format("  {} ({}) in {}: {}\n", m->key, m->physical_id,
+                               m->destination_stack, what);
+        }
+        return {};
+      };
+      ASSIGN_OR_RETURN(ApplyOutcome outcome,
+                       ApplyTemplate(*client, *ctx.clock, look, StepWaitOptions(ctx)));
+      if (outcome != ApplyOutcome::kPreviewed) {
+        for (const RefactorMove* m : moves) {
+          lines += fmt::format(
+              "  {} ({}) in {}: unchanged (the deployed template is the "
+              "code's)\n",
+              m->key, m->physical_id, m->destination_stack);
+        }
+      }
+      proof += lines;
+    }
+    proof += "replaces and removes none of the moved resources.";
+    std::error_code ec;
+    std::filesystem::remove_all(out_dir, ec);
+    return proof;
+  }
+};
+
+}  // namespace
+
+void RegisterRefactorSteps(StepRegistry& registry, aws::ClientPool& clients) {
+  registry.Register(std::make_unique<RefactorPlanStep>(clients));
+  registry.Register(std::make_unique<FlipStep>(clients));
+}
+
+}  // namespace flightplan::migration

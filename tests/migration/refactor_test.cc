@@ -1,0 +1,284 @@
+// The refactor phase end to end, with real parts: a fixture app seeded into
+// the in-process simulator, the Gen2 project flightplan generates for it
+// deployed to branch gen2main by `flightplan-cloudsim deploy-gen2` (the
+// pinned toolchain), users and objects added through the AWS CLI, then the
+// real binary's lock and refactor — and its rollback. Judged by what the
+// account holds, read through the AWS CLI and the simulator's request log:
+// who owns each resource (DescribeStackResources by physical id), that the
+// users, objects and items are still there, that no stateful resource was
+// ever deleted, that Gen2's own copies survive orphaned and come back.
+//
+// Needs Node.js, `npm ci` in tests/gen2-toolchain and the AWS CLI; skipped
+// otherwise. media-vault (auth, groups in a second Gen1 stack, a bucket) by
+// default; all five apps with FLIGHTPLAN_FULL_REFACTOR=1.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/migration/migration_fixture.h"
+
+namespace flightplan::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+fs::path Toolchain() { return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests" / "gen2-toolchain"; }
+
+std::string Str(const Value& v, std::string_view key) {
+  const Value* f = v.is_map() ? v.Find(key) : nullptr;
+  return f && (f->is_string() || f->is_number()) ? f->ToText() : std::string();
+}
+
+const ValueList& List(const Value& v, std::string_view key) {
+  static const ValueList kEmpty;
+  const Value* f = v.is_map() ? v.Find(key) : nullptr;
+  return f && f->is_list() ? f->as_list() : kEmpty;
+}
+
+std::vector<std::string> Apps() {
+  const char* full = std::getenv("FLIGHTPLAN_FULL_REFACTOR");
+  if (full && std::string(full) == "1") {
+    return {"backend-only", "discussions", "fitness-tracker", "media-vault", "product-catalog"};
+  }
+  return {"media-vault"};
+}
+
+struct Owned {
+  std::string stack;
+  std::string logical_id;
+  bool operator==(const Owned&) const = default;
+};
+
+class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    MigrationTest::SetUp();
+    if (!fs::exists(Toolchain() / "node_modules" / ".bin" / "tsx")) {
+      GTEST_SKIP() << "the pinned Gen2 toolchain is not installed: run `npm ci` in "
+                   << Toolchain().string();
+    }
+    if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+    Seed(GetParam());
+    project_ = fs::path(dir_.path()) / "gen2";
+  }
+
+  // generate → deploy-gen2 to branch gen2main.
+  void GenerateAndDeploy() {
+    Invocation generate;
+    generate.args = {"generate",        "--gen1",   FixtureApp(GetParam()).string(),
+                     "--out",           project_.string(), "--branch",
+                     "gen2main",        "--force"};
+    generate.cwd = dir_.path();
+    generate.timeout = std::chrono::seconds(120);
+    RunResult generated = RunFlightplan(generate);
+    ASSERT_EQ(generated.exit_code, 0) << generated.err;
+    Invocation deploy;
+    deploy.binary = CLOUDSIM_BINARY;
+    deploy.args = {"deploy-gen2", "--url",    endpoint(), "--project",   project_.string(),
+                   "--app-id",    app_id_,    "--branch", "gen2main",    "--toolchain",
+                   Toolchain().string()};
+    deploy.cwd = dir_.path();
+    deploy.timeout = std::chrono::seconds(300);
+    RunResult deployed = RunFlightplan(deploy);
+    ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+    // The proof synthesizes with the project's own toolchain.
+    if (!fs::exists(project_ / "node_modules")) {
+      fs::create_directory_symlink(Toolchain() / "node_modules", project_ / "node_modules");
+    }
+  }
+
+  RunResult Refactor(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"refactor", "--yes", "--to-branch", "gen2main", "--project",
+                                     project_.string()};
+    for (const std::string& a : EnvArgs()) args.push_back(a);
+    for (const std::string& a : extra) args.push_back(a);
+    return Flightplan(args);
+  }
+
+  // Every stateful resource of every live stack (logical id, physical id,
+  // type), read through the simulator's ListStackResources.
+  std::map<std::string, Owned> StatefulOwners(const std::string& stack_prefix) {
+    std::map<std::string, Owned> out;
+    Value stacks = Call("cloudformation", "ListStacks");
+    for (const Value& s : List(stacks, "StackSummaries")) {
+      std::string name = Str(s, "StackName");
+      if (Str(s, "StackStatus") == "DELETE_COMPLETE" || name.rfind(stack_prefix, 0) != 0) continue;
+      Value resources = Call("cloudformation", "ListStackResources",
+                             Value(ValueMap{{"StackName", Value(name)}}));
+      for (const Value& r : List(resources, "StackResourceSummaries")) {
+        std::string type = Str(r, "ResourceType");
+        if (type == "AWS::Cognito::UserPool" || type == "AWS::Cognito::IdentityPool" ||
+            type == "AWS::Cognito::UserPoolGroup" || type == "AWS::S3::Bucket" ||
+            type == "AWS::DynamoDB::Table" || type == "AWS::Kinesis::Stream") {
+          out[Str(r, "PhysicalResourceId")] = {name, Str(r, "LogicalResourceId")};
+        }
+      }
+    }
+    return out;
+  }
+
+  // Who owns `physical_id`, through the AWS CLI.
+  Owned OwnerByCli(const std::string& physical_id) {
+    CliResult r = AwsCli({"cloudformation", "describe-stack-resources", "--physical-resource-id",
+                          physical_id});
+    if (r.exit_code != 0) return {};
+    Result<Value> json = Value::FromJson(r.out);
+    if (!json) return {};
+    for (const Value& res : List(*json, "StackResources")) {
+      if (Str(res, "PhysicalResourceId") == physical_id) {
+        return {Str(res, "StackName"), Str(res, "LogicalResourceId")};
+      }
+    }
+    return {};
+  }
+
+  int Users(const std::string& pool) {
+    Value out = Cli({"cognito-idp", "list-users", "--user-pool-id", pool});
+    return static_cast<int>(List(out, "Users").size());
+  }
+  int Objects(const std::string& bucket) {
+    Value out = Cli({"s3api", "list-objects-v2", "--bucket", bucket});
+    return static_cast<int>(List(out, "Contents").size());
+  }
+
+  // Deletions of stateful resources anywhere in the request log.
+  std::vector<std::string> StatefulDeletes() {
+    std::vector<std::string> out;
+    for (const std::string& call : MutatingCalls()) {
+      if (call == "cognito-idp:DeleteUserPool" || call == "cognito-identity:DeleteIdentityPool" ||
+          call == "cognito-idp:DeleteGroup" || call == "s3:DeleteBucket" ||
+          call == "dynamodb:DeleteTable" || call == "kinesis:DeleteStream") {
+        out.push_back(call);
+      }
+    }
+    return out;
+  }
+
+  fs::path project_;
+};
+
+TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEverythingBack) {
+  GenerateAndDeploy();
+  RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
+  ASSERT_EQ(locked.exit_code, 0) << locked.out << locked.err;
+
+  // Data the move must keep, added through the AWS CLI.
+  std::map<std::string, Owned> gen1 = StatefulOwners(root_stack_);
+  std::string pool;
+  std::string bucket;
+  for (const auto& [physical, owner] : gen1) {
+    if (owner.logical_id == "UserPool") pool = physical;
+    if (owner.logical_id == "S3Bucket") bucket = physical;
+  }
+  ASSERT_FALSE(pool.empty());
+  for (int i = 0; i < 3; ++i) {
+    Cli({"cognito-idp", "admin-create-user", "--user-pool-id", pool, "--username",
+         "user" + std::to_string(i) + "@example.com"});
+  }
+  if (!bucket.empty()) {
+    WriteFile(dir_.Join("photo.jpg"), "not really a photo");
+    Cli({"s3api", "put-object", "--bucket", bucket, "--key", "private/u1/photo.jpg", "--body",
+         dir_.Join("photo.jpg")});
+  }
+  std::string gen2_prefix = "amplify-" + app_id_ + "-gen2main";
+  std::map<std::string, Owned> gen2_before = StatefulOwners(gen2_prefix);
+  std::map<std::string, StackSnapshot> before = Snapshot();
+
+  RunResult refactored = Refactor();
+  ASSERT_EQ(refactored.exit_code, 0) << refactored.out << refactored.err;
+  EXPECT_THAT(refactored.out, HasSubstr("replaces and removes none of the moved resources"));
+
+  // The user pool, identity pool, groups and buckets are Gen2's now.
+  int moved = 0;
+  for (const auto& [physical, owner] : gen1) {
+    Owned now = OwnerByCli(physical);
+    if (now.stack.rfind(gen2_prefix, 0) == 0) ++moved;
+    if (owner.logical_id == "UserPool" || owner.logical_id == "IdentityPool" ||
+        owner.logical_id == "S3Bucket" || owner.logical_id.ends_with("Group")) {
+      EXPECT_EQ(now.stack.rfind(gen2_prefix, 0), 0u)
+          << physical << " (" << owner.logical_id << ") is still in " << now.stack;
+    }
+  }
+  EXPECT_GE(moved, 3);
+  EXPECT_EQ(Users(pool), 3);
+  if (!bucket.empty()) EXPECT_EQ(Objects(bucket), 1);
+  // Gen2's own copies: in no stack, but still there.
+  for (const auto& [physical, owner] : gen2_before) {
+    if (owner.logical_id.find("UserPool") != std::string::npos &&
+        owner.logical_id.find("Group") == std::string::npos) {
+      EXPECT_EQ(OwnerByCli(physical).stack, "") << physical;
+      Value described = Cli({"cognito-idp", "describe-user-pool", "--user-pool-id", physical});
+      EXPECT_FALSE(Str(*described.Find("UserPool"), "Id").empty());
+    }
+  }
+  EXPECT_THAT(ReadFile((project_ / "amplify" / "migration.json").string()),
+              HasSubstr("\"post-refactor\""));
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"),
+            CountCalls("cloudformation", "ExecuteStackRefactor"));
+
+  // A second run sees the run completed and changes nothing.
+  int64_t mark = LogPosition();
+  RunResult again = Refactor();
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(MutatingCalls(mark), ::testing::IsEmpty());
+
+  RunResult rolled = Refactor({"--rollback"});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  for (const auto& [physical, owner] : gen1) {
+    EXPECT_EQ(OwnerByCli(physical), owner) << physical;
+  }
+  for (const auto& [physical, owner] : gen2_before) {
+    EXPECT_EQ(OwnerByCli(physical), owner) << "Gen2's own " << physical;
+  }
+  EXPECT_EQ(Users(pool), 3);
+  std::map<std::string, StackSnapshot> after = Snapshot();
+  for (const auto& [name, snap] : before) {
+    if (name.rfind(root_stack_, 0) != 0) continue;  // Gen1 stacks: exactly as before
+    ASSERT_TRUE(after.count(name)) << name;
+    EXPECT_EQ(Value::FromJson(after[name].template_text).value(),
+              Value::FromJson(snap.template_text).value())
+        << name;
+  }
+  EXPECT_THAT(ReadFile((project_ / "amplify" / "migration.json").string()),
+              HasSubstr("\"pre-refactor\""));
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
+}
+
+TEST_P(RefactorFlowTest, TheDryRunPrintsThePlanAndChangesNothing) {
+  GenerateAndDeploy();
+  RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
+  ASSERT_EQ(locked.exit_code, 0) << locked.err;
+  int64_t mark = LogPosition();
+  RunResult dry = Refactor({"--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("move  AWS::Cognito::UserPool"));
+  EXPECT_THAT(dry.out, HasSubstr("stay  AWS::Cognito::UserPoolClient"));
+  EXPECT_THAT(MutatingCalls(mark), ::testing::IsEmpty());
+}
+
+TEST_P(RefactorFlowTest, AnUnlockedEnvironmentIsRefusedBeforeAnyChange) {
+  GenerateAndDeploy();
+  int64_t mark = LogPosition();
+  RunResult refused = Refactor();
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.out + refused.err, HasSubstr("lock"));
+  EXPECT_THAT(MutatingCalls(mark), ::testing::IsEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Apps, RefactorFlowTest, ::testing::ValuesIn(Apps()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name;
+                           for (char c : info.param) name += std::isalnum(c) ? c : '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace flightplan::testing
