@@ -84,6 +84,12 @@ std::string PhaseCommand(const PlanStepSpec& spec, const std::string& app_id,
   if (spec.workflow == "generate") {
     return fmt::format("flightplan run generate --param app_id={} --param env={}", app_id, env);
   }
+  if (spec.workflow == "refactor") {
+    return fmt::format(
+        "flightplan refactor --app-id {} --env {} --to-branch <gen2-branch> --project "
+        "<gen2-project>",
+        app_id, env);
+  }
   return fmt::format("flightplan {} --app-id {} --env {}", spec.workflow, app_id, env);
 }
 

@@ -48,7 +48,8 @@ TEST_F(PlanTest, AFreshEnvironmentStartsWithLock) {
   EXPECT_EQ(plan.Find("target")->as_string(), "app/" + app_id_ + "/env/" + env_);
   EXPECT_EQ(plan.Find("steps")->as_list().size(), 11u);
   EXPECT_EQ(State(plan, "lock"), "not-started");
-  EXPECT_EQ(State(plan, "refactor-prod"), "unavailable");
+  EXPECT_EQ(State(plan, "refactor-prod"), "not-started");
+  EXPECT_EQ(State(plan, "shift"), "unavailable");
   EXPECT_EQ(plan.Find("next")->Find("command")->as_string(),
             "flightplan lock --app-id " + app_id_ + " --env " + env_);
   EXPECT_FALSE(plan.Find("cloud")->Find("locked")->as_bool());
