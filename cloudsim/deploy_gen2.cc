@@ -335,12 +335,6 @@ if (Number.isFinite(fixed) && fixed > 0) {
 
 Result<void> Synthesize(const DeployGen2Options& options, const fs::path& project,
                         const fs::path& out_dir, int64_t clock_ms, std::ostream& progress) {
-  if (!fs::exists(project / "amplify/backend.ts")) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("{} is not a Gen2 project: no amplify/backend.ts (generate one "
-                                 "with `flightplan generate --gen1 APP --out DIR`)",
-                                 project.string()));
-  }
   if (!options.toolchain.empty()) {
     TRY(LinkToolchain(options.toolchain, project));
   } else if (!fs::exists(project / "node_modules/.bin/tsx")) {
@@ -500,18 +494,26 @@ Result<void> PublishAssets(SimClient& sim, const Assembly& assembly, std::ostrea
   }
   size_t uploaded = 0;
   for (const FileAsset& a : assembly.assets) {
-    // Keys are content hashes: an object already there holds these bytes.
     Value head;
     head.Set("Bucket", Value(a.bucket));
     head.Set("Key", Value(a.key));
-    if (sim.Call("s3", "HeadObject", head).ok) continue;
     std::string bytes;
     std::error_code ec;
+    if (!fs::exists(a.source, ec)) {
+      return MakeError(ErrorCode::kCorruption,
+                       fmt::format("the cloud assembly names the asset {} for s3://{}/{}, but "
+                                   "synthesis did not write it",
+                                   a.source.string(), a.bucket, a.key));
+    }
     if (fs::is_directory(a.source, ec)) {
       ASSIGN_OR_RETURN(bytes, ZipDirectory(a.source));
     } else {
       ASSIGN_OR_RETURN(bytes, ReadFile(a.source));
     }
+    // CDK's keys are content hashes, but the ETag (the MD5 of a single-part
+    // upload) decides: an object already holding these bytes is left alone.
+    CallResult existing = sim.Call("s3", "HeadObject", head);
+    if (existing.ok && Str(existing.output, "ETag") == "\"" + Md5Hex(bytes) + "\"") continue;
     Value put = head;
     put.Set("Body", Value(std::move(bytes)));
     TRY(sim.Must("s3", "PutObject", put));
@@ -822,9 +824,15 @@ Result<DeployGen2Result> DeployGen2(const DeployGen2Options& options, std::ostre
   if (options.app_id.empty() || options.branch.empty() || options.project.empty()) {
     return MakeError(ErrorCode::kInvalidInput, "--project, --app-id and --branch are required");
   }
+  const fs::path project = fs::absolute(options.project);
+  if (!fs::exists(project / "amplify/backend.ts")) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{} is not a Gen2 project: no amplify/backend.ts (generate one "
+                                 "with `flightplan generate --gen1 APP --out DIR`)",
+                                 project.string()));
+  }
   SimClient sim(options);
   TRY(sim.Connect());
-  const fs::path project = fs::absolute(options.project);
   ScratchDir scratch;
   if (scratch.path().empty()) {
     return MakeError(ErrorCode::kStateFile, "cannot create a temporary directory for cdk.out");

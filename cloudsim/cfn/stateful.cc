@@ -193,6 +193,15 @@ SimResult<AppliedResource> CreateAmplifyTable(ProviderContext& ctx, std::string_
   }
   if (IsImportedAmplifyTable(type, props)) {
     auto d = ctx.world.dynamodb.DescribeTable(name);
+    if (!d && ctx.seeding) {
+      // The Gen1 stack that creates the table is seeded later.
+      Value attrs;
+      attrs.Set("TableArn",
+                Value(fmt::format("arn:aws:dynamodb:{}:{}:table/{}", ctx.world.config().region,
+                                  ctx.world.config().account_id, name)));
+      attrs.Set("TableName", Value(name));
+      return AppliedResource{name, attrs, props};
+    }
     if (!d) {
       return tl::unexpected(Validation(fmt::format(
           "CloudFormation did not receive a response from your Custom Resource: the table {} to "

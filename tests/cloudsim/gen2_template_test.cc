@@ -242,5 +242,23 @@ TEST_F(Gen2TemplateTest, ImportingATableThatDoesNotExistRollsBackNamingIt) {
   EXPECT_FALSE(HasTable("Gone-gen1-main"));
 }
 
+// The fixture's Gen2 stacks are seeded before the Gen1 stacks that create the
+// tables they import (name order): the import still names the Gen1 table.
+TEST_F(Gen2TemplateTest, ASeededGen2StackImportsTheGen1TableByName) {
+  Control("POST", "/_sim/seed",
+          Value(ValueMap{{"fixture", Value(FixtureApp("backend-only").string())}}));
+  Value p;
+  p.Set("StackName",
+        Value("amplify-backendonly-gen2main-branch-8e0f-amplifyDataTodoNestedStackTodoNe"
+              "stedStackR-1N139P70BL8CB"));
+  p.Set("LogicalResourceId", Value("TodoTable"));
+  Value resource = Call("cloudformation", "DescribeStackResource", p);
+  const Value* detail = resource.Find("StackResourceDetail");
+  ASSERT_NE(detail, nullptr) << resource.ToJson();
+  EXPECT_EQ(Str(*detail, "ResourceType"), "Custom::ImportedAmplifyDynamoDBTable");
+  EXPECT_EQ(Str(*detail, "PhysicalResourceId"), "Todo-sgumi4ggubb4jdo6i54km7skka-main");
+  EXPECT_EQ(ItemCount("Todo-sgumi4ggubb4jdo6i54km7skka-main"), 3);
+}
+
 }  // namespace
 }  // namespace flightplan::cloudsim::testing
