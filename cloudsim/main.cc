@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cloudsim/deploy_gen2.h"
 #include "cloudsim/server.h"
 #include "cloudsim/simulator.h"
 
@@ -20,6 +21,7 @@ enum ExitCode {
   kListen = 3,
   kSeed = 4,
   kState = 5,
+  kDeployFailed = 1,
 };
 
 }  // namespace
@@ -59,10 +61,43 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file, "Write the bound port to this file once listening");
   app.add_option("--random-seed", config.seed, "Seed for generated ids and physical names")
       ->capture_default_str();
+  DeployGen2Options deploy;
+  std::string deploy_project, deploy_toolchain;
+  CLI::App* deploy_gen2 = app.add_subcommand(
+      "deploy-gen2",
+      "Deploy a generated Gen2 project to a running simulator as Amplify Hosting would: "
+      "synthesize it, publish its assets, create or update the branch's root stack through a "
+      "change set, register the branch's backend and record a job. Prints the root stack's "
+      "name.");
+  deploy_gen2->add_option("--url", deploy.url, "The simulator: http://127.0.0.1:PORT")->required();
+  deploy_gen2->add_option("--project", deploy_project, "The generated Gen2 project directory")
+      ->required();
+  deploy_gen2->add_option("--app-id", deploy.app_id, "Amplify app id (backend namespace)")
+      ->required();
+  deploy_gen2->add_option("--branch", deploy.branch, "Amplify branch (backend name)")->required();
+  deploy_gen2->add_option("--commit", deploy.commit, "Commit id of the job (default: generated)");
+  deploy_gen2->add_option("--toolchain", deploy_toolchain,
+                          "Directory whose node_modules (the pinned Gen2 toolchain) to link "
+                          "into the project (default: the project's own node_modules)");
+  deploy_gen2->add_option("--access-key", deploy.access_key, "Access key id to sign with")
+      ->capture_default_str();
+  deploy_gen2->add_option("--secret-key", deploy.secret_key, "Its secret access key")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kOk : kUsage;
+  }
+  if (deploy_gen2->parsed()) {
+    deploy.project = deploy_project;
+    deploy.toolchain = deploy_toolchain;
+    auto deployed = DeployGen2(deploy, std::cerr);
+    if (!deployed) {
+      std::cerr << "flightplan-cloudsim deploy-gen2: " << deployed.error().message() << "\n";
+      return deployed.error().code() == ErrorCode::kInvalidInput ? kUsage : kDeployFailed;
+    }
+    std::cout << deployed->stack_name << "\n";
+    return kOk;
   }
   config.operation_delay = Duration(delay_ms);
 

@@ -4,6 +4,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -159,45 +160,6 @@ std::map<std::string, std::string> PinnedPhysicalIds(const FixtureStack& stack) 
   return out;
 }
 
-// The zip of a directory tree, entries sorted and dated 1980-01-01 so the
-// bytes are the same on every run.
-Result<std::string> ZipDirectory(const fs::path& dir) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  fs::path tmp = fs::temp_directory_path() / fmt::format("cloudsim-seed-{}.zip", ::getpid());
-  int error = 0;
-  zip_t* archive = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (!archive) {
-    return MakeError(ErrorCode::kStateFile,
-                     fmt::format("cannot create {} (libzip error {})", tmp.string(), error));
-  }
-  for (const fs::path& file : files) {
-    std::string name = fs::relative(file, dir).generic_string();
-    zip_source_t* source = zip_source_file(archive, file.c_str(), 0, -1);
-    zip_int64_t index = source ? zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE) : -1;
-    if (index < 0) {
-      if (source) zip_source_free(source);
-      std::string message = zip_strerror(archive);
-      zip_discard(archive);
-      return MakeError(ErrorCode::kStateFile,
-                       fmt::format("cannot add {} to the zip: {}", name, message));
-    }
-    zip_file_set_mtime(archive, static_cast<zip_uint64_t>(index), 315532800, 0);
-  }
-  if (zip_close(archive) != 0) {
-    std::string message = zip_strerror(archive);
-    zip_discard(archive);
-    return MakeError(ErrorCode::kStateFile, fmt::format("cannot write the zip: {}", message));
-  }
-  auto bytes = ReadFile(tmp);
-  std::error_code ec;
-  fs::remove(tmp, ec);
-  return bytes;
-}
-
 // "https://s3.amazonaws.com/<bucket>/<key>" -> (bucket, key).
 std::optional<std::pair<std::string, std::string>> SplitS3Url(std::string_view url) {
   constexpr std::string_view kPrefix = "https://s3.amazonaws.com/";
@@ -253,6 +215,45 @@ Result<int> SeedItems(World& world, const std::string& table) {
 }
 
 }  // namespace
+
+Result<std::string> ZipDirectory(const fs::path& dir) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  static std::atomic<int> counter{0};
+  fs::path tmp = fs::temp_directory_path() /
+                 fmt::format("cloudsim-zip-{}-{}.zip", ::getpid(), counter.fetch_add(1));
+  int error = 0;
+  zip_t* archive = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  if (!archive) {
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("cannot create {} (libzip error {})", tmp.string(), error));
+  }
+  for (const fs::path& file : files) {
+    std::string name = fs::relative(file, dir).generic_string();
+    zip_source_t* source = zip_source_file(archive, file.c_str(), 0, -1);
+    zip_int64_t index = source ? zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE) : -1;
+    if (index < 0) {
+      if (source) zip_source_free(source);
+      std::string message = zip_strerror(archive);
+      zip_discard(archive);
+      return MakeError(ErrorCode::kStateFile,
+                       fmt::format("cannot add {} to the zip: {}", name, message));
+    }
+    zip_file_set_mtime(archive, static_cast<zip_uint64_t>(index), 315532800, 0);
+  }
+  if (zip_close(archive) != 0) {
+    std::string message = zip_strerror(archive);
+    zip_discard(archive);
+    return MakeError(ErrorCode::kStateFile, fmt::format("cannot write the zip: {}", message));
+  }
+  auto bytes = ReadFile(tmp);
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  return bytes;
+}
 
 Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
   fs::path stacks_dir = app_dir / "pre.refactor";

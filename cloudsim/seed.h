@@ -10,6 +10,7 @@
 #define FLIGHTPLAN_CLOUDSIM_SEED_H_
 
 #include <filesystem>
+#include <string>
 
 #include "base/error.h"
 #include "base/value.h"
@@ -21,6 +22,11 @@ namespace flightplan::cloudsim {
 // "app_id": ...}). Errors: kNotFound for a directory that is not a fixture
 // app; kInvalidInput naming the file for a template that does not load.
 Result<Value> SeedFixture(World& world, const std::filesystem::path& app_dir);
+
+// The zip of a directory tree (regular files, by relative path), entries
+// sorted and dated 1980-01-01 so the bytes are the same on every run.
+// Errors: kStateFile when the temporary zip cannot be written.
+Result<std::string> ZipDirectory(const std::filesystem::path& dir);
 
 }  // namespace flightplan::cloudsim
 

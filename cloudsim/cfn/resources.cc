@@ -46,6 +46,8 @@ const std::map<std::string, std::set<std::string>, std::less<>>& ReplacementProp
   static const std::map<std::string, std::set<std::string>, std::less<>> kReplace = {
       {"AWS::S3::Bucket", {"BucketName", "ObjectLockEnabled"}},
       {"AWS::DynamoDB::Table", {"TableName", "KeySchema", "LocalSecondaryIndexes"}},
+      {"Custom::AmplifyDynamoDBTable", {"tableName", "keySchema", "localSecondaryIndexes"}},
+      {"Custom::ImportedAmplifyDynamoDBTable", {"tableName"}},
       {"AWS::Cognito::UserPool", {"AliasAttributes", "UsernameAttributes", "Schema"}},
       {"AWS::Cognito::UserPoolClient", {"UserPoolId", "GenerateSecret"}},
       {"AWS::Cognito::UserPoolGroup", {"GroupName", "UserPoolId"}},

@@ -39,6 +39,9 @@ struct ProviderContext {
   NestedStackHost* nested;  // may be null: nested stacks then fail
   // Seeding: the physical id to use instead of a generated one.
   std::string pinned_physical_id;
+  // Seeding: stacks are built in name order, so a resource may refer to a
+  // physical resource another stack has not created yet.
+  bool seeding = false;
 };
 
 // What a provider reports after creating or updating a resource.

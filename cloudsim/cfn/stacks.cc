@@ -377,7 +377,7 @@ class Deployment {
  private:
   ProviderContext Context(std::string pinned = "") {
     return ProviderContext{world_, stack_, mode_ == Mode::kSeed ? nullptr : &engine_,
-                           std::move(pinned)};
+                           std::move(pinned), mode_ == Mode::kSeed};
   }
   void Rollback(std::vector<StackEvent>& events);
 
@@ -996,7 +996,7 @@ SimResult<void> StackEngine::Delete(std::string_view name_or_id,
       continue;
     }
     StackResource copy = *r;
-    ProviderContext ctx{world_, live, this, ""};
+    ProviderContext ctx{world_, live, this, "", false};
     auto d = DeleteResource(ctx, copy);
     r = live.FindResource(id);  // nested deletes may touch the store
     if (!d) {

@@ -113,6 +113,131 @@ SimResult<AppliedResource> CreateTable(ProviderContext& ctx, std::string_view lo
   return AppliedResource{name, TableAttributes(*d), props};
 }
 
+// ---- Amplify's model tables (Custom::AmplifyDynamoDBTable) ----
+//
+// Amplify Data's table manager is a custom resource whose Lambda creates the
+// table; the simulator models what it does instead of running it. Its
+// properties are the CreateTable input in lower camel case ("tableName",
+// "keySchema", "sseSpecification"); the Gen1-to-Gen2 migration marks a table
+// that already exists with "isImported": true (and the type
+// Custom::ImportedAmplifyDynamoDBTable): that table is adopted by name, never
+// created, changed or deleted.
+
+bool IsAmplifyTableType(std::string_view type) {
+  return type == "Custom::AmplifyDynamoDBTable" || type == "Custom::ImportedAmplifyDynamoDBTable";
+}
+
+bool IsImportedAmplifyTable(std::string_view type, const Value& props) {
+  if (type == "Custom::ImportedAmplifyDynamoDBTable") return true;
+  const Value* imported = props.Find("isImported");
+  return imported != nullptr && ((imported->is_bool() && imported->as_bool()) ||
+                                 (imported->is_string() && imported->as_string() == "true"));
+}
+
+// "sseSpecification" -> "SSESpecification", "keySchema" -> "KeySchema",
+// recursively: the AWS::DynamoDB::Table shape CreateTableInput reads.
+Value UpperCamel(const Value& v) {
+  if (v.is_list()) {
+    ValueList out;
+    for (const Value& e : v.as_list()) out.push_back(UpperCamel(e));
+    return Value(std::move(out));
+  }
+  if (!v.is_map()) return v;
+  ValueMap out;
+  for (const auto& [key, value] : v.as_map()) {
+    std::string k = key;
+    if (k.rfind("sse", 0) == 0) {
+      k = "SSE" + k.substr(3);
+    } else if (!k.empty()) {
+      k[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(k[0])));
+    }
+    out[k] = UpperCamel(value);
+  }
+  return Value(std::move(out));
+}
+
+// Numbers from Number parameters arrive as text.
+void NumbersFromText(Value& v) {
+  if (v.is_list()) {
+    for (Value& e : v.as_list()) NumbersFromText(e);
+  } else if (v.is_map()) {
+    for (auto& [key, value] : v.as_map()) {
+      if ((key == "ReadCapacityUnits" || key == "WriteCapacityUnits") && value.is_string()) {
+        try {
+          value = Value(static_cast<int64_t>(std::stoll(value.as_string())));
+        } catch (const std::exception&) {
+        }
+      } else {
+        NumbersFromText(value);
+      }
+    }
+  }
+}
+
+Value AmplifyTableAttributes(const Value& description) {
+  ValueMap attrs;
+  attrs["TableArn"] = Str(description, "TableArn");
+  attrs["TableName"] = Str(description, "TableName");
+  if (const Value* s = description.Find("LatestStreamArn")) attrs["TableStreamArn"] = *s;
+  return Value(std::move(attrs));
+}
+
+SimResult<AppliedResource> CreateAmplifyTable(ProviderContext& ctx, std::string_view logical_id,
+                                              std::string_view type, const Value& props) {
+  std::string name = Str(props, "tableName");
+  if (name.empty()) name = GeneratedName(ctx.world, ctx.stack, logical_id, 255, false);
+  if (!ctx.pinned_physical_id.empty()) name = ctx.pinned_physical_id;
+  if (!ctx.pinned_physical_id.empty() && ctx.world.dynamodb.HasTable(name)) {
+    auto d = ctx.world.dynamodb.DescribeTable(name);
+    return AppliedResource{name, d ? AmplifyTableAttributes(*d) : Value(ValueMap{}), props};
+  }
+  if (IsImportedAmplifyTable(type, props)) {
+    auto d = ctx.world.dynamodb.DescribeTable(name);
+    if (!d && ctx.seeding) {
+      // The Gen1 stack that creates the table is seeded later.
+      Value attrs;
+      attrs.Set("TableArn",
+                Value(fmt::format("arn:aws:dynamodb:{}:{}:table/{}", ctx.world.config().region,
+                                  ctx.world.config().account_id, name)));
+      attrs.Set("TableName", Value(name));
+      return AppliedResource{name, attrs, props};
+    }
+    if (!d) {
+      return tl::unexpected(Validation(fmt::format(
+          "CloudFormation did not receive a response from your Custom Resource: the table {} to "
+          "import does not exist",
+          name)));
+    }
+    return AppliedResource{name, AmplifyTableAttributes(*d), props};
+  }
+  Value table = UpperCamel(props);
+  table.as_map().erase("ServiceToken");
+  if (Str(table, "BillingMode").empty() && !table.Find("ProvisionedThroughput")) {
+    table.Set("BillingMode", Value("PAY_PER_REQUEST"));
+  }
+  if (Str(table, "BillingMode") == "PAY_PER_REQUEST") {
+    // On-demand tables and their indexes carry no throughput.
+    table.as_map().erase("ProvisionedThroughput");
+    if (Value* gsis = table.as_map().count("GlobalSecondaryIndexes")
+                          ? &table.as_map().at("GlobalSecondaryIndexes")
+                          : nullptr;
+        gsis && gsis->is_list()) {
+      for (Value& gsi : gsis->as_list()) {
+        if (gsi.is_map()) gsi.as_map().erase("ProvisionedThroughput");
+      }
+    }
+  }
+  NumbersFromText(table);
+  auto d = ctx.world.dynamodb.CreateTable(CreateTableInput(name, table), ctx.world.Now());
+  if (!d) {
+    if (d.error().code == "ResourceInUseException") {
+      return tl::unexpected(Validation(fmt::format("Table {} already exists", name)));
+    }
+    return tl::unexpected(Validation(d.error().message));
+  }
+  return AppliedResource{name, AmplifyTableAttributes(*d), props};
+}
+
 std::set<std::string> KeyNames(const Value& props) {
   std::set<std::string> out;
   auto add_schema = [&](const Value* schema) {
@@ -207,7 +332,8 @@ SimResult<AppliedResource> CreatePoolDomain(ProviderContext& ctx, const Value& p
 bool IsStatefulType(std::string_view type) {
   return type == "AWS::S3::Bucket" || type == "AWS::DynamoDB::Table" ||
          type == "AWS::Cognito::UserPool" || type == "AWS::Cognito::UserPoolClient" ||
-         type == "AWS::Cognito::UserPoolGroup" || type == "AWS::Cognito::UserPoolDomain";
+         type == "AWS::Cognito::UserPoolGroup" || type == "AWS::Cognito::UserPoolDomain" ||
+         IsAmplifyTableType(type);
 }
 
 bool TableKeyAttributesChanged(const Value& before, const Value& after) {
@@ -224,6 +350,7 @@ SimResult<AppliedResource> CreateStatefulResource(ProviderContext& ctx, std::str
   BindStores(ctx.world);
   if (type == "AWS::S3::Bucket") return CreateBucket(ctx, logical_id, properties);
   if (type == "AWS::DynamoDB::Table") return CreateTable(ctx, logical_id, properties);
+  if (IsAmplifyTableType(type)) return CreateAmplifyTable(ctx, logical_id, type, properties);
   if (type == "AWS::Cognito::UserPool") return CreatePool(ctx, logical_id, properties);
   if (type == "AWS::Cognito::UserPoolClient") return CreatePoolClient(ctx, logical_id, properties);
   if (type == "AWS::Cognito::UserPoolGroup") return CreatePoolGroup(ctx, logical_id, properties);
@@ -252,6 +379,15 @@ SimResult<AppliedResource> UpdateStatefulResource(ProviderContext& ctx,
     // protection (CloudFormation accepts "true"/"false" text too).
     if (DynamoTable* table = ctx.world.dynamodb.FindTable(current.physical_id)) {
       const Value* protection = properties.Find("DeletionProtectionEnabled");
+      bool enabled =
+          protection != nullptr && ((protection->is_bool() && protection->as_bool()) ||
+                                    (protection->is_string() && protection->as_string() == "true"));
+      table->description.Set("DeletionProtectionEnabled", enabled);
+    }
+  } else if (IsAmplifyTableType(current.type) &&
+             !IsImportedAmplifyTable(current.type, current.properties)) {
+    if (DynamoTable* table = ctx.world.dynamodb.FindTable(current.physical_id)) {
+      const Value* protection = properties.Find("deletionProtectionEnabled");
       bool enabled =
           protection != nullptr && ((protection->is_bool() && protection->as_bool()) ||
                                     (protection->is_string() && protection->as_string() == "true"));
@@ -287,6 +423,15 @@ SimResult<void> DeleteStatefulResource(ProviderContext& ctx, const StackResource
     }
     return {};
   }
+  if (IsAmplifyTableType(resource.type)) {
+    // An imported Gen1 table is never deleted: it holds the app's data.
+    if (IsImportedAmplifyTable(resource.type, resource.properties)) return {};
+    auto r = ctx.world.dynamodb.DeleteTable(id);
+    if (!r && r.error().code != "ResourceNotFoundException") {
+      return tl::unexpected(Validation(r.error().message));
+    }
+    return {};
+  }
   if (resource.type == "AWS::Cognito::UserPool") {
     auto r = ctx.world.cognito.DeleteUserPool(id);
     if (!r && r.error().code != "ResourceNotFoundException") {
@@ -312,6 +457,10 @@ Value ImportedAttributes(const World& world, std::string_view type, std::string_
     auto d = world.dynamodb.DescribeTable(id);
     return d ? TableAttributes(*d) : Value(ValueMap{});
   }
+  if (IsAmplifyTableType(type)) {
+    auto d = world.dynamodb.DescribeTable(id);
+    return d ? AmplifyTableAttributes(*d) : Value(ValueMap{});
+  }
   if (type == "AWS::Cognito::UserPool") {
     auto d = world.cognito.DescribeUserPool(id);
     return UserPoolAttributes(world, id, d ? Str(*d, "Arn") : std::string());
@@ -323,7 +472,9 @@ Value ImportedAttributes(const World& world, std::string_view type, std::string_
 bool PhysicalResourceExists(const World& world, std::string_view type,
                             std::string_view physical_id) {
   if (type == "AWS::S3::Bucket") return world.s3.FindBucket(physical_id) != nullptr;
-  if (type == "AWS::DynamoDB::Table") return world.dynamodb.HasTable(physical_id);
+  if (type == "AWS::DynamoDB::Table" || IsAmplifyTableType(type)) {
+    return world.dynamodb.HasTable(physical_id);
+  }
   if (type == "AWS::Cognito::UserPool") return world.cognito.HasUserPool(physical_id);
   return true;
 }

@@ -30,7 +30,7 @@ std::vector<std::string> BaseEnvironment(const Invocation& inv) {
 }
 
 pid_t Spawn(const Invocation& inv, const std::string& out_path, const std::string& err_path) {
-  std::vector<std::string> argv_strings{FlightplanBinary()};
+  std::vector<std::string> argv_strings{inv.binary.empty() ? FlightplanBinary() : inv.binary};
   argv_strings.insert(argv_strings.end(), inv.args.begin(), inv.args.end());
   std::vector<std::string> env_strings = BaseEnvironment(inv);
   std::vector<char*> argv, envp;
