@@ -483,7 +483,13 @@ Outcome Deployment::Run(const Value& tmpl, const std::vector<ParameterValue>& pa
     bool replace = !is_new && (existing->type != type ||
                                RequiresReplacement(type, existing->properties, *props));
     bool modify = !is_new && !replace && (!(existing->properties == *props) || type == kStackType);
-    if (!is_new && !replace && !modify) continue;
+    if (!is_new && !replace && !modify) {
+      // The stack keeps the new template whole: its policies apply from now
+      // on, to a later removal too, though the resource itself is untouched.
+      existing->deletion_policy = Str(entry, "DeletionPolicy");
+      existing->update_replace_policy = Str(entry, "UpdateReplacePolicy");
+      continue;
+    }
     if (!is_new && !policy.empty()) {
       std::string denial =
           PolicyDenial(policy, replace ? "Update:Replace" : "Update:Modify", id, type);

@@ -147,7 +147,7 @@ Result<ApplyOutcome> ApplyTemplate(aws::AwsClient& client, Clock& clock, const T
     return MakeError(done.error());
   }
   std::string final_status = StringAt(*done, "StackStatus");
-  if (final_status != "UPDATE_COMPLETE") {
+  if (final_status != "UPDATE_COMPLETE" && final_status != "IMPORT_COMPLETE") {
     return MakeError(ErrorCode::kStepFailed,
                      fmt::format("the update of {} ended {} ({})", apply.label, final_status,
                                  StringAt(*done, "StackStatusReason")));

@@ -339,7 +339,20 @@ class VacateStep final : public MigrationStep {
       if (displaced.empty()) continue;
       ASSIGN_OR_RETURN(DeployedStack cur, LoadDeployedStack(cfn, stack, in.env.region));
       // Retain them and inline every reference to them.
-      ASSIGN_OR_RETURN(Value detached, DetachTemplate(cur, displaced));
+      ASSIGN_OR_RETURN(Value detached,
+                       DetachTemplate(cur, displaced, LeavingDefinitions::kRetainedAsTheyAre));
+      // A Metadata change with the policies, so CloudFormation takes the
+      // policy change for a resource whose properties stay the same.
+      if (Value* resources = MutableResources(detached)) {
+        for (const std::string& id : displaced) {
+          auto entry = resources->as_map().find(id);
+          if (entry == resources->as_map().end() || !entry->second.is_map()) continue;
+          Value metadata =
+              entry->second.Find("Metadata") ? *entry->second.Find("Metadata") : Value(ValueMap{});
+          metadata.Set("flightplan:vacate", "retained, to be let go of by refactor");
+          entry->second.Set("Metadata", std::move(metadata));
+        }
+      }
       TemplateApply retain =
           MakeApply(ctx, stack, detached.ToJson(), "vacate-retain", in.deployment_bucket);
       std::string label = retain.label;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -235,21 +236,62 @@ Result<void> SetPhase(const std::filesystem::path& project, const std::string& p
                              0644);
 }
 
+// Every string inside `v` (for TemplateURL's Fn::Join parts).
+void Strings(const Value& v, std::vector<std::string>& out) {
+  if (v.is_string()) {
+    out.push_back(v.as_string());
+  } else if (v.is_list()) {
+    for (const Value& item : v.as_list()) Strings(item, out);
+  } else if (v.is_map()) {
+    for (const auto& [key, item] : v.as_map()) Strings(item, out);
+  }
+}
+
 // The synthesized nested template of the Gen2 root's nested stack
-// `logical_id` (CDK names its file in the resource's aws:asset:path).
+// `logical_id`: its TemplateURL ends in the asset's object key, which the
+// cloud assembly's *.assets.json maps to the file it was made from.
 Result<std::string> SynthesizedNestedTemplate(const std::filesystem::path& out_dir,
                                               const std::string& logical_id) {
+  std::map<std::string, std::string> files;  // object key -> file
+  std::vector<std::filesystem::path> roots;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec)) {
     std::string file = entry.path().filename().string();
-    if (!file.ends_with(".template.json") || file.ends_with(".nested.template.json")) continue;
-    ASSIGN_OR_RETURN(std::string text, ReadFile(entry.path()));
+    if (file.ends_with(".assets.json")) {
+      ASSIGN_OR_RETURN(std::string text, ReadFile(entry.path()));
+      Result<Value> assets = Value::FromJson(text);
+      const Value* listed = assets ? assets->Find("files") : nullptr;
+      if (!listed || !listed->is_map()) continue;
+      for (const auto& [hash, asset] : listed->as_map()) {
+        const Value* source = asset.Find("source");
+        std::string path = source ? StringAt(*source, "path") : "";
+        const Value* destinations = asset.Find("destinations");
+        if (path.empty() || !destinations || !destinations->is_map()) continue;
+        for (const auto& [name, destination] : destinations->as_map()) {
+          std::string key = StringAt(destination, "objectKey");
+          if (!key.empty()) files[key] = path;
+        }
+      }
+    } else if (file.ends_with(".template.json") && !file.ends_with(".nested.template.json")) {
+      roots.push_back(entry.path());
+    }
+  }
+  for (const std::filesystem::path& root_path : roots) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(root_path));
     Result<Value> root = Value::FromJson(text);
     const Value* resources = root ? root->Find("Resources") : nullptr;
     const Value* stack = resources ? resources->Find(logical_id) : nullptr;
-    const Value* metadata = stack ? stack->Find("Metadata") : nullptr;
-    std::string asset = metadata ? StringAt(*metadata, "aws:asset:path") : "";
-    if (!asset.empty()) return ReadFile(out_dir / asset);
+    const Value* props = stack ? stack->Find("Properties") : nullptr;
+    const Value* url = props ? props->Find("TemplateURL") : nullptr;
+    if (!url) continue;
+    std::vector<std::string> parts;
+    Strings(*url, parts);
+    for (const std::string& part : parts) {
+      size_t slash = part.rfind('/');
+      std::string key = slash == std::string::npos ? part : part.substr(slash + 1);
+      auto it = files.find(key);
+      if (it != files.end()) return ReadFile(out_dir / it->second);
+    }
   }
   return MakeError(ErrorCode::kStepFailed,
                    fmt::format("the synthesized Gen2 backend has no nested stack {}: the code no "

@@ -177,8 +177,9 @@ std::string LastSegment(const std::string& s, char separator) {
 // Each value a detached template writes is decided here.
 class Detacher {
  public:
-  Detacher(const DeployedStack& stack, const std::set<std::string>& leaving)
-      : stack_(stack), leaving_(leaving), tmpl_(stack.template_json) {
+  Detacher(const DeployedStack& stack, const std::set<std::string>& leaving,
+           LeavingDefinitions mode)
+      : stack_(stack), leaving_(leaving), mode_(mode), tmpl_(stack.template_json) {
     for (const Value& p : stack.parameters) {
       deployed_parameters_[TextAt(p, "ParameterKey")] = TextAt(p, "ParameterValue");
     }
@@ -208,7 +209,12 @@ class Detacher {
     Value out = tmpl_;
     ValueMap& out_resources = out.as_map()["Resources"].as_map();
     for (auto& [id, entry] : out_resources) {
-      if (leaving_.count(id)) {
+      if (leaving_.count(id) && mode_ == LeavingDefinitions::kRetainedAsTheyAre) {
+        if (entry.is_map()) {
+          entry.Set("DeletionPolicy", "Retain");
+          entry.Set("UpdateReplacePolicy", "Retain");
+        }
+      } else if (leaving_.count(id)) {
         ASSIGN_OR_RETURN(entry, LeavingDefinition(id, entry));
       } else {
         ASSIGN_OR_RETURN(entry, StayingDefinition(id, entry));
@@ -775,6 +781,7 @@ class Detacher {
 
   const DeployedStack& stack_;
   const std::set<std::string>& leaving_;
+  LeavingDefinitions mode_;
   const Value& tmpl_;
   std::map<std::string, std::string> deployed_parameters_;
   std::map<std::string, std::string> deployed_outputs_;
@@ -880,8 +887,9 @@ std::optional<std::string> AttributeFromPhysicalId(std::string_view type,
   return std::nullopt;
 }
 
-Result<Value> DetachTemplate(const DeployedStack& stack, const std::set<std::string>& leaving) {
-  Detacher detacher(stack, leaving);
+Result<Value> DetachTemplate(const DeployedStack& stack, const std::set<std::string>& leaving,
+                             LeavingDefinitions mode) {
+  Detacher detacher(stack, leaving, mode);
   return detacher.Run();
 }
 

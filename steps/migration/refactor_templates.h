@@ -76,8 +76,14 @@ struct DeployedStack {
 //                 offline (Fn::ImportValue, Fn::GetAZs, …). The message names
 //                 the stack, the resource, what could not be resolved, and
 //                 what to do.
+// What happens to the leaving resources' own definitions: made literal (they
+// move into another stack), or kept as they are with Retain (they are let
+// go of, as Gen2's own copies are when vacated; only what stays must stop
+// referring to them).
+enum class LeavingDefinitions { kLiteral, kRetainedAsTheyAre };
 [[nodiscard]] Result<Value> DetachTemplate(const DeployedStack& stack,
-                                           const std::set<std::string>& leaving);
+                                           const std::set<std::string>& leaving,
+                                           LeavingDefinitions mode = LeavingDefinitions::kLiteral);
 
 // `template_json` without the resources `ids`. Errors: kNotFound for an id
 // the template does not hold; kConflict when anything that stays still

@@ -27,6 +27,7 @@ namespace flightplan::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using cloudsim::testing::CliResult;
 using ::testing::HasSubstr;
 
 fs::path Toolchain() { return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests" / "gen2-toolchain"; }
@@ -47,7 +48,7 @@ std::vector<std::string> Apps() {
   if (full && std::string(full) == "1") {
     return {"backend-only", "discussions", "fitness-tracker", "media-vault", "product-catalog"};
   }
-  return {"media-vault"};
+  return {"backend-only"};
 }
 
 struct Owned {
@@ -72,22 +73,38 @@ class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterf
   // generate → deploy-gen2 to branch gen2main.
   void GenerateAndDeploy() {
     Invocation generate;
-    generate.args = {"generate",        "--gen1",   FixtureApp(GetParam()).string(),
-                     "--out",           project_.string(), "--branch",
-                     "gen2main",        "--force"};
+    generate.args = {"generate", "--gen1",          FixtureApp(GetParam()).string(),
+                     "--out",    project_.string(), "--branch",
+                     "gen2main", "--force"};
     generate.cwd = dir_.path();
     generate.timeout = std::chrono::seconds(120);
     RunResult generated = RunFlightplan(generate);
     ASSERT_EQ(generated.exit_code, 0) << generated.err;
+    // A fixture function whose source tests/data lacks gets an entry file
+    // (bundling needs one); the apps' real handlers are used where present.
+    if (fs::exists(project_ / "amplify" / "functions")) {
+      for (const auto& e : fs::directory_iterator(project_ / "amplify" / "functions")) {
+        if (!fs::exists(e.path() / "src" / "index.js") &&
+            !fs::exists(e.path() / "src" / "index.ts") &&
+            !fs::exists(e.path() / "src" / "index.mjs")) {
+          fs::create_directories(e.path() / "src");
+          WriteFile((e.path() / "src" / "index.js").string(),
+                    "export const handler = async () => ({ statusCode: 200 });\n");
+        }
+      }
+    }
     Invocation deploy;
     deploy.binary = CLOUDSIM_BINARY;
-    deploy.args = {"deploy-gen2", "--url",    endpoint(), "--project",   project_.string(),
-                   "--app-id",    app_id_,    "--branch", "gen2main",    "--toolchain",
+    deploy.args = {"deploy-gen2",       "--url", endpoint(), "--project", project_.string(),
+                   "--app-id",          app_id_, "--branch", "gen2main",  "--toolchain",
                    Toolchain().string()};
     deploy.cwd = dir_.path();
     deploy.timeout = std::chrono::seconds(300);
     RunResult deployed = RunFlightplan(deploy);
     ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+    gen2_root_ = deployed.out.substr(0, deployed.out.find_last_not_of(" \n") + 1);
+    gen2_root_ = gen2_root_.substr(gen2_root_.rfind('\n') + 1);
+    ASSERT_EQ(gen2_root_.rfind("amplify-", 0), 0u) << deployed.out;
     // The proof synthesizes with the project's own toolchain.
     if (!fs::exists(project_ / "node_modules")) {
       fs::create_directory_symlink(Toolchain() / "node_modules", project_ / "node_modules");
@@ -95,8 +112,8 @@ class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterf
   }
 
   RunResult Refactor(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"refactor", "--yes", "--to-branch", "gen2main", "--project",
-                                     project_.string()};
+    std::vector<std::string> args = {"refactor", "--yes",     "--to-branch",
+                                     "gen2main", "--project", project_.string()};
     for (const std::string& a : EnvArgs()) args.push_back(a);
     for (const std::string& a : extra) args.push_back(a);
     return Flightplan(args);
@@ -110,8 +127,8 @@ class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterf
     for (const Value& s : List(stacks, "StackSummaries")) {
       std::string name = Str(s, "StackName");
       if (Str(s, "StackStatus") == "DELETE_COMPLETE" || name.rfind(stack_prefix, 0) != 0) continue;
-      Value resources = Call("cloudformation", "ListStackResources",
-                             Value(ValueMap{{"StackName", Value(name)}}));
+      Value resources =
+          Call("cloudformation", "ListStackResources", Value(ValueMap{{"StackName", Value(name)}}));
       for (const Value& r : List(resources, "StackResourceSummaries")) {
         std::string type = Str(r, "ResourceType");
         if (type == "AWS::Cognito::UserPool" || type == "AWS::Cognito::IdentityPool" ||
@@ -126,8 +143,8 @@ class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterf
 
   // Who owns `physical_id`, through the AWS CLI.
   Owned OwnerByCli(const std::string& physical_id) {
-    CliResult r = AwsCli({"cloudformation", "describe-stack-resources", "--physical-resource-id",
-                          physical_id});
+    CliResult r = AwsCli(
+        {"cloudformation", "describe-stack-resources", "--physical-resource-id", physical_id});
     if (r.exit_code != 0) return {};
     Result<Value> json = Value::FromJson(r.out);
     if (!json) return {};
@@ -162,10 +179,11 @@ class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterf
   }
 
   fs::path project_;
+  std::string gen2_root_;  // the branch's backend stack, as deploy-gen2 names it
 };
 
 TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEverythingBack) {
-  GenerateAndDeploy();
+  ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
   RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
   ASSERT_EQ(locked.exit_code, 0) << locked.out << locked.err;
 
@@ -187,7 +205,9 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
     Cli({"s3api", "put-object", "--bucket", bucket, "--key", "private/u1/photo.jpg", "--body",
          dir_.Join("photo.jpg")});
   }
-  std::string gen2_prefix = "amplify-" + app_id_ + "-gen2main";
+  const int users = Users(pool);
+  const int objects = bucket.empty() ? 0 : Objects(bucket);
+  const std::string gen2_prefix = gen2_root_;
   std::map<std::string, Owned> gen2_before = StatefulOwners(gen2_prefix);
   std::map<std::string, StackSnapshot> before = Snapshot();
 
@@ -207,8 +227,10 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
     }
   }
   EXPECT_GE(moved, 3);
-  EXPECT_EQ(Users(pool), 3);
-  if (!bucket.empty()) EXPECT_EQ(Objects(bucket), 1);
+  EXPECT_EQ(Users(pool), users);
+  if (!bucket.empty()) {
+    EXPECT_EQ(Objects(bucket), objects);
+  }
   // Gen2's own copies: in no stack, but still there.
   for (const auto& [physical, owner] : gen2_before) {
     if (owner.logical_id.find("UserPool") != std::string::npos &&
@@ -233,12 +255,15 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
   RunResult rolled = Refactor({"--rollback"});
   ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
   for (const auto& [physical, owner] : gen1) {
+    // Model tables never move (Gen2 adopts them by name, so two stacks
+    // name the same table and the by-id answer is either).
+    if (owner.stack.find("-api") != std::string::npos) continue;
     EXPECT_EQ(OwnerByCli(physical), owner) << physical;
   }
   for (const auto& [physical, owner] : gen2_before) {
     EXPECT_EQ(OwnerByCli(physical), owner) << "Gen2's own " << physical;
   }
-  EXPECT_EQ(Users(pool), 3);
+  EXPECT_EQ(Users(pool), users);
   std::map<std::string, StackSnapshot> after = Snapshot();
   for (const auto& [name, snap] : before) {
     if (name.rfind(root_stack_, 0) != 0) continue;  // Gen1 stacks: exactly as before
@@ -253,7 +278,7 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
 }
 
 TEST_P(RefactorFlowTest, TheDryRunPrintsThePlanAndChangesNothing) {
-  GenerateAndDeploy();
+  ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
   RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
   ASSERT_EQ(locked.exit_code, 0) << locked.err;
   int64_t mark = LogPosition();
@@ -265,7 +290,7 @@ TEST_P(RefactorFlowTest, TheDryRunPrintsThePlanAndChangesNothing) {
 }
 
 TEST_P(RefactorFlowTest, AnUnlockedEnvironmentIsRefusedBeforeAnyChange) {
-  GenerateAndDeploy();
+  ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
   int64_t mark = LogPosition();
   RunResult refused = Refactor();
   EXPECT_NE(refused.exit_code, 0);
@@ -274,9 +299,9 @@ TEST_P(RefactorFlowTest, AnUnlockedEnvironmentIsRefusedBeforeAnyChange) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Apps, RefactorFlowTest, ::testing::ValuesIn(Apps()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
+                         [](const ::testing::TestParamInfo<std::string>& param) {
                            std::string name;
-                           for (char c : info.param) name += std::isalnum(c) ? c : '_';
+                           for (char c : param.param) name += std::isalnum(c) ? c : '_';
                            return name;
                          });
 
