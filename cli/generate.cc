@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -57,8 +58,21 @@ int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
   verify.branch_name = args.branch;
   verify.phase = options.phase;
   PosixProcessRunner runner;
-  console.Out(fmt::format("verifying: {}, synthesis, type-check, fidelity...",
-                          args.toolchain.empty() ? "npm install" : "linking the toolchain"));
+  std::string install = "npm install";
+  if (!args.toolchain.empty()) {
+    install = "linking the toolchain";
+    Result<std::map<std::string, std::string>> deps = amplify::ProjectDependencies(args.out);
+    if (deps && !deps->empty()) {
+      install += " and installing the functions' dependencies beside it (";
+      bool first = true;
+      for (const auto& [name, range] : *deps) {
+        install += (first ? "" : ", ") + name;
+        first = false;
+      }
+      install += ")";
+    }
+  }
+  console.Out(fmt::format("verifying: {}, synthesis, type-check, fidelity...", install));
   Result<amplify::VerifyResult> verified =
       amplify::VerifyGen2Project(*project, args.out, verify, runner);
   if (!verified) {
@@ -88,7 +102,8 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
                "Install, synthesize and type-check the result; print the fidelity report");
   sub.add_option("--toolchain", args->toolchain,
                  "With --verify: a directory whose node_modules hold the pinned toolchain "
-                 "(linked instead of running npm install)");
+                 "(linked instead of running npm install; the functions' own dependencies are "
+                 "installed beside it with npm)");
   return [&global, args] { return RunGenerate(global, *args); };
 }
 
