@@ -263,7 +263,7 @@ class ImportParser {
     const Token& arg = t_[a];
     const bool literal = (arg.type == TokenType::kString ||
                           (arg.type == TokenType::kTemplate && !arg.substitutions)) &&
-                         (IsPunct(a + 1, ")") || IsPunct(a + 1, ","));
+                         (a + 1 >= t_.size() || IsPunct(a + 1, ")") || IsPunct(a + 1, ","));
     if (literal) {
       out_.push_back(Classify(line, arg.text));
       return;
