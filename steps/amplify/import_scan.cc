@@ -325,15 +325,15 @@ class ImportParser {
   }
 
   void Import(size_t k) {
+    // import.meta, and `import type … from '…'` (but `import type from`,
+    // a default import named "type"), load nothing.
+    const bool type_only = IsWord(k + 1, "type") && !IsWord(k + 2, "from") &&
+                           !IsPunct(k + 2, ",") && !IsPunct(k + 2, "=");
+    if (IsPunct(k + 1, ".") || type_only) return;
     if (IsPunct(k + 1, "(")) {
       CallArgument(k, k + 2);
-    } else if (IsPunct(k + 1, ".")) {
-      return;  // import.meta
     } else if (Is(k + 1, TokenType::kString)) {
       out_.push_back(Classify(t_[k].line, t_[k + 1].text));
-    } else if (IsWord(k + 1, "type") && !IsWord(k + 2, "from") && !IsPunct(k + 2, ",") &&
-               !IsPunct(k + 2, "=")) {
-      return;  // import type … from '…'
     } else {
       Clause(k, k + 1);
     }
