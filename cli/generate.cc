@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
+#include "steps/amplify/function_deps.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/verify.h"
 #include "steps/amplify/write_files.h"
@@ -40,6 +41,17 @@ int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
   for (const std::string& warning : project->warnings) console.Err("warning: " + warning);
   for (const std::string& approximate : project->approximations) {
     console.Err("approximate: " + approximate);
+  }
+  // The AWS SDK packages Gen1 left to the Lambda runtime, declared by
+  // generate (docs/generate.md#function-dependencies).
+  for (const amplify::Gen1Resource* fn : project->OfCategory("function")) {
+    for (const amplify::UndeclaredPackage& p : amplify::AnalyzeFunctionImports(*fn).undeclared) {
+      if (p.resolution == amplify::UndeclaredResolution::kManual) continue;
+      console.Err(fmt::format(
+          "declared: {} {} in package.json: function {} imports it ({}:{}) without declaring it; "
+          "Gen1 left it to the Lambda runtime",
+          p.package, p.version, fn->name, p.uses.front().file, p.uses.front().line));
+    }
   }
   amplify::GenerateOptions options;
   options.phase = args.phase == "post-refactor" ? amplify::RefactorPhase::kPostRefactor

@@ -124,6 +124,9 @@ TEST(CliTest, AssessReportsAnUndeclaredImportWithFileAndLineAndGenerateDeclaresT
   fs::path out = scratch.path() / "gen2";
   ProcessResult generate = Flightplan({"generate", "--gen1", root.string(), "--out", out.string()});
   ASSERT_EQ(generate.exit_code, 0) << generate.stderr_text;
+  EXPECT_THAT(generate.stderr_text,
+              HasSubstr("declared: @aws-sdk/client-s3 3.1169.0 in package.json: function "
+                        "thumbnailgen imports it (src/index.js:1) without declaring it"));
   Value pkg = testing::ReadJson(out / "package.json");
   const Value* deps = pkg.Find("dependencies");
   ASSERT_NE(deps, nullptr);
