@@ -6,12 +6,14 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
 #include "cli/command.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
+#include "steps/amplify/function_deps.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/verify.h"
 #include "steps/amplify/write_files.h"
@@ -40,6 +42,17 @@ int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
   for (const std::string& approximate : project->approximations) {
     console.Err("approximate: " + approximate);
   }
+  // The AWS SDK packages Gen1 left to the Lambda runtime, declared by
+  // generate (docs/generate.md#function-dependencies).
+  for (const amplify::Gen1Resource* fn : project->OfCategory("function")) {
+    for (const amplify::UndeclaredPackage& p : amplify::AnalyzeFunctionImports(*fn).undeclared) {
+      if (p.resolution == amplify::UndeclaredResolution::kManual) continue;
+      console.Err(fmt::format(
+          "declared: {} {} in package.json: function {} imports it ({}:{}) without declaring it; "
+          "Gen1 left it to the Lambda runtime",
+          p.package, p.version, fn->name, p.uses.front().file, p.uses.front().line));
+    }
+  }
   amplify::GenerateOptions options;
   options.phase = args.phase == "post-refactor" ? amplify::RefactorPhase::kPostRefactor
                                                 : amplify::RefactorPhase::kPreRefactor;
@@ -57,8 +70,21 @@ int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
   verify.branch_name = args.branch;
   verify.phase = options.phase;
   PosixProcessRunner runner;
-  console.Out(fmt::format("verifying: {}, synthesis, type-check, fidelity...",
-                          args.toolchain.empty() ? "npm install" : "linking the toolchain"));
+  std::string install = "npm install";
+  if (!args.toolchain.empty()) {
+    install = "linking the toolchain";
+    Result<std::map<std::string, std::string>> deps = amplify::ProjectDependencies(args.out);
+    if (deps && !deps->empty()) {
+      install += " and installing the functions' dependencies beside it (";
+      bool first = true;
+      for (const auto& [name, range] : *deps) {
+        install += (first ? "" : ", ") + name;
+        first = false;
+      }
+      install += ")";
+    }
+  }
+  console.Out(fmt::format("verifying: {}, synthesis, type-check, fidelity...", install));
   Result<amplify::VerifyResult> verified =
       amplify::VerifyGen2Project(*project, args.out, verify, runner);
   if (!verified) {
@@ -88,7 +114,8 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
                "Install, synthesize and type-check the result; print the fidelity report");
   sub.add_option("--toolchain", args->toolchain,
                  "With --verify: a directory whose node_modules hold the pinned toolchain "
-                 "(linked instead of running npm install)");
+                 "(linked instead of running npm install; the functions' own dependencies are "
+                 "installed beside it with npm)");
   return [&global, args] { return RunGenerate(global, *args); };
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "steps/amplify/function_deps.h"
 #include "steps/amplify/gen1_facts.h"
 #include "steps/amplify/override.h"
 
@@ -201,6 +202,53 @@ void PlanStorage(ResourcePlan& plan) {
   }
 }
 
+std::string Uses(const std::vector<SourceLine>& uses) {
+  std::string out;
+  for (const SourceLine& u : uses) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{}:{}", u.file, u.line);
+  }
+  return out;
+}
+
+// What the function's sources import that its src/package.json does not
+// declare (function_deps.h): each package with every file and line.
+void PlanFunctionImports(ResourcePlan& plan) {
+  const FunctionImports imports = AnalyzeFunctionImports(*plan.resource);
+  for (const UndeclaredPackage& p : imports.undeclared) {
+    if (p.resolution == UndeclaredResolution::kDeclaredSdkV3) continue;
+    if (p.resolution == UndeclaredResolution::kDeclaredSdkV2) {
+      plan.manual.push_back(
+          {fmt::format("`aws-sdk` (the AWS SDK v2) is imported at {} but not declared: the "
+                       "Gen1 Node.js 16 runtime provided it, the Node.js 18+ runtimes Gen2 "
+                       "deploys to do not. generate declares aws-sdk {} (its last release; "
+                       "v2 is past end of support) so the function bundles as before: port it "
+                       "to the AWS SDK v3 clients",
+                       Uses(p.uses), p.version),
+           Doc("function-dependencies")});
+      continue;
+    }
+    std::string why = p.dev_only ? " (only in devDependencies, which Gen2 does not bundle)" : "";
+    std::string sdk = p.package.starts_with("@aws-sdk/")
+                          ? " Gen1 left it to the Lambda runtime, and flightplan knows no "
+                            "version of it consistent with the pinned toolchain."
+                          : "";
+    plan.manual.push_back(
+        {fmt::format("`{}` is imported at {} but not declared in src/package.json{}.{} Add it "
+                     "to the \"dependencies\" of src/package.json (Gen2 bundles the function "
+                     "with esbuild, which fails on a package it cannot find) and generate again",
+                     p.package, Uses(p.uses), why, sdk),
+         Doc("function-dependencies")});
+  }
+  for (const UnknownImport& u : imports.unknown) {
+    plan.manual.push_back(
+        {fmt::format("{}:{} loads a module by a computed name ({}): the bundler cannot tell "
+                     "which; make sure it is a file of the function or a declared package",
+                     u.where.file, u.where.line, u.argument),
+         Doc("function-dependencies")});
+  }
+}
+
 void PlanFunction(ResourcePlan& plan) {
   const Gen1Resource& r = *plan.resource;
   if (r.service == "LambdaLayer") {
@@ -234,6 +282,7 @@ void PlanFunction(ResourcePlan& plan) {
          "secrets (`npx ampx sandbox secret set NAME`)",
          Doc("secrets")});
   }
+  PlanFunctionImports(plan);
   const Value* params = r.parameters.Find("CloudWatchRule");
   if (params && params->is_string() && params->as_string() != "NONE") {
     plan.manual.push_back(

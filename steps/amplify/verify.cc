@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
+#include <functional>
 #include <system_error>
 
 #include "steps/amplify/cfn_resolve.h"
@@ -31,16 +33,25 @@ Result<ProcessResult> RunStep(ProcessRunner& runner, const std::string& what, Pr
   return result;
 }
 
-Result<void> LinkToolchain(const fs::path& toolchain, const fs::path& project) {
+// node_modules of a previous run: a link (removed, never followed) or a
+// directory of links and the function dependencies.
+Result<void> RemoveNodeModules(const fs::path& modules) {
   std::error_code ec;
-  const fs::path modules = project / "node_modules";
-  fs::remove(modules, ec);
-  fs::create_directory_symlink(fs::absolute(toolchain / "node_modules"), modules, ec);
+  if (fs::is_symlink(fs::symlink_status(modules, ec))) {
+    fs::remove(modules, ec);
+  } else {
+    fs::remove_all(modules, ec);
+  }
   if (ec) {
     return MakeError(ErrorCode::kPermissionDenied,
-                     fmt::format("cannot link {}: {}", modules.string(), ec.message()));
+                     fmt::format("cannot remove {}: {}", modules.string(), ec.message()));
   }
-  // Function bundling looks for a lock file in the project root.
+  return {};
+}
+
+// Function bundling looks for a lock file in the project root.
+Result<void> CopyLockFile(const fs::path& toolchain, const fs::path& project) {
+  std::error_code ec;
   fs::copy_file(toolchain / "package-lock.json", project / "package-lock.json",
                 fs::copy_options::overwrite_existing, ec);
   if (ec) {
@@ -49,6 +60,152 @@ Result<void> LinkToolchain(const fs::path& toolchain, const fs::path& project) {
                                  ec.message()));
   }
   return {};
+}
+
+Result<void> LinkToolchain(const fs::path& toolchain, const fs::path& project) {
+  const fs::path modules = project / "node_modules";
+  TRY(RemoveNodeModules(modules));
+  std::error_code ec;
+  fs::create_directory_symlink(fs::absolute(toolchain / "node_modules"), modules, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     fmt::format("cannot link {}: {}", modules.string(), ec.message()));
+  }
+  return CopyLockFile(toolchain, project);
+}
+
+// Links every package of `from` (a node_modules folder) into `to`, one
+// level into scopes ("@aws-sdk/client-s3"). An existing link is replaced
+// when `replace` says so for its name, else kept. Hidden entries are left
+// out but for ".bin" when `with_bin` (the toolchain's tsx and tsc).
+Result<void> LinkPackages(const fs::path& from, const fs::path& to, bool with_bin,
+                          const std::function<bool(const std::string&)>& replace) {
+  auto link_one = [&](const fs::path& target, const std::string& name) -> Result<void> {
+    const fs::path link = to / name;
+    std::error_code ec;
+    fs::create_directories(link.parent_path(), ec);
+    if (fs::is_symlink(fs::symlink_status(link))) {
+      if (!replace(name)) return {};
+      fs::remove(link, ec);
+    }
+    fs::create_directory_symlink(fs::absolute(target), link, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       fmt::format("cannot link {}: {}", link.string(), ec.message()));
+    }
+    return {};
+  };
+  auto entries = [](const fs::path& dir) -> Result<std::vector<fs::path>> {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      out.push_back(it->path());
+    }
+    if (ec) {
+      return MakeError(ErrorCode::kNotFound,
+                       fmt::format("cannot list {}: {}", dir.string(), ec.message()));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  ASSIGN_OR_RETURN(std::vector<fs::path> top, entries(from));
+  for (const fs::path& entry : top) {
+    const std::string name = entry.filename().string();
+    if (name.starts_with(".") && !(with_bin && name == ".bin")) continue;
+    if (name.starts_with("@") && fs::is_directory(entry)) {
+      ASSIGN_OR_RETURN(std::vector<fs::path> scoped, entries(entry));
+      for (const fs::path& package : scoped) {
+        TRY(link_one(package, name + "/" + package.filename().string()));
+      }
+      continue;
+    }
+    TRY(link_one(entry, name));
+  }
+  return {};
+}
+
+std::string NameList(const std::map<std::string, std::string>& deps) {
+  std::string out;
+  for (const auto& [name, range] : deps) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+// npm must be there before anything is linked or installed.
+Result<void> CheckNpmForFunctionDependencies(ProcessRunner& runner, const fs::path& dir,
+                                             const std::map<std::string, std::string>& deps) {
+  ProcessSpec version{{"npm", "--version"}, dir.string(), {}, {}};
+  Result<ProcessResult> ran = RunStep(runner, "npm --version", version, std::chrono::seconds(60));
+  if (!ran && ran.error().code() == ErrorCode::kNotFound) {
+    return MakeError(
+        ErrorCode::kNotFound,
+        fmt::format("npm is not on PATH: the generated project's functions depend on {}, which "
+                    "--verify --toolchain installs beside the linked toolchain with npm. Install "
+                    "Node.js 20 or later with npm (and reach the npm registry, or have these "
+                    "packages in the npm cache)",
+                    NameList(deps)));
+  }
+  if (!ran) return MakeError(std::move(ran.error()));
+  return {};
+}
+
+// The toolchain and the functions' own dependencies in one node_modules of
+// links, without writing into the shared toolchain: the dependencies are
+// installed in node_modules/.function-deps/ (npm, --prefer-offline), then
+// every toolchain package and every installed one is linked into the
+// project's node_modules. A name both hold is the function's, except the
+// pinned toolchain packages (backend.ts and @aws-amplify/backend must load
+// one aws-cdk-lib and one constructs). Node.js and esbuild resolve a
+// package's own imports from its real path, so each side keeps its tree.
+Result<void> OverlayToolchain(ProcessRunner& runner, const fs::path& toolchain,
+                              const fs::path& project,
+                              const std::map<std::string, std::string>& deps,
+                              std::chrono::seconds timeout) {
+  const fs::path modules = project / "node_modules";
+  TRY(RemoveNodeModules(modules));
+  const fs::path deps_dir = modules / ".function-deps";
+  std::error_code ec;
+  fs::create_directories(deps_dir, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     fmt::format("cannot create {}: {}", deps_dir.string(), ec.message()));
+  }
+  ValueMap dependencies;
+  for (const auto& [name, range] : deps) dependencies.emplace(name, Value(range));
+  Value manifest;
+  manifest.Set("name", Value("flightplan-function-deps"));
+  manifest.Set("private", Value(true));
+  manifest.Set("dependencies", Value(std::move(dependencies)));
+  {
+    std::ofstream out(deps_dir / "package.json", std::ios::binary | std::ios::trunc);
+    out << manifest.ToJson() << "\n";
+    if (!out) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       fmt::format("cannot write {}", (deps_dir / "package.json").string()));
+    }
+  }
+  ProcessSpec install{
+      {"npm", "install", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock"},
+      deps_dir.string(),
+      {},
+      {}};
+  Result<ProcessResult> ran =
+      RunStep(runner, "npm install (the functions' dependencies)", install, timeout);
+  if (!ran) {
+    return MakeError(std::move(ran.error())
+                         .WithContext(fmt::format(
+                             "installing the functions' dependencies ({}) beside the toolchain in "
+                             "{} (npm needs the npm registry or an npm cache that holds them)",
+                             NameList(deps), deps_dir.string())));
+  }
+  const std::map<std::string, std::string>& pinned = PinnedToolchain();
+  TRY(LinkPackages(deps_dir / "node_modules", modules, /*with_bin=*/false,
+                   [](const std::string&) { return false; }));
+  TRY(LinkPackages(toolchain / "node_modules", modules, /*with_bin=*/true,
+                   [&pinned](const std::string& name) { return pinned.count(name) > 0; }));
+  return CopyLockFile(toolchain, project);
 }
 
 Result<std::vector<SynthesizedTemplate>> ReadTemplates(const fs::path& out_dir) {
@@ -115,12 +272,29 @@ Result<void> NpmInstall(ProcessRunner& runner, const fs::path& dir, std::chrono:
 
 }  // namespace
 
+Result<std::map<std::string, std::string>> ProjectDependencies(const fs::path& project_dir) {
+  ASSIGN_OR_RETURN(Value manifest, ReadJsonFile(project_dir / "package.json"));
+  std::map<std::string, std::string> out;
+  const Value* deps = manifest.Find("dependencies");
+  if (!deps || !deps->is_map()) return out;
+  for (const auto& [name, range] : deps->as_map()) {
+    if (range.is_string()) out.emplace(name, range.as_string());
+  }
+  return out;
+}
+
 Result<VerifyResult> VerifyGen2Project(const Gen1Project& gen1, const fs::path& project_dir,
                                        const VerifyOptions& options, ProcessRunner& runner) {
   const fs::path dir = fs::absolute(project_dir);
   TRY(CheckNode(runner, dir));
   if (!options.toolchain_dir.empty()) {
-    TRY(LinkToolchain(options.toolchain_dir, dir));
+    ASSIGN_OR_RETURN(const auto deps, ProjectDependencies(dir));
+    if (deps.empty()) {
+      TRY(LinkToolchain(options.toolchain_dir, dir));
+    } else {
+      TRY(CheckNpmForFunctionDependencies(runner, dir, deps));
+      TRY(OverlayToolchain(runner, options.toolchain_dir, dir, deps, options.step_timeout));
+    }
   } else {
     TRY(NpmInstall(runner, dir, options.step_timeout));
   }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "base/error.h"
@@ -34,12 +35,22 @@ struct VerifyResult {
   std::string tsc_output;
 };
 
+// The "dependencies" of the generated project's package.json (what the Gen1
+// functions need), package -> range. Errors: those of ReadJsonFile.
+[[nodiscard]] Result<std::map<std::string, std::string>> ProjectDependencies(
+    const std::filesystem::path& project_dir);
+
 // Verifies the generated project in `project_dir` against `gen1`. Runs
 // `node --version` first; without options.toolchain_dir, `npm install
 // --prefer-offline` in the project (the npm registry, or a warm npm cache).
+// With it, the toolchain is linked; when the project declares dependencies
+// (ProjectDependencies), they are installed with npm into
+// node_modules/.function-deps/ and linked beside the toolchain's packages,
+// never written into toolchain_dir; npm is checked before anything is linked.
 // Errors: kStepFailed when npm install, synthesis or type-checking fails or
 // times out (the message carries the tool's output); kNotFound when node,
-// or npm without a toolchain_dir, is not on PATH (the message says what to
+// or npm (without a toolchain_dir, or with one for a project that has
+// dependencies) is not on PATH (the message says what to
 // install). The generated files are left as they are either way.
 // A fidelity difference is not an error: check result.fidelity.Failed().
 [[nodiscard]] Result<VerifyResult> VerifyGen2Project(const Gen1Project& gen1,

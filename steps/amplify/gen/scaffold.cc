@@ -3,6 +3,7 @@
 // amplify/migration.json, the refactor phase and the Gen1 names it keeps.
 #include <fmt/format.h>
 
+#include "steps/amplify/function_deps.h"
 #include "steps/amplify/gen/cfn_helper.h"
 #include "steps/amplify/gen/generator_state.h"
 #include "steps/amplify/ts_emit.h"
@@ -43,6 +44,10 @@ std::string RootPackageJson(const GenState& state) {
     for (const auto& [name, version] : d->as_map()) {
       if (version.is_string()) deps.emplace(name, version);
     }
+  }
+  // The AWS SDK packages Gen1 left to the Lambda runtime (function_deps.h).
+  for (const auto& [name, version] : UndeclaredSdkDependencies(state.project)) {
+    deps.emplace(name, Value(version));
   }
   ValueMap root{{"name", Value(state.project.project_name + "-gen2")},
                 {"version", Value("1.0.0")},

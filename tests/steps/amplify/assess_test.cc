@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "steps/amplify/gen1_project.h"
+#include "steps/amplify/generate.h"
 #include "tests/steps/amplify/test_support.h"
 
 namespace flightplan::amplify {
@@ -123,6 +124,72 @@ TEST(AssessTest, ResourceThatWasNeverPushedIsABlocker) {
   Value report = AssessJson(*project);
   EXPECT_TRUE(report.Find("blocked")->as_bool());
   EXPECT_THAT(AssessMarkdown(*project), HasSubstr("amplify push"));
+}
+
+// A handler importing what its package.json does not declare: each package
+// is manual work naming every file and line, a computed require too; the
+// AWS SDK v2 is declared by generate and still reported for porting; the
+// SDK v3 clients are declared and not reported.
+void AddUndeclaredImports(const fs::path& root) {
+  const fs::path src = root / "amplify/backend/function/quotegeneratorbe/src";
+  WriteFile(src / "lib/format.js",
+            "// Formats quotes.\n"
+            "const path = require('path');\n"
+            "const fp = require('lodash/fp');\n"
+            "const { S3Client } = require('@aws-sdk/client-s3');\n"
+            "const plugin = require(process.env.PLUGIN);\n"
+            "const AWS = require('aws-sdk');\n"
+            "const { merge } = require('lodash');\n"
+            "const Table = require('cli-table3');\n");
+}
+
+const Value* ManualMentioning(const Value& resource, std::string_view text) {
+  for (const Value& m : resource.Find("manual")->as_list()) {
+    if (StringField(m, "message").find(text) != std::string::npos) return &m;
+  }
+  return nullptr;
+}
+
+TEST(AssessTest, UndeclaredImportsAreManualWorkNamingFileAndLine) {
+  ScratchDir scratch;
+  fs::path root = CopyFixture("backend-only", scratch.path());
+  AddUndeclaredImports(root);
+  Result<Gen1Project> project = LoadGen1Project(root);
+  ASSERT_TRUE(project) << project.error().ToString();
+  Value report = AssessJson(*project);
+  const Value* fn = ResourceEntry(report, "function", "quotegeneratorbe");
+  ASSERT_NE(fn, nullptr);
+  const Value* lodash = ManualMentioning(*fn,
+                                         "`lodash` is imported at src/lib/format.js:3, "
+                                         "src/lib/format.js:7 but not declared");
+  ASSERT_NE(lodash, nullptr) << fn->ToJson();
+  EXPECT_EQ(StringField(*lodash, "doc"), "docs/generate.md#function-dependencies");
+  EXPECT_NE(ManualMentioning(*fn,
+                             "src/lib/format.js:5 loads a module by a computed name "
+                             "(process)"),
+            nullptr)
+      << fn->ToJson();
+  EXPECT_NE(ManualMentioning(*fn, "`aws-sdk` (the AWS SDK v2) is imported at src/lib/format.js:6"),
+            nullptr)
+      << fn->ToJson();
+  // Declared (cli-table3), builtin (path), runtime SDK v3 (client-s3): not manual work.
+  EXPECT_EQ(ManualMentioning(*fn, "cli-table3"), nullptr);
+  EXPECT_EQ(ManualMentioning(*fn, "`path`"), nullptr);
+  EXPECT_EQ(ManualMentioning(*fn, "client-s3"), nullptr);
+  EXPECT_THAT(AssessMarkdown(*project),
+              HasSubstr("**function/quotegeneratorbe**: `lodash` is imported at "
+                        "src/lib/format.js:3"));
+  // generate declares the SDK v2 (and the v3 client), never the unknown package.
+  Result<GeneratedFiles> files = GenerateGen2(*project, {});
+  ASSERT_TRUE(files);
+  Value pkg = *Value::FromJson(files->at("package.json"));
+  EXPECT_EQ(StringField(*pkg.Find("dependencies"), "aws-sdk"), "2.1693.0");
+  EXPECT_EQ(StringField(*pkg.Find("dependencies"), "@aws-sdk/client-s3"), "3.1169.0");
+  EXPECT_EQ(pkg.Find("dependencies")->Find("lodash"), nullptr);
+  // The fixture's own handler needs no such work.
+  Result<Gen1Project> clean = LoadGen1Project(FixtureDir("backend-only"));
+  ASSERT_TRUE(clean);
+  EXPECT_THAT(AssessMarkdown(*clean), Not(HasSubstr("function-dependencies")));
 }
 
 }  // namespace

@@ -107,5 +107,33 @@ TEST(CliTest, WithoutDeployedStateAssessAndGenerateTakeEnv) {
   EXPECT_THAT(ReadFile(out / "amplify" / "migration.json"), HasSubstr("\"env\": \"main\""));
 }
 
+// Through the real binary: assess names the undeclared package with its file
+// and line, and generate declares the SDK the handler leaves to the runtime.
+TEST(CliTest, AssessReportsAnUndeclaredImportWithFileAndLineAndGenerateDeclaresTheSdk) {
+  ScratchDir scratch;
+  fs::path root = testing::CopyFixture("media-vault", scratch.path());
+  testing::WriteFile(root / "amplify/backend/function/thumbnailgen/src/resize.js",
+                     "\n// Resizes images.\nimport sharp from 'sharp/lib/index.js';\n"
+                     "export const resize = (b) => sharp(b).resize(64).toBuffer();\n");
+  ProcessResult assess = Flightplan({"assess", "--gen1", root.string()});
+  ASSERT_EQ(assess.exit_code, 0) << assess.stderr_text;
+  EXPECT_THAT(assess.stdout_text,
+              HasSubstr("**function/thumbnailgen**: `sharp` is imported at src/resize.js:3 but not "
+                        "declared in src/package.json"));
+  EXPECT_THAT(assess.stdout_text, HasSubstr("docs/generate.md#function-dependencies"));
+  fs::path out = scratch.path() / "gen2";
+  ProcessResult generate = Flightplan({"generate", "--gen1", root.string(), "--out", out.string()});
+  ASSERT_EQ(generate.exit_code, 0) << generate.stderr_text;
+  EXPECT_THAT(generate.stderr_text,
+              HasSubstr("declared: @aws-sdk/client-s3 3.1169.0 in package.json: function "
+                        "thumbnailgen imports it (src/index.js:1) without declaring it"));
+  Value pkg = testing::ReadJson(out / "package.json");
+  const Value* deps = pkg.Find("dependencies");
+  ASSERT_NE(deps, nullptr);
+  // thumbnailgen's handler imports the S3 client; Gen1 left it to the runtime.
+  EXPECT_EQ(StringField(*deps, "@aws-sdk/client-s3"), "3.1169.0");
+  EXPECT_EQ(deps->Find("sharp"), nullptr);
+}
+
 }  // namespace
 }  // namespace flightplan::amplify

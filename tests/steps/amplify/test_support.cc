@@ -44,14 +44,6 @@ fs::path CopyFixture(const std::string& app, const fs::path& dir) {
   return dest;
 }
 
-void AddFunctionHandlers(const fs::path& root) {
-  for (const auto& e : fs::directory_iterator(root / "amplify/backend/function")) {
-    WriteFile(e.path() / "src" / "index.js",
-              "export const handler = async (event) => ({ statusCode: 200, body: "
-              "JSON.stringify(event) });\n");
-  }
-}
-
 void WriteFile(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -32,9 +32,6 @@ class ScratchDir {
 
 // Copies fixture `app` into `dir` (writable) and returns the copy's root.
 std::filesystem::path CopyFixture(const std::string& app, const std::filesystem::path& dir);
-// The fixtures carry no function handler sources, which synthesis needs:
-// writes a small src/index.js for every function of the Gen1 project at root.
-void AddFunctionHandlers(const std::filesystem::path& root);
 void WriteFile(const std::filesystem::path& path, const std::string& text);
 using flightplan::testing::ReadFile;
 // JSON files edited in place by tests that build synthetic Gen1 projects.

@@ -1,6 +1,8 @@
 // Synthesizes and type-checks the Gen2 project generated for every fixture
-// app with the pinned toolchain in tests/gen2-toolchain, then checks that no
-// stateful resource of the Gen1 deployment would be replaced. Needs Node.js
+// app, with its real function handlers, with the pinned toolchain in
+// tests/gen2-toolchain (the functions' own dependencies installed beside it
+// with npm), then checks that no stateful resource of the Gen1 deployment
+// would be replaced. Needs Node.js
 // and `npm ci` in tests/gen2-toolchain (scripts/test.sh runs it); skipped
 // otherwise. About a minute and 500 MB per app.
 #include <gmock/gmock.h>
@@ -17,7 +19,6 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::AddFunctionHandlers;
 using testing::CopyFixture;
 using testing::FixtureApps;
 using testing::ReadJson;
@@ -105,7 +106,6 @@ Result<VerifyResult> GenerateAndVerify(const std::string& app, const fs::path& s
                                        RefactorPhase phase, bool synthetic = false) {
   fs::path root = CopyFixture(app, scratch);
   if (synthetic) AddSyntheticFeatures(root);
-  AddFunctionHandlers(root);
   ASSIGN_OR_RETURN(Gen1Project project, LoadGen1Project(root));
   GenerateOptions options;
   options.phase = phase;
@@ -213,11 +213,9 @@ Result<VerifyResult> GenerateWithoutStateAndVerify(const std::string& app, const
   fs::create_directories(scratch / "full");
   fs::create_directories(scratch / "stripped");
   fs::path full_root = CopyFixture(app, scratch / "full");
-  AddFunctionHandlers(full_root);
   fs::path root = CopyFixture(app, scratch / "stripped");
   fs::remove(root / "amplify" / "team-provider-info.json");
   fs::remove_all(root / "amplify" / "#current-cloud-backend");
-  AddFunctionHandlers(root);
   ASSIGN_OR_RETURN(Gen1Project stripped, LoadGen1Project(root, {.env = "main"}));
   EXPECT_FALSE(stripped.has_deployed_state);
   GenerateOptions options;

@@ -3,8 +3,9 @@
 // type-checks and prints the fidelity report; and, when Node.js or npm is
 // missing, says what to install and keeps the generated project.
 //
-// ToolchainVerifyTest needs Node.js, npm and the npm registry (or a warm npm
-// cache); it is skipped without node or npm on PATH, never on a network
+// The ToolchainVerifyTests need Node.js, npm and the npm registry (or a warm
+// npm cache); they are skipped without node or npm on PATH (the --toolchain
+// one also without tests/gen2-toolchain installed), never on a network
 // error. It takes a few minutes and 500 MB, so scripts/test.sh leaves it out
 // of the sanitizer build.
 #include <gmock/gmock.h>
@@ -24,7 +25,6 @@ namespace flightplan::amplify {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::AddFunctionHandlers;
 using testing::CopyFixture;
 using ::testing::HasSubstr;
 using testing::ReadJson;
@@ -68,7 +68,6 @@ TEST(ToolchainVerifyTest, NpmInstallWithoutToolchainSynthesizesAndReports) {
   }
   ScratchDir scratch;
   fs::path gen1 = CopyFixture("backend-only", scratch.path());
-  AddFunctionHandlers(gen1);
   fs::path out = scratch.path() / "gen2";
 
   // Below the CTest timeout (900 s), so a slow install reports its output.
@@ -133,6 +132,81 @@ TEST(VerifyPrerequisitesTest, WithoutNodeOnPathExitsNamingNodeAndKeepsTheGenerat
   EXPECT_EQ(r.exit_code, 2) << r.stdout_text << r.stderr_text;
   EXPECT_THAT(r.stderr_text, HasSubstr("Node.js ('node') is not on PATH"));
   EXPECT_THAT(r.stderr_text, HasSubstr("Install Node.js 20 or later"));
+  ExpectGeneratedProjectKept(out);
+}
+
+fs::path Toolchain() { return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests" / "gen2-toolchain"; }
+
+// The file under `dir` whose text holds `needle`, or empty.
+fs::path FileContaining(const fs::path& dir, const std::string& needle) {
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file() || e.path().extension() != ".mjs") continue;
+    if (testing::ReadFile(e.path()).find(needle) != std::string::npos) return e.path();
+  }
+  return {};
+}
+
+// The regression of issue 11: fitness-tracker's real lognutrition handler
+// imports @aws-sdk/client-dynamodb, which Gen1 left to the Lambda runtime;
+// its other functions declare express, body-parser and the Cognito client.
+// `--verify --toolchain` installs them beside the linked toolchain (never
+// into it), and the function bundles hold them.
+TEST(ToolchainVerifyTest, ToolchainVerifyInstallsTheFunctionsDependenciesBesideTheToolchain) {
+  if (!fs::exists(Toolchain() / "node_modules" / ".bin" / "tsx")) {
+    GTEST_SKIP() << "the pinned Gen2 toolchain is not installed: run `npm ci` in "
+                    "tests/gen2-toolchain (scripts/test.sh does)";
+  }
+  if (OnPath("npm").empty()) GTEST_SKIP() << "npm is not on PATH";
+  ScratchDir scratch;
+  fs::path gen1 = CopyFixture("fitness-tracker", scratch.path());
+  fs::path out = scratch.path() / "gen2";
+  const bool toolchain_had_dynamodb =
+      fs::exists(Toolchain() / "node_modules" / "@aws-sdk" / "client-dynamodb");
+
+  ProcessResult r = Flightplan({"generate", "--gen1", gen1.string(), "--out", out.string(),
+                                "--verify", "--toolchain", Toolchain().string()},
+                               {}, std::chrono::seconds(840));
+
+  ASSERT_FALSE(r.timed_out) << r.stdout_text << r.stderr_text;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_THAT(r.stdout_text,
+              HasSubstr("linking the toolchain and installing the functions' dependencies beside "
+                        "it (@aws-sdk/client-cognito-identity-provider, @aws-sdk/client-dynamodb, "
+                        "@aws-sdk/lib-dynamodb, aws-serverless-express, body-parser, express)"));
+  EXPECT_THAT(r.stdout_text, HasSubstr("no stateful resource would be replaced"));
+  // The project's node_modules is its own: links to the toolchain and to
+  // the installed dependencies; the toolchain did not change.
+  EXPECT_FALSE(fs::is_symlink(out / "node_modules"));
+  EXPECT_TRUE(fs::is_symlink(out / "node_modules" / "aws-cdk-lib"));
+  ASSERT_TRUE(fs::is_symlink(out / "node_modules" / "@aws-sdk" / "client-dynamodb"));
+  EXPECT_THAT(fs::read_symlink(out / "node_modules" / "@aws-sdk" / "client-dynamodb").string(),
+              HasSubstr(".function-deps"));
+  EXPECT_EQ(InstalledVersion(out, "@aws-sdk/client-dynamodb"), "3.1169.0");
+  EXPECT_EQ(fs::exists(Toolchain() / "node_modules" / "@aws-sdk" / "client-dynamodb"),
+            toolchain_had_dynamodb);
+  // The lognutrition bundle holds the DynamoDB document client.
+  EXPECT_FALSE(FileContaining(out / "cdk.out", "DynamoDBDocumentClient").empty());
+}
+
+TEST(VerifyPrerequisitesTest, WithToolchainButNoNpmAProjectWithDependenciesStopsBeforeLinking) {
+  fs::path node = OnPath("node");
+  if (node.empty()) GTEST_SKIP() << "node is not on PATH: this test runs flightplan with node only";
+  ScratchDir scratch;
+  fs::path gen1 = CopyFixture("backend-only", scratch.path());
+  fs::path bin = scratch.path() / "bin";
+  fs::create_directories(bin);
+  fs::create_symlink(fs::canonical(node), bin / "node");
+  fs::path out = scratch.path() / "gen2";
+
+  ProcessResult r = Flightplan({"generate", "--gen1", gen1.string(), "--out", out.string(),
+                                "--verify", "--toolchain", Toolchain().string()},
+                               {{"PATH", bin.string()}}, std::chrono::seconds(60));
+
+  EXPECT_EQ(r.exit_code, 2) << r.stdout_text << r.stderr_text;
+  EXPECT_THAT(r.stderr_text,
+              HasSubstr("npm is not on PATH: the generated project's functions depend on "
+                        "cli-table3, which --verify --toolchain installs beside the linked "
+                        "toolchain with npm"));
   ExpectGeneratedProjectKept(out);
 }
 
