@@ -61,13 +61,8 @@ Result<EnvStack> ReadStack(aws::CloudFormationClient& cfn, const std::string& st
 
 }  // namespace
 
-Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock,
-                                            const std::string& app_id, const std::string& env,
-                                            const StatefulTypes& stateful) {
-  Gen1Environment out;
-  out.app_id = app_id;
-  out.env = env;
-  out.region = client.endpoint_config().region;
+Result<BackendEnvironment> FindBackendEnvironment(aws::AwsClient& client, const std::string& app_id,
+                                                  const std::string& env) {
   aws::AmplifyClient amplify(client);
   Result<Value> backend = amplify.GetBackendEnvironment(app_id, env);
   if (!backend) {
@@ -76,10 +71,11 @@ Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock
                      fmt::format("Amplify knows no backend environment '{}' of app '{}' in {}: "
                                  "check --app-id, --env and --region (`aws amplify "
                                  "list-backend-environments --app-id {}` lists them)",
-                                 env, app_id, out.region, app_id));
+                                 env, app_id, client.endpoint_config().region, app_id));
   }
   const Value* be = backend->Find("backendEnvironment");
   const Value& envinfo = be != nullptr ? *be : *backend;
+  BackendEnvironment out;
   out.root_stack = StringAt(envinfo, "stackName");
   out.deployment_bucket = StringAt(envinfo, "deploymentArtifacts");
   if (out.root_stack.empty()) {
@@ -88,6 +84,19 @@ Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock
                                  "was never pushed (`amplify push` deploys it)",
                                  env, app_id));
   }
+  return out;
+}
+
+Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock,
+                                            const std::string& app_id, const std::string& env,
+                                            const StatefulTypes& stateful) {
+  Gen1Environment out;
+  out.app_id = app_id;
+  out.env = env;
+  out.region = client.endpoint_config().region;
+  ASSIGN_OR_RETURN(BackendEnvironment found, FindBackendEnvironment(client, app_id, env));
+  out.root_stack = std::move(found.root_stack);
+  out.deployment_bucket = std::move(found.deployment_bucket);
   aws::CloudFormationClient cfn(client, clock);
   std::function<Result<void>(const std::string&, const std::string&, int)> walk =
       [&](const std::string& ref, const std::string& path, int depth) -> Result<void> {

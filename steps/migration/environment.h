@@ -66,6 +66,19 @@ constexpr int kMaxStackDepth = 8;
 // Stacks in one environment, a bound against a runaway listing.
 constexpr int kMaxStacks = 500;
 
+// What Amplify's GetBackendEnvironment names for an environment.
+struct BackendEnvironment {
+  std::string root_stack;
+  std::string deployment_bucket;  // "" when Amplify names none
+};
+
+// The first step of DiscoverEnvironment alone. Errors: kNotFound naming the
+// app and environment with what to check (also when the environment names
+// no root stack: never pushed); the call's own errors otherwise.
+[[nodiscard]] Result<BackendEnvironment> FindBackendEnvironment(aws::AwsClient& client,
+                                                                const std::string& app_id,
+                                                                const std::string& env);
+
 // Errors: kNotFound naming the app and environment (or the stack) with what
 // to check; the calls' own errors otherwise.
 [[nodiscard]] Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock,

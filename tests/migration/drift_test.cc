@@ -405,18 +405,20 @@ TEST_F(DriftTest, LockRefusesADriftedEnvironmentUnlessValidationsAreSkipped) {
 
 TEST_F(DriftTest, InsideAProjectDriftChecksItButLockLooksAtTheCloudOnly) {
   App app = Seed("backend-only");
-  // The fixture's backend was never pushed as it is: its cloud backend zip
-  // holds only build output, so every source file is local drift.
+  // The seeded zip is the fixture's backend as pushed; an edit not pushed
+  // is local drift.
   fs::path project = fs::path(work_.path()) / "unpushed";
   fs::create_directories(project / "amplify");
   fs::copy(FixtureApp(app.name) / "amplify" / "backend", project / "amplify" / "backend",
            fs::copy_options::recursive);
+  std::ofstream(project / "amplify" / "backend" / "backend-config.json", std::ios::app) << "\n";
   RunResult r =
       Flightplan({"drift", "--app-id", app.app_id, "--env", app.env, "--json"}, project.string());
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   Value report = Report(r);
   EXPECT_EQ(StatusOf(report, "local"), "drift") << r.out;
-  EXPECT_GE(Mentions(report, "local", "backend-config.json"), 1) << r.out;
+  EXPECT_EQ(Mentions(report, "local", "backend-config.json"), 1) << r.out;
+  EXPECT_EQ(Source(report, "local").Find("findings")->as_list().size(), 1U) << r.out;
   EXPECT_EQ(StatusOf(report, "cloudformation"), "clean") << r.out;
 
   RunResult lock =
