@@ -258,6 +258,17 @@ std::string AuthPins(const GenState& state) {
                          TsLiteral(*v, 0));
     }
   }
+  // The app client's attribute restrictions (Gen2's client reads and
+  // writes every attribute unless told otherwise).
+  const Value client = UserPoolClientAttributes(*state.auth);
+  if (client.is_map() && !client.as_map().empty()) {
+    out += "const cfnUserPoolClient = backend.auth.resources.cfnResources.cfnUserPoolClient;\n";
+    for (const auto& [key, list] : client.as_map()) {
+      if (HasIntrinsic(list)) continue;
+      out += fmt::format("cfnUserPoolClient.addPropertyOverride({}, {});\n", TsString(key),
+                         TsLiteral(list, 0));
+    }
+  }
   if (std::optional<bool> guests = IdentityPoolAllowsGuests(*state.auth)) {
     out += fmt::format(
         "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = "

@@ -1,0 +1,246 @@
+import json, os, shutil, sys
+SRC = '/work/wt-gencloud/tests/data/fixtures/amplify-migration-apps/backend-only/amplify'
+OUT = '/work/wt-gencloud/tests/data/gen1-cases'
+AUTH = 'backendonlyf8c4c57b'
+
+def rd(p): return json.load(open(os.path.join(SRC, p)))
+def ren(v, project):
+    return json.loads(json.dumps(v).replace('backendonly', project))
+def wr(path, v):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        if isinstance(v, str): f.write(v)
+        else: f.write(json.dumps(v, indent=2) + '\n')
+
+class Case:
+    def __init__(self, case, project):
+        self.dir = os.path.join(OUT, case)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.p = project
+        self.auth = AUTH.replace('backendonly', project)
+        a = os.path.join(self.dir, 'amplify')
+        self.a = a
+        self.backend = os.path.join(a, 'backend')
+        self.build = os.path.join(a, '#current-cloud-backend', 'awscloudformation', 'build')
+        pc = rd('.config/project-config.json'); pc['projectName'] = project
+        self.files = {}
+        self.files['.config/project-config.json'] = pc
+        self.files['cli.json'] = rd('cli.json')
+        tpi = ren(rd('team-provider-info.json'), project)
+        tpi['main']['categories'] = {'auth': {self.auth: {}}}
+        self.files['team-provider-info.json'] = tpi
+        meta = ren(rd('backend/amplify-meta.json'), project)
+        self.meta = {'providers': meta['providers'], 'auth': meta['auth']}
+        bc = ren(rd('backend/backend-config.json'), project)
+        self.config = {'auth': bc['auth']}
+        self.cli_inputs = ren(rd(f'backend/auth/{AUTH}/cli-inputs.json'), project)
+        self.auth_params = ren(rd(f'backend/auth/{AUTH}/build/parameters.json'), project)
+        root = ren(rd('#current-cloud-backend/awscloudformation/build/root-cloudformation-stack.json'), project)
+        keep = ['DeploymentBucket', 'DeploymentBucketBlockHTTP', 'AuthRole', 'UnauthRole', 'auth' + self.auth]
+        root['Resources'] = {k: v for k, v in root['Resources'].items() if k in keep}
+        self.root = root
+        self.auth_tmpl = ren(rd(f'#current-cloud-backend/awscloudformation/build/auth/{AUTH}/build/{AUTH}-cloudformation-template.json'), project)
+        self.extra = {}  # path under amplify/ -> content
+        self.spec = {}
+
+    def root_param(self, stack, key, value):
+        self.root['Resources'][stack]['Properties']['Parameters'][key] = value
+
+    def write(self):
+        for k, v in self.files.items(): wr(os.path.join(self.a, k), v)
+        wr(os.path.join(self.backend, 'amplify-meta.json'), self.meta)
+        wr(os.path.join(self.backend, 'backend-config.json'), self.config)
+        wr(os.path.join(self.backend, 'auth', self.auth, 'cli-inputs.json'), self.cli_inputs)
+        wr(os.path.join(self.backend, 'auth', self.auth, 'build', 'parameters.json'), self.auth_params)
+        wr(os.path.join(self.build, 'root-cloudformation-stack.json'), self.root)
+        wr(os.path.join(self.build, 'auth', self.auth, 'build', f'{self.auth}-cloudformation-template.json'), self.auth_tmpl)
+        for k, v in self.extra.items(): wr(os.path.join(self.a, k), v)
+        wr(os.path.join(self.dir, 'case.json'), self.spec)
+
+    def cog(self): return self.cli_inputs['cognitoConfig']
+    def pool(self): return self.auth_tmpl['Resources']['UserPool']['Properties']
+
+    # --- functions and layers, modelled on backend-only's quotegeneratorbe ---
+    def add_function(self, name, runtime='nodejs22.x', handler='index.handler', src=None,
+                     amplify_state=None, layers=(), env_vars=None, depends_on=None, extra_params=None):
+        FN = 'quotegeneratorbe'
+        tmpl = ren(rd(f'#current-cloud-backend/awscloudformation/build/function/{FN}/{FN}-cloudformation-template.json'), self.p)
+        tmpl = json.loads(json.dumps(tmpl).replace(FN, name))
+        fnp = tmpl['Resources']['LambdaFunction']['Properties']
+        fnp['Runtime'] = runtime
+        fnp['Handler'] = handler
+        if env_vars: fnp['Environment']['Variables'].update(env_vars)
+        for p_name, p_def in (extra_params or {}).items(): tmpl['Parameters'][p_name] = p_def
+        root_params = {'deploymentBucketName': self.files['team-provider-info.json']['main']['awscloudformation']['DeploymentBucketName'],
+                       's3Key': f'amplify-builds/{name}-build.zip', 'env': 'main'}
+        if layers:
+            fnp['Layers'] = []
+            for layer in layers:
+                pn = f'function{layer}Arn'
+                tmpl['Parameters'][pn] = {'Type': 'String', 'Default': pn}
+                fnp['Layers'].append({'Ref': pn})
+                root_params[pn] = {'Fn::GetAtt': [f'function{layer}', 'Outputs.Arn']}
+        for dep in (depends_on or []):
+            for attr in dep['attributes']:
+                pn = f"{dep['category']}{dep['resourceName']}{attr}"
+                tmpl['Parameters'][pn] = {'Type': 'String', 'Default': pn}
+                root_params[pn] = {'Fn::GetAtt': [f"{dep['category']}{dep['resourceName']}", f'Outputs.{attr}']}
+        self.config.setdefault('function', {})[name] = {
+            'build': True, 'providerPlugin': 'awscloudformation', 'service': 'Lambda',
+            **({'dependsOn': depends_on} if depends_on else {})}
+        meta_out = {'Region': 'us-east-1', 'Arn': f'arn:aws:lambda:us-east-1:123456789012:function:{name}-main',
+                    'Name': f'{name}-main', 'LambdaExecutionRole': f'{self.p}LambdaRole{name}-main'}
+        self.meta.setdefault('function', {})[name] = {**self.config['function'][name], 'output': meta_out}
+        self.files['team-provider-info.json']['main']['categories'].setdefault('function', {})[name] = {
+            'deploymentBucketName': root_params['deploymentBucketName'], 's3Key': root_params['s3Key']}
+        d = f'backend/function/{name}'
+        self.extra[f'{d}/function-parameters.json'] = {
+            'lambdaLayers': [{'type': 'ProjectLayer', 'resourceName': l, 'env': 'main', 'version': 1,
+                              'isLatestVersionSelected': True} for l in layers]}
+        self.extra[f'{d}/amplify.state'] = amplify_state or {
+            'pluginId': 'amplify-nodejs-function-runtime-provider', 'functionRuntime': 'nodejs',
+            'useLegacyBuild': True, 'defaultEditorFile': 'src/index.js'}
+        for rel, text in (src or {}).items(): self.extra[f'{d}/src/{rel}'] = text
+        self.extra[f'#current-cloud-backend/awscloudformation/build/function/{name}/{name}-cloudformation-template.json'] = tmpl
+        self.root['Resources'][f'function{name}'] = {'Type': 'AWS::CloudFormation::Stack', 'Properties': {
+            'TemplateURL': f"https://s3.amazonaws.com/{root_params['deploymentBucketName']}/amplify-cfn-templates/function/{name}-cloudformation-template.json",
+            'Parameters': root_params}}
+        return tmpl
+
+    def add_layer(self, name, files, runtimes=('nodejs22.x',)):
+        bucket = self.files['team-provider-info.json']['main']['awscloudformation']['DeploymentBucketName']
+        tmpl = {'AWSTemplateFormatVersion': '2010-09-09', 'Description': 'Lambda layer resource stack creation using Amplify CLI',
+                'Parameters': {'env': {'Type': 'String'}, 'deploymentBucketName': {'Type': 'String'},
+                               's3Key': {'Type': 'String'}, 'description': {'Type': 'String', 'Default': ''},
+                               'runtimes': {'Type': 'List<String>'}},
+                'Resources': {
+                    'LambdaLayerVersion4f2b1c3a': {'Type': 'AWS::Lambda::LayerVersion', 'Properties': {
+                        'CompatibleRuntimes': {'Ref': 'runtimes'},
+                        'Content': {'S3Bucket': {'Ref': 'deploymentBucketName'}, 'S3Key': {'Ref': 's3Key'}},
+                        'Description': {'Ref': 'description'},
+                        'LayerName': {'Fn::Sub': [f'{self.p}{name}-' + '${env}', {'env': {'Ref': 'env'}}]}},
+                        'DeletionPolicy': 'Delete', 'UpdateReplacePolicy': 'Retain'},
+                    'LambdaLayerPermissionPrivate4f2b1c3a': {'Type': 'AWS::Lambda::LayerVersionPermission', 'Properties': {
+                        'Action': 'lambda:GetLayerVersion', 'LayerVersionArn': {'Ref': 'LambdaLayerVersion4f2b1c3a'},
+                        'Principal': {'Ref': 'AWS::AccountId'}}}},
+                'Outputs': {'Arn': {'Value': {'Ref': 'LambdaLayerVersion4f2b1c3a'}}}}
+        self.config.setdefault('function', {})[name] = {'build': True, 'providerPlugin': 'awscloudformation', 'service': 'LambdaLayer'}
+        self.meta.setdefault('function', {})[name] = {**self.config['function'][name], 'output': {
+            'Arn': f'arn:aws:lambda:us-east-1:123456789012:layer:{self.p}{name}-main:1'}}
+        d = f'backend/function/{name}'
+        self.extra[f'{d}/parameters.json'] = {'runtimes': list(runtimes), 'description': ''}
+        self.extra[f'{d}/layer-configuration.json'] = {'permissions': [{'type': 'Private'}], 'runtimes': list(runtimes)}
+        for rel, text in files.items(): self.extra[f'{d}/lib/{rel}'] = text
+        self.extra[f'#current-cloud-backend/awscloudformation/build/function/{name}/{name}-awscloudformation-template.json'] = tmpl
+        self.root['Resources'][f'function{name}'] = {'Type': 'AWS::CloudFormation::Stack', 'Properties': {
+            'TemplateURL': f'https://s3.amazonaws.com/{bucket}/amplify-cfn-templates/function/{name}-awscloudformation-template.json',
+            'Parameters': {'deploymentBucketName': bucket, 's3Key': f'amplify-builds/{name}-LambdaLayerVersion.zip',
+                           'description': '', 'runtimes': ','.join(runtimes), 'env': 'main'}}}
+
+CASES = {}
+def case(f): CASES[f.__name__.replace('_', '-')] = f; return f
+
+@case
+def custom_attributes():
+    c = Case('custom-attributes', 'customattrs')
+    for k in ('userpoolClientReadAttributes', 'userpoolClientWriteAttributes'):
+        c.cog()[k] = ['email', 'custom:family_name']
+        c.auth_params[k] = ['email', 'custom:family_name']
+    c.root_param('auth' + c.auth, 'userpoolClientReadAttributes', 'email,custom:family_name')
+    c.root_param('auth' + c.auth, 'userpoolClientWriteAttributes', 'email,custom:family_name')
+    c.pool()['Schema'].append({'Name': 'family_name', 'AttributeDataType': 'String', 'Mutable': True,
+                               'StringAttributeConstraints': {'MinLength': '1', 'MaxLength': '256'}})
+    c.spec = {
+        'title': 'Cognito custom attributes (custom:family_name) that the app client reads and writes',
+        'aws_issue': 'aws-amplify/amplify-cli#14932',
+        'expect': {'amplify/auth/resource.ts': ["'custom:family_name': { dataType: 'String', mutable: true }"],
+                   'amplify/backend.ts': ["Name: 'family_name'"]},
+        'synth': [{'type': 'AWS::Cognito::UserPool', 'property': 'Schema',
+                   'value': c.pool()['Schema']}],
+    }
+    return c
+
+@case
+def attribute_restrictions():
+    c = Case('attribute-restrictions', 'attrlimits')
+    read = ['email', 'email_verified', 'name', 'locale']
+    write = ['name', 'locale']
+    for src in (c.cog(), c.auth_params):
+        src['userpoolClientSetAttributes'] = True
+        src['userpoolClientReadAttributes'] = read
+        src['userpoolClientWriteAttributes'] = write
+    for client in ('UserPoolClient', 'UserPoolClientWeb'):
+        props = c.auth_tmpl['Resources'][client]['Properties']
+        props['ReadAttributes'] = read
+        props['WriteAttributes'] = write
+    c.spec = {
+        'title': 'user attribute read/write restrictions on the app client',
+        'aws_issue': 'aws-amplify/amplify-cli#14748',
+        'expect': {'amplify/backend.ts': ["cfnUserPoolClient.addPropertyOverride('ReadAttributes'",
+                                          "cfnUserPoolClient.addPropertyOverride('WriteAttributes'"]},
+        'synth': [{'type': 'AWS::Cognito::UserPoolClient', 'property': 'ReadAttributes', 'value': read},
+                  {'type': 'AWS::Cognito::UserPoolClient', 'property': 'WriteAttributes', 'value': write}],
+    }
+    return c
+
+NODE_PKG = lambda n: {'name': n, 'version': '1.0.0', 'main': 'index.js', 'license': 'Apache-2.0'}
+
+@case
+def lambda_layer():
+    c = Case('lambda-layer', 'layered')
+    c.add_layer('sharedutils', {'nodejs/utils.js': 'exports.greet = (name) => `hello ${name}`;\n',
+                                'nodejs/package.json': json.dumps({'name': 'sharedutils', 'version': '1.0.0'}, indent=2) + '\n'})
+    c.add_function('greeter', layers=['sharedutils'], src={
+        'index.js': "const { greet } = require('/opt/nodejs/utils');\n\nexports.handler = async (event) => ({ statusCode: 200, body: greet(event.name ?? 'world') });\n",
+        'package.json': NODE_PKG('greeter')})
+    c.spec = {
+        'title': 'a function using a project Lambda layer',
+        'aws_issue': 'aws-amplify/amplify-cli#14527',
+        'expect': {'amplify/backend.ts': ['new lambda.LayerVersion(', 'cfnFunction.layers = [sharedutils.layerVersionArn]'],
+                   'amplify/layers/sharedutils/nodejs/utils.js': ['exports.greet']},
+        'manual': ['Lambda layer versions are pinned by number'],
+        'synth': [{'type': 'AWS::Lambda::LayerVersion', 'property': 'CompatibleRuntimes', 'value': ['nodejs22.x']}],
+    }
+    return c
+
+@case
+def non_js_functions():
+    c = Case('non-js-functions', 'polyglot')
+    c.add_function('pyfn', runtime='python3.12', handler='index.handler',
+                   amplify_state={'pluginId': 'amplify-python-function-runtime-provider', 'functionRuntime': 'python',
+                                  'defaultEditorFile': 'src/index.py'},
+                   src={'index.py': "def handler(event, context):\n    return {'statusCode': 200, 'body': 'from python'}\n",
+                        'Pipfile': "[packages]\n\n[requires]\npython_version = \"3.12\"\n"})
+    c.add_function('gofn', runtime='provided.al2023', handler='bootstrap',
+                   amplify_state={'pluginId': 'amplify-go-function-runtime-provider', 'functionRuntime': 'go',
+                                  'defaultEditorFile': 'src/main.go'},
+                   src={'main.go': 'package main\n\nimport "github.com/aws/aws-lambda-go/lambda"\n\nfunc handle() (string, error) { return "from go", nil }\n\nfunc main() { lambda.Start(handle) }\n',
+                        'go.mod': 'module gofn\n\ngo 1.22\n\nrequire github.com/aws/aws-lambda-go v1.47.0\n'})
+    c.add_function('javafn', runtime='java21', handler='example.Handler::handleRequest',
+                   amplify_state={'pluginId': 'amplify-java-function-runtime-provider', 'functionRuntime': 'java',
+                                  'defaultEditorFile': 'src/src/main/java/example/Handler.java'},
+                   src={'src/main/java/example/Handler.java': 'package example;\n\npublic class Handler {\n  public String handleRequest(Object event) { return "from java"; }\n}\n',
+                        'build.gradle': "apply plugin: 'java'\n"})
+    c.add_function('dotnetfn', runtime='dotnet8', handler='dotnetfn::dotnetfn.Function::FunctionHandler',
+                   amplify_state={'pluginId': 'amplify-dotnet-function-runtime-provider', 'functionRuntime': 'dotnet8',
+                                  'defaultEditorFile': 'src/Function.cs'},
+                   src={'Function.cs': 'namespace dotnetfn;\n\npublic class Function {\n  public string FunctionHandler(object input) => "from dotnet";\n}\n',
+                        'dotnetfn.csproj': '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>\n'})
+    c.spec = {
+        'title': 'non-JavaScript functions (Python, Go, Java, .NET)',
+        'aws_issue': 'aws-amplify/amplify-cli PR #14972',
+        'expect': {'amplify/backend.ts': ["new lambda.Runtime('python3.12', lambda.RuntimeFamily.PYTHON)",
+                                          "new lambda.Runtime('provided.al2023', lambda.RuntimeFamily.OTHER)",
+                                          "new lambda.Runtime('java21', lambda.RuntimeFamily.JAVA)",
+                                          "new lambda.Runtime('dotnet8', lambda.RuntimeFamily.DOTNET_CORE)"],
+                   'amplify/functions/pyfn/src/index.py': ['def handler'],
+                   'amplify/functions/gofn/src/main.go': ['lambda.Start']},
+        'synth': [{'type': 'AWS::Lambda::Function', 'property': 'Runtime', 'value': r}
+                  for r in ('python3.12', 'provided.al2023', 'java21', 'dotnet8')],
+    }
+    return c
+
+if __name__ == '__main__':
+    for name in (sys.argv[1:] or CASES):
+        CASES[name]().write()
+        print('wrote', name)
