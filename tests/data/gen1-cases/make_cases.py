@@ -1,6 +1,18 @@
+"""Writes the Gen1 test projects of tests/data/gen1-cases/ (README.md).
+
+Each case is a small Gen1 project as the Amplify CLI leaves it after
+`amplify push`: amplify/backend/ (backend-config.json, amplify-meta.json,
+cli-inputs.json, parameters, function sources) and the deployed templates
+under amplify/#current-cloud-backend/. The auth resource and the function
+template are modelled on the backend-only fixture app; each case then adds
+the one feature it shows and writes case.json (what the tests check).
+
+    python3 tests/data/gen1-cases/make_cases.py [case ...]
+"""
 import json, os, shutil, sys
-SRC = '/work/wt-gencloud/tests/data/fixtures/amplify-migration-apps/backend-only/amplify'
-OUT = '/work/wt-gencloud/tests/data/gen1-cases'
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(HERE, '..', 'fixtures', 'amplify-migration-apps', 'backend-only', 'amplify')
+OUT = HERE
 AUTH = 'backendonlyf8c4c57b'
 
 def rd(p): return json.load(open(os.path.join(SRC, p)))
@@ -137,6 +149,30 @@ class Case:
             'Parameters': {'deploymentBucketName': bucket, 's3Key': f'amplify-builds/{name}-LambdaLayerVersion.zip',
                            'description': '', 'runtimes': ','.join(runtimes), 'env': 'main'}}}
 
+    # --- the GraphQL API of backend-only (Project and Todo models), without
+    # its @function query (the function is not part of the case) ---
+    def add_api(self):
+        api = 'backendonly'
+        name = self.p
+        def text(rel):
+            return open(os.path.join(SRC, rel)).read().replace('backendonly', self.p)
+        for rel in ('cli-inputs.json', 'parameters.json', 'build/parameters.json'):
+            self.extra[f'backend/api/{name}/{rel}'] = text(f'backend/api/{api}/{rel}')
+        schema = text(f'backend/api/{api}/schema.graphql')
+        self.extra[f'backend/api/{name}/schema.graphql'] = schema[schema.index('enum ProjectStatus'):]
+        for stack in ('Project', 'Todo', 'ConnectionStack', 'CustomResources'):
+            self.extra[f'#current-cloud-backend/api/{name}/build/stacks/{stack}.json'] = text(
+                f'#current-cloud-backend/api/{api}/build/stacks/{stack}.json')
+        self.extra[f'#current-cloud-backend/awscloudformation/build/api/{name}/build/cloudformation-template.json'] = text(
+            f'#current-cloud-backend/awscloudformation/build/api/{api}/build/cloudformation-template.json')
+        bc = ren(rd('backend/backend-config.json'), self.p)
+        self.config['api'] = bc['api']
+        self.meta['api'] = ren(rd('backend/amplify-meta.json'), self.p)['api']
+        root = ren(rd('#current-cloud-backend/awscloudformation/build/root-cloudformation-stack.json'), self.p)
+        self.root['Resources']['api' + name] = root['Resources']['api' + name]
+        self.files['team-provider-info.json']['main']['categories']['api'] = {name: {}}
+        return name
+
 CASES = {}
 def case(f): CASES[f.__name__.replace('_', '-')] = f; return f
 
@@ -197,7 +233,8 @@ def lambda_layer():
         'title': 'a function using a project Lambda layer',
         'aws_issue': 'aws-amplify/amplify-cli#14527',
         'expect': {'amplify/backend.ts': ['new lambda.LayerVersion(', 'cfnFunction.layers = [sharedutils.layerVersionArn]'],
-                   'amplify/layers/sharedutils/nodejs/utils.js': ['exports.greet']},
+                   'amplify/layers/sharedutils/nodejs/utils.js': ['exports.greet'],
+                   'amplify/functions/greeter/resource.ts': ["'/opt/*': 'arn:aws:lambda:us-east-1:123456789012:layer:layeredsharedutils-main:1'"]},
         'manual': ['Lambda layer versions are pinned by number'],
         'synth': [{'type': 'AWS::Lambda::LayerVersion', 'property': 'CompatibleRuntimes', 'value': ['nodejs22.x']}],
     }
@@ -237,6 +274,50 @@ def non_js_functions():
                    'amplify/functions/gofn/src/main.go': ['lambda.Start']},
         'synth': [{'type': 'AWS::Lambda::Function', 'property': 'Runtime', 'value': r}
                   for r in ('python3.12', 'provided.al2023', 'java21', 'dotnet8')],
+    }
+    return c
+
+@case
+def auth_trigger_data_table():
+    c = Case('auth-trigger-data-table', 'triggertable')
+    api = c.add_api()
+    fn = c.auth + 'PostConfirmation'
+    table_name = {'Fn::ImportValue': {'Fn::Sub': '${api' + api + 'GraphQLAPIIdOutput}:GetAtt:TodoTable:Name'}}
+    table_arn = {'Fn::Join': ['', ['arn:aws:dynamodb:', {'Ref': 'AWS::Region'}, ':', {'Ref': 'AWS::AccountId'},
+                                   ':table/', table_name]]}
+    tmpl = c.add_function(fn, env_vars={f'API_{api.upper()}_TODOTABLE_NAME': table_name},
+                          depends_on=[{'category': 'api', 'resourceName': api,
+                                       'attributes': ['GraphQLAPIIdOutput']}],
+                          src={'index.js': (
+                              "const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');\n\n"
+                              "const client = new DynamoDBClient({});\n\n"
+                              "// Gives every confirmed user a first Todo.\n"
+                              "exports.handler = async (event) => {\n"
+                              "  await client.send(new PutItemCommand({\n"
+                              f"    TableName: process.env.API_{api.upper()}_TODOTABLE_NAME,\n"
+                              "    Item: { id: { S: event.userName }, name: { S: 'welcome' } },\n"
+                              "  }));\n"
+                              "  return event;\n"
+                              "};\n"),
+                               'package.json': NODE_PKG(fn)})
+    tmpl['Resources']['AmplifyResourcesPolicy'] = {
+        'DependsOn': ['LambdaExecutionRole'], 'Type': 'AWS::IAM::Policy', 'Properties': {
+            'PolicyName': 'amplify-lambda-execution-policy',
+            'Roles': [{'Ref': 'LambdaExecutionRole'}],
+            'PolicyDocument': {'Version': '2012-10-17', 'Statement': [{
+                'Effect': 'Allow', 'Action': ['dynamodb:PutItem'],
+                'Resource': [table_arn]}]}}}
+    c.config['auth'][c.auth]['dependsOn'] = [{'category': 'function', 'resourceName': fn,
+                                             'attributes': ['Arn', 'Name'], 'triggerProvider': 'Cognito'}]
+    c.meta['auth'][c.auth]['dependsOn'] = c.config['auth'][c.auth]['dependsOn']
+    c.cog()['triggers'] = {'PostConfirmation': ['custom']}
+    c.cog()['dependsOn'] = c.config['auth'][c.auth]['dependsOn']
+    c.spec = {
+        'title': 'an auth trigger that writes to a data model table (no circular dependency at synth)',
+        'aws_issue': 'aws-amplify/amplify-cli#14727',
+        'expect': {'amplify/auth/resource.ts': ['postConfirmation: '],
+                   'amplify/functions/' + fn + '/resource.ts': ["resourceGroupName: 'auth'"]},
+        'manual': ['auth triggers are generated as defineAuth triggers'],
     }
     return c
 
