@@ -630,6 +630,10 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir, const LoadOptions& opti
                    ReadOptionalJson(amplify_dir / "backend" / "auth" / "userPoolGroups" /
                                     "user-pool-group-precedence.json"));
 
+  if (const fs::path p = amplify_dir / "backend" / "awscloudformation" / "override.ts"; IsFile(p)) {
+    ASSIGN_OR_RETURN(project.project_override, ReadTextFile(p));
+  }
+
   const fs::path root_template_path = amplify_dir / std::string(kCurrentCloudBackend) /
                                       "awscloudformation" / "build" /
                                       "root-cloudformation-stack.json";

@@ -147,7 +147,11 @@ void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
            Doc("unsupported-directives")});
     }
     if (r.has_override) {
-      plan.manual.push_back({"override.ts of the API is not translated", Doc("overrides")});
+      plan.manual.push_back(
+          {"override.ts of the API is not translated: Gen2 data has other "
+           "resources (backend.data.resources.cfnResources); it is copied "
+           "into amplify/backend.ts as a comment to port by hand",
+           Doc("overrides")});
     }
     return;
   }
@@ -252,6 +256,14 @@ bool MigrationPlan::HasBlockers() const {
 
 MigrationPlan PlanMigration(const Gen1Project& project) {
   MigrationPlan out;
+  if (!project.project_override.empty()) {
+    out.project_manual.push_back(
+        {"amplify/backend/awscloudformation/override.ts (the project-level override of the "
+         "root stack's auth/unauth roles and deployment bucket) is not applied: Gen2 has its "
+         "own roles and no deployment bucket; it is copied into amplify/backend.ts as a "
+         "comment to port by hand",
+         Doc("overrides")});
+  }
   int apis = 0;
   int pools = 0;
   for (const Gen1Resource& r : project.resources) {
@@ -299,7 +311,8 @@ MigrationPlan PlanMigration(const Gen1Project& project) {
                                Doc("overrides")});
       } else {
         plan.manual.push_back({fmt::format("{}/{}/override.ts is not translated: "
-                                           "re-apply it in amplify/backend.ts",
+                                           "re-apply it in amplify/backend.ts (it is "
+                                           "copied there as a comment)",
                                            r.category, r.name),
                                Doc("overrides")});
       }

@@ -105,6 +105,7 @@ void WriteDataBackend(GenState& state, BackendTs& backend) {
   if (!state.api) return;
   backend.imports += "import { data } from './data/resource';\n";
   backend.members.push_back("data");
+  backend.body += OverrideSection(state, *state.api, {});
 }
 
 }  // namespace

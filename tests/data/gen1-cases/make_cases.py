@@ -173,6 +173,22 @@ class Case:
         self.files['team-provider-info.json']['main']['categories']['api'] = {name: {}}
         return name
 
+    # --- the S3 storage of backend-only ---
+    def add_storage(self):
+        st = 's3c31471c3'
+        def text(rel):
+            return open(os.path.join(SRC, rel)).read().replace('backendonly', self.p)
+        for rel in ('cli-inputs.json', 'build/parameters.json'):
+            self.extra[f'backend/storage/{st}/{rel}'] = text(f'backend/storage/{st}/{rel}')
+        self.extra[f'#current-cloud-backend/awscloudformation/build/storage/{st}/build/cloudformation-template.json'] = json.loads(text(
+            f'#current-cloud-backend/awscloudformation/build/storage/{st}/build/cloudformation-template.json'))
+        self.config['storage'] = ren(rd('backend/backend-config.json'), self.p)['storage']
+        self.meta['storage'] = ren(rd('backend/amplify-meta.json'), self.p)['storage']
+        root = ren(rd('#current-cloud-backend/awscloudformation/build/root-cloudformation-stack.json'), self.p)
+        self.root['Resources']['storage' + st] = root['Resources']['storage' + st]
+        self.files['team-provider-info.json']['main']['categories']['storage'] = {st: {}}
+        return st
+
 CASES = {}
 def case(f): CASES[f.__name__.replace('_', '-')] = f; return f
 
@@ -318,6 +334,53 @@ def auth_trigger_data_table():
         'expect': {'amplify/auth/resource.ts': ['postConfirmation: '],
                    'amplify/functions/' + fn + '/resource.ts': ["resourceGroupName: 'auth'"]},
         'manual': ['auth triggers are generated as defineAuth triggers'],
+    }
+    return c
+
+@case
+def overrides():
+    c = Case('overrides', 'overridden')
+    api = c.add_api()
+    st = c.add_storage()
+    helper = "import { AmplifyProjectInfo } from '@aws-amplify/cli-extensibility-helper';\n"
+    c.extra[f'backend/auth/{c.auth}/override.ts'] = (
+        "import { AmplifyAuthCognitoStackTemplate, AmplifyProjectInfo } from '@aws-amplify/cli-extensibility-helper';\n\n"
+        "export function override(resources: AmplifyAuthCognitoStackTemplate, amplifyProjectInfo: AmplifyProjectInfo) {\n"
+        "  resources.userPoolClientWeb.accessTokenValidity = 2;\n"
+        "  resources.userPoolClientWeb.tokenValidityUnits = { accessToken: 'hours' };\n"
+        "}\n")
+    c.extra[f'backend/storage/{st}/override.ts'] = (
+        "import { AmplifyS3ResourceTemplate, AmplifyProjectInfo } from '@aws-amplify/cli-extensibility-helper';\n\n"
+        "export function override(resources: AmplifyS3ResourceTemplate, amplifyProjectInfo: AmplifyProjectInfo) {\n"
+        "  resources.s3Bucket.versioningConfiguration = { status: 'Enabled' };\n"
+        "}\n")
+    c.extra[f'backend/api/{api}/override.ts'] = (
+        "import { AmplifyApiGraphQlResourceStackTemplate, AmplifyProjectInfo } from '@aws-amplify/cli-extensibility-helper';\n\n"
+        "export function override(resources: AmplifyApiGraphQlResourceStackTemplate, amplifyProjectInfo: AmplifyProjectInfo) {\n"
+        "  resources.models['Todo'].modelDDBTable.timeToLiveSpecification = { attributeName: 'ttl', enabled: true };\n"
+        "}\n")
+    c.extra['backend/awscloudformation/override.ts'] = (
+        "import { AmplifyRootStackTemplate, AmplifyProjectInfo } from '@aws-amplify/cli-extensibility-helper';\n\n"
+        "export function override(resources: AmplifyRootStackTemplate, amplifyProjectInfo: AmplifyProjectInfo) {\n"
+        "  resources.authRole.addOverride('Properties.MaxSessionDuration', 7200);\n"
+        "}\n")
+    c.spec = {
+        'title': 'override.ts for auth, storage, api and the project',
+        'aws_issue': 'aws-amplify/amplify-cli#14640, #14641, #14642, #14643',
+        'expect': {'amplify/backend.ts': [
+            'resources.userPoolClientWeb.accessTokenValidity = 2;',
+            f'function gen1Override_auth_',
+            "resources.s3Bucket.versioningConfiguration = { status: 'Enabled' };",
+            f'// --- api {api}: Gen1 override.ts, NOT APPLIED ---',
+            "//     resources.models['Todo'].modelDDBTable.timeToLiveSpecification",
+            '// --- project (amplify/backend/awscloudformation): Gen1 override.ts, NOT APPLIED ---',
+            "//     resources.authRole.addOverride('Properties.MaxSessionDuration', 7200);"]},
+        'manual': [f'auth/{c.auth}/override.ts is carried over verbatim',
+                   f'storage/{st}/override.ts is carried over verbatim',
+                   'override.ts of the API is not translated',
+                   '**project**: amplify/backend/awscloudformation/override.ts'],
+        'synth': [{'type': 'AWS::Cognito::UserPoolClient', 'property': 'AccessTokenValidity', 'value': 2},
+                  {'type': 'AWS::S3::Bucket', 'property': 'VersioningConfiguration', 'value': {'Status': 'Enabled'}}],
     }
     return c
 
