@@ -110,6 +110,14 @@ std::vector<std::string> UsernameAttributes(const Gen1Resource& auth) {
   return out;
 }
 
+const Gen1Resource* LambdaAuthorizer(const Gen1Project& project, const Value& mode) {
+  if (StringField(mode, "authenticationType") != "AWS_LAMBDA") return nullptr;
+  const Value* config = mode.Find("lambdaAuthorizerConfig");
+  std::string name = config ? StringField(*config, "lambdaFunction") : "";
+  const Gen1Resource* fn = name.empty() ? nullptr : project.Find("function", name);
+  return fn && fn->service == "Lambda" && IsNodeFunction(*fn) ? fn : nullptr;
+}
+
 Value UserPoolClientAttributes(const Gen1Resource& auth) {
   Value out;
   if (!auth.Template().is_null()) {

@@ -55,6 +55,12 @@ Value UserPoolProperties(const Gen1Resource& auth);
 // is true (Gen1 sets them on the clients only then). A map holding either
 // key, or null when the client reads and writes every attribute.
 Value UserPoolClientAttributes(const Gen1Resource& auth);
+// The project's Node.js function a GraphQL authorization mode (an entry of
+// authConfig) names as its Lambda authorizer
+// (authenticationType AWS_LAMBDA, lambdaAuthorizerConfig.lambdaFunction),
+// or null: another mode, or a function generate does not define with
+// defineFunction.
+const Gen1Resource* LambdaAuthorizer(const Gen1Project& project, const Value& mode);
 // Whether the identity pool admits guests: the deployed IdentityPool's
 // AllowUnauthenticatedIdentities, else cli-inputs.json's
 // allowUnauthenticatedIdentities; nullopt when neither says.

@@ -129,7 +129,7 @@ void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
       }
       for (const Value* m : modes) {
         std::string type = StringField(*m, "authenticationType");
-        if (type == "AWS_LAMBDA" || type == "OPENID_CONNECT") {
+        if ((type == "AWS_LAMBDA" && !LambdaAuthorizer(project, *m)) || type == "OPENID_CONNECT") {
           plan.manual.push_back(
               {fmt::format("the {} authorization mode needs its settings "
                            "(lambdaAuthorizationMode / oidcAuthorizationMode) added to "

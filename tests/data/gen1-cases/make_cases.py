@@ -305,14 +305,12 @@ def auth_trigger_data_table():
                           depends_on=[{'category': 'api', 'resourceName': api,
                                        'attributes': ['GraphQLAPIIdOutput']}],
                           src={'index.js': (
-                              "const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');\n\n"
-                              "const client = new DynamoDBClient({});\n\n"
-                              "// Gives every confirmed user a first Todo.\n"
+                              "// Confirms the user and names the Todo table it writes the first Todo to.\n"
+                              "// (The SDK call is left out: what the case shows is the table reference in\n"
+                              "// the environment and the role policy, which made AWS's generator build a\n"
+                              "// circular dependency between the auth and data stacks.)\n"
                               "exports.handler = async (event) => {\n"
-                              "  await client.send(new PutItemCommand({\n"
-                              f"    TableName: process.env.API_{api.upper()}_TODOTABLE_NAME,\n"
-                              "    Item: { id: { S: event.userName }, name: { S: 'welcome' } },\n"
-                              "  }));\n"
+                              f"  console.log('first Todo goes to', process.env.API_{api.upper()}_TODOTABLE_NAME);\n"
                               "  return event;\n"
                               "};\n"),
                                'package.json': NODE_PKG(fn)})
@@ -381,6 +379,44 @@ def overrides():
                    '**project**: amplify/backend/awscloudformation/override.ts'],
         'synth': [{'type': 'AWS::Cognito::UserPoolClient', 'property': 'AccessTokenValidity', 'value': 2},
                   {'type': 'AWS::S3::Bucket', 'property': 'VersioningConfiguration', 'value': {'Status': 'Enabled'}}],
+    }
+    return c
+
+@case
+def lambda_authorizer():
+    c = Case('lambda-authorizer', 'lambdaauth')
+    api = c.add_api()
+    c.add_function('apiauthorizer', src={
+        'index.js': ("// AppSync Lambda authorizer: the token 'letmein' is allowed.\n"
+                     "exports.handler = async (event) => ({\n"
+                     "  isAuthorized: event.authorizationToken === 'letmein',\n"
+                     "  ttlOverride: 300,\n"
+                     "});\n"),
+        'package.json': NODE_PKG('apiauthorizer')})
+    mode = {'authenticationType': 'AWS_LAMBDA',
+            'lambdaAuthorizerConfig': {'lambdaFunction': 'apiauthorizer', 'ttlSeconds': '300'}}
+    for holder in (c.config['api'][api], c.meta['api'][api]):
+        holder['output']['authConfig']['additionalAuthenticationProviders'].append(mode)
+        holder['dependsOn'].append({'category': 'function', 'resourceName': 'apiauthorizer',
+                                    'attributes': ['Name', 'Arn']})
+    inputs = json.loads(c.extra[f'backend/api/{api}/cli-inputs.json'])
+    inputs['serviceConfiguration']['additionalAuthTypes'].append(
+        {'mode': 'AWS_LAMBDA', 'lambdaFunction': 'apiauthorizer', 'ttlSeconds': '300'})
+    c.extra[f'backend/api/{api}/cli-inputs.json'] = inputs
+    schema = c.extra[f'backend/api/{api}/schema.graphql']
+    todo = schema.index('type Todo @model @auth(rules: [')
+    at = schema.index('{ allow: public, operations: [read] },', todo)
+    c.extra[f'backend/api/{api}/schema.graphql'] = (
+        schema[:at] + '{ allow: custom },\n  ' + schema[at:])
+    c.spec = {
+        'title': 'a Lambda authorizer function for the GraphQL API',
+        'aws_issue': 'aws-amplify/amplify-cli#14813',
+        'expect': {'amplify/data/resource.ts': [
+            "import { apiauthorizer } from '../functions/apiauthorizer/resource';",
+            'lambdaAuthorizationMode: {\n      function: apiauthorizer,\n      timeToLiveInSeconds: 300,',
+            '{ allow: custom }']},
+        'absent': {'amplify/data/resource.ts': ['lambdaAuthorizationMode / oidcAuthorizationMode']},
+        'synth': [{'type': 'AWS::AppSync::GraphQLApi', 'property': 'AuthenticationType', 'value': 'API_KEY'}],
     }
     return c
 
