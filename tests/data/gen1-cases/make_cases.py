@@ -420,6 +420,71 @@ def lambda_authorizer():
     }
     return c
 
+@case
+def transfer_acceleration():
+    c = Case('transfer-acceleration', 'accelerated')
+    st = c.add_storage()
+    tmpl_key = f'#current-cloud-backend/awscloudformation/build/storage/{st}/build/cloudformation-template.json'
+    c.extra[tmpl_key]['Resources']['S3Bucket']['Properties']['AccelerateConfiguration'] = {
+        'AccelerationStatus': 'Enabled'}
+    c.extra[f'backend/storage/{st}/override.ts'] = (
+        "import { AmplifyS3ResourceTemplate, AmplifyProjectInfo } from '@aws-amplify/cli-extensibility-helper';\n\n"
+        "// Gen1 has no setting for Transfer Acceleration: it is switched on here.\n"
+        "export function override(resources: AmplifyS3ResourceTemplate, amplifyProjectInfo: AmplifyProjectInfo) {\n"
+        "  resources.s3Bucket.accelerateConfiguration = { accelerationStatus: 'Enabled' };\n"
+        "}\n")
+    c.spec = {
+        'title': 'S3 Transfer Acceleration on a bucket (pinned only where Gen1 set it)',
+        'aws_issue': 'aws-amplify/amplify-cli#14876',
+        'expect': {'amplify/backend.ts': [
+            "cfnBucket.addPropertyOverride('AccelerateConfiguration', {\n  AccelerationStatus: 'Enabled',\n})"]},
+        'manual': [f'storage/{st}/override.ts is carried over verbatim'],
+        'synth': [{'type': 'AWS::S3::Bucket', 'property': 'AccelerateConfiguration',
+                   'value': {'AccelerationStatus': 'Enabled'}}],
+    }
+    return c
+
+@case
+def phone_social():
+    c = Case('phone-social', 'phonesocial')
+    cog = c.cog()
+    oauth = {'AllowedOAuthFlows': ['code'],
+             'AllowedOAuthScopes': ['phone', 'email', 'openid', 'profile', 'aws.cognito.signin.user.admin'],
+             'CallbackURLs': ['https://app.example.com/'], 'LogoutURLs': ['https://app.example.com/']}
+    cog.update({'usernameAttributes': ['phone_number'], 'requiredAttributes': ['phone_number'],
+                'autoVerifiedAttributes': ['phone_number'], 'authProvidersUserPool': ['Google'],
+                'hostedUI': True, 'hostedUIDomainName': 'phonesocial-main',
+                'oAuthMetadata': json.dumps(oauth),
+                'hostedUIProviderMeta': json.dumps([{'ProviderName': 'Google', 'authorize_scopes': 'openid email profile',
+                                                     'AttributeMapping': {'username': 'sub'}}])})
+    for k in ('userpoolClientReadAttributes', 'userpoolClientWriteAttributes'):
+        cog[k] = ['phone_number']
+    pool = c.pool()
+    pool['UsernameAttributes'] = ['phone_number']
+    pool['AutoVerifiedAttributes'] = ['phone_number']
+    pool['Schema'] = [{'Name': 'phone_number', 'Required': True, 'Mutable': True}]
+    params = c.root['Resources']['auth' + c.auth]['Properties']['Parameters']
+    params.update({'usernameAttributes': 'phone_number', 'requiredAttributes': 'phone_number',
+                   'autoVerifiedAttributes': 'phone_number'})
+    fe = c.config['auth'][c.auth]['frontendAuthConfig']
+    fe.update({'usernameAttributes': ['PHONE_NUMBER'], 'signupAttributes': ['PHONE_NUMBER'],
+               'socialProviders': ['GOOGLE'], 'verificationMechanisms': ['PHONE_NUMBER']})
+    c.meta['auth'][c.auth]['frontendAuthConfig'] = fe
+    c.meta['auth'][c.auth]['output']['HostedUIDomain'] = 'phonesocial-main'
+    c.meta['auth'][c.auth]['output']['OAuthMetadata'] = json.dumps(oauth)
+    c.files['team-provider-info.json']['main']['categories']['auth'][c.auth] = {
+        'googleAppIdUserPool': 'google-client-id.apps.googleusercontent.com'}
+    c.spec = {
+        'title': 'phone_number as the username with a social provider (Google)',
+        'aws_issue': 'aws-amplify/amplify-cli PR #14983',
+        'expect': {'amplify/auth/resource.ts': ['    phone: true,', "clientId: secret('GOOGLE_CLIENT_ID')"],
+                   'amplify/backend.ts': ["cfnUserPool.addPropertyOverride('UsernameAttributes', ['phone_number']);"]},
+        'absent': {'amplify/auth/resource.ts': ['    email: true,']},
+        'manual': ['social sign-in providers read their client ids and secrets from Gen2', "the hosted UI domain 'phonesocial-main'"],
+        'synth': [{'type': 'AWS::Cognito::UserPool', 'property': 'UsernameAttributes', 'value': ['phone_number']}],
+    }
+    return c
+
 if __name__ == '__main__':
     for name in (sys.argv[1:] or CASES):
         CASES[name]().write()
