@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -156,6 +157,66 @@ INSTANTIATE_TEST_SUITE_P(Apps, GenerateCloudAppTest, ::testing::ValuesIn(kApps),
                            for (char& c : name) c = c == '-' ? '_' : c;
                            return name;
                          });
+
+// The two-environments Gen1 case (tests/data/gen1-cases/): main is deployed
+// from the project's files, dev is the same backend pushed as env dev. Each
+// environment is generated from its own #current-cloud-backend.zip and names
+// its own resources.
+TEST_F(GenerateCloudTest, EachOfTwoEnvironmentsIsGeneratedFromItsOwnCloudBackend) {
+  const fs::path amplify =
+      fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests/data/gen1-cases/two-environments/amplify";
+  // The app as the Amplify console made it (CreateApp is not a call
+  // flightplan sends): straight into the simulator's world.
+  const std::string app_id = "d2twoenvs";
+  {
+    std::lock_guard lock(world().mutex);
+    ASSERT_TRUE(world().amplify.CreateApp(
+        Obj({{"appId", Value(app_id)}, {"name", Value("twoenvs")}, {"platform", Value("WEB")}}),
+        world().Now()));
+  }
+  for (const std::string env : {"main", "dev"}) {
+    // What `amplify push` uploads for the env: backend/ with the build
+    // output over it, the env's names in place of main's.
+    std::map<std::string, std::string> files;
+    for (const fs::path& dir : {amplify / "backend", amplify / "#current-cloud-backend"}) {
+      for (const auto& [path, bytes] : Tree(dir)) {
+        std::string text = bytes;
+        if (env != "main") {
+          for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+                   {"-main-5e0fa", "-dev-7a1b2"}, {"\"main\"", "\"dev\""}, {"__main", "__dev"}}) {
+            for (size_t at = text.find(from); at != std::string::npos;
+                 at = text.find(from, at + to.size())) {
+              text.replace(at, from.size(), to);
+            }
+          }
+        }
+        files[path] = text;
+      }
+    }
+    const std::string bucket = "amplify-twoenvs-" + env + "-deployment";
+    std::lock_guard lock(world().mutex);
+    ASSERT_TRUE(world().s3.CreateBucket(bucket, world().Now()));
+    ASSERT_TRUE(world().s3.PutObject(bucket, "#current-cloud-backend.zip", ZipOf(files),
+                                     world().Now(), "application/zip"));
+    ASSERT_TRUE(world().amplify.CreateBackendEnvironment(
+        app_id,
+        Obj({{"environmentName", Value(env)},
+             {"stackName", Value("amplify-twoenvs-" + env + (env == "main" ? "-5e0fa" : "-7a1b2"))},
+             {"deploymentArtifacts", Value(bucket)}}),
+        world().Now()));
+  }
+  for (const std::string env : {"main", "dev"}) {
+    SCOPED_TRACE(env);
+    fs::path out = fs::path(dir_.path()) / ("gen2-" + env);
+    RunResult r = Run({"generate", "--app-id", app_id, "--env", env, "--out", out.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::string migration = ReadBytes(out / "amplify" / "migration.json");
+    EXPECT_NE(migration.find("\"env\": \"" + env + "\""), std::string::npos) << migration;
+    EXPECT_NE(migration.find("_userpool_f8c4c57b-" + env + "\""), std::string::npos) << migration;
+    const std::string other = env == "main" ? "dev" : "main";
+    EXPECT_EQ(migration.find("_userpool_f8c4c57b-" + other + "\""), std::string::npos) << migration;
+  }
+}
 
 TEST_F(GenerateCloudTest, AnUnknownAppOrEnvironmentIsRefusedAsThePhasesRefuseIt) {
   Seed("backend-only");

@@ -485,6 +485,21 @@ def phone_social():
     }
     return c
 
+@case
+def two_environments():
+    c = Case('two-environments', 'twoenvs')
+    tpi = c.files['team-provider-info.json']
+    dev = json.loads(json.dumps(tpi['main']).replace('-main-5e0fa', '-dev-7a1b2').replace('6563d5d0', '8f1e2d3c'))
+    tpi['dev'] = dev
+    c.spec = {
+        'title': 'a project with two environments (main deployed here, dev in the cloud), generated for each',
+        'aws_issue': '-',
+        'envs': ['main'],
+        'expect': {'amplify/migration.json': ['"env": "main"', 'twoenvsf8c4c57b_userpool_f8c4c57b']},
+        'other_envs': ['dev'],
+    }
+    return c
+
 if __name__ == '__main__':
     for name in (sys.argv[1:] or CASES):
         CASES[name]().write()

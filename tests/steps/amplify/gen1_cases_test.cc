@@ -85,6 +85,21 @@ TEST_P(Gen1CaseTest, GeneratesWhatTheCaseNeedsAndAssessNamesTheManualWork) {
   }
 }
 
+// An env the project names but whose deployed state it does not hold
+// ("other_envs") is refused, pointing to generating it from the cloud
+// (tests/migration/generate_cloud_test.cc generates it that way).
+TEST_P(Gen1CaseTest, AnotherEnvironmentIsRefusedAndPointedToTheCloud) {
+  const fs::path dir = Gen1CaseDir(GetParam());
+  const Value spec = ReadJson(dir / "case.json");
+  for (const std::string& env : Strings(spec.Find("other_envs"))) {
+    Result<Gen1Project> project = LoadGen1Project(dir, {.env = env});
+    ASSERT_FALSE(project) << env << " would be read from another env's deployed state";
+    EXPECT_EQ(project.error().code(), ErrorCode::kInvalidInput);
+    EXPECT_NE(project.error().message().find("flightplan generate --app-id"), std::string::npos)
+        << project.error().message();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Cases, Gen1CaseTest, ::testing::ValuesIn(Gen1Cases()),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name;
