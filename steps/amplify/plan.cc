@@ -41,6 +41,20 @@ void PlanAuth(const Gen1Project& project, ResourcePlan& plan) {
     plan.stateful.push_back(
         {id, "AWS::Cognito::IdentityPool", MetaOrEmpty(r, "IdentityPoolId"), true});
   }
+  for (const std::string& id : LogicalIdsOfType(r, "AWS::S3::Bucket")) {
+    const Value* resources = r.Template().Find("Resources");
+    const Value* bucket = resources ? resources->Find(id) : nullptr;
+    const Value* props = bucket ? bucket->Find("Properties") : nullptr;
+    plan.stateful.push_back(
+        {id, "AWS::S3::Bucket", props ? StringField(*props, "BucketName") : "", true});
+    plan.manual.push_back(
+        {fmt::format("the auth template's bucket {} (the email verification link bucket of "
+                     "the CustomMessage trigger) is not part of defineAuth: it is copied as L1 "
+                     "resources into a stack of its own and moved by refactor; the trigger's "
+                     "redirect page keeps working from it",
+                     id),
+         Doc("auth-triggers")});
+  }
   const Value* cognito = r.cli_inputs.Find("cognitoConfig");
   const Value* providers = cognito ? cognito->Find("authProvidersUserPool") : nullptr;
   if (providers && providers->is_list() && !providers->as_list().empty()) {

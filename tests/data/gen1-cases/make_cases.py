@@ -500,6 +500,72 @@ def two_environments():
     }
     return c
 
+@case
+def email_verification_link():
+    c = Case('email-verification-link', 'emaillink')
+    fn = c.auth + 'CustomMessage'
+    bucket_param = 'emaillinkverificationbucket'
+    c.auth_tmpl['Parameters']['verificationBucketName'] = {'Type': 'String'}
+    c.root_param('auth' + c.auth, 'verificationBucketName', bucket_param)
+    c.auth_tmpl['Resources']['CustomMessageConfirmationBucket'] = {
+        'Type': 'AWS::S3::Bucket', 'DeletionPolicy': 'Retain', 'UpdateReplacePolicy': 'Retain',
+        'Properties': {
+            'BucketName': {'Fn::If': ['ShouldNotCreateEnvResources', {'Ref': 'verificationBucketName'},
+                                      {'Fn::Join': ['', [{'Ref': 'verificationBucketName'}, '-', {'Ref': 'env'}]]}]},
+            'OwnershipControls': {'Rules': [{'ObjectOwnership': 'BucketOwnerEnforced'}]},
+            'PublicAccessBlockConfiguration': {'BlockPublicAcls': True, 'BlockPublicPolicy': False,
+                                               'IgnorePublicAcls': True, 'RestrictPublicBuckets': False},
+            'WebsiteConfiguration': {'IndexDocument': 'index.html', 'ErrorDocument': 'index.html'},
+            'CorsConfiguration': {'CorsRules': [{'AllowedHeaders': ['Authorization', 'Content-Length'],
+                                                 'AllowedMethods': ['GET'], 'AllowedOrigins': ['*'],
+                                                 'MaxAge': 3000}]}}}
+    c.auth_tmpl['Resources']['CustomMessageConfirmationBucketPolicy'] = {
+        'Type': 'AWS::S3::BucketPolicy',
+        'Properties': {'Bucket': {'Ref': 'CustomMessageConfirmationBucket'},
+                       'PolicyDocument': {'Version': '2012-10-17', 'Statement': [{
+                           'Sid': 'PublicReadForGetBucketObjects', 'Effect': 'Allow', 'Principal': '*',
+                           'Action': 's3:GetObject',
+                           'Resource': {'Fn::Join': ['', ['arn:aws:s3:::', {'Ref': 'CustomMessageConfirmationBucket'}, '/*']]}}]}}}
+    c.add_function(fn, env_vars={'EMAILSUBJECT': 'Confirm your account',
+                                 'EMAILMESSAGE': 'Click the link to confirm:',
+                                 'REDIRECTURL': 'https://app.example.com/confirmed'},
+                   src={'index.js': (
+                       "// Gen1's custom-message 'verification-link' trigger: the sign-up email\n"
+                       "// carries a link to the confirmation page in the verification bucket.\n"
+                       "exports.handler = async (event) => {\n"
+                       "  if (event.triggerSource === 'CustomMessage_SignUp') {\n"
+                       "    const { codeParameter } = event.request;\n"
+                       "    const { userName, region } = event;\n"
+                       "    const { clientId } = event.callerContext;\n"
+                       "    const redirect = process.env.REDIRECTURL;\n"
+                       "    const link = `${redirect}/?data=${Buffer.from(JSON.stringify({ userName, codeParameter, clientId, region })).toString('base64')}`;\n"
+                       "    event.response.emailSubject = process.env.EMAILSUBJECT;\n"
+                       "    event.response.emailMessage = `${process.env.EMAILMESSAGE} <a href=\"${link}\">${link}</a>`;\n"
+                       "  }\n"
+                       "  return event;\n"
+                       "};\n"),
+                        'package.json': NODE_PKG(fn)})
+    c.config['auth'][c.auth]['dependsOn'] = [{'category': 'function', 'resourceName': fn,
+                                             'attributes': ['Arn', 'Name'], 'triggerProvider': 'Cognito'}]
+    c.meta['auth'][c.auth]['dependsOn'] = c.config['auth'][c.auth]['dependsOn']
+    c.cog().update({'triggers': {'CustomMessage': ['verification-link']},
+                    'verificationBucketName': bucket_param,
+                    'dependsOn': c.config['auth'][c.auth]['dependsOn']})
+    c.auth_params['verificationBucketName'] = bucket_param
+    c.spec = {
+        'title': 'the email-verification-link bucket of the auth stack (CustomMessage trigger)',
+        'aws_issue': 'aws-amplify/amplify-cli#14796',
+        'expect': {'amplify/auth/resource.ts': ['customMessage: '],
+                   'amplify/backend.ts': ['the email verification link bucket (not part of defineAuth)',
+                                          f"CustomMessageConfirmationBucket: {{ property: 'BucketName', name: gen1Name('auth/{c.auth}/CustomMessageConfirmationBucket') }}"],
+                   'amplify/migration.json': [f'"name": "{bucket_param}-main"'],
+                   f'amplify/gen1/auth-{c.auth}.json': ['"WebsiteConfiguration"', '"CustomMessageConfirmationBucketPolicy"']},
+        'manual': ['the email verification link bucket of the CustomMessage trigger'],
+        'synth': [{'type': 'AWS::S3::Bucket', 'property': 'WebsiteConfiguration',
+                   'value': {'IndexDocument': 'index.html', 'ErrorDocument': 'index.html'}}],
+    }
+    return c
+
 if __name__ == '__main__':
     for name in (sys.argv[1:] or CASES):
         CASES[name]().write()
