@@ -254,6 +254,14 @@ TEST_F(GenerateCloudTest, AnEntryThatLeavesTheFolderIsRefusedAndNothingIsWritten
   }
 }
 
+TEST_F(GenerateCloudTest, AnEntryOverTheSizeBoundIsRefusedBeforeItIsInflated) {
+  Seed("backend-only");
+  // 65 MiB of zeros compress to a few dozen KiB: the bound is on what the
+  // zip's directory says, not on what was downloaded.
+  PutZip(ZipOf({{"backend-config.json", "{}"}, {"big.bin", std::string(65u << 20, '\0')}}));
+  ExpectRefused(app_id_, env_, "'big.bin' makes the unzipped size pass the bound");
+}
+
 TEST_F(GenerateCloudTest, OptionsThatNameNoProjectAreUsageErrors) {
   RunResult none = Run({"generate", "--out", dir_.Join("x")});
   EXPECT_EQ(none.exit_code, 2) << none.err;
