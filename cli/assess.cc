@@ -1,16 +1,19 @@
-// `flightplan assess --gen1 DIR [--env E] [--json] [--report FILE.md]`: the read-only
-// migration report (docs/assess.md).
+// `flightplan assess (--gen1 DIR [--env E] | --app-id ID --env E [--region R]
+// [--profile P]) [--json] [--report FILE.md]`: the read-only migration report
+// (docs/assess.md), of a local project or of a deployed environment.
 #include "steps/amplify/assess.h"
 
 #include <fmt/format.h>
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/command.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
+#include "cli/gen1_source.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/ts_emit.h"
 
@@ -18,17 +21,18 @@ namespace flightplan::cli {
 namespace {
 
 struct AssessArgs {
-  std::string gen1;
-  std::string env;
+  Gen1Source source;
   bool json = false;
   std::string report;
 };
 
-int RunAssess(const GlobalOptions& global, const AssessArgs& args) {
+int RunAssess(const GlobalOptions& global, AssessArgs& args) {
   Context ctx(global);
   Console& console = ctx.console();
-  Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1, {.env = args.env});
-  if (!project) return ReportError(console, project.error());
+  auto project = std::make_unique<amplify::Gen1Project>();
+  if (std::optional<int> failed = args.source.Load(ctx, *project, /*print_notes=*/false)) {
+    return *failed;
+  }
   std::string markdown = amplify::AssessMarkdown(*project);
   if (!args.report.empty()) {
     std::ofstream out(args.report, std::ios::binary | std::ios::trunc);
@@ -45,10 +49,7 @@ int RunAssess(const GlobalOptions& global, const AssessArgs& args) {
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<AssessArgs>();
-  sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")->required();
-  sub.add_option("--env", args->env,
-                 "The Gen1 environment to read (needed when the project names none, e.g. a "
-                 "fresh clone without team-provider-info.json)");
+  args->source.AddOptions(sub);
   sub.add_flag("--json", args->json, "Print the report as JSON");
   sub.add_option("--report", args->report, "Also write the report as Markdown to FILE");
   return [&global, args] { return RunAssess(global, *args); };

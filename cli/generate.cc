@@ -1,5 +1,6 @@
-// `flightplan generate --gen1 DIR --out DIR [--env E] [--force] [--phase P] [--verify]`:
-// writes the Gen2 project for a Gen1 project and, with --verify, installs
+// `flightplan generate (--gen1 DIR [--env E] | --app-id ID --env E [--region R]
+// [--profile P]) --out DIR [--force] [--phase P] [--verify]`: writes the Gen2
+// project for a Gen1 project (local, or read from the cloud) and, with --verify, installs
 // its toolchain, synthesizes, type-checks and prints the fidelity report
 // (docs/generate.md).
 #include "steps/amplify/generate.h"
@@ -8,11 +9,13 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/command.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
+#include "cli/gen1_source.h"
 #include "steps/amplify/function_deps.h"
 #include "steps/amplify/gen1_project.h"
 #include "steps/amplify/verify.h"
@@ -23,8 +26,7 @@ namespace flightplan::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string gen1;
-  std::string env;
+  Gen1Source source;
   std::string out;
   bool force = false;
   std::string phase = "pre-refactor";
@@ -33,14 +35,12 @@ struct GenerateArgs {
   std::string toolchain;
 };
 
-int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
+int RunGenerate(const GlobalOptions& global, GenerateArgs& args) {
   Context ctx(global);
   Console& console = ctx.console();
-  Result<amplify::Gen1Project> project = amplify::LoadGen1Project(args.gen1, {.env = args.env});
-  if (!project) return ReportError(console, project.error());
-  for (const std::string& warning : project->warnings) console.Err("warning: " + warning);
-  for (const std::string& approximate : project->approximations) {
-    console.Err("approximate: " + approximate);
+  auto project = std::make_unique<amplify::Gen1Project>();
+  if (std::optional<int> failed = args.source.Load(ctx, *project, /*print_notes=*/true)) {
+    return *failed;
   }
   // The AWS SDK packages Gen1 left to the Lambda runtime, declared by
   // generate (docs/generate.md#function-dependencies).
@@ -100,10 +100,7 @@ int RunGenerate(const GlobalOptions& global, const GenerateArgs& args) {
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<GenerateArgs>();
-  sub.add_option("--gen1", args->gen1, "The Gen1 project directory (holds amplify/)")->required();
-  sub.add_option("--env", args->env,
-                 "The Gen1 environment to read (needed when the project names none, e.g. a "
-                 "fresh clone without team-provider-info.json)");
+  args->source.AddOptions(sub);
   sub.add_option("--out", args->out, "Where to write the Gen2 project")->required();
   sub.add_flag("--force", args->force, "Replace the generated files in a non-empty --out");
   sub.add_option("--phase", args->phase, "pre-refactor (default) or post-refactor")

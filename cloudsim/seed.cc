@@ -160,6 +160,56 @@ std::map<std::string, std::string> PinnedPhysicalIds(const FixtureStack& stack) 
   return out;
 }
 
+// #current-cloud-backend.zip as `amplify push` leaves it: the pushed copy of
+// amplify/backend/ (node_modules left out) with the build output of
+// amplify/#current-cloud-backend/ over it (fixtures keep only that part of
+// the cloud copy). Entries sorted and dated 1980-01-01 so the bytes are the
+// same on every run.
+Result<std::string> ZipCloudBackend(const fs::path& backend, const fs::path& current) {
+  std::map<std::string, fs::path> files;  // entry name -> file; the cloud copy wins
+  for (const fs::path& dir : {backend, current}) {
+    if (!fs::is_directory(dir)) continue;
+    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+         ++it) {
+      if (it->is_directory() && it->path().filename() == "node_modules") {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file()) {
+        files[fs::relative(it->path(), dir).generic_string()] = it->path();
+      }
+    }
+  }
+  fs::path tmp = fs::temp_directory_path() / fmt::format("cloudsim-seed-{}.zip", ::getpid());
+  int error = 0;
+  zip_t* archive = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  if (!archive) {
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("cannot create {} (libzip error {})", tmp.string(), error));
+  }
+  for (const auto& [name, file] : files) {
+    zip_source_t* source = zip_source_file(archive, file.c_str(), 0, -1);
+    zip_int64_t index = source ? zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE) : -1;
+    if (index < 0) {
+      if (source) zip_source_free(source);
+      std::string message = zip_strerror(archive);
+      zip_discard(archive);
+      return MakeError(ErrorCode::kStateFile,
+                       fmt::format("cannot add {} to the zip: {}", name, message));
+    }
+    zip_file_set_mtime(archive, static_cast<zip_uint64_t>(index), 315532800, 0);
+  }
+  if (zip_close(archive) != 0) {
+    std::string message = zip_strerror(archive);
+    zip_discard(archive);
+    return MakeError(ErrorCode::kStateFile, fmt::format("cannot write the zip: {}", message));
+  }
+  auto bytes = ReadFile(tmp);
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  return bytes;
+}
+
 // "https://s3.amazonaws.com/<bucket>/<key>" -> (bucket, key).
 std::optional<std::pair<std::string, std::string>> SplitS3Url(std::string_view url) {
   constexpr std::string_view kPrefix = "https://s3.amazonaws.com/";
@@ -359,7 +409,7 @@ Result<Value> SeedFixture(World& world, const fs::path& app_dir) {
       // #current-cloud-backend.zip and the templates as the CLI uploads them.
       fs::path current = amplify_dir / "#current-cloud-backend";
       if (fs::is_directory(current)) {
-        ASSIGN_OR_RETURN(std::string zip, ZipDirectory(current));
+        ASSIGN_OR_RETURN(std::string zip, ZipCloudBackend(amplify_dir / "backend", current));
         auto put = world.s3.PutObject(bucket, "#current-cloud-backend.zip", std::move(zip),
                                       world.Now(), "application/zip");
         if (!put) {

@@ -67,6 +67,7 @@ Value AssessJson(const Gen1Project& project) {
   out.Set("resources", Value(std::move(resources)));
   out.Set("warnings", Value(std::move(warnings)));
   out.Set("blocked", Value(plan.HasBlockers()));
+  if (!plan.project_manual.empty()) out.Set("manual", Findings(plan.project_manual));
   if (!project.has_deployed_state) {
     ValueList approximate;
     for (const std::string& a : project.approximations) approximate.push_back(Value(a));
@@ -117,6 +118,12 @@ std::string AssessMarkdown(const Gen1Project& project) {
   }
   section("Blockers", &ResourcePlan::blockers);
   section("Manual work", &ResourcePlan::manual);
+  if (!plan.project_manual.empty()) {
+    if (out.find("\n## Manual work\n") == std::string::npos) out += "\n## Manual work\n\n";
+    for (const Finding& f : plan.project_manual) {
+      out += fmt::format("- **project**: {} ([details]({}))\n", f.message, f.doc);
+    }
+  }
   if (!project.warnings.empty()) {
     out += "\n## Warnings\n\n";
     for (const std::string& w : project.warnings) out += fmt::format("- {}\n", w);

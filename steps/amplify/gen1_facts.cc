@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <regex>
+#include <utility>
 
 namespace flightplan::amplify {
 namespace {
@@ -105,6 +106,39 @@ std::vector<std::string> UsernameAttributes(const Gen1Resource& auth) {
       if (!part.empty()) out.push_back(part);
       start = comma + 1;
     }
+  }
+  return out;
+}
+
+const Gen1Resource* LambdaAuthorizer(const Gen1Project& project, const Value& mode) {
+  if (StringField(mode, "authenticationType") != "AWS_LAMBDA") return nullptr;
+  const Value* config = mode.Find("lambdaAuthorizerConfig");
+  std::string name = config ? StringField(*config, "lambdaFunction") : "";
+  const Gen1Resource* fn = name.empty() ? nullptr : project.Find("function", name);
+  return fn && fn->service == "Lambda" && IsNodeFunction(*fn) ? fn : nullptr;
+}
+
+Value UserPoolClientAttributes(const Gen1Resource& auth) {
+  Value out;
+  if (!auth.Template().is_null()) {
+    const Value* res = auth.Template().Find("Resources");
+    for (const char* id : {"UserPoolClientWeb", "UserPoolClient"}) {
+      const Value* client = res ? res->Find(id) : nullptr;
+      const Value* props = client ? client->Find("Properties") : nullptr;
+      if (props == nullptr) continue;
+      for (const char* key : {"ReadAttributes", "WriteAttributes"}) {
+        if (const Value* v = props->Find(key); v && v->is_list()) out.Set(key, *v);
+      }
+      break;
+    }
+    return out;
+  }
+  const Value* cognito = auth.cli_inputs.Find("cognitoConfig");
+  const Value* set = cognito ? cognito->Find("userpoolClientSetAttributes") : nullptr;
+  if (!set || !set->is_bool() || !set->as_bool()) return out;
+  for (const auto& [field, key] : {std::pair{"userpoolClientReadAttributes", "ReadAttributes"},
+                                   std::pair{"userpoolClientWriteAttributes", "WriteAttributes"}}) {
+    if (const Value* v = cognito->Find(field); v && v->is_list()) out.Set(key, *v);
   }
   return out;
 }

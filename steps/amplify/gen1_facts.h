@@ -48,6 +48,19 @@ std::vector<std::string> UsernameAttributes(const Gen1Resource& auth);
 // (password policy), MfaConfiguration, AutoVerifiedAttributes. Null when
 // neither is known.
 Value UserPoolProperties(const Gen1Resource& auth);
+// The attribute restrictions of the web app client (the one Gen2 keeps):
+// ReadAttributes and WriteAttributes of the template's UserPoolClientWeb
+// (else UserPoolClient); without a template, cli-inputs.json's
+// userpoolClientReadAttributes/WriteAttributes when userpoolClientSetAttributes
+// is true (Gen1 sets them on the clients only then). A map holding either
+// key, or null when the client reads and writes every attribute.
+Value UserPoolClientAttributes(const Gen1Resource& auth);
+// The project's Node.js function a GraphQL authorization mode (an entry of
+// authConfig) names as its Lambda authorizer
+// (authenticationType AWS_LAMBDA, lambdaAuthorizerConfig.lambdaFunction),
+// or null: another mode, or a function generate does not define with
+// defineFunction.
+const Gen1Resource* LambdaAuthorizer(const Gen1Project& project, const Value& mode);
 // Whether the identity pool admits guests: the deployed IdentityPool's
 // AllowUnauthenticatedIdentities, else cli-inputs.json's
 // allowUnauthenticatedIdentities; nullopt when neither says.

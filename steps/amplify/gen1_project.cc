@@ -595,6 +595,25 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir, const LoadOptions& opti
       }
     }
   }
+  // The deployed state (#current-cloud-backend/, amplify-meta.json) is one
+  // env's: reading it for another would name that env's resources.
+  if (!options.env.empty() && project.team_provider_info.is_map() && !stack_name.empty() &&
+      IsDir(amplify_dir / std::string(kCurrentCloudBackend))) {
+    for (const auto& [env, block] : project.team_provider_info.as_map()) {
+      const Value* aws = block.Find("awscloudformation");
+      if (env == options.env || !aws || StringField(*aws, "StackName") != stack_name) continue;
+      return MakeError(
+          ErrorCode::kInvalidInput,
+          fmt::format("--env {0}: the deployed state in {1} (amplify/#current-cloud-backend/, "
+                      "amplify-meta.json) is env '{2}' (stack {3}). Generate '{0}' from the "
+                      "cloud with `flightplan generate --app-id {4} --env {0}`, or run "
+                      "`amplify env checkout {0}` first",
+                      options.env, dir.string(), env, stack_name,
+                      StringField(*aws, "AmplifyAppId").empty()
+                          ? "<app-id>"
+                          : StringField(*aws, "AmplifyAppId")));
+    }
+  }
   if (project.env_name.empty() && !project.project_name.empty()) {
     std::string prefix = "amplify-" + project.project_name + "-";
     size_t hash_at = stack_name.rfind('-');
@@ -629,6 +648,10 @@ Result<Gen1Project> LoadGen1Project(const fs::path& dir, const LoadOptions& opti
   ASSIGN_OR_RETURN(project.declared_user_pool_groups,
                    ReadOptionalJson(amplify_dir / "backend" / "auth" / "userPoolGroups" /
                                     "user-pool-group-precedence.json"));
+
+  if (const fs::path p = amplify_dir / "backend" / "awscloudformation" / "override.ts"; IsFile(p)) {
+    ASSIGN_OR_RETURN(project.project_override, ReadTextFile(p));
+  }
 
   const fs::path root_template_path = amplify_dir / std::string(kCurrentCloudBackend) /
                                       "awscloudformation" / "build" /

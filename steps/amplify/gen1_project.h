@@ -87,6 +87,9 @@ struct Gen1Project {
   // Without deployed state: the facts that are approximate or unknown, one
   // sentence each (assess and generate print them). Empty otherwise.
   std::vector<std::string> approximations;
+  // amplify/backend/awscloudformation/override.ts (the project-level
+  // override of the root stack's roles and deployment bucket), or "".
+  std::string project_override;
   // amplify/backend/auth/userPoolGroups/user-pool-group-precedence.json (a
   // list of {groupName, precedence}), or null when absent.
   Value declared_user_pool_groups;

@@ -103,6 +103,10 @@ Result<GeneratedFiles> GenerateGen2(const Gen1Project& project, const GenerateOp
   for (const gen::CategoryWriter* writer : writers) {
     if (writer->write_backend) writer->write_backend(state, backend);
   }
+  if (!project.project_override.empty()) {
+    backend.body += gen::NotAppliedOverride("project (amplify/backend/awscloudformation)",
+                                            project.project_override);
+  }
   state.files["amplify/backend.ts"] = gen::AssembleBackendTs(backend);
   return std::move(state.files);
 }

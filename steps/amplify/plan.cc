@@ -58,6 +58,20 @@ void PlanAuth(const Gen1Project& project, ResourcePlan& plan) {
     plan.stateful.push_back(
         {id, "AWS::Cognito::IdentityPool", MetaOrEmpty(r, "IdentityPoolId"), true});
   }
+  for (const std::string& id : LogicalIdsOfType(r, "AWS::S3::Bucket")) {
+    const Value* resources = r.Template().Find("Resources");
+    const Value* bucket = resources ? resources->Find(id) : nullptr;
+    const Value* props = bucket ? bucket->Find("Properties") : nullptr;
+    plan.stateful.push_back(
+        {id, "AWS::S3::Bucket", props ? StringField(*props, "BucketName") : "", true});
+    plan.manual.push_back(
+        {fmt::format("the auth template's bucket {} (the email verification link bucket of "
+                     "the CustomMessage trigger) is not part of defineAuth: it is copied as L1 "
+                     "resources into a stack of its own and moved by refactor; the trigger's "
+                     "redirect page keeps working from it",
+                     id),
+         Doc("auth-triggers")});
+  }
   const Value* cognito = r.cli_inputs.Find("cognitoConfig");
   const Value* providers = cognito ? cognito->Find("authProvidersUserPool") : nullptr;
   if (providers && providers->is_list() && !providers->as_list().empty()) {
@@ -146,7 +160,7 @@ void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
       }
       for (const Value* m : modes) {
         std::string type = StringField(*m, "authenticationType");
-        if (type == "AWS_LAMBDA" || type == "OPENID_CONNECT") {
+        if ((type == "AWS_LAMBDA" && !LambdaAuthorizer(project, *m)) || type == "OPENID_CONNECT") {
           plan.manual.push_back(
               {fmt::format("the {} authorization mode needs its settings "
                            "(lambdaAuthorizationMode / oidcAuthorizationMode) added to "
@@ -164,7 +178,11 @@ void PlanApi(const Gen1Project& project, ResourcePlan& plan) {
            Doc("unsupported-directives")});
     }
     if (r.has_override) {
-      plan.manual.push_back({"override.ts of the API is not translated", Doc("overrides")});
+      plan.manual.push_back(
+          {"override.ts of the API is not translated: Gen2 data has other "
+           "resources (backend.data.resources.cfnResources); it is copied "
+           "into amplify/backend.ts as a comment to port by hand",
+           Doc("overrides")});
     }
     return;
   }
@@ -317,6 +335,14 @@ bool MigrationPlan::HasBlockers() const {
 
 MigrationPlan PlanMigration(const Gen1Project& project) {
   MigrationPlan out;
+  if (!project.project_override.empty()) {
+    out.project_manual.push_back(
+        {"amplify/backend/awscloudformation/override.ts (the project-level override of the "
+         "root stack's auth/unauth roles and deployment bucket) is not applied: Gen2 has its "
+         "own roles and no deployment bucket; it is copied into amplify/backend.ts as a "
+         "comment to port by hand",
+         Doc("overrides")});
+  }
   int apis = 0;
   int pools = 0;
   for (const Gen1Resource& r : project.resources) {
@@ -364,7 +390,8 @@ MigrationPlan PlanMigration(const Gen1Project& project) {
                                Doc("overrides")});
       } else {
         plan.manual.push_back({fmt::format("{}/{}/override.ts is not translated: "
-                                           "re-apply it in amplify/backend.ts",
+                                           "re-apply it in amplify/backend.ts (it is "
+                                           "copied there as a comment)",
                                            r.category, r.name),
                                Doc("overrides")});
       }

@@ -47,6 +47,8 @@ struct ResourcePlan {
 // One entry per resource, in the project's order.
 struct MigrationPlan {
   std::vector<ResourcePlan> resources;
+  // Manual work of the project as a whole (the project-level override.ts).
+  std::vector<Finding> project_manual;
   bool HasBlockers() const;
 };
 

@@ -3,7 +3,6 @@
 // only reads: Check says not done, so a resumed run reads again.
 #include <fmt/format.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +13,7 @@
 #include "steps/aws/cloudformation.h"
 #include "steps/aws/services.h"
 #include "steps/aws/values.h"
+#include "steps/migration/cloud_backend.h"
 #include "steps/migration/drift.h"
 #include "steps/migration/register_parts.h"
 #include "steps/migration/step_support.h"
@@ -24,13 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 using aws::StringAt;
 
-constexpr int64_t kMaxTemplateBytes = 4 << 20;      // CloudFormation's limit is 1 MB
-constexpr int64_t kMaxZipBytes = 256LL << 20;       // #current-cloud-backend.zip
-constexpr int64_t kMaxEntryBytes = 64LL << 20;      // one file, in the zip or the project
-constexpr int64_t kMaxUnzippedBytes = 512LL << 20;  // all of the zip's files
-constexpr size_t kMaxFiles = 20000;                 // files on either side
+constexpr int64_t kMaxTemplateBytes = 4 << 20;                  // CloudFormation's limit is 1 MB
+constexpr int64_t kMaxEntryBytes = kMaxCloudBackendEntryBytes;  // one file of the project
+constexpr size_t kMaxFiles = kMaxCloudBackendFiles;             // files of the project
 constexpr std::string_view kRootTemplateKey = "root-cloudformation-stack.json";
-constexpr std::string_view kCloudBackendKey = "#current-cloud-backend.zip";
 
 // The operator stopped the run or the lease is gone: the step stops too,
 // rather than reporting a check as incomplete.
@@ -399,27 +396,13 @@ class DriftStep final : public MigrationStep {
   }
 
   // SHA-256 of every compared file in #current-cloud-backend.zip. The zip is
-  // downloaded to a temporary file (at most kMaxZipBytes) and read entry by
-  // entry within the bounds above.
+  // downloaded to a temporary file and read entry by entry within the
+  // bounds of cloud_backend.h.
   static Result<void> ReadCloudBackend(aws::AwsClient& client, StepContext& ctx,
                                        const std::string& bucket,
                                        std::map<std::string, std::string>& out,
                                        SourceReport& report) {
-    aws::S3Client s3(client);
-    std::string key(kCloudBackendKey);
-    Result<Value> head = s3.HeadObject(bucket, key);
-    if (!head) {
-      if (Stops(head.error())) return MakeError(std::move(head.error()));
-      report.problems.push_back(
-          fmt::format("cannot read s3://{}/{}: {}", bucket, key, head.error().ToString()));
-      return {};
-    }
-    int64_t length = LengthOf(*head);
-    if (length < 0 || length > kMaxZipBytes) {
-      report.problems.push_back(fmt::format("s3://{}/{} is {} bytes, over the {} drift reads",
-                                            bucket, key, length, kMaxZipBytes));
-      return {};
-    }
+    const std::string label = fmt::format("s3://{}/{}", bucket, kCloudBackendKey);
     std::error_code ec;
     std::string pattern = (fs::temp_directory_path(ec) / "flightplan-drift-XXXXXX").string();
     int fd = mkstemp(pattern.data());
@@ -433,91 +416,24 @@ class DriftStep final : public MigrationStep {
       ~Remove() { std::remove(path.c_str()); }
     } remove{pattern};
     TRY(ctx.StopReason());
-    Result<Value> downloaded = s3.DownloadObject(bucket, key, pattern);
+    Result<void> downloaded = DownloadCloudBackend(client, bucket, pattern);
     if (!downloaded) {
       if (Stops(downloaded.error())) return MakeError(std::move(downloaded.error()));
       report.problems.push_back(
-          fmt::format("cannot read s3://{}/{}: {}", bucket, key, downloaded.error().ToString()));
+          fmt::format("cannot read {}: {}", label, downloaded.error().ToString()));
       return {};
-    }
-    auto size = static_cast<int64_t>(fs::file_size(pattern, ec));
-    if (ec || size > kMaxZipBytes) {
-      report.problems.push_back(
-          fmt::format("s3://{}/{} is over {} bytes", bucket, key, kMaxZipBytes));
-      return {};
-    }
-    HashZip(pattern, fmt::format("s3://{}/{}", bucket, key), out, report);
-    return {};
-  }
-
-  static void HashZip(const std::string& path, const std::string& label,
-                      std::map<std::string, std::string>& out, SourceReport& report) {
-    int error = 0;
-    zip_t* archive = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error);
-    if (archive == nullptr) {
-      report.problems.push_back(
-          fmt::format("{} is not a readable zip (libzip error {})", label, error));
-      return;
-    }
-    struct Close {
-      zip_t* z;
-      ~Close() { zip_discard(z); }
-    } close_archive{archive};
-    zip_int64_t entries = zip_get_num_entries(archive, 0);
-    if (entries < 0 || static_cast<uint64_t>(entries) > kMaxFiles) {
-      report.problems.push_back(
-          fmt::format("{} holds {} entries; drift reads at most {}", label, entries, kMaxFiles));
-      return;
     }
     Sha256Hasher hasher;
-    std::string buffer(1 << 16, '\0');
-    int64_t total = 0;
-    for (zip_int64_t i = 0; i < entries; ++i) {
-      zip_stat_t st;
-      zip_stat_init(&st);
-      if (zip_stat_index(archive, static_cast<zip_uint64_t>(i), 0, &st) != 0 ||
-          st.name == nullptr) {
-        report.problems.push_back(fmt::format("{}: entry {} cannot be read", label, i));
-        return;
-      }
-      std::string name = st.name;
-      while (name.rfind("./", 0) == 0) name.erase(0, 2);
-      if (name.empty() || name.back() == '/' || IgnoredBackendPath(name)) continue;
-      if (name.front() == '/' || name == ".." || name.rfind("../", 0) == 0 ||
-          name.find("/../") != std::string::npos ||
-          (name.size() >= 3 && name.compare(name.size() - 3, 3, "/..") == 0)) {
-        report.problems.push_back(fmt::format("{}: entry '{}' leaves the folder", label, name));
-        return;
-      }
-      auto size = static_cast<int64_t>(st.size);
-      total += size;
-      if (size > kMaxEntryBytes || total > kMaxUnzippedBytes) {
-        report.problems.push_back(fmt::format(
-            "{}: '{}' makes the unzipped size pass the bound ({} bytes a file, {} in all)", label,
-            name, kMaxEntryBytes, kMaxUnzippedBytes));
-        return;
-      }
-      zip_file_t* file = zip_fopen_index(archive, static_cast<zip_uint64_t>(i), 0);
-      if (file == nullptr) {
-        report.problems.push_back(
-            fmt::format("{}: '{}' cannot be opened: {}", label, name, zip_strerror(archive)));
-        return;
-      }
-      hasher.Begin();
-      int64_t read_total = 0;
-      zip_int64_t n = 0;
-      while ((n = zip_fread(file, buffer.data(), buffer.size())) > 0) {
-        read_total += n;
-        if (read_total > size) break;
-        hasher.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
-      }
-      zip_fclose(file);
-      if (n < 0 || read_total != size) {
-        report.problems.push_back(fmt::format("{}: '{}' is damaged", label, name));
-        return;
-      }
-      out[name] = hasher.FinishHex();
-    }
+    Result<void> read = ReadZipEntries(
+        pattern, label, [](const std::string& name) { return IgnoredBackendPath(name); },
+        [&](const std::string& name, std::string_view bytes) -> Result<void> {
+          hasher.Begin();
+          hasher.Update(bytes);
+          out[name] = hasher.FinishHex();
+          return {};
+        });
+    if (!read) report.problems.push_back(read.error().message());
+    return {};
   }
 };
 

@@ -61,6 +61,32 @@ Result<EnvStack> ReadStack(aws::CloudFormationClient& cfn, const std::string& st
 
 }  // namespace
 
+Result<BackendEnvironment> FindBackendEnvironment(aws::AwsClient& client, const std::string& app_id,
+                                                  const std::string& env) {
+  aws::AmplifyClient amplify(client);
+  Result<Value> backend = amplify.GetBackendEnvironment(app_id, env);
+  if (!backend) {
+    if (backend.error().code() != ErrorCode::kNotFound) return MakeError(backend.error());
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("Amplify knows no backend environment '{}' of app '{}' in {}: "
+                                 "check --app-id, --env and --region (`aws amplify "
+                                 "list-backend-environments --app-id {}` lists them)",
+                                 env, app_id, client.endpoint_config().region, app_id));
+  }
+  const Value* be = backend->Find("backendEnvironment");
+  const Value& envinfo = be != nullptr ? *be : *backend;
+  BackendEnvironment out;
+  out.root_stack = StringAt(envinfo, "stackName");
+  out.deployment_bucket = StringAt(envinfo, "deploymentArtifacts");
+  if (out.root_stack.empty()) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("backend environment '{}' of app '{}' names no root stack: it "
+                                 "was never pushed (`amplify push` deploys it)",
+                                 env, app_id));
+  }
+  return out;
+}
+
 Result<std::vector<EnvStack>> DiscoverStackTree(aws::AwsClient& client, Clock& clock,
                                                 const std::string& root_stack,
                                                 const StatefulTypes& stateful) {
@@ -109,26 +135,9 @@ Result<Gen1Environment> DiscoverEnvironment(aws::AwsClient& client, Clock& clock
   out.app_id = app_id;
   out.env = env;
   out.region = client.endpoint_config().region;
-  aws::AmplifyClient amplify(client);
-  Result<Value> backend = amplify.GetBackendEnvironment(app_id, env);
-  if (!backend) {
-    if (backend.error().code() != ErrorCode::kNotFound) return MakeError(backend.error());
-    return MakeError(ErrorCode::kNotFound,
-                     fmt::format("Amplify knows no backend environment '{}' of app '{}' in {}: "
-                                 "check --app-id, --env and --region (`aws amplify "
-                                 "list-backend-environments --app-id {}` lists them)",
-                                 env, app_id, out.region, app_id));
-  }
-  const Value* be = backend->Find("backendEnvironment");
-  const Value& envinfo = be != nullptr ? *be : *backend;
-  out.root_stack = StringAt(envinfo, "stackName");
-  out.deployment_bucket = StringAt(envinfo, "deploymentArtifacts");
-  if (out.root_stack.empty()) {
-    return MakeError(ErrorCode::kNotFound,
-                     fmt::format("backend environment '{}' of app '{}' names no root stack: it "
-                                 "was never pushed (`amplify push` deploys it)",
-                                 env, app_id));
-  }
+  ASSIGN_OR_RETURN(BackendEnvironment found, FindBackendEnvironment(client, app_id, env));
+  out.root_stack = std::move(found.root_stack);
+  out.deployment_bucket = std::move(found.deployment_bucket);
   ASSIGN_OR_RETURN(out.stacks, DiscoverStackTree(client, clock, out.root_stack, stateful));
   if (out.deployment_bucket.empty()) {
     for (const Value& p : out.root().parameters) {

@@ -73,6 +73,18 @@ constexpr int kMaxStacks = 500;
 [[nodiscard]] Result<std::vector<EnvStack>> DiscoverStackTree(aws::AwsClient& client, Clock& clock,
                                                               const std::string& root_stack,
                                                               const StatefulTypes& stateful);
+// What Amplify's GetBackendEnvironment names for an environment.
+struct BackendEnvironment {
+  std::string root_stack;
+  std::string deployment_bucket;  // "" when Amplify names none
+};
+
+// The first step of DiscoverEnvironment alone. Errors: kNotFound naming the
+// app and environment with what to check (also when the environment names
+// no root stack: never pushed); the call's own errors otherwise.
+[[nodiscard]] Result<BackendEnvironment> FindBackendEnvironment(aws::AwsClient& client,
+                                                                const std::string& app_id,
+                                                                const std::string& env);
 
 // Errors: kNotFound naming the app and environment (or the stack) with what
 // to check; the calls' own errors otherwise.

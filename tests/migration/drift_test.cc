@@ -18,6 +18,7 @@ namespace flightplan::cloudsim::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using flightplan::testing::Invocation;
 using flightplan::testing::RunFlightplan;
 using flightplan::testing::RunResult;
 using flightplan::testing::TempDir;
@@ -93,7 +94,11 @@ class DriftTest : public SimTest {
   RunResult Flightplan(std::vector<std::string> args, const std::string& cwd = "") {
     args.push_back("--state");
     args.push_back(state_.Join("state.db"));
-    return RunFlightplan({args, cwd.empty() ? work_.path() : cwd, Env()});
+    Invocation inv;
+    inv.args = std::move(args);
+    inv.cwd = cwd.empty() ? work_.path() : cwd;
+    inv.env = Env();
+    return RunFlightplan(inv);
   }
 
   RunResult Drift(const App& app, std::vector<std::string> extra = {}) {
@@ -405,18 +410,20 @@ TEST_F(DriftTest, LockRefusesADriftedEnvironmentUnlessValidationsAreSkipped) {
 
 TEST_F(DriftTest, InsideAProjectDriftChecksItButLockLooksAtTheCloudOnly) {
   App app = Seed("backend-only");
-  // The fixture's backend was never pushed as it is: its cloud backend zip
-  // holds only build output, so every source file is local drift.
+  // The seeded zip is the fixture's backend as pushed; an edit not pushed
+  // is local drift.
   fs::path project = fs::path(work_.path()) / "unpushed";
   fs::create_directories(project / "amplify");
   fs::copy(FixtureApp(app.name) / "amplify" / "backend", project / "amplify" / "backend",
            fs::copy_options::recursive);
+  std::ofstream(project / "amplify" / "backend" / "backend-config.json", std::ios::app) << "\n";
   RunResult r =
       Flightplan({"drift", "--app-id", app.app_id, "--env", app.env, "--json"}, project.string());
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   Value report = Report(r);
   EXPECT_EQ(StatusOf(report, "local"), "drift") << r.out;
-  EXPECT_GE(Mentions(report, "local", "backend-config.json"), 1) << r.out;
+  EXPECT_EQ(Mentions(report, "local", "backend-config.json"), 1) << r.out;
+  EXPECT_EQ(Source(report, "local").Find("findings")->as_list().size(), 1U) << r.out;
   EXPECT_EQ(StatusOf(report, "cloudformation"), "clean") << r.out;
 
   RunResult lock =

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "steps/amplify/cfn_resolve.h"
@@ -258,6 +259,17 @@ std::string AuthPins(const GenState& state) {
                          TsLiteral(*v, 0));
     }
   }
+  // The app client's attribute restrictions (Gen2's client reads and
+  // writes every attribute unless told otherwise).
+  const Value client = UserPoolClientAttributes(*state.auth);
+  if (client.is_map() && !client.as_map().empty()) {
+    out += "const cfnUserPoolClient = backend.auth.resources.cfnResources.cfnUserPoolClient;\n";
+    for (const auto& [key, list] : client.as_map()) {
+      if (HasIntrinsic(list)) continue;
+      out += fmt::format("cfnUserPoolClient.addPropertyOverride({}, {});\n", TsString(key),
+                         TsLiteral(list, 0));
+    }
+  }
   if (std::optional<bool> guests = IdentityPoolAllowsGuests(*state.auth)) {
     out += fmt::format(
         "backend.auth.resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = "
@@ -317,11 +329,38 @@ void WriteAuthFiles(GenState& state) {
   if (state.auth) state.files["amplify/auth/resource.ts"] = AuthResource(state);
 }
 
+// Buckets of the auth template defineAuth does not make (the email
+// verification link bucket of a CustomMessage trigger) and their policies:
+// L1 copies in a stack of their own, Gen1 logical ids kept, so refactor
+// moves the bucket like any other stateful resource.
+std::string AuthBuckets(GenState& state) {
+  std::set<std::string> skip;
+  bool any = false;
+  const Value* res = state.auth->Template().Find("Resources");
+  if (!res || !res->is_map()) return "";
+  for (const auto& [id, def] : res->as_map()) {
+    std::string type = StringField(def, "Type");
+    if (type == "AWS::S3::Bucket") any = true;
+    if (type != "AWS::S3::Bucket" && type != "AWS::S3::BucketPolicy") skip.insert(id);
+  }
+  if (!any) return "";
+  L1Copy copy = CopyResources(state, *state.auth, skip, {}, false);
+  return fmt::format(
+             "// --- auth {}: the email verification link bucket (not part of defineAuth), "
+             "copied from the deployed template ---\n",
+             state.auth->name) +
+         EmitL1(state, *state.auth, copy,
+                fmt::format("backend.createStack({})", TsString("auth" + state.auth->name)), "",
+                true) +
+         "\n";
+}
+
 void WriteAuthBackend(GenState& state, BackendTs& backend) {
   if (!state.auth) return;
   backend.imports += "import { auth } from './auth/resource';\n";
   backend.members.push_back("auth");
   backend.body += AuthPins(state);
+  backend.body += AuthBuckets(state);
   backend.body += OverrideSection(
       state, *state.auth,
       {{"userPool", "backend.auth.resources.cfnResources.cfnUserPool"},

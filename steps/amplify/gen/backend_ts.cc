@@ -60,9 +60,30 @@ std::string AssembleBackendTs(const BackendTs& backend) {
   return out;
 }
 
+std::string NotAppliedOverride(std::string_view label, std::string_view text) {
+  std::string out = fmt::format(
+      "// --- {}: Gen1 override.ts, NOT APPLIED ---\n"
+      "// Gen2 has no resources under the names it changes; `flightplan assess`\n"
+      "// lists it as manual work. Port it to the Gen2 resources by hand:\n",
+      label);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    out += line.empty() ? "//\n" : fmt::format("//   {}\n", line);
+    start = end + 1;
+  }
+  return out + "\n";
+}
+
 std::string OverrideSection(const GenState& state, const Gen1Resource& r,
                             const std::vector<std::pair<std::string, std::string>>& resources) {
-  if (!OverrideIsCarriedOver(r)) return "";
+  if (!r.has_override) return "";
+  if (!OverrideIsCarriedOver(r)) {
+    Result<std::string> text = ReadTextFile(r.dir / "override.ts");
+    return text ? NotAppliedOverride(r.category + " " + r.name, *text) : "";
+  }
   std::optional<Gen1Override> parsed = ReadOverride(r);
   if (!parsed) return "";
   std::string fn = "gen1Override_" + r.category + "_" + state.Id(r);

@@ -64,6 +64,26 @@ std::string DataResource(const GenState& state) {
       }
       modes += fmt::format("    apiKeyAuthorizationMode: {{ expiresInDays: {} }},\n", days);
     }
+    // A Lambda authorizer that is a function of this project.
+    for (const Value* m : all) {
+      const Gen1Resource* fn = LambdaAuthorizer(state.project, *m);
+      if (!fn) continue;
+      std::string ttl;
+      if (const Value* config = m->Find("lambdaAuthorizerConfig")) {
+        const Value* t = config->Find("ttlSeconds");
+        std::string text = t && (t->is_string() || t->is_number()) ? t->ToText() : "";
+        if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+          ttl = fmt::format("      timeToLiveInSeconds: {},\n", text);
+        }
+      }
+      if (fn_imports.find(fmt::format("{{ {} }}", state.Id(*fn))) == std::string::npos) {
+        fn_imports += fmt::format("import {{ {} }} from '../functions/{}/resource';\n",
+                                  state.Id(*fn), fn->name);
+      }
+      modes += fmt::format("    lambdaAuthorizationMode: {{\n      function: {},\n{}    }},\n",
+                           state.Id(*fn), ttl);
+      break;
+    }
   }
   std::string mapping;
   std::string api_id = state.project.MetaOutput("api", state.api->name, "GraphQLAPIIdOutput");
@@ -105,6 +125,7 @@ void WriteDataBackend(GenState& state, BackendTs& backend) {
   if (!state.api) return;
   backend.imports += "import { data } from './data/resource';\n";
   backend.members.push_back("data");
+  backend.body += OverrideSection(state, *state.api, {});
 }
 
 }  // namespace

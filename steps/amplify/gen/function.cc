@@ -87,6 +87,26 @@ std::string FunctionResource(const GenState& state, const Gen1Resource& fn) {
   if (const Value* layers = fn.function_parameters.Find("lambdaLayers");
       layers && layers->is_list()) {
     for (const Value& l : layers->as_list()) {
+      const Gen1Resource* project_layer =
+          state.project.Find("function", StringField(l, "resourceName"));
+      if (StringField(l, "type") == "ProjectLayer" && project_layer && external_layers.empty()) {
+        // A project layer is mounted at /opt: its modules ('/opt/nodejs/x')
+        // are not bundled. defineFunction marks its `layers` keys external
+        // and wants a layer ARN for each; backend.ts replaces the function's
+        // layers with the Gen2 layer version, so the Gen1 version named
+        // here is never attached.
+        std::string arn = project_layer->meta_output.is_map()
+                              ? StringField(project_layer->meta_output, "Arn")
+                              : std::string();
+        if (arn.find(":layer:") == std::string::npos) {
+          arn = fmt::format(
+              "{}{}-{}:{}", state.project.project_name, project_layer->name, state.project.env_name,
+              l.Find("version") && l.Find("version")->is_number() ? l.Find("version")->ToText()
+                                                                  : "1");
+        }
+        external_layers.push_back(fmt::format("    '/opt/*': {},\n", TsString(arn)));
+        continue;
+      }
       std::string arn = StringField(l, "arn");
       if (StringField(l, "type") == "ExternalLayer" && !arn.empty()) {
         external_layers.push_back(fmt::format(

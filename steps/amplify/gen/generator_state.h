@@ -105,9 +105,13 @@ void WriteScaffold(GenState& state);
 std::string AssembleBackendTs(const BackendTs& backend);
 // A Gen1 override.ts carried over verbatim (override.h), called with the
 // Gen2 L1 resources under the names Gen1 gave them (name -> expression);
-// "" when the resource has none that is carried over.
+// An override.ts that is not carried over (another category, other imports,
+// not parseable) is copied as a comment block marked NOT APPLIED, so it is
+// never dropped; "" when the resource has no override.ts.
 std::string OverrideSection(const GenState& state, const Gen1Resource& r,
                             const std::vector<std::pair<std::string, std::string>>& resources);
+// An override.ts that Gen2 cannot apply, as a comment block under `label`.
+std::string NotAppliedOverride(std::string_view label, std::string_view text);
 
 // --- gen/references.cc: references between resources ---
 

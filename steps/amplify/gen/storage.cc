@@ -132,15 +132,18 @@ void WriteStorageBackend(GenState& state, BackendTs& backend) {
     for (const StatefulResource& st : state.PlanFor(*s).stateful) {
       std::string pins;
       const Value* bucket = DeployedResource(*s, st.logical_id);
-      const Value* encryption =
-          bucket && Props(*bucket) ? Props(*bucket)->Find("BucketEncryption") : nullptr;
-      if (encryption && !HasIntrinsic(*encryption)) {
-        pins = fmt::format(
-            "{}.resources.cfnResources.cfnBucket.addPropertyOverride('BucketEncryption', {});\n",
-            "backend." + state.Id(*s), TsLiteral(*encryption, 0));
+      // Settings defineStorage has no option for, pinned as deployed:
+      // encryption, and Transfer Acceleration (only where Gen1 set it, so a
+      // region without acceleration never gets it).
+      for (const char* key : {"BucketEncryption", "AccelerateConfiguration"}) {
+        const Value* setting = bucket && Props(*bucket) ? Props(*bucket)->Find(key) : nullptr;
+        if (!setting || HasIntrinsic(*setting)) continue;
+        pins += fmt::format("{}.resources.cfnResources.cfnBucket.addPropertyOverride({}, {});\n",
+                            "backend." + state.Id(*s), TsString(key), TsLiteral(*setting, 0));
       }
       backend.body += fmt::format(
-          "// --- storage {0}: Gen1's encryption; the Gen1 name after refactor ---\n{3}"
+          "// --- storage {0}: Gen1's encryption and acceleration; the Gen1 name after "
+          "refactor ---\n{3}"
           "backend.{1}.resources.cfnResources.cfnBucket.addMetadata({4}, {2});\n"
           "if (postRefactor) {{\n"
           "  const cfnBucket = backend.{1}.resources.cfnResources.cfnBucket;\n"

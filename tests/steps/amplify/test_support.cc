@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -20,6 +21,21 @@ const std::vector<std::string>& FixtureApps() {
 fs::path FixtureDir(const std::string& app) {
   return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests" / "data" / "fixtures" /
          "amplify-migration-apps" / app;
+}
+
+fs::path Gen1CaseDir(const std::string& name) {
+  return fs::path(FLIGHTPLAN_SOURCE_DIR) / "tests" / "data" / "gen1-cases" / name;
+}
+
+std::vector<std::string> Gen1Cases() {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(Gen1CaseDir(""))) {
+    if (fs::is_regular_file(entry.path() / "case.json")) {
+      out.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 ScratchDir::ScratchDir() {

@@ -17,6 +17,11 @@ const std::vector<std::string>& FixtureApps();
 // tests/data/fixtures/amplify-migration-apps/<app>.
 std::filesystem::path FixtureDir(const std::string& app);
 
+// The Gen1 test projects under tests/data/gen1-cases/ (each a folder with
+// amplify/ and a case.json saying what it shows), by folder name, sorted.
+std::vector<std::string> Gen1Cases();
+std::filesystem::path Gen1CaseDir(const std::string& name);
+
 // A fresh directory removed when the object goes out of scope.
 class ScratchDir {
  public:

@@ -1,0 +1,5 @@
+namespace dotnetfn;
+
+public class Function {
+  public string FunctionHandler(object input) => "from dotnet";
+}
