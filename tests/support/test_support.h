@@ -41,7 +41,7 @@ struct Invocation {
   std::string cwd;                         // where it runs
   std::map<std::string, std::string> env;  // added to a clean base environment
   std::chrono::milliseconds timeout{60000};
-  std::string binary;  // the program to run; empty: the flightplan binary
+  std::string binary{};  // the program to run; empty: the flightplan binary
 };
 
 // Runs the flightplan binary (or `binary`) to completion (killed at the
