@@ -51,9 +51,9 @@ struct Findings {
 };
 
 // The project's amplify/migration.json: for this environment, and which
-// phase. Problems are appended.
-void CheckProject(const std::string& project, const EnvInputs& env,
-                  std::vector<std::string>& problems) {
+// phase. Problems are appended; returns the file's JSON (null when absent).
+Value CheckProject(const std::string& project, const EnvInputs& env,
+                   std::vector<std::string>& problems) {
   std::filesystem::path path = std::filesystem::path(project) / "amplify" / "migration.json";
   std::error_code ec;
   std::uintmax_t size = std::filesystem::file_size(path, ec);
@@ -62,12 +62,12 @@ void CheckProject(const std::string& project, const EnvInputs& env,
         "{} is missing: run refactor from the root of the Gen2 project `flightplan generate` "
         "wrote for {} (or name it with --project)",
         path.string(), env.Describe()));
-    return;
+    return Value();
   }
   if (size > kMaxMigrationJsonBytes) {
     problems.push_back(
         fmt::format("{} is {} bytes: not a file flightplan wrote", path.string(), size));
-    return;
+    return Value();
   }
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
@@ -76,7 +76,7 @@ void CheckProject(const std::string& project, const EnvInputs& env,
   if (!json || !json->is_map()) {
     problems.push_back(
         fmt::format("{} is not JSON: regenerate it with `flightplan generate`", path.string()));
-    return;
+    return Value();
   }
   const Value* gen1 = json->Find("gen1");
   std::string generated_for = gen1 ? StringAt(*gen1, "env") : "";
@@ -85,6 +85,45 @@ void CheckProject(const std::string& project, const EnvInputs& env,
         "{} was generated for environment '{}', not '{}': generate the Gen2 code for '{}' and "
         "deploy it to the branch first",
         path.string(), generated_for, env.env, env.env));
+  }
+  return *json;
+}
+
+// A user pool holds one domain. A Gen1 pool with a hosted UI domain (made
+// by a Gen1 custom resource, recorded by generate in migration.json) cannot
+// also take the domain the Gen2 branch declares for its own pool.
+void CheckHostedUiDomains(const Value& migration, const std::vector<EnvStack>& gen2,
+                          const std::vector<RefactorMove>& moves,
+                          std::vector<std::string>& problems) {
+  const Value* gen1 = migration.is_map() ? migration.Find("gen1") : nullptr;
+  const Value* domains = gen1 ? gen1->Find("hostedUIDomains") : nullptr;
+  if (!domains || !domains->is_map() || domains->as_map().empty()) return;
+  for (const RefactorMove& m : moves) {
+    if (m.type != "AWS::Cognito::UserPool") continue;
+    std::string auth = m.key.substr(0, m.key.rfind('/'));
+    const Value* domain = domains->Find(auth);
+    if (!domain || !domain->is_string()) continue;
+    for (const EnvStack& stack : gen2) {
+      if (stack.name != m.destination_stack) continue;
+      Result<Value> tmpl = Value::FromJson(stack.template_body);
+      const Value* resources = tmpl ? tmpl->Find("Resources") : nullptr;
+      if (!resources || !resources->is_map()) continue;
+      for (const auto& [id, def] : resources->as_map()) {
+        const Value* props = def.Find("Properties");
+        const Value* pool = props ? props->Find("UserPoolId") : nullptr;
+        const Value* ref = pool ? pool->Find("Ref") : nullptr;
+        if (StringAt(def, "Type") == "AWS::Cognito::UserPoolDomain" && ref && ref->is_string() &&
+            ref->as_string() == m.destination_logical_id) {
+          problems.push_back(fmt::format(
+              "the Gen1 user pool {} has the hosted UI domain '{}', and the Gen2 branch declares "
+              "a domain of its own ({} in {}) on the pool it takes the place of: a user pool "
+              "holds one domain, so the moved pool cannot take Gen2's. This version of "
+              "flightplan does not move a pool with a hosted UI domain "
+              "(docs/migration-guide.md#6-refactor); nothing was changed",
+              m.physical_id, domain->as_string(), id, stack.Label()));
+        }
+      }
+    }
   }
 }
 
@@ -202,7 +241,8 @@ class RefactorPlanStep final : public MigrationStep {
             stack));
       }
     }
-    CheckProject(InputString(inputs, "project"), env, problems);
+    Value migration = CheckProject(InputString(inputs, "project"), env, problems);
+    CheckHostedUiDomains(migration, gen2, found.plan.moves, problems);
     return found;
   }
 };

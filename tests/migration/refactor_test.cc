@@ -46,7 +46,8 @@ const ValueList& List(const Value& v, std::string_view key) {
 std::vector<std::string> Apps() {
   const char* full = std::getenv("FLIGHTPLAN_FULL_REFACTOR");
   if (full && std::string(full) == "1") {
-    return {"backend-only", "discussions", "fitness-tracker", "media-vault", "product-catalog"};
+    // media-vault's pool has a hosted UI domain: RefactorFlowTestHostedUiDomain.
+    return {"backend-only", "discussions", "fitness-tracker", "product-catalog"};
   }
   return {"backend-only"};
 }
@@ -72,32 +73,28 @@ class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterf
 
   // generate → deploy-gen2 to branch gen2main.
   void GenerateAndDeploy() {
+    // As a user would: generated, its function dependencies installed
+    // beside the toolchain and checked by `--verify`, then deployed.
     Invocation generate;
-    generate.args = {"generate", "--gen1",          FixtureApp(GetParam()).string(),
-                     "--out",    project_.string(), "--branch",
-                     "gen2main", "--force"};
+    generate.args = {"generate",
+                     "--gen1",
+                     FixtureApp(GetParam()).string(),
+                     "--out",
+                     project_.string(),
+                     "--branch",
+                     "gen2main",
+                     "--force",
+                     "--verify",
+                     "--toolchain",
+                     Toolchain().string()};
     generate.cwd = dir_.path();
-    generate.timeout = std::chrono::seconds(120);
+    generate.timeout = std::chrono::seconds(600);
     RunResult generated = RunFlightplan(generate);
-    ASSERT_EQ(generated.exit_code, 0) << generated.err;
-    // A fixture function whose source tests/data lacks gets an entry file
-    // (bundling needs one); the apps' real handlers are used where present.
-    if (fs::exists(project_ / "amplify" / "functions")) {
-      for (const auto& e : fs::directory_iterator(project_ / "amplify" / "functions")) {
-        if (!fs::exists(e.path() / "src" / "index.js") &&
-            !fs::exists(e.path() / "src" / "index.ts") &&
-            !fs::exists(e.path() / "src" / "index.mjs")) {
-          fs::create_directories(e.path() / "src");
-          WriteFile((e.path() / "src" / "index.js").string(),
-                    "export const handler = async () => ({ statusCode: 200 });\n");
-        }
-      }
-    }
+    ASSERT_EQ(generated.exit_code, 0) << generated.out << generated.err;
     Invocation deploy;
     deploy.binary = CLOUDSIM_BINARY;
-    deploy.args = {"deploy-gen2",       "--url", endpoint(), "--project", project_.string(),
-                   "--app-id",          app_id_, "--branch", "gen2main",  "--toolchain",
-                   Toolchain().string()};
+    deploy.args = {"deploy-gen2", "--url", endpoint(), "--project", project_.string(),
+                   "--app-id",    app_id_, "--branch", "gen2main"};
     deploy.cwd = dir_.path();
     deploy.timeout = std::chrono::seconds(300);
     RunResult deployed = RunFlightplan(deploy);
@@ -105,10 +102,6 @@ class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterf
     gen2_root_ = deployed.out.substr(0, deployed.out.find_last_not_of(" \n") + 1);
     gen2_root_ = gen2_root_.substr(gen2_root_.rfind('\n') + 1);
     ASSERT_EQ(gen2_root_.rfind("amplify-", 0), 0u) << deployed.out;
-    // The proof synthesizes with the project's own toolchain.
-    if (!fs::exists(project_ / "node_modules")) {
-      fs::create_directory_symlink(Toolchain() / "node_modules", project_ / "node_modules");
-    }
   }
 
   RunResult Refactor(std::vector<std::string> extra = {}) {
@@ -277,6 +270,79 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
   EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
 }
 
+// Killed with SIGKILL again and again — every few journal writes, so at
+// many points of every step, forward and in rollback — and resumed each
+// time by running the same command: the end state is an uninterrupted
+// run's, each refactor was created once and executed once, nothing stateful
+// was ever deleted.
+TEST_P(RefactorFlowTest, KilledAgainAndAgainItResumesFromTheCloudAndEndsAsAnUninterruptedRun) {
+  ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
+  RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
+  ASSERT_EQ(locked.exit_code, 0) << locked.err;
+  std::map<std::string, Owned> gen1 = StatefulOwners(root_stack_);
+  std::map<std::string, StackSnapshot> before = Snapshot();
+  auto args = [&](bool rollback) {
+    std::vector<std::string> a = {"refactor", "--yes",     "--to-branch",
+                                  "gen2main", "--project", project_.string()};
+    for (const std::string& e : EnvArgs()) a.push_back(e);
+    if (rollback) a.push_back("--rollback");
+    return a;
+  };
+  // Kill points vary (the 5th to 8th write of each process, before or
+  // after it), so every process gets somewhere and dies somewhere new.
+  auto kill_at = [](int attempt) {
+    return std::to_string(5 + attempt % 4) + (attempt % 2 == 0 ? ":after" : ":before");
+  };
+  int kills = 0;
+  bool finished = false;
+  for (int attempt = 0; attempt < 40 && !finished; ++attempt) {
+    RunResult r = Flightplan(args(false), kill_at(attempt));
+    if (r.signaled) {
+      ++kills;
+    } else {
+      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+      finished = true;
+    }
+  }
+  ASSERT_TRUE(finished);
+  EXPECT_GE(kills, 3);
+  int pairs = CountCalls("cloudformation", "ExecuteStackRefactor");
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"), pairs);
+  EXPECT_GE(pairs, 2);  // auth and storage
+  for (const auto& [physical, owner] : gen1) {
+    if (owner.logical_id == "UserPool" || owner.logical_id == "S3Bucket") {
+      EXPECT_EQ(OwnerByCli(physical).stack.rfind(gen2_root_, 0), 0u) << physical;
+    }
+  }
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
+
+  finished = false;
+  for (int attempt = 0; attempt < 40 && !finished; ++attempt) {
+    RunResult r = Flightplan(args(true), kill_at(attempt));
+    if (r.signaled) ++kills;
+    if (!r.signaled) {
+      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+      finished = true;
+    }
+  }
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(CountCalls("cloudformation", "ExecuteStackRefactor"), 2 * pairs);
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"), 2 * pairs);
+  for (const auto& [physical, owner] : gen1) {
+    if (owner.stack.find("-api") != std::string::npos) continue;
+    EXPECT_EQ(OwnerByCli(physical), owner) << physical;
+  }
+  std::map<std::string, StackSnapshot> after = Snapshot();
+  for (const auto& [name, snap] : before) {
+    if (name.rfind(root_stack_, 0) != 0) continue;
+    ASSERT_TRUE(after.count(name)) << name;
+    EXPECT_EQ(Value::FromJson(after[name].template_text).value(),
+              Value::FromJson(snap.template_text).value())
+        << name;
+  }
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
+}
+
 TEST_P(RefactorFlowTest, TheDryRunPrintsThePlanAndChangesNothing) {
   ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
   RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
@@ -297,6 +363,29 @@ TEST_P(RefactorFlowTest, AnUnlockedEnvironmentIsRefusedBeforeAnyChange) {
   EXPECT_THAT(refused.out + refused.err, HasSubstr("lock"));
   EXPECT_THAT(MutatingCalls(mark), ::testing::IsEmpty());
 }
+
+// A pool with a Gen1 hosted UI domain, where the Gen2 code declares its
+// own: refused by the plan, before any change.
+using RefactorFlowTestHostedUiDomain = RefactorFlowTest;
+
+TEST_P(RefactorFlowTestHostedUiDomain, APoolWithAHostedUiDomainIsRefusedBeforeAnyChange) {
+  ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
+  RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
+  ASSERT_EQ(locked.exit_code, 0) << locked.err;
+  std::map<std::string, StackSnapshot> before = Snapshot();
+  int64_t mark = LogPosition();
+  RunResult refused = Refactor();
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.out + refused.err, HasSubstr("has the hosted UI domain"));
+  EXPECT_THAT(MutatingCalls(mark), ::testing::IsEmpty());
+  EXPECT_EQ(Snapshot(), before);
+}
+
+INSTANTIATE_TEST_SUITE_P(MediaVault, RefactorFlowTestHostedUiDomain,
+                         ::testing::Values("media-vault"),
+                         [](const ::testing::TestParamInfo<std::string>&) {
+                           return std::string("media_vault");
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Apps, RefactorFlowTest, ::testing::ValuesIn(Apps()),
                          [](const ::testing::TestParamInfo<std::string>& param) {
