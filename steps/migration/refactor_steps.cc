@@ -447,9 +447,10 @@ class FlipStep final : public MigrationStep {
       look.execute = false;
       std::string lines;
       std::string label = look.label;
-      look.vet = [&lines, &moves, kept, label](const Value& cs) -> Result<void> {
+      const std::vector<const RefactorMove*>& receiving = moves;
+      look.vet = [&lines, &receiving, kept, label](const Value& cs) -> Result<void> {
         TRY(VetNothingStatefulLost(cs, kept, PoolChildTypes(), label));
-        for (const RefactorMove* m : moves) {
+        for (const RefactorMove* m : receiving) {
           std::string what = "unchanged";
           for (const Value& change : aws::ListAt(cs, "Changes")) {
             const Value* rc = change.Find("ResourceChange");

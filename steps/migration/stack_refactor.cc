@@ -12,7 +12,6 @@
 
 namespace flightplan::migration {
 
-using aws::ListAt;
 using aws::StringAt;
 
 namespace {

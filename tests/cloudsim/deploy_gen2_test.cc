@@ -62,9 +62,11 @@ class DeployGen2Test : public SimTest, public ::testing::WithParamInterface<std:
   flightplan::testing::RunResult Deploy(const fs::path& project, const std::string& app_id) {
     flightplan::testing::Invocation inv;
     inv.binary = CLOUDSIM_BINARY;
-    inv.args = {"deploy-gen2", "--url",       endpoint(),          "--project", project.string(),
-                "--app-id",    app_id,        "--branch",          "gen2main",  "--commit",
-                kCommit,       "--toolchain", Toolchain().string()};
+    // The project's own node_modules (generate --verify linked the toolchain
+    // and installed the functions' dependencies there).
+    inv.args = {"deploy-gen2", "--url",    endpoint(), "--project", project.string(),
+                "--app-id",    app_id,     "--branch", "gen2main",  "--commit",
+                kCommit};
     inv.cwd = project.parent_path().string();
     inv.timeout = std::chrono::seconds(300);
     return flightplan::testing::RunFlightplan(inv);
@@ -112,27 +114,20 @@ TEST_P(DeployGen2Test, TheBranchDeploysOnTheGen1TablesAndARerunIsANoOp) {
   }
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   flightplan::testing::TempDir tmp;
-  const fs::path gen1 = fs::path(tmp.path()) / "gen1";
   const fs::path gen2 = fs::path(tmp.path()) / "gen2";
-  fs::copy(FixtureApp(GetParam()), gen1, fs::copy_options::recursive);
-  // The fixtures carry no function code; bundling needs an entry file.
-  if (fs::exists(gen1 / "amplify/backend/function")) {
-    for (const auto& e : fs::directory_iterator(gen1 / "amplify/backend/function")) {
-      fs::create_directories(e.path() / "src");
-      flightplan::testing::WriteFile(
-          (e.path() / "src/index.js").string(),
-          "export const handler = async (event) => ({ statusCode: 200 });\n");
-    }
-  }
   flightplan::testing::Invocation generate;
-  // --branch: the generated mappings name gen2main as the branch that adopts
-  // the Gen1 tables (another branch would create its own).
-  generate.args = {"generate",    "--gen1",   gen1.string(), "--out",
-                   gen2.string(), "--branch", "gen2main",    "--force"};
+  // As a user would, with the apps' real handlers: generated, the functions'
+  // own dependencies installed beside the toolchain and checked by
+  // `--verify`. --branch: the generated mappings name gen2main as the branch
+  // that adopts the Gen1 tables (another branch would create its own).
+  generate.args = {"generate", "--gen1",     FixtureApp(GetParam()).string(),
+                   "--out",    gen2.string(), "--branch",
+                   "gen2main", "--force",    "--verify",
+                   "--toolchain", Toolchain().string()};
   generate.cwd = tmp.path();
-  generate.timeout = std::chrono::seconds(120);
+  generate.timeout = std::chrono::seconds(600);
   auto generated = flightplan::testing::RunFlightplan(generate);
-  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  ASSERT_EQ(generated.exit_code, 0) << generated.out << generated.err;
 
   Value seeded = Control("POST", "/_sim/seed",
                          Value(ValueMap{{"fixture", Value(FixtureApp(GetParam()).string())}}));
