@@ -64,9 +64,8 @@ class DeployGen2Test : public SimTest, public ::testing::WithParamInterface<std:
     inv.binary = CLOUDSIM_BINARY;
     // The project's own node_modules (generate --verify linked the toolchain
     // and installed the functions' dependencies there).
-    inv.args = {"deploy-gen2", "--url",    endpoint(), "--project", project.string(),
-                "--app-id",    app_id,     "--branch", "gen2main",  "--commit",
-                kCommit};
+    inv.args = {"deploy-gen2", "--url",    endpoint(), "--project", project.string(), "--app-id",
+                app_id,        "--branch", "gen2main", "--commit",  kCommit};
     inv.cwd = project.parent_path().string();
     inv.timeout = std::chrono::seconds(300);
     return flightplan::testing::RunFlightplan(inv);
@@ -120,10 +119,17 @@ TEST_P(DeployGen2Test, TheBranchDeploysOnTheGen1TablesAndARerunIsANoOp) {
   // own dependencies installed beside the toolchain and checked by
   // `--verify`. --branch: the generated mappings name gen2main as the branch
   // that adopts the Gen1 tables (another branch would create its own).
-  generate.args = {"generate", "--gen1",     FixtureApp(GetParam()).string(),
-                   "--out",    gen2.string(), "--branch",
-                   "gen2main", "--force",    "--verify",
-                   "--toolchain", Toolchain().string()};
+  generate.args = {"generate",
+                   "--gen1",
+                   FixtureApp(GetParam()).string(),
+                   "--out",
+                   gen2.string(),
+                   "--branch",
+                   "gen2main",
+                   "--force",
+                   "--verify",
+                   "--toolchain",
+                   Toolchain().string()};
   generate.cwd = tmp.path();
   generate.timeout = std::chrono::seconds(600);
   auto generated = flightplan::testing::RunFlightplan(generate);
