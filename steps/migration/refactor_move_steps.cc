@@ -66,6 +66,20 @@ Value Templates(const Value& prepared) {
   return t && t->is_map() ? *t : Value(ValueMap{});
 }
 
+// CheckRollback of a step that kept templates in Prepare: done when every
+// stack holds its kept template again.
+Result<CheckResult> HoldsKeptTemplates(aws::CloudFormationClient& cfn, const Value& templates,
+                                       std::string_view not_done, std::string_view done) {
+  for (const auto& [stack, body] : templates.as_map()) {
+    ASSIGN_OR_RETURN(std::string current, CurrentBody(cfn, stack));
+    if (!body.is_string() || !SameTemplate(current, body.as_string())) {
+      return CheckResult{CheckOutcome::kNotDone, Value(),
+                         fmt::format("stack {} {}", stack, not_done)};
+    }
+  }
+  return CheckResult{CheckOutcome::kDone, Value(), std::string(done)};
+}
+
 // ---------------------------------------------------------------- detach
 
 // CloudFormation refuses a stack without resources: when every resource of
@@ -218,15 +232,8 @@ class DetachStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
-    Value templates = Templates(ctx.prepared);
-    for (const auto& [stack, body] : templates.as_map()) {
-      ASSIGN_OR_RETURN(std::string current, CurrentBody(cfn, stack));
-      if (!body.is_string() || !SameTemplate(current, body.as_string())) {
-        return CheckResult{CheckOutcome::kNotDone, Value(),
-                           fmt::format("stack {} does not hold its original template", stack)};
-      }
-    }
-    return CheckResult{CheckOutcome::kDone, Value(), "every source stack is as it was"};
+    return HoldsKeptTemplates(cfn, Templates(ctx.prepared), "does not hold its original template",
+                              "every source stack is as it was");
   }
 
  private:
@@ -407,15 +414,8 @@ class VacateStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
-    Value templates = Templates(ctx.prepared);
-    for (const auto& [stack, body] : templates.as_map()) {
-      ASSIGN_OR_RETURN(std::string current, CurrentBody(cfn, stack));
-      if (!body.is_string() || !SameTemplate(current, body.as_string())) {
-        return CheckResult{CheckOutcome::kNotDone, Value(),
-                           fmt::format("Gen2 stack {} is not as it was", stack)};
-      }
-    }
-    return CheckResult{CheckOutcome::kDone, Value(), "every Gen2 stack holds its own copies again"};
+    return HoldsKeptTemplates(cfn, Templates(ctx.prepared), "is not as it was",
+                              "every Gen2 stack holds its own copies again");
   }
 
  private:
@@ -765,15 +765,8 @@ class RelinkStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
-    const Value listed = Templates(ctx.prepared);
-    for (const auto& [stack, body] : listed.as_map()) {
-      ASSIGN_OR_RETURN(std::string current, CurrentBody(cfn, stack));
-      if (!body.is_string() || !SameTemplate(current, body.as_string())) {
-        return CheckResult{CheckOutcome::kNotDone, Value(),
-                           fmt::format("Gen2 stack {} is still re-linked", stack)};
-      }
-    }
-    return CheckResult{CheckOutcome::kDone, Value(), "the Gen2 stacks are as before relink"};
+    return HoldsKeptTemplates(cfn, Templates(ctx.prepared), "is still re-linked",
+                              "the Gen2 stacks are as before relink");
   }
 
  private:
