@@ -173,6 +173,11 @@ Result<void> CloudFormationClient::DeleteChangeSet(std::string_view change_set,
   return {};
 }
 
+Result<ValueList> CloudFormationClient::ListChangeSets(std::string_view stack) {
+  ASSIGN_OR_RETURN(Value out, CallAll("ListChangeSets", Params({{"StackName", Value(stack)}})));
+  return ListAt(out, "Summaries");
+}
+
 Result<std::string> CloudFormationClient::DetectStackDrift(std::string_view stack) {
   ASSIGN_OR_RETURN(Value out, Call("DetectStackDrift", Params({{"StackName", Value(stack)}})));
   return StringAt(out, "StackDriftDetectionId");

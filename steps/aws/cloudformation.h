@@ -59,6 +59,8 @@ class CloudFormationClient {
   [[nodiscard]] Result<void> ExecuteChangeSet(std::string_view change_set, std::string_view stack,
                                               std::string_view client_request_token);
   [[nodiscard]] Result<void> DeleteChangeSet(std::string_view change_set, std::string_view stack);
+  // Summaries of every page of ListChangeSets for one stack.
+  [[nodiscard]] Result<ValueList> ListChangeSets(std::string_view stack);
 
   // Drift. DetectStackDrift returns the detection id.
   [[nodiscard]] Result<std::string> DetectStackDrift(std::string_view stack);

@@ -9,6 +9,7 @@
 #include "steps/aws/services.h"
 #include "steps/aws/values.h"
 #include "steps/migration/lock.h"
+#include "steps/migration/tool_leftovers.h"
 
 namespace flightplan::migration {
 
@@ -68,9 +69,28 @@ CloudFacts ReadCloudFacts(aws::AwsClient& client, Clock& clock, const std::strin
   }
   Result<std::vector<AppBranch>> branches =
       DiscoverBranches(client, clock, app_id, facts.root_stack);
+  std::vector<std::string> roots = {facts.root_stack};
   if (branches) {
     for (const AppBranch& b : *branches) {
-      if (b.gen2) facts.gen2_branches.push_back(fmt::format("{} ({})", b.name, b.stack_status));
+      if (!b.gen2) continue;
+      facts.gen2_branches.push_back(fmt::format("{} ({})", b.name, b.stack_status));
+      // arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>
+      std::string_view arn = b.stack_arn;
+      size_t at = arn.find(":stack/");
+      if (at != std::string_view::npos) {
+        std::string_view rest = arn.substr(at + 7);
+        roots.emplace_back(rest.substr(0, rest.find('/')));
+      }
+    }
+  }
+  Result<ToolLeftovers> leftovers =
+      FindToolLeftovers(client, clock, app_id, roots, {facts.root_stack});
+  if (leftovers && !leftovers->empty()) {
+    std::string text = leftovers->ToText();
+    size_t start = 0;
+    for (size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
+      facts.tool_leftovers.push_back(text.substr(start, end - start));
+      start = end + 1;
     }
   }
   facts.read = true;
@@ -120,6 +140,9 @@ std::string BackupDetail(const std::vector<StepRecord>& steps) {
 FlightPlan BuildFlightPlan(const PlanInput& input) {
   FlightPlan plan;
   plan.target = input.target;
+  for (const std::string& line : input.cloud.tool_leftovers) {
+    plan.warnings.push_back("left by AWS's migration tool: " + line);
+  }
   int number = 0;
   for (const PlanStepSpec& spec : PlanSteps()) {
     PlanRow row;
@@ -251,6 +274,9 @@ Value FlightPlan::ToJson() const {
   next.Set("command", next_command);
   next.Set("reason", next_reason);
   out.Set("next", std::move(next));
+  ValueList warning_list;
+  for (const std::string& w : warnings) warning_list.emplace_back(w);
+  out.Set("warnings", Value(std::move(warning_list)));
   return out;
 }
 
@@ -264,6 +290,7 @@ std::string FlightPlan::ToText() const {
     if (!row.detail.empty()) out += fmt::format("      {}\n", row.detail);
   }
   out += "\n";
+  for (const std::string& w : warnings) out += fmt::format("warning: {}\n", w);
   if (!next_command.empty()) {
     out += fmt::format("next: {}\n  {}\n", next_reason, next_command);
   } else {

@@ -41,6 +41,9 @@ struct CloudFacts {
   int locked_resources = 0;  // resources carrying lock's metadata
   // Gen2 branches of the app: "<branch> (<backend stack status>)".
   std::vector<std::string> gen2_branches;
+  // What AWS's own migration tool left half-way (tool_leftovers.h), one
+  // line each; refactor removes what holds nothing.
+  std::vector<std::string> tool_leftovers;
 };
 
 // Reads the environment's root stack policy and templates (read-only).
@@ -77,6 +80,7 @@ struct FlightPlan {
   std::vector<PlanRow> rows;
   std::string next_command;  // the exact next command
   std::string next_reason;
+  std::vector<std::string> warnings;  // shown above the next command
   Value ToJson() const;
   std::string ToText() const;
 };

@@ -20,6 +20,7 @@
 #include "steps/migration/refactor_support.h"
 #include "steps/migration/register_parts.h"
 #include "steps/migration/step_support.h"
+#include "steps/migration/tool_leftovers.h"
 
 namespace flightplan::migration {
 namespace {
@@ -127,9 +128,60 @@ void CheckHostedUiDomains(const Value& migration, const std::vector<EnvStack>& g
   }
 }
 
-class RefactorPlanStep final : public MigrationStep {
+// A refactor step that reads both sides: the Gen1 environment and the
+// backend stack tree of the Gen2 branch named by `to_branch`.
+class BothSidesStep : public MigrationStep {
  public:
   using MigrationStep::MigrationStep;
+
+ protected:
+  struct Sides {
+    Gen1Environment gen1;
+    std::vector<EnvStack> gen2;  // the branch's backend stack first
+  };
+  Result<Sides> ReadSides(const Value& inputs, StepContext& ctx) const {
+    ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
+    std::string branch = InputString(inputs, "to_branch");
+    if (branch.empty()) {
+      return MakeError(ErrorCode::kInvalidInput, "to_branch names the Gen2 branch: it is empty");
+    }
+    Sides sides;
+    ASSIGN_OR_RETURN(sides.gen1, Discover(env, ctx));
+    ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
+    ASSIGN_OR_RETURN(StatefulTypes stateful, Stateful(env));
+    ASSIGN_OR_RETURN(std::vector<AppBranch> branches,
+                     DiscoverBranches(*client, *ctx.clock, env.app_id, sides.gen1.root_stack));
+    const AppBranch* target = nullptr;
+    for (const AppBranch& b : branches) {
+      if (b.name == branch) target = &b;
+    }
+    if (target == nullptr || target->stack_arn.empty() || !target->gen2) {
+      return MakeError(
+          ErrorCode::kStepFailed,
+          fmt::format("app {} has no Gen2 branch '{}' with a deployed backend: deploy the Gen2 "
+                      "project to it first (push the branch and let Amplify build it, or `npx "
+                      "ampx pipeline-deploy --branch {} --app-id {}`), then run refactor again",
+                      env.app_id, branch, branch, env.app_id));
+    }
+    ASSIGN_OR_RETURN(sides.gen2,
+                     DiscoverStackTree(*client, *ctx.clock, target->stack_arn, stateful));
+    return sides;
+  }
+  // What AWS's migration tool left around both sides.
+  Result<ToolLeftovers> Leftovers(const Value& inputs, const Sides& sides, StepContext& ctx) const {
+    ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
+    ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
+    std::vector<std::string> stacks;
+    for (const EnvStack& s : sides.gen1.stacks) stacks.push_back(s.name);
+    for (const EnvStack& s : sides.gen2) stacks.push_back(s.name);
+    return FindToolLeftovers(*client, *ctx.clock, env.app_id,
+                             {sides.gen1.root_stack, sides.gen2.front().name}, stacks);
+  }
+};
+
+class RefactorPlanStep final : public BothSidesStep {
+ public:
+  using BothSidesStep::BothSidesStep;
   std::string_view name() const override { return "migration.refactor-plan"; }
   const StepSchema& schema() const override {
     static const StepSchema kSchema{
@@ -179,30 +231,11 @@ class RefactorPlanStep final : public MigrationStep {
  private:
   Result<Findings> Find(const Value& inputs, StepContext& ctx) const {
     ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
-    std::string branch = InputString(inputs, "to_branch");
-    if (branch.empty()) {
-      return MakeError(ErrorCode::kInvalidInput, "to_branch names the Gen2 branch: it is empty");
-    }
-    Findings found;
-    ASSIGN_OR_RETURN(found.gen1, Discover(env, ctx));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
-    ASSIGN_OR_RETURN(StatefulTypes stateful, Stateful(env));
-    ASSIGN_OR_RETURN(std::vector<AppBranch> branches,
-                     DiscoverBranches(*client, *ctx.clock, env.app_id, found.gen1.root_stack));
-    const AppBranch* target = nullptr;
-    for (const AppBranch& b : branches) {
-      if (b.name == branch) target = &b;
-    }
-    if (target == nullptr || target->stack_arn.empty() || !target->gen2) {
-      return MakeError(
-          ErrorCode::kStepFailed,
-          fmt::format("app {} has no Gen2 branch '{}' with a deployed backend: deploy the Gen2 "
-                      "project to it first (push the branch and let Amplify build it, or `npx "
-                      "ampx pipeline-deploy --branch {} --app-id {}`), then run refactor again",
-                      env.app_id, branch, branch, env.app_id));
-    }
-    ASSIGN_OR_RETURN(std::vector<EnvStack> gen2,
-                     DiscoverStackTree(*client, *ctx.clock, target->stack_arn, stateful));
+    ASSIGN_OR_RETURN(Sides sides, ReadSides(inputs, ctx));
+    Findings found;
+    found.gen1 = std::move(sides.gen1);
+    const std::vector<EnvStack>& gen2 = sides.gen2;
     found.gen2_root_stack = gen2.front().name;
     found.plan = PlanRefactor(found.gen1, gen2);
     std::vector<std::string>& problems = found.plan.problems;
@@ -243,7 +276,71 @@ class RefactorPlanStep final : public MigrationStep {
     }
     Value migration = CheckProject(InputString(inputs, "project"), env, problems);
     CheckHostedUiDomains(migration, gen2, found.plan.moves, problems);
+    sides.gen1 = found.gen1;
+    ASSIGN_OR_RETURN(ToolLeftovers leftovers, Leftovers(inputs, sides, ctx));
+    for (std::string& p : leftovers.Problems()) problems.push_back(std::move(p));
     return found;
+  }
+};
+
+// ---------------------------------------------------------------- rescue
+
+// migration.refactor-rescue: removes what AWS's migration tool left behind
+// and holds nothing (tool_leftovers.h), so that nothing in the account can
+// block the refactor or confuse whoever looks at it later.
+class RescueStep final : public BothSidesStep {
+ public:
+  using BothSidesStep::BothSidesStep;
+  std::string_view name() const override { return "migration.refactor-rescue"; }
+  const StepSchema& schema() const override {
+    static const StepSchema kSchema{
+        "Remove what AWS's migration tool left half-way and that holds nothing: empty "
+        "`-holding` stacks in REVIEW_IN_PROGRESS and `gen2-migration-*` change sets",
+        RefactorFields(),
+        {{"found", FieldType::kMap, false, "the leftovers found (tool_leftovers.h)", {}},
+         {"removed", FieldType::kMap, false, "the stacks and change sets deleted", {}}},
+        false,
+        true};
+    return kSchema;
+  }
+  std::string Describe(const Value&) const override {
+    return "remove what AWS's migration tool left behind and holds nothing";
+  }
+  Result<std::string> Preview(const Value& inputs, StepContext& ctx) const override {
+    ASSIGN_OR_RETURN(ToolLeftovers found, Find(inputs, ctx));
+    return found.empty() ? std::string("nothing left by AWS's migration tool") : found.ToText();
+  }
+  Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
+    ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
+    ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
+    ASSIGN_OR_RETURN(ToolLeftovers found, Find(inputs, ctx));
+    if (!found.empty() && ctx.progress != nullptr) ctx.progress->Progress(found.ToText());
+    ASSIGN_OR_RETURN(Value removed,
+                     ClearToolLeftovers(*client, *ctx.clock, found, StepWaitOptions(ctx)));
+    Value out(ValueMap{});
+    out.Set("found", found.ToJson());
+    out.Set("removed", std::move(removed));
+    return out;
+  }
+  Result<CheckResult> Check(const Value& inputs, StepContext& ctx) const override {
+    ASSIGN_OR_RETURN(ToolLeftovers found, Find(inputs, ctx));
+    for (const ToolLeftovers::HoldingStack& h : found.holding_stacks) {
+      if (h.resources.empty()) {
+        return CheckResult{CheckOutcome::kNotDone, Value(), h.name + " is still there"};
+      }
+    }
+    if (!found.change_sets.empty()) {
+      return CheckResult{CheckOutcome::kNotDone, Value(),
+                         found.change_sets.front().name + " is still there"};
+    }
+    return CheckResult{CheckOutcome::kNotDone, Value(),
+                       "nothing is left to remove; looking again records what there is"};
+  }
+
+ private:
+  Result<ToolLeftovers> Find(const Value& inputs, StepContext& ctx) const {
+    ASSIGN_OR_RETURN(Sides sides, ReadSides(inputs, ctx));
+    return Leftovers(inputs, sides, ctx);
   }
 };
 
@@ -486,6 +583,7 @@ class FlipStep final : public MigrationStep {
 
 void RegisterRefactorSteps(StepRegistry& registry, aws::ClientPool& clients) {
   registry.Register(std::make_unique<RefactorPlanStep>(clients));
+  registry.Register(std::make_unique<RescueStep>(clients));
   registry.Register(std::make_unique<FlipStep>(clients));
 }
 

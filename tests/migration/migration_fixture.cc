@@ -29,7 +29,8 @@ std::vector<std::string> MigrationTest::EnvArgs() const {
   return {"--app-id", app_id_, "--env", env_};
 }
 
-RunResult MigrationTest::Flightplan(std::vector<std::string> args, const std::string& kill_at) {
+RunResult MigrationTest::Flightplan(std::vector<std::string> args, const std::string& kill_at,
+                                    std::chrono::milliseconds timeout) {
   Invocation inv;
   inv.args = {"--state", state_, "--operator", "tester"};
   inv.args.insert(inv.args.end(), args.begin(), args.end());
@@ -40,7 +41,7 @@ RunResult MigrationTest::Flightplan(std::vector<std::string> args, const std::st
              {"AWS_REGION", "us-east-1"},
              {"HOME", dir_.path()}};
   if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
-  inv.timeout = std::chrono::milliseconds(120000);
+  inv.timeout = timeout;
   return RunFlightplan(inv);
 }
 

@@ -5,6 +5,7 @@
 #ifndef FLIGHTPLAN_TESTS_MIGRATION_MIGRATION_FIXTURE_H_
 #define FLIGHTPLAN_TESTS_MIGRATION_MIGRATION_FIXTURE_H_
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,7 +33,8 @@ class MigrationTest : public cloudsim::testing::SimTest {
 
   // Runs `flightplan <args> --state <state>` against the simulator, with
   // `kill_at` ("N:before"/"N:after") for crash tests.
-  RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "");
+  RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "",
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(120000));
   // The phase's common options for the seeded environment.
   std::vector<std::string> EnvArgs() const;
 

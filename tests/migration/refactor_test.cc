@@ -204,9 +204,18 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
   std::map<std::string, Owned> gen2_before = StatefulOwners(gen2_prefix);
   std::map<std::string, StackSnapshot> before = Snapshot();
 
+  // What AWS's migration tool leaves after a failed move: an empty holding
+  // stack in REVIEW_IN_PROGRESS; refactor removes it first.
+  const std::string holding = gen2_root_ + "-storage-holding";
+  Cli({"cloudformation", "create-change-set", "--stack-name", holding, "--change-set-name",
+       "refactor-create", "--change-set-type", "CREATE", "--template-body",
+       R"({"Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}})"});
+
   RunResult refactored = Refactor();
   ASSERT_EQ(refactored.exit_code, 0) << refactored.out << refactored.err;
   EXPECT_THAT(refactored.out, HasSubstr("replaces and removes none of the moved resources"));
+  EXPECT_NE(AwsCli({"cloudformation", "describe-stacks", "--stack-name", holding}).exit_code, 0)
+      << holding << " is still there";
 
   // The user pool, identity pool, groups and buckets are Gen2's now.
   int moved = 0;
