@@ -268,6 +268,48 @@ void ApplyMove(World& world, const Value& move, const std::string& refactor_id) 
   destination->resources.push_back(std::move(resource));
 }
 
+// Moves `from`'s definition in one template's Resources to `to` in
+// another's; false when the source does not declare it.
+bool MoveDeclaration(Value& source, Value& destination, const std::string& from,
+                     const std::string& to) {
+  if (!source.is_map() || !destination.is_map()) return false;
+  auto s = source.as_map().find("Resources");
+  if (s == source.as_map().end() || !s->second.is_map()) return false;
+  auto def = s->second.as_map().find(from);
+  if (def == s->second.as_map().end()) return false;
+  Value moved = std::move(def->second);
+  s->second.as_map().erase(def);
+  auto d = destination.as_map().find("Resources");
+  if (d == destination.as_map().end() || !d->second.is_map()) {
+    destination.as_map()["Resources"] = Value(ValueMap{});
+    d = destination.as_map().find("Resources");
+  }
+  d->second.as_map()[to] = std::move(moved);
+  return true;
+}
+
+// A move a refactor applied before its rollback failed: the resource goes
+// with its definition (CloudFormation keeps each stack's template describing
+// what the stack holds), so the stacks are half-way, not inconsistent.
+void ApplyMoveWithDefinition(World& world, const Value& move, const std::string& refactor_id) {
+  ApplyMove(world, move, refactor_id);
+  Stack* source = world.cloudformation.FindLive(Str(move, "SourceStack"));
+  Stack* destination = world.cloudformation.FindLive(Str(move, "DestinationStack"));
+  if (!source || !destination) return;
+  std::string from = Str(move, "SourceLogicalId");
+  std::string to = Str(move, "DestinationLogicalId");
+  MoveDeclaration(source->template_body, destination->template_body, from, to);
+  Result<Value> source_text = Value::FromJson(source->template_text);
+  Result<Value> destination_text = Value::FromJson(destination->template_text);
+  if (source_text && destination_text &&
+      MoveDeclaration(*source_text, *destination_text, from, to)) {
+    source->template_text = source_text->ToJson();
+    destination->template_text = destination_text->ToJson();
+  }
+  Reevaluate(world, *source);
+  Reevaluate(world, *destination);
+}
+
 // Creates the stacks the refactor creates, empty, in `status`.
 void CreateStacks(World& world, const StackRefactorRecord& record, const std::string& status) {
   for (size_t i = 0; i < record.stack_names.size(); ++i) {
@@ -324,7 +366,7 @@ SimResult<Value> ExecuteRefactor(World& world, const Value& params) {
     bool rollback_fails = Bool(fault->options, "rollback_fails");
     CreateStacks(world, *record, "REVIEW_IN_PROGRESS");
     if (rollback_fails && record->moves.is_list() && !record->moves.as_list().empty()) {
-      ApplyMove(world, record->moves.as_list()[0], id);
+      ApplyMoveWithDefinition(world, record->moves.as_list()[0], id);
     }
     record->pending_execution_status = rollback_fails ? "ROLLBACK_FAILED" : "ROLLBACK_COMPLETE";
     record->pending_execution_status_reason =

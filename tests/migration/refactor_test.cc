@@ -352,6 +352,100 @@ TEST_P(RefactorFlowTest, KilledAgainAndAgainItResumesFromTheCloudAndEndsAsAnUnin
   EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
 }
 
+// AWS faults on the way — throttling, 5xx and dropped connections on any
+// call, a detach update CloudFormation rolls back, a stack refactor whose
+// execution fails and rolls back, and in the rollback one that fails and
+// cannot roll back (half the moves applied) — each stops the run with a
+// failure, and running the same command again ends where an uninterrupted
+// run ends: every resource where it belongs, each refactor created once
+// and executed once, nothing stateful deleted.
+TEST_P(RefactorFlowTest, AwsFaultsOnTheWayEndWhereAnUninterruptedRunEnds) {
+  ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
+  RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
+  ASSERT_EQ(locked.exit_code, 0) << locked.err;
+  std::map<std::string, Owned> gen1 = StatefulOwners(root_stack_);
+  std::map<std::string, StackSnapshot> before = Snapshot();
+  auto fault = [&](const std::string& json) {
+    Control("POST", "/_sim/faults", Value::FromJson(json).value());
+  };
+  auto where_they_started = [&] {
+    for (const auto& [physical, owner] : gen1) {
+      if (owner.stack.find("-api") != std::string::npos) continue;
+      EXPECT_EQ(OwnerByCli(physical), owner) << physical;
+    }
+  };
+  // Retried by the client: never seen by the steps.
+  fault(R"({"service": "*", "kind": "throttle", "skip": 5, "count": 2})");
+  fault(R"({"service": "cloudformation", "kind": "error", "status": 503,
+            "code": "ServiceUnavailable", "skip": 30, "count": 2})");
+  fault(R"({"service": "cloudformation", "operation": "DescribeStackRefactor", "kind": "reset",
+            "count": 1})");
+  // The first refactor execution fails and rolls back: nothing moved.
+  fault(R"({"service": "cloudformation", "operation": "ExecuteStackRefactor",
+            "kind": "fail_refactor", "count": 1})");
+  RunResult first = Refactor();
+  EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
+  EXPECT_THAT(first.out + first.err, HasSubstr("ROLLBACK_COMPLETE"));
+  where_they_started();
+
+  // Run again, relink's update of the Gen2 auth stack fails part-way and
+  // CloudFormation rolls it back. (Detach's and vacate's updates change no
+  // resource property, so there is nothing in them for CloudFormation to
+  // fail at.)
+  std::string gen2_auth;
+  Value nested = Cli({"cloudformation", "list-stack-resources", "--stack-name", gen2_root_});
+  for (const Value& r : List(nested, "StackResourceSummaries")) {
+    if (Str(r, "LogicalResourceId").rfind("auth", 0) == 0 &&
+        Str(r, "ResourceType") == "AWS::CloudFormation::Stack") {
+      // arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>
+      std::string arn = Str(r, "PhysicalResourceId");
+      std::string rest = arn.substr(arn.find(":stack/") + 7);
+      gen2_auth = rest.substr(0, rest.find('/'));
+    }
+  }
+  ASSERT_FALSE(gen2_auth.empty());
+  fault(R"({"service": "cloudformation", "operation": "ExecuteChangeSet",
+            "kind": "fail_stack_operation", "count": 1, "match": {"StackName": ")" +
+        gen2_auth + R"("}})");
+  RunResult second = Refactor();
+  EXPECT_EQ(second.exit_code, 1) << second.out << second.err;
+  EXPECT_THAT(second.out + second.err, HasSubstr("UPDATE_ROLLBACK_COMPLETE"));
+
+  RunResult third = Refactor();
+  ASSERT_EQ(third.exit_code, 0) << third.out << third.err;
+  for (const auto& [physical, owner] : gen1) {
+    if (owner.logical_id == "UserPool" || owner.logical_id == "S3Bucket") {
+      EXPECT_EQ(OwnerByCli(physical).stack.rfind(gen2_root_, 0), 0u) << physical;
+    }
+  }
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"),
+            CountCalls("cloudformation", "ExecuteStackRefactor"));
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
+
+  // The rollback's first reverse refactor fails and cannot roll back: the
+  // account is half-way; the rollback reads where each resource is and
+  // finishes when run again.
+  fault(R"({"service": "cloudformation", "operation": "ExecuteStackRefactor",
+            "kind": "fail_refactor", "count": 1, "options": {"rollback_fails": true}})");
+  RunResult back = Refactor({"--rollback"});
+  EXPECT_EQ(back.exit_code, 1) << back.out << back.err;
+  EXPECT_THAT(back.out + back.err, HasSubstr("ROLLBACK_FAILED"));
+  RunResult again = Refactor({"--rollback"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  where_they_started();
+  std::map<std::string, StackSnapshot> after = Snapshot();
+  for (const auto& [name, snap] : before) {
+    if (name.rfind(root_stack_, 0) != 0) continue;
+    ASSERT_TRUE(after.count(name)) << name;
+    EXPECT_EQ(Value::FromJson(after[name].template_text).value(),
+              Value::FromJson(snap.template_text).value())
+        << name;
+  }
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"),
+            CountCalls("cloudformation", "ExecuteStackRefactor"));
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
+}
+
 TEST_P(RefactorFlowTest, TheDryRunPrintsThePlanAndChangesNothing) {
   ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
   RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
