@@ -19,6 +19,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/migration/migration_fixture.h"
@@ -381,9 +382,38 @@ TEST_P(RefactorFlowTest, AwsFaultsOnTheWayEndWhereAnUninterruptedRunEnds) {
   fault(R"({"service": "cloudformation", "operation": "DescribeStackRefactor", "kind": "reset",
             "count": 1})");
   // The first refactor execution fails and rolls back: nothing moved.
+  // Meanwhile (each stack operation made to last 400 ms) a second operator
+  // tries the refactor and lock's rollback: both refused, the holder named.
   fault(R"({"service": "cloudformation", "operation": "ExecuteStackRefactor",
             "kind": "fail_refactor", "count": 1})");
-  RunResult first = Refactor();
+  Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 400})").value());
+  RunResult first;
+  std::thread holder([&] { first = Refactor(); });
+  for (int i = 0; i < 600 && CountCalls("cloudformation", "CreateChangeSet") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto as_alice = [&](std::vector<std::string> args) {
+    Invocation inv;
+    inv.args = {"--state", state_, "--operator", "alice"};
+    inv.args.insert(inv.args.end(), args.begin(), args.end());
+    inv.cwd = dir_.path();
+    inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
+               {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+               {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+               {"AWS_REGION", "us-east-1"},
+               {"HOME", dir_.path()}};
+    return RunFlightplan(inv);
+  };
+  RunResult racing = as_alice({"refactor", "--yes", "--to-branch", "gen2main", "--project",
+                               project_.string(), "--app-id", app_id_, "--env", env_});
+  RunResult unlocking =
+      as_alice({"lock", "--yes", "--rollback", "--app-id", app_id_, "--env", env_});
+  holder.join();
+  Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 0})").value());
+  EXPECT_EQ(racing.exit_code, 3) << racing.out << racing.err;
+  EXPECT_THAT(racing.out + racing.err, HasSubstr("tester"));
+  EXPECT_NE(unlocking.exit_code, 0) << unlocking.out << unlocking.err;
+  EXPECT_THAT(unlocking.out + unlocking.err, HasSubstr("tester"));
   EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
   EXPECT_THAT(first.out + first.err, HasSubstr("ROLLBACK_COMPLETE"));
   where_they_started();
