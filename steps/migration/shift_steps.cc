@@ -32,6 +32,18 @@ FieldSpec DomainsField() {
   return {"domains", FieldType::kList, true, "the domain associations to re-point", {}};
 }
 
+// The record inside Amplify's answer ({"domainAssociation": {...}}).
+Value Member(const Value& answer, std::string_view key) {
+  const Value* inner = answer.Find(key);
+  return inner != nullptr && inner->is_map() ? *inner : Value(ValueMap{});
+}
+
+Result<Value> GetAssociation(aws::AmplifyClient& amplify, const std::string& app_id,
+                             const std::string& domain) {
+  ASSIGN_OR_RETURN(Value answer, amplify.GetDomainAssociation(app_id, domain));
+  return Member(answer, "domainAssociation");
+}
+
 // What shift-plan finds, by reading only.
 struct ShiftPlan {
   std::vector<std::string> gen1_branches;
@@ -79,7 +91,7 @@ Result<ShiftPlan> MakePlan(aws::AwsClient& client, const EnvInputs& env,
   ASSIGN_OR_RETURN(plan.domains,
                    DomainsToShift(associations, domain, plan.gen1_branches, to_branch, env.app_id));
   for (const std::string& d : plan.domains) {
-    ASSIGN_OR_RETURN(Value association, amplify.GetDomainAssociation(env.app_id, d));
+    ASSIGN_OR_RETURN(Value association, GetAssociation(amplify, env.app_id, d));
     plan.associations.push_back(std::move(association));
   }
   return plan;
@@ -201,7 +213,8 @@ class ShiftCheckGen2Step final : public MigrationStep {
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
     std::string to_branch = InputString(inputs, "to_branch");
     aws::AmplifyClient amplify(*client);
-    ASSIGN_OR_RETURN(Value branch, amplify.GetBranch(env.app_id, to_branch));
+    ASSIGN_OR_RETURN(Value answer, amplify.GetBranch(env.app_id, to_branch));
+    Value branch = Member(answer, "branch");
     std::string stack;
     if (const Value* backend = branch.Find("backend")) stack = StringAt(*backend, "stackArn");
     if (stack.empty()) {
@@ -269,7 +282,7 @@ Result<Value> WaitAvailable(aws::AwsClient& client, StepContext& ctx, const std:
       *ctx.clock, StepWaitOptions(ctx), "domain " + domain,
       [&]() -> Result<Value> {
         TRY(ctx.StopReason());
-        return amplify.GetDomainAssociation(app_id, domain);
+        return GetAssociation(amplify, app_id, domain);
       },
       [](const Value& a) {
         std::string status = StringAt(a, "domainStatus");
@@ -316,7 +329,7 @@ class ShiftRepointStep final : public MigrationStep {
     aws::AmplifyClient amplify(*client);
     ValueList previous;
     for (const std::string& d : FromList(inputs.Find("domains"))) {
-      ASSIGN_OR_RETURN(Value association, amplify.GetDomainAssociation(env.app_id, d));
+      ASSIGN_OR_RETURN(Value association, GetAssociation(amplify, env.app_id, d));
       previous.push_back(std::move(association));
     }
     Value prepared(ValueMap{});
@@ -338,7 +351,7 @@ class ShiftRepointStep final : public MigrationStep {
       std::vector<SubDomainSetting> want = Repointed(SettingsOf(before), gen1, to_branch);
       moved += CountOn(SettingsOf(before), gen1);
       // Resumed: the cloud says whether this one was already updated.
-      ASSIGN_OR_RETURN(Value now, amplify.GetDomainAssociation(env.app_id, domain));
+      ASSIGN_OR_RETURN(Value now, GetAssociation(amplify, env.app_id, domain));
       if (SettingsOf(now) == want) continue;
       ASSIGN_OR_RETURN(Value updated,
                        amplify.UpdateDomainAssociation(UpdateRequest(env.app_id, before, want)));
@@ -363,7 +376,7 @@ class ShiftRepointStep final : public MigrationStep {
     for (const Value& before : previous) {
       std::string domain = StringAt(before, "domainName");
       std::vector<SubDomainSetting> want = Repointed(SettingsOf(before), gen1, to_branch);
-      ASSIGN_OR_RETURN(Value now, amplify.GetDomainAssociation(env.app_id, domain));
+      ASSIGN_OR_RETURN(Value now, GetAssociation(amplify, env.app_id, domain));
       if (SettingsOf(now) != want) {
         return CheckResult{CheckOutcome::kNotDone, Value(),
                            fmt::format("domain {} is {}, not yet {}", domain,
@@ -385,7 +398,7 @@ class ShiftRepointStep final : public MigrationStep {
       TRY(ctx.StopReason());
       std::string domain = StringAt(before, "domainName");
       std::vector<SubDomainSetting> want = SettingsOf(before);
-      ASSIGN_OR_RETURN(Value now, amplify.GetDomainAssociation(env.app_id, domain));
+      ASSIGN_OR_RETURN(Value now, GetAssociation(amplify, env.app_id, domain));
       if (SettingsOf(now) != want) {
         ASSIGN_OR_RETURN(Value updated,
                          amplify.UpdateDomainAssociation(UpdateRequest(env.app_id, before, want)));
@@ -415,7 +428,7 @@ class ShiftRepointStep final : public MigrationStep {
     aws::AmplifyClient amplify(*client);
     for (const Value& before : Previous(outputs, ctx)) {
       std::string domain = StringAt(before, "domainName");
-      ASSIGN_OR_RETURN(Value now, amplify.GetDomainAssociation(env.app_id, domain));
+      ASSIGN_OR_RETURN(Value now, GetAssociation(amplify, env.app_id, domain));
       if (SettingsOf(now) != SettingsOf(before) || StringAt(now, "domainStatus") != "AVAILABLE") {
         return CheckResult{
             CheckOutcome::kNotDone, Value(),
