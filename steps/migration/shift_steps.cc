@@ -6,6 +6,8 @@
 //   migration.shift-wait        until each association is AVAILABLE again
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "steps/aws/cloudformation.h"
 #include "steps/aws/services.h"
 #include "steps/aws/values.h"
@@ -323,12 +325,21 @@ class ShiftRepointStep final : public MigrationStep {
                        InputString(inputs, "to_branch"));
   }
   Result<Value> Prepare(const Value& inputs, StepContext& ctx) const override {
-    (void)ctx;
     ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
     aws::AmplifyClient amplify(*client);
+    // A step attempted before (failed part-way, run again) keeps what its
+    // first attempt recorded: a domain it already updated must not be
+    // recorded as it is now.
+    std::vector<Value> earlier = PreviousOf(ctx.prepared);
     ValueList previous;
     for (const std::string& d : FromList(inputs.Find("domains"))) {
+      auto kept = std::find_if(earlier.begin(), earlier.end(),
+                               [&](const Value& a) { return StringAt(a, "domainName") == d; });
+      if (kept != earlier.end()) {
+        previous.push_back(*kept);
+        continue;
+      }
       ASSIGN_OR_RETURN(Value association, GetAssociation(amplify, env.app_id, d));
       previous.push_back(std::move(association));
     }

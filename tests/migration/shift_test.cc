@@ -283,6 +283,45 @@ TEST_F(ShiftTest, RollbackKilledAtEveryJournalWriteRestoresExactly) {
   EXPECT_GT(scenarios, 2);
 }
 
+TEST_F(ShiftTest, AFailureBetweenTwoDomainsIsResumedAndRolledBackExactly) {
+  CreateDomain();
+  Value shop(ValueMap{});
+  shop.Set("appId", app_id_);
+  shop.Set("domainName", "example.org");
+  shop.Set("subDomainSettings",
+           Value(ValueList{Obj({{"prefix", Value("shop")}, {"branchName", Value(env_)}})}));
+  Call("amplify", "CreateDomainAssociation", shop);
+  auto org = [&] {
+    return Call("amplify", "GetDomainAssociation",
+                Obj({{"appId", Value(app_id_)}, {"domainName", Value("example.org")}}))
+        .Find("domainAssociation")
+        ->ToJson();
+  };
+  Value com_before = Association();
+  std::string org_before = org();
+  RecordRefactorDone();
+  // example.com is updated first (name order); example.org's update is refused once.
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("amplify")},
+               {"operation", Value("UpdateDomainAssociation")},
+               {"kind", Value("error")},
+               {"status", Value(400)},
+               {"code", Value("BadRequestException")},
+               {"match", Obj({{"domainName", Value("example.org")}})},
+               {"count", Value(1)}}));
+  RunResult failed = Flightplan(Shift());
+  EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  EXPECT_EQ(Branches(), Gen2Map());
+  RunResult resumed = Flightplan(Shift());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_THAT(org(), HasSubstr(kGen2Branch));
+  // The second attempt kept the first one's record of example.com.
+  RunResult back = Flightplan(Shift({"--rollback"}));
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  EXPECT_EQ(Association().ToJson(), com_before.ToJson());
+  EXPECT_EQ(org(), org_before);
+}
+
 TEST_F(ShiftTest, RefusesABranchWhoseLatestJobFailed) {
   CreateDomain();
   RecordRefactorDone();
