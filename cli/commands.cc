@@ -18,6 +18,7 @@ extern const Command kLockCommand;
 extern const Command kPlanCommand;
 extern const Command kBackupCommand;
 extern const Command kRefactorCommand;
+extern const Command kShiftCommand;
 extern const Command kDriftCommand;
 
 const std::vector<Command>& Commands() {
@@ -25,7 +26,7 @@ const std::vector<Command>& Commands() {
       kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
       kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
-      kBackupCommand,  kRefactorCommand,
+      kBackupCommand,  kRefactorCommand, kShiftCommand,
   };
   return kCommands;
 }

@@ -61,6 +61,26 @@ const Phase kRefactorPhase{
                  "The generated Gen2 project (default: the current directory)", false, true,
                  true}}};
 
+const Phase kShiftPhase{
+    "shift",
+    "shift",
+    "Re-point the custom domain from the Gen1 branch to the Gen2 branch",
+    "Run after refactor, once the Gen2 app is deployed to --to-branch. Checks that the "
+    "branch's backend\nstack is healthy and its latest job succeeded (skip with "
+    "--skip-validations, which the audit\nrecords), then moves every sub-domain on the Gen1 "
+    "branch (the one named like the environment)\nto --to-branch with UpdateDomainAssociation, "
+    "keeping every other setting, and waits until the\nassociation is AVAILABLE again. --domain "
+    "picks one association (default: every one with a\nsub-domain on the Gen1 branch); an app "
+    "without a custom domain succeeds doing nothing.\n--rollback points the domain back exactly "
+    "as it was. --dry-run prints every sub-domain's move.",
+    {},
+    {PhaseOption{"--to-branch", "to_branch",
+                 "The Amplify branch of the Gen2 backend that receives the traffic", true, false,
+                 false},
+     PhaseOption{"--domain", "domain",
+                 "One domain association to re-point (default: every one on the Gen1 branch)",
+                 false, false, false}}};
+
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
   if (!text || !text->has_value()) return std::nullopt;
@@ -249,7 +269,8 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
 }  // namespace
 
 const std::vector<const Phase*>& Phases() {
-  static const std::vector<const Phase*> kPhases = {&kLockPhase, &kBackupPhase, &kRefactorPhase};
+  static const std::vector<const Phase*> kPhases = {&kLockPhase, &kBackupPhase, &kRefactorPhase,
+                                                    &kShiftPhase};
   return kPhases;
 }
 
@@ -257,5 +278,6 @@ extern const Command kLockCommand{"lock", kLockPhase.summary, SetupPhase<&kLockP
 extern const Command kBackupCommand{"backup", kBackupPhase.summary, SetupPhase<&kBackupPhase>};
 extern const Command kRefactorCommand{"refactor", kRefactorPhase.summary,
                                       SetupPhase<&kRefactorPhase>};
+extern const Command kShiftCommand{"shift", kShiftPhase.summary, SetupPhase<&kShiftPhase>};
 
 }  // namespace flightplan::cli

@@ -26,7 +26,12 @@
 //   {"action": "delete_branch", "appId": .., "branchName": ..}
 //   {"action": "delete_backend_environment", "appId": ..,
 //    "environmentName": ..}
-//   {"action": "start_job", "appId": .., "branchName": .., "commitId": ..}
+//   {"action": "start_job", "appId": .., "branchName": .., "commitId": ..,
+//    "status": "FAILED" (default SUCCEED)}
+//   {"action": "set_domain_status", "appId": .., "domainName": ..,
+//    "domainStatus": "FAILED", "statusReason": ..}
+// UpdateDomainAssociation leaves the association UPDATING for the
+// configured operation delay (POST /_sim/config), then AVAILABLE.
 //   {"action": "delete_app", "appId": ..}
 // Each answers {"ok": true}.
 #include <fmt/format.h>
@@ -241,6 +246,7 @@ class AmplifyService final : public Service {
   // the seeder, not this service, is the caller.
   void Tick(World& world) override {
     world.amplify.Bind(world.config().region, world.config().account_id);
+    world.amplify.Tick(world.Now());
   }
 
   Result<Value> Mutate(World& world, const Value& command) override {
@@ -260,14 +266,19 @@ class AmplifyService final : public Service {
     } else if (action == "start_job") {
       Value input = command;
       if (!input.Find("jobType")) input.Set("jobType", "WEB_HOOK");
-      done = store.StartJob(app, Str(command, "branchName"), input, world.Now());
+      std::string status = Str(command, "status");
+      done = store.StartJob(app, Str(command, "branchName"), input, world.Now(),
+                            status.empty() ? "SUCCEED" : status);
+    } else if (action == "set_domain_status") {
+      done = store.SetDomainStatus(app, Str(command, "domainName"), Str(command, "domainStatus"),
+                                   Str(command, "statusReason"));
     } else if (action == "delete_app") {
       done = store.DeleteApp(app);
     } else {
       return MakeError(ErrorCode::kInvalidInput,
                        fmt::format("amplify has no action '{}' (update_app, update_branch, "
                                    "delete_branch, delete_backend_environment, start_job, "
-                                   "delete_app)",
+                                   "set_domain_status, delete_app)",
                                    action));
     }
     return MutateDone(done);
@@ -346,7 +357,9 @@ class AmplifyService final : public Service {
       return Wrap(store.GetDomainAssociation(app, r.name), "domainAssociation");
     }
     if (op == "UpdateDomainAssociation") {
-      return Wrap(store.UpdateDomainAssociation(app, r.name, body, now), "domainAssociation");
+      return Wrap(
+          store.UpdateDomainAssociation(app, r.name, body, now, world.config().operation_delay),
+          "domainAssociation");
     }
     if (op == "DeleteDomainAssociation") {
       return Wrap(store.DeleteDomainAssociation(app, r.name), "domainAssociation");

@@ -374,6 +374,7 @@ SimResult<Value> AmplifyStore::CreateDomainAssociation(std::string_view app_id, 
   CopyIfPresent(input, d,
                 {"enableAutoSubDomain", "autoSubDomainCreationPatterns", "autoSubDomainIAMRole"});
   d.Set("domainStatus", "AVAILABLE");
+  d.Set("updateStatus", "UPDATE_COMPLETE");
   d.Set("statusReason", "");
   d.Set("certificateVerificationDNSRecord",
         fmt::format("_{}.{} CNAME _{}.acm-validations.aws.", app_id, domain, app_id));
@@ -398,8 +399,7 @@ SimResult<std::vector<Value>> AmplifyStore::ListDomainAssociations(std::string_v
 
 SimResult<Value> AmplifyStore::UpdateDomainAssociation(std::string_view app_id,
                                                        std::string_view domain, const Value& input,
-                                                       Timestamp now) {
-  (void)now;
+                                                       Timestamp now, Duration settle) {
   auto app = RequireApp(app_id);
   auto d = FindChild(app, &App::domains, domain, kNoDomain);
   if (!d) return tl::unexpected(d.error());
@@ -413,7 +413,41 @@ SimResult<Value> AmplifyStore::UpdateDomainAssociation(std::string_view app_id,
   if (const Value* cert = input.Find("certificateSettings")) {
     (*d)->Set("certificate", *cert);
   }
+  (*d)->Set("domainStatus", "UPDATING");
+  (*d)->Set("updateStatus", "PENDING_DEPLOYMENT");
+  (*d)->Set("statusReason", "");
+  (*app)->settling[std::string(domain)] = now + settle;
   return **d;
+}
+
+SimResult<Value> AmplifyStore::SetDomainStatus(std::string_view app_id, std::string_view domain,
+                                               std::string_view status, std::string_view reason) {
+  auto app = RequireApp(app_id);
+  auto d = FindChild(app, &App::domains, domain, kNoDomain);
+  if (!d) return tl::unexpected(d.error());
+  (*d)->Set("domainStatus", std::string(status));
+  (*d)->Set("statusReason", std::string(reason));
+  if (status == "FAILED") (*d)->Set("updateStatus", "UPDATE_FAILED");
+  auto pending = (*app)->settling.find(domain);
+  if (pending != (*app)->settling.end()) (*app)->settling.erase(pending);
+  return **d;
+}
+
+void AmplifyStore::Tick(Timestamp now) {
+  for (auto& [id, app] : apps_) {
+    for (auto it = app.settling.begin(); it != app.settling.end();) {
+      if (it->second > now) {
+        ++it;
+        continue;
+      }
+      auto d = app.domains.find(it->first);
+      if (d != app.domains.end()) {
+        d->second.Set("domainStatus", "AVAILABLE");
+        d->second.Set("updateStatus", "UPDATE_COMPLETE");
+      }
+      it = app.settling.erase(it);
+    }
+  }
 }
 
 SimResult<Value> AmplifyStore::DeleteDomainAssociation(std::string_view app_id,
@@ -422,7 +456,8 @@ SimResult<Value> AmplifyStore::DeleteDomainAssociation(std::string_view app_id,
 }
 
 SimResult<Value> AmplifyStore::StartJob(std::string_view app_id, std::string_view branch,
-                                        const Value& input, Timestamp now) {
+                                        const Value& input, Timestamp now,
+                                        std::string_view status) {
   auto app = RequireApp(app_id);
   auto b = FindChild(app, &App::branches, branch, kNoBranch);
   if (!b) return tl::unexpected(b.error());
@@ -447,7 +482,7 @@ SimResult<Value> AmplifyStore::StartJob(std::string_view app_id, std::string_vie
   }
   j.Set("startTime", EpochSeconds(now));
   j.Set("endTime", EpochSeconds(now));
-  j.Set("status", "SUCCEED");
+  j.Set("status", std::string(status));
   j.Set("jobType", type);
   jobs.push_back(j);
   (*b)->Set("activeJobId", job_id);
@@ -492,6 +527,9 @@ Value AmplifyStore::Dump() const {
       jobs[branch] = Value(ValueList(list.begin(), list.end()));
     }
     a["jobs"] = Value(std::move(jobs));
+    ValueMap settling;
+    for (const auto& [domain, at] : app.settling) settling[domain] = at.unix_ms;
+    a["settling"] = Value(std::move(settling));
     a["order"] = app.order;
     apps[id] = Value(std::move(a));
   }
@@ -523,6 +561,11 @@ Result<void> AmplifyStore::Load(const Value& state) {
           if (list.is_list()) {
             app.jobs[branch].assign(list.as_list().begin(), list.as_list().end());
           }
+        }
+      }
+      if (const Value* settling = v.Find("settling"); settling && settling->is_map()) {
+        for (const auto& [domain, at] : settling->as_map()) {
+          if (at.is_int()) app.settling[domain] = Timestamp{at.as_int()};
         }
       }
       app.order = IntMember(v, "order", app.order);

@@ -57,18 +57,29 @@ class AmplifyStore {
   SimResult<Value> DeleteBackendEnvironment(std::string_view app_id, std::string_view name);
 
   // --- Domain associations. subDomainSettings must name existing branches.
+  // An update leaves the association UPDATING (updateStatus
+  // PENDING_DEPLOYMENT) until `settle` has passed; Tick then makes it
+  // AVAILABLE (UPDATE_COMPLETE), as Amplify does after minutes.
   SimResult<Value> CreateDomainAssociation(std::string_view app_id, const Value& input,
                                            Timestamp now);
   SimResult<Value> GetDomainAssociation(std::string_view app_id, std::string_view domain) const;
   SimResult<std::vector<Value>> ListDomainAssociations(std::string_view app_id) const;
   SimResult<Value> UpdateDomainAssociation(std::string_view app_id, std::string_view domain,
-                                           const Value& input, Timestamp now);
+                                           const Value& input, Timestamp now,
+                                           Duration settle = Duration(0));
+  // Out of band (/_sim/mutate): sets domainStatus and statusReason, e.g.
+  // FAILED with a reason; cancels a pending settle.
+  SimResult<Value> SetDomainStatus(std::string_view app_id, std::string_view domain,
+                                   std::string_view status, std::string_view reason);
+  // Makes every association whose update has settled by `now` AVAILABLE.
+  void Tick(Timestamp now);
   SimResult<Value> DeleteDomainAssociation(std::string_view app_id, std::string_view domain);
 
   // --- Jobs. StartJob's input: jobType, commitId, commitMessage, commitTime.
-  // Jobs finish at once (SUCCEED); ids count up per branch from "1".
+  // Jobs finish at once with `status` (SUCCEED unless /_sim/mutate's
+  // start_job names another, e.g. FAILED); ids count up per branch from "1".
   SimResult<Value> StartJob(std::string_view app_id, std::string_view branch, const Value& input,
-                            Timestamp now);
+                            Timestamp now, std::string_view status = "SUCCEED");
   // {"summary": JobSummary, "steps": []}
   SimResult<Value> GetJob(std::string_view app_id, std::string_view branch,
                           std::string_view job_id) const;
@@ -86,6 +97,8 @@ class AmplifyStore {
     Records backends;
     Records domains;
     std::map<std::string, std::vector<Value>, std::less<>> jobs;  // oldest first
+    // Domains UPDATING, and when each becomes AVAILABLE.
+    std::map<std::string, Timestamp, std::less<>> settling;
     int64_t order = 0;
   };
 

@@ -83,6 +83,9 @@ Result<Value> AmplifyClient::GetDomainAssociation(std::string_view app_id,
   return One(client_, "amplify", "GetDomainAssociation",
              Params({{"appId", app_id}, {"domainName", domain}}));
 }
+Result<Value> AmplifyClient::CreateDomainAssociation(const Value& params) {
+  return One(client_, "amplify", "CreateDomainAssociation", params);
+}
 Result<Value> AmplifyClient::UpdateDomainAssociation(const Value& params) {
   return One(client_, "amplify", "UpdateDomainAssociation", params);
 }

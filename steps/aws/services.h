@@ -65,6 +65,7 @@ class AmplifyClient {
   [[nodiscard]] Result<Value> GetDomainAssociation(std::string_view app_id,
                                                    std::string_view domain);
   // params: appId, domainName, subDomainSettings, ...
+  [[nodiscard]] Result<Value> CreateDomainAssociation(const Value& params);
   [[nodiscard]] Result<Value> UpdateDomainAssociation(const Value& params);
   [[nodiscard]] Result<ValueList> ListJobs(std::string_view app_id, std::string_view branch);
 

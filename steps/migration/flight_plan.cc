@@ -110,6 +110,10 @@ std::string PhaseCommand(const PlanStepSpec& spec, const std::string& app_id,
         "<gen2-project>",
         app_id, env);
   }
+  if (spec.workflow == "shift") {
+    return fmt::format("flightplan shift --app-id {} --env {} --to-branch <gen2-branch>", app_id,
+                       env);
+  }
   return fmt::format("flightplan {} --app-id {} --env {}", spec.workflow, app_id, env);
 }
 

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/cloudsim/sim_fixture.h"
 
 namespace flightplan::cloudsim::testing {
@@ -137,6 +140,60 @@ TEST_F(AmplifyTest, BackendEnvironmentsAreReadAndDeleted) {
   EXPECT_EQ(ErrorOf("GetBackendEnvironment",
                     Obj({{"appId", Value(id)}, {"environmentName", Value("dev")}})),
             "NotFoundException");
+}
+
+TEST_F(AmplifyTest, ADomainUpdateIsUpdatingForTheOperationDelayThenAvailable) {
+  std::string id = SeedApp("notes");
+  auto created = world().amplify.CreateDomainAssociation(
+      id,
+      Obj({{"domainName", Value("example.com")},
+           {"subDomainSettings",
+            Value(ValueList{Obj({{"prefix", Value("www")}, {"branchName", Value("main")}})})}}),
+      world().Now());
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  auto status = [&] {
+    Value got = Call("amplify", "GetDomainAssociation",
+                     Obj({{"appId", Value(id)}, {"domainName", Value("example.com")}}));
+    return got.Find("domainAssociation")->Find("domainStatus")->as_string();
+  };
+  EXPECT_EQ(status(), "AVAILABLE");
+  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(300)}}));
+  Value updated = Call(
+      "amplify", "UpdateDomainAssociation",
+      Obj({{"appId", Value(id)},
+           {"domainName", Value("example.com")},
+           {"subDomainSettings",
+            Value(ValueList{Obj({{"prefix", Value("www")}, {"branchName", Value("dev")}})})}}));
+  EXPECT_EQ(updated.Find("domainAssociation")->Find("domainStatus")->as_string(), "UPDATING");
+  EXPECT_EQ(updated.Find("domainAssociation")->Find("updateStatus")->as_string(),
+            "PENDING_DEPLOYMENT");
+  EXPECT_EQ(status(), "UPDATING");
+  // The pending update survives a state snapshot.
+  Value state = world().Dump();
+  ASSERT_TRUE(world().Load(state));
+  std::string last = status();
+  for (int i = 0; i < 40 && last == "UPDATING"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    last = status();
+  }
+  EXPECT_EQ(last, "AVAILABLE");
+  Control("POST", "/_sim/mutate",
+          Obj({{"service", Value("amplify")},
+               {"action", Value("set_domain_status")},
+               {"appId", Value(id)},
+               {"domainName", Value("example.com")},
+               {"domainStatus", Value("FAILED")},
+               {"statusReason", Value("CNAME conflict")}}));
+  EXPECT_EQ(status(), "FAILED");
+  Control("POST", "/_sim/mutate",
+          Obj({{"service", Value("amplify")},
+               {"action", Value("start_job")},
+               {"appId", Value(id)},
+               {"branchName", Value("main")},
+               {"status", Value("FAILED")}}));
+  Value jobs =
+      Call("amplify", "ListJobs", Obj({{"appId", Value(id)}, {"branchName", Value("main")}}));
+  EXPECT_EQ(jobs.Find("jobSummaries")->as_list().front().Find("status")->as_string(), "FAILED");
 }
 
 TEST_F(AmplifyTest, DomainAssociationsMapPrefixesToExistingBranchesOnly) {

@@ -49,7 +49,7 @@ TEST_F(PlanTest, AFreshEnvironmentStartsWithLock) {
   EXPECT_EQ(plan.Find("steps")->as_list().size(), 11u);
   EXPECT_EQ(State(plan, "lock"), "not-started");
   EXPECT_EQ(State(plan, "refactor-prod"), "not-started");
-  EXPECT_EQ(State(plan, "shift"), "unavailable");
+  EXPECT_EQ(State(plan, "shift"), "not-started");
   EXPECT_EQ(plan.Find("next")->Find("command")->as_string(),
             "flightplan lock --app-id " + app_id_ + " --env " + env_);
   EXPECT_FALSE(plan.Find("cloud")->Find("locked")->as_bool());
