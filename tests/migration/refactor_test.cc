@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -350,6 +351,64 @@ TEST_P(RefactorFlowTest, KilledAgainAndAgainItResumesFromTheCloudAndEndsAsAnUnin
               Value::FromJson(snap.template_text).value())
         << name;
   }
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
+}
+
+// Killed with SIGKILL at random moments — most of them inside waits, each
+// stack operation and refactor lasting 300 ms as the simulator holds it in
+// progress — and resumed each time by running the same command: the end
+// state is an uninterrupted run's. The seed is fixed (printed on failure).
+TEST_P(RefactorFlowTest, KilledAtRandomMomentsInsideItsWaitsItEndsAsAnUninterruptedRun) {
+  ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
+  RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
+  ASSERT_EQ(locked.exit_code, 0) << locked.err;
+  std::map<std::string, Owned> gen1 = StatefulOwners(root_stack_);
+  Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 300})").value());
+  const unsigned seed = 20261205;
+  SCOPED_TRACE(::testing::Message() << "kill times from seed " << seed);
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> after_ms(300, 4000);
+  Invocation inv;
+  inv.args = {"--state",  state_,        "--operator", "tester",    "refactor",
+              "--yes",    "--to-branch", "gen2main",   "--project", project_.string(),
+              "--app-id", app_id_,       "--env",      env_};
+  inv.cwd = dir_.path();
+  inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
+             {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+             {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+             {"AWS_REGION", "us-east-1"},
+             {"HOME", dir_.path()}};
+  // CI kills 12 times; FLIGHTPLAN_FULL_REFACTOR=1, 30 times.
+  const char* full = std::getenv("FLIGHTPLAN_FULL_REFACTOR");
+  const int random_kills = full != nullptr && std::string(full) == "1" ? 30 : 12;
+  int kills = 0;
+  bool finished = false;
+  for (int attempt = 0; attempt < random_kills + 10 && !finished; ++attempt) {
+    Background run(inv);
+    // The last attempts run to the end (a bound, not a hope).
+    auto budget = attempt < random_kills ? std::chrono::milliseconds(after_ms(random))
+                                         : std::chrono::milliseconds(300000);
+    RunResult r = run.Wait(budget);
+    if (r.signaled) {
+      ++kills;
+    } else {
+      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+      finished = true;
+    }
+  }
+  Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 0})").value());
+  ASSERT_TRUE(finished);
+  EXPECT_GE(kills, 3);
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"),
+            CountCalls("cloudformation", "ExecuteStackRefactor"));
+  EXPECT_EQ(CountCalls("cloudformation", "ExecuteStackRefactor"), 2);  // auth and storage
+  for (const auto& [physical, owner] : gen1) {
+    if (owner.logical_id == "UserPool" || owner.logical_id == "S3Bucket") {
+      EXPECT_EQ(OwnerByCli(physical).stack.rfind(gen2_root_, 0), 0u) << physical;
+    }
+  }
+  EXPECT_THAT(ReadFile((project_ / "amplify" / "migration.json").string()),
+              HasSubstr("\"post-refactor\""));
   EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
 }
 
