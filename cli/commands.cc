@@ -18,14 +18,15 @@ extern const Command kLockCommand;
 extern const Command kPlanCommand;
 extern const Command kBackupCommand;
 extern const Command kRefactorCommand;
+extern const Command kDecommissionCommand;
 extern const Command kDriftCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
-      kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
-      kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
-      kBackupCommand,  kRefactorCommand,
+      kRunCommand,     kResumeCommand,   kRollbackCommand,     kStatusCommand,    kHistoryCommand,
+      kResolveCommand, kAuditCommand,    kLeaseCommand,        kWorkflowsCommand, kDoctorCommand,
+      kAssessCommand,  kGenerateCommand, kPlanCommand,         kDriftCommand,     kLockCommand,
+      kBackupCommand,  kRefactorCommand, kDecommissionCommand,
   };
   return kCommands;
 }
