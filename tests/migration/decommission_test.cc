@@ -125,42 +125,53 @@ steps:
     return out;
   }
 
-  // Items, users or objects of each, through the AWS CLI; -2 when gone.
-  std::map<std::string, Held> Counts(const std::map<std::string, std::string>& resources) {
+  // Items, users or objects of each, through the AWS CLI (the independent
+  // oracle of the main test) or, to keep the other tests quick, through
+  // flightplan's own client in-process; -2 when gone.
+  std::map<std::string, Held> Counts(const std::map<std::string, std::string>& resources,
+                                     bool through_cli = false) {
     std::map<std::string, Held> out;
     for (const auto& [id, type] : resources) {
       Held h{type, -2};
       if (type == "AWS::DynamoDB::Table") {
-        CliResult r = AwsCli({"dynamodb", "scan", "--table-name", id, "--select", "COUNT"});
-        if (r.exit_code == 0) {
-          Result<Value> v = Value::FromJson(r.out);
-          if (v) h.count = aws::IntAt(*v, "Count", -1);
-        }
+        Result<Value> v =
+            Read(through_cli, {"dynamodb", "scan", "--table-name", id, "--select", "COUNT"},
+                 "dynamodb", "Scan", Obj({{"TableName", Value(id)}, {"Select", Value("COUNT")}}));
+        if (v) h.count = aws::IntAt(*v, "Count", -1);
       } else if (type == "AWS::Cognito::UserPool") {
-        CliResult r = AwsCli({"cognito-idp", "list-users", "--user-pool-id", id});
-        if (r.exit_code == 0) {
-          Result<Value> v = Value::FromJson(r.out);
-          if (v) h.count = static_cast<int64_t>(aws::ListAt(*v, "Users").size());
-        }
+        Result<Value> v = Read(through_cli, {"cognito-idp", "list-users", "--user-pool-id", id},
+                               "cognito-idp", "ListUsers", Obj({{"UserPoolId", Value(id)}}));
+        if (v) h.count = static_cast<int64_t>(aws::ListAt(*v, "Users").size());
       } else {
-        CliResult r = AwsCli({"s3api", "list-objects-v2", "--bucket", id});
-        if (r.exit_code == 0) {
-          Result<Value> v =
-              r.out.empty() ? Result<Value>(Value(ValueMap{})) : Value::FromJson(r.out);
-          if (v) h.count = static_cast<int64_t>(aws::ListAt(*v, "Contents").size());
-        }
+        Result<Value> v = Read(through_cli, {"s3api", "list-objects-v2", "--bucket", id}, "s3",
+                               "ListObjectsV2", Obj({{"Bucket", Value(id)}}));
+        if (v) h.count = static_cast<int64_t>(aws::ListAt(*v, "Contents").size());
       }
       out[id] = h;
     }
     return out;
   }
 
-  // The root stack is gone, as the AWS CLI sees it.
-  bool RootGone() {
-    CliResult r = AwsCli({"cloudformation", "describe-stacks", "--stack-name", root_stack_});
-    if (r.exit_code != 0) return r.err.find("does not exist") != std::string::npos;
-    Result<Value> v = Value::FromJson(r.out);
-    return v && !aws::ListAt(*v, "Stacks").empty() &&
+  Result<Value> Read(bool through_cli, const std::vector<std::string>& cli,
+                     std::string_view service, std::string_view operation, const Value& params) {
+    if (through_cli) {
+      CliResult r = AwsCli(cli);
+      if (r.exit_code != 0) return MakeError(ErrorCode::kNotFound, r.err);
+      if (r.out.empty()) return Value(ValueMap{});
+      return Value::FromJson(r.out);
+    }
+    aws::AwsResult r = Try(service, operation, params);
+    if (!r) return MakeError(ErrorCode::kNotFound, r.error().message);
+    return *r;
+  }
+
+  // The root stack is gone (DescribeStacks: NotFound or DELETE_COMPLETE).
+  bool RootGone(bool through_cli = false) {
+    Result<Value> v =
+        Read(through_cli, {"cloudformation", "describe-stacks", "--stack-name", root_stack_},
+             "cloudformation", "DescribeStacks", Obj({{"StackName", Value(root_stack_)}}));
+    if (!v) return v.error().message().find("does not exist") != std::string::npos;
+    return !aws::ListAt(*v, "Stacks").empty() &&
            Str(aws::ListAt(*v, "Stacks").front(), "StackStatus") == "DELETE_COMPLETE";
   }
 
@@ -190,7 +201,7 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
   Prepare();
   std::map<std::string, std::string> stateful = GenOneStateful();
   ASSERT_FALSE(stateful.empty());
-  std::map<std::string, Held> before = Counts(stateful);
+  std::map<std::string, Held> before = Counts(stateful, /*through_cli=*/true);
   for (const auto& [id, held] : before) ASSERT_GE(held.count, 0) << id;
 
   // The dry run prints the inventory and the verdict and changes nothing.
@@ -208,7 +219,7 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
   RunResult done = Flightplan(With({"decommission", "--yes"}));
   ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
   EXPECT_THAT(done.out, HasSubstr("verified with their data"));
-  EXPECT_TRUE(RootGone());
+  EXPECT_TRUE(RootGone(/*through_cli=*/true));
   // No Gen1 stack is left.
   {
     std::lock_guard lock(world().mutex);
@@ -218,7 +229,7 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
       }
     }
   }
-  std::map<std::string, Held> after = Counts(stateful);
+  std::map<std::string, Held> after = Counts(stateful, /*through_cli=*/true);
   for (const auto& [id, held] : before) {
     EXPECT_EQ(after[id].count, held.count) << id << " (" << held.type << ")";
   }
@@ -395,7 +406,7 @@ TEST_P(DecommissionTest, KilledWhileWaitingForTheDeletionAResumeFinishes) {
   Prepare();
   std::map<std::string, std::string> stateful = GenOneStateful();
   std::map<std::string, Held> before = Counts(stateful);
-  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(4000)}}));
+  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(1500)}}));
   int64_t pos = LogPosition();
   Invocation inv;
   inv.args = {"--state", state_, "--operator", "tester"};
