@@ -444,6 +444,45 @@ TEST_P(DecommissionTest, KilledWhileWaitingForTheDeletionAResumeFinishes) {
   EXPECT_EQ(Deletions(pos), 0);
 }
 
+// A table lost while the stacks are being deleted (someone deletes it
+// with DeleteTable during the wait): verify names it and the command
+// exits 9, distinct from every other failure.
+TEST_P(DecommissionTest, ATableLostDuringTheDeleteIsALoudFailureWithExitNine) {
+  Prepare();
+  std::string table;
+  for (const auto& [id, type] : GenOneStateful()) {
+    if (type == "AWS::DynamoDB::Table" && table.empty()) table = id;
+  }
+  if (table.empty()) GTEST_SKIP() << GetParam() << " has no table";
+  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(1500)}}));
+  int64_t pos = LogPosition();
+  Invocation inv;
+  inv.args = {"--state", state_, "--operator", "tester"};
+  for (const std::string& a : With({"decommission", "--yes"})) inv.args.push_back(a);
+  inv.cwd = dir_.path();
+  inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
+             {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+             {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+             {"AWS_REGION", "us-east-1"},
+             {"HOME", dir_.path()}};
+  Background run(inv);
+  bool deleting = false;
+  for (int i = 0; i < 300 && !deleting; ++i) {
+    deleting = CountCalls("cloudformation", "DeleteStack", pos) > 0;
+    if (!deleting) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(deleting) << "the run never reached DeleteStack";
+  // Someone deletes the table while the stacks are being deleted.
+  Call("dynamodb", "UpdateTable",
+       Obj({{"TableName", Value(table)}, {"DeletionProtectionEnabled", Value(false)}}));
+  Call("dynamodb", "DeleteTable", Obj({{"TableName", Value(table)}}));
+  RunResult failed = run.Wait();
+  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(0)}}));
+  EXPECT_EQ(failed.exit_code, 9) << failed.out << failed.err;
+  EXPECT_THAT(failed.out + failed.err, HasSubstr("DATA MISSING"));
+  EXPECT_THAT(failed.out + failed.err, HasSubstr(table + " ("));
+}
+
 TEST_P(DecommissionTest, WithoutAFreshBackupItRefusesUnlessSkipped) {
   Seed(GetParam());
   MakeGen2Branch();
