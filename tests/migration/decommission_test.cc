@@ -39,7 +39,6 @@ namespace {
 using cloudsim::testing::CliResult;
 using cloudsim::testing::Obj;
 using ::testing::HasSubstr;
-using ::testing::Not;
 
 constexpr char kGen2Branch[] = "gen2main";
 
@@ -433,6 +432,18 @@ TEST_P(DecommissionTest, KilledWhileWaitingForTheDeletionAResumeFinishes) {
   Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(0)}}));
   std::string id = LatestRun("decommission");
   ASSERT_FALSE(id.empty());
+  // Killed mid-wait: the run is unfinished and the backend environment is
+  // still there (the step had not got that far).
+  Result<Value> runs = Value::FromJson(Flightplan({"status", "--json"}).out);
+  ASSERT_TRUE(runs.has_value() && runs->is_list());
+  for (const Value& run : runs->as_list()) {
+    if (Str(run, "workflow") == "decommission") {
+      EXPECT_NE(Str(run, "state"), "succeeded");
+    }
+  }
+  EXPECT_TRUE(Try("amplify", "GetBackendEnvironment",
+                  Obj({{"appId", Value(app_id_)}, {"environmentName", Value(env_)}}))
+                  .has_value());
   RunResult resumed;
   for (int attempt = 0; attempt < 3 && resumed.exit_code != 0; ++attempt) {
     resumed = Flightplan({"resume", id, "--yes"});
