@@ -455,6 +455,39 @@ TEST_P(DecommissionTest, KilledWhileWaitingForTheDeletionAResumeFinishes) {
   EXPECT_EQ(Deletions(pos), 0);
 }
 
+// A stateful resource of the root stack without Retain refuses the phase:
+// flightplan never updates the root template, and nothing is changed.
+TEST_P(DecommissionTest, ANonRetainedResourceOfTheRootStackRefusesAndNothingChanges) {
+  Prepare();
+  {
+    std::lock_guard lock(world().mutex);
+    for (cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.name != root_stack_ || s.status == "DELETE_COMPLETE") continue;
+      for (auto& r : s.resources) {
+        if (r.type != "AWS::S3::Bucket") continue;
+        Result<Value> tmpl = Value::FromJson(s.template_text);
+        ASSERT_TRUE(tmpl.has_value());
+        tmpl->as_map()["Resources"].as_map()[r.logical_id].as_map().erase("DeletionPolicy");
+        s.template_text = tmpl->ToJson();
+        r.deletion_policy.clear();
+      }
+    }
+  }
+  auto before = Snapshot();
+  int64_t pos = LogPosition();
+  RunResult dry = Flightplan(With({"decommission", "--dry-run"}));
+  EXPECT_THAT(dry.out + dry.err, HasSubstr("verdict: refused"));
+  RunResult refused = Flightplan(With({"decommission", "--yes"}));
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.out + refused.err, HasSubstr("root stack DeploymentBucket"));
+  EXPECT_THAT(MutatingCalls(pos), ::testing::IsEmpty());
+  auto after = Snapshot();
+  for (const auto& [name, snap] : before) {
+    if (name != root_stack_ && name.rfind(root_stack_ + "-", 0) != 0) continue;  // Gen1 only
+    EXPECT_TRUE(after.count(name) == 1 && after[name] == snap) << name;
+  }
+}
+
 // A table lost while the stacks are being deleted (someone deletes it
 // with DeleteTable during the wait): verify names it and the command
 // exits 9, distinct from every other failure.
