@@ -19,14 +19,15 @@ extern const Command kPlanCommand;
 extern const Command kBackupCommand;
 extern const Command kRefactorCommand;
 extern const Command kShiftCommand;
+extern const Command kDecommissionCommand;
 extern const Command kDriftCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
-      kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
-      kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
-      kBackupCommand,  kRefactorCommand, kShiftCommand,
+      kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,       kHistoryCommand,
+      kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand,    kDoctorCommand,
+      kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,        kLockCommand,
+      kBackupCommand,  kRefactorCommand, kShiftCommand,    kDecommissionCommand,
   };
   return kCommands;
 }

@@ -20,6 +20,9 @@ enum ExitCode : int {
   // `drift`: 1 (kExitDriftFound) is drift found; this is a check that could
   // not complete, so the environment is not known to be clean.
   kExitDriftIncomplete = 8,
+  // `decommission`: the environment was deleted and a stateful resource it
+  // listed before is gone or holds less data (its verify step failed).
+  kExitDataMissing = 9,
   kExitInterrupted = 130,  // stopped by SIGINT/SIGTERM; resume continues
 };
 

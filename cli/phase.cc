@@ -8,6 +8,7 @@
 
 #include "base/file_io.h"
 #include "cli/context.h"
+#include "cli/exit_codes.h"
 #include "cli/run_driver.h"
 
 namespace flightplan::cli {
@@ -80,6 +81,31 @@ const Phase kShiftPhase{
      PhaseOption{"--domain", "domain",
                  "One domain association to re-point (default: every one on the Gen1 branch)",
                  false, false, false}}};
+
+const Phase kDecommissionPhase{
+    "decommission",
+    "decommission",
+    "Delete the Gen1 environment once Gen2 serves production, keeping every stateful resource",
+    "Validates that the Gen2 branch (--gen2-branch, default: the latest refactor run's "
+    "--to-branch)\nhas a healthy backend stack, that no custom domain sub-domain still points "
+    "at a Gen1 branch,\nthat `flightplan backup` succeeded on this environment within "
+    "-p backup_max_age_hours (24)\nunless --skip-backup-check, and that the root stack is "
+    "deployable. Then lists every stateful\nresource left in a Gen1 stack with its deployed "
+    "DeletionPolicy (what --dry-run prints), sets Retain\nwhere it is missing (vetted change "
+    "sets), asks you to type the environment's name (--yes agrees\ninstead, journaled with your "
+    "name), deletes the root stack and waits for DELETE_COMPLETE, removes\nthe Amplify backend "
+    "environment, and proves every listed resource still holds its data (exit 9\nwhen one does "
+    "not). No --rollback: it is irreversible.",
+    {PhaseFlag{"--skip-backup-check", "skip_backup_check",
+               "Go on without a fresh backup of the environment (journaled)"}},
+    {PhaseOption{"--gen2-branch", "gen2_branch",
+                 "The branch serving Gen2 production (default: the latest refactor run's "
+                 "--to-branch)",
+                 false, false, false}},
+    {PriorRunParam{"gen2_branch", "refactor", "to_branch"},
+     PriorRunParam{"backup_finished_at", "backup", "@succeeded_at"}},
+    "verify",
+    kExitDataMissing};
 
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
@@ -215,6 +241,26 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
   }
   auto journal = ctx.OpenJournal(/*create=*/true);
   if (!journal) return ReportError(ctx.console(), journal.error());
+  if (!phase.from_runs.empty() && !args.rollback) {
+    auto resolved = ctx.MakeExecutor()->TargetFor(*workflow, *params, "");
+    if (!resolved) return ReportError(ctx.console(), resolved.error());
+    for (const PriorRunParam& prior : phase.from_runs) {
+      std::string param(prior.param);
+      if (params->count(param) != 0 && !(*params)[param].empty()) continue;
+      auto runs = (*journal)->ListRuns(std::string(prior.workflow), *resolved);
+      if (!runs) return ReportError(ctx.console(), runs.error());
+      if (runs->empty()) continue;
+      const RunRecord& latest = runs->front();
+      if (prior.from == "@succeeded_at") {
+        if (latest.state == RunState::kSucceeded) {
+          (*params)[param] = std::to_string(latest.updated_at.unix_ms / 1000);
+        }
+        continue;
+      }
+      const Value* value = latest.params.Find(prior.from);
+      if (value != nullptr && !value->is_null()) (*params)[param] = value->ToText();
+    }
+  }
   if (args.rollback) {
     auto resolved = ctx.MakeExecutor()->TargetFor(*workflow, *params, "");
     if (!resolved) return ReportError(ctx.console(), resolved.error());
@@ -234,7 +280,24 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
   }
   DriveRequest request;
   request.drive = Drive::kStart;
-  return DriveRun(ctx, *workflow, *params, request);
+  int code = DriveRun(ctx, *workflow, *params, request);
+  if (code == kExitStepFailed && !phase.alarm_step.empty()) {
+    // The step whose failure has its own exit code, in the run just driven.
+    auto resolved = ctx.MakeExecutor()->TargetFor(*workflow, *params, "");
+    auto runs = resolved ? (*journal)->ListRuns(workflow->name, *resolved)
+                         : Result<std::vector<RunRecord>>(MakeError(resolved.error()));
+    if (runs && !runs->empty()) {
+      auto steps = (*journal)->GetSteps(runs->front().id);
+      if (steps) {
+        for (const StepRecord& step : *steps) {
+          if (step.step_id == phase.alarm_step && step.state == StepState::kFailed) {
+            return phase.alarm_exit;
+          }
+        }
+      }
+    }
+  }
+  return code;
 }
 
 template <const Phase* kPhase>
@@ -270,7 +333,7 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
 
 const std::vector<const Phase*>& Phases() {
   static const std::vector<const Phase*> kPhases = {&kLockPhase, &kBackupPhase, &kRefactorPhase,
-                                                    &kShiftPhase};
+                                                    &kShiftPhase, &kDecommissionPhase};
   return kPhases;
 }
 
@@ -279,5 +342,7 @@ extern const Command kBackupCommand{"backup", kBackupPhase.summary, SetupPhase<&
 extern const Command kRefactorCommand{"refactor", kRefactorPhase.summary,
                                       SetupPhase<&kRefactorPhase>};
 extern const Command kShiftCommand{"shift", kShiftPhase.summary, SetupPhase<&kShiftPhase>};
+extern const Command kDecommissionCommand{"decommission", kDecommissionPhase.summary,
+                                          SetupPhase<&kDecommissionPhase>};
 
 }  // namespace flightplan::cli

@@ -38,6 +38,16 @@ struct PhaseOption {
   bool default_cwd = false;  // absent: the current directory (implies path)
 };
 
+// A parameter the command fills in from the journal when it is not given:
+// the latest run of `workflow` on the same target. `from` is a parameter of
+// that run ("to_branch"), or "@succeeded_at" for the Unix seconds at which it
+// succeeded ("" when its latest run did not succeed).
+struct PriorRunParam {
+  std::string_view param;     // "gen2_branch"
+  std::string_view workflow;  // "refactor"
+  std::string_view from;      // "to_branch" or "@succeeded_at"
+};
+
 struct Phase {
   std::string_view command;   // "lock"
   std::string_view workflow;  // the built-in workflow's name
@@ -45,6 +55,11 @@ struct Phase {
   std::string_view footer;  // what it does, for --help
   std::vector<PhaseFlag> flags;
   std::vector<PhaseOption> options = {};
+  std::vector<PriorRunParam> from_runs = {};
+  // A failure of this step exits with `alarm_exit` instead of 1 (a loud,
+  // distinct code: decommission's verify).
+  std::string_view alarm_step = {};
+  int alarm_exit = 0;
 };
 
 // The phases, in migration order; cli/phase.cc makes each a command.

@@ -209,6 +209,7 @@ void RegisterMigrationSteps(StepRegistry& registry, aws::ClientPool& clients) {
   RegisterRefactorSteps(registry, clients);
   RegisterRefactorMoveSteps(registry, clients);
   RegisterShiftSteps(registry, clients);
+  RegisterDecommissionSteps(registry, clients);
 }
 
 }  // namespace flightplan::migration

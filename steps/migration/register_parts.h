@@ -14,6 +14,7 @@ void RegisterBackupSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterRefactorSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterRefactorMoveSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterShiftSteps(StepRegistry& registry, aws::ClientPool& clients);
+void RegisterDecommissionSteps(StepRegistry& registry, aws::ClientPool& clients);
 
 }  // namespace flightplan::migration
 
