@@ -66,7 +66,16 @@ class DecommissionTest : public MigrationTest, public ::testing::WithParamInterf
     RunResult backup = Flightplan(With({"backup"}));
     ASSERT_EQ(backup.exit_code, 0) << backup.out << backup.err;
     MakeGen2Branch();
-    WriteFile(dir_.Join("refactor.yaml"), R"yaml(name: refactor
+    StandInRuns();
+  }
+
+  // Stand-in runs of refactor (naming the Gen2 branch) and shift on the
+  // target: the journal's requirements are by workflow name; both phases
+  // are tested for real in refactor_test.cc, shift_test.cc and the whole
+  // migration in migration_e2e_test.cc.
+  void StandInRuns() {
+    for (const char* name : {"refactor", "shift"}) {
+      WriteFile(dir_.Join(std::string(name) + ".yaml"), std::string("name: ") + name + R"yaml(
 version: 1
 target: app/${params.app_id}/env/${params.env}
 params:
@@ -78,10 +87,11 @@ steps:
     uses: echo
     with: {message: 'nothing moved: every stateful resource stays in Gen1'}
 )yaml");
-    RunResult refactor =
-        Flightplan({"run", dir_.Join("refactor.yaml"), "--param", "app_id=" + app_id_, "--param",
-                    "env=" + env_, "--param", std::string("to_branch=") + kGen2Branch});
-    ASSERT_EQ(refactor.exit_code, 0) << refactor.out << refactor.err;
+      RunResult run = Flightplan({"run", dir_.Join(std::string(name) + ".yaml"), "--param",
+                                  "app_id=" + app_id_, "--param", "env=" + env_, "--param",
+                                  std::string("to_branch=") + kGen2Branch});
+      ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    }
   }
 
   std::vector<std::string> With(std::vector<std::string> args) const {
@@ -530,23 +540,7 @@ TEST_P(DecommissionTest, ATableLostDuringTheDeleteIsALoudFailureWithExitNine) {
 TEST_P(DecommissionTest, WithoutAFreshBackupItRefusesUnlessSkipped) {
   Seed(GetParam());
   MakeGen2Branch();
-  WriteFile(dir_.Join("refactor.yaml"), R"yaml(name: refactor
-version: 1
-target: app/${params.app_id}/env/${params.env}
-params:
-  app_id: {type: string, required: true}
-  env: {type: string, required: true}
-  to_branch: {type: string, required: true}
-steps:
-  - id: stand-in
-    uses: echo
-    with: {message: 'nothing moved'}
-)yaml");
-  ASSERT_EQ(
-      Flightplan({"run", dir_.Join("refactor.yaml"), "--param", "app_id=" + app_id_, "--param",
-                  "env=" + env_, "--param", std::string("to_branch=") + kGen2Branch})
-          .exit_code,
-      0);
+  ASSERT_NO_FATAL_FAILURE(StandInRuns());
   RunResult refused = Flightplan(With({"decommission", "--yes"}));
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.out + refused.err, HasSubstr("flightplan backup"));
