@@ -19,13 +19,14 @@ extern const Command kPlanCommand;
 extern const Command kBackupCommand;
 extern const Command kRefactorCommand;
 extern const Command kDriftCommand;
+extern const Command kCleanupCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
       kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
-      kBackupCommand,  kRefactorCommand,
+      kBackupCommand,  kRefactorCommand, kCleanupCommand,
   };
   return kCommands;
 }

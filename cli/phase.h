@@ -38,6 +38,13 @@ struct PhaseOption {
   bool default_cwd = false;  // absent: the current directory (implies path)
 };
 
+struct PhaseTarget;
+
+// Sets further parameters of a new run from the journal (cleanup reads the
+// clone's refactor run); an error stops the command before the run starts.
+using PhaseParamsHook = Result<void> (*)(Journal& journal, const PhaseTarget& target,
+                                         ParamInput& params);
+
 struct Phase {
   std::string_view command;   // "lock"
   std::string_view workflow;  // the built-in workflow's name
@@ -45,6 +52,7 @@ struct Phase {
   std::string_view footer;  // what it does, for --help
   std::vector<PhaseFlag> flags;
   std::vector<PhaseOption> options = {};
+  PhaseParamsHook add_params = nullptr;
 };
 
 // The phases, in migration order; cli/phase.cc makes each a command.
