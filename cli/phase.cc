@@ -134,7 +134,8 @@ const Phase kCleanupPhase{
      PhaseOption{"--clone-branch", "clone_branch",
                  "The Gen2 clone branch (default: the clone's refactor's --to-branch)", false,
                  false, false}},
-    CleanupParams};
+    CleanupParams,
+    "app/<app-id>/env/<clone-env>"};
 
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
@@ -317,11 +318,11 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
         fmt::format("{}{}", o.help, o.required ? " (required, but not with --rollback)" : ""));
   }
   sub.footer(
-      fmt::format("{}\n\nThe run's target is app/<app-id>/env/<env>; the workflow is the "
+      fmt::format("{}\n\nThe run's target is {}; the workflow is the "
                   "built-in '{}'\n(`flightplan run {} --param …` is the same run). Global "
                   "options such as --dry-run, --yes,\n--skip-validations and --state "
                   "apply. Exit codes: docs/cli.md.",
-                  kPhase->footer, kPhase->workflow, kPhase->workflow));
+                  kPhase->footer, kPhase->target, kPhase->workflow, kPhase->workflow));
   return [&global, args, flag_values] { return RunPhase(global, *kPhase, *args, *flag_values); };
 }
 

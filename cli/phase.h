@@ -53,6 +53,7 @@ struct Phase {
   std::vector<PhaseFlag> flags;
   std::vector<PhaseOption> options = {};
   PhaseParamsHook add_params = nullptr;
+  std::string_view target = "app/<app-id>/env/<env>";  // the run's target, for --help
 };
 
 // The phases, in migration order; cli/phase.cc makes each a command.

@@ -78,8 +78,10 @@ class PlanBuilder {
       TRY(NotProduction(r.physical_id, fmt::format("{} {} in stack {} of the {}:", r.type,
                                                    r.logical_id, r.stack, label)));
     }
+    size_t stacks = 0;  // tree.stacks holds each stack's name and ARN
+    for (const std::string& stack : tree.stacks) stacks += stack.rfind("arn:", 0) == 0 ? 0 : 1;
     plan_.proof.push_back(fmt::format("{}: {} stacks and {} resources, none of them production's",
-                                      label, tree.stacks.size(), tree.resources.size()));
+                                      label, stacks, tree.resources.size()));
     Add(part, "stack", tree.root_id.empty() ? tree.root_name : tree.root_id, "",
         fmt::format("{} ({})", why, tree.root_name));
     for (const CleanupResource& r : tree.resources) {

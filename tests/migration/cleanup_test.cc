@@ -158,6 +158,17 @@ class CleanupTest : public MigrationTest {
                                 clone_bucket_))}}));
     root.Set("Resources", Obj({{"apirehearsal", nested_stack}}));
     clone_root_id_ = CreateStack(clone_root_, root, /*tagged=*/true);
+    {
+      // CloudFormation (and the simulator) propagate stack tags to nested stacks.
+      std::lock_guard lock(world().mutex);
+      int nested_stacks = 0;
+      for (const cloudsim::Stack& st : world().cloudformation.stacks()) {
+        if (st.name.rfind(clone_root_ + "-", 0) != 0) continue;
+        ++nested_stacks;
+        EXPECT_EQ(st.tags.size(), 2u) << st.name;
+      }
+      EXPECT_EQ(nested_stacks, 1);
+    }
     PutItem(kCloneTable, "clone-item");
     PutObject(kCloneStorage, "clone-object");
     {
@@ -387,7 +398,8 @@ TEST_F(CleanupTest, DryRunPrintsTheListAndTheProofAndDeletesNothing) {
   EXPECT_THAT(r.out, HasSubstr(kGen2Table));
   EXPECT_THAT(r.out, HasSubstr(kCloneTable));
   EXPECT_THAT(r.out, HasSubstr(clone_bucket_));
-  EXPECT_THAT(r.out, HasSubstr("none of them production's"));
+  EXPECT_THAT(r.out, HasSubstr("Gen1 clone rehearsal: 2 stacks and 2 resources, none of them "
+                               "production's"));
   EXPECT_THAT(MutatingCalls(pos), ::testing::IsEmpty());
   EXPECT_EQ(Snapshot(), before);
 }
