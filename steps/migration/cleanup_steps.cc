@@ -382,7 +382,9 @@ class CleanupDeleteStep final : public MigrationStep {
     } else if (item.kind == "user-pool") {
       found = aws::CognitoClient(client).DescribeUserPool(item.id);
     } else if (item.kind == "identity-pool") {
-      return false;  // cannot be read back here; DeleteIdentityPool's NotFound says it
+      // Not read back here (no DescribeIdentityPool in the client): taken
+      // as still there, so a resumed part deletes again, and NotFound says gone.
+      return true;
     } else if (item.kind == "backend-environment") {
       found = aws::AmplifyClient(client).GetBackendEnvironment(env.app_id, item.id);
     } else if (item.kind == "branch") {
