@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <csignal>
 #include <functional>
 #include <set>
 #include <thread>
@@ -469,6 +470,40 @@ TEST_F(CleanupTest, RefusesAnUntaggedEnvironment) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out + r.err, HasSubstr("does not carry the clone tags"));
   EXPECT_THAT(MutatingCalls(pos), ::testing::IsEmpty());
+}
+
+TEST_F(CleanupTest, KilledInsideTheDeletionsResumesAndFinishes) {
+  BuildRehearsal();
+  std::string production = ProductionState();
+  std::set<std::string> ids = ProductionIds();
+  int64_t pos = LogPosition();
+  // Slow calls, so the kill lands among the deletions and their waits.
+  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(100)}}));
+  Invocation inv;
+  inv.args = {"--state", state_, "--operator", "tester"};
+  for (const auto& a : CleanupArgs()) inv.args.push_back(a);
+  inv.cwd = dir_.path();
+  inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
+             {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+             {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+             {"AWS_REGION", "us-east-1"},
+             {"HOME", dir_.path()}};
+  {
+    Background run(inv);
+    // Wait (bounded) for the first deletion, then kill.
+    for (int i = 0; i < 300 && CountCalls("cloudformation", "DeleteStack", pos) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(CountCalls("cloudformation", "DeleteStack", pos), 1);
+    run.Signal(SIGKILL);
+    run.Wait();
+  }
+  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(0)}}));
+  RunResult resumed = Flightplan(CleanupArgs());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  ExpectRehearsalGone();
+  EXPECT_EQ(ProductionState(), production);
+  EXPECT_THAT(MutationsOfProduction(pos, ids), ::testing::IsEmpty());
 }
 
 // Journal writes of a run: the run, then each step's start and end (plan,
