@@ -21,13 +21,14 @@ extern const Command kRefactorCommand;
 extern const Command kShiftCommand;
 extern const Command kDecommissionCommand;
 extern const Command kDriftCommand;
+extern const Command kCleanupCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,       kHistoryCommand,
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand,    kDoctorCommand,
       kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,        kLockCommand,
-      kBackupCommand,  kRefactorCommand, kShiftCommand,    kDecommissionCommand,
+      kBackupCommand,  kRefactorCommand, kShiftCommand,    kDecommissionCommand, kCleanupCommand,
   };
   return kCommands;
 }

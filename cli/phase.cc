@@ -107,6 +107,85 @@ const Phase kDecommissionPhase{
     "verify",
     kExitDataMissing};
 
+// The latest run of `workflow` on app/<app>/env/<env>, if any.
+Result<std::optional<RunRecord>> LatestRun(Journal& journal, const std::string& workflow,
+                                           const std::string& app_id, const std::string& env) {
+  ASSIGN_OR_RETURN(std::vector<RunRecord> runs,
+                   journal.ListRuns(workflow, fmt::format("app/{}/env/{}", app_id, env)));
+  if (runs.empty()) return std::optional<RunRecord>();
+  return std::optional<RunRecord>(runs.front());
+}
+
+std::string ParamText(const Value& params, std::string_view name) {
+  const Value* v = params.Find(name);
+  return v != nullptr && v->is_string() ? v->as_string() : "";
+}
+
+// cleanup: the clone's Gen2 branch and orphaned copies, from the latest
+// refactor run on the clone's target (its to_branch and its vacate step's
+// outputs; a rolled-back refactor imported its copies back, so it orphaned
+// none), and production's refactor branch, which is never deleted.
+Result<void> CleanupParams(Journal& journal, const PhaseTarget& target, ParamInput& params) {
+  const std::string clone_env = params.count("clone_env") ? params["clone_env"] : "";
+  ASSIGN_OR_RETURN(std::optional<RunRecord> clone_refactor,
+                   LatestRun(journal, "refactor", target.app_id, clone_env));
+  if (clone_refactor) {
+    std::string to_branch = ParamText(clone_refactor->params, "to_branch");
+    if (!params.count("clone_branch") && !to_branch.empty()) {
+      params["clone_branch"] = to_branch;
+      params["clone_branch_source"] =
+          fmt::format("the to_branch of refactor run {} on app/{}/env/{}", clone_refactor->id,
+                      target.app_id, clone_env);
+    }
+    if (clone_refactor->state != RunState::kRolledBack) {
+      ASSIGN_OR_RETURN(std::vector<StepRecord> steps, journal.GetSteps(clone_refactor->id));
+      for (const StepRecord& s : steps) {
+        if (s.step_id != "vacate" || !s.outputs.is_map()) continue;
+        if (const Value* o = s.outputs.Find("orphaned")) params["orphaned"] = o->ToJson();
+        if (const Value* t = s.outputs.Find("original_templates")) {
+          params["original_templates"] = t->ToJson();
+        }
+      }
+    }
+  }
+  if (params.count("clone_branch") && !params.count("clone_branch_source")) {
+    params["clone_branch_source"] = "--clone-branch";
+  }
+  ASSIGN_OR_RETURN(std::optional<RunRecord> prod_refactor,
+                   LatestRun(journal, "refactor", target.app_id, target.env));
+  if (prod_refactor) params["prod_to_branch"] = ParamText(prod_refactor->params, "to_branch");
+  return {};
+}
+
+const Phase kCleanupPhase{
+    "cleanup",
+    "cleanup",
+    "Delete the rehearsal: the Gen1 clone and the Gen2 clone branch, proving none of it is "
+    "production's",
+    "--env names production, --clone-env the Gen1 clone `flightplan clone` made. The Gen2 "
+    "clone branch\nis the --to-branch of the latest `refactor --env <clone>` run in the "
+    "journal (or --clone-branch),\nwith the Gen2 copies that refactor orphaned. First the "
+    "delete list, each item with why it is\nthe clone's (the clone tags on its root stack and "
+    "bucket), checked against every physical id of\nproduction's stacks, of every other "
+    "branch's stacks and production's deployment bucket: a\nproduction id on the list, or a "
+    "clone branch that is production's, stops it before anything is\ndeleted. Then the typed "
+    "confirmation (the clone's name; --yes agrees), and the deletions:\nstacks (waiting), "
+    "what they retained (tables' deletion protection turned off first, buckets\nemptied "
+    "first), the deployment bucket, the backend environment, the branch. Irreversible;\n"
+    "--dry-run prints the list and the proof. A killed run resumes; a new rehearsal starts "
+    "with\n`flightplan clone`.",
+    {},
+    {PhaseOption{"--clone-env", "clone_env", "The Gen1 clone environment to delete", true, false,
+                 false},
+     PhaseOption{"--clone-branch", "clone_branch",
+                 "The Gen2 clone branch (default: the clone's refactor's --to-branch)", false,
+                 false, false}},
+    {},
+    {},
+    0,
+    CleanupParams,
+    "app/<app-id>/env/<clone-env>"};
+
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
   if (!text || !text->has_value()) return std::nullopt;
@@ -278,6 +357,10 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
     if (!explicit_params) return ReportError(ctx.console(), explicit_params.error());
     return RollBackRun(ctx, runs->front(), *explicit_params);
   }
+  if (phase.add_params != nullptr) {
+    Result<void> added = phase.add_params(**journal, *target, *params);
+    if (!added) return ReportError(ctx.console(), added.error());
+  }
   DriveRequest request;
   request.drive = Drive::kStart;
   int code = DriveRun(ctx, *workflow, *params, request);
@@ -321,19 +404,20 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
         fmt::format("{}{}", o.help, o.required ? " (required, but not with --rollback)" : ""));
   }
   sub.footer(
-      fmt::format("{}\n\nThe run's target is app/<app-id>/env/<env>; the workflow is the "
+      fmt::format("{}\n\nThe run's target is {}; the workflow is the "
                   "built-in '{}'\n(`flightplan run {} --param …` is the same run). Global "
                   "options such as --dry-run, --yes,\n--skip-validations and --state "
                   "apply. Exit codes: docs/cli.md.",
-                  kPhase->footer, kPhase->workflow, kPhase->workflow));
+                  kPhase->footer, kPhase->target, kPhase->workflow, kPhase->workflow));
   return [&global, args, flag_values] { return RunPhase(global, *kPhase, *args, *flag_values); };
 }
 
 }  // namespace
 
 const std::vector<const Phase*>& Phases() {
-  static const std::vector<const Phase*> kPhases = {&kLockPhase, &kBackupPhase, &kRefactorPhase,
-                                                    &kShiftPhase, &kDecommissionPhase};
+  static const std::vector<const Phase*> kPhases = {&kLockPhase,     &kBackupPhase,
+                                                    &kRefactorPhase, &kShiftPhase,
+                                                    &kCleanupPhase,  &kDecommissionPhase};
   return kPhases;
 }
 
@@ -344,5 +428,6 @@ extern const Command kRefactorCommand{"refactor", kRefactorPhase.summary,
 extern const Command kShiftCommand{"shift", kShiftPhase.summary, SetupPhase<&kShiftPhase>};
 extern const Command kDecommissionCommand{"decommission", kDecommissionPhase.summary,
                                           SetupPhase<&kDecommissionPhase>};
+extern const Command kCleanupCommand{"cleanup", kCleanupPhase.summary, SetupPhase<&kCleanupPhase>};
 
 }  // namespace flightplan::cli

@@ -47,6 +47,12 @@ struct PriorRunParam {
   std::string_view workflow;  // "refactor"
   std::string_view from;      // "to_branch" or "@succeeded_at"
 };
+struct PhaseTarget;
+
+// Sets further parameters of a new run from the journal (cleanup reads the
+// clone's refactor run); an error stops the command before the run starts.
+using PhaseParamsHook = Result<void> (*)(Journal& journal, const PhaseTarget& target,
+                                         ParamInput& params);
 
 struct Phase {
   std::string_view command;   // "lock"
@@ -60,6 +66,8 @@ struct Phase {
   // distinct code: decommission's verify).
   std::string_view alarm_step = {};
   int alarm_exit = 0;
+  PhaseParamsHook add_params = nullptr;
+  std::string_view target = "app/<app-id>/env/<env>";  // the run's target, for --help
 };
 
 // The phases, in migration order; cli/phase.cc makes each a command.

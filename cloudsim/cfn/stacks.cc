@@ -1283,6 +1283,7 @@ SimResult<std::string> StackEngine::CreateNestedStack(const Stack& parent,
     }
   }
   input.capabilities = parent.capabilities;
+  input.tags = parent.tags;  // CloudFormation propagates stack tags to nested stacks
   input.parent_id = parent.id;
   input.root_id = parent.root_id.empty() ? parent.id : parent.root_id;
   auto id = Create(input);

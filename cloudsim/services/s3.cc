@@ -4,7 +4,8 @@
 //
 // Operations: ListBuckets, CreateBucket (with or without a
 // CreateBucketConfiguration body), DeleteBucket, HeadBucket,
-// GetBucketLocation, GetBucketVersioning, PutBucketVersioning, PutObject,
+// GetBucketLocation, GetBucketVersioning, PutBucketVersioning,
+// GetBucketTagging, PutBucketTagging, DeleteBucketTagging, PutObject,
 // CopyObject (x-amz-copy-source), GetObject (Range: bytes=a-b, a-, -n),
 // HeadObject, DeleteObject, DeleteObjects, ListObjectsV2 (prefix, delimiter
 // and CommonPrefixes, max-keys, continuation-token, start-after,
@@ -168,13 +169,17 @@ class S3Service final : public Service {
       if (m == "GET") {
         if (request.HasQueryParam("location")) return "GetBucketLocation";
         if (request.HasQueryParam("versioning")) return "GetBucketVersioning";
+        if (request.HasQueryParam("tagging")) return "GetBucketTagging";
         if (request.QueryParam("list-type") == "2") return "ListObjectsV2";
         return "ListObjects";
       }
       if (m == "PUT") {
+        if (request.HasQueryParam("tagging")) return "PutBucketTagging";
         return request.HasQueryParam("versioning") ? "PutBucketVersioning" : "CreateBucket";
       }
-      if (m == "DELETE") return "DeleteBucket";
+      if (m == "DELETE") {
+        return request.HasQueryParam("tagging") ? "DeleteBucketTagging" : "DeleteBucket";
+      }
       if (m == "HEAD") return "HeadBucket";
       if (m == "POST" && request.HasQueryParam("delete")) return "DeleteObjects";
       return {};
@@ -309,6 +314,33 @@ class S3Service final : public Service {
                              "xmlns=\"{}\">{}</VersioningConfiguration>",
                              kXmlns, status),
                  id);
+    }
+    if (op == "GetBucketTagging") {
+      if (bucket->tags.empty()) {
+        return tl::unexpected(SimError{404, "NoSuchTagSet", "The TagSet does not exist"});
+      }
+      std::string tags;
+      for (const auto& [key, value] : bucket->tags) {
+        tags += "<Tag>" + Element("Key", key) + Element("Value", value) + "</Tag>";
+      }
+      return Xml(fmt::format("<Tagging xmlns=\"{}\"><TagSet>{}</TagSet></Tagging>", kXmlns, tags),
+                 id);
+    }
+    if (op == "PutBucketTagging") {
+      pugi::xml_document doc;
+      if (!doc.load_buffer(request.body.data(), request.body.size())) {
+        return tl::unexpected(MalformedXml());
+      }
+      std::map<std::string, std::string> tags;
+      for (pugi::xml_node tag : doc.child("Tagging").child("TagSet").children("Tag")) {
+        tags[tag.child("Key").text().as_string()] = tag.child("Value").text().as_string();
+      }
+      bucket->tags = std::move(tags);
+      return Empty(id);
+    }
+    if (op == "DeleteBucketTagging") {
+      bucket->tags.clear();
+      return Empty(id, 204);
     }
     if (op == "PutBucketVersioning") {
       pugi::xml_document doc;

@@ -114,9 +114,14 @@ Value S3Store::Dump() const {
                                     {"content_type", Value(object.content_type)},
                                     {"last_modified", Value(object.last_modified.unix_ms)}});
     }
-    buckets[name] = Value(ValueMap{{"created", Value(bucket.created.unix_ms)},
-                                   {"versioning", Value(bucket.versioning)},
-                                   {"objects", Value(std::move(objects))}});
+    ValueMap tags;
+    for (const auto& [key, value] : bucket.tags) tags[key] = Value(value);
+    Value entry(ValueMap{});
+    entry.Set("created", Value(bucket.created.unix_ms));
+    entry.Set("versioning", Value(bucket.versioning));
+    entry.Set("objects", Value(std::move(objects)));
+    if (!tags.empty()) entry.Set("tags", Value(std::move(tags)));
+    buckets[name] = std::move(entry);
   }
   return Value(ValueMap{{"buckets", Value(std::move(buckets))}});
 }
@@ -143,6 +148,9 @@ Result<void> S3Store::Load(const Value& state) {
     bucket.name = name;
     bucket.created = Timestamp{num(b, "created")};
     bucket.versioning = str(b, "versioning");
+    if (const Value* tags = b.Find("tags"); tags && tags->is_map()) {
+      for (const auto& [key, value] : tags->as_map()) bucket.tags[key] = value.ToText();
+    }
     if (const Value* objects = b.Find("objects"); objects && objects->is_map()) {
       for (const auto& [key, o] : objects->as_map()) {
         S3Object object;

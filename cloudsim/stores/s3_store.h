@@ -31,7 +31,8 @@ struct S3Object {
 struct S3Bucket {
   std::string name;
   Timestamp created;
-  std::string versioning;  // "", "Enabled", "Suspended"
+  std::string versioning;                   // "", "Enabled", "Suspended"
+  std::map<std::string, std::string> tags;  // PutBucketTagging's set, key → value
   std::map<std::string, S3Object, std::less<>> objects;
 };
 

@@ -127,6 +127,29 @@ Result<Value> S3Client::GetBucketVersioning(std::string_view bucket) {
   return One(client_, "s3", "GetBucketVersioning", Params({{"Bucket", bucket}}));
 }
 
+Result<std::map<std::string, std::string>> S3Client::GetBucketTags(std::string_view bucket) {
+  std::map<std::string, std::string> tags;
+  Result<Value> out = One(client_, "s3", "GetBucketTagging", Params({{"Bucket", bucket}}));
+  if (!out) {
+    if (out.error().message().find("NoSuchTagSet") != std::string::npos) return tags;
+    return MakeError(out.error());
+  }
+  // <TagSet><Tag>…</Tag>…</TagSet>: one Tag parses as a map, several as a list.
+  const Value* set = out->Find("TagSet");
+  const Value* tag = set != nullptr ? set->Find("Tag") : nullptr;
+  if (tag == nullptr) return tags;
+  ValueList list = tag->is_list() ? tag->as_list() : ValueList{*tag};
+  for (const Value& t : list) {
+    const Value* key = t.Find("Key");
+    const Value* value = t.Find("Value");
+    if (key != nullptr) tags[key->ToText()] = value != nullptr ? value->ToText() : "";
+  }
+  return tags;
+}
+Result<Value> S3Client::DeleteBucket(std::string_view bucket) {
+  return One(client_, "s3", "DeleteBucket", Params({{"Bucket", bucket}}));
+}
+
 Result<Value> DynamoDbClient::DescribeTable(std::string_view table) {
   return One(client_, "dynamodb", "DescribeTable", Params({{"TableName", table}}));
 }
@@ -179,6 +202,9 @@ Result<ValueList> DynamoDbClient::ScanAll(const Value& params) {
   return All(client_, "dynamodb", "Scan", params, "Items");
 }
 
+Result<Value> DynamoDbClient::DeleteTable(std::string_view table) {
+  return One(client_, "dynamodb", "DeleteTable", Params({{"TableName", table}}));
+}
 Result<int64_t> DynamoDbClient::CountItems(std::string_view table) {
   Value params = Params({{"TableName", table}, {"Select", "COUNT"}});
   int64_t count = 0;
@@ -218,6 +244,18 @@ Result<Value> CognitoClient::GetGroup(std::string_view pool_id, std::string_view
 Result<ValueList> CognitoClient::ListIdentityProviders(std::string_view pool_id) {
   return All(client_, "cognito-idp", "ListIdentityProviders",
              Params({{"UserPoolId", pool_id}, {"MaxResults", 60}}), "Providers");
+}
+Result<Value> CognitoClient::DeleteUserPool(std::string_view pool_id) {
+  return One(client_, "cognito-idp", "DeleteUserPool", Params({{"UserPoolId", pool_id}}));
+}
+Result<Value> CognitoClient::DeleteUserPoolDomain(std::string_view pool_id,
+                                                  std::string_view domain) {
+  return One(client_, "cognito-idp", "DeleteUserPoolDomain",
+             Params({{"UserPoolId", pool_id}, {"Domain", domain}}));
+}
+Result<Value> CognitoIdentityClient::DeleteIdentityPool(std::string_view identity_pool_id) {
+  return One(client_, "cognito-identity", "DeleteIdentityPool",
+             Params({{"IdentityPoolId", identity_pool_id}}));
 }
 Result<Value> CognitoClient::DescribeIdentityProvider(std::string_view pool_id,
                                                       std::string_view provider) {

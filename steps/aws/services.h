@@ -7,6 +7,7 @@
 #ifndef FLIGHTPLAN_STEPS_AWS_SERVICES_H_
 #define FLIGHTPLAN_STEPS_AWS_SERVICES_H_
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,10 @@ class S3Client {
   [[nodiscard]] Result<Value> PutObject(const Value& params);
   [[nodiscard]] Result<Value> DeleteObject(std::string_view bucket, std::string_view key);
   [[nodiscard]] Result<Value> GetBucketVersioning(std::string_view bucket);
+  // The bucket's tags, key → value (NoSuchTagSet: none, an empty map).
+  [[nodiscard]] Result<std::map<std::string, std::string>> GetBucketTags(std::string_view bucket);
+  // The bucket must be empty (BucketNotEmpty otherwise).
+  [[nodiscard]] Result<Value> DeleteBucket(std::string_view bucket);
 
  private:
   AwsClient& client_;
@@ -116,6 +121,8 @@ class DynamoDbClient {
   [[nodiscard]] Result<ValueList> ScanAll(const Value& params);
   // Number of items, with Select=COUNT across every page.
   [[nodiscard]] Result<int64_t> CountItems(std::string_view table);
+  // Refused (ValidationException) while deletion protection is on.
+  [[nodiscard]] Result<Value> DeleteTable(std::string_view table);
 
  private:
   AwsClient& client_;
@@ -133,6 +140,20 @@ class CognitoClient {
   [[nodiscard]] Result<Value> DescribeIdentityProvider(std::string_view pool_id,
                                                        std::string_view provider);
   [[nodiscard]] Result<ValueList> ListIdentityProviders(std::string_view pool_id);
+  // A pool with a domain is refused: delete the domain first.
+  [[nodiscard]] Result<Value> DeleteUserPool(std::string_view pool_id);
+  [[nodiscard]] Result<Value> DeleteUserPoolDomain(std::string_view pool_id,
+                                                   std::string_view domain);
+
+ private:
+  AwsClient& client_;
+};
+
+// Cognito federated identities (cognito-identity).
+class CognitoIdentityClient {
+ public:
+  explicit CognitoIdentityClient(AwsClient& client) : client_(client) {}
+  [[nodiscard]] Result<Value> DeleteIdentityPool(std::string_view identity_pool_id);
 
  private:
   AwsClient& client_;

@@ -210,6 +210,7 @@ void RegisterMigrationSteps(StepRegistry& registry, aws::ClientPool& clients) {
   RegisterRefactorMoveSteps(registry, clients);
   RegisterShiftSteps(registry, clients);
   RegisterDecommissionSteps(registry, clients);
+  RegisterCleanupSteps(registry, clients);
 }
 
 }  // namespace flightplan::migration

@@ -15,6 +15,7 @@ void RegisterRefactorSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterRefactorMoveSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterShiftSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterDecommissionSteps(StepRegistry& registry, aws::ClientPool& clients);
+void RegisterCleanupSteps(StepRegistry& registry, aws::ClientPool& clients);
 
 }  // namespace flightplan::migration
 

@@ -24,7 +24,7 @@ REST_OPERATIONS = {
     "s3/2006-03-01": [
         "ListObjectsV2", "GetObject", "PutObject", "HeadObject",
         "DeleteObject", "HeadBucket", "GetBucketVersioning",
-        "GetBucketLocation",
+        "GetBucketLocation", "DeleteBucket", "GetBucketTagging",
     ],
     "sso/2019-06-10": ["GetRoleCredentials"],
 }

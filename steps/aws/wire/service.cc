@@ -19,6 +19,8 @@ constexpr ServiceInfo kServices[] = {
      false, "DYNAMODB"},
     {"cognito-idp", "cognito-idp", "cognito-idp", Protocol::kJson, "2016-04-18",
      "AWSCognitoIdentityProviderService", "1.1", false, "COGNITO_IDENTITY_PROVIDER"},
+    {"cognito-identity", "cognito-identity", "cognito-identity", Protocol::kJson, "2014-06-30",
+     "AWSCognitoIdentityService", "1.1", false, "COGNITO_IDENTITY"},
     {"s3", "s3", "s3", Protocol::kRestXml, "2006-03-01", "", "", false, "S3"},
     {"sso", "awsssoportal", "portal.sso", Protocol::kRestJson, "2019-06-10", "", "1.1", false,
      "SSO"},
