@@ -167,6 +167,7 @@ class ShiftPlanStep final : public MigrationStep {
     ASSIGN_OR_RETURN(ShiftPlan plan,
                      MakePlan(*client, env, to_branch, InputString(inputs, "domain")));
     std::string text = PlanText(plan, env, to_branch);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
     if (ctx.progress != nullptr) ctx.progress->Progress(text);
     std::string summary;
     if (plan.domains.empty()) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <memory>
+#include <random>
 #include <thread>
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -101,16 +102,18 @@ class ShiftTest : public MigrationTest {
   }
 
   // prefix → branch.
-  std::map<std::string, std::string> Branches(bool cli = false) {
+  static std::map<std::string, std::string> BranchesOf(const Value& association) {
     std::map<std::string, std::string> out;
-    Value a = Association(cli);
-    const Value* subs = a.Find("subDomains");
+    const Value* subs = association.Find("subDomains");
     if (subs == nullptr || !subs->is_list()) return out;
     for (const Value& s : subs->as_list()) {
       const Value* setting = s.Find("subDomainSetting");
       out[setting->Find("prefix")->as_string()] = setting->Find("branchName")->as_string();
     }
     return out;
+  }
+  std::map<std::string, std::string> Branches(bool cli = false) {
+    return BranchesOf(Association(cli));
   }
 
   std::map<std::string, std::string> Gen1Map() const {
@@ -200,15 +203,15 @@ TEST_F(ShiftTest, RepointsTheGen1SubDomainsWaitsAndRollsBackExactly) {
   CreateDomain();
   RecordRefactorDone();
   // The association stays UPDATING for a while, so the wait is real.
-  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(1500)}}));
+  Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(800)}}));
   Value before = Association(/*cli=*/true);
-  ASSERT_EQ(Branches(/*cli=*/true), Gen1Map());
+  ASSERT_EQ(BranchesOf(before), Gen1Map());
 
   int64_t pos = LogPosition();
   RunResult r = Flightplan(Shift());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(Branches(/*cli=*/true), Gen2Map());
   Value after = Association(/*cli=*/true);
+  EXPECT_EQ(BranchesOf(after), Gen2Map());
   EXPECT_EQ(after.Find("domainStatus")->as_string(), "AVAILABLE");
   EXPECT_EQ(CountCalls("amplify", "UpdateDomainAssociation", pos), 1);
   EXPECT_THAT(r.out + r.err, HasSubstr("UPDATING"));
@@ -225,14 +228,15 @@ TEST_F(ShiftTest, RepointsTheGen1SubDomainsWaitsAndRollsBackExactly) {
   RunResult second = Flightplan(Shift());
   ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
   EXPECT_EQ(CountCalls("amplify", "UpdateDomainAssociation", again), 0);
-  EXPECT_EQ(Branches(/*cli=*/true), Gen2Map());
+  EXPECT_EQ(Branches(), Gen2Map());
 
   // Rolling back the first run restores the association exactly.
   Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(300)}}));
   RunResult back = Flightplan(Shift({"--rollback"}));
   ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
-  EXPECT_EQ(Branches(/*cli=*/true), Gen1Map());
-  EXPECT_EQ(Association(/*cli=*/true).ToJson(), before.ToJson());
+  Value restored = Association(/*cli=*/true);
+  EXPECT_EQ(BranchesOf(restored), Gen1Map());
+  EXPECT_EQ(restored.ToJson(), before.ToJson());
 }
 
 TEST_F(ShiftTest, KilledAtEveryJournalWriteResumesAndUpdatesOnce) {
@@ -281,6 +285,54 @@ TEST_F(ShiftTest, RollbackKilledAtEveryJournalWriteRestoresExactly) {
     EXPECT_EQ(CountCalls("amplify", "UpdateDomainAssociation", pos), 1) << at;
   }
   EXPECT_GT(scenarios, 2);
+}
+
+// SIGKILL at a random moment while the association is UPDATING (the wait
+// step, or the rollback's own wait), then the same command again.
+TEST_F(ShiftTest, KilledWhileTheDomainIsUpdatingResumesAndUpdatesOnce) {
+  CreateDomain();
+  Value original = Association();
+  std::mt19937 random(20261205);
+  for (int i = 0; i < 4; ++i) {
+    bool rollback = i % 2 == 1;
+    Fresh("updating-" + std::to_string(i), original);
+    Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(0)}}));
+    if (rollback) {
+      RunResult shifted = Flightplan(Shift());
+      ASSERT_EQ(shifted.exit_code, 0) << shifted.out << shifted.err;
+    }
+    Control("POST", "/_sim/config", Obj({{"operation_delay_ms", Value(1200)}}));
+    int64_t pos = LogPosition();
+    Invocation inv;
+    inv.args = {"--state", state_, "--operator", "tester"};
+    for (const auto& a :
+         Shift(rollback ? std::vector<std::string>{"--rollback"} : std::vector<std::string>{})) {
+      inv.args.push_back(a);
+    }
+    inv.cwd = dir_.path();
+    inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
+               {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+               {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+               {"AWS_REGION", "us-east-1"},
+               {"HOME", dir_.path()}};
+    Background run(inv);
+    for (int polls = 0; polls < 400 && CountCalls("amplify", "UpdateDomainAssociation", pos) == 0;
+         ++polls) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    int delay_ms = std::uniform_int_distribution<int>(50, 700)(random);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    EXPECT_EQ(Association().Find("domainStatus")->as_string(), "UPDATING") << i;
+    run.Signal(SIGKILL);
+    run.Wait();
+    std::string what = std::string(rollback ? "rollback" : "shift") + " killed " +
+                       std::to_string(delay_ms) + " ms into the wait";
+    Rerun(Shift(rollback ? std::vector<std::string>{"--rollback"} : std::vector<std::string>{}),
+          what);
+    EXPECT_EQ(Association().Find("domainStatus")->as_string(), "AVAILABLE") << what;
+    EXPECT_EQ(Branches(), rollback ? Gen1Map() : Gen2Map()) << what;
+    EXPECT_EQ(CountCalls("amplify", "UpdateDomainAssociation", pos), 1) << what;
+  }
 }
 
 TEST_F(ShiftTest, AFailureBetweenTwoDomainsIsResumedAndRolledBackExactly) {
