@@ -85,7 +85,10 @@ const Phase kDecommissionPhase{
     {PriorRunParam{"gen2_branch", "refactor", "to_branch"},
      PriorRunParam{"backup_finished_at", "backup", "@succeeded_at"}},
     "verify",
-    kExitDataMissing};
+    kExitDataMissing,
+    "decommission cannot be rolled back: the Gen1 stacks are deleted. Every stateful resource "
+    "they held is still there (retained, outside any stack); the migration guide, "
+    "\"Decommission\", says what remains and how to use it"};
 
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
@@ -240,6 +243,10 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
       const Value* value = latest.params.Find(prior.from);
       if (value != nullptr && !value->is_null()) (*params)[param] = value->ToText();
     }
+  }
+  if (args.rollback && !phase.irreversible.empty()) {
+    return ReportError(ctx.console(),
+                       Error(ErrorCode::kInvalidInput, std::string(phase.irreversible)));
   }
   if (args.rollback) {
     auto resolved = ctx.MakeExecutor()->TargetFor(*workflow, *params, "");

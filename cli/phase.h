@@ -60,6 +60,9 @@ struct Phase {
   // distinct code: decommission's verify).
   std::string_view alarm_step = {};
   int alarm_exit = 0;
+  // Non-empty: --rollback is refused with this explanation (an
+  // irreversible phase, whose steps have no rollback).
+  std::string_view irreversible = {};
 };
 
 // The phases, in migration order; cli/phase.cc makes each a command.

@@ -241,6 +241,10 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
   EXPECT_THAT(history.out, HasSubstr("\"operator\":\"tester\""));
   // The Gen2 branch's stack is untouched.
   EXPECT_EQ(CountCalls("cloudformation", "UpdateStack", pos), 0);
+  // Irreversible: --rollback is refused, saying why.
+  RunResult rollback = Flightplan(With({"decommission", "--rollback"}));
+  EXPECT_EQ(rollback.exit_code, 2);
+  EXPECT_THAT(rollback.err, HasSubstr("cannot be rolled back"));
 }
 
 TEST_P(DecommissionTest, RefusesWhileACustomDomainPointsAtTheGen1Branch) {
