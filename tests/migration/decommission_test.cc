@@ -4,7 +4,8 @@
 // items, users and objects; the dry run deletes nothing; the phase refuses
 // while a custom domain points at the Gen1 branch, without a terminal and
 // without --yes (exit 7), and on a wrong typed answer; a resource made
-// non-Retain behind flightplan's back gets Retain before the delete; a run
+// non-Retain behind flightplan's back gets Retain before the delete (its
+// template, over 51,200 bytes, through S3); a run
 // SIGKILLed while it waits for the deletion finishes when resumed. And the
 // pure decisions (decommission.h) on their own.
 //
@@ -376,6 +377,9 @@ TEST_P(DecommissionTest, AResourceMadeNonRetainBehindItsBackIsRetainedBeforeTheD
         def.erase("UpdateReplacePolicy");
         def.erase("Metadata");
         def["Properties"].as_map().erase("DeletionProtectionEnabled");
+        // And the template grows past CloudFormation's inline limit, so the
+        // retain change set must take it through S3.
+        tmpl->Set("Metadata", Obj({{"Padding", Value(std::string(60000, 'p'))}}));
         s.template_text = tmpl->ToJson();
         r.deletion_policy.clear();
         r.update_replace_policy.clear();
@@ -399,6 +403,7 @@ TEST_P(DecommissionTest, AResourceMadeNonRetainBehindItsBackIsRetainedBeforeTheD
   RunResult done = Flightplan(With({"decommission", "--yes"}));
   ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
   EXPECT_GE(CountCalls("cloudformation", "ExecuteChangeSet", pos), 1);
+  EXPECT_GE(CountCalls("s3", "PutObject", pos), 1);  // the template over 51,200 bytes
   EXPECT_TRUE(RootGone());
   EXPECT_EQ(Counts({{table, "AWS::DynamoDB::Table"}})[table].count, before[table].count);
   EXPECT_EQ(Deletions(pos), 0);
