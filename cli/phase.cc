@@ -105,7 +105,10 @@ const Phase kDecommissionPhase{
     {PriorRunParam{"gen2_branch", "refactor", "to_branch"},
      PriorRunParam{"backup_finished_at", "backup", "@succeeded_at"}},
     "verify",
-    kExitDataMissing};
+    kExitDataMissing,
+    "decommission cannot be rolled back: the Gen1 stacks are deleted. Every stateful resource "
+    "they held is still there (retained, outside any stack); the migration guide, "
+    "\"Decommission\", says what remains and how to use it"};
 
 // The latest run of `workflow` on app/<app>/env/<env>, if any.
 Result<std::optional<RunRecord>> LatestRun(Journal& journal, const std::string& workflow,
@@ -183,6 +186,8 @@ const Phase kCleanupPhase{
     {},
     {},
     0,
+    "cleanup cannot be rolled back: what it deleted was the rehearsal's and is gone. Rehearse "
+    "again with `flightplan clone` (the migration guide, \"Cleanup\")",
     CleanupParams,
     "app/<app-id>/env/<clone-env>"};
 
@@ -339,6 +344,10 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
       const Value* value = latest.params.Find(prior.from);
       if (value != nullptr && !value->is_null()) (*params)[param] = value->ToText();
     }
+  }
+  if (args.rollback && !phase.irreversible.empty()) {
+    return ReportError(ctx.console(),
+                       Error(ErrorCode::kInvalidInput, std::string(phase.irreversible)));
   }
   if (args.rollback) {
     auto resolved = ctx.MakeExecutor()->TargetFor(*workflow, *params, "");

@@ -66,6 +66,9 @@ struct Phase {
   // distinct code: decommission's verify).
   std::string_view alarm_step = {};
   int alarm_exit = 0;
+  // Non-empty: --rollback is refused with this explanation (an
+  // irreversible phase, whose steps have no rollback).
+  std::string_view irreversible = {};
   PhaseParamsHook add_params = nullptr;
   std::string_view target = "app/<app-id>/env/<env>";  // the run's target, for --help
 };

@@ -311,10 +311,10 @@ class DecommissionRetainStep final : public MigrationStep {
       if (s.path.empty()) continue;
       ASSIGN_OR_RETURN(LockedTemplate locked, LockTemplate(s.template_body, stateful));
       if (!locked.changed()) continue;
-      out +=
-          fmt::format("change set for {}{}: Retain on {}\n", s.Label(),
-                      s.template_body.size() > kMaxInlineTemplateBytes ? " (template via S3)" : "",
-                      fmt::join(locked.locked, ", "));
+      out += fmt::format(
+          "change set for {}{}: Retain (and deletion protection on tables) on {}\n", s.Label(),
+          s.template_body.size() > kMaxInlineTemplateBytes ? " (template via S3)" : "",
+          fmt::join(locked.locked, ", "));
     }
     return out.empty() ? std::string(
                              "every nested stack's stateful resources are Retain; no "

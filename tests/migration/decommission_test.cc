@@ -4,7 +4,8 @@
 // items, users and objects; the dry run deletes nothing; the phase refuses
 // while a custom domain points at the Gen1 branch, without a terminal and
 // without --yes (exit 7), and on a wrong typed answer; a resource made
-// non-Retain behind flightplan's back gets Retain before the delete; a run
+// non-Retain behind flightplan's back gets Retain before the delete (its
+// template, over 51,200 bytes, through S3); a run
 // SIGKILLed while it waits for the deletion finishes when resumed. And the
 // pure decisions (decommission.h) on their own.
 //
@@ -251,6 +252,10 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
   EXPECT_THAT(history.out, HasSubstr("\"operator\":\"tester\""));
   // The Gen2 branch's stack is untouched.
   EXPECT_EQ(CountCalls("cloudformation", "UpdateStack", pos), 0);
+  // Irreversible: --rollback is refused, saying why.
+  RunResult rollback = Flightplan(With({"decommission", "--rollback"}));
+  EXPECT_EQ(rollback.exit_code, 2);
+  EXPECT_THAT(rollback.err, HasSubstr("cannot be rolled back"));
 }
 
 TEST_P(DecommissionTest, RefusesWhileACustomDomainPointsAtTheGen1Branch) {
@@ -382,6 +387,9 @@ TEST_P(DecommissionTest, AResourceMadeNonRetainBehindItsBackIsRetainedBeforeTheD
         def.erase("UpdateReplacePolicy");
         def.erase("Metadata");
         def["Properties"].as_map().erase("DeletionProtectionEnabled");
+        // And the template grows past CloudFormation's inline limit, so the
+        // retain change set must take it through S3.
+        tmpl->Set("Metadata", Obj({{"Padding", Value(std::string(60000, 'p'))}}));
         s.template_text = tmpl->ToJson();
         r.deletion_policy.clear();
         r.update_replace_policy.clear();
@@ -405,6 +413,7 @@ TEST_P(DecommissionTest, AResourceMadeNonRetainBehindItsBackIsRetainedBeforeTheD
   RunResult done = Flightplan(With({"decommission", "--yes"}));
   ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
   EXPECT_GE(CountCalls("cloudformation", "ExecuteChangeSet", pos), 1);
+  EXPECT_GE(CountCalls("s3", "PutObject", pos), 1);  // the template over 51,200 bytes
   EXPECT_TRUE(RootGone());
   EXPECT_EQ(Counts({{table, "AWS::DynamoDB::Table"}})[table].count, before[table].count);
   EXPECT_EQ(Deletions(pos), 0);
