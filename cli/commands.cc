@@ -17,6 +17,7 @@ extern const Command kGenerateCommand;
 extern const Command kLockCommand;
 extern const Command kPlanCommand;
 extern const Command kBackupCommand;
+extern const Command kCloneCommand;
 extern const Command kRefactorCommand;
 extern const Command kDriftCommand;
 
@@ -25,7 +26,7 @@ const std::vector<Command>& Commands() {
       kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
       kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
-      kBackupCommand,  kRefactorCommand,
+      kBackupCommand,  kCloneCommand,    kRefactorCommand,
   };
   return kCommands;
 }

@@ -1283,6 +1283,8 @@ SimResult<std::string> StackEngine::CreateNestedStack(const Stack& parent,
     }
   }
   input.capabilities = parent.capabilities;
+  // CloudFormation propagates a stack's tags to the stacks it nests.
+  input.tags = parent.tags;
   input.parent_id = parent.id;
   input.root_id = parent.root_id.empty() ? parent.id : parent.root_id;
   auto id = Create(input);

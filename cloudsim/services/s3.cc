@@ -168,13 +168,17 @@ class S3Service final : public Service {
       if (m == "GET") {
         if (request.HasQueryParam("location")) return "GetBucketLocation";
         if (request.HasQueryParam("versioning")) return "GetBucketVersioning";
+        if (request.HasQueryParam("tagging")) return "GetBucketTagging";
         if (request.QueryParam("list-type") == "2") return "ListObjectsV2";
         return "ListObjects";
       }
       if (m == "PUT") {
+        if (request.HasQueryParam("tagging")) return "PutBucketTagging";
         return request.HasQueryParam("versioning") ? "PutBucketVersioning" : "CreateBucket";
       }
-      if (m == "DELETE") return "DeleteBucket";
+      if (m == "DELETE") {
+        return request.HasQueryParam("tagging") ? "DeleteBucketTagging" : "DeleteBucket";
+      }
       if (m == "HEAD") return "HeadBucket";
       if (m == "POST" && request.HasQueryParam("delete")) return "DeleteObjects";
       return {};
@@ -319,6 +323,34 @@ class S3Service final : public Service {
       }
       bucket->versioning = status;
       return Empty(id);
+    }
+    if (op == "PutBucketTagging") {
+      pugi::xml_document doc;
+      doc.load_buffer(request.body.data(), request.body.size());
+      pugi::xml_node set = doc.child("Tagging").child("TagSet");
+      if (!set) return tl::unexpected(MalformedXml());
+      std::vector<std::pair<std::string, std::string>> tags;
+      for (pugi::xml_node tag : set.children("Tag")) {
+        tags.emplace_back(tag.child("Key").text().as_string(),
+                          tag.child("Value").text().as_string());
+      }
+      bucket->tags = std::move(tags);
+      return Empty(id, 204);
+    }
+    if (op == "GetBucketTagging") {
+      if (bucket->tags.empty()) {
+        return tl::unexpected(SimError{404, "NoSuchTagSet", "The TagSet does not exist"});
+      }
+      std::string tags;
+      for (const auto& [k, v] : bucket->tags) {
+        tags += "<Tag>" + Element("Key", k) + Element("Value", v) + "</Tag>";
+      }
+      return Xml(fmt::format("<Tagging xmlns=\"{}\"><TagSet>{}</TagSet></Tagging>", kXmlns, tags),
+                 id);
+    }
+    if (op == "DeleteBucketTagging") {
+      bucket->tags.clear();
+      return Empty(id, 204);
     }
     if (op == "ListObjectsV2" || op == "ListObjects") return List(*bucket, request, op, id);
     if (op == "DeleteObjects") {

@@ -13,6 +13,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/error.h"
@@ -31,7 +33,8 @@ struct S3Object {
 struct S3Bucket {
   std::string name;
   Timestamp created;
-  std::string versioning;  // "", "Enabled", "Suspended"
+  std::string versioning;                                 // "", "Enabled", "Suspended"
+  std::vector<std::pair<std::string, std::string>> tags;  // PutBucketTagging
   std::map<std::string, S3Object, std::less<>> objects;
 };
 

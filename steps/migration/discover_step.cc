@@ -208,6 +208,7 @@ void RegisterMigrationSteps(StepRegistry& registry, aws::ClientPool& clients) {
   RegisterBackupSteps(registry, clients);
   RegisterRefactorSteps(registry, clients);
   RegisterRefactorMoveSteps(registry, clients);
+  RegisterCloneSteps(registry, clients);
 }
 
 }  // namespace flightplan::migration

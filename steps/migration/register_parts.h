@@ -13,6 +13,7 @@ void RegisterDriftSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterBackupSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterRefactorSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterRefactorMoveSteps(StepRegistry& registry, aws::ClientPool& clients);
+void RegisterCloneSteps(StepRegistry& registry, aws::ClientPool& clients);
 
 }  // namespace flightplan::migration
 

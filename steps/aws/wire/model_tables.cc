@@ -6,6 +6,7 @@ namespace flightplan::aws {
 
 const std::vector<RestOperation>& RestOperations() {
   static const std::vector<RestOperation> kOperations = {
+      {"amplify", "CreateBackendEnvironment", "POST", "/apps/{appId}/backendenvironments", {}, {}, "", true, {}, "", {}},
       {"amplify", "GetApp", "GET", "/apps/{appId}", {}, {}, "", false, {}, "", {}},
       {"amplify", "UpdateApp", "POST", "/apps/{appId}", {}, {}, "", true, {}, "", {}},
       {"amplify",
@@ -428,6 +429,10 @@ const std::vector<RestOperation>& RestOperations() {
         {"AccessPointAlias", "x-amz-access-point-alias"}},
        "",
        {}},
+      {"s3", "CreateBucket", "PUT", "/{Bucket}", {}, {{"ACL", "x-amz-acl"}}, "CreateBucketConfiguration", false, {{"Location", "Location"}}, "", {}},
+      {"s3", "DeleteBucket", "DELETE", "/{Bucket}", {}, {{"ExpectedBucketOwner", "x-amz-expected-bucket-owner"}}, "", false, {}, "", {}},
+      {"s3", "PutBucketTagging", "PUT", "/{Bucket}?tagging", {}, {{"ContentMD5", "Content-MD5"}, {"ExpectedBucketOwner", "x-amz-expected-bucket-owner"}}, "Tagging", false, {}, "", {}},
+      {"s3", "GetBucketTagging", "GET", "/{Bucket}?tagging", {}, {{"ExpectedBucketOwner", "x-amz-expected-bucket-owner"}}, "", false, {}, "", {"Tag"}},
       {"s3",
        "GetBucketVersioning",
        "GET",
