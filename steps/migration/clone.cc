@@ -459,18 +459,39 @@ std::vector<IsolationProblem> CheckIsolation(const Gen1Environment& prod, const 
       }
     }
     // A production physical id written anywhere in the clone's template or
-    // its parameters (an imported pool, a literal table name).
-    std::string text = plan.clone_template.ToJson();
+    // its parameters (an imported pool, a literal table name). AppSync
+    // resolver code is apart: the transformer bakes ids (the identity pool's)
+    // into it at build time; the clone's resolvers then name production's id
+    // in authorisation checks but use no production resource: a warning.
+    std::string text;
+    std::string code;
+    for (const auto& [id, resource] : resources) {
+      const Value* type = resource.Find("Type");
+      bool resolver = type != nullptr && (type->ToText() == "AWS::AppSync::Resolver" ||
+                                          type->ToText() == "AWS::AppSync::FunctionConfiguration");
+      (resolver ? code : text) += resource.ToJson() + "\n";
+    }
+    if (const Value* outputs = plan.clone_template.Find("Outputs")) text += outputs->ToJson();
     for (const auto& [key, value] : plan.parameters) {
       if (!key.starts_with("AWS::")) text += "\n" + value.ToText();
     }
     for (const auto& [id, owner] : prod_ids) {
-      if (id.size() >= 8 && text.find(id) != std::string::npos) {
+      if (id.size() < 8) continue;
+      if (text.find(id) != std::string::npos) {
         problems.push_back(IsolationProblem{
             label, "", "",
             fmt::format("names production's {} ({}) literally: the clone would use "
                         "production's resource",
                         id, owner)});
+      } else if (code.find(id) != std::string::npos) {
+        IsolationProblem warning{label, "", "",
+                                 fmt::format("AppSync resolver code names production's {} ({}), "
+                                             "baked in by the Gen1 transformer: the clone's "
+                                             "resolvers check callers against it, but use no "
+                                             "production resource",
+                                             id, owner)};
+        warning.blocking = false;
+        problems.push_back(std::move(warning));
       }
     }
   }

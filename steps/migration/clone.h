@@ -102,6 +102,7 @@ struct IsolationProblem {
   std::string logical_id;
   std::string type;
   std::string reason;
+  bool blocking = true;  // false: a warning the plan reports, not a refusal
 };
 
 // The checks of the file comment. `amplify_meta` is the amplify-meta.json

@@ -111,7 +111,13 @@ class ClonePlanStep final : public CloneStepBase {
          {"clone_bucket", FieldType::kString, false, "the clone's deployment bucket", {}},
          {"suffix", FieldType::kString, false, "the 5 hex digits of the root stack name", {}},
          {"stacks", FieldType::kInteger, false, "stacks the clone will have", {}},
-         {"stateful", FieldType::kInteger, false, "stateful resources it will own", {}}},
+         {"stateful", FieldType::kInteger, false, "stateful resources it will own", {}},
+         {"warnings",
+          FieldType::kList,
+          false,
+          "what the clone keeps of production that shares no resource (resolver code naming "
+          "production's ids)",
+          {}}},
         /*has_auto_rollback=*/false,
         /*has_check=*/false};
     return kSchema;
@@ -166,9 +172,20 @@ class ClonePlanStep final : public CloneStepBase {
     }
     std::vector<IsolationProblem> problems =
         CheckIsolation(p.prod, p.names, stacks, meta ? &*meta : nullptr);
-    if (!problems.empty()) {
+    ValueList warnings;
+    std::vector<IsolationProblem> blocking;
+    for (const IsolationProblem& problem : problems) {
+      if (problem.blocking) {
+        blocking.push_back(problem);
+        continue;
+      }
+      std::string line = fmt::format("{}: {}", problem.stack, problem.reason);
+      if (ctx.progress != nullptr) ctx.progress->Progress("warning: " + line);
+      warnings.push_back(Value(line));
+    }
+    if (!blocking.empty()) {
       std::string lines;
-      for (const IsolationProblem& problem : problems) {
+      for (const IsolationProblem& problem : blocking) {
         lines += fmt::format("\n  - {}{}{}: {}", problem.stack,
                              problem.logical_id.empty() ? "" : " " + problem.logical_id,
                              problem.type.empty() ? "" : " (" + problem.type + ")", problem.reason);
@@ -189,6 +206,7 @@ class ClonePlanStep final : public CloneStepBase {
     out.Set("suffix", p.names.clone_root_stack.substr(p.names.clone_root_stack.size() - 5));
     out.Set("stacks", static_cast<int64_t>(stacks.size()));
     out.Set("stateful", static_cast<int64_t>(stateful));
+    out.Set("warnings", Value(std::move(warnings)));
     return out;
   }
 };
@@ -298,13 +316,20 @@ class CloneRootStep final : public CloneStepBase {
                         "deletes only what it can prove is the clone's",
                         p.names.clone_root_stack, kCloneOfTag, p.names.app_id, p.names.prod_env));
       }
+      ASSIGN_OR_RETURN(StatefulTypes stateful, Stateful(p.env));
       ASSIGN_OR_RETURN(
           std::vector<EnvStack> tree,
-          DiscoverStackTree(*p.client, *ctx.clock, p.names.clone_root_stack, StatefulTypes()));
+          DiscoverStackTree(*p.client, *ctx.clock, p.names.clone_root_stack, stateful));
       for (const EnvStack& s : tree) {
         for (const EnvResource& r : s.resources) {
-          // An inline policy's id is a name within its role, not an account-wide one.
-          if (r.type == "AWS::IAM::Policy") continue;
+          // Only ids unique in the account are compared: stacks, stateful
+          // resources, ARNs. Others (inline policies, user pool groups) are
+          // names within their parent, which is itself compared.
+          if ((!r.stateful && r.type != "AWS::CloudFormation::Stack" &&
+               !r.physical_id.starts_with("arn:")) ||
+              r.type == "AWS::Cognito::UserPoolGroup" || r.type == "AWS::IAM::Policy") {
+            continue;
+          }
           if (!r.physical_id.empty() && prod_ids.count(r.physical_id) > 0) {
             return MakeError(ErrorCode::kConflict,
                              fmt::format("the clone's {} {} is production's {} — nothing deleted; "

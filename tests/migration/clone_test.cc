@@ -5,9 +5,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/migration/migration_fixture.h"
@@ -51,6 +56,59 @@ class CloneTest : public MigrationTest {
     }
     return out;
   }
+  // No mutating call since `pos` names production's root stack (and so any
+  // of its nested stacks, its bucket or roles) or a production stateful id.
+  void ExpectProductionUntouched(int64_t pos, const std::set<std::string>& prod_ids) {
+    int mutating = 0;
+    for (const cloudsim::LogEntry& e : simulator_->Log()) {
+      if (e.seq <= pos) continue;
+      const std::string& op = e.operation;
+      if (op.rfind("Describe", 0) == 0 || op.rfind("Get", 0) == 0 || op.rfind("List", 0) == 0 ||
+          op.rfind("Head", 0) == 0 || op.rfind("Detect", 0) == 0) {
+        continue;
+      }
+      ++mutating;
+      std::string params = e.params.ToJson();
+      EXPECT_EQ(params.find(root_stack_), std::string::npos) << op << " " << params;
+      for (const std::string& id : prod_ids) {
+        EXPECT_EQ(params.find(id), std::string::npos) << op << " " << params;
+      }
+    }
+    EXPECT_GT(mutating, 0);
+  }
+
+  // The fixture app copied to a temp folder with its storage template's
+  // bucket name hard-coded to production's, then seeded.
+  void SeedWithHardCodedBucket() {
+    namespace fs = std::filesystem;
+    fs::path src = FixtureApp("backend-only");
+    fs::path copy = fs::path(dir_.Join("fixture"));
+    fs::copy(src, copy, fs::copy_options::recursive);
+    bool changed = false;
+    for (const auto& entry : fs::recursive_directory_iterator(copy)) {
+      std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || name.find("-main-") == std::string::npos ||
+          name.find("storage") == std::string::npos || !name.ends_with(".template.json")) {
+        continue;
+      }
+      std::ifstream in(entry.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      Result<Value> json = Value::FromJson(text);
+      ASSERT_TRUE(json);
+      ValueMap& resources = json->as_map().at("Resources").as_map();
+      ValueMap& props = resources.at("S3Bucket").as_map().at("Properties").as_map();
+      props["BucketName"] = Value("backendonlycb1a13ab81664ecaa7d015068ab2d0165e0fa-main");
+      std::ofstream(entry.path()) << json->ToJson();
+      changed = true;
+    }
+    ASSERT_TRUE(changed);
+    Value summary =
+        Control("POST", "/_sim/seed", cloudsim::testing::Obj({{"fixture", Value(copy.string())}}));
+    app_id_ = summary.Find("app_id")->as_string();
+    env_ = "main";
+    root_stack_ = "amplify-backendonly-main-5e0fa";
+  }
+
   std::string CloneRootStack() {
     Value stacks = Cli({"cloudformation", "describe-stacks"});
     for (const Value& s : stacks.Find("Stacks")->as_list()) {
@@ -95,10 +153,7 @@ TEST_F(CloneTest, ClonesBackendOnlyWithItsOwnResourcesLockedAndRollsBack) {
   Value policy = Cli({"cloudformation", "get-stack-policy", "--stack-name", clone});
   EXPECT_THAT(Str(policy, "StackPolicyBody"), HasSubstr("Update:*"));
 
-  // Production untouched: no mutating call on any production stack, bucket.
-  for (const std::string& call : MutatingCalls(pos)) {
-    (void)call;
-  }
+  ExpectProductionUntouched(pos, prod_ids);
   auto after = Snapshot();
   for (const auto& [name, snap] : before) {
     ASSERT_TRUE(after.count(name)) << name;
@@ -125,6 +180,76 @@ TEST_F(CloneTest, ClonesBackendOnlyWithItsOwnResourcesLockedAndRollsBack) {
   EXPECT_NE(gone.exit_code, 0);
   EXPECT_EQ(Snapshot(), before);
   EXPECT_EQ(StatefulIds(root_stack_), prod_ids);
+}
+
+TEST_F(CloneTest, RefusesAHardCodedBucketNameBeforeCreatingAnything) {
+  SeedWithHardCodedBucket();
+  auto before = Snapshot();
+  int64_t pos = LogPosition();
+  RunResult r = Flightplan(CloneArgs());
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out + r.err, HasSubstr("would not be isolated"));
+  EXPECT_THAT(r.out + r.err, HasSubstr("S3Bucket"));
+  EXPECT_THAT(r.out + r.err, HasSubstr("hard-coded"));
+  EXPECT_TRUE(MutatingCalls(pos).empty());
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(CloneTest, KilledWhileTheRootStackIsCreatedResumesWithoutASecondCreate) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Seed("backend-only");
+  std::set<std::string> prod_ids = StatefulIds(root_stack_);
+  Control("POST", "/_sim/config", cloudsim::testing::Obj({{"operation_delay_ms", Value(4000)}}));
+  int64_t pos = LogPosition();
+  Invocation inv;
+  inv.args = {"--state", state_, "--operator", "tester"};
+  for (const auto& a : CloneArgs()) inv.args.push_back(a);
+  inv.cwd = dir_.path();
+  inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
+             {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+             {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+             {"AWS_REGION", "us-east-1"},
+             {"HOME", dir_.path()}};
+  Background run(inv);
+  // Killed once CreateStack was sent, while the step waits for it.
+  bool created = false;
+  for (int i = 0; i < 200 && !created; ++i) {
+    created = CountCalls("cloudformation", "CreateStack", pos) > 0;
+    if (!created) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(created);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  run.Signal(SIGKILL);
+  run.Wait();
+  Control("POST", "/_sim/config", cloudsim::testing::Obj({{"operation_delay_ms", Value(0)}}));
+  RunResult again = Flightplan(CloneArgs());
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStack", pos), 1);
+  std::string clone = CloneRootStack();
+  ASSERT_FALSE(clone.empty());
+  for (const std::string& id : StatefulIds(clone)) EXPECT_EQ(prod_ids.count(id), 0u) << id;
+  ExpectProductionUntouched(pos, prod_ids);
+}
+
+TEST_F(CloneTest, ClonesMediaVaultWithAuthStorageAndFunctions) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Seed("media-vault");
+  auto before = Snapshot();
+  std::set<std::string> prod_ids = StatefulIds(root_stack_);
+  int64_t pos = LogPosition();
+  RunResult r = Flightplan(CloneArgs());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string clone = CloneRootStack();
+  ASSERT_FALSE(clone.empty());
+  std::set<std::string> clone_ids = StatefulIds(clone);
+  EXPECT_GE(clone_ids.size(), prod_ids.size());
+  for (const std::string& id : clone_ids) EXPECT_EQ(prod_ids.count(id), 0u) << id;
+  ExpectProductionUntouched(pos, prod_ids);
+  for (const auto& [name, snap] : before) EXPECT_EQ(Snapshot()[name], snap) << name;
+  RunResult back = Flightplan(CloneArgs({"--rollback"}));
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  EXPECT_TRUE(CloneRootStack().empty());
+  EXPECT_EQ(Snapshot(), before);
 }
 
 TEST_F(CloneTest, DryRunCreatesNothing) {
