@@ -40,6 +40,15 @@ TEST_F(CloneTest, ClonesBackendOnlyWithItsOwnResourcesLockedAndRollsBack) {
   // Locked: the clone's root stack has lock's deny statement.
   Value policy = Cli({"cloudformation", "get-stack-policy", "--stack-name", clone});
   EXPECT_THAT(Str(policy, "StackPolicyBody"), HasSubstr("Update:*"));
+  // …and its tables retained and deletion-protected, like production's.
+  int tables = 0;
+  for (const std::string& id : clone_ids) {
+    CliResult d = AwsCli({"dynamodb", "describe-table", "--table-name", id});
+    if (d.exit_code != 0) continue;  // a bucket or a pool
+    ++tables;
+    EXPECT_THAT(d.out, HasSubstr("\"DeletionProtectionEnabled\": true")) << id;
+  }
+  EXPECT_GT(tables, 0);
 
   ExpectProductionUntouched(pos, prod_ids);
   auto after = Snapshot();
