@@ -119,7 +119,7 @@ class ClonePlanStep final : public CloneStepBase {
           "production's ids)",
           {}}},
         /*has_auto_rollback=*/false,
-        /*has_check=*/false};
+        /*has_check=*/true};
     return kSchema;
   }
   std::string Describe(const Value& inputs) const override {
@@ -138,6 +138,9 @@ class ClonePlanStep final : public CloneStepBase {
   }
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     return Run(inputs, ctx);
+  }
+  Result<CheckResult> Check(const Value&, StepContext&) const override {
+    return CheckResult{CheckOutcome::kNotDone, Value(), "the plan only reads; it runs again"};
   }
 
  private:
@@ -411,7 +414,7 @@ class CloneArtifactsStep final : public CloneStepBase {
         CloneFields(true),
         {{"objects", FieldType::kInteger, false, "objects written", {}}},
         /*has_auto_rollback=*/false,
-        /*has_check=*/false};
+        /*has_check=*/true};
     return kSchema;
   }
   std::string Describe(const Value& inputs) const override {
@@ -454,6 +457,10 @@ class CloneArtifactsStep final : public CloneStepBase {
     out.Set("objects", static_cast<int64_t>(writes.size()));
     return out;
   }
+  Result<CheckResult> Check(const Value&, StepContext&) const override {
+    return CheckResult{CheckOutcome::kNotDone, Value(),
+                       "every write is idempotent (the same keys, the same bodies); it runs again"};
+  }
 };
 
 // ---- migration.clone-stacks
@@ -469,7 +476,7 @@ class CloneStacksStep final : public CloneStepBase {
         CloneFields(true),
         {{"stack_id", FieldType::kString, false, "the clone root stack's id", {}}},
         /*has_auto_rollback=*/false,
-        /*has_check=*/false};
+        /*has_check=*/true};
     return kSchema;
   }
   std::string Describe(const Value& inputs) const override {
@@ -510,6 +517,10 @@ class CloneStacksStep final : public CloneStepBase {
     Value out(ValueMap{});
     out.Set("stack_id", StringAt(done, "StackId"));
     return out;
+  }
+  Result<CheckResult> Check(const Value&, StepContext&) const override {
+    return CheckResult{CheckOutcome::kNotDone, Value(),
+                       "a rerun finds the stack updating or updated and waits; it runs again"};
   }
 };
 
@@ -653,6 +664,21 @@ class CloneRegisterStep final : public CloneStepBase {
     ASSIGN_OR_RETURN(Value gone, amplify.DeleteBackendEnvironment(env.app_id, clone_env));
     (void)gone;
     return {};
+  }
+  Result<CheckResult> CheckRollback(const Value& inputs, const Value&,
+                                    StepContext&) const override {
+    ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));
+    ASSIGN_OR_RETURN(aws::AwsClient * client, Client(env));
+    aws::AmplifyClient amplify(*client);
+    Result<Value> existing =
+        amplify.GetBackendEnvironment(env.app_id, InputString(inputs, "clone_env"));
+    if (existing) {
+      return CheckResult{CheckOutcome::kNotDone, Value(), "the backend environment still exists"};
+    }
+    if (existing.error().code() == ErrorCode::kNotFound) {
+      return CheckResult{CheckOutcome::kDone, Value(), "the backend environment is gone"};
+    }
+    return MakeError(existing.error());
   }
 };
 
