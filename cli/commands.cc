@@ -17,6 +17,7 @@ extern const Command kGenerateCommand;
 extern const Command kLockCommand;
 extern const Command kPlanCommand;
 extern const Command kBackupCommand;
+extern const Command kCloneCommand;
 extern const Command kRefactorCommand;
 extern const Command kShiftCommand;
 extern const Command kDecommissionCommand;
@@ -25,10 +26,11 @@ extern const Command kCleanupCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,       kHistoryCommand,
-      kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand,    kDoctorCommand,
-      kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,        kLockCommand,
-      kBackupCommand,  kRefactorCommand, kShiftCommand,    kDecommissionCommand, kCleanupCommand,
+      kRunCommand,     kResumeCommand,   kRollbackCommand, kStatusCommand,    kHistoryCommand,
+      kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
+      kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
+      kBackupCommand,  kCloneCommand,    kRefactorCommand, kShiftCommand,     kDecommissionCommand,
+      kCleanupCommand,
   };
   return kCommands;
 }

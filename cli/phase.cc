@@ -191,6 +191,23 @@ const Phase kCleanupPhase{
     CleanupParams,
     "app/<app-id>/env/<clone-env>"};
 
+const Phase kClonePhase{
+    "clone",
+    "clone",
+    "Create a rehearsal clone of a Gen1 environment, with its own stateful resources, then lock it",
+    "Creates the Gen1 environment --clone-env of the same app from the cloud alone: proves first "
+    "that\nno stateful resource would be shared with production (hard-coded names, imported "
+    "resources),\nthen creates the root stack amplify-<project>-<clone-env>-<hex> and its "
+    "deployment bucket (tagged\nflightplan:clone-of and flightplan:clone-env), copies "
+    "production's deployed templates and\nartefacts rewritten for the clone, creates the nested "
+    "stacks, writes its #current-cloud-backend.zip\nand registers the backend environment. "
+    "Then it runs `lock` on the clone. --rollback rolls\nback the clone's lock, then deletes "
+    "everything the clone created (after proving it is not\nproduction's). The run's target is "
+    "app/<app-id>/env/<clone-env>.",
+    {},
+    {PhaseOption{"--clone-env", "clone_env",
+                 "The clone environment's name (2-10 lower-case letters)", true, false, false}}};
+
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
   if (!text || !text->has_value()) return std::nullopt;
@@ -349,6 +366,20 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
     return ReportError(ctx.console(),
                        Error(ErrorCode::kInvalidInput, std::string(phase.irreversible)));
   }
+  bool is_clone = phase.workflow == "clone";
+  if (args.rollback && is_clone) {
+    // The clone's lock first: its Retain policies and deletion protection
+    // would keep the clone's resources alive through the stack deletion.
+    auto lock = ctx.LoadWorkflow("lock");
+    if (!lock) return ReportError(ctx.console(), lock.error());
+    std::string clone_target = fmt::format("app/{}/env/{}", target->app_id, (*params)["clone_env"]);
+    auto lock_runs = (*journal)->ListRuns("lock", clone_target);
+    if (!lock_runs) return ReportError(ctx.console(), lock_runs.error());
+    if (!lock_runs->empty() && IsApplied(lock_runs->front().state)) {
+      int rc = RollBackRun(ctx, lock_runs->front(), ParamInput{});
+      if (rc != 0) return rc;
+    }
+  }
   if (args.rollback) {
     auto resolved = ctx.MakeExecutor()->TargetFor(*workflow, *params, "");
     if (!resolved) return ReportError(ctx.console(), resolved.error());
@@ -389,7 +420,17 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
       }
     }
   }
-  return code;
+  if (code != 0 || !is_clone || global.dry_run) return code;
+  // The clone is locked like production, so that the rehearsal's
+  // `refactor --env <clone>` finds the lock it requires.
+  auto lock = ctx.LoadWorkflow("lock");
+  if (!lock) return ReportError(ctx.console(), lock.error());
+  ParamInput lock_params = *params;
+  lock_params["env"] = (*params)["clone_env"];
+  lock_params.erase("clone_env");
+  DriveRequest lock_request;
+  lock_request.drive = Drive::kStart;
+  return DriveRun(ctx, *lock, lock_params, lock_request);
 }
 
 template <const Phase* kPhase>
@@ -424,14 +465,15 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
 }  // namespace
 
 const std::vector<const Phase*>& Phases() {
-  static const std::vector<const Phase*> kPhases = {&kLockPhase,     &kBackupPhase,
-                                                    &kRefactorPhase, &kShiftPhase,
-                                                    &kCleanupPhase,  &kDecommissionPhase};
+  static const std::vector<const Phase*> kPhases = {
+      &kLockPhase,  &kBackupPhase,  &kClonePhase,       &kRefactorPhase,
+      &kShiftPhase, &kCleanupPhase, &kDecommissionPhase};
   return kPhases;
 }
 
 extern const Command kLockCommand{"lock", kLockPhase.summary, SetupPhase<&kLockPhase>};
 extern const Command kBackupCommand{"backup", kBackupPhase.summary, SetupPhase<&kBackupPhase>};
+extern const Command kCloneCommand{"clone", kClonePhase.summary, SetupPhase<&kClonePhase>};
 extern const Command kRefactorCommand{"refactor", kRefactorPhase.summary,
                                       SetupPhase<&kRefactorPhase>};
 extern const Command kShiftCommand{"shift", kShiftPhase.summary, SetupPhase<&kShiftPhase>};

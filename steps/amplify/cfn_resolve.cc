@@ -76,6 +76,39 @@ class Resolver {
       ValueList kept{arg.as_list()[0], parts};
       return Value(ValueMap{{"Fn::Join", Value(std::move(kept))}});
     }
+    if (fn == "Fn::Split" && arg.is_list() && arg.as_list().size() == 2 &&
+        arg.as_list()[0].is_string() && !arg.as_list()[0].as_string().empty()) {
+      Value source = Resolve(arg.as_list()[1]);
+      if (source.is_string()) {
+        const std::string& sep = arg.as_list()[0].as_string();
+        const std::string& text = source.as_string();
+        ValueList parts;
+        size_t start = 0;
+        while (true) {
+          size_t at = text.find(sep, start);
+          parts.emplace_back(text.substr(start, at == std::string::npos ? at : at - start));
+          if (at == std::string::npos) break;
+          start = at + sep.size();
+        }
+        return Value(std::move(parts));
+      }
+    }
+    if (fn == "Fn::Select" && arg.is_list() && arg.as_list().size() == 2) {
+      Value index = Resolve(arg.as_list()[0]);
+      Value list = Resolve(arg.as_list()[1]);
+      int64_t i = -1;
+      if (index.is_int()) {
+        i = index.as_int();
+      } else if (index.is_string()) {
+        auto [end, ec] = std::from_chars(index.as_string().data(),
+                                         index.as_string().data() + index.as_string().size(), i);
+        if (ec != std::errc()) i = -1;
+      }
+      if (list.is_list() && i >= 0 && static_cast<size_t>(i) < list.as_list().size() &&
+          !HasIntrinsic(list.as_list()[static_cast<size_t>(i)])) {
+        return list.as_list()[static_cast<size_t>(i)];
+      }
+    }
     ValueMap out;
     for (const auto& [k, item] : v.as_map()) out.emplace(k, Resolve(item));
     return Value(std::move(out));

@@ -1,6 +1,7 @@
 // Pure helpers that turn a deployed CloudFormation template into the values
 // CloudFormation saw: parameter Refs replaced by their deployed values,
-// Fn::If on conditions that can be decided, and Fn::Join of literals.
+// Fn::If on conditions that can be decided, and Fn::Join, Fn::Split and Fn::Select of
+// literals.
 // Anything that cannot be decided offline (GetAtt, Refs to resources, pseudo
 // parameters other than AWS::Region) is left as it was.
 #ifndef FLIGHTPLAN_STEPS_AMPLIFY_CFN_RESOLVE_H_

@@ -1,5 +1,9 @@
 #include "steps/aws/services.h"
 
+#include <fmt/format.h>
+
+#include "base/base64.h"
+#include "base/digest.h"
 #include "steps/aws/values.h"
 
 namespace flightplan::aws {
@@ -61,6 +65,9 @@ Result<Value> AmplifyClient::DeleteBackendEnvironment(std::string_view app_id,
                                                       std::string_view env) {
   return One(client_, "amplify", "DeleteBackendEnvironment",
              Params({{"appId", app_id}, {"environmentName", env}}));
+}
+Result<Value> AmplifyClient::CreateBackendEnvironment(const Value& params) {
+  return One(client_, "amplify", "CreateBackendEnvironment", params);
 }
 Result<Value> AmplifyClient::DeleteBranch(std::string_view app_id, std::string_view branch) {
   return One(client_, "amplify", "DeleteBranch",
@@ -126,28 +133,89 @@ Result<Value> S3Client::DeleteObject(std::string_view bucket, std::string_view k
 Result<Value> S3Client::GetBucketVersioning(std::string_view bucket) {
   return One(client_, "s3", "GetBucketVersioning", Params({{"Bucket", bucket}}));
 }
-
-Result<std::map<std::string, std::string>> S3Client::GetBucketTags(std::string_view bucket) {
-  std::map<std::string, std::string> tags;
-  Result<Value> out = One(client_, "s3", "GetBucketTagging", Params({{"Bucket", bucket}}));
-  if (!out) {
-    if (out.error().message().find("NoSuchTagSet") != std::string::npos) return tags;
-    return MakeError(out.error());
+Result<Value> S3Client::CreateBucket(std::string_view bucket, std::string_view region) {
+  Value params = Params({{"Bucket", bucket}});
+  if (!region.empty() && region != "us-east-1") {
+    params.Set("CreateBucketConfiguration",
+               fmt::format("<CreateBucketConfiguration "
+                           "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                           "<LocationConstraint>{}</LocationConstraint>"
+                           "</CreateBucketConfiguration>",
+                           region));
   }
-  // <TagSet><Tag>…</Tag>…</TagSet>: one Tag parses as a map, several as a list.
-  const Value* set = out->Find("TagSet");
-  const Value* tag = set != nullptr ? set->Find("Tag") : nullptr;
-  if (tag == nullptr) return tags;
-  ValueList list = tag->is_list() ? tag->as_list() : ValueList{*tag};
-  for (const Value& t : list) {
-    const Value* key = t.Find("Key");
-    const Value* value = t.Find("Value");
-    if (key != nullptr) tags[key->ToText()] = value != nullptr ? value->ToText() : "";
-  }
-  return tags;
+  return One(client_, "s3", "CreateBucket", params);
 }
 Result<Value> S3Client::DeleteBucket(std::string_view bucket) {
   return One(client_, "s3", "DeleteBucket", Params({{"Bucket", bucket}}));
+}
+
+namespace {
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string HexToBytes(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  return out;
+}
+}  // namespace
+
+Result<Value> S3Client::PutBucketTagging(
+    std::string_view bucket, const std::vector<std::pair<std::string, std::string>>& tags) {
+  std::string body = "<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet>";
+  for (const auto& [key, value] : tags) {
+    body +=
+        fmt::format("<Tag><Key>{}</Key><Value>{}</Value></Tag>", XmlEscape(key), XmlEscape(value));
+  }
+  body += "</TagSet></Tagging>";
+  Value params = Params({{"Bucket", bucket}});
+  // S3 requires the body's MD5 on this operation.
+  params.Set("ContentMD5", Base64Encode(HexToBytes(Md5Hex(body))));
+  params.Set("Tagging", body);
+  return One(client_, "s3", "PutBucketTagging", params);
+}
+
+Result<std::map<std::string, std::string>> S3Client::GetBucketTagging(std::string_view bucket) {
+  AwsResult result = client_.Call("s3", "GetBucketTagging", Params({{"Bucket", bucket}}));
+  std::map<std::string, std::string> tags;
+  if (!result) {
+    if (result.error().code == "NoSuchTagSet") return tags;
+    return MakeError(result.error().ToError());
+  }
+  const Value* set = result->Find("TagSet");
+  const Value* list = set != nullptr ? set->Find("Tag") : nullptr;
+  if (list == nullptr) return tags;
+  ValueList items = list->is_list() ? list->as_list() : ValueList{*list};
+  for (const Value& tag : items) {
+    const Value* key = tag.Find("Key");
+    const Value* value = tag.Find("Value");
+    if (key != nullptr && key->is_string()) {
+      tags[key->as_string()] = value != nullptr && value->is_string() ? value->as_string() : "";
+    }
+  }
+  return tags;
 }
 
 Result<Value> DynamoDbClient::DescribeTable(std::string_view table) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -60,6 +61,8 @@ class AmplifyClient {
   [[nodiscard]] Result<Value> DeleteBranch(std::string_view app_id, std::string_view branch);
   [[nodiscard]] Result<Value> DeleteBackendEnvironment(std::string_view app_id,
                                                        std::string_view env);
+  // params: appId, environmentName, stackName, deploymentArtifacts.
+  [[nodiscard]] Result<Value> CreateBackendEnvironment(const Value& params);
   [[nodiscard]] Result<ValueList> ListBackendEnvironments(std::string_view app_id);
   [[nodiscard]] Result<Value> GetBackendEnvironment(std::string_view app_id, std::string_view env);
   [[nodiscard]] Result<ValueList> ListDomainAssociations(std::string_view app_id);
@@ -90,10 +93,17 @@ class S3Client {
   [[nodiscard]] Result<Value> PutObject(const Value& params);
   [[nodiscard]] Result<Value> DeleteObject(std::string_view bucket, std::string_view key);
   [[nodiscard]] Result<Value> GetBucketVersioning(std::string_view bucket);
-  // The bucket's tags, key → value (NoSuchTagSet: none, an empty map).
-  [[nodiscard]] Result<std::map<std::string, std::string>> GetBucketTags(std::string_view bucket);
-  // The bucket must be empty (BucketNotEmpty otherwise).
+  // In `region` (us-east-1 sends no location constraint).
+  [[nodiscard]] Result<Value> CreateBucket(std::string_view bucket, std::string_view region);
+  // The bucket must be empty (S3 refuses otherwise).
   [[nodiscard]] Result<Value> DeleteBucket(std::string_view bucket);
+  // Replaces the bucket's tag set.
+  [[nodiscard]] Result<Value> PutBucketTagging(
+      std::string_view bucket, const std::vector<std::pair<std::string, std::string>>& tags);
+  // The bucket's tags, key -> value; empty when it has none (S3's
+  // NoSuchTagSet is not an error here).
+  [[nodiscard]] Result<std::map<std::string, std::string>> GetBucketTagging(
+      std::string_view bucket);
 
  private:
   AwsClient& client_;

@@ -257,7 +257,7 @@ class CleanupPlanStep final : public MigrationStep {
     }
     if (!f.deployment_bucket.empty()) {
       aws::S3Client s3(client);
-      Result<std::map<std::string, std::string>> tags = s3.GetBucketTags(f.deployment_bucket);
+      Result<std::map<std::string, std::string>> tags = s3.GetBucketTagging(f.deployment_bucket);
       if (tags) {
         f.bucket_exists = true;
         f.bucket_tags = std::move(*tags);

@@ -211,6 +211,7 @@ void RegisterMigrationSteps(StepRegistry& registry, aws::ClientPool& clients) {
   RegisterShiftSteps(registry, clients);
   RegisterDecommissionSteps(registry, clients);
   RegisterCleanupSteps(registry, clients);
+  RegisterCloneSteps(registry, clients);
 }
 
 }  // namespace flightplan::migration

@@ -16,6 +16,7 @@ void RegisterRefactorMoveSteps(StepRegistry& registry, aws::ClientPool& clients)
 void RegisterShiftSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterDecommissionSteps(StepRegistry& registry, aws::ClientPool& clients);
 void RegisterCleanupSteps(StepRegistry& registry, aws::ClientPool& clients);
+void RegisterCloneSteps(StepRegistry& registry, aws::ClientPool& clients);
 
 }  // namespace flightplan::migration
 

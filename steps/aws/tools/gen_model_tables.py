@@ -17,14 +17,16 @@ REST_OPERATIONS = {
         "GetApp", "UpdateApp", "ListApps", "GetBranch", "CreateBranch",
         "UpdateBranch", "DeleteBranch", "ListBranches",
         "ListBackendEnvironments", "GetBackendEnvironment",
-        "DeleteBackendEnvironment", "ListDomainAssociations",
+        "DeleteBackendEnvironment", "CreateBackendEnvironment",
+        "ListDomainAssociations",
         "GetDomainAssociation", "UpdateDomainAssociation", "ListJobs",
         "GetJob", "StartJob",
     ],
     "s3/2006-03-01": [
         "ListObjectsV2", "GetObject", "PutObject", "HeadObject",
         "DeleteObject", "HeadBucket", "GetBucketVersioning",
-        "GetBucketLocation", "DeleteBucket", "GetBucketTagging",
+        "GetBucketLocation", "CreateBucket", "DeleteBucket",
+        "PutBucketTagging", "GetBucketTagging",
     ],
     "sso/2019-06-10": ["GetRoleCredentials"],
 }
