@@ -11,6 +11,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/phase.h"
+#include "steps/aws/values.h"
 #include "steps/migration/flight_plan.h"
 
 namespace flightplan::cli {
@@ -38,6 +39,18 @@ int DoPlan(const GlobalOptions& global, PlanArgs& args) {
   if (std::filesystem::exists(ctx.state_path(), ec)) {
     auto journal = ctx.OpenJournal(/*create=*/false);
     if (!journal) return ReportError(ctx.console(), journal.error());
+    // The clone: the latest clone run of this app's environment names it.
+    auto clones = (*journal)->ListRuns("clone", "");
+    if (!clones) return ReportError(ctx.console(), clones.error());
+    for (const RunRecord& run : *clones) {
+      if (aws::StringAt(run.params, "app_id") != input.app_id ||
+          aws::StringAt(run.params, "env") != input.env || run.state == RunState::kRolledBack) {
+        continue;
+      }
+      input.clone_target = run.target;
+      input.clone_env = aws::StringAt(run.params, "clone_env");
+      break;
+    }
     for (const migration::PlanStepSpec& spec : migration::PlanSteps()) {
       for (const std::string& t : {input.target, input.clone_target}) {
         if (t.empty()) continue;

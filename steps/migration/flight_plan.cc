@@ -99,20 +99,31 @@ CloudFacts ReadCloudFacts(aws::AwsClient& client, Clock& clock, const std::strin
 
 namespace {
 
+// What to type for a step now; `env` is the row's environment (the clone's
+// for the rehearsal rows), `clone_env` the clone's name ("" before it).
 std::string PhaseCommand(const PlanStepSpec& spec, const std::string& app_id,
-                         const std::string& env) {
+                         const std::string& env, const std::string& clone_env) {
+  const std::string clone = clone_env.empty() ? "<clone-env>" : clone_env;
+  const std::string branch = spec.on_clone ? "<gen2-clone-branch>" : "<gen2-branch>";
   if (spec.workflow == "generate") {
-    return fmt::format("flightplan run generate --param app_id={} --param env={}", app_id, env);
+    return fmt::format(
+        "flightplan generate --app-id {} --env {} --out <gen2-project> --branch {} --verify "
+        "(then deploy the project to that branch)",
+        app_id, env, branch);
   }
   if (spec.workflow == "refactor") {
     return fmt::format(
-        "flightplan refactor --app-id {} --env {} --to-branch <gen2-branch> --project "
+        "flightplan refactor --app-id {} --env {} --to-branch {} --project "
         "<gen2-project>",
-        app_id, env);
+        app_id, env, branch);
   }
   if (spec.workflow == "shift") {
     return fmt::format("flightplan shift --app-id {} --env {} --to-branch <gen2-branch>", app_id,
                        env);
+  }
+  if (spec.workflow == "clone" || spec.workflow == "cleanup") {
+    return fmt::format("flightplan {} --app-id {} --env {} --clone-env {}", spec.workflow, app_id,
+                       env, clone);
   }
   return fmt::format("flightplan {} --app-id {} --env {}", spec.workflow, app_id, env);
 }
@@ -153,21 +164,21 @@ FlightPlan BuildFlightPlan(const PlanInput& input) {
     row.spec = spec;
     row.number = spec.extra ? 0 : ++number;
     const std::string& target = spec.on_clone ? input.clone_target : input.target;
-    row.available =
-        !target.empty() && std::find(input.known_workflows.begin(), input.known_workflows.end(),
-                                     spec.workflow) != input.known_workflows.end();
+    row.available = std::find(input.known_workflows.begin(), input.known_workflows.end(),
+                              spec.workflow) != input.known_workflows.end();
     if (!row.available) {
       row.state = "unavailable";
-      row.detail = spec.on_clone && input.clone_target.empty() && row.number > 0
-                       ? "needs the clone, which this version of flightplan cannot make yet"
-                       : "not available in this version of flightplan";
+      row.detail = "not available in this version of flightplan";
       plan.rows.push_back(std::move(row));
       continue;
     }
-    row.command = PhaseCommand(spec, input.app_id, input.env);
-    auto it = input.latest.find(spec.workflow + "@" + target);
+    const std::string env =
+        spec.on_clone ? (input.clone_env.empty() ? "<clone-env>" : input.clone_env) : input.env;
+    row.command = PhaseCommand(spec, input.app_id, env, input.clone_env);
+    auto it = target.empty() ? input.latest.end() : input.latest.find(spec.workflow + "@" + target);
     if (it == input.latest.end()) {
       row.state = "not-started";
+      if (spec.on_clone && target.empty()) row.detail = "after the clone";
       if (spec.key == "lock" && input.cloud.read && input.cloud.locked) {
         row.state = "done";
         row.detail = fmt::format(
@@ -224,6 +235,18 @@ FlightPlan BuildFlightPlan(const PlanInput& input) {
         break;
     }
     plan.rows.push_back(std::move(row));
+  }
+  // `flightplan generate` (the command) journals nothing: a generate row
+  // is done when the refactor that needs its code has run.
+  for (size_t i = 0; i + 1 < plan.rows.size(); ++i) {
+    PlanRow& row = plan.rows[i];
+    const PlanRow& next = plan.rows[i + 1];
+    if (row.spec.workflow == "generate" && row.state == "not-started" &&
+        next.spec.workflow == "refactor" && next.state != "not-started" &&
+        next.state != "unavailable") {
+      row.state = "done";
+      row.detail = "its refactor has run (it needs the generated, deployed code)";
+    }
   }
   // Next: finish what is unfinished; otherwise the first of the nine not done.
   for (const PlanRow& row : plan.rows) {

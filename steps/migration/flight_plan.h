@@ -54,7 +54,8 @@ struct PlanInput {
   std::string app_id;
   std::string env;
   std::string target;        // app/<id>/env/<env>
-  std::string clone_target;  // app/<id>/env/<clone env>
+  std::string clone_target;  // app/<id>/env/<clone env>; "" before the clone
+  std::string clone_env;     // its env name; "" before the clone
   // Workflows this flightplan has (a step whose workflow is absent is
   // "not available in this version").
   std::vector<std::string> known_workflows;

@@ -71,8 +71,10 @@ TEST_F(PlanTest, LockDoneThenRolledBackThenInterrupted) {
   EXPECT_THAT(Row(locked, "lock").Find("detail")->as_string(), HasSubstr("by tester"));
   EXPECT_TRUE(locked.Find("cloud")->Find("locked")->as_bool());
   EXPECT_THAT(locked.Find("next")->Find("command")->as_string(),
-              HasSubstr("flightplan run generate --param app_id=" + app_id_));
-  EXPECT_THAT(locked.Find("next")->Find("reason")->as_string(), HasSubstr("not available"));
+              HasSubstr("flightplan clone --app-id " + app_id_ + " --env main --clone-env"));
+  EXPECT_THAT(locked.Find("next")->Find("reason")->as_string(), HasSubstr("Clone production"));
+  EXPECT_THAT(Row(locked, "refactor-clone").Find("detail")->as_string(),
+              HasSubstr("after the clone"));
 
   ASSERT_EQ(Flightplan(Lock(/*rollback=*/true)).exit_code, 0);
   Value back = PlanJson();
