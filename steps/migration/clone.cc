@@ -6,6 +6,7 @@
 #include <set>
 
 #include "steps/amplify/cfn_resolve.h"
+#include "steps/migration/lock.h"
 
 namespace flightplan::migration {
 namespace {
@@ -297,6 +298,12 @@ Result<std::vector<CloneStackPlan>> PlanCloneStacks(const Gen1Environment& prod,
                                    "JSON templates only",
                                    s.Label(), body.error().message()));
     }
+    // The clone starts as production was before its lock (Retain and
+    // deletion protection as Amplify deployed them); `lock` then locks the
+    // clone as it locked production, so its drift check finds each stack
+    // as its bucket copy says.
+    body = UnlockTemplate(*body);
+    if (!body) return tl::unexpected(body.error());
     auto [region, account] = RegionAndAccount(s.id);
     CloneStackPlan plan;
     plan.path = s.path;
