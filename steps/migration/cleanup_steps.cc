@@ -83,7 +83,7 @@ void AddProductionTree(const std::vector<EnvStack>& stacks, const std::string& w
     ids.emplace(s.name, fmt::format("{}: stack", where));
     if (!s.id.empty()) ids.emplace(s.id, fmt::format("{}: stack {}", where, s.name));
     for (const EnvResource& r : s.resources) {
-      if (r.physical_id.empty()) continue;
+      if (r.physical_id.empty() || !r.IdentifiesAcrossAccount()) continue;
       ids.emplace(r.physical_id,
                   fmt::format("{}: {} {} in stack {}", where, r.type, r.logical_id, s.name));
     }

@@ -325,14 +325,7 @@ class CloneRootStep final : public CloneStepBase {
           DiscoverStackTree(*p.client, *ctx.clock, p.names.clone_root_stack, stateful));
       for (const EnvStack& s : tree) {
         for (const EnvResource& r : s.resources) {
-          // Only ids unique in the account are compared: stacks, stateful
-          // resources, ARNs. Others (inline policies, user pool groups) are
-          // names within their parent, which is itself compared.
-          if ((!r.stateful && r.type != "AWS::CloudFormation::Stack" &&
-               !r.physical_id.starts_with("arn:")) ||
-              r.type == "AWS::Cognito::UserPoolGroup" || r.type == "AWS::IAM::Policy") {
-            continue;
-          }
+          if (!r.IdentifiesAcrossAccount()) continue;
           if (!r.physical_id.empty() && prod_ids.count(r.physical_id) > 0) {
             return MakeError(ErrorCode::kConflict,
                              fmt::format("the clone's {} {} is production's {} — nothing deleted; "

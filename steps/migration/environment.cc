@@ -175,6 +175,11 @@ Result<std::vector<AppBranch>> DiscoverBranches(aws::AwsClient& client, Clock& c
   return out;
 }
 
+bool EnvResource::IdentifiesAcrossAccount() const {
+  if (type == "AWS::Cognito::UserPoolGroup" || type == "AWS::IAM::Policy") return false;
+  return stateful || type == "AWS::CloudFormation::Stack" || physical_id.starts_with("arn:");
+}
+
 bool DeployableStatus(const std::string& status) {
   return status == "UPDATE_COMPLETE" || status == "CREATE_COMPLETE" ||
          status == "UPDATE_ROLLBACK_COMPLETE";

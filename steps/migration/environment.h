@@ -30,6 +30,14 @@ struct EnvResource {
   std::string type;
   std::string status;
   bool stateful = false;
+
+  // Whether the physical id names this resource across the account (a
+  // stack, a stateful resource, an ARN), so that two stacks listing the same
+  // id hold the same resource. Inline policies and user pool groups are
+  // names within their parent (a role, a pool), and other ids (CDK
+  // metadata, custom resources) may repeat from environment to environment:
+  // comparing them would see production where there is none.
+  bool IdentifiesAcrossAccount() const;
 };
 
 struct EnvStack {
