@@ -77,6 +77,7 @@ std::unique_ptr<Service> MakeStsService();
 std::unique_ptr<Service> MakeS3Service();
 std::unique_ptr<Service> MakeDynamoDbService();
 std::unique_ptr<Service> MakeCognitoService();
+std::unique_ptr<Service> MakeCognitoIdentityService();
 std::unique_ptr<Service> MakeAmplifyService();
 std::unique_ptr<Service> MakeCloudFormationService();
 

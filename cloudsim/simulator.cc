@@ -148,6 +148,7 @@ std::vector<std::unique_ptr<Service>> MakeServices() {
   services.push_back(MakeS3Service());
   services.push_back(MakeDynamoDbService());
   services.push_back(MakeCognitoService());
+  services.push_back(MakeCognitoIdentityService());
   services.push_back(MakeAmplifyService());
   services.push_back(MakeCloudFormationService());
   return services;

@@ -170,6 +170,13 @@ AppliedResource GenericCreate(ProviderContext& ctx, std::string_view logical_id,
     attrs["Id"] = physical;
     attrs["Name"] =
         Str(props, "IdentityPoolName").empty() ? logical_id : Str(props, "IdentityPoolName");
+    Value pool = props;
+    pool.Set("IdentityPoolId", physical);
+    pool.Set("IdentityPoolName", attrs["Name"]);
+    if (pool.Find("AllowUnauthenticatedIdentities") == nullptr) {
+      pool.Set("AllowUnauthenticatedIdentities", false);
+    }
+    world.cognito.PutIdentityPool(std::move(pool));
   } else if (type == "AWS::AppSync::GraphQLApi") {
     std::string api_id = Lower(world.RandomString(26, "abcdefghijklmnopqrstuvwxyz234567"));
     if (!ctx.pinned_physical_id.empty()) {
@@ -335,6 +342,9 @@ SimResult<void> DeleteResource(ProviderContext& ctx, const StackResource& resour
     return ctx.nested->DeleteNestedStack(resource.physical_id);
   }
   if (IsStatefulType(resource.type)) return DeleteStatefulResource(ctx, resource);
+  if (resource.type == "AWS::Cognito::IdentityPool") {
+    (void)ctx.world.cognito.DeleteIdentityPool(resource.physical_id);
+  }
   return {};
 }
 

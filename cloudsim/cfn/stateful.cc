@@ -476,6 +476,7 @@ bool PhysicalResourceExists(const World& world, std::string_view type,
     return world.dynamodb.HasTable(physical_id);
   }
   if (type == "AWS::Cognito::UserPool") return world.cognito.HasUserPool(physical_id);
+  if (type == "AWS::Cognito::IdentityPool") return world.cognito.HasIdentityPool(physical_id);
   return true;
 }
 

@@ -413,4 +413,63 @@ class CognitoService final : public Service {
 
 std::unique_ptr<Service> MakeCognitoService() { return std::make_unique<CognitoService>(); }
 
+namespace {
+
+constexpr std::string_view kIdentityTargetPrefix = "AWSCognitoIdentityService.";
+constexpr std::string_view kIdentityOperations[] = {"DescribeIdentityPool", "ListIdentityPools",
+                                                    "DeleteIdentityPool"};
+
+// Cognito identity pools (signing name "cognito-identity", JSON 1.1,
+// X-Amz-Target: AWSCognitoIdentityService.<Op>): DescribeIdentityPool,
+// ListIdentityPools (MaxResults 1-60, required), DeleteIdentityPool. Pools
+// are made by CloudFormation (AWS::Cognito::IdentityPool) and kept in
+// CognitoStore; a retained pool outlives its stack, as on AWS.
+class CognitoIdentityService final : public Service {
+ public:
+  std::string_view signing_name() const override { return "cognito-identity"; }
+  aws::Protocol protocol() const override { return aws::Protocol::kJson; }
+
+  std::string OperationOf(const Request& request) const override {
+    return JsonTargetOperation(request, kIdentityTargetPrefix, kIdentityOperations);
+  }
+
+  Response Error(const SimError& error, const Request& request,
+                 std::string_view request_id) const override {
+    (void)request;
+    return JsonError(error, "", kContentType, request_id);
+  }
+
+  SimError ThrottlingError(std::string_view operation) const override {
+    (void)operation;
+    return {400, "TooManyRequestsException", "Rate exceeded"};
+  }
+
+  Response Handle(World& world, const Request& request, std::string_view operation) override {
+    SimResult<Value> params = JsonRequestParams(request, "The request body is not a JSON object");
+    if (!params) return Error(params.error(), request, request.request_id);
+    SimResult<Value> result = Run(world, *params, operation);
+    if (!result) return Error(result.error(), request, request.request_id);
+    return JsonResponse(*result, kContentType, request.request_id);
+  }
+
+ private:
+  static SimResult<Value> Run(World& world, const Value& params, std::string_view operation) {
+    std::string id = Str(params, "IdentityPoolId");
+    if (operation == "DescribeIdentityPool") return world.cognito.DescribeIdentityPool(id);
+    if (operation == "DeleteIdentityPool") {
+      auto deleted = world.cognito.DeleteIdentityPool(id);
+      if (!deleted) return tl::unexpected(deleted.error());
+      return Value(ValueMap{});
+    }
+    return Page(params, world.cognito.ListIdentityPools(), "MaxResults", "NextToken",
+                "IdentityPools", "NextToken", 60, /*limit_required=*/true);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Service> MakeCognitoIdentityService() {
+  return std::make_unique<CognitoIdentityService>();
+}
+
 }  // namespace flightplan::cloudsim

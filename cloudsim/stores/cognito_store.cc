@@ -629,6 +629,48 @@ SimResult<std::vector<Value>> CognitoStore::ListIdentityProviders(std::string_vi
   return ListChildren(RequirePool(pool_id), &Pool::providers);
 }
 
+void CognitoStore::PutIdentityPool(Value pool) {
+  const Value* id = pool.Find("IdentityPoolId");
+  if (id == nullptr || !id->is_string()) return;
+  std::string key = id->as_string();
+  identity_pools_[key] = std::move(pool);
+}
+
+bool CognitoStore::HasIdentityPool(std::string_view id) const {
+  return identity_pools_.find(id) != identity_pools_.end();
+}
+
+SimResult<Value> CognitoStore::DescribeIdentityPool(std::string_view id) const {
+  auto it = identity_pools_.find(id);
+  if (it == identity_pools_.end()) {
+    return tl::unexpected(SimError{400, "ResourceNotFoundException",
+                                   fmt::format("IdentityPool '{}' not found.", id)});
+  }
+  return it->second;
+}
+
+std::vector<Value> CognitoStore::ListIdentityPools() const {
+  std::vector<Value> out;
+  for (const auto& [id, pool] : identity_pools_) {
+    Value item(ValueMap{});
+    item.Set("IdentityPoolId", id);
+    const Value* name = pool.Find("IdentityPoolName");
+    item.Set("IdentityPoolName", name != nullptr ? *name : Value(""));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+SimResult<void> CognitoStore::DeleteIdentityPool(std::string_view id) {
+  auto it = identity_pools_.find(id);
+  if (it == identity_pools_.end()) {
+    return tl::unexpected(SimError{400, "ResourceNotFoundException",
+                                   fmt::format("IdentityPool '{}' not found.", id)});
+  }
+  identity_pools_.erase(it);
+  return {};
+}
+
 Value CognitoStore::Dump() const {
   ValueMap pools;
   for (const auto& [id, pool] : pools_) {
@@ -654,6 +696,9 @@ Value CognitoStore::Dump() const {
   ValueMap out;
   out["pools"] = Value(std::move(pools));
   out["domains"] = Value(std::move(domains));
+  ValueMap identity_pools;
+  for (const auto& [id, pool] : identity_pools_) identity_pools[id] = pool;
+  out["identity_pools"] = Value(std::move(identity_pools));
   out["ids_issued"] = static_cast<int64_t>(ids_issued_);
   out["next_order"] = next_order_;
   return Value(std::move(out));
@@ -695,6 +740,11 @@ Result<void> CognitoStore::Load(const Value& state) {
       if (owner.is_string()) domains_[domain] = owner.as_string();
     }
   }
+  if (const Value* ip = state.Find("identity_pools"); ip && ip->is_map()) {
+    for (const auto& [id, pool] : ip->as_map()) {
+      if (pool.is_map()) identity_pools_[id] = pool;
+    }
+  }
   ids_issued_ =
       static_cast<uint64_t>(IntMember(state, "ids_issued", static_cast<int64_t>(ids_issued_)));
   next_order_ = IntMember(state, "next_order", next_order_);
@@ -704,6 +754,7 @@ Result<void> CognitoStore::Load(const Value& state) {
 void CognitoStore::Reset() {
   pools_.clear();
   domains_.clear();
+  identity_pools_.clear();
   ids_issued_ = 0;
   next_order_ = 0;
 }

@@ -88,6 +88,16 @@ class CognitoStore {
   SimResult<Value> DescribeIdentityProvider(std::string_view pool_id, std::string_view name) const;
   SimResult<std::vector<Value>> ListIdentityProviders(std::string_view pool_id) const;
 
+  // --- Identity pools (signing name "cognito-identity"). CloudFormation
+  // creates them; the wire service describes, lists and deletes them.
+  // `pool` is IdentityPool's shape: IdentityPoolId, IdentityPoolName, ...
+  void PutIdentityPool(Value pool);
+  bool HasIdentityPool(std::string_view id) const;
+  SimResult<Value> DescribeIdentityPool(std::string_view id) const;
+  // {IdentityPoolId, IdentityPoolName} of each, in id order.
+  std::vector<Value> ListIdentityPools() const;
+  SimResult<void> DeleteIdentityPool(std::string_view id);
+
   Value Dump() const;
   Result<void> Load(const Value& state);
   void Reset();
@@ -114,7 +124,8 @@ class CognitoStore {
   std::string region_ = "us-east-1";
   std::string account_id_ = "123456789012";
   std::map<std::string, Pool, std::less<>> pools_;
-  std::map<std::string, std::string, std::less<>> domains_;  // -> pool id
+  std::map<std::string, std::string, std::less<>> domains_;   // -> pool id
+  std::map<std::string, Value, std::less<>> identity_pools_;  // by IdentityPoolId
   uint64_t ids_issued_ = 0;
   int64_t next_order_ = 0;
 };

@@ -1,7 +1,10 @@
 // Cognito user pools: the store API other services use, the wire service
 // through flightplan's client, and conformance with the AWS CLI.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "tests/cloudsim/sim_fixture.h"
 
@@ -399,6 +402,56 @@ TEST_F(CognitoTest, SimulatorStateRoundTripsPoolsAndUsers) {
   auto next = restored.cognito.CreateUserPool(Obj({{"PoolName", Value("new")}}), clock_.Now());
   ASSERT_TRUE(next.has_value());
   EXPECT_NE(next->Find("Id")->as_string(), pool);
+}
+
+}  // namespace
+}  // namespace flightplan::cloudsim::testing
+
+namespace flightplan::cloudsim::testing {
+namespace {
+
+// Identity pools: made by CloudFormation, read and deleted through the
+// cognito-identity API (the AWS CLI as the client); a retained pool
+// outlives its stack, a deleted stack takes a pool that is not retained.
+TEST_F(SimTest, IdentityPoolsComeFromStacksAndAreDescribedListedAndDeleted) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  for (const char* policy : {"Retain", "Delete"}) {
+    std::string name = std::string("ids-") + policy;
+    Call("cloudformation", "CreateStack",
+         Obj({{"StackName", Value(name)},
+              {"TemplateBody",
+               Value(fmt::format(R"({{"Resources": {{"Ids": {{"Type": "AWS::Cognito::IdentityPool",
+                   "DeletionPolicy": "{}", "Properties": {{"IdentityPoolName": "pool_{}",
+                   "AllowUnauthenticatedIdentities": true}}}}}}}})",
+                                 policy, policy))}}));
+  }
+  Value listed = Cli({"cognito-identity", "list-identity-pools", "--max-results", "60"});
+  const Value* pools = listed.Find("IdentityPools");
+  ASSERT_TRUE(pools != nullptr && pools->is_list());
+  ASSERT_EQ(pools->as_list().size(), 2u) << listed.ToJson();
+  std::map<std::string, std::string> by_name;
+  for (const Value& p : pools->as_list()) {
+    by_name[p.Find("IdentityPoolName")->as_string()] = p.Find("IdentityPoolId")->as_string();
+  }
+  Value described = Cli(
+      {"cognito-identity", "describe-identity-pool", "--identity-pool-id", by_name["pool_Retain"]});
+  EXPECT_TRUE(described.Find("AllowUnauthenticatedIdentities")->as_bool());
+
+  for (const char* name : {"ids-Retain", "ids-Delete"}) {
+    Call("cloudformation", "DeleteStack", Obj({{"StackName", Value(name)}}));
+  }
+  EXPECT_EQ(AwsCli({"cognito-identity", "describe-identity-pool", "--identity-pool-id",
+                    by_name["pool_Retain"]})
+                .exit_code,
+            0);
+  CliResult gone = AwsCli(
+      {"cognito-identity", "describe-identity-pool", "--identity-pool-id", by_name["pool_Delete"]});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_THAT(gone.err, ::testing::HasSubstr("ResourceNotFoundException"));
+
+  Cli({"cognito-identity", "delete-identity-pool", "--identity-pool-id", by_name["pool_Retain"]});
+  Value after = Cli({"cognito-identity", "list-identity-pools", "--max-results", "60"});
+  EXPECT_TRUE(after.Find("IdentityPools")->as_list().empty()) << after.ToJson();
 }
 
 }  // namespace
