@@ -53,7 +53,7 @@ cmake --build build/asan -j "$jobs"
 # CLI conformance tests in Python, identical in both builds; the sanitizers
 # see the generator and the simulator through the other tests.
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs" -E 'ToolchainVerifyTest|PostRefactorVerifyTest|DeployGen2Test|RefactorFlowTest|AwsCli')
+  ctest --output-on-failure -j "$jobs" -E 'ToolchainVerifyTest|PostRefactorVerifyTest|DeployGen2Test|RefactorFlowTest|WholeMigrationTest|AwsCli')
 
 if [ -d tests/fuzz ]; then
   echo "== fuzzers (${fuzz_seconds}s each)"

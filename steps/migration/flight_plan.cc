@@ -163,7 +163,10 @@ FlightPlan BuildFlightPlan(const PlanInput& input) {
     PlanRow row;
     row.spec = spec;
     row.number = spec.extra ? 0 : ++number;
-    const std::string& target = spec.on_clone ? input.clone_target : input.target;
+    // The rehearsal rows, and the clone and its cleanup themselves, run on
+    // the clone's target.
+    const bool clone_side = spec.on_clone || spec.workflow == "clone" || spec.workflow == "cleanup";
+    const std::string& target = clone_side ? input.clone_target : input.target;
     row.available = std::find(input.known_workflows.begin(), input.known_workflows.end(),
                               spec.workflow) != input.known_workflows.end();
     if (!row.available) {
