@@ -15,7 +15,8 @@
 // ever deleted (the request log); `audit verify` passes.
 //
 // Needs Node.js, `npm ci` in tests/gen2-toolchain and the AWS CLI; skipped
-// otherwise. backend-only in CI; every app with FLIGHTPLAN_FULL_E2E=1.
+// otherwise. The fault matrix (Cells()): two cells in CI, every phase
+// killed, with and without AWS faults, with FLIGHTPLAN_FULL_E2E=1.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gmock/gmock.h>
@@ -27,6 +28,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/migration/migration_fixture.h"
@@ -55,12 +57,50 @@ const ValueList& List(const Value& v, std::string_view key) {
   return f && f->is_list() ? f->as_list() : kEmpty;
 }
 
-std::vector<std::string> Apps() {
+// One cell of the fault matrix: where the migration is killed, and whether
+// AWS faults (throttling, 5xx, resets in bursts through the whole run) and a
+// second operator racing the first come on top.
+struct Cell {
+  std::string app;
+  std::string kill_phase;  // "lock", "clone", "refactor-clone", ...; "" for none
+  std::string kill_at;     // FLIGHTPLAN_FAULT_KILL_AT_WRITE, "N:before" / "N:after"
+  bool aws_faults = false;
+  bool second_operator = false;
+};
+
+std::string CellName(const Cell& c) {
+  std::string name = c.app;
+  if (!c.kill_phase.empty()) name += "_kill_" + c.kill_phase + "_" + c.kill_at;
+  if (c.aws_faults) name += "_faults";
+  if (c.second_operator) name += "_race";
+  std::string out;
+  for (char ch : name) out += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  return out;
+}
+
+// CI: two cells of backend-only — production's refactor killed mid-way; and
+// AWS faults through the whole run with cleanup killed and a second operator
+// racing production's refactor. FLIGHTPLAN_FULL_E2E=1: every phase killed
+// after its 3rd journal write (with and without faults) and before its 8th,
+// on backend-only, and the two CI cells on the other apps.
+std::vector<Cell> Cells() {
+  std::vector<Cell> cells = {
+      {"backend-only", "refactor-prod", "12:after", false, false},
+      {"backend-only", "cleanup", "6:after", true, true},
+  };
   const char* full = std::getenv("FLIGHTPLAN_FULL_E2E");
-  if (full && std::string(full) == "1") {
-    return {"backend-only", "discussions", "fitness-tracker", "product-catalog"};
+  if (full == nullptr || std::string(full) != "1") return cells;
+  for (const char* phase : {"lock", "backup", "clone", "refactor-clone", "refactor-prod", "shift",
+                            "cleanup", "decommission"}) {
+    for (bool faults : {false, true})
+      cells.push_back({"backend-only", phase, "3:after", faults, false});
+    cells.push_back({"backend-only", phase, "8:before", false, false});
   }
-  return {"backend-only"};
+  for (const char* app : {"discussions", "fitness-tracker", "product-catalog"}) {
+    cells.push_back({app, "refactor-prod", "12:after", false, false});
+    cells.push_back({app, "cleanup", "6:after", true, true});
+  }
+  return cells;
 }
 
 bool IsStateful(const std::string& type) {
@@ -78,7 +118,7 @@ struct DataSnapshot {
   bool operator==(const DataSnapshot&) const = default;
 };
 
-class WholeMigrationTest : public MigrationTest, public ::testing::WithParamInterface<std::string> {
+class WholeMigrationTest : public MigrationTest, public ::testing::WithParamInterface<Cell> {
  protected:
   void SetUp() override {
     MigrationTest::SetUp();
@@ -87,8 +127,49 @@ class WholeMigrationTest : public MigrationTest, public ::testing::WithParamInte
                    << Toolchain().string();
     }
     if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
-    Seed(GetParam());
+    Seed(GetParam().app);
   }
+
+  // One phase as an operator runs it: killed where the cell says, then the
+  // same command again until it succeeds (a bound, not a hope).
+  void Phase(const std::string& name, const std::vector<std::string>& args) {
+    const Cell& cell = GetParam();
+    if (cell.kill_phase == name) {
+      RunResult killed = Flightplan(args, cell.kill_at);
+      if (!killed.signaled) {
+        // The phase made fewer journal writes than the kill point: it ran
+        // to its end, which must then be a success.
+        EXPECT_EQ(killed.exit_code, 0) << killed.out << killed.err;
+        return;
+      }
+      ++kills_;
+    }
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      RunResult r = Flightplan(args, "", std::chrono::minutes(5));
+      if (r.exit_code == 0) return;
+      ADD_FAILURE() << fmt::format("flightplan {} (attempt {})\n", fmt::join(args, " "),
+                                   attempt + 1)
+                    << r.out << r.err;
+    }
+  }
+
+  // Bursts of throttling, 503s and dropped connections spread over the run;
+  // the client retries each (three attempts), so no step sees one.
+  void AddAwsFaults() {
+    for (int skip : {15, 70, 160, 260, 400, 600, 900}) {
+      for (const std::string& rule :
+           {fmt::format(R"({{"service": "*", "kind": "throttle", "skip": {}, "count": 1}})", skip),
+            fmt::format(R"({{"service": "cloudformation", "kind": "error", "status": 503,
+                            "code": "ServiceUnavailable", "skip": {}, "count": 1}})",
+                        skip + 5),
+            fmt::format(R"({{"service": "*", "kind": "reset", "skip": {}, "count": 1}})",
+                        skip + 11)}) {
+        Control("POST", "/_sim/faults", Value::FromJson(rule).value());
+      }
+    }
+  }
+
+  int kills_ = 0;
 
   // Runs flightplan and expects exit 0.
   RunResult Ok(std::vector<std::string> args, const std::string& kill_at = "") {
@@ -244,32 +325,63 @@ TEST_P(WholeMigrationTest, EveryPhaseInOrderLosesNothingAndLeavesNoRehearsalBehi
   RunResult start = Ok(With({"plan"}, prod));
   EXPECT_THAT(start.out, HasSubstr("flightplan lock"));
 
+  if (GetParam().aws_faults) AddAwsFaults();
+
   // Pre-flight: lock and back up production.
-  Ok(With({"lock", "--yes"}, prod));
-  Ok(With({"backup", "--yes"}, prod));
+  Phase("lock", With({"lock", "--yes"}, prod));
+  Phase("backup", With({"backup", "--yes"}, prod));
 
   // The rehearsal: a clone, its Gen2 branch, its refactor.
-  Ok(With({"clone", "--yes", "--clone-env", kCloneEnv}, prod));
+  Phase("clone", With({"clone", "--yes", "--clone-env", kCloneEnv}, prod));
   const fs::path clone_project = fs::path(dir_.path()) / "gen2-rehearse";
   std::string clone_stack = GenerateAndDeploy(kCloneEnv, kCloneBranch, clone_project);
   ASSERT_EQ(clone_stack.rfind("amplify-", 0), 0u) << clone_stack;
-  Ok(With({"refactor", "--yes", "--to-branch", kCloneBranch, "--project", clone_project.string()},
-          CloneEnvArgs()));
+  Phase("refactor-clone", With({"refactor", "--yes", "--to-branch", kCloneBranch, "--project",
+                                clone_project.string()},
+                               CloneEnvArgs()));
 
-  // Production: generate, deploy, refactor — killed in the middle and resumed.
+  // Production: generate, deploy, refactor.
   const fs::path prod_project = fs::path(dir_.path()) / "gen2-main";
   std::string gen2_stack = GenerateAndDeploy(env_, kProdBranch, prod_project);
   ASSERT_EQ(gen2_stack.rfind("amplify-", 0), 0u) << gen2_stack;
   std::vector<std::string> refactor = With(
       {"refactor", "--yes", "--to-branch", kProdBranch, "--project", prod_project.string()}, prod);
-  RunResult killed = Ok(refactor, "12:after");
-  EXPECT_TRUE(killed.signaled) << killed.out << killed.err;
-  Ok(refactor);
+  if (GetParam().second_operator) {
+    // A second operator tries the same refactor while the first runs
+    // (stack operations held 300 ms): refused, the holder named.
+    Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 300})").value());
+    RunResult first;
+    std::thread holder([&] { first = Flightplan(refactor, "", std::chrono::minutes(5)); });
+    const int change_sets = CountCalls("cloudformation", "CreateChangeSet");
+    for (int i = 0; i < 600 && CountCalls("cloudformation", "CreateChangeSet") == change_sets;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    Invocation alice;
+    alice.args = {"--state", state_, "--operator", "alice"};
+    alice.args.insert(alice.args.end(), refactor.begin(), refactor.end());
+    alice.cwd = dir_.path();
+    alice.env = {{"AWS_ENDPOINT_URL", endpoint()},
+                 {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+                 {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+                 {"AWS_REGION", "us-east-1"},
+                 {"HOME", dir_.path()}};
+    RunResult racing = RunFlightplan(alice);
+    holder.join();
+    Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 0})").value());
+    EXPECT_EQ(racing.exit_code, 3) << racing.out << racing.err;
+    EXPECT_THAT(racing.out + racing.err, HasSubstr("tester"));
+    EXPECT_EQ(first.exit_code, 0) << first.out << first.err;
+  } else {
+    Phase("refactor-prod", refactor);
+  }
 
-  Ok(With({"shift", "--yes", "--to-branch", kProdBranch}, prod));
-  RunResult cleaned = Ok(With({"cleanup", "--yes", "--clone-env", kCloneEnv}, prod));
-  SCOPED_TRACE("cleanup said:\n" + cleaned.out + cleaned.err);
-  Ok(With({"decommission", "--yes"}, prod));
+  Phase("shift", With({"shift", "--yes", "--to-branch", kProdBranch}, prod));
+  Phase("cleanup", With({"cleanup", "--yes", "--clone-env", kCloneEnv}, prod));
+  Phase("decommission", With({"decommission", "--yes"}, prod));
+  if (!GetParam().kill_phase.empty()) {
+    EXPECT_EQ(kills_, 1) << "the cell was to kill " << GetParam().kill_phase;
+  }
 
   RunResult end = Ok(With({"plan"}, prod));
   EXPECT_THAT(end.out, HasSubstr("next: the migration is complete")) << end.out;
@@ -287,6 +399,14 @@ TEST_P(WholeMigrationTest, EveryPhaseInOrderLosesNothingAndLeavesNoRehearsalBehi
     }
   }
   EXPECT_THAT(DeletionsOf(production_ids), ::testing::IsEmpty());
+  // Each mutating call that matters as often as in an uninterrupted run
+  // (successful calls; a retried or refused one does not count).
+  EXPECT_EQ(CountCalls("cloudformation", "ExecuteStackRefactor"), 4);  // auth, storage, twice
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"), 4);
+  EXPECT_EQ(CountCalls("amplify", "UpdateDomainAssociation"), 1);
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStack"), 1);  // the clone's root
+  EXPECT_EQ(CountCalls("amplify", "CreateBackendEnvironment"), 1);
+  EXPECT_EQ(CountCalls("amplify", "DeleteBackendEnvironment"), 2);  // the clone's, Gen1's
   // The domain serves Gen2.
   Value domain =
       Cli({"amplify", "get-domain-association", "--app-id", app_id_, "--domain-name", kDomain});
@@ -313,11 +433,9 @@ TEST_P(WholeMigrationTest, EveryPhaseInOrderLosesNothingAndLeavesNoRehearsalBehi
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Apps, WholeMigrationTest, ::testing::ValuesIn(Apps()),
-                         [](const ::testing::TestParamInfo<std::string>& param) {
-                           std::string name;
-                           for (char c : param.param) name += std::isalnum(c) ? c : '_';
-                           return name;
+INSTANTIATE_TEST_SUITE_P(Cells, WholeMigrationTest, ::testing::ValuesIn(Cells()),
+                         [](const ::testing::TestParamInfo<Cell>& param) {
+                           return CellName(param.param);
                          });
 
 }  // namespace
