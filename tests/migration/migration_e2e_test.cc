@@ -351,8 +351,8 @@ TEST_P(WholeMigrationTest, EveryPhaseInOrderLosesNothingAndLeavesNoRehearsalBehi
     // (stack operations held 300 ms): refused, the holder named.
     Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 300})").value());
     RunResult first;
-    std::thread holder([&] { first = Flightplan(refactor, "", std::chrono::minutes(5)); });
     const int change_sets = CountCalls("cloudformation", "CreateChangeSet");
+    std::thread holder([&] { first = Flightplan(refactor, "", std::chrono::minutes(5)); });
     for (int i = 0; i < 600 && CountCalls("cloudformation", "CreateChangeSet") == change_sets;
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -447,8 +447,10 @@ TEST_P(RefactorFlowTest, AwsFaultsOnTheWayEndWhereAnUninterruptedRunEnds) {
             "kind": "fail_refactor", "count": 1})");
   Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 400})").value());
   RunResult first;
+  // Lock made change sets already: wait for the refactor's first.
+  const int change_sets = CountCalls("cloudformation", "CreateChangeSet");
   std::thread holder([&] { first = Refactor(); });
-  for (int i = 0; i < 600 && CountCalls("cloudformation", "CreateChangeSet") == 0; ++i) {
+  for (int i = 0; i < 600 && CountCalls("cloudformation", "CreateChangeSet") == change_sets; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   auto as_alice = [&](std::vector<std::string> args) {
