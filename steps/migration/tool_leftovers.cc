@@ -9,7 +9,6 @@
 
 namespace flightplan::migration {
 
-using aws::ListAt;
 using aws::StringAt;
 
 namespace {
