@@ -10,6 +10,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/run_driver.h"
+#include "engine/target_history.h"
 
 namespace flightplan::cli {
 namespace {
@@ -110,11 +111,12 @@ const Phase kDecommissionPhase{
     "they held is still there (retained, outside any stack); the migration guide, "
     "\"Decommission\", says what remains and how to use it"};
 
-// The latest run of `workflow` on app/<app>/env/<env>, if any.
+// The latest run of `workflow` on app/<app>/env/<env> since the target was
+// last closed (a clone's cleanup), if any.
 Result<std::optional<RunRecord>> LatestRun(Journal& journal, const std::string& workflow,
                                            const std::string& app_id, const std::string& env) {
   ASSIGN_OR_RETURN(std::vector<RunRecord> runs,
-                   journal.ListRuns(workflow, fmt::format("app/{}/env/{}", app_id, env)));
+                   CurrentRuns(journal, workflow, fmt::format("app/{}/env/{}", app_id, env)));
   if (runs.empty()) return std::optional<RunRecord>();
   return std::optional<RunRecord>(runs.front());
 }
@@ -348,7 +350,7 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
     for (const PriorRunParam& prior : phase.from_runs) {
       std::string param(prior.param);
       if (params->count(param) != 0 && !(*params)[param].empty()) continue;
-      auto runs = (*journal)->ListRuns(std::string(prior.workflow), *resolved);
+      auto runs = CurrentRuns(**journal, std::string(prior.workflow), *resolved);
       if (!runs) return ReportError(ctx.console(), runs.error());
       if (runs->empty()) continue;
       const RunRecord& latest = runs->front();

@@ -11,6 +11,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/phase.h"
+#include "engine/target_history.h"
 #include "steps/aws/values.h"
 #include "steps/migration/flight_plan.h"
 
@@ -51,6 +52,18 @@ int DoPlan(const GlobalOptions& global, PlanArgs& args) {
       input.clone_env = aws::StringAt(run.params, "clone_env");
       break;
     }
+    // A clone name used again after its cleanup: once the new rehearsal
+    // has a run, the closed one's runs are history, not progress.
+    RunId closed_through = 0;
+    if (!input.clone_target.empty()) {
+      auto current = CurrentRuns(**journal, "", input.clone_target);
+      if (!current) return ReportError(ctx.console(), current.error());
+      if (!current->empty()) {
+        auto closing = LastClosingRun(**journal, input.clone_target);
+        if (!closing) return ReportError(ctx.console(), closing.error());
+        closed_through = *closing;
+      }
+    }
     for (const migration::PlanStepSpec& spec : migration::PlanSteps()) {
       for (const std::string& t : {input.target, input.clone_target}) {
         if (t.empty()) continue;
@@ -58,6 +71,9 @@ int DoPlan(const GlobalOptions& global, PlanArgs& args) {
         if (input.latest.count(key)) continue;
         auto runs = (*journal)->ListRuns(spec.workflow, t);
         if (!runs) return ReportError(ctx.console(), runs.error());
+        if (t == input.clone_target) {
+          std::erase_if(*runs, [&](const RunRecord& r) { return r.id <= closed_through; });
+        }
         if (runs->empty()) continue;
         auto steps = (*journal)->GetSteps(runs->front().id);
         if (!steps) return ReportError(ctx.console(), steps.error());

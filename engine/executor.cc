@@ -11,6 +11,7 @@
 #include "engine/backoff.h"
 #include "engine/expression.h"
 #include "engine/lease_keeper.h"
+#include "engine/target_history.h"
 
 namespace flightplan {
 
@@ -332,7 +333,7 @@ Result<std::string> Executor::TargetFor(const Workflow& workflow, const ParamInp
 
 Result<void> Executor::CheckRequirements(const Workflow& wf, const std::string& target) {
   for (const std::string& required : wf.requires_workflows) {
-    ASSIGN_OR_RETURN(std::vector<RunRecord> runs, journal_.ListRuns(required, target));
+    ASSIGN_OR_RETURN(std::vector<RunRecord> runs, CurrentRuns(journal_, required, target));
     if (!runs.empty() && runs.front().state == RunState::kSucceeded) continue;
     std::string latest = runs.empty() ? "it has never run there"
                                       : fmt::format("its latest run, {}, is {}", runs.front().id,
@@ -345,8 +346,27 @@ Result<void> Executor::CheckRequirements(const Workflow& wf, const std::string& 
   return {};
 }
 
+Result<void> Executor::CheckNotClosed(const RunRecord& run) {
+  ASSIGN_OR_RETURN(RunId closed_through, LastClosingRun(journal_, run.target));
+  if (run.id > closed_through) return {};
+  ASSIGN_OR_RETURN(RunRecord closing, journal_.GetRun(closed_through));
+  if (closing.id == run.id) {
+    return MakeError(ErrorCode::kOrdering,
+                     fmt::format("run {} of '{}' closed '{}': what it removed is gone, so it "
+                                 "cannot be rolled back",
+                                 run.id, run.workflow, run.target));
+  }
+  return MakeError(
+      ErrorCode::kOrdering,
+      fmt::format("run {} of '{}' on '{}' belongs to a history that run {} of "
+                  "'{}' closed: what it did is gone, so it cannot be resumed or "
+                  "rolled back. Start afresh with `flightplan run {}` (see "
+                  "`flightplan history`).",
+                  run.id, run.workflow, run.target, closing.id, closing.workflow, run.workflow));
+}
+
 Result<void> Executor::CheckNoDependents(const RunRecord& run) {
-  ASSIGN_OR_RETURN(std::vector<RunRecord> runs, journal_.ListRuns("", run.target));
+  ASSIGN_OR_RETURN(std::vector<RunRecord> runs, CurrentRuns(journal_, "", run.target));
   std::vector<std::string> seen;
   for (const RunRecord& other : runs) {  // newest first: the first per workflow is the latest
     if (std::find(seen.begin(), seen.end(), other.workflow) != seen.end()) continue;
@@ -784,8 +804,10 @@ Result<RunOutcome> Executor::Drive(RunContext& ctx, bool resumed) {
                                   "the steps that succeeded.",
                                   spec.id, outcome.error, ctx.run.id, ctx.run.id)};
   }
+  Value succeeded(ValueMap{});
+  if (wf.closes_target) succeeded.Set(kClosesTargetKey, true);
   TRY(journal_.TransitionRun(ctx.fence(), ctx.run.id, RunState::kRunning, RunState::kSucceeded,
-                             ctx.Event("run.succeeded", "", Value(ValueMap{}))));
+                             ctx.Event("run.succeeded", "", succeeded)));
   ctx.run.state = RunState::kSucceeded;
   observer_.RunFinished(ctx.run, RunState::kSucceeded);
   return RunOutcome{
@@ -1092,7 +1114,7 @@ Result<RunOutcome> Executor::Start(const Workflow& wf, const ParamInput& input,
                                               options.lease_ttl, options.holder.operator_name);
   if (!acquired.notice.empty()) observer_.Notice(acquired.notice);
 
-  ASSIGN_OR_RETURN(std::vector<RunRecord> runs, journal_.ListRuns(wf.name, target));
+  ASSIGN_OR_RETURN(std::vector<RunRecord> runs, CurrentRuns(journal_, wf.name, target));
   if (!runs.empty()) {
     const RunRecord& latest = runs.front();
     if (latest.state == RunState::kSucceeded && !wf.repeatable) {
@@ -1164,6 +1186,9 @@ Result<RunOutcome> Executor::Start(const Workflow& wf, const ParamInput& input,
 Result<RunOutcome> Executor::Resume(RunId run_id, const Workflow& wf, const ParamInput& params,
                                     const ExecutorOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<RunContext> ctx, OpenRun(run_id, wf, params, options));
+  if (ctx->run.state != RunState::kSucceeded && ctx->run.state != RunState::kRolledBack) {
+    TRY(CheckNotClosed(ctx->run));
+  }
   switch (ctx->run.state) {
     case RunState::kSucceeded:
       return RunOutcome{run_id, ctx->run.state, true,
@@ -1196,6 +1221,7 @@ Result<RunOutcome> Executor::Rollback(RunId run_id, const Workflow& wf, const Pa
     return MakeError(ErrorCode::kConflict,
                      fmt::format("run {} never started; there is nothing to roll back", run_id));
   }
+  TRY(CheckNotClosed(ctx->run));
   TRY(CheckDefinition(*ctx, options));
   TRY(CheckNoDependents(ctx->run));
   return DriveRollback(*ctx);

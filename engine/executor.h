@@ -140,6 +140,8 @@ class Executor {
                                               const ExecutorOptions& options);
   Result<void> CheckRequirements(const Workflow& wf, const std::string& target);
   Result<void> CheckNoDependents(const RunRecord& run);
+  // Refuses a run that a later closing run ended (engine/target_history.h).
+  Result<void> CheckNotClosed(const RunRecord& run);
   Result<Value> ResolveParams(const Workflow& wf, const ParamInput& input, const Value* recorded,
                               std::vector<std::string>* secrets);
   Result<std::string> ResolveTarget(const Workflow& wf, const Value& params,

@@ -86,6 +86,9 @@ struct Workflow {
   // A read-only workflow (drift) whose succeeded run does not end it on its
   // target: each start is a new run.
   bool repeatable = false;
+  // A workflow whose succeeded run ends its target's history (cleanup):
+  // engine/target_history.h.
+  bool closes_target = false;
   std::vector<StepSpec> steps;
 
   std::string source;  // file path, or "builtin:<path>" for embedded ones

@@ -788,7 +788,7 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
   wf.text = std::string(text);
   CheckKeys(root,
             {"name", "version", "description", "phase", "target", "requires", "params",
-             "on_failure", "repeatable", "steps"},
+             "on_failure", "repeatable", "closes_target", "steps"},
             "the workflow", problems);
   ReadString(root, "name", wf.name, problems, true);
   if (!wf.name.empty() && !std::regex_match(wf.name, StepIdPattern())) {
@@ -820,6 +820,7 @@ Result<Workflow> LoadChecked(std::string_view text, const std::string& source,
                                                         on_failure));
   }
   ReadBool(root, "repeatable", wf.repeatable, problems);
+  ReadBool(root, "closes_target", wf.closes_target, problems);
   LoadParams(Child(root, "params"), wf, problems);
   std::set<std::string> declared_env;
   for (const ParamSpec& p : wf.params) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/digest.h"
+#include "engine/target_history.h"
 #include "engine/workflow_loader.h"
 #include "steps/builtin/builtin_steps.h"
 #include "steps/sys/posix_process_runner.h"
@@ -406,6 +407,55 @@ TEST_F(ExecutorTest, RollbackIsRefusedWhileADependentWorkflowIsApplied) {
   auto ok = executor_->Rollback(locked->run_id, lock, {}, options_);
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ(ok->state, RunState::kRolledBack);
+}
+
+TEST_F(ExecutorTest, AClosingRunEndsItsTargetsHistoryAndANewOneStartsAfresh) {
+  Workflow lock =
+      Load("name: lock\nversion: 1\nsteps: [{id: a, uses: scripted, with: {key: a}}]\n");
+  Workflow refactor = Load(
+      "name: refactor\nversion: 1\nrequires: [lock]\nsteps: [{id: b, uses: scripted, with: {key: "
+      "b}}]\n");
+  Workflow cleanup = Load(
+      "name: cleanup\nversion: 1\nrepeatable: true\ncloses_target: true\nsteps: [{id: c, uses: "
+      "scripted, with: {key: c}}]\n");
+  EXPECT_TRUE(cleanup.closes_target);
+  auto locked = executor_->Start(lock, {}, "clone", options_);
+  auto moved = executor_->Start(refactor, {}, "clone", options_);
+  ASSERT_TRUE(executor_->Start(lock, {}, "prod", options_));
+  ASSERT_TRUE(locked && moved);
+  auto cleaned = executor_->Start(cleanup, {}, "clone", options_);
+  ASSERT_TRUE(cleaned) << cleaned.error().ToString();
+  EXPECT_EQ(*LastClosingRun(*journal_, "clone"), cleaned->run_id);
+  EXPECT_EQ(*LastClosingRun(*journal_, "prod"), 0);
+  EXPECT_TRUE(CurrentRuns(*journal_, "", "clone")->empty());
+  EXPECT_EQ(journal_->ListRuns("", "clone")->size(), 3U);  // the audit keeps them
+
+  // The old lock no longer satisfies `requires`, and nothing before the
+  // close can be rolled back, the closing run included.
+  auto refused = executor_->Start(refactor, {}, "clone", options_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kOrdering);
+  for (RunId old : {moved->run_id, cleaned->run_id}) {
+    auto undo = executor_->Rollback(old, old == moved->run_id ? refactor : cleanup, {}, options_);
+    ASSERT_FALSE(undo);
+    EXPECT_EQ(undo.error().code(), ErrorCode::kOrdering);
+    EXPECT_NE(undo.error().message().find("closed"), std::string::npos) << undo.error().message();
+  }
+  EXPECT_EQ(journal_->GetRun(moved->run_id)->state, RunState::kSucceeded);
+
+  // The same name again: a new history, not "already completed".
+  auto relocked = executor_->Start(lock, {}, "clone", options_);
+  ASSERT_TRUE(relocked) << relocked.error().ToString();
+  EXPECT_FALSE(relocked->nothing_to_do);
+  EXPECT_NE(relocked->run_id, locked->run_id);
+  auto removed = executor_->Start(refactor, {}, "clone", options_);
+  ASSERT_TRUE(removed) << removed.error().ToString();
+  EXPECT_EQ(removed->state, RunState::kSucceeded);
+  EXPECT_EQ(Scripts()["a"].executes, 3);
+  EXPECT_EQ(Scripts()["b"].executes, 2);
+  // Production's target was never closed: its lock is still done.
+  EXPECT_TRUE(executor_->Start(lock, {}, "prod", options_)->nothing_to_do);
+  EXPECT_TRUE(journal_->VerifyChain()->first_bad_seq == std::nullopt);
 }
 
 TEST_F(ExecutorTest, ChangedDefinitionIsRefusedUnlessAcceptedAndTheAcceptanceIsAudited) {

@@ -79,6 +79,40 @@ TEST_F(CloneTest, ClonesBackendOnlyWithItsOwnResourcesLockedAndRollsBack) {
   EXPECT_EQ(StatefulIds(root_stack_), prod_ids);
 }
 
+// After a cleanup, the same clone name is a new rehearsal: the earlier
+// clone, lock and cleanup runs are history (the cleanup closed the target),
+// so nothing is "already completed" and the new clone is made and locked.
+TEST_F(CloneTest, TheSameNameClonesAgainAfterCleanup) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Seed("backend-only");
+  RunResult first = Flightplan(CloneArgs());
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  std::string old_root = CloneRootStack();
+  ASSERT_FALSE(old_root.empty());
+  RunResult cleaned = Flightplan(
+      {"cleanup", "--app-id", app_id_, "--env", env_, "--clone-env", "rehearsal", "--yes"});
+  ASSERT_EQ(cleaned.exit_code, 0) << cleaned.out << cleaned.err;
+  ASSERT_TRUE(CloneRootStack().empty());
+
+  int64_t pos = LogPosition();
+  RunResult again = Flightplan(CloneArgs());
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(again.out + again.err, ::testing::Not(HasSubstr("already completed")));
+  std::string root = CloneRootStack();
+  ASSERT_FALSE(root.empty());
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStack", pos), 1);
+  Value policy = Cli({"cloudformation", "get-stack-policy", "--stack-name", root});
+  EXPECT_THAT(Str(policy, "StackPolicyBody"), HasSubstr("Update:*"));
+  Value be = Cli({"amplify", "get-backend-environment", "--app-id", app_id_, "--environment-name",
+                  "rehearsal"});
+  EXPECT_EQ(Str(*be.Find("backendEnvironment"), "stackName"), root);
+
+  // The new rehearsal rolls back like any other (its own lock first).
+  RunResult back = Flightplan(CloneArgs({"--rollback"}));
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  EXPECT_TRUE(CloneRootStack().empty());
+}
+
 TEST_F(CloneTest, RefusesAHardCodedBucketNameBeforeCreatingAnything) {
   SeedWithHardCodedBucket();
   auto before = Snapshot();

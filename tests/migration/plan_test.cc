@@ -93,6 +93,29 @@ TEST_F(PlanTest, LockDoneThenRolledBackThenInterrupted) {
               HasSubstr("flightplan resume "));
 }
 
+// A cleanup closes the clone's history: the plan shows it done until the
+// same clone name starts a new rehearsal, whose progress it then shows.
+TEST_F(PlanTest, ACleanedUpCloneIsHistoryOnceTheSameNameClonesAgain) {
+  Seed("backend-only");
+  ASSERT_EQ(Flightplan(Lock()).exit_code, 0);
+  std::vector<std::string> clone = {"clone", "--app-id",    app_id_,    "--env",
+                                    env_,    "--clone-env", "rehearsal"};
+  RunResult made = Flightplan(clone);
+  ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
+  RunResult cleaned = Flightplan(
+      {"cleanup", "--app-id", app_id_, "--env", env_, "--clone-env", "rehearsal", "--yes"});
+  ASSERT_EQ(cleaned.exit_code, 0) << cleaned.out << cleaned.err;
+  Value closed = PlanJson();
+  EXPECT_EQ(State(closed, "clone"), "done");
+  EXPECT_EQ(State(closed, "cleanup"), "done");
+
+  RunResult again = Flightplan(clone);
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  Value fresh = PlanJson();
+  EXPECT_EQ(State(fresh, "clone"), "done");
+  EXPECT_EQ(State(fresh, "cleanup"), "not-started");
+}
+
 TEST_F(PlanTest, ALockTheStateFileDoesNotKnowIsFoundInTheCloud) {
   Seed("backend-only");
   ASSERT_EQ(Flightplan(Lock()).exit_code, 0);
