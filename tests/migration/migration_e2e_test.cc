@@ -21,12 +21,14 @@
 #include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,14 +60,18 @@ const ValueList& List(const Value& v, std::string_view key) {
 }
 
 // One cell of the fault matrix: where the migration is killed, and whether
-// AWS faults (throttling, 5xx, resets in bursts through the whole run) and a
-// second operator racing the first come on top.
+// AWS faults (throttling, 5xx, resets in bursts through the whole run), a
+// second operator racing the first (refused while the first lives, taking
+// over once it is killed) and a failing refactor execution (production's
+// first ExecuteStackRefactor fails and CloudFormation rolls it back) come
+// on top.
 struct Cell {
   std::string app;
   std::string kill_phase;  // "lock", "clone", "refactor-clone", ...; "" for none
   std::string kill_at;     // FLIGHTPLAN_FAULT_KILL_AT_WRITE, "N:before" / "N:after"
   bool aws_faults = false;
   bool second_operator = false;
+  bool failing_refactor = false;
 };
 
 std::string CellName(const Cell& c) {
@@ -73,20 +79,23 @@ std::string CellName(const Cell& c) {
   if (!c.kill_phase.empty()) name += "_kill_" + c.kill_phase + "_" + c.kill_at;
   if (c.aws_faults) name += "_faults";
   if (c.second_operator) name += "_race";
+  if (c.failing_refactor) name += "_failedrefactor";
   std::string out;
   for (char ch : name) out += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
   return out;
 }
 
 // CI: two cells of backend-only — production's refactor killed mid-way; and
-// AWS faults through the whole run with cleanup killed and a second operator
-// racing production's refactor. FLIGHTPLAN_FULL_E2E=1: every phase killed
-// after its 3rd journal write (with and without faults) and before its 8th,
-// on backend-only, and the two CI cells on the other apps.
+// AWS faults through the whole run with cleanup killed, a failing refactor
+// execution and a second operator racing production's refactor.
+// FLIGHTPLAN_FULL_E2E=1: every phase killed after its 3rd journal write
+// (with and without faults) and before its 8th, and a failing refactor
+// execution alone and with the race, on backend-only; the two CI cells on
+// the other apps.
 std::vector<Cell> Cells() {
   std::vector<Cell> cells = {
-      {"backend-only", "refactor-prod", "12:after", false, false},
-      {"backend-only", "cleanup", "6:after", true, true},
+      {"backend-only", "refactor-prod", "12:after", false, false, false},
+      {"backend-only", "cleanup", "6:after", true, true, true},
   };
   const char* full = std::getenv("FLIGHTPLAN_FULL_E2E");
   if (full == nullptr || std::string(full) != "1") return cells;
@@ -96,9 +105,11 @@ std::vector<Cell> Cells() {
       cells.push_back({"backend-only", phase, "3:after", faults, false});
     cells.push_back({"backend-only", phase, "8:before", false, false});
   }
+  cells.push_back({"backend-only", "shift", "3:after", false, false, true});
+  cells.push_back({"backend-only", "", "", false, true, true});
   for (const char* app : {"discussions", "fitness-tracker", "product-catalog"}) {
     cells.push_back({app, "refactor-prod", "12:after", false, false});
-    cells.push_back({app, "cleanup", "6:after", true, true});
+    cells.push_back({app, "cleanup", "6:after", true, true, true});
   }
   return cells;
 }
@@ -144,13 +155,39 @@ class WholeMigrationTest : public MigrationTest, public ::testing::WithParamInte
       }
       ++kills_;
     }
+    Finish(args);
+  }
+
+  // Runs `args` until it succeeds (what every attempt printed in
+  // last_out_). The one failure allowed is production's failing refactor
+  // execution, which must say that CloudFormation rolled it back.
+  void Finish(const std::vector<std::string>& args) {
+    last_out_.clear();
     for (int attempt = 0; attempt < 3; ++attempt) {
       RunResult r = Flightplan(args, "", std::chrono::minutes(5));
+      last_out_ += r.out + r.err;
       if (r.exit_code == 0) return;
+      if (r.exit_code == 1 && GetParam().failing_refactor && failed_refactors_ == 0 &&
+          args.front() == "refactor" && r.out.find("ROLLBACK_COMPLETE") != std::string::npos) {
+        ++failed_refactors_;
+        continue;
+      }
       ADD_FAILURE() << fmt::format("flightplan {} (attempt {})\n", fmt::join(args, " "),
                                    attempt + 1)
                     << r.out << r.err;
     }
+  }
+
+  // The pid of the process holding `target`'s lease, from `lease show`.
+  int LeaseHolderPid(const std::string& target) {
+    RunResult r = Flightplan({"lease", "show"});
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(target) == std::string::npos) continue;
+      size_t at = line.find("pid ");
+      if (at != std::string::npos) return std::atoi(line.c_str() + at + 4);
+    }
+    return 0;
   }
 
   // Bursts of throttling, 503s and dropped connections spread over the run;
@@ -170,6 +207,8 @@ class WholeMigrationTest : public MigrationTest, public ::testing::WithParamInte
   }
 
   int kills_ = 0;
+  int failed_refactors_ = 0;
+  std::string last_out_;
 
   // Runs flightplan and expects exit 0.
   RunResult Ok(std::vector<std::string> args, const std::string& kill_at = "") {
@@ -326,6 +365,14 @@ TEST_P(WholeMigrationTest, EveryPhaseInOrderLosesNothingAndLeavesNoRehearsalBehi
   EXPECT_THAT(start.out, HasSubstr("flightplan lock"));
 
   if (GetParam().aws_faults) AddAwsFaults();
+  if (GetParam().failing_refactor) {
+    // The first refactor execution after the rehearsal's (production's
+    // first) fails, and CloudFormation rolls it back.
+    Control("POST", "/_sim/faults",
+            Value::FromJson(R"({"service": "cloudformation",
+        "operation": "ExecuteStackRefactor", "kind": "fail_refactor", "skip": 2, "count": 1})")
+                .value());
+  }
 
   // Pre-flight: lock and back up production.
   Phase("lock", With({"lock", "--yes"}, prod));
@@ -348,7 +395,9 @@ TEST_P(WholeMigrationTest, EveryPhaseInOrderLosesNothingAndLeavesNoRehearsalBehi
       {"refactor", "--yes", "--to-branch", kProdBranch, "--project", prod_project.string()}, prod);
   if (GetParam().second_operator) {
     // A second operator tries the same refactor while the first runs
-    // (stack operations held 300 ms): refused, the holder named.
+    // (stack operations held 300 ms): refused, the holder named. Then the
+    // first dies (SIGKILL, by the pid its lease names) and the second takes
+    // its lease over and finishes the run.
     Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 300})").value());
     RunResult first;
     const int change_sets = CountCalls("cloudformation", "CreateChangeSet");
@@ -367,11 +416,23 @@ TEST_P(WholeMigrationTest, EveryPhaseInOrderLosesNothingAndLeavesNoRehearsalBehi
                  {"AWS_REGION", "us-east-1"},
                  {"HOME", dir_.path()}};
     RunResult racing = RunFlightplan(alice);
+    const std::string target = "app/" + app_id_ + "/env/" + env_;
+    // The holder's pid, as its lease names it (0 if it already ended).
+    int pid = LeaseHolderPid(target);
+    if (pid > 0) ::kill(pid, SIGKILL);
     holder.join();
     Control("POST", "/_sim/config", Value::FromJson(R"({"operation_delay_ms": 0})").value());
     EXPECT_EQ(racing.exit_code, 3) << racing.out << racing.err;
     EXPECT_THAT(racing.out + racing.err, HasSubstr("tester"));
-    EXPECT_EQ(first.exit_code, 0) << first.out << first.err;
+    EXPECT_TRUE(first.signaled || (GetParam().failing_refactor && first.exit_code == 1))
+        << "the first operator was to be killed holding the lease: exit " << first.exit_code << "\n"
+        << first.out << first.err;
+    operator_ = "alice";
+    Finish(refactor);
+    operator_ = "tester";
+    if (first.signaled) {
+      EXPECT_THAT(last_out_, HasSubstr("took over the lease")) << last_out_;
+    }
   } else {
     Phase("refactor-prod", refactor);
   }
@@ -401,8 +462,13 @@ TEST_P(WholeMigrationTest, EveryPhaseInOrderLosesNothingAndLeavesNoRehearsalBehi
   EXPECT_THAT(DeletionsOf(production_ids), ::testing::IsEmpty());
   // Each mutating call that matters as often as in an uninterrupted run
   // (successful calls; a retried or refused one does not count).
-  EXPECT_EQ(CountCalls("cloudformation", "ExecuteStackRefactor"), 4);  // auth, storage, twice
-  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"), 4);
+  // auth, storage, twice; and again the one whose execution failed
+  const int refactors = GetParam().failing_refactor ? 5 : 4;
+  EXPECT_EQ(CountCalls("cloudformation", "ExecuteStackRefactor"), refactors);
+  EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"), refactors);
+  if (GetParam().failing_refactor && !GetParam().second_operator) {
+    EXPECT_EQ(failed_refactors_, 1) << "production's first refactor execution was to fail";
+  }
   EXPECT_EQ(CountCalls("amplify", "UpdateDomainAssociation"), 1);
   EXPECT_EQ(CountCalls("cloudformation", "CreateStack"), 1);  // the clone's root
   EXPECT_EQ(CountCalls("amplify", "CreateBackendEnvironment"), 1);

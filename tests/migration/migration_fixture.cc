@@ -32,7 +32,7 @@ std::vector<std::string> MigrationTest::EnvArgs() const {
 RunResult MigrationTest::Flightplan(std::vector<std::string> args, const std::string& kill_at,
                                     std::chrono::milliseconds timeout) {
   Invocation inv;
-  inv.args = {"--state", state_, "--operator", "tester"};
+  inv.args = {"--state", state_, "--operator", operator_};
   inv.args.insert(inv.args.end(), args.begin(), args.end());
   inv.cwd = dir_.path();
   inv.env = {{"AWS_ENDPOINT_URL", endpoint()},

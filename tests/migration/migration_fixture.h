@@ -47,7 +47,8 @@ class MigrationTest : public cloudsim::testing::SimTest {
   int64_t LogPosition();
   int CountCalls(const std::string& service, const std::string& operation, int64_t since = 0);
 
-  std::string state_;  // the state file; SetUp puts it in dir_
+  std::string state_;                // the state file; SetUp puts it in dir_
+  std::string operator_ = "tester";  // Flightplan()'s --operator
   std::string app_id_;
   std::string env_;
   std::string root_stack_;
