@@ -88,6 +88,59 @@ TEST(ToolchainVerifyTest, NpmInstallWithoutToolchainSynthesizesAndReports) {
   EXPECT_TRUE(fs::exists(out / "package-lock.json"));
 }
 
+// Every fixture app in both refactor states, as a user runs it: generate,
+// `npm install` (not --toolchain), synthesize, type-check, and a fidelity
+// report with no identity difference (exit 0; a difference exits 1). Ten
+// installs of the Gen2 toolchain take a while, so CI runs the one above
+// (backend-only, pre-refactor) and FLIGHTPLAN_FULL_NPM_VERIFY=1 runs these
+// ten; the last full run is in docs/testing.md.
+struct AppPhase {
+  std::string app;
+  std::string phase;  // generate --phase
+};
+
+std::vector<AppPhase> FullNpmMatrix() {
+  const char* full = std::getenv("FLIGHTPLAN_FULL_NPM_VERIFY");
+  if (full == nullptr || std::string(full) != "1") return {};
+  std::vector<AppPhase> out;
+  for (const char* app :
+       {"backend-only", "discussions", "fitness-tracker", "media-vault", "product-catalog"}) {
+    for (const char* phase : {"pre-refactor", "post-refactor"}) out.push_back({app, phase});
+  }
+  return out;
+}
+
+class NpmVerifyEveryAppTest : public ::testing::TestWithParam<AppPhase> {};
+
+TEST_P(NpmVerifyEveryAppTest, InstallsSynthesizesAndKeepsEveryIdentity) {
+  if (OnPath("node").empty() || OnPath("npm").empty()) {
+    GTEST_SKIP() << "node or npm is not on PATH";
+  }
+  ScratchDir scratch;
+  fs::path gen1 = CopyFixture(GetParam().app, scratch.path());
+  fs::path out = scratch.path() / "gen2";
+  ProcessResult r = Flightplan({"generate", "--gen1", gen1.string(), "--out", out.string(),
+                                "--phase", GetParam().phase, "--verify"},
+                               {}, std::chrono::seconds(840));
+  ASSERT_FALSE(r.timed_out) << r.stdout_text << r.stderr_text;
+  EXPECT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, HasSubstr("verifying: npm install"));
+  EXPECT_THAT(r.stdout_text, HasSubstr("Fidelity report"));
+  EXPECT_EQ(InstalledVersion(out, "@aws-amplify/backend"),
+            PinnedToolchain().at("@aws-amplify/backend"));
+  EXPECT_EQ(StringField(ReadJson(out / "amplify" / "migration.json"), "phase"), GetParam().phase);
+}
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(NpmVerifyEveryAppTest);
+INSTANTIATE_TEST_SUITE_P(Full, NpmVerifyEveryAppTest, ::testing::ValuesIn(FullNpmMatrix()),
+                         [](const ::testing::TestParamInfo<AppPhase>& param) {
+                           std::string name = param.param.app + "_" + param.param.phase;
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
+
 // Runs `generate --verify` with PATH = `bin` only.
 ProcessResult VerifyWithPath(const fs::path& gen1, const fs::path& out, const fs::path& bin) {
   return Flightplan({"generate", "--gen1", gen1.string(), "--out", out.string(), "--verify"},
