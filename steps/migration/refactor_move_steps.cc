@@ -83,24 +83,25 @@ Result<CheckResult> HoldsKeptTemplates(aws::CloudFormationClient& cfn, const Val
 // ---------------------------------------------------------------- detach
 
 // CloudFormation refuses a stack without resources: when every resource of
-// a Gen1 stack leaves, it keeps this one, which creates nothing.
+// a stack leaves (a Gen1 stack in detach, a Gen2 stack whose only resources
+// are vacated), it keeps this one, which creates nothing and holds no data.
 constexpr std::string_view kPlaceholderId = "FlightplanPlaceholder";
 
-// `detached` with the placeholder added when nothing else would stay.
-Value WithPlaceholder(Value detached, const std::set<std::string>& leaving) {
-  Value* resources = MutableResources(detached);
-  if (resources == nullptr) return detached;
+// `tmpl` with the placeholder added when nothing else would stay.
+Value WithPlaceholder(Value tmpl, const std::set<std::string>& leaving) {
+  Value* resources = MutableResources(tmpl);
+  if (resources == nullptr) return tmpl;
   for (const auto& [id, def] : resources->as_map()) {
-    if (!leaving.count(id)) return detached;
+    if (!leaving.count(id)) return tmpl;
   }
   Value placeholder(ValueMap{});
   placeholder.Set("Type", "AWS::CloudFormation::WaitConditionHandle");
   resources->Set(std::string(kPlaceholderId), std::move(placeholder));
-  return detached;
+  return tmpl;
 }
 
-// No resource change but the placeholder's coming or going.
-Result<void> VetDetach(const Value& change_set, const std::string& label) {
+// `change_set` without the placeholder's coming or going, for the vets.
+Value WithoutPlaceholder(const Value& change_set) {
   Value others = change_set;
   if (const Value* changes = change_set.Find("Changes"); changes && changes->is_list()) {
     ValueList kept;
@@ -113,7 +114,12 @@ Result<void> VetDetach(const Value& change_set, const std::string& label) {
     }
     others.Set("Changes", Value(std::move(kept)));
   }
-  return VetNoResourceChange(others, label);
+  return others;
+}
+
+// No resource change but the placeholder's coming or going.
+Result<void> VetDetach(const Value& change_set, const std::string& label) {
+  return VetNoResourceChange(WithoutPlaceholder(change_set), label);
 }
 
 class DetachStep final : public MigrationStep {
@@ -371,12 +377,15 @@ class VacateStep final : public MigrationStep {
       ASSIGN_OR_RETURN(std::string body, CurrentBody(cfn, stack));
       Result<Value> current = Value::FromJson(body);
       if (!current) return MakeError(ErrorCode::kStepFailed, "stack " + stack + " is not JSON");
-      ASSIGN_OR_RETURN(Value vacated, RemoveResources(*current, displaced));
+      // A stack that holds nothing else (a table's own stack) keeps the
+      // placeholder until relink puts the moved resource's template back.
+      ASSIGN_OR_RETURN(Value vacated,
+                       RemoveResources(WithPlaceholder(*current, displaced), displaced));
       TemplateApply remove =
           MakeApply(ctx, stack, vacated.ToJson(), "vacate", in.deployment_bucket);
       std::string remove_label = remove.label;
       remove.vet = [remove_label, displaced](const Value& cs) {
-        return VetOnlyRemovals(cs, displaced, remove_label);
+        return VetOnlyRemovals(WithoutPlaceholder(cs), displaced, remove_label);
       };
       TRY(Apply(*client, ctx, remove));
     }
@@ -512,7 +521,7 @@ class VacateStep final : public MigrationStep {
     TemplateApply restore = MakeApply(ctx, stack, original_text, "unvacate", in.deployment_bucket);
     std::string label = restore.label;
     restore.vet = [label, kept](const Value& cs) {
-      return VetNothingStatefulLost(cs, kept, {}, label);
+      return VetNothingStatefulLost(WithoutPlaceholder(cs), kept, {}, label);
     };
     return Apply(client, ctx, restore);
   }
@@ -715,8 +724,9 @@ class RelinkStep final : public MigrationStep {
       TemplateApply apply =
           MakeApply(ctx, stack, relinked->ToJson(), "relink", in.deployment_bucket);
       std::string label = apply.label;
+      // The template before vacate has no placeholder: vacate's goes.
       apply.vet = [label, kept](const Value& cs) {
-        return VetNothingStatefulLost(cs, kept, PoolChildTypes(), label);
+        return VetNothingStatefulLost(WithoutPlaceholder(cs), kept, PoolChildTypes(), label);
       };
       TRY(Apply(*client, ctx, apply));
       ++updated;

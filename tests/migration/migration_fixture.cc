@@ -11,9 +11,10 @@ void MigrationTest::SetUp() {
   state_ = dir_.Join("state.db");
 }
 
-void MigrationTest::Seed(const std::string& app) {
-  Value summary =
-      Control("POST", "/_sim/seed", Obj({{"fixture", Value(FixtureApp(app).string())}}));
+void MigrationTest::Seed(const std::string& app) { SeedApp(FixtureApp(app)); }
+
+void MigrationTest::SeedApp(const std::filesystem::path& app_dir) {
+  Value summary = Control("POST", "/_sim/seed", Obj({{"fixture", Value(app_dir.string())}}));
   const Value* id = summary.Find("app_id");
   ASSERT_TRUE(id != nullptr && id->is_string()) << summary.ToJson();
   app_id_ = id->as_string();

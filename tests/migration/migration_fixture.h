@@ -6,6 +6,7 @@
 #define FLIGHTPLAN_TESTS_MIGRATION_MIGRATION_FIXTURE_H_
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ class MigrationTest : public cloudsim::testing::SimTest {
 
   // Seeds the fixture app; sets app_id_ and env_ (its Gen1 environment).
   void Seed(const std::string& app);
+  // Seeds the app in `app_dir` (a fixture app's layout: amplify/ and
+  // pre.refactor/), as Seed does.
+  void SeedApp(const std::filesystem::path& app_dir);
 
   // Runs `flightplan <args> --state <state>` against the simulator, with
   // `kill_at` ("N:before"/"N:after") for crash tests.
