@@ -316,6 +316,9 @@ SimResult<AppliedResource> CreateResource(ProviderContext& ctx, std::string_view
   if (IsStatefulType(type)) {
     return CreateStatefulResource(ctx, logical_id, type, properties);
   }
+  if (IsHostedUiDomainResource(type, properties)) {
+    return CreateHostedUiDomain(ctx, logical_id, type, properties);
+  }
   return GenericCreate(ctx, logical_id, type, properties);
 }
 
@@ -331,6 +334,9 @@ SimResult<AppliedResource> UpdateResource(ProviderContext& ctx, const StackResou
   if (IsStatefulType(current.type)) {
     return UpdateStatefulResource(ctx, current, properties);
   }
+  if (IsHostedUiDomainResource(current.type, properties)) {
+    return UpdateHostedUiDomain(ctx, current, properties);
+  }
   Value attributes = current.attributes;
   return AppliedResource{current.physical_id, attributes, properties};
 }
@@ -342,6 +348,9 @@ SimResult<void> DeleteResource(ProviderContext& ctx, const StackResource& resour
     return ctx.nested->DeleteNestedStack(resource.physical_id);
   }
   if (IsStatefulType(resource.type)) return DeleteStatefulResource(ctx, resource);
+  if (IsHostedUiDomainResource(resource.type, resource.properties)) {
+    return DeleteHostedUiDomain(ctx, resource);
+  }
   if (resource.type == "AWS::Cognito::IdentityPool") {
     (void)ctx.world.cognito.DeleteIdentityPool(resource.physical_id);
   }

@@ -327,7 +327,72 @@ SimResult<AppliedResource> CreatePoolDomain(ProviderContext& ctx, const Value& p
       props};
 }
 
+// ---- Gen1's hosted UI domain (Custom::LambdaCallout) ----
+
+SimError CustomResourceFailed(ProviderContext& ctx, const std::string& why) {
+  return Validation(fmt::format(
+      "Received response status [FAILED] from custom resource. Message returned: See the "
+      "details in CloudWatch Log Stream: [$LATEST]{} (the simulated Lambda: {})",
+      ctx.world.RandomString(32, "0123456789abcdef"), why));
+}
+
+// The Lambda's createOrUpdateDomain(hostedUIDomainName, userPoolId).
+SimResult<void> EnsureHostedUiDomain(ProviderContext& ctx, const Value& props) {
+  BindStores(ctx.world);
+  std::string pool_id = Str(props, "userPoolId");
+  std::string name = Str(props, "hostedUIDomainName");
+  auto pool = ctx.world.cognito.DescribeUserPool(pool_id);
+  if (!pool) return tl::unexpected(CustomResourceFailed(ctx, pool.error().message));
+  std::string current = Str(*pool, "Domain");
+  if (current == name) return {};
+  if (!name.empty()) {
+    Value owner = ctx.world.cognito.DescribeUserPoolDomain(name);
+    if (!Str(owner, "UserPoolId").empty()) {
+      return tl::unexpected(CustomResourceFailed(ctx, "Domain not available"));
+    }
+    if (!current.empty()) {
+      if (auto r = ctx.world.cognito.DeleteUserPoolDomain(pool_id, current); !r) {
+        return tl::unexpected(CustomResourceFailed(ctx, r.error().message));
+      }
+    }
+    if (auto r = ctx.world.cognito.CreateUserPoolDomain(pool_id, name, ctx.world.Now()); !r) {
+      return tl::unexpected(CustomResourceFailed(ctx, r.error().message));
+    }
+    return {};
+  }
+  if (auto r = ctx.world.cognito.DeleteUserPoolDomain(pool_id, current); !r) {
+    return tl::unexpected(CustomResourceFailed(ctx, r.error().message));
+  }
+  return {};
+}
+
 }  // namespace
+
+bool IsHostedUiDomainResource(std::string_view type, const Value& properties) {
+  return type == "Custom::LambdaCallout" && properties.is_map() &&
+         properties.Find("hostedUIDomainName") != nullptr &&
+         properties.Find("userPoolId") != nullptr;
+}
+
+SimResult<AppliedResource> CreateHostedUiDomain(ProviderContext& ctx, std::string_view logical_id,
+                                                std::string_view type, const Value& properties) {
+  if (auto r = EnsureHostedUiDomain(ctx, properties); !r) return tl::unexpected(r.error());
+  return UnbackedResource(ctx, logical_id, type, properties);
+}
+
+SimResult<AppliedResource> UpdateHostedUiDomain(ProviderContext& ctx, const StackResource& current,
+                                                const Value& properties) {
+  if (auto r = EnsureHostedUiDomain(ctx, properties); !r) return tl::unexpected(r.error());
+  return AppliedResource{current.physical_id, current.attributes, properties};
+}
+
+SimResult<void> DeleteHostedUiDomain(ProviderContext& ctx, const StackResource& resource) {
+  BindStores(ctx.world);
+  auto r = ctx.world.cognito.DeleteUserPoolDomain(Str(resource.properties, "userPoolId"),
+                                                  Str(resource.properties, "hostedUIDomainName"));
+  if (!r) return tl::unexpected(CustomResourceFailed(ctx, r.error().message));
+  return {};
+}
 
 bool IsStatefulType(std::string_view type) {
   return type == "AWS::S3::Bucket" || type == "AWS::DynamoDB::Table" ||

@@ -17,6 +17,33 @@ bool IsStatefulType(std::string_view type);
 // DynamoDB: whether the attribute definitions of key attributes changed.
 bool TableKeyAttributesChanged(const Value& before, const Value& after);
 
+// Gen1's hosted UI domain. Amplify Gen1 does not declare an
+// AWS::Cognito::UserPoolDomain: a Lambda-backed custom resource
+// (Custom::LambdaCallout, properties `hostedUIDomainName` and `userPoolId`)
+// calls Cognito. The simulator does what that Lambda does (the ZipFile of
+// HostedUICustomResource in every Gen1 auth template) instead of running it:
+//   Create, Update  the pool `userPoolId` ends up with the domain
+//                   `hostedUIDomainName`: nothing when it has it already;
+//                   when the name is free, the pool's other domain (if any)
+//                   is deleted and the name created on it; a name another
+//                   pool holds fails ("Domain not available"), so a changed
+//                   `userPoolId` with the same name fails too; an empty
+//                   name deletes the pool's domain;
+//   Delete          DeleteUserPoolDomain(name, userPoolId) — whatever pool
+//                   the id names now, so deleting a Gen1 stack whose pool
+//                   moved away takes the domain off the moved pool, unless
+//                   the resource's DeletionPolicy is Retain (the stack
+//                   engine then never asks). A missing domain fails the
+//                   delete, as the Lambda reports FAILED.
+// Failures read as CloudFormation reports a custom resource's FAILED
+// response.
+bool IsHostedUiDomainResource(std::string_view type, const Value& properties);
+SimResult<AppliedResource> CreateHostedUiDomain(ProviderContext& ctx, std::string_view logical_id,
+                                                std::string_view type, const Value& properties);
+SimResult<AppliedResource> UpdateHostedUiDomain(ProviderContext& ctx, const StackResource& current,
+                                                const Value& properties);
+SimResult<void> DeleteHostedUiDomain(ProviderContext& ctx, const StackResource& resource);
+
 SimResult<AppliedResource> CreateStatefulResource(ProviderContext& ctx, std::string_view logical_id,
                                                   std::string_view type, const Value& properties);
 SimResult<AppliedResource> UpdateStatefulResource(ProviderContext& ctx,

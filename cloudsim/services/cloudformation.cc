@@ -750,11 +750,30 @@ class CloudFormationService final : public Service {
           return tl::unexpected(Validation(
               fmt::format("Resources [{}] in the template do not exist: {}", id, physical)));
         }
-        if (auto [owner, r] = world.cloudformation.FindByPhysicalId(physical); owner) {
-          return tl::unexpected(
-              Validation(fmt::format("Resource {} of type {} with identifier {} already "
-                                     "exists in stack {}.",
-                                     id, Str(item, "ResourceType"), physical, owner->id)));
+        // The same resource is the same type with the whole identifier: a
+        // user pool group is its pool and its name (another pool's group of
+        // that name is another resource).
+        const Value* ident = item.Find("ResourceIdentifier");
+        for (const Stack& owner : world.cloudformation.stacks()) {
+          for (const StackResource& r : owner.resources) {
+            if (physical.empty() || r.physical_id != physical ||
+                r.type != Str(item, "ResourceType") || r.status == "DELETE_COMPLETE" ||
+                r.status == "DELETE_SKIPPED") {
+              continue;
+            }
+            bool same = true;
+            if (ident && ident->is_map()) {
+              for (const auto& [key, value] : ident->as_map()) {
+                const Value* held = r.properties.is_map() ? r.properties.Find(key) : nullptr;
+                if (held && held->is_string() && held->ToText() != value.ToText()) same = false;
+              }
+            }
+            if (!same) continue;
+            return tl::unexpected(
+                Validation(fmt::format("Resource {} of type {} with identifier {} already "
+                                       "exists in stack {}.",
+                                       id, Str(item, "ResourceType"), physical, owner.id)));
+          }
         }
         (void)entry;
       }

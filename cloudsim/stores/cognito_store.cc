@@ -355,8 +355,12 @@ SimResult<void> CognitoStore::CreateUserPoolDomain(std::string_view pool_id,
                          "constraint: Member must have length between 1 and 63"));
   }
   if (domains_.count(domain)) {
-    return tl::unexpected(InvalidParameter("Domain already exists."));
+    // Cognito's answer for a prefix another pool holds (prefixes are unique
+    // per Region).
+    return tl::unexpected(InvalidParameter("Domain already associated with another user pool."));
   }
+  // A user pool holds one prefix domain: a second is refused, whatever its
+  // name, until the first is deleted.
   for (const auto& [d, owner] : domains_) {
     if (owner == pool_id) {
       return tl::unexpected(

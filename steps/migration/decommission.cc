@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "steps/amplify/cfn_resolve.h"
 #include "steps/aws/values.h"
 
 namespace flightplan::migration {
@@ -13,6 +14,7 @@ using aws::IntAt;
 using aws::StringAt;
 
 DataKind StatefulHolding::kind() const {
+  if (!domain.empty()) return DataKind::kHostedUiDomain;
   if (StatefulTypes::IsDynamoDbTable(type)) return DataKind::kTable;
   if (type == "AWS::Cognito::UserPool") return DataKind::kUserPool;
   if (type == "AWS::S3::Bucket") return DataKind::kBucket;
@@ -31,6 +33,9 @@ std::string StatefulHolding::Label() const {
     case DataKind::kBucket:
       what = "bucket";
       break;
+    case DataKind::kHostedUiDomain:
+      return fmt::format("hosted UI domain {} of user pool {} ({} {})", domain, user_pool_id,
+                         stack_path.empty() ? std::string("root stack") : stack_path, logical_id);
     case DataKind::kOther:
       what = type;
       break;
@@ -39,11 +44,70 @@ std::string StatefulHolding::Label() const {
                      stack_path.empty() ? std::string("root stack") : stack_path, logical_id);
 }
 
+std::vector<StatefulHolding> HostedUiDomainResources(const EnvStack& stack,
+                                                     const Value& template_json) {
+  std::vector<StatefulHolding> out;
+  const Value* resources = template_json.is_map() ? template_json.Find("Resources") : nullptr;
+  if (resources == nullptr || !resources->is_map()) return out;
+  amplify::ParameterValues given;
+  for (const Value& p : stack.parameters) {
+    given[StringAt(p, "ParameterKey")] = Value(StringAt(p, "ParameterValue"));
+  }
+  Value resolved =
+      amplify::ResolveTemplate(template_json, amplify::EffectiveParameters(template_json, given));
+  const Value* resolved_resources = resolved.Find("Resources");
+  for (const EnvResource& r : stack.resources) {
+    if (r.type != "Custom::LambdaCallout" || r.status == "DELETE_COMPLETE" ||
+        r.status == "DELETE_SKIPPED") {
+      continue;
+    }
+    const Value* def = resolved_resources ? resolved_resources->Find(r.logical_id) : nullptr;
+    const Value* props = def ? def->Find("Properties") : nullptr;
+    const Value* domain = props ? props->Find("hostedUIDomainName") : nullptr;
+    const Value* pool = props ? props->Find("userPoolId") : nullptr;
+    if (!domain || !domain->is_string() || domain->as_string().empty() || !pool) continue;
+    std::string pool_id = pool->is_string() ? pool->as_string() : "";
+    if (const Value* ref = pool->is_map() ? pool->Find("Ref") : nullptr; ref && ref->is_string()) {
+      for (const EnvResource& target : stack.resources) {
+        if (target.logical_id == ref->as_string()) pool_id = target.physical_id;
+      }
+    }
+    if (pool_id.empty()) continue;
+    StatefulHolding h;
+    h.stack_path = stack.path;
+    h.stack_name = stack.name;
+    h.logical_id = r.logical_id;
+    h.physical_id = r.physical_id;
+    h.type = r.type;
+    h.domain = domain->as_string();
+    h.user_pool_id = pool_id;
+    const Value* deployed = resources->Find(r.logical_id);
+    if (deployed != nullptr && deployed->is_map()) {
+      h.deletion_policy = StringAt(*deployed, "DeletionPolicy");
+      h.update_replace_policy = StringAt(*deployed, "UpdateReplacePolicy");
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+std::set<std::string> HostedUiDomainIds(const EnvStack& stack) {
+  std::set<std::string> out;
+  Result<Value> tmpl = Value::FromJson(stack.template_body);
+  if (!tmpl) return out;
+  for (const StatefulHolding& h : HostedUiDomainResources(stack, *tmpl)) {
+    out.insert(h.logical_id);
+  }
+  return out;
+}
+
 Result<std::vector<StatefulHolding>> InventoryStateful(const std::vector<EnvStack>& stacks) {
   std::vector<StatefulHolding> out;
   for (const EnvStack& s : stacks) {
     bool any = false;
-    for (const EnvResource& r : s.resources) any = any || r.stateful;
+    for (const EnvResource& r : s.resources) {
+      any = any || r.stateful || r.type == "Custom::LambdaCallout";
+    }
     if (!any) continue;
     Result<Value> tmpl = Value::FromJson(s.template_body);
     const Value* resources = tmpl ? tmpl->Find("Resources") : nullptr;
@@ -67,6 +131,7 @@ Result<std::vector<StatefulHolding>> InventoryStateful(const std::vector<EnvStac
       }
       out.push_back(std::move(h));
     }
+    for (StatefulHolding& h : HostedUiDomainResources(s, *tmpl)) out.push_back(std::move(h));
   }
   return out;
 }
@@ -128,6 +193,10 @@ Value ToValue(const std::vector<StatefulHolding>& holdings) {
     v.Set("deletion_policy", h.deletion_policy);
     v.Set("update_replace_policy", h.update_replace_policy);
     v.Set("count", h.count);
+    if (!h.domain.empty()) {
+      v.Set("domain", h.domain);
+      v.Set("user_pool_id", h.user_pool_id);
+    }
     list.push_back(std::move(v));
   }
   return Value(std::move(list));
@@ -148,6 +217,8 @@ Result<std::vector<StatefulHolding>> HoldingsFrom(const Value& list) {
     h.deletion_policy = StringAt(v, "deletion_policy");
     h.update_replace_policy = StringAt(v, "update_replace_policy");
     h.count = IntAt(v, "count", -1);
+    h.domain = StringAt(v, "domain");
+    h.user_pool_id = StringAt(v, "user_pool_id");
     if (h.physical_id.empty() || h.type.empty()) {
       return MakeError(ErrorCode::kInvalidInput,
                        "a listed resource has no physical id or type: " + v.ToJson());

@@ -13,12 +13,21 @@
 // re-applies every nested stack, and lock's stack policy denies it), so an
 // unsafe resource of the root refuses the decommission.
 //
+// Gen1's hosted UI domain is listed too, though it holds no data: a
+// Lambda-backed custom resource (Custom::LambdaCallout with properties
+// hostedUIDomainName and userPoolId) made it, and its Delete deletes the
+// domain from whatever pool userPoolId names — after refactor, the pool Gen2
+// serves. Production depends on it (sign-in URLs, identity providers'
+// redirect URIs), so it is retained like the stateful resources and verify
+// checks that the pool still has the domain.
+//
 // Thread-safety: pure functions.
 #ifndef FLIGHTPLAN_STEPS_MIGRATION_DECOMMISSION_H_
 #define FLIGHTPLAN_STEPS_MIGRATION_DECOMMISSION_H_
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,10 +40,11 @@ namespace flightplan::migration {
 
 // How the data of a resource is counted after the delete.
 enum class DataKind {
-  kTable,     // DescribeTable + item count
-  kUserPool,  // DescribeUserPool + estimated user count
-  kBucket,    // HeadBucket + object count
-  kOther,     // listed and retained; existence not checked (no API in flightplan)
+  kTable,           // DescribeTable + item count
+  kUserPool,        // DescribeUserPool + estimated user count
+  kBucket,          // HeadBucket + object count
+  kHostedUiDomain,  // DescribeUserPool: the pool still has the domain
+  kOther,           // listed and retained; existence not checked (no API in flightplan)
 };
 
 struct StatefulHolding {
@@ -47,12 +57,22 @@ struct StatefulHolding {
   std::string update_replace_policy;  // as deployed; "" when none
   // Recorded right before the delete: items, users or objects; -1 unknown.
   int64_t count = -1;
+  // A hosted UI domain custom resource: the domain and the pool it is on.
+  std::string domain;
+  std::string user_pool_id;
 
   bool retained() const { return deletion_policy == "Retain"; }
   DataKind kind() const;
   // "table Todo-abc (apibackendonly/Todo TodoTable)", for messages.
   std::string Label() const;
 };
+
+// Gen1's hosted UI domain custom resources of `stack` (see the file
+// comment), their domain and pool resolved from the deployed parameters and
+// resources; a property that cannot be resolved leaves the resource out.
+std::vector<StatefulHolding> HostedUiDomainResources(const EnvStack& stack,
+                                                     const Value& template_json);
+std::set<std::string> HostedUiDomainIds(const EnvStack& stack);
 
 // Every stateful resource still in the stacks, with its policies read from
 // each stack's deployed template. Resources already deleted or skipped

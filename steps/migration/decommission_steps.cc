@@ -309,7 +309,8 @@ class DecommissionRetainStep final : public MigrationStep {
     std::string out;
     for (const EnvStack& s : found.stacks) {
       if (s.path.empty()) continue;
-      ASSIGN_OR_RETURN(LockedTemplate locked, LockTemplate(s.template_body, stateful));
+      ASSIGN_OR_RETURN(LockedTemplate locked,
+                       LockTemplate(s.template_body, stateful, HostedUiDomainIds(s)));
       if (!locked.changed()) continue;
       out += fmt::format(
           "change set for {}{}: Retain (and deletion protection on tables) on {}\n", s.Label(),
@@ -337,7 +338,8 @@ class DecommissionRetainStep final : public MigrationStep {
     for (const EnvStack& s : found.stacks) {
       if (s.path.empty()) continue;
       TRY(ctx.StopReason());
-      ASSIGN_OR_RETURN(LockedTemplate locked, LockTemplate(s.template_body, stateful));
+      ASSIGN_OR_RETURN(LockedTemplate locked,
+                       LockTemplate(s.template_body, stateful, HostedUiDomainIds(s)));
       if (!locked.changed()) continue;
       TemplateApply apply;
       apply.stack_id = s.id;
@@ -420,6 +422,18 @@ Result<std::optional<Observed>> Observe(aws::AwsClient& client, const StatefulHo
       seen.exists = true;
       ASSIGN_OR_RETURN(ValueList objects, s3.ListObjects(h.physical_id, ""));
       seen.count = static_cast<int64_t>(objects.size());
+      return std::optional<Observed>(seen);
+    }
+    case DataKind::kHostedUiDomain: {
+      // The domain is there when the pool it was on still names it.
+      aws::CognitoClient cognito(client);
+      Result<Value> described = cognito.DescribeUserPool(h.user_pool_id);
+      if (!described) {
+        if (IsNotFound(described.error())) return std::optional<Observed>(seen);
+        return MakeError(std::move(described.error()));
+      }
+      const Value* pool = described->Find("UserPool");
+      seen.exists = StringAt(pool != nullptr ? *pool : *described, "Domain") == h.domain;
       return std::optional<Observed>(seen);
     }
     case DataKind::kOther:
@@ -629,7 +643,8 @@ class DecommissionVerifyStep final : public MigrationStep {
     return std::string(
         "after the delete: DescribeTable + item count, DescribeUserPool + user count, "
         "HeadBucket + object count of each listed resource, compared with the counts taken "
-        "right before the delete\n");
+        "right before the delete; DescribeUserPool of each hosted UI domain's pool, which must "
+        "still name the domain\n");
   }
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));

@@ -37,14 +37,14 @@ Value Prior(const Value& map, std::string_view key) {
 
 }  // namespace
 
-Result<LockedTemplate> LockTemplate(const std::string& template_body,
-                                    const StatefulTypes& stateful) {
+Result<LockedTemplate> LockTemplate(const std::string& template_body, const StatefulTypes& stateful,
+                                    const std::set<std::string>& also) {
   ASSIGN_OR_RETURN(Value tmpl, ParseTemplate(template_body));
   LockedTemplate out;
   for (auto& [logical_id, resource] : tmpl.as_map()["Resources"].as_map()) {
     if (!resource.is_map()) continue;
     std::string type = StringAt(resource, "Type");
-    if (!stateful.IsStateful(type)) continue;
+    if (!stateful.IsStateful(type) && !also.count(logical_id)) continue;
     bool table = StatefulTypes::IsDynamoDbTable(type);
     const Value* props = resource.Find("Properties");
     Value protection =

@@ -15,6 +15,7 @@
 #ifndef FLIGHTPLAN_STEPS_MIGRATION_LOCK_H_
 #define FLIGHTPLAN_STEPS_MIGRATION_LOCK_H_
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,9 +40,11 @@ struct LockedTemplate {
 };
 
 // Errors: kInvalidInput when the template is not a JSON object with a
-// Resources map (Gen1 templates are JSON).
+// Resources map (Gen1 templates are JSON). `also`: logical ids locked
+// whatever their type (decommission's hosted UI domain custom resources).
 [[nodiscard]] Result<LockedTemplate> LockTemplate(const std::string& template_body,
-                                                  const StatefulTypes& stateful);
+                                                  const StatefulTypes& stateful,
+                                                  const std::set<std::string>& also = {});
 
 // The template with lock's changes taken out again, resource by resource,
 // from the values its `flightplan:lock` metadata recorded; resources without

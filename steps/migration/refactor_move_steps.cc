@@ -9,7 +9,10 @@
 //   migration.refactor-move    one CreateStackRefactor per pair of stacks
 //                              (stack_refactor.h);
 //   migration.refactor-relink  the Gen2 stacks' own references restored,
-//                              now pointing at the moved resources.
+//                              now pointing at the moved resources (Gen2's
+//                              own domain of a moved pool that keeps Gen1's
+//                              hosted UI domain taken out:
+//                              refactor_hosted_ui.h).
 // docs/migration-guide.md, "Refactor", says why Gen2's copies are orphaned
 // rather than parked in a holding stack.
 #include <fmt/format.h>
@@ -19,6 +22,7 @@
 #include "steps/aws/cloudformation.h"
 #include "steps/aws/values.h"
 #include "steps/migration/apply_template.h"
+#include "steps/migration/refactor_hosted_ui.h"
 #include "steps/migration/refactor_support.h"
 #include "steps/migration/register_parts.h"
 #include "steps/migration/stack_refactor.h"
@@ -717,7 +721,7 @@ class RelinkStep final : public MigrationStep {
     aws::CloudFormationClient cfn(*client, *ctx.clock);
     int64_t updated = 0;
     for (const auto& [stack, moves] : MovesByDestination(in.plan)) {
-      ASSIGN_OR_RETURN(std::optional<Value> relinked, Relinked(cfn, inputs, stack, moves));
+      ASSIGN_OR_RETURN(std::optional<Value> relinked, Relinked(*client, cfn, inputs, stack, moves));
       if (!relinked) continue;
       std::set<std::string> kept;
       for (const RefactorMove* m : moves) kept.insert(m->destination_logical_id);
@@ -739,7 +743,7 @@ class RelinkStep final : public MigrationStep {
     aws::CloudFormationClient cfn(*client, *ctx.clock);
     int64_t stacks = 0;
     for (const auto& [stack, moves] : MovesByDestination(in.plan)) {
-      ASSIGN_OR_RETURN(std::optional<Value> relinked, Relinked(cfn, inputs, stack, moves));
+      ASSIGN_OR_RETURN(std::optional<Value> relinked, Relinked(*client, cfn, inputs, stack, moves));
       if (!relinked) continue;
       ASSIGN_OR_RETURN(std::string current, CurrentBody(cfn, stack));
       if (!SameTemplate(current, relinked->ToJson())) {
@@ -786,10 +790,11 @@ class RelinkStep final : public MigrationStep {
   }
   // The template `stack` should hold once re-linked: its template before
   // vacate, each vacated id now holding the moved resource as it is
-  // deployed (marked with its Gen1 identity); nullopt when vacate did not
-  // touch the stack.
-  Result<std::optional<Value>> Relinked(aws::CloudFormationClient& cfn, const Value& inputs,
-                                        const std::string& stack,
+  // deployed (marked with its Gen1 identity), without Gen2's own domain of
+  // a moved pool that has Gen1's hosted UI domain; nullopt when vacate did
+  // not touch the stack.
+  Result<std::optional<Value>> Relinked(aws::AwsClient& client, aws::CloudFormationClient& cfn,
+                                        const Value& inputs, const std::string& stack,
                                         const std::vector<const RefactorMove*>& moves) const {
     const Value all = Originals(inputs);
     const Value* original_text = all.Find(stack);
@@ -819,6 +824,10 @@ class RelinkStep final : public MigrationStep {
       def.Set("Metadata", std::move(metadata));
       resources->Set(m->destination_logical_id, std::move(def));
     }
+    // A moved pool that keeps Gen1's hosted UI domain cannot take Gen2's.
+    ASSIGN_OR_RETURN(auto pool_domains, MovedPoolDomains(client, moves));
+    ASSIGN_OR_RETURN(std::set<std::string> dropped, DropPoolDomains(out, pool_domains, stack));
+    (void)dropped;
     return std::optional<Value>(std::move(out));
   }
 };

@@ -16,6 +16,7 @@
 #include "steps/aws/values.h"
 #include "steps/migration/apply_template.h"
 #include "steps/migration/lock.h"
+#include "steps/migration/refactor_hosted_ui.h"
 #include "steps/migration/refactor_plan.h"
 #include "steps/migration/refactor_support.h"
 #include "steps/migration/register_parts.h"
@@ -49,6 +50,13 @@ struct Findings {
   Gen1Environment gen1;
   std::string gen2_root_stack;
   RefactorPlan plan;
+  std::vector<std::string> notes;  // for the operator, after the plan
+
+  std::string Text() const {
+    std::string out = plan.ToText();
+    for (const std::string& n : notes) out += "note: " + n + "\n";
+    return out;
+  }
 };
 
 // The project's amplify/migration.json: for this environment, and which
@@ -90,20 +98,23 @@ Value CheckProject(const std::string& project, const EnvInputs& env,
   return *json;
 }
 
-// A user pool holds one domain. A Gen1 pool with a hosted UI domain (made
-// by a Gen1 custom resource, recorded by generate in migration.json) cannot
-// also take the domain the Gen2 branch declares for its own pool.
-void CheckHostedUiDomains(const Value& migration, const std::vector<EnvStack>& gen2,
-                          const std::vector<RefactorMove>& moves,
-                          std::vector<std::string>& problems) {
+// A Gen1 pool with a hosted UI domain (made by a Gen1 custom resource,
+// recorded by generate in migration.json) moves with its domain, and the
+// Gen2 domain declared on the pool it takes the place of is taken out at
+// relink (refactor_hosted_ui.h): what the plan tells the operator.
+std::vector<std::string> HostedUiDomainNotes(const Value& migration,
+                                             const std::vector<EnvStack>& gen2,
+                                             const std::vector<RefactorMove>& moves) {
+  std::vector<std::string> notes;
   const Value* gen1 = migration.is_map() ? migration.Find("gen1") : nullptr;
   const Value* domains = gen1 ? gen1->Find("hostedUIDomains") : nullptr;
-  if (!domains || !domains->is_map() || domains->as_map().empty()) return;
+  if (!domains || !domains->is_map() || domains->as_map().empty()) return notes;
   for (const RefactorMove& m : moves) {
     if (m.type != "AWS::Cognito::UserPool") continue;
     std::string auth = m.key.substr(0, m.key.rfind('/'));
     const Value* domain = domains->Find(auth);
     if (!domain || !domain->is_string()) continue;
+    std::string gen2_domain;
     for (const EnvStack& stack : gen2) {
       if (stack.name != m.destination_stack) continue;
       Result<Value> tmpl = Value::FromJson(stack.template_body);
@@ -115,17 +126,17 @@ void CheckHostedUiDomains(const Value& migration, const std::vector<EnvStack>& g
         const Value* ref = pool ? pool->Find("Ref") : nullptr;
         if (StringAt(def, "Type") == "AWS::Cognito::UserPoolDomain" && ref && ref->is_string() &&
             ref->as_string() == m.destination_logical_id) {
-          problems.push_back(fmt::format(
-              "the Gen1 user pool {} has the hosted UI domain '{}', and the Gen2 branch declares "
-              "a domain of its own ({} in {}) on the pool it takes the place of: a user pool "
-              "holds one domain, so the moved pool cannot take Gen2's. This version of "
-              "flightplan does not move a pool with a hosted UI domain "
-              "(docs/migration-guide.md#6-refactor); nothing was changed",
-              m.physical_id, domain->as_string(), id, stack.Label()));
+          gen2_domain = fmt::format("; Gen2's own domain {} ({}) is taken out of {} at relink", id,
+                                    StringAt(*props, "Domain"), stack.Label());
         }
       }
     }
+    notes.push_back(fmt::format(
+        "hosted UI domain '{}' stays on user pool {}, which keeps it in Gen2 (its Gen1 custom "
+        "resource stays in {} with the pool id literal){}",
+        domain->as_string(), m.physical_id, m.source_stack, gen2_domain));
   }
+  return notes;
 }
 
 // A refactor step that reads both sides: the Gen1 environment and the
@@ -204,7 +215,7 @@ class RefactorPlanStep final : public BothSidesStep {
   }
   Result<std::string> Preview(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(Findings found, Find(inputs, ctx));
-    return found.plan.ToText();
+    return found.Text();
   }
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(Findings found, Find(inputs, ctx));
@@ -216,7 +227,7 @@ class RefactorPlanStep final : public BothSidesStep {
       return MakeError(ErrorCode::kStepFailed,
                        fmt::format("the refactor cannot start; nothing was changed:{}", list));
     }
-    if (ctx.progress != nullptr) ctx.progress->Progress(found.plan.ToText());
+    if (ctx.progress != nullptr) ctx.progress->Progress(found.Text());
     Value out(ValueMap{});
     out.Set("plan", found.plan.ToJson());
     out.Set("gen2_root_stack", found.gen2_root_stack);
@@ -275,7 +286,7 @@ class RefactorPlanStep final : public BothSidesStep {
       }
     }
     Value migration = CheckProject(InputString(inputs, "project"), env, problems);
-    CheckHostedUiDomains(migration, gen2, found.plan.moves, problems);
+    found.notes = HostedUiDomainNotes(migration, gen2, found.plan.moves);
     sides.gen1 = found.gen1;
     ASSIGN_OR_RETURN(ToolLeftovers leftovers, Leftovers(inputs, sides, ctx));
     for (std::string& p : leftovers.Problems()) problems.push_back(std::move(p));
@@ -533,6 +544,7 @@ class FlipStep final : public MigrationStep {
       ASSIGN_OR_RETURN(std::string body, SynthesizedNestedTemplate(out_dir, logical_id));
       std::set<std::string> kept;
       for (const RefactorMove* m : moves) kept.insert(m->destination_logical_id);
+      ASSIGN_OR_RETURN(auto pool_domains, MovedPoolDomains(*client, moves));
       TemplateApply look;
       look.stack_id = stack;
       look.label = fmt::format("Gen2 stack {} (post-refactor code)", stack);
@@ -545,8 +557,9 @@ class FlipStep final : public MigrationStep {
       std::string lines;
       std::string label = look.label;
       const std::vector<const RefactorMove*>& receiving = moves;
-      look.vet = [&lines, &receiving, kept, label](const Value& cs) -> Result<void> {
+      look.vet = [&lines, &receiving, kept, label, pool_domains](const Value& cs) -> Result<void> {
         TRY(VetNothingStatefulLost(cs, kept, PoolChildTypes(), label));
+        TRY(VetNoSecondDomain(cs, pool_domains, label));
         for (const RefactorMove* m : receiving) {
           std::string what = "unchanged";
           for (const Value& change : aws::ListAt(cs, "Changes")) {

@@ -33,7 +33,7 @@ using ::testing::HasSubstr;
 std::vector<std::string> Apps() {
   const char* full = std::getenv("FLIGHTPLAN_FULL_REFACTOR");
   if (full && std::string(full) == "1") {
-    // media-vault's pool has a hosted UI domain: RefactorFlowTestHostedUiDomain.
+    // media-vault (a pool with a hosted UI domain): RefactorFlowTestHostedUiDomain.
     return {"backend-only", "discussions", "fitness-tracker", "product-catalog"};
   }
   return {"backend-only"};
@@ -420,21 +420,112 @@ TEST_P(RefactorFlowTest, AnUnlockedEnvironmentIsRefusedBeforeAnyChange) {
   EXPECT_THAT(MutatingCalls(mark), ::testing::IsEmpty());
 }
 
-// A pool with a Gen1 hosted UI domain, where the Gen2 code declares its
-// own: refused by the plan, before any change.
+// A pool with a Gen1 hosted UI domain (made by the Gen1 custom resource),
+// where the Gen2 code declares a domain of its own: the pool moves and keeps
+// its domain, the custom resources stay in Gen1 (pool id made literal, never
+// updated), Gen2's own domain is taken out at relink, the post-refactor code
+// declares none (flip's vetted change set passes); rollback puts the pool
+// back in Gen1 with its domain and Gen2's domain back on Gen2's own pool.
 using RefactorFlowTestHostedUiDomain = RefactorFlowTest;
 
-TEST_P(RefactorFlowTestHostedUiDomain, APoolWithAHostedUiDomainIsRefusedBeforeAnyChange) {
+TEST_P(RefactorFlowTestHostedUiDomain, ThePoolMovesWithItsHostedUiDomainAndRollbackPutsBothBack) {
   ASSERT_NO_FATAL_FAILURE(GenerateAndDeploy());
   RunResult locked = Flightplan({"lock", "--yes", "--app-id", app_id_, "--env", env_});
   ASSERT_EQ(locked.exit_code, 0) << locked.err;
+  const std::string gen1_domain = "mediavault1f08412d-1f08412d-main";
+  // The pool that holds `domain`, through the AWS CLI ("" when none).
+  auto owner_of = [&](const std::string& domain) {
+    Value d = Cli({"cognito-idp", "describe-user-pool-domain", "--domain", domain});
+    const Value* desc = d.Find("DomainDescription");
+    return desc ? Str(*desc, "UserPoolId") : std::string();
+  };
+  std::map<std::string, Owned> gen1 = StatefulOwners(root_stack_);
+  std::string pool;
+  for (const auto& [physical, owner] : gen1) {
+    if (owner.logical_id == "UserPool") pool = physical;
+  }
+  ASSERT_FALSE(pool.empty());
+  ASSERT_EQ(owner_of(gen1_domain), pool) << "the seeded custom resource made the Gen1 domain";
+  // Gen2's own domain, on Gen2's own pool.
+  std::string gen2_domain;
+  std::string gen2_auth;
+  std::string gen2_pool;
+  Value stacks = Call("cloudformation", "ListStacks");
+  for (const Value& st : List(stacks, "StackSummaries")) {
+    std::string name = Str(st, "StackName");
+    if (Str(st, "StackStatus") == "DELETE_COMPLETE" || name.rfind(gen2_root_, 0) != 0) continue;
+    Value resources =
+        Call("cloudformation", "ListStackResources", Value(ValueMap{{"StackName", Value(name)}}));
+    for (const Value& r : List(resources, "StackResourceSummaries")) {
+      if (Str(r, "ResourceType") == "AWS::Cognito::UserPoolDomain") {
+        gen2_domain = Str(r, "PhysicalResourceId");
+        gen2_auth = name;
+      }
+    }
+  }
+  ASSERT_FALSE(gen2_domain.empty()) << "the Gen2 code declares a domain (external providers)";
+  gen2_pool = owner_of(gen2_domain);
+  ASSERT_FALSE(gen2_pool.empty());
+  ASSERT_NE(gen2_pool, pool);
+  std::string gen1_auth = OwnerByCli(pool).stack;
+  ASSERT_FALSE(gen1_auth.empty());
   std::map<std::string, StackSnapshot> before = Snapshot();
-  int64_t mark = LogPosition();
-  RunResult refused = Refactor();
-  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
-  EXPECT_THAT(refused.out + refused.err, HasSubstr("has the hosted UI domain"));
-  EXPECT_THAT(MutatingCalls(mark), ::testing::IsEmpty());
-  EXPECT_EQ(Snapshot(), before);
+
+  RunResult dry = Refactor({"--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("hosted UI domain '" + gen1_domain + "' stays on user pool"));
+
+  RunResult refactored = Refactor();
+  ASSERT_EQ(refactored.exit_code, 0) << refactored.out << refactored.err;
+  EXPECT_THAT(refactored.out, HasSubstr("replaces and removes none of the moved resources"));
+  // The moved pool is Gen2's and keeps the Gen1 domain.
+  EXPECT_EQ(OwnerByCli(pool).stack.rfind(gen2_root_, 0), 0u) << OwnerByCli(pool).stack;
+  EXPECT_EQ(owner_of(gen1_domain), pool);
+  // Gen2's own domain is gone, from its template and from Cognito.
+  EXPECT_EQ(owner_of(gen2_domain), "");
+  Value gen2_template = Value::FromJson(Snapshot()[gen2_auth].template_text).value();
+  for (const auto& [id, def] : gen2_template.Find("Resources")->as_map()) {
+    EXPECT_NE(Str(def, "Type"), "AWS::Cognito::UserPoolDomain") << id;
+  }
+  EXPECT_THAT(gen2_template.ToJson(), HasSubstr(gen1_domain));
+  // The custom resources stay in Gen1, the pool id literal, never updated.
+  Value gen1_template = Value::FromJson(Snapshot()[gen1_auth].template_text).value();
+  const Value* resources = gen1_template.Find("Resources");
+  for (const char* id : {"HostedUICustomResourceInputs", "HostedUIProvidersCustomResourceInputs"}) {
+    const Value* def = resources->Find(id);
+    ASSERT_NE(def, nullptr) << id;
+    EXPECT_EQ(Str(*def->Find("Properties"), "userPoolId"), pool) << id;
+  }
+  Value events = Cli({"cloudformation", "describe-stack-events", "--stack-name", gen1_auth});
+  for (const Value& e : List(events, "StackEvents")) {
+    if (Str(e, "ResourceType") != "Custom::LambdaCallout") continue;
+    EXPECT_THAT(Str(e, "ResourceStatus"), ::testing::Not(HasSubstr("UPDATE")))
+        << Str(e, "LogicalResourceId") << " was updated";
+    EXPECT_THAT(Str(e, "ResourceStatus"), ::testing::Not(HasSubstr("DELETE")))
+        << Str(e, "LogicalResourceId");
+  }
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
+
+  RunResult rolled = Refactor({"--rollback"});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  EXPECT_EQ(OwnerByCli(pool).stack, gen1_auth);
+  EXPECT_EQ(owner_of(gen1_domain), pool);
+  EXPECT_EQ(owner_of(gen2_domain), gen2_pool) << "Gen2's own domain is back on its own pool";
+  std::map<std::string, StackSnapshot> after = Snapshot();
+  for (const auto& [name, snap] : before) {
+    if (name.rfind(root_stack_, 0) != 0) continue;  // Gen1 stacks: exactly as before
+    ASSERT_TRUE(after.count(name)) << name;
+    EXPECT_EQ(Value::FromJson(after[name].template_text).value(),
+              Value::FromJson(snap.template_text).value())
+        << name;
+  }
+  Value restored = Value::FromJson(after[gen2_auth].template_text).value();
+  bool has_domain = false;
+  for (const auto& [id, def] : restored.Find("Resources")->as_map()) {
+    has_domain = has_domain || Str(def, "Type") == "AWS::Cognito::UserPoolDomain";
+  }
+  EXPECT_TRUE(has_domain) << "relink's rollback restores Gen2's domain resource";
+  EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
 }
 
 INSTANTIATE_TEST_SUITE_P(MediaVault, RefactorFlowTestHostedUiDomain,

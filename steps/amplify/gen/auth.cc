@@ -319,6 +319,28 @@ std::string AuthPins(const GenState& state) {
       }
     }
   }
+  // The moved pool keeps Gen1's hosted UI domain, and a user pool holds one
+  // domain: post-refactor, the construct's own domain (made when external
+  // providers are configured) is not deployed, and what names it (the
+  // oauth domain of amplify_outputs.json) names Gen1's instead.
+  const Value* hosted =
+      state.auth->meta_output.is_map() ? state.auth->meta_output.Find("HostedUIDomain") : nullptr;
+  if (hosted && hosted->is_string() && !hosted->as_string().empty()) {
+    post += fmt::format(
+        "  // The moved user pool keeps Gen1's hosted UI domain {0} (a user pool\n"
+        "  // holds one domain; Gen1's custom resource that made it stays in the Gen1\n"
+        "  // stack, and decommission retains it): the construct's own domain is not\n"
+        "  // deployed, and the outputs name Gen1's (amplify/migration.json,\n"
+        "  // gen1.hostedUIDomains).\n"
+        "  const userPoolDomain = backend.auth.resources.userPool.node.children.find((child) =>\n"
+        "    child.node.id.endsWith('UserPoolDomain'),\n"
+        "  );\n"
+        "  if (userPoolDomain) {{\n"
+        "    userPoolDomain.node.tryRemoveChild('Resource');\n"
+        "    Object.defineProperty(userPoolDomain, 'domainName', {{ value: {0} }});\n"
+        "  }}\n",
+        TsString(hosted->as_string()));
+  }
   if (!post.empty()) out += "if (postRefactor) {\n" + post + "}\n";
   return out + "\n";
 }
