@@ -109,8 +109,24 @@ class SimClient {
   const std::string& region() const { return region_; }
   const std::string& endpoint() const { return endpoint_; }
 
-  // One signed call through the service's wire protocol.
+  // One call as the AWS SDK under `cdk deploy` makes it: throttling, 5xx
+  // and dropped connections are retried (three attempts, short backoff).
   CallResult Call(std::string_view service_id, std::string_view operation, const Value& params) {
+    CallResult out;
+    for (int attempt = 1;; ++attempt) {
+      out = CallOnce(service_id, operation, params);
+      bool retryable = out.code == "Transport" || out.status >= 500 || out.code == "Throttling" ||
+                       out.code == "ThrottlingException" ||
+                       out.code == "TooManyRequestsException" || out.code == "SlowDown" ||
+                       out.code == "RequestLimitExceeded";
+      if (out.ok || !retryable || attempt == 3) return out;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
+  }
+
+  // One signed call through the service's wire protocol.
+  CallResult CallOnce(std::string_view service_id, std::string_view operation,
+                      const Value& params) {
     CallResult out;
     const aws::ServiceInfo* service = aws::FindService(service_id);
     if (!service) {
@@ -162,6 +178,13 @@ class SimClient {
     request.method = "PUT";
     request.url = endpoint_ + "/" + bucket;
     auto response = Send(request, "s3");
+    // Retried as the SDK would: a dropped connection, 5xx (S3 throttles
+    // with 503 SlowDown) or 429.
+    for (int attempt = 2; attempt <= 3; ++attempt) {
+      if (response && response->status < 500 && response->status != 429) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+      response = Send(request, "s3");
+    }
     if (!response) return MakeError(std::move(response.error()));
     if (response->status != 200) {
       return MakeError(ErrorCode::kStepFailed,

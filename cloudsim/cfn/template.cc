@@ -477,21 +477,29 @@ SimResult<std::vector<ParameterValue>> ResolveParameters(
       return tl::unexpected(Validation("Parameter '" + key + "' must be a number."));
     }
     if (type == "CommaDelimitedList" || type.rfind("List<", 0) == 0) {
+      // CloudFormation trims the spaces around each item and reports the
+      // value without them ("email, phone_number" → "email,phone_number").
       ValueList items;
+      std::string normalized;
       size_t start = 0;
       if (!text->empty()) {
         while (true) {
           size_t comma = text->find(',', start);
           std::string item =
               text->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+          size_t first = item.find_first_not_of(" \t");
+          size_t last = item.find_last_not_of(" \t");
+          item = first == std::string::npos ? std::string() : item.substr(first, last - first + 1);
           if (type == "List<Number>" && !std::regex_match(item, kNumber)) {
             return tl::unexpected(Validation("Parameter '" + key + "' must be a number list."));
           }
+          normalized += (normalized.empty() && items.empty() ? "" : ",") + item;
           items.push_back(Value(item));
           if (comma == std::string::npos) break;
           start = comma + 1;
         }
       }
+      p.text = normalized;
       p.value = Value(std::move(items));
     } else if (type.rfind("AWS::SSM::Parameter::Value<", 0) == 0) {
       // No SSM in the simulator: the parameter's name stands for its value,

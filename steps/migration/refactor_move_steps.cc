@@ -730,7 +730,7 @@ class RelinkStep final : public MigrationStep {
       std::string label = apply.label;
       // The template before vacate has no placeholder: vacate's goes.
       apply.vet = [label, kept](const Value& cs) {
-        return VetNothingStatefulLost(WithoutPlaceholder(cs), kept, PoolChildTypes(), label);
+        return VetNothingStatefulLost(WithoutPlaceholder(cs), kept, RecreatableTypes(), label);
       };
       TRY(Apply(*client, ctx, apply));
       ++updated;
@@ -768,7 +768,7 @@ class RelinkStep final : public MigrationStep {
           MakeApply(ctx, stack, before->as_string(), "unlink", in.deployment_bucket);
       std::string label = apply.label;
       apply.vet = [label, kept](const Value& cs) {
-        return VetNothingStatefulLost(cs, kept, PoolChildTypes(), label);
+        return VetNothingStatefulLost(cs, kept, RecreatableTypes(), label);
       };
       TRY(Apply(*client, ctx, apply));
     }

@@ -558,7 +558,7 @@ class FlipStep final : public MigrationStep {
       std::string label = look.label;
       const std::vector<const RefactorMove*>& receiving = moves;
       look.vet = [&lines, &receiving, kept, label, pool_domains](const Value& cs) -> Result<void> {
-        TRY(VetNothingStatefulLost(cs, kept, PoolChildTypes(), label));
+        TRY(VetNothingStatefulLost(cs, kept, RecreatableTypes(), label));
         TRY(VetNoSecondDomain(cs, pool_domains, label));
         for (const RefactorMove* m : receiving) {
           std::string what = "unchanged";

@@ -1,6 +1,9 @@
 #include "steps/migration/refactor_support.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "steps/aws/values.h"
 #include "steps/migration/apply_template.h"
@@ -119,7 +122,31 @@ struct Change {
   std::string id;
   std::string type;
   std::string replacement;
+  std::string what_changed;  // from the change's Details: "properties A, B", "metadata"
 };
+
+// What a Modify change touches, as its Details name it.
+std::string WhatChanged(const Value& resource_change) {
+  std::vector<std::string> properties;
+  bool metadata = false;
+  for (const Value& detail : ListAt(resource_change, "Details")) {
+    const Value* target = detail.Find("Target");
+    if (target == nullptr) continue;
+    std::string attribute = StringAt(*target, "Attribute");
+    std::string name = StringAt(*target, "Name");
+    if (attribute == "Properties" && !name.empty()) {
+      if (std::find(properties.begin(), properties.end(), name) == properties.end()) {
+        properties.push_back(name);
+      }
+    } else if (attribute == "Metadata") {
+      metadata = true;
+    }
+  }
+  std::string out;
+  if (!properties.empty()) out = fmt::format("properties {}", fmt::join(properties, ", "));
+  if (metadata) out += out.empty() ? "metadata" : " and metadata";
+  return out;
+}
 
 std::vector<Change> Changes(const Value& change_set) {
   std::vector<Change> out;
@@ -127,7 +154,7 @@ std::vector<Change> Changes(const Value& change_set) {
     const Value* rc = change.Find("ResourceChange");
     if (rc == nullptr) continue;
     out.push_back({StringAt(*rc, "Action"), StringAt(*rc, "LogicalResourceId"),
-                   StringAt(*rc, "ResourceType"), StringAt(*rc, "Replacement")});
+                   StringAt(*rc, "ResourceType"), StringAt(*rc, "Replacement"), WhatChanged(*rc)});
   }
   return out;
 }
@@ -136,10 +163,11 @@ bool Replaces(const Change& c) { return c.replacement == "True" || c.replacement
 
 auto Refuse(const std::string& label, const Change& c, const std::string& what,
             const std::string& rule) {
+  std::string touched = c.what_changed.empty() ? "" : ", " + c.what_changed;
   return MakeError(ErrorCode::kStepFailed,
-                   fmt::format("the change set for {} would {} {} ({}), but {}: nothing was "
+                   fmt::format("the change set for {} would {} {} ({}{}), but {}: nothing was "
                                "executed",
-                               label, what, c.id, c.type, rule));
+                               label, what, c.id, c.type, touched, rule));
 }
 
 }  // namespace
@@ -183,8 +211,9 @@ Result<void> VetNothingStatefulLost(const Value& change_set, const std::set<std:
   return {};
 }
 
-const std::set<std::string>& PoolChildTypes() {
-  static const std::set<std::string> kTypes = {"AWS::Cognito::UserPoolClient",
+const std::set<std::string>& RecreatableTypes() {
+  static const std::set<std::string> kTypes = {"AWS::Lambda::Permission",
+                                               "AWS::Cognito::UserPoolClient",
                                                "AWS::Cognito::UserPoolDomain",
                                                "AWS::Cognito::UserPoolIdentityProvider",
                                                "AWS::Cognito::IdentityPoolRoleAttachment",

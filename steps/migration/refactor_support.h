@@ -79,10 +79,13 @@ Result<void> VetNothingStatefulLost(const Value& change_set, const std::set<std:
                                     const std::set<std::string>& recreatable,
                                     const std::string& label);
 
-// Resource types that hold no data of their own and hang off a moved user
-// pool or identity pool (app clients, domains, identity providers, role
-// attachments): Gen2 may recreate its own against the moved pool.
-const std::set<std::string>& PoolChildTypes();
+// Resource types that hold no data of their own and that re-linking a
+// moved resource may recreate: the children of a moved user pool or
+// identity pool (app clients, domains, identity providers, role
+// attachments), which Gen2 recreates against the moved pool, and the Lambda
+// permissions whose SourceArn names a moved pool or bucket (CloudFormation
+// creates the new permission before it deletes the old one).
+const std::set<std::string>& RecreatableTypes();
 
 // A deterministic change set name for this run, step and stack.
 std::string RefactorChangeSetName(const StepContext& ctx, const std::string& stack,

@@ -84,6 +84,19 @@ TEST(TemplateTest, YamlShortFormsBecomeTheLongForm) {
   EXPECT_TRUE(ValidateTemplate(t).has_value());
 }
 
+// CloudFormation trims the items of a list parameter, as Amplify Gen1's
+// root stacks rely on ("email, phone_number" for a pool's
+// UsernameAttributes), and reports the value without the spaces.
+TEST(TemplateTest, AListParameterHasItsItemsTrimmed) {
+  Value t = Parse(kYaml);
+  auto params = ResolveParameters(t, {{"Secret", "s3cret", false}, {"Sizes", " 1, 2 ,3 ", false}});
+  ASSERT_TRUE(params.has_value()) << params.error().message;
+  const ParameterValue& sizes = (*params)[2];
+  ASSERT_EQ(sizes.key, "Sizes");
+  EXPECT_EQ(sizes.value.ToJson(), R"(["1","2","3"])");
+  EXPECT_EQ(sizes.text, "1,2,3");
+}
+
 TEST(TemplateTest, EveryIntrinsicEvaluates) {
   Value t = Parse(kYaml);
   auto params = ResolveParameters(t, {{"Secret", "s3cret", false}});
