@@ -596,6 +596,13 @@ class CloneRegisterStep final : public CloneStepBase {
             if (name == "amplify-meta.json" || name.ends_with("/amplify-meta.json")) {
               Result<Value> meta = Value::FromJson(body);
               if (meta) body = CloneAmplifyMeta(*meta, p.names, root_id, outputs).ToJson();
+            } else if (name.ends_with("root-cloudformation-stack.json")) {
+              // The nested stacks' `env` too, as in the deployed root: what
+              // generate resolves the clone's names (TableName, pool names)
+              // with.
+              Result<Value> zipped_root = Value::FromJson(body);
+              body = zipped_root ? CloneRootTemplate(*zipped_root, p.names).ToJson()
+                                 : RewriteText(body, p.names);
             } else if (IsText(name)) {
               body = RewriteText(body, p.names);
             }

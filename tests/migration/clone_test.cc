@@ -63,6 +63,19 @@ TEST_F(CloneTest, ClonesBackendOnlyWithItsOwnResourcesLockedAndRollsBack) {
   RunResult gen = Flightplan(
       {"generate", "--app-id", app_id_, "--env", "rehearsal", "--out", out.Join("gen2")});
   EXPECT_EQ(gen.exit_code, 0) << gen.out << gen.err;
+  // …naming the clone's resources as the clone's stacks named them (the
+  // zip's root template passes the clone's env to its nested stacks).
+  Result<Value> migration = Value::FromJson(ReadFile(out.Join("gen2/amplify/migration.json")));
+  ASSERT_TRUE(migration) << migration.error().ToString();
+  const Value* resources = migration->Find("gen1")->Find("resources");
+  ASSERT_TRUE(resources != nullptr && resources->is_map());
+  int named_for_clone = 0;
+  for (const auto& [key, entry] : resources->as_map()) {
+    std::string name = Str(entry, "name");
+    EXPECT_FALSE(name.ends_with("-" + env_) || name.ends_with("__" + env_)) << key << " " << name;
+    if (name.ends_with("rehearsal")) ++named_for_clone;
+  }
+  EXPECT_GT(named_for_clone, 0) << migration->ToJson();
 
   // Rollback: the clone's lock, then every clone resource; production as it was.
   std::vector<std::string> rb = CloneArgs({"--rollback"});
