@@ -514,6 +514,13 @@ TEST_F(CfnTest, ExportsAndImportsGuardEachOther) {
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().message,
             "Export producer-topic cannot be deleted as it is in use by consumer");
+  // Once the importer is deleted, the export is free (a deleted stack
+  // imports nothing): the producer deletes.
+  Call("cloudformation", "DeleteStack", Value(ValueMap{{"StackName", Value("consumer")}}));
+  Call("cloudformation", "DeleteStack", Value(ValueMap{{"StackName", Value("producer")}}));
+  EXPECT_FALSE(
+      Try("cloudformation", "DescribeStacks", Value(ValueMap{{"StackName", Value("producer")}}))
+          .has_value());
   auto missing = Create(
       "broken",
       R"({"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"X": {"Fn::ImportValue": "nope"}}}}})");
