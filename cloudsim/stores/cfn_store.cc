@@ -353,7 +353,11 @@ std::vector<CfnExport> CfnStore::Exports() const {
 std::vector<std::string> CfnStore::Importers(std::string_view export_name) const {
   std::vector<std::string> out;
   for (const auto& s : stacks_) {
-    if (s.status == "DELETE_COMPLETE") continue;  // a deleted stack imports nothing
+    // A deleted stack imports nothing, nor does one whose deletion is done
+    // but not yet shown (the operation delay).
+    if (s.status == "DELETE_COMPLETE" || (s.pending && s.pending->delete_when_revealed)) {
+      continue;
+    }
     if (std::find(s.imports.begin(), s.imports.end(), export_name) != s.imports.end()) {
       out.push_back(s.name);
     }
