@@ -114,23 +114,6 @@ class RefactorFlowTest : public MigrationTest, public ::testing::WithParamInterf
   }
 
   // Who owns `physical_id`, through the AWS CLI.
-  // Every stack resource with `physical_id`: a group's physical id is its
-  // name, which Gen1's group and Gen2's own group share.
-  std::vector<Owned> OwnersByCli(const std::string& physical_id) {
-    std::vector<Owned> out;
-    cloudsim::testing::CliResult r = AwsCli(
-        {"cloudformation", "describe-stack-resources", "--physical-resource-id", physical_id});
-    if (r.exit_code != 0) return out;
-    Result<Value> json = Value::FromJson(r.out);
-    if (!json) return out;
-    for (const Value& res : List(*json, "StackResources")) {
-      if (Str(res, "PhysicalResourceId") == physical_id) {
-        out.push_back({Str(res, "StackName"), Str(res, "LogicalResourceId")});
-      }
-    }
-    return out;
-  }
-
   Owned OwnerByCli(const std::string& physical_id) {
     cloudsim::testing::CliResult r = AwsCli(
         {"cloudformation", "describe-stack-resources", "--physical-resource-id", physical_id});
