@@ -177,8 +177,9 @@ const Phase kCleanupPhase{
     "confirmation (the clone's name; --yes agrees), and the deletions:\nstacks (waiting), "
     "what they retained (tables' deletion protection turned off first, buckets\nemptied "
     "first), the deployment bucket, the backend environment, the branch. Irreversible;\n"
-    "--dry-run prints the list and the proof. A killed run resumes; a new rehearsal starts "
-    "with\n`flightplan clone`.",
+    "--dry-run prints the list and the proof. A killed run resumes. A succeeded cleanup closes\n"
+    "the clone's history: `flightplan clone` with the same name (or another) starts a new\n"
+    "rehearsal.",
     {},
     {PhaseOption{"--clone-env", "clone_env", "The Gen1 clone environment to delete", true, false,
                  false},

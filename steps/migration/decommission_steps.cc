@@ -106,8 +106,12 @@ class DecommissionCheckStep final : public MigrationStep {
          {"root_stack", FieldType::kString, false, "the Gen1 root stack", {}},
          {"backup", FieldType::kString, false, "what was found of the backup", {}}},
         /*has_auto_rollback=*/false,
-        /*has_check=*/false};
+        /*has_check=*/true};
     return kSchema;
+  }
+  // It only reads: interrupted, it runs again (nothing to find out).
+  Result<CheckResult> Check(const Value&, StepContext&) const override {
+    return CheckResult{CheckOutcome::kNotDone, Value(), "it only reads; it runs again"};
   }
   std::string Describe(const Value& inputs) const override {
     auto env = ReadEnvInputs(inputs);
@@ -242,8 +246,12 @@ class DecommissionInventoryStep final : public MigrationStep {
          {"to_retain", FieldType::kList, false, "what the retain step changes", {}},
          {"summary", FieldType::kString, false, "the list and the verdict, for people", {}}},
         /*has_auto_rollback=*/false,
-        /*has_check=*/false};
+        /*has_check=*/true};
     return kSchema;
+  }
+  // It only reads: interrupted, it runs again (nothing to find out).
+  Result<CheckResult> Check(const Value&, StepContext&) const override {
+    return CheckResult{CheckOutcome::kNotDone, Value(), "it only reads; it runs again"};
   }
   std::string Describe(const Value& inputs) const override {
     auto env = ReadEnvInputs(inputs);
@@ -629,8 +637,12 @@ class DecommissionVerifyStep final : public MigrationStep {
           "resources of types flightplan cannot read (kept by Retain, not counted)",
           {}}},
         /*has_auto_rollback=*/false,
-        /*has_check=*/false};
+        /*has_check=*/true};
     return kSchema;
+  }
+  // It only reads: interrupted, it runs again (nothing to find out).
+  Result<CheckResult> Check(const Value&, StepContext&) const override {
+    return CheckResult{CheckOutcome::kNotDone, Value(), "it only reads; it runs again"};
   }
   std::string Describe(const Value& inputs) const override {
     const Value* list = inputs.Find("resources");
