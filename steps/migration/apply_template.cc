@@ -49,17 +49,23 @@ bool NoChangesReason(const std::string& reason) {
 
 }  // namespace
 
+Result<void> SettleStack(aws::CloudFormationClient& cfn, const std::string& stack,
+                         const aws::WaitOptions& wait) {
+  ASSIGN_OR_RETURN(Value described, cfn.DescribeStack(stack));
+  if (!InProgress(StringAt(described, "StackStatus"))) return {};
+  Result<Value> settled = cfn.WaitForStack(stack, wait);
+  if (!settled && settled.error().code() != ErrorCode::kStepFailed) {
+    return MakeError(settled.error());
+  }
+  return {};
+}
+
 Result<ApplyOutcome> ApplyTemplate(aws::AwsClient& client, Clock& clock, const TemplateApply& apply,
                                    const aws::WaitOptions& wait) {
   aws::CloudFormationClient cfn(client, clock);
+  // An operation (perhaps ours, from before a crash) may still be running.
+  TRY(SettleStack(cfn, apply.stack_id, wait));
   ASSIGN_OR_RETURN(Value stack, cfn.DescribeStack(apply.stack_id));
-  if (InProgress(StringAt(stack, "StackStatus"))) {
-    // An operation (perhaps ours, from before a crash) is still running.
-    Result<Value> settled = cfn.WaitForStack(apply.stack_id, wait);
-    if (!settled && settled.error().code() != ErrorCode::kStepFailed) {
-      return MakeError(settled.error());
-    }
-  }
   ASSIGN_OR_RETURN(std::string current, cfn.GetTemplate(apply.stack_id));
   if (SameTemplate(current, apply.body)) return ApplyOutcome::kAlreadyApplied;
 

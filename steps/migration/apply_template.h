@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/value.h"
 #include "steps/aws/aws_client.h"
+#include "steps/aws/cloudformation.h"
 #include "steps/aws/waiter.h"
 
 namespace flightplan::migration {
@@ -54,6 +55,12 @@ enum class ApplyOutcome { kApplied, kAlreadyApplied, kNoChanges, kPreviewed };
 [[nodiscard]] Result<ApplyOutcome> ApplyTemplate(aws::AwsClient& client, Clock& clock,
                                                  const TemplateApply& apply,
                                                  const aws::WaitOptions& wait);
+
+// Waits out an operation in progress on `stack` (returns at once when there
+// is none). An operation that ends in a rollback is not an error here: the
+// stack has settled, and the caller reads what it settled on.
+[[nodiscard]] Result<void> SettleStack(aws::CloudFormationClient& cfn, const std::string& stack,
+                                       const aws::WaitOptions& wait);
 
 // Puts `body` at s3://bucket/key and returns the URL CloudFormation reads a
 // template from (TemplateURL).

@@ -54,6 +54,20 @@ Result<void> Apply(aws::AwsClient& client, StepContext& ctx, const TemplateApply
   return {};
 }
 
+// Waits until no stack of the plan has an operation in progress (one this
+// step started before a crash may still run, and may yet roll back), so
+// what a check or a move reads is what the stacks settled on.
+Result<void> SettlePlanStacks(aws::CloudFormationClient& cfn, StepContext& ctx,
+                              const RefactorInputs& in) {
+  std::set<std::string> stacks;
+  for (const RefactorMove& m : in.plan.moves) {
+    stacks.insert(m.source_stack);
+    stacks.insert(m.destination_stack);
+  }
+  for (const std::string& stack : stacks) TRY(SettleStack(cfn, stack, StepWaitOptions(ctx)));
+  return {};
+}
+
 Result<std::string> CurrentBody(aws::CloudFormationClient& cfn, const std::string& stack) {
   return cfn.GetTemplate(stack);
 }
@@ -195,6 +209,7 @@ class DetachStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
+    TRY(SettlePlanStacks(cfn, ctx, in));
     int64_t stacks = 0;
     for (const auto& [stack, moves] : MovesBySource(in.plan)) {
       ASSIGN_OR_RETURN(DeployedStack cur, LoadDeployedStack(cfn, stack, in.env.region));
@@ -242,6 +257,7 @@ class DetachStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
+    TRY(SettlePlanStacks(cfn, ctx, in));
     return HoldsKeptTemplates(cfn, Templates(ctx.prepared), "does not hold its original template",
                               "every source stack is as it was");
   }
@@ -399,6 +415,7 @@ class VacateStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
+    TRY(SettlePlanStacks(cfn, ctx, in));
     StackListings listings(cfn);
     for (const auto& [stack, moves] : MovesByDestination(in.plan)) {
       ASSIGN_OR_RETURN(std::set<std::string> held, StillHeld(listings, moves));
@@ -427,6 +444,7 @@ class VacateStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
+    TRY(SettlePlanStacks(cfn, ctx, in));
     return HoldsKeptTemplates(cfn, Templates(ctx.prepared), "is not as it was",
                               "every Gen2 stack holds its own copies again");
   }
@@ -604,6 +622,7 @@ class MoveStep final : public MigrationStep {
   Result<int> CountAt(aws::AwsClient& client, StepContext& ctx, const RefactorInputs& in,
                       Whereabouts wanted) const {
     aws::CloudFormationClient cfn(client, *ctx.clock);
+    TRY(SettlePlanStacks(cfn, ctx, in));
     StackListings listings(cfn);
     int count = 0;
     for (const RefactorMove& m : in.plan.moves) {
@@ -616,6 +635,7 @@ class MoveStep final : public MigrationStep {
                         const std::string& source, const std::string& destination,
                         bool back) const {
     aws::CloudFormationClient cfn(client, *ctx.clock);
+    TRY(SettlePlanStacks(cfn, ctx, in));
     StackListings listings(cfn);
     std::vector<const RefactorMove*> moves;
     for (const RefactorMove& m : in.plan.moves) {
@@ -741,6 +761,7 @@ class RelinkStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
+    TRY(SettlePlanStacks(cfn, ctx, in));
     int64_t stacks = 0;
     for (const auto& [stack, moves] : MovesByDestination(in.plan)) {
       ASSIGN_OR_RETURN(std::optional<Value> relinked, Relinked(*client, cfn, inputs, stack, moves));
@@ -779,6 +800,7 @@ class RelinkStep final : public MigrationStep {
     ASSIGN_OR_RETURN(RefactorInputs in, ReadRefactorInputs(inputs));
     ASSIGN_OR_RETURN(aws::AwsClient * client, Client(in.env));
     aws::CloudFormationClient cfn(*client, *ctx.clock);
+    TRY(SettlePlanStacks(cfn, ctx, in));
     return HoldsKeptTemplates(cfn, Templates(ctx.prepared), "is still re-linked",
                               "the Gen2 stacks are as before relink");
   }

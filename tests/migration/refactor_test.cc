@@ -83,12 +83,9 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
 
   // The user pool, identity pool, groups and buckets are Gen2's now.
   int moved = 0;
-  // A group's physical id is its name, which Gen2's own group may share
-  // (fitness-tracker's Admin): DescribeStackResources by physical id names
-  // one of them, so groups are judged by their pool (below), not by owner.
-  auto is_group = [](const Owned& o) { return o.logical_id.find("Group") != std::string::npos; };
+  // Groups are judged by their pool (below), not by owner (IsGroup).
   for (const auto& [physical, owner] : gen1) {
-    if (is_group(owner)) continue;
+    if (IsGroup(owner)) continue;
     Owned now = OwnerByCli(physical);
     if (now.stack.rfind(gen2_prefix, 0) == 0) ++moved;
     if (owner.logical_id == "UserPool" || owner.logical_id == "IdentityPool" ||
@@ -100,7 +97,7 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
   EXPECT_GE(moved, 2);
   // The moved pool keeps its groups.
   for (const auto& [physical, owner] : gen1) {
-    if (!is_group(owner)) continue;
+    if (!IsGroup(owner)) continue;
     Value groups = Cli({"cognito-idp", "list-groups", "--user-pool-id", pool});
     EXPECT_THAT(Value(List(groups, "Groups")).ToJson(), HasSubstr("\"" + physical + "\""))
         << physical;
@@ -132,25 +129,13 @@ TEST_P(RefactorFlowTest, EveryStatefulResourceMovesWithItsDataAndRollbackPutsEve
 
   RunResult rolled = Refactor({"--rollback"});
   ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
-  for (const auto& [physical, owner] : gen1) {
-    // Model tables never move (Gen2 adopts them by name, so two stacks
-    // name the same table and the by-id answer is either).
-    if (owner.stack.find("-api") != std::string::npos || is_group(owner)) continue;
-    EXPECT_EQ(OwnerByCli(physical), owner) << physical;
-  }
+  ExpectWhereTheyStarted(gen1);
   for (const auto& [physical, owner] : gen2_before) {
-    if (is_group(owner)) continue;
+    if (IsGroup(owner)) continue;
     EXPECT_EQ(OwnerByCli(physical), owner) << "Gen2's own " << physical;
   }
   EXPECT_EQ(Users(pool), users);
-  std::map<std::string, StackSnapshot> after = Snapshot();
-  for (const auto& [name, snap] : before) {
-    if (name.rfind(root_stack_, 0) != 0) continue;  // Gen1 stacks: exactly as before
-    ASSERT_TRUE(after.count(name)) << name;
-    EXPECT_EQ(Value::FromJson(after[name].template_text).value(),
-              Value::FromJson(snap.template_text).value())
-        << name;
-  }
+  ExpectTemplatesAsBefore(before, root_stack_);  // Gen1 stacks: exactly as before
   EXPECT_THAT(ReadFile((project_ / "amplify" / "migration.json").string()),
               HasSubstr("\"pre-refactor\""));
   EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
@@ -214,18 +199,8 @@ TEST_P(RefactorFlowTest, KilledAgainAndAgainItResumesFromTheCloudAndEndsAsAnUnin
   ASSERT_TRUE(finished);
   EXPECT_EQ(CountCalls("cloudformation", "ExecuteStackRefactor"), 2 * pairs);
   EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"), 2 * pairs);
-  for (const auto& [physical, owner] : gen1) {
-    if (owner.stack.find("-api") != std::string::npos) continue;
-    EXPECT_EQ(OwnerByCli(physical), owner) << physical;
-  }
-  std::map<std::string, StackSnapshot> after = Snapshot();
-  for (const auto& [name, snap] : before) {
-    if (name.rfind(root_stack_, 0) != 0) continue;
-    ASSERT_TRUE(after.count(name)) << name;
-    EXPECT_EQ(Value::FromJson(after[name].template_text).value(),
-              Value::FromJson(snap.template_text).value())
-        << name;
-  }
+  ExpectWhereTheyStarted(gen1);
+  ExpectTemplatesAsBefore(before, root_stack_);
   EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
 }
 
@@ -303,12 +278,6 @@ TEST_P(RefactorFlowTest, AwsFaultsOnTheWayEndWhereAnUninterruptedRunEnds) {
   auto fault = [&](const std::string& json) {
     Control("POST", "/_sim/faults", Value::FromJson(json).value());
   };
-  auto where_they_started = [&] {
-    for (const auto& [physical, owner] : gen1) {
-      if (owner.stack.find("-api") != std::string::npos) continue;
-      EXPECT_EQ(OwnerByCli(physical), owner) << physical;
-    }
-  };
   // Retried by the client: never seen by the steps.
   fault(R"({"service": "*", "kind": "throttle", "skip": 5, "count": 2})");
   fault(R"({"service": "cloudformation", "kind": "error", "status": 503,
@@ -352,7 +321,7 @@ TEST_P(RefactorFlowTest, AwsFaultsOnTheWayEndWhereAnUninterruptedRunEnds) {
   EXPECT_THAT(unlocking.out + unlocking.err, HasSubstr("tester"));
   EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
   EXPECT_THAT(first.out + first.err, HasSubstr("ROLLBACK_COMPLETE"));
-  where_they_started();
+  ExpectWhereTheyStarted(gen1);
 
   // Run again, relink's update of the Gen2 auth stack fails part-way and
   // CloudFormation rolls it back. (Detach's and vacate's updates change no
@@ -398,15 +367,8 @@ TEST_P(RefactorFlowTest, AwsFaultsOnTheWayEndWhereAnUninterruptedRunEnds) {
   EXPECT_THAT(back.out + back.err, HasSubstr("ROLLBACK_FAILED"));
   RunResult again = Refactor({"--rollback"});
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
-  where_they_started();
-  std::map<std::string, StackSnapshot> after = Snapshot();
-  for (const auto& [name, snap] : before) {
-    if (name.rfind(root_stack_, 0) != 0) continue;
-    ASSERT_TRUE(after.count(name)) << name;
-    EXPECT_EQ(Value::FromJson(after[name].template_text).value(),
-              Value::FromJson(snap.template_text).value())
-        << name;
-  }
+  ExpectWhereTheyStarted(gen1);
+  ExpectTemplatesAsBefore(before, root_stack_);
   EXPECT_EQ(CountCalls("cloudformation", "CreateStackRefactor"),
             CountCalls("cloudformation", "ExecuteStackRefactor"));
   EXPECT_THAT(StatefulDeletes(), ::testing::IsEmpty());
@@ -524,15 +486,8 @@ TEST_P(RefactorFlowTestHostedUiDomain, ThePoolMovesWithItsHostedUiDomainAndRollb
   EXPECT_EQ(OwnerByCli(pool).stack, gen1_auth);
   EXPECT_EQ(owner_of(gen1_domain), pool);
   EXPECT_EQ(owner_of(gen2_domain), gen2_pool) << "Gen2's own domain is back on its own pool";
-  std::map<std::string, StackSnapshot> after = Snapshot();
-  for (const auto& [name, snap] : before) {
-    if (name.rfind(root_stack_, 0) != 0) continue;  // Gen1 stacks: exactly as before
-    ASSERT_TRUE(after.count(name)) << name;
-    EXPECT_EQ(Value::FromJson(after[name].template_text).value(),
-              Value::FromJson(snap.template_text).value())
-        << name;
-  }
-  Value restored = Value::FromJson(after[gen2_auth].template_text).value();
+  ExpectTemplatesAsBefore(before, root_stack_);  // Gen1 stacks: exactly as before
+  Value restored = Value::FromJson(Snapshot()[gen2_auth].template_text).value();
   bool has_domain = false;
   for (const auto& [id, def] : restored.Find("Resources")->as_map()) {
     has_domain = has_domain || Str(def, "Type") == "AWS::Cognito::UserPoolDomain";
