@@ -8,9 +8,10 @@ namespace flightplan::cloudsim {
 
 namespace {
 
-constexpr std::string_view kKinds[] = {
-    "throttle",         "error", "reset", "latency", "fail_stack_operation", "fail_refactor",
-    "unprocessed_items"};
+constexpr std::string_view kKinds[] = {"throttle",      "error",
+                                       "reset",         "reset_after",
+                                       "latency",       "fail_stack_operation",
+                                       "fail_refactor", "unprocessed_items"};
 
 bool Matches(const Value& want, const Value& have) {
   if (!want.is_map()) return true;
@@ -90,11 +91,12 @@ Result<FaultRule> FaultRule::FromValue(const Value& value) {
   }
   if (const Value* o = value.Find("options")) rule.options = *o;
   if (std::find(std::begin(kKinds), std::end(kKinds), rule.kind) == std::end(kKinds)) {
-    return MakeError(ErrorCode::kInvalidInput,
-                     fmt::format("unknown fault kind '{}': use one of throttle, error, "
-                                 "reset, latency, fail_stack_operation, fail_refactor, "
-                                 "unprocessed_items",
-                                 rule.kind));
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        fmt::format("unknown fault kind '{}': use one of throttle, error, "
+                    "reset, reset_after, latency, fail_stack_operation, fail_refactor, "
+                    "unprocessed_items",
+                    rule.kind));
   }
   if (rule.count == 0 || rule.count < -1) {
     return MakeError(ErrorCode::kInvalidInput,

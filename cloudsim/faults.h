@@ -2,12 +2,12 @@
 //
 // Transport-level kinds are applied by the dispatcher before a service runs:
 // throttle (the service's throttling error), error (a given status and code),
-// reset (the connection closes mid-response), latency (a delay, then the
-// call proceeds). Semantic kinds are consulted by the services themselves:
-// fail_stack_operation (a stack create/update/delete fails part-way and
-// rolls back), fail_refactor (ExecuteStackRefactor fails and rolls back, or
-// with "rollback_fails": true ends ROLLBACK_FAILED), unprocessed_items
-// (BatchWriteItem returns every item as unprocessed).
+// reset (the connection closes mid-response), reset_after (the call is
+// applied, then the connection closes before the answer: a timeout after the
+// write happened), latency (a delay, then the call proceeds). Semantic kinds are consulted by the
+// services themselves: fail_stack_operation (a stack create/update/delete fails part-way and rolls
+// back), fail_refactor (ExecuteStackRefactor fails and rolls back, or with "rollback_fails": true
+// ends ROLLBACK_FAILED), unprocessed_items (BatchWriteItem returns every item as unprocessed).
 //
 // A rule matches a service ("*" = any), an operation ("*" = any) and,
 // optionally, parameters that must appear in the call's key parameters. It
@@ -33,7 +33,7 @@ struct FaultRule {
   std::string service = "*";
   std::string operation = "*";
   std::string
-      kind;     // throttle|error|reset|latency|fail_stack_operation|fail_refactor|unprocessed_items
+      kind;  // throttle|error|reset|reset_after|latency|fail_stack_operation|fail_refactor|unprocessed_items
   Value match;  // map of key parameters that must be equal, or null
   int skip = 0;
   int count = 1;     // -1: every matching call

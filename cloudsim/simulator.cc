@@ -315,8 +315,14 @@ Response Simulator::HandleAws(Request request) {
   entry.params = key_params;
   entry.caller = request.caller_arn;
   Response response;
-  if (auto fault = world_.faults.Take(request.service, operation, key_params,
-                                      {"throttle", "error", "reset"})) {
+  std::optional<FaultRule> fault =
+      world_.faults.Take(request.service, operation, key_params, {"throttle", "error", "reset"});
+  bool reset_after = false;
+  if (!fault && !operation.empty()) {
+    reset_after =
+        world_.faults.Take(request.service, operation, key_params, {"reset_after"}).has_value();
+  }
+  if (fault) {
     if (fault->kind == "throttle") {
       response = service->Error(service->ThrottlingError(operation), request, request_id);
     } else if (fault->kind == "error") {
@@ -345,6 +351,7 @@ Response Simulator::HandleAws(Request request) {
       }
     }
   }
+  if (reset_after) response.drop_connection = true;  // applied, but the answer is lost
   if (aws::FindHeader(response.headers, "x-amzn-RequestId").empty() &&
       aws::FindHeader(response.headers, "x-amz-request-id").empty()) {
     response.SetHeader("x-amzn-RequestId", request_id);

@@ -5,7 +5,8 @@
 // Operations: ListBuckets, CreateBucket (with or without a
 // CreateBucketConfiguration body), DeleteBucket, HeadBucket,
 // GetBucketLocation, GetBucketVersioning, PutBucketVersioning,
-// GetBucketTagging, PutBucketTagging, DeleteBucketTagging, PutObject,
+// GetBucketTagging, PutBucketTagging, DeleteBucketTagging, PutObject
+// (If-None-Match: * and If-Match conditional writes),
 // CopyObject (x-amz-copy-source), GetObject (Range: bytes=a-b, a-, -n),
 // HeadObject, DeleteObject, DeleteObjects, ListObjectsV2 (prefix, delimiter
 // and CommonPrefixes, max-keys, continuation-token, start-after,
@@ -42,6 +43,43 @@ SimError MalformedXml() {
   return {400, "MalformedXML",
           "The XML you provided was not well-formed or did not validate against our published "
           "schema"};
+}
+
+// PutObject's conditional writes, answered as S3 answers them:
+// `If-None-Match: *` creates only when the key is absent, `If-Match: <etag>`
+// replaces only that version; a condition that does not hold is 412
+// PreconditionFailed (If-Match on an absent key: 404 NoSuchKey), and
+// If-None-Match with anything but `*` is 501 NotImplemented. The World's lock
+// makes the check and the write one step, so two writers racing for the same
+// key never both succeed (S3's 409 ConditionalRequestConflict, which a real
+// race can also produce, is available as an injected `error` fault).
+SimResult<void> CheckWriteConditions(const S3Bucket& bucket, const std::string& key,
+                                     const Request& request) {
+  std::string_view none_match = request.Header("If-None-Match");
+  std::string_view match = request.Header("If-Match");
+  auto found = bucket.objects.find(key);
+  bool exists = found != bucket.objects.end();
+  if (!none_match.empty()) {
+    if (none_match != "*") {
+      return tl::unexpected(SimError{501, "NotImplemented",
+                                     "A header you provided implies functionality that is not "
+                                     "implemented"});
+    }
+    if (exists) {
+      return tl::unexpected(SimError{412, "PreconditionFailed",
+                                     "At least one of the pre-conditions you specified did not "
+                                     "hold"});
+    }
+  }
+  if (!match.empty()) {
+    if (!exists) return tl::unexpected(NoSuchKey(key));
+    if (match != "*" && match != found->second.etag) {
+      return tl::unexpected(SimError{412, "PreconditionFailed",
+                                     "At least one of the pre-conditions you specified did not "
+                                     "hold"});
+    }
+  }
+  return {};
 }
 
 // "Sun, 22 Nov 2026 14:35:24 GMT"
@@ -379,6 +417,9 @@ class S3Service final : public Service {
           return tl::unexpected(
               SimError{400, "IncompleteBody", "The request body terminated unexpectedly"});
         }
+      }
+      if (auto allowed = CheckWriteConditions(*bucket, t.key, request); !allowed) {
+        return tl::unexpected(allowed.error());
       }
       std::string content_type(request.Header("Content-Type"));
       auto etag = s3.PutObject(t.bucket, t.key, std::move(body), world.Now(), content_type);

@@ -155,6 +155,73 @@ TEST_F(S3Test, ThrottleIsSlowDownAndMutateDeletesBehindTheAppsBack) {
   EXPECT_EQ(throttled.error().http_status, 503);
 }
 
+TEST_F(S3Test, ConditionalWritesCreateOnlyWhenAbsentAndReplaceOnlyTheExpectedVersion) {
+  ASSERT_TRUE(world().s3.CreateBucket("cond-bucket", world().Now()).has_value());
+  auto put = [&](std::string body, std::string header, std::string value) {
+    Value params = Params({{"Bucket", Value("cond-bucket")},
+                           {"Key", Value("log/0001")},
+                           {"Body", Value(std::move(body))}});
+    params.Set(header, Value(std::move(value)));
+    return Try("s3", "PutObject", params);
+  };
+  auto created = put("first", "IfNoneMatch", "*");
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  auto again = put("second", "IfNoneMatch", "*");
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, "PreconditionFailed");
+  EXPECT_EQ(again.error().http_status, 412);
+  EXPECT_EQ(world().s3.GetObject("cond-bucket", "log/0001").value()->data, "first");
+  std::string etag = world().s3.GetObject("cond-bucket", "log/0001").value()->etag;
+  EXPECT_EQ(put("third", "IfMatch", "\"0123\"").error().code, "PreconditionFailed");
+  ASSERT_TRUE(put("fourth", "IfMatch", etag).has_value());
+  EXPECT_EQ(world().s3.GetObject("cond-bucket", "log/0001").value()->data, "fourth");
+  Value absent = Params({{"Bucket", Value("cond-bucket")},
+                         {"Key", Value("log/0002")},
+                         {"Body", Value("x")},
+                         {"IfMatch", Value(etag)}});
+  EXPECT_EQ(Try("s3", "PutObject", absent).error().code, "NoSuchKey");
+  EXPECT_EQ(put("fifth", "IfNoneMatch", etag).error().http_status, 501);
+
+  // reset_after: the write happens, the answer is lost.
+  Control("POST", "/_sim/faults",
+          Value(ValueMap{{"service", Value("s3")},
+                         {"operation", Value("PutObject")},
+                         {"kind", Value("reset_after")},
+                         {"count", Value(-1)}}));
+  Value lost = Params({{"Bucket", Value("cond-bucket")},
+                       {"Key", Value("log/0003")},
+                       {"Body", Value("applied")},
+                       {"IfNoneMatch", Value("*")}});
+  EXPECT_FALSE(Try("s3", "PutObject", lost).has_value());
+  EXPECT_EQ(world().s3.GetObject("cond-bucket", "log/0003").value()->data, "applied");
+}
+
+TEST_F(S3Test, TheAwsCliWritesConditionally) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  ASSERT_TRUE(world().s3.CreateBucket("cli-cond", world().Now()).has_value());
+  auto file = TempFile("cond.txt", "entry one");
+  std::vector<std::string> create = {
+      "s3api",  "put-object",  "--bucket",        "cli-cond", "--key", "state/log/1.json",
+      "--body", file.string(), "--if-none-match", "*"};
+  CliResult first = AwsCli(create);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  Value answer = *Value::FromJson(first.out);
+  ASSERT_NE(answer.Find("ETag"), nullptr) << first.out;
+  std::string etag = answer.Find("ETag")->as_string();
+  CliResult second = AwsCli(create);
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_THAT(second.err, HasSubstr("PreconditionFailed"));
+  std::vector<std::string> replace = {"s3api",      "put-object",       "--bucket", "cli-cond",
+                                      "--key",      "state/log/1.json", "--body",   file.string(),
+                                      "--if-match", "\"not-the-etag\""};
+  CliResult stale = AwsCli(replace);
+  EXPECT_NE(stale.exit_code, 0);
+  EXPECT_THAT(stale.err, HasSubstr("PreconditionFailed"));
+  replace.back() = etag;
+  CliResult current = AwsCli(replace);
+  EXPECT_EQ(current.exit_code, 0) << current.err;
+}
+
 TEST_F(S3Test, AwsChunkedBodiesAreDecoded) {
   ASSERT_TRUE(world().s3.CreateBucket("chunk-bucket", world().Now()).has_value());
   HttpRequest http;
