@@ -22,7 +22,9 @@ constexpr const char* kDescription =
     "check could not\ncomplete, 130 interrupted. See docs/cli.md.";
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
-  app.add_option("--state", global.state_path, "State file (default .flightplan/state.db)")
+  app.add_option("--state", global.state_path,
+                 "State file (default .flightplan/state.db), or s3://BUCKET/PREFIX to share "
+                 "one migration between operators on different machines")
       ->envname("FLIGHTPLAN_STATE")
       ->group("Global options");
   app.add_option("--operator", global.operator_name,

@@ -25,9 +25,10 @@ int DoVerify(const GlobalOptions& global) {
   if (!report) return ReportError(ctx.console(), report.error());
   if (report->first_bad_seq) {
     ctx.console().Err(fmt::format(
-        "{} the audit chain is broken at event {}: {}. Events before it verify; that event and "
+        "{} the audit chain is broken at {} {}: {}. Everything before it verifies; it and "
         "everything after it cannot be trusted.",
-        ctx.console().Red("flightplan:"), *report->first_bad_seq, report->problem));
+        ctx.console().Red("flightplan:"), ctx.state_is_shared() ? "log object" : "event",
+        *report->first_bad_seq, report->problem));
     return kExitStepFailed;
   }
   ctx.console().Out(fmt::format("audit chain verified: {} event{}, every hash matches",

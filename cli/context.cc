@@ -7,12 +7,15 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/digest.h"
 #include "base/file_io.h"
 #include "cli/exit_codes.h"
 #include "cli/fault_injection.h"
 #include "steps/amplify/generate_step.h"
+#include "steps/aws/s3_object_store.h"
 #include "steps/builtin/builtin_steps.h"
 #include "steps/migration/migration_steps.h"
+#include "store/log_journal.h"
 #include "store/sqlite_journal.h"
 #include "workflows/embedded.h"
 
@@ -23,6 +26,21 @@ std::string DefaultLogDir() {
   const char* home = std::getenv("HOME");
   if (home == nullptr || *home == '\0') return "";
   return (std::filesystem::path(home) / ".flightplan" / "logs").string();
+}
+
+// Where this machine keeps its replica of a shared state:
+// $FLIGHTPLAN_STATE_CACHE, else ~/.flightplan/state-cache; one file per
+// state location.
+std::string ReplicaPath(const std::string& location) {
+  std::filesystem::path dir;
+  if (const char* env = std::getenv("FLIGHTPLAN_STATE_CACHE"); env != nullptr && *env != '\0') {
+    dir = env;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    dir = std::filesystem::path(home) / ".flightplan" / "state-cache";
+  } else {
+    dir = ".flightplan/state-cache";
+  }
+  return (dir / (Sha256Hex(location).substr(0, 16) + ".db")).string();
 }
 
 Result<std::string> ReadTextFile(const std::string& path) {
@@ -121,8 +139,38 @@ Context::Context(const GlobalOptions& global) : global_(global) {
 
 Context::~Context() = default;
 
+bool Context::state_is_shared() const { return state_path_.rfind("s3://", 0) == 0; }
+
+Result<bool> Context::StateExists() {
+  if (journal_) return true;
+  if (!state_is_shared()) {
+    std::error_code ec;
+    return std::filesystem::exists(state_path_, ec);
+  }
+  ASSIGN_OR_RETURN(ObjectStore * store, SharedStore());
+  ASSIGN_OR_RETURN(std::optional<std::string> manifest, store->Get(kSharedStateManifestKey));
+  return manifest.has_value();
+}
+
+Result<ObjectStore*> Context::SharedStore() {
+  if (state_store_) return state_store_.get();
+  ASSIGN_OR_RETURN(aws::S3Location location, aws::ParseS3Location(state_path_));
+  ASSIGN_OR_RETURN(aws::AwsClient * client, aws_clients_->Get("", ""));
+  state_store_ = std::make_unique<aws::S3ObjectStore>(*client, std::move(location));
+  return state_store_.get();
+}
+
 Result<Journal*> Context::OpenJournal(bool create) {
   if (journal_) return journal_.get();
+  if (state_is_shared()) {
+    ASSIGN_OR_RETURN(ObjectStore * store, SharedStore());
+    LogJournalOptions options;
+    options.cache_path = ReplicaPath(store->Describe());
+    options.create = create ? CreateIfMissing::kYes : CreateIfMissing::kNo;
+    ASSIGN_OR_RETURN(std::unique_ptr<LogJournal> journal, OpenLogJournal(*store, clock_, options));
+    journal_ = MaybeInjectCrashes(std::move(journal));
+    return journal_.get();
+  }
   JournalOptions options;
   options.network_fs = global_.allow_network_fs ? NetworkFs::kAllow : NetworkFs::kRefuse;
   options.create = create ? CreateIfMissing::kYes : CreateIfMissing::kNo;

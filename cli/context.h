@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/object_store.h"
 #include "cli/command.h"
 #include "cli/console.h"
 #include "engine/executor.h"
@@ -52,8 +53,14 @@ class Context {
   explicit Context(const GlobalOptions& global);
   ~Context();
 
-  // Opens the state file; kNo refuses to create one (read-only commands).
+  // Opens the state — a file, or s3://BUCKET/PREFIX shared by operators on
+  // several machines (store/log_journal.h); create=false refuses to create
+  // one (read-only commands).
   Result<Journal*> OpenJournal(bool create);
+  // Whether there is a state to open (for commands that treat none as
+  // "nothing has run yet").
+  Result<bool> StateExists();
+  bool state_is_shared() const;
   const StepRegistry& registry() const { return registry_; }
   Catalog& catalog() { return catalog_; }
   Console& console() { return *console_; }
@@ -85,7 +92,10 @@ class Context {
   std::unique_ptr<aws::ClientPool> aws_clients_;  // migration steps' AWS clients
   std::unique_ptr<Console> console_;
   std::unique_ptr<Prompter> prompter_;
+  std::unique_ptr<ObjectStore> state_store_;  // a shared state's bucket
   std::unique_ptr<Journal> journal_;
+
+  Result<ObjectStore*> SharedStore();
 };
 
 // Parses repeated `--param k=v` values.

@@ -36,8 +36,9 @@ int DoPlan(const GlobalOptions& global, PlanArgs& args) {
   input.known_workflows = ctx.catalog().Names();
   // A missing state file means nothing has run yet here; any other problem
   // with it is reported.
-  std::error_code ec;
-  if (std::filesystem::exists(ctx.state_path(), ec)) {
+  Result<bool> exists = ctx.StateExists();
+  if (!exists) return ReportError(ctx.console(), exists.error());
+  if (*exists) {
     auto journal = ctx.OpenJournal(/*create=*/false);
     if (!journal) return ReportError(ctx.console(), journal.error());
     // The clone: the latest clone run of this app's environment names it.

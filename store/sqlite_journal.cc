@@ -287,10 +287,16 @@ class SqliteJournal::Impl {
   }
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on error.
+  // With a commit hook, the hook has the last word before COMMIT.
   template <typename Fn>
   auto Write(std::string_view doing, Fn&& body) -> decltype(body()) {
     TRY(Exec("BEGIN IMMEDIATE", doing));
+    pending_events_.clear();
     auto result = body();
+    if (result && hook_ != nullptr) {
+      Result<void> hooked = RecordLogSeq(hook_->BeforeCommit(pending_events_));
+      if (!hooked) result = MakeError(std::move(hooked.error()));
+    }
     if (!result) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       return result;
@@ -309,6 +315,17 @@ class SqliteJournal::Impl {
     auto result = body();
     sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
     return result;
+  }
+
+  Result<void> RecordLogSeq(Result<int64_t> seq) {
+    if (!seq) return MakeError(std::move(seq.error()));
+    ASSIGN_OR_RETURN(Statement s,
+                     Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('log_seq', ?)"));
+    s.Bind(1, std::to_string(*seq));
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(SqlError(rc, "recording the log position"));
+    }
+    return {};
   }
 
   Result<void> CheckFence(const Fence& fence) {
@@ -356,6 +373,18 @@ class SqliteJournal::Impl {
     s.Bind(8, detail_json).Bind(9, prev).Bind(10, hash);
     int rc = s.Step();
     if (rc != SQLITE_DONE) return MakeError(SqlError(rc, "appending an audit event"));
+    EventRecord record;
+    record.seq = seq;
+    record.at = {at};
+    record.operator_name = event.operator_name;
+    record.run_id = event.run_id;
+    record.target = event.target;
+    record.step_id = event.step_id;
+    record.kind = event.kind;
+    record.detail_json = std::move(detail_json);
+    record.prev_hash = std::move(prev);
+    record.hash = std::move(hash);
+    pending_events_.push_back(std::move(record));
     return {};
   }
 
@@ -414,6 +443,8 @@ class SqliteJournal::Impl {
   std::mutex mu_;
   std::string journal_id_;
   std::map<const char*, sqlite3_stmt*> cache_;
+  CommitHook* hook_ = nullptr;
+  std::vector<EventRecord> pending_events_;  // written by the open transaction
 };
 
 namespace {
@@ -555,7 +586,8 @@ Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path
                      "creating the state file"));
       for (const char* sql : kSchemaV1) TRY(impl->Exec(sql, "creating the state file"));
       ASSIGN_OR_RETURN(Statement s, impl->Prepare("INSERT INTO meta(key, value) VALUES(?, ?)"));
-      s.Bind(1, std::string("journal_id")).Bind(2, RandomHex(8));
+      s.Bind(1, std::string("journal_id"))
+          .Bind(2, options.journal_id.empty() ? RandomHex(8) : options.journal_id);
       if (int step = s.Step(); step != SQLITE_DONE) {
         return MakeError(impl->SqlError(step, "creating the state file"));
       }
@@ -643,6 +675,40 @@ SqliteJournal::SqliteJournal(std::string path, std::unique_ptr<Impl> impl)
 SqliteJournal::~SqliteJournal() = default;
 
 std::string SqliteJournal::JournalId() const { return impl_->journal_id_; }
+
+void SqliteJournal::SetCommitHook(CommitHook* hook) {
+  std::lock_guard lock(impl_->mu_);
+  impl_->hook_ = hook;
+}
+
+Result<int64_t> SqliteJournal::LogSeq() {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("reading the log position", [&]() -> Result<int64_t> {
+    ASSIGN_OR_RETURN(Statement s, impl_->Prepare("SELECT value FROM meta WHERE key = 'log_seq'"));
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return int64_t{0};
+    if (rc != SQLITE_ROW) return MakeError(impl_->SqlError(rc, "reading the log position"));
+    return static_cast<int64_t>(std::strtoll(s.Text(0).c_str(), nullptr, 10));
+  });
+}
+
+Result<void> SqliteJournal::SaveCopy(const std::string& path) {
+  std::lock_guard lock(impl_->mu_);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("'{}' already exists; flightplan does not overwrite a state "
+                                 "file. Choose a new path.",
+                                 path));
+  }
+  ASSIGN_OR_RETURN(Statement s, impl_->Prepare("VACUUM INTO ?"));
+  s.Bind(1, path);
+  if (int rc = s.Step(); rc != SQLITE_DONE) {
+    return MakeError(impl_->SqlError(rc, fmt::format("copying the state to '{}'", path)));
+  }
+  chmod(path.c_str(), 0600);
+  return {};
+}
 
 Result<Lease> SqliteJournal::AcquireLease(const LeaseRequest& request) {
   std::lock_guard lock(impl_->mu_);

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "engine/journal.h"
@@ -36,6 +37,20 @@ struct JournalOptions {
   NetworkFs network_fs = NetworkFs::kRefuse;
   CreateIfMissing create = CreateIfMissing::kYes;
   int busy_timeout_ms = 10000;
+  // The journal id a new file gets (a replica of a shared journal takes the
+  // shared one); empty: a random one.
+  std::string journal_id;
+};
+
+// The replication seam (store/log_journal.h). Called inside every write
+// transaction once its rows and events are written, before COMMIT: an error
+// rolls the transaction back and is the call's error; otherwise it returns
+// the log position the transaction is recorded at (meta `log_seq`, in the
+// same transaction).
+class CommitHook {
+ public:
+  virtual ~CommitHook() = default;
+  [[nodiscard]] virtual Result<int64_t> BeforeCommit(const std::vector<EventRecord>& events) = 0;
 };
 
 // The kind of filesystem a path lives on, by statfs magic; for messages.
@@ -80,6 +95,16 @@ class SqliteJournal final : public Journal {
   std::string JournalId() const override;
 
   const std::string& path() const { return path_; }
+
+  // Replication (store/log_journal.h). The hook is borrowed; nullptr: none.
+  // Not thread-safe against concurrent writes: set it before any.
+  void SetCommitHook(CommitHook* hook);
+  // The log position of the last transaction written through a hook; 0
+  // when none has been.
+  [[nodiscard]] Result<int64_t> LogSeq();
+  // A consistent copy of the whole journal in a new file at `path`
+  // (VACUUM INTO); kStateFile when it exists or cannot be written.
+  [[nodiscard]] Result<void> SaveCopy(const std::string& path);
 
  private:
   friend Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string&, Clock&,

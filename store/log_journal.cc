@@ -1,0 +1,769 @@
+#include "store/log_journal.h"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "base/digest.h"
+
+namespace flightplan {
+
+namespace {
+
+constexpr const char* kManifestKey = kSharedStateManifestKey;
+constexpr const char* kManifestFormat = "flightplan-shared-state";
+constexpr const char* kLogPrefix = "log/";
+constexpr std::string_view kObjectMagic = "flightplan-log";
+constexpr const char* kZeroHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+constexpr int kListPage = 1000;
+
+std::string NewId(size_t bytes) {
+  std::string buf(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()), static_cast<int>(bytes)) != 1) {
+    return fmt::format("{:x}{:x}", static_cast<uint64_t>(time(nullptr)),
+                       static_cast<uint64_t>(getpid()));
+  }
+  std::string out;
+  for (unsigned char b : buf) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+// The replica's clock: what the call being applied says the time is.
+class PinnedClock final : public Clock {
+ public:
+  explicit PinnedClock(Clock& real) : real_(real) {}
+  void Pin(Timestamp t) { pinned_ = t.unix_ms; }
+  Timestamp Now() const override { return {pinned_.load()}; }
+  std::chrono::steady_clock::time_point Monotonic() const override { return real_.Monotonic(); }
+  void Sleep(Duration d) override { real_.Sleep(d); }
+
+ private:
+  Clock& real_;
+  std::atomic<int64_t> pinned_{0};
+};
+
+// ------------------------------------------------------------------ the calls
+// Every mutating call as a Value, and back. What a replica applies is always
+// the parsed form, on the writer too, so all of them apply the same input.
+
+std::string Str(const Value& v, std::string_view key) {
+  const Value* f = v.is_map() ? v.Find(key) : nullptr;
+  return f && f->is_string() ? f->as_string() : std::string();
+}
+int64_t Int(const Value& v, std::string_view key) {
+  const Value* f = v.is_map() ? v.Find(key) : nullptr;
+  return f && f->is_int() ? f->as_int() : 0;
+}
+const Value& Field(const Value& v, std::string_view key) {
+  static const Value kNull;
+  const Value* f = v.is_map() ? v.Find(key) : nullptr;
+  return f ? *f : kNull;
+}
+
+Value FenceValue(const Fence& fence) {
+  return Value(ValueMap{{"target", Value(fence.target)}, {"generation", Value(fence.generation)}});
+}
+Fence FenceFrom(const Value& v) { return Fence{Str(v, "target"), Int(v, "generation")}; }
+
+Value EventValue(const NewEvent& e) {
+  return Value(ValueMap{{"kind", Value(e.kind)},
+                        {"operator", Value(e.operator_name)},
+                        {"run_id", Value(e.run_id)},
+                        {"target", Value(e.target)},
+                        {"step_id", Value(e.step_id)},
+                        {"detail", e.detail.is_null() ? Value(ValueMap{}) : e.detail}});
+}
+NewEvent EventFrom(const Value& v) {
+  return NewEvent{Str(v, "kind"),   Str(v, "operator"), Int(v, "run_id"),
+                  Str(v, "target"), Str(v, "step_id"),  Field(v, "detail")};
+}
+
+Value HolderValue(const LeaseHolder& h) {
+  return Value(ValueMap{{"user", Value(h.user)},
+                        {"host", Value(h.host)},
+                        {"pid", Value(h.pid)},
+                        {"operator", Value(h.operator_name)},
+                        {"caller_arn", Value(h.caller_arn)}});
+}
+LeaseHolder HolderFrom(const Value& v) {
+  return LeaseHolder{Str(v, "user"), Str(v, "host"), Int(v, "pid"), Str(v, "operator"),
+                     Str(v, "caller_arn")};
+}
+
+std::string_view LeaseModeName(LeaseMode mode) {
+  switch (mode) {
+    case LeaseMode::kAcquire:
+      return "acquire";
+    case LeaseMode::kTakeOverExpired:
+      return "take_over_expired";
+    case LeaseMode::kTakeOverStale:
+      return "take_over_stale";
+  }
+  return "acquire";
+}
+LeaseMode LeaseModeFrom(const std::string& name) {
+  if (name == "take_over_expired") return LeaseMode::kTakeOverExpired;
+  if (name == "take_over_stale") return LeaseMode::kTakeOverStale;
+  return LeaseMode::kAcquire;
+}
+
+Value RecordedEventValue(const EventRecord& e) {
+  return Value(ValueMap{{"seq", Value(e.seq)},
+                        {"at_ms", Value(e.at.unix_ms)},
+                        {"operator", Value(e.operator_name)},
+                        {"run_id", Value(e.run_id)},
+                        {"target", Value(e.target)},
+                        {"step_id", Value(e.step_id)},
+                        {"kind", Value(e.kind)},
+                        {"detail_json", Value(e.detail_json)},
+                        {"prev_hash", Value(e.prev_hash)},
+                        {"hash", Value(e.hash)}});
+}
+
+// What applying a call returns, whichever call it was.
+struct Applied {
+  Lease lease;
+  RunId run_id = 0;
+};
+
+// One log object, parsed and checked against its own hash.
+struct LogObject {
+  int64_t seq = 0;
+  std::string hash;
+  std::string prev;
+  std::string commit_id;
+  Timestamp at;
+  Value call;
+  ValueList events;
+};
+
+Error Corrupt(const std::string& where, const std::string& what) {
+  return Error(ErrorCode::kCorruption,
+               fmt::format("the shared state's log object {} {}. flightplan changed nothing; "
+                           "`flightplan audit verify` names the first bad object. Restore it "
+                           "from the bucket's object versions, or pull the state from a "
+                           "replica that has it.",
+                           where, what));
+}
+
+// "flightplan-log <version>\n<sha256 of the entry>\n<entry JSON>"
+Result<LogObject> ParseLogObject(const std::string& key, const std::string& text) {
+  size_t first = text.find('\n');
+  size_t second = first == std::string::npos ? first : text.find('\n', first + 1);
+  if (second == std::string::npos || text.compare(0, kObjectMagic.size(), kObjectMagic) != 0) {
+    return MakeError(Corrupt(key, "is not a flightplan log object"));
+  }
+  std::string version_text = text.substr(kObjectMagic.size() + 1, first - kObjectMagic.size() - 1);
+  int64_t version = std::strtoll(version_text.c_str(), nullptr, 10);
+  if (version > kSharedStateVersion) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("the shared state's log object {} was written by a newer "
+                                 "flightplan (format {}, this flightplan reads up to {}). "
+                                 "Upgrade flightplan; nothing was changed.",
+                                 key, version, kSharedStateVersion));
+  }
+  LogObject out;
+  out.hash = text.substr(first + 1, second - first - 1);
+  std::string_view entry_text(text.data() + second + 1, text.size() - second - 1);
+  if (Sha256Hex(entry_text) != out.hash) {
+    return MakeError(Corrupt(key, "does not match its hash (it was altered)"));
+  }
+  Result<Value> entry = Value::FromJson(entry_text);
+  if (!entry || !entry->is_map()) return MakeError(Corrupt(key, "holds no readable entry"));
+  out.seq = Int(*entry, "seq");
+  out.prev = Str(*entry, "prev");
+  out.commit_id = Str(*entry, "commit_id");
+  out.at = {Int(*entry, "at_ms")};
+  out.call = Field(*entry, "call");
+  if (const Value* events = entry->Find("events"); events && events->is_list()) {
+    out.events = events->as_list();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string LogObjectKey(int64_t seq) { return fmt::format("{}{:020d}.log", kLogPrefix, seq); }
+
+// --------------------------------------------------------------------- Impl
+
+class LogJournal::Impl final : public CommitHook {
+ public:
+  Impl(ObjectStore& store, Clock& clock, LogJournalOptions options)
+      : store_(store), clock_(clock), pinned_(clock), options_(std::move(options)) {}
+
+  Result<void> Open();
+  // Applies every log object the replica has not seen yet.
+  Result<void> Sync();
+  Result<Applied> Write(const Value& call);
+  Result<ChainReport> VerifyStore();
+
+  Result<int64_t> BeforeCommit(const std::vector<EventRecord>& events) override;
+
+  // A read of the replica once it has every committed write.
+  template <typename Fn>
+  auto Read(Fn&& read) -> decltype(read(std::declval<SqliteJournal&>())) {
+    std::lock_guard lock(mu_);
+    TRY(Sync());
+    return read(*replica_);
+  }
+
+  ObjectStore& store_;
+  Clock& clock_;
+  PinnedClock pinned_;
+  LogJournalOptions options_;
+  std::unique_ptr<SqliteJournal> replica_;
+  std::string journal_id_;
+  std::mutex mu_;
+  int64_t seq_ = 0;  // the last log object applied to the replica
+  std::string last_hash_ = kZeroHash;
+
+ private:
+  Result<void> SyncOnce();
+  Result<Applied> Apply(const Value& call);
+  Result<void> Replay(const std::string& where, const LogObject& object);
+
+  enum class Mode { kLive, kReplay };
+  enum class Outcome { kNone, kCommitted, kLostRace, kUnknown };
+  Mode mode_ = Mode::kLive;
+  // The live write in flight.
+  const Value* live_call_ = nullptr;
+  std::string commit_id_;
+  Timestamp live_at_;
+  Outcome outcome_ = Outcome::kNone;
+  int64_t committed_seq_ = 0;
+  std::string committed_hash_;
+  // The object being replayed.
+  const LogObject* replaying_ = nullptr;
+  // A write whose outcome is being found out: its commit id, and what
+  // applying it returned when a replay met it.
+  std::string awaited_commit_id_;
+  std::optional<Applied> awaited_;
+};
+
+Result<void> LogJournal::Impl::Open() {
+  ASSIGN_OR_RETURN(std::optional<std::string> manifest, store_.Get(kManifestKey));
+  if (!manifest) {
+    if (options_.create == CreateIfMissing::kNo) {
+      return MakeError(ErrorCode::kStateFile,
+                       fmt::format("no flightplan state at {}: nothing has run there yet (give "
+                                   "--state or FLIGHTPLAN_STATE to use another one)",
+                                   store_.Describe()));
+    }
+    Value fresh(ValueMap{{"format", Value(kManifestFormat)},
+                         {"version", Value(kSharedStateVersion)},
+                         {"journal_id", Value(NewId(8))},
+                         {"created_at", Value(FormatTimestamp(clock_.Now()))}});
+    ASSIGN_OR_RETURN(CreateOutcome created,
+                     store_.CreateIfAbsent(kManifestKey, fresh.ToJson() + "\n"));
+    (void)created;  // created, or another operator's came first: read what is there
+    ASSIGN_OR_RETURN(manifest, store_.Get(kManifestKey));
+    if (!manifest) {
+      return MakeError(
+          ErrorCode::kStateFile,
+          fmt::format("the manifest of {} vanished right after it was written", store_.Describe()));
+    }
+  }
+  Result<Value> parsed = Value::FromJson(*manifest);
+  if (!parsed || Str(*parsed, "format") != kManifestFormat) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("{}{} is not a flightplan state manifest. flightplan left "
+                                 "everything as it is; point --state at another prefix.",
+                                 store_.Describe(), kManifestKey));
+  }
+  if (Int(*parsed, "version") > kSharedStateVersion) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("the state at {} was written by a newer flightplan (format "
+                                 "{}, this flightplan reads up to {}). Upgrade flightplan; "
+                                 "nothing was changed.",
+                                 store_.Describe(), Int(*parsed, "version"), kSharedStateVersion));
+  }
+  journal_id_ = Str(*parsed, "journal_id");
+
+  JournalOptions replica_options;
+  replica_options.journal_id = journal_id_;
+  ASSIGN_OR_RETURN(replica_, OpenSqliteJournal(options_.cache_path, pinned_, replica_options));
+  if (replica_->JournalId() != journal_id_) {
+    // A replica of an earlier state that lived at this location: it is a
+    // cache, so it is rebuilt from the log.
+    replica_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ec;
+      std::filesystem::remove(options_.cache_path + suffix, ec);
+    }
+    ASSIGN_OR_RETURN(replica_, OpenSqliteJournal(options_.cache_path, pinned_, replica_options));
+  }
+  replica_->SetCommitHook(this);
+  ASSIGN_OR_RETURN(seq_, replica_->LogSeq());
+  if (seq_ > 0) {
+    // The object the replica stopped at must still be there: its hash links
+    // the next one, and its absence means the log lost what we have seen.
+    std::string key = LogObjectKey(seq_);
+    ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(key));
+    if (!text) {
+      return MakeError(Corrupt(store_.Describe() + key,
+                               "is missing, though this machine's replica has applied it (the "
+                               "log was truncated or deleted)"));
+    }
+    ASSIGN_OR_RETURN(LogObject object, ParseLogObject(store_.Describe() + key, *text));
+    last_hash_ = object.hash;
+  }
+  return Sync();
+}
+
+Result<void> LogJournal::Impl::Sync() {
+  Result<void> synced = SyncOnce();
+  if (synced || synced.error().code() == ErrorCode::kCorruption) return synced;
+  return MakeError(ErrorCode::kStateFile, fmt::format("could not read the shared state at {}: {}",
+                                                      store_.Describe(), synced.error().message()));
+}
+
+Result<void> LogJournal::Impl::SyncOnce() {
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                     store_.List(kLogPrefix, LogObjectKey(seq_), kListPage));
+    for (const std::string& key : keys) {
+      std::string expected = LogObjectKey(seq_ + 1);
+      std::string where = store_.Describe() + key;
+      if (key != expected) {
+        return MakeError(Corrupt(store_.Describe() + expected,
+                                 fmt::format("is missing (the next object is {})", key)));
+      }
+      ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(key));
+      if (!text) return MakeError(Corrupt(where, "was listed but cannot be read"));
+      ASSIGN_OR_RETURN(LogObject object, ParseLogObject(where, *text));
+      TRY(Replay(where, object));
+    }
+    if (static_cast<int>(keys.size()) < kListPage) return {};
+  }
+}
+
+Result<void> LogJournal::Impl::Replay(const std::string& where, const LogObject& object) {
+  if (object.seq != seq_ + 1) {
+    return MakeError(Corrupt(where, fmt::format("says it is number {}", object.seq)));
+  }
+  if (object.prev != last_hash_) {
+    return MakeError(Corrupt(where,
+                             "does not link to the object before it (an object was "
+                             "replaced, inserted or altered)"));
+  }
+  mode_ = Mode::kReplay;
+  replaying_ = &object;
+  pinned_.Pin(object.at);
+  Result<Applied> applied = Apply(object.call);
+  replaying_ = nullptr;
+  mode_ = Mode::kLive;
+  if (!applied) {
+    if (applied.error().code() == ErrorCode::kCorruption) return MakeError(applied.error());
+    return MakeError(Corrupt(
+        where, "does not apply to the state before it (" + applied.error().message() + ")"));
+  }
+  seq_ = object.seq;
+  last_hash_ = object.hash;
+  if (!awaited_commit_id_.empty() && object.commit_id == awaited_commit_id_) awaited_ = *applied;
+  return {};
+}
+
+Result<int64_t> LogJournal::Impl::BeforeCommit(const std::vector<EventRecord>& events) {
+  if (mode_ == Mode::kReplay) {
+    const LogObject& object = *replaying_;
+    bool same = events.size() == object.events.size();
+    for (size_t i = 0; same && i < events.size(); ++i) {
+      same = events[i].seq == Int(object.events[i], "seq") &&
+             events[i].hash == Str(object.events[i], "hash");
+    }
+    if (!same) {
+      return MakeError(Corrupt(LogObjectKey(object.seq),
+                               "records other audit events than applying its call produces "
+                               "(the object or the state before it was altered)"));
+    }
+    return object.seq;
+  }
+  int64_t seq = seq_ + 1;
+  ValueList recorded;
+  for (const EventRecord& e : events) recorded.push_back(RecordedEventValue(e));
+  Value entry(ValueMap{{"seq", Value(seq)},
+                       {"prev", Value(last_hash_)},
+                       {"journal_id", Value(journal_id_)},
+                       {"commit_id", Value(commit_id_)},
+                       {"at_ms", Value(live_at_.unix_ms)},
+                       {"call", *live_call_},
+                       {"events", Value(std::move(recorded))}});
+  std::string entry_text = entry.ToJson();
+  std::string hash = Sha256Hex(entry_text);
+  std::string object =
+      fmt::format("{} {}\n{}\n{}", kObjectMagic, kSharedStateVersion, hash, entry_text);
+  Result<CreateOutcome> created = store_.CreateIfAbsent(LogObjectKey(seq), object);
+  if (!created) {
+    if (created.error().code() == ErrorCode::kTransient) {
+      outcome_ = Outcome::kUnknown;
+      return MakeError(created.error());
+    }
+    outcome_ = Outcome::kNone;
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("could not write to the shared state at {}: {} Nothing was "
+                                 "recorded.",
+                                 store_.Describe(), created.error().message()));
+  }
+  if (*created == CreateOutcome::kAlreadyExists) {
+    outcome_ = Outcome::kLostRace;
+    return MakeError(ErrorCode::kConflict, "another operator's write took this log position");
+  }
+  outcome_ = Outcome::kCommitted;
+  committed_seq_ = seq;
+  committed_hash_ = hash;
+  return seq;
+}
+
+Result<Applied> LogJournal::Impl::Write(const Value& call) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Value parsed, Value::FromJson(call.ToJson()));
+  commit_id_ = NewId(12);
+  awaited_commit_id_ = commit_id_;
+  awaited_.reset();
+  struct Forget {
+    Impl* impl;
+    ~Forget() {
+      impl->awaited_commit_id_.clear();
+      impl->awaited_.reset();
+      impl->live_call_ = nullptr;
+    }
+  } forget{this};
+  for (int attempt = 0; attempt < options_.max_commit_attempts; ++attempt) {
+    if (attempt > 0) {
+      Result<void> synced = Sync();
+      if (awaited_) return *awaited_;  // an earlier attempt did commit
+      if (!synced) {
+        return MakeError(ErrorCode::kStateFile,
+                         fmt::format("could not tell whether a write reached the shared state "
+                                     "at {} ({}). Nothing is lost: run `flightplan status`, "
+                                     "which reads the state as it is, then go on.",
+                                     store_.Describe(), synced.error().message()));
+      }
+    }
+    live_at_ = clock_.Now();
+    pinned_.Pin(live_at_);
+    live_call_ = &parsed;
+    outcome_ = Outcome::kNone;
+    Result<Applied> applied = Apply(parsed);
+    if (applied) {
+      seq_ = committed_seq_;
+      last_hash_ = committed_hash_;
+      return applied;
+    }
+    if (outcome_ == Outcome::kNone) return applied;  // refused: nothing was written
+    // kLostRace: read what the winner wrote and decide again. kUnknown or
+    // kCommitted (the replica could not commit after the log did): the next
+    // read finds out whether our object is there.
+  }
+  return MakeError(ErrorCode::kConflict,
+                   fmt::format("gave up writing to the shared state at {} after {} attempts: "
+                               "other operators kept writing first. Nothing of this write was "
+                               "recorded; try again.",
+                               store_.Describe(), options_.max_commit_attempts));
+}
+
+Result<Applied> LogJournal::Impl::Apply(const Value& call) {
+  const std::string op = Str(call, "op");
+  Applied out;
+  if (op == "AcquireLease") {
+    LeaseRequest request;
+    request.target = Str(call, "target");
+    request.holder = HolderFrom(Field(call, "holder"));
+    request.ttl = Duration(Int(call, "ttl_ms"));
+    request.mode = LeaseModeFrom(Str(call, "mode"));
+    request.expected_generation = Int(call, "expected_generation");
+    ASSIGN_OR_RETURN(out.lease, replica_->AcquireLease(request));
+  } else if (op == "HeartbeatLease") {
+    TRY(replica_->HeartbeatLease(FenceFrom(Field(call, "fence")), Duration(Int(call, "ttl_ms"))));
+  } else if (op == "ReleaseLease") {
+    TRY(replica_->ReleaseLease(FenceFrom(Field(call, "fence")), Str(call, "operator")));
+  } else if (op == "CreateRun") {
+    const Value& r = Field(call, "run");
+    RunRecord run;
+    run.workflow = Str(r, "workflow");
+    run.target = Str(r, "target");
+    run.state = ParseRunState(Str(r, "state")).value_or(RunState::kPending);
+    run.definition_sha256 = Str(r, "definition_sha256");
+    run.definition_source = Str(r, "definition_source");
+    run.definition_text = Str(r, "definition_text");
+    for (const Value& w :
+         Field(r, "requires").is_list() ? Field(r, "requires").as_list() : ValueList{}) {
+      if (w.is_string()) run.requires_workflows.push_back(w.as_string());
+    }
+    run.params = Field(r, "params");
+    run.operator_name = Str(r, "operator");
+    std::vector<std::string> step_ids;
+    if (Field(call, "step_ids").is_list()) {
+      for (const Value& id : Field(call, "step_ids").as_list()) {
+        if (id.is_string()) step_ids.push_back(id.as_string());
+      }
+    }
+    ASSIGN_OR_RETURN(out.run_id, replica_->CreateRun(FenceFrom(Field(call, "fence")), run, step_ids,
+                                                     EventFrom(Field(call, "event"))));
+  } else if (op == "TransitionRun") {
+    TRY(replica_->TransitionRun(FenceFrom(Field(call, "fence")), Int(call, "run"),
+                                ParseRunState(Str(call, "from")).value_or(RunState::kPending),
+                                ParseRunState(Str(call, "to")).value_or(RunState::kPending),
+                                EventFrom(Field(call, "event"))));
+  } else if (op == "TransitionStep") {
+    const Value& u = Field(call, "update");
+    StepUpdate update;
+    update.run_id = Int(u, "run_id");
+    update.step_id = Str(u, "step_id");
+    update.from = ParseStepState(Str(u, "from")).value_or(StepState::kPending);
+    update.to = ParseStepState(Str(u, "to")).value_or(StepState::kPending);
+    if (u.Find("attempt")) update.attempt = static_cast<int>(Int(u, "attempt"));
+    if (u.Find("prepared")) update.prepared = Field(u, "prepared");
+    if (u.Find("outputs")) update.outputs = Field(u, "outputs");
+    if (u.Find("error")) update.error = Str(u, "error");
+    if (u.Find("note")) update.note = Str(u, "note");
+    TRY(replica_->TransitionStep(FenceFrom(Field(call, "fence")), update,
+                                 EventFrom(Field(call, "event"))));
+  } else if (op == "RepinDefinition") {
+    TRY(replica_->RepinDefinition(FenceFrom(Field(call, "fence")), Int(call, "run"),
+                                  Str(call, "sha256"), Str(call, "source"), Str(call, "text"),
+                                  EventFrom(Field(call, "event"))));
+  } else if (op == "AppendEvent") {
+    Fence fence;
+    const Fence* fence_ptr = nullptr;
+    if (Field(call, "fence").is_map()) {
+      fence = FenceFrom(Field(call, "fence"));
+      fence_ptr = &fence;
+    }
+    TRY(replica_->AppendEvent(fence_ptr, EventFrom(Field(call, "event"))));
+  } else {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("unknown journal operation '{}' (written by a newer "
+                                 "flightplan?)",
+                                 op));
+  }
+  return out;
+}
+
+Result<ChainReport> LogJournal::Impl::VerifyStore() {
+  ChainReport report;
+  std::string prev = kZeroHash;
+  std::string event_prev = kZeroHash;
+  int64_t expected = 1;
+  int64_t next_event = 1;
+  std::string after;
+  auto bad = [&](int64_t seq, std::string problem) {
+    report.first_bad_seq = seq;
+    report.problem = std::move(problem);
+    return report;
+  };
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.List(kLogPrefix, after, kListPage));
+    for (const std::string& key : keys) {
+      std::string where = store_.Describe() + key;
+      if (key != LogObjectKey(expected)) {
+        return bad(expected, fmt::format("log object {} ({}{}) is missing (the next one is {})",
+                                         expected, store_.Describe(), LogObjectKey(expected), key));
+      }
+      ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(key));
+      if (!text) return bad(expected, fmt::format("log object {} ({}) is gone", expected, where));
+      Result<LogObject> object = ParseLogObject(where, *text);
+      if (!object) return bad(expected, object.error().message());
+      if (object->seq != expected || object->prev != prev) {
+        return bad(expected, fmt::format("log object {} ({}) does not link to the one before "
+                                         "it (replaced, inserted or altered)",
+                                         expected, where));
+      }
+      for (const Value& e : object->events) {
+        ++report.events;
+        std::string hash = EventHash(event_prev, Int(e, "seq"), Int(e, "at_ms"), Str(e, "operator"),
+                                     Int(e, "run_id"), Str(e, "target"), Str(e, "step_id"),
+                                     Str(e, "kind"), Str(e, "detail_json"));
+        if (Int(e, "seq") != next_event || Str(e, "prev_hash") != event_prev ||
+            Str(e, "hash") != hash) {
+          return bad(expected, fmt::format("audit event {} in log object {} ({}) does not "
+                                           "match the chain",
+                                           next_event, expected, where));
+        }
+        event_prev = hash;
+        ++next_event;
+      }
+      prev = object->hash;
+      ++expected;
+      after = key;
+    }
+    if (static_cast<int>(keys.size()) < kListPage) return report;
+  }
+}
+
+// ------------------------------------------------------------------ LogJournal
+
+Result<std::unique_ptr<LogJournal>> OpenLogJournal(ObjectStore& store, Clock& clock,
+                                                   const LogJournalOptions& options) {
+  auto impl = std::make_unique<LogJournal::Impl>(store, clock, options);
+  {
+    std::lock_guard lock(impl->mu_);
+    Result<void> opened = impl->Open();
+    if (!opened) {
+      ErrorCode code = opened.error().code();
+      if (code == ErrorCode::kCorruption || code == ErrorCode::kStateFile) {
+        return MakeError(opened.error());
+      }
+      return MakeError(ErrorCode::kStateFile,
+                       fmt::format("could not open the shared state at {}: {}", store.Describe(),
+                                   opened.error().message()));
+    }
+  }
+  return std::unique_ptr<LogJournal>(new LogJournal(std::move(impl)));
+}
+
+LogJournal::LogJournal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LogJournal::~LogJournal() = default;
+
+std::string LogJournal::JournalId() const { return impl_->journal_id_; }
+std::string LogJournal::Describe() const { return impl_->store_.Describe(); }
+int64_t LogJournal::log_seq() const {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->seq_;
+}
+
+Result<SqliteJournal*> LogJournal::UpToDateReplica() {
+  std::lock_guard lock(impl_->mu_);
+  TRY(impl_->Sync());
+  return impl_->replica_.get();
+}
+
+Result<Lease> LogJournal::AcquireLease(const LeaseRequest& request) {
+  Value call(ValueMap{{"op", Value("AcquireLease")},
+                      {"target", Value(request.target)},
+                      {"holder", HolderValue(request.holder)},
+                      {"ttl_ms", Value(static_cast<int64_t>(request.ttl.count()))},
+                      {"mode", Value(LeaseModeName(request.mode))},
+                      {"expected_generation", Value(request.expected_generation)}});
+  ASSIGN_OR_RETURN(Applied applied, impl_->Write(call));
+  return applied.lease;
+}
+
+Result<void> LogJournal::HeartbeatLease(const Fence& fence, Duration ttl) {
+  Value call(ValueMap{{"op", Value("HeartbeatLease")},
+                      {"fence", FenceValue(fence)},
+                      {"ttl_ms", Value(static_cast<int64_t>(ttl.count()))}});
+  TRY(impl_->Write(call));
+  return {};
+}
+
+Result<void> LogJournal::ReleaseLease(const Fence& fence, const std::string& operator_name) {
+  Value call(ValueMap{{"op", Value("ReleaseLease")},
+                      {"fence", FenceValue(fence)},
+                      {"operator", Value(operator_name)}});
+  TRY(impl_->Write(call));
+  return {};
+}
+
+Result<RunId> LogJournal::CreateRun(const Fence& fence, const RunRecord& run,
+                                    const std::vector<std::string>& step_ids,
+                                    const NewEvent& event) {
+  ValueList requires_list;
+  for (const std::string& w : run.requires_workflows) requires_list.emplace_back(w);
+  ValueList ids;
+  for (const std::string& id : step_ids) ids.emplace_back(id);
+  Value record(ValueMap{{"workflow", Value(run.workflow)},
+                        {"target", Value(run.target)},
+                        {"state", Value(RunStateName(run.state))},
+                        {"definition_sha256", Value(run.definition_sha256)},
+                        {"definition_source", Value(run.definition_source)},
+                        {"definition_text", Value(run.definition_text)},
+                        {"requires", Value(std::move(requires_list))},
+                        {"params", run.params.is_null() ? Value(ValueMap{}) : run.params},
+                        {"operator", Value(run.operator_name)}});
+  Value call(ValueMap{{"op", Value("CreateRun")},
+                      {"fence", FenceValue(fence)},
+                      {"run", std::move(record)},
+                      {"step_ids", Value(std::move(ids))},
+                      {"event", EventValue(event)}});
+  ASSIGN_OR_RETURN(Applied applied, impl_->Write(call));
+  return applied.run_id;
+}
+
+Result<void> LogJournal::TransitionRun(const Fence& fence, RunId run, RunState from, RunState to,
+                                       const NewEvent& event) {
+  Value call(ValueMap{{"op", Value("TransitionRun")},
+                      {"fence", FenceValue(fence)},
+                      {"run", Value(run)},
+                      {"from", Value(RunStateName(from))},
+                      {"to", Value(RunStateName(to))},
+                      {"event", EventValue(event)}});
+  TRY(impl_->Write(call));
+  return {};
+}
+
+Result<void> LogJournal::TransitionStep(const Fence& fence, const StepUpdate& update,
+                                        const NewEvent& event) {
+  Value u(ValueMap{{"run_id", Value(update.run_id)},
+                   {"step_id", Value(update.step_id)},
+                   {"from", Value(StepStateName(update.from))},
+                   {"to", Value(StepStateName(update.to))}});
+  if (update.attempt) u.Set("attempt", Value(int64_t{*update.attempt}));
+  if (update.prepared) u.Set("prepared", *update.prepared);
+  if (update.outputs) u.Set("outputs", *update.outputs);
+  if (update.error) u.Set("error", Value(*update.error));
+  if (update.note) u.Set("note", Value(*update.note));
+  Value call(ValueMap{{"op", Value("TransitionStep")},
+                      {"fence", FenceValue(fence)},
+                      {"update", std::move(u)},
+                      {"event", EventValue(event)}});
+  TRY(impl_->Write(call));
+  return {};
+}
+
+Result<void> LogJournal::RepinDefinition(const Fence& fence, RunId run, const std::string& sha256,
+                                         const std::string& source, const std::string& text,
+                                         const NewEvent& event) {
+  Value call(ValueMap{{"op", Value("RepinDefinition")},
+                      {"fence", FenceValue(fence)},
+                      {"run", Value(run)},
+                      {"sha256", Value(sha256)},
+                      {"source", Value(source)},
+                      {"text", Value(text)},
+                      {"event", EventValue(event)}});
+  TRY(impl_->Write(call));
+  return {};
+}
+
+Result<void> LogJournal::AppendEvent(const Fence* fence, const NewEvent& event) {
+  Value call(ValueMap{{"op", Value("AppendEvent")},
+                      {"fence", fence ? FenceValue(*fence) : Value()},
+                      {"event", EventValue(event)}});
+  TRY(impl_->Write(call));
+  return {};
+}
+
+Result<std::optional<Lease>> LogJournal::GetLease(const std::string& target) {
+  return impl_->Read([&](SqliteJournal& r) { return r.GetLease(target); });
+}
+Result<std::vector<Lease>> LogJournal::ListLeases() {
+  return impl_->Read([&](SqliteJournal& r) { return r.ListLeases(); });
+}
+Result<RunRecord> LogJournal::GetRun(RunId run) {
+  return impl_->Read([&](SqliteJournal& r) { return r.GetRun(run); });
+}
+Result<std::vector<StepRecord>> LogJournal::GetSteps(RunId run) {
+  return impl_->Read([&](SqliteJournal& r) { return r.GetSteps(run); });
+}
+Result<std::vector<RunRecord>> LogJournal::ListRuns(const std::string& workflow,
+                                                    const std::string& target) {
+  return impl_->Read([&](SqliteJournal& r) { return r.ListRuns(workflow, target); });
+}
+Result<std::vector<EventRecord>> LogJournal::ListEvents(const EventFilter& filter) {
+  return impl_->Read([&](SqliteJournal& r) { return r.ListEvents(filter); });
+}
+
+Result<ChainReport> LogJournal::VerifyChain() {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->VerifyStore();
+}
+
+}  // namespace flightplan

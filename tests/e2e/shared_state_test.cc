@@ -1,0 +1,434 @@
+// Operators on different machines sharing one state in S3
+// (--state s3://BUCKET/PREFIX): real flightplan processes, each with its own
+// replica directory (as separate machines have), against the simulator's S3
+// over real HTTP and SigV4. The oracles are the effects the steps leave, the
+// log objects in the bucket read through the AWS CLI, and `audit verify`.
+// The same suites as the local file's (lease_test.cc, crash_test.cc): one
+// writer per target, take-over, fencing of a frozen holder, resume after
+// SIGKILL; and what only a remote store has: faults on every S3 call of a
+// commit, tampered and missing objects, a state from a newer flightplan.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "tests/cloudsim/sim_fixture.h"
+#include "tests/support/test_support.h"
+
+namespace flightplan::testing {
+namespace {
+
+using cloudsim::testing::CliResult;
+using ::testing::HasSubstr;
+
+constexpr const char* kBucket = "team-migration-state";
+constexpr const char* kState = "s3://team-migration-state/acme/prod";
+
+int CountLines(const std::string& text, const std::string& line) {
+  int n = 0;
+  size_t pos = 0;
+  std::string needle = line + "\n";
+  while ((pos = text.find(needle, pos)) != std::string::npos) {
+    if (pos == 0 || text[pos - 1] == '\n') ++n;
+    pos += needle.size();
+  }
+  return n;
+}
+
+int CountOccurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+class SharedStateTest : public cloudsim::testing::SimTest {
+ protected:
+  void SetUp() override {
+    SimTest::SetUp();
+    if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+    ASSERT_TRUE(world().s3.CreateBucket(kBucket, world().Now()).has_value());
+  }
+
+  // `who` runs on a machine of their own: their own replica directory.
+  Invocation Make(std::vector<std::string> args, const std::string& who,
+                  const std::string& state = kState) {
+    Invocation inv;
+    inv.args = std::move(args);
+    for (const char* a : {"--operator", who.c_str(), "--state", state.c_str()}) {
+      inv.args.emplace_back(a);
+    }
+    inv.cwd = dir_.path();
+    inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
+               {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
+               {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
+               {"AWS_REGION", "us-east-1"},
+               {"HOME", dir_.path()},
+               {"FLIGHTPLAN_STATE_CACHE", dir_.Join("machine-of-" + who)}};
+    return inv;
+  }
+  RunResult Run(std::vector<std::string> args, const std::string& who) {
+    return RunFlightplan(Make(std::move(args), who));
+  }
+
+  // The log objects' keys, through the AWS CLI.
+  std::vector<std::string> LogKeys(const std::string& prefix = "acme/prod/log/") {
+    Value listed = Cli({"s3api", "list-objects-v2", "--bucket", kBucket, "--prefix", prefix});
+    std::vector<std::string> keys;
+    if (const Value* contents = listed.Find("Contents"); contents && contents->is_list()) {
+      for (const Value& c : contents->as_list()) keys.push_back(c.Find("Key")->as_string());
+    }
+    return keys;
+  }
+  std::string GetObject(const std::string& key) {
+    std::string out = dir_.Join("object.out");
+    CliResult r = AwsCli({"s3api", "get-object", "--bucket", kBucket, "--key", key, out});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return ReadFile(out);
+  }
+  void PutObject(const std::string& key, const std::string& body) {
+    std::string in = dir_.Join("object.in");
+    WriteFile(in, body);
+    CliResult r = AwsCli({"s3api", "put-object", "--bucket", kBucket, "--key", key, "--body", in});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  // Requests the simulator's S3 has answered (or refused) so far.
+  size_t S3Calls() {
+    size_t n = 0;
+    for (const auto& entry : simulator_->Log()) n += entry.service == "s3" ? 1 : 0;
+    return n;
+  }
+  void Fault(const std::string& json) { Control("POST", "/_sim/faults", *Value::FromJson(json)); }
+
+  // Freezes the holder right after one of its heartbeats reached the log.
+  void FreezeRightAfterAHeartbeat(Background& holder, const std::string& target) {
+    auto heartbeat = [&] {
+      RunResult show = Run({"lease", "show", "--target", target}, "observer");
+      size_t at = show.out.find("heartbeat ");
+      return at == std::string::npos ? std::string() : show.out.substr(at, 40);
+    };
+    std::string first = heartbeat();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (heartbeat() == first && std::chrono::steady_clock::now() < deadline) {
+    }
+    holder.Signal(SIGSTOP);
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(SharedStateTest, EightOperatorsOnEightMachinesRunEachStepExactlyOnce) {
+  WriteFile(dir_.Join("shared.yaml"), R"yaml(name: shared
+version: 1
+steps:
+  - id: first
+    uses: exec
+    with: {argv: [sh, -c, 'echo first >> effects; sleep 1.5']}
+  - id: second
+    uses: exec
+    with: {argv: [sh, -c, 'echo second >> effects']}
+)yaml");
+  std::vector<std::unique_ptr<Background>> operators;
+  for (int i = 0; i < 8; ++i) {
+    operators.push_back(
+        std::make_unique<Background>(Make({"run", "shared.yaml"}, "operator" + std::to_string(i))));
+  }
+  int ran = 0, refused = 0;
+  for (auto& op : operators) {
+    RunResult r = op->Wait();
+    if (r.exit_code == 0) {
+      ++ran;
+    } else {
+      EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+      EXPECT_THAT(r.err, HasSubstr("is being worked on by operator"));
+      ++refused;
+    }
+  }
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ(refused, 7);
+  std::string effects = ReadFile(dir_.Join("effects"));
+  EXPECT_EQ(CountLines(effects, "first"), 1) << effects;
+  EXPECT_EQ(CountLines(effects, "second"), 1) << effects;
+  // A ninth machine sees the finished run and a chain that verifies.
+  RunResult status = Run({"status"}, "auditor");
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("succeeded"));
+  RunResult verify = Run({"audit", "verify"}, "auditor");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_FALSE(LogKeys().empty());
+}
+
+TEST_F(SharedStateTest, AKilledHoldersLeaseExpiresAndAnotherMachineFinishesTheRun) {
+  WriteFile(dir_.Join("slow.yaml"), R"yaml(name: slow
+version: 1
+steps:
+  - id: mark
+    uses: file.write
+    with: {path: started, content: go}
+  - id: work
+    uses: wait
+    with: {duration: 30s}
+  - id: after
+    uses: exec
+    with: {argv: [sh, -c, 'echo after >> effects']}
+)yaml");
+  auto alice =
+      std::make_unique<Background>(Make({"run", "slow.yaml", "--lease-ttl", "2"}, "alice"));
+  ASSERT_TRUE(WaitForFile(dir_.Join("started"), std::chrono::seconds(20)));
+  RunResult refused = Run({"resume", "1"}, "bob");
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("alice"));
+  alice->Signal(SIGKILL);
+  ASSERT_TRUE(alice->Wait().signaled);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+
+  std::string text = ReadFile(dir_.Join("slow.yaml"));
+  text.replace(text.find("30s"), 3, "1s");
+  WriteFile(dir_.Join("slow.yaml"), text);
+  RunResult resumed = Run({"resume", "1", "--take-over", "--accept-definition-change"}, "bob");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_THAT(resumed.out, HasSubstr("took over"));
+  EXPECT_EQ(ReadFile(dir_.Join("effects")), "after\n");
+  RunResult history = Run({"history", "--json"}, "carol");
+  EXPECT_THAT(history.out, HasSubstr("lease.taken_over"));
+  EXPECT_EQ(Run({"audit", "verify"}, "carol").exit_code, 0);
+}
+
+TEST_F(SharedStateTest, AFrozenHolderCannotCommitAnythingAfterATakeOver) {
+  WriteFile(dir_.Join("freeze.yaml"), R"yaml(name: freeze
+version: 1
+steps:
+  - id: mark
+    uses: file.write
+    with: {path: started, content: go}
+  - id: pause
+    uses: wait
+    with: {duration: 3s}
+  - id: effect
+    uses: exec
+    with: {argv: [sh, -c, 'echo effect-by-$FLIGHTPLAN_RUN_ID >> effects']}
+)yaml");
+  auto alice =
+      std::make_unique<Background>(Make({"run", "freeze.yaml", "--lease-ttl", "1"}, "alice"));
+  ASSERT_TRUE(WaitForFile(dir_.Join("started"), std::chrono::seconds(20)));
+  FreezeRightAfterAHeartbeat(*alice, "freeze");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));  // alice's lease expires
+
+  RunResult bob = Run({"resume", "1", "--take-over", "--lease-ttl", "30"}, "bob");
+  ASSERT_EQ(bob.exit_code, 0) << bob.out << bob.err;
+  std::vector<std::string> before = LogKeys();
+
+  alice->Signal(SIGCONT);
+  RunResult woken = alice->Wait();
+  EXPECT_EQ(woken.exit_code, 3) << woken.out << woken.err;
+  EXPECT_THAT(woken.err, HasSubstr("without writing"));
+  EXPECT_EQ(LogKeys(), before) << "alice committed after losing the lease";
+  EXPECT_EQ(ReadFile(dir_.Join("effects")), "effect-by-1\n");
+  EXPECT_EQ(Run({"audit", "verify"}, "auditor").exit_code, 0);
+}
+
+TEST_F(SharedStateTest, KilledAtEveryFewWritesTheRunResumesOnAnotherMachineExactlyOnce) {
+  WriteFile(dir_.Join("steps.yaml"), R"yaml(name: steps
+version: 1
+steps:
+  - id: one
+    uses: exec
+    with: {argv: [sh, -c, 'echo one >> effects'], check: [sh, -c, 'grep -qx one effects 2>/dev/null || exit 1']}
+  - id: two
+    uses: exec
+    with: {argv: [sh, -c, 'echo two >> effects'], check: [sh, -c, 'grep -qx two effects 2>/dev/null || exit 1']}
+  - id: three
+    uses: exec
+    with: {argv: [sh, -c, 'echo three >> effects'], check: [sh, -c, 'grep -qx three effects 2>/dev/null || exit 1']}
+)yaml");
+  // Each machine dies at its 3rd write, before or after it reaches S3; the
+  // next machine resumes.
+  bool finished = false;
+  int kills = 0;
+  for (int attempt = 0; attempt < 12 && !finished; ++attempt) {
+    std::vector<std::string> args = attempt == 0 ? std::vector<std::string>{"run", "steps.yaml"}
+                                                 : std::vector<std::string>{"resume", "1"};
+    if (attempt > 0) args.push_back("--take-over");
+    Invocation inv = Make(args, "machine" + std::to_string(attempt));
+    inv.args.push_back("--lease-ttl");
+    inv.args.push_back("1");
+    if (attempt < 4)
+      inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = attempt % 2 ? "3:before" : "3:after";
+    RunResult r = RunFlightplan(inv);
+    if (r.signaled) {
+      ++kills;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // its lease expires
+      continue;
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    finished = true;
+  }
+  ASSERT_TRUE(finished);
+  EXPECT_GE(kills, 2);
+  std::string effects = ReadFile(dir_.Join("effects"));
+  for (const char* step : {"one", "two", "three"}) {
+    EXPECT_EQ(CountLines(effects, step), 1) << effects;
+  }
+  EXPECT_EQ(Run({"audit", "verify"}, "auditor").exit_code, 0);
+}
+
+TEST_F(SharedStateTest, FaultsOnTheCommitsS3CallsLoseAndDuplicateNothing) {
+  WriteFile(dir_.Join("steps.yaml"), R"yaml(name: steps
+version: 1
+steps:
+  - id: one
+    uses: exec
+    with: {argv: [sh, -c, 'echo one >> effects']}
+  - id: two
+    uses: exec
+    with: {argv: [sh, -c, 'echo two >> effects']}
+)yaml");
+  // Throttling, a 503, a reset before S3 applied the write, and one after
+  // it (the answer lost): the client retries, the log decides.
+  Fault(
+      R"({"service": "s3", "operation": "PutObject", "kind": "throttle", "skip": 1, "count": 2})");
+  Fault(R"({"service": "s3", "operation": "PutObject", "kind": "error", "status": 503,
+            "code": "ServiceUnavailable", "skip": 3, "count": 1})");
+  Fault(R"({"service": "s3", "operation": "PutObject", "kind": "reset", "skip": 4, "count": 1})");
+  Fault(R"({"service": "s3", "operation": "PutObject", "kind": "reset_after", "skip": 5,
+            "count": 1})");
+  Fault(R"({"service": "s3", "operation": "PutObject", "kind": "error", "status": 409,
+            "code": "ConditionalRequestConflict", "skip": 7, "count": 1})");
+  Fault(R"({"service": "s3", "operation": "ListObjectsV2", "kind": "throttle", "skip": 2,
+            "count": 2})");
+  RunResult r = Run({"run", "steps.yaml"}, "alice");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(ReadFile(dir_.Join("effects")), "one\ntwo\n");
+  Value rules = Control("GET", "/_sim/faults");
+  ASSERT_TRUE(rules.is_list()) << rules.ToJson();
+  for (const Value& rule : rules.as_list()) {
+    EXPECT_EQ(rule.Find("fired")->ToText(), rule.Find("count")->ToText()) << rule.ToJson();
+  }
+  Control("DELETE", "/_sim/faults");
+  // Every event once, on a machine that replays the log from nothing.
+  RunResult history = Run({"history", "--json"}, "auditor");
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  // One JSON object per line.
+  EXPECT_EQ(CountOccurrences(history.out, R"("kind":"step.succeeded")"), 2) << history.out;
+  EXPECT_EQ(CountOccurrences(history.out, R"("kind":"run.succeeded")"), 1) << history.out;
+  EXPECT_EQ(Run({"audit", "verify"}, "auditor").exit_code, 0);
+
+  // S3 gone for good mid-run: the operator is told the outcome is not known
+  // and what to do; nothing half-written; afterwards the run resumes.
+  WriteFile(dir_.Join("more.yaml"), R"yaml(name: more
+version: 1
+steps:
+  - id: three
+    uses: exec
+    with: {argv: [sh, -c, 'echo three >> effects'], check: [sh, -c, 'grep -qx three effects 2>/dev/null || exit 1']}
+)yaml");
+  // Half-way through the S3 calls such a run makes (counted on a probe
+  // state), S3 stops answering.
+  size_t before_probe = S3Calls();
+  Invocation probe = Make({"run", "more.yaml"}, "prober", "s3://team-migration-state/probe");
+  probe.cwd = dir_.Join("probe");
+  std::filesystem::create_directories(probe.cwd);
+  std::filesystem::copy_file(dir_.Join("more.yaml"), dir_.Join("probe/more.yaml"));
+  ASSERT_EQ(RunFlightplan(probe).exit_code, 0);
+  size_t calls = S3Calls() - before_probe;
+  ASSERT_GE(calls, 6u);
+  Fault(fmt::format(
+      R"({{"service": "s3", "kind": "error", "status": 503, "code": "ServiceUnavailable",
+                         "skip": {}, "count": -1}})",
+      calls / 2));
+  RunResult cut = Run({"run", "more.yaml"}, "alice");
+  EXPECT_EQ(cut.exit_code, 5) << cut.out << cut.err;
+  EXPECT_THAT(cut.err, HasSubstr("shared state at s3://team-migration-state/acme/prod"));
+  Control("DELETE", "/_sim/faults");
+  RunResult status = Run({"status"}, "alice");
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  ASSERT_THAT(status.out, HasSubstr("more")) << "the run was not created before S3 went";
+  RunResult again = Run({"resume", "2"}, "alice");
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(CountLines(ReadFile(dir_.Join("effects")), "three"), 1);
+  EXPECT_EQ(Run({"audit", "verify"}, "auditor2").exit_code, 0);
+}
+
+// What a run costs in S3 requests, with nobody else writing: one
+// conditional PutObject per commit, never more, and a bounded number of
+// reads per step (the figure docs/journal-format.md states).
+TEST_F(SharedStateTest, EachCommitIsOneConditionalPutAndAStepABoundedNumberOfRequests) {
+  std::string yaml = "name: ten\nversion: 1\nsteps:\n";
+  for (int i = 0; i < 10; ++i) {
+    yaml += fmt::format("  - id: s{}\n    uses: file.write\n    with: {{path: f{}, content: x}}\n",
+                        i, i);
+  }
+  WriteFile(dir_.Join("ten.yaml"), yaml);
+  ASSERT_EQ(Run({"status"}, "alice").exit_code, 5);  // no state yet
+  size_t first = simulator_->Log().size();
+  RunResult r = Run({"run", "ten.yaml"}, "alice");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::map<std::string, int> calls;
+  auto log = simulator_->Log();
+  for (size_t i = first; i < log.size(); ++i) {
+    if (log[i].service == "s3") ++calls[log[i].operation];
+  }
+  int objects = static_cast<int>(LogKeys().size());
+  EXPECT_EQ(calls["PutObject"], objects + 1) << "one PutObject per log object, and the manifest";
+  int per_step = (calls["PutObject"] + calls["GetObject"] + calls["ListObjectsV2"]) / 10;
+  EXPECT_LE(per_step, 12);
+  std::printf("a 10-step run: %d log objects; PutObject %d, GetObject %d, ListObjectsV2 %d\n",
+              objects, calls["PutObject"], calls["GetObject"], calls["ListObjectsV2"]);
+}
+
+TEST_F(SharedStateTest, ATamperedOrDeletedLogObjectIsNamedAndANewerStateRefusedUntouched) {
+  WriteFile(dir_.Join("one.yaml"), R"yaml(name: one
+version: 1
+steps:
+  - id: only
+    uses: file.write
+    with: {path: out.txt, content: hello}
+)yaml");
+  ASSERT_EQ(Run({"run", "one.yaml"}, "alice").exit_code, 0);
+  std::vector<std::string> keys = LogKeys();
+  ASSERT_GE(keys.size(), 3u);
+  std::string victim = keys[1];
+  std::string original = GetObject(victim);
+  std::string forged = original;
+  size_t at = forged.find("\"alice\"");
+  ASSERT_NE(at, std::string::npos);
+  forged.replace(at, 7, "\"mallo\"");
+  PutObject(victim, forged);
+  RunResult verify = Run({"audit", "verify"}, "alice");
+  EXPECT_EQ(verify.exit_code, 1) << verify.out << verify.err;
+  EXPECT_THAT(verify.out + verify.err, HasSubstr(victim.substr(victim.find("log/"))));
+  RunResult newcomer = Run({"status"}, "newcomer");
+  EXPECT_EQ(newcomer.exit_code, 5) << newcomer.out << newcomer.err;
+  EXPECT_THAT(newcomer.err, HasSubstr("altered"));
+
+  PutObject(victim, original);
+  EXPECT_EQ(Run({"audit", "verify"}, "alice").exit_code, 0);
+  CliResult deleted = AwsCli({"s3api", "delete-object", "--bucket", kBucket, "--key", victim});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  verify = Run({"audit", "verify"}, "alice");
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_THAT(verify.out + verify.err, HasSubstr("missing"));
+
+  // A state written by a newer flightplan: refused, nothing written.
+  PutObject("newer/flightplan-state.json",
+            R"({"format":"flightplan-shared-state","version":9,"journal_id":"x"})");
+  RunResult newer =
+      RunFlightplan(Make({"run", "one.yaml"}, "alice", "s3://team-migration-state/newer"));
+  EXPECT_EQ(newer.exit_code, 5) << newer.out << newer.err;
+  EXPECT_THAT(newer.err, HasSubstr("newer flightplan"));
+  EXPECT_TRUE(LogKeys("newer/log/").empty());
+  // No state there at all: read-only commands say so.
+  RunResult none =
+      RunFlightplan(Make({"history"}, "alice", "s3://team-migration-state/nothing-here"));
+  EXPECT_EQ(none.exit_code, 5) << none.out << none.err;
+  EXPECT_THAT(none.err, HasSubstr("nothing has run there yet"));
+}
+
+}  // namespace
+}  // namespace flightplan::testing

@@ -1,0 +1,356 @@
+// The shared journal's logic over an in-memory object store that keeps S3's
+// contract (create-if-absent decided by the store) and can lose answers,
+// refuse, or be tampered with. The same contract over real HTTP, SigV4 and
+// the simulator's S3 is tested with separate processes in
+// tests/e2e/shared_state_test.cc.
+#include "store/log_journal.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tests/engine/fakes.h"
+#include "tests/support/test_support.h"
+
+namespace flightplan {
+namespace {
+
+using testing::FakeClock;
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+// S3's contract in memory. `before_create` may answer instead of the store
+// (a fault); `lose_answer` applies the write and then reports kTransient.
+class MemoryStore final : public ObjectStore {
+ public:
+  Result<CreateOutcome> CreateIfAbsent(const std::string& key, const std::string& body) override {
+    std::lock_guard lock(mu_);
+    ++creates_;
+    if (refuse_creates_ > 0) {
+      --refuse_creates_;
+      return MakeError(ErrorCode::kTransient, "injected: no answer, nothing applied");
+    }
+    bool created = objects_.emplace(key, body).second;
+    if (lose_answers_ > 0 && created) {
+      --lose_answers_;
+      return MakeError(ErrorCode::kTransient, "injected: applied, answer lost");
+    }
+    return created ? CreateOutcome::kCreated : CreateOutcome::kAlreadyExists;
+  }
+  Result<void> Put(const std::string& key, const std::string& body) override {
+    std::lock_guard lock(mu_);
+    objects_[key] = body;
+    return {};
+  }
+  Result<std::optional<std::string>> Get(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    if (unreachable_) return MakeError(ErrorCode::kTransient, "injected: unreachable");
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Result<std::vector<std::string>> List(const std::string& prefix, const std::string& start_after,
+                                        int limit) override {
+    std::lock_guard lock(mu_);
+    ++lists_;
+    if (unreachable_) return MakeError(ErrorCode::kTransient, "injected: unreachable");
+    std::vector<std::string> out;
+    for (auto it = objects_.upper_bound(start_after);
+         it != objects_.end() && static_cast<int>(out.size()) < limit; ++it) {
+      if (it->first.rfind(prefix, 0) == 0) out.push_back(it->first);
+    }
+    return out;
+  }
+  std::string Describe() const override { return "mem://state/"; }
+
+  std::map<std::string, std::string> objects() {
+    std::lock_guard lock(mu_);
+    return objects_;
+  }
+  int LogObjects() {
+    int n = 0;
+    for (const auto& [key, body] : objects()) n += key.rfind("log/", 0) == 0 ? 1 : 0;
+    return n;
+  }
+  void Tamper(const std::string& key, const std::function<void(std::string&)>& edit) {
+    std::lock_guard lock(mu_);
+    edit(objects_[key]);
+  }
+  void Erase(const std::string& key) {
+    std::lock_guard lock(mu_);
+    objects_.erase(key);
+  }
+
+  std::mutex mu_;
+  std::map<std::string, std::string> objects_;
+  int refuse_creates_ = 0;
+  int lose_answers_ = 0;
+  bool unreachable_ = false;
+  int creates_ = 0;
+  int lists_ = 0;
+};
+
+class LogJournalTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<LogJournal> Open(const std::string& replica) {
+    LogJournalOptions options;
+    options.cache_path = dir_.Join(replica + ".db");
+    auto journal = OpenLogJournal(store_, clock_, options);
+    EXPECT_TRUE(journal) << journal.error().ToString();
+    return journal ? std::move(*journal) : nullptr;
+  }
+  Result<std::unique_ptr<LogJournal>> TryOpen(const std::string& replica) {
+    LogJournalOptions options;
+    options.cache_path = dir_.Join(replica + ".db");
+    return OpenLogJournal(store_, clock_, options);
+  }
+  static LeaseRequest Request(const std::string& target, const std::string& who) {
+    return LeaseRequest{target, LeaseHolder{who, who + "-laptop", 100, who, ""}, Duration(30000),
+                        LeaseMode::kAcquire, 0};
+  }
+  static RunId MakeRun(Journal& j, const Fence& fence) {
+    RunRecord run;
+    run.workflow = "lock";
+    run.target = fence.target;
+    run.definition_sha256 = "abc";
+    run.definition_text = "name: lock\n";
+    run.params = Value(ValueMap{{"app", Value("a1")}, {"ratio", Value(0.25)}});
+    run.operator_name = "alice";
+    NewEvent event{"run.created", "alice", 0, fence.target, "", Value(ValueMap{})};
+    auto id = j.CreateRun(fence, run, {"discover", "lock"}, event);
+    EXPECT_TRUE(id) << id.error().ToString();
+    return id ? *id : 0;
+  }
+  static Result<void> StartStep(Journal& j, const Fence& fence, RunId run, const std::string& id) {
+    StepUpdate update;
+    update.run_id = run;
+    update.step_id = id;
+    update.from = StepState::kPending;
+    update.to = StepState::kRunning;
+    update.attempt = 1;
+    update.prepared = Value(ValueMap{{"stack", Value("amplify-a1-main")}});
+    return j.TransitionStep(fence, update,
+                            NewEvent{"step.started", "alice", run, fence.target, id, Value()});
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  MemoryStore store_;
+};
+
+TEST_F(LogJournalTest, TwoReplicasSeeTheSameRunsEventsAndHashChain) {
+  auto alice = Open("alice");
+  auto bob = Open("bob");
+  ASSERT_TRUE(alice && bob);
+  EXPECT_EQ(alice->JournalId(), bob->JournalId());
+  Lease lease = alice->AcquireLease(Request("app/a1/env/main", "alice")).value();
+  Fence fence{lease.target, lease.generation};
+  RunId run = MakeRun(*alice, fence);
+  ASSERT_TRUE(StartStep(*alice, fence, run, "discover").has_value());
+
+  // Bob reads what Alice wrote, and is refused her lease.
+  RunRecord seen = bob->GetRun(run).value();
+  EXPECT_EQ(seen.workflow, "lock");
+  EXPECT_EQ(seen.params.ToJson(), R"({"app":"a1","ratio":0.25})");
+  EXPECT_EQ(bob->GetSteps(run).value()[0].state, StepState::kRunning);
+  auto refused = bob->AcquireLease(Request("app/a1/env/main", "bob"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kLeaseHeld);
+  EXPECT_THAT(refused.error().message(), HasSubstr("alice"));
+
+  auto a_events = alice->ListEvents({}).value();
+  auto b_events = bob->ListEvents({}).value();
+  ASSERT_EQ(a_events.size(), b_events.size());
+  for (size_t i = 0; i < a_events.size(); ++i) EXPECT_EQ(a_events[i].hash, b_events[i].hash);
+  ChainReport report = bob->VerifyChain().value();
+  EXPECT_FALSE(report.first_bad_seq) << report.problem;
+  EXPECT_EQ(report.events, static_cast<int64_t>(a_events.size()));
+  // The refused acquire wrote nothing: lease, run, step = three objects.
+  EXPECT_EQ(store_.LogObjects(), 3);
+
+  // A third machine starting from nothing replays the same state.
+  auto carol = Open("carol");
+  ASSERT_TRUE(carol);
+  EXPECT_EQ(carol->ListEvents({}).value().back().hash, a_events.back().hash);
+}
+
+TEST_F(LogJournalTest, AnOperatorWhoseLeaseWasTakenOverCanNeverWriteAgain) {
+  auto alice = Open("alice");
+  auto bob = Open("bob");
+  Lease lease = alice->AcquireLease(Request("t", "alice")).value();
+  Fence alice_fence{lease.target, lease.generation};
+  RunId run = MakeRun(*alice, alice_fence);
+  // Alice stops (SIGSTOP) past her lease's expiry; Bob takes over.
+  clock_.Advance(Duration(60000));
+  LeaseRequest take = Request("t", "bob");
+  take.mode = LeaseMode::kTakeOverExpired;
+  take.expected_generation = lease.generation;
+  Lease taken = bob->AcquireLease(take).value();
+  EXPECT_EQ(taken.generation, lease.generation + 1);
+  int objects = store_.LogObjects();
+  // Alice continues: her replica does not know yet, the log does.
+  auto stale = StartStep(*alice, alice_fence, run, "discover");
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code(), ErrorCode::kLeaseLost);
+  EXPECT_FALSE(alice->HeartbeatLease(alice_fence, Duration(30000)));
+  EXPECT_EQ(store_.LogObjects(), objects) << "a fenced-out write reached the log";
+  // Bob's fence works.
+  EXPECT_TRUE(StartStep(*bob, Fence{"t", taken.generation}, run, "discover").has_value());
+}
+
+TEST_F(LogJournalTest, EightOperatorsRacingForOneLeaseGetExactlyOneHolder) {
+  auto first = Open("setup");  // the manifest exists before the race
+  ASSERT_TRUE(first);
+  std::vector<std::unique_ptr<LogJournal>> operators;
+  for (int i = 0; i < 8; ++i) operators.push_back(Open("op" + std::to_string(i)));
+  std::vector<Result<Lease>> results(8, MakeError(ErrorCode::kInternal, "not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = operators[i]->AcquireLease(Request("app/x/env/main", "op" + std::to_string(i)));
+    });
+  }
+  for (auto& t : threads) t.join();
+  int holders = 0;
+  for (const auto& r : results) {
+    if (r) {
+      ++holders;
+    } else {
+      EXPECT_EQ(r.error().code(), ErrorCode::kLeaseHeld) << r.error().ToString();
+    }
+  }
+  EXPECT_EQ(holders, 1);
+  EXPECT_EQ(store_.LogObjects(), 1);
+  EXPECT_FALSE(first->VerifyChain().value().first_bad_seq);
+}
+
+TEST_F(LogJournalTest, AWriteWhoseAnswerWasLostIsInTheLogExactlyOnce) {
+  auto alice = Open("alice");
+  Lease lease = alice->AcquireLease(Request("t", "alice")).value();
+  Fence fence{lease.target, lease.generation};
+  store_.lose_answers_ = 1;  // applied by the store, reported as a time-out
+  RunId run = MakeRun(*alice, fence);
+  EXPECT_EQ(run, 1);
+  EXPECT_EQ(store_.LogObjects(), 2);
+  EXPECT_EQ(alice->ListRuns("", "").value().size(), 1u);
+
+  // Refused with no answer and not applied: tried again, once in the log.
+  store_.refuse_creates_ = 1;
+  ASSERT_TRUE(StartStep(*alice, fence, run, "discover").has_value());
+  EXPECT_EQ(store_.LogObjects(), 3);
+  auto bob = Open("bob");
+  EXPECT_EQ(bob->ListRuns("", "").value().size(), 1u);
+  EXPECT_EQ(bob->GetSteps(run).value()[0].attempt, 1);
+}
+
+TEST_F(LogJournalTest, AnUnreachableStoreFailsTheWriteAndSaysTheOutcomeIsUnknown) {
+  auto alice = Open("alice");
+  Lease lease = alice->AcquireLease(Request("t", "alice")).value();
+  store_.lose_answers_ = 1;
+  store_.unreachable_ = true;  // and no read afterwards either
+  RunRecord run;
+  run.workflow = "lock";
+  run.target = "t";
+  auto created = alice->CreateRun(Fence{"t", lease.generation}, run, {"a"},
+                                  NewEvent{"run.created", "alice", 0, "t", "", Value(ValueMap{})});
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code(), ErrorCode::kStateFile);
+  EXPECT_THAT(created.error().message(), HasSubstr("could not tell whether"));
+  store_.unreachable_ = false;
+  // The write did land; the next read shows it, once.
+  EXPECT_EQ(alice->ListRuns("", "").value().size(), 1u);
+}
+
+TEST_F(LogJournalTest, TamperedAndMissingObjectsAreNamedAndRefused) {
+  auto alice = Open("alice");
+  Lease lease = alice->AcquireLease(Request("t", "alice")).value();
+  Fence fence{lease.target, lease.generation};
+  RunId run = MakeRun(*alice, fence);
+  ASSERT_TRUE(StartStep(*alice, fence, run, "discover").has_value());
+  ASSERT_EQ(store_.LogObjects(), 3);
+
+  store_.Tamper(LogObjectKey(2), [](std::string& text) {
+    size_t at = text.find("name: lock");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 10, "name: evil");
+  });
+  ChainReport report = alice->VerifyChain().value();
+  ASSERT_TRUE(report.first_bad_seq);
+  EXPECT_EQ(*report.first_bad_seq, 2);
+  EXPECT_THAT(report.problem, HasSubstr(LogObjectKey(2)));
+  auto fresh = TryOpen("newcomer");
+  ASSERT_FALSE(fresh);
+  EXPECT_EQ(fresh.error().code(), ErrorCode::kCorruption);
+
+  // Put back, it verifies again; deleted, the gap is named.
+  store_.Tamper(LogObjectKey(2), [](std::string& text) {
+    size_t at = text.find("name: evil");
+    text.replace(at, 10, "name: lock");
+  });
+  EXPECT_FALSE(alice->VerifyChain().value().first_bad_seq);
+  store_.Erase(LogObjectKey(2));
+  report = alice->VerifyChain().value();
+  ASSERT_TRUE(report.first_bad_seq);
+  EXPECT_EQ(*report.first_bad_seq, 2);
+  EXPECT_THAT(report.problem, HasSubstr("missing"));
+  auto gap = TryOpen("newcomer2");
+  ASSERT_FALSE(gap);
+  EXPECT_EQ(gap.error().code(), ErrorCode::kCorruption);
+  EXPECT_THAT(gap.error().message(), HasSubstr("missing"));
+}
+
+TEST_F(LogJournalTest, AStateFromANewerFlightplanIsRefusedUntouched) {
+  store_.objects_["flightplan-state.json"] =
+      R"({"format":"flightplan-shared-state","version":7,"journal_id":"abc"})";
+  auto opened = TryOpen("alice");
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code(), ErrorCode::kCorruption);
+  EXPECT_THAT(opened.error().message(), HasSubstr("newer flightplan"));
+  EXPECT_EQ(store_.objects().size(), 1u);
+
+  store_.objects_.clear();
+  auto alice = Open("alice");
+  alice->AcquireLease(Request("t", "alice")).value();
+  store_.objects_[LogObjectKey(2)] = "flightplan-log 9\nxx\n{}";
+  auto bob = TryOpen("bob");
+  ASSERT_FALSE(bob);
+  EXPECT_THAT(bob.error().message(), HasSubstr("newer flightplan"));
+  store_.objects_["flightplan-state.json"] = "not json";
+  auto foreign = TryOpen("carol");
+  ASSERT_FALSE(foreign);
+  EXPECT_THAT(foreign.error().message(), HasSubstr("not a flightplan state"));
+}
+
+TEST_F(LogJournalTest, AReplicaOfAnEarlierStateAtTheSameLocationIsRebuilt) {
+  {
+    auto alice = Open("alice");
+    alice->AcquireLease(Request("t", "alice")).value();
+  }
+  store_.objects_.clear();  // the state was deleted and a new one begun
+  auto again = Open("alice");
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->ListLeases().value().empty());
+  EXPECT_EQ(again->log_seq(), 0);
+}
+
+TEST_F(LogJournalTest, AReadCostsOneListAndACurrentWriteOnePut) {
+  auto alice = Open("alice");
+  Lease lease = alice->AcquireLease(Request("t", "alice")).value();
+  Fence fence{lease.target, lease.generation};
+  RunId run = MakeRun(*alice, fence);
+  int lists = store_.lists_;
+  int creates = store_.creates_;
+  ASSERT_TRUE(StartStep(*alice, fence, run, "discover").has_value());
+  EXPECT_EQ(store_.creates_ - creates, 1);
+  EXPECT_EQ(store_.lists_ - lists, 0);
+  (void)alice->GetSteps(run).value();
+  EXPECT_EQ(store_.lists_ - lists, 1);
+}
+
+}  // namespace
+}  // namespace flightplan
