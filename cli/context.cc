@@ -167,6 +167,7 @@ Result<Journal*> Context::OpenJournal(bool create) {
     LogJournalOptions options;
     options.cache_path = ReplicaPath(store->Describe());
     options.create = create ? CreateIfMissing::kYes : CreateIfMissing::kNo;
+    options.after_publish = KillIfArmedOnPublish;
     ASSIGN_OR_RETURN(std::unique_ptr<LogJournal> journal, OpenLogJournal(*store, clock_, options));
     journal_ = MaybeInjectCrashes(std::move(journal));
     return journal_.get();

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
 
@@ -11,11 +12,15 @@
 namespace flightplan::cli {
 namespace {
 
+std::atomic<bool> g_kill_on_publish{false};
+
+enum class KillPoint { kBefore, kAfter, kPublished };
+
 // Counts the run, step and event writes; every other call goes straight through.
 class KillingJournal final : public JournalWrapper {
  public:
-  KillingJournal(std::unique_ptr<Journal> inner, int64_t kill_at, bool after)
-      : JournalWrapper(std::move(inner)), kill_at_(kill_at), after_(after) {}
+  KillingJournal(std::unique_ptr<Journal> inner, int64_t kill_at, KillPoint point)
+      : JournalWrapper(std::move(inner)), kill_at_(kill_at), point_(point) {}
 
   Result<RunId> CreateRun(const Fence& f, const RunRecord& run, const std::vector<std::string>& ids,
                           const NewEvent& e) override {
@@ -41,14 +46,17 @@ class KillingJournal final : public JournalWrapper {
   template <typename Fn>
   auto Counted(Fn&& write) -> decltype(write()) {
     ++writes_;
-    if (writes_ == kill_at_ && !after_) kill(getpid(), SIGKILL);
+    bool here = writes_ == kill_at_;
+    if (here && point_ == KillPoint::kBefore) kill(getpid(), SIGKILL);
+    if (here && point_ == KillPoint::kPublished) g_kill_on_publish = true;
     auto result = write();
-    if (writes_ == kill_at_ && after_) kill(getpid(), SIGKILL);
+    g_kill_on_publish = false;
+    if (here && point_ == KillPoint::kAfter) kill(getpid(), SIGKILL);
     return result;
   }
 
   int64_t kill_at_;
-  bool after_;
+  KillPoint point_;
   int64_t writes_ = 0;
 };
 
@@ -60,9 +68,16 @@ std::unique_ptr<Journal> MaybeInjectCrashes(std::unique_ptr<Journal> inner) {
   std::string text(spec);
   size_t colon = text.find(':');
   int64_t at = std::atoll(text.substr(0, colon).c_str());
-  bool after = colon != std::string::npos && text.substr(colon + 1) == "after";
+  std::string phase = colon == std::string::npos ? "" : text.substr(colon + 1);
+  KillPoint point = phase == "after"       ? KillPoint::kAfter
+                    : phase == "published" ? KillPoint::kPublished
+                                           : KillPoint::kBefore;
   if (at <= 0) return inner;
-  return std::make_unique<KillingJournal>(std::move(inner), at, after);
+  return std::make_unique<KillingJournal>(std::move(inner), at, point);
+}
+
+void KillIfArmedOnPublish() {
+  if (g_kill_on_publish) kill(getpid(), SIGKILL);
 }
 
 }  // namespace flightplan::cli

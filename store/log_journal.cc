@@ -419,6 +419,7 @@ Result<int64_t> LogJournal::Impl::BeforeCommit(const std::vector<EventRecord>& e
   outcome_ = Outcome::kCommitted;
   committed_seq_ = seq;
   committed_hash_ = hash;
+  if (options_.after_publish) options_.after_publish();
   return seq;
 }
 

@@ -33,6 +33,7 @@
 #define FLIGHTPLAN_STORE_LOG_JOURNAL_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,10 @@ struct LogJournalOptions {
   std::string cache_path;  // the local replica (created 0600 in a 0700 directory)
   CreateIfMissing create = CreateIfMissing::kYes;
   int max_commit_attempts = 64;  // races lost in a row before a write gives up
+  // Called right after a log object this process wrote was created, before
+  // the replica commits it: the crash tests kill the process there
+  // (cli/fault_injection.h). May be empty.
+  std::function<void()> after_publish;
 };
 
 class LogJournal;

@@ -3,6 +3,10 @@
 // rollback) and at random moments inside steps; re-running the command must
 // finish the work with every effect applied exactly once, end in the same
 // state as an uninterrupted run, and leave an audit chain that verifies.
+// Every test runs twice: on a local state file, and on a state in the
+// simulator's S3 (--state s3://…) where each command after a kill runs on
+// another "machine" (its own replica directory), as a team would resume.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "tests/cloudsim/sim_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace flightplan::testing {
@@ -59,22 +64,56 @@ steps:
 constexpr int kRunWrites = 13;
 constexpr int kRollbackWrites = 11;
 
-class CrashTest : public ::testing::Test {
+enum class Backend { kFile, kS3 };
+
+std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kFile ? "File" : "S3";
+}
+
+// The state backend is the first parameter of every test here.
+class CrashTest : public cloudsim::testing::SimTest {
  protected:
+  virtual Backend backend() const = 0;
+
   void SetUp() override {
+    SimTest::SetUp();
+    if (backend() == Backend::kS3) {
+      ASSERT_TRUE(world().s3.CreateBucket("crash-state", world().Now()).has_value());
+    }
     WriteFile(dir_.Join("crash.yaml"), kWorkflow);
     WriteFile(dir_.Join("config.json"), "{\"v\": 1}");
     chmod(dir_.Join("config.json").c_str(), 0604);
     WriteFile(dir_.Join("old.txt"), "old contents\n");
   }
 
-  RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "") {
-    return RunFlightplanIn(dir_.path(), std::move(args), kill_at);
+  // One command; on S3, each on a machine of its own.
+  Invocation Make(std::vector<std::string> args, const std::string& kill_at = "") {
+    Invocation inv;
+    inv.args = std::move(args);
+    inv.cwd = dir_.path();
+    if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
+    if (backend() == Backend::kS3) {
+      inv.args.emplace_back("--state");
+      inv.args.emplace_back("s3://crash-state/run");
+      inv.env["AWS_ENDPOINT_URL"] = endpoint();
+      inv.env["AWS_ACCESS_KEY_ID"] = "AKIDFLIGHTPLANSIM";
+      inv.env["AWS_SECRET_ACCESS_KEY"] = "flightplan-cloudsim-secret-key";
+      inv.env["AWS_REGION"] = "us-east-1";
+      inv.env["HOME"] = dir_.path();
+      inv.env["FLIGHTPLAN_STATE_CACHE"] = dir_.Join("machine-" + std::to_string(++machines_));
+    }
+    return inv;
   }
 
-  // Re-runs `args` until it succeeds (bounded), as an operator would.
+  RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "") {
+    return RunFlightplan(Make(std::move(args), kill_at));
+  }
+
+  // Re-runs `args` until it succeeds (at most 5 times), as an operator would.
   void RunToCompletion(const std::vector<std::string>& args) {
-    for (const RunResult& r : RerunUntilSuccess(dir_.path(), args)) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      RunResult r = Flightplan(args);
+      if (r.exit_code == 0) return;
       ADD_FAILURE() << "exit " << r.exit_code << "\n" << r.out << r.err;
     }
   }
@@ -104,9 +143,15 @@ class CrashTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  int machines_ = 0;
 };
 
-TEST_F(CrashTest, UninterruptedRunAndRollbackGiveTheReferenceEndStates) {
+class BackendCrashTest : public CrashTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  Backend backend() const override { return GetParam(); }
+};
+
+TEST_P(BackendCrashTest, UninterruptedRunAndRollbackGiveTheReferenceEndStates) {
   RunResult run = Flightplan({"run", "crash.yaml"});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   ExpectForwardEndState();
@@ -116,7 +161,7 @@ TEST_F(CrashTest, UninterruptedRunAndRollbackGiveTheReferenceEndStates) {
   ExpectAuditVerifies();
 }
 
-TEST_F(CrashTest, InjectionCountMatchesTheWritesOfAnUninterruptedRun) {
+TEST_P(BackendCrashTest, InjectionCountMatchesTheWritesOfAnUninterruptedRun) {
   // One write past the last is never reached: the run finishes normally.
   RunResult run = Flightplan({"run", "crash.yaml"}, std::to_string(kRunWrites + 1) + ":before");
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
@@ -126,11 +171,21 @@ TEST_F(CrashTest, InjectionCountMatchesTheWritesOfAnUninterruptedRun) {
       << killed_last.out;
 }
 
-class KillAtWriteTest : public CrashTest,
-                        public ::testing::WithParamInterface<std::tuple<int, const char*>> {};
+using KillPoint = std::tuple<Backend, int, const char*>;
+
+std::string KillPointName(const ::testing::TestParamInfo<KillPoint>& info) {
+  return fmt::format("{}_{}_{}", std::get<0>(info.param) == Backend::kFile ? "File" : "S3",
+                     std::get<1>(info.param), std::get<2>(info.param));
+}
+
+class KillAtWriteTest : public CrashTest, public ::testing::WithParamInterface<KillPoint> {
+ protected:
+  Backend backend() const override { return std::get<0>(GetParam()); }
+};
 
 TEST_P(KillAtWriteTest, ResumeAfterKillAppliesEveryEffectExactlyOnce) {
-  auto [n, phase] = GetParam();
+  const int n = std::get<1>(GetParam());
+  const char* phase = std::get<2>(GetParam());
   RunResult killed = Flightplan({"run", "crash.yaml"}, std::to_string(n) + ":" + phase);
   ASSERT_TRUE(killed.signaled) << "exit " << killed.exit_code << "\n" << killed.out << killed.err;
   ASSERT_EQ(killed.signal, SIGKILL);
@@ -140,15 +195,26 @@ TEST_P(KillAtWriteTest, ResumeAfterKillAppliesEveryEffectExactlyOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryWrite, KillAtWriteTest,
-                         ::testing::Combine(::testing::Range(1, kRunWrites + 1),
-                                            ::testing::Values("before", "after")));
+                         ::testing::Combine(::testing::Values(Backend::kFile, Backend::kS3),
+                                            ::testing::Range(1, kRunWrites + 1),
+                                            ::testing::Values("before", "after")),
+                         KillPointName);
+// S3 only: killed after the write's log object is in the bucket and before
+// this machine's replica has it; the next machine reads it from the log.
+INSTANTIATE_TEST_SUITE_P(EveryPublishedWrite, KillAtWriteTest,
+                         ::testing::Combine(::testing::Values(Backend::kS3),
+                                            ::testing::Range(1, kRunWrites + 1),
+                                            ::testing::Values("published")),
+                         KillPointName);
 
-class KillDuringRollbackTest : public CrashTest,
-                               public ::testing::WithParamInterface<std::tuple<int, const char*>> {
+class KillDuringRollbackTest : public CrashTest, public ::testing::WithParamInterface<KillPoint> {
+ protected:
+  Backend backend() const override { return std::get<0>(GetParam()); }
 };
 
 TEST_P(KillDuringRollbackTest, RollbackResumedAfterKillUndoesEachStepExactlyOnce) {
-  auto [n, phase] = GetParam();
+  const int n = std::get<1>(GetParam());
+  const char* phase = std::get<2>(GetParam());
   RunResult run = Flightplan({"run", "crash.yaml"});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   RunResult killed = Flightplan({"rollback", "1"}, std::to_string(n) + ":" + phase);
@@ -159,10 +225,17 @@ TEST_P(KillDuringRollbackTest, RollbackResumedAfterKillUndoesEachStepExactlyOnce
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryWrite, KillDuringRollbackTest,
-                         ::testing::Combine(::testing::Range(1, kRollbackWrites + 1),
-                                            ::testing::Values("before", "after")));
+                         ::testing::Combine(::testing::Values(Backend::kFile, Backend::kS3),
+                                            ::testing::Range(1, kRollbackWrites + 1),
+                                            ::testing::Values("before", "after")),
+                         KillPointName);
+INSTANTIATE_TEST_SUITE_P(EveryPublishedWrite, KillDuringRollbackTest,
+                         ::testing::Combine(::testing::Values(Backend::kS3),
+                                            ::testing::Range(1, kRollbackWrites + 1),
+                                            ::testing::Values("published")),
+                         KillPointName);
 
-TEST_F(CrashTest, KillsAtRandomMomentsInsideStepsLoseNothing) {
+TEST_P(BackendCrashTest, KillsAtRandomMomentsInsideStepsLoseNothing) {
   std::mt19937 rng(20261122);
   // Several kills in a row on the same run, each at a random moment, then
   // the same for its rollback.
@@ -171,10 +244,7 @@ TEST_F(CrashTest, KillsAtRandomMomentsInsideStepsLoseNothing) {
                                         ? std::vector<std::string>{"run", "crash.yaml"}
                                         : std::vector<std::string>{"rollback", "1"};
     for (int i = 0; i < 6; ++i) {
-      Invocation inv;
-      inv.args = args;
-      inv.cwd = dir_.path();
-      Background process(inv);
+      Background process(Make(args));
       std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 90));
       process.Signal(SIGKILL);
       RunResult r = process.Wait();
@@ -185,6 +255,9 @@ TEST_F(CrashTest, KillsAtRandomMomentsInsideStepsLoseNothing) {
   ExpectRolledBackEndState();
   ExpectAuditVerifies();
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, BackendCrashTest,
+                         ::testing::Values(Backend::kFile, Backend::kS3), BackendName);
 
 }  // namespace
 }  // namespace flightplan::testing
