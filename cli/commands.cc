@@ -23,6 +23,7 @@ extern const Command kShiftCommand;
 extern const Command kDecommissionCommand;
 extern const Command kDriftCommand;
 extern const Command kCleanupCommand;
+extern const Command kStateCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -30,7 +31,7 @@ const std::vector<Command>& Commands() {
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
       kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
       kBackupCommand,  kCloneCommand,    kRefactorCommand, kShiftCommand,     kDecommissionCommand,
-      kCleanupCommand,
+      kCleanupCommand, kStateCommand,
   };
   return kCommands;
 }

@@ -28,10 +28,11 @@ std::string DefaultLogDir() {
   return (std::filesystem::path(home) / ".flightplan" / "logs").string();
 }
 
-// Where this machine keeps its replica of a shared state:
+}  // namespace
+
 // $FLIGHTPLAN_STATE_CACHE, else ~/.flightplan/state-cache; one file per
 // state location.
-std::string ReplicaPath(const std::string& location) {
+std::string Context::ReplicaPath(const std::string& location) {
   std::filesystem::path dir;
   if (const char* env = std::getenv("FLIGHTPLAN_STATE_CACHE"); env != nullptr && *env != '\0') {
     dir = env;
@@ -42,6 +43,8 @@ std::string ReplicaPath(const std::string& location) {
   }
   return (dir / (Sha256Hex(location).substr(0, 16) + ".db")).string();
 }
+
+namespace {
 
 Result<std::string> ReadTextFile(const std::string& path) {
   std::error_code ec;
@@ -152,11 +155,17 @@ Result<bool> Context::StateExists() {
   return manifest.has_value();
 }
 
-Result<ObjectStore*> Context::SharedStore() {
-  if (state_store_) return state_store_.get();
-  ASSIGN_OR_RETURN(aws::S3Location location, aws::ParseS3Location(state_path_));
+Result<std::unique_ptr<ObjectStore>> Context::OpenObjectStore(const std::string& url) {
+  ASSIGN_OR_RETURN(aws::S3Location location, aws::ParseS3Location(url));
   ASSIGN_OR_RETURN(aws::AwsClient * client, aws_clients_->Get("", ""));
-  state_store_ = std::make_unique<aws::S3ObjectStore>(*client, std::move(location));
+  return std::unique_ptr<ObjectStore>(
+      std::make_unique<aws::S3ObjectStore>(*client, std::move(location)));
+}
+
+Result<ObjectStore*> Context::SharedStore() {
+  if (!state_store_) {
+    ASSIGN_OR_RETURN(state_store_, OpenObjectStore(state_path_));
+  }
   return state_store_.get();
 }
 

@@ -61,6 +61,11 @@ class Context {
   // "nothing has run yet").
   Result<bool> StateExists();
   bool state_is_shared() const;
+  // The bucket at `url` (s3://BUCKET/PREFIX), reached with the default
+  // credentials and region.
+  Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url);
+  // Where this machine keeps its replica of the shared state at `location`.
+  static std::string ReplicaPath(const std::string& location);
   const StepRegistry& registry() const { return registry_; }
   Catalog& catalog() { return catalog_; }
   Console& console() { return *console_; }

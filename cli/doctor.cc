@@ -1,5 +1,6 @@
 // flightplan doctor — checks the AWS setup: profile, credential source (never
-// a secret), region, endpoints and the caller identity. docs/aws-client.md.
+// a secret), region, endpoints and the caller identity; with --state
+// s3://BUCKET/PREFIX, the shared state's bucket too. docs/aws-client.md.
 #include "steps/aws/doctor.h"
 
 #include <memory>
@@ -12,6 +13,7 @@
 #include "steps/aws/aws_client.h"
 #include "steps/aws/aws_config.h"
 #include "steps/aws/credentials_chain.h"
+#include "steps/aws/s3_object_store.h"
 #include "steps/net/curl_transport.h"
 #include "steps/sys/posix_process_runner.h"
 
@@ -36,6 +38,11 @@ int RunDoctorCommand(const GlobalOptions& global, const DoctorArgs& args) {
   if (!args.region.empty()) options.endpoints.region = args.region;
   aws::AwsClient client(transport, credentials, clock, options);
   aws::DoctorReport report = aws::RunDoctor(*config, credentials, client);
+  if (ctx.state_is_shared()) {
+    Result<aws::S3Location> location = aws::ParseS3Location(ctx.state_path());
+    if (!location) return ReportError(ctx.console(), location.error());
+    aws::CheckStateBucket(client, location->bucket, location->prefix, report);
+  }
   ctx.console().Write(report.ToText());
   return report.ok() ? kExitOk : kExitStepFailed;
 }
@@ -50,6 +57,9 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
 }  // namespace
 
 extern const Command kDoctorCommand{
-    "doctor", "Check the AWS setup: profile, credentials, region, endpoints, caller", Setup};
+    "doctor",
+    "Check the AWS setup: profile, credentials, region, endpoints, caller; with --state "
+    "s3://BUCKET/PREFIX, the shared state's bucket (reachable, versioning, encryption, access)",
+    Setup};
 
 }  // namespace flightplan::cli

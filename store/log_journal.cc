@@ -257,10 +257,12 @@ Result<void> LogJournal::Impl::Open() {
                                    "--state or FLIGHTPLAN_STATE to use another one)",
                                    store_.Describe()));
     }
-    Value fresh(ValueMap{{"format", Value(kManifestFormat)},
-                         {"version", Value(kSharedStateVersion)},
-                         {"journal_id", Value(NewId(8))},
-                         {"created_at", Value(FormatTimestamp(clock_.Now()))}});
+    Value fresh(ValueMap{
+        {"format", Value(kManifestFormat)},
+        {"version", Value(kSharedStateVersion)},
+        {"journal_id",
+         Value(options_.new_state_journal_id.empty() ? NewId(8) : options_.new_state_journal_id)},
+        {"created_at", Value(FormatTimestamp(clock_.Now()))}});
     ASSIGN_OR_RETURN(CreateOutcome created,
                      store_.CreateIfAbsent(kManifestKey, fresh.ToJson() + "\n"));
     (void)created;  // created, or another operator's came first: read what is there
@@ -540,6 +542,8 @@ Result<Applied> LogJournal::Impl::Apply(const Value& call) {
       fence_ptr = &fence;
     }
     TRY(replica_->AppendEvent(fence_ptr, EventFrom(Field(call, "event"))));
+  } else if (op == "Import") {
+    TRY(replica_->ImportAll(Field(call, "dump")));
   } else {
     return MakeError(ErrorCode::kCorruption,
                      fmt::format("unknown journal operation '{}' (written by a newer "
@@ -635,6 +639,12 @@ Result<SqliteJournal*> LogJournal::UpToDateReplica() {
   std::lock_guard lock(impl_->mu_);
   TRY(impl_->Sync());
   return impl_->replica_.get();
+}
+
+Result<void> LogJournal::Import(const Value& dump) {
+  Value call(ValueMap{{"op", Value("Import")}, {"dump", dump}});
+  TRY(impl_->Write(call));
+  return {};
 }
 
 Result<Lease> LogJournal::AcquireLease(const LeaseRequest& request) {

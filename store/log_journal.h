@@ -52,6 +52,9 @@ inline constexpr const char* kSharedStateManifestKey = "flightplan-state.json";
 struct LogJournalOptions {
   std::string cache_path;  // the local replica (created 0600 in a 0700 directory)
   CreateIfMissing create = CreateIfMissing::kYes;
+  // The journal id a state created now gets (state push keeps the local
+  // file's, which idempotency tokens derive from); empty: a random one.
+  std::string new_state_journal_id;
   int max_commit_attempts = 64;  // races lost in a row before a write gives up
   // Called right after a log object this process wrote was created, before
   // the replica commits it: the crash tests kill the process there
@@ -102,6 +105,10 @@ class LogJournal final : public Journal {
   Result<ChainReport> VerifyChain() override;
   std::string JournalId() const override;
 
+  // Loads a whole local journal (SqliteJournal::ExportAll) as the first log
+  // object of an empty shared state (flightplan state push). kConflict when
+  // the state already holds anything.
+  [[nodiscard]] Result<void> Import(const Value& dump);
   // The number of the last log object the replica has applied.
   int64_t log_seq() const;
   // Where the state is ("s3://bucket/prefix/").

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "base/digest.h"
@@ -689,6 +690,155 @@ Result<int64_t> SqliteJournal::LogSeq() {
     if (rc == SQLITE_DONE) return int64_t{0};
     if (rc != SQLITE_ROW) return MakeError(impl_->SqlError(rc, "reading the log position"));
     return static_cast<int64_t>(std::strtoll(s.Text(0).c_str(), nullptr, 10));
+  });
+}
+
+namespace {
+
+constexpr const char* kDumpTables[] = {"runs", "steps", "leases", "events"};
+constexpr const char* kCountQueries[] = {"SELECT count(*) FROM runs", "SELECT count(*) FROM steps",
+                                         "SELECT count(*) FROM leases",
+                                         "SELECT count(*) FROM events"};
+
+}  // namespace
+
+Result<Value> SqliteJournal::ExportAll() {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Read("exporting the journal", [&]() -> Result<Value> {
+    Value dump(ValueMap{});
+    for (const char* table : kDumpTables) {
+      std::string sql = fmt::format("SELECT * FROM {} ORDER BY rowid", table);
+      sqlite3_stmt* raw = nullptr;
+      int rc = sqlite3_prepare_v2(impl_->db_, sql.c_str(), -1, &raw, nullptr);
+      if (rc != SQLITE_OK) return MakeError(impl_->SqlError(rc, "exporting the journal"));
+      std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+      ValueList columns;
+      int n = sqlite3_column_count(raw);
+      for (int i = 0; i < n; ++i) columns.emplace_back(std::string(sqlite3_column_name(raw, i)));
+      ValueList rows;
+      while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+        ValueList row;
+        for (int i = 0; i < n; ++i) {
+          switch (sqlite3_column_type(raw, i)) {
+            case SQLITE_NULL:
+              row.emplace_back();
+              break;
+            case SQLITE_INTEGER:
+              row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(raw, i)));
+              break;
+            default:
+              row.emplace_back(std::string(ColumnText(raw, i)));
+          }
+        }
+        rows.emplace_back(std::move(row));
+      }
+      if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "exporting the journal"));
+      dump.Set(table, Value(ValueMap{{"columns", Value(std::move(columns))},
+                                     {"rows", Value(std::move(rows))}}));
+    }
+    return dump;
+  });
+}
+
+Result<void> SqliteJournal::ImportAll(const Value& dump) {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->Write("importing a journal", [&]() -> Result<void> {
+    for (size_t i = 0; i < std::size(kDumpTables); ++i) {
+      ASSIGN_OR_RETURN(Statement count, impl_->Prepare(kCountQueries[i]));
+      if (count.Step() != SQLITE_ROW || count.Int(0) != 0) {
+        return MakeError(ErrorCode::kConflict,
+                         fmt::format("the journal already holds {}; a journal is imported only "
+                                     "into an empty one",
+                                     kDumpTables[i]));
+      }
+    }
+    for (const char* table : kDumpTables) {
+      const Value* part = dump.is_map() ? dump.Find(table) : nullptr;
+      const Value* columns = part && part->is_map() ? part->Find("columns") : nullptr;
+      const Value* rows = part && part->is_map() ? part->Find("rows") : nullptr;
+      if (!columns || !columns->is_list() || !rows || !rows->is_list()) {
+        return MakeError(ErrorCode::kCorruption,
+                         fmt::format("the journal to import has no readable '{}'", table));
+      }
+      // Only this schema's own columns reach the SQL text.
+      std::set<std::string> known;
+      {
+        std::string probe = fmt::format("SELECT * FROM {} LIMIT 0", table);
+        sqlite3_stmt* raw = nullptr;
+        int rc = sqlite3_prepare_v2(impl_->db_, probe.c_str(), -1, &raw, nullptr);
+        if (rc != SQLITE_OK) return MakeError(impl_->SqlError(rc, "importing a journal"));
+        for (int i = 0; i < sqlite3_column_count(raw); ++i)
+          known.insert(sqlite3_column_name(raw, i));
+        sqlite3_finalize(raw);
+      }
+      std::string names, marks;
+      for (const Value& c : columns->as_list()) {
+        if (!c.is_string() || !known.count(c.as_string())) {
+          return MakeError(ErrorCode::kCorruption,
+                           fmt::format("the journal to import has a column '{}' that table {} "
+                                       "does not have (written by a newer flightplan?)",
+                                       c.is_string() ? c.as_string() : c.ToJson(), table));
+        }
+        names += (names.empty() ? "" : ", ") + c.as_string();
+        marks += marks.empty() ? "?" : ", ?";
+      }
+      std::string sql = fmt::format("INSERT INTO {}({}) VALUES({})", table, names, marks);
+      sqlite3_stmt* raw = nullptr;
+      int rc = sqlite3_prepare_v2(impl_->db_, sql.c_str(), -1, &raw, nullptr);
+      if (rc != SQLITE_OK) return MakeError(impl_->SqlError(rc, "importing a journal"));
+      std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+      const size_t width = columns->as_list().size();
+      for (const Value& row : rows->as_list()) {
+        if (!row.is_list() || row.as_list().size() != width) {
+          return MakeError(ErrorCode::kCorruption,
+                           fmt::format("a row of '{}' in the journal to import does not match "
+                                       "its columns",
+                                       table));
+        }
+        sqlite3_reset(raw);
+        sqlite3_clear_bindings(raw);
+        for (size_t i = 0; i < width; ++i) {
+          const Value& v = row.as_list()[i];
+          int at = static_cast<int>(i) + 1;
+          if (v.is_null()) {
+            sqlite3_bind_null(raw, at);
+          } else if (v.is_int()) {
+            sqlite3_bind_int64(raw, at, v.as_int());
+          } else if (v.is_string()) {
+            sqlite3_bind_text(raw, at, v.as_string().data(), static_cast<int>(v.as_string().size()),
+                              SQLITE_TRANSIENT);
+          } else {
+            std::string text = v.ToJson();
+            sqlite3_bind_text(raw, at, text.data(), static_cast<int>(text.size()),
+                              SQLITE_TRANSIENT);
+          }
+        }
+        if (int step = sqlite3_step(raw); step != SQLITE_DONE) {
+          return MakeError(impl_->SqlError(step, fmt::format("importing {}", table)));
+        }
+      }
+    }
+    // The hook sees the imported events as this transaction's.
+    ASSIGN_OR_RETURN(Statement events,
+                     impl_->Prepare("SELECT seq, at, operator, run_id, target, step_id, kind, "
+                                    "detail_json, prev_hash, hash FROM events ORDER BY seq"));
+    int rc;
+    while ((rc = events.Step()) == SQLITE_ROW) {
+      EventRecord e;
+      e.seq = events.Int(0);
+      e.at = {events.Int(1)};
+      e.operator_name = events.Text(2);
+      e.run_id = events.Int(3);
+      e.target = events.Text(4);
+      e.step_id = events.Text(5);
+      e.kind = events.Text(6);
+      e.detail_json = events.Text(7);
+      e.prev_hash = events.Text(8);
+      e.hash = events.Text(9);
+      impl_->pending_events_.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "importing events"));
+    return {};
   });
 }
 

@@ -102,6 +102,15 @@ class SqliteJournal final : public Journal {
   // The log position of the last transaction written through a hook; 0
   // when none has been.
   [[nodiscard]] Result<int64_t> LogSeq();
+  // Every run, step, lease and event as rows ({"runs": {"columns": [...],
+  // "rows": [[...], ...]}, "steps": ..., "leases": ..., "events": ...}), to
+  // move the journal into a shared state (flightplan state push).
+  [[nodiscard]] Result<Value> ExportAll();
+  // Loads an ExportAll into this journal, which must hold no run, lease or
+  // event (kConflict otherwise), in one write transaction — through the
+  // commit hook like any write, which sees every loaded event. Columns this
+  // schema does not have are refused (kCorruption), nothing written.
+  [[nodiscard]] Result<void> ImportAll(const Value& dump);
   // A consistent copy of the whole journal in a new file at `path`
   // (VACUUM INTO); kStateFile when it exists or cannot be written.
   [[nodiscard]] Result<void> SaveCopy(const std::string& path);

@@ -5,7 +5,8 @@
 // Operations: ListBuckets, CreateBucket (with or without a
 // CreateBucketConfiguration body), DeleteBucket, HeadBucket,
 // GetBucketLocation, GetBucketVersioning, PutBucketVersioning,
-// GetBucketTagging, PutBucketTagging, DeleteBucketTagging, PutObject
+// GetBucketEncryption (SSE-S3, every bucket's default), GetBucketTagging,
+// PutBucketTagging, DeleteBucketTagging, PutObject
 // (If-None-Match: * and If-Match conditional writes),
 // CopyObject (x-amz-copy-source), GetObject (Range: bytes=a-b, a-, -n),
 // HeadObject, DeleteObject, DeleteObjects, ListObjectsV2 (prefix, delimiter
@@ -207,6 +208,7 @@ class S3Service final : public Service {
       if (m == "GET") {
         if (request.HasQueryParam("location")) return "GetBucketLocation";
         if (request.HasQueryParam("versioning")) return "GetBucketVersioning";
+        if (request.HasQueryParam("encryption")) return "GetBucketEncryption";
         if (request.HasQueryParam("tagging")) return "GetBucketTagging";
         if (request.QueryParam("list-type") == "2") return "ListObjectsV2";
         return "ListObjects";
@@ -351,6 +353,16 @@ class S3Service final : public Service {
       return Xml(fmt::format("<VersioningConfiguration "
                              "xmlns=\"{}\">{}</VersioningConfiguration>",
                              kXmlns, status),
+                 id);
+    }
+    if (op == "GetBucketEncryption") {
+      // Every bucket has default encryption (SSE-S3) since January 2023.
+      return Xml(fmt::format("<ServerSideEncryptionConfiguration xmlns=\"{}\"><Rule>"
+                             "<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256"
+                             "</SSEAlgorithm></ApplyServerSideEncryptionByDefault>"
+                             "<BucketKeyEnabled>false</BucketKeyEnabled></Rule>"
+                             "</ServerSideEncryptionConfiguration>",
+                             kXmlns),
                  id);
     }
     if (op == "GetBucketTagging") {

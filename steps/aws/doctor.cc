@@ -28,6 +28,71 @@ std::string DoctorReport::ToText() const {
   return out;
 }
 
+void CheckStateBucket(AwsClient& client, const std::string& bucket, const std::string& prefix,
+                      DoctorReport& report) {
+  std::string where = fmt::format("s3://{}/{}", bucket, prefix);
+  Value params(ValueMap{{"Bucket", Value(bucket)}});
+  AwsResult head = client.Call("s3", "HeadBucket", params);
+  if (!head) {
+    report.checks.push_back({"state bucket",
+                             fmt::format("{}: {} — create it, or fix the name or the "
+                                         "credentials' access to it",
+                                         where, head.error().ToError().message()),
+                             false});
+    return;
+  }
+  report.checks.push_back({"state bucket", where + " reachable", true});
+  AwsResult versioning = client.Call("s3", "GetBucketVersioning", params);
+  if (!versioning) {
+    report.checks.push_back({"state versioning", versioning.error().ToError().message(), false});
+  } else if (StringAt(*versioning, "Status") == "Enabled") {
+    report.checks.push_back({"state versioning", "enabled", true});
+  } else {
+    report.checks.push_back(
+        {"state versioning",
+         fmt::format("off (recommended: an altered or deleted log object can then be "
+                     "restored; aws s3api put-bucket-versioning --bucket {} "
+                     "--versioning-configuration Status=Enabled)",
+                     bucket),
+         true});
+  }
+  AwsResult encryption = client.Call("s3", "GetBucketEncryption", params);
+  if (!encryption) {
+    report.checks.push_back({"state encryption", encryption.error().ToError().message(), false});
+  } else {
+    // The configuration is the response's payload, left as its XML text.
+    std::string text = StringAt(*encryption, "ServerSideEncryptionConfiguration");
+    std::string algorithm;
+    size_t open = text.find("<SSEAlgorithm>");
+    size_t close = text.find("</SSEAlgorithm>");
+    if (open != std::string::npos && close != std::string::npos && close > open) {
+      algorithm = text.substr(open + 14, close - open - 14);
+    }
+    report.checks.push_back(
+        {"state encryption",
+         algorithm.empty() ? std::string("default rule not readable") : algorithm + " by default",
+         true});
+  }
+  Value list(ValueMap{{"Bucket", Value(bucket)},
+                      {"Prefix", Value(prefix + "log/")},
+                      {"MaxKeys", Value(int64_t{1})}});
+  AwsResult listed = client.Call("s3", "ListObjectsV2", list);
+  Value get(ValueMap{{"Bucket", Value(bucket)}, {"Key", Value(prefix + "flightplan-state.json")}});
+  AwsResult manifest = client.Call("s3", "GetObject", get);
+  bool no_state = !manifest && manifest.error().code == "NoSuchKey";
+  bool ok = listed && (manifest || no_state);
+  std::string detail;
+  if (!listed) {
+    detail = "s3:ListBucket refused: " + listed.error().ToError().message();
+  } else if (!manifest && !no_state) {
+    detail = "s3:GetObject refused: " + manifest.error().ToError().message();
+  } else {
+    detail = fmt::format("list and read allowed ({}); s3:PutObject not tested (it would write)",
+                         no_state ? "no state there yet" : "a flightplan state is there");
+  }
+  report.checks.push_back({"state access", detail, ok});
+}
+
 std::string MaskAccessKeyId(std::string_view access_key_id) {
   if (access_key_id.size() <= 8) return "****";
   return fmt::format("{}…{}", access_key_id.substr(0, 4),

@@ -33,6 +33,14 @@ struct DoctorReport {
 DoctorReport RunDoctor(const AwsConfig& config, CredentialsProvider& credentials,
                        AwsClient& client);
 
+// The checks of a shared state's bucket (--state s3://BUCKET/PREFIX), added
+// to `report`: the bucket reachable (HeadBucket), versioning (recommended:
+// reported, not failed), default encryption, and the caller's rights on the
+// prefix that can be tested without writing (ListBucket, GetObject of the
+// manifest); PutObject is said to be untested, since testing it would write.
+void CheckStateBucket(AwsClient& client, const std::string& bucket, const std::string& prefix,
+                      DoctorReport& report);
+
 // "AKIA…WXYZ": enough to recognise a key, not to use it.
 std::string MaskAccessKeyId(std::string_view access_key_id);
 

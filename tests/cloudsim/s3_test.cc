@@ -220,6 +220,10 @@ TEST_F(S3Test, TheAwsCliWritesConditionally) {
   replace.back() = etag;
   CliResult current = AwsCli(replace);
   EXPECT_EQ(current.exit_code, 0) << current.err;
+  // Every bucket's default encryption, as the CLI reads it.
+  CliResult encryption = AwsCli({"s3api", "get-bucket-encryption", "--bucket", "cli-cond"});
+  EXPECT_EQ(encryption.exit_code, 0) << encryption.err;
+  EXPECT_THAT(encryption.out, HasSubstr("\"SSEAlgorithm\": \"AES256\""));
 }
 
 TEST_F(S3Test, AwsChunkedBodiesAreDecoded) {

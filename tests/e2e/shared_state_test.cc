@@ -355,6 +355,99 @@ steps:
   EXPECT_EQ(Run({"audit", "verify"}, "auditor2").exit_code, 0);
 }
 
+TEST_F(SharedStateTest, AStateFileIsPushedToS3GoesOnThereAndIsPulledBack) {
+  WriteFile(dir_.Join("one.yaml"), R"yaml(name: one
+version: 1
+steps:
+  - id: only
+    uses: exec
+    with: {argv: [sh, -c, 'echo one >> effects']}
+)yaml");
+  WriteFile(dir_.Join("two.yaml"), R"yaml(name: two
+version: 1
+steps:
+  - id: only
+    uses: exec
+    with: {argv: [sh, -c, 'echo two >> effects']}
+)yaml");
+  const std::string local = dir_.Join("local.db");
+  const std::string pushed = "s3://team-migration-state/pushed";
+  ASSERT_EQ(RunFlightplan(Make({"run", "one.yaml"}, "alice", local)).exit_code, 0);
+  RunResult local_history = RunFlightplan(Make({"history", "--json"}, "alice", local));
+
+  // A live lease on the file: refused.
+  WriteFile(dir_.Join("slow.yaml"), R"yaml(name: slow
+version: 1
+steps:
+  - id: mark
+    uses: file.write
+    with: {path: started, content: go}
+  - id: work
+    uses: wait
+    with: {duration: 20s}
+)yaml");
+  {
+    Background busy(Make({"run", "slow.yaml", "--lease-ttl", "1"}, "carol", local));
+    ASSERT_TRUE(WaitForFile(dir_.Join("started"), std::chrono::seconds(20)));
+    RunResult refused = RunFlightplan(Make({"state", "push", pushed}, "alice", local));
+    EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
+    EXPECT_THAT(refused.err, HasSubstr("carol"));
+    busy.Signal(SIGKILL);
+    busy.Wait();
+  }
+  // Carol's machine died; once her lease has expired the file can move
+  // (her unfinished run moves with it, to be resumed or rolled back there).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+
+  RunResult push = RunFlightplan(Make({"state", "push", pushed}, "alice", local));
+  ASSERT_EQ(push.exit_code, 0) << push.out << push.err;
+  EXPECT_THAT(push.out, HasSubstr("verifies on both sides"));
+  // Another machine goes on from the pushed state: the history is the
+  // file's, the chain verifies, and it runs the next workflow there.
+  RunResult history = RunFlightplan(Make({"history", "--json"}, "bob", pushed));
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_EQ(history.out.substr(0, local_history.out.size()), local_history.out);
+  ASSERT_EQ(RunFlightplan(Make({"run", "two.yaml"}, "bob", pushed)).exit_code, 0);
+  EXPECT_EQ(RunFlightplan(Make({"audit", "verify"}, "bob", pushed)).exit_code, 0);
+  // Never overwritten.
+  RunResult again = RunFlightplan(Make({"state", "push", pushed}, "alice", local));
+  EXPECT_EQ(again.exit_code, 5) << again.out << again.err;
+  EXPECT_THAT(again.err, HasSubstr("never overwrites"));
+
+  // Pulled back into a new file: the same runs and chain, usable locally.
+  const std::string copy = dir_.Join("copy.db");
+  RunResult pull = RunFlightplan(Make({"state", "pull", copy}, "dave", pushed));
+  ASSERT_EQ(pull.exit_code, 0) << pull.out << pull.err;
+  RunResult copied = RunFlightplan(Make({"history", "--json"}, "dave", copy));
+  RunResult shared = RunFlightplan(Make({"history", "--json"}, "dave", pushed));
+  EXPECT_EQ(copied.out, shared.out);
+  EXPECT_EQ(RunFlightplan(Make({"audit", "verify"}, "dave", copy)).exit_code, 0);
+  RunResult status = RunFlightplan(Make({"status"}, "dave", copy));
+  EXPECT_THAT(status.out, HasSubstr("two"));
+  RunResult over = RunFlightplan(Make({"state", "pull", copy}, "dave", pushed));
+  EXPECT_EQ(over.exit_code, 5) << over.out << over.err;
+  EXPECT_EQ(ReadFile(dir_.Join("effects")), "one\ntwo\n");
+}
+
+TEST_F(SharedStateTest, DoctorChecksTheStateBucket) {
+  RunResult fine = Run({"doctor"}, "alice");
+  EXPECT_EQ(fine.exit_code, 0) << fine.out << fine.err;
+  EXPECT_THAT(fine.out, HasSubstr("s3://team-migration-state/acme/prod/ reachable"));
+  EXPECT_THAT(fine.out, HasSubstr("state versioning:"));
+  EXPECT_THAT(fine.out, HasSubstr("off (recommended"));
+  EXPECT_THAT(fine.out, HasSubstr("AES256 by default"));
+  EXPECT_THAT(fine.out, HasSubstr("no state there yet"));
+  ASSERT_EQ(AwsCli({"s3api", "put-bucket-versioning", "--bucket", kBucket,
+                    "--versioning-configuration", "Status=Enabled"})
+                .exit_code,
+            0);
+  EXPECT_THAT(Run({"doctor"}, "alice").out, HasSubstr("enabled"));
+  RunResult missing = RunFlightplan(Make({"doctor"}, "alice", "s3://no-such-state-bucket/team"));
+  EXPECT_EQ(missing.exit_code, 1) << missing.out << missing.err;
+  EXPECT_THAT(missing.out, HasSubstr("! state bucket"));
+  EXPECT_THAT(missing.out, HasSubstr("create it"));
+}
+
 // What a run costs in S3 requests, with nobody else writing: one
 // conditional PutObject per commit, never more, and a bounded number of
 // reads per step (the figure docs/journal-format.md states).

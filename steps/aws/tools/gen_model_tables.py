@@ -26,7 +26,7 @@ REST_OPERATIONS = {
         "ListObjectsV2", "GetObject", "PutObject", "HeadObject",
         "DeleteObject", "HeadBucket", "GetBucketVersioning",
         "GetBucketLocation", "CreateBucket", "DeleteBucket",
-        "PutBucketTagging", "GetBucketTagging",
+        "PutBucketTagging", "GetBucketTagging", "GetBucketEncryption",
     ],
     "sso/2019-06-10": ["GetRoleCredentials"],
 }
