@@ -291,17 +291,22 @@ Result<void> LogJournal::Impl::Open() {
 
   JournalOptions replica_options;
   replica_options.journal_id = journal_id_;
-  ASSIGN_OR_RETURN(replica_, OpenSqliteJournal(options_.cache_path, pinned_, replica_options));
-  if (replica_->JournalId() != journal_id_) {
-    // A replica of an earlier state that lived at this location: it is a
-    // cache, so it is rebuilt from the log.
-    replica_.reset();
+  replica_options.durability = JournalOptions::Durability::kCache;
+  Result<std::unique_ptr<SqliteJournal>> replica =
+      OpenSqliteJournal(options_.cache_path, pinned_, replica_options);
+  bool stale = replica && (*replica)->JournalId() != journal_id_;
+  if (stale || (!replica && replica.error().code() == ErrorCode::kCorruption)) {
+    // A replica of an earlier state that lived at this location, or one a
+    // power cut damaged: it is a cache, so it is rebuilt from the log.
+    if (replica) replica->reset();  // closed before its files go
     for (const char* suffix : {"", "-wal", "-shm"}) {
       std::error_code ec;
       std::filesystem::remove(options_.cache_path + suffix, ec);
     }
-    ASSIGN_OR_RETURN(replica_, OpenSqliteJournal(options_.cache_path, pinned_, replica_options));
+    replica = OpenSqliteJournal(options_.cache_path, pinned_, replica_options);
   }
+  if (!replica) return MakeError(replica.error());
+  replica_ = std::move(*replica);
   replica_->SetCommitHook(this);
   ASSIGN_OR_RETURN(seq_, replica_->LogSeq());
   if (seq_ > 0) {

@@ -1,9 +1,10 @@
 // SqliteJournal: the Journal in one SQLite file (docs/journal-format.md).
 //
-// Durability: WAL mode with synchronous=FULL; every write is one
-// BEGIN IMMEDIATE transaction (busy timeout 10 s), so a call that returned
-// has reached the disk, and a process killed at any instant leaves either the
-// whole change or none of it.
+// Durability: WAL mode with synchronous=FULL (NORMAL for a shared state's
+// replica, JournalOptions::durability); every write is one BEGIN IMMEDIATE
+// transaction (busy timeout 10 s), so a call that returned has reached the
+// disk, and a process killed at any instant leaves either the whole change or
+// none of it.
 //
 // Opening refuses, without writing a byte: a file that is not SQLite, a
 // SQLite file that is not a flightplan state file, a state file written by a
@@ -40,6 +41,11 @@ struct JournalOptions {
   // The journal id a new file gets (a replica of a shared journal takes the
   // shared one); empty: a random one.
   std::string journal_id;
+  // kDurable: synchronous=FULL, a returned write is on disk. kCache (a
+  // replica of a shared state, whose truth is the shared log):
+  // synchronous=NORMAL, always consistent, but the last writes may be lost
+  // on a power cut — and are then read from the log again.
+  enum class Durability { kDurable, kCache } durability = Durability::kDurable;
 };
 
 // The replication seam (store/log_journal.h). Called inside every write

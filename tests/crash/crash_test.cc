@@ -15,7 +15,7 @@
 #include <random>
 #include <thread>
 
-#include "tests/cloudsim/sim_fixture.h"
+#include "tests/support/state_backend.h"
 #include "tests/support/test_support.h"
 
 namespace flightplan::testing {
@@ -64,22 +64,11 @@ steps:
 constexpr int kRunWrites = 13;
 constexpr int kRollbackWrites = 11;
 
-enum class Backend { kFile, kS3 };
-
-std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kFile ? "File" : "S3";
-}
-
 // The state backend is the first parameter of every test here.
-class CrashTest : public cloudsim::testing::SimTest {
+class CrashTest : public StateBackendTest {
  protected:
-  virtual Backend backend() const = 0;
-
   void SetUp() override {
-    SimTest::SetUp();
-    if (backend() == Backend::kS3) {
-      ASSERT_TRUE(world().s3.CreateBucket("crash-state", world().Now()).has_value());
-    }
+    StateBackendTest::SetUp();
     WriteFile(dir_.Join("crash.yaml"), kWorkflow);
     WriteFile(dir_.Join("config.json"), "{\"v\": 1}");
     chmod(dir_.Join("config.json").c_str(), 0604);
@@ -87,26 +76,12 @@ class CrashTest : public cloudsim::testing::SimTest {
   }
 
   // One command; on S3, each on a machine of its own.
-  Invocation Make(std::vector<std::string> args, const std::string& kill_at = "") {
-    Invocation inv;
-    inv.args = std::move(args);
-    inv.cwd = dir_.path();
-    if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
-    if (backend() == Backend::kS3) {
-      inv.args.emplace_back("--state");
-      inv.args.emplace_back("s3://crash-state/run");
-      inv.env["AWS_ENDPOINT_URL"] = endpoint();
-      inv.env["AWS_ACCESS_KEY_ID"] = "AKIDFLIGHTPLANSIM";
-      inv.env["AWS_SECRET_ACCESS_KEY"] = "flightplan-cloudsim-secret-key";
-      inv.env["AWS_REGION"] = "us-east-1";
-      inv.env["HOME"] = dir_.path();
-      inv.env["FLIGHTPLAN_STATE_CACHE"] = dir_.Join("machine-" + std::to_string(++machines_));
-    }
-    return inv;
+  Invocation Command(std::vector<std::string> args, const std::string& kill_at = "") {
+    return Make(std::move(args), "m" + std::to_string(++machines_), kill_at);
   }
 
   RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "") {
-    return RunFlightplan(Make(std::move(args), kill_at));
+    return RunFlightplan(Command(std::move(args), kill_at));
   }
 
   // Re-runs `args` until it succeeds (at most 5 times), as an operator would.
@@ -142,7 +117,6 @@ class CrashTest : public cloudsim::testing::SimTest {
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   }
 
-  TempDir dir_;
   int machines_ = 0;
 };
 
@@ -244,7 +218,7 @@ TEST_P(BackendCrashTest, KillsAtRandomMomentsInsideStepsLoseNothing) {
                                         ? std::vector<std::string>{"run", "crash.yaml"}
                                         : std::vector<std::string>{"rollback", "1"};
     for (int i = 0; i < 6; ++i) {
-      Background process(Make(args));
+      Background process(Command(args));
       std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 90));
       process.Signal(SIGKILL);
       RunResult r = process.Wait();

@@ -1,12 +1,15 @@
-// Several operators on one state file, with real processes: exactly one
-// works on a target at a time, the others are told who holds it (exit 3); a
-// dead holder's lease is taken over; a holder frozen past its lease's expiry
-// cannot write a byte after someone else took over (fencing).
+// Several operators on one state, with real processes: exactly one works on
+// a target at a time, the others are told who holds it (exit 3); a dead
+// holder's lease is taken over; a holder frozen past its lease's expiry
+// cannot write a byte after someone else took over (fencing). Every test runs
+// on a local state file and on a state in the simulator's S3, where each
+// operator is a machine of its own (tests/support/state_backend.h).
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <thread>
 
+#include "tests/support/state_backend.h"
 #include "tests/support/test_support.h"
 
 namespace flightplan::testing {
@@ -23,8 +26,10 @@ int CountLines(const std::string& text, const std::string& line) {
   return n;
 }
 
-class LeaseTest : public ::testing::Test {
+class LeaseTest : public StateBackendTest, public ::testing::WithParamInterface<Backend> {
  protected:
+  Backend backend() const override { return GetParam(); }
+
   // A process frozen inside a SQLite write would keep the file locked for
   // everyone (a limitation of SQLite's locks, documented in docs/cli.md), so
   // freeze the holder just after a heartbeat committed: its main thread is
@@ -42,18 +47,15 @@ class LeaseTest : public ::testing::Test {
     holder.Signal(SIGSTOP);
   }
 
+  // `who` runs the command, on a machine of their own.
   Invocation Make(std::vector<std::string> args, const std::string& who) {
-    Invocation inv;
-    inv.args = std::move(args);
-    inv.args.push_back("--operator");
-    inv.args.push_back(who);
-    inv.cwd = dir_.path();
-    return inv;
+    args.push_back("--operator");
+    args.push_back(who);
+    return StateBackendTest::Make(std::move(args), who);
   }
-  TempDir dir_;
 };
 
-TEST_F(LeaseTest, EightOperatorsStartingAtOnceRunEachStepExactlyOnce) {
+TEST_P(LeaseTest, EightOperatorsStartingAtOnceRunEachStepExactlyOnce) {
   WriteFile(dir_.Join("shared.yaml"), R"yaml(name: shared
 version: 1
 steps:
@@ -89,7 +91,7 @@ steps:
   EXPECT_EQ(RunFlightplan(Make({"audit", "verify"}, "auditor")).exit_code, 0);
 }
 
-TEST_F(LeaseTest, KilledHoldersLeaseIsTakenOverAndTheRunFinished) {
+TEST_P(LeaseTest, KilledHoldersLeaseIsTakenOverAndTheRunFinished) {
   WriteFile(dir_.Join("slow.yaml"), R"yaml(name: slow
 version: 1
 steps:
@@ -134,7 +136,7 @@ steps:
   EXPECT_EQ(RunFlightplan(Make({"audit", "verify"}, "bob")).exit_code, 0);
 }
 
-TEST_F(LeaseTest, FrozenHolderCannotWriteAfterItsLeaseWasTakenOver) {
+TEST_P(LeaseTest, FrozenHolderCannotWriteAfterItsLeaseWasTakenOver) {
   WriteFile(dir_.Join("freeze.yaml"), R"yaml(name: freeze
 version: 1
 steps:
@@ -170,7 +172,7 @@ steps:
   EXPECT_EQ(RunFlightplan(Make({"audit", "verify"}, "auditor")).exit_code, 0);
 }
 
-TEST_F(LeaseTest, TakeOverCommandFreesAnExpiredLeaseAndIsAudited) {
+TEST_P(LeaseTest, TakeOverCommandFreesAnExpiredLeaseAndIsAudited) {
   WriteFile(dir_.Join("slow.yaml"), R"yaml(name: slow
 version: 1
 steps:
@@ -198,6 +200,9 @@ steps:
   RunResult history = RunFlightplan(Make({"history"}, "bob"));
   EXPECT_NE(history.out.find("lease.taken_over"), std::string::npos) << history.out;
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, LeaseTest, ::testing::Values(Backend::kFile, Backend::kS3),
+                         BackendName);
 
 }  // namespace
 }  // namespace flightplan::testing

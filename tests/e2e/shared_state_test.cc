@@ -3,10 +3,12 @@
 // replica directory (as separate machines have), against the simulator's S3
 // over real HTTP and SigV4. The oracles are the effects the steps leave, the
 // log objects in the bucket read through the AWS CLI, and `audit verify`.
-// The same suites as the local file's (lease_test.cc, crash_test.cc): one
-// writer per target, take-over, fencing of a frozen holder, resume after
-// SIGKILL; and what only a remote store has: faults on every S3 call of a
-// commit, tampered and missing objects, a state from a newer flightplan.
+// lease_test.cc and crash_test.cc run their suites (one writer per target,
+// take-over, fencing of a frozen holder, every kill point) on this backend
+// too; here is what only a remote store has: faults on every S3 call of a
+// commit, a machine resuming another's killed run, tampered and missing
+// objects, a state from a newer flightplan, push/pull, doctor, the request
+// count.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,7 +19,7 @@
 #include <map>
 #include <thread>
 
-#include "tests/cloudsim/sim_fixture.h"
+#include "tests/support/state_backend.h"
 #include "tests/support/test_support.h"
 
 namespace flightplan::testing {
@@ -26,8 +28,8 @@ namespace {
 using cloudsim::testing::CliResult;
 using ::testing::HasSubstr;
 
-constexpr const char* kBucket = "team-migration-state";
-constexpr const char* kState = "s3://team-migration-state/acme/prod";
+constexpr const char* kBucket = kStateBucket;
+constexpr const char* kState = kSharedState;
 
 int CountLines(const std::string& text, const std::string& line) {
   int n = 0;
@@ -48,30 +50,22 @@ int CountOccurrences(const std::string& text, const std::string& needle) {
   return n;
 }
 
-class SharedStateTest : public cloudsim::testing::SimTest {
+class SharedStateTest : public StateBackendTest {
  protected:
+  Backend backend() const override { return Backend::kS3; }
+
   void SetUp() override {
-    SimTest::SetUp();
+    StateBackendTest::SetUp();
     if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
-    ASSERT_TRUE(world().s3.CreateBucket(kBucket, world().Now()).has_value());
   }
 
-  // `who` runs on a machine of their own: their own replica directory.
+  // `who` runs the command on a machine of their own, against `state`
+  // (default: the shared state).
   Invocation Make(std::vector<std::string> args, const std::string& who,
                   const std::string& state = kState) {
-    Invocation inv;
-    inv.args = std::move(args);
-    for (const char* a : {"--operator", who.c_str(), "--state", state.c_str()}) {
-      inv.args.emplace_back(a);
-    }
-    inv.cwd = dir_.path();
-    inv.env = {{"AWS_ENDPOINT_URL", endpoint()},
-               {"AWS_ACCESS_KEY_ID", "AKIDFLIGHTPLANSIM"},
-               {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
-               {"AWS_REGION", "us-east-1"},
-               {"HOME", dir_.path()},
-               {"FLIGHTPLAN_STATE_CACHE", dir_.Join("machine-of-" + who)}};
-    return inv;
+    args.push_back("--operator");
+    args.push_back(who);
+    return StateBackendTest::Make(std::move(args), who, "", state);
   }
   RunResult Run(std::vector<std::string> args, const std::string& who) {
     return RunFlightplan(Make(std::move(args), who));
@@ -105,133 +99,7 @@ class SharedStateTest : public cloudsim::testing::SimTest {
     return n;
   }
   void Fault(const std::string& json) { Control("POST", "/_sim/faults", *Value::FromJson(json)); }
-
-  // Freezes the holder right after one of its heartbeats reached the log.
-  void FreezeRightAfterAHeartbeat(Background& holder, const std::string& target) {
-    auto heartbeat = [&] {
-      RunResult show = Run({"lease", "show", "--target", target}, "observer");
-      size_t at = show.out.find("heartbeat ");
-      return at == std::string::npos ? std::string() : show.out.substr(at, 40);
-    };
-    std::string first = heartbeat();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (heartbeat() == first && std::chrono::steady_clock::now() < deadline) {
-    }
-    holder.Signal(SIGSTOP);
-  }
-
-  TempDir dir_;
 };
-
-TEST_F(SharedStateTest, EightOperatorsOnEightMachinesRunEachStepExactlyOnce) {
-  WriteFile(dir_.Join("shared.yaml"), R"yaml(name: shared
-version: 1
-steps:
-  - id: first
-    uses: exec
-    with: {argv: [sh, -c, 'echo first >> effects; sleep 1.5']}
-  - id: second
-    uses: exec
-    with: {argv: [sh, -c, 'echo second >> effects']}
-)yaml");
-  std::vector<std::unique_ptr<Background>> operators;
-  for (int i = 0; i < 8; ++i) {
-    operators.push_back(
-        std::make_unique<Background>(Make({"run", "shared.yaml"}, "operator" + std::to_string(i))));
-  }
-  int ran = 0, refused = 0;
-  for (auto& op : operators) {
-    RunResult r = op->Wait();
-    if (r.exit_code == 0) {
-      ++ran;
-    } else {
-      EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-      EXPECT_THAT(r.err, HasSubstr("is being worked on by operator"));
-      ++refused;
-    }
-  }
-  EXPECT_EQ(ran, 1);
-  EXPECT_EQ(refused, 7);
-  std::string effects = ReadFile(dir_.Join("effects"));
-  EXPECT_EQ(CountLines(effects, "first"), 1) << effects;
-  EXPECT_EQ(CountLines(effects, "second"), 1) << effects;
-  // A ninth machine sees the finished run and a chain that verifies.
-  RunResult status = Run({"status"}, "auditor");
-  EXPECT_EQ(status.exit_code, 0) << status.err;
-  EXPECT_THAT(status.out, HasSubstr("succeeded"));
-  RunResult verify = Run({"audit", "verify"}, "auditor");
-  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_FALSE(LogKeys().empty());
-}
-
-TEST_F(SharedStateTest, AKilledHoldersLeaseExpiresAndAnotherMachineFinishesTheRun) {
-  WriteFile(dir_.Join("slow.yaml"), R"yaml(name: slow
-version: 1
-steps:
-  - id: mark
-    uses: file.write
-    with: {path: started, content: go}
-  - id: work
-    uses: wait
-    with: {duration: 30s}
-  - id: after
-    uses: exec
-    with: {argv: [sh, -c, 'echo after >> effects']}
-)yaml");
-  auto alice =
-      std::make_unique<Background>(Make({"run", "slow.yaml", "--lease-ttl", "2"}, "alice"));
-  ASSERT_TRUE(WaitForFile(dir_.Join("started"), std::chrono::seconds(20)));
-  RunResult refused = Run({"resume", "1"}, "bob");
-  EXPECT_EQ(refused.exit_code, 3) << refused.err;
-  EXPECT_THAT(refused.err, HasSubstr("alice"));
-  alice->Signal(SIGKILL);
-  ASSERT_TRUE(alice->Wait().signaled);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
-
-  std::string text = ReadFile(dir_.Join("slow.yaml"));
-  text.replace(text.find("30s"), 3, "1s");
-  WriteFile(dir_.Join("slow.yaml"), text);
-  RunResult resumed = Run({"resume", "1", "--take-over", "--accept-definition-change"}, "bob");
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
-  EXPECT_THAT(resumed.out, HasSubstr("took over"));
-  EXPECT_EQ(ReadFile(dir_.Join("effects")), "after\n");
-  RunResult history = Run({"history", "--json"}, "carol");
-  EXPECT_THAT(history.out, HasSubstr("lease.taken_over"));
-  EXPECT_EQ(Run({"audit", "verify"}, "carol").exit_code, 0);
-}
-
-TEST_F(SharedStateTest, AFrozenHolderCannotCommitAnythingAfterATakeOver) {
-  WriteFile(dir_.Join("freeze.yaml"), R"yaml(name: freeze
-version: 1
-steps:
-  - id: mark
-    uses: file.write
-    with: {path: started, content: go}
-  - id: pause
-    uses: wait
-    with: {duration: 3s}
-  - id: effect
-    uses: exec
-    with: {argv: [sh, -c, 'echo effect-by-$FLIGHTPLAN_RUN_ID >> effects']}
-)yaml");
-  auto alice =
-      std::make_unique<Background>(Make({"run", "freeze.yaml", "--lease-ttl", "1"}, "alice"));
-  ASSERT_TRUE(WaitForFile(dir_.Join("started"), std::chrono::seconds(20)));
-  FreezeRightAfterAHeartbeat(*alice, "freeze");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1800));  // alice's lease expires
-
-  RunResult bob = Run({"resume", "1", "--take-over", "--lease-ttl", "30"}, "bob");
-  ASSERT_EQ(bob.exit_code, 0) << bob.out << bob.err;
-  std::vector<std::string> before = LogKeys();
-
-  alice->Signal(SIGCONT);
-  RunResult woken = alice->Wait();
-  EXPECT_EQ(woken.exit_code, 3) << woken.out << woken.err;
-  EXPECT_THAT(woken.err, HasSubstr("without writing"));
-  EXPECT_EQ(LogKeys(), before) << "alice committed after losing the lease";
-  EXPECT_EQ(ReadFile(dir_.Join("effects")), "effect-by-1\n");
-  EXPECT_EQ(Run({"audit", "verify"}, "auditor").exit_code, 0);
-}
 
 TEST_F(SharedStateTest, KilledAtEveryFewWritesTheRunResumesOnAnotherMachineExactlyOnce) {
   WriteFile(dir_.Join("steps.yaml"), R"yaml(name: steps

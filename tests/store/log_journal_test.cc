@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -336,6 +337,19 @@ TEST_F(LogJournalTest, AReplicaOfAnEarlierStateAtTheSameLocationIsRebuilt) {
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->ListLeases().value().empty());
   EXPECT_EQ(again->log_seq(), 0);
+}
+
+TEST_F(LogJournalTest, ADamagedReplicaIsRebuiltFromTheLog) {
+  {
+    auto alice = Open("alice");
+    alice->AcquireLease(Request("t", "alice")).value();
+  }
+  testing::WriteFile(dir_.Join("alice.db"), std::string(4096, 'x'));  // a power cut's work
+  std::filesystem::remove(dir_.Join("alice.db-wal"));
+  auto again = Open("alice");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->ListLeases().value().size(), 1u);
+  EXPECT_EQ(again->log_seq(), 1);
 }
 
 TEST_F(LogJournalTest, AReadCostsOneListAndACurrentWriteOnePut) {
