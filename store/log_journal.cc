@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <mutex>
@@ -205,7 +206,9 @@ class LogJournal::Impl final : public CommitHook {
   Result<Applied> Write(const Value& call);
   Result<ChainReport> VerifyStore();
 
-  Result<int64_t> BeforeCommit(const std::vector<EventRecord>& events) override;
+  Result<void> AfterBegin(const LogPosition& at) override;
+  Result<LogPosition> BeforeCommit(const LogPosition& at,
+                                   const std::vector<EventRecord>& events) override;
 
   // A read of the replica once it has every committed write.
   template <typename Fn>
@@ -222,8 +225,10 @@ class LogJournal::Impl final : public CommitHook {
   std::unique_ptr<SqliteJournal> replica_;
   std::string journal_id_;
   std::mutex mu_;
-  int64_t seq_ = 0;  // the last log object applied to the replica
-  std::string last_hash_ = kZeroHash;
+  // The replica's log position as last seen by this process (the file's, read
+  // in each transaction, is the truth: other processes on this machine may
+  // share the replica).
+  int64_t seen_seq_ = 0;
 
  private:
   Result<void> SyncOnce();
@@ -239,13 +244,15 @@ class LogJournal::Impl final : public CommitHook {
   Timestamp live_at_;
   Outcome outcome_ = Outcome::kNone;
   int64_t committed_seq_ = 0;
-  std::string committed_hash_;
-  // The object being replayed.
+  // The object being replayed, and whether the replica turned out to hold it
+  // already (another process sharing the replica applied it first).
   const LogObject* replaying_ = nullptr;
+  bool replayed_elsewhere_ = false;
   // A write whose outcome is being found out: its commit id, and what
   // applying it returned when a replay met it.
   std::string awaited_commit_id_;
   std::optional<Applied> awaited_;
+  int64_t awaited_elsewhere_ = 0;  // the object, when another process applied it
 };
 
 Result<void> LogJournal::Impl::Open() {
@@ -288,6 +295,13 @@ Result<void> LogJournal::Impl::Open() {
                                  store_.Describe(), Int(*parsed, "version"), kSharedStateVersion));
   }
   journal_id_ = Str(*parsed, "journal_id");
+  if (journal_id_.empty() || journal_id_.size() > 64 ||
+      journal_id_.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("{}{} names no valid journal id. flightplan left everything "
+                                 "as it is.",
+                                 store_.Describe(), kManifestKey));
+  }
 
   JournalOptions replica_options;
   replica_options.journal_id = journal_id_;
@@ -308,11 +322,12 @@ Result<void> LogJournal::Impl::Open() {
   if (!replica) return MakeError(replica.error());
   replica_ = std::move(*replica);
   replica_->SetCommitHook(this);
-  ASSIGN_OR_RETURN(seq_, replica_->LogSeq());
-  if (seq_ > 0) {
-    // The object the replica stopped at must still be there: its hash links
-    // the next one, and its absence means the log lost what we have seen.
-    std::string key = LogObjectKey(seq_);
+  ASSIGN_OR_RETURN(LogPosition at, replica_->GetLogPosition());
+  if (at.seq > 0) {
+    // The object the replica stopped at must still be there, as it was:
+    // its absence or another hash means the log lost or changed what this
+    // machine has seen.
+    std::string key = LogObjectKey(at.seq);
     ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(key));
     if (!text) {
       return MakeError(Corrupt(store_.Describe() + key,
@@ -320,8 +335,13 @@ Result<void> LogJournal::Impl::Open() {
                                "log was truncated or deleted)"));
     }
     ASSIGN_OR_RETURN(LogObject object, ParseLogObject(store_.Describe() + key, *text));
-    last_hash_ = object.hash;
+    if (object.hash != at.hash) {
+      return MakeError(Corrupt(store_.Describe() + key,
+                               "is not the object this machine's replica applied (it was "
+                               "replaced)"));
+    }
   }
+  seen_seq_ = at.seq;
   return Sync();
 }
 
@@ -334,53 +354,76 @@ Result<void> LogJournal::Impl::Sync() {
 
 Result<void> LogJournal::Impl::SyncOnce() {
   for (;;) {
+    ASSIGN_OR_RETURN(LogPosition at, replica_->GetLogPosition());
+    seen_seq_ = at.seq;
+    // Listed after reading the position: every object past it is listed, so
+    // the first must be the next number (the store is strongly consistent).
     ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                     store_.List(kLogPrefix, LogObjectKey(seq_), kListPage));
+                     store_.List(kLogPrefix, LogObjectKey(at.seq), kListPage));
+    int64_t expected = at.seq + 1;
     for (const std::string& key : keys) {
-      std::string expected = LogObjectKey(seq_ + 1);
       std::string where = store_.Describe() + key;
-      if (key != expected) {
-        return MakeError(Corrupt(store_.Describe() + expected,
+      if (key != LogObjectKey(expected)) {
+        return MakeError(Corrupt(store_.Describe() + LogObjectKey(expected),
                                  fmt::format("is missing (the next object is {})", key)));
       }
       ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(key));
       if (!text) return MakeError(Corrupt(where, "was listed but cannot be read"));
       ASSIGN_OR_RETURN(LogObject object, ParseLogObject(where, *text));
+      if (object.seq != expected) {
+        return MakeError(Corrupt(where, fmt::format("says it is number {}", object.seq)));
+      }
       TRY(Replay(where, object));
+      ++expected;
     }
     if (static_cast<int>(keys.size()) < kListPage) return {};
   }
 }
 
 Result<void> LogJournal::Impl::Replay(const std::string& where, const LogObject& object) {
-  if (object.seq != seq_ + 1) {
-    return MakeError(Corrupt(where, fmt::format("says it is number {}", object.seq)));
-  }
-  if (object.prev != last_hash_) {
-    return MakeError(Corrupt(where,
-                             "does not link to the object before it (an object was "
-                             "replaced, inserted or altered)"));
-  }
   mode_ = Mode::kReplay;
   replaying_ = &object;
+  replayed_elsewhere_ = false;
   pinned_.Pin(object.at);
   Result<Applied> applied = Apply(object.call);
+  bool elsewhere = replayed_elsewhere_;
   replaying_ = nullptr;
   mode_ = Mode::kLive;
+  if (elsewhere) {
+    // Another process on this machine applied it first; nothing to do,
+    // except telling a write that waited for this very object.
+    if (object.commit_id == awaited_commit_id_) awaited_elsewhere_ = object.seq;
+    seen_seq_ = std::max(seen_seq_, object.seq);
+    return {};
+  }
   if (!applied) {
     if (applied.error().code() == ErrorCode::kCorruption) return MakeError(applied.error());
     return MakeError(Corrupt(
         where, "does not apply to the state before it (" + applied.error().message() + ")"));
   }
-  seq_ = object.seq;
-  last_hash_ = object.hash;
+  seen_seq_ = object.seq;
   if (!awaited_commit_id_.empty() && object.commit_id == awaited_commit_id_) awaited_ = *applied;
   return {};
 }
 
-Result<int64_t> LogJournal::Impl::BeforeCommit(const std::vector<EventRecord>& events) {
+Result<void> LogJournal::Impl::AfterBegin(const LogPosition& at) {
+  if (mode_ == Mode::kReplay && at.seq >= replaying_->seq) {
+    replayed_elsewhere_ = true;
+    return MakeError(ErrorCode::kConflict, "already in the replica");
+  }
+  return {};
+}
+
+Result<LogPosition> LogJournal::Impl::BeforeCommit(const LogPosition& at,
+                                                   const std::vector<EventRecord>& events) {
+  const std::string prev = at.seq == 0 ? std::string(kZeroHash) : at.hash;
   if (mode_ == Mode::kReplay) {
     const LogObject& object = *replaying_;
+    if (at.seq + 1 != object.seq || object.prev != prev) {
+      return MakeError(Corrupt(LogObjectKey(object.seq),
+                               "does not link to the object before it (an object was "
+                               "replaced, inserted or altered)"));
+    }
     bool same = events.size() == object.events.size();
     for (size_t i = 0; same && i < events.size(); ++i) {
       same = events[i].seq == Int(object.events[i], "seq") &&
@@ -391,13 +434,13 @@ Result<int64_t> LogJournal::Impl::BeforeCommit(const std::vector<EventRecord>& e
                                "records other audit events than applying its call produces "
                                "(the object or the state before it was altered)"));
     }
-    return object.seq;
+    return LogPosition{object.seq, object.hash};
   }
-  int64_t seq = seq_ + 1;
+  int64_t seq = at.seq + 1;
   ValueList recorded;
   for (const EventRecord& e : events) recorded.push_back(RecordedEventValue(e));
   Value entry(ValueMap{{"seq", Value(seq)},
-                       {"prev", Value(last_hash_)},
+                       {"prev", Value(prev)},
                        {"journal_id", Value(journal_id_)},
                        {"commit_id", Value(commit_id_)},
                        {"at_ms", Value(live_at_.unix_ms)},
@@ -425,9 +468,8 @@ Result<int64_t> LogJournal::Impl::BeforeCommit(const std::vector<EventRecord>& e
   }
   outcome_ = Outcome::kCommitted;
   committed_seq_ = seq;
-  committed_hash_ = hash;
   if (options_.after_publish) options_.after_publish();
-  return seq;
+  return LogPosition{seq, hash};
 }
 
 Result<Applied> LogJournal::Impl::Write(const Value& call) {
@@ -436,11 +478,13 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
   commit_id_ = NewId(12);
   awaited_commit_id_ = commit_id_;
   awaited_.reset();
+  awaited_elsewhere_ = 0;
   struct Forget {
     Impl* impl;
     ~Forget() {
       impl->awaited_commit_id_.clear();
       impl->awaited_.reset();
+      impl->awaited_elsewhere_ = 0;
       impl->live_call_ = nullptr;
     }
   } forget{this};
@@ -448,6 +492,15 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
     if (attempt > 0) {
       Result<void> synced = Sync();
       if (awaited_) return *awaited_;  // an earlier attempt did commit
+      if (awaited_elsewhere_ > 0) {
+        return MakeError(ErrorCode::kStateFile,
+                         fmt::format("this write reached the shared state at {} (log object "
+                                     "{}), but another flightplan process on this machine "
+                                     "recorded it first, so its result is not known here. "
+                                     "Nothing is lost or doubled: run `flightplan status`, "
+                                     "then go on.",
+                                     store_.Describe(), awaited_elsewhere_));
+      }
       if (!synced) {
         return MakeError(ErrorCode::kStateFile,
                          fmt::format("could not tell whether a write reached the shared state "
@@ -462,8 +515,7 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
     outcome_ = Outcome::kNone;
     Result<Applied> applied = Apply(parsed);
     if (applied) {
-      seq_ = committed_seq_;
-      last_hash_ = committed_hash_;
+      seen_seq_ = committed_seq_;
       return applied;
     }
     if (outcome_ == Outcome::kNone) return applied;  // refused: nothing was written
@@ -637,7 +689,7 @@ std::string LogJournal::JournalId() const { return impl_->journal_id_; }
 std::string LogJournal::Describe() const { return impl_->store_.Describe(); }
 int64_t LogJournal::log_seq() const {
   std::lock_guard lock(impl_->mu_);
-  return impl_->seq_;
+  return impl_->seen_seq_;
 }
 
 Result<SqliteJournal*> LogJournal::UpToDateReplica() {

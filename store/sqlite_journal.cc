@@ -295,14 +295,23 @@ class SqliteJournal::Impl {
   }
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on error.
-  // With a commit hook, the hook has the last word before COMMIT.
+  // With a commit hook, the hook is asked first whether to go on and has
+  // the last word before COMMIT.
   template <typename Fn>
   auto Write(std::string_view doing, Fn&& body) -> decltype(body()) {
     TRY(Exec("BEGIN IMMEDIATE", doing));
     pending_events_.clear();
+    if (hook_ != nullptr) {
+      Result<LogPosition> at = ReadLogPosition();
+      Result<void> go = at ? hook_->AfterBegin(*at) : Result<void>(MakeError(at.error()));
+      if (!go) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        return MakeError(std::move(go.error()));
+      }
+    }
     auto result = body();
     if (result && hook_ != nullptr) {
-      Result<void> hooked = RecordLogSeq(hook_->BeforeCommit(pending_events_));
+      Result<void> hooked = CallHook();
       if (!hooked) result = MakeError(std::move(hooked.error()));
     }
     if (!result) {
@@ -325,11 +334,28 @@ class SqliteJournal::Impl {
     return result;
   }
 
-  Result<void> RecordLogSeq(Result<int64_t> seq) {
-    if (!seq) return MakeError(std::move(seq.error()));
+  Result<LogPosition> ReadLogPosition() {
+    LogPosition at;
+    ASSIGN_OR_RETURN(Statement s, Prepare("SELECT key, value FROM meta WHERE key IN "
+                                          "('log_seq', 'log_hash')"));
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      if (s.Text(0) == "log_seq") at.seq = std::strtoll(s.Text(1).c_str(), nullptr, 10);
+      if (s.Text(0) == "log_hash") at.hash = s.Text(1);
+    }
+    if (rc != SQLITE_DONE) return MakeError(SqlError(rc, "reading the log position"));
+    return at;
+  }
+
+  // The hook's turn, inside the open transaction: it sees the position the
+  // file holds now, and the position it returns is recorded with the rows.
+  Result<void> CallHook() {
+    ASSIGN_OR_RETURN(LogPosition at, ReadLogPosition());
+    ASSIGN_OR_RETURN(LogPosition next, hook_->BeforeCommit(at, pending_events_));
     ASSIGN_OR_RETURN(Statement s,
-                     Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('log_seq', ?)"));
-    s.Bind(1, std::to_string(*seq));
+                     Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('log_seq', ?), "
+                             "('log_hash', ?)"));
+    s.Bind(1, std::to_string(next.seq)).Bind(2, next.hash);
     if (int rc = s.Step(); rc != SQLITE_DONE) {
       return MakeError(SqlError(rc, "recording the log position"));
     }
@@ -692,15 +718,10 @@ void SqliteJournal::SetCommitHook(CommitHook* hook) {
   impl_->hook_ = hook;
 }
 
-Result<int64_t> SqliteJournal::LogSeq() {
+Result<LogPosition> SqliteJournal::GetLogPosition() {
   std::lock_guard lock(impl_->mu_);
-  return impl_->Read("reading the log position", [&]() -> Result<int64_t> {
-    ASSIGN_OR_RETURN(Statement s, impl_->Prepare("SELECT value FROM meta WHERE key = 'log_seq'"));
-    int rc = s.Step();
-    if (rc == SQLITE_DONE) return int64_t{0};
-    if (rc != SQLITE_ROW) return MakeError(impl_->SqlError(rc, "reading the log position"));
-    return static_cast<int64_t>(std::strtoll(s.Text(0).c_str(), nullptr, 10));
-  });
+  return impl_->Read("reading the log position",
+                     [&]() -> Result<LogPosition> { return impl_->ReadLogPosition(); });
 }
 
 namespace {

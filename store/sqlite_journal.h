@@ -48,17 +48,28 @@ struct JournalOptions {
   enum class Durability { kDurable, kCache } durability = Durability::kDurable;
 };
 
-// The replication seam (store/log_journal.h). Called inside every write
-// transaction once its rows and events are written, before COMMIT: an error
-// rolls the transaction back and is the call's error; otherwise it returns
-// the log position the transaction is recorded at (meta `log_seq`, in the
-// same transaction).
+// Where a replica of a shared journal stands in its log: the number and the
+// hash of the last log object applied (0 and "" before the first).
+struct LogPosition {
+  int64_t seq = 0;
+  std::string hash;
+};
+
+// The replication seam (store/log_journal.h), called twice inside every
+// write transaction with the log position the file holds as read in that
+// transaction (another process sharing the file may have moved it):
+// AfterBegin before anything is written (an error ends the call, nothing
+// written), and BeforeCommit once its rows and events are written. An error
+// from BeforeCommit rolls the transaction back and is the call's error;
+// otherwise it returns the position the transaction is recorded at (meta
+// `log_seq` and `log_hash`, in the same transaction).
 class CommitHook {
  public:
   virtual ~CommitHook() = default;
-  [[nodiscard]] virtual Result<int64_t> BeforeCommit(const std::vector<EventRecord>& events) = 0;
+  [[nodiscard]] virtual Result<void> AfterBegin(const LogPosition& at) = 0;
+  [[nodiscard]] virtual Result<LogPosition> BeforeCommit(
+      const LogPosition& at, const std::vector<EventRecord>& events) = 0;
 };
-
 // The kind of filesystem a path lives on, by statfs magic; for messages.
 // Returns an empty string for local filesystems.
 std::string NetworkFilesystemName(int64_t statfs_type);
@@ -105,9 +116,8 @@ class SqliteJournal final : public Journal {
   // Replication (store/log_journal.h). The hook is borrowed; nullptr: none.
   // Not thread-safe against concurrent writes: set it before any.
   void SetCommitHook(CommitHook* hook);
-  // The log position of the last transaction written through a hook; 0
-  // when none has been.
-  [[nodiscard]] Result<int64_t> LogSeq();
+  // The log position of the last transaction written through a hook.
+  [[nodiscard]] Result<LogPosition> GetLogPosition();
   // Every run, step, lease and event as rows ({"runs": {"columns": [...],
   // "rows": [[...], ...]}, "steps": ..., "leases": ..., "events": ...}), to
   // move the journal into a shared state (flightplan state push).

@@ -316,6 +316,50 @@ TEST_F(SharedStateTest, DoctorChecksTheStateBucket) {
   EXPECT_THAT(missing.out, HasSubstr("create it"));
 }
 
+// Two terminals on one machine share its replica: two runs on different
+// targets and a stream of reads at the same time, none doubled or missed.
+TEST_F(SharedStateTest, TwoTerminalsOnOneMachineShareItsReplica) {
+  for (const char* name : {"left", "right"}) {
+    std::string yaml = fmt::format("name: {}\nversion: 1\nsteps:\n", name);
+    for (int i = 0; i < 8; ++i) {
+      yaml += fmt::format(
+          "  - id: s{}\n    uses: exec\n    with: {{argv: [sh, -c, 'echo {}-{} >> "
+          "effects-{}']}}\n",
+          i, name, i, name);
+    }
+    WriteFile(dir_.Join(std::string(name) + ".yaml"), yaml);
+  }
+  auto terminal = [&](std::vector<std::string> args) {
+    args.push_back("--operator");
+    args.push_back("alice");
+    return StateBackendTest::Make(std::move(args), "laptop");
+  };
+  Background left(terminal({"run", "left.yaml"}));
+  Background right(terminal({"run", "right.yaml"}));
+  // Once both are under way (the state exists), a third terminal reads.
+  ASSERT_TRUE(WaitForFile(dir_.Join("effects-left"), std::chrono::seconds(20)));
+  ASSERT_TRUE(WaitForFile(dir_.Join("effects-right"), std::chrono::seconds(20)));
+  for (int i = 0; i < 5; ++i) {
+    RunResult status = RunFlightplan(terminal({"status"}));
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+  }
+  RunResult l = left.Wait();
+  RunResult r = right.Wait();
+  EXPECT_EQ(l.exit_code, 0) << l.out << l.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* name : {"left", "right"}) {
+    std::string effects = ReadFile(dir_.Join(std::string("effects-") + name));
+    for (int i = 0; i < 8; ++i) {
+      EXPECT_EQ(CountLines(effects, fmt::format("{}-{}", name, i)), 1) << effects;
+    }
+  }
+  RunResult verify = Run({"audit", "verify"}, "auditor");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  RunResult here = RunFlightplan(terminal({"history", "--json"}));
+  RunResult elsewhere = Run({"history", "--json"}, "auditor");
+  EXPECT_EQ(here.out, elsewhere.out);
+}
+
 // What a run costs in S3 requests, with nobody else writing: one
 // conditional PutObject per commit, never more, and a bounded number of
 // reads per step (the figure docs/journal-format.md states).

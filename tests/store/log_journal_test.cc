@@ -339,6 +339,37 @@ TEST_F(LogJournalTest, AReplicaOfAnEarlierStateAtTheSameLocationIsRebuilt) {
   EXPECT_EQ(again->log_seq(), 0);
 }
 
+// Two processes of one machine share its replica file (two terminals):
+// each decides against the file as it is and writes at the position the file
+// holds, and objects one of them already replayed are skipped by the other.
+TEST_F(LogJournalTest, TwoProcessesSharingAReplicaNeitherDoubleNorMissAWrite) {
+  auto first = Open("laptop");
+  auto second = Open("laptop");
+  auto bob = Open("bob");
+  first->AcquireLease(Request("t1", "alice")).value();
+  second->AcquireLease(Request("t2", "alice")).value();  // its own view is one object behind
+  for (int i = 0; i < 20; ++i) bob->AcquireLease(Request("b" + std::to_string(i), "bob")).value();
+  std::vector<std::thread> readers;
+  std::vector<size_t> seen(4);
+  std::vector<std::string> errors(4);
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&, i] {
+      LogJournal& j = i % 2 ? *second : *first;
+      auto leases = j.ListLeases();
+      seen[i] = leases ? leases->size() : 0;
+      if (!leases) errors[i] = leases.error().ToString();
+    });
+  }
+  for (auto& t : readers) t.join();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(seen[i], 22u) << errors[i];
+  ASSERT_TRUE(first->AcquireLease(Request("t3", "alice")).has_value());
+  EXPECT_EQ(second->ListLeases().value().size(), 23u);
+  EXPECT_EQ(store_.LogObjects(), 23);
+  auto fresh = Open("auditor");
+  EXPECT_EQ(fresh->ListEvents({}).value().back().hash, first->ListEvents({}).value().back().hash);
+  EXPECT_FALSE(fresh->VerifyChain().value().first_bad_seq);
+}
+
 TEST_F(LogJournalTest, ADamagedReplicaIsRebuiltFromTheLog) {
   {
     auto alice = Open("alice");
