@@ -38,6 +38,19 @@ class ObjectStore {
   [[nodiscard]] virtual Result<void> Put(const std::string& key, const std::string& body) = 0;
   // The object's bytes; nullopt when absent.
   [[nodiscard]] virtual Result<std::optional<std::string>> Get(const std::string& key) = 0;
+  // The objects at `keys`, in the same order (nullopt where absent); the
+  // first error if any read fails. Stores that can read in parallel do.
+  [[nodiscard]] virtual Result<std::vector<std::optional<std::string>>> GetMany(
+      const std::vector<std::string>& keys) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(keys.size());
+    for (const std::string& key : keys) {
+      Result<std::optional<std::string>> one = Get(key);
+      if (!one) return MakeError(std::move(one.error()));
+      out.push_back(std::move(*one));
+    }
+    return out;
+  }
   // Keys under `prefix` that sort after `start_after`, in order, at most
   // `limit` of them.
   [[nodiscard]] virtual Result<std::vector<std::string>> List(const std::string& prefix,

@@ -73,7 +73,10 @@ struct Bench {
     if (!simulator.world().s3.CreateBucket("bench-state", simulator.world().Now())) {
       Die("creating the bucket");
     }
-    store = std::make_unique<aws::S3ObjectStore>(*client, aws::S3Location{"bench-state", "s/"});
+    // As the CLI makes it: parallel reads over transports of their own.
+    store = std::make_unique<aws::S3ObjectStore>(
+        *client, aws::S3Location{"bench-state", "s/"},
+        [] { return std::unique_ptr<HttpTransport>(std::make_unique<CurlTransport>()); }, 8);
   }
   ~Bench() {
     store.reset();

@@ -158,8 +158,14 @@ Result<bool> Context::StateExists() {
 Result<std::unique_ptr<ObjectStore>> Context::OpenObjectStore(const std::string& url) {
   ASSIGN_OR_RETURN(aws::S3Location location, aws::ParseS3Location(url));
   ASSIGN_OR_RETURN(aws::AwsClient * client, aws_clients_->Get("", ""));
-  return std::unique_ptr<ObjectStore>(
-      std::make_unique<aws::S3ObjectStore>(*client, std::move(location)));
+  // Reads of many log objects (a machine catching up, audit verify) go in
+  // parallel, each worker over a transport of its own.
+  aws::TransportFactory transports = [] {
+    return std::unique_ptr<HttpTransport>(
+        std::make_unique<CurlTransport>(CurlTransportOptions::FromEnvironment()));
+  };
+  return std::unique_ptr<ObjectStore>(std::make_unique<aws::S3ObjectStore>(
+      *client, std::move(location), std::move(transports), /*parallelism=*/8));
 }
 
 Result<ObjectStore*> Context::SharedStore() {

@@ -53,6 +53,11 @@ HttpServer::HttpServer(Simulator* simulator)
     : simulator_(simulator), server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(size_t{512} * 1024 * 1024);
   server_->set_keep_alive_max_count(1000);
+  // A keep-alive connection holds a worker while it is open; AWS serves many
+  // clients (and a client's parallel connections) at once, so the pool is
+  // larger than httplib's default of 8, past which a new connection would
+  // wait for an idle one to time out.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
   // Headers and body go out in separate writes; without TCP_NODELAY the
   // second waits for the client's delayed ACK (~40 ms per request).
   server_->set_tcp_nodelay(true);

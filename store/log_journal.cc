@@ -362,12 +362,16 @@ Result<void> LogJournal::Impl::SyncOnce() {
                      store_.List(kLogPrefix, LogObjectKey(at.seq), kListPage));
     int64_t expected = at.seq + 1;
     for (const std::string& key : keys) {
-      std::string where = store_.Describe() + key;
-      if (key != LogObjectKey(expected)) {
-        return MakeError(Corrupt(store_.Describe() + LogObjectKey(expected),
+      if (key != LogObjectKey(expected++)) {
+        return MakeError(Corrupt(store_.Describe() + LogObjectKey(expected - 1),
                                  fmt::format("is missing (the next object is {})", key)));
       }
-      ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(key));
+    }
+    expected = at.seq + 1;
+    ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> texts, store_.GetMany(keys));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::string where = store_.Describe() + keys[i];
+      const std::optional<std::string>& text = texts[i];
       if (!text) return MakeError(Corrupt(where, "was listed but cannot be read"));
       ASSIGN_OR_RETURN(LogObject object, ParseLogObject(where, *text));
       if (object.seq != expected) {
@@ -624,13 +628,15 @@ Result<ChainReport> LogJournal::Impl::VerifyStore() {
   };
   for (;;) {
     ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.List(kLogPrefix, after, kListPage));
-    for (const std::string& key : keys) {
+    ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> texts, store_.GetMany(keys));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const std::string& key = keys[i];
       std::string where = store_.Describe() + key;
       if (key != LogObjectKey(expected)) {
         return bad(expected, fmt::format("log object {} ({}{}) is missing (the next one is {})",
                                          expected, store_.Describe(), LogObjectKey(expected), key));
       }
-      ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(key));
+      const std::optional<std::string>& text = texts[i];
       if (!text) return bad(expected, fmt::format("log object {} ({}) is gone", expected, where));
       Result<LogObject> object = ParseLogObject(where, *text);
       if (!object) return bad(expected, object.error().message());

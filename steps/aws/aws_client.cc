@@ -44,6 +44,10 @@ AwsClient::AwsClient(HttpTransport& transport, CredentialsProvider& credentials,
   if (!options_.random) options_.random = DefaultRandomSource();
 }
 
+std::unique_ptr<AwsClient> AwsClient::OverTransport(HttpTransport& transport) const {
+  return std::make_unique<AwsClient>(transport, credentials_, clock_, options_);
+}
+
 void AwsClient::Log(std::string_view line, const AwsCredentials& credentials) const {
   if (options_.log) options_.log(Redact(line, credentials));
 }

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
@@ -69,6 +70,11 @@ class AwsClient {
   // Call() with the error converted to flightplan's Error.
   [[nodiscard]] Result<Value> CallOrError(std::string_view service, std::string_view operation,
                                           const Value& params);
+
+  // A client with this one's credentials, clock and options over another
+  // transport (which must outlive it): for requests in parallel, since a
+  // transport serialises its calls on one connection.
+  std::unique_ptr<AwsClient> OverTransport(HttpTransport& transport) const;
 
   // Where a service is reached (for `flightplan doctor`).
   [[nodiscard]] Result<Endpoint> EndpointFor(std::string_view service) const;

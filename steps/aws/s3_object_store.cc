@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <utility>
@@ -49,8 +51,14 @@ Result<S3Location> ParseS3Location(const std::string& url) {
   return out;
 }
 
-S3ObjectStore::S3ObjectStore(AwsClient& client, S3Location location)
-    : client_(client), location_(std::move(location)) {}
+S3ObjectStore::S3ObjectStore(AwsClient& client, S3Location location,
+                             TransportFactory parallel_transports, int parallelism)
+    : client_(client),
+      location_(std::move(location)),
+      parallel_transports_(std::move(parallel_transports)),
+      parallelism_(std::max(1, parallelism)) {}
+
+S3ObjectStore::~S3ObjectStore() = default;
 
 Result<CreateOutcome> S3ObjectStore::CreateIfAbsent(const std::string& key,
                                                     const std::string& body) {
@@ -91,10 +99,48 @@ Result<void> S3ObjectStore::Put(const std::string& key, const std::string& body)
 }
 
 Result<std::optional<std::string>> S3ObjectStore::Get(const std::string& key) {
+  return GetWith(client_, location_, key);
+}
+
+Result<std::vector<std::optional<std::string>>> S3ObjectStore::GetMany(
+    const std::vector<std::string>& keys) {
+  if (!parallel_transports_ || keys.size() < 2) return ObjectStore::GetMany(keys);
+  std::lock_guard lock(workers_mu_);
+  size_t wanted = std::min(keys.size(), static_cast<size_t>(parallelism_));
+  while (workers_.size() < wanted) {
+    transports_.push_back(parallel_transports_());
+    workers_.push_back(client_.OverTransport(*transports_.back()));
+  }
+  std::vector<std::optional<std::string>> out(keys.size());
+  std::vector<std::optional<Error>> errors(keys.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < wanted; ++w) {
+    threads.emplace_back([&, w] {
+      for (size_t i = next++; i < keys.size(); i = next++) {
+        Result<std::optional<std::string>> one = GetWith(*workers_[w], location_, keys[i]);
+        if (one) {
+          out[i] = std::move(*one);
+        } else {
+          errors[i] = std::move(one.error());
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (std::optional<Error>& e : errors) {
+    if (e) return MakeError(std::move(*e));
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> S3ObjectStore::GetWith(AwsClient& client,
+                                                          const S3Location& location,
+                                                          const std::string& key) {
   Value params(ValueMap{});
-  params.Set("Bucket", location_.bucket);
-  params.Set("Key", location_.prefix + key);
-  AwsResult got = client_.Call("s3", "GetObject", params);
+  params.Set("Bucket", location.bucket);
+  params.Set("Key", location.prefix + key);
+  AwsResult got = client.Call("s3", "GetObject", params);
   if (!got) {
     if (got.error().code == "NoSuchKey") return std::optional<std::string>();
     return MakeError(got.error().ToError());
