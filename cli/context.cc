@@ -183,6 +183,18 @@ Result<Journal*> Context::OpenJournal(bool create) {
     options.cache_path = ReplicaPath(store->Describe());
     options.create = create ? CreateIfMissing::kYes : CreateIfMissing::kNo;
     options.after_publish = KillIfArmedOnPublish;
+    if (const char* every = std::getenv("FLIGHTPLAN_STATE_SNAPSHOT_EVERY");
+        every != nullptr && *every != '\0') {
+      char* end = nullptr;
+      long long n = std::strtoll(every, &end, 10);
+      if (*end != '\0' || n < 0) {
+        return MakeError(ErrorCode::kInvalidInput,
+                         fmt::format("FLIGHTPLAN_STATE_SNAPSHOT_EVERY is '{}': give a number of "
+                                     "log objects (0: publish no snapshots)",
+                                     every));
+      }
+      options.snapshot_every = n;
+    }
     ASSIGN_OR_RETURN(std::unique_ptr<LogJournal> journal, OpenLogJournal(*store, clock_, options));
     journal_ = MaybeInjectCrashes(std::move(journal));
     return journal_.get();

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "base/digest.h"
+#include "base/file_io.h"
 
 namespace flightplan {
 
@@ -24,6 +25,19 @@ constexpr std::string_view kObjectMagic = "flightplan-log";
 constexpr const char* kZeroHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 constexpr int kListPage = 1000;
+constexpr const char* kSnapshotPrefix = "snapshot/";
+constexpr std::string_view kSnapshotMagic = "flightplan-snapshot";
+// How far back from a snapshot's log object the log is searched for the
+// last audit event before it (objects without events are heartbeats).
+constexpr int64_t kSnapshotEventSearch = 512;
+
+// Removes a SQLite file and the files beside it.
+void RemoveStateFiles(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    std::filesystem::remove(path + suffix, ec);
+  }
+}
 
 std::string NewId(size_t bytes) {
   std::string buf(bytes, '\0');
@@ -192,6 +206,7 @@ Result<LogObject> ParseLogObject(const std::string& key, const std::string& text
 }  // namespace
 
 std::string LogObjectKey(int64_t seq) { return fmt::format("{}{:020d}.log", kLogPrefix, seq); }
+std::string SnapshotKey(int64_t seq) { return fmt::format("{}{:020d}.db", kSnapshotPrefix, seq); }
 
 // --------------------------------------------------------------------- Impl
 
@@ -205,6 +220,20 @@ class LogJournal::Impl final : public CommitHook {
   Result<void> Sync();
   Result<Applied> Write(const Value& call);
   Result<ChainReport> VerifyStore();
+  // Uploads a copy of the replica as the snapshot of where it stands.
+  void PublishSnapshot();
+  // Restores the latest snapshot into the replica when the replica stands
+  // more than snapshot_every objects behind it (or is empty) and the
+  // snapshot passes every check; a snapshot that fails one is left alone.
+  Result<void> StartFromSnapshot(int64_t at_seq);
+  // The key of the latest snapshot; empty when there is none.
+  Result<std::string> LatestSnapshotKey();
+  // Reads the snapshot at `key`, checks it against the log object it names,
+  // and leaves it as a state file at `path`. kCorruption: why it cannot be
+  // used; other errors are the store's.
+  Result<LogPosition> FetchSnapshot(const std::string& key, const std::string& path);
+  // The last audit event (seq, hash) recorded in log objects up to `object`.
+  Result<std::optional<std::pair<int64_t, std::string>>> LastEventUpTo(const LogObject& object);
 
   Result<void> AfterBegin(const LogPosition& at) override;
   Result<LogPosition> BeforeCommit(const LogPosition& at,
@@ -229,6 +258,8 @@ class LogJournal::Impl final : public CommitHook {
   // in each transaction, is the truth: other processes on this machine may
   // share the replica).
   int64_t seen_seq_ = 0;
+  // The snapshot this process restored into the replica (0: none).
+  int64_t snapshot_used_ = 0;
 
  private:
   Result<void> SyncOnce();
@@ -313,10 +344,7 @@ Result<void> LogJournal::Impl::Open() {
     // A replica of an earlier state that lived at this location, or one a
     // power cut damaged: it is a cache, so it is rebuilt from the log.
     if (replica) replica->reset();  // closed before its files go
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::error_code ec;
-      std::filesystem::remove(options_.cache_path + suffix, ec);
-    }
+    RemoveStateFiles(options_.cache_path);
     replica = OpenSqliteJournal(options_.cache_path, pinned_, replica_options);
   }
   if (!replica) return MakeError(replica.error());
@@ -341,8 +369,184 @@ Result<void> LogJournal::Impl::Open() {
                                "replaced)"));
     }
   }
+  TRY(StartFromSnapshot(at.seq));
+  ASSIGN_OR_RETURN(at, replica_->GetLogPosition());
   seen_seq_ = at.seq;
   return Sync();
+}
+
+// ------------------------------------------------------------------ snapshots
+// "flightplan-snapshot <version>\n<header JSON>\n<SQLite file bytes>"; the
+// header names the log object (seq, log_hash), the journal, and the SHA-256
+// of the bytes.
+
+void LogJournal::Impl::PublishSnapshot() {
+  // Best effort, by design: the write that led here is committed, and a
+  // missing snapshot only makes a new machine replay further (the next one
+  // is taken snapshot_every objects later).
+  const std::string path = options_.cache_path + fmt::format(".snapshot-out-{}", getpid());
+  RemoveStateFiles(path);
+  Result<LogPosition> at = replica_->SaveCopy(path);
+  Result<std::string> bytes = at ? ReadFile(path) : Result<std::string>(MakeError(at.error()));
+  RemoveStateFiles(path);
+  if (!bytes || at->seq == 0) return;
+  Value header(ValueMap{{"seq", Value(at->seq)},
+                        {"log_hash", Value(at->hash)},
+                        {"journal_id", Value(journal_id_)},
+                        {"sha256", Value(Sha256Hex(*bytes))},
+                        {"bytes", Value(static_cast<int64_t>(bytes->size()))}});
+  std::string body =
+      fmt::format("{} {}\n{}\n", kSnapshotMagic, kSharedStateVersion, header.ToJson()) + *bytes;
+  (void)store_.CreateIfAbsent(SnapshotKey(at->seq), body);
+}
+
+Result<std::string> LogJournal::Impl::LatestSnapshotKey() {
+  std::string latest;
+  std::string after;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.List(kSnapshotPrefix, after, kListPage));
+    for (const std::string& key : keys) {
+      if (key.size() == SnapshotKey(0).size() && key.compare(key.size() - 3, 3, ".db") == 0) {
+        latest = key;
+      }
+    }
+    if (static_cast<int>(keys.size()) < kListPage) return latest;
+    after = keys.back();
+  }
+}
+
+Result<void> LogJournal::Impl::StartFromSnapshot(int64_t at_seq) {
+  ASSIGN_OR_RETURN(std::string key, LatestSnapshotKey());
+  if (key.empty()) return {};
+  int64_t seq = std::strtoll(key.c_str() + std::string_view(kSnapshotPrefix).size(), nullptr, 10);
+  if (at_seq > 0 && seq - at_seq <= options_.snapshot_every) return {};
+  const std::string path = options_.cache_path + fmt::format(".snapshot-in-{}", getpid());
+  Result<LogPosition> fetched = FetchSnapshot(key, path);
+  Result<bool> restored = fetched ? replica_->RestoreSnapshot(path, *fetched)
+                                  : Result<bool>(MakeError(fetched.error()));
+  RemoveStateFiles(path);
+  if (restored) {
+    if (*restored) snapshot_used_ = fetched->seq;
+    return {};
+  }
+  // An unusable snapshot is not an unusable state: the log is replayed
+  // instead, and `audit verify` reports the snapshot.
+  if (restored.error().code() == ErrorCode::kCorruption) return {};
+  return MakeError(restored.error());
+}
+
+Result<LogPosition> LogJournal::Impl::FetchSnapshot(const std::string& key,
+                                                    const std::string& path) {
+  const std::string where = store_.Describe() + key;
+  auto unusable = [&](const std::string& why) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("the snapshot {} cannot be used: {}", where, why));
+  };
+  ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(key));
+  if (!text) return unusable("it is gone");
+  size_t first = text->find('\n');
+  size_t second = first == std::string::npos ? first : text->find('\n', first + 1);
+  if (second == std::string::npos ||
+      std::string_view(*text).substr(0, first) !=
+          fmt::format("{} {}", kSnapshotMagic, kSharedStateVersion)) {
+    return unusable(
+        fmt::format("it is not a flightplan snapshot of format {}", kSharedStateVersion));
+  }
+  Result<Value> header = Value::FromJson(text->substr(first + 1, second - first - 1));
+  if (!header || !header->is_map()) return unusable("its header is unreadable");
+  std::string_view bytes(text->data() + second + 1, text->size() - second - 1);
+  LogPosition at{Int(*header, "seq"), Str(*header, "log_hash")};
+  if (SnapshotKey(at.seq) != key) {
+    return unusable(fmt::format("its header names log object {}", at.seq));
+  }
+  if (Str(*header, "journal_id") != journal_id_) return unusable("it is of another journal");
+  if (Sha256Hex(bytes) != Str(*header, "sha256")) {
+    return unusable("it does not match its hash (altered or cut short)");
+  }
+  // The log object it was taken after: still there, and the same.
+  const std::string object_key = LogObjectKey(at.seq);
+  ASSIGN_OR_RETURN(std::optional<std::string> named, store_.Get(object_key));
+  if (!named) return unusable(fmt::format("log object {} it names is missing", at.seq));
+  Result<LogObject> object = ParseLogObject(store_.Describe() + object_key, *named);
+  if (!object) return unusable(object.error().message());
+  if (object->hash != at.hash) {
+    return unusable(fmt::format("log object {} is not the one it was taken after", at.seq));
+  }
+
+  RemoveStateFiles(path);
+  if (Result<void> written = WriteFileSynced(path, bytes, 0600); !written) {
+    return MakeError(ErrorCode::kStateFile,
+                     fmt::format("could not write the snapshot {} to '{}': {}", where, path,
+                                 written.error().message()));
+  }
+  JournalOptions copy_options;
+  copy_options.create = CreateIfMissing::kNo;
+  copy_options.durability = JournalOptions::Durability::kCache;
+  Result<std::unique_ptr<SqliteJournal>> copy = OpenSqliteJournal(path, clock_, copy_options);
+  if (!copy) return unusable(copy.error().message());
+  if ((*copy)->JournalId() != journal_id_) return unusable("its rows are of another journal");
+  Result<LogPosition> stands = (*copy)->GetLogPosition();
+  if (!stands || stands->seq != at.seq || stands->hash != at.hash) {
+    return unusable(fmt::format("its rows do not stand at log object {}", at.seq));
+  }
+  // Its audit chain whole, and ending where the log's does.
+  Result<ChainReport> chain = (*copy)->VerifyChain();
+  if (!chain || chain->first_bad_seq) {
+    return unusable(
+        chain ? fmt::format("its audit event {} is bad: {}", *chain->first_bad_seq, chain->problem)
+              : chain.error().message());
+  }
+  std::optional<std::pair<int64_t, std::string>> ours;
+  if (chain->events > 0) {
+    EventFilter last;
+    last.after_seq = chain->events - 1;
+    last.limit = 1;
+    Result<std::vector<EventRecord>> events = (*copy)->ListEvents(last);
+    if (!events || events->size() != 1) return unusable("its last audit event cannot be read");
+    ours.emplace(events->front().seq, events->front().hash);
+  }
+  ASSIGN_OR_RETURN(auto theirs, LastEventUpTo(*object));
+  if (ours != theirs) {
+    return unusable(fmt::format("its audit events end at event {}, the log's at event {}",
+                                ours ? ours->first : 0, theirs ? theirs->first : 0));
+  }
+  return at;
+}
+
+Result<std::optional<std::pair<int64_t, std::string>>> LogJournal::Impl::LastEventUpTo(
+    const LogObject& object) {
+  using Last = std::optional<std::pair<int64_t, std::string>>;
+  auto last_of = [](const LogObject& o) -> Last {
+    const Value& e = o.events.back();
+    return std::make_pair(Int(e, "seq"), Str(e, "hash"));
+  };
+  if (!object.events.empty()) return last_of(object);
+  // Heartbeats come a few at a time between audited writes: a small first
+  // batch, doubling up to 32.
+  int64_t batch = 4;
+  int64_t next = object.seq - 1;
+  while (next >= 1) {
+    if (object.seq - next > kSnapshotEventSearch) {
+      return MakeError(ErrorCode::kCorruption,
+                       fmt::format("the snapshot after log object {} cannot be checked: no "
+                                   "audit event in the {} objects before it",
+                                   object.seq, kSnapshotEventSearch));
+    }
+    std::vector<std::string> keys;
+    for (int64_t seq = next; seq >= 1 && seq > next - batch; --seq) {
+      keys.push_back(LogObjectKey(seq));
+    }
+    ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> texts, store_.GetMany(keys));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::string where = store_.Describe() + keys[i];
+      if (!texts[i]) return MakeError(Corrupt(where, "is missing"));
+      ASSIGN_OR_RETURN(LogObject earlier, ParseLogObject(where, *texts[i]));
+      if (!earlier.events.empty()) return last_of(earlier);
+    }
+    next -= batch;
+    batch = std::min<int64_t>(batch * 2, 32);
+  }
+  return Last();
 }
 
 Result<void> LogJournal::Impl::Sync() {
@@ -520,6 +724,9 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
     Result<Applied> applied = Apply(parsed);
     if (applied) {
       seen_seq_ = committed_seq_;
+      if (options_.snapshot_every > 0 && committed_seq_ % options_.snapshot_every == 0) {
+        PublishSnapshot();
+      }
       return applied;
     }
     if (outcome_ == Outcome::kNone) return applied;  // refused: nothing was written
@@ -663,8 +870,18 @@ Result<ChainReport> LogJournal::Impl::VerifyStore() {
       ++expected;
       after = key;
     }
-    if (static_cast<int>(keys.size()) < kListPage) return report;
+    if (static_cast<int>(keys.size()) < kListPage) break;
   }
+  // The snapshot a new machine would start from, checked as it would be.
+  ASSIGN_OR_RETURN(std::string snapshot, LatestSnapshotKey());
+  if (snapshot.empty()) return report;
+  const std::string path = options_.cache_path + fmt::format(".snapshot-verify-{}", getpid());
+  Result<LogPosition> checked = FetchSnapshot(snapshot, path);
+  RemoveStateFiles(path);
+  if (checked) return report;
+  if (checked.error().code() != ErrorCode::kCorruption) return MakeError(checked.error());
+  return bad(std::strtoll(snapshot.c_str() + std::string_view(kSnapshotPrefix).size(), nullptr, 10),
+             checked.error().message());
 }
 
 // ------------------------------------------------------------------ LogJournal
@@ -693,6 +910,10 @@ LogJournal::~LogJournal() = default;
 
 std::string LogJournal::JournalId() const { return impl_->journal_id_; }
 std::string LogJournal::Describe() const { return impl_->store_.Describe(); }
+int64_t LogJournal::snapshot_used() const {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->snapshot_used_;
+}
 int64_t LogJournal::log_seq() const {
   std::lock_guard lock(impl_->mu_);
   return impl_->seen_seq_;

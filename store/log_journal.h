@@ -6,6 +6,7 @@
 // Layout under the store's root (docs/journal-format.md, "The shared state"):
 //   flightplan-state.json        manifest: format, version, journal id
 //   log/<seq: 20 digits>.log     one immutable object per committed write
+//   snapshot/<seq: 20 digits>.db a replica as it stood after that object
 //
 // A write is committed when its log object exists. Each mutating call is
 // recorded as the call itself (operation, arguments, the time it was made),
@@ -22,6 +23,13 @@
 // recorded time, so every replica holds the same rows and the same hash
 // chain; an object whose replay produces other events than it records is
 // refused as corruption.
+//
+// Snapshots bound what a new machine replays: the writer of every
+// `snapshot_every`-th object also uploads a copy of its replica, and a
+// replica that is empty or further behind than that starts from the latest
+// snapshot — after checking it against the log object it names — and
+// replays only the objects after it. A snapshot that fails a check is
+// ignored (the log is the record) and reported by VerifyChain.
 //
 // Requests: a write costs one conditional PUT when the replica is current
 // (a LIST and the missed objects' GETs more when another writer came
@@ -56,6 +64,9 @@ struct LogJournalOptions {
   // file's, which idempotency tokens derive from); empty: a random one.
   std::string new_state_journal_id;
   int max_commit_attempts = 64;  // races lost in a row before a write gives up
+  // Every how many log objects a snapshot is published; 0: never (they are
+  // still used when present).
+  int64_t snapshot_every = 1000;
   // Called right after a log object this process wrote was created, before
   // the replica commits it: the crash tests kill the process there
   // (cli/fault_injection.h). May be empty.
@@ -100,8 +111,9 @@ class LogJournal final : public Journal {
   Result<std::vector<EventRecord>> ListEvents(const EventFilter& filter) override;
   // Verifies the log in the store itself, object by object (not the
   // replica): each object's hash, its link to the one before, the sequence
-  // without gaps, and the hash chain of the events inside. The first bad
-  // sequence is the log object's number; the problem names its key.
+  // without gaps, and the hash chain of the events inside; then the latest
+  // snapshot, as a new machine would check it. The first bad sequence is
+  // the log object's (or the snapshot's) number; the problem names its key.
   Result<ChainReport> VerifyChain() override;
   std::string JournalId() const override;
 
@@ -111,6 +123,9 @@ class LogJournal final : public Journal {
   [[nodiscard]] Result<void> Import(const Value& dump);
   // The number of the last log object the replica has applied.
   int64_t log_seq() const;
+  // The snapshot this process restored the replica from when it opened the
+  // state (the number of the log object it was taken after); 0: none.
+  int64_t snapshot_used() const;
   // Where the state is ("s3://bucket/prefix/").
   std::string Describe() const;
   // The replica, brought up to date first (state pull copies it).
@@ -126,6 +141,8 @@ class LogJournal final : public Journal {
 
 // The key of log object `seq` ("log/00000000000000000042.log").
 std::string LogObjectKey(int64_t seq);
+// The key of the snapshot taken after log object `seq`.
+std::string SnapshotKey(int64_t seq);
 
 }  // namespace flightplan
 

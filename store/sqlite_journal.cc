@@ -334,10 +334,16 @@ class SqliteJournal::Impl {
     return result;
   }
 
-  Result<LogPosition> ReadLogPosition() {
+  // The log position recorded in this file, or in the one attached as
+  // "copy" or "snapshot" (statements are cached by their literal's address).
+  Result<LogPosition> ReadLogPosition(std::string_view schema = "main") {
     LogPosition at;
-    ASSIGN_OR_RETURN(Statement s, Prepare("SELECT key, value FROM meta WHERE key IN "
-                                          "('log_seq', 'log_hash')"));
+    const char* sql =
+        schema == "copy" ? "SELECT key, value FROM copy.meta WHERE key IN ('log_seq', 'log_hash')"
+        : schema == "snapshot"
+            ? "SELECT key, value FROM snapshot.meta WHERE key IN ('log_seq', 'log_hash')"
+            : "SELECT key, value FROM main.meta WHERE key IN ('log_seq', 'log_hash')";
+    ASSIGN_OR_RETURN(Statement s, Prepare(sql));
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {
       if (s.Text(0) == "log_seq") at.seq = std::strtoll(s.Text(1).c_str(), nullptr, 10);
@@ -347,19 +353,43 @@ class SqliteJournal::Impl {
     return at;
   }
 
+  Result<void> WriteLogPosition(const LogPosition& at) {
+    ASSIGN_OR_RETURN(Statement s,
+                     Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('log_seq', ?), "
+                             "('log_hash', ?)"));
+    s.Bind(1, std::to_string(at.seq)).Bind(2, at.hash);
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(SqlError(rc, "recording the log position"));
+    }
+    return {};
+  }
+
   // The hook's turn, inside the open transaction: it sees the position the
   // file holds now, and the position it returns is recorded with the rows.
   Result<void> CallHook() {
     ASSIGN_OR_RETURN(LogPosition at, ReadLogPosition());
     ASSIGN_OR_RETURN(LogPosition next, hook_->BeforeCommit(at, pending_events_));
-    ASSIGN_OR_RETURN(Statement s,
-                     Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('log_seq', ?), "
-                             "('log_hash', ?)"));
-    s.Bind(1, std::to_string(next.seq)).Bind(2, next.hash);
-    if (int rc = s.Step(); rc != SQLITE_DONE) {
-      return MakeError(SqlError(rc, "recording the log position"));
+    return WriteLogPosition(next);
+  }
+
+  // Another state file, readable as `schema` until Detach.
+  Result<void> Attach(const std::string& path, std::string_view schema) {
+    std::string sql = fmt::format("ATTACH ? AS {}", schema);
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) {
+      sqlite3_bind_text(stmt, 1, path.c_str(), static_cast<int>(path.size()), SQLITE_TRANSIENT);
+      rc = sqlite3_step(stmt);
+      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK) {
+      return MakeError(SqlError(rc, fmt::format("opening '{}' beside the state file", path)));
     }
     return {};
+  }
+  void Detach(std::string_view schema) {
+    sqlite3_exec(db_, fmt::format("DETACH {}", schema).c_str(), nullptr, nullptr, nullptr);
   }
 
   Result<void> CheckFence(const Fence& fence) {
@@ -873,7 +903,7 @@ Result<void> SqliteJournal::ImportAll(const Value& dump) {
   });
 }
 
-Result<void> SqliteJournal::SaveCopy(const std::string& path) {
+Result<LogPosition> SqliteJournal::SaveCopy(const std::string& path) {
   std::lock_guard lock(impl_->mu_);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
@@ -882,13 +912,84 @@ Result<void> SqliteJournal::SaveCopy(const std::string& path) {
                                  "file. Choose a new path.",
                                  path));
   }
-  ASSIGN_OR_RETURN(Statement s, impl_->Prepare("VACUUM INTO ?"));
-  s.Bind(1, path);
-  if (int rc = s.Step(); rc != SQLITE_DONE) {
-    return MakeError(impl_->SqlError(rc, fmt::format("copying the state to '{}'", path)));
+  {
+    ASSIGN_OR_RETURN(Statement s, impl_->Prepare("VACUUM INTO ?"));
+    s.Bind(1, path);
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return MakeError(impl_->SqlError(rc, fmt::format("copying the state to '{}'", path)));
+    }
   }
   chmod(path.c_str(), 0600);
-  return {};
+  // Other processes sharing this file may have written since the copy began:
+  // its position is read from the copy itself.
+  TRY(impl_->Attach(path, "copy"));
+  Result<LogPosition> at = impl_->ReadLogPosition("copy");
+  impl_->Detach("copy");
+  return at;
+}
+
+Result<bool> SqliteJournal::RestoreSnapshot(const std::string& path, const LogPosition& at) {
+  std::lock_guard lock(impl_->mu_);
+  TRY(impl_->Attach(path, "snapshot"));
+  struct Detach {
+    SqliteJournal::Impl* impl;
+    ~Detach() { impl->Detach("snapshot"); }
+  } detach{impl_.get()};
+  auto refuse = [&](const std::string& why) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("'{}' cannot be restored into '{}': {}", path, path_, why));
+  };
+  struct Expected {
+    const char* pragma;
+    int64_t value;
+  };
+  for (const Expected& e : {Expected{"PRAGMA snapshot.application_id", kJournalApplicationId},
+                            Expected{"PRAGMA snapshot.user_version", kJournalSchemaVersion}}) {
+    ASSIGN_OR_RETURN(Statement s, impl_->Prepare(e.pragma));
+    if (s.Step() != SQLITE_ROW || s.Int(0) != e.value) {
+      return refuse(
+          fmt::format("it is not a flightplan state file of format {}", kJournalSchemaVersion));
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(Statement s,
+                     impl_->Prepare("SELECT value FROM snapshot.meta WHERE key = 'journal_id'"));
+    if (s.Step() != SQLITE_ROW || s.Text(0) != impl_->journal_id_) {
+      return refuse("it is a state of another journal");
+    }
+  }
+  ASSIGN_OR_RETURN(LogPosition theirs, impl_->ReadLogPosition("snapshot"));
+  if (theirs.seq != at.seq || theirs.hash != at.hash) {
+    return refuse(fmt::format("it stands at log object {}, not {}", theirs.seq, at.seq));
+  }
+  TRY(impl_->Exec("BEGIN IMMEDIATE", "restoring a snapshot"));
+  auto restored = [&]() -> Result<bool> {
+    ASSIGN_OR_RETURN(LogPosition ours, impl_->ReadLogPosition());
+    if (ours.seq >= at.seq) return false;
+    // Children before parents (steps reference runs), and back in the
+    // opposite order.
+    for (const char* sql :
+         {"DELETE FROM main.steps", "DELETE FROM main.events", "DELETE FROM main.leases",
+          "DELETE FROM main.runs", "DELETE FROM main.sqlite_sequence",
+          "INSERT INTO main.runs SELECT * FROM snapshot.runs",
+          "INSERT INTO main.steps SELECT * FROM snapshot.steps",
+          "INSERT INTO main.leases SELECT * FROM snapshot.leases",
+          "INSERT INTO main.events SELECT * FROM snapshot.events",
+          "INSERT INTO main.sqlite_sequence SELECT * FROM snapshot.sqlite_sequence"}) {
+      TRY(impl_->Exec(sql, "restoring a snapshot"));
+    }
+    TRY(impl_->WriteLogPosition(at));
+    return true;
+  }();
+  if (!restored) {
+    sqlite3_exec(impl_->db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return restored;
+  }
+  if (int rc = sqlite3_exec(impl_->db_, "COMMIT", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+    sqlite3_exec(impl_->db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return MakeError(impl_->SqlError(rc, "restoring a snapshot"));
+  }
+  return restored;
 }
 
 Result<Lease> SqliteJournal::AcquireLease(const LeaseRequest& request) {

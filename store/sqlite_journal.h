@@ -128,8 +128,17 @@ class SqliteJournal final : public Journal {
   // schema does not have are refused (kCorruption), nothing written.
   [[nodiscard]] Result<void> ImportAll(const Value& dump);
   // A consistent copy of the whole journal in a new file at `path`
-  // (VACUUM INTO); kStateFile when it exists or cannot be written.
-  [[nodiscard]] Result<void> SaveCopy(const std::string& path);
+  // (VACUUM INTO); kStateFile when it exists or cannot be written. Returns
+  // the copy's log position (a replica's snapshot is named by it).
+  [[nodiscard]] Result<LogPosition> SaveCopy(const std::string& path);
+  // Replaces every run, step, lease and event with those of the state file
+  // at `path` (a snapshot of the same shared journal, already checked), and
+  // the log position with `at`, in one write transaction that bypasses the
+  // commit hook. Does nothing and returns false when this file is already
+  // at `at` or past it (another process sharing it got there first).
+  // kCorruption when `path` is not a state file of this journal and schema
+  // at `at`; nothing is changed then.
+  [[nodiscard]] Result<bool> RestoreSnapshot(const std::string& path, const LogPosition& at);
 
  private:
   friend Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string&, Clock&,

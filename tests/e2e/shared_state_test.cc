@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "tests/support/state_backend.h"
@@ -91,12 +92,6 @@ class SharedStateTest : public StateBackendTest {
     WriteFile(in, body);
     CliResult r = AwsCli({"s3api", "put-object", "--bucket", kBucket, "--key", key, "--body", in});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-  }
-  // Requests the simulator's S3 has answered (or refused) so far.
-  size_t S3Calls() {
-    size_t n = 0;
-    for (const auto& entry : simulator_->Log()) n += entry.service == "s3" ? 1 : 0;
-    return n;
   }
   void Fault(const std::string& json) { Control("POST", "/_sim/faults", *Value::FromJson(json)); }
 };
@@ -196,27 +191,41 @@ steps:
     uses: exec
     with: {argv: [sh, -c, 'echo three >> effects'], check: [sh, -c, 'grep -qx three effects 2>/dev/null || exit 1']}
 )yaml");
-  // Half-way through the S3 calls such a run makes (counted on a probe
-  // state), S3 stops answering.
-  size_t before_probe = S3Calls();
+  // Right after the run is created (the S3 calls such a run makes, counted
+  // on a probe state: log object 2 is its CreateRun), S3 stops answering.
+  size_t before_probe = simulator_->Log().size();
   Invocation probe = Make({"run", "more.yaml"}, "prober", "s3://team-migration-state/probe");
   probe.cwd = dir_.Join("probe");
   std::filesystem::create_directories(probe.cwd);
   std::filesystem::copy_file(dir_.Join("more.yaml"), dir_.Join("probe/more.yaml"));
   ASSERT_EQ(RunFlightplan(probe).exit_code, 0);
-  size_t calls = S3Calls() - before_probe;
-  ASSERT_GE(calls, 6u);
+  size_t created_at = 0;  // the S3 call, counted from 1, that created the run
+  size_t calls = 0;
+  auto probe_log = simulator_->Log();
+  for (size_t i = before_probe; i < probe_log.size(); ++i) {
+    if (probe_log[i].service != "s3") continue;
+    ++calls;
+    const Value* key = probe_log[i].params.Find("Key");
+    if (probe_log[i].operation == "PutObject" && key != nullptr &&
+        key->as_string() == "probe/log/00000000000000000002.log") {
+      created_at = calls;
+    }
+  }
+  ASSERT_GT(created_at, 0u);
+  ASSERT_GT(calls, created_at + 2) << "the run goes on after its creation";
+  // Alice's open makes one call fewer than the probe's (her manifest
+  // exists): the cut falls on the call after the creation.
   Fault(fmt::format(
       R"({{"service": "s3", "kind": "error", "status": 503, "code": "ServiceUnavailable",
                          "skip": {}, "count": -1}})",
-      calls / 2));
+      created_at));
   RunResult cut = Run({"run", "more.yaml"}, "alice");
   EXPECT_EQ(cut.exit_code, 5) << cut.out << cut.err;
   EXPECT_THAT(cut.err, HasSubstr("shared state at s3://team-migration-state/acme/prod"));
   Control("DELETE", "/_sim/faults");
   RunResult status = Run({"status"}, "alice");
   EXPECT_EQ(status.exit_code, 0) << status.err;
-  ASSERT_THAT(status.out, HasSubstr("more")) << "the run was not created before S3 went";
+  ASSERT_THAT(status.out, HasSubstr("  2  more")) << "the run was not created before S3 went";
   RunResult again = Run({"resume", "2"}, "alice");
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_EQ(CountLines(ReadFile(dir_.Join("effects")), "three"), 1);
@@ -385,6 +394,63 @@ TEST_F(SharedStateTest, EachCommitIsOneConditionalPutAndAStepABoundedNumberOfReq
   EXPECT_LE(per_step, 12);
   std::printf("a 10-step run: %d log objects; PutObject %d, GetObject %d, ListObjectsV2 %d\n",
               objects, calls["PutObject"], calls["GetObject"], calls["ListObjectsV2"]);
+}
+
+// A machine that never saw the state starts from the latest snapshot in the
+// bucket and reads only the log objects after it; the oracle is the
+// simulator's request log and the bucket as the AWS CLI lists it.
+TEST_F(SharedStateTest, ANewMachineStartsFromTheLatestSnapshotInTheBucket) {
+  std::string yaml = "name: ten\nversion: 1\nsteps:\n";
+  for (int i = 0; i < 10; ++i) {
+    yaml += fmt::format("  - id: s{}\n    uses: file.write\n    with: {{path: f{}, content: x}}\n",
+                        i, i);
+  }
+  WriteFile(dir_.Join("ten.yaml"), yaml);
+  Invocation run = Make({"run", "ten.yaml"}, "alice");
+  run.env["FLIGHTPLAN_STATE_SNAPSHOT_EVERY"] = "5";
+  RunResult r = RunFlightplan(run);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<std::string> log = LogKeys();
+  std::vector<std::string> snapshots = LogKeys("acme/prod/snapshot/");
+  ASSERT_GE(log.size(), 20u);
+  ASSERT_EQ(snapshots.size(), log.size() / 5) << "one snapshot every 5 log objects";
+  EXPECT_EQ(GetObject(snapshots.back()).rfind("flightplan-snapshot 1\n", 0), 0u);
+  std::string latest = snapshots.back();
+  int64_t at = std::stoll(latest.substr(latest.rfind('/') + 1));
+
+  Invocation bad = Make({"status"}, "bob");
+  bad.env["FLIGHTPLAN_STATE_SNAPSHOT_EVERY"] = "often";
+  RunResult refused = RunFlightplan(bad);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("FLIGHTPLAN_STATE_SNAPSHOT_EVERY"));
+
+  size_t first = simulator_->Log().size();
+  RunResult status = Run({"history"}, "bob");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("s9"));
+  std::set<std::string> log_reads;
+  int snapshot_reads = 0;
+  auto entries = simulator_->Log();
+  for (size_t i = first; i < entries.size(); ++i) {
+    if (entries[i].operation != "GetObject") continue;
+    const Value* key = entries[i].params.Find("Key");
+    if (key == nullptr) continue;
+    if (key->as_string().find("/log/") != std::string::npos) log_reads.insert(key->as_string());
+    if (key->as_string() == latest) ++snapshot_reads;
+  }
+  EXPECT_EQ(snapshot_reads, 1);
+  // The object the snapshot names, at most the few before it searched for
+  // its last event, and those after it — not the whole log.
+  EXPECT_LE(log_reads.size(), 1 + 4 + (log.size() - static_cast<size_t>(at)));
+  EXPECT_LT(log_reads.size(), log.size() / 2);
+  for (const std::string& key : log_reads) {
+    int64_t seq = std::stoll(key.substr(key.rfind('/') + 1));
+    EXPECT_GE(seq, at - 4) << key << " was read, though the snapshot covers it";
+  }
+  // Bob's replica is the same state: his audit verify passes end to end,
+  // and he can go on from it.
+  RunResult verify = Run({"audit", "verify"}, "bob");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 TEST_F(SharedStateTest, ATamperedOrDeletedLogObjectIsNamedAndANewerStateRefusedUntouched) {

@@ -7,6 +7,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "base/digest.h"
 #include "tests/engine/fakes.h"
 #include "tests/support/test_support.h"
 
@@ -50,6 +52,7 @@ class MemoryStore final : public ObjectStore {
   }
   Result<std::optional<std::string>> Get(const std::string& key) override {
     std::lock_guard lock(mu_);
+    ++gets_;
     if (unreachable_) return MakeError(ErrorCode::kTransient, "injected: unreachable");
     auto it = objects_.find(key);
     if (it == objects_.end()) return std::optional<std::string>();
@@ -94,6 +97,7 @@ class MemoryStore final : public ObjectStore {
   bool unreachable_ = false;
   int creates_ = 0;
   int lists_ = 0;
+  int gets_ = 0;
 };
 
 class LogJournalTest : public ::testing::Test {
@@ -101,6 +105,7 @@ class LogJournalTest : public ::testing::Test {
   std::unique_ptr<LogJournal> Open(const std::string& replica) {
     LogJournalOptions options;
     options.cache_path = dir_.Join(replica + ".db");
+    options.snapshot_every = snapshot_every_;
     auto journal = OpenLogJournal(store_, clock_, options);
     EXPECT_TRUE(journal) << journal.error().ToString();
     return journal ? std::move(*journal) : nullptr;
@@ -108,6 +113,7 @@ class LogJournalTest : public ::testing::Test {
   Result<std::unique_ptr<LogJournal>> TryOpen(const std::string& replica) {
     LogJournalOptions options;
     options.cache_path = dir_.Join(replica + ".db");
+    options.snapshot_every = snapshot_every_;
     return OpenLogJournal(store_, clock_, options);
   }
   static LeaseRequest Request(const std::string& target, const std::string& who) {
@@ -139,9 +145,56 @@ class LogJournalTest : public ::testing::Test {
                             NewEvent{"step.started", "alice", run, fence.target, id, Value()});
   }
 
+  // Lease (1), 18 audited writes (2-19), then heartbeats (20-25): the
+  // snapshot at 20 has no event of its own, so checking it searches back.
+  std::unique_ptr<LogJournal> WriteTwentyFiveObjects(Fence* fence_out = nullptr) {
+    int before = store_.LogObjects();
+    auto alice = Open("alice");
+    Lease lease = alice->AcquireLease(Request("t", "alice")).value();
+    Fence fence{lease.target, lease.generation};
+    for (int i = 0; i < 18; ++i) {
+      EXPECT_TRUE(alice
+                      ->AppendEvent(&fence, NewEvent{"note", "alice", 0, "t", "",
+                                                     Value(ValueMap{{"i", Value(i)}})})
+                      .has_value());
+    }
+    for (int i = 0; i < 6; ++i) {
+      auto beat = alice->HeartbeatLease(fence, Duration(30000));
+      EXPECT_TRUE(beat) << beat.error().ToString();
+    }
+    EXPECT_EQ(store_.LogObjects(), before + 25);
+    if (fence_out) *fence_out = fence;
+    return alice;
+  }
+  std::string SnapshotBytes(int64_t seq) {
+    std::string text = store_.objects().at(SnapshotKey(seq));
+    size_t second = text.find('\n', text.find('\n') + 1);
+    return text.substr(second + 1);
+  }
+  // Replaces snapshot `seq`'s SQLite bytes with `edit`'s result on them and
+  // a header that matches (an attacker who recomputes the hash).
+  void ForgeSnapshot(int64_t seq, const std::function<void(sqlite3*)>& edit) {
+    std::string path = dir_.Join("forged.db");
+    testing::WriteFile(path, SnapshotBytes(seq));
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    edit(db);
+    sqlite3_close(db);
+    std::string bytes = testing::ReadFile(path);
+    std::string text = store_.objects().at(SnapshotKey(seq));
+    size_t first = text.find('\n');
+    size_t second = text.find('\n', first + 1);
+    Value header = Value::FromJson(text.substr(first + 1, second - first - 1)).value();
+    header.as_map()["sha256"] = Value(Sha256Hex(bytes));
+    store_.Tamper(SnapshotKey(seq), [&](std::string& t) {
+      t = text.substr(0, first + 1) + header.ToJson() + "\n" + bytes;
+    });
+  }
+
   TempDir dir_;
   FakeClock clock_;
   MemoryStore store_;
+  int64_t snapshot_every_ = 1000;
 };
 
 TEST_F(LogJournalTest, TwoReplicasSeeTheSameRunsEventsAndHashChain) {
@@ -395,6 +448,117 @@ TEST_F(LogJournalTest, AReadCostsOneListAndACurrentWriteOnePut) {
   EXPECT_EQ(store_.lists_ - lists, 0);
   (void)alice->GetSteps(run).value();
   EXPECT_EQ(store_.lists_ - lists, 1);
+}
+
+TEST_F(LogJournalTest, ANewMachineStartsFromTheLatestSnapshotAndReplaysOnlyWhatFollows) {
+  snapshot_every_ = 10;
+  Fence fence;
+  auto alice = WriteTwentyFiveObjects(&fence);
+  EXPECT_EQ(store_.objects().count(SnapshotKey(10)), 1u);
+  EXPECT_EQ(store_.objects().count(SnapshotKey(20)), 1u);
+
+  int gets = store_.gets_;
+  auto carol = Open("carol");
+  ASSERT_TRUE(carol);
+  EXPECT_EQ(carol->snapshot_used(), 20);
+  EXPECT_EQ(carol->log_seq(), 25);
+  // The manifest, the snapshot, the object it names, four before it
+  // (searching back for its last event: 20 is a heartbeat), and 21-25 —
+  // not 25 objects.
+  EXPECT_EQ(store_.gets_ - gets, 3 + 4 + 5);
+
+  auto a_events = alice->ListEvents({}).value();
+  auto c_events = carol->ListEvents({}).value();
+  ASSERT_EQ(a_events.size(), c_events.size());
+  for (size_t i = 0; i < a_events.size(); ++i) {
+    EXPECT_EQ(a_events[i].hash, c_events[i].hash);
+    EXPECT_EQ(a_events[i].detail_json, c_events[i].detail_json);
+  }
+  EXPECT_EQ(carol->GetLease("t").value()->heartbeat_at.unix_ms,
+            alice->GetLease("t").value()->heartbeat_at.unix_ms);
+  EXPECT_FALSE(carol->VerifyChain().value().first_bad_seq);
+
+  // Carol's machine goes on from there, and a run it creates has the id
+  // every other replica gives it.
+  clock_.Advance(Duration(60000));
+  LeaseRequest take = Request("t", "carol");
+  take.mode = LeaseMode::kTakeOverExpired;
+  take.expected_generation = fence.generation;
+  Lease taken = carol->AcquireLease(take).value();
+  RunId run = MakeRun(*carol, Fence{taken.target, taken.generation});
+  EXPECT_EQ(alice->GetRun(run).value().workflow, "lock");
+  auto dave = Open("dave");
+  EXPECT_EQ(dave->snapshot_used(), 20);
+  EXPECT_EQ(dave->GetRun(run).value().id, run);
+  EXPECT_EQ(dave->ListEvents({}).value().back().hash, alice->ListEvents({}).value().back().hash);
+}
+
+TEST_F(LogJournalTest, AReplicaFarBehindCatchesUpFromASnapshotAndANearOneReplays) {
+  snapshot_every_ = 10;
+  {
+    auto early = Open("early");
+    early->AcquireLease(Request("u", "erin")).value();  // object 1
+  }
+  auto alice = WriteTwentyFiveObjects();  // lease on "t" is object 2 ... 26
+  (void)alice;
+  auto early = Open("early");  // at 1, the latest snapshot at 20: 19 behind
+  EXPECT_EQ(early->snapshot_used(), 20);
+  EXPECT_EQ(early->ListLeases().value().size(), 2u);
+  auto near = Open("alice");  // alice's own replica, current
+  EXPECT_EQ(near->snapshot_used(), 0);
+}
+
+TEST_F(LogJournalTest, ASnapshotThatFailsACheckIsIgnoredAndNamedByVerify) {
+  snapshot_every_ = 10;
+  auto alice = WriteTwentyFiveObjects();
+  std::string good = store_.objects().at(SnapshotKey(20));
+  auto expect_ignored = [&](const std::string& replica, const std::string& why) {
+    auto opened = Open(replica);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->snapshot_used(), 0) << why;
+    EXPECT_EQ(opened->ListEvents({}).value().back().hash,
+              alice->ListEvents({}).value().back().hash);
+    ChainReport report = opened->VerifyChain().value();
+    ASSERT_TRUE(report.first_bad_seq) << why;
+    EXPECT_EQ(*report.first_bad_seq, 20);
+    EXPECT_THAT(report.problem, HasSubstr(SnapshotKey(20))) << why;
+    EXPECT_THAT(report.problem, HasSubstr(why));
+  };
+
+  store_.Tamper(SnapshotKey(20), [](std::string& t) { t[t.size() - 100] ^= 1; });
+  expect_ignored("r1", "does not match its hash");
+
+  // Forged with a matching hash: an audit event altered.
+  store_.Tamper(SnapshotKey(20), [&](std::string& t) { t = good; });
+  ForgeSnapshot(20, [](sqlite3* db) {
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE events SET kind = 'evil' WHERE seq = 3", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+  });
+  expect_ignored("r2", "audit event 3");
+
+  // Forged with a whole chain, but cut short of the log's.
+  store_.Tamper(SnapshotKey(20), [&](std::string& t) { t = good; });
+  ForgeSnapshot(20, [](sqlite3* db) {
+    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM events WHERE seq > 10", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  });
+  expect_ignored("r3", "end at event 10");
+
+  // Taken after another object than the log's 20.
+  store_.Tamper(SnapshotKey(20), [&](std::string& t) { t = good; });
+  ForgeSnapshot(20, [](sqlite3* db) {
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = 'ab' WHERE key = 'log_hash'", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+  });
+  expect_ignored("r4", "do not stand at log object 20");
+
+  // Put back, it is used and verifies.
+  store_.Tamper(SnapshotKey(20), [&](std::string& t) { t = good; });
+  auto fine = Open("r5");
+  EXPECT_EQ(fine->snapshot_used(), 20);
+  EXPECT_FALSE(fine->VerifyChain().value().first_bad_seq);
 }
 
 }  // namespace
