@@ -8,6 +8,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -146,6 +148,16 @@ std::string_view ColumnText(sqlite3_stmt* stmt, int col) {
   const unsigned char* p = sqlite3_column_text(stmt, col);
   int n = sqlite3_column_bytes(stmt, col);
   return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+           : std::string_view();
+}
+
+// A TEXT column's bytes where they lie in the (memory-mapped) page: unlike
+// sqlite3_column_text, no copy is made to add a terminating NUL. Valid until
+// the statement steps again.
+std::string_view ColumnBytes(sqlite3_stmt* stmt, int col) {
+  const void* p = sqlite3_column_blob(stmt, col);
+  int n = sqlite3_column_bytes(stmt, col);
+  return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
            : std::string_view();
 }
 
@@ -301,6 +313,9 @@ class SqliteJournal::Impl {
   auto Write(std::string_view doing, Fn&& body) -> decltype(body()) {
     TRY(Exec("BEGIN IMMEDIATE", doing));
     pending_events_.clear();
+    // The position read after BEGIN IMMEDIATE holds for the whole
+    // transaction: no other connection can write until it ends.
+    LogPosition at_begin;
     if (hook_ != nullptr) {
       Result<LogPosition> at = ReadLogPosition();
       Result<void> go = at ? hook_->AfterBegin(*at) : Result<void>(MakeError(at.error()));
@@ -308,10 +323,11 @@ class SqliteJournal::Impl {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         return MakeError(std::move(go.error()));
       }
+      at_begin = std::move(*at);
     }
     auto result = body();
     if (result && hook_ != nullptr) {
-      Result<void> hooked = CallHook();
+      Result<void> hooked = CallHook(at_begin);
       if (!hooked) result = MakeError(std::move(hooked.error()));
     }
     if (!result) {
@@ -365,9 +381,9 @@ class SqliteJournal::Impl {
   }
 
   // The hook's turn, inside the open transaction: it sees the position the
-  // file holds now, and the position it returns is recorded with the rows.
-  Result<void> CallHook() {
-    ASSIGN_OR_RETURN(LogPosition at, ReadLogPosition());
+  // file holds (`at`, read after BEGIN), and the position it returns is
+  // recorded with the rows.
+  Result<void> CallHook(const LogPosition& at) {
     ASSIGN_OR_RETURN(LogPosition next, hook_->BeforeCommit(at, pending_events_));
     return WriteLogPosition(next);
   }
@@ -506,6 +522,8 @@ class SqliteJournal::Impl {
   Clock& clock_;
   std::mutex mu_;
   std::string journal_id_;
+  int verify_threads_ = 0;
+  int64_t parallel_verify_from_ = 20000;
   std::map<const char*, sqlite3_stmt*> cache_;
   CommitHook* hook_ = nullptr;
   std::vector<EventRecord> pending_events_;  // written by the open transaction
@@ -728,6 +746,8 @@ Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path
     int step = s.Step();
     if (step == SQLITE_ROW) {
       impl->journal_id_ = s.Text(0);
+      impl->verify_threads_ = options.verify_threads;
+      impl->parallel_verify_from_ = options.parallel_verify_from;
     } else {
       return MakeError(
           impl->SqlError(step == SQLITE_DONE ? SQLITE_CORRUPT : step, "reading the journal id"));
@@ -1353,56 +1373,168 @@ Result<std::vector<EventRecord>> SqliteJournal::ListEvents(const EventFilter& fi
   });
 }
 
+namespace {
+
+// One stretch of the chain, verified on its own connection. Rows are
+// checked for consecutive numbers from `first` and for their own hash, and
+// each is linked to the row before it inside the stretch; the first row's
+// link (to the stretch before) is checked by the caller.
+struct ChainStretch {
+  int64_t rows = 0;  // rows read, up to and including a bad one
+  int64_t first_seq = 0;
+  std::string first_prev;  // the first row's previous-hash
+  std::string last_hash;   // the hash of the last row read
+  int64_t last_seq = 0;
+  std::optional<int64_t> bad_seq;
+  std::string problem;
+  int sql_error = SQLITE_OK;
+};
+
+ChainStretch VerifyStretch(sqlite3* db, int64_t first, int64_t last) {
+  ChainStretch out;
+  sqlite3_stmt* row = nullptr;
+  int rc = sqlite3_prepare_v2(db,
+                              "SELECT seq, at, operator, run_id, target, step_id, kind, "
+                              "detail_json, prev_hash, hash FROM events WHERE seq BETWEEN ? AND ? "
+                              "ORDER BY seq",
+                              -1, &row, nullptr);
+  if (rc != SQLITE_OK) {
+    out.sql_error = rc;
+    return out;
+  }
+  sqlite3_bind_int64(row, 1, first);
+  sqlite3_bind_int64(row, 2, last);
+  Sha256Hasher hasher;
+  std::string buffer;
+  char prev[64];
+  int64_t expected_seq = 0;
+  while ((rc = sqlite3_step(row)) == SQLITE_ROW) {
+    ++out.rows;
+    int64_t seq = sqlite3_column_int64(row, 0);
+    std::string_view stored_prev = ColumnBytes(row, 8);
+    std::string_view stored_hash = ColumnBytes(row, 9);
+    if (out.rows == 1) {
+      // Whether it is the first expected, and links to the stretch before,
+      // is the caller's to judge.
+      out.first_seq = seq;
+      out.first_prev = std::string(stored_prev);
+      expected_seq = seq;
+    }
+    if (seq != expected_seq) {
+      out.bad_seq = expected_seq;
+      out.problem = fmt::format("event {} is missing (the next one is {})", expected_seq, seq);
+      break;
+    }
+    if (out.rows > 1 &&
+        (stored_prev.size() != 64 || std::memcmp(stored_prev.data(), prev, 64) != 0)) {
+      out.bad_seq = seq;
+      out.problem =
+          "its previous-hash does not match the event before it (an event was removed, "
+          "inserted or altered)";
+      break;
+    }
+    HashEvent(hasher, buffer, stored_prev, seq, sqlite3_column_int64(row, 1), ColumnBytes(row, 2),
+              sqlite3_column_int64(row, 3), ColumnBytes(row, 4), ColumnBytes(row, 5),
+              ColumnBytes(row, 6), ColumnBytes(row, 7));
+    char computed[64];
+    hasher.FinishHex(computed);
+    if (stored_hash != std::string_view(computed, 64)) {
+      out.bad_seq = seq;
+      out.problem = "its content does not match its hash (the event was altered)";
+      break;
+    }
+    std::memcpy(prev, computed, 64);
+    out.last_seq = seq;
+    expected_seq = seq + 1;
+  }
+  if (!out.bad_seq && rc != SQLITE_DONE) out.sql_error = rc;
+  if (out.last_seq > 0) out.last_hash.assign(prev, 64);
+  sqlite3_finalize(row);
+  return out;
+}
+
+}  // namespace
+
 Result<ChainReport> SqliteJournal::VerifyChain() {
   std::lock_guard lock(impl_->mu_);
   // Read through a memory map: the whole chain is read once, in order.
   (void)impl_->Exec("PRAGMA mmap_size = 1073741824", "mapping the state file");
   return impl_->Read("verifying the audit chain", [&]() -> Result<ChainReport> {
-    ASSIGN_OR_RETURN(Statement s,
-                     impl_->Prepare("SELECT seq, at, operator, run_id, target, step_id, kind, "
-                                    "detail_json, prev_hash, hash FROM events ORDER BY seq"));
-    sqlite3_stmt* row = s.raw();
-    Sha256Hasher hasher;
-    std::string buffer;
-    ChainReport report;
-    char prev[64];
-    std::memcpy(prev, kZeroHash, 64);
-    int64_t expected_seq = 1;
-    int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) {
-      ++report.events;
-      int64_t seq = sqlite3_column_int64(row, 0);
-      std::string_view stored_prev = ColumnText(row, 8);
-      std::string_view stored_hash = ColumnText(row, 9);
-      const char* problem = nullptr;
-      if (seq != expected_seq) {
-        report.first_bad_seq = expected_seq;
-        report.problem = fmt::format("event {} is missing (the next one is {})", expected_seq, seq);
-        return report;
-      }
-      if (stored_prev != std::string_view(prev, 64)) {
-        problem =
-            "its previous-hash does not match the event before it (an event was "
-            "removed, inserted or altered)";
-      } else {
-        HashEvent(hasher, buffer, stored_prev, seq, sqlite3_column_int64(row, 1),
-                  ColumnText(row, 2), sqlite3_column_int64(row, 3), ColumnText(row, 4),
-                  ColumnText(row, 5), ColumnText(row, 6), ColumnText(row, 7));
-        char computed[64];
-        hasher.FinishHex(computed);
-        if (stored_hash != std::string_view(computed, 64)) {
-          problem = "its content does not match its hash (the event was altered)";
-        }
-      }
-      if (problem != nullptr) {
-        report.first_bad_seq = seq;
-        report.problem = problem;
-        return report;
-      }
-      std::memcpy(prev, stored_hash.data(), 64);
-      expected_seq = seq + 1;
+    int64_t last = 0;
+    {
+      ASSIGN_OR_RETURN(Statement s, impl_->Prepare("SELECT max(seq) FROM events"));
+      if (s.Step() == SQLITE_ROW) last = s.Int(0);
     }
-    if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "verifying the audit chain"));
+    ChainReport report;
+    if (last == 0) return report;
+    // A long chain is cut into stretches verified side by side, each on its
+    // own read-only connection to this file (WAL readers do not block one
+    // another); the links between stretches are checked here, in order.
+    int64_t threads = impl_->verify_threads_ > 0
+                          ? impl_->verify_threads_
+                          : std::clamp<int64_t>(std::thread::hardware_concurrency(), 1, 4);
+    if (last < impl_->parallel_verify_from_) threads = 1;
+    threads = std::min(threads, last);
+    std::vector<std::pair<int64_t, int64_t>> bounds;
+    for (int64_t t = 0; t < threads; ++t) {
+      bounds.emplace_back(1 + last * t / threads, last * (t + 1) / threads);
+    }
+    std::vector<ChainStretch> stretches(bounds.size());
+    std::vector<std::thread> workers;
+    std::vector<std::string> open_errors(bounds.size());
+    for (size_t t = 1; t < bounds.size(); ++t) {
+      workers.emplace_back([&, t] {
+        sqlite3* db = nullptr;
+        int rc = sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+        if (rc == SQLITE_OK) {
+          sqlite3_busy_timeout(db, 10000);
+          sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", nullptr, nullptr, nullptr);
+          rc = sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+        }
+        if (rc == SQLITE_OK) {
+          stretches[t] = VerifyStretch(db, bounds[t].first, bounds[t].second);
+          sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        } else {
+          stretches[t].sql_error = rc;
+        }
+        sqlite3_close(db);
+      });
+    }
+    stretches[0] = VerifyStretch(impl_->db_, bounds[0].first, bounds[0].second);
+    for (std::thread& w : workers) w.join();
+
+    std::string prev = kZeroHash;
+    int64_t expected_next = 1;
+    for (const ChainStretch& stretch : stretches) {
+      if (stretch.sql_error != SQLITE_OK) {
+        return MakeError(impl_->SqlError(stretch.sql_error, "verifying the audit chain"));
+      }
+      if (stretch.rows == 0) continue;  // every event of it is missing: the next one says so
+      auto bad = [&](int64_t seq, std::string problem, int64_t rows) {
+        report.events += rows;
+        report.first_bad_seq = seq;
+        report.problem = std::move(problem);
+        return report;
+      };
+      // Its first event must follow the last one before it, and link to it.
+      if (stretch.first_seq != expected_next) {
+        return bad(expected_next,
+                   fmt::format("event {} is missing (the next one is {})", expected_next,
+                               stretch.first_seq),
+                   1);
+      }
+      if (stretch.first_prev != prev) {
+        return bad(stretch.first_seq,
+                   "its previous-hash does not match the event before it (an event was "
+                   "removed, inserted or altered)",
+                   1);
+      }
+      if (stretch.bad_seq) return bad(*stretch.bad_seq, stretch.problem, stretch.rows);
+      report.events += stretch.rows;
+      prev = stretch.last_hash;
+      expected_next = stretch.last_seq + 1;
+    }
     return report;
   });
 }

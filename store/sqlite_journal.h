@@ -46,6 +46,11 @@ struct JournalOptions {
   // synchronous=NORMAL, always consistent, but the last writes may be lost
   // on a power cut — and are then read from the log again.
   enum class Durability { kDurable, kCache } durability = Durability::kDurable;
+  // VerifyChain reads a chain of at least `parallel_verify_from` events in
+  // `verify_threads` stretches side by side (0: one per core, at most 4),
+  // each on its own read-only connection.
+  int verify_threads = 0;
+  int64_t parallel_verify_from = 20000;
 };
 
 // Where a replica of a shared journal stands in its log: the number and the

@@ -1,9 +1,12 @@
 #include "store/sqlite_journal.h"
 
+#include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -126,6 +129,68 @@ TEST_F(JournalTest, DeletedEventIsFoundByVerify) {
   auto report = Open()->VerifyChain();
   ASSERT_TRUE(report && report->first_bad_seq);
   EXPECT_EQ(*report->first_bad_seq, 3);
+}
+
+// VerifyChain cuts a long chain into stretches verified side by side; the
+// first bad event must be the same wherever the stretches meet. Every event
+// of a 23-event chain is altered, deleted, or starts a deleted run of
+// events, in turn; four stretches and one must report the same event, with
+// the same problem.
+TEST_F(JournalTest, VerifyInStretchesFindsTheFirstBadEventWhereverTheyMeet) {
+  {
+    auto j = Open("pristine.db");
+    Lease lease = Acquire(*j, "t", "alice");
+    Fence fence{lease.target, lease.generation};
+    while (j->ListEvents(EventFilter{}).value().size() < 23) {
+      ASSERT_TRUE(j->AppendEvent(&fence, NewEvent{"note", "alice", 0, "t", "", Value(ValueMap{})}));
+    }
+  }
+  auto verify = [&](const std::string& name, int threads) {
+    JournalOptions options;
+    options.verify_threads = threads;
+    options.parallel_verify_from = 1;
+    auto j = OpenSqliteJournal(dir_.Join(name), clock_, options);
+    EXPECT_TRUE(j) << j.error().ToString();
+    auto report = (*j)->VerifyChain();
+    EXPECT_TRUE(report) << report.error().ToString();
+    return *report;
+  };
+  ChainReport whole = verify("pristine.db", 4);
+  EXPECT_EQ(whole.events, 23);
+  EXPECT_FALSE(whole.first_bad_seq) << whole.problem;
+
+  struct Damage {
+    const char* sql;  // {0}: the event
+    const char* problem;
+  };
+  const Damage damages[] = {
+      {"UPDATE events SET operator = 'mallory' WHERE seq = {0}", "altered"},
+      {"DELETE FROM events WHERE seq = {0} AND seq < 23", "missing"},
+      {"DELETE FROM events WHERE seq BETWEEN {0} AND {0} + 4 AND seq < 23", "missing"},
+      {"UPDATE events SET prev_hash = hash WHERE seq = {0}", "previous-hash"},
+  };
+  int cases = 0;
+  for (const Damage& damage : damages) {
+    for (int seq = 1; seq <= 23; ++seq) {
+      if (std::string(damage.problem) == "missing" && seq == 23) continue;  // truncation
+      std::string name = fmt::format("case-{}.db", ++cases);
+      std::filesystem::copy_file(dir_.Join("pristine.db"), dir_.Join(name));
+      sqlite3* db = nullptr;
+      ASSERT_EQ(sqlite3_open(dir_.Join(name).c_str(), &db), SQLITE_OK);
+      std::string sql = fmt::format(fmt::runtime(damage.sql), seq);
+      ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+      sqlite3_close(db);
+      ChainReport four = verify(name, 4);
+      ChainReport one = verify(name, 1);
+      ASSERT_TRUE(four.first_bad_seq) << sql;
+      EXPECT_EQ(*four.first_bad_seq, seq) << sql;
+      EXPECT_THAT(four.problem, ::testing::HasSubstr(damage.problem)) << sql;
+      ASSERT_TRUE(one.first_bad_seq) << sql;
+      EXPECT_EQ(*one.first_bad_seq, seq) << sql;
+      EXPECT_EQ(four.problem, one.problem) << sql;
+      EXPECT_EQ(four.events, one.events) << sql;
+    }
+  }
 }
 
 TEST_F(JournalTest, WritesWithATakenOverLeaseAreFencedOff) {
