@@ -96,8 +96,7 @@ void AppendFillerEvents(const std::string& path, int64_t count) {
 
   sqlite3_stmt* insert = nullptr;
   Ok(sqlite3_prepare_v2(db,
-                        "INSERT INTO events(seq, at, operator, run_id, target, step_id, kind, "
-                        "detail_json, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                        "INSERT INTO events(seq, run_id, target, record, hash) VALUES(?,?,?,?,?)",
                         -1, &insert, nullptr),
      db, "prepare insert");
   const std::string op = "alice@laptop";
@@ -112,20 +111,16 @@ void AppendFillerEvents(const std::string& path, int64_t count) {
     Filler e = FillerEvent(n);
     int64_t run_id = 1'000'000 + n / per_run;  // runs not in this file: events only
     std::string target = fmt::format("app/d1a2b3c4e5f6g7/env/prod-{}", n / per_run % 7);
+    // The store's own encoding and hash: what VerifyChain checks.
+    std::string record =
+        EventRecordBytes(prev, seq, at, op, run_id, target, e.step_id, e.kind, e.detail_json);
     std::string hash =
         EventHash(prev, seq, at, op, run_id, target, e.step_id, e.kind, e.detail_json);
     sqlite3_bind_int64(insert, 1, seq);
-    sqlite3_bind_int64(insert, 2, at);
-    sqlite3_bind_text(insert, 3, op.data(), static_cast<int>(op.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_int64(insert, 4, run_id);
-    sqlite3_bind_text(insert, 5, target.data(), static_cast<int>(target.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 6, e.step_id.data(), static_cast<int>(e.step_id.size()),
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 7, e.kind.data(), static_cast<int>(e.kind.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 8, e.detail_json.data(), static_cast<int>(e.detail_json.size()),
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 9, prev.data(), static_cast<int>(prev.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 10, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(insert, 2, run_id);
+    sqlite3_bind_text(insert, 3, target.data(), static_cast<int>(target.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 4, record.data(), static_cast<int>(record.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 5, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
     Ok(sqlite3_step(insert), db, "insert");
     sqlite3_reset(insert);
     prev = std::move(hash);

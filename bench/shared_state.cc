@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "base/clock.h"
@@ -152,9 +153,46 @@ int main() {
       commit_ms, body.size(), put_ms, commit_ms / put_ms,
       commit_ms / put_ms <= 1.3 ? "met" : "NOT met");
 
+  // --- the same where a PUT costs what it costs on S3: AWS gives the median
+  // latency of small requests as tens of milliseconds; the simulator adds
+  // 10 ms to every PutObject (the journal's and the peer's alike).
+  const int64_t slow = EnvOr("FLIGHTPLAN_BENCH_SLOW_COMMITS", 100);
+  {
+    cloudsim::FaultRule rule;
+    rule.service = "s3";
+    rule.operation = "PutObject";
+    rule.kind = "latency";
+    rule.count = -1;
+    rule.latency = Duration(10);
+    std::lock_guard lock(b.simulator.world().mutex);
+    b.simulator.world().faults.Add(rule);
+  }
+  start = Clock::now();
+  for (int64_t i = 0; i < slow; ++i) {
+    if (auto r = writer->AppendEvent(&fence, Event(fence, commits + i)); !r) {
+      Die("a commit", r.error());
+    }
+  }
+  double slow_commit_ms = Ms(Clock::now() - start) / static_cast<double>(slow);
+  start = Clock::now();
+  for (int64_t i = 0; i < slow; ++i) {
+    auto put = b.store->CreateIfAbsent(fmt::format("peer-slow/{:020d}", i), body);
+    if (!put || *put != CreateOutcome::kCreated) Die("a peer PUT");
+  }
+  double slow_put_ms = Ms(Clock::now() - start) / static_cast<double>(slow);
+  {
+    std::lock_guard lock(b.simulator.world().mutex);
+    b.simulator.world().faults.Clear();
+  }
+  fmt::print(
+      "commit with 10 ms per PutObject: {:.2f} ms per journal write; one conditional PutObject: "
+      "{:.2f} ms; ratio {:.3f} (goal <= 1.3): {}\n",
+      slow_commit_ms, slow_put_ms, slow_commit_ms / slow_put_ms,
+      slow_commit_ms / slow_put_ms <= 1.3 ? "met" : "NOT met");
+
   // --- fill to N events, then open from nothing and from a current replica.
   start = Clock::now();
-  for (int64_t i = commits; i < events; ++i) {
+  for (int64_t i = commits + slow; i < events; ++i) {
     if (auto r = writer->AppendEvent(&fence, Event(fence, i)); !r) Die("filling", r.error());
   }
   double fill_s = Ms(Clock::now() - start) / 1000.0;

@@ -28,7 +28,25 @@ namespace {
 
 constexpr char kZeroHash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-constexpr const char* kSchemaV1[] = {
+// Schema 2 keeps each event as the exact bytes its hash covers (`record`,
+// docs/journal-format.md), so verifying reads and hashes one column; the
+// columns beside it are the ones history is filtered by.
+constexpr const char* kEventsTable = R"(CREATE TABLE events(
+         seq INTEGER PRIMARY KEY,
+         run_id INTEGER NOT NULL,
+         target TEXT NOT NULL,
+         record TEXT NOT NULL,
+         hash TEXT NOT NULL))";
+constexpr const char* kEventsByRun = "CREATE INDEX events_by_run ON events(run_id, seq)";
+constexpr const char* kEventsByTarget = "CREATE INDEX events_by_target ON events(target, seq)";
+
+// Events are dumped as their fields, whatever the storage (format 1 stored
+// them so; a dump stays readable by every flightplan that reads format 1).
+constexpr const char* kEventDumpColumns[] = {"seq",       "at",      "operator", "run_id",
+                                             "target",    "step_id", "kind",     "detail_json",
+                                             "prev_hash", "hash"};
+
+constexpr const char* kSchema[] = {
     R"(CREATE TABLE meta(
          key TEXT PRIMARY KEY,
          value TEXT NOT NULL))",
@@ -59,19 +77,9 @@ constexpr const char* kSchemaV1[] = {
          started_at INTEGER,
          finished_at INTEGER,
          PRIMARY KEY(run_id, step_id)))",
-    R"(CREATE TABLE events(
-         seq INTEGER PRIMARY KEY,
-         at INTEGER NOT NULL,
-         operator TEXT NOT NULL,
-         run_id INTEGER NOT NULL,
-         target TEXT NOT NULL,
-         step_id TEXT NOT NULL,
-         kind TEXT NOT NULL,
-         detail_json TEXT NOT NULL,
-         prev_hash TEXT NOT NULL,
-         hash TEXT NOT NULL))",
-    "CREATE INDEX events_by_run ON events(run_id, seq)",
-    "CREATE INDEX events_by_target ON events(target, seq)",
+    kEventsTable,
+    kEventsByRun,
+    kEventsByTarget,
     R"(CREATE TABLE leases(
          target TEXT PRIMARY KEY,
          holder_user TEXT NOT NULL,
@@ -106,15 +114,12 @@ uint32_t ReadBigEndian32(const unsigned char* p) {
 
 namespace {
 
-// Feeds one event's fields to `hasher` in the documented order, each as
-// <decimal length>:<bytes>, (docs/journal-format.md).
-// Feeds one event's hash input to `hasher` as a single update: the fields
-// are assembled in `buffer` (reused across events, so no allocation once it
-// has grown), since one digest update per field costs more than the copy.
-void HashEvent(Sha256Hasher& hasher, std::string& buffer, std::string_view prev_hash, int64_t seq,
-               int64_t at_ms, std::string_view operator_name, int64_t run_id,
-               std::string_view target, std::string_view step_id, std::string_view kind,
-               std::string_view detail_json) {
+// Writes one event's record — the bytes its hash covers, each field as
+// <decimal length>:<bytes>, in the documented order — into `buffer` (reused
+// across events, so no allocation once it has grown).
+void EncodeRecord(std::string& buffer, std::string_view prev_hash, int64_t seq, int64_t at_ms,
+                  std::string_view operator_name, int64_t run_id, std::string_view target,
+                  std::string_view step_id, std::string_view kind, std::string_view detail_json) {
   buffer.clear();
   auto field = [&](std::string_view value) {
     char length[24];
@@ -140,8 +145,68 @@ void HashEvent(Sha256Hasher& hasher, std::string& buffer, std::string_view prev_
   field(step_id);
   field(kind);
   field(detail_json);
-  hasher.Begin();
-  hasher.Update(buffer);
+}
+
+// A record's nine fields, in order; false when it is not exactly nine
+// well-formed fields (an altered record).
+constexpr size_t kRecordFields = 9;
+bool SplitRecord(std::string_view record, std::array<std::string_view, kRecordFields>& out) {
+  size_t pos = 0;
+  for (std::string_view& f : out) {
+    size_t colon = record.find(':', pos);
+    if (colon == std::string_view::npos || colon == pos || colon - pos > 18) return false;
+    uint64_t length = 0;
+    auto [end, ec] = std::from_chars(record.data() + pos, record.data() + colon, length);
+    if (ec != std::errc() || end != record.data() + colon) return false;
+    size_t value = colon + 1;
+    if (length > record.size() - value || value + length >= record.size() ||
+        record[value + length] != ',') {
+      return false;
+    }
+    f = record.substr(value, length);
+    pos = value + length + 1;
+  }
+  return pos == record.size();
+}
+
+bool ParseInt(std::string_view text, int64_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+// The event a stored row holds; kCorruption when its record is unreadable
+// or disagrees with the columns beside it.
+Result<EventRecord> DecodeEvent(int64_t seq, int64_t run_id, std::string_view target,
+                                std::string_view record, std::string_view hash) {
+  std::array<std::string_view, kRecordFields> f;
+  EventRecord e;
+  if (!SplitRecord(record, f) || !ParseInt(f[1], e.seq) || !ParseInt(f[2], e.at.unix_ms) ||
+      !ParseInt(f[4], e.run_id) || e.seq != seq || e.run_id != run_id || f[5] != target) {
+    return MakeError(ErrorCode::kCorruption,
+                     fmt::format("audit event {} in the state file is unreadable (the file was "
+                                 "altered or damaged); `flightplan audit verify` names the first "
+                                 "bad event",
+                                 seq));
+  }
+  e.prev_hash = std::string(f[0]);
+  e.operator_name = std::string(f[3]);
+  e.target = std::string(f[5]);
+  e.step_id = std::string(f[6]);
+  e.kind = std::string(f[7]);
+  e.detail_json = std::string(f[8]);
+  e.hash = std::string(hash);
+  return e;
+}
+
+// The event of a row selected as (seq, run_id, target, record, hash).
+Result<EventRecord> EventFromRow(sqlite3_stmt* row) {
+  auto text = [&](int col) {
+    const void* p = sqlite3_column_blob(row, col);
+    return std::string_view(static_cast<const char*>(p),
+                            p ? static_cast<size_t>(sqlite3_column_bytes(row, col)) : 0);
+  };
+  return DecodeEvent(sqlite3_column_int64(row, 0), sqlite3_column_int64(row, 1), text(2), text(3),
+                     text(4));
 }
 
 std::string_view ColumnText(sqlite3_stmt* stmt, int col) {
@@ -167,13 +232,18 @@ std::string EventHash(const std::string& prev_hash, int64_t seq, int64_t at_ms,
                       const std::string& operator_name, int64_t run_id, const std::string& target,
                       const std::string& step_id, const std::string& kind,
                       const std::string& detail_json) {
-  Sha256Hasher hasher;
-  std::string buffer;
-  HashEvent(hasher, buffer, prev_hash, seq, at_ms, operator_name, run_id, target, step_id, kind,
-            detail_json);
-  char hex[64];
-  hasher.FinishHex(hex);
-  return std::string(hex, 64);
+  return Sha256Hex(EventRecordBytes(prev_hash, seq, at_ms, operator_name, run_id, target, step_id,
+                                    kind, detail_json));
+}
+
+std::string EventRecordBytes(std::string_view prev_hash, int64_t seq, int64_t at_ms,
+                             std::string_view operator_name, int64_t run_id,
+                             std::string_view target, std::string_view step_id,
+                             std::string_view kind, std::string_view detail_json) {
+  std::string record;
+  EncodeRecord(record, prev_hash, seq, at_ms, operator_name, run_id, target, step_id, kind,
+               detail_json);
+  return record;
 }
 
 std::string NetworkFilesystemName(int64_t type) {
@@ -443,14 +513,13 @@ class SqliteJournal::Impl {
     int64_t at = clock_.Now().unix_ms;
     Value detail = event.detail.is_null() ? Value(ValueMap{}) : event.detail;
     std::string detail_json = detail.ToJson();
-    std::string hash = EventHash(prev, seq, at, event.operator_name, event.run_id, event.target,
-                                 event.step_id, event.kind, detail_json);
-    ASSIGN_OR_RETURN(Statement s,
-                     Prepare("INSERT INTO events(seq, at, operator, run_id, target, step_id, "
-                             "kind, detail_json, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?)"));
-    s.Bind(1, seq).Bind(2, at).Bind(3, event.operator_name).Bind(4, event.run_id);
-    s.Bind(5, event.target).Bind(6, event.step_id).Bind(7, event.kind);
-    s.Bind(8, detail_json).Bind(9, prev).Bind(10, hash);
+    EncodeRecord(record_buffer_, prev, seq, at, event.operator_name, event.run_id, event.target,
+                 event.step_id, event.kind, detail_json);
+    std::string hash = Sha256Hex(record_buffer_);
+    ASSIGN_OR_RETURN(Statement s, Prepare("INSERT INTO events(seq, run_id, target, record, hash) "
+                                          "VALUES(?,?,?,?,?)"));
+    s.Bind(1, seq).Bind(2, event.run_id).Bind(3, event.target).Bind(4, record_buffer_);
+    s.Bind(5, hash);
     int rc = s.Step();
     if (rc != SQLITE_DONE) return MakeError(SqlError(rc, "appending an audit event"));
     EventRecord record;
@@ -465,6 +534,96 @@ class SqliteJournal::Impl {
     record.prev_hash = std::move(prev);
     record.hash = std::move(hash);
     pending_events_.push_back(std::move(record));
+    return {};
+  }
+
+  // Format 1 -> 2: each event's columns become its record, its hash kept
+  // as it was (an event altered before the upgrade still fails to verify).
+  Result<void> MigrateEventsToRecords() {
+    const char* doing = "upgrading the state file's audit events";
+    TRY(Exec("DROP INDEX events_by_run", doing));
+    TRY(Exec("DROP INDEX events_by_target", doing));
+    TRY(Exec("ALTER TABLE events RENAME TO events_format1", doing));
+    TRY(Exec(kEventsTable, doing));
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db_,
+                                "SELECT seq, at, operator, run_id, target, step_id, kind, "
+                                "detail_json, prev_hash, hash FROM events_format1 ORDER BY seq",
+                                -1, &raw, nullptr);
+    if (rc != SQLITE_OK) return MakeError(SqlError(rc, doing));
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> old(raw, sqlite3_finalize);
+    ASSIGN_OR_RETURN(Statement insert, Prepare("INSERT INTO events(seq, run_id, target, record, "
+                                               "hash) VALUES(?,?,?,?,?)"));
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+      EncodeRecord(record_buffer_, ColumnText(raw, 8), sqlite3_column_int64(raw, 0),
+                   sqlite3_column_int64(raw, 1), ColumnText(raw, 2), sqlite3_column_int64(raw, 3),
+                   ColumnText(raw, 4), ColumnText(raw, 5), ColumnText(raw, 6), ColumnText(raw, 7));
+      insert.Reset();
+      insert.Bind(1, static_cast<int64_t>(sqlite3_column_int64(raw, 0)))
+          .Bind(2, static_cast<int64_t>(sqlite3_column_int64(raw, 3)))
+          .Bind(3, std::string(ColumnText(raw, 4)))
+          .Bind(4, record_buffer_)
+          .Bind(5, std::string(ColumnText(raw, 9)));
+      if (int step = insert.Step(); step != SQLITE_DONE) return MakeError(SqlError(step, doing));
+    }
+    if (rc != SQLITE_DONE) return MakeError(SqlError(rc, doing));
+    old.reset();
+    insert.Reset();
+    TRY(Exec("DROP TABLE events_format1", doing));
+    TRY(Exec(kEventsByRun, doing));
+    TRY(Exec(kEventsByTarget, doing));
+    return Exec("PRAGMA user_version = 2", doing);
+  }
+
+  // The events of a dump (ExportAll), stored as they were — hashes included,
+  // so a dump that was altered fails verification afterwards.
+  Result<void> ImportEvents(const ValueList& columns, const ValueList& rows) {
+    std::array<int, std::size(kEventDumpColumns)> at{};
+    at.fill(-1);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const Value& c = columns[i];
+      auto known =
+          std::find_if(std::begin(kEventDumpColumns), std::end(kEventDumpColumns),
+                       [&](const char* name) { return c.is_string() && c.as_string() == name; });
+      if (known == std::end(kEventDumpColumns)) {
+        return MakeError(ErrorCode::kCorruption,
+                         fmt::format("the journal to import has a column '{}' that table events "
+                                     "does not have (written by a newer flightplan?)",
+                                     c.is_string() ? c.as_string() : c.ToJson()));
+      }
+      at[static_cast<size_t>(known - std::begin(kEventDumpColumns))] = static_cast<int>(i);
+    }
+    for (size_t k = 0; k < at.size(); ++k) {
+      if (at[k] < 0) {
+        return MakeError(ErrorCode::kCorruption,
+                         fmt::format("the journal to import has no column '{}' in its events",
+                                     kEventDumpColumns[k]));
+      }
+    }
+    ASSIGN_OR_RETURN(Statement s, Prepare("INSERT INTO events(seq, run_id, target, record, hash) "
+                                          "VALUES(?,?,?,?,?)"));
+    for (const Value& row : rows) {
+      const ValueList* cells = row.is_list() ? &row.as_list() : nullptr;
+      auto cell = [&](size_t k) -> const Value& { return (*cells)[static_cast<size_t>(at[k])]; };
+      bool ok = cells != nullptr && cells->size() == columns.size();
+      for (size_t k = 0; ok && k < at.size(); ++k) {
+        bool number = k == 0 || k == 1 || k == 3;  // seq, at, run_id
+        ok = number ? cell(k).is_int() : cell(k).is_string();
+      }
+      if (!ok) {
+        return MakeError(ErrorCode::kCorruption,
+                         "a row of 'events' in the journal to import does not match its columns");
+      }
+      EncodeRecord(record_buffer_, cell(8).as_string(), cell(0).as_int(), cell(1).as_int(),
+                   cell(2).as_string(), cell(3).as_int(), cell(4).as_string(), cell(5).as_string(),
+                   cell(6).as_string(), cell(7).as_string());
+      s.Reset();
+      s.Bind(1, cell(0).as_int()).Bind(2, cell(3).as_int()).Bind(3, cell(4).as_string());
+      s.Bind(4, record_buffer_).Bind(5, cell(9).as_string());
+      if (int rc = s.Step(); rc != SQLITE_DONE) {
+        return MakeError(SqlError(rc, "importing events"));
+      }
+    }
     return {};
   }
 
@@ -522,6 +681,7 @@ class SqliteJournal::Impl {
   Clock& clock_;
   std::mutex mu_;
   std::string journal_id_;
+  std::string record_buffer_;  // InsertEvent's, reused
   int verify_threads_ = 0;
   int64_t parallel_verify_from_ = 20000;
   std::map<const char*, sqlite3_stmt*> cache_;
@@ -666,7 +826,7 @@ Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path
       if (schema_present.Step() == SQLITE_ROW && schema_present.Int(0) > 0) return {};
       TRY(impl->Exec(fmt::format("PRAGMA application_id = {}", kJournalApplicationId).c_str(),
                      "creating the state file"));
-      for (const char* sql : kSchemaV1) TRY(impl->Exec(sql, "creating the state file"));
+      for (const char* sql : kSchema) TRY(impl->Exec(sql, "creating the state file"));
       ASSIGN_OR_RETURN(Statement s, impl->Prepare("INSERT INTO meta(key, value) VALUES(?, ?)"));
       s.Bind(1, std::string("journal_id"))
           .Bind(2, options.journal_id.empty() ? RandomHex(8) : options.journal_id);
@@ -712,8 +872,19 @@ Result<std::unique_ptr<SqliteJournal>> OpenSqliteJournal(const std::string& path
                                  "it was left as it is.",
                                  path, version));
   }
-  // Migrations from older formats go here, each in one transaction, when
-  // kJournalSchemaVersion grows.
+  // Older formats are migrated, each step in one transaction (another
+  // process opening the file at the same time finds it done).
+  if (version < kJournalSchemaVersion) {
+    TRY(impl->Write("upgrading the state file", [&]() -> Result<void> {
+      int64_t now = 0;
+      {
+        ASSIGN_OR_RETURN(Statement s, impl->Prepare("PRAGMA user_version"));
+        if (s.Step() == SQLITE_ROW) now = s.Int(0);
+      }  // reset: a statement left running would lock the tables
+      if (now >= 2) return {};
+      return impl->MigrateEventsToRecords();
+    }));
+  }
 
   // Switching to WAL takes the write lock while holding a read lock. When
   // other processes open a new state file at the same moment (several
@@ -788,6 +959,25 @@ Result<Value> SqliteJournal::ExportAll() {
   return impl_->Read("exporting the journal", [&]() -> Result<Value> {
     Value dump(ValueMap{});
     for (const char* table : kDumpTables) {
+      if (std::string_view(table) == "events") {
+        ValueList columns;
+        for (const char* c : kEventDumpColumns) columns.emplace_back(std::string(c));
+        ASSIGN_OR_RETURN(Statement s, impl_->Prepare("SELECT seq, run_id, target, record, hash "
+                                                     "FROM events ORDER BY seq"));
+        ValueList rows;
+        int rc;
+        while ((rc = s.Step()) == SQLITE_ROW) {
+          ASSIGN_OR_RETURN(EventRecord e, EventFromRow(s.raw()));
+          rows.emplace_back(ValueList{Value(e.seq), Value(e.at.unix_ms), Value(e.operator_name),
+                                      Value(e.run_id), Value(e.target), Value(e.step_id),
+                                      Value(e.kind), Value(e.detail_json), Value(e.prev_hash),
+                                      Value(e.hash)});
+        }
+        if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "exporting the journal"));
+        dump.Set(table, Value(ValueMap{{"columns", Value(std::move(columns))},
+                                       {"rows", Value(std::move(rows))}}));
+        continue;
+      }
       std::string sql = fmt::format("SELECT * FROM {} ORDER BY rowid", table);
       sqlite3_stmt* raw = nullptr;
       int rc = sqlite3_prepare_v2(impl_->db_, sql.c_str(), -1, &raw, nullptr);
@@ -840,6 +1030,10 @@ Result<void> SqliteJournal::ImportAll(const Value& dump) {
       if (!columns || !columns->is_list() || !rows || !rows->is_list()) {
         return MakeError(ErrorCode::kCorruption,
                          fmt::format("the journal to import has no readable '{}'", table));
+      }
+      if (std::string_view(table) == "events") {
+        TRY(impl_->ImportEvents(columns->as_list(), rows->as_list()));
+        continue;
       }
       // Only this schema's own columns reach the SQL text.
       std::set<std::string> known;
@@ -901,21 +1095,11 @@ Result<void> SqliteJournal::ImportAll(const Value& dump) {
     }
     // The hook sees the imported events as this transaction's.
     ASSIGN_OR_RETURN(Statement events,
-                     impl_->Prepare("SELECT seq, at, operator, run_id, target, step_id, kind, "
-                                    "detail_json, prev_hash, hash FROM events ORDER BY seq"));
+                     impl_->Prepare("SELECT seq, run_id, target, record, hash FROM events "
+                                    "ORDER BY seq"));
     int rc;
     while ((rc = events.Step()) == SQLITE_ROW) {
-      EventRecord e;
-      e.seq = events.Int(0);
-      e.at = {events.Int(1)};
-      e.operator_name = events.Text(2);
-      e.run_id = events.Int(3);
-      e.target = events.Text(4);
-      e.step_id = events.Text(5);
-      e.kind = events.Text(6);
-      e.detail_json = events.Text(7);
-      e.prev_hash = events.Text(8);
-      e.hash = events.Text(9);
+      ASSIGN_OR_RETURN(EventRecord e, EventFromRow(events.raw()));
       impl_->pending_events_.push_back(std::move(e));
     }
     if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "importing events"));
@@ -1345,9 +1529,9 @@ Result<std::vector<EventRecord>> SqliteJournal::ListEvents(const EventFilter& fi
   return impl_->Read("reading the audit", [&]() -> Result<std::vector<EventRecord>> {
     ASSIGN_OR_RETURN(
         Statement s,
-        impl_->Prepare("SELECT seq, at, operator, run_id, target, step_id, kind, detail_json, "
-                       "prev_hash, hash FROM events WHERE seq > ?1 AND (?2 = 0 OR run_id = ?3) "
-                       "AND (?4 = 0 OR target = ?5) ORDER BY seq LIMIT ?6"));
+        impl_->Prepare("SELECT seq, run_id, target, record, hash FROM events WHERE seq > ?1 "
+                       "AND (?2 = 0 OR run_id = ?3) AND (?4 = 0 OR target = ?5) ORDER BY seq "
+                       "LIMIT ?6"));
     s.Bind(1, filter.after_seq);
     s.Bind(2, int64_t{filter.run_id ? 1 : 0}).Bind(3, filter.run_id.value_or(0));
     s.Bind(4, int64_t{filter.target ? 1 : 0}).Bind(5, filter.target.value_or(""));
@@ -1355,17 +1539,7 @@ Result<std::vector<EventRecord>> SqliteJournal::ListEvents(const EventFilter& fi
     std::vector<EventRecord> events;
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {
-      EventRecord e;
-      e.seq = s.Int(0);
-      e.at = {s.Int(1)};
-      e.operator_name = s.Text(2);
-      e.run_id = s.Int(3);
-      e.target = s.Text(4);
-      e.step_id = s.Text(5);
-      e.kind = s.Text(6);
-      e.detail_json = s.Text(7);
-      e.prev_hash = s.Text(8);
-      e.hash = s.Text(9);
+      ASSIGN_OR_RETURN(EventRecord e, EventFromRow(s.raw()));
       events.push_back(std::move(e));
     }
     if (rc != SQLITE_DONE) return MakeError(impl_->SqlError(rc, "reading the audit"));
@@ -1382,8 +1556,9 @@ namespace {
 struct ChainStretch {
   int64_t rows = 0;  // rows read, up to and including a bad one
   int64_t first_seq = 0;
-  std::string first_prev;  // the first row's previous-hash
-  std::string last_hash;   // the hash of the last row read
+  std::string first_prev;       // the first row's previous-hash
+  bool first_readable = false;  // whether the first row's record could be read
+  std::string last_hash;        // the hash of the last row read
   int64_t last_seq = 0;
   std::optional<int64_t> bad_seq;
   std::string problem;
@@ -1394,9 +1569,8 @@ ChainStretch VerifyStretch(sqlite3* db, int64_t first, int64_t last) {
   ChainStretch out;
   sqlite3_stmt* row = nullptr;
   int rc = sqlite3_prepare_v2(db,
-                              "SELECT seq, at, operator, run_id, target, step_id, kind, "
-                              "detail_json, prev_hash, hash FROM events WHERE seq BETWEEN ? AND ? "
-                              "ORDER BY seq",
+                              "SELECT seq, run_id, target, record, hash FROM events WHERE seq "
+                              "BETWEEN ? AND ? ORDER BY seq",
                               -1, &row, nullptr);
   if (rc != SQLITE_OK) {
     out.sql_error = rc;
@@ -1405,19 +1579,16 @@ ChainStretch VerifyStretch(sqlite3* db, int64_t first, int64_t last) {
   sqlite3_bind_int64(row, 1, first);
   sqlite3_bind_int64(row, 2, last);
   Sha256Hasher hasher;
-  std::string buffer;
+  std::array<std::string_view, kRecordFields> f;
   char prev[64];
   int64_t expected_seq = 0;
   while ((rc = sqlite3_step(row)) == SQLITE_ROW) {
     ++out.rows;
     int64_t seq = sqlite3_column_int64(row, 0);
-    std::string_view stored_prev = ColumnBytes(row, 8);
-    std::string_view stored_hash = ColumnBytes(row, 9);
     if (out.rows == 1) {
       // Whether it is the first expected, and links to the stretch before,
       // is the caller's to judge.
       out.first_seq = seq;
-      out.first_prev = std::string(stored_prev);
       expected_seq = seq;
     }
     if (seq != expected_seq) {
@@ -1425,20 +1596,33 @@ ChainStretch VerifyStretch(sqlite3* db, int64_t first, int64_t last) {
       out.problem = fmt::format("event {} is missing (the next one is {})", expected_seq, seq);
       break;
     }
-    if (out.rows > 1 &&
-        (stored_prev.size() != 64 || std::memcmp(stored_prev.data(), prev, 64) != 0)) {
+    std::string_view record = ColumnBytes(row, 3);
+    int64_t recorded_seq = 0;
+    int64_t recorded_run = 0;
+    if (!SplitRecord(record, f) || !ParseInt(f[1], recorded_seq) || !ParseInt(f[4], recorded_run) ||
+        recorded_seq != seq || recorded_run != sqlite3_column_int64(row, 1) ||
+        f[5] != ColumnBytes(row, 2)) {
+      out.bad_seq = seq;
+      out.problem =
+          "its record is unreadable or disagrees with the columns beside it (the event was "
+          "altered)";
+      break;
+    }
+    if (out.rows == 1) {
+      out.first_prev = std::string(f[0]);
+      out.first_readable = true;
+    } else if (f[0].size() != 64 || std::memcmp(f[0].data(), prev, 64) != 0) {
       out.bad_seq = seq;
       out.problem =
           "its previous-hash does not match the event before it (an event was removed, "
           "inserted or altered)";
       break;
     }
-    HashEvent(hasher, buffer, stored_prev, seq, sqlite3_column_int64(row, 1), ColumnBytes(row, 2),
-              sqlite3_column_int64(row, 3), ColumnBytes(row, 4), ColumnBytes(row, 5),
-              ColumnBytes(row, 6), ColumnBytes(row, 7));
+    hasher.Begin();
+    hasher.Update(record);
     char computed[64];
     hasher.FinishHex(computed);
-    if (stored_hash != std::string_view(computed, 64)) {
+    if (ColumnBytes(row, 4) != std::string_view(computed, 64)) {
       out.bad_seq = seq;
       out.problem = "its content does not match its hash (the event was altered)";
       break;
@@ -1524,6 +1708,7 @@ Result<ChainReport> SqliteJournal::VerifyChain() {
                                stretch.first_seq),
                    1);
       }
+      if (!stretch.first_readable) return bad(*stretch.bad_seq, stretch.problem, 1);
       if (stretch.first_prev != prev) {
         return bad(stretch.first_seq,
                    "its previous-hash does not match the event before it (an event was "

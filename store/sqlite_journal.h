@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -27,7 +28,9 @@
 
 namespace flightplan {
 
-inline constexpr int kJournalSchemaVersion = 1;
+// 1: events as columns; 2: events as the bytes their hash covers (a state
+// file of format 1 is migrated when opened).
+inline constexpr int kJournalSchemaVersion = 2;
 // PRAGMA application_id of every flightplan state file: "FPLN".
 inline constexpr int32_t kJournalApplicationId = 0x46504C4E;
 
@@ -154,6 +157,13 @@ class SqliteJournal final : public Journal {
   std::string path_;
   std::unique_ptr<Impl> impl_;
 };
+
+// The bytes an event's hash covers, as the events table stores them
+// (docs/journal-format.md): each field as <decimal length>:<bytes>, then ','.
+std::string EventRecordBytes(std::string_view prev_hash, int64_t seq, int64_t at_ms,
+                             std::string_view operator_name, int64_t run_id,
+                             std::string_view target, std::string_view step_id,
+                             std::string_view kind, std::string_view detail_json);
 
 // The hash of one event given the previous hash (docs/journal-format.md).
 std::string EventHash(const std::string& prev_hash, int64_t seq, int64_t at_ms,

@@ -531,8 +531,10 @@ TEST_F(LogJournalTest, ASnapshotThatFailsACheckIsIgnoredAndNamedByVerify) {
   // Forged with a matching hash: an audit event altered.
   store_.Tamper(SnapshotKey(20), [&](std::string& t) { t = good; });
   ForgeSnapshot(20, [](sqlite3* db) {
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE events SET kind = 'evil' WHERE seq = 3", nullptr, nullptr,
-                           nullptr),
+    ASSERT_EQ(sqlite3_exec(db,
+                           "UPDATE events SET record = replace(record, 'alice', 'malic') "
+                           "WHERE seq = 3",
+                           nullptr, nullptr, nullptr),
               SQLITE_OK);
   });
   expect_ignored("r2", "audit event 3");

@@ -100,8 +100,10 @@ TEST_F(JournalTest, EditedEventIsFoundByVerify) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.Join("state.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE events SET operator = 'mallory' WHERE seq = 4", nullptr,
-                         nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE events SET record = replace(record, 'alice', 'malic') "
+                         "WHERE seq = 4",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto j = Open();
@@ -164,10 +166,16 @@ TEST_F(JournalTest, VerifyInStretchesFindsTheFirstBadEventWhereverTheyMeet) {
     const char* problem;
   };
   const Damage damages[] = {
-      {"UPDATE events SET operator = 'mallory' WHERE seq = {0}", "altered"},
+      {"UPDATE events SET record = replace(record, 'alice', 'malic') WHERE seq = {0}",
+       "does not match its hash"},
       {"DELETE FROM events WHERE seq = {0} AND seq < 23", "missing"},
       {"DELETE FROM events WHERE seq BETWEEN {0} AND {0} + 4 AND seq < 23", "missing"},
-      {"UPDATE events SET prev_hash = hash WHERE seq = {0}", "previous-hash"},
+      // The previous-hash inside the record (after "64:") replaced by its own.
+      {"UPDATE events SET record = replace(record, substr(record, 4, 64), hash) WHERE seq = {0}",
+       "previous-hash"},
+      {"UPDATE events SET run_id = run_id + 1 WHERE seq = {0}", "disagrees with the columns"},
+      {"UPDATE events SET record = substr(record, 1, length(record) - 1) WHERE seq = {0}",
+       "unreadable"},
   };
   int cases = 0;
   for (const Damage& damage : damages) {
@@ -191,6 +199,98 @@ TEST_F(JournalTest, VerifyInStretchesFindsTheFirstBadEventWhereverTheyMeet) {
       EXPECT_EQ(four.events, one.events) << sql;
     }
   }
+}
+
+// A state file of format 1 (events as columns) is upgraded to format 2
+// (events as the bytes their hash covers) when opened: every event reads as
+// before, the chain verifies, and an event altered before the upgrade is
+// still found.
+TEST_F(JournalTest, AStateFileOfFormatOneIsUpgradedWhenOpenedAndKeepsItsChain) {
+  std::vector<EventRecord> before;
+  {
+    auto j = Open("v1.db");
+    Lease lease = Acquire(*j, "t", "alice");
+    Fence fence{lease.target, lease.generation};
+    RunId run = MakeRun(*j, fence);
+    ASSERT_TRUE(j->AppendEvent(&fence, NewEvent{"note", "alice", run, "t", "step-a",
+                                                Value(ValueMap{{"n", Value(int64_t{7})}})}));
+    before = j->ListEvents(EventFilter{}).value();
+  }
+  ASSERT_EQ(before.size(), 3u);
+  // Back to format 1, as a flightplan of that format wrote it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.Join("v1.db").c_str(), &db), SQLITE_OK);
+  for (const char* sql :
+       {"DROP TABLE events",
+        R"(CREATE TABLE events(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL,
+                               operator TEXT NOT NULL, run_id INTEGER NOT NULL,
+                               target TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL,
+                               detail_json TEXT NOT NULL, prev_hash TEXT NOT NULL,
+                               hash TEXT NOT NULL))",
+        "CREATE INDEX events_by_run ON events(run_id, seq)",
+        "CREATE INDEX events_by_target ON events(target, seq)", "PRAGMA user_version = 1"}) {
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  }
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &insert,
+                               nullptr),
+            SQLITE_OK);
+  for (const EventRecord& e : before) {
+    sqlite3_bind_int64(insert, 1, e.seq);
+    sqlite3_bind_int64(insert, 2, e.at.unix_ms);
+    sqlite3_bind_text(insert, 3, e.operator_name.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(insert, 4, e.run_id);
+    sqlite3_bind_text(insert, 5, e.target.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 6, e.step_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 7, e.kind.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 8, e.detail_json.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 9, e.prev_hash.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 10, e.hash.c_str(), -1, SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+    sqlite3_reset(insert);
+  }
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+  std::filesystem::copy_file(dir_.Join("v1.db"), dir_.Join("v1-forged.db"));
+  ASSERT_EQ(sqlite3_open(dir_.Join("v1-forged.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE events SET operator = 'mallory' WHERE seq = 2", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  auto j = Open("v1.db");
+  ASSERT_TRUE(j);
+  std::vector<EventRecord> after = j->ListEvents(EventFilter{}).value();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(after[i].seq, before[i].seq);
+    EXPECT_EQ(after[i].at.unix_ms, before[i].at.unix_ms);
+    EXPECT_EQ(after[i].operator_name, before[i].operator_name);
+    EXPECT_EQ(after[i].run_id, before[i].run_id);
+    EXPECT_EQ(after[i].target, before[i].target);
+    EXPECT_EQ(after[i].step_id, before[i].step_id);
+    EXPECT_EQ(after[i].kind, before[i].kind);
+    EXPECT_EQ(after[i].detail_json, before[i].detail_json);
+    EXPECT_EQ(after[i].prev_hash, before[i].prev_hash);
+    EXPECT_EQ(after[i].hash, before[i].hash);
+  }
+  ChainReport report = j->VerifyChain().value();
+  EXPECT_FALSE(report.first_bad_seq) << report.problem;
+  Fence fence{"t", j->GetLease("t").value()->generation};
+  ASSERT_TRUE(j->AppendEvent(&fence, NewEvent{"note", "alice", 0, "t", "", Value(ValueMap{})}));
+  EXPECT_EQ(j->VerifyChain().value().events, 4);
+  ASSERT_EQ(sqlite3_open(dir_.Join("v1.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* version = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &version, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(version), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(version, 0), kJournalSchemaVersion);
+  sqlite3_finalize(version);
+  sqlite3_close(db);
+
+  ChainReport forged = Open("v1-forged.db")->VerifyChain().value();
+  ASSERT_TRUE(forged.first_bad_seq);
+  EXPECT_EQ(*forged.first_bad_seq, 2);
+  EXPECT_THAT(forged.problem, ::testing::HasSubstr("does not match its hash"));
 }
 
 TEST_F(JournalTest, WritesWithATakenOverLeaseAreFencedOff) {
