@@ -45,8 +45,14 @@ std::string NewId(size_t bytes) {
     return fmt::format("{:x}{:x}", static_cast<uint64_t>(time(nullptr)),
                        static_cast<uint64_t>(getpid()));
   }
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (unsigned char b : buf) out += fmt::format("{:02x}", b);
+  out.reserve(bytes * 2);
+  for (char c : buf) {
+    auto b = static_cast<unsigned char>(c);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
   return out;
 }
 

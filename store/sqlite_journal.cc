@@ -364,6 +364,16 @@ class SqliteJournal::Impl {
     return Result<Statement>(tl::in_place, stmt);
   }
 
+  // Runs a statement without results (BEGIN, COMMIT) through the statement
+  // cache: every write begins and commits, and compiling the same text each
+  // time costs more than running it. Returns SQLite's result code.
+  int RunCached(const char* sql) {
+    Result<Statement> s = Prepare(sql);
+    if (!s) return SQLITE_ERROR;
+    int rc = s->Step();
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+
   Result<void> Exec(const char* sql, std::string_view doing) {
     char* message = nullptr;
     int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
@@ -381,7 +391,9 @@ class SqliteJournal::Impl {
   // the last word before COMMIT.
   template <typename Fn>
   auto Write(std::string_view doing, Fn&& body) -> decltype(body()) {
-    TRY(Exec("BEGIN IMMEDIATE", doing));
+    if (int rc = RunCached("BEGIN IMMEDIATE"); rc != SQLITE_OK) {
+      return MakeError(SqlError(rc, doing));
+    }
     pending_events_.clear();
     // The position read after BEGIN IMMEDIATE holds for the whole
     // transaction: no other connection can write until it ends.
@@ -404,7 +416,7 @@ class SqliteJournal::Impl {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       return result;
     }
-    int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    int rc = RunCached("COMMIT");
     if (rc != SQLITE_OK) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       return MakeError(SqlError(rc, doing));
@@ -414,9 +426,9 @@ class SqliteJournal::Impl {
 
   template <typename Fn>
   auto Read(std::string_view doing, Fn&& body) -> decltype(body()) {
-    TRY(Exec("BEGIN", doing));
+    if (int rc = RunCached("BEGIN"); rc != SQLITE_OK) return MakeError(SqlError(rc, doing));
     auto result = body();
-    sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    (void)RunCached("COMMIT");
     return result;
   }
 
