@@ -214,8 +214,8 @@ int main(int argc, char** argv) {
     std::printf("  store Sha256Hex helper         %9.1f  %9.1f   (informational)\n",
                 b::g_helper.MBps(bytes), b::g_helper.CpuMBps(bytes));
   }
-  std::printf("  ratio %.2fx wall, %.2fx CPU   goal >= %.1fx   %s   (verify on %u cores)\n",
-              ratio, cpu_ratio, b::kGoalRatio, ratio >= b::kGoalRatio ? "MET" : "NOT MET",
+  std::printf("  ratio %.2fx wall, %.2fx CPU   goal >= %.1fx   %s   (verify on %u cores)\n", ratio,
+              cpu_ratio, b::kGoalRatio, ratio >= b::kGoalRatio ? "MET" : "NOT MET",
               std::thread::hardware_concurrency());
   b::ReleaseFixture();
   return 0;

@@ -106,8 +106,8 @@ AwsResult AwsClient::Call(std::string_view service_id, std::string_view operatio
       request = std::move(signed_request->request);
     }
     if (options_.log) {  // describing a request costs a pass over its headers
-      Log(fmt::format("aws: {} {} attempt {}/{}: {}", service_id, operation, attempt,
-                      max_attempts, DescribeRequestForLog(request, credentials)),
+      Log(fmt::format("aws: {} {} attempt {}/{}: {}", service_id, operation, attempt, max_attempts,
+                      DescribeRequestForLog(request, credentials)),
           credentials);
     }
 

@@ -93,6 +93,15 @@ class SharedStateTest : public StateBackendTest {
     CliResult r = AwsCli({"s3api", "put-object", "--bucket", kBucket, "--key", key, "--body", in});
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
+  // ten.yaml: ten steps, each writing a file.
+  void WriteTenStepWorkflow() {
+    std::string yaml = "name: ten\nversion: 1\nsteps:\n";
+    for (int i = 0; i < 10; ++i) {
+      yaml += fmt::format(
+          "  - id: s{}\n    uses: file.write\n    with: {{path: f{}, content: x}}\n", i, i);
+    }
+    WriteFile(dir_.Join("ten.yaml"), yaml);
+  }
   void Fault(const std::string& json) { Control("POST", "/_sim/faults", *Value::FromJson(json)); }
 };
 
@@ -373,12 +382,7 @@ TEST_F(SharedStateTest, TwoTerminalsOnOneMachineShareItsReplica) {
 // conditional PutObject per commit, never more, and a bounded number of
 // reads per step (the figure docs/journal-format.md states).
 TEST_F(SharedStateTest, EachCommitIsOneConditionalPutAndAStepABoundedNumberOfRequests) {
-  std::string yaml = "name: ten\nversion: 1\nsteps:\n";
-  for (int i = 0; i < 10; ++i) {
-    yaml += fmt::format("  - id: s{}\n    uses: file.write\n    with: {{path: f{}, content: x}}\n",
-                        i, i);
-  }
-  WriteFile(dir_.Join("ten.yaml"), yaml);
+  WriteTenStepWorkflow();
   ASSERT_EQ(Run({"status"}, "alice").exit_code, 5);  // no state yet
   size_t first = simulator_->Log().size();
   RunResult r = Run({"run", "ten.yaml"}, "alice");
@@ -400,12 +404,7 @@ TEST_F(SharedStateTest, EachCommitIsOneConditionalPutAndAStepABoundedNumberOfReq
 // bucket and reads only the log objects after it; the oracle is the
 // simulator's request log and the bucket as the AWS CLI lists it.
 TEST_F(SharedStateTest, ANewMachineStartsFromTheLatestSnapshotInTheBucket) {
-  std::string yaml = "name: ten\nversion: 1\nsteps:\n";
-  for (int i = 0; i < 10; ++i) {
-    yaml += fmt::format("  - id: s{}\n    uses: file.write\n    with: {{path: f{}, content: x}}\n",
-                        i, i);
-  }
-  WriteFile(dir_.Join("ten.yaml"), yaml);
+  WriteTenStepWorkflow();
   Invocation run = Make({"run", "ten.yaml"}, "alice");
   run.env["FLIGHTPLAN_STATE_SNAPSHOT_EVERY"] = "5";
   RunResult r = RunFlightplan(run);
