@@ -37,6 +37,22 @@ const Value* Value::Find(std::string_view key) const {
   return it == map.end() ? nullptr : &it->second;
 }
 
+std::string Value::StringAt(std::string_view key) const {
+  const Value* f = Find(key);
+  return f && f->is_string() ? f->as_string() : std::string();
+}
+
+int64_t Value::IntAt(std::string_view key) const {
+  const Value* f = Find(key);
+  return f && f->is_int() ? f->as_int() : 0;
+}
+
+const Value& Value::At(std::string_view key) const {
+  static const Value kNull;
+  const Value* f = Find(key);
+  return f ? *f : kNull;
+}
+
 Value& Value::Set(std::string key, Value value) {
   if (is_null()) data_ = ValueMap();
   ValueMap& map = as_map();

@@ -62,6 +62,13 @@ class Value {
 
   // Map lookup; nullptr when this is not a map or has no such key.
   const Value* Find(std::string_view key) const;
+  // Strict typed reads of a member, for values flightplan wrote itself: the
+  // member when this is a map holding `key` with that type, otherwise ""
+  // (StringAt), 0 (IntAt) or null (At). Lenient reads of AWS outputs, where
+  // a number may arrive as text, are steps/aws/values.h's.
+  std::string StringAt(std::string_view key) const;
+  int64_t IntAt(std::string_view key) const;
+  const Value& At(std::string_view key) const;
   // Map insertion; turns a null into an empty map first.
   Value& Set(std::string key, Value value);
 

@@ -74,24 +74,10 @@ class PinnedClock final : public Clock {
 // Every mutating call as a Value, and back. What a replica applies is always
 // the parsed form, on the writer too, so all of them apply the same input.
 
-std::string Str(const Value& v, std::string_view key) {
-  const Value* f = v.is_map() ? v.Find(key) : nullptr;
-  return f && f->is_string() ? f->as_string() : std::string();
-}
-int64_t Int(const Value& v, std::string_view key) {
-  const Value* f = v.is_map() ? v.Find(key) : nullptr;
-  return f && f->is_int() ? f->as_int() : 0;
-}
-const Value& Field(const Value& v, std::string_view key) {
-  static const Value kNull;
-  const Value* f = v.is_map() ? v.Find(key) : nullptr;
-  return f ? *f : kNull;
-}
-
 Value FenceValue(const Fence& fence) {
   return Value(ValueMap{{"target", Value(fence.target)}, {"generation", Value(fence.generation)}});
 }
-Fence FenceFrom(const Value& v) { return Fence{Str(v, "target"), Int(v, "generation")}; }
+Fence FenceFrom(const Value& v) { return Fence{v.StringAt("target"), v.IntAt("generation")}; }
 
 Value EventValue(const NewEvent& e) {
   return Value(ValueMap{{"kind", Value(e.kind)},
@@ -102,8 +88,8 @@ Value EventValue(const NewEvent& e) {
                         {"detail", e.detail.is_null() ? Value(ValueMap{}) : e.detail}});
 }
 NewEvent EventFrom(const Value& v) {
-  return NewEvent{Str(v, "kind"),   Str(v, "operator"), Int(v, "run_id"),
-                  Str(v, "target"), Str(v, "step_id"),  Field(v, "detail")};
+  return NewEvent{v.StringAt("kind"),   v.StringAt("operator"), v.IntAt("run_id"),
+                  v.StringAt("target"), v.StringAt("step_id"),  v.At("detail")};
 }
 
 Value HolderValue(const LeaseHolder& h) {
@@ -114,8 +100,8 @@ Value HolderValue(const LeaseHolder& h) {
                         {"caller_arn", Value(h.caller_arn)}});
 }
 LeaseHolder HolderFrom(const Value& v) {
-  return LeaseHolder{Str(v, "user"), Str(v, "host"), Int(v, "pid"), Str(v, "operator"),
-                     Str(v, "caller_arn")};
+  return LeaseHolder{v.StringAt("user"), v.StringAt("host"), v.IntAt("pid"), v.StringAt("operator"),
+                     v.StringAt("caller_arn")};
 }
 
 std::string_view LeaseModeName(LeaseMode mode) {
@@ -198,11 +184,11 @@ Result<LogObject> ParseLogObject(const std::string& key, const std::string& text
   }
   Result<Value> entry = Value::FromJson(entry_text);
   if (!entry || !entry->is_map()) return MakeError(Corrupt(key, "holds no readable entry"));
-  out.seq = Int(*entry, "seq");
-  out.prev = Str(*entry, "prev");
-  out.commit_id = Str(*entry, "commit_id");
-  out.at = {Int(*entry, "at_ms")};
-  out.call = Field(*entry, "call");
+  out.seq = entry->IntAt("seq");
+  out.prev = entry->StringAt("prev");
+  out.commit_id = entry->StringAt("commit_id");
+  out.at = {entry->IntAt("at_ms")};
+  out.call = entry->At("call");
   if (const Value* events = entry->Find("events"); events && events->is_list()) {
     out.events = events->as_list();
   }
@@ -318,20 +304,20 @@ Result<void> LogJournal::Impl::Open() {
     }
   }
   Result<Value> parsed = Value::FromJson(*manifest);
-  if (!parsed || Str(*parsed, "format") != kManifestFormat) {
+  if (!parsed || parsed->StringAt("format") != kManifestFormat) {
     return MakeError(ErrorCode::kCorruption,
                      fmt::format("{}{} is not a flightplan state manifest. flightplan left "
                                  "everything as it is; point --state at another prefix.",
                                  store_.Describe(), kManifestKey));
   }
-  if (Int(*parsed, "version") > kSharedStateVersion) {
+  if (parsed->IntAt("version") > kSharedStateVersion) {
     return MakeError(ErrorCode::kCorruption,
                      fmt::format("the state at {} was written by a newer flightplan (format "
                                  "{}, this flightplan reads up to {}). Upgrade flightplan; "
                                  "nothing was changed.",
-                                 store_.Describe(), Int(*parsed, "version"), kSharedStateVersion));
+                                 store_.Describe(), parsed->IntAt("version"), kSharedStateVersion));
   }
-  journal_id_ = Str(*parsed, "journal_id");
+  journal_id_ = parsed->StringAt("journal_id");
   if (journal_id_.empty() || journal_id_.size() > 64 ||
       journal_id_.find_first_not_of("0123456789abcdef") != std::string::npos) {
     return MakeError(ErrorCode::kCorruption,
@@ -461,12 +447,12 @@ Result<LogPosition> LogJournal::Impl::FetchSnapshot(const std::string& key,
   Result<Value> header = Value::FromJson(text->substr(first + 1, second - first - 1));
   if (!header || !header->is_map()) return unusable("its header is unreadable");
   std::string_view bytes(text->data() + second + 1, text->size() - second - 1);
-  LogPosition at{Int(*header, "seq"), Str(*header, "log_hash")};
+  LogPosition at{header->IntAt("seq"), header->StringAt("log_hash")};
   if (SnapshotKey(at.seq) != key) {
     return unusable(fmt::format("its header names log object {}", at.seq));
   }
-  if (Str(*header, "journal_id") != journal_id_) return unusable("it is of another journal");
-  if (Sha256Hex(bytes) != Str(*header, "sha256")) {
+  if (header->StringAt("journal_id") != journal_id_) return unusable("it is of another journal");
+  if (Sha256Hex(bytes) != header->StringAt("sha256")) {
     return unusable("it does not match its hash (altered or cut short)");
   }
   // The log object it was taken after: still there, and the same.
@@ -524,7 +510,7 @@ Result<std::optional<std::pair<int64_t, std::string>>> LogJournal::Impl::LastEve
   using Last = std::optional<std::pair<int64_t, std::string>>;
   auto last_of = [](const LogObject& o) -> Last {
     const Value& e = o.events.back();
-    return std::make_pair(Int(e, "seq"), Str(e, "hash"));
+    return std::make_pair(e.IntAt("seq"), e.StringAt("hash"));
   };
   if (!object.events.empty()) return last_of(object);
   // Heartbeats come a few at a time between audited writes: a small first
@@ -640,8 +626,8 @@ Result<LogPosition> LogJournal::Impl::BeforeCommit(const LogPosition& at,
     }
     bool same = events.size() == object.events.size();
     for (size_t i = 0; same && i < events.size(); ++i) {
-      same = events[i].seq == Int(object.events[i], "seq") &&
-             events[i].hash == Str(object.events[i], "hash");
+      same = events[i].seq == object.events[i].IntAt("seq") &&
+             events[i].hash == object.events[i].StringAt("hash");
     }
     if (!same) {
       return MakeError(Corrupt(LogObjectKey(object.seq),
@@ -748,76 +734,74 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
 }
 
 Result<Applied> LogJournal::Impl::Apply(const Value& call) {
-  const std::string op = Str(call, "op");
+  const std::string op = call.StringAt("op");
   Applied out;
   if (op == "AcquireLease") {
     LeaseRequest request;
-    request.target = Str(call, "target");
-    request.holder = HolderFrom(Field(call, "holder"));
-    request.ttl = Duration(Int(call, "ttl_ms"));
-    request.mode = LeaseModeFrom(Str(call, "mode"));
-    request.expected_generation = Int(call, "expected_generation");
+    request.target = call.StringAt("target");
+    request.holder = HolderFrom(call.At("holder"));
+    request.ttl = Duration(call.IntAt("ttl_ms"));
+    request.mode = LeaseModeFrom(call.StringAt("mode"));
+    request.expected_generation = call.IntAt("expected_generation");
     ASSIGN_OR_RETURN(out.lease, replica_->AcquireLease(request));
   } else if (op == "HeartbeatLease") {
-    TRY(replica_->HeartbeatLease(FenceFrom(Field(call, "fence")), Duration(Int(call, "ttl_ms"))));
+    TRY(replica_->HeartbeatLease(FenceFrom(call.At("fence")), Duration(call.IntAt("ttl_ms"))));
   } else if (op == "ReleaseLease") {
-    TRY(replica_->ReleaseLease(FenceFrom(Field(call, "fence")), Str(call, "operator")));
+    TRY(replica_->ReleaseLease(FenceFrom(call.At("fence")), call.StringAt("operator")));
   } else if (op == "CreateRun") {
-    const Value& r = Field(call, "run");
+    const Value& r = call.At("run");
     RunRecord run;
-    run.workflow = Str(r, "workflow");
-    run.target = Str(r, "target");
-    run.state = ParseRunState(Str(r, "state")).value_or(RunState::kPending);
-    run.definition_sha256 = Str(r, "definition_sha256");
-    run.definition_source = Str(r, "definition_source");
-    run.definition_text = Str(r, "definition_text");
-    for (const Value& w :
-         Field(r, "requires").is_list() ? Field(r, "requires").as_list() : ValueList{}) {
+    run.workflow = r.StringAt("workflow");
+    run.target = r.StringAt("target");
+    run.state = ParseRunState(r.StringAt("state")).value_or(RunState::kPending);
+    run.definition_sha256 = r.StringAt("definition_sha256");
+    run.definition_source = r.StringAt("definition_source");
+    run.definition_text = r.StringAt("definition_text");
+    for (const Value& w : r.At("requires").is_list() ? r.At("requires").as_list() : ValueList{}) {
       if (w.is_string()) run.requires_workflows.push_back(w.as_string());
     }
-    run.params = Field(r, "params");
-    run.operator_name = Str(r, "operator");
+    run.params = r.At("params");
+    run.operator_name = r.StringAt("operator");
     std::vector<std::string> step_ids;
-    if (Field(call, "step_ids").is_list()) {
-      for (const Value& id : Field(call, "step_ids").as_list()) {
+    if (call.At("step_ids").is_list()) {
+      for (const Value& id : call.At("step_ids").as_list()) {
         if (id.is_string()) step_ids.push_back(id.as_string());
       }
     }
-    ASSIGN_OR_RETURN(out.run_id, replica_->CreateRun(FenceFrom(Field(call, "fence")), run, step_ids,
-                                                     EventFrom(Field(call, "event"))));
+    ASSIGN_OR_RETURN(out.run_id, replica_->CreateRun(FenceFrom(call.At("fence")), run, step_ids,
+                                                     EventFrom(call.At("event"))));
   } else if (op == "TransitionRun") {
-    TRY(replica_->TransitionRun(FenceFrom(Field(call, "fence")), Int(call, "run"),
-                                ParseRunState(Str(call, "from")).value_or(RunState::kPending),
-                                ParseRunState(Str(call, "to")).value_or(RunState::kPending),
-                                EventFrom(Field(call, "event"))));
+    TRY(replica_->TransitionRun(FenceFrom(call.At("fence")), call.IntAt("run"),
+                                ParseRunState(call.StringAt("from")).value_or(RunState::kPending),
+                                ParseRunState(call.StringAt("to")).value_or(RunState::kPending),
+                                EventFrom(call.At("event"))));
   } else if (op == "TransitionStep") {
-    const Value& u = Field(call, "update");
+    const Value& u = call.At("update");
     StepUpdate update;
-    update.run_id = Int(u, "run_id");
-    update.step_id = Str(u, "step_id");
-    update.from = ParseStepState(Str(u, "from")).value_or(StepState::kPending);
-    update.to = ParseStepState(Str(u, "to")).value_or(StepState::kPending);
-    if (u.Find("attempt")) update.attempt = static_cast<int>(Int(u, "attempt"));
-    if (u.Find("prepared")) update.prepared = Field(u, "prepared");
-    if (u.Find("outputs")) update.outputs = Field(u, "outputs");
-    if (u.Find("error")) update.error = Str(u, "error");
-    if (u.Find("note")) update.note = Str(u, "note");
-    TRY(replica_->TransitionStep(FenceFrom(Field(call, "fence")), update,
-                                 EventFrom(Field(call, "event"))));
+    update.run_id = u.IntAt("run_id");
+    update.step_id = u.StringAt("step_id");
+    update.from = ParseStepState(u.StringAt("from")).value_or(StepState::kPending);
+    update.to = ParseStepState(u.StringAt("to")).value_or(StepState::kPending);
+    if (u.Find("attempt")) update.attempt = static_cast<int>(u.IntAt("attempt"));
+    if (u.Find("prepared")) update.prepared = u.At("prepared");
+    if (u.Find("outputs")) update.outputs = u.At("outputs");
+    if (u.Find("error")) update.error = u.StringAt("error");
+    if (u.Find("note")) update.note = u.StringAt("note");
+    TRY(replica_->TransitionStep(FenceFrom(call.At("fence")), update, EventFrom(call.At("event"))));
   } else if (op == "RepinDefinition") {
-    TRY(replica_->RepinDefinition(FenceFrom(Field(call, "fence")), Int(call, "run"),
-                                  Str(call, "sha256"), Str(call, "source"), Str(call, "text"),
-                                  EventFrom(Field(call, "event"))));
+    TRY(replica_->RepinDefinition(FenceFrom(call.At("fence")), call.IntAt("run"),
+                                  call.StringAt("sha256"), call.StringAt("source"),
+                                  call.StringAt("text"), EventFrom(call.At("event"))));
   } else if (op == "AppendEvent") {
     Fence fence;
     const Fence* fence_ptr = nullptr;
-    if (Field(call, "fence").is_map()) {
-      fence = FenceFrom(Field(call, "fence"));
+    if (call.At("fence").is_map()) {
+      fence = FenceFrom(call.At("fence"));
       fence_ptr = &fence;
     }
-    TRY(replica_->AppendEvent(fence_ptr, EventFrom(Field(call, "event"))));
+    TRY(replica_->AppendEvent(fence_ptr, EventFrom(call.At("event"))));
   } else if (op == "Import") {
-    TRY(replica_->ImportAll(Field(call, "dump")));
+    TRY(replica_->ImportAll(call.At("dump")));
   } else {
     return MakeError(ErrorCode::kCorruption,
                      fmt::format("unknown journal operation '{}' (written by a newer "
@@ -860,11 +844,12 @@ Result<ChainReport> LogJournal::Impl::VerifyStore() {
       }
       for (const Value& e : object->events) {
         ++report.events;
-        std::string hash = EventHash(event_prev, Int(e, "seq"), Int(e, "at_ms"), Str(e, "operator"),
-                                     Int(e, "run_id"), Str(e, "target"), Str(e, "step_id"),
-                                     Str(e, "kind"), Str(e, "detail_json"));
-        if (Int(e, "seq") != next_event || Str(e, "prev_hash") != event_prev ||
-            Str(e, "hash") != hash) {
+        std::string hash =
+            EventHash(event_prev, e.IntAt("seq"), e.IntAt("at_ms"), e.StringAt("operator"),
+                      e.IntAt("run_id"), e.StringAt("target"), e.StringAt("step_id"),
+                      e.StringAt("kind"), e.StringAt("detail_json"));
+        if (e.IntAt("seq") != next_event || e.StringAt("prev_hash") != event_prev ||
+            e.StringAt("hash") != hash) {
           return bad(expected, fmt::format("audit event {} in log object {} ({}) does not "
                                            "match the chain",
                                            next_event, expected, where));

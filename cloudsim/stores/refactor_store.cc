@@ -4,21 +4,6 @@ namespace flightplan::cloudsim {
 
 namespace {
 
-std::string Str(const Value& v, std::string_view key) {
-  const Value* f = v.is_map() ? v.Find(key) : nullptr;
-  return f && f->is_string() ? f->as_string() : std::string();
-}
-
-int64_t Int(const Value& v, std::string_view key) {
-  const Value* f = v.is_map() ? v.Find(key) : nullptr;
-  return f && f->is_int() ? f->as_int() : 0;
-}
-
-Value Field(const Value& v, std::string_view key) {
-  const Value* f = v.is_map() ? v.Find(key) : nullptr;
-  return f ? *f : Value();
-}
-
 ValueList Strings(const std::vector<std::string>& items) {
   ValueList out;
   for (const std::string& s : items) out.emplace_back(s);
@@ -67,33 +52,33 @@ Value StackRefactorRecord::ToValue() const {
 
 StackRefactorRecord StackRefactorRecord::FromValue(const Value& v) {
   StackRefactorRecord r;
-  r.id = Str(v, "Id");
-  r.description = Str(v, "Description");
+  r.id = v.StringAt("Id");
+  r.description = v.StringAt("Description");
   if (const Value* e = v.Find("EnableStackCreation"); e && e->is_bool()) {
     r.enable_stack_creation = e->as_bool();
   }
-  r.stack_names = StringList(Field(v, "StackNames"));
-  r.stack_ids = StringList(Field(v, "StackIds"));
-  if (Value t = Field(v, "NewTemplates"); t.is_list()) r.new_templates = t.as_list();
-  r.template_texts = StringList(Field(v, "TemplateTexts"));
-  if (Value s = Field(v, "StackVersions"); s.is_list()) {
+  r.stack_names = StringList(v.At("StackNames"));
+  r.stack_ids = StringList(v.At("StackIds"));
+  if (Value t = v.At("NewTemplates"); t.is_list()) r.new_templates = t.as_list();
+  r.template_texts = StringList(v.At("TemplateTexts"));
+  if (Value s = v.At("StackVersions"); s.is_list()) {
     for (const Value& x : s.as_list()) r.stack_versions.push_back(x.is_int() ? x.as_int() : 0);
   }
-  r.moves = Field(v, "Moves");
-  r.created_stacks = Field(v, "CreatedStacks");
-  r.actions = Field(v, "Actions");
-  r.status = Str(v, "Status");
-  r.status_reason = Str(v, "StatusReason");
-  r.execution_status = Str(v, "ExecutionStatus");
-  r.execution_status_reason = Str(v, "ExecutionStatusReason");
+  r.moves = v.At("Moves");
+  r.created_stacks = v.At("CreatedStacks");
+  r.actions = v.At("Actions");
+  r.status = v.StringAt("Status");
+  r.status_reason = v.StringAt("StatusReason");
+  r.execution_status = v.StringAt("ExecutionStatus");
+  r.execution_status_reason = v.StringAt("ExecutionStatusReason");
   if (const Value* at = v.Find("RevealAtMs"); at && at->is_int()) {
     r.reveal_at = Timestamp{at->as_int()};
   }
-  r.pending_status = Str(v, "PendingStatus");
-  r.pending_status_reason = Str(v, "PendingStatusReason");
-  r.pending_execution_status = Str(v, "PendingExecutionStatus");
-  r.pending_execution_status_reason = Str(v, "PendingExecutionStatusReason");
-  r.created = Timestamp{Int(v, "CreatedMs")};
+  r.pending_status = v.StringAt("PendingStatus");
+  r.pending_status_reason = v.StringAt("PendingStatusReason");
+  r.pending_execution_status = v.StringAt("PendingExecutionStatus");
+  r.pending_execution_status_reason = v.StringAt("PendingExecutionStatusReason");
+  r.created = Timestamp{v.IntAt("CreatedMs")};
   return r;
 }
 
@@ -150,12 +135,12 @@ Result<void> RefactorStore::Load(const Value& state) {
   if (const Value* list = state.Find("drift_detections"); list && list->is_list()) {
     for (const Value& v : list->as_list()) {
       DriftDetection d;
-      d.id = Str(v, "Id");
-      d.stack_id = Str(v, "StackId");
-      d.stack_drift_status = Str(v, "StackDriftStatus");
-      d.drifted_count = static_cast<int>(Int(v, "DriftedCount"));
-      d.resource_drifts = Field(v, "ResourceDrifts");
-      d.timestamp = Timestamp{Int(v, "TimestampMs")};
+      d.id = v.StringAt("Id");
+      d.stack_id = v.StringAt("StackId");
+      d.stack_drift_status = v.StringAt("StackDriftStatus");
+      d.drifted_count = static_cast<int>(v.IntAt("DriftedCount"));
+      d.resource_drifts = v.At("ResourceDrifts");
+      d.timestamp = Timestamp{v.IntAt("TimestampMs")};
       detections_.push_back(std::move(d));
     }
   }

@@ -35,6 +35,19 @@ TEST(ValueTest, JsonNestedPastTheBoundIsAnErrorNotACrash) {
   EXPECT_FALSE(Value::FromJson(std::string(513, '[') + std::string(513, ']')));
 }
 
+TEST(ValueTest, TypedMemberReadsAreStrict) {
+  Value v = Value::FromJson(R"({"n": 42, "s": "x", "t": "42", "m": {"a": 1}})").value();
+  EXPECT_EQ(v.IntAt("n"), 42);
+  EXPECT_EQ(v.IntAt("t"), 0);  // text is not a number here
+  EXPECT_EQ(v.IntAt("absent"), 0);
+  EXPECT_EQ(v.StringAt("s"), "x");
+  EXPECT_EQ(v.StringAt("n"), "");
+  EXPECT_EQ(v.At("m").IntAt("a"), 1);
+  EXPECT_TRUE(v.At("absent").is_null());
+  EXPECT_TRUE(Value(int64_t{3}).At("s").is_null());  // not a map
+  EXPECT_EQ(Value().StringAt("s"), "");
+}
+
 TEST(ValueTest, TruthinessFollowsEmptiness) {
   EXPECT_FALSE(Value().Truthy());
   EXPECT_FALSE(Value("").Truthy());
