@@ -198,17 +198,6 @@ Result<EventRecord> DecodeEvent(int64_t seq, int64_t run_id, std::string_view ta
   return e;
 }
 
-// The event of a row selected as (seq, run_id, target, record, hash).
-Result<EventRecord> EventFromRow(sqlite3_stmt* row) {
-  auto text = [&](int col) {
-    const void* p = sqlite3_column_blob(row, col);
-    return std::string_view(static_cast<const char*>(p),
-                            p ? static_cast<size_t>(sqlite3_column_bytes(row, col)) : 0);
-  };
-  return DecodeEvent(sqlite3_column_int64(row, 0), sqlite3_column_int64(row, 1), text(2), text(3),
-                     text(4));
-}
-
 std::string_view ColumnText(sqlite3_stmt* stmt, int col) {
   const unsigned char* p = sqlite3_column_text(stmt, col);
   int n = sqlite3_column_bytes(stmt, col);
@@ -216,14 +205,19 @@ std::string_view ColumnText(sqlite3_stmt* stmt, int col) {
            : std::string_view();
 }
 
-// A TEXT column's bytes where they lie in the (memory-mapped) page: unlike
-// sqlite3_column_text, no copy is made to add a terminating NUL. Valid until
-// the statement steps again.
+// A TEXT column's bytes as they are stored (no conversion, no terminating
+// NUL asked for). Valid until the statement steps again.
 std::string_view ColumnBytes(sqlite3_stmt* stmt, int col) {
   const void* p = sqlite3_column_blob(stmt, col);
   int n = sqlite3_column_bytes(stmt, col);
   return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
            : std::string_view();
+}
+
+// The event of a row selected as (seq, run_id, target, record, hash).
+Result<EventRecord> EventFromRow(sqlite3_stmt* row) {
+  return DecodeEvent(sqlite3_column_int64(row, 0), sqlite3_column_int64(row, 1),
+                     ColumnBytes(row, 2), ColumnBytes(row, 3), ColumnBytes(row, 4));
 }
 
 }  // namespace
