@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -36,6 +38,27 @@ void RemoveStateFiles(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     std::error_code ec;
     std::filesystem::remove(path + suffix, ec);
+  }
+}
+
+// Snapshots pass through scratch files beside the replica, named
+// "<replica>.snapshot-<use>-<pid>-<random>" so journals sharing the replica
+// never share one. A process killed while it held one leaves it behind; the next
+// open removes those whose process is gone.
+void RemoveOrphanedScratchFiles(const std::string& cache_path) {
+  std::filesystem::path replica(cache_path);
+  const std::string prefix = replica.filename().string() + ".snapshot-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(replica.parent_path(), ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    size_t dash = name.find('-', prefix.size());
+    if (dash == std::string::npos) continue;
+    long pid = std::strtol(name.c_str() + dash + 1, nullptr, 10);
+    if (pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::error_code ignored;
+      std::filesystem::remove(entry.path(), ignored);
+    }
   }
 }
 
@@ -212,6 +235,12 @@ class LogJournal::Impl final : public CommitHook {
   Result<void> Sync();
   Result<Applied> Write(const Value& call);
   Result<ChainReport> VerifyStore();
+  // A scratch file beside the replica for this journal (`use`: in, out,
+  // verify): the pid tells a later open whether its owner is alive, the
+  // random part keeps two journals of one process apart.
+  std::string ScratchPath(std::string_view use) const {
+    return fmt::format("{}.snapshot-{}-{}-{}", options_.cache_path, use, getpid(), scratch_id_);
+  }
   // Uploads a copy of the replica as the snapshot of where it stands.
   void PublishSnapshot();
   // Restores the latest snapshot into the replica when the replica stands
@@ -252,6 +281,7 @@ class LogJournal::Impl final : public CommitHook {
   int64_t seen_seq_ = 0;
   // The snapshot this process restored into the replica (0: none).
   int64_t snapshot_used_ = 0;
+  const std::string scratch_id_ = NewId(4);
 
  private:
   Result<void> SyncOnce();
@@ -361,6 +391,7 @@ Result<void> LogJournal::Impl::Open() {
                                "replaced)"));
     }
   }
+  RemoveOrphanedScratchFiles(options_.cache_path);
   TRY(StartFromSnapshot(at.seq));
   ASSIGN_OR_RETURN(at, replica_->GetLogPosition());
   seen_seq_ = at.seq;
@@ -376,7 +407,7 @@ void LogJournal::Impl::PublishSnapshot() {
   // Best effort, by design: the write that led here is committed, and a
   // missing snapshot only makes a new machine replay further (the next one
   // is taken snapshot_every objects later).
-  const std::string path = options_.cache_path + fmt::format(".snapshot-out-{}", getpid());
+  const std::string path = ScratchPath("out");
   RemoveStateFiles(path);
   Result<LogPosition> at = replica_->SaveCopy(path);
   Result<std::string> bytes = at ? ReadFile(path) : Result<std::string>(MakeError(at.error()));
@@ -412,7 +443,7 @@ Result<void> LogJournal::Impl::StartFromSnapshot(int64_t at_seq) {
   if (key.empty()) return {};
   int64_t seq = std::strtoll(key.c_str() + std::string_view(kSnapshotPrefix).size(), nullptr, 10);
   if (at_seq > 0 && seq - at_seq <= options_.snapshot_every) return {};
-  const std::string path = options_.cache_path + fmt::format(".snapshot-in-{}", getpid());
+  const std::string path = ScratchPath("in");
   Result<LogPosition> fetched = FetchSnapshot(key, path);
   Result<bool> restored = fetched ? replica_->RestoreSnapshot(path, *fetched)
                                   : Result<bool>(MakeError(fetched.error()));
@@ -866,7 +897,7 @@ Result<ChainReport> LogJournal::Impl::VerifyStore() {
   // The snapshot a new machine would start from, checked as it would be.
   ASSIGN_OR_RETURN(std::string snapshot, LatestSnapshotKey());
   if (snapshot.empty()) return report;
-  const std::string path = options_.cache_path + fmt::format(".snapshot-verify-{}", getpid());
+  const std::string path = ScratchPath("verify");
   Result<LogPosition> checked = FetchSnapshot(snapshot, path);
   RemoveStateFiles(path);
   if (checked) return report;

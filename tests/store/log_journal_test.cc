@@ -5,9 +5,11 @@
 // tests/e2e/shared_state_test.cc.
 #include "store/log_journal.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <functional>
@@ -506,6 +508,43 @@ TEST_F(LogJournalTest, AReplicaFarBehindCatchesUpFromASnapshotAndANearOneReplays
   EXPECT_EQ(early->ListLeases().value().size(), 2u);
   auto near = Open("alice");  // alice's own replica, current
   EXPECT_EQ(near->snapshot_used(), 0);
+}
+
+// Two processes of one machine opening the state at once, both finding the
+// replica empty: one restores the snapshot, the other finds the file already
+// there and neither doubles a row.
+TEST_F(LogJournalTest, TwoProcessesSharingAnEmptyReplicaStartFromOneSnapshot) {
+  snapshot_every_ = 10;
+  auto alice = WriteTwentyFiveObjects();
+  std::unique_ptr<LogJournal> opened[2];
+  std::thread first([&] { opened[0] = Open("shared"); });
+  std::thread second([&] { opened[1] = Open("shared"); });
+  first.join();
+  second.join();
+  ASSERT_TRUE(opened[0] && opened[1]);
+  EXPECT_EQ(opened[0]->snapshot_used() + opened[1]->snapshot_used(), 20)
+      << "exactly one of them restored the snapshot";
+  auto want = alice->ListEvents({}).value();
+  for (auto& j : opened) {
+    auto got = j->ListEvents({}).value();
+    ASSERT_EQ(got.size(), want.size());
+    EXPECT_EQ(got.back().hash, want.back().hash);
+    EXPECT_EQ(j->log_seq(), 25);
+    EXPECT_FALSE(j->VerifyChain().value().first_bad_seq);
+  }
+}
+
+// A process killed while it held a snapshot's scratch file leaves it beside
+// the replica; the next open removes it, and leaves a live process's alone.
+TEST_F(LogJournalTest, ScratchFilesOfDeadProcessesAreRemovedOnOpen) {
+  const std::string dead = dir_.Join("alice.db.snapshot-in-4194305-ab12");  // above any pid_max
+  const std::string live = dir_.Join(fmt::format("alice.db.snapshot-out-{}-cd34", getpid()));
+  testing::WriteFile(dead, std::string(100, 'x'));
+  testing::WriteFile(live, std::string(100, 'x'));
+  auto alice = Open("alice");
+  ASSERT_TRUE(alice);
+  EXPECT_FALSE(std::filesystem::exists(dead));
+  EXPECT_TRUE(std::filesystem::exists(live));
 }
 
 TEST_F(LogJournalTest, ASnapshotThatFailsACheckIsIgnoredAndNamedByVerify) {
