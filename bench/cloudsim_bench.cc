@@ -16,49 +16,20 @@
 #include <thread>
 
 #include "base/clock.h"
-#include "cloudsim/server.h"
-#include "cloudsim/simulator.h"
+#include "bench/local_sim.h"
 #include "steps/aws/aws_client.h"
 #include "steps/net/curl_transport.h"
 
 namespace flightplan::bench {
 namespace {
 
-using cloudsim::HttpServer;
-using cloudsim::SimConfig;
-using cloudsim::Simulator;
-
-class StaticCredentials final : public CredentialsProvider {
- public:
-  explicit StaticCredentials(AwsCredentials c) : c_(std::move(c)) {}
-  Result<AwsCredentials> Get() override { return c_; }
-
- private:
-  AwsCredentials c_;
-};
-
 struct Sim {
-  Sim() : simulator(config, &clock), server(&simulator) {
-    auto port = server.Bind("127.0.0.1", 0);
-    if (!port) {
-      fmt::print(stderr, "cannot bind: {}\n", port.error().message());
-      std::exit(1);
-    }
-    server.ServeInBackground();
-    AwsCredentials credentials;
-    credentials.access_key_id = config.access_key;
-    credentials.secret_access_key = config.secret_key;
-    provider = std::make_unique<StaticCredentials>(credentials);
-    aws::AwsClientOptions options;
-    options.endpoints.region = config.region;
-    options.endpoints.endpoint_url = fmt::format("http://127.0.0.1:{}", *port);
+  Sim() : local(clock) {
+    aws::AwsClientOptions options = local.ClientOptions();
     options.retry.max_attempts = 1;
-    client = std::make_unique<aws::AwsClient>(transport, *provider, clock, options);
+    client = std::make_unique<aws::AwsClient>(transport, local.credentials, clock, options);
   }
-  ~Sim() {
-    client.reset();
-    server.Stop();
-  }
+  ~Sim() { client.reset(); }
 
   Value Call(std::string_view service, std::string_view op, const Value& params) {
     auto result = client->Call(service, op, params);
@@ -69,12 +40,9 @@ struct Sim {
     return *result;
   }
 
-  SimConfig config;
   SystemClock clock;
-  Simulator simulator;
-  HttpServer server;
+  LocalSim local;
   CurlTransport transport;
-  std::unique_ptr<CredentialsProvider> provider;
   std::unique_ptr<aws::AwsClient> client;
 };
 

@@ -30,8 +30,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "bench/bench_support.h"
-#include "cloudsim/server.h"
-#include "cloudsim/simulator.h"
+#include "bench/local_sim.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/s3_object_store.h"
 #include "steps/net/curl_transport.h"
@@ -39,15 +38,6 @@
 
 namespace flightplan::bench {
 namespace {
-
-class StaticCredentials final : public CredentialsProvider {
- public:
-  explicit StaticCredentials(AwsCredentials c) : c_(std::move(c)) {}
-  Result<AwsCredentials> Get() override { return c_; }
-
- private:
-  AwsCredentials c_;
-};
 
 int64_t EnvOr(const char* name, int64_t fallback) {
   const char* v = std::getenv(name);
@@ -59,19 +49,10 @@ double Ms(std::chrono::steady_clock::duration d) {
 }
 
 struct Bench {
-  Bench() : simulator(config, &clock), server(&simulator) {
-    auto port = server.Bind("127.0.0.1", 0);
-    if (!port) Die("binding the simulator", port.error());
-    server.ServeInBackground();
-    AwsCredentials credentials;
-    credentials.access_key_id = config.access_key;
-    credentials.secret_access_key = config.secret_key;
-    provider = std::make_unique<StaticCredentials>(credentials);
-    aws::AwsClientOptions options;
-    options.endpoints.region = config.region;
-    options.endpoints.endpoint_url = fmt::format("http://127.0.0.1:{}", *port);
-    client = std::make_unique<aws::AwsClient>(transport, *provider, clock, options);
-    if (!simulator.world().s3.CreateBucket("bench-state", simulator.world().Now())) {
+  Bench() : sim(clock) {
+    client =
+        std::make_unique<aws::AwsClient>(transport, sim.credentials, clock, sim.ClientOptions());
+    if (!sim.simulator.world().s3.CreateBucket("bench-state", sim.simulator.world().Now())) {
       Die("creating the bucket");
     }
     // As the CLI makes it: parallel reads over transports of their own.
@@ -82,7 +63,6 @@ struct Bench {
   ~Bench() {
     store.reset();
     client.reset();
-    server.Stop();
   }
 
   std::unique_ptr<LogJournal> Open(const std::string& replica) {
@@ -93,12 +73,9 @@ struct Bench {
     return std::move(*journal);
   }
 
-  cloudsim::SimConfig config;
   SystemClock clock;
-  cloudsim::Simulator simulator;
-  cloudsim::HttpServer server;
+  LocalSim sim;
   CurlTransport transport;
-  std::unique_ptr<CredentialsProvider> provider;
   std::unique_ptr<aws::AwsClient> client;
   std::unique_ptr<aws::S3ObjectStore> store;
   ScratchDir dir{"fp-bench-shared"};
@@ -164,8 +141,8 @@ int main() {
     rule.kind = "latency";
     rule.count = -1;
     rule.latency = Duration(10);
-    std::lock_guard lock(b.simulator.world().mutex);
-    b.simulator.world().faults.Add(rule);
+    std::lock_guard lock(b.sim.simulator.world().mutex);
+    b.sim.simulator.world().faults.Add(rule);
   }
   start = Clock::now();
   for (int64_t i = 0; i < slow; ++i) {
@@ -181,8 +158,8 @@ int main() {
   }
   double slow_put_ms = Ms(Clock::now() - start) / static_cast<double>(slow);
   {
-    std::lock_guard lock(b.simulator.world().mutex);
-    b.simulator.world().faults.Clear();
+    std::lock_guard lock(b.sim.simulator.world().mutex);
+    b.sim.simulator.world().faults.Clear();
   }
   fmt::print(
       "commit with 10 ms per PutObject: {:.2f} ms per journal write; one conditional PutObject: "

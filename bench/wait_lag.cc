@@ -20,8 +20,7 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "cloudsim/server.h"
-#include "cloudsim/simulator.h"
+#include "bench/local_sim.h"
 #include "engine/step.h"
 #include "steps/aws/aws_client.h"
 #include "steps/aws/cloudformation.h"
@@ -36,15 +35,6 @@ using Seconds = std::chrono::duration<double>;
 using Steady = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds kPeerPoll{12};  // AWS's tool polls every 12–15 s
-
-class StaticCredentials final : public CredentialsProvider {
- public:
-  explicit StaticCredentials(AwsCredentials c) : c_(std::move(c)) {}
-  Result<AwsCredentials> Get() override { return c_; }
-
- private:
-  AwsCredentials c_;
-};
 
 std::string Template(int version) {
   return fmt::format(
@@ -84,23 +74,12 @@ int main() {
     }
   }
 
-  cloudsim::SimConfig config;
   SystemClock clock;
-  cloudsim::Simulator simulator(config, &clock);
-  cloudsim::HttpServer server(&simulator);
-  auto port = server.Bind("127.0.0.1", 0);
-  if (!port) return Fail("bind", port.error());
-  server.ServeInBackground();
-  AwsCredentials credentials;
-  credentials.access_key_id = config.access_key;
-  credentials.secret_access_key = config.secret_key;
-  StaticCredentials provider(credentials);
-  aws::AwsClientOptions options;
-  options.endpoints.region = config.region;
-  options.endpoints.endpoint_url = fmt::format("http://127.0.0.1:{}", *port);
+  LocalSim sim(clock);
+  const aws::AwsClientOptions options = sim.ClientOptions();
   CurlTransport ours_transport, peer_transport;
-  aws::AwsClient ours_client(ours_transport, provider, clock, options);
-  aws::AwsClient peer_client(peer_transport, provider, clock, options);
+  aws::AwsClient ours_client(ours_transport, sim.credentials, clock, options);
+  aws::AwsClient peer_client(peer_transport, sim.credentials, clock, options);
   aws::CloudFormationClient ours(ours_client, clock);
   aws::CloudFormationClient peer(peer_client, clock);
 
@@ -122,8 +101,8 @@ int main() {
   for (int d : delays) {
     ++version;
     {
-      std::lock_guard lock(simulator.world().mutex);
-      simulator.world().mutable_config().operation_delay = std::chrono::seconds(d);
+      std::lock_guard lock(sim.simulator.world().mutex);
+      sim.simulator.world().mutable_config().operation_delay = std::chrono::seconds(d);
     }
     for (const char* name : {"ours", "peer"}) {
       Value params(ValueMap{});
@@ -145,14 +124,13 @@ int main() {
       peer_figures.lag_s = Seconds(Steady::now() - finished).count();
     });
     Figures ours_figures;
-    aws::WaitOptions counted = wait;
-    Result<Value> done = ours.WaitForStack("ours", counted);
+    Result<Value> done = ours.WaitForStack("ours", wait);
     ours_figures.lag_s = Seconds(Steady::now() - finished).count();
     peer_thread.join();
     if (!done) return Fail("WaitForStack", done.error());
     // Polls: the waiter's DescribeStacks calls, from the simulator's log.
     ours_figures.polls = 0;
-    for (const auto& e : simulator.Log()) {
+    for (const auto& e : sim.simulator.Log()) {
       if (e.operation == "DescribeStacks" && e.params.Find("StackName") != nullptr &&
           e.params.Find("StackName")->ToText() == "ours") {
         ++ours_figures.polls;
@@ -167,7 +145,6 @@ int main() {
     peer_polls += peer_figures.polls;
     waited += d;
   }
-  server.Stop();
   double n = static_cast<double>(delays.size());
   fmt::print(
       "\nmean lag between an operation finishing and noticing it: flightplan {:.1f} s, "
