@@ -115,6 +115,19 @@ class CrashTest : public StateBackendTest {
   void ExpectAuditVerifies() {
     RunResult verify = Flightplan({"audit", "verify"});
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    if (backend() == Backend::kS3Snapshots) {
+      // The snapshot path was taken: snapshots were published, and new
+      // machines read them (the simulator's request log says so).
+      int published = 0, read = 0;
+      for (const auto& entry : simulator_->Log()) {
+        const Value* key = entry.params.Find("Key");
+        if (key == nullptr || key->as_string().find("/snapshot/") == std::string::npos) continue;
+        published += entry.operation == "PutObject" && entry.status == 200 ? 1 : 0;
+        read += entry.operation == "GetObject" && entry.status == 200 ? 1 : 0;
+      }
+      EXPECT_GT(published, 0);
+      EXPECT_GT(read, 0);
+    }
   }
 
   int machines_ = 0;
@@ -148,8 +161,8 @@ TEST_P(BackendCrashTest, InjectionCountMatchesTheWritesOfAnUninterruptedRun) {
 using KillPoint = std::tuple<Backend, int, const char*>;
 
 std::string KillPointName(const ::testing::TestParamInfo<KillPoint>& info) {
-  return fmt::format("{}_{}_{}", std::get<0>(info.param) == Backend::kFile ? "File" : "S3",
-                     std::get<1>(info.param), std::get<2>(info.param));
+  return fmt::format("{}_{}_{}", BackendLabel(std::get<0>(info.param)), std::get<1>(info.param),
+                     std::get<2>(info.param));
 }
 
 class KillAtWriteTest : public CrashTest, public ::testing::WithParamInterface<KillPoint> {
@@ -180,6 +193,14 @@ INSTANTIATE_TEST_SUITE_P(EveryPublishedWrite, KillAtWriteTest,
                                             ::testing::Range(1, kRunWrites + 1),
                                             ::testing::Values("published")),
                          KillPointName);
+// S3 with a snapshot after every second object: a kill right after a write
+// reaches the bucket (and, every other write, before or after its snapshot
+// is published), resumed on a new machine that starts from the latest one.
+INSTANTIATE_TEST_SUITE_P(EveryWriteWithSnapshots, KillAtWriteTest,
+                         ::testing::Combine(::testing::Values(Backend::kS3Snapshots),
+                                            ::testing::Range(1, kRunWrites + 1),
+                                            ::testing::Values("published", "after")),
+                         KillPointName);
 
 class KillDuringRollbackTest : public CrashTest, public ::testing::WithParamInterface<KillPoint> {
  protected:
@@ -208,6 +229,11 @@ INSTANTIATE_TEST_SUITE_P(EveryPublishedWrite, KillDuringRollbackTest,
                                             ::testing::Range(1, kRollbackWrites + 1),
                                             ::testing::Values("published")),
                          KillPointName);
+INSTANTIATE_TEST_SUITE_P(EveryWriteWithSnapshots, KillDuringRollbackTest,
+                         ::testing::Combine(::testing::Values(Backend::kS3Snapshots),
+                                            ::testing::Range(1, kRollbackWrites + 1),
+                                            ::testing::Values("published")),
+                         KillPointName);
 
 TEST_P(BackendCrashTest, KillsAtRandomMomentsInsideStepsLoseNothing) {
   std::mt19937 rng(20261122);
@@ -231,7 +257,8 @@ TEST_P(BackendCrashTest, KillsAtRandomMomentsInsideStepsLoseNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendCrashTest,
-                         ::testing::Values(Backend::kFile, Backend::kS3), BackendName);
+                         ::testing::Values(Backend::kFile, Backend::kS3, Backend::kS3Snapshots),
+                         BackendName);
 
 }  // namespace
 }  // namespace flightplan::testing

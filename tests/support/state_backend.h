@@ -17,14 +17,20 @@
 
 namespace flightplan::testing {
 
-enum class Backend { kFile, kS3 };
+// kS3Snapshots: the S3 state with a snapshot published every second log
+// object (FLIGHTPLAN_STATE_SNAPSHOT_EVERY=2), so that every command on a
+// new machine starts from one.
+enum class Backend { kFile, kS3, kS3Snapshots };
 
 // The S3 backend's bucket and state.
 inline constexpr const char* kStateBucket = "team-migration-state";
 inline constexpr const char* kSharedState = "s3://team-migration-state/acme/prod";
 
+inline std::string BackendLabel(Backend backend) {
+  return backend == Backend::kFile ? "File" : backend == Backend::kS3 ? "S3" : "S3Snapshots";
+}
 inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kFile ? "File" : "S3";
+  return BackendLabel(info.param);
 }
 
 class StateBackendTest : public cloudsim::testing::SimTest {
@@ -33,7 +39,7 @@ class StateBackendTest : public cloudsim::testing::SimTest {
 
   void SetUp() override {
     SimTest::SetUp();
-    if (backend() == Backend::kS3) {
+    if (backend() != Backend::kFile) {
       ASSERT_TRUE(world().s3.CreateBucket(kStateBucket, world().Now()).has_value());
     }
   }
@@ -47,7 +53,8 @@ class StateBackendTest : public cloudsim::testing::SimTest {
     inv.args = std::move(args);
     inv.cwd = dir_.path();
     if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
-    if (state.empty() && backend() == Backend::kS3) state = kSharedState;
+    if (state.empty() && backend() != Backend::kFile) state = kSharedState;
+    if (backend() == Backend::kS3Snapshots) inv.env["FLIGHTPLAN_STATE_SNAPSHOT_EVERY"] = "2";
     if (!state.empty()) {
       inv.args.emplace_back("--state");
       inv.args.push_back(state);
