@@ -325,6 +325,10 @@ Result<Value> CognitoIdentityClient::DeleteIdentityPool(std::string_view identit
   return One(client_, "cognito-identity", "DeleteIdentityPool",
              Params({{"IdentityPoolId", identity_pool_id}}));
 }
+Result<Value> CognitoIdentityClient::DescribeIdentityPool(std::string_view identity_pool_id) {
+  return One(client_, "cognito-identity", "DescribeIdentityPool",
+             Params({{"IdentityPoolId", identity_pool_id}}));
+}
 Result<Value> CognitoClient::DescribeIdentityProvider(std::string_view pool_id,
                                                       std::string_view provider) {
   return One(client_, "cognito-idp", "DescribeIdentityProvider",

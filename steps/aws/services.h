@@ -164,6 +164,7 @@ class CognitoIdentityClient {
  public:
   explicit CognitoIdentityClient(AwsClient& client) : client_(client) {}
   [[nodiscard]] Result<Value> DeleteIdentityPool(std::string_view identity_pool_id);
+  [[nodiscard]] Result<Value> DescribeIdentityPool(std::string_view identity_pool_id);
 
  private:
   AwsClient& client_;

@@ -18,6 +18,7 @@ DataKind StatefulHolding::kind() const {
   if (StatefulTypes::IsDynamoDbTable(type)) return DataKind::kTable;
   if (type == "AWS::Cognito::UserPool") return DataKind::kUserPool;
   if (type == "AWS::S3::Bucket") return DataKind::kBucket;
+  if (type == "AWS::Cognito::IdentityPool") return DataKind::kIdentityPool;
   return DataKind::kOther;
 }
 
@@ -36,6 +37,9 @@ std::string StatefulHolding::Label() const {
     case DataKind::kHostedUiDomain:
       return fmt::format("hosted UI domain {} of user pool {} ({} {})", domain, user_pool_id,
                          stack_path.empty() ? std::string("root stack") : stack_path, logical_id);
+    case DataKind::kIdentityPool:
+      what = "identity pool";
+      break;
     case DataKind::kOther:
       what = type;
       break;

@@ -44,6 +44,7 @@ enum class DataKind {
   kUserPool,        // DescribeUserPool + estimated user count
   kBucket,          // HeadBucket + object count
   kHostedUiDomain,  // DescribeUserPool: the pool still has the domain
+  kIdentityPool,    // DescribeIdentityPool: it still exists (identities not counted)
   kOther,           // listed and retained; existence not checked (no API in flightplan)
 };
 

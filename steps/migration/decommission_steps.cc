@@ -444,6 +444,18 @@ Result<std::optional<Observed>> Observe(aws::AwsClient& client, const StatefulHo
       seen.exists = StringAt(pool != nullptr ? *pool : *described, "Domain") == h.domain;
       return std::optional<Observed>(seen);
     }
+    case DataKind::kIdentityPool: {
+      // Its identities (the ids federated users are known by) are not
+      // counted: the pool being there is what keeps them.
+      aws::CognitoIdentityClient identity(client);
+      Result<Value> described = identity.DescribeIdentityPool(h.physical_id);
+      if (!described) {
+        if (IsNotFound(described.error())) return std::optional<Observed>(seen);
+        return MakeError(std::move(described.error()));
+      }
+      seen.exists = true;
+      return std::optional<Observed>(seen);
+    }
     case DataKind::kOther:
       break;
   }
@@ -655,8 +667,8 @@ class DecommissionVerifyStep final : public MigrationStep {
     return std::string(
         "after the delete: DescribeTable + item count, DescribeUserPool + user count, "
         "HeadBucket + object count of each listed resource, compared with the counts taken "
-        "right before the delete; DescribeUserPool of each hosted UI domain's pool, which must "
-        "still name the domain\n");
+        "right before the delete; DescribeIdentityPool of each identity pool; DescribeUserPool "
+        "of each hosted UI domain's pool, which must still name the domain\n");
   }
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));

@@ -135,6 +135,20 @@ steps:
     return out;
   }
 
+  // The identity pools of the Gen1 stacks (kept, and checked for existence).
+  std::vector<std::string> GenOneIdentityPools() {
+    std::vector<std::string> out;
+    std::lock_guard lock(world().mutex);
+    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.status == "DELETE_COMPLETE") continue;
+      if (s.name != root_stack_ && s.name.rfind(root_stack_ + "-", 0) != 0) continue;
+      for (const auto& r : s.resources) {
+        if (r.type == "AWS::Cognito::IdentityPool") out.push_back(r.physical_id);
+      }
+    }
+    return out;
+  }
+
   // Items, users or objects of each, through the AWS CLI (the independent
   // oracle of the main test) or, to keep the other tests quick, through
   // flightplan's own client in-process; -2 when gone.
@@ -213,6 +227,8 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
   ASSERT_FALSE(stateful.empty());
   std::map<std::string, Held> before = Counts(stateful, /*through_cli=*/true);
   for (const auto& [id, held] : before) ASSERT_GE(held.count, 0) << id;
+  const std::vector<std::string> identity_pools = GenOneIdentityPools();
+  ASSERT_FALSE(identity_pools.empty()) << "every fixture app has auth, and so an identity pool";
   // media-vault's pool has Gen1's hosted UI domain, made by a custom
   // resource whose Delete would delete it; lock does not retain it (it is no
   // stateful type), decommission does, and it survives.
@@ -269,6 +285,14 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
   }
   EXPECT_EQ(CountCalls("cloudformation", "DeleteStack", pos), 1);
   EXPECT_EQ(CountCalls("amplify", "DeleteBackendEnvironment", pos), 1);
+  // Identity pools survive (the AWS CLI finds each), and flightplan checked
+  // each before the delete and after it.
+  for (const std::string& id : identity_pools) {
+    Value pool = Cli({"cognito-identity", "describe-identity-pool", "--identity-pool-id", id});
+    EXPECT_EQ(Str(pool, "IdentityPoolId"), id);
+  }
+  EXPECT_GE(CountCalls("cognito-identity", "DescribeIdentityPool", pos),
+            2 * static_cast<int>(identity_pools.size()));
   // --yes agreed instead of the typed name, and the journal says who.
   RunResult history = Flightplan({"history", "--json"});
   EXPECT_THAT(history.out, HasSubstr("\"kind\":\"confirmation.given\""));
@@ -588,6 +612,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, DecommissionTest,
 
 using migration::CheckBackupFresh;
 using migration::CompareAfterDelete;
+using migration::DataKind;
 using migration::Judge;
 using migration::Observed;
 using migration::StatefulHolding;
@@ -625,6 +650,17 @@ TEST(DecommissionRules, AMissingOrEmptiedResourceIsReportedByName) {
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_THAT(problems[0], HasSubstr("table T-phys (a T) is GONE"));
   EXPECT_THAT(problems[1], HasSubstr("holds 2 where it held 3"));
+}
+
+TEST(DecommissionRules, AnIdentityPoolIsCheckedForExistenceOnly) {
+  StatefulHolding pool = Holding("auth", "IdentityPool", "Retain");
+  pool.type = "AWS::Cognito::IdentityPool";
+  EXPECT_EQ(pool.kind(), DataKind::kIdentityPool);
+  EXPECT_THAT(CompareAfterDelete({pool}, {Observed{true, -1}}), ::testing::IsEmpty());
+  auto problems = CompareAfterDelete({pool}, {Observed{false, -1}});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0],
+              HasSubstr("identity pool IdentityPool-phys (auth IdentityPool) is GONE"));
 }
 
 TEST(DecommissionRules, ABackupMustExistAndBeYoungerThanTheBound) {
