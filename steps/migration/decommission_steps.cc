@@ -394,27 +394,30 @@ class DecommissionRetainStep final : public MigrationStep {
 // ---------------------------------------------------------------------------
 // Counting what a resource holds (delete records it; verify compares).
 
+// A Describe call's answer; nullopt when the resource is gone (not found).
+Result<std::optional<Value>> UnlessGone(Result<Value> described) {
+  if (described) return std::optional<Value>(std::move(*described));
+  if (IsNotFound(described.error())) return std::optional<Value>();
+  return MakeError(std::move(described.error()));
+}
+
 Result<std::optional<Observed>> Observe(aws::AwsClient& client, const StatefulHolding& h) {
   Observed seen;
   switch (h.kind()) {
     case DataKind::kTable: {
       aws::DynamoDbClient ddb(client);
-      Result<Value> described = ddb.DescribeTable(h.physical_id);
-      if (!described) {
-        if (IsNotFound(described.error())) return std::optional<Observed>(seen);
-        return MakeError(std::move(described.error()));
-      }
+      ASSIGN_OR_RETURN(std::optional<Value> described,
+                       UnlessGone(ddb.DescribeTable(h.physical_id)));
+      if (!described) return std::optional<Observed>(seen);
       seen.exists = true;
       ASSIGN_OR_RETURN(seen.count, ddb.CountItems(h.physical_id));
       return std::optional<Observed>(seen);
     }
     case DataKind::kUserPool: {
       aws::CognitoClient cognito(client);
-      Result<Value> described = cognito.DescribeUserPool(h.physical_id);
-      if (!described) {
-        if (IsNotFound(described.error())) return std::optional<Observed>(seen);
-        return MakeError(std::move(described.error()));
-      }
+      ASSIGN_OR_RETURN(std::optional<Value> described,
+                       UnlessGone(cognito.DescribeUserPool(h.physical_id)));
+      if (!described) return std::optional<Observed>(seen);
       seen.exists = true;
       const Value* pool = described->Find("UserPool");
       seen.count = aws::IntAt(pool != nullptr ? *pool : *described, "EstimatedNumberOfUsers", -1);
@@ -422,11 +425,8 @@ Result<std::optional<Observed>> Observe(aws::AwsClient& client, const StatefulHo
     }
     case DataKind::kBucket: {
       aws::S3Client s3(client);
-      Result<Value> head = s3.HeadBucket(h.physical_id);
-      if (!head) {
-        if (IsNotFound(head.error())) return std::optional<Observed>(seen);
-        return MakeError(std::move(head.error()));
-      }
+      ASSIGN_OR_RETURN(std::optional<Value> head, UnlessGone(s3.HeadBucket(h.physical_id)));
+      if (!head) return std::optional<Observed>(seen);
       seen.exists = true;
       ASSIGN_OR_RETURN(ValueList objects, s3.ListObjects(h.physical_id, ""));
       seen.count = static_cast<int64_t>(objects.size());
@@ -435,11 +435,9 @@ Result<std::optional<Observed>> Observe(aws::AwsClient& client, const StatefulHo
     case DataKind::kHostedUiDomain: {
       // The domain is there when the pool it was on still names it.
       aws::CognitoClient cognito(client);
-      Result<Value> described = cognito.DescribeUserPool(h.user_pool_id);
-      if (!described) {
-        if (IsNotFound(described.error())) return std::optional<Observed>(seen);
-        return MakeError(std::move(described.error()));
-      }
+      ASSIGN_OR_RETURN(std::optional<Value> described,
+                       UnlessGone(cognito.DescribeUserPool(h.user_pool_id)));
+      if (!described) return std::optional<Observed>(seen);
       const Value* pool = described->Find("UserPool");
       seen.exists = StringAt(pool != nullptr ? *pool : *described, "Domain") == h.domain;
       return std::optional<Observed>(seen);
@@ -448,12 +446,9 @@ Result<std::optional<Observed>> Observe(aws::AwsClient& client, const StatefulHo
       // Its identities (the ids federated users are known by) are not
       // counted: the pool being there is what keeps them.
       aws::CognitoIdentityClient identity(client);
-      Result<Value> described = identity.DescribeIdentityPool(h.physical_id);
-      if (!described) {
-        if (IsNotFound(described.error())) return std::optional<Observed>(seen);
-        return MakeError(std::move(described.error()));
-      }
-      seen.exists = true;
+      ASSIGN_OR_RETURN(std::optional<Value> described,
+                       UnlessGone(identity.DescribeIdentityPool(h.physical_id)));
+      seen.exists = described.has_value();
       return std::optional<Observed>(seen);
     }
     case DataKind::kOther:
