@@ -425,6 +425,43 @@ Result<void> Executor::CheckDefinition(RunContext& ctx, const ExecutorOptions& o
   return {};
 }
 
+// A running step's checkpoints: each one is journaled as the step's prepared
+// data (running -> running) with a step.progress event.
+class Executor::StepCheckpoints final : public Checkpointer {
+ public:
+  StepCheckpoints(Journal& journal, RunContext& ctx, StepRecord& rec, StepContext& sctx)
+      : journal_(journal), ctx_(ctx), rec_(rec), sctx_(sctx) {}
+
+  Result<void> Save(const Value& checkpoint, const Value& detail) override {
+    Value prepared = rec_.prepared.is_map() ? rec_.prepared : Value(ValueMap{});
+    prepared.Set("checkpoint", checkpoint);
+    prepared = RedactValue(prepared, ctx_.secrets);
+    TRY(journal_.TransitionStep(
+        ctx_.fence(),
+        StepUpdate{ctx_.run.id,
+                   rec_.step_id,
+                   StepState::kRunning,
+                   StepState::kRunning,
+                   {},
+                   prepared,
+                   {},
+                   {},
+                   {}},
+        ctx_.Event("step.progress", rec_.step_id, RedactValue(detail, ctx_.secrets))));
+    rec_.prepared = prepared;
+    // A retried call (CallWithRetries) continues from here, not from where
+    // the attempt began.
+    sctx_.prepared = std::move(prepared);
+    return {};
+  }
+
+ private:
+  Journal& journal_;
+  RunContext& ctx_;
+  StepRecord& rec_;
+  StepContext& sctx_;
+};
+
 struct Executor::StepOutcome {
   enum Kind { kSucceeded, kSkipped, kFailed } kind = kSucceeded;
   std::string error;
@@ -617,6 +654,8 @@ Result<Executor::StepOutcome> Executor::RunStep(RunContext& ctx, size_t index, b
   }
   observer_.StepStarted(spec.id, description, Direction::kForward, rec.attempt);
   auto started = clock_.Monotonic();
+  StepCheckpoints checkpoints(journal_, ctx, rec, sctx);
+  sctx.checkpoints = &checkpoints;
 
   Result<Value> result = Value();
   if (!inputs) {

@@ -122,6 +122,7 @@ class Executor {
 
  private:
   class RunContext;
+  class StepCheckpoints;
 
   struct StepOutcome;
   Result<RunOutcome> Drive(RunContext& ctx, bool resumed);

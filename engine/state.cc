@@ -63,7 +63,8 @@ bool IsAllowed(RunState from, RunState to) {
     case S::kPending:
       return to == S::kRunning;
     case S::kRunning:
-      return to == S::kSucceeded || to == S::kFailed;
+      // running -> running: a checkpoint (StepContext::checkpoints).
+      return to == S::kSucceeded || to == S::kFailed || to == S::kRunning;
     case S::kFailed:
       return to == S::kRunning || to == S::kRollingBack;
     case S::kSucceeded:
@@ -85,7 +86,8 @@ bool IsAllowed(StepState from, StepState to) {
     case S::kFailed:
       return to == S::kRunning || to == S::kSkipped;
     case S::kRunning:
-      return to == S::kSucceeded || to == S::kFailed;
+      // running -> running: a checkpoint (StepContext::checkpoints).
+      return to == S::kSucceeded || to == S::kFailed || to == S::kRunning;
     case S::kSucceeded:
       return to == S::kRollingBack;
     case S::kRollingBack:

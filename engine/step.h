@@ -93,6 +93,23 @@ class Prompter {
                                              const std::string& typed_phrase) = 0;
 };
 
+// Where a step that works in batches records how far it got. Save journals
+// `checkpoint` as the step's prepared["checkpoint"], with a step.progress
+// event carrying `detail`, in one journal transaction, and returns once it is
+// durable (kLeaseLost when this process no longer holds the lease: the step
+// must stop). Save also sets ctx.prepared (so the step must not read it
+// concurrently). After an interruption, Check and Execute find the last saved
+// checkpoint in ctx.prepared["checkpoint"]; a step resumes from it, so work
+// done after the last Save is done again and must be safe to repeat. A step
+// started again after it failed is prepared anew: Prepare finds the failed
+// attempt's prepared data (and checkpoint) in ctx.prepared and decides what
+// of it to carry over.
+class Checkpointer {
+ public:
+  virtual ~Checkpointer() = default;
+  [[nodiscard]] virtual Result<void> Save(const Value& checkpoint, const Value& detail) = 0;
+};
+
 // Progress lines for people while a step waits on something slow.
 class ProgressSink {
  public:
@@ -127,6 +144,8 @@ struct StepContext {
   ProcessRunner* processes = nullptr;
   Prompter* prompter = nullptr;
   ProgressSink* progress = nullptr;
+  // Forward execution only (null in Check, Prepare and rollback calls).
+  Checkpointer* checkpoints = nullptr;
 
   // kLeaseLost or kCancelled when the step should stop waiting; otherwise OK.
   Result<void> StopReason() const;

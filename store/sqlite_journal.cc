@@ -1385,7 +1385,9 @@ Result<void> SqliteJournal::TransitionStep(const Fence& fence, const StepUpdate&
   return impl_->Write("recording a step's state", [&]() -> Result<void> {
     TRY(impl_->CheckFence(fence));
     int64_t now = impl_->clock_.Now().unix_ms;
-    bool starting = u.to == StepState::kRunning || u.to == StepState::kRollingBack;
+    // A checkpoint (running -> running) keeps the step's start time.
+    bool checkpoint = u.from == StepState::kRunning && u.to == StepState::kRunning;
+    bool starting = !checkpoint && (u.to == StepState::kRunning || u.to == StepState::kRollingBack);
     ASSIGN_OR_RETURN(Statement s,
                      impl_->Prepare("UPDATE steps SET state = ?1, "
                                     "attempt = COALESCE(?2, attempt), "
@@ -1394,7 +1396,7 @@ Result<void> SqliteJournal::TransitionStep(const Fence& fence, const StepUpdate&
                                     "error = COALESCE(?5, error), "
                                     "note = COALESCE(?6, note), "
                                     "started_at = CASE WHEN ?7 THEN ?8 ELSE started_at END, "
-                                    "finished_at = CASE WHEN ?7 THEN NULL ELSE ?8 END "
+                                    "finished_at = CASE WHEN ?7 OR ?12 THEN NULL ELSE ?8 END "
                                     "WHERE run_id = ?9 AND step_id = ?10 AND state = ?11"));
     s.Bind(1, std::string(StepStateName(u.to)));
     if (u.attempt)
@@ -1418,7 +1420,7 @@ Result<void> SqliteJournal::TransitionStep(const Fence& fence, const StepUpdate&
     else
       s.BindNull(6);
     s.Bind(7, int64_t{starting ? 1 : 0}).Bind(8, now).Bind(9, u.run_id).Bind(10, u.step_id);
-    s.Bind(11, std::string(StepStateName(u.from)));
+    s.Bind(11, std::string(StepStateName(u.from))).Bind(12, int64_t{checkpoint ? 1 : 0});
     if (int rc = s.Step(); rc != SQLITE_DONE) {
       return MakeError(impl_->SqlError(rc, "recording a step's state"));
     }

@@ -94,12 +94,68 @@ class ScriptedStep final : public StepType {
   }
 };
 
+// A step that works through `total` batches, saving a checkpoint after each;
+// the first `stop_after` batches of its first call are all it does before
+// it is interrupted (as a process killed there would be, with its lease lost).
+struct BatchLog {
+  int total = 5;
+  int stop_after = -1;
+  std::vector<int> processed;  // batch numbers, in the order processed
+  int calls = 0;
+};
+BatchLog& Batches() {
+  static BatchLog log;
+  return log;
+}
+
+class BatchStep final : public StepType {
+ public:
+  std::string_view name() const override { return "batches"; }
+  const StepSchema& schema() const override {
+    static const StepSchema kSchema{.summary = "batches with checkpoints",
+                                    .inputs = {},
+                                    .outputs = {{"done", FieldType::kInteger, false, "", {}}},
+                                    .has_check = true};
+    return kSchema;
+  }
+  std::string Describe(const Value&) const override { return "work in batches"; }
+  Result<Value> Prepare(const Value&, StepContext&) const override {
+    return Value(ValueMap{{"plan", Value("five batches")}});
+  }
+  Result<Value> Execute(const Value&, StepContext& ctx) const override {
+    BatchLog& log = Batches();
+    bool first = log.calls++ == 0;
+    EXPECT_EQ(ctx.prepared.Find("plan")->as_string(), "five batches");
+    int64_t done = 0;
+    if (const Value* cp = ctx.prepared.Find("checkpoint")) done = cp->Find("done")->as_int();
+    for (int64_t i = done; i < log.total; ++i) {
+      if (first && log.stop_after >= 0 && i == log.stop_after) {
+        return MakeError(ErrorCode::kLeaseLost, "interrupted");
+      }
+      log.processed.push_back(static_cast<int>(i));
+      TRY(ctx.checkpoints->Save(Value(ValueMap{{"done", Value(i + 1)}}),
+                                Value(ValueMap{{"batch", Value(i)}})));
+    }
+    return Value(ValueMap{{"done", Value(int64_t{log.total})}});
+  }
+  Result<CheckResult> Check(const Value&, StepContext& ctx) const override {
+    const Value* cp = ctx.prepared.Find("checkpoint");
+    int64_t done = cp ? cp->Find("done")->as_int() : 0;
+    if (done == Batches().total) {
+      return CheckResult{CheckOutcome::kDone, Value(ValueMap{{"done", Value(done)}}), "all"};
+    }
+    return CheckResult{CheckOutcome::kNotDone, Value(), "resumes from its checkpoint"};
+  }
+};
+
 class ExecutorTest : public ::testing::Test {
  protected:
   ExecutorTest() {
     Scripts().clear();
+    Batches() = BatchLog{};
     RegisterBuiltinSteps(registry_);
     registry_.Register(std::make_unique<ScriptedStep>());
+    registry_.Register(std::make_unique<BatchStep>());
     auto journal = OpenSqliteJournal(dir_.Join("state.db"), clock_, JournalOptions{});
     EXPECT_TRUE(journal) << journal.error().ToString();
     journal_ = std::move(*journal);
@@ -673,6 +729,70 @@ TEST_F(ExecutorTest, UnknownParameterAndMissingRequiredParameterAreUsageErrors) 
   ASSERT_FALSE(typed);
   EXPECT_NE(typed.error().message().find("must be a whole number"), std::string::npos);
   EXPECT_TRUE(journal_->ListRuns("", "")->empty());
+}
+
+TEST_F(ExecutorTest, ACheckpointedStepResumesFromItsLastCheckpointAndDoesEachBatchOnce) {
+  Workflow wf = Load(R"yaml(name: batched
+version: 1
+steps:
+  - {id: work, uses: batches}
+)yaml");
+  Batches().stop_after = 3;
+  auto first = executor_->Start(wf, {}, "", options_);
+  ASSERT_FALSE(first);
+  RunId run = journal_->ListRuns("batched", "batched")->front().id;
+  StepRecord step = journal_->GetSteps(run)->front();
+  EXPECT_EQ(step.state, StepState::kRunning);
+  EXPECT_EQ(step.prepared.Find("checkpoint")->Find("done")->as_int(), 3);
+  EXPECT_EQ(step.prepared.Find("plan")->as_string(), "five batches");  // Prepare's data kept
+  Timestamp started = *step.started_at;
+
+  clock_.Advance(Duration(5000));
+  auto resumed = executor_->Resume(run, wf, {}, options_);
+  ASSERT_TRUE(resumed) << resumed.error().ToString();
+  EXPECT_EQ(resumed->state, RunState::kSucceeded);
+  EXPECT_EQ(Batches().processed, (std::vector<int>{0, 1, 2, 3, 4}));
+  step = journal_->GetSteps(run)->front();
+  EXPECT_EQ(step.started_at->unix_ms, started.unix_ms);  // checkpoints do not restart the step
+  int progress = 0;
+  for (const std::string& kind : EventKinds(run)) progress += kind == "step.progress";
+  EXPECT_EQ(progress, 5);
+  EXPECT_FALSE(journal_->VerifyChain()->first_bad_seq);
+}
+
+TEST_F(ExecutorTest, ACheckpointWithoutTheLeaseIsRefusedAndWritesNothing) {
+  Workflow wf = Load(R"yaml(name: fenced
+version: 1
+steps:
+  - {id: work, uses: batches}
+)yaml");
+  Batches().stop_after = 2;
+  ASSERT_FALSE(executor_->Start(wf, {}, "", options_));
+  RunId run = journal_->ListRuns("fenced", "fenced")->front().id;
+  // Someone else takes the target over; a checkpoint under the old fence fails.
+  Lease lease = **journal_->GetLease("fenced");
+  clock_.Advance(Duration(120000));
+  auto taken = journal_->AcquireLease(LeaseRequest{
+      "fenced", LeaseHolder{"bob", "h", 2, "bob", ""}, Duration(60000),
+      lease.released ? LeaseMode::kAcquire : LeaseMode::kTakeOverExpired, lease.generation});
+  ASSERT_TRUE(taken) << taken.error().ToString();
+  Fence old{"fenced", lease.generation};
+  auto write = journal_->TransitionStep(
+      old,
+      StepUpdate{run,
+                 "work",
+                 StepState::kRunning,
+                 StepState::kRunning,
+                 {},
+                 Value(ValueMap{{"checkpoint", Value(ValueMap{{"done", Value(99)}})}}),
+                 {},
+                 {},
+                 {}},
+      NewEvent{"step.progress", "alice", run, "fenced", "work", Value(ValueMap{})});
+  ASSERT_FALSE(write);
+  EXPECT_EQ(write.error().code(), ErrorCode::kLeaseLost);
+  EXPECT_EQ(journal_->GetSteps(run)->front().prepared.Find("checkpoint")->Find("done")->as_int(),
+            2);
 }
 
 }  // namespace

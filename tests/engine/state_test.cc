@@ -32,7 +32,9 @@ TEST(StateTest, StepStateMachineAllowsOnlyDocumentedTransitions) {
   EXPECT_FALSE(IsAllowed(S::kPending, S::kSucceeded));
   EXPECT_FALSE(IsAllowed(S::kSkipped, S::kRollingBack));
   EXPECT_FALSE(IsAllowed(S::kRollbackFailed, S::kRolledBack));
-  EXPECT_FALSE(IsAllowed(S::kRunning, S::kRunning));
+  EXPECT_TRUE(IsAllowed(S::kRunning, S::kRunning));  // a checkpoint
+  EXPECT_FALSE(IsAllowed(S::kRollingBack, S::kRollingBack));
+  EXPECT_FALSE(IsAllowed(S::kSucceeded, S::kSucceeded));
 }
 
 TEST(StateTest, NamesRoundTrip) {
