@@ -19,7 +19,8 @@ constexpr const char* kDescription =
     "Exit codes: 0 ok, 1 a step failed, 2 usage or definition error, 3 lease "
     "held by\nanother operator, 4 ordering violation, 5 state file problem, "
     "6 step in doubt\n(run `flightplan resolve`), 7 confirmation needed, 8 a drift "
-    "check could not\ncomplete, 130 interrupted. See docs/cli.md.";
+    "check could not\ncomplete, 9 data missing after decommission, 10 a dangerous schema "
+    "change,\n130 interrupted. See docs/cli.md.";
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
   app.add_option("--state", global.state_path,

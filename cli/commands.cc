@@ -24,6 +24,7 @@ extern const Command kDecommissionCommand;
 extern const Command kDriftCommand;
 extern const Command kCleanupCommand;
 extern const Command kStateCommand;
+extern const Command kSchemaCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -31,7 +32,7 @@ const std::vector<Command>& Commands() {
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
       kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
       kBackupCommand,  kCloneCommand,    kRefactorCommand, kShiftCommand,     kDecommissionCommand,
-      kCleanupCommand, kStateCommand,
+      kCleanupCommand, kStateCommand,    kSchemaCommand,
   };
   return kCommands;
 }

@@ -23,6 +23,12 @@ enum ExitCode : int {
   // `decommission`: the environment was deleted and a stateful resource it
   // listed before is gone or holds less data (its verify step failed).
   kExitDataMissing = 9,
+  // `schema diff`: the new schema has breaking changes (existing items or
+  // the clients that read them stop working until a data migration follows).
+  kExitBreakingChange = 1,
+  // `schema diff`: a change deletes stored items (a model removed, a primary
+  // key changed) and --accept-dangerous was not given.
+  kExitDangerousChange = 10,
   kExitInterrupted = 130,  // stopped by SIGINT/SIGTERM; resume continues
 };
 
