@@ -94,6 +94,24 @@ SimError ItemTableNotFound() {
   return {400, "ResourceNotFoundException", "Requested resource not found"};
 }
 
+// The parallel-scan segment of an item with this partition key: FNV-1a of
+// the key's JSON, so an item stays in its segment across processes, with
+// MurmurHash3's finaliser mixed in (FNV's low bits depend only on the low
+// bits of the bytes, which would deal keys like p00…p39 out evenly by rote).
+int64_t SegmentOf(const Value& partition_key, int64_t total_segments) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : partition_key.ToJson()) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return static_cast<int64_t>(h % static_cast<uint64_t>(total_segments));
+}
+
 SimError ConditionFailed() {
   return {400, "ConditionalCheckFailedException", "The conditional request failed"};
 }
@@ -580,9 +598,17 @@ class DynamoDbService final : public Service {
   // table of RequestItems) so that fault rules can match them by table.
   Value LogParams(const Request& request, std::string_view operation) const override {
     Value params = Service::LogParams(request, operation);
-    if (operation != "BatchWriteItem" && operation != "BatchGetItem") return params;
+    bool item_call =
+        operation == "UpdateItem" || operation == "DeleteItem" || operation == "GetItem";
+    if (!item_call && operation != "BatchWriteItem" && operation != "BatchGetItem") return params;
     auto body = Value::FromJson(request.body);
     if (!body) return params;
+    if (item_call) {
+      // Which item: the log tells how often each one was written.
+      const Value& key = Member(*body, "Key");
+      if (key.is_map() && params.is_map()) params.Set("Key", key.ToJson());
+      return params;
+    }
     const Value& items = Member(*body, "RequestItems");
     if (items.is_map() && !items.as_map().empty() && params.is_map()) {
       params.as_map().erase("Path");
@@ -1072,9 +1098,64 @@ class DynamoDbService final : public Service {
             DynamoValidation("Query condition missed key schema element: " + index_hash));
       }
     }
+    // A parallel scan's segment: items are dealt to segments by their
+    // partition key, as DynamoDB does.
+    const Value* segment = p.Find("Segment");
+    const Value* total_segments = p.Find("TotalSegments");
+    if (segment != nullptr || total_segments != nullptr) {
+      if (query) {
+        return tl::unexpected(DynamoValidation("Segment and TotalSegments are Scan parameters"));
+      }
+      if (segment == nullptr || total_segments == nullptr) {
+        return tl::unexpected(DynamoValidation(
+            segment == nullptr
+                ? "The Segment parameter is required but was not present in the request when "
+                  "parameter TotalSegments is present"
+                : "The TotalSegments parameter is required but was not present in the request "
+                  "when Segment parameter is present"));
+      }
+      if (!total_segments->is_int() || total_segments->as_int() < 1 ||
+          total_segments->as_int() > 1000000) {
+        return tl::unexpected(DynamoValidation(
+            "1 validation error detected: Value at 'totalSegments' failed to satisfy constraint: "
+            "Member must have value between 1 and 1000000"));
+      }
+      if (!segment->is_int() || segment->as_int() < 0 ||
+          segment->as_int() >= total_segments->as_int()) {
+        return tl::unexpected(DynamoValidation(
+            "The Segment parameter is zero-based and must be less than parameter TotalSegments"));
+      }
+    }
+    const std::string partition_key = hash;
+    auto in_segment = [&](const Value& item) {
+      if (segment == nullptr) return true;
+      const Value* pk = item.Find(partition_key);
+      return pk != nullptr && SegmentOf(*pk, total_segments->as_int()) == segment->as_int();
+    };
     // Candidates in their read order.
     std::vector<std::pair<std::string, const Value*>> candidates;
-    for (const auto& [key, item] : table->items) {
+    // A scan of the table itself reads the items in key order: start right
+    // after ExclusiveStartKey and stop at the limit, so each page of a large
+    // table costs its own size, not the table's.
+    bool table_scan = !query && index_hash == hash && index_range == range;
+    auto from = table->items.begin();
+    int64_t wanted = -1;
+    if (table_scan) {
+      if (const Value* l = p.Find("Limit"); l && l->is_int()) wanted = l->as_int();
+      if (const Value* start = p.Find("ExclusiveStartKey"); start && start->is_map()) {
+        auto start_key = store.KeyOf(*table, *start, true);
+        if (!start_key) {
+          return tl::unexpected(DynamoValidation("The provided starting key is invalid: " +
+                                                 start_key.error().message));
+        }
+        from = table->items.upper_bound(*start_key);
+      }
+    }
+    for (auto it = from; it != table->items.end(); ++it) {
+      const auto& [key, item] = *it;
+      // One past the limit tells whether there is more (LastEvaluatedKey).
+      if (wanted >= 0 && static_cast<int64_t>(candidates.size()) > wanted) break;
+      if (!in_segment(item)) continue;
       if (!item.Find(index_hash)) continue;
       if (!index_range.empty() && !item.Find(index_range)) continue;
       if (query) {
@@ -1100,7 +1181,7 @@ class DynamoDbService final : public Service {
       std::reverse(candidates.begin(), candidates.end());
     }
     size_t begin = 0;
-    if (const Value* start = p.Find("ExclusiveStartKey"); start && start->is_map()) {
+    if (const Value* start = p.Find("ExclusiveStartKey"); !table_scan && start && start->is_map()) {
       auto start_key = store.KeyOf(*table, *start, true);
       if (!start_key) {
         return tl::unexpected(

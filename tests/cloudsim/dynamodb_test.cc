@@ -209,6 +209,54 @@ TEST_F(DynamoDbTest, ScanPaginatesAndFilters) {
   EXPECT_EQ(odd.Find("ScannedCount")->as_int(), 7);
 }
 
+// A parallel scan: the segments split the items between them (by partition
+// key, every item in exactly one), each paginating on its own.
+TEST_F(DynamoDbTest, ParallelScanSegmentsSplitTheTableBetweenThem) {
+  CreateOrders();
+  for (int i = 0; i < 40; ++i) Put(fmt::format("p{:02}", i), i % 3);
+  std::multiset<std::string> seen;
+  std::set<size_t> sizes;
+  for (int segment = 0; segment < 4; ++segment) {
+    Value params = Json(fmt::format(
+        R"({{"TableName":"Orders","Limit":3,"Segment":{},"TotalSegments":4}})", segment));
+    size_t in_segment = 0;
+    for (int page = 0; page < 100; ++page) {
+      Value result = Call("dynamodb", "Scan", params);
+      for (const Value& item : result.Find("Items")->as_list()) {
+        seen.insert(item.Find("pk")->Find("S")->as_string());
+        ++in_segment;
+      }
+      const Value* last = result.Find("LastEvaluatedKey");
+      if (last == nullptr) break;
+      params.Set("ExclusiveStartKey", *last);
+    }
+    sizes.insert(in_segment);
+  }
+  EXPECT_EQ(seen.size(), 40u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 40u) << "an item in two";
+  EXPECT_GT(sizes.size(), 1u) << "every segment the same size: the split looks fake";
+
+  EXPECT_EQ(ErrorCodeOf("dynamodb", "Scan", Json(R"({"TableName":"Orders","Segment":1})")),
+            "ValidationException");
+  EXPECT_EQ(ErrorCodeOf("dynamodb", "Scan", Json(R"({"TableName":"Orders","TotalSegments":2})")),
+            "ValidationException");
+  EXPECT_EQ(ErrorCodeOf("dynamodb", "Scan",
+                        Json(R"({"TableName":"Orders","Segment":2,"TotalSegments":2})")),
+            "ValidationException");
+  EXPECT_EQ(ErrorCodeOf("dynamodb", "Query",
+                        Json(R"({"TableName":"Orders","KeyConditionExpression":"pk = :p",
+      "ExpressionAttributeValues":{":p":{"S":"p01"}},"Segment":0,"TotalSegments":2})")),
+            "ValidationException");
+  if (!HaveAwsCli()) return;
+  size_t through_cli = 0;
+  for (int segment = 0; segment < 4; ++segment) {
+    Value out = Cli({"dynamodb", "scan", "--table-name", "Orders", "--segment",
+                     std::to_string(segment), "--total-segments", "4"});
+    through_cli += out.Find("Items")->as_list().size();
+  }
+  EXPECT_EQ(through_cli, 40u);
+}
+
 TEST_F(DynamoDbTest, DeletingATableLosesItsItemsUnlessProtected) {
   CreateOrders();
   Put("a", 1);
