@@ -25,6 +25,7 @@ extern const Command kDriftCommand;
 extern const Command kCleanupCommand;
 extern const Command kStateCommand;
 extern const Command kSchemaCommand;
+extern const Command kDataCommand;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -32,7 +33,7 @@ const std::vector<Command>& Commands() {
       kResolveCommand, kAuditCommand,    kLeaseCommand,    kWorkflowsCommand, kDoctorCommand,
       kAssessCommand,  kGenerateCommand, kPlanCommand,     kDriftCommand,     kLockCommand,
       kBackupCommand,  kCloneCommand,    kRefactorCommand, kShiftCommand,     kDecommissionCommand,
-      kCleanupCommand, kStateCommand,    kSchemaCommand,
+      kCleanupCommand, kStateCommand,    kSchemaCommand,   kDataCommand,
   };
   return kCommands;
 }

@@ -9,11 +9,13 @@
 
 #include "base/digest.h"
 #include "base/file_io.h"
+#include "cli/data_migrations.h"
 #include "cli/exit_codes.h"
 #include "cli/fault_injection.h"
 #include "steps/amplify/generate_step.h"
 #include "steps/aws/s3_object_store.h"
 #include "steps/builtin/builtin_steps.h"
+#include "steps/data/data_steps.h"
 #include "steps/migration/migration_steps.h"
 #include "store/log_journal.h"
 #include "store/sqlite_journal.h"
@@ -136,6 +138,9 @@ Context::Context(const GlobalOptions& global) : global_(global) {
   aws_clients_ =
       std::make_unique<aws::ClientPool>(*transport_, clock_, processes_, aws::SystemEnvironment());
   migration::RegisterMigrationSteps(registry_, *aws_clients_);
+  data::RegisterDataSteps(registry_, *aws_clients_, [] {
+    return std::make_unique<CurlTransport>(CurlTransportOptions::FromEnvironment());
+  });
   console_ = std::make_unique<Console>(global.no_color, global.verbose, DefaultLogDir());
   prompter_ = std::make_unique<TerminalPrompter>();
 }
@@ -230,6 +235,19 @@ Result<Workflow> Context::LoadWorkflow(const std::string& name_or_path) {
   return flightplan::LoadWorkflow(entry->text, entry->source, registry_, &catalog_);
 }
 
+namespace {
+
+// A data migration's run continues as `data migrate` started it (its name,
+// target and parameters are not in the file).
+Result<void> AdaptDataMigration(const RunRecord& run, Workflow& wf) {
+  std::optional<std::string> stem = DataMigrationStem(run);
+  if (!stem) return {};
+  MigrationFile file{run.definition_source, *stem, wf.name};
+  return AsDataMigration(wf, file);
+}
+
+}  // namespace
+
 Result<Workflow> Context::LoadRunWorkflow(const RunRecord& run, bool prefer_pinned) {
   if (!prefer_pinned) {
     if (run.definition_source.rfind("builtin:", 0) == 0) {
@@ -239,7 +257,9 @@ Result<Workflow> Context::LoadRunWorkflow(const RunRecord& run, bool prefer_pinn
     } else {
       std::error_code ec;
       if (std::filesystem::is_regular_file(run.definition_source, ec)) {
-        return LoadWorkflow(run.definition_source);
+        ASSIGN_OR_RETURN(Workflow wf, LoadWorkflow(run.definition_source));
+        TRY(AdaptDataMigration(run, wf));
+        return wf;
       }
       console_->Notice(fmt::format("'{}' is gone; using the definition run {} pinned",
                                    run.definition_source, run.id));
@@ -249,7 +269,10 @@ Result<Workflow> Context::LoadRunWorkflow(const RunRecord& run, bool prefer_pinn
   if (run.definition_source.rfind("builtin:", 0) != 0 && !dir.empty()) {
     catalog_.AddDirectory(dir);
   }
-  return flightplan::LoadWorkflow(run.definition_text, run.definition_source, registry_, &catalog_);
+  ASSIGN_OR_RETURN(Workflow wf, flightplan::LoadWorkflow(run.definition_text, run.definition_source,
+                                                         registry_, &catalog_));
+  TRY(AdaptDataMigration(run, wf));
+  return wf;
 }
 
 LeaseHolder Context::holder() const {

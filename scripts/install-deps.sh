@@ -8,7 +8,7 @@ packages=(
   clang-format-14 clang-tidy-14
   libsqlite3-dev sqlite3 libyaml-cpp-dev rapidjson-dev libspdlog-dev libfmt-dev
   libcli11-dev libexpected-dev libssl-dev libcurl4-openssl-dev libpugixml-dev
-  libcpp-httplib-dev libzip-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libzip-dev libjq-dev libgtest-dev libgmock-dev libbenchmark-dev
   sqitch libdbd-sqlite3-perl
 )
 

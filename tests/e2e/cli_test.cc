@@ -63,7 +63,11 @@ TEST_F(CliTest, EveryCommandHasHelp) {
                                        {"lease", "show"},
                                        {"lease", "take-over"},
                                        {"workflows", "list"},
-                                       {"workflows", "validate"}}) {
+                                       {"workflows", "validate"},
+                                       {"data", "new"},
+                                       {"data", "status"},
+                                       {"data", "migrate"},
+                                       {"schema", "diff"}}) {
     cmd.push_back("--help");
     RunResult help = Flightplan(cmd);
     EXPECT_EQ(help.exit_code, 0) << cmd[0];

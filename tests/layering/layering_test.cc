@@ -45,8 +45,11 @@ const std::vector<Rule>& Rules() {
       // Inside steps/: the AWS client and the Amplify model are independent
       // families; the cloud-side migration steps may use both, and
       // no other family may use them.
-      {"steps/aws/", {"steps/amplify/", "steps/migration/"}},
-      {"steps/amplify/", {"steps/aws/", "steps/migration/"}},
+      {"steps/aws/", {"steps/amplify/", "steps/migration/", "steps/data/"}},
+      {"steps/amplify/", {"steps/aws/", "steps/migration/", "steps/data/"}},
+      // Data migrations use the AWS client only; the transport is wired in
+      // cli/context.cc like the migration steps'.
+      {"steps/data/", {"steps/amplify/", "steps/migration/", "steps/net/", "steps/builtin/"}},
       {"steps/sys/", {"steps/migration/"}},
       {"steps/net/", {"steps/migration/"}},
       // The wire format is shared with the simulator, so it knows nothing but
@@ -178,6 +181,10 @@ const std::vector<Planted>& PlantedIncludes() {
       {"cli/run.cc", "steps/aws/aws_client.h", false},
       {"steps/aws/aws_client.cc", "steps/amplify/gen1_project.h", true},
       {"steps/aws/aws_client.cc", "steps/migration/lock.h", true},
+      {"steps/aws/aws_client.cc", "steps/data/data_steps.h", true},
+      {"steps/data/transform_step.cc", "steps/migration/lock.h", true},
+      {"steps/data/transform_step.cc", "steps/net/curl_transport.h", true},
+      {"steps/data/transform_step.cc", "steps/aws/aws_client.h", false},
       {"steps/amplify/plan.cc", "steps/aws/aws_client.h", true},
       {"steps/amplify/plan.cc", "steps/aws/wire/sigv4.h", true},
       {"steps/sys/system_host.cc", "steps/migration/lock.h", true},

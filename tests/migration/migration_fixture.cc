@@ -30,8 +30,8 @@ std::vector<std::string> MigrationTest::EnvArgs() const {
   return {"--app-id", app_id_, "--env", env_};
 }
 
-RunResult MigrationTest::Flightplan(std::vector<std::string> args, const std::string& kill_at,
-                                    std::chrono::milliseconds timeout) {
+Invocation MigrationTest::FlightplanInvocation(std::vector<std::string> args,
+                                               std::chrono::milliseconds timeout) const {
   Invocation inv;
   inv.args = {"--state", state_, "--operator", operator_};
   inv.args.insert(inv.args.end(), args.begin(), args.end());
@@ -41,8 +41,14 @@ RunResult MigrationTest::Flightplan(std::vector<std::string> args, const std::st
              {"AWS_SECRET_ACCESS_KEY", "flightplan-cloudsim-secret-key"},
              {"AWS_REGION", "us-east-1"},
              {"HOME", dir_.path()}};
-  if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
   inv.timeout = timeout;
+  return inv;
+}
+
+RunResult MigrationTest::Flightplan(std::vector<std::string> args, const std::string& kill_at,
+                                    std::chrono::milliseconds timeout) {
+  Invocation inv = FlightplanInvocation(std::move(args), timeout);
+  if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
   return RunFlightplan(inv);
 }
 

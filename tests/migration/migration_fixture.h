@@ -39,6 +39,10 @@ class MigrationTest : public cloudsim::testing::SimTest {
   // `kill_at` ("N:before"/"N:after") for crash tests.
   RunResult Flightplan(std::vector<std::string> args, const std::string& kill_at = "",
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(120000));
+  // What Flightplan() runs (for a process started in the background).
+  Invocation FlightplanInvocation(
+      std::vector<std::string> args,
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(120000)) const;
   // The phase's common options for the seeded environment.
   std::vector<std::string> EnvArgs() const;
 

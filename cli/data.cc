@@ -1,0 +1,284 @@
+// flightplan data new|status|migrate — data migrations (docs/data-migrations.md).
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "base/digest.h"
+#include "base/file_io.h"
+#include "cli/command.h"
+#include "cli/context.h"
+#include "cli/data_migrations.h"
+#include "cli/exit_codes.h"
+#include "cli/run_driver.h"
+
+namespace flightplan::cli {
+namespace {
+
+struct DataArgs {
+  std::string dir = "migrations";
+  std::string name;  // new
+  std::string app_id;
+  std::string branch;
+  std::string region;
+  std::string profile;
+  std::string to;  // migrate --to
+  bool json = false;
+  bool accept_definition_change = false;
+};
+
+std::string TargetOf(const DataArgs& args) {
+  return fmt::format("app/{}/branch/{}", args.app_id, args.branch);
+}
+
+Result<void> RequireTarget(const DataArgs& args) {
+  if (args.app_id.empty() || args.branch.empty()) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "say whose data: --app-id ID --branch BRANCH (the Gen2 branch the "
+                     "migrations apply to)");
+  }
+  return {};
+}
+
+// Where every migration in the folder stands on the target. `journal` may be
+// null (no state yet: everything is pending).
+Result<std::vector<MigrationStatus>> Statuses(Journal* journal, const MigrationFolder& folder,
+                                              const std::string& target) {
+  std::vector<MigrationStatus> out;
+  for (const MigrationFile& f : folder.files) {
+    MigrationStatus s;
+    s.file = f;
+    ASSIGN_OR_RETURN(std::string text, ReadFile(f.path));
+    s.sha256 = Sha256Hex(text);
+    if (journal != nullptr) {
+      ASSIGN_OR_RETURN(std::vector<RunRecord> runs, journal->ListRuns(f.run_workflow(), target));
+      if (!runs.empty()) s.run = runs.front();
+    }
+    if (!s.run || s.run->state == RunState::kRolledBack) {
+      s.state = MigrationState::kPending;
+    } else if (s.run->state == RunState::kSucceeded) {
+      s.state = s.run->definition_sha256 == s.sha256 ? MigrationState::kApplied
+                                                     : MigrationState::kChanged;
+    } else {
+      s.state = MigrationState::kInProgress;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<Journal*> OpenIfExists(Context& ctx) {
+  ASSIGN_OR_RETURN(bool exists, ctx.StateExists());
+  if (!exists) return nullptr;
+  return ctx.OpenJournal(/*create=*/false);
+}
+
+int DoNew(const GlobalOptions& global, const DataArgs& args) {
+  Context ctx(global);
+  auto file = NewMigrationFileName(args.name, ctx.clock().Now());
+  if (!file) return ReportError(ctx.console(), file.error());
+  std::error_code ec;
+  std::filesystem::create_directories(args.dir, ec);
+  if (ec) {
+    return ReportError(ctx.console(),
+                       Error(ErrorCode::kPermissionDenied,
+                             fmt::format("cannot create '{}': {}", args.dir, ec.message())));
+  }
+  std::filesystem::path path = std::filesystem::path(args.dir) / *file;
+  if (std::filesystem::exists(path, ec)) {
+    return ReportError(
+        ctx.console(),
+        Error(ErrorCode::kConflict,
+              fmt::format("{} already exists; wait a second or pick another name", path.string())));
+  }
+  auto written = WriteFileAtomically(path, NewMigrationText(args.name), 0644);
+  if (!written) return ReportError(ctx.console(), written.error());
+  ctx.console().Out(path.string());
+  return kExitOk;
+}
+
+int DoStatus(const GlobalOptions& global, const DataArgs& args) {
+  Context ctx(global);
+  if (auto ok = RequireTarget(args); !ok) return ReportError(ctx.console(), ok.error());
+  auto folder = ListMigrations(args.dir);
+  if (!folder) return ReportError(ctx.console(), folder.error());
+  auto journal = OpenIfExists(ctx);
+  if (!journal) return ReportError(ctx.console(), journal.error());
+  auto statuses = Statuses(*journal, *folder, TargetOf(args));
+  if (!statuses) return ReportError(ctx.console(), statuses.error());
+  if (args.json) {
+    ValueList list;
+    for (const MigrationStatus& s : *statuses) {
+      Value v(ValueMap{});
+      v.Set("name", s.file.name);
+      v.Set("file", s.file.path);
+      v.Set("state", std::string(MigrationStateName(s.state)));
+      v.Set("sha256", s.sha256);
+      if (s.run) {
+        v.Set("run", s.run->id);
+        v.Set("run_state", std::string(RunStateName(s.run->state)));
+        v.Set("operator", s.run->operator_name);
+        v.Set("updated_at", FormatTimestamp(s.run->updated_at));
+        v.Set("applied_sha256", s.run->definition_sha256);
+      }
+      list.push_back(std::move(v));
+    }
+    Value out(ValueMap{});
+    out.Set("target", TargetOf(args));
+    out.Set("migrations", Value(std::move(list)));
+    ValueList ignored(folder->ignored.begin(), folder->ignored.end());
+    out.Set("ignored", Value(std::move(ignored)));
+    ctx.console().Out(out.ToJson());
+    return kExitOk;
+  }
+  ctx.console().Out(
+      fmt::format("{} ({} migrations in {})", TargetOf(args), statuses->size(), args.dir));
+  for (const MigrationStatus& s : *statuses) {
+    std::string line = fmt::format("  {:<40} {}", s.file.stem, MigrationStateName(s.state));
+    if (s.run && s.state != MigrationState::kPending) {
+      line += fmt::format(" (run {}, {} by {}, checksum {})", s.run->id,
+                          FormatTimestamp(s.run->updated_at), s.run->operator_name,
+                          s.run->definition_sha256.substr(0, 12));
+    }
+    if (s.state == MigrationState::kChanged) {
+      line += fmt::format("; the file's checksum is now {}", s.sha256.substr(0, 12));
+    }
+    ctx.console().Out(line);
+  }
+  for (const std::string& f : folder->ignored) {
+    ctx.console().Out(fmt::format("  ignored: {} (not <YYYYMMDD>T<HHMMSS>Z-<name>.yaml)", f));
+  }
+  return kExitOk;
+}
+
+int DoMigrate(const GlobalOptions& global, const DataArgs& args) {
+  Context ctx(global);
+  if (auto ok = RequireTarget(args); !ok) return ReportError(ctx.console(), ok.error());
+  auto folder = ListMigrations(args.dir);
+  if (!folder) return ReportError(ctx.console(), folder.error());
+  if (!args.to.empty()) {
+    bool known = false;
+    for (const MigrationFile& f : folder->files)
+      known = known || f.name == args.to || f.stem == args.to;
+    if (!known) {
+      return ReportError(
+          ctx.console(),
+          Error(ErrorCode::kNotFound, fmt::format("no migration '{}' in {}", args.to, args.dir)));
+    }
+  }
+  auto journal = ctx.OpenJournal(/*create=*/true);
+  if (!journal) return ReportError(ctx.console(), journal.error());
+  std::string target = TargetOf(args);
+  auto statuses = Statuses(*journal, *folder, target);
+  if (!statuses) return ReportError(ctx.console(), statuses.error());
+  ParamInput params{{"app_id", args.app_id}, {"branch", args.branch}};
+  if (!args.region.empty()) params["region"] = args.region;
+  if (!args.profile.empty()) params["profile"] = args.profile;
+  int applied = 0;
+  for (const MigrationStatus& s : *statuses) {
+    if (s.state == MigrationState::kChanged) {
+      return ReportError(
+          ctx.console(),
+          Error(ErrorCode::kOrdering,
+                fmt::format("{} was edited after it was applied to {} (run {}: checksum {}, the "
+                            "file's is now {}); nothing after it runs. Restore the file as it "
+                            "was applied, and put the change in a new migration (`flightplan "
+                            "data new`).",
+                            s.file.path, target, s.run->id, s.run->definition_sha256.substr(0, 12),
+                            s.sha256.substr(0, 12))));
+    }
+    bool last = !args.to.empty() && (s.file.name == args.to || s.file.stem == args.to);
+    if (s.state != MigrationState::kApplied) {
+      auto workflow = ctx.LoadWorkflow(s.file.path);
+      if (!workflow) return ReportError(ctx.console(), workflow.error());
+      if (auto ok = AsDataMigration(*workflow, s.file); !ok) {
+        return ReportError(ctx.console(), ok.error());
+      }
+      ctx.console().Out(fmt::format("== {} ({})", s.file.stem,
+                                    global.dry_run                           ? "dry run"
+                                    : s.state == MigrationState::kInProgress ? "resuming"
+                                                                             : "applying"));
+      DriveRequest request;
+      request.drive = Drive::kStart;
+      request.accept_definition_change = args.accept_definition_change
+                                             ? AcceptDefinitionChange::kYes
+                                             : AcceptDefinitionChange::kNo;
+      int code = DriveRun(ctx, *workflow, params, request);
+      if (code != kExitOk) return code;
+      ++applied;
+    }
+    if (last) break;
+  }
+  if (!global.dry_run) {
+    ctx.console().Out(applied == 0 ? fmt::format("{}: every migration is applied", target)
+                                   : fmt::format("{}: {} migration(s) applied", target, applied));
+  }
+  return kExitOk;
+}
+
+void AddTargetOptions(CLI::App& sub, DataArgs& args) {
+  sub.add_option("--app-id", args.app_id, "The Amplify app whose data the migrations change")
+      ->required();
+  sub.add_option("--branch", args.branch, "The app's branch (its Gen2 backend)")->required();
+  sub.add_option("--dir", args.dir, "The migrations folder (default: migrations)");
+}
+
+CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
+  auto args = std::make_shared<DataArgs>();
+  auto action = std::make_shared<CommandAction>();
+  sub.require_subcommand(1);
+  CLI::App* create = sub.add_subcommand(
+      "new", "Write migrations/<UTC timestamp>-NAME.yaml, a migration to fill in");
+  create->add_option("name", args->name, "The migration's name: lower-case letters, digits, dashes")
+      ->required();
+  create->add_option("--dir", args->dir, "The migrations folder (default: migrations)");
+  create->footer(
+      "Writes DIR/<YYYYMMDD>T<HHMMSS>Z-NAME.yaml (UTC, now) with one dynamodb.transform step to\n"
+      "fill in, and prints its path. Exit 0, or 2 for a NAME that is not lower-case letters,\n"
+      "digits and dashes.");
+  create->callback(
+      [&global, args, action] { *action = [&global, args] { return DoNew(global, *args); }; });
+
+  CLI::App* status = sub.add_subcommand(
+      "status",
+      "Which migrations are applied to a branch (who, when, checksum), pending, in "
+      "progress, or edited after they were applied");
+  AddTargetOptions(*status, *args);
+  status->add_flag("--json", args->json, "Machine-readable output");
+  status->footer(
+      "Each migration in the folder, in the order it applies: pending, applied (run, when, who,\n"
+      "checksum), in progress (interrupted or failed: `data migrate` resumes it) or changed\n"
+      "after it was applied; and the files that are not migrations. Reads the state only.\n"
+      "Exit 0, or 2/5 when the folder or the state cannot be read.");
+  status->callback(
+      [&global, args, action] { *action = [&global, args] { return DoStatus(global, *args); }; });
+
+  CLI::App* migrate = sub.add_subcommand(
+      "migrate", "Apply the pending migrations to a branch's data, in order, each once");
+  AddTargetOptions(*migrate, *args);
+  migrate->add_option("--to", args->to, "Stop after this migration (its name or file stem)");
+  migrate->add_option("--region", args->region,
+                      "AWS region (default: AWS_REGION, then the profile's)");
+  migrate->add_option("--profile", args->profile,
+                      "AWS profile (default: AWS_PROFILE, then 'default')");
+  migrate->add_flag("--accept-definition-change", args->accept_definition_change,
+                    "Continue an interrupted migration whose file changed since it started "
+                    "(recorded in the audit)");
+  migrate->footer(
+      "Applies the migrations in file-name order; one already applied is skipped, one that was\n"
+      "interrupted resumes from its last journaled page, and one edited after it was applied\n"
+      "stops everything (exit 4). --dry-run runs each transform over every item and writes\n"
+      "nothing. The target's lease keeps two operators from migrating at once.\n"
+      "Exit 0 when every migration asked for is applied; otherwise as `flightplan run`.");
+  migrate->callback(
+      [&global, args, action] { *action = [&global, args] { return DoMigrate(global, *args); }; });
+  sub.footer("Data migrations are workflows in a folder (docs/data-migrations.md).");
+  return [action] { return (*action)(); };
+}
+
+}  // namespace
+
+extern const Command kDataCommand{"data", "Data migrations: change the items of a branch's tables",
+                                  Setup};
+
+}  // namespace flightplan::cli

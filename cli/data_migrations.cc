@@ -1,0 +1,143 @@
+#include "cli/data_migrations.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <regex>
+
+namespace flightplan::cli {
+namespace {
+
+// <YYYYMMDD>T<HHMMSS>Z-<name>.yaml
+const std::regex& FileNamePattern() {
+  static const std::regex kPattern(R"(^([0-9]{8}T[0-9]{6}Z)-([a-z0-9][a-z0-9-]{0,62})\.ya?ml$)");
+  return kPattern;
+}
+
+bool ValidName(std::string_view name) {
+  static const std::regex kName(R"(^[a-z0-9][a-z0-9-]{0,62}$)");
+  return std::regex_match(name.begin(), name.end(), kName);
+}
+
+void Declare(Workflow& wf, const char* name, bool required, const char* description) {
+  if (wf.FindParam(name) != nullptr) return;
+  ParamSpec p;
+  p.name = name;
+  p.required = required;
+  if (!required) p.default_value = Value(std::string());
+  p.description = description;
+  wf.params.push_back(std::move(p));
+}
+
+}  // namespace
+
+Result<MigrationFolder> ListMigrations(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("no migrations folder '{}' (create one with `flightplan data "
+                                 "new NAME`, or say where it is with --dir)",
+                                 dir));
+  }
+  MigrationFolder folder;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    std::string file = entry.path().filename().string();
+    std::smatch m;
+    if (!std::regex_match(file, m, FileNamePattern())) {
+      folder.ignored.push_back(file);
+      continue;
+    }
+    MigrationFile f;
+    f.path = entry.path().string();
+    f.stem = entry.path().stem().string();
+    f.name = m[2];
+    folder.files.push_back(std::move(f));
+  }
+  if (ec) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     fmt::format("cannot list '{}': {}", dir, ec.message()));
+  }
+  std::sort(folder.files.begin(), folder.files.end(),
+            [](const MigrationFile& a, const MigrationFile& b) { return a.stem < b.stem; });
+  for (size_t i = 1; i < folder.files.size(); ++i) {
+    if (folder.files[i].stem == folder.files[i - 1].stem) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("two migration files are both '{}' (.yaml and .yml); keep one",
+                                   folder.files[i].stem));
+    }
+  }
+  std::sort(folder.ignored.begin(), folder.ignored.end());
+  return folder;
+}
+
+Result<std::string> NewMigrationFileName(std::string_view name, Timestamp now) {
+  if (!ValidName(name)) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("'{}' cannot name a migration: use lower-case letters, digits "
+                                 "and dashes (up to 63), starting with a letter or digit",
+                                 name));
+  }
+  std::time_t seconds = static_cast<std::time_t>(now.unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}.yaml", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, name);
+}
+
+std::string NewMigrationText(std::string_view name) {
+  return fmt::format(
+      "# A data migration (docs/data-migrations.md). `flightplan data migrate` applies it\n"
+      "# once per app and branch, after the files named before it. Once applied, do not\n"
+      "# edit it: write a new migration.\n"
+      "name: {}\n"
+      "version: 1\n"
+      "description: what this migration does to the data\n"
+      "steps:\n"
+      "  - id: transform\n"
+      "    uses: dynamodb.transform\n"
+      "    with:\n"
+      "      model: Todo            # or   table: Todo-abc123-NONE\n"
+      "      # The item in (plain JSON), the new item out; null deletes it.\n"
+      "      jq: 'if has(\"done\") then . else . + {{done: false}} end'\n",
+      name);
+}
+
+Result<void> AsDataMigration(Workflow& workflow, const MigrationFile& file) {
+  if (workflow.name != file.name) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{}: its `name` is '{}' but its file name says '{}'; make them "
+                                 "the same",
+                                 file.path, workflow.name, file.name));
+  }
+  workflow.name = file.run_workflow();
+  workflow.target = std::string(kDataTarget);
+  Declare(workflow, "app_id", true, "the Amplify app whose data this migration changes");
+  Declare(workflow, "branch", true, "the app's branch (the Gen2 backend) whose data it changes");
+  Declare(workflow, "region", false, "AWS region (default: the AWS CLI's)");
+  Declare(workflow, "profile", false, "AWS CLI profile (default: the AWS CLI's)");
+  return {};
+}
+
+std::optional<std::string> DataMigrationStem(const RunRecord& run) {
+  if (run.workflow.rfind(kDataRunPrefix, 0) != 0) return std::nullopt;
+  return run.workflow.substr(kDataRunPrefix.size());
+}
+
+std::string_view MigrationStateName(MigrationState state) {
+  switch (state) {
+    case MigrationState::kPending:
+      return "pending";
+    case MigrationState::kApplied:
+      return "applied";
+    case MigrationState::kChanged:
+      return "changed after it was applied";
+    case MigrationState::kInProgress:
+      return "in progress";
+  }
+  return "unknown";
+}
+
+}  // namespace flightplan::cli

@@ -1,0 +1,144 @@
+#include "steps/data/data_target.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <set>
+
+#include "base/clock.h"
+#include "steps/aws/cloudformation.h"
+#include "steps/aws/services.h"
+#include "steps/aws/values.h"
+
+namespace flightplan::data {
+namespace {
+
+using aws::StringAt;
+
+// Nested stacks followed at most (Gen2 backends nest two or three deep).
+constexpr int kMaxStacks = 200;
+
+bool IsTableType(const std::string& type) {
+  return type == "AWS::DynamoDB::Table" || type == "AWS::DynamoDB::GlobalTable" ||
+         type == "Custom::AmplifyDynamoDBTable" || type == "Custom::ImportedAmplifyDynamoDBTable";
+}
+
+// The input `name`, else the run parameter of the same name.
+std::string InputOrParam(const Value& inputs, const StepContext& ctx, std::string_view name) {
+  std::string value = StringAt(inputs, name);
+  if (!value.empty() || ctx.scope == nullptr) return value;
+  const Value* params = ctx.scope->Find("params");
+  return params ? StringAt(*params, name) : std::string();
+}
+
+}  // namespace
+
+std::vector<FieldSpec> DataTargetFields() {
+  return {
+      {"table", FieldType::kString, false, "the table's name (or give `model`)", {}},
+      {"model",
+       FieldType::kString,
+       false,
+       "a @model type; its table is found in the branch's backend stack",
+       {}},
+      {"app_id",
+       FieldType::kString,
+       false,
+       "Amplify app id (default: the run's app_id parameter)",
+       {}},
+      {"branch",
+       FieldType::kString,
+       false,
+       "Amplify branch (default: the run's branch parameter)",
+       {}},
+      {"region",
+       FieldType::kString,
+       false,
+       "AWS region (default: the run's, else the AWS CLI's)",
+       {}},
+      {"profile",
+       FieldType::kString,
+       false,
+       "AWS CLI profile (default: the run's, else the AWS CLI's)",
+       {}},
+  };
+}
+
+Result<DataTarget> ReadDataTarget(const Value& inputs, const StepContext& ctx) {
+  DataTarget t;
+  t.table = StringAt(inputs, "table");
+  t.model = StringAt(inputs, "model");
+  t.app_id = InputOrParam(inputs, ctx, "app_id");
+  t.branch = InputOrParam(inputs, ctx, "branch");
+  t.region = InputOrParam(inputs, ctx, "region");
+  t.profile = InputOrParam(inputs, ctx, "profile");
+  if (t.table.empty() == t.model.empty()) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "give either `table` (a table's name) or `model` (a @model type), not both "
+                     "and not neither");
+  }
+  if (!t.model.empty() && (t.app_id.empty() || t.branch.empty())) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("model '{}' is found through the branch's backend stack: run "
+                                 "with --app-id and --branch, or name the table with `table`",
+                                 t.model));
+  }
+  return t;
+}
+
+Result<std::string> ResolveTable(aws::AwsClient& client, Clock& clock, const DataTarget& target) {
+  if (!target.table.empty()) return target.table;
+  aws::AmplifyClient amplify(client);
+  ASSIGN_OR_RETURN(Value branch, amplify.GetBranch(target.app_id, target.branch));
+  const Value* b = branch.Find("branch");
+  std::string root =
+      b ? StringAt(b->Find("backend") ? *b->Find("backend") : Value(), "stackArn") : std::string();
+  if (root.empty()) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("branch '{}' of app {} has no backend stack yet (deploy it "
+                                 "first), so model '{}' has no table; name the table with `table`",
+                                 target.branch, target.app_id, target.model));
+  }
+  aws::CloudFormationClient cfn(client, clock);
+  std::string prefix = target.model + "-";
+  std::set<std::string> tables;
+  std::deque<std::string> stacks{root};
+  int visited = 0;
+  while (!stacks.empty() && visited++ < kMaxStacks) {
+    std::string stack = stacks.front();
+    stacks.pop_front();
+    ASSIGN_OR_RETURN(ValueList resources, cfn.ListStackResources(stack));
+    for (const Value& r : resources) {
+      std::string type = StringAt(r, "ResourceType");
+      std::string physical = StringAt(r, "PhysicalResourceId");
+      if (type == "AWS::CloudFormation::Stack" && !physical.empty()) {
+        stacks.push_back(physical);
+      } else if (IsTableType(type) && physical.rfind(prefix, 0) == 0) {
+        tables.insert(physical);
+      }
+    }
+  }
+  if (tables.empty()) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("no table of model '{}' (named '{}…') in the backend stack of "
+                                 "app {} branch {} ({}); check the model's name, or name the "
+                                 "table with `table`",
+                                 target.model, prefix, target.app_id, target.branch, root));
+  }
+  if (tables.size() > 1) {
+    std::string names;
+    for (const std::string& t : tables) names += (names.empty() ? "" : ", ") + t;
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("model '{}' matches several tables ({}); name one with `table`",
+                                 target.model, names));
+  }
+  return *tables.begin();
+}
+
+std::string DescribeTarget(const Value& inputs) {
+  std::string table = StringAt(inputs, "table");
+  if (!table.empty()) return "table " + table;
+  return "the table of model " + StringAt(inputs, "model");
+}
+
+}  // namespace flightplan::data

@@ -1,0 +1,49 @@
+// What every data-migration step shares (private to steps/data/): the table
+// it works on — given by name, or by model, resolved through the branch's
+// backend stack — and the AWS client for the target's account and region.
+//
+// The target's app id, branch, region and profile come from the step's own
+// inputs, else from the run's parameters of the same names (`flightplan data
+// migrate` sets them), so a migration file names only its model.
+#ifndef FLIGHTPLAN_STEPS_DATA_DATA_TARGET_H_
+#define FLIGHTPLAN_STEPS_DATA_DATA_TARGET_H_
+
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/value.h"
+#include "engine/step.h"
+#include "steps/aws/aws_client.h"
+
+namespace flightplan::data {
+
+struct DataTarget {
+  std::string app_id;
+  std::string branch;
+  std::string region;   // "" → the AWS CLI's default
+  std::string profile;  // "" → the AWS CLI's default
+  std::string table;    // given as `table:`
+  std::string model;    // given as `model:`
+};
+
+// table, model, app_id, branch, region, profile (all optional strings).
+std::vector<FieldSpec> DataTargetFields();
+// kInvalidInput unless exactly one of table and model is given, and, for a
+// model, an app id and branch are known.
+[[nodiscard]] Result<DataTarget> ReadDataTarget(const Value& inputs, const StepContext& ctx);
+
+// The table's name: `table` as given, or the model's table in the branch's
+// backend stack (Amplify GetBranch, then the stack and its nested stacks: the
+// DynamoDB table resource whose name is "<Model>-…"). kNotFound naming what
+// was searched; kInvalidInput when several tables match.
+[[nodiscard]] Result<std::string> ResolveTable(aws::AwsClient& client, Clock& clock,
+                                               const DataTarget& target);
+
+// "table Todo-abc-NONE" or "model Todo of app d1 branch main".
+std::string DescribeTarget(const Value& inputs);
+
+}  // namespace flightplan::data
+
+#endif  // FLIGHTPLAN_STEPS_DATA_DATA_TARGET_H_

@@ -1,0 +1,850 @@
+// dynamodb.transform: every item of a table through a jq program, written
+// back only where the program changed it.
+//
+// Each write is conditional on the item being exactly as it was read (every
+// attribute equal), and writes only the attributes that changed (UpdateItem
+// SET/REMOVE; DeleteItem when the program returns null): an attribute the
+// live app added meanwhile survives, and an item the app changed meanwhile
+// fails the condition, is read again and transformed again (a conflict,
+// counted), so the app's write is never overwritten.
+//
+// Exactly once, journaled per page: the table is scanned in parallel segments;
+// for each page a segment transforms every item first (a program that fails
+// on one item stops the step before anything of the page is written), then
+// journals a checkpoint — where the next page starts, the counts so far, and
+// for each item it is about to write, its key and the digests of the item as
+// read and as it will be — and only then writes. After a crash the step
+// resumes from the checkpoint: each item of the page in flight is read again;
+// one that is as planned was written, one that is as read is transformed and
+// written now, and one that is neither was changed by someone else across the
+// crash: it is left as they wrote it, counted and listed (never transformed
+// twice). The counts always add up: read = unchanged + written + dropped +
+// vanished (deleted by someone else first) + left.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "base/digest.h"
+#include "steps/aws/values.h"
+#include "steps/data/data_steps.h"
+#include "steps/data/data_target.h"
+#include "steps/data/item_json.h"
+#include "steps/data/jq_program.h"
+
+namespace flightplan::data {
+namespace {
+
+using aws::AwsClient;
+using aws::IntAt;
+using aws::ListAt;
+using aws::StringAt;
+
+constexpr int64_t kDefaultSegments = 4;
+constexpr int64_t kMaxSegments = 64;
+constexpr int64_t kDefaultPageSize = 100;
+constexpr int64_t kMaxPageSize = 1000;
+constexpr int kMaxConflictRetries = 5;
+constexpr size_t kMaxListedKeys = 20;
+constexpr std::string_view kDropped = "drop";
+
+struct Counts {
+  int64_t read = 0;
+  int64_t unchanged = 0;
+  int64_t written = 0;
+  int64_t dropped = 0;
+  int64_t conflicts = 0;  // conditional writes that found the item changed (retried)
+  int64_t vanished = 0;   // deleted by someone else before this step wrote it
+  int64_t left = 0;       // changed by someone else across a crash; left as they wrote it
+
+  void Add(const Counts& o) {
+    read += o.read;
+    unchanged += o.unchanged;
+    written += o.written;
+    dropped += o.dropped;
+    conflicts += o.conflicts;
+    vanished += o.vanished;
+    left += o.left;
+  }
+  int64_t settled() const { return unchanged + written + dropped + vanished + left; }
+  void Into(Value& out) const {
+    out.Set("read", read);
+    out.Set("unchanged", unchanged);
+    out.Set("written", written);
+    out.Set("dropped", dropped);
+    out.Set("conflicts", conflicts);
+    out.Set("vanished", vanished);
+    out.Set("left", left);
+  }
+  static Counts From(const Value& v) {
+    return {IntAt(v, "read"),      IntAt(v, "unchanged"), IntAt(v, "written"), IntAt(v, "dropped"),
+            IntAt(v, "conflicts"), IntAt(v, "vanished"),  IntAt(v, "left")};
+  }
+};
+
+// An item the segment is about to write: its key, and the digests of the
+// item as read and as it will be (kDropped: deleted).
+struct Pending {
+  Value key;
+  std::string before;
+  std::string after;
+};
+
+struct Segment {
+  Value next_key;  // where the next page starts; null: the segment's start
+  bool done = false;
+  std::vector<Pending> pending;
+  Counts counts;
+  std::vector<std::string> left_keys;  // JSON of the keys of items left (the first few)
+
+  Value ToValue() const {
+    Value out(ValueMap{});
+    out.Set("next_key", next_key);
+    out.Set("done", done);
+    ValueList items;
+    for (const Pending& p : pending) {
+      items.emplace_back(
+          ValueMap{{"key", p.key}, {"before", Value(p.before)}, {"after", Value(p.after)}});
+    }
+    out.Set("pending", Value(std::move(items)));
+    counts.Into(out);
+    ValueList keys(left_keys.begin(), left_keys.end());
+    out.Set("left_keys", Value(std::move(keys)));
+    return out;
+  }
+  static Segment From(const Value& v) {
+    Segment s;
+    if (const Value* k = v.Find("next_key")) s.next_key = *k;
+    const Value* done = v.Find("done");
+    s.done = done != nullptr && done->is_bool() && done->as_bool();
+    for (const Value& p : ListAt(v, "pending")) {
+      s.pending.push_back(
+          {p.Find("key") ? *p.Find("key") : Value(), StringAt(p, "before"), StringAt(p, "after")});
+    }
+    s.counts = Counts::From(v);
+    for (const Value& k : ListAt(v, "left_keys")) {
+      if (k.is_string()) s.left_keys.push_back(k.as_string());
+    }
+    return s;
+  }
+};
+
+// What Prepare found, journaled before the first write.
+struct Plan {
+  std::string table;
+  std::vector<std::string> key_names;
+  int64_t segments = kDefaultSegments;
+  int64_t page_size = kDefaultPageSize;
+  int64_t estimate = 0;  // DescribeTable's ItemCount (updated about every six hours)
+};
+
+Value ToValue(const Plan& plan) {
+  Value out(ValueMap{});
+  out.Set("table", plan.table);
+  ValueList keys(plan.key_names.begin(), plan.key_names.end());
+  out.Set("keys", Value(std::move(keys)));
+  out.Set("segments", plan.segments);
+  out.Set("page_size", plan.page_size);
+  out.Set("estimate", plan.estimate);
+  return out;
+}
+
+Result<Plan> PlanFrom(const Value& prepared) {
+  Plan plan;
+  plan.table = StringAt(prepared, "table");
+  for (const Value& k : ListAt(prepared, "keys")) {
+    if (k.is_string()) plan.key_names.push_back(k.as_string());
+  }
+  plan.segments = IntAt(prepared, "segments", kDefaultSegments);
+  plan.page_size = IntAt(prepared, "page_size", kDefaultPageSize);
+  plan.estimate = IntAt(prepared, "estimate");
+  if (plan.table.empty() || plan.key_names.empty() || plan.segments < 1 ||
+      plan.segments > kMaxSegments) {
+    return MakeError(ErrorCode::kInternal, "the journaled transform plan is incomplete");
+  }
+  return plan;
+}
+
+Value KeyOf(const Value& item, const std::vector<std::string>& key_names) {
+  Value key(ValueMap{});
+  for (const std::string& name : key_names) {
+    if (const Value* v = item.Find(name)) key.Set(name, *v);
+  }
+  return key;
+}
+
+// The item as it will be after `changes` (AttributeValues).
+Value Applied(const Value& item, const ItemChanges& changes) {
+  Value out = item;
+  for (const std::string& name : changes.remove) out.as_map().erase(name);
+  for (const auto& [name, v] : changes.set) out.Set(name, v);
+  return out;
+}
+
+// Throttling slows a migration down instead of failing it: past the AWS
+// client's own retries, a throttled call is tried again after growing pauses
+// (0.2 s doubling to 10 s, jittered), up to kThrottleRounds times (over a
+// minute in all), unless the step is being stopped.
+constexpr int kThrottleRounds = 12;
+
+aws::AwsResult CallPatiently(AwsClient& client, std::string_view operation, const Value& params,
+                             StepContext& ctx) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  int64_t pause_ms = 200;
+  for (int round = 1;; ++round) {
+    aws::AwsResult result = client.Call("dynamodb", operation, params);
+    if (result || result.error().kind != aws::AwsErrorKind::kThrottling ||
+        round >= kThrottleRounds || !ctx.StopReason()) {
+      return result;
+    }
+    int64_t jittered = std::uniform_int_distribution<int64_t>(pause_ms / 2, pause_ms)(random);
+    ctx.clock->Sleep(Duration(jittered));
+    pause_ms = std::min<int64_t>(pause_ms * 2, 10000);
+  }
+}
+
+bool IsConditionFailure(const aws::AwsError& e) {
+  return e.code == "ConditionalCheckFailedException";
+}
+
+// What the program makes of one item.
+struct Outcome {
+  enum Kind { kUnchanged, kUpdate, kDelete } kind = kUnchanged;
+  ItemChanges changes;
+  std::string after;  // digest of the item as it will be, or kDropped
+};
+
+Result<Outcome> Transform(JqProgram& jq, const Value& item, const std::vector<std::string>& keys) {
+  auto fail = [&](Error e) {
+    return MakeError(std::move(e).WithContext(
+        fmt::format("transforming the item {}", KeyOf(item, keys).ToJson())));
+  };
+  auto json = ItemToJson(item);
+  if (!json) return fail(std::move(json.error()));
+  auto result = jq.Apply(*json);
+  if (!result) return fail(std::move(result.error()));
+  Outcome out;
+  if (result->is_null()) {
+    out.kind = Outcome::kDelete;
+    out.after = std::string(kDropped);
+    return out;
+  }
+  auto changes = Diff(item, *result);
+  if (!changes) return fail(std::move(changes.error()));
+  for (const std::string& key : keys) {
+    bool removed =
+        std::find(changes->remove.begin(), changes->remove.end(), key) != changes->remove.end();
+    if (removed || changes->set.count(key) != 0) {
+      return fail(Error(ErrorCode::kInvalidInput,
+                        fmt::format("the program changes the key attribute '{}'; an item's key "
+                                    "cannot change in place (a new key needs a new table: "
+                                    "export, then import through the transform)",
+                                    key)));
+    }
+  }
+  if (changes->empty()) return out;
+  out.kind = Outcome::kUpdate;
+  out.after = ItemDigest(Applied(item, *changes));
+  out.changes = std::move(*changes);
+  return out;
+}
+
+// The condition "every attribute is as in `item`", with its names and values.
+void AddUnchangedCondition(const Value& item, Value& params, Value& names, Value& values) {
+  std::string condition;
+  int i = 0;
+  for (const auto& [name, v] : item.as_map()) {
+    std::string n = fmt::format("#c{}", i);
+    std::string p = fmt::format(":c{}", i);
+    ++i;
+    names.Set(n, name);
+    values.Set(p, v);
+    condition += fmt::format("{}{} = {}", condition.empty() ? "" : " AND ", n, p);
+  }
+  params.Set("ConditionExpression", condition);
+}
+
+// Writes one outcome, conditional on `item` being unchanged. Returns false
+// when the condition failed (someone changed or deleted the item).
+Result<bool> Write(AwsClient& client, const Plan& plan, const Value& item, const Outcome& o,
+                   StepContext& ctx) {
+  Value params(ValueMap{});
+  params.Set("TableName", plan.table);
+  params.Set("Key", KeyOf(item, plan.key_names));
+  Value names(ValueMap{});
+  Value values(ValueMap{});
+  AddUnchangedCondition(item, params, names, values);
+  std::string operation = "DeleteItem";
+  if (o.kind == Outcome::kUpdate) {
+    operation = "UpdateItem";
+    std::string set;
+    std::string remove;
+    int i = 0;
+    for (const auto& [name, v] : o.changes.set) {
+      names.Set(fmt::format("#s{}", i), name);
+      values.Set(fmt::format(":s{}", i), v);
+      set += fmt::format("{}#s{} = :s{}", set.empty() ? "" : ", ", i, i);
+      ++i;
+    }
+    i = 0;
+    for (const std::string& name : o.changes.remove) {
+      names.Set(fmt::format("#r{}", i), name);
+      remove += fmt::format("{}#r{}", remove.empty() ? "" : ", ", i);
+      ++i;
+    }
+    std::string expression;
+    if (!set.empty()) expression = "SET " + set;
+    if (!remove.empty())
+      expression += (expression.empty() ? "" : " ") + std::string("REMOVE ") + remove;
+    params.Set("UpdateExpression", expression);
+  }
+  params.Set("ExpressionAttributeNames", names);
+  if (!values.as_map().empty()) params.Set("ExpressionAttributeValues", values);
+  aws::AwsResult result = CallPatiently(client, operation, params, ctx);
+  if (result) return true;
+  if (IsConditionFailure(result.error())) return false;
+  return MakeError(result.error().ToError());
+}
+
+Result<std::optional<Value>> ReadItem(AwsClient& client, const Plan& plan, const Value& key,
+                                      StepContext& ctx) {
+  Value params(ValueMap{});
+  params.Set("TableName", plan.table);
+  params.Set("Key", key);
+  params.Set("ConsistentRead", true);
+  aws::AwsResult result = CallPatiently(client, "GetItem", params, ctx);
+  if (!result) return MakeError(result.error().ToError());
+  const Value* item = result->Find("Item");
+  if (item == nullptr || !item->is_map() || item->as_map().empty()) return std::nullopt;
+  return *item;
+}
+
+// Shared by a run's segment workers: the checkpoint of every segment, saved
+// whole, one save at a time.
+class Progress {
+ public:
+  Progress(StepContext& ctx, const Plan& plan, std::vector<Segment> segments)
+      : ctx_(ctx),
+        plan_(plan),
+        segments_(std::move(segments)),
+        started_(ctx.clock->Monotonic()),
+        last_line_(started_) {
+    for (const Segment& s : segments_) start_read_ += s.counts.read;
+  }
+
+  const Segment& segment(size_t i) const { return segments_[i]; }
+
+  Result<void> Save(size_t i, const Segment& segment) {
+    std::lock_guard lock(mu_);
+    segments_[i] = segment;
+    Counts total = Totals();
+    Value checkpoint(ValueMap{});
+    ValueList all;
+    for (const Segment& s : segments_) all.push_back(s.ToValue());
+    checkpoint.Set("segments", Value(std::move(all)));
+    Value detail(ValueMap{});
+    detail.Set("segment", static_cast<int64_t>(i));
+    total.Into(detail);
+    TRY(ctx_.checkpoints->Save(checkpoint, detail));
+    ReportLocked(total);
+    return {};
+  }
+
+  Counts Totals() const {
+    Counts total;
+    for (const Segment& s : segments_) total.Add(s.counts);
+    return total;
+  }
+
+  std::vector<std::string> LeftKeys() const {
+    std::vector<std::string> keys;
+    for (const Segment& s : segments_) {
+      for (const std::string& k : s.left_keys) {
+        if (keys.size() < kMaxListedKeys) keys.push_back(k);
+      }
+    }
+    return keys;
+  }
+
+ private:
+  void ReportLocked(const Counts& total) {
+    if (ctx_.progress == nullptr) return;
+    auto now = ctx_.clock->Monotonic();
+    if (now - last_line_ < std::chrono::seconds(1)) return;
+    last_line_ = now;
+    double seconds = std::chrono::duration<double>(now - started_).count();
+    double rate = seconds > 0 ? static_cast<double>(total.read - start_read_) / seconds : 0;
+    std::string line = fmt::format("{}: {} items read", plan_.table, total.read);
+    if (plan_.estimate > 0) {
+      line += fmt::format(" of about {} ({}%)", plan_.estimate,
+                          std::min<int64_t>(100, total.read * 100 / plan_.estimate));
+    }
+    line += fmt::format(", {:.0f} items/s", rate);
+    if (plan_.estimate > total.read && rate > 0) {
+      line += fmt::format(", about {:.0f} s left",
+                          static_cast<double>(plan_.estimate - total.read) / rate);
+    }
+    line += fmt::format("; {} written, {} dropped, {} conflicts", total.written, total.dropped,
+                        total.conflicts);
+    ctx_.progress->Progress(line);
+  }
+
+  StepContext& ctx_;
+  const Plan& plan_;
+  std::mutex mu_;
+  std::vector<Segment> segments_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_line_;
+  int64_t start_read_ = 0;
+};
+
+class Worker {
+ public:
+  Worker(AwsClient& client, JqProgram& jq, const Plan& plan, Progress& progress, size_t index,
+         StepContext& ctx, const std::atomic<bool>& stop)
+      : client_(client),
+        jq_(jq),
+        plan_(plan),
+        progress_(progress),
+        index_(index),
+        ctx_(ctx),
+        stop_(stop),
+        segment_(progress.segment(index)) {}
+
+  Result<void> Run() {
+    TRY(SettlePending());
+    while (!segment_.done) {
+      TRY(ctx_.StopReason());
+      if (stop_.load()) return {};
+      TRY(Page());
+    }
+    return {};
+  }
+
+ private:
+  // After an interruption: each item of the page in flight, read again.
+  Result<void> SettlePending() {
+    if (segment_.pending.empty()) return {};
+    std::vector<Pending> pending = std::move(segment_.pending);
+    segment_.pending.clear();
+    for (const Pending& p : pending) {
+      ASSIGN_OR_RETURN(std::optional<Value> now, ReadItem(client_, plan_, p.key, ctx_));
+      if (!now) {
+        (p.after == kDropped ? segment_.counts.dropped : segment_.counts.vanished) += 1;
+        continue;
+      }
+      std::string digest = ItemDigest(*now);
+      if (digest == p.after) {
+        segment_.counts.written += 1;
+      } else if (digest == p.before) {
+        TRY(Settle(*now));
+      } else {
+        segment_.counts.left += 1;
+        if (segment_.left_keys.size() < kMaxListedKeys)
+          segment_.left_keys.push_back(p.key.ToJson());
+      }
+    }
+    return progress_.Save(index_, segment_);
+  }
+
+  Result<void> Page() {
+    Value params(ValueMap{});
+    params.Set("TableName", plan_.table);
+    params.Set("Limit", plan_.page_size);
+    params.Set("ConsistentRead", true);
+    if (plan_.segments > 1) {
+      params.Set("Segment", static_cast<int64_t>(index_));
+      params.Set("TotalSegments", plan_.segments);
+    }
+    if (segment_.next_key.is_map() && !segment_.next_key.as_map().empty()) {
+      params.Set("ExclusiveStartKey", segment_.next_key);
+    }
+    aws::AwsResult page = CallPatiently(client_, "Scan", params, ctx_);
+    if (!page) return MakeError(page.error().ToError());
+    const ValueList& items = ListAt(*page, "Items");
+    // Every item of the page through the program before anything is written.
+    std::vector<std::pair<const Value*, Outcome>> writes;
+    Counts page_counts;
+    page_counts.read = static_cast<int64_t>(items.size());
+    for (const Value& item : items) {
+      ASSIGN_OR_RETURN(Outcome o, Transform(jq_, item, plan_.key_names));
+      if (o.kind == Outcome::kUnchanged) {
+        page_counts.unchanged += 1;
+      } else {
+        writes.emplace_back(&item, std::move(o));
+      }
+    }
+    const Value* last = page->Find("LastEvaluatedKey");
+    bool more = last != nullptr && last->is_map() && !last->as_map().empty();
+    segment_.counts.read += page_counts.read;
+    segment_.counts.unchanged += page_counts.unchanged;
+    segment_.next_key = more ? *last : Value();
+    segment_.done = !more;
+    segment_.pending.clear();
+    for (const auto& [item, o] : writes) {
+      segment_.pending.push_back({KeyOf(*item, plan_.key_names), ItemDigest(*item), o.after});
+    }
+    if (!writes.empty() || !more) TRY(progress_.Save(index_, segment_));
+    journaled_counts_ = segment_.counts;
+    for (size_t i = 0; i < writes.size(); ++i) {
+      TRY(WriteOne(*writes[i].first, writes[i].second, i));
+    }
+    segment_.pending.clear();
+    if (!more && !writes.empty()) TRY(progress_.Save(index_, segment_));
+    return {};
+  }
+
+  // The item as read: transform it and write it.
+  Result<void> Settle(const Value& item) {
+    ASSIGN_OR_RETURN(Outcome o, Transform(jq_, item, plan_.key_names));
+    if (o.kind == Outcome::kUnchanged) {
+      segment_.counts.unchanged += 1;
+      return {};
+    }
+    return WriteOne(item, o, std::nullopt);
+  }
+
+  // Writes `o`; when someone changed the item meanwhile, reads it again and
+  // transforms that (journaling the new plan for it first, when it is in the
+  // page's pending list).
+  Result<void> WriteOne(const Value& first, const Outcome& first_outcome,
+                        std::optional<size_t> pending_index) {
+    Value item = first;
+    Outcome o = first_outcome;
+    for (int attempt = 0;; ++attempt) {
+      ASSIGN_OR_RETURN(bool written, Write(client_, plan_, item, o, ctx_));
+      if (written) {
+        (o.kind == Outcome::kDelete ? segment_.counts.dropped : segment_.counts.written) += 1;
+        return {};
+      }
+      if (attempt + 1 >= kMaxConflictRetries) {
+        return MakeError(
+            ErrorCode::kTransient,
+            fmt::format("the item {} of {} kept changing while it was being "
+                        "transformed ({} attempts); resume to try again",
+                        KeyOf(item, plan_.key_names).ToJson(), plan_.table, kMaxConflictRetries));
+      }
+      ASSIGN_OR_RETURN(std::optional<Value> now,
+                       ReadItem(client_, plan_, KeyOf(item, plan_.key_names), ctx_));
+      // The write may have landed after all (an answer lost on the way back,
+      // the client's retry then found the item changed — by this write).
+      if (!now) {
+        (o.kind == Outcome::kDelete ? segment_.counts.dropped : segment_.counts.vanished) += 1;
+        return {};
+      }
+      if (o.kind == Outcome::kUpdate && ItemDigest(*now) == o.after) {
+        segment_.counts.written += 1;
+        return {};
+      }
+      segment_.counts.conflicts += 1;
+      item = *now;
+      ASSIGN_OR_RETURN(o, Transform(jq_, item, plan_.key_names));
+      if (o.kind == Outcome::kUnchanged) {
+        segment_.counts.unchanged += 1;
+        return {};
+      }
+      if (pending_index) {
+        Pending& p = segment_.pending[*pending_index];
+        p.before = ItemDigest(item);
+        p.after = o.after;
+        // The counts journaled with the page must not hold the outcomes of
+        // its items yet: after a crash, the pending list settles them.
+        Segment journaled = segment_;
+        journaled.counts = journaled_counts_;
+        TRY(progress_.Save(index_, journaled));
+      }
+    }
+  }
+
+  AwsClient& client_;
+  JqProgram& jq_;
+  const Plan& plan_;
+  Progress& progress_;
+  size_t index_;
+  StepContext& ctx_;
+  const std::atomic<bool>& stop_;
+  Segment segment_;
+  Counts journaled_counts_;  // segment_.counts as the page's checkpoint holds them
+};
+
+class TransformStep final : public StepType {
+ public:
+  TransformStep(aws::ClientPool& clients, TransportFactory transports)
+      : clients_(clients), transports_(std::move(transports)) {}
+
+  std::string_view name() const override { return "dynamodb.transform"; }
+
+  const StepSchema& schema() const override {
+    static const StepSchema kSchema = [] {
+      StepSchema s;
+      s.summary =
+          "Transform every item of a DynamoDB table with a jq program, journaled per page, "
+          "each write conditional on the item being unchanged";
+      s.inputs = DataTargetFields();
+      s.inputs.push_back({"jq",
+                          FieldType::kString,
+                          true,
+                          "the jq program: the item in (plain JSON), the new item out, or null "
+                          "to delete it",
+                          {}});
+      s.inputs.push_back({"segments",
+                          FieldType::kInteger,
+                          false,
+                          "parallel scan segments (default 4, at most 64)",
+                          {}});
+      s.inputs.push_back({"page_size",
+                          FieldType::kInteger,
+                          false,
+                          "items per page, the unit journaled (default 100, at most 1000)",
+                          {}});
+      for (const char* name :
+           {"read", "unchanged", "written", "dropped", "conflicts", "vanished", "left"}) {
+        s.outputs.push_back(
+            {name, FieldType::kInteger, false, "items, by what became of them", {}});
+      }
+      s.outputs.push_back({"table", FieldType::kString, false, "the table transformed", {}});
+      s.outputs.push_back({"left_keys",
+                           FieldType::kList,
+                           false,
+                           "keys of items left as someone else wrote them",
+                           {}});
+      s.has_check = true;
+      return s;
+    }();
+    return kSchema;
+  }
+
+  Result<void> ValidateStatic(const Value& inputs) const override {
+    std::string program = StringAt(inputs, "jq");
+    if (program.find("${") == std::string::npos) {
+      ASSIGN_OR_RETURN(auto compiled, JqProgram::Compile(program));
+      (void)compiled;
+    }
+    int64_t segments = IntAt(inputs, "segments", kDefaultSegments);
+    int64_t page = IntAt(inputs, "page_size", kDefaultPageSize);
+    if (segments < 1 || segments > kMaxSegments) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("segments must be 1 to {}", kMaxSegments));
+    }
+    if (page < 1 || page > kMaxPageSize) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("page_size must be 1 to {}", kMaxPageSize));
+    }
+    return {};
+  }
+
+  std::string Describe(const Value& inputs) const override {
+    return fmt::format("transform every item of {} with jq '{}'", DescribeTarget(inputs),
+                       StringAt(inputs, "jq"));
+  }
+
+  Result<std::string> Preview(const Value& inputs, StepContext& ctx) const override {
+    ASSIGN_OR_RETURN(Plan plan, MakePlan(inputs, ctx));
+    ASSIGN_OR_RETURN(AwsClient * client, ClientFor(inputs, ctx));
+    ASSIGN_OR_RETURN(auto jq, JqProgram::Compile(StringAt(inputs, "jq")));
+    Value params(ValueMap{});
+    params.Set("TableName", plan.table);
+    Counts counts;
+    std::string samples;
+    int shown = 0;
+    Value next;
+    for (int page = 0; page < 1000000; ++page) {
+      if (next.is_map()) params.Set("ExclusiveStartKey", next);
+      aws::AwsResult out = CallPatiently(*client, "Scan", params, ctx);
+      if (!out) return MakeError(out.error().ToError());
+      for (const Value& item : ListAt(*out, "Items")) {
+        counts.read += 1;
+        ASSIGN_OR_RETURN(Outcome o, Transform(*jq, item, plan.key_names));
+        if (o.kind == Outcome::kUnchanged) {
+          counts.unchanged += 1;
+          continue;
+        }
+        (o.kind == Outcome::kDelete ? counts.dropped : counts.written) += 1;
+        if (shown++ < 3) {
+          std::string change = o.kind == Outcome::kDelete ? " deleted" : "";
+          for (const auto& [n, v] : o.changes.set) {
+            auto plain = ItemToJson(Value(ValueMap{{n, v}}));
+            change += fmt::format(" set {}={}", n, plain ? plain->Find(n)->ToJson() : v.ToJson());
+          }
+          for (const std::string& n : o.changes.remove) change += " remove " + n;
+          samples += fmt::format("\n    {}:{}", KeyOf(item, plan.key_names).ToJson(), change);
+        }
+      }
+      const Value* last = out->Find("LastEvaluatedKey");
+      if (last == nullptr || !last->is_map() || last->as_map().empty()) break;
+      next = *last;
+    }
+    return fmt::format(
+        "{}: of {} items, {} would change, {} would be deleted, {} stay as they "
+        "are (nothing written){}",
+        plan.table, counts.read, counts.written, counts.dropped, counts.unchanged, samples);
+  }
+
+  // A step started again after it failed continues from the failed
+  // attempt's checkpoint: its pages are written, and transforming them again
+  // would apply the program twice.
+  Result<Value> Prepare(const Value& inputs, StepContext& ctx) const override {
+    ASSIGN_OR_RETURN(Plan plan, MakePlan(inputs, ctx));
+    Value prepared = ToValue(plan);
+    const Value* checkpoint = ctx.prepared.is_map() ? ctx.prepared.Find("checkpoint") : nullptr;
+    if (checkpoint == nullptr) return prepared;
+    auto before = PlanFrom(ctx.prepared);
+    if (!before) return MakeError(before.error());
+    if (before->table != plan.table || before->segments != plan.segments) {
+      return MakeError(
+          ErrorCode::kInvalidInput,
+          fmt::format("this transform was interrupted part-way through {} with {} segments; it "
+                      "can only continue on the same table with the same number of segments "
+                      "(now {} with {})",
+                      before->table, before->segments, plan.table, plan.segments));
+    }
+    prepared.Set("checkpoint", *checkpoint);
+    return prepared;
+  }
+
+  Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
+    if (ctx.checkpoints == nullptr) {
+      return MakeError(ErrorCode::kInternal, "dynamodb.transform runs only under the executor");
+    }
+    ASSIGN_OR_RETURN(Plan plan, PlanFrom(ctx.prepared));
+    ASSIGN_OR_RETURN(AwsClient * client, ClientFor(inputs, ctx));
+    std::string program = StringAt(inputs, "jq");
+    std::vector<Segment> segments(static_cast<size_t>(plan.segments));
+    if (const Value* cp = ctx.prepared.Find("checkpoint")) {
+      const ValueList& saved = ListAt(*cp, "segments");
+      if (saved.size() != segments.size()) {
+        return MakeError(ErrorCode::kInternal,
+                         "the journaled checkpoint has another number of "
+                         "segments than the plan");
+      }
+      for (size_t i = 0; i < saved.size(); ++i) segments[i] = Segment::From(saved[i]);
+    }
+    Progress progress(ctx, plan, std::move(segments));
+    std::vector<std::unique_ptr<HttpTransport>> transports;
+    std::vector<std::unique_ptr<AwsClient>> clients;
+    std::vector<std::unique_ptr<JqProgram>> programs;
+    for (int64_t i = 0; i < plan.segments; ++i) {
+      ASSIGN_OR_RETURN(auto jq, JqProgram::Compile(program));
+      programs.push_back(std::move(jq));
+      if (plan.segments > 1 && transports_) {
+        transports.push_back(transports_());
+        clients.push_back(client->OverTransport(*transports.back()));
+      }
+    }
+    std::atomic<bool> stop{false};
+    std::vector<std::optional<Error>> errors(static_cast<size_t>(plan.segments));
+    auto run = [&](size_t i) {
+      AwsClient& c = clients.empty() ? *client : *clients[i];
+      Worker worker(c, *programs[i], plan, progress, i, ctx, stop);
+      Result<void> done = worker.Run();
+      if (!done) {
+        errors[i] = std::move(done.error());
+        stop = true;
+      }
+    };
+    if (plan.segments == 1) {
+      run(0);
+    } else {
+      std::vector<std::thread> threads;
+      for (size_t i = 0; i < static_cast<size_t>(plan.segments); ++i) threads.emplace_back(run, i);
+      for (std::thread& t : threads) t.join();
+    }
+    for (std::optional<Error>& e : errors) {
+      if (e) return MakeError(std::move(*e));
+    }
+    return Outputs(plan, progress.Totals(), progress.LeftKeys());
+  }
+
+  Result<CheckResult> Check(const Value& inputs, StepContext& ctx) const override {
+    (void)inputs;
+    const Value* cp = ctx.prepared.Find("checkpoint");
+    if (cp == nullptr) {
+      return CheckResult{CheckOutcome::kNotDone, Value(),
+                         "no page was journaled, so nothing was written; it starts again"};
+    }
+    Counts total;
+    bool done = true;
+    std::vector<std::string> left;
+    for (const Value& v : ListAt(*cp, "segments")) {
+      Segment s = Segment::From(v);
+      done = done && s.done && s.pending.empty();
+      total.Add(s.counts);
+      for (const std::string& k : s.left_keys) {
+        if (left.size() < kMaxListedKeys) left.push_back(k);
+      }
+    }
+    if (!done) {
+      return CheckResult{
+          CheckOutcome::kNotDone, Value(),
+          fmt::format("{} items were read before the interruption; it resumes from its last "
+                      "journaled page",
+                      total.read)};
+    }
+    auto plan = PlanFrom(ctx.prepared);
+    if (!plan) return MakeError(plan.error());
+    return CheckResult{CheckOutcome::kDone, Outputs(*plan, total, left),
+                       "every segment's last page is journaled as written"};
+  }
+
+  Result<void> Rollback(const Value&, const Value&, StepContext&) const override {
+    return MakeError(ErrorCode::kStepFailed,
+                     "a transform cannot be undone by itself: restore the table from the backup "
+                     "taken before it (dynamodb.backup), or write a migration that transforms "
+                     "the items back");
+  }
+
+ private:
+  Result<AwsClient*> ClientFor(const Value& inputs, StepContext& ctx) const {
+    ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
+    return clients_.Get(target.profile, target.region);
+  }
+
+  Result<Plan> MakePlan(const Value& inputs, StepContext& ctx) const {
+    ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
+    ASSIGN_OR_RETURN(AwsClient * client, clients_.Get(target.profile, target.region));
+    Plan plan;
+    ASSIGN_OR_RETURN(plan.table, ResolveTable(*client, *ctx.clock, target));
+    Value params(ValueMap{});
+    params.Set("TableName", plan.table);
+    aws::AwsResult table = client->Call("dynamodb", "DescribeTable", params);
+    if (!table) return MakeError(table.error().ToError());
+    const Value* t = table->Find("Table");
+    for (const Value& k : t ? ListAt(*t, "KeySchema") : ValueList{}) {
+      plan.key_names.push_back(StringAt(k, "AttributeName"));
+    }
+    if (plan.key_names.empty()) {
+      return MakeError(ErrorCode::kStepFailed,
+                       fmt::format("DescribeTable of {} names no key schema", plan.table));
+    }
+    plan.estimate = t ? IntAt(*t, "ItemCount") : 0;
+    plan.segments = IntAt(inputs, "segments", kDefaultSegments);
+    plan.page_size = IntAt(inputs, "page_size", kDefaultPageSize);
+    return plan;
+  }
+
+  static Value Outputs(const Plan& plan, const Counts& total,
+                       const std::vector<std::string>& left_keys) {
+    Value out(ValueMap{});
+    out.Set("table", plan.table);
+    total.Into(out);
+    ValueList keys(left_keys.begin(), left_keys.end());
+    out.Set("left_keys", Value(std::move(keys)));
+    return out;
+  }
+
+  aws::ClientPool& clients_;
+  TransportFactory transports_;
+};
+
+}  // namespace
+
+void RegisterDataSteps(StepRegistry& registry, aws::ClientPool& clients,
+                       TransportFactory transports) {
+  registry.Register(std::make_unique<TransformStep>(clients, std::move(transports)));
+}
+
+}  // namespace flightplan::data

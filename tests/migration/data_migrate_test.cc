@@ -1,0 +1,514 @@
+// `flightplan data migrate` with dynamodb.transform against the in-process
+// simulator: the real binary over loopback HTTP, the AWS CLI as the oracle
+// for what the table holds (scan), and the simulator's request log for what
+// was written, item by item. The transforms are not idempotent (`.count += 1`),
+// so an item transformed twice shows in its content, not only in the log.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include "tests/migration/migration_fixture.h"
+#include "tests/support/test_support.h"
+
+namespace flightplan::cloudsim::testing {
+namespace {
+
+using flightplan::testing::Background;
+using flightplan::testing::RunResult;
+using ::testing::HasSubstr;
+
+constexpr char kTable[] = "Todo-abc123def456-NONE";
+constexpr char kAddCompleted[] = "20261204T120000Z-add-completed";
+constexpr char kBump[] = "20261204T130000Z-bump";
+
+std::string ItemId(int i) { return fmt::format("item-{:05}", i); }
+
+// The migration file text: one dynamodb.transform step.
+std::string Migration(const std::string& name, const std::string& jq, int segments = 1,
+                      int page_size = 25, const std::string& where = "") {
+  return fmt::format(
+      "name: {}\nversion: 1\nsteps:\n  - id: transform\n    uses: dynamodb.transform\n"
+      "    with:\n      {}\n      jq: '{}'\n      segments: {}\n      page_size: {}\n",
+      name, where.empty() ? fmt::format("table: {}", kTable) : where, jq, segments, page_size);
+}
+
+class DataMigrateTest : public flightplan::testing::MigrationTest {
+ protected:
+  void SetUp() override {
+    MigrationTest::SetUp();
+    std::filesystem::create_directories(dir_.Join("migrations"));
+  }
+
+  void CreateTable(const std::string& name = kTable) {
+    Call("dynamodb", "CreateTable",
+         Obj({{"TableName", Value(name)},
+              {"KeySchema",
+               Value(ValueList{Obj({{"AttributeName", Value("id")}, {"KeyType", Value("HASH")}})})},
+              {"AttributeDefinitions", Value(ValueList{Obj({{"AttributeName", Value("id")},
+                                                            {"AttributeType", Value("S")}})})},
+              {"BillingMode", Value("PAY_PER_REQUEST")}}));
+  }
+
+  // Items item-00000…: a count of i, a title, and `completed` on every third.
+  void Seed(int n, const std::string& table = kTable) {
+    for (int start = 0; start < n; start += 25) {
+      ValueList requests;
+      for (int i = start; i < std::min(n, start + 25); ++i) {
+        Value item = Obj({{"id", Obj({{"S", Value(ItemId(i))}})},
+                          {"count", Obj({{"N", Value(std::to_string(i))}})},
+                          {"title", Obj({{"S", Value(fmt::format("todo {}", i))}})}});
+        if (i % 3 == 0) item.Set("completed", Obj({{"BOOL", Value(true)}}));
+        requests.push_back(Obj({{"PutRequest", Obj({{"Item", item}})}}));
+      }
+      Call("dynamodb", "BatchWriteItem",
+           Obj({{"RequestItems", Obj({{table, Value(std::move(requests))}})}}));
+    }
+  }
+
+  void Write(const std::string& stem, const std::string& text) {
+    flightplan::testing::WriteFile(dir_.Join("migrations/" + stem + ".yaml"), text);
+  }
+
+  std::vector<std::string> Migrate(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"data", "migrate", "--app-id", "d1app", "--branch", "main"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
+  // The table as the AWS CLI scans it: id -> item (AttributeValues).
+  std::map<std::string, Value> Items(const std::string& table = kTable) {
+    Value out = Cli({"dynamodb", "scan", "--table-name", table});
+    std::map<std::string, Value> items;
+    const Value* list = out.Find("Items");
+    if (list == nullptr || !list->is_list()) return items;
+    for (const Value& item : list->as_list()) {
+      items[item.Find("id")->Find("S")->as_string()] = item;
+    }
+    return items;
+  }
+
+  static int64_t Number(const Value& item, const std::string& name) {
+    const Value* a = item.Find(name);
+    return a ? std::stoll(a->Find("N")->as_string()) : -1;
+  }
+
+  // How often each item was written (UpdateItem/DeleteItem) and how many
+  // writes succeeded in all.
+  std::map<std::string, int> WritesPerItem(int* succeeded = nullptr) {
+    std::map<std::string, int> writes;
+    int ok = 0;
+    for (const char* op : {"UpdateItem", "DeleteItem"}) {
+      for (const LogEntry& e : LogOf("dynamodb", op)) {
+        if (e.status != 200) continue;
+        ++ok;
+        writes[e.params.Find("Key")->as_string()] += 1;
+      }
+    }
+    if (succeeded) *succeeded = ok;
+    return writes;
+  }
+
+  void ExpectBumpedOnce(int n) {
+    std::map<std::string, Value> items = Items();
+    ASSERT_EQ(items.size(), static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(Number(items[ItemId(i)], "count"), i + 1) << ItemId(i);
+      EXPECT_EQ(items[ItemId(i)].Find("title")->Find("S")->as_string(), fmt::format("todo {}", i));
+    }
+    for (const auto& [key, count] : WritesPerItem()) EXPECT_EQ(count, 1) << key;
+  }
+
+  Value StatusJson() {
+    RunResult status =
+        Flightplan({"data", "status", "--app-id", "d1app", "--branch", "main", "--json"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    auto v = Value::FromJson(status.out);
+    EXPECT_TRUE(v) << status.out;
+    return v ? *v : Value();
+  }
+
+  // The outputs the transform step recorded in the latest run (status --json).
+  Value StepOutputs(int64_t run) {
+    RunResult status = Flightplan({"status", std::to_string(run), "--json"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    auto v = Value::FromJson(status.out);
+    if (!v) return Value();
+    const Value* steps = v->Find("steps");
+    return steps && steps->is_list() && !steps->as_list().empty()
+               ? *steps->as_list().front().Find("outputs")
+               : Value();
+  }
+};
+
+class DataMigrateSizeTest : public DataMigrateTest, public ::testing::WithParamInterface<int> {};
+
+// Tables of 0, 1, 25 (one full page), 26 (one more) and 257 items: every
+// item without `completed` gets it, the others are not written at all.
+TEST_P(DataMigrateSizeTest, AddsAFieldWhereItIsMissingAndWritesNothingElse) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  int n = GetParam();
+  CreateTable();
+  Seed(n);
+  Write(kAddCompleted,
+        Migration("add-completed", "if has(\"completed\") then . else . + {completed: false} end",
+                  n > 100 ? 3 : 1));
+  RunResult run = Flightplan(Migrate());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::map<std::string, Value> items = Items();
+  ASSERT_EQ(items.size(), static_cast<size_t>(n));
+  int expected_writes = 0;
+  for (int i = 0; i < n; ++i) {
+    const Value& item = items[ItemId(i)];
+    ASSERT_NE(item.Find("completed"), nullptr) << ItemId(i);
+    EXPECT_EQ(item.Find("completed")->Find("BOOL")->as_bool(), i % 3 == 0) << ItemId(i);
+    EXPECT_EQ(Number(item, "count"), i);
+    if (i % 3 != 0) ++expected_writes;
+  }
+  int succeeded = 0;
+  std::map<std::string, int> writes = WritesPerItem(&succeeded);
+  EXPECT_EQ(succeeded, expected_writes);
+  for (const auto& [key, count] : writes) EXPECT_EQ(count, 1) << key;
+  EXPECT_TRUE(LogOf("dynamodb", "DeleteItem").empty());
+  EXPECT_TRUE(LogOf("dynamodb", "PutItem").empty());
+
+  Value status = StatusJson();
+  ASSERT_EQ(status.Find("migrations")->as_list().size(), 1u);
+  EXPECT_EQ(status.Find("migrations")->as_list()[0].Find("state")->as_string(), "applied");
+
+  // Applied once: a second migrate does nothing.
+  RunResult again = Flightplan(Migrate());
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(again.out, HasSubstr("every migration is applied"));
+  int after = 0;
+  WritesPerItem(&after);
+  EXPECT_EQ(after, expected_writes);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, DataMigrateSizeTest, ::testing::Values(0, 1, 25, 26, 257));
+
+TEST_F(DataMigrateTest, TenThousandItemsInFourSegmentsEachTransformedExactlyOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 10000;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 4, 100));
+  RunResult run = Flightplan(Migrate());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  ExpectBumpedOnce(kItems);
+  int succeeded = 0;
+  WritesPerItem(&succeeded);
+  EXPECT_EQ(succeeded, kItems);
+  // The four segments each scanned their share.
+  std::set<std::string> segments;
+  for (const LogEntry& e : LogOf("dynamodb", "Scan")) segments.insert(e.params.ToJson());
+  EXPECT_FALSE(segments.empty());
+}
+
+// SIGKILL before and after journal writes: the resumed migration finishes,
+// every item is transformed exactly once (its count is one more, and the log
+// shows one write per item) and the step's counts add up.
+TEST_F(DataMigrateTest, KilledAtJournalWritesEveryItemIsTransformedExactlyOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 60;
+  // Writes of an uninterrupted run: run created and started; step started;
+  // a checkpoint before each of the 6 pages of 10 and one after the last;
+  // step succeeded; run succeeded.
+  constexpr int kRunWrites = 12;
+  bool full = std::getenv("FLIGHTPLAN_FULL_CRASH_MATRIX") != nullptr;
+  std::vector<int> cells;
+  for (int n = 1; n <= kRunWrites; ++n) {
+    // CI: the step's start, a checkpoint in the middle, the last one, its end.
+    if (full || n == 3 || n == 6 || n == 10 || n == 11) cells.push_back(n);
+  }
+  for (int n : cells) {
+    for (const char* when : {"before", "after"}) {
+      SCOPED_TRACE(fmt::format("killed at write {}:{}", n, when));
+      Control("POST", "/_sim/reset");
+      std::filesystem::remove(state_);
+      CreateTable();
+      Seed(kItems);
+      Write(kBump, Migration("bump", ".count += 1", 1, 10));
+      RunResult killed = Flightplan(Migrate(), fmt::format("{}:{}", n, when));
+      ASSERT_TRUE(killed.signaled) << killed.exit_code << killed.out << killed.err;
+      ASSERT_EQ(killed.signal, SIGKILL);
+      RunResult resumed = Flightplan(Migrate());
+      ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+      ExpectBumpedOnce(kItems);
+      Value status = StatusJson();
+      int64_t run = status.Find("migrations")->as_list()[0].Find("run")->as_int();
+      Value outputs = StepOutputs(run);
+      EXPECT_EQ(outputs.Find("read")->as_int(), kItems) << outputs.ToJson();
+      EXPECT_EQ(outputs.Find("written")->as_int(), kItems) << outputs.ToJson();
+    }
+  }
+  Control("POST", "/_sim/reset");
+  std::filesystem::remove(state_);
+  CreateTable();
+  Seed(kItems);
+  RunResult whole = Flightplan(Migrate(), fmt::format("{}:before", kRunWrites + 1));
+  EXPECT_EQ(whole.exit_code, 0) << "the run makes exactly " << kRunWrites << " writes\n"
+                                << whole.out << whole.err;
+}
+
+// Killed at random moments while pages are being written, several times in
+// a row, then resumed to the end.
+TEST_F(DataMigrateTest, KilledAtRandomMomentsDuringBatchesStillExactlyOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 400;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 2, 20));
+  // Every write takes a little while, so a kill lands inside a page.
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("UpdateItem")},
+               {"kind", Value("latency")},
+               {"latency_ms", Value(2)},
+               {"count", Value(-1)}}));
+  std::mt19937 random(20261205);
+  for (int kill = 0; kill < 4; ++kill) {
+    Background run(FlightplanInvocation(Migrate()));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 600)(random)));
+    run.Signal(SIGKILL);
+    run.Wait();
+  }
+  RunResult resumed = Flightplan(Migrate());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  ExpectBumpedOnce(kItems);
+}
+
+TEST_F(DataMigrateTest, AFailingTransformStopsBeforeWritingItsPageAndResumesWhenFixed) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 50;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump",
+                         "if .id == \"item-00023\" then error(\"cannot bump \\(.id)\") else "
+                         ".count += 1 end",
+                         1, 10));
+  RunResult failed = Flightplan(Migrate());
+  EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  EXPECT_THAT(failed.err + failed.out, HasSubstr("cannot bump item-00023"));
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) {
+    // Pages 1 and 2 were written; page 3 (items 20-29) and after were not.
+    EXPECT_EQ(Number(items[ItemId(i)], "count"), i < 20 ? i + 1 : i) << ItemId(i);
+  }
+  EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(),
+            "in progress");
+
+  Write(kBump, Migration("bump", ".count += 1", 1, 10));
+  RunResult refused = Flightplan(Migrate());
+  EXPECT_NE(refused.exit_code, 0) << "a changed definition needs the operator's word";
+  RunResult fixed = Flightplan(Migrate({"--accept-definition-change"}));
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  ExpectBumpedOnce(kItems);
+}
+
+// The live app keeps adding to items' counts while the migration runs: every
+// one of its increments survives, and the migration's +1 lands exactly once.
+TEST_F(DataMigrateTest, AConcurrentWriterIsNeverOverwritten) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 40;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 1, 8));
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("UpdateItem")},
+               {"kind", Value("latency")},
+               {"latency_ms", Value(15)},
+               {"count", Value(-1)}}));
+  std::atomic<bool> done{false};
+  std::map<std::string, int> increments;
+  std::thread app([&] {
+    std::mt19937 random(7);
+    for (int round = 0; round < 20000 && !done.load(); ++round) {
+      std::string id = ItemId(std::uniform_int_distribution<int>(0, kItems - 1)(random));
+      auto result =
+          Try("dynamodb", "UpdateItem",
+              Obj({{"TableName", Value(kTable)},
+                   {"Key", Obj({{"id", Obj({{"S", Value(id)}})}})},
+                   {"UpdateExpression", Value("ADD #c :h")},
+                   {"ExpressionAttributeNames", Obj({{"#c", Value("count")}})},
+                   {"ExpressionAttributeValues", Obj({{":h", Obj({{"N", Value("100")}})}})}}));
+      if (result) increments[id] += 1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  RunResult run = Flightplan(Migrate());
+  done = true;
+  app.join();
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) {
+    EXPECT_EQ(Number(items[ItemId(i)], "count"), i + 1 + 100 * increments[ItemId(i)]) << ItemId(i);
+  }
+  int64_t run_id = StatusJson().Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run_id);
+  EXPECT_GT(outputs.Find("conflicts")->as_int(), 0)
+      << "the app never wrote between a read and a write: the test proved nothing "
+      << outputs.ToJson();
+}
+
+// Throttled writes and a write whose answer was lost after it was applied:
+// the migration slows down and retries; nothing is lost or applied twice.
+TEST_F(DataMigrateTest, ThrottlingAndLostAnswersLoseNothingAndApplyNothingTwice) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 30;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 1, 10));
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("UpdateItem")},
+               {"kind", Value("throttle")},
+               {"skip", Value(3)},
+               {"count", Value(4)}}));
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("UpdateItem")},
+               {"kind", Value("reset_after")},
+               {"skip", Value(12)},
+               {"count", Value(2)}}));
+  RunResult run = Flightplan(Migrate());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) EXPECT_EQ(Number(items[ItemId(i)], "count"), i + 1) << ItemId(i);
+}
+
+TEST_F(DataMigrateTest, DryRunTransformsEveryItemAndWritesNothing) {
+  constexpr int kItems = 30;
+  CreateTable();
+  Seed(kItems);
+  Write(kAddCompleted,
+        Migration("add-completed", "if has(\"completed\") then . else . + {completed: false} end"));
+  RunResult dry = Flightplan(Migrate({"--dry-run"}));
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("of 30 items, 20 would change, 0 would be deleted, 10 stay"));
+  EXPECT_THAT(dry.out, HasSubstr("set completed=false"));
+  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+  EXPECT_TRUE(LogOf("dynamodb", "DeleteItem").empty());
+  EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(), "pending");
+}
+
+TEST_F(DataMigrateTest, MigrationsApplyInOrderOnceAndAnEditedOneStopsEverythingAfterIt) {
+  constexpr int kItems = 12;
+  CreateTable();
+  Seed(kItems);
+  Write(kAddCompleted,
+        Migration("add-completed", "if has(\"completed\") then . else . + {completed: false} end"));
+  Write(kBump, Migration("bump", "if .completed then .count += 1000 else . end"));
+  flightplan::testing::WriteFile(dir_.Join("migrations/README.md"), "notes\n");
+  RunResult run = Flightplan(Migrate({"--to", "add-completed"}));
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  Value status = StatusJson();
+  const ValueList& list = status.Find("migrations")->as_list();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].Find("state")->as_string(), "applied");
+  EXPECT_EQ(list[1].Find("state")->as_string(), "pending");
+  EXPECT_EQ(status.Find("ignored")->as_list().front().as_string(), "README.md");
+
+  RunResult rest = Flightplan(Migrate());
+  ASSERT_EQ(rest.exit_code, 0) << rest.out << rest.err;
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) {
+    EXPECT_EQ(Number(items[ItemId(i)], "count"), i % 3 == 0 ? i + 1000 : i) << ItemId(i);
+  }
+
+  // Someone edits an applied migration and adds a new one: nothing runs.
+  Write(kAddCompleted, Migration("add-completed", ". + {completed: true}"));
+  Write("20261205T090000Z-later", Migration("later", ". + {later: true}"));
+  int writes_before = 0;
+  WritesPerItem(&writes_before);
+  RunResult refused = Flightplan(Migrate());
+  EXPECT_EQ(refused.exit_code, 4) << refused.out << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("was edited after it was applied"));
+  int writes_after = 0;
+  WritesPerItem(&writes_after);
+  EXPECT_EQ(writes_after, writes_before);
+  status = StatusJson();
+  EXPECT_EQ(status.Find("migrations")->as_list()[0].Find("state")->as_string(),
+            "changed after it was applied");
+  EXPECT_EQ(status.Find("migrations")->as_list()[2].Find("state")->as_string(), "pending");
+}
+
+TEST_F(DataMigrateTest, AModelIsFoundThroughTheBranchsBackendStack) {
+  std::string table = "Todo-zzzz9999-NONE";
+  std::string template_body = fmt::format(
+      R"({{"Resources": {{"TodoTable": {{"Type": "AWS::DynamoDB::Table", "Properties": {{
+        "TableName": "{}", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{{"AttributeName": "id", "KeyType": "HASH"}}],
+        "AttributeDefinitions": [{{"AttributeName": "id", "AttributeType": "S"}}]}}}}}}}})",
+      table);
+  Value stack = Call("cloudformation", "CreateStack",
+                     Obj({{"StackName", Value("amplify-d1app-main-branch-abc")},
+                          {"TemplateBody", Value(template_body)}}));
+  std::string stack_id = stack.Find("StackId")->as_string();
+  // The branch as Amplify Hosting leaves it after a Gen2 deploy (through the
+  // store: flightplan's client sends only the operations flightplan uses).
+  std::string app_id;
+  {
+    std::lock_guard lock(world().mutex);
+    Timestamp now = world().Now();
+    auto app = world().amplify.CreateApp(Obj({{"name", Value("todo")}}), now);
+    ASSERT_TRUE(app.has_value());
+    app_id = app->Find("appId")->as_string();
+    ASSERT_TRUE(world().amplify.CreateBranch(app_id, Obj({{"branchName", Value("main")}}), now));
+    ASSERT_TRUE(world().amplify.UpdateBranch(
+        app_id, "main", Obj({{"backend", Obj({{"stackArn", Value(stack_id)}})}}), now));
+  }
+  Seed(5, table);
+  Write(kBump, Migration("bump", ".count += 1", 1, 25, "model: Todo"));
+  RunResult run = Flightplan({"data", "migrate", "--app-id", app_id, "--branch", "main"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  int succeeded = 0;
+  WritesPerItem(&succeeded);
+  EXPECT_EQ(succeeded, 5);
+
+  Write("20261205T000000Z-nope", Migration("nope", ". ", 1, 25, "model: Nope"));
+  RunResult missing = Flightplan({"data", "migrate", "--app-id", app_id, "--branch", "main"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err + missing.out, HasSubstr("no table of model 'Nope'"));
+}
+
+TEST_F(DataMigrateTest, BadMigrationFilesAreRefusedBeforeAnythingRuns) {
+  CreateTable();
+  Seed(3);
+  Write(kBump, Migration("bump", ".count += ", 1, 10));
+  RunResult bad_jq = Flightplan(Migrate());
+  EXPECT_EQ(bad_jq.exit_code, 2) << bad_jq.out << bad_jq.err;
+  EXPECT_THAT(bad_jq.err, HasSubstr("does not compile"));
+
+  Write(kBump, Migration("other-name", ".count += 1", 1, 10));
+  RunResult bad_name = Flightplan(Migrate());
+  EXPECT_EQ(bad_name.exit_code, 2) << bad_name.out << bad_name.err;
+  EXPECT_THAT(bad_name.err, HasSubstr("its file name says 'bump'"));
+  EXPECT_TRUE(LogOf("dynamodb", "Scan").empty());
+
+  RunResult no_dir =
+      Flightplan({"data", "status", "--app-id", "a", "--branch", "b", "--dir", "nowhere"});
+  EXPECT_NE(no_dir.exit_code, 0);
+  EXPECT_THAT(no_dir.err, HasSubstr("no migrations folder 'nowhere'"));
+
+  RunResult bad_new = Flightplan({"data", "new", "Add Field"});
+  EXPECT_EQ(bad_new.exit_code, 2);
+  RunResult made = Flightplan({"data", "new", "add-field"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_THAT(made.out, HasSubstr("-add-field.yaml"));
+}
+
+}  // namespace
+}  // namespace flightplan::cloudsim::testing

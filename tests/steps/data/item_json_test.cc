@@ -1,0 +1,82 @@
+// Items as transforms see them (plain JSON) and the writes that turn an item
+// into a transform's result: only what changed, with the types kept.
+#include "steps/data/item_json.h"
+
+#include <gtest/gtest.h>
+
+namespace flightplan::data {
+namespace {
+
+Value Json(std::string_view text) {
+  auto v = Value::FromJson(text);
+  EXPECT_TRUE(v) << text;
+  return v ? *v : Value();
+}
+
+TEST(ItemJsonTest, EveryAttributeTypeBecomesPlainJson) {
+  Value item = Json(R"({"id": {"S": "a"}, "n": {"N": "42"}, "f": {"N": "1.5"},
+    "b": {"BOOL": true}, "z": {"NULL": true}, "bin": {"B": "AAE="},
+    "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2.5"]},
+    "l": {"L": [{"S": "q"}, {"N": "3"}]}, "m": {"M": {"k": {"S": "v"}}}})");
+  auto json = ItemToJson(item);
+  ASSERT_TRUE(json) << json.error().ToString();
+  EXPECT_EQ(*json, Json(R"({"id": "a", "n": 42, "f": 1.5, "b": true, "z": null, "bin": "AAE=",
+    "ss": ["x", "y"], "ns": [1, 2.5], "l": ["q", 3], "m": {"k": "v"}})"));
+}
+
+TEST(ItemJsonTest, AnUnknownOrMalformedAttributeValueIsAnErrorNamingIt) {
+  auto bad = ItemToJson(Json(R"({"id": {"S": "a"}, "x": {"Q": "1"}})"));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().ToString().find("attribute 'x'"), std::string::npos);
+  EXPECT_FALSE(ItemToJson(Json(R"({"n": {"N": "twelve"}})")));
+  EXPECT_FALSE(ItemToJson(Json(R"({"n": {"S": "a", "N": "1"}})")));
+}
+
+TEST(ItemJsonTest, DiffWritesOnlyWhatChangedAndRemovesWhatWasDropped) {
+  Value item = Json(R"({"id": {"S": "a"}, "big": {"N": "12345678901234567890123"},
+    "tags": {"SS": ["x"]}, "old": {"S": "gone"}})");
+  auto json = ItemToJson(item);
+  ASSERT_TRUE(json);
+  Value after = *json;
+  after.as_map().erase("old");
+  after.Set("completed", false);
+  auto changes = Diff(item, after);
+  ASSERT_TRUE(changes) << changes.error().ToString();
+  // The number too large for a double is left alone: it did not change.
+  EXPECT_EQ(changes->set.size(), 1u);
+  EXPECT_EQ(changes->set.at("completed"), Json(R"({"BOOL": false})"));
+  EXPECT_EQ(changes->remove, (std::vector<std::string>{"old"}));
+}
+
+TEST(ItemJsonTest, AChangedSetStaysASetAndNumbersComeBackAsNumbers) {
+  Value item = Json(R"({"id": {"S": "a"}, "tags": {"SS": ["x"]}, "ns": {"NS": ["1"]},
+    "bin": {"B": "AAE="}})");
+  Value after = Json(R"({"id": "a", "tags": ["x", "y"], "ns": [1, 2], "bin": "AAI=",
+    "count": 7, "ratio": 0.25, "list": [1, "a"], "map": {"k": null}})");
+  auto changes = Diff(item, after);
+  ASSERT_TRUE(changes) << changes.error().ToString();
+  EXPECT_EQ(changes->set.at("tags"), Json(R"({"SS": ["x", "y"]})"));
+  EXPECT_EQ(changes->set.at("ns"), Json(R"({"NS": ["1", "2"]})"));
+  EXPECT_EQ(changes->set.at("bin"), Json(R"({"B": "AAI="})"));
+  EXPECT_EQ(changes->set.at("count"), Json(R"({"N": "7"})"));
+  EXPECT_EQ(changes->set.at("ratio"), Json(R"({"N": "0.25"})"));
+  EXPECT_EQ(changes->set.at("list"), Json(R"({"L": [{"N": "1"}, {"S": "a"}]})"));
+  EXPECT_EQ(changes->set.at("map"), Json(R"({"M": {"k": {"NULL": true}}})"));
+}
+
+TEST(ItemJsonTest, WhatDynamoDbCannotStoreIsRefused) {
+  Value item = Json(R"({"id": {"S": "a"}, "tags": {"SS": ["x"]}})");
+  EXPECT_FALSE(Diff(item, Json(R"({"id": "a", "tags": []})")));
+  EXPECT_FALSE(Diff(item, Json(R"(["not", "an", "object"])")));
+  EXPECT_FALSE(Diff(item, Json(R"("text")")));
+}
+
+TEST(ItemJsonTest, TheDigestIsTheSameForTheSameItemWhateverTheOrderItWasBuiltIn) {
+  Value a = Json(R"({"id": {"S": "a"}, "x": {"N": "1"}})");
+  Value b = Json(R"({"x": {"N": "1"}, "id": {"S": "a"}})");
+  EXPECT_EQ(ItemDigest(a), ItemDigest(b));
+  EXPECT_NE(ItemDigest(a), ItemDigest(Json(R"({"id": {"S": "a"}, "x": {"N": "2"}})")));
+}
+
+}  // namespace
+}  // namespace flightplan::data
