@@ -289,6 +289,40 @@ TEST_F(DataMigrateTest, KilledAtRandomMomentsDuringBatchesStillExactlyOnce) {
   ExpectBumpedOnce(kItems);
 }
 
+// The state in S3 (--state s3://…), each command on a new machine with an
+// empty replica: killed after a checkpoint, killed again after the next
+// one's log object was published but before its replica committed it, then
+// finished elsewhere; still every item exactly once.
+TEST_F(DataMigrateTest, OnAStateInS3ResumedOnOtherMachinesEveryItemIsTransformedOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 60;
+  {
+    std::lock_guard lock(world().mutex);
+    ASSERT_TRUE(world().s3.CreateBucket("team-migration-state", world().Now()).has_value());
+  }
+  state_ = "s3://team-migration-state/data";
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 1, 10));
+  int machine = 0;
+  auto on_new_machine = [&](const std::string& kill_at) {
+    flightplan::testing::Invocation inv = FlightplanInvocation(Migrate());
+    inv.env["FLIGHTPLAN_STATE_CACHE"] = dir_.Join(fmt::format("machine-{}", machine++));
+    if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
+    return flightplan::testing::RunFlightplan(inv);
+  };
+  // Writes 1-3: run created and started, step started; 4 and 5: checkpoints.
+  RunResult first = on_new_machine("5:after");
+  ASSERT_TRUE(first.signaled) << first.out << first.err;
+  // Resumed: run resumed, step checked, then checkpoints again.
+  RunResult second = on_new_machine("4:published");
+  ASSERT_TRUE(second.signaled) << second.out << second.err;
+  RunResult last = on_new_machine("");
+  ASSERT_EQ(last.exit_code, 0) << last.out << last.err;
+  ExpectBumpedOnce(kItems);
+  EXPECT_FALSE(LogOf("s3", "PutObject").empty()) << "the state did not go to S3";
+}
+
 TEST_F(DataMigrateTest, AFailingTransformStopsBeforeWritingItsPageAndResumesWhenFixed) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   constexpr int kItems = 50;
