@@ -138,9 +138,10 @@ Context::Context(const GlobalOptions& global) : global_(global) {
   aws_clients_ =
       std::make_unique<aws::ClientPool>(*transport_, clock_, processes_, aws::SystemEnvironment());
   migration::RegisterMigrationSteps(registry_, *aws_clients_);
-  data::RegisterDataSteps(registry_, *aws_clients_, [] {
-    return std::make_unique<CurlTransport>(CurlTransportOptions::FromEnvironment());
-  });
+  data::RegisterDataSteps(
+      registry_, *aws_clients_,
+      [] { return std::make_unique<CurlTransport>(CurlTransportOptions::FromEnvironment()); },
+      &data_limits_);
   console_ = std::make_unique<Console>(global.no_color, global.verbose, DefaultLogDir());
   prompter_ = std::make_unique<TerminalPrompter>();
 }

@@ -18,6 +18,7 @@
 #include "engine/workflow.h"
 #include "engine/workflow_loader.h"
 #include "steps/aws/client_pool.h"
+#include "steps/data/data_steps.h"
 #include "steps/net/curl_transport.h"
 #include "steps/sys/posix_process_runner.h"
 #include "steps/sys/system_host.h"
@@ -84,6 +85,8 @@ class Context {
   SystemHost& host() { return host_; }
   aws::ClientPool& aws_clients() { return *aws_clients_; }
   Clock& clock() { return clock_; }
+  // The data steps read these when they run (`data migrate` sets them).
+  data::DataLimits& data_limits() { return data_limits_; }
 
  private:
   const GlobalOptions& global_;
@@ -95,6 +98,7 @@ class Context {
   PosixProcessRunner processes_;
   std::unique_ptr<CurlTransport> transport_;
   std::unique_ptr<aws::ClientPool> aws_clients_;  // migration steps' AWS clients
+  data::DataLimits data_limits_;
   std::unique_ptr<Console> console_;
   std::unique_ptr<Prompter> prompter_;
   std::unique_ptr<ObjectStore> state_store_;  // a shared state's bucket

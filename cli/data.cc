@@ -25,6 +25,8 @@ struct DataArgs {
   std::string to;  // migrate --to
   bool json = false;
   bool accept_definition_change = false;
+  double max_write_rate = 0;  // migrate --max-write-rate
+  int64_t sample = 0;         // migrate --sample (with --dry-run)
 };
 
 std::string TargetOf(const DataArgs& args) {
@@ -154,6 +156,15 @@ int DoStatus(const GlobalOptions& global, const DataArgs& args) {
 int DoMigrate(const GlobalOptions& global, const DataArgs& args) {
   Context ctx(global);
   if (auto ok = RequireTarget(args); !ok) return ReportError(ctx.console(), ok.error());
+  if (args.sample > 0 && !global.dry_run) {
+    return ReportError(ctx.console(),
+                       Error(ErrorCode::kInvalidInput,
+                             "--sample N goes with --dry-run: it transforms the first N items of "
+                             "each table and writes nothing (a migration itself changes every "
+                             "item)"));
+  }
+  ctx.data_limits().max_write_rate = args.max_write_rate;
+  ctx.data_limits().sample = args.sample;
   auto folder = ListMigrations(args.dir);
   if (!folder) return ReportError(ctx.console(), folder.error());
   if (!args.to.empty()) {
@@ -264,11 +275,25 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   migrate->add_flag("--accept-definition-change", args->accept_definition_change,
                     "Continue an interrupted migration whose file changed since it started "
                     "(recorded in the audit)");
+  migrate
+      ->add_option("--max-write-rate", args->max_write_rate,
+                   "At most N item writes per second over all segments, to leave the live "
+                   "app its write capacity (default: no limit); may differ on a resume")
+      ->check(CLI::Range(0.001, 1000000.0));
+  migrate
+      ->add_option("--sample", args->sample,
+                   "With --dry-run: transform only the first N items of each table")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));
   migrate->footer(
       "Applies the migrations in file-name order; one already applied is skipped, one that was\n"
       "interrupted resumes from its last journaled page, and one edited after it was applied\n"
-      "stops everything (exit 4). --dry-run runs each transform over every item and writes\n"
-      "nothing. The target's lease keeps two operators from migrating at once.\n"
+      "stops everything (exit 4). --dry-run runs each transform over every item (or the first\n"
+      "N with --sample N) and writes nothing, showing the counts and a few items' changes.\n"
+      "--max-write-rate N spaces the item writes of all segments to N per second (reads are\n"
+      "not limited); throttling by DynamoDB is waited out either way. The target's lease keeps\n"
+      "two operators from migrating at once. Before each dynamodb.transform an on-demand\n"
+      "backup of its table is taken (a dynamodb.backup step; `backup: false` on the transform\n"
+      "leaves it out); its ARN is in `flightplan status RUN`.\n"
       "Exit 0 when every migration asked for is applied; otherwise as `flightplan run`.");
   migrate->callback(
       [&global, args, action] { *action = [&global, args] { return DoMigrate(global, *args); }; });

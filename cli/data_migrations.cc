@@ -31,6 +31,54 @@ void Declare(Workflow& wf, const char* name, bool required, const char* descript
   wf.params.push_back(std::move(p));
 }
 
+// The inputs that name a data step's table (DataTargetFields).
+Value TargetInputs(const StepSpec& step) {
+  Value target(ValueMap{});
+  for (const char* key : {"table", "model", "app_id", "branch", "region", "profile"}) {
+    if (const Value* v = step.with.Find(key)) target.Set(key, *v);
+  }
+  return target;
+}
+
+bool HasStep(const Workflow& wf, const std::string& id) {
+  return std::any_of(wf.steps.begin(), wf.steps.end(),
+                     [&](const StepSpec& s) { return s.id == id; });
+}
+
+// Before each step that changes items, a backup of its table, unless the
+// step says `backup: false` or the migration backs that table up before it.
+void AddBackups(Workflow& wf) {
+  std::vector<StepSpec> steps;
+  std::vector<Value> backed_up;
+  for (StepSpec& step : wf.steps) {
+    if (step.uses == "dynamodb.backup") backed_up.push_back(TargetInputs(step));
+    const Value* wanted = step.with.Find("backup");
+    bool skip = wanted != nullptr && wanted->is_bool() && !wanted->as_bool();
+    Value target = TargetInputs(step);
+    if (step.uses == "dynamodb.transform" && !skip &&
+        std::find(backed_up.begin(), backed_up.end(), target) == backed_up.end()) {
+      StepSpec backup;
+      backup.id = "backup-" + step.id;
+      for (int n = 2; HasStep(wf, backup.id); ++n)
+        backup.id = fmt::format("backup-{}-{}", step.id, n);
+      backup.uses = "dynamodb.backup";
+      backup.with = target;
+      backup.description = fmt::format(
+          "an on-demand backup of the table before '{}' changes it "
+          "(added by data migrate; `backup: false` on '{}' leaves it "
+          "out)",
+          step.id, step.id);
+      backup.rollback.mode = RollbackMode::kNone;
+      backup.rollback.reason = "the backup is kept: it is the way back";
+      backup.location = step.location;
+      steps.push_back(std::move(backup));
+      backed_up.push_back(target);
+    }
+    steps.push_back(std::move(step));
+  }
+  wf.steps = std::move(steps);
+}
+
 }  // namespace
 
 Result<MigrationFolder> ListMigrations(const std::string& dir) {
@@ -118,6 +166,7 @@ Result<void> AsDataMigration(Workflow& workflow, const MigrationFile& file) {
   Declare(workflow, "branch", true, "the app's branch (the Gen2 backend) whose data it changes");
   Declare(workflow, "region", false, "AWS region (default: the AWS CLI's)");
   Declare(workflow, "profile", false, "AWS CLI profile (default: the AWS CLI's)");
+  AddBackups(workflow);
   return {};
 }
 

@@ -241,6 +241,23 @@ Result<Value> DynamoDbClient::DescribeBackup(std::string_view backup_arn) {
 Result<ValueList> DynamoDbClient::ListBackups(std::string_view table) {
   return All(client_, "dynamodb", "ListBackups", Params({{"TableName", table}}), "BackupSummaries");
 }
+Result<std::optional<Value>> DynamoDbClient::FindBackup(std::string_view table,
+                                                        std::string_view name) {
+  ASSIGN_OR_RETURN(ValueList summaries, ListBackups(table));
+  for (const Value& s : summaries) {
+    if (StringAt(s, "BackupName") == name && StringAt(s, "BackupStatus") != "DELETED") return s;
+  }
+  return std::optional<Value>();
+}
+
+std::string StepBackupName(std::string_view token, std::string_view table) {
+  constexpr size_t kMaxBackupName = 255;  // DynamoDB: [a-zA-Z0-9_.-]+, 3 to 255
+  std::string run = Sha256Hex(token).substr(0, 16);
+  std::string head = "flightplan-";
+  size_t room = kMaxBackupName - head.size() - run.size() - 1;
+  return head + std::string(table.substr(0, room)) + "-" + run;
+}
+
 Result<Value> DynamoDbClient::ExportTableToPointInTime(const Value& params) {
   return One(client_, "dynamodb", "ExportTableToPointInTime", params);
 }

@@ -8,6 +8,7 @@
 #define FLIGHTPLAN_STEPS_AWS_SERVICES_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -109,6 +110,11 @@ class S3Client {
   AwsClient& client_;
 };
 
+// The name of the on-demand backup a step takes of `table`: the same on every
+// attempt and after a crash (derived from the step's idempotency token),
+// unique to the step's run, within DynamoDB's 255 characters.
+std::string StepBackupName(std::string_view token, std::string_view table);
+
 class DynamoDbClient {
  public:
   explicit DynamoDbClient(AwsClient& client) : client_(client) {}
@@ -120,6 +126,10 @@ class DynamoDbClient {
   [[nodiscard]] Result<Value> DescribeBackup(std::string_view backup_arn);
   // BackupSummaries of every page of ListBackups for one table (user backups).
   [[nodiscard]] Result<ValueList> ListBackups(std::string_view table);
+  // The backup of `table` named `name` (its ListBackups summary), unless it
+  // was deleted; nullopt when there is none.
+  [[nodiscard]] Result<std::optional<Value>> FindBackup(std::string_view table,
+                                                        std::string_view name);
   // params: TableArn, S3Bucket, ClientToken, ExportTime (epoch seconds)...
   [[nodiscard]] Result<Value> ExportTableToPointInTime(const Value& params);
   [[nodiscard]] Result<Value> DescribeExport(std::string_view export_arn);

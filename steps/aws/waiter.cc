@@ -136,4 +136,32 @@ Observation ClassifyDriftDetection(const Value& status) {
               "DetectionStatusReason");
 }
 
+Observation ClassifyBackupCreation(const Value& described) {
+  const Value* d = described.Find("BackupDescription");
+  const Value* details = d != nullptr ? d->Find("BackupDetails") : nullptr;
+  const Value* status_value = details != nullptr ? details->Find("BackupStatus") : nullptr;
+  std::string status =
+      status_value != nullptr && status_value->is_string() ? status_value->as_string() : "";
+  if (status == "AVAILABLE") return {PollState::kSucceeded, status, ""};
+  if (status == "CREATING") return {PollState::kPending, status, ""};
+  return {PollState::kFailed, status.empty() ? std::string("unknown") : status,
+          "the backup is no longer there"};
+}
+
+WaitOptions StepWaitOptions(const StepContext& ctx) {
+  WaitOptions options;
+  options.initial_delay = std::chrono::seconds(1);
+  options.max_delay = std::chrono::seconds(10);
+  options.timeout = std::chrono::hours(1);
+  if (ctx.deadline) {
+    auto left = std::chrono::duration_cast<Duration>(*ctx.deadline - ctx.clock->Monotonic());
+    if (left < options.timeout) options.timeout = std::max(left, Duration(0));
+  }
+  ProgressSink* sink = ctx.progress;
+  if (sink != nullptr) {
+    options.progress = [sink](std::string_view line) { sink->Progress(std::string(line)); };
+  }
+  return options;
+}
+
 }  // namespace flightplan::aws

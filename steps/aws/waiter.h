@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/value.h"
+#include "engine/step.h"
 
 namespace flightplan::aws {
 
@@ -32,6 +33,10 @@ struct WaitOptions {
   // per poll; unset, none is made.
   std::function<void(const Value& event)> stack_event;
 };
+
+// Wait options for a step: progress lines to the step's sink, polls every
+// 1–10 s, up to an hour (the step's deadline when sooner).
+WaitOptions StepWaitOptions(const StepContext& ctx);
 
 enum class PollState { kPending, kSucceeded, kFailed };
 
@@ -57,6 +62,8 @@ Observation ClassifyChangeSetExecution(const Value& change_set);
 Observation ClassifyStackRefactorCreation(const Value& refactor);
 Observation ClassifyStackRefactorExecution(const Value& refactor);
 Observation ClassifyDriftDetection(const Value& status);
+// DynamoDB DescribeBackup: AVAILABLE succeeded, CREATING pending, else failed.
+Observation ClassifyBackupCreation(const Value& described);
 
 }  // namespace flightplan::aws
 

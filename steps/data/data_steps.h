@@ -1,6 +1,7 @@
 // The data-migration step types (docs/data-migrations.md): steps that change
 // the items of a live DynamoDB table, journaled per batch.
 //   dynamodb.transform  every item of a table through a jq program
+//   dynamodb.backup     an on-demand backup of a table, once per run
 #ifndef FLIGHTPLAN_STEPS_DATA_DATA_STEPS_H_
 #define FLIGHTPLAN_STEPS_DATA_DATA_STEPS_H_
 
@@ -18,10 +19,18 @@ namespace flightplan::data {
 // caller's to drop when the step returns.
 using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;
 
-// Registers the data steps. `clients` and the factory must outlive the
-// registry.
+// What the operator limits for one invocation (`flightplan data migrate
+// --max-write-rate`, `--sample`). Not part of a migration's definition nor of
+// its journaled run: a migration resumed later may run under other limits.
+struct DataLimits {
+  double max_write_rate = 0;  // item writes per second over all segments; 0: no limit
+  int64_t sample = 0;         // a dry run transforms only the first N items; 0: all
+};
+
+// Registers the data steps. `clients`, the factory and `limits` must outlive
+// the registry; `limits` is read when a step runs (null: no limits).
 void RegisterDataSteps(StepRegistry& registry, aws::ClientPool& clients,
-                       TransportFactory transports);
+                       TransportFactory transports, const DataLimits* limits = nullptr);
 
 }  // namespace flightplan::data
 

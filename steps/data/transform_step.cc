@@ -35,6 +35,8 @@
 #include "steps/data/data_target.h"
 #include "steps/data/item_json.h"
 #include "steps/data/jq_program.h"
+#include "steps/data/step_types.h"
+#include "steps/data/write_pacer.h"
 
 namespace flightplan::data {
 namespace {
@@ -404,12 +406,13 @@ class Progress {
 
 class Worker {
  public:
-  Worker(AwsClient& client, JqProgram& jq, const Plan& plan, Progress& progress, size_t index,
-         StepContext& ctx, const std::atomic<bool>& stop)
+  Worker(AwsClient& client, JqProgram& jq, const Plan& plan, Progress& progress, WritePacer& pacer,
+         size_t index, StepContext& ctx, const std::atomic<bool>& stop)
       : client_(client),
         jq_(jq),
         plan_(plan),
         progress_(progress),
+        pacer_(pacer),
         index_(index),
         ctx_(ctx),
         stop_(stop),
@@ -516,6 +519,7 @@ class Worker {
     Value item = first;
     Outcome o = first_outcome;
     for (int attempt = 0;; ++attempt) {
+      TRY(pacer_.Wait(ctx_));
       ASSIGN_OR_RETURN(bool written, Write(client_, plan_, item, o, ctx_));
       if (written) {
         (o.kind == Outcome::kDelete ? segment_.counts.dropped : segment_.counts.written) += 1;
@@ -564,6 +568,7 @@ class Worker {
   JqProgram& jq_;
   const Plan& plan_;
   Progress& progress_;
+  WritePacer& pacer_;
   size_t index_;
   StepContext& ctx_;
   const std::atomic<bool>& stop_;
@@ -573,8 +578,8 @@ class Worker {
 
 class TransformStep final : public StepType {
  public:
-  TransformStep(aws::ClientPool& clients, TransportFactory transports)
-      : clients_(clients), transports_(std::move(transports)) {}
+  TransformStep(aws::ClientPool& clients, TransportFactory transports, const DataLimits* limits)
+      : clients_(clients), transports_(std::move(transports)), limits_(limits) {}
 
   std::string_view name() const override { return "dynamodb.transform"; }
 
@@ -590,6 +595,12 @@ class TransformStep final : public StepType {
                           true,
                           "the jq program: the item in (plain JSON), the new item out, or null "
                           "to delete it",
+                          {}});
+      s.inputs.push_back({"backup",
+                          FieldType::kBoolean,
+                          false,
+                          "whether `data migrate` takes an on-demand backup of the table first "
+                          "(a dynamodb.backup step before this one; default true)",
                           {}});
       s.inputs.push_back({"segments",
                           FieldType::kInteger,
@@ -648,15 +659,18 @@ class TransformStep final : public StepType {
     ASSIGN_OR_RETURN(auto jq, JqProgram::Compile(StringAt(inputs, "jq")));
     Value params(ValueMap{});
     params.Set("TableName", plan.table);
+    const int64_t sample = limits_ ? limits_->sample : 0;
     Counts counts;
     std::string samples;
     int shown = 0;
     Value next;
     for (int page = 0; page < 1000000; ++page) {
       if (next.is_map()) params.Set("ExclusiveStartKey", next);
+      if (sample > 0) params.Set("Limit", std::min<int64_t>(sample - counts.read, kMaxPageSize));
       aws::AwsResult out = CallPatiently(*client, "Scan", params, ctx);
       if (!out) return MakeError(out.error().ToError());
       for (const Value& item : ListAt(*out, "Items")) {
+        if (sample > 0 && counts.read >= sample) break;
         counts.read += 1;
         ASSIGN_OR_RETURN(Outcome o, Transform(*jq, item, plan.key_names));
         if (o.kind == Outcome::kUnchanged) {
@@ -676,12 +690,14 @@ class TransformStep final : public StepType {
       }
       const Value* last = out->Find("LastEvaluatedKey");
       if (last == nullptr || !last->is_map() || last->as_map().empty()) break;
+      if (sample > 0 && counts.read >= sample) break;
       next = *last;
     }
     return fmt::format(
-        "{}: of {} items, {} would change, {} would be deleted, {} stay as they "
+        "{}: of {}{} items, {} would change, {} would be deleted, {} stay as they "
         "are (nothing written){}",
-        plan.table, counts.read, counts.written, counts.dropped, counts.unchanged, samples);
+        plan.table, sample > 0 ? "the first " : "", counts.read, counts.written, counts.dropped,
+        counts.unchanged, samples);
   }
 
   // A step started again after it failed continues from the failed
@@ -724,6 +740,11 @@ class TransformStep final : public StepType {
       for (size_t i = 0; i < saved.size(); ++i) segments[i] = Segment::From(saved[i]);
     }
     Progress progress(ctx, plan, std::move(segments));
+    WritePacer pacer(*ctx.clock, limits_ ? limits_->max_write_rate : 0);
+    if (pacer.paced() && ctx.progress != nullptr) {
+      ctx.progress->Progress(fmt::format("{}: writes limited to {:g} per second", plan.table,
+                                         limits_->max_write_rate));
+    }
     std::vector<std::unique_ptr<HttpTransport>> transports;
     std::vector<std::unique_ptr<AwsClient>> clients;
     std::vector<std::unique_ptr<JqProgram>> programs;
@@ -739,7 +760,7 @@ class TransformStep final : public StepType {
     std::vector<std::optional<Error>> errors(static_cast<size_t>(plan.segments));
     auto run = [&](size_t i) {
       AwsClient& c = clients.empty() ? *client : *clients[i];
-      Worker worker(c, *programs[i], plan, progress, i, ctx, stop);
+      Worker worker(c, *programs[i], plan, progress, pacer, i, ctx, stop);
       Result<void> done = worker.Run();
       if (!done) {
         errors[i] = std::move(done.error());
@@ -838,13 +859,15 @@ class TransformStep final : public StepType {
 
   aws::ClientPool& clients_;
   TransportFactory transports_;
+  const DataLimits* limits_;
 };
 
 }  // namespace
 
 void RegisterDataSteps(StepRegistry& registry, aws::ClientPool& clients,
-                       TransportFactory transports) {
-  registry.Register(std::make_unique<TransformStep>(clients, std::move(transports)));
+                       TransportFactory transports, const DataLimits* limits) {
+  registry.Register(std::make_unique<TransformStep>(clients, std::move(transports), limits));
+  registry.Register(MakeBackupStep(clients));
 }
 
 }  // namespace flightplan::data

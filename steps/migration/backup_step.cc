@@ -31,8 +31,6 @@ using aws::ListAt;
 using aws::StringAt;
 
 constexpr std::string_view kTableType = "AWS::DynamoDB::Table";
-// DynamoDB's limit on a backup name (pattern [a-zA-Z0-9_.-]+, 3-255).
-constexpr size_t kMaxBackupName = 255;
 
 // One table as Prepare found it.
 struct TablePlan {
@@ -83,15 +81,6 @@ Result<BackupPlan> PlanFrom(const Value& prepared) {
                                     aws::BoolAt(v, "pitr_off")});
   }
   return plan;
-}
-
-// The backup this run takes of `table`: the same name on every attempt and
-// after a crash, unique to the run.
-std::string BackupName(const std::string& token, const std::string& table) {
-  std::string run = Sha256Hex(token).substr(0, 16);
-  std::string head = "flightplan-";
-  size_t room = kMaxBackupName - head.size() - run.size() - 1;
-  return head + table.substr(0, room) + "-" + run;
 }
 
 // The export's ClientToken for `table`: AWS answers a repeat with the export
@@ -153,16 +142,6 @@ Value Outputs(const BackupPlan& plan, ValueList entries) {
   return out;
 }
 
-// The backup this run took of the table, if any (AWS's summary of it).
-Result<std::optional<Value>> FindBackup(aws::DynamoDbClient& ddb, const std::string& table,
-                                        const std::string& name) {
-  ASSIGN_OR_RETURN(ValueList summaries, ddb.ListBackups(table));
-  for (const Value& s : summaries) {
-    if (StringAt(s, "BackupName") == name && StringAt(s, "BackupStatus") != "DELETED") return s;
-  }
-  return std::optional<Value>();
-}
-
 // The export this run started of the table, if any (its description).
 Result<std::optional<Value>> FindExport(aws::DynamoDbClient& ddb, const std::string& table_arn,
                                         const std::string& client_token) {
@@ -173,16 +152,6 @@ Result<std::optional<Value>> FindExport(aws::DynamoDbClient& ddb, const std::str
     if (d != nullptr && StringAt(*d, "ClientToken") == client_token) return *d;
   }
   return std::optional<Value>();
-}
-
-aws::Observation ClassifyBackup(const Value& described) {
-  const Value* d = described.Find("BackupDescription");
-  const Value* details = d != nullptr ? d->Find("BackupDetails") : nullptr;
-  std::string status = details != nullptr ? StringAt(*details, "BackupStatus") : "";
-  if (status == "AVAILABLE") return {aws::PollState::kSucceeded, status, ""};
-  if (status == "CREATING") return {aws::PollState::kPending, status, ""};
-  return {aws::PollState::kFailed, status.empty() ? std::string("unknown") : status,
-          "the backup is no longer there"};
 }
 
 aws::Observation ClassifyExport(const Value& described) {
@@ -324,8 +293,9 @@ class BackupStep final : public MigrationStep {
           entries.push_back(ExportEntry(t.table, *found));
         }
       } else {
-        ASSIGN_OR_RETURN(std::optional<Value> found,
-                         FindBackup(ddb, t.table, BackupName(ctx.idempotency_token, t.table)));
+        ASSIGN_OR_RETURN(
+            std::optional<Value> found,
+            ddb.FindBackup(t.table, aws::StepBackupName(ctx.idempotency_token, t.table)));
         if (!found) {
           ++missing;
         } else if (StringAt(*found, "BackupStatus") != "AVAILABLE") {
@@ -430,8 +400,8 @@ class BackupStep final : public MigrationStep {
   }
 
   static Result<Value> BackUpTable(aws::DynamoDbClient& ddb, StepContext& ctx, const TablePlan& t) {
-    std::string name = BackupName(ctx.idempotency_token, t.table);
-    ASSIGN_OR_RETURN(std::optional<Value> found, FindBackup(ddb, t.table, name));
+    std::string name = aws::StepBackupName(ctx.idempotency_token, t.table);
+    ASSIGN_OR_RETURN(std::optional<Value> found, ddb.FindBackup(t.table, name));
     std::string arn;
     if (found) {
       arn = StringAt(*found, "BackupArn");
@@ -445,9 +415,10 @@ class BackupStep final : public MigrationStep {
       }
       Progress(ctx, fmt::format("{}: backup {} taken", t.table, arn));
     }
-    ASSIGN_OR_RETURN(Value described, aws::WaitFor(
-                                          *ctx.clock, StepWaitOptions(ctx), "backup " + name,
-                                          [&] { return ddb.DescribeBackup(arn); }, ClassifyBackup));
+    ASSIGN_OR_RETURN(Value described,
+                     aws::WaitFor(
+                         *ctx.clock, StepWaitOptions(ctx), "backup " + name,
+                         [&] { return ddb.DescribeBackup(arn); }, aws::ClassifyBackupCreation));
     const Value* d = described.Find("BackupDescription");
     const Value* details = d != nullptr ? d->Find("BackupDetails") : nullptr;
     return BackupEntry(t.table, details != nullptr ? *details : Value(ValueMap{}));

@@ -66,20 +66,4 @@ Result<Gen1Environment> MigrationStep::Discover(const EnvInputs& env, StepContex
   return DiscoverEnvironment(*client, *ctx.clock, env.app_id, env.env, stateful);
 }
 
-aws::WaitOptions StepWaitOptions(const StepContext& ctx) {
-  aws::WaitOptions options;
-  options.initial_delay = std::chrono::seconds(1);
-  options.max_delay = std::chrono::seconds(10);
-  options.timeout = std::chrono::hours(1);
-  if (ctx.deadline) {
-    auto left = std::chrono::duration_cast<Duration>(*ctx.deadline - ctx.clock->Monotonic());
-    if (left < options.timeout) options.timeout = std::max(left, Duration(0));
-  }
-  ProgressSink* sink = ctx.progress;
-  if (sink != nullptr) {
-    options.progress = [sink](std::string_view line) { sink->Progress(std::string(line)); };
-  }
-  return options;
-}
-
 }  // namespace flightplan::migration

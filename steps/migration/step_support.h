@@ -50,9 +50,7 @@ class MigrationStep : public StepType {
   aws::ClientPool& clients_;
 };
 
-// Wait options for a step: progress lines to the step's sink, polls every
-// 1–10 s, up to an hour (the step's deadline when sooner).
-aws::WaitOptions StepWaitOptions(const StepContext& ctx);
+using aws::StepWaitOptions;
 
 // Text of the input `name`, "" when absent.
 std::string InputString(const Value& inputs, std::string_view name);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <random>
@@ -138,16 +139,27 @@ class DataMigrateTest : public flightplan::testing::MigrationTest {
     return v ? *v : Value();
   }
 
-  // The outputs the transform step recorded in the latest run (status --json).
-  Value StepOutputs(int64_t run) {
+  // The outputs a step recorded in a run (status --json).
+  Value StepOutputs(int64_t run, const std::string& step = "transform") {
     RunResult status = Flightplan({"status", std::to_string(run), "--json"});
     EXPECT_EQ(status.exit_code, 0) << status.err;
     auto v = Value::FromJson(status.out);
     if (!v) return Value();
     const Value* steps = v->Find("steps");
-    return steps && steps->is_list() && !steps->as_list().empty()
-               ? *steps->as_list().front().Find("outputs")
-               : Value();
+    for (const Value& s : steps && steps->is_list() ? steps->as_list() : ValueList{}) {
+      const Value* id = s.Find("id");
+      const Value* outputs = s.Find("outputs");
+      if (id && id->is_string() && id->as_string() == step && outputs) return *outputs;
+    }
+    ADD_FAILURE() << "no step " << step << " in " << status.out;
+    return Value();
+  }
+
+  // The backups of the table, as the AWS CLI lists them.
+  std::vector<Value> Backups(const std::string& table = kTable) {
+    Value out = Cli({"dynamodb", "list-backups", "--table-name", table});
+    const Value* list = out.Find("BackupSummaries");
+    return list && list->is_list() ? list->as_list() : std::vector<Value>{};
   }
 };
 
@@ -221,15 +233,17 @@ TEST_F(DataMigrateTest, TenThousandItemsInFourSegmentsEachTransformedExactlyOnce
 TEST_F(DataMigrateTest, KilledAtJournalWritesEveryItemIsTransformedExactlyOnce) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   constexpr int kItems = 60;
-  // Writes of an uninterrupted run: run created and started; step started;
-  // a checkpoint before each of the 6 pages of 10 and one after the last;
-  // step succeeded; run succeeded.
-  constexpr int kRunWrites = 12;
+  // Writes of an uninterrupted run: run created and started (1, 2); the
+  // backup step started and succeeded (3, 4); the transform started (5); a
+  // checkpoint before each of the 6 pages of 10 and one after the last
+  // (6-12); the transform succeeded (13); run succeeded (14).
+  constexpr int kRunWrites = 14;
   bool full = std::getenv("FLIGHTPLAN_FULL_CRASH_MATRIX") != nullptr;
   std::vector<int> cells;
   for (int n = 1; n <= kRunWrites; ++n) {
-    // CI: the step's start, a checkpoint in the middle, the last one, its end.
-    if (full || n == 3 || n == 6 || n == 10 || n == 11) cells.push_back(n);
+    // CI: the backup's end (before it: taken but not journaled), the
+    // transform's start, a checkpoint in the middle, the last one, its end.
+    if (full || n == 4 || n == 5 || n == 8 || n == 12 || n == 13) cells.push_back(n);
   }
   for (int n : cells) {
     for (const char* when : {"before", "after"}) {
@@ -250,6 +264,9 @@ TEST_F(DataMigrateTest, KilledAtJournalWritesEveryItemIsTransformedExactlyOnce) 
       Value outputs = StepOutputs(run);
       EXPECT_EQ(outputs.Find("read")->as_int(), kItems) << outputs.ToJson();
       EXPECT_EQ(outputs.Find("written")->as_int(), kItems) << outputs.ToJson();
+      // One backup, however the kill fell: a resume finds the one it took.
+      EXPECT_EQ(Backups().size(), 1u);
+      EXPECT_EQ(LogOf("dynamodb", "CreateBackup").size(), 1u);
     }
   }
   Control("POST", "/_sim/reset");
@@ -311,8 +328,9 @@ TEST_F(DataMigrateTest, OnAStateInS3ResumedOnOtherMachinesEveryItemIsTransformed
     if (!kill_at.empty()) inv.env["FLIGHTPLAN_FAULT_KILL_AT_WRITE"] = kill_at;
     return flightplan::testing::RunFlightplan(inv);
   };
-  // Writes 1-3: run created and started, step started; 4 and 5: checkpoints.
-  RunResult first = on_new_machine("5:after");
+  // Writes 1-2: run created and started; 3-4: the backup step; 5: the
+  // transform started; 6 and 7: checkpoints.
+  RunResult first = on_new_machine("7:after");
   ASSERT_TRUE(first.signaled) << first.out << first.err;
   // Resumed: run resumed, step checked, then checkpoints again.
   RunResult second = on_new_machine("4:published");
@@ -320,6 +338,7 @@ TEST_F(DataMigrateTest, OnAStateInS3ResumedOnOtherMachinesEveryItemIsTransformed
   RunResult last = on_new_machine("");
   ASSERT_EQ(last.exit_code, 0) << last.out << last.err;
   ExpectBumpedOnce(kItems);
+  EXPECT_EQ(Backups().size(), 1u);
   EXPECT_FALSE(LogOf("s3", "PutObject").empty()) << "the state did not go to S3";
 }
 
@@ -436,6 +455,101 @@ TEST_F(DataMigrateTest, DryRunTransformsEveryItemAndWritesNothing) {
   EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
   EXPECT_TRUE(LogOf("dynamodb", "DeleteItem").empty());
   EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(), "pending");
+}
+
+// data migrate backs the table up before a transform changes it: the backup
+// holds the items as they were (restored through the AWS CLI), is taken
+// before the first write, once; `backup: false` leaves it out.
+TEST_F(DataMigrateTest, ABackupOfTheTableAsItWasIsTakenBeforeTheFirstWrite) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 30;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 2, 10));
+  RunResult run = Flightplan(Migrate());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  ExpectBumpedOnce(kItems);
+
+  std::vector<Value> backups = Backups();
+  ASSERT_EQ(backups.size(), 1u);
+  std::string arn = backups[0].Find("BackupArn")->as_string();
+  std::vector<LogEntry> created = LogOf("dynamodb", "CreateBackup");
+  std::vector<LogEntry> writes = LogOf("dynamodb", "UpdateItem");
+  ASSERT_EQ(created.size(), 1u);
+  ASSERT_FALSE(writes.empty());
+  for (const LogEntry& w : writes) EXPECT_LT(created[0].seq, w.seq);
+  int64_t run_id = StatusJson().Find("migrations")->as_list()[0].Find("run")->as_int();
+  EXPECT_EQ(StepOutputs(run_id, "backup-transform").Find("backup_arn")->as_string(), arn);
+
+  Cli({"dynamodb", "restore-table-from-backup", "--target-table-name", "Todo-restored",
+       "--backup-arn", arn});
+  std::map<std::string, Value> restored = Items("Todo-restored");
+  ASSERT_EQ(restored.size(), static_cast<size_t>(kItems));
+  for (int i = 0; i < kItems; ++i) EXPECT_EQ(Number(restored[ItemId(i)], "count"), i);
+
+  // Applied: a second migrate takes no second backup.
+  ASSERT_EQ(Flightplan(Migrate()).exit_code, 0);
+  EXPECT_EQ(Backups().size(), 1u);
+
+  // A migration that says `backup: false` takes none.
+  Write("20261204T140000Z-again",
+        "name: again\nversion: 1\nsteps:\n  - id: transform\n    uses: dynamodb.transform\n"
+        "    with:\n      table: Todo-abc123def456-NONE\n      jq: '.count += 1'\n"
+        "      backup: false\n");
+  RunResult again = Flightplan(Migrate());
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(Backups().size(), 1u);
+  EXPECT_EQ(LogOf("dynamodb", "CreateBackup").size(), 1u);
+}
+
+// --sample N: the dry run transforms the first N items only, and says so.
+TEST_F(DataMigrateTest, DryRunWithASampleTransformsOnlyTheFirstItems) {
+  CreateTable();
+  Seed(60);
+  Write(kBump, Migration("bump", ".count += 1"));
+  RunResult dry = Flightplan(Migrate({"--dry-run", "--sample", "7"}));
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_THAT(dry.out,
+              HasSubstr("of the first 7 items, 7 would change, 0 would be deleted, 0 stay"));
+  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+  EXPECT_EQ(LogOf("dynamodb", "Scan").size(), 1u);  // one page of 7, not the table
+  EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(), "pending");
+
+  // Without --dry-run a sample makes no sense: refused before anything runs.
+  RunResult wrong = Flightplan(Migrate({"--sample", "7"}));
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.out << wrong.err;
+  EXPECT_THAT(wrong.err, HasSubstr("--sample N goes with --dry-run"));
+  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+}
+
+// --max-write-rate N: the writes of all segments together, as the simulator
+// received them, span at least (writes - 1) / N seconds; each item once.
+TEST_F(DataMigrateTest, MaxWriteRateSpacesTheWritesOfAllSegments) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 41;
+  constexpr double kRate = 20;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 3, 10));
+  RunResult run = Flightplan(Migrate({"--max-write-rate", "20"}));
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  ExpectBumpedOnce(kItems);
+  std::vector<int64_t> times;
+  for (const LogEntry& e : LogOf("dynamodb", "UpdateItem")) times.push_back(e.time.unix_ms);
+  ASSERT_EQ(times.size(), static_cast<size_t>(kItems));
+  std::sort(times.begin(), times.end());
+  // Unpaced, 41 writes on loopback take a few tens of milliseconds. The log's
+  // times are when requests arrived: allow 100 ms of network jitter.
+  EXPECT_GE(times.back() - times.front(), static_cast<int64_t>((kItems - 1) / kRate * 1000) - 100);
+  // No second holds more than N + 1 of them (jitter again: + 2).
+  for (size_t i = 0; i < times.size(); ++i) {
+    size_t in_second = 0;
+    for (size_t j = i; j < times.size() && times[j] < times[i] + 1000; ++j) ++in_second;
+    EXPECT_LE(in_second, static_cast<size_t>(kRate) + 3) << "from write " << i;
+  }
+
+  RunResult bad = Flightplan(Migrate({"--max-write-rate", "0"}));
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
 }
 
 TEST_F(DataMigrateTest, MigrationsApplyInOrderOnceAndAnEditedOneStopsEverythingAfterIt) {

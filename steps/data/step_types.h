@@ -1,0 +1,18 @@
+// The data step types other than dynamodb.transform, made for
+// RegisterDataSteps (private to steps/data/).
+#ifndef FLIGHTPLAN_STEPS_DATA_STEP_TYPES_H_
+#define FLIGHTPLAN_STEPS_DATA_STEP_TYPES_H_
+
+#include <memory>
+
+#include "engine/step.h"
+#include "steps/aws/client_pool.h"
+
+namespace flightplan::data {
+
+// dynamodb.backup (backup_step.cc).
+std::unique_ptr<StepType> MakeBackupStep(aws::ClientPool& clients);
+
+}  // namespace flightplan::data
+
+#endif  // FLIGHTPLAN_STEPS_DATA_STEP_TYPES_H_
