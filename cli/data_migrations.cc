@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <regex>
+#include <set>
 
 namespace flightplan::cli {
 namespace {
@@ -40,16 +41,13 @@ Value TargetInputs(const StepSpec& step) {
   return target;
 }
 
-bool HasStep(const Workflow& wf, const std::string& id) {
-  return std::any_of(wf.steps.begin(), wf.steps.end(),
-                     [&](const StepSpec& s) { return s.id == id; });
-}
-
 // Before each step that changes items, a backup of its table, unless the
 // step says `backup: false` or the migration backs that table up before it.
 void AddBackups(Workflow& wf) {
   std::vector<StepSpec> steps;
   std::vector<Value> backed_up;
+  std::set<std::string> ids;
+  for (const StepSpec& step : wf.steps) ids.insert(step.id);
   for (StepSpec& step : wf.steps) {
     if (step.uses == "dynamodb.backup") backed_up.push_back(TargetInputs(step));
     const Value* wanted = step.with.Find("backup");
@@ -59,8 +57,10 @@ void AddBackups(Workflow& wf) {
         std::find(backed_up.begin(), backed_up.end(), target) == backed_up.end()) {
       StepSpec backup;
       backup.id = "backup-" + step.id;
-      for (int n = 2; HasStep(wf, backup.id); ++n)
+      for (int n = 2; ids.count(backup.id) != 0; ++n) {
         backup.id = fmt::format("backup-{}-{}", step.id, n);
+      }
+      ids.insert(backup.id);
       backup.uses = "dynamodb.backup";
       backup.with = target;
       backup.description = fmt::format(

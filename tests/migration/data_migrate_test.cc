@@ -500,6 +500,19 @@ TEST_F(DataMigrateTest, ABackupOfTheTableAsItWasIsTakenBeforeTheFirstWrite) {
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_EQ(Backups().size(), 1u);
   EXPECT_EQ(LogOf("dynamodb", "CreateBackup").size(), 1u);
+
+  // The backup's id never takes one the migration uses: here `backup-fix` is
+  // the migration's own step, so the backup before `fix` is `backup-fix-2`.
+  Write("20261204T150000Z-ids",
+        "name: ids\nversion: 1\nsteps:\n  - id: backup-fix\n    uses: dynamodb.transform\n"
+        "    with:\n      table: Todo-abc123def456-NONE\n      jq: '.count += 1'\n"
+        "      backup: false\n  - id: fix\n    uses: dynamodb.transform\n"
+        "    with:\n      table: Todo-abc123def456-NONE\n      jq: '.count -= 1'\n");
+  RunResult ids = Flightplan(Migrate());
+  ASSERT_EQ(ids.exit_code, 0) << ids.out << ids.err;
+  int64_t ids_run = StatusJson().Find("migrations")->as_list()[2].Find("run")->as_int();
+  EXPECT_FALSE(StepOutputs(ids_run, "backup-fix-2").Find("backup_arn")->as_string().empty());
+  EXPECT_EQ(Backups().size(), 2u);
 }
 
 // --sample N: the dry run transforms the first N items only, and says so.
