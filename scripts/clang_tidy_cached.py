@@ -107,7 +107,7 @@ def main():
     os.makedirs(cache_dir, exist_ok=True)
 
     pattern = re.compile(args.regex)
-    todo, hits = [], 0
+    to_check, hits = [], 0
     for entry in entries:
         source = os.path.normpath(os.path.join(entry["directory"], entry["file"]))
         if not pattern.search(source):
@@ -117,7 +117,7 @@ def main():
         if key and source in deps and os.path.exists(os.path.join(cache_dir, key)):
             hits += 1
         else:
-            todo.append((source, key if source in deps else None))
+            to_check.append((source, key if source in deps else None))
 
     def check(item):
         source, _ = item
@@ -129,14 +129,14 @@ def main():
 
     failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.j)) as pool:
-        for (source, key), clean, output in pool.map(check, todo):
+        for (source, key), clean, output in pool.map(check, to_check):
             if clean:
                 if key:
                     open(os.path.join(cache_dir, key), "w").close()
             else:
                 failed += 1
                 print(f"== {os.path.relpath(source, source_root)}\n{output}")
-    print(f"clang-tidy: {len(todo)} checked, {hits} unchanged since a clean check, "
+    print(f"clang-tidy: {len(to_check)} checked, {hits} unchanged since a clean check, "
           f"{failed} with findings")
     return 1 if failed else 0
 
