@@ -25,6 +25,10 @@ struct ProcessSpec {
   std::map<std::string, std::string> env;  // added to (or replacing in) the inherited environment
   std::optional<std::chrono::steady_clock::time_point> deadline;
   size_t max_output_bytes = 1 << 20;  // per stream; the rest is dropped
+  // Written to the program's standard input, which is then closed (empty:
+  // /dev/null). A program that exits or closes its input before reading all
+  // of it is not an error of the runner: its exit status tells.
+  std::string stdin_text = {};
 };
 
 struct ProcessResult {

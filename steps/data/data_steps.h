@@ -1,6 +1,7 @@
 // The data-migration step types (docs/data-migrations.md): steps that change
 // the items of a live DynamoDB table, journaled per batch.
-//   dynamodb.transform  every item of a table through a jq program
+//   dynamodb.transform  every item of a table through a jq program or a command
+//   dynamodb.put        the items a command produces, created where absent
 //   dynamodb.backup     an on-demand backup of a table, once per run
 #ifndef FLIGHTPLAN_STEPS_DATA_DATA_STEPS_H_
 #define FLIGHTPLAN_STEPS_DATA_DATA_STEPS_H_

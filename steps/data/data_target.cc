@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
+#include <random>
 #include <set>
 
 #include "base/clock.h"
@@ -139,6 +141,25 @@ std::string DescribeTarget(const Value& inputs) {
   std::string table = StringAt(inputs, "table");
   if (!table.empty()) return "table " + table;
   return "the table of model " + StringAt(inputs, "model");
+}
+
+// Over a minute of pauses in all before a throttled call is given up.
+constexpr int kThrottleRounds = 12;
+
+aws::AwsResult CallPatiently(aws::AwsClient& client, std::string_view operation,
+                             const Value& params, StepContext& ctx) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  int64_t pause_ms = 200;
+  for (int round = 1;; ++round) {
+    aws::AwsResult result = client.Call("dynamodb", operation, params);
+    if (result || result.error().kind != aws::AwsErrorKind::kThrottling ||
+        round >= kThrottleRounds || !ctx.StopReason()) {
+      return result;
+    }
+    int64_t jittered = std::uniform_int_distribution<int64_t>(pause_ms / 2, pause_ms)(random);
+    ctx.clock->Sleep(Duration(jittered));
+    pause_ms = std::min<int64_t>(pause_ms * 2, 10000);
+  }
 }
 
 }  // namespace flightplan::data

@@ -9,6 +9,7 @@
 #define FLIGHTPLAN_STEPS_DATA_DATA_TARGET_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -40,6 +41,13 @@ std::vector<FieldSpec> DataTargetFields();
 // was searched; kInvalidInput when several tables match.
 [[nodiscard]] Result<std::string> ResolveTable(aws::AwsClient& client, Clock& clock,
                                                const DataTarget& target);
+
+// A DynamoDB call that throttling slows down instead of failing: past the
+// AWS client's own retries, a throttled call is tried again after growing
+// pauses (0.2 s doubling to 10 s, jittered; over a minute in all), unless the
+// step is being stopped.
+[[nodiscard]] aws::AwsResult CallPatiently(aws::AwsClient& client, std::string_view operation,
+                                           const Value& params, StepContext& ctx);
 
 // "table Todo-abc-NONE" or "model Todo of app d1 branch main".
 std::string DescribeTarget(const Value& inputs);

@@ -7,11 +7,14 @@
 
 #include "engine/step.h"
 #include "steps/aws/client_pool.h"
+#include "steps/data/data_steps.h"
 
 namespace flightplan::data {
 
 // dynamodb.backup (backup_step.cc).
 std::unique_ptr<StepType> MakeBackupStep(aws::ClientPool& clients);
+// dynamodb.put (put_step.cc); `limits` as for RegisterDataSteps.
+std::unique_ptr<StepType> MakePutStep(aws::ClientPool& clients, const DataLimits* limits);
 
 }  // namespace flightplan::data
 

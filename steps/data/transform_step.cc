@@ -1,5 +1,6 @@
-// dynamodb.transform: every item of a table through a jq program, written
-// back only where the program changed it.
+// dynamodb.transform: every item of a table through a program — jq, or a
+// command reading JSON Lines (item_program.h) — written back only where the
+// program changed it.
 //
 // Each write is conditional on the item being exactly as it was read (every
 // attribute equal), and writes only the attributes that changed (UpdateItem
@@ -9,8 +10,9 @@
 // counted), so the app's write is never overwritten.
 //
 // Exactly once, journaled per page: the table is scanned in parallel segments;
-// for each page a segment transforms every item first (a program that fails
-// on one item stops the step before anything of the page is written), then
+// for each page a segment transforms every item first (one command run per
+// page; a program that fails on one item stops the step before anything of
+// the page is written), then
 // journals a checkpoint — where the next page starts, the counts so far, and
 // for each item it is about to write, its key and the digests of the item as
 // read and as it will be — and only then writes. After a crash the step
@@ -34,7 +36,7 @@
 #include "steps/data/data_steps.h"
 #include "steps/data/data_target.h"
 #include "steps/data/item_json.h"
-#include "steps/data/jq_program.h"
+#include "steps/data/item_program.h"
 #include "steps/data/step_types.h"
 #include "steps/data/write_pacer.h"
 
@@ -187,28 +189,6 @@ Value Applied(const Value& item, const ItemChanges& changes) {
   return out;
 }
 
-// Throttling slows a migration down instead of failing it: past the AWS
-// client's own retries, a throttled call is tried again after growing pauses
-// (0.2 s doubling to 10 s, jittered), up to kThrottleRounds times (over a
-// minute in all), unless the step is being stopped.
-constexpr int kThrottleRounds = 12;
-
-aws::AwsResult CallPatiently(AwsClient& client, std::string_view operation, const Value& params,
-                             StepContext& ctx) {
-  static thread_local std::mt19937_64 random{std::random_device{}()};
-  int64_t pause_ms = 200;
-  for (int round = 1;; ++round) {
-    aws::AwsResult result = client.Call("dynamodb", operation, params);
-    if (result || result.error().kind != aws::AwsErrorKind::kThrottling ||
-        round >= kThrottleRounds || !ctx.StopReason()) {
-      return result;
-    }
-    int64_t jittered = std::uniform_int_distribution<int64_t>(pause_ms / 2, pause_ms)(random);
-    ctx.clock->Sleep(Duration(jittered));
-    pause_ms = std::min<int64_t>(pause_ms * 2, 10000);
-  }
-}
-
 bool IsConditionFailure(const aws::AwsError& e) {
   return e.code == "ConditionalCheckFailedException";
 }
@@ -220,15 +200,13 @@ struct Outcome {
   std::string after;  // digest of the item as it will be, or kDropped
 };
 
-Result<Outcome> Transform(JqProgram& jq, const Value& item, const std::vector<std::string>& keys) {
+// What `result` (the program's plain JSON for `item`) means for the item.
+Result<Outcome> OutcomeOf(const Value& item, const Value* result,
+                          const std::vector<std::string>& keys) {
   auto fail = [&](Error e) {
     return MakeError(std::move(e).WithContext(
         fmt::format("transforming the item {}", KeyOf(item, keys).ToJson())));
   };
-  auto json = ItemToJson(item);
-  if (!json) return fail(std::move(json.error()));
-  auto result = jq.Apply(*json);
-  if (!result) return fail(std::move(result.error()));
   Outcome out;
   if (result->is_null()) {
     out.kind = Outcome::kDelete;
@@ -253,6 +231,35 @@ Result<Outcome> Transform(JqProgram& jq, const Value& item, const std::vector<st
   out.after = ItemDigest(Applied(item, *changes));
   out.changes = std::move(*changes);
   return out;
+}
+
+// Every item through the program at once (one command run for all).
+Result<std::vector<Outcome>> TransformAll(ItemProgram& program,
+                                          const std::vector<const Value*>& items,
+                                          const std::vector<std::string>& keys) {
+  std::vector<Value> inputs;
+  std::vector<std::string> labels;
+  for (const Value* item : items) {
+    labels.push_back(KeyOf(*item, keys).ToJson());
+    auto json = ItemToJson(*item);
+    if (!json) {
+      return MakeError(std::move(json.error()).WithContext("reading the item " + labels.back()));
+    }
+    inputs.push_back(std::move(*json));
+  }
+  ASSIGN_OR_RETURN(std::vector<Value> results, program.ApplyAll(inputs, labels));
+  std::vector<Outcome> outcomes;
+  for (size_t i = 0; i < items.size(); ++i) {
+    ASSIGN_OR_RETURN(Outcome o, OutcomeOf(*items[i], &results[i], keys));
+    outcomes.push_back(std::move(o));
+  }
+  return outcomes;
+}
+
+Result<Outcome> Transform(ItemProgram& program, const Value& item,
+                          const std::vector<std::string>& keys) {
+  ASSIGN_OR_RETURN(std::vector<Outcome> one, TransformAll(program, {&item}, keys));
+  return std::move(one.front());
 }
 
 // The condition "every attribute is as in `item`", with its names and values.
@@ -406,10 +413,10 @@ class Progress {
 
 class Worker {
  public:
-  Worker(AwsClient& client, JqProgram& jq, const Plan& plan, Progress& progress, WritePacer& pacer,
-         size_t index, StepContext& ctx, const std::atomic<bool>& stop)
+  Worker(AwsClient& client, ItemProgram& program, const Plan& plan, Progress& progress,
+         WritePacer& pacer, size_t index, StepContext& ctx, const std::atomic<bool>& stop)
       : client_(client),
-        jq_(jq),
+        program_(program),
         plan_(plan),
         progress_(progress),
         pacer_(pacer),
@@ -473,12 +480,14 @@ class Worker {
     std::vector<std::pair<const Value*, Outcome>> writes;
     Counts page_counts;
     page_counts.read = static_cast<int64_t>(items.size());
-    for (const Value& item : items) {
-      ASSIGN_OR_RETURN(Outcome o, Transform(jq_, item, plan_.key_names));
-      if (o.kind == Outcome::kUnchanged) {
+    std::vector<const Value*> read;
+    for (const Value& item : items) read.push_back(&item);
+    ASSIGN_OR_RETURN(std::vector<Outcome> outcomes, TransformAll(program_, read, plan_.key_names));
+    for (size_t i = 0; i < read.size(); ++i) {
+      if (outcomes[i].kind == Outcome::kUnchanged) {
         page_counts.unchanged += 1;
       } else {
-        writes.emplace_back(&item, std::move(o));
+        writes.emplace_back(read[i], std::move(outcomes[i]));
       }
     }
     const Value* last = page->Find("LastEvaluatedKey");
@@ -503,7 +512,7 @@ class Worker {
 
   // The item as read: transform it and write it.
   Result<void> Settle(const Value& item) {
-    ASSIGN_OR_RETURN(Outcome o, Transform(jq_, item, plan_.key_names));
+    ASSIGN_OR_RETURN(Outcome o, Transform(program_, item, plan_.key_names));
     if (o.kind == Outcome::kUnchanged) {
       segment_.counts.unchanged += 1;
       return {};
@@ -546,7 +555,7 @@ class Worker {
       }
       segment_.counts.conflicts += 1;
       item = *now;
-      ASSIGN_OR_RETURN(o, Transform(jq_, item, plan_.key_names));
+      ASSIGN_OR_RETURN(o, Transform(program_, item, plan_.key_names));
       if (o.kind == Outcome::kUnchanged) {
         segment_.counts.unchanged += 1;
         return {};
@@ -565,7 +574,7 @@ class Worker {
   }
 
   AwsClient& client_;
-  JqProgram& jq_;
+  ItemProgram& program_;
   const Plan& plan_;
   Progress& progress_;
   WritePacer& pacer_;
@@ -587,15 +596,21 @@ class TransformStep final : public StepType {
     static const StepSchema kSchema = [] {
       StepSchema s;
       s.summary =
-          "Transform every item of a DynamoDB table with a jq program, journaled per page, "
-          "each write conditional on the item being unchanged";
+          "Transform every item of a DynamoDB table with a jq program or a command, journaled "
+          "per page, each write conditional on the item being unchanged";
       s.inputs = DataTargetFields();
       s.inputs.push_back({"jq",
                           FieldType::kString,
-                          true,
+                          false,
                           "the jq program: the item in (plain JSON), the new item out, or null "
-                          "to delete it",
+                          "to delete it (this or `command`)",
                           {}});
+      s.inputs.push_back(CommandField(
+          "a command (argv, no shell) run once per page in the current directory: the page's "
+          "items in on standard input as JSON Lines, exactly one line out per item, in order "
+          "(the new item, or null to delete it); logs go to standard error; the table's name "
+          "is in FLIGHTPLAN_TABLE (this or `jq`)"));
+      s.inputs.push_back(CommandTimeoutField());
       s.inputs.push_back({"backup",
                           FieldType::kBoolean,
                           false,
@@ -630,9 +645,18 @@ class TransformStep final : public StepType {
   }
 
   Result<void> ValidateStatic(const Value& inputs) const override {
+    const bool has_jq = inputs.Find("jq") != nullptr && !inputs.Find("jq")->is_null();
+    const bool has_command =
+        inputs.Find("command") != nullptr && !inputs.Find("command")->is_null();
+    if (has_jq == has_command) {
+      return MakeError(ErrorCode::kInvalidInput,
+                       "give the transform either `jq` (a jq program) or `command` (a program "
+                       "reading and writing JSON Lines), not both and not neither");
+    }
+    TRY(ValidateCommandInputs(inputs));
     std::string program = StringAt(inputs, "jq");
-    if (program.find("${") == std::string::npos) {
-      ASSIGN_OR_RETURN(auto compiled, JqProgram::Compile(program));
+    if (has_jq && program.find("${") == std::string::npos) {
+      ASSIGN_OR_RETURN(auto compiled, JqItems(program));
       (void)compiled;
     }
     int64_t segments = IntAt(inputs, "segments", kDefaultSegments);
@@ -649,6 +673,11 @@ class TransformStep final : public StepType {
   }
 
   std::string Describe(const Value& inputs) const override {
+    std::vector<std::string> argv = CommandArgv(inputs);
+    if (!argv.empty()) {
+      return fmt::format("transform every item of {} with {}", DescribeTarget(inputs),
+                         ShowCommand(argv));
+    }
     return fmt::format("transform every item of {} with jq '{}'", DescribeTarget(inputs),
                        StringAt(inputs, "jq"));
   }
@@ -656,7 +685,7 @@ class TransformStep final : public StepType {
   Result<std::string> Preview(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(Plan plan, MakePlan(inputs, ctx));
     ASSIGN_OR_RETURN(AwsClient * client, ClientFor(inputs, ctx));
-    ASSIGN_OR_RETURN(auto jq, JqProgram::Compile(StringAt(inputs, "jq")));
+    ASSIGN_OR_RETURN(auto program, MakeProgram(inputs, plan, ctx));
     Value params(ValueMap{});
     params.Set("TableName", plan.table);
     const int64_t sample = limits_ ? limits_->sample : 0;
@@ -669,10 +698,17 @@ class TransformStep final : public StepType {
       if (sample > 0) params.Set("Limit", std::min<int64_t>(sample - counts.read, kMaxPageSize));
       aws::AwsResult out = CallPatiently(*client, "Scan", params, ctx);
       if (!out) return MakeError(out.error().ToError());
+      std::vector<const Value*> items;
       for (const Value& item : ListAt(*out, "Items")) {
-        if (sample > 0 && counts.read >= sample) break;
+        if (sample > 0 && counts.read + static_cast<int64_t>(items.size()) >= sample) break;
+        items.push_back(&item);
+      }
+      ASSIGN_OR_RETURN(std::vector<Outcome> outcomes,
+                       TransformAll(*program, items, plan.key_names));
+      for (size_t i = 0; i < items.size(); ++i) {
+        const Value& item = *items[i];
+        const Outcome& o = outcomes[i];
         counts.read += 1;
-        ASSIGN_OR_RETURN(Outcome o, Transform(*jq, item, plan.key_names));
         if (o.kind == Outcome::kUnchanged) {
           counts.unchanged += 1;
           continue;
@@ -728,7 +764,6 @@ class TransformStep final : public StepType {
     }
     ASSIGN_OR_RETURN(Plan plan, PlanFrom(ctx.prepared));
     ASSIGN_OR_RETURN(AwsClient * client, ClientFor(inputs, ctx));
-    std::string program = StringAt(inputs, "jq");
     std::vector<Segment> segments(static_cast<size_t>(plan.segments));
     if (const Value* cp = ctx.prepared.Find("checkpoint")) {
       const ValueList& saved = ListAt(*cp, "segments");
@@ -747,10 +782,10 @@ class TransformStep final : public StepType {
     }
     std::vector<std::unique_ptr<HttpTransport>> transports;
     std::vector<std::unique_ptr<AwsClient>> clients;
-    std::vector<std::unique_ptr<JqProgram>> programs;
+    std::vector<std::unique_ptr<ItemProgram>> programs;
     for (int64_t i = 0; i < plan.segments; ++i) {
-      ASSIGN_OR_RETURN(auto jq, JqProgram::Compile(program));
-      programs.push_back(std::move(jq));
+      ASSIGN_OR_RETURN(auto program, MakeProgram(inputs, plan, ctx));
+      programs.push_back(std::move(program));
       if (plan.segments > 1 && transports_) {
         transports.push_back(transports_());
         clients.push_back(client->OverTransport(*transports.back()));
@@ -824,6 +859,23 @@ class TransformStep final : public StepType {
     return clients_.Get(target.profile, target.region);
   }
 
+  // The step's jq program, or its command (run in the current directory,
+  // told the table in FLIGHTPLAN_TABLE).
+  static Result<std::unique_ptr<ItemProgram>> MakeProgram(const Value& inputs, const Plan& plan,
+                                                          StepContext& ctx) {
+    std::vector<std::string> argv = CommandArgv(inputs);
+    if (argv.empty()) return JqItems(StringAt(inputs, "jq"));
+    if (ctx.processes == nullptr) {
+      return MakeError(ErrorCode::kInternal, "dynamodb.transform has no process runner");
+    }
+    CommandSpec spec;
+    spec.argv = std::move(argv);
+    spec.timeout = std::chrono::seconds(IntAt(inputs, "command_timeout", kDefaultCommandTimeout));
+    spec.deadline = ctx.deadline;
+    spec.env["FLIGHTPLAN_TABLE"] = plan.table;
+    return CommandItems(*ctx.processes, std::move(spec));
+  }
+
   Result<Plan> MakePlan(const Value& inputs, StepContext& ctx) const {
     ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
     ASSIGN_OR_RETURN(AwsClient * client, clients_.Get(target.profile, target.region));
@@ -868,6 +920,7 @@ void RegisterDataSteps(StepRegistry& registry, aws::ClientPool& clients,
                        TransportFactory transports, const DataLimits* limits) {
   registry.Register(std::make_unique<TransformStep>(clients, std::move(transports), limits));
   registry.Register(MakeBackupStep(clients));
+  registry.Register(MakePutStep(clients, limits));
 }
 
 }  // namespace flightplan::data

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 extern char** environ;
 
@@ -44,14 +45,47 @@ std::vector<std::string> BuildEnvironment(const std::map<std::string, std::strin
   return env;
 }
 
+// Blocks SIGPIPE in the calling thread for its lifetime: a write to a pipe
+// whose reader is gone then fails with EPIPE instead of killing the process,
+// and the signal it raised is taken off the thread's pending set again.
+class ScopedSigpipeBlock {
+ public:
+  ScopedSigpipeBlock() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+  }
+  ~ScopedSigpipeBlock() {
+    if (!blocked_) return;
+    if (!was_pending_) {
+      const timespec zero{0, 0};
+      while (sigtimedwait(&pipe_, nullptr, &zero) == SIGPIPE) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
+  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
+
+ private:
+  sigset_t pipe_{};
+  sigset_t old_{};
+  bool was_pending_ = false;
+  bool blocked_ = false;
+};
+
 }  // namespace
 
 Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
   if (spec.argv.empty()) {
     return MakeError(ErrorCode::kInvalidInput, "argv is empty: nothing to run");
   }
-  Pipe out, err, exec_status;
-  if (!MakePipe(out) || !MakePipe(err) || !MakePipe(exec_status)) {
+  const bool feed = !spec.stdin_text.empty();
+  Pipe in, out, err, exec_status;
+  if ((feed && !MakePipe(in)) || !MakePipe(out) || !MakePipe(err) || !MakePipe(exec_status)) {
     return MakeError(ErrorCode::kInternal,
                      fmt::format("cannot create pipes: {}", std::strerror(errno)));
   }
@@ -77,8 +111,12 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
     if (getppid() != parent) _exit(127);
     dup2(out.write_fd, STDOUT_FILENO);
     dup2(err.write_fd, STDERR_FILENO);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    if (feed) {
+      dup2(in.read_fd, STDIN_FILENO);
+    } else {
+      int devnull = open("/dev/null", O_RDONLY);
+      if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    }
     if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) {
       int e = errno;
       (void)!write(exec_status.write_fd, &e, sizeof e);
@@ -91,6 +129,10 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
     _exit(127);
   }
 
+  if (feed) {
+    close(in.read_fd);
+    in.read_fd = -1;
+  }
   close(out.write_fd);
   out.write_fd = -1;
   close(err.write_fd);
@@ -113,8 +155,19 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
     return MakeError(code, what);
   }
 
+  // The program's input is written as it reads, between reads of its output
+  // (a program that writes before it has read everything would otherwise
+  // block on a full pipe while this blocks on writing its input).
+  ScopedSigpipeBlock no_sigpipe;
+  size_t fed = 0;
+  if (feed) fcntl(in.write_fd, F_SETFL, fcntl(in.write_fd, F_GETFL) | O_NONBLOCK);
+  auto stop_feeding = [&] {
+    close(in.write_fd);
+    in.write_fd = -1;
+  };
+
   ProcessResult result;
-  pollfd fds[2] = {{out.read_fd, POLLIN, 0}, {err.read_fd, POLLIN, 0}};
+  pollfd fds[3] = {{out.read_fd, POLLIN, 0}, {err.read_fd, POLLIN, 0}, {in.write_fd, POLLOUT, 0}};
   std::string* sinks[2] = {&result.stdout_text, &result.stderr_text};
   int open_streams = 2;
   char buffer[65536];
@@ -129,10 +182,18 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
       }
       timeout_ms = static_cast<int>(std::min<int64_t>(left.count(), 1000));
     }
-    int ready = poll(fds, 2, timeout_ms);
+    fds[2].fd = in.write_fd;
+    int ready = poll(fds, 3, timeout_ms);
     if (ready < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    if (fds[2].fd >= 0 && fds[2].revents != 0) {
+      ssize_t put = write(in.write_fd, spec.stdin_text.data() + fed, spec.stdin_text.size() - fed);
+      if (put > 0) fed += static_cast<size_t>(put);
+      if (fed == spec.stdin_text.size() || (put < 0 && errno != EINTR && errno != EAGAIN)) {
+        stop_feeding();  // all written, or the program closed its input
+      }
     }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
@@ -149,6 +210,7 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
       }
     }
   }
+  if (in.write_fd >= 0) stop_feeding();
   if (result.timed_out) kill(-pid, SIGKILL);
 
   int status = 0;

@@ -2,9 +2,11 @@
 // child in its own process group and killed with its parent (PR_SET_PDEATHSIG)
 // so a flightplan that dies cannot leave a step's command running behind it.
 //
-// Thread-safety: Run may be called from one thread at a time per instance.
-// Call it from a thread that lives as long as the child (the main thread):
-// PR_SET_PDEATHSIG fires when the forking thread exits.
+// Thread-safety: Run keeps no state; several threads may call it at once.
+// The child is tied to the calling thread (PR_SET_PDEATHSIG fires when the
+// forking thread exits), which Run blocks until the child is gone. SIGPIPE
+// from writing a child's standard input is blocked for the call and never
+// reaches the process.
 #ifndef FLIGHTPLAN_STEPS_SYS_POSIX_PROCESS_RUNNER_H_
 #define FLIGHTPLAN_STEPS_SYS_POSIX_PROCESS_RUNNER_H_
 

@@ -44,6 +44,49 @@ std::string Migration(const std::string& name, const std::string& jq, int segmen
       name, where.empty() ? fmt::format("table: {}", kTable) : where, jq, segments, page_size);
 }
 
+// Node.js runs the command transforms (a team's own JavaScript).
+bool HaveNode() { return std::system("node --version > /dev/null 2>&1") == 0; }
+
+// A command transform in JavaScript: JSON Lines in, one line out per item;
+// the count one higher and the table's name (FLIGHTPLAN_TABLE) recorded. With
+// a file `fail-on` in its directory naming an item, it fails on that item.
+constexpr char kBumpJs[] = R"js(const fs = require('fs');
+const readline = require('readline');
+const failOn = fs.existsSync('fail-on') ? fs.readFileSync('fail-on', 'utf8').trim() : null;
+const lines = readline.createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const item = JSON.parse(line);
+  if (item.id === failOn) {
+    console.error(`cannot bump ${item.id}`);
+    process.exit(3);
+  }
+  item.count += 1;
+  item.table = process.env.FLIGHTPLAN_TABLE;
+  process.stdout.write(JSON.stringify(item) + '\n');
+});
+)js";
+
+// Profiles for the first N items' ids (N from the file `profiles`), one per
+// line, with a log line on standard error and a blank line among them.
+constexpr char kProfilesJs[] = R"js(const fs = require('fs');
+const n = Number(fs.readFileSync('profiles', 'utf8'));
+console.error(`making ${n} profiles`);
+for (let i = 0; i < n; i++) {
+  const id = `item-${String(i).padStart(5, '0')}`;
+  process.stdout.write(JSON.stringify({ id, owner: `user-${i}`, tags: ['new'] }) + '\n');
+  if (i === 3) process.stdout.write('\n');
+}
+)js";
+
+// A migration whose one step is a dynamodb.transform running `command`.
+std::string CommandMigration(const std::string& name, const std::string& command, int segments,
+                             int page_size) {
+  return fmt::format(
+      "name: {}\nversion: 1\nsteps:\n  - id: transform\n    uses: dynamodb.transform\n"
+      "    with:\n      table: {}\n      command: {}\n      segments: {}\n      page_size: {}\n",
+      name, kTable, command, segments, page_size);
+}
+
 class DataMigrateTest : public flightplan::testing::MigrationTest {
  protected:
   void SetUp() override {
@@ -563,6 +606,159 @@ TEST_F(DataMigrateTest, MaxWriteRateSpacesTheWritesOfAllSegments) {
 
   RunResult bad = Flightplan(Migrate({"--max-write-rate", "0"}));
   EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+}
+
+// A transform written in JavaScript, run once per page: every item bumped
+// exactly once over two segments, the dry run first writing nothing.
+TEST_F(DataMigrateTest, ACommandTransformInJavaScriptTransformsEveryItemOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  if (!HaveNode()) GTEST_SKIP() << "node is not on PATH";
+  constexpr int kItems = 60;
+  CreateTable();
+  Seed(kItems);
+  std::filesystem::create_directories(dir_.Join("transforms"));
+  flightplan::testing::WriteFile(dir_.Join("transforms/bump.js"), kBumpJs);
+  Write(kBump, CommandMigration("bump", "[node, transforms/bump.js]", 2, 10));
+
+  RunResult dry = Flightplan(Migrate({"--dry-run"}));
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("of 60 items, 60 would change, 0 would be deleted, 0 stay"));
+  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+
+  RunResult run = Flightplan(Migrate());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  ExpectBumpedOnce(kItems);
+  EXPECT_EQ(Items()[ItemId(7)].Find("table")->Find("S")->as_string(), kTable);
+  int64_t run_id = StatusJson().Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run_id);
+  EXPECT_EQ(outputs.Find("read")->as_int(), kItems) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("written")->as_int(), kItems) << outputs.ToJson();
+}
+
+// The command fails on one item (exit 3): nothing of that page is written,
+// its message reaches the operator, and once the item is fixed a resume
+// transforms the rest, each item once.
+TEST_F(DataMigrateTest, ACommandFailingOnAnItemStopsBeforeItsPageAndResumes) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  if (!HaveNode()) GTEST_SKIP() << "node is not on PATH";
+  constexpr int kItems = 50;
+  CreateTable();
+  Seed(kItems);
+  flightplan::testing::WriteFile(dir_.Join("bump.js"), kBumpJs);
+  flightplan::testing::WriteFile(dir_.Join("fail-on"), ItemId(23));
+  Write(kBump, CommandMigration("bump", "[node, bump.js]", 1, 10));
+  RunResult failed = Flightplan(Migrate());
+  EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  EXPECT_THAT(failed.err + failed.out, HasSubstr("cannot bump item-00023"));
+  EXPECT_THAT(failed.err + failed.out, HasSubstr("`node bump.js` exited with status 3"));
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) {
+    EXPECT_EQ(Number(items[ItemId(i)], "count"), i < 20 ? i + 1 : i) << ItemId(i);
+  }
+  std::filesystem::remove(dir_.Join("fail-on"));
+  RunResult fixed = Flightplan(Migrate());
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  ExpectBumpedOnce(kItems);
+}
+
+// What a command writes must be one JSON object (or null) per item read:
+// fewer lines, or a line that is not JSON, fails the step before its page is
+// written, saying what is wrong.
+TEST_F(DataMigrateTest, ACommandsMalformedOutputIsRefusedBeforeAnythingIsWritten) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  CreateTable();
+  Seed(12);
+  Write(kBump, CommandMigration("bump", "[sh, -c, 'head -n 1']", 1, 10));
+  RunResult fewer = Flightplan(Migrate());
+  EXPECT_EQ(fewer.exit_code, 1) << fewer.out << fewer.err;
+  EXPECT_THAT(fewer.err, HasSubstr("wrote 1 lines for 10 items"));
+  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+
+  Write(kBump, CommandMigration("bump", "[sh, -c, 'sed s/^/x/']", 1, 10));
+  RunResult garbage = Flightplan(Migrate({"--accept-definition-change"}));
+  EXPECT_EQ(garbage.exit_code, 1) << garbage.out << garbage.err;
+  EXPECT_THAT(garbage.err, HasSubstr("line 1 of `sh -c 'sed s/^/x/'`'s output is not JSON"));
+  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+
+  Write(kBump,
+        "name: bump\nversion: 1\nsteps:\n  - id: transform\n    uses: dynamodb.transform\n"
+        "    with: {table: t, jq: '.', command: [cat]}\n");
+  RunResult both = Flightplan(Migrate({"--accept-definition-change"}));
+  EXPECT_EQ(both.exit_code, 2) << both.out << both.err;
+  EXPECT_THAT(both.err, HasSubstr("either `jq`"));
+}
+
+// dynamodb.put: profiles made by a command, created only where no item has
+// the key — the ten items already there keep their content — exactly once
+// per item however a kill falls between its journal writes.
+TEST_F(DataMigrateTest, PutCreatesTheCommandsItemsOnlyWhereAbsentExactlyOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  if (!HaveNode()) GTEST_SKIP() << "node is not on PATH";
+  constexpr int kProduced = 60;
+  constexpr int kPresent = 10;
+  flightplan::testing::WriteFile(dir_.Join("profiles.js"), kProfilesJs);
+  flightplan::testing::WriteFile(dir_.Join("profiles"), std::to_string(kProduced));
+  const std::string migration =
+      "name: profiles\nversion: 1\nsteps:\n  - id: profiles\n    uses: dynamodb.put\n"
+      "    with:\n      table: " +
+      std::string(kTable) + "\n      command: [node, profiles.js]\n";
+  auto check = [&] {
+    std::map<std::string, Value> items = Items();
+    ASSERT_EQ(items.size(), static_cast<size_t>(kProduced));
+    for (int i = 0; i < kProduced; ++i) {
+      const Value& item = items[ItemId(i)];
+      if (i < kPresent) {
+        EXPECT_EQ(Number(item, "count"), i) << "an item there before is left as it was";
+        EXPECT_EQ(item.Find("owner"), nullptr) << ItemId(i);
+      } else {
+        EXPECT_EQ(item.Find("owner")->Find("S")->as_string(), fmt::format("user-{}", i));
+        EXPECT_EQ(item.Find("tags")->Find("L")->as_list().size(), 1u) << ItemId(i);
+      }
+    }
+    int created = 0;
+    for (const LogEntry& e : LogOf("dynamodb", "PutItem")) created += e.status == 200 ? 1 : 0;
+    // A second PutItem of a key fails its condition: successes are creations.
+    EXPECT_EQ(created, kProduced - kPresent);
+    int64_t run = StatusJson().Find("migrations")->as_list()[0].Find("run")->as_int();
+    Value outputs = StepOutputs(run, "profiles");
+    EXPECT_EQ(outputs.Find("produced")->as_int(), kProduced) << outputs.ToJson();
+    EXPECT_EQ(outputs.Find("created")->as_int(), kProduced - kPresent) << outputs.ToJson();
+    EXPECT_EQ(outputs.Find("present")->as_int(), kPresent) << outputs.ToJson();
+  };
+
+  CreateTable();
+  Seed(kPresent);
+  Write("20261204T140000Z-profiles", migration);
+  RunResult dry = Flightplan(Migrate({"--dry-run"}));
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("of 60 items `node profiles.js` produces, 50 would be created, "
+                                 "10 are there already"));
+  RunResult run = Flightplan(Migrate());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  check();
+  EXPECT_TRUE(Backups().empty()) << "creating items where absent changes nothing to back up";
+
+  // The run makes 9 journal writes (checked below); 4 to 8 are the step's
+  // checkpoints (before each page of 25 and at the end) and its end.
+  for (int n : {4, 5, 6, 7, 8}) {
+    for (const char* when : {"before", "after"}) {
+      SCOPED_TRACE(fmt::format("killed at write {}:{}", n, when));
+      Control("POST", "/_sim/reset");
+      std::filesystem::remove(state_);
+      CreateTable();
+      Seed(kPresent);
+      RunResult killed = Flightplan(Migrate(), fmt::format("{}:{}", n, when));
+      ASSERT_TRUE(killed.signaled) << killed.exit_code << killed.out << killed.err;
+      RunResult resumed = Flightplan(Migrate());
+      ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+      check();
+    }
+  }
+  Control("POST", "/_sim/reset");
+  std::filesystem::remove(state_);
+  CreateTable();
+  RunResult whole = Flightplan(Migrate(), "10:before");
+  EXPECT_EQ(whole.exit_code, 0) << "the run makes exactly 9 writes\n" << whole.out << whole.err;
 }
 
 TEST_F(DataMigrateTest, MigrationsApplyInOrderOnceAndAnEditedOneStopsEverythingAfterIt) {
