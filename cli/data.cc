@@ -287,8 +287,11 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   migrate->footer(
       "Applies the migrations in file-name order; one already applied is skipped, one that was\n"
       "interrupted resumes from its last journaled page, and one edited after it was applied\n"
-      "stops everything (exit 4). --dry-run runs each transform over every item (or the first\n"
-      "N with --sample N) and writes nothing, showing the counts and a few items' changes.\n"
+      "stops everything (exit 4). Step types: dynamodb.transform (jq, or a command reading\n"
+      "JSON Lines, run from the current directory), dynamodb.put (items a command writes,\n"
+      "created where absent), dynamodb.backup. --dry-run runs each transform over every item\n"
+      "(or the first N with --sample N) and writes nothing, showing the counts and a few\n"
+      "items' changes.\n"
       "--max-write-rate N spaces the item writes of all segments to N per second (reads are\n"
       "not limited); throttling by DynamoDB is waited out either way. The target's lease keeps\n"
       "two operators from migrating at once. Before each dynamodb.transform an on-demand\n"

@@ -149,7 +149,10 @@ std::string NewMigrationText(std::string_view name) {
       "    with:\n"
       "      model: Todo            # or   table: Todo-abc123-NONE\n"
       "      # The item in (plain JSON), the new item out; null deletes it.\n"
-      "      jq: 'if has(\"done\") then . else . + {{done: false}} end'\n",
+      "      jq: 'if has(\"done\") then . else . + {{done: false}} end'\n"
+      "      # Or your own program: a page of items in as JSON Lines on stdin, one\n"
+      "      # line out per item (the new item, or null):\n"
+      "      # command: [node, transforms/add-done.js]\n",
       name);
 }
 
