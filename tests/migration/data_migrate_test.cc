@@ -198,6 +198,38 @@ class DataMigrateTest : public flightplan::testing::MigrationTest {
     return Value();
   }
 
+  // A Gen2 backend stack holding `tables` (id-keyed), and an Amplify app
+  // whose branch main points at it, as Amplify Hosting leaves it after a
+  // deploy (made through the store: flightplan's client sends only the
+  // operations flightplan uses). The app's id; empty on failure.
+  std::string DeployBackend(const std::vector<std::string>& tables) {
+    std::string resources;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      resources += fmt::format(
+          R"({}"Table{}": {{"Type": "AWS::DynamoDB::Table", "Properties": {{
+            "TableName": "{}", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{{"AttributeName": "id", "KeyType": "HASH"}}],
+            "AttributeDefinitions": [{{"AttributeName": "id", "AttributeType": "S"}}]}}}})",
+          i == 0 ? "" : ", ", i, tables[i]);
+    }
+    Value stack = Call("cloudformation", "CreateStack",
+                       Obj({{"StackName", Value("amplify-d1app-main-branch-abc")},
+                            {"TemplateBody", Value("{\"Resources\": {" + resources + "}}")}}));
+    const Value* stack_id = stack.Find("StackId");
+    if (stack_id == nullptr) return "";
+    std::lock_guard lock(world().mutex);
+    Timestamp now = world().Now();
+    auto app = world().amplify.CreateApp(Obj({{"name", Value("todo")}}), now);
+    if (!app.has_value()) return "";
+    std::string app_id = app->Find("appId")->as_string();
+    if (!world().amplify.CreateBranch(app_id, Obj({{"branchName", Value("main")}}), now) ||
+        !world().amplify.UpdateBranch(app_id, "main",
+                                      Obj({{"backend", Obj({{"stackArn", *stack_id}})}}), now)) {
+      return "";
+    }
+    return app_id;
+  }
+
   // The backups of the table, as the AWS CLI lists them.
   std::vector<Value> Backups(const std::string& table = kTable) {
     Value out = Cli({"dynamodb", "list-backups", "--table-name", table});
@@ -804,29 +836,8 @@ TEST_F(DataMigrateTest, MigrationsApplyInOrderOnceAndAnEditedOneStopsEverythingA
 
 TEST_F(DataMigrateTest, AModelIsFoundThroughTheBranchsBackendStack) {
   std::string table = "Todo-zzzz9999-NONE";
-  std::string template_body = fmt::format(
-      R"({{"Resources": {{"TodoTable": {{"Type": "AWS::DynamoDB::Table", "Properties": {{
-        "TableName": "{}", "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [{{"AttributeName": "id", "KeyType": "HASH"}}],
-        "AttributeDefinitions": [{{"AttributeName": "id", "AttributeType": "S"}}]}}}}}}}})",
-      table);
-  Value stack = Call("cloudformation", "CreateStack",
-                     Obj({{"StackName", Value("amplify-d1app-main-branch-abc")},
-                          {"TemplateBody", Value(template_body)}}));
-  std::string stack_id = stack.Find("StackId")->as_string();
-  // The branch as Amplify Hosting leaves it after a Gen2 deploy (through the
-  // store: flightplan's client sends only the operations flightplan uses).
-  std::string app_id;
-  {
-    std::lock_guard lock(world().mutex);
-    Timestamp now = world().Now();
-    auto app = world().amplify.CreateApp(Obj({{"name", Value("todo")}}), now);
-    ASSERT_TRUE(app.has_value());
-    app_id = app->Find("appId")->as_string();
-    ASSERT_TRUE(world().amplify.CreateBranch(app_id, Obj({{"branchName", Value("main")}}), now));
-    ASSERT_TRUE(world().amplify.UpdateBranch(
-        app_id, "main", Obj({{"backend", Obj({{"stackArn", Value(stack_id)}})}}), now));
-  }
+  std::string app_id = DeployBackend({table});
+  ASSERT_FALSE(app_id.empty());
   Seed(5, table);
   Write(kBump, Migration("bump", ".count += 1", 1, 25, "model: Todo"));
   RunResult run = Flightplan({"data", "migrate", "--app-id", app_id, "--branch", "main"});
@@ -839,6 +850,98 @@ TEST_F(DataMigrateTest, AModelIsFoundThroughTheBranchsBackendStack) {
   RunResult missing = Flightplan({"data", "migrate", "--app-id", app_id, "--branch", "main"});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_THAT(missing.err + missing.out, HasSubstr("no table of model 'Nope'"));
+}
+
+// schema diff with --app-id/--branch: each change that touches stored items
+// carries how many of the deployed items it touches, counted in the tables
+// the branch's backend stack holds.
+TEST_F(DataMigrateTest, SchemaDiffCountsTheDeployedItemsEachChangeTouches) {
+  const std::string todo = "Todo-zzzz9999-NONE";
+  const std::string note = "Note-zzzz9999-NONE";
+  std::string app_id = DeployBackend({todo, note});
+  ASSERT_FALSE(app_id.empty());
+  Seed(10, todo);  // items 0, 3, 6 and 9 have `completed`
+  for (const char* id : {"done-1", "done-2"}) {
+    Call("dynamodb", "PutItem",
+         Obj({{"TableName", Value(todo)},
+              {"Item", Obj({{"id", Obj({{"S", Value(id)}})},
+                            {"title", Obj({{"S", Value("done")}})},
+                            {"completed", Obj({{"BOOL", Value(true)}})},
+                            {"status", Obj({{"S", Value("DONE")}})}})}}));
+  }
+  Seed(3, note);
+  flightplan::testing::WriteFile(dir_.Join("old.graphql"), R"(enum Status { OPEN DONE }
+type Todo @model { id: ID! title: String count: Int completed: Boolean status: Status }
+type Note @model { id: ID! body: String }
+)");
+  flightplan::testing::WriteFile(dir_.Join("new.graphql"), R"(enum Status { OPEN }
+type Todo @model { id: ID! count: Int completed: Boolean! status: Status }
+)");
+  RunResult diff = Flightplan({"schema", "diff", "old.graphql", "new.graphql", "--app-id", app_id,
+                               "--branch", "main", "--json"});
+  EXPECT_EQ(diff.exit_code, 10) << "a model removed is dangerous\n" << diff.out << diff.err;
+  auto json = Value::FromJson(diff.out);
+  ASSERT_TRUE(json) << diff.out << diff.err;
+  std::map<std::string, Value> items_by_kind;
+  for (const Value& change : json->Find("changes")->as_list()) {
+    if (const Value* items = change.Find("items")) {
+      items_by_kind[change.Find("kind")->as_string()] = *items;
+    }
+  }
+  auto affected = [&](const std::string& kind) -> int64_t {
+    auto it = items_by_kind.find(kind);
+    return it == items_by_kind.end() ? -1 : it->second.Find("affected")->as_int();
+  };
+  EXPECT_EQ(affected("field_required"), 6) << diff.out;  // 12 items, 6 with `completed`
+  EXPECT_EQ(affected("field_removed"), 12) << diff.out;  // every Todo has a title
+  EXPECT_EQ(affected("enum_value_removed"), 2) << diff.out;
+  EXPECT_EQ(affected("model_removed"), 3) << diff.out;
+  EXPECT_EQ(items_by_kind["field_required"].Find("total")->as_int(), 12);
+  EXPECT_EQ(items_by_kind["field_required"].Find("table")->as_string(), todo);
+  EXPECT_EQ(items_by_kind["model_removed"].Find("table")->as_string(), note);
+  // Only reads: one scan per model.
+  EXPECT_EQ(LogOf("dynamodb", "Scan").size(), 2u);
+
+  RunResult text = Flightplan({"schema", "diff", "old.graphql", "new.graphql", "--app-id", app_id,
+                               "--branch", "main", "--accept-dangerous"});
+  EXPECT_EQ(text.exit_code, 1) << text.out << text.err;
+  EXPECT_THAT(text.out, HasSubstr("[6 of 12 items in " + todo + " lack it]"));
+  EXPECT_THAT(text.out, HasSubstr("[3 items are stored in " + note + "]"));
+
+  // The migration it writes brings the items in line: applied, the same
+  // diff counts none left for the changes it fixes.
+  RunResult write =
+      Flightplan({"schema", "diff", "old.graphql", "new.graphql", "--app-id", app_id, "--branch",
+                  "main", "--accept-dangerous", "--write-migration", "complete-todos"});
+  EXPECT_EQ(write.exit_code, 1) << write.out << write.err;
+  EXPECT_THAT(write.err, HasSubstr("-complete-todos.yaml"));
+  RunResult apply = Flightplan({"data", "migrate", "--app-id", app_id, "--branch", "main"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  std::map<std::string, Value> items = Items(todo);
+  EXPECT_EQ(items["item-00001"].Find("completed")->Find("BOOL")->as_bool(), false);
+  EXPECT_EQ(items["item-00003"].Find("completed")->Find("BOOL")->as_bool(), true);
+  EXPECT_EQ(items["done-1"].Find("status")->Find("S")->as_string(), "OPEN");
+  EXPECT_EQ(items["done-1"].Find("title")->Find("S")->as_string(), "done")
+      << "the deployed app still reads what the fixes leave";
+  RunResult after = Flightplan({"schema", "diff", "old.graphql", "new.graphql", "--app-id", app_id,
+                                "--branch", "main", "--json"});
+  auto again = Value::FromJson(after.out);
+  ASSERT_TRUE(again) << after.out << after.err;
+  for (const Value& change : again->Find("changes")->as_list()) {
+    const std::string kind = change.Find("kind")->as_string();
+    if (kind == "field_required" || kind == "enum_value_removed") {
+      EXPECT_EQ(change.Find("items")->Find("affected")->as_int(), 0) << kind;
+    }
+  }
+
+  flightplan::testing::WriteFile(dir_.Join("old.graphql"),
+                                 "type Ghost @model { id: ID! body: String }\n");
+  RunResult ghost = Flightplan(
+      {"schema", "diff", "old.graphql", "new.graphql", "--app-id", app_id, "--branch", "main"});
+  EXPECT_NE(ghost.exit_code, 0);
+  EXPECT_THAT(ghost.err, HasSubstr("no table of model 'Ghost'"));
+  RunResult half = Flightplan({"schema", "diff", "old.graphql", "new.graphql", "--app-id", app_id});
+  EXPECT_EQ(half.exit_code, 2) << half.out << half.err;
 }
 
 TEST_F(DataMigrateTest, BadMigrationFilesAreRefusedBeforeAnythingRuns) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -199,9 +200,37 @@ std::vector<std::pair<std::string, std::string>> Signature(const Model& model) {
   return out;
 }
 
+// The value a required field gets in items that lack it: its type's zero
+// value as jq text ("" for a string, 0, false, [] for a list, an enum's
+// first value); empty for an object type, which has no obvious one.
+std::string ZeroValue(const graphql::TypeRef& type, const SchemaModels& schema) {
+  if (type.is_list()) return "[]";
+  static const std::map<std::string, std::string, std::less<>> kScalars = {
+      {"ID", "\"\""},
+      {"String", "\"\""},
+      {"AWSEmail", "\"\""},
+      {"AWSURL", "\"\""},
+      {"AWSPhone", "\"\""},
+      {"AWSIPAddress", "\"\""},
+      {"Int", "0"},
+      {"Float", "0"},
+      {"AWSTimestamp", "0"},
+      {"Boolean", "false"},
+      {"AWSJSON", "\"{}\""},
+      {"AWSDate", "\"1970-01-01\""},
+      {"AWSTime", "\"00:00:00.000Z\""},
+      {"AWSDateTime", "\"1970-01-01T00:00:00.000Z\""},
+  };
+  if (auto scalar = kScalars.find(type.name); scalar != kScalars.end()) return scalar->second;
+  auto e = schema.enums.find(type.name);
+  if (e != schema.enums.end() && !e->second.empty()) return "\"" + e->second.front() + "\"";
+  return "";
+}
+
 class Differ {
  public:
   SchemaDiff Run(const SchemaModels& before, const SchemaModels& after) {
+    after_ = &after;
     DiffModels(before, after);
     DiffEnums(before, after);
     std::stable_sort(changes_.begin(), changes_.end(),
@@ -213,6 +242,8 @@ class Differ {
   }
 
  private:
+  const SchemaModels* after_ = nullptr;
+
   SchemaChange& Add(ChangeCategory category, ChangeKind kind, std::string model, std::string field,
                     std::string message) {
     SchemaChange change;
@@ -314,6 +345,9 @@ class Differ {
                           "that copies `{1}` to `{0}`",
                           (*twin)->name, gone->name, gone->type.ToString()))
               .previous_name = gone->name;
+          changes_.back().fix_jq =
+              fmt::format("if has(\"{1}\") and .{0} == null then .{0} = .{1} else . end",
+                          (*twin)->name, gone->name);
           added.erase(twin);
           continue;
         }
@@ -369,17 +403,24 @@ class Differ {
       if (was[i] && !now[i]) loosened = true;
     }
     if (tightened_value) {
-      Add(ChangeCategory::kBreaking, ChangeKind::kFieldRequired, model, name,
+      SchemaChange& change = Add(
+          ChangeCategory::kBreaking, ChangeKind::kFieldRequired, model, name,
           fmt::format("`{0}` becomes required ({1} to {2}): existing items without it will fail "
                       "to read; add a data migration that sets it",
                       name, before.type.ToString(), after.type.ToString()));
+      std::string zero = ZeroValue(after.type, *after_);
+      if (!zero.empty()) {
+        change.fix_jq = fmt::format("if .{0} == null then .{0} = {1} else . end", name, zero);
+      }
     }
     if (tightened_items) {
       Add(ChangeCategory::kBreaking, ChangeKind::kFieldRequired, model, name,
           fmt::format("the entries of list `{0}` become required ({1} to {2}): existing items "
                       "whose list holds a null will fail to read; add a data migration that "
                       "removes the nulls",
-                      name, before.type.ToString(), after.type.ToString()));
+                      name, before.type.ToString(), after.type.ToString()))
+          .fix_jq = fmt::format(
+          "if (.{0} | type) == \"array\" then .{0} |= map(select(. != null)) else . end", name);
     }
     if (loosened && !tightened_value && !tightened_items) {
       Add(ChangeCategory::kSafe, ChangeKind::kFieldOptional, model, name,
@@ -449,6 +490,10 @@ class Differ {
                                      model, field, std::move(message));
           change.enum_name = name;
           change.enum_value = value;
+          if (!field.empty() && !now->second.empty()) {
+            change.fix_jq = fmt::format("if .{0} == \"{1}\" then .{0} = \"{2}\" else . end", field,
+                                        value, now->second.front());
+          }
         };
         if (users.empty()) add("", "");
         for (const auto& [model, field] : users) add(model->name, field->name);
@@ -616,6 +661,7 @@ Value SchemaDiffJson(const SchemaDiff& diff) {
     if (!c.enum_name.empty()) v.Set("enum", c.enum_name);
     if (!c.enum_value.empty()) v.Set("enum_value", c.enum_value);
     v.Set("message", c.message);
+    if (!c.fix_jq.empty()) v.Set("fix_jq", c.fix_jq);
     changes.push_back(std::move(v));
   }
   Value summary;

@@ -119,6 +119,13 @@ struct SchemaChange {
   // One line a person can act on: what happens to existing items, and what
   // to do about it.
   std::string message;
+  // A jq program for a dynamodb.transform that brings the stored items in
+  // line before the new schema is deployed, where one is plain (a required
+  // field given its type's zero value or the enum's first value, a renamed
+  // field's values copied, a removed enum value mapped to the first one left,
+  // nulls dropped from a list); empty otherwise. Its values are defaults for
+  // a person to review, and it leaves what the deployed app still reads.
+  std::string fix_jq;
 };
 
 struct SchemaDiff {

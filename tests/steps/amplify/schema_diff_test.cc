@@ -208,6 +208,42 @@ TEST(SchemaDiffTest, EnumValueRemovedIsBreakingForEveryFieldThatUsesIt) {
   EXPECT_EQ(diff.changes[1].field, "status");
 }
 
+// The fix a change suggests: a jq program for the stored items, where one is
+// plain, that leaves what the deployed app still reads.
+TEST(SchemaDiffTest, BreakingChangesWithAPlainFixCarryItsProgram) {
+  auto fix = [](std::string_view before, std::string_view after) {
+    return Only(Diff(before, after)).fix_jq;
+  };
+  EXPECT_EQ(
+      fix("type T @model { id: ID! done: Boolean }", "type T @model { id: ID! done: Boolean! }"),
+      "if .done == null then .done = false else . end");
+  EXPECT_EQ(fix("type T @model { id: ID! n: Int }", "type T @model { id: ID! n: Int! }"),
+            "if .n == null then .n = 0 else . end");
+  EXPECT_EQ(fix("type T @model { id: ID! s: String }", "type T @model { id: ID! s: String! }"),
+            "if .s == null then .s = \"\" else . end");
+  EXPECT_EQ(fix("type T @model { id: ID! at: AWSDateTime }",
+                "type T @model { id: ID! at: AWSDateTime! }"),
+            "if .at == null then .at = \"1970-01-01T00:00:00.000Z\" else . end");
+  EXPECT_EQ(fix("enum E { B A } type T @model { id: ID! e: E }",
+                "enum E { B A } type T @model { id: ID! e: E! }"),
+            "if .e == null then .e = \"B\" else . end");
+  EXPECT_EQ(fix("type T @model { id: ID! l: [Int] }", "type T @model { id: ID! l: [Int]! }"),
+            "if .l == null then .l = [] else . end");
+  EXPECT_EQ(fix("type T @model { id: ID! l: [Int] }", "type T @model { id: ID! l: [Int!] }"),
+            "if (.l | type) == \"array\" then .l |= map(select(. != null)) else . end");
+  EXPECT_EQ(
+      fix("type T @model { id: ID! title: String }", "type T @model { id: ID! heading: String }"),
+      "if has(\"title\") and .heading == null then .heading = .title else . end");
+  EXPECT_EQ(fix("enum E { A B } type T @model { id: ID! e: E }",
+                "enum E { A } type T @model { id: ID! e: E }"),
+            "if .e == \"B\" then .e = \"A\" else . end");
+  // No obvious value for an object, nothing to do for a removed field.
+  EXPECT_EQ(fix("type P { x: Int } type T @model { id: ID! p: P }",
+                "type P { x: Int } type T @model { id: ID! p: P! }"),
+            "");
+  EXPECT_EQ(fix("type T @model { id: ID! old: String }", "type T @model { id: ID! }"), "");
+}
+
 TEST(SchemaDiffTest, ModelRemovedIsDangerous) {
   SchemaChange c = Only(Diff("type A @model { id: ID! }\ntype B @model { id: ID! x: Int }",
                              "type A @model { id: ID! }"));
