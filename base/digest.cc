@@ -35,7 +35,7 @@ struct Sha256Hasher::Context {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
 };
 
-Sha256Hasher::Sha256Hasher() : ctx_(new Context) {}
+Sha256Hasher::Sha256Hasher() : ctx_(new Context) { Begin(); }
 
 Sha256Hasher::~Sha256Hasher() {
   EVP_MD_CTX_free(ctx_->md);

@@ -36,8 +36,8 @@ class Sha256Hasher {
   Sha256Hasher(const Sha256Hasher&) = delete;
   Sha256Hasher& operator=(const Sha256Hasher&) = delete;
 
-  // Starts a new message (needed before the first Update, and after each
-  // Finish to hash another).
+  // Starts a new message: a new hasher has begun one already; Begin is
+  // needed after each Finish to hash another (and drops anything updated).
   void Begin();
   void Update(std::string_view data);
   // Ends the message; writes 64 lowercase hex characters to `hex` (no

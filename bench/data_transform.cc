@@ -152,7 +152,11 @@ void Run() {
   auto outcome = executor.Start(*wf, {}, "", BenchExecutorOptions(seams.host));
   double seconds = Seconds(start, std::chrono::steady_clock::now());
   if (!outcome) Die("the transform", outcome.error());
-  if (outcome->state != RunState::kSucceeded) Die("the transform did not succeed");
+  if (outcome->state != RunState::kSucceeded) {
+    auto steps = timed.GetSteps(outcome->run_id);
+    std::string why = steps && !steps->empty() ? steps->back().error : "";
+    Die("the transform did not succeed: " + why);
+  }
   double rate = static_cast<double>(items) / seconds;
   double journal_seconds = static_cast<double>(timed.nanos.load()) / 1e9 / segments;
 

@@ -34,9 +34,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 
+#include "base/digest.h"
 #include "cloudsim/service.h"
 #include "cloudsim/values.h"
 #include "cloudsim/wire.h"
@@ -61,6 +64,7 @@ constexpr std::string_view kOperations[] = {"CreateTable",
                                             "Scan",
                                             "BatchWriteItem",
                                             "BatchGetItem",
+                                            "TransactWriteItems",
                                             "CreateBackup",
                                             "DescribeBackup",
                                             "ListBackups",
@@ -76,8 +80,14 @@ constexpr std::string_view kOperations[] = {"CreateTable",
                                             "TagResource",
                                             "UntagResource"};
 
-constexpr std::string_view kDataPlane[] = {"PutItem", "GetItem", "DeleteItem",     "UpdateItem",
-                                           "Query",   "Scan",    "BatchWriteItem", "BatchGetItem"};
+constexpr std::string_view kDataPlane[] = {"PutItem",        "GetItem",      "DeleteItem",
+                                           "UpdateItem",     "Query",        "Scan",
+                                           "BatchWriteItem", "BatchGetItem", "TransactWriteItems"};
+
+// TransactWriteItems: at most this many actions, and a ClientRequestToken
+// makes a repeated call a no-op for this long (as DynamoDB documents).
+constexpr size_t kMaxTransactItems = 100;
+constexpr int64_t kTransactTokenMs = int64_t{10} * 60 * 1000;
 
 std::string Str(const Value& v, std::string_view key) {
   const Value* f = v.is_map() ? v.Find(key) : nullptr;
@@ -600,9 +610,32 @@ class DynamoDbService final : public Service {
     Value params = Service::LogParams(request, operation);
     bool item_call =
         operation == "UpdateItem" || operation == "DeleteItem" || operation == "GetItem";
-    if (!item_call && operation != "BatchWriteItem" && operation != "BatchGetItem") return params;
+    if (!item_call && operation != "BatchWriteItem" && operation != "BatchGetItem" &&
+        operation != "TransactWriteItems") {
+      return params;
+    }
     auto body = Value::FromJson(request.body);
     if (!body) return params;
+    if (operation == "TransactWriteItems") {
+      // Which items, and the first one's table (for fault rules).
+      ValueList keys;
+      const Value& actions = Member(*body, "TransactItems");
+      for (const Value& a : actions.is_list() ? actions.as_list() : ValueList{}) {
+        if (!a.is_map() || a.as_map().empty()) continue;
+        const Value& action = a.as_map().begin()->second;
+        if (!params.is_map()) break;
+        if (params.Find("TableName") == nullptr) params.Set("TableName", Str(action, "TableName"));
+        const Value& key = Member(action, "Key");
+        keys.emplace_back(key.is_map() ? key.ToJson() : Member(action, "Item").ToJson());
+      }
+      if (params.is_map()) {
+        params.as_map().erase("Path");
+        params.Set("Keys", Value(std::move(keys)));
+        std::string token = Str(*body, "ClientRequestToken");
+        if (!token.empty()) params.Set("ClientRequestToken", token);
+      }
+      return params;
+    }
     if (item_call) {
       // Which item: the log tells how often each one was written.
       const Value& key = Member(*body, "Key");
@@ -656,6 +689,10 @@ class DynamoDbService final : public Service {
   }
 
  private:
+  // ClientRequestToken → (the request body's digest, when it was applied).
+  std::mutex tokens_mu_;
+  std::map<std::string, std::pair<std::string, Timestamp>> tokens_;
+
   SimResult<Value> Dispatch(World& world, const Request& request, std::string_view op,
                             const Value& p) {
     DynamoDbStore& store = world.dynamodb;
@@ -692,6 +729,7 @@ class DynamoDbService final : public Service {
     if (op == "Query" || op == "Scan") return Read(store, p, op == "Query");
     if (op == "BatchWriteItem") return BatchWrite(world, request, p);
     if (op == "BatchGetItem") return BatchGet(store, p);
+    if (op == "TransactWriteItems") return TransactWrite(world, request, p);
     if (op == "CreateBackup") return CreateBackup(world, p);
     if (op == "DescribeBackup" || op == "DeleteBackup") {
       auto it = store.backups().find(Str(p, "BackupArn"));
@@ -1221,6 +1259,131 @@ class DynamoDbService final : public Service {
       out["LastEvaluatedKey"] = Value(std::move(key));
     }
     return Value(std::move(out));
+  }
+
+  // All of the actions (Put, Update, Delete, ConditionCheck) or none: every
+  // condition is checked first; one that fails cancels the transaction,
+  // naming each action's reason in the message as DynamoDB does. A
+  // ClientRequestToken seen in the last ten minutes with the same request
+  // answers success without applying anything again.
+  SimResult<Value> TransactWrite(World& world, const Request& request, const Value& p) {
+    const Value& actions = Member(p, "TransactItems");
+    if (!actions.is_list() || actions.as_list().empty() ||
+        actions.as_list().size() > kMaxTransactItems) {
+      return tl::unexpected(DynamoValidation(
+          "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: "
+          "Member must have length less than or equal to 100 and greater than or equal to 1"));
+    }
+    std::string token = Str(p, "ClientRequestToken");
+    // A repeat is the same request: the same body (which holds the token).
+    const std::string request_text = token.empty() ? "" : Sha256Hex(request.body);
+    const Timestamp now = world.Now();
+    if (!token.empty()) {
+      std::lock_guard lock(tokens_mu_);
+      for (auto it = tokens_.begin(); it != tokens_.end();) {
+        it = now.unix_ms - it->second.second.unix_ms > kTransactTokenMs ? tokens_.erase(it)
+                                                                        : std::next(it);
+      }
+      if (auto seen = tokens_.find(token); seen != tokens_.end()) {
+        if (seen->second.first != request_text) {
+          return tl::unexpected(SimError{400, "IdempotentParameterMismatchException",
+                                         "The request uses the same client token as a previous, "
+                                         "but non-identical request."});
+        }
+        return Value(ValueMap{});
+      }
+    }
+    DynamoDbStore& store = world.dynamodb;
+    struct Action {
+      std::string kind;  // Put, Update, Delete, ConditionCheck
+      const Value* params = nullptr;
+      std::string table;
+      Value key;
+      Value old;  // the item before (null: none)
+    };
+    std::vector<Action> planned;
+    std::set<std::string> items;
+    for (const Value& a : actions.as_list()) {
+      if (!a.is_map() || a.as_map().size() != 1) {
+        return tl::unexpected(
+            DynamoValidation("TransactItems can only contain one of Check, Put, Update or Delete"));
+      }
+      Action action;
+      action.kind = a.as_map().begin()->first;
+      action.params = &a.as_map().begin()->second;
+      if (action.kind != "Put" && action.kind != "Update" && action.kind != "Delete" &&
+          action.kind != "ConditionCheck") {
+        return tl::unexpected(DynamoValidation("Unknown transaction action: " + action.kind));
+      }
+      action.table = Str(*action.params, "TableName");
+      const DynamoTable* table = store.FindTable(action.table);
+      if (table == nullptr) return tl::unexpected(ItemTableNotFound());
+      const Value& given =
+          action.kind == "Put" ? Member(*action.params, "Item") : Member(*action.params, "Key");
+      auto key = store.KeyOf(*table, given, action.kind == "Put");
+      if (!key) return tl::unexpected(key.error());
+      if (!items.insert(action.table + "\n" + *key).second) {
+        return tl::unexpected(
+            DynamoValidation("Transaction request cannot include multiple operations on one item"));
+      }
+      auto it = table->items.find(*key);
+      action.old = it == table->items.end() ? Value() : it->second;
+      planned.push_back(std::move(action));
+    }
+    std::vector<std::string> reasons;
+    bool cancelled = false;
+    for (const Action& action : planned) {
+      auto ok = Check(*action.params, "ConditionExpression", action.old);
+      if (!ok) return tl::unexpected(ok.error());
+      reasons.push_back(*ok ? "None" : "ConditionalCheckFailed");
+      cancelled = cancelled || !*ok;
+    }
+    if (cancelled) {
+      return tl::unexpected(SimError{
+          400, "TransactionCanceledException",
+          fmt::format("Transaction cancelled, please refer cancellation reasons for specific "
+                      "reasons [{}]",
+                      fmt::join(reasons, ", "))});
+    }
+    // Apply; should an action still fail (an update of a key attribute),
+    // put every item back as it was.
+    for (size_t i = 0; i < planned.size(); ++i) {
+      const Action& action = planned[i];
+      SimResult<Value> done = Value();
+      if (action.kind == "Put") done = PutItem(store, *action.params);
+      if (action.kind == "Update") done = UpdateItem(store, *action.params);
+      if (action.kind == "Delete") done = DeleteItem(store, *action.params);
+      if (!done) {
+        for (size_t j = 0; j <= i; ++j) {
+          const Action& undo = planned[j];
+          if (undo.old.is_null()) {
+            const DynamoTable* table = store.FindTable(undo.table);
+            const Value& given =
+                undo.kind == "Put" ? Member(*undo.params, "Item") : Member(*undo.params, "Key");
+            auto key = store.KeyOf(*table, given, undo.kind == "Put");
+            if (key) {
+              Value key_value = Member(*undo.params, "Key");
+              if (undo.kind == "Put") {
+                key_value = Value(ValueMap{});
+                auto [hash, range] = KeyNames(Member(table->description, "KeySchema"));
+                for (const std::string& k : {hash, range}) {
+                  if (!k.empty()) key_value.Set(k, Member(given, k));
+                }
+              }
+              (void)store.DeleteItem(undo.table, key_value);
+            }
+          } else {
+            (void)store.PutItem(undo.table, undo.old);
+          }
+        }
+        return tl::unexpected(done.error());
+      }
+    }
+    if (!token.empty()) {
+      std::lock_guard lock(tokens_mu_);
+      tokens_[token] = {request_text, now};
+    }
+    return Value(ValueMap{});
   }
 
   SimResult<Value> BatchWrite(World& world, const Request& request, const Value& p) {

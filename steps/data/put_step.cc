@@ -80,6 +80,7 @@ Result<std::vector<Value>> ToItems(const std::vector<Value>& produced,
 
 std::string DigestOf(const std::vector<Value>& items) {
   Sha256Hasher hasher;
+  hasher.Begin();
   for (const Value& item : items) hasher.Update(ItemDigest(item));
   return hasher.FinishHex();
 }

@@ -54,6 +54,9 @@ constexpr int64_t kDefaultPageSize = 100;
 constexpr int64_t kMaxPageSize = 1000;
 constexpr int kMaxConflictRetries = 5;
 constexpr size_t kMaxListedKeys = 20;
+// One TransactWriteItems: DynamoDB's limits are 100 actions and 4 MB.
+constexpr size_t kMaxTransactionItems = 100;
+constexpr size_t kMaxTransactionBytes = size_t{3} << 20;
 constexpr std::string_view kDropped = "drop";
 
 struct Counts {
@@ -279,17 +282,33 @@ void AddUnchangedCondition(const Value& item, Value& params, Value& names, Value
 
 // Writes one outcome, conditional on `item` being unchanged. Returns false
 // when the condition failed (someone changed or deleted the item).
-Result<bool> Write(AwsClient& client, const Plan& plan, const Value& item, const Outcome& o,
-                   StepContext& ctx) {
+// About how many bytes `v` takes as JSON (without building it).
+size_t ApproximateJsonSize(const Value& v) {
+  if (v.is_string()) return v.as_string().size() + 2;
+  if (v.is_map()) {
+    size_t size = 2;
+    for (const auto& [k, e] : v.as_map()) size += k.size() + 4 + ApproximateJsonSize(e);
+    return size;
+  }
+  if (v.is_list()) {
+    size_t size = 2;
+    for (const Value& e : v.as_list()) size += 1 + ApproximateJsonSize(e);
+    return size;
+  }
+  return 24;
+}
+
+// The parameters of the write of `o` (UpdateItem, or DeleteItem when
+// `*update` comes back false), conditional on `item` being unchanged.
+Value WriteParams(const Plan& plan, const Value& item, const Outcome& o, bool* update) {
   Value params(ValueMap{});
   params.Set("TableName", plan.table);
   params.Set("Key", KeyOf(item, plan.key_names));
   Value names(ValueMap{});
   Value values(ValueMap{});
   AddUnchangedCondition(item, params, names, values);
-  std::string operation = "DeleteItem";
-  if (o.kind == Outcome::kUpdate) {
-    operation = "UpdateItem";
+  *update = o.kind == Outcome::kUpdate;
+  if (*update) {
     std::string set;
     std::string remove;
     int i = 0;
@@ -313,7 +332,14 @@ Result<bool> Write(AwsClient& client, const Plan& plan, const Value& item, const
   }
   params.Set("ExpressionAttributeNames", names);
   if (!values.as_map().empty()) params.Set("ExpressionAttributeValues", values);
-  aws::AwsResult result = CallPatiently(client, operation, params, ctx);
+  return params;
+}
+
+Result<bool> Write(AwsClient& client, const Plan& plan, const Value& item, const Outcome& o,
+                   StepContext& ctx) {
+  bool update = false;
+  Value params = WriteParams(plan, item, o, &update);
+  aws::AwsResult result = CallPatiently(client, update ? "UpdateItem" : "DeleteItem", params, ctx);
   if (result) return true;
   if (IsConditionFailure(result.error())) return false;
   return MakeError(result.error().ToError());
@@ -502,12 +528,69 @@ class Worker {
     }
     if (!writes.empty() || !more) TRY(progress_.Save(index_, segment_));
     journaled_counts_ = segment_.counts;
-    for (size_t i = 0; i < writes.size(); ++i) {
-      TRY(WriteOne(*writes[i].first, writes[i].second, i));
+    if (pacer_.paced()) {
+      for (size_t i = 0; i < writes.size(); ++i) {
+        TRY(WriteOne(*writes[i].first, writes[i].second, i));
+      }
+    } else {
+      for (size_t first = 0; first < writes.size();) {
+        ASSIGN_OR_RETURN(size_t written, WriteTogether(writes, first));
+        first += written;
+      }
     }
     segment_.pending.clear();
     if (!more && !writes.empty()) TRY(progress_.Save(index_, segment_));
     return {};
+  }
+
+  // From writes[first] on, as many as one TransactWriteItems carries (at
+  // most 100 actions and about 3 MB), all or none, each conditional on its
+  // item being as read. Returns how many it settled. A cancelled transaction
+  // (someone changed one of the items) writes them one by one instead, each
+  // conflict handled as in WriteOne. The ClientRequestToken, a digest of the
+  // step's idempotency token and the request, makes the client's retry after
+  // a lost answer a no-op for DynamoDB.
+  Result<size_t> WriteTogether(const std::vector<std::pair<const Value*, Outcome>>& writes,
+                               size_t first) {
+    ValueList actions;
+    size_t bytes = 0;
+    size_t end = first;
+    // The token: the step's, the segment, and what each write changes.
+    Sha256Hasher token;
+    token.Begin();
+    token.Update(ctx_.idempotency_token);
+    token.Update(std::to_string(index_));
+    for (; end < writes.size() && actions.size() < kMaxTransactionItems; ++end) {
+      bool update = false;
+      Value params = WriteParams(plan_, *writes[end].first, writes[end].second, &update);
+      size_t size = ApproximateJsonSize(params);
+      if (!actions.empty() && bytes + size > kMaxTransactionBytes) break;
+      bytes += size;
+      token.Update(segment_.pending[end].key.ToJson());
+      token.Update(segment_.pending[end].before);
+      token.Update(segment_.pending[end].after);
+      actions.emplace_back(ValueMap{{update ? "Update" : "Delete", std::move(params)}});
+    }
+    if (end - first == 1) {
+      TRY(WriteOne(*writes[first].first, writes[first].second, first));
+      return size_t{1};
+    }
+    Value request(ValueMap{});
+    request.Set("TransactItems", Value(std::move(actions)));
+    request.Set("ClientRequestToken", token.FinishHex().substr(0, 36));
+    aws::AwsResult result = CallPatiently(client_, "TransactWriteItems", request, ctx_);
+    if (!result && result.error().code != "TransactionCanceledException") {
+      return MakeError(result.error().ToError());
+    }
+    for (size_t i = first; i < end; ++i) {
+      if (result) {
+        const bool dropped = writes[i].second.kind == Outcome::kDelete;
+        (dropped ? segment_.counts.dropped : segment_.counts.written) += 1;
+      } else {
+        TRY(WriteOne(*writes[i].first, writes[i].second, i));
+      }
+    }
+    return end - first;
   }
 
   // The item as read: transform it and write it.

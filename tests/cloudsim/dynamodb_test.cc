@@ -476,6 +476,74 @@ TEST_F(DynamoDbTest, ListTablesPaginatesAndTablesKeepTags) {
   EXPECT_EQ(empty_query.error().message, "Query condition missed key schema element: pk");
 }
 
+// TransactWriteItems as the AWS CLI sends it: all actions or none, a failed
+// condition cancelling the whole with its reasons, a ClientRequestToken
+// making a repeat a no-op, two actions on one item refused.
+TEST_F(DynamoDbTest, TheAwsCliTransactWritesAllOrNothing) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  auto run = [&](const std::vector<std::string>& args) { return AwsCli(args); };
+  auto value_of = [&](const std::string& pk) -> std::string {
+    CliResult r = run({"dynamodb", "get-item", "--table-name", "TxItems", "--key",
+                       fmt::format(R"j({{"pk":{{"S":"{}"}}}})j", pk)});
+    auto v = Value::FromJson(r.out.empty() ? "{}" : r.out);
+    const Value* item = v ? v->Find("Item") : nullptr;
+    return item ? item->Find("v")->Find("N")->as_string() : "absent";
+  };
+  CliResult created =
+      run({"dynamodb", "create-table", "--table-name", "TxItems", "--attribute-definitions",
+           "AttributeName=pk,AttributeType=S", "--key-schema", "AttributeName=pk,KeyType=HASH",
+           "--billing-mode", "PAY_PER_REQUEST"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_EQ(run({"dynamodb", "put-item", "--table-name", "TxItems", "--item",
+                 R"j({"pk":{"S":"a"},"v":{"N":"1"}})j"})
+                .exit_code,
+            0);
+  const std::string update_a_if_1 =
+      R"j({"Update":{"TableName":"TxItems","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET v = :two",)j"
+      R"j("ConditionExpression":"v = :one","ExpressionAttributeValues":{":one":{"N":"1"},":two":{"N":"2"}}}})j";
+  const std::string put_b =
+      R"j({"Put":{"TableName":"TxItems","Item":{"pk":{"S":"b"},"v":{"N":"7"}},)j"
+      R"j("ConditionExpression":"attribute_not_exists(pk)"}})j";
+  CliResult applied = run({"dynamodb", "transact-write-items", "--transact-items",
+                           "[" + update_a_if_1 + "," + put_b + "]"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_EQ(value_of("a"), "2");
+  EXPECT_EQ(value_of("b"), "7");
+
+  // a is 2 now: its condition fails, so c is not put either.
+  const std::string put_c =
+      R"j({"Put":{"TableName":"TxItems","Item":{"pk":{"S":"c"},"v":{"N":"3"}}}})j";
+  CliResult cancelled = run({"dynamodb", "transact-write-items", "--transact-items",
+                             "[" + put_c + "," + update_a_if_1 + "]"});
+  EXPECT_NE(cancelled.exit_code, 0);
+  EXPECT_NE(cancelled.err.find("TransactionCanceledException"), std::string::npos) << cancelled.err;
+  EXPECT_NE(cancelled.err.find("[None, ConditionalCheckFailed]"), std::string::npos)
+      << cancelled.err;
+  EXPECT_EQ(value_of("c"), "absent");
+  EXPECT_EQ(value_of("a"), "2");
+
+  const std::string add_one =
+      R"j([{"Update":{"TableName":"TxItems","Key":{"pk":{"S":"b"}},"UpdateExpression":"ADD v :one",)j"
+      R"j("ExpressionAttributeValues":{":one":{"N":"1"}}}}])j";
+  for (int i = 0; i < 2; ++i) {
+    CliResult r = run({"dynamodb", "transact-write-items", "--transact-items", add_one,
+                       "--client-request-token", "token-1"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  EXPECT_EQ(value_of("b"), "8") << "the repeat under the same token is not applied again";
+  std::string other = add_one;
+  other.replace(other.find("\"N\":\"1\""), 7, "\"N\":\"5\"");
+  CliResult mismatch = run({"dynamodb", "transact-write-items", "--transact-items", other,
+                            "--client-request-token", "token-1"});
+  EXPECT_NE(mismatch.err.find("IdempotentParameterMismatch"), std::string::npos) << mismatch.err;
+  EXPECT_EQ(value_of("b"), "8");
+
+  CliResult twice = run(
+      {"dynamodb", "transact-write-items", "--transact-items", "[" + put_c + "," + put_c + "]"});
+  EXPECT_NE(twice.err.find("multiple operations on one item"), std::string::npos) << twice.err;
+  EXPECT_EQ(value_of("c"), "absent");
+}
+
 TEST_F(DynamoDbTest, TheAwsCliDrivesEveryOperation) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   auto ok = [&](const std::vector<std::string>& args) {

@@ -147,8 +147,9 @@ class DataMigrateTest : public flightplan::testing::MigrationTest {
     return a ? std::stoll(a->Find("N")->as_string()) : -1;
   }
 
-  // How often each item was written (UpdateItem/DeleteItem) and how many
-  // writes succeeded in all.
+  // How often each item was written (UpdateItem, DeleteItem, or an action
+  // of a TransactWriteItems that was applied) and how many writes succeeded
+  // in all.
   std::map<std::string, int> WritesPerItem(int* succeeded = nullptr) {
     std::map<std::string, int> writes;
     int ok = 0;
@@ -159,8 +160,29 @@ class DataMigrateTest : public flightplan::testing::MigrationTest {
         writes[e.params.Find("Key")->as_string()] += 1;
       }
     }
+    // A request sent again under the same ClientRequestToken (after a lost
+    // answer) is not applied again: count each token once.
+    std::set<std::string> tokens;
+    for (const LogEntry& e : LogOf("dynamodb", "TransactWriteItems")) {
+      if (e.status != 200) continue;
+      const Value* token = e.params.Find("ClientRequestToken");
+      if (token != nullptr && !tokens.insert(token->as_string()).second) continue;
+      for (const Value& key : e.params.Find("Keys")->as_list()) {
+        ++ok;
+        writes[key.as_string()] += 1;
+      }
+    }
     if (succeeded) *succeeded = ok;
     return writes;
+  }
+
+  // The writes in the request log (UpdateItem, DeleteItem, TransactWriteItems).
+  std::vector<LogEntry> WriteRequests() {
+    std::vector<LogEntry> all;
+    for (const char* op : {"UpdateItem", "DeleteItem", "TransactWriteItems"}) {
+      for (LogEntry& e : LogOf("dynamodb", op)) all.push_back(std::move(e));
+    }
+    return all;
   }
 
   void ExpectBumpedOnce(int n) {
@@ -453,11 +475,15 @@ TEST_F(DataMigrateTest, AConcurrentWriterIsNeverOverwritten) {
   CreateTable();
   Seed(kItems);
   Write(kBump, Migration("bump", ".count += 1", 1, 8));
+  // Each page's writes arrive 40 ms late: the app, writing every 3 ms,
+  // changes some of the page's items in between (its own writes are not
+  // delayed), and the item-by-item writes that follow a cancelled page meet
+  // more of its writes.
   Control("POST", "/_sim/faults",
           Obj({{"service", Value("dynamodb")},
-               {"operation", Value("UpdateItem")},
+               {"operation", Value("TransactWriteItems")},
                {"kind", Value("latency")},
-               {"latency_ms", Value(15)},
+               {"latency_ms", Value(40)},
                {"count", Value(-1)}}));
   std::atomic<bool> done{false};
   std::map<std::string, int> increments;
@@ -498,23 +524,59 @@ TEST_F(DataMigrateTest, ThrottlingAndLostAnswersLoseNothingAndApplyNothingTwice)
   constexpr int kItems = 30;
   CreateTable();
   Seed(kItems);
-  Write(kBump, Migration("bump", ".count += 1", 1, 10));
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("UpdateItem")},
-               {"kind", Value("throttle")},
-               {"skip", Value(3)},
-               {"count", Value(4)}}));
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("UpdateItem")},
-               {"kind", Value("reset_after")},
-               {"skip", Value(12)},
-               {"count", Value(2)}}));
-  RunResult run = Flightplan(Migrate());
-  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-  std::map<std::string, Value> items = Items();
-  for (int i = 0; i < kItems; ++i) EXPECT_EQ(Number(items[ItemId(i)], "count"), i + 1) << ItemId(i);
+  // Pages of 10 go in one TransactWriteItems each: the first is throttled
+  // twice, the second applied and its answer lost (the client sends it again
+  // with the same ClientRequestToken, which DynamoDB answers without applying
+  // it twice); items written one by one (paced) meet the same faults.
+  auto faults = [&](const char* op, int throttle_skip, int reset_skip) {
+    Control("POST", "/_sim/faults",
+            Obj({{"service", Value("dynamodb")},
+                 {"operation", Value(op)},
+                 {"kind", Value("throttle")},
+                 {"skip", Value(throttle_skip)},
+                 {"count", Value(2)}}));
+    Control("POST", "/_sim/faults",
+            Obj({{"service", Value("dynamodb")},
+                 {"operation", Value(op)},
+                 {"kind", Value("reset_after")},
+                 {"skip", Value(reset_skip)},
+                 {"count", Value(2)}}));
+  };
+  for (bool paced : {false, true}) {
+    SCOPED_TRACE(paced ? "item by item" : "in transactions");
+    Control("POST", "/_sim/reset");
+    std::filesystem::remove(state_);
+    CreateTable();
+    Seed(kItems);
+    Write(kBump, Migration("bump", ".count += 1", 1, 10));
+    faults(paced ? "UpdateItem" : "TransactWriteItems", 0, paced ? 12 : 2);
+    RunResult run = Flightplan(paced ? Migrate({"--max-write-rate", "1000"}) : Migrate());
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    std::map<std::string, Value> items = Items();
+    for (int i = 0; i < kItems; ++i) {
+      EXPECT_EQ(Number(items[ItemId(i)], "count"), i + 1) << ItemId(i);
+    }
+    int throttled = 0;
+    for (const LogEntry& e : WriteRequests()) {
+      throttled += e.error_code.find("Throughput") != std::string::npos ? 1 : 0;
+    }
+    EXPECT_EQ(throttled, 2) << "the faults did not meet the writes: the test proved nothing";
+    if (!paced) {
+      // The second page's transaction was applied and its answer lost twice;
+      // sent again under the same token, it was applied once (the counts).
+      int lost = 0;
+      std::set<std::string> tokens;
+      for (const LogEntry& e : LogOf("dynamodb", "TransactWriteItems")) {
+        lost += e.error_code == "ConnectionReset" ? 1 : 0;
+        // Without the token the resent request would find its items changed
+        // (by itself) and be cancelled.
+        EXPECT_NE(e.error_code, "TransactionCanceledException");
+        tokens.insert(e.params.Find("ClientRequestToken")->as_string());
+      }
+      EXPECT_EQ(lost, 2);
+      EXPECT_EQ(tokens.size(), 3u) << "one token per page, kept across the client's retries";
+    }
+  }
 }
 
 TEST_F(DataMigrateTest, DryRunTransformsEveryItemAndWritesNothing) {
@@ -527,7 +589,7 @@ TEST_F(DataMigrateTest, DryRunTransformsEveryItemAndWritesNothing) {
   ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
   EXPECT_THAT(dry.out, HasSubstr("of 30 items, 20 would change, 0 would be deleted, 10 stay"));
   EXPECT_THAT(dry.out, HasSubstr("set completed=false"));
-  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+  EXPECT_TRUE(WriteRequests().empty());
   EXPECT_TRUE(LogOf("dynamodb", "DeleteItem").empty());
   EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(), "pending");
 }
@@ -549,7 +611,7 @@ TEST_F(DataMigrateTest, ABackupOfTheTableAsItWasIsTakenBeforeTheFirstWrite) {
   ASSERT_EQ(backups.size(), 1u);
   std::string arn = backups[0].Find("BackupArn")->as_string();
   std::vector<LogEntry> created = LogOf("dynamodb", "CreateBackup");
-  std::vector<LogEntry> writes = LogOf("dynamodb", "UpdateItem");
+  std::vector<LogEntry> writes = WriteRequests();
   ASSERT_EQ(created.size(), 1u);
   ASSERT_FALSE(writes.empty());
   for (const LogEntry& w : writes) EXPECT_LT(created[0].seq, w.seq);
@@ -599,7 +661,7 @@ TEST_F(DataMigrateTest, DryRunWithASampleTransformsOnlyTheFirstItems) {
   ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
   EXPECT_THAT(dry.out,
               HasSubstr("of the first 7 items, 7 would change, 0 would be deleted, 0 stay"));
-  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+  EXPECT_TRUE(WriteRequests().empty());
   EXPECT_EQ(LogOf("dynamodb", "Scan").size(), 1u);  // one page of 7, not the table
   EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(), "pending");
 
@@ -607,7 +669,7 @@ TEST_F(DataMigrateTest, DryRunWithASampleTransformsOnlyTheFirstItems) {
   RunResult wrong = Flightplan(Migrate({"--sample", "7"}));
   EXPECT_EQ(wrong.exit_code, 2) << wrong.out << wrong.err;
   EXPECT_THAT(wrong.err, HasSubstr("--sample N goes with --dry-run"));
-  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+  EXPECT_TRUE(WriteRequests().empty());
 }
 
 // --max-write-rate N: the writes of all segments together, as the simulator
@@ -655,7 +717,7 @@ TEST_F(DataMigrateTest, ACommandTransformInJavaScriptTransformsEveryItemOnce) {
   RunResult dry = Flightplan(Migrate({"--dry-run"}));
   ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
   EXPECT_THAT(dry.out, HasSubstr("of 60 items, 60 would change, 0 would be deleted, 0 stay"));
-  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+  EXPECT_TRUE(WriteRequests().empty());
 
   RunResult run = Flightplan(Migrate());
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
@@ -704,13 +766,13 @@ TEST_F(DataMigrateTest, ACommandsMalformedOutputIsRefusedBeforeAnythingIsWritten
   RunResult fewer = Flightplan(Migrate());
   EXPECT_EQ(fewer.exit_code, 1) << fewer.out << fewer.err;
   EXPECT_THAT(fewer.err, HasSubstr("wrote 1 lines for 10 items"));
-  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+  EXPECT_TRUE(WriteRequests().empty());
 
   Write(kBump, CommandMigration("bump", "[sh, -c, 'sed s/^/x/']", 1, 10));
   RunResult garbage = Flightplan(Migrate({"--accept-definition-change"}));
   EXPECT_EQ(garbage.exit_code, 1) << garbage.out << garbage.err;
   EXPECT_THAT(garbage.err, HasSubstr("line 1 of `sh -c 'sed s/^/x/'`'s output is not JSON"));
-  EXPECT_TRUE(LogOf("dynamodb", "UpdateItem").empty());
+  EXPECT_TRUE(WriteRequests().empty());
 
   Write(kBump,
         "name: bump\nversion: 1\nsteps:\n  - id: transform\n    uses: dynamodb.transform\n"
@@ -786,6 +848,28 @@ TEST_F(DataMigrateTest, PutCreatesTheCommandsItemsOnlyWhereAbsentExactlyOnce) {
       check();
     }
   }
+  // The command's items changed across the kill (more users): the resume
+  // starts over, and every item ends up created once.
+  Control("POST", "/_sim/reset");
+  std::filesystem::remove(state_);
+  CreateTable();
+  RunResult cut = Flightplan(Migrate(), "6:after");
+  ASSERT_TRUE(cut.signaled) << cut.out << cut.err;
+  flightplan::testing::WriteFile(dir_.Join("profiles"), "70");
+  RunResult grown = Flightplan(Migrate());
+  ASSERT_EQ(grown.exit_code, 0) << grown.out << grown.err;
+  EXPECT_THAT(grown.out + grown.err, HasSubstr("produced other items than before"));
+  EXPECT_EQ(Items().size(), 70u);
+  int created = 0;
+  for (const LogEntry& e : LogOf("dynamodb", "PutItem")) created += e.status == 200 ? 1 : 0;
+  EXPECT_EQ(created, 70);
+  int64_t grown_run = StatusJson().Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(grown_run, "profiles");
+  EXPECT_EQ(outputs.Find("produced")->as_int(), 70) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("created")->as_int() + outputs.Find("present")->as_int(), 70)
+      << outputs.ToJson();
+  flightplan::testing::WriteFile(dir_.Join("profiles"), std::to_string(kProduced));
+
   Control("POST", "/_sim/reset");
   std::filesystem::remove(state_);
   CreateTable();
