@@ -940,20 +940,20 @@ TEST_F(DataMigrateTest, AModelIsFoundThroughTheBranchsBackendStack) {
 // carries how many of the deployed items it touches, counted in the tables
 // the branch's backend stack holds.
 TEST_F(DataMigrateTest, SchemaDiffCountsTheDeployedItemsEachChangeTouches) {
-  const std::string todo = "Todo-zzzz9999-NONE";
-  const std::string note = "Note-zzzz9999-NONE";
-  std::string app_id = DeployBackend({todo, note});
+  const std::string tasks_table = "Todo-zzzz9999-NONE";
+  const std::string notes_table = "Note-zzzz9999-NONE";
+  std::string app_id = DeployBackend({tasks_table, notes_table});
   ASSERT_FALSE(app_id.empty());
-  Seed(10, todo);  // items 0, 3, 6 and 9 have `completed`
+  Seed(10, tasks_table);  // items 0, 3, 6 and 9 have `completed`
   for (const char* id : {"done-1", "done-2"}) {
     Call("dynamodb", "PutItem",
-         Obj({{"TableName", Value(todo)},
+         Obj({{"TableName", Value(tasks_table)},
               {"Item", Obj({{"id", Obj({{"S", Value(id)}})},
                             {"title", Obj({{"S", Value("done")}})},
                             {"completed", Obj({{"BOOL", Value(true)}})},
                             {"status", Obj({{"S", Value("DONE")}})}})}}));
   }
-  Seed(3, note);
+  Seed(3, notes_table);
   flightplan::testing::WriteFile(dir_.Join("old.graphql"), R"(enum Status { OPEN DONE }
 type Todo @model { id: ID! title: String count: Int completed: Boolean status: Status }
 type Note @model { id: ID! body: String }
@@ -981,16 +981,16 @@ type Todo @model { id: ID! count: Int completed: Boolean! status: Status }
   EXPECT_EQ(affected("enum_value_removed"), 2) << diff.out;
   EXPECT_EQ(affected("model_removed"), 3) << diff.out;
   EXPECT_EQ(items_by_kind["field_required"].Find("total")->as_int(), 12);
-  EXPECT_EQ(items_by_kind["field_required"].Find("table")->as_string(), todo);
-  EXPECT_EQ(items_by_kind["model_removed"].Find("table")->as_string(), note);
+  EXPECT_EQ(items_by_kind["field_required"].Find("table")->as_string(), tasks_table);
+  EXPECT_EQ(items_by_kind["model_removed"].Find("table")->as_string(), notes_table);
   // Only reads: one scan per model.
   EXPECT_EQ(LogOf("dynamodb", "Scan").size(), 2u);
 
   RunResult text = Flightplan({"schema", "diff", "old.graphql", "new.graphql", "--app-id", app_id,
                                "--branch", "main", "--accept-dangerous"});
   EXPECT_EQ(text.exit_code, 1) << text.out << text.err;
-  EXPECT_THAT(text.out, HasSubstr("[6 of 12 items in " + todo + " lack it]"));
-  EXPECT_THAT(text.out, HasSubstr("[3 items are stored in " + note + "]"));
+  EXPECT_THAT(text.out, HasSubstr("[6 of 12 items in " + tasks_table + " lack it]"));
+  EXPECT_THAT(text.out, HasSubstr("[3 items are stored in " + notes_table + "]"));
 
   // The migration it writes brings the items in line: applied, the same
   // diff counts none left for the changes it fixes.
@@ -1001,7 +1001,7 @@ type Todo @model { id: ID! count: Int completed: Boolean! status: Status }
   EXPECT_THAT(write.err, HasSubstr("-complete-todos.yaml"));
   RunResult apply = Flightplan({"data", "migrate", "--app-id", app_id, "--branch", "main"});
   ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
-  std::map<std::string, Value> items = Items(todo);
+  std::map<std::string, Value> items = Items(tasks_table);
   EXPECT_EQ(items["item-00001"].Find("completed")->Find("BOOL")->as_bool(), false);
   EXPECT_EQ(items["item-00003"].Find("completed")->Find("BOOL")->as_bool(), true);
   EXPECT_EQ(items["done-1"].Find("status")->Find("S")->as_string(), "OPEN");
