@@ -143,6 +143,24 @@ std::string DescribeTarget(const Value& inputs) {
   return "the table of model " + StringAt(inputs, "model");
 }
 
+Result<TableShape> DescribeTableShape(aws::AwsClient& client, const std::string& table) {
+  Value params(ValueMap{});
+  params.Set("TableName", table);
+  aws::AwsResult described = client.Call("dynamodb", "DescribeTable", params);
+  if (!described) return MakeError(described.error().ToError());
+  const Value* t = described->Find("Table");
+  TableShape shape;
+  for (const Value& k : t ? aws::ListAt(*t, "KeySchema") : ValueList{}) {
+    shape.key_names.push_back(StringAt(k, "AttributeName"));
+  }
+  if (shape.key_names.empty()) {
+    return MakeError(ErrorCode::kStepFailed,
+                     fmt::format("DescribeTable of {} names no key schema", table));
+  }
+  shape.item_count = t ? aws::IntAt(*t, "ItemCount") : 0;
+  return shape;
+}
+
 // Over a minute of pauses in all before a throttled call is given up.
 constexpr int kThrottleRounds = 12;
 

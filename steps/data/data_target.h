@@ -42,6 +42,16 @@ std::vector<FieldSpec> DataTargetFields();
 [[nodiscard]] Result<std::string> ResolveTable(aws::AwsClient& client, Clock& clock,
                                                const DataTarget& target);
 
+// What DescribeTable says of a table that a data step needs: its key
+// attribute names (partition key first) and DynamoDB's item-count estimate
+// (updated about every six hours). kStepFailed when it names no key.
+struct TableShape {
+  std::vector<std::string> key_names;
+  int64_t item_count = 0;
+};
+[[nodiscard]] Result<TableShape> DescribeTableShape(aws::AwsClient& client,
+                                                    const std::string& table);
+
 // A DynamoDB call that throttling slows down instead of failing: past the
 // AWS client's own retries, a throttled call is tried again after growing
 // pauses (0.2 s doubling to 10 s, jittered; over a minute in all), unless the

@@ -251,18 +251,8 @@ class PutStep final : public StepType {
     Target t;
     ASSIGN_OR_RETURN(t.client, clients_.Get(target.profile, target.region));
     ASSIGN_OR_RETURN(t.table, ResolveTable(*t.client, *ctx.clock, target));
-    Value params(ValueMap{});
-    params.Set("TableName", t.table);
-    aws::AwsResult table = t.client->Call("dynamodb", "DescribeTable", params);
-    if (!table) return MakeError(table.error().ToError());
-    const Value* d = table->Find("Table");
-    for (const Value& k : d ? ListAt(*d, "KeySchema") : ValueList{}) {
-      t.key_names.push_back(StringAt(k, "AttributeName"));
-    }
-    if (t.key_names.empty()) {
-      return MakeError(ErrorCode::kStepFailed,
-                       fmt::format("DescribeTable of {} names no key schema", t.table));
-    }
+    ASSIGN_OR_RETURN(TableShape shape, DescribeTableShape(*t.client, t.table));
+    t.key_names = std::move(shape.key_names);
     return t;
   }
 

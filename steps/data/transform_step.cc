@@ -964,19 +964,9 @@ class TransformStep final : public StepType {
     ASSIGN_OR_RETURN(AwsClient * client, clients_.Get(target.profile, target.region));
     Plan plan;
     ASSIGN_OR_RETURN(plan.table, ResolveTable(*client, *ctx.clock, target));
-    Value params(ValueMap{});
-    params.Set("TableName", plan.table);
-    aws::AwsResult table = client->Call("dynamodb", "DescribeTable", params);
-    if (!table) return MakeError(table.error().ToError());
-    const Value* t = table->Find("Table");
-    for (const Value& k : t ? ListAt(*t, "KeySchema") : ValueList{}) {
-      plan.key_names.push_back(StringAt(k, "AttributeName"));
-    }
-    if (plan.key_names.empty()) {
-      return MakeError(ErrorCode::kStepFailed,
-                       fmt::format("DescribeTable of {} names no key schema", plan.table));
-    }
-    plan.estimate = t ? IntAt(*t, "ItemCount") : 0;
+    ASSIGN_OR_RETURN(TableShape shape, DescribeTableShape(*client, plan.table));
+    plan.key_names = std::move(shape.key_names);
+    plan.estimate = shape.item_count;
     plan.segments = IntAt(inputs, "segments", kDefaultSegments);
     plan.page_size = IntAt(inputs, "page_size", kDefaultPageSize);
     return plan;
