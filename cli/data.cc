@@ -1,6 +1,7 @@
-// flightplan data new|status|migrate — data migrations (docs/data-migrations.md).
+// flightplan data new|status|migrate|rollback — data migrations (docs/data-migrations.md).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -58,6 +59,9 @@ Result<std::vector<MigrationStatus>> Statuses(Journal* journal, const MigrationF
     }
     if (!s.run || s.run->state == RunState::kRolledBack) {
       s.state = MigrationState::kPending;
+    } else if (s.run->state == RunState::kRollingBack ||
+               s.run->state == RunState::kRollbackFailed) {
+      s.state = MigrationState::kRollingBack;
     } else if (s.run->state == RunState::kSucceeded) {
       s.state = s.run->definition_sha256 == s.sha256 ? MigrationState::kApplied
                                                      : MigrationState::kChanged;
@@ -73,6 +77,21 @@ Result<Journal*> OpenIfExists(Context& ctx) {
   ASSIGN_OR_RETURN(bool exists, ctx.StateExists());
   if (!exists) return nullptr;
   return ctx.OpenJournal(/*create=*/false);
+}
+
+// The folder's migrations and where each stands on the target, reading the
+// state only (no state yet: every migration is pending).
+struct FolderStatus {
+  MigrationFolder folder;
+  std::vector<MigrationStatus> statuses;
+};
+Result<FolderStatus> ReadFolderStatus(Context& ctx, const DataArgs& args) {
+  TRY(RequireTarget(args));
+  FolderStatus out;
+  ASSIGN_OR_RETURN(out.folder, ListMigrations(args.dir));
+  ASSIGN_OR_RETURN(Journal * journal, OpenIfExists(ctx));
+  ASSIGN_OR_RETURN(out.statuses, Statuses(journal, out.folder, TargetOf(args)));
+  return out;
 }
 
 int DoNew(const GlobalOptions& global, const DataArgs& args) {
@@ -101,13 +120,10 @@ int DoNew(const GlobalOptions& global, const DataArgs& args) {
 
 int DoStatus(const GlobalOptions& global, const DataArgs& args) {
   Context ctx(global);
-  if (auto ok = RequireTarget(args); !ok) return ReportError(ctx.console(), ok.error());
-  auto folder = ListMigrations(args.dir);
-  if (!folder) return ReportError(ctx.console(), folder.error());
-  auto journal = OpenIfExists(ctx);
-  if (!journal) return ReportError(ctx.console(), journal.error());
-  auto statuses = Statuses(*journal, *folder, TargetOf(args));
-  if (!statuses) return ReportError(ctx.console(), statuses.error());
+  auto read = ReadFolderStatus(ctx, args);
+  if (!read) return ReportError(ctx.console(), read.error());
+  const MigrationFolder* folder = &read->folder;
+  const std::vector<MigrationStatus>* statuses = &read->statuses;
   if (args.json) {
     ValueList list;
     for (const MigrationStatus& s : *statuses) {
@@ -198,6 +214,16 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args) {
                             s.file.path, target, s.run->id, s.run->definition_sha256.substr(0, 12),
                             s.sha256.substr(0, 12))));
     }
+    if (s.state == MigrationState::kRollingBack) {
+      return ReportError(
+          ctx.console(),
+          Error(ErrorCode::kOrdering,
+                fmt::format("{} is being rolled back on {} (run {} is {}); nothing after it "
+                            "runs. Finish the rollback with `flightplan data rollback {}` (see "
+                            "`flightplan status {}` for where it stopped), then migrate.",
+                            s.file.stem, target, s.run->id, RunStateName(s.run->state), s.file.name,
+                            s.run->id)));
+    }
     bool last = !args.to.empty() && (s.file.name == args.to || s.file.stem == args.to);
     if (s.state != MigrationState::kApplied) {
       auto workflow = ctx.LoadWorkflow(s.file.path);
@@ -225,6 +251,51 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args) {
                                    : fmt::format("{}: {} migration(s) applied", target, applied));
   }
   return kExitOk;
+}
+
+int DoRollback(const GlobalOptions& global, const DataArgs& args) {
+  Context ctx(global);
+  auto read = ReadFolderStatus(ctx, args);
+  if (!read) return ReportError(ctx.console(), read.error());
+  std::string target = TargetOf(args);
+  std::vector<MigrationStatus>* statuses = &read->statuses;
+  auto it = std::find_if(statuses->begin(), statuses->end(), [&](const MigrationStatus& s) {
+    return s.file.name == args.name || s.file.stem == args.name;
+  });
+  if (it == statuses->end()) {
+    return ReportError(
+        ctx.console(),
+        Error(ErrorCode::kNotFound, fmt::format("no migration '{}' in {}", args.name, args.dir)));
+  }
+  if (!it->run) {
+    ctx.console().Out(
+        fmt::format("{} was never applied to {}: nothing to roll back", it->file.stem, target));
+    return kExitOk;
+  }
+  if (it->run->state == RunState::kRolledBack) {
+    ctx.console().Out(fmt::format("{} is already rolled back on {} (run {}, {} by {})",
+                                  it->file.stem, target, it->run->id,
+                                  FormatTimestamp(it->run->updated_at), it->run->operator_name));
+    return kExitOk;
+  }
+  std::vector<std::string> later;
+  for (auto after = statuses->rbegin(); after.base() != it + 1; ++after) {
+    if (after->state != MigrationState::kPending) later.push_back(after->file.stem);
+  }
+  if (!later.empty()) {
+    return ReportError(
+        ctx.console(),
+        Error(ErrorCode::kOrdering,
+              fmt::format("{} has later migrations applied to {} that may depend on it: {}. "
+                          "Roll those back first, newest first (`flightplan data rollback {} "
+                          "...`), then this one.",
+                          it->file.stem, target, fmt::join(later, ", "), later.front())));
+  }
+  ParamInput params{{"app_id", args.app_id}, {"branch", args.branch}};
+  if (!args.region.empty()) params["region"] = args.region;
+  if (!args.profile.empty()) params["profile"] = args.profile;
+  ctx.console().Out(fmt::format("== {} (rolling back run {})", it->file.stem, it->run->id));
+  return RollBackRun(ctx, *it->run, params);
 }
 
 void AddTargetOptions(CLI::App& sub, DataArgs& args) {
@@ -300,6 +371,30 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "Exit 0 when every migration asked for is applied; otherwise as `flightplan run`.");
   migrate->callback(
       [&global, args, action] { *action = [&global, args] { return DoMigrate(global, *args); }; });
+  CLI::App* rollback = sub.add_subcommand(
+      "rollback", "Undo a migration on a branch: restore its tables from the backups it took");
+  rollback->add_option("name", args->name, "The migration (its name or file stem)")->required();
+  AddTargetOptions(*rollback, *args);
+  rollback->add_option("--region", args->region,
+                       "AWS region (default: AWS_REGION, then the profile's)");
+  rollback->add_option("--profile", args->profile,
+                       "AWS profile (default: AWS_PROFILE, then 'default')");
+  rollback->footer(
+      "Undoes the migration's run on the branch, its steps in reverse order, under the\n"
+      "definition it ran with. Each backup the migration took (the one data migrate adds\n"
+      "before a transform, or a dynamodb.backup step of its own) is restored in place\n"
+      "(dynamodb.restore): the backup goes into a scratch table, every item that differs is\n"
+      "written back, every item added since is deleted, the scratch table is deleted. Whatever\n"
+      "was written to those tables since the backup, by the migration and by the app, is\n"
+      "undone, so each restore asks first (--yes agrees; recorded in the audit with your name).\n"
+      "A step with its own `rollback:` runs that instead; a transform or put with neither a\n"
+      "backup before it nor a rollback of its own fails its rollback (the run ends\n"
+      "rollback_failed, exit 1, never rolled_back). Refused while a later migration is applied\n"
+      "(roll those back first, newest first; exit 4). Afterwards `data status` shows the\n"
+      "migration pending and `data migrate` applies it again. A migration never applied, or\n"
+      "already rolled back, is reported and left alone (exit 0). --dry-run shows the plan.");
+  rollback->callback(
+      [&global, args, action] { *action = [&global, args] { return DoRollback(global, *args); }; });
   sub.footer("Data migrations are workflows in a folder (docs/data-migrations.md).");
   return [action] { return (*action)(); };
 }

@@ -41,20 +41,47 @@ Value TargetInputs(const StepSpec& step) {
   return target;
 }
 
+bool ChangesItems(const StepSpec& step) {
+  return step.uses == "dynamodb.transform" || step.uses == "dynamodb.put";
+}
+
+// A backup step's undo, unless the file gave it one: the table's items put
+// back as the backup holds them (dynamodb.restore, which asks first).
+void RestoreOnRollback(StepSpec& backup, const Value& target) {
+  if (backup.rollback.mode != RollbackMode::kNone || !backup.rollback.reason.empty()) return;
+  backup.rollback.mode = RollbackMode::kExplicit;
+  backup.rollback.uses = "dynamodb.restore";
+  backup.rollback.with = target;
+  backup.rollback.with.Set("backup_arn",
+                           fmt::format("${{steps.{}.outputs.backup_arn}}", backup.id));
+}
+
 // Before each step that changes items, a backup of its table, unless the
 // step says `backup: false` or the migration backs that table up before it.
+// Rolling the migration back restores each backup in place; a step that
+// changes items and was given no rollback is undone by the restore of the
+// backup before it, or, without one, fails its rollback (its own Rollback
+// says why) rather than being skipped as if nothing needed undoing.
 void AddBackups(Workflow& wf) {
   std::vector<StepSpec> steps;
-  std::vector<Value> backed_up;
+  std::vector<std::pair<Value, std::string>> backed_up;  // target, backup step id
   std::set<std::string> ids;
   for (const StepSpec& step : wf.steps) ids.insert(step.id);
+  auto backup_of = [&](const Value& target) -> const std::string* {
+    for (const auto& [t, id] : backed_up) {
+      if (t == target) return &id;
+    }
+    return nullptr;
+  };
   for (StepSpec& step : wf.steps) {
-    if (step.uses == "dynamodb.backup") backed_up.push_back(TargetInputs(step));
+    Value target = TargetInputs(step);
+    if (step.uses == "dynamodb.backup") {
+      RestoreOnRollback(step, target);
+      backed_up.emplace_back(target, step.id);
+    }
     const Value* wanted = step.with.Find("backup");
     bool skip = wanted != nullptr && wanted->is_bool() && !wanted->as_bool();
-    Value target = TargetInputs(step);
-    if (step.uses == "dynamodb.transform" && !skip &&
-        std::find(backed_up.begin(), backed_up.end(), target) == backed_up.end()) {
+    if (step.uses == "dynamodb.transform" && !skip && backup_of(target) == nullptr) {
       StepSpec backup;
       backup.id = "backup-" + step.id;
       for (int n = 2; ids.count(backup.id) != 0; ++n) {
@@ -69,10 +96,22 @@ void AddBackups(Workflow& wf) {
           "out)",
           step.id, step.id);
       backup.rollback.mode = RollbackMode::kNone;
-      backup.rollback.reason = "the backup is kept: it is the way back";
+      RestoreOnRollback(backup, target);
       backup.location = step.location;
+      backed_up.emplace_back(target, backup.id);
       steps.push_back(std::move(backup));
-      backed_up.push_back(target);
+    }
+    bool no_rollback_given =
+        step.rollback.mode == RollbackMode::kNone && step.rollback.reason.empty();
+    if (ChangesItems(step) && no_rollback_given) {
+      if (const std::string* backup = backup_of(target)) {
+        step.rollback.reason = fmt::format(
+            "undone by the rollback of '{}', which puts the table's items back as that backup "
+            "holds them",
+            *backup);
+      } else {
+        step.rollback.mode = RollbackMode::kAuto;
+      }
     }
     steps.push_back(std::move(step));
   }
@@ -188,6 +227,8 @@ std::string_view MigrationStateName(MigrationState state) {
       return "changed after it was applied";
     case MigrationState::kInProgress:
       return "in progress";
+    case MigrationState::kRollingBack:
+      return "rolling back";
   }
   return "unknown";
 }

@@ -61,6 +61,9 @@ enum class MigrationState {
   kApplied,     // succeeded, with the file's current checksum
   kChanged,     // succeeded, but the file was edited since
   kInProgress,  // a run that has not finished (interrupted, failed): migrate resumes it
+  // A rollback that has not finished (interrupted, declined, failed): `data
+  // rollback` continues it; `data migrate` stops at it.
+  kRollingBack,
 };
 std::string_view MigrationStateName(MigrationState state);
 

@@ -917,6 +917,15 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
                       spec.id));
     }
   } else {
+    // An undo that is a step asking for confirmation (dynamodb.restore) asks
+    // before it starts, as it would going forward.
+    if (spec.rollback.mode == RollbackMode::kExplicit && undo_type != nullptr && undo_inputs &&
+        undo_type->schema().asks_confirmation) {
+      const Value* message = undo_inputs->Find("message");
+      const Value* typed = undo_inputs->Find("typed");
+      TRY(Confirm(ctx, spec, message ? message->ToText() : "undo '" + spec.id + "': " + what,
+                  typed ? typed->ToText() : std::string()));
+    }
     StepState from = rec.state;
     TRY(journal_.TransitionStep(
         ctx.fence(),
@@ -944,21 +953,26 @@ Result<Executor::StepOutcome> Executor::UndoStep(RunContext& ctx, size_t index, 
   }
   auto took = std::chrono::duration_cast<Duration>(clock_.Monotonic() - started);
   if (result) {
-    TRY(journal_.TransitionStep(
-        ctx.fence(),
-        StepUpdate{ctx.run.id,
-                   spec.id,
-                   StepState::kRollingBack,
-                   StepState::kRolledBack,
-                   {},
-                   {},
-                   {},
-                   {},
-                   {}},
-        ctx.Event("step.rolled_back", spec.id,
-                  Value(ValueMap{{"duration_ms", Value(static_cast<int64_t>(took.count()))}}))));
+    // An undo that is a step (rollback: {uses: ...}) reports what it did.
+    Value detail(ValueMap{{"duration_ms", Value(static_cast<int64_t>(took.count()))}});
+    std::string note;
+    if (result->is_map() && !result->as_map().empty()) {
+      detail.Set("outputs", *result);
+      note = RedactSecrets(result->ToJson(), ctx.secrets);
+    }
+    TRY(journal_.TransitionStep(ctx.fence(),
+                                StepUpdate{ctx.run.id,
+                                           spec.id,
+                                           StepState::kRollingBack,
+                                           StepState::kRolledBack,
+                                           {},
+                                           {},
+                                           {},
+                                           {},
+                                           {}},
+                                ctx.Event("step.rolled_back", spec.id, std::move(detail))));
     rec.state = StepState::kRolledBack;
-    observer_.StepFinished(spec.id, StepState::kRolledBack, took, "");
+    observer_.StepFinished(spec.id, StepState::kRolledBack, took, note);
     return StepOutcome{StepOutcome::kSucceeded, ""};
   }
   if (result.error().code() == ErrorCode::kLeaseLost ||

@@ -3,6 +3,7 @@
 //   dynamodb.transform  every item of a table through a jq program or a command
 //   dynamodb.put        the items a command produces, created where absent
 //   dynamodb.backup     an on-demand backup of a table, once per run
+//   dynamodb.restore    a table's items put back as a backup holds them
 #ifndef FLIGHTPLAN_STEPS_DATA_DATA_STEPS_H_
 #define FLIGHTPLAN_STEPS_DATA_DATA_STEPS_H_
 

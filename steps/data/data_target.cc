@@ -137,6 +137,17 @@ Result<std::string> ResolveTable(aws::AwsClient& client, Clock& clock, const Dat
   return *tables.begin();
 }
 
+Result<ResolvedTable> ResolveDataTable(aws::ClientPool& clients, const Value& inputs,
+                                       StepContext& ctx) {
+  ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
+  ResolvedTable t;
+  ASSIGN_OR_RETURN(t.client, clients.Get(target.profile, target.region));
+  ASSIGN_OR_RETURN(t.table, ResolveTable(*t.client, *ctx.clock, target));
+  ASSIGN_OR_RETURN(TableShape shape, DescribeTableShape(*t.client, t.table));
+  t.key_names = std::move(shape.key_names);
+  return t;
+}
+
 std::string DescribeTarget(const Value& inputs) {
   std::string table = StringAt(inputs, "table");
   if (!table.empty()) return "table " + table;

@@ -17,6 +17,7 @@
 #include "base/value.h"
 #include "engine/step.h"
 #include "steps/aws/aws_client.h"
+#include "steps/aws/client_pool.h"
 
 namespace flightplan::data {
 
@@ -51,6 +52,17 @@ struct TableShape {
 };
 [[nodiscard]] Result<TableShape> DescribeTableShape(aws::AwsClient& client,
                                                     const std::string& table);
+
+// A data step's table, resolved: the client for the target's account and
+// region (from `clients`), the table's name (ResolveTable) and its key
+// attribute names (DescribeTableShape).
+struct ResolvedTable {
+  aws::AwsClient* client = nullptr;
+  std::string table;
+  std::vector<std::string> key_names;
+};
+[[nodiscard]] Result<ResolvedTable> ResolveDataTable(aws::ClientPool& clients, const Value& inputs,
+                                                     StepContext& ctx);
 
 // A DynamoDB call that throttling slows down instead of failing: past the
 // AWS client's own retries, a throttled call is tried again after growing

@@ -20,13 +20,13 @@
 #include "steps/data/data_target.h"
 #include "steps/data/item_json.h"
 #include "steps/data/item_program.h"
+#include "steps/data/item_writes.h"
 #include "steps/data/step_types.h"
 #include "steps/data/write_pacer.h"
 
 namespace flightplan::data {
 namespace {
 
-using aws::AwsClient;
 using aws::IntAt;
 using aws::ListAt;
 using aws::StringAt;
@@ -85,12 +85,6 @@ std::string DigestOf(const std::vector<Value>& items) {
   return hasher.FinishHex();
 }
 
-Value KeyOf(const Value& item, const std::vector<std::string>& key_names) {
-  Value key(ValueMap{});
-  for (const std::string& name : key_names) key.Set(name, *item.Find(name));
-  return key;
-}
-
 class PutStep final : public StepType {
  public:
   PutStep(aws::ClientPool& clients, const DataLimits* limits)
@@ -138,7 +132,7 @@ class PutStep final : public StepType {
   }
 
   Result<std::string> Preview(const Value& inputs, StepContext& ctx) const override {
-    ASSIGN_OR_RETURN(Target t, Resolve(inputs, ctx));
+    ASSIGN_OR_RETURN(ResolvedTable t, ResolveDataTable(clients_, inputs, ctx));
     ASSIGN_OR_RETURN(std::vector<Value> items, Produce(inputs, t, ctx));
     const int64_t sample = limits_ ? limits_->sample : 0;
     PutCounts counts;
@@ -163,7 +157,7 @@ class PutStep final : public StepType {
   }
 
   Result<Value> Prepare(const Value& inputs, StepContext& ctx) const override {
-    ASSIGN_OR_RETURN(Target t, Resolve(inputs, ctx));
+    ASSIGN_OR_RETURN(ResolvedTable t, ResolveDataTable(clients_, inputs, ctx));
     Value prepared(ValueMap{});
     prepared.Set("table", t.table);
     prepared.Set("keys", Value(ValueList(t.key_names.begin(), t.key_names.end())));
@@ -178,7 +172,7 @@ class PutStep final : public StepType {
     if (ctx.checkpoints == nullptr) {
       return MakeError(ErrorCode::kInternal, "dynamodb.put runs only under the executor");
     }
-    ASSIGN_OR_RETURN(Target t, FromPrepared(inputs, ctx));
+    ASSIGN_OR_RETURN(ResolvedTable t, FromPrepared(inputs, ctx));
     ASSIGN_OR_RETURN(std::vector<Value> items, Produce(inputs, t, ctx));
     const std::string digest = DigestOf(items);
     PutCounts counts;
@@ -235,30 +229,15 @@ class PutStep final : public StepType {
   Result<void> Rollback(const Value&, const Value&, StepContext&) const override {
     return MakeError(ErrorCode::kStepFailed,
                      "dynamodb.put does not delete what it created (the app may have changed "
-                     "those items since): restore the table from a backup, or write a "
-                     "migration that removes them");
+                     "those items since), and no dynamodb.backup step before it can restore "
+                     "the table: write a migration that removes them (next time, put a "
+                     "dynamodb.backup step before it to make it undoable)");
   }
 
  private:
-  struct Target {
-    AwsClient* client = nullptr;
-    std::string table;
-    std::vector<std::string> key_names;
-  };
-
-  Result<Target> Resolve(const Value& inputs, StepContext& ctx) const {
+  Result<ResolvedTable> FromPrepared(const Value& inputs, StepContext& ctx) const {
     ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
-    Target t;
-    ASSIGN_OR_RETURN(t.client, clients_.Get(target.profile, target.region));
-    ASSIGN_OR_RETURN(t.table, ResolveTable(*t.client, *ctx.clock, target));
-    ASSIGN_OR_RETURN(TableShape shape, DescribeTableShape(*t.client, t.table));
-    t.key_names = std::move(shape.key_names);
-    return t;
-  }
-
-  Result<Target> FromPrepared(const Value& inputs, StepContext& ctx) const {
-    ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
-    Target t;
+    ResolvedTable t;
     ASSIGN_OR_RETURN(t.client, clients_.Get(target.profile, target.region));
     t.table = StringAt(ctx.prepared, "table");
     for (const Value& k : ListAt(ctx.prepared, "keys")) {
@@ -270,7 +249,7 @@ class PutStep final : public StepType {
     return t;
   }
 
-  static Result<std::vector<Value>> Produce(const Value& inputs, const Target& t,
+  static Result<std::vector<Value>> Produce(const Value& inputs, const ResolvedTable& t,
                                             StepContext& ctx) {
     if (ctx.processes == nullptr) {
       return MakeError(ErrorCode::kInternal, "dynamodb.put has no process runner");
@@ -299,7 +278,7 @@ class PutStep final : public StepType {
   // PutItem where no item has the key. True when this step created it; an
   // item found in its place that is exactly `item`, when `maybe_ours` (a page
   // in flight at a crash), was created by this step before the crash.
-  static Result<bool> PutIfAbsent(const Target& t, const Value& item, bool maybe_ours,
+  static Result<bool> PutIfAbsent(const ResolvedTable& t, const Value& item, bool maybe_ours,
                                   StepContext& ctx) {
     Value params(ValueMap{});
     params.Set("TableName", t.table);
@@ -308,7 +287,7 @@ class PutStep final : public StepType {
     params.Set("ExpressionAttributeNames", Value(ValueMap{{"#k", Value(t.key_names.front())}}));
     aws::AwsResult put = CallPatiently(*t.client, "PutItem", params, ctx);
     if (put) return true;
-    if (put.error().code != "ConditionalCheckFailedException") {
+    if (!IsConditionFailure(put.error())) {
       return MakeError(put.error().ToError());
     }
     if (!maybe_ours) return false;

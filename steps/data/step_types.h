@@ -13,6 +13,8 @@ namespace flightplan::data {
 
 // dynamodb.backup (backup_step.cc).
 std::unique_ptr<StepType> MakeBackupStep(aws::ClientPool& clients);
+// dynamodb.restore (restore_step.cc).
+std::unique_ptr<StepType> MakeRestoreStep(aws::ClientPool& clients);
 // dynamodb.put (put_step.cc); `limits` as for RegisterDataSteps.
 std::unique_ptr<StepType> MakePutStep(aws::ClientPool& clients, const DataLimits* limits);
 

@@ -37,6 +37,7 @@
 #include "steps/data/data_target.h"
 #include "steps/data/item_json.h"
 #include "steps/data/item_program.h"
+#include "steps/data/item_writes.h"
 #include "steps/data/step_types.h"
 #include "steps/data/write_pacer.h"
 
@@ -176,24 +177,12 @@ Result<Plan> PlanFrom(const Value& prepared) {
   return plan;
 }
 
-Value KeyOf(const Value& item, const std::vector<std::string>& key_names) {
-  Value key(ValueMap{});
-  for (const std::string& name : key_names) {
-    if (const Value* v = item.Find(name)) key.Set(name, *v);
-  }
-  return key;
-}
-
 // The item as it will be after `changes` (AttributeValues).
 Value Applied(const Value& item, const ItemChanges& changes) {
   Value out = item;
   for (const std::string& name : changes.remove) out.as_map().erase(name);
   for (const auto& [name, v] : changes.set) out.Set(name, v);
   return out;
-}
-
-bool IsConditionFailure(const aws::AwsError& e) {
-  return e.code == "ConditionalCheckFailedException";
 }
 
 // What the program makes of one item.
@@ -263,21 +252,6 @@ Result<Outcome> Transform(ItemProgram& program, const Value& item,
                           const std::vector<std::string>& keys) {
   ASSIGN_OR_RETURN(std::vector<Outcome> one, TransformAll(program, {&item}, keys));
   return std::move(one.front());
-}
-
-// The condition "every attribute is as in `item`", with its names and values.
-void AddUnchangedCondition(const Value& item, Value& params, Value& names, Value& values) {
-  std::string condition;
-  int i = 0;
-  for (const auto& [name, v] : item.as_map()) {
-    std::string n = fmt::format("#c{}", i);
-    std::string p = fmt::format(":c{}", i);
-    ++i;
-    names.Set(n, name);
-    values.Set(p, v);
-    condition += fmt::format("{}{} = {}", condition.empty() ? "" : " AND ", n, p);
-  }
-  params.Set("ConditionExpression", condition);
 }
 
 // Writes one outcome, conditional on `item` being unchanged. Returns false
@@ -931,9 +905,10 @@ class TransformStep final : public StepType {
 
   Result<void> Rollback(const Value&, const Value&, StepContext&) const override {
     return MakeError(ErrorCode::kStepFailed,
-                     "a transform cannot be undone by itself: restore the table from the backup "
-                     "taken before it (dynamodb.backup), or write a migration that transforms "
-                     "the items back");
+                     "a transform cannot be undone by itself, and this one ran without a backup "
+                     "before it (`backup: false`): write a migration that transforms the items "
+                     "back, or restore the table from point-in-time recovery by hand "
+                     "(docs/data-migrations.md, \"Rolling back\")");
   }
 
  private:
@@ -994,6 +969,7 @@ void RegisterDataSteps(StepRegistry& registry, aws::ClientPool& clients,
   registry.Register(std::make_unique<TransformStep>(clients, std::move(transports), limits));
   registry.Register(MakeBackupStep(clients));
   registry.Register(MakePutStep(clients, limits));
+  registry.Register(MakeRestoreStep(clients));
 }
 
 }  // namespace flightplan::data

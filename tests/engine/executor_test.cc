@@ -649,6 +649,38 @@ steps:
   EXPECT_TRUE(agreed);
 }
 
+// An undo that is a step asking for confirmation (a restore) asks before it
+// acts, as it would going forward; declined, the step stays done.
+TEST_F(ExecutorTest, AnUndoStepThatAsksForConfirmationAsksBeforeItActs) {
+  Workflow wf = Load(R"yaml(name: undoable
+version: 1
+steps:
+  - id: write
+    uses: scripted
+    with: {key: write}
+    rollback: {uses: confirm, with: {message: 'put the table back?'}}
+)yaml");
+  ASSERT_TRUE(executor_->Start(wf, {}, "", options_));
+  auto stopped = executor_->Rollback(1, wf, {}, options_);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code(), ErrorCode::kNeedsConfirmation);
+  EXPECT_EQ(journal_->GetSteps(1)->at(0).state, StepState::kSucceeded);
+
+  prompter_.interactive = true;
+  prompter_.answer = true;
+  auto undone = executor_->Rollback(1, wf, {}, options_);
+  ASSERT_TRUE(undone) << undone.error().ToString();
+  EXPECT_EQ(undone->state, RunState::kRolledBack);
+  EXPECT_EQ(prompter_.asked.back(), "put the table back?|");
+  EXPECT_EQ(journal_->GetSteps(1)->at(0).state, StepState::kRolledBack);
+  auto events = *journal_->ListEvents(EventFilter{RunId{1}, {}, 0, 0});
+  bool agreed = false;
+  for (const EventRecord& e : events) {
+    agreed = agreed || (e.kind == "confirmation.given" && e.step_id == "write");
+  }
+  EXPECT_TRUE(agreed);
+}
+
 TEST_F(ExecutorTest, WhenFalseSkipsTheStep) {
   Workflow wf = Load(R"yaml(name: conditional
 version: 1

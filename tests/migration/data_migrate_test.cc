@@ -1028,6 +1028,319 @@ type Todo @model { id: ID! count: Int completed: Boolean! status: Status }
   EXPECT_EQ(half.exit_code, 2) << half.out << half.err;
 }
 
+// The operations of the simulator's request log at or after `seq` that
+// succeeded.
+int CountSince(const std::vector<LogEntry>& log, int64_t seq) {
+  return static_cast<int>(std::count_if(
+      log.begin(), log.end(), [&](const LogEntry& e) { return e.seq >= seq && e.status == 200; }));
+}
+
+// `data rollback` restores the backup taken before the transform, in place:
+// the table holds exactly what it held before the migration (items changed
+// and deleted by the migration put back, an item the app added since
+// deleted), only what differed was written, the scratch table is gone, the
+// restore was agreed to and journaled, and the migration is pending again.
+TEST_F(DataMigrateTest, RollbackPutsTheTableBackAsItWasAndTheMigrationIsPendingAgain) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 30;
+  CreateTable();
+  Seed(kItems);
+  std::map<std::string, Value> before = Items();
+  ASSERT_EQ(before.size(), static_cast<size_t>(kItems));
+  constexpr char kReshape[] = "20261204T120000Z-reshape";
+  Write(kReshape, Migration("reshape",
+                            "if .count % 5 == 0 then null elif .completed then .count += 100 "
+                            "else . end",
+                            2, 10));
+  RunResult run = Flightplan(Migrate());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  ASSERT_EQ(Items().size(), static_cast<size_t>(kItems - 6));
+  // The live app adds an item after the migration.
+  Call("dynamodb", "PutItem",
+       Obj({{"TableName", Value(kTable)},
+            {"Item", Obj({{"id", Obj({{"S", Value("app-1")}})},
+                          {"title", Obj({{"S", Value("added by the app")}})}})}}));
+  std::map<std::string, Value> migrated = Items();
+
+  std::vector<std::string> rollback = {"data",  "rollback", "reshape", "--app-id",
+                                       "d1app", "--branch", "main"};
+  // The plan, read only.
+  std::vector<std::string> plan = rollback;
+  plan.push_back("--dry-run");
+  RunResult planned = Flightplan(plan);
+  EXPECT_EQ(planned.exit_code, 0) << planned.out << planned.err;
+  EXPECT_THAT(planned.out, HasSubstr("put the items of table Todo-abc123def456-NONE back"));
+  EXPECT_EQ(Items(), migrated);
+  EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(), "applied");
+  // Without a terminal and without --yes nothing is restored.
+  RunResult asked = Flightplan(rollback);
+  EXPECT_EQ(asked.exit_code, 7) << asked.out << asked.err;
+  EXPECT_THAT(asked.err, HasSubstr("needs your confirmation"));
+  EXPECT_EQ(Items(), migrated);
+  EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(),
+            "rolling back");
+  // Nothing migrates past a migration that is being rolled back.
+  RunResult stopped = Flightplan(Migrate());
+  EXPECT_EQ(stopped.exit_code, 4) << stopped.out << stopped.err;
+  EXPECT_THAT(stopped.err, HasSubstr("is being rolled back"));
+
+  int64_t from = 0;
+  for (const LogEntry& e : LogOf("dynamodb", "PutItem")) from = std::max(from, e.seq + 1);
+  std::vector<std::string> agreed = rollback;
+  agreed.push_back("--yes");
+  RunResult undone = Flightplan(agreed);
+  ASSERT_EQ(undone.exit_code, 0) << undone.out << undone.err;
+  EXPECT_EQ(Items(), before);
+  // Written: the 6 items the migration deleted and the 8 it changed (every
+  // third, not every fifth), put back; the app's item deleted.
+  EXPECT_EQ(CountSince(LogOf("dynamodb", "PutItem"), from), 14);
+  EXPECT_EQ(CountSince(LogOf("dynamodb", "DeleteItem"), from), 1);
+  EXPECT_EQ(CountSince(LogOf("dynamodb", "UpdateItem"), from), 0);
+  EXPECT_EQ(CountSince(LogOf("dynamodb", "RestoreTableFromBackup"), from), 1);
+  Value tables = Cli({"dynamodb", "list-tables"});
+  ASSERT_TRUE(tables.Find("TableNames") != nullptr);
+  EXPECT_EQ(tables.Find("TableNames")->as_list(), ValueList{Value(kTable)});
+  EXPECT_EQ(Backups().size(), 1u);  // kept
+  RunResult history = Flightplan({"history", "--json"});
+  EXPECT_THAT(history.out, HasSubstr("\"kind\":\"confirmation.given\""));
+  EXPECT_THAT(history.out, HasSubstr("\"operator\":\"tester\""));
+  Value status = StatusJson();
+  int64_t first_run = status.Find("migrations")->as_list()[0].Find("run")->as_int();
+  EXPECT_EQ(status.Find("migrations")->as_list()[0].Find("state")->as_string(), "pending");
+  EXPECT_EQ(StepOutputs(first_run, "backup-transform").Find("table")->as_string(), kTable);
+
+  // Rolled back twice: nothing to do. Migrated again: a new run, applied.
+  RunResult twice = Flightplan(agreed);
+  EXPECT_EQ(twice.exit_code, 0) << twice.err;
+  EXPECT_THAT(twice.out, HasSubstr("already rolled back"));
+  RunResult again = Flightplan(Migrate());
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  std::map<std::string, Value> reapplied = Items();
+  EXPECT_EQ(reapplied.size(), static_cast<size_t>(kItems - 6));
+  EXPECT_EQ(Number(reapplied[ItemId(3)], "count"), 103);
+  status = StatusJson();
+  EXPECT_EQ(status.Find("migrations")->as_list()[0].Find("state")->as_string(), "applied");
+  EXPECT_NE(status.Find("migrations")->as_list()[0].Find("run")->as_int(), first_run);
+}
+
+// Killed at each journal write of the rollback, `data rollback` again
+// finishes it: the table as it was before the migration, each differing
+// item written back once, no scratch table left.
+TEST_F(DataMigrateTest, RollbackKilledAtEachJournalWriteFinishesWhenRunAgain) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 20;
+  // Writes of an uninterrupted rollback: the run rolling back (1); the
+  // transform left as it is (2); the restore agreed to (3), started (4) and
+  // done (5); the run rolled back (6).
+  constexpr int kRollbackWrites = 6;
+  std::vector<std::string> rollback = {"data",  "rollback", "bump", "--app-id",
+                                       "d1app", "--branch", "main", "--yes"};
+  bool full = std::getenv("FLIGHTPLAN_FULL_CRASH_MATRIX") != nullptr;
+  for (int n = 1; n <= kRollbackWrites + 1; ++n) {
+    // CI: around the restore (agreed, started, done) and the whole rollback.
+    if (!full && n != 4 && n != 5 && n != kRollbackWrites + 1) continue;
+    for (const char* when : {"before", "after"}) {
+      if (n == kRollbackWrites + 1 && std::string(when) == "after") continue;
+      SCOPED_TRACE(fmt::format("killed at write {}:{}", n, when));
+      Control("POST", "/_sim/reset");
+      std::filesystem::remove(state_);
+      CreateTable();
+      Seed(kItems);
+      std::map<std::string, Value> before = Items();
+      Write(kBump, Migration("bump", ".count += 1", 1, 10));
+      ASSERT_EQ(Flightplan(Migrate()).exit_code, 0);
+      int64_t from = 0;
+      for (const LogEntry& e : LogOf("dynamodb", "BatchWriteItem")) from = e.seq + 1;
+      for (const LogEntry& e : WriteRequests()) from = std::max(from, e.seq + 1);
+      RunResult killed = Flightplan(rollback, fmt::format("{}:{}", n, when));
+      if (n == kRollbackWrites + 1) {
+        EXPECT_EQ(killed.exit_code, 0)
+            << "the rollback makes exactly " << kRollbackWrites << " journal writes\n"
+            << killed.out << killed.err;
+      } else {
+        ASSERT_TRUE(killed.signaled) << killed.exit_code << killed.out << killed.err;
+        RunResult again = Flightplan(rollback);
+        ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+      }
+      EXPECT_EQ(Items(), before);
+      EXPECT_EQ(CountSince(LogOf("dynamodb", "PutItem"), from), kItems);
+      Value tables = Cli({"dynamodb", "list-tables"});
+      EXPECT_EQ(tables.Find("TableNames")->as_list(), ValueList{Value(kTable)});
+      Value status = StatusJson();
+      EXPECT_EQ(status.Find("migrations")->as_list()[0].Find("state")->as_string(), "pending");
+    }
+  }
+}
+
+// The app writing during a restore: an item it changes between the
+// restore's read and its write is read again and put back (never from a
+// stale read); the app's writes after an item is put back are kept.
+TEST_F(DataMigrateTest, RollbackNeverOverwritesAWriteTheAppMakesDuringTheRestore) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 40;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 1, 10));
+  ASSERT_EQ(Flightplan(Migrate()).exit_code, 0);
+  // Each put-back arrives 40 ms late; the app adds 100 to a random item
+  // every 3 ms meanwhile.
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("PutItem")},
+               {"kind", Value("latency")},
+               {"latency_ms", Value(40)},
+               {"count", Value(-1)}}));
+  std::atomic<bool> done{false};
+  std::map<std::string, int> increments;
+  std::thread app([&] {
+    std::mt19937 random(11);
+    for (int round = 0; round < 20000 && !done.load(); ++round) {
+      std::string id = ItemId(std::uniform_int_distribution<int>(0, kItems - 1)(random));
+      auto result =
+          Try("dynamodb", "UpdateItem",
+              Obj({{"TableName", Value(kTable)},
+                   {"Key", Obj({{"id", Obj({{"S", Value(id)}})}})},
+                   {"UpdateExpression", Value("ADD #c :h")},
+                   {"ExpressionAttributeNames", Obj({{"#c", Value("count")}})},
+                   {"ExpressionAttributeValues", Obj({{":h", Obj({{"N", Value("100")}})}})}}));
+      if (result) increments[id] += 1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  RunResult undone =
+      Flightplan({"data", "rollback", "bump", "--app-id", "d1app", "--branch", "main", "--yes"});
+  done = true;
+  app.join();
+  ASSERT_EQ(undone.exit_code, 0) << undone.out << undone.err;
+
+  RunResult history = Flightplan({"history", "--json"});
+  Value outputs;
+  for (std::string_view rest = history.out; !rest.empty();) {
+    size_t end = rest.find('\n');
+    auto event = Value::FromJson(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    const Value* kind = event ? event->Find("kind") : nullptr;
+    const Value* detail = event ? event->Find("detail") : nullptr;
+    if (kind && kind->is_string() && kind->as_string() == "step.rolled_back" && detail &&
+        detail->Find("outputs")) {
+      outputs = *detail->Find("outputs");
+    }
+  }
+  ASSERT_TRUE(outputs.is_map()) << history.out;
+  std::set<std::string> conflicted;
+  for (const Value& key : outputs.Find("conflicted_keys")->as_list()) {
+    conflicted.insert(Value::FromJson(key.as_string())->Find("id")->Find("S")->as_string());
+  }
+  ASSERT_EQ(outputs.Find("conflicted")->as_int(), static_cast<int64_t>(conflicted.size()));
+  int refused = 0;
+  for (const LogEntry& e : LogOf("dynamodb", "PutItem")) {
+    refused += e.error_code == "ConditionalCheckFailedException" ? 1 : 0;
+  }
+  EXPECT_GT(refused, 0) << "the app never wrote between a read and a write: the test proved "
+                           "nothing "
+                        << outputs.ToJson();
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) {
+    std::string id = ItemId(i);
+    int64_t count = Number(items[id], "count");
+    if (conflicted.count(id) != 0) {
+      // Never put back: the migration's value and every one of the app's writes.
+      EXPECT_EQ(count, i + 1 + 100 * increments[id]) << id;
+    } else {
+      // Put back as backed up; the app's writes after that are kept.
+      EXPECT_EQ(count % 100, i) << id;
+      EXPECT_LE(count / 100, increments[id]) << id;
+    }
+  }
+  EXPECT_EQ(outputs.Find("put_back")->as_int() + outputs.Find("conflicted")->as_int(), kItems);
+}
+
+// A table replaced since its backup with another key (a Gen2 deploy that
+// changed the model's key) cannot take the backup's items in place: the
+// restore says so and writes nothing, leaving the restored copy to read.
+TEST_F(DataMigrateTest, RollbackRefusesATableReplacedWithAnotherKeyAndWritesNothing) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  CreateTable();
+  Seed(5);
+  Write(kBump, Migration("bump", ".count += 1"));
+  ASSERT_EQ(Flightplan(Migrate()).exit_code, 0);
+  Call("dynamodb", "DeleteTable", Obj({{"TableName", Value(kTable)}}));
+  Call("dynamodb", "CreateTable",
+       Obj({{"TableName", Value(kTable)},
+            {"KeySchema", Value(ValueList{Obj(
+                              {{"AttributeName", Value("author")}, {"KeyType", Value("HASH")}})})},
+            {"AttributeDefinitions", Value(ValueList{Obj({{"AttributeName", Value("author")},
+                                                          {"AttributeType", Value("S")}})})},
+            {"BillingMode", Value("PAY_PER_REQUEST")}}));
+  int64_t from = 0;
+  for (const LogEntry& e : LogOf("dynamodb", "CreateTable")) from = e.seq + 1;
+  RunResult refused =
+      Flightplan({"data", "rollback", "bump", "--app-id", "d1app", "--branch", "main", "--yes"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.out + refused.err, HasSubstr("has another key (id) than"));
+  EXPECT_EQ(CountSince(LogOf("dynamodb", "PutItem"), from), 0);
+  EXPECT_EQ(CountSince(LogOf("dynamodb", "DeleteItem"), from), 0);
+  EXPECT_TRUE(Items().empty());
+  EXPECT_EQ(StatusJson().Find("migrations")->as_list()[0].Find("state")->as_string(),
+            "rolling back");
+}
+
+// Migrations are rolled back newest first; one without a backup or a
+// rollback of its own fails its rollback (never reported rolled back).
+TEST_F(DataMigrateTest, RollbackGoesNewestFirstAndAMigrationWithoutABackupFailsItsRollback) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 12;
+  CreateTable();
+  Seed(kItems);
+  std::map<std::string, Value> before = Items();
+  Write(kAddCompleted,
+        Migration("add-completed", "if has(\"completed\") then . else . + {completed: false} end"));
+  Write(kBump, Migration("bump", ".count += 1"));
+  ASSERT_EQ(Flightplan(Migrate()).exit_code, 0);
+  std::map<std::string, Value> migrated = Items();
+
+  auto rollback = [&](const std::string& name) {
+    return Flightplan({"data", "rollback", name, "--app-id", "d1app", "--branch", "main", "--yes"});
+  };
+  RunResult refused = rollback("add-completed");
+  EXPECT_EQ(refused.exit_code, 4) << refused.out << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("Roll those back first"));
+  EXPECT_THAT(refused.err, HasSubstr("20261204T130000Z-bump"));
+  EXPECT_EQ(Items(), migrated);
+  RunResult unknown = rollback("no-such-migration");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+
+  RunResult bump = rollback("bump");
+  ASSERT_EQ(bump.exit_code, 0) << bump.out << bump.err;
+  for (const auto& [id, item] : Items()) {
+    EXPECT_EQ(Number(item, "count"), Number(before[id], "count")) << id;
+    EXPECT_NE(item.Find("completed"), nullptr) << id;
+  }
+  RunResult first = rollback("20261204T120000Z-add-completed");
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_EQ(Items(), before);
+  Value status = StatusJson();
+  for (const Value& m : status.Find("migrations")->as_list()) {
+    EXPECT_EQ(m.Find("state")->as_string(), "pending");
+  }
+
+  // `backup: false`: nothing can put the items back; the rollback fails and
+  // says so, and the table is left as the migration made it.
+  ASSERT_EQ(Flightplan(Migrate({"--to", "add-completed"})).exit_code, 0);
+  Write("20261204T125000Z-unsafe",
+        "name: unsafe\nversion: 1\nsteps:\n  - id: transform\n    uses: dynamodb.transform\n"
+        "    with:\n      table: Todo-abc123def456-NONE\n      jq: '.count += 7'\n"
+        "      backup: false\n");
+  ASSERT_EQ(Flightplan(Migrate({"--to", "unsafe"})).exit_code, 0);
+  std::map<std::string, Value> unsafe = Items();
+  RunResult failed = rollback("unsafe");
+  EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  EXPECT_THAT(failed.out + failed.err, HasSubstr("backup: false"));
+  EXPECT_EQ(Items(), unsafe);
+  EXPECT_EQ(StatusJson().Find("migrations")->as_list()[1].Find("state")->as_string(),
+            "rolling back");
+}
+
 TEST_F(DataMigrateTest, BadMigrationFilesAreRefusedBeforeAnythingRuns) {
   CreateTable();
   Seed(3);
