@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <charconv>
+#include <optional>
 
 #include "steps/amplify/cfn_resolve.h"
 #include "steps/aws/values.h"
@@ -19,6 +20,12 @@ DataKind StatefulHolding::kind() const {
   if (type == "AWS::Cognito::UserPool") return DataKind::kUserPool;
   if (type == "AWS::S3::Bucket") return DataKind::kBucket;
   if (type == "AWS::Cognito::IdentityPool") return DataKind::kIdentityPool;
+  if (!user_pool_id.empty() && type == "AWS::Cognito::UserPoolClient") {
+    return DataKind::kUserPoolClient;
+  }
+  if (!user_pool_id.empty() && type == "AWS::Cognito::UserPoolGroup") {
+    return DataKind::kUserPoolGroup;
+  }
   return DataKind::kOther;
 }
 
@@ -40,6 +47,12 @@ std::string StatefulHolding::Label() const {
     case DataKind::kIdentityPool:
       what = "identity pool";
       break;
+    case DataKind::kUserPoolClient:
+      what = "user pool client";
+      break;
+    case DataKind::kUserPoolGroup:
+      what = "user pool group";
+      break;
     case DataKind::kOther:
       what = type;
       break;
@@ -48,17 +61,39 @@ std::string StatefulHolding::Label() const {
                      stack_path.empty() ? std::string("root stack") : stack_path, logical_id);
 }
 
+namespace {
+
+// The stack's template with its deployed parameters resolved.
+Value Resolved(const EnvStack& stack, const Value& template_json) {
+  amplify::ParameterValues given;
+  for (const Value& p : stack.parameters) {
+    given[StringAt(p, "ParameterKey")] = Value(StringAt(p, "ParameterValue"));
+  }
+  return amplify::ResolveTemplate(template_json,
+                                  amplify::EffectiveParameters(template_json, given));
+}
+
+// The user pool a resolved `pool` property names: a literal id, or a Ref to
+// the stack's pool resource; "" when it cannot be told.
+std::string PoolIdOf(const EnvStack& stack, const Value* pool) {
+  if (pool == nullptr) return "";
+  std::string pool_id = pool->is_string() ? pool->as_string() : "";
+  if (const Value* ref = pool->is_map() ? pool->Find("Ref") : nullptr; ref && ref->is_string()) {
+    for (const EnvResource& target : stack.resources) {
+      if (target.logical_id == ref->as_string()) pool_id = target.physical_id;
+    }
+  }
+  return pool_id;
+}
+
+}  // namespace
+
 std::vector<StatefulHolding> HostedUiDomainResources(const EnvStack& stack,
                                                      const Value& template_json) {
   std::vector<StatefulHolding> out;
   const Value* resources = template_json.is_map() ? template_json.Find("Resources") : nullptr;
   if (resources == nullptr || !resources->is_map()) return out;
-  amplify::ParameterValues given;
-  for (const Value& p : stack.parameters) {
-    given[StringAt(p, "ParameterKey")] = Value(StringAt(p, "ParameterValue"));
-  }
-  Value resolved =
-      amplify::ResolveTemplate(template_json, amplify::EffectiveParameters(template_json, given));
+  Value resolved = Resolved(stack, template_json);
   const Value* resolved_resources = resolved.Find("Resources");
   for (const EnvResource& r : stack.resources) {
     if (r.type != "Custom::LambdaCallout" || r.status == "DELETE_COMPLETE" ||
@@ -68,14 +103,8 @@ std::vector<StatefulHolding> HostedUiDomainResources(const EnvStack& stack,
     const Value* def = resolved_resources ? resolved_resources->Find(r.logical_id) : nullptr;
     const Value* props = def ? def->Find("Properties") : nullptr;
     const Value* domain = props ? props->Find("hostedUIDomainName") : nullptr;
-    const Value* pool = props ? props->Find("userPoolId") : nullptr;
-    if (!domain || !domain->is_string() || domain->as_string().empty() || !pool) continue;
-    std::string pool_id = pool->is_string() ? pool->as_string() : "";
-    if (const Value* ref = pool->is_map() ? pool->Find("Ref") : nullptr; ref && ref->is_string()) {
-      for (const EnvResource& target : stack.resources) {
-        if (target.logical_id == ref->as_string()) pool_id = target.physical_id;
-      }
-    }
+    if (!domain || !domain->is_string() || domain->as_string().empty()) continue;
+    std::string pool_id = PoolIdOf(stack, props->Find("userPoolId"));
     if (pool_id.empty()) continue;
     StatefulHolding h;
     h.stack_path = stack.path;
@@ -121,6 +150,7 @@ Result<std::vector<StatefulHolding>> InventoryStateful(const std::vector<EnvStac
                                    "Resources; cannot prove what DeleteStack would delete",
                                    s.Label()));
     }
+    std::optional<Value> resolved;  // made when a client or group needs its pool
     for (const EnvResource& r : s.resources) {
       if (!r.stateful || r.status == "DELETE_COMPLETE" || r.status == "DELETE_SKIPPED") continue;
       StatefulHolding h;
@@ -132,6 +162,13 @@ Result<std::vector<StatefulHolding>> InventoryStateful(const std::vector<EnvStac
       if (const Value* def = resources->Find(r.logical_id); def != nullptr && def->is_map()) {
         h.deletion_policy = StringAt(*def, "DeletionPolicy");
         h.update_replace_policy = StringAt(*def, "UpdateReplacePolicy");
+      }
+      if (r.type == "AWS::Cognito::UserPoolClient" || r.type == "AWS::Cognito::UserPoolGroup") {
+        if (!resolved) resolved = Resolved(s, *tmpl);
+        const Value* all = resolved->Find("Resources");
+        const Value* def = all != nullptr ? all->Find(r.logical_id) : nullptr;
+        const Value* props = def != nullptr ? def->Find("Properties") : nullptr;
+        h.user_pool_id = PoolIdOf(s, props != nullptr ? props->Find("UserPoolId") : nullptr);
       }
       out.push_back(std::move(h));
     }

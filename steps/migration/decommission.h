@@ -45,6 +45,8 @@ enum class DataKind {
   kBucket,          // HeadBucket + object count
   kHostedUiDomain,  // DescribeUserPool: the pool still has the domain
   kIdentityPool,    // DescribeIdentityPool: it still exists (identities not counted)
+  kUserPoolClient,  // DescribeUserPoolClient: the app's client id still exists
+  kUserPoolGroup,   // GetGroup: the group (and so its members) still exists
   kOther,           // listed and retained; existence not checked (no API in flightplan)
 };
 
@@ -59,6 +61,7 @@ struct StatefulHolding {
   // Recorded right before the delete: items, users or objects; -1 unknown.
   int64_t count = -1;
   // A hosted UI domain custom resource: the domain and the pool it is on.
+  // A user pool client or group: the pool it is in (its `UserPoolId`).
   std::string domain;
   std::string user_pool_id;
 

@@ -451,6 +451,20 @@ Result<std::optional<Observed>> Observe(aws::AwsClient& client, const StatefulHo
       seen.exists = described.has_value();
       return std::optional<Observed>(seen);
     }
+    case DataKind::kUserPoolClient: {
+      aws::CognitoClient cognito(client);
+      ASSIGN_OR_RETURN(std::optional<Value> described,
+                       UnlessGone(cognito.DescribeUserPoolClient(h.user_pool_id, h.physical_id)));
+      seen.exists = described.has_value();
+      return std::optional<Observed>(seen);
+    }
+    case DataKind::kUserPoolGroup: {
+      aws::CognitoClient cognito(client);
+      ASSIGN_OR_RETURN(std::optional<Value> described,
+                       UnlessGone(cognito.GetGroup(h.user_pool_id, h.physical_id)));
+      seen.exists = described.has_value();
+      return std::optional<Observed>(seen);
+    }
     case DataKind::kOther:
       break;
   }
@@ -662,8 +676,9 @@ class DecommissionVerifyStep final : public MigrationStep {
     return std::string(
         "after the delete: DescribeTable + item count, DescribeUserPool + user count, "
         "HeadBucket + object count of each listed resource, compared with the counts taken "
-        "right before the delete; DescribeIdentityPool of each identity pool; DescribeUserPool "
-        "of each hosted UI domain's pool, which must still name the domain\n");
+        "right before the delete; DescribeIdentityPool of each identity pool; "
+        "DescribeUserPoolClient and GetGroup of each user pool client and group; "
+        "DescribeUserPool of each hosted UI domain's pool, which must still name the domain\n");
   }
   Result<Value> Execute(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(EnvInputs env, ReadEnvInputs(inputs));

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "steps/aws/values.h"
@@ -135,6 +136,44 @@ steps:
     return out;
   }
 
+  // The user pool clients and groups of the Gen1 stacks (kept, and checked
+  // for existence): physical id -> type.
+  std::map<std::string, std::string> GenOneClientsAndGroups() {
+    std::map<std::string, std::string> out;
+    std::lock_guard lock(world().mutex);
+    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
+      if (s.status == "DELETE_COMPLETE") continue;
+      if (s.name != root_stack_ && s.name.rfind(root_stack_ + "-", 0) != 0) continue;
+      for (const auto& r : s.resources) {
+        if (r.type == "AWS::Cognito::UserPoolClient" || r.type == "AWS::Cognito::UserPoolGroup") {
+          out[r.physical_id] = r.type;
+        }
+      }
+    }
+    return out;
+  }
+
+  // Every user pool client id and group name, as the AWS CLI lists them.
+  std::set<std::string> ClientsAndGroupsThroughCli() {
+    std::set<std::string> out;
+    Value pools = Cli({"cognito-idp", "list-user-pools", "--max-results", "60"});
+    const Value* list = pools.Find("UserPools");
+    for (const Value& pool : list != nullptr && list->is_list() ? list->as_list() : ValueList{}) {
+      std::string id = Str(pool, "Id");
+      Value clients = Cli({"cognito-idp", "list-user-pool-clients", "--user-pool-id", id});
+      const Value* cl = clients.Find("UserPoolClients");
+      for (const Value& c : cl != nullptr && cl->is_list() ? cl->as_list() : ValueList{}) {
+        out.insert(Str(c, "ClientId"));
+      }
+      Value groups = Cli({"cognito-idp", "list-groups", "--user-pool-id", id});
+      const Value* gl = groups.Find("Groups");
+      for (const Value& g : gl != nullptr && gl->is_list() ? gl->as_list() : ValueList{}) {
+        out.insert(Str(g, "GroupName"));
+      }
+    }
+    return out;
+  }
+
   // The identity pools of the Gen1 stacks (kept, and checked for existence).
   std::vector<std::string> GenOneIdentityPools() {
     std::vector<std::string> out;
@@ -229,6 +268,8 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
   for (const auto& [id, held] : before) ASSERT_GE(held.count, 0) << id;
   const std::vector<std::string> identity_pools = GenOneIdentityPools();
   ASSERT_FALSE(identity_pools.empty()) << "every fixture app has auth, and so an identity pool";
+  const std::map<std::string, std::string> clients_and_groups = GenOneClientsAndGroups();
+  ASSERT_FALSE(clients_and_groups.empty()) << "every fixture app's pool has its app clients";
   // media-vault's pool has Gen1's hosted UI domain, made by a custom
   // resource whose Delete would delete it; lock does not retain it (it is no
   // stateful type), decommission does, and it survives.
@@ -293,6 +334,17 @@ TEST_P(DecommissionTest, DeletesTheEnvironmentAndKeepsEveryStatefulResource) {
   }
   EXPECT_GE(CountCalls("cognito-identity", "DescribeIdentityPool", pos),
             2 * static_cast<int>(identity_pools.size()));
+  // So do the pool's app clients and groups (the app's client ids, the
+  // groups' members), and flightplan checked each after the delete.
+  std::set<std::string> kept = ClientsAndGroupsThroughCli();
+  int clients = 0;
+  int groups = 0;
+  for (const auto& [id, type] : clients_and_groups) {
+    EXPECT_EQ(kept.count(id), 1u) << type << " " << id;
+    (type == "AWS::Cognito::UserPoolClient" ? clients : groups) += 1;
+  }
+  EXPECT_GE(CountCalls("cognito-idp", "DescribeUserPoolClient", pos), clients);
+  EXPECT_GE(CountCalls("cognito-idp", "GetGroup", pos), groups);
   // --yes agreed instead of the typed name, and the journal says who.
   RunResult history = Flightplan({"history", "--json"});
   EXPECT_THAT(history.out, HasSubstr("\"kind\":\"confirmation.given\""));
@@ -661,6 +713,43 @@ TEST(DecommissionRules, AnIdentityPoolIsCheckedForExistenceOnly) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_THAT(problems[0],
               HasSubstr("identity pool IdentityPool-phys (auth IdentityPool) is GONE"));
+}
+
+// A user pool client or group is known by its pool, resolved from the
+// deployed parameters (Gen1's groups stack gets the pool id as a parameter)
+// or a Ref to the pool in the same stack, and checked for existence.
+TEST(DecommissionRules, UserPoolClientsAndGroupsAreFoundInTheirPoolAndCheckedForExistence) {
+  migration::EnvStack stack;
+  stack.path = "auth/userPoolGroups";
+  stack.name = "amplify-app-main-userPoolGroups";
+  stack.template_body = R"({
+    "Parameters": {"AuthCognitoUserPoolId": {"Type": "String"}},
+    "Resources": {
+      "AdminGroup": {"Type": "AWS::Cognito::UserPoolGroup", "DeletionPolicy": "Retain",
+                     "Properties": {"GroupName": "Admin",
+                                    "UserPoolId": {"Ref": "AuthCognitoUserPoolId"}}},
+      "Pool": {"Type": "AWS::Cognito::UserPool", "DeletionPolicy": "Retain"},
+      "WebClient": {"Type": "AWS::Cognito::UserPoolClient", "DeletionPolicy": "Retain",
+                    "Properties": {"UserPoolId": {"Ref": "Pool"}}}}})";
+  stack.parameters = {Value(ValueMap{{"ParameterKey", Value("AuthCognitoUserPoolId")},
+                                     {"ParameterValue", Value("us-east-1_given")}})};
+  stack.resources = {
+      {"AdminGroup", "Admin", "AWS::Cognito::UserPoolGroup", "CREATE_COMPLETE", true},
+      {"Pool", "us-east-1_local", "AWS::Cognito::UserPool", "CREATE_COMPLETE", true},
+      {"WebClient", "client123", "AWS::Cognito::UserPoolClient", "CREATE_COMPLETE", true}};
+  auto holdings = migration::InventoryStateful({stack});
+  ASSERT_TRUE(holdings) << holdings.error().ToString();
+  ASSERT_EQ(holdings->size(), 3u);
+  const StatefulHolding& group = (*holdings)[0];
+  const StatefulHolding& client = (*holdings)[2];
+  EXPECT_EQ(group.kind(), DataKind::kUserPoolGroup);
+  EXPECT_EQ(group.user_pool_id, "us-east-1_given");
+  EXPECT_EQ(client.kind(), DataKind::kUserPoolClient);
+  EXPECT_EQ(client.user_pool_id, "us-east-1_local");
+  auto problems = CompareAfterDelete({group, client}, {Observed{true, -1}, Observed{false, -1}});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("user pool client client123"));
+  EXPECT_THAT(problems[0], HasSubstr("is GONE"));
 }
 
 TEST(DecommissionRules, ABackupMustExistAndBeYoungerThanTheBound) {
