@@ -16,7 +16,8 @@ namespace flightplan::data {
 Value KeyOf(const Value& item, const std::vector<std::string>& key_names);
 
 // Sets params' ConditionExpression to "every attribute equals `item`'s",
-// adding its placeholders (#c0, :c0, ...) to `names` and `values`.
+// adding its expression attribute names and values (#c0, :c0, ...) to
+// `names` and `values`.
 void AddUnchangedCondition(const Value& item, Value& params, Value& names, Value& values);
 
 // DynamoDB refused a conditional write: the item was not as expected.

@@ -252,6 +252,29 @@ class DataMigrateTest : public flightplan::testing::MigrationTest {
     return app_id;
   }
 
+  // The live app: adds 100 to the `count` of one of the first `items` items,
+  // picked at random from `seed`, every 3 ms until `done` (20,000 writes at
+  // most), counting its successful writes per item in `increments` (read it
+  // after joining the thread).
+  std::thread AppAddingToCounts(int items, unsigned seed, const std::atomic<bool>& done,
+                                std::map<std::string, int>& increments) {
+    return std::thread([this, items, seed, &done, &increments] {
+      std::mt19937 random(seed);
+      for (int round = 0; round < 20000 && !done.load(); ++round) {
+        std::string id = ItemId(std::uniform_int_distribution<int>(0, items - 1)(random));
+        auto result =
+            Try("dynamodb", "UpdateItem",
+                Obj({{"TableName", Value(kTable)},
+                     {"Key", Obj({{"id", Obj({{"S", Value(id)}})}})},
+                     {"UpdateExpression", Value("ADD #c :h")},
+                     {"ExpressionAttributeNames", Obj({{"#c", Value("count")}})},
+                     {"ExpressionAttributeValues", Obj({{":h", Obj({{"N", Value("100")}})}})}}));
+        if (result) increments[id] += 1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      }
+    });
+  }
+
   // The backups of the table, as the AWS CLI lists them.
   std::vector<Value> Backups(const std::string& table = kTable) {
     Value out = Cli({"dynamodb", "list-backups", "--table-name", table});
@@ -487,21 +510,7 @@ TEST_F(DataMigrateTest, AConcurrentWriterIsNeverOverwritten) {
                {"count", Value(-1)}}));
   std::atomic<bool> done{false};
   std::map<std::string, int> increments;
-  std::thread app([&] {
-    std::mt19937 random(7);
-    for (int round = 0; round < 20000 && !done.load(); ++round) {
-      std::string id = ItemId(std::uniform_int_distribution<int>(0, kItems - 1)(random));
-      auto result =
-          Try("dynamodb", "UpdateItem",
-              Obj({{"TableName", Value(kTable)},
-                   {"Key", Obj({{"id", Obj({{"S", Value(id)}})}})},
-                   {"UpdateExpression", Value("ADD #c :h")},
-                   {"ExpressionAttributeNames", Obj({{"#c", Value("count")}})},
-                   {"ExpressionAttributeValues", Obj({{":h", Obj({{"N", Value("100")}})}})}}));
-      if (result) increments[id] += 1;
-      std::this_thread::sleep_for(std::chrono::milliseconds(3));
-    }
-  });
+  std::thread app = AppAddingToCounts(kItems, 7, done, increments);
   RunResult run = Flightplan(Migrate());
   done = true;
   app.join();
@@ -1192,21 +1201,7 @@ TEST_F(DataMigrateTest, RollbackNeverOverwritesAWriteTheAppMakesDuringTheRestore
                {"count", Value(-1)}}));
   std::atomic<bool> done{false};
   std::map<std::string, int> increments;
-  std::thread app([&] {
-    std::mt19937 random(11);
-    for (int round = 0; round < 20000 && !done.load(); ++round) {
-      std::string id = ItemId(std::uniform_int_distribution<int>(0, kItems - 1)(random));
-      auto result =
-          Try("dynamodb", "UpdateItem",
-              Obj({{"TableName", Value(kTable)},
-                   {"Key", Obj({{"id", Obj({{"S", Value(id)}})}})},
-                   {"UpdateExpression", Value("ADD #c :h")},
-                   {"ExpressionAttributeNames", Obj({{"#c", Value("count")}})},
-                   {"ExpressionAttributeValues", Obj({{":h", Obj({{"N", Value("100")}})}})}}));
-      if (result) increments[id] += 1;
-      std::this_thread::sleep_for(std::chrono::milliseconds(3));
-    }
-  });
+  std::thread app = AppAddingToCounts(kItems, 11, done, increments);
   RunResult undone =
       Flightplan({"data", "rollback", "bump", "--app-id", "d1app", "--branch", "main", "--yes"});
   done = true;

@@ -121,16 +121,18 @@ steps:
   // Every stateful resource of the Gen1 stacks, by physical id, read from
   // the simulator's stacks (not from flightplan).
   std::map<std::string, std::string> GenOneStateful() {
+    return GenOneResources({"AWS::DynamoDB::Table", "AWS::Cognito::UserPool", "AWS::S3::Bucket"});
+  }
+
+  // The resources of those types in the Gen1 stacks: physical id -> type.
+  std::map<std::string, std::string> GenOneResources(const std::set<std::string>& types) {
     std::map<std::string, std::string> out;
     std::lock_guard lock(world().mutex);
     for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
       if (s.status == "DELETE_COMPLETE") continue;
       if (s.name != root_stack_ && s.name.rfind(root_stack_ + "-", 0) != 0) continue;
       for (const auto& r : s.resources) {
-        if (r.type == "AWS::DynamoDB::Table" || r.type == "AWS::Cognito::UserPool" ||
-            r.type == "AWS::S3::Bucket") {
-          out[r.physical_id] = r.type;
-        }
+        if (types.count(r.type) != 0) out[r.physical_id] = r.type;
       }
     }
     return out;
@@ -139,18 +141,7 @@ steps:
   // The user pool clients and groups of the Gen1 stacks (kept, and checked
   // for existence): physical id -> type.
   std::map<std::string, std::string> GenOneClientsAndGroups() {
-    std::map<std::string, std::string> out;
-    std::lock_guard lock(world().mutex);
-    for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
-      if (s.status == "DELETE_COMPLETE") continue;
-      if (s.name != root_stack_ && s.name.rfind(root_stack_ + "-", 0) != 0) continue;
-      for (const auto& r : s.resources) {
-        if (r.type == "AWS::Cognito::UserPoolClient" || r.type == "AWS::Cognito::UserPoolGroup") {
-          out[r.physical_id] = r.type;
-        }
-      }
-    }
-    return out;
+    return GenOneResources({"AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup"});
   }
 
   // Every user pool client id and group name, as the AWS CLI lists them.
