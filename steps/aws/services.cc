@@ -258,6 +258,49 @@ std::string StepBackupName(std::string_view token, std::string_view table) {
   return head + std::string(table.substr(0, room)) + "-" + run;
 }
 
+std::string StepExportToken(std::string_view token, std::string_view table) {
+  return "flightplan-" +
+         Sha256Hex(std::string(token) + "/export/" + std::string(table)).substr(0, 32);
+}
+
+bool PointInTimeRecoveryOn(const Value& continuous_backups) {
+  const Value* d = continuous_backups.Find("ContinuousBackupsDescription");
+  const Value* pitr = d != nullptr ? d->Find("PointInTimeRecoveryDescription") : nullptr;
+  return pitr != nullptr && StringAt(*pitr, "PointInTimeRecoveryStatus") == "ENABLED";
+}
+
+Result<std::optional<Value>> DynamoDbClient::FindExport(std::string_view table_arn,
+                                                        std::string_view client_token) {
+  ASSIGN_OR_RETURN(ValueList summaries, ListExports(table_arn));
+  for (const Value& s : summaries) {
+    ASSIGN_OR_RETURN(Value described, DescribeExport(StringAt(s, "ExportArn")));
+    const Value* d = described.Find("ExportDescription");
+    if (d != nullptr && StringAt(*d, "ClientToken") == client_token) return *d;
+  }
+  return std::optional<Value>();
+}
+
+Result<std::string> DynamoDbClient::ExportOnce(const ExportRequest& request, bool* started) {
+  ASSIGN_OR_RETURN(std::optional<Value> found, FindExport(request.table_arn, request.client_token));
+  *started = !found;
+  if (found) return StringAt(*found, "ExportArn");
+  ASSIGN_OR_RETURN(Value answer, ExportTableToPointInTime(Params({
+                                     {"TableArn", request.table_arn},
+                                     {"S3Bucket", request.bucket},
+                                     {"S3Prefix", request.prefix},
+                                     {"ExportFormat", "DYNAMODB_JSON"},
+                                     {"ClientToken", request.client_token},
+                                 })));
+  const Value* d = answer.Find("ExportDescription");
+  std::string arn = d != nullptr ? StringAt(*d, "ExportArn") : "";
+  if (arn.empty()) {
+    return MakeError(ErrorCode::kStepFailed,
+                     fmt::format("ExportTableToPointInTime of {} answered without an ExportArn",
+                                 request.table_arn));
+  }
+  return arn;
+}
+
 Result<Value> DynamoDbClient::ExportTableToPointInTime(const Value& params) {
   return One(client_, "dynamodb", "ExportTableToPointInTime", params);
 }

@@ -114,6 +114,12 @@ class S3Client {
 // attempt and after a crash (derived from the step's idempotency token),
 // unique to the step's run, within DynamoDB's 255 characters.
 std::string StepBackupName(std::string_view token, std::string_view table);
+// The ClientToken of the export a step starts of `table`: the same on every
+// attempt and after a crash, so DynamoDB answers a repeat with the export it
+// started (derived from the step's idempotency token).
+std::string StepExportToken(std::string_view token, std::string_view table);
+// Whether a DescribeContinuousBackups answer says point-in-time recovery is on.
+bool PointInTimeRecoveryOn(const Value& continuous_backups);
 
 class DynamoDbClient {
  public:
@@ -136,6 +142,20 @@ class DynamoDbClient {
   // ExportSummaries of every page of ListExports for one table (NextToken
   // followed here: botocore has no paginator for it).
   [[nodiscard]] Result<ValueList> ListExports(std::string_view table_arn);
+  // The export of the table started with `client_token` (its
+  // ExportDescription); nullopt when there is none.
+  [[nodiscard]] Result<std::optional<Value>> FindExport(std::string_view table_arn,
+                                                        std::string_view client_token);
+  // The ExportArn of the table's export started with `client_token`:
+  // FindExport's, else one started now (ExportTableToPointInTime,
+  // DYNAMODB_JSON, to s3://bucket/prefix/). `started` says which.
+  struct ExportRequest {
+    std::string table_arn;
+    std::string bucket;
+    std::string prefix;
+    std::string client_token;
+  };
+  [[nodiscard]] Result<std::string> ExportOnce(const ExportRequest& request, bool* started);
   [[nodiscard]] Result<Value> SetPointInTimeRecovery(std::string_view table, bool enabled);
   // Items of every page (and their count) of a Scan; params as the API's.
   [[nodiscard]] Result<ValueList> ScanAll(const Value& params);

@@ -148,6 +148,17 @@ Observation ClassifyBackupCreation(const Value& described) {
           "the backup is no longer there"};
 }
 
+Observation ClassifyExport(const Value& described) {
+  const Value* d = described.Find("ExportDescription");
+  std::string status = d != nullptr ? Field(*d, "ExportStatus") : "";
+  if (status == "COMPLETED") return {PollState::kSucceeded, status, ""};
+  if (status == "IN_PROGRESS") return {PollState::kPending, status, ""};
+  std::string reason =
+      d != nullptr ? fmt::format("{}: {}", Field(*d, "FailureCode"), Field(*d, "FailureMessage"))
+                   : std::string("no description");
+  return {PollState::kFailed, status.empty() ? std::string("unknown") : status, reason};
+}
+
 WaitOptions StepWaitOptions(const StepContext& ctx) {
   WaitOptions options;
   options.initial_delay = std::chrono::seconds(1);

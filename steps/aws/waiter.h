@@ -64,6 +64,9 @@ Observation ClassifyStackRefactorExecution(const Value& refactor);
 Observation ClassifyDriftDetection(const Value& status);
 // DynamoDB DescribeBackup: AVAILABLE succeeded, CREATING pending, else failed.
 Observation ClassifyBackupCreation(const Value& described);
+// DynamoDB DescribeExport: COMPLETED succeeded, IN_PROGRESS pending, else
+// failed (with its FailureCode and FailureMessage).
+Observation ClassifyExport(const Value& described);
 
 }  // namespace flightplan::aws
 

@@ -83,20 +83,8 @@ Result<BackupPlan> PlanFrom(const Value& prepared) {
   return plan;
 }
 
-// The export's ClientToken for `table`: AWS answers a repeat with the export
-// it started.
-std::string ExportToken(const std::string& token, const std::string& table) {
-  return "flightplan-" + Sha256Hex(token + "/export/" + table).substr(0, 32);
-}
-
 std::string ExportPrefix(const BackupPlan& plan, const TablePlan& t) {
   return plan.prefix + "/" + t.table;
-}
-
-bool PitrEnabled(const Value& described) {
-  const Value* d = described.Find("ContinuousBackupsDescription");
-  const Value* pitr = d != nullptr ? d->Find("PointInTimeRecoveryDescription") : nullptr;
-  return pitr != nullptr && StringAt(*pitr, "PointInTimeRecoveryStatus") == "ENABLED";
 }
 
 Value BackupEntry(const std::string& table, const Value& details) {
@@ -140,29 +128,6 @@ Value Outputs(const BackupPlan& plan, ValueList entries) {
     out.Set("summary", fmt::format("took an on-demand backup of {} DynamoDB tables", count));
   }
   return out;
-}
-
-// The export this run started of the table, if any (its description).
-Result<std::optional<Value>> FindExport(aws::DynamoDbClient& ddb, const std::string& table_arn,
-                                        const std::string& client_token) {
-  ASSIGN_OR_RETURN(ValueList summaries, ddb.ListExports(table_arn));
-  for (const Value& s : summaries) {
-    ASSIGN_OR_RETURN(Value described, ddb.DescribeExport(StringAt(s, "ExportArn")));
-    const Value* d = described.Find("ExportDescription");
-    if (d != nullptr && StringAt(*d, "ClientToken") == client_token) return *d;
-  }
-  return std::optional<Value>();
-}
-
-aws::Observation ClassifyExport(const Value& described) {
-  const Value* d = described.Find("ExportDescription");
-  std::string status = d != nullptr ? StringAt(*d, "ExportStatus") : "";
-  if (status == "COMPLETED") return {aws::PollState::kSucceeded, status, ""};
-  if (status == "IN_PROGRESS") return {aws::PollState::kPending, status, ""};
-  std::string reason = d != nullptr ? fmt::format("{}: {}", StringAt(*d, "FailureCode"),
-                                                  StringAt(*d, "FailureMessage"))
-                                    : std::string("no description");
-  return {aws::PollState::kFailed, status.empty() ? std::string("unknown") : status, reason};
 }
 
 class BackupStep final : public MigrationStep {
@@ -283,8 +248,9 @@ class BackupStep final : public MigrationStep {
     int unfinished = 0;
     for (const TablePlan& t : plan.tables) {
       if (plan.export_mode) {
-        ASSIGN_OR_RETURN(std::optional<Value> found,
-                         FindExport(ddb, t.arn, ExportToken(ctx.idempotency_token, t.table)));
+        ASSIGN_OR_RETURN(
+            std::optional<Value> found,
+            ddb.FindExport(t.arn, aws::StepExportToken(ctx.idempotency_token, t.table)));
         if (!found) {
           ++missing;
         } else if (StringAt(*found, "ExportStatus") != "COMPLETED") {
@@ -325,7 +291,7 @@ class BackupStep final : public MigrationStep {
       if (!t.pitr_off) continue;
       TRY(ctx.StopReason());
       ASSIGN_OR_RETURN(Value described, ddb.DescribeContinuousBackups(t.table));
-      if (!PitrEnabled(described)) continue;
+      if (!aws::PointInTimeRecoveryOn(described)) continue;
       TRY(ddb.SetPointInTimeRecovery(t.table, false));
       Progress(ctx, fmt::format("{}: point-in-time recovery off again (backup had turned it on)",
                                 t.table));
@@ -346,7 +312,7 @@ class BackupStep final : public MigrationStep {
     for (const TablePlan& t : plan.tables) {
       if (!t.pitr_off) continue;
       ASSIGN_OR_RETURN(Value described, ddb.DescribeContinuousBackups(t.table));
-      if (PitrEnabled(described)) {
+      if (aws::PointInTimeRecoveryOn(described)) {
         return CheckResult{CheckOutcome::kNotDone, Value(),
                            fmt::format("point-in-time recovery is still on for {}", t.table)};
       }
@@ -394,7 +360,7 @@ class BackupStep final : public MigrationStep {
       const Value* description = table.Find("Table");
       t.arn = description != nullptr ? StringAt(*description, "TableArn") : "";
       ASSIGN_OR_RETURN(Value continuous, ddb.DescribeContinuousBackups(t.table));
-      t.pitr_off = !PitrEnabled(continuous);
+      t.pitr_off = !aws::PointInTimeRecoveryOn(continuous);
     }
     return plan;
   }
@@ -430,7 +396,7 @@ class BackupStep final : public MigrationStep {
       return MakeError(ErrorCode::kInternal, "the journaled plan has no table ARN");
     }
     ASSIGN_OR_RETURN(Value continuous, ddb.DescribeContinuousBackups(t.table));
-    if (!PitrEnabled(continuous)) {
+    if (!aws::PointInTimeRecoveryOn(continuous)) {
       if (!t.pitr_off) {
         // Prepare saw it on; someone turned it off since. Rollback would
         // not know to turn it off again, so do not turn it on here.
@@ -441,31 +407,17 @@ class BackupStep final : public MigrationStep {
       TRY(ddb.SetPointInTimeRecovery(t.table, true));
       Progress(ctx, fmt::format("{}: point-in-time recovery enabled", t.table));
     }
-    std::string client_token = ExportToken(ctx.idempotency_token, t.table);
-    ASSIGN_OR_RETURN(std::optional<Value> found, FindExport(ddb, t.arn, client_token));
-    std::string arn;
-    if (found) {
-      arn = StringAt(*found, "ExportArn");
-      Progress(ctx, fmt::format("{}: found this run's export {}", t.table, arn));
-    } else {
-      Value params(ValueMap{});
-      params.Set("TableArn", t.arn);
-      params.Set("S3Bucket", plan.bucket);
-      params.Set("S3Prefix", ExportPrefix(plan, t));
-      params.Set("ExportFormat", "DYNAMODB_JSON");
-      params.Set("ClientToken", client_token);
-      ASSIGN_OR_RETURN(Value started, ddb.ExportTableToPointInTime(params));
-      const Value* d = started.Find("ExportDescription");
-      arn = d != nullptr ? StringAt(*d, "ExportArn") : "";
-      if (arn.empty()) {
-        return MakeError(ErrorCode::kInternal,
-                         "ExportTableToPointInTime answered without an ExportArn");
-      }
-      Progress(ctx, fmt::format("{}: export {} started", t.table, arn));
-    }
-    ASSIGN_OR_RETURN(Value described, aws::WaitFor(
-                                          *ctx.clock, StepWaitOptions(ctx), "export of " + t.table,
-                                          [&] { return ddb.DescribeExport(arn); }, ClassifyExport));
+    bool started = false;
+    ASSIGN_OR_RETURN(std::string arn,
+                     ddb.ExportOnce({t.arn, plan.bucket, ExportPrefix(plan, t),
+                                     aws::StepExportToken(ctx.idempotency_token, t.table)},
+                                    &started));
+    Progress(ctx, fmt::format("{}: {} export {}", t.table, started ? "started" : "found this run's",
+                              arn));
+    ASSIGN_OR_RETURN(Value described,
+                     aws::WaitFor(
+                         *ctx.clock, StepWaitOptions(ctx), "export of " + t.table,
+                         [&] { return ddb.DescribeExport(arn); }, aws::ClassifyExport));
     const Value* d = described.Find("ExportDescription");
     return ExportEntry(t.table, d != nullptr ? *d : Value(ValueMap{}));
   }
