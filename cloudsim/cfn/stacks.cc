@@ -512,6 +512,7 @@ Outcome Deployment::Run(const Value& tmpl, const std::vector<ParameterValue>& pa
     res.update_replace_policy = Str(entry, "UpdateReplacePolicy");
     res.updated = world_.Now();
     if (is_new || replace) {
+      bool replaced_in_place = false;  // the old one deleted first: same name
       std::string pin;
       if (pinned) {
         if (auto p = pinned->find(id); p != pinned->end()) pin = p->second;
@@ -528,6 +529,13 @@ Outcome Deployment::Run(const Value& tmpl, const std::vector<ParameterValue>& pa
         res.attributes = Value(ValueMap{});
       } else {
         auto ctx = Context(pin);
+        if (replace && ReplacedUnderTheSameName(*existing, type, *props)) {
+          if (auto gone = DeleteResource(ctx, *existing); !gone) {
+            fail(id, gone.error().message);
+            break;
+          }
+          replaced_in_place = true;
+        }
         auto applied = CreateResource(ctx, id, type, *props);
         if (!applied && mode_ == Mode::kSeed) {
           applied = UnbackedResource(ctx, id, type, *props);
@@ -547,7 +555,7 @@ Outcome Deployment::Run(const Value& tmpl, const std::vector<ParameterValue>& pa
       }
       events.push_back(MakeEvent(world_, id, res.physical_id, type, res.status, "", *props));
       if (replace) {
-        replaced_old_.push_back(*existing);
+        if (!replaced_in_place) replaced_old_.push_back(*existing);
         *existing = res;
       } else {
         working_.push_back(res);

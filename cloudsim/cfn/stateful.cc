@@ -134,6 +134,17 @@ bool IsImportedAmplifyTable(std::string_view type, const Value& props) {
                                  (imported->is_string() && imported->as_string() == "true"));
 }
 
+}  // namespace
+
+bool ReplacedUnderTheSameName(const StackResource& current, std::string_view type,
+                              const Value& properties) {
+  return current.type == type && type == "Custom::AmplifyDynamoDBTable" &&
+         !IsImportedAmplifyTable(type, properties) &&
+         current.physical_id == Str(properties, "tableName");
+}
+
+namespace {
+
 // "sseSpecification" -> "SSESpecification", "keySchema" -> "KeySchema",
 // recursively: the AWS::DynamoDB::Table shape CreateTableInput reads.
 Value UpperCamel(const Value& v) {

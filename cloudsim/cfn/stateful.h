@@ -44,6 +44,14 @@ SimResult<AppliedResource> UpdateHostedUiDomain(ProviderContext& ctx, const Stac
                                                 const Value& properties);
 SimResult<void> DeleteHostedUiDomain(ProviderContext& ctx, const StackResource& resource);
 
+// Amplify's table manager replaces a model table whose key (or local
+// secondary indexes) changed under the same name: it deletes the table, and
+// its items with it, then creates the new one. True when replacing `current`
+// (a Custom::AmplifyDynamoDBTable, not an imported one) by `properties` keeps
+// the table's name.
+bool ReplacedUnderTheSameName(const StackResource& current, std::string_view type,
+                              const Value& properties);
+
 SimResult<AppliedResource> CreateStatefulResource(ProviderContext& ctx, std::string_view logical_id,
                                                   std::string_view type, const Value& properties);
 SimResult<AppliedResource> UpdateStatefulResource(ProviderContext& ctx,
