@@ -40,6 +40,7 @@ int DriveRun(Context& ctx, const Workflow& workflow, const ParamInput& params,
   const std::atomic<bool>* cancel = InstallInterruptHandlers();
   ExecutorOptions options = ctx.MakeExecutorOptions(cancel);
   options.accept_definition_change = request.accept_definition_change;
+  options.stop_before = request.stop_before;
   std::unique_ptr<Executor> executor = ctx.MakeExecutor();
 
   if (ctx.global().dry_run) {
@@ -67,7 +68,8 @@ int DriveRun(Context& ctx, const Workflow& workflow, const ParamInput& params,
       break;
   }
   if (!outcome) return ReportError(console, outcome.error());
-  if (!EndedAsAsked(request.drive, outcome->state)) {
+  bool paused = !request.stop_before.empty() && outcome->state == RunState::kRunning;
+  if (!paused && !EndedAsAsked(request.drive, outcome->state)) {
     console.Err(outcome->message);
     return kExitStepFailed;
   }

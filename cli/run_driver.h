@@ -28,6 +28,9 @@ struct DriveRequest {
   // wording depend on it; Resume itself knows from the journal).
   Direction direction = Direction::kForward;
   AcceptDefinitionChange accept_definition_change = AcceptDefinitionChange::kNo;
+  // kStart: stop before this step (ExecutorOptions::stop_before); a run that
+  // stopped there ended as asked.
+  std::string stop_before;
 };
 
 // Runs `request` against the journal ctx opened, or with --dry-run prints

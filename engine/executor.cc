@@ -809,6 +809,16 @@ Result<RunOutcome> Executor::Drive(RunContext& ctx, bool resumed) {
                                    "this process stops without writing",
                                    ctx.run.target));
     }
+    if (!ctx.options->stop_before.empty() && spec.id == ctx.options->stop_before) {
+      Value detail(ValueMap{});
+      detail.Set("before", spec.id);
+      Fence fence = ctx.fence();
+      TRY(journal_.AppendEvent(&fence, ctx.Event("run.paused", "", detail)));
+      return RunOutcome{ctx.run.id, RunState::kRunning, false,
+                        fmt::format("run {} stopped before step '{}', as asked; it continues "
+                                    "from there when started or resumed",
+                                    ctx.run.id, spec.id)};
+    }
     StepOutcome outcome;
     if (rec->state == StepState::kRunning) {
       ASSIGN_OR_RETURN(outcome, Reconcile(ctx, i));

@@ -51,6 +51,10 @@ struct ExecutorOptions {
   AcceptDefinitionChange accept_definition_change = AcceptDefinitionChange::kNo;
   // Set (from a signal handler) to stop after the current step.
   const std::atomic<bool>* cancel = nullptr;
+  // A step id: the run stops before that step, if it is still to run, and
+  // stays `running` (event `run.paused`) for a later start or resume to
+  // continue. `flightplan data export` stops a migration after its exports.
+  std::string stop_before;
 };
 
 // Parameter values as given on the command line (`--param k=v`), converted to

@@ -681,6 +681,38 @@ steps:
   EXPECT_TRUE(agreed);
 }
 
+TEST_F(ExecutorTest, ARunAskedToStopBeforeAStepStopsThereAndContinuesWhenStartedAgain) {
+  Workflow wf = Load(R"yaml(name: paused
+version: 1
+steps:
+  - {id: export, uses: scripted, with: {key: e}}
+  - {id: import, uses: scripted, with: {key: i}}
+)yaml");
+  ExecutorOptions paused = options_;
+  paused.stop_before = "import";
+  auto stopped = executor_->Start(wf, {}, "", paused);
+  ASSERT_TRUE(stopped) << stopped.error().ToString();
+  EXPECT_EQ(stopped->state, RunState::kRunning);
+  EXPECT_NE(stopped->message.find("stopped before step 'import'"), std::string::npos);
+  EXPECT_EQ(Scripts()["e"].executes, 1);
+  EXPECT_EQ(Scripts()["i"].executes, 0);
+  EXPECT_EQ(journal_->GetSteps(stopped->run_id)->at(1).state, StepState::kPending);
+  auto events = *journal_->ListEvents(EventFilter{RunId{stopped->run_id}, {}, 0, 0});
+  bool journaled = false;
+  for (const EventRecord& e : events) {
+    journaled = journaled ||
+                (e.kind == "run.paused" && e.detail_json.find("\"import\"") != std::string::npos);
+  }
+  EXPECT_TRUE(journaled);
+
+  auto finished = executor_->Start(wf, {}, "", options_);
+  ASSERT_TRUE(finished) << finished.error().ToString();
+  EXPECT_EQ(finished->run_id, stopped->run_id);
+  EXPECT_EQ(finished->state, RunState::kSucceeded);
+  EXPECT_EQ(Scripts()["e"].executes, 1);
+  EXPECT_EQ(Scripts()["i"].executes, 1);
+}
+
 TEST_F(ExecutorTest, WhenFalseSkipsTheStep) {
   Workflow wf = Load(R"yaml(name: conditional
 version: 1
