@@ -1,9 +1,10 @@
-// flightplan data new|status|migrate|rollback — data migrations (docs/data-migrations.md).
+// flightplan data new|status|migrate|export|rollback — data migrations (docs/data-migrations.md).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "base/digest.h"
 #include "base/file_io.h"
@@ -169,7 +170,37 @@ int DoStatus(const GlobalOptions& global, const DataArgs& args) {
   return kExitOk;
 }
 
-int DoMigrate(const GlobalOptions& global, const DataArgs& args) {
+// Where `data export` stops: in the first migration not yet applied that
+// exports a table, before the step after its last dynamodb.export ("" when
+// the export is its last step: the migration is applied whole).
+struct ExportStop {
+  std::string stem;
+  std::string stop_before;
+};
+
+Result<std::optional<ExportStop>> FindExportStop(Context& ctx,
+                                                 const std::vector<MigrationStatus>& statuses) {
+  for (const MigrationStatus& s : statuses) {
+    if (s.state != MigrationState::kPending && s.state != MigrationState::kInProgress) continue;
+    ASSIGN_OR_RETURN(Workflow workflow, ctx.LoadWorkflow(s.file.path));
+    TRY(AsDataMigration(workflow, s.file));
+    std::optional<size_t> last_export;
+    for (size_t i = 0; i < workflow.steps.size(); ++i) {
+      if (workflow.steps[i].uses == "dynamodb.export") last_export = i;
+    }
+    if (!last_export) continue;
+    ExportStop stop{s.file.stem, ""};
+    if (*last_export + 1 < workflow.steps.size()) {
+      stop.stop_before = workflow.steps[*last_export + 1].id;
+    }
+    return std::optional<ExportStop>(stop);
+  }
+  return std::optional<ExportStop>();
+}
+
+// `data migrate`, or with `export_only` `data export`: the migrations up to
+// the first one that exports a table, which stops after its exports.
+int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_only = false) {
   Context ctx(global);
   if (auto ok = RequireTarget(args); !ok) return ReportError(ctx.console(), ok.error());
   if (args.sample > 0 && !global.dry_run) {
@@ -198,6 +229,18 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args) {
   std::string target = TargetOf(args);
   auto statuses = Statuses(*journal, *folder, target);
   if (!statuses) return ReportError(ctx.console(), statuses.error());
+  std::optional<ExportStop> export_stop;
+  if (export_only) {
+    auto found = FindExportStop(ctx, *statuses);
+    if (!found) return ReportError(ctx.console(), found.error());
+    if (!*found) {
+      ctx.console().Out(fmt::format(
+          "{}: no pending migration in {} exports a table (dynamodb.export); nothing to do", target,
+          args.dir));
+      return kExitOk;
+    }
+    export_stop = **found;
+  }
   ParamInput params{{"app_id", args.app_id}, {"branch", args.branch}};
   if (!args.region.empty()) params["region"] = args.region;
   if (!args.profile.empty()) params["profile"] = args.profile;
@@ -224,7 +267,9 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args) {
                             s.file.stem, target, s.run->id, RunStateName(s.run->state), s.file.name,
                             s.run->id)));
     }
-    bool last = !args.to.empty() && (s.file.name == args.to || s.file.stem == args.to);
+    bool last = export_stop
+                    ? s.file.stem == export_stop->stem
+                    : !args.to.empty() && (s.file.name == args.to || s.file.stem == args.to);
     if (s.state != MigrationState::kApplied) {
       auto workflow = ctx.LoadWorkflow(s.file.path);
       if (!workflow) return ReportError(ctx.console(), workflow.error());
@@ -240,11 +285,23 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args) {
       request.accept_definition_change = args.accept_definition_change
                                              ? AcceptDefinitionChange::kYes
                                              : AcceptDefinitionChange::kNo;
+      if (last && export_stop) request.stop_before = export_stop->stop_before;
       int code = DriveRun(ctx, *workflow, params, request);
       if (code != kExitOk) return code;
       ++applied;
     }
     if (last) break;
+  }
+  if (export_stop && !global.dry_run) {
+    ctx.console().Out(fmt::format(
+        "{}: {} exported its tables{}. Now deploy the schema that replaces them, then run "
+        "`flightplan data migrate --app-id {} --branch {}`: it continues with the import.",
+        target, export_stop->stem,
+        export_stop->stop_before.empty()
+            ? ""
+            : fmt::format(" and stopped before '{}'", export_stop->stop_before),
+        args.app_id, args.branch));
+    return kExitOk;
   }
   if (!global.dry_run) {
     ctx.console().Out(applied == 0 ? fmt::format("{}: every migration is applied", target)
@@ -360,7 +417,8 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "interrupted resumes from its last journaled page, and one edited after it was applied\n"
       "stops everything (exit 4). Step types: dynamodb.transform (jq, or a command reading\n"
       "JSON Lines, run from the current directory), dynamodb.put (items a command writes,\n"
-      "created where absent), dynamodb.backup. --dry-run runs each transform over every item\n"
+      "created where absent), dynamodb.backup, dynamodb.export and dynamodb.import (a key\n"
+      "change: see `data export`). --dry-run runs each transform over every item\n"
       "(or the first N with --sample N) and writes nothing, showing the counts and a few\n"
       "items' changes.\n"
       "--max-write-rate N spaces the item writes of all segments to N per second (reads are\n"
@@ -371,6 +429,33 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "Exit 0 when every migration asked for is applied; otherwise as `flightplan run`.");
   migrate->callback(
       [&global, args, action] { *action = [&global, args] { return DoMigrate(global, *args); }; });
+  CLI::App* exporter = sub.add_subcommand(
+      "export",
+      "Before a deploy that replaces a table: take the point-in-time exports the pending "
+      "migrations need");
+  AddTargetOptions(*exporter, *args);
+  exporter->add_option("--region", args->region,
+                       "AWS region (default: AWS_REGION, then the profile's)");
+  exporter->add_option("--profile", args->profile,
+                       "AWS profile (default: AWS_PROFILE, then 'default')");
+  exporter->add_flag("--accept-definition-change", args->accept_definition_change,
+                     "Continue an interrupted migration whose file changed since it started "
+                     "(recorded in the audit)");
+  exporter->footer(
+      "For a schema change that replaces a table (a model's key changed: the deploy drops\n"
+      "every item). Applies the pending migrations in order up to the first one with a\n"
+      "dynamodb.export step, and runs that one up to and including its last export: point-in-\n"
+      "time recovery is turned on where it is off (recorded; its rollback turns it off again)\n"
+      "and each table is exported to S3. That migration stays in progress. Then deploy the\n"
+      "new schema and run `flightplan data migrate`: it continues with the migration's\n"
+      "dynamodb.import, which refuses the table until the deploy has replaced it. Running\n"
+      "`data migrate` without `data export` works too: the export runs, and the import stops\n"
+      "(exit 1) until the deploy. With no pending export: a message, exit 0.\n"
+      "Exit 0 when the exports are taken; otherwise as `data migrate`.");
+  exporter->callback([&global, args, action] {
+    *action = [&global, args] { return DoMigrate(global, *args, /*export_only=*/true); };
+  });
+
   CLI::App* rollback = sub.add_subcommand(
       "rollback", "Undo a migration on a branch: restore its tables from the backups it took");
   rollback->add_option("name", args->name, "The migration (its name or file stem)")->required();

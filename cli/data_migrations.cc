@@ -42,7 +42,8 @@ Value TargetInputs(const StepSpec& step) {
 }
 
 bool ChangesItems(const StepSpec& step) {
-  return step.uses == "dynamodb.transform" || step.uses == "dynamodb.put";
+  return step.uses == "dynamodb.transform" || step.uses == "dynamodb.put" ||
+         step.uses == "dynamodb.import";
 }
 
 // A backup step's undo, unless the file gave it one: the table's items put

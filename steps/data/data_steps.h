@@ -4,6 +4,8 @@
 //   dynamodb.put        the items a command produces, created where absent
 //   dynamodb.backup     an on-demand backup of a table, once per run
 //   dynamodb.restore    a table's items put back as a backup holds them
+//   dynamodb.export     a point-in-time export to S3, before a deploy replaces a table
+//   dynamodb.import     an export's items into the table that replaced it
 #ifndef FLIGHTPLAN_STEPS_DATA_DATA_STEPS_H_
 #define FLIGHTPLAN_STEPS_DATA_DATA_STEPS_H_
 

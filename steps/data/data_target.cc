@@ -148,6 +148,27 @@ Result<ResolvedTable> ResolveDataTable(aws::ClientPool& clients, const Value& in
   return t;
 }
 
+void SetPreparedTable(Value& prepared, const ResolvedTable& t) {
+  prepared.Set("table", t.table);
+  prepared.Set("keys", Value(ValueList(t.key_names.begin(), t.key_names.end())));
+}
+
+Result<ResolvedTable> PreparedTable(aws::ClientPool& clients, const Value& inputs, StepContext& ctx,
+                                    std::string_view step) {
+  ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
+  ResolvedTable t;
+  ASSIGN_OR_RETURN(t.client, clients.Get(target.profile, target.region));
+  t.table = StringAt(ctx.prepared, "table");
+  for (const Value& k : aws::ListAt(ctx.prepared, "keys")) {
+    if (k.is_string()) t.key_names.push_back(k.as_string());
+  }
+  if (t.table.empty() || t.key_names.empty()) {
+    return MakeError(ErrorCode::kInternal,
+                     fmt::format("the journaled {} plan names no table or key", step));
+  }
+  return t;
+}
+
 std::string DescribeTarget(const Value& inputs) {
   std::string table = StringAt(inputs, "table");
   if (!table.empty()) return "table " + table;

@@ -64,6 +64,13 @@ struct ResolvedTable {
 [[nodiscard]] Result<ResolvedTable> ResolveDataTable(aws::ClientPool& clients, const Value& inputs,
                                                      StepContext& ctx);
 
+// A resolved table recorded in a step's prepared value ("table", "keys"),
+// and read back with the client for the target's account and region; the
+// latter is kInternal naming `step` when the journaled plan lacks them.
+void SetPreparedTable(Value& prepared, const ResolvedTable& t);
+[[nodiscard]] Result<ResolvedTable> PreparedTable(aws::ClientPool& clients, const Value& inputs,
+                                                  StepContext& ctx, std::string_view step);
+
 // A DynamoDB call that throttling slows down instead of failing: past the
 // AWS client's own retries, a throttled call is tried again after growing
 // pauses (0.2 s doubling to 10 s, jittered; over a minute in all), unless the

@@ -200,6 +200,23 @@ Result<ItemChanges> Diff(const Value& before_item, const Value& after_json) {
   return changes;
 }
 
+Result<Value> ItemFromJson(const Value& json) {
+  if (!json.is_map()) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("an item must be a JSON object, not {}", json.ToJson()));
+  }
+  Value item(ValueMap{});
+  for (const auto& [name, value] : json.as_map()) {
+    auto attribute = JsonToAttribute(value, Value());
+    if (!attribute) {
+      return MakeError(
+          std::move(attribute.error()).WithContext(fmt::format("attribute '{}'", name)));
+    }
+    if (!attribute->is_null()) item.Set(name, std::move(*attribute));
+  }
+  return item;
+}
+
 std::string ItemDigest(const Value& item) { return Sha256Hex(item.ToJson()); }
 
 }  // namespace flightplan::data

@@ -30,6 +30,11 @@ namespace flightplan::data {
 // for what DynamoDB cannot store (an empty string set, a non-finite number).
 [[nodiscard]] Result<Value> JsonToAttribute(const Value& json, const Value& was);
 
+// A whole item from plain JSON (an object), each attribute by
+// JsonToAttribute as new; null attributes are left out. kInvalidInput naming
+// the attribute DynamoDB cannot store.
+[[nodiscard]] Result<Value> ItemFromJson(const Value& json);
+
 // What turns `before` (an item) into `after` (the transform's plain JSON):
 // the attributes to set (as AttributeValues) and the ones to remove.
 struct ItemChanges {

@@ -218,6 +218,56 @@ Result<void> ValidateCommandInputs(const Value& inputs) {
   return {};
 }
 
+Result<void> ValidateProgramInputs(const Value& inputs, ProgramNeeded needed,
+                                   std::string_view step) {
+  const Value* jq = inputs.Find("jq");
+  const Value* command = inputs.Find("command");
+  const bool has_jq = jq != nullptr && !jq->is_null();
+  const bool has_command = command != nullptr && !command->is_null();
+  if (has_jq && has_command) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("give {} either `jq` (a jq program) or `command` (a program "
+                                 "reading and writing JSON Lines), not both",
+                                 step));
+  }
+  if (!has_jq && !has_command && needed == ProgramNeeded::kRequired) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("give {} either `jq` (a jq program) or `command` (a program "
+                                 "reading and writing JSON Lines)",
+                                 step));
+  }
+  TRY(ValidateCommandInputs(inputs));
+  if (has_jq && jq->is_string() && jq->as_string().find("${") == std::string::npos) {
+    ASSIGN_OR_RETURN(auto compiled, JqItems(jq->as_string()));
+    (void)compiled;
+  }
+  return {};
+}
+
+Result<std::unique_ptr<ItemProgram>> ProgramFromInputs(const Value& inputs,
+                                                       const std::string& table, StepContext& ctx) {
+  std::vector<std::string> argv = CommandArgv(inputs);
+  if (argv.empty()) {
+    const Value* jq = inputs.Find("jq");
+    if (jq == nullptr || jq->is_null()) return std::unique_ptr<ItemProgram>();
+    if (!jq->is_string()) {
+      return MakeError(ErrorCode::kInvalidInput, "`jq` must be a jq program (text)");
+    }
+    return JqItems(jq->as_string());
+  }
+  if (ctx.processes == nullptr) {
+    return MakeError(ErrorCode::kInternal, "a data step that runs a command has no process runner");
+  }
+  CommandSpec spec;
+  spec.argv = std::move(argv);
+  const Value* timeout = inputs.Find("command_timeout");
+  spec.timeout = std::chrono::seconds(
+      timeout != nullptr && timeout->is_int() ? timeout->as_int() : kDefaultCommandTimeout);
+  spec.deadline = ctx.deadline;
+  spec.env["FLIGHTPLAN_TABLE"] = table;
+  return CommandItems(*ctx.processes, std::move(spec));
+}
+
 std::string ShowCommand(const std::vector<std::string>& argv) {
   std::string shown;
   for (const std::string& a : argv) {

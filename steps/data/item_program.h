@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -69,6 +70,21 @@ std::vector<std::string> CommandArgv(const Value& inputs);
 // kInvalidInput unless `command` (when given) is a non-empty list of strings
 // and `command_timeout` (when given) is 1 to 86400 seconds.
 [[nodiscard]] Result<void> ValidateCommandInputs(const Value& inputs);
+
+// Whether a step gives its program as `jq` or `command`.
+enum class ProgramNeeded { kRequired, kOptional };
+// kInvalidInput unless the inputs give `jq` or `command` (at most one, and
+// one when kRequired), the command as ValidateCommandInputs wants it, and a
+// jq program that compiles (unless it holds a template). `step` names the
+// step type in the message ("the transform").
+[[nodiscard]] Result<void> ValidateProgramInputs(const Value& inputs, ProgramNeeded needed,
+                                                 std::string_view step);
+// The inputs' program: jq in process, or the command run in the current
+// directory with FLIGHTPLAN_TABLE=`table` under the step's deadline and
+// `command_timeout`; null when the inputs give neither.
+[[nodiscard]] Result<std::unique_ptr<ItemProgram>> ProgramFromInputs(const Value& inputs,
+                                                                     const std::string& table,
+                                                                     StepContext& ctx);
 
 // "`node transforms/split.js`": how messages show a command.
 std::string ShowCommand(const std::vector<std::string>& argv);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "steps/data/item_json.h"
+
 namespace flightplan::data {
 
 Value KeyOf(const Value& item, const std::vector<std::string>& key_names) {
@@ -28,6 +30,29 @@ void AddUnchangedCondition(const Value& item, Value& params, Value& names, Value
 
 bool IsConditionFailure(const aws::AwsError& e) {
   return e.code == "ConditionalCheckFailedException";
+}
+
+Result<bool> PutIfAbsent(const ResolvedTable& t, const Value& item, bool maybe_ours,
+                         StepContext& ctx) {
+  Value params(ValueMap{});
+  params.Set("TableName", t.table);
+  params.Set("Item", item);
+  params.Set("ConditionExpression", "attribute_not_exists(#k)");
+  params.Set("ExpressionAttributeNames", Value(ValueMap{{"#k", Value(t.key_names.front())}}));
+  aws::AwsResult put = CallPatiently(*t.client, "PutItem", params, ctx);
+  if (put) return true;
+  if (!IsConditionFailure(put.error())) {
+    return MakeError(put.error().ToError());
+  }
+  if (!maybe_ours) return false;
+  Value get(ValueMap{});
+  get.Set("TableName", t.table);
+  get.Set("Key", KeyOf(item, t.key_names));
+  get.Set("ConsistentRead", true);
+  aws::AwsResult found = CallPatiently(*t.client, "GetItem", get, ctx);
+  if (!found) return MakeError(found.error().ToError());
+  const Value* there = found->Find("Item");
+  return there != nullptr && ItemDigest(*there) == ItemDigest(item);
 }
 
 }  // namespace flightplan::data

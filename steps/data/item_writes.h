@@ -1,14 +1,18 @@
 // Writing items of a live table safely (private to steps/data/): an item's
-// key, the condition "every attribute still as it was read", and the answer
-// DynamoDB gives when such a condition failed.
+// key, the condition "every attribute still as it was read", the answer
+// DynamoDB gives when such a condition failed, and creating an item only
+// where its key is free.
 #ifndef FLIGHTPLAN_STEPS_DATA_ITEM_WRITES_H_
 #define FLIGHTPLAN_STEPS_DATA_ITEM_WRITES_H_
 
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "base/value.h"
+#include "engine/step.h"
 #include "steps/aws/aws_client.h"
+#include "steps/data/data_target.h"
 
 namespace flightplan::data {
 
@@ -22,6 +26,14 @@ void AddUnchangedCondition(const Value& item, Value& params, Value& names, Value
 
 // DynamoDB refused a conditional write: the item was not as expected.
 bool IsConditionFailure(const aws::AwsError& e);
+
+// PutItem of `item` into t's table where no item has its key (throttling
+// slows it down: CallPatiently). True when this call created it; false when
+// an item held the key already — unless `maybe_ours` (a page in flight when
+// a run was interrupted) and the item there is exactly `item`, which was then
+// created by the interrupted attempt: true.
+[[nodiscard]] Result<bool> PutIfAbsent(const ResolvedTable& t, const Value& item, bool maybe_ours,
+                                       StepContext& ctx);
 
 }  // namespace flightplan::data
 

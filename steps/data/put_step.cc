@@ -28,7 +28,6 @@ namespace flightplan::data {
 namespace {
 
 using aws::IntAt;
-using aws::ListAt;
 using aws::StringAt;
 
 constexpr size_t kPage = 25;
@@ -55,25 +54,20 @@ Result<std::vector<Value>> ToItems(const std::vector<Value>& produced,
   std::vector<Value> items;
   items.reserve(produced.size());
   for (size_t i = 0; i < produced.size(); ++i) {
-    Value item(ValueMap{});
-    for (const auto& [name, json] : produced[i].as_map()) {
-      auto attribute = JsonToAttribute(json, Value());
-      if (!attribute) {
-        return MakeError(
-            std::move(attribute.error())
-                .WithContext(fmt::format("item {} from {}, attribute '{}'", i + 1, command, name)));
-      }
-      if (!attribute->is_null()) item.Set(name, std::move(*attribute));
+    auto item = ItemFromJson(produced[i]);
+    if (!item) {
+      return MakeError(
+          std::move(item.error()).WithContext(fmt::format("item {} from {}", i + 1, command)));
     }
     for (const std::string& key : key_names) {
-      if (item.Find(key) == nullptr) {
+      if (item->Find(key) == nullptr) {
         return MakeError(ErrorCode::kStepFailed,
                          fmt::format("item {} from {} has no key attribute '{}': every item "
                                      "must hold the table's key ({})",
                                      i + 1, command, key, fmt::join(key_names, ", ")));
       }
     }
-    items.push_back(std::move(item));
+    items.push_back(std::move(*item));
   }
   return items;
 }
@@ -159,8 +153,7 @@ class PutStep final : public StepType {
   Result<Value> Prepare(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(ResolvedTable t, ResolveDataTable(clients_, inputs, ctx));
     Value prepared(ValueMap{});
-    prepared.Set("table", t.table);
-    prepared.Set("keys", Value(ValueList(t.key_names.begin(), t.key_names.end())));
+    SetPreparedTable(prepared, t);
     // Started again after a failure: the failed attempt's pages are written.
     if (const Value* cp = ctx.prepared.is_map() ? ctx.prepared.Find("checkpoint") : nullptr) {
       if (StringAt(ctx.prepared, "table") == t.table) prepared.Set("checkpoint", *cp);
@@ -172,7 +165,7 @@ class PutStep final : public StepType {
     if (ctx.checkpoints == nullptr) {
       return MakeError(ErrorCode::kInternal, "dynamodb.put runs only under the executor");
     }
-    ASSIGN_OR_RETURN(ResolvedTable t, FromPrepared(inputs, ctx));
+    ASSIGN_OR_RETURN(ResolvedTable t, PreparedTable(clients_, inputs, ctx, "dynamodb.put"));
     ASSIGN_OR_RETURN(std::vector<Value> items, Produce(inputs, t, ctx));
     const std::string digest = DigestOf(items);
     PutCounts counts;
@@ -235,20 +228,6 @@ class PutStep final : public StepType {
   }
 
  private:
-  Result<ResolvedTable> FromPrepared(const Value& inputs, StepContext& ctx) const {
-    ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
-    ResolvedTable t;
-    ASSIGN_OR_RETURN(t.client, clients_.Get(target.profile, target.region));
-    t.table = StringAt(ctx.prepared, "table");
-    for (const Value& k : ListAt(ctx.prepared, "keys")) {
-      if (k.is_string()) t.key_names.push_back(k.as_string());
-    }
-    if (t.table.empty() || t.key_names.empty()) {
-      return MakeError(ErrorCode::kInternal, "the journaled dynamodb.put plan is incomplete");
-    }
-    return t;
-  }
-
   static Result<std::vector<Value>> Produce(const Value& inputs, const ResolvedTable& t,
                                             StepContext& ctx) {
     if (ctx.processes == nullptr) {
@@ -273,32 +252,6 @@ class PutStep final : public StepType {
     Value detail(ValueMap{});
     counts.Into(detail);
     return ctx.checkpoints->Save(checkpoint, detail);
-  }
-
-  // PutItem where no item has the key. True when this step created it; an
-  // item found in its place that is exactly `item`, when `maybe_ours` (a page
-  // in flight at a crash), was created by this step before the crash.
-  static Result<bool> PutIfAbsent(const ResolvedTable& t, const Value& item, bool maybe_ours,
-                                  StepContext& ctx) {
-    Value params(ValueMap{});
-    params.Set("TableName", t.table);
-    params.Set("Item", item);
-    params.Set("ConditionExpression", "attribute_not_exists(#k)");
-    params.Set("ExpressionAttributeNames", Value(ValueMap{{"#k", Value(t.key_names.front())}}));
-    aws::AwsResult put = CallPatiently(*t.client, "PutItem", params, ctx);
-    if (put) return true;
-    if (!IsConditionFailure(put.error())) {
-      return MakeError(put.error().ToError());
-    }
-    if (!maybe_ours) return false;
-    Value get(ValueMap{});
-    get.Set("TableName", t.table);
-    get.Set("Key", KeyOf(item, t.key_names));
-    get.Set("ConsistentRead", true);
-    aws::AwsResult found = CallPatiently(*t.client, "GetItem", get, ctx);
-    if (!found) return MakeError(found.error().ToError());
-    const Value* there = found->Find("Item");
-    return there != nullptr && ItemDigest(*there) == ItemDigest(item);
   }
 
   static Value Outputs(const std::string& table, const PutCounts& counts) {

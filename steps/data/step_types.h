@@ -15,6 +15,10 @@ namespace flightplan::data {
 std::unique_ptr<StepType> MakeBackupStep(aws::ClientPool& clients);
 // dynamodb.restore (restore_step.cc).
 std::unique_ptr<StepType> MakeRestoreStep(aws::ClientPool& clients);
+// dynamodb.export (export_step.cc).
+std::unique_ptr<StepType> MakeExportStep(aws::ClientPool& clients);
+// dynamodb.import (import_step.cc); `limits` as for RegisterDataSteps.
+std::unique_ptr<StepType> MakeImportStep(aws::ClientPool& clients, const DataLimits* limits);
 // dynamodb.put (put_step.cc); `limits` as for RegisterDataSteps.
 std::unique_ptr<StepType> MakePutStep(aws::ClientPool& clients, const DataLimits* limits);
 

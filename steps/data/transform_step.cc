@@ -185,6 +185,16 @@ Value Applied(const Value& item, const ItemChanges& changes) {
   return out;
 }
 
+// The transform's program (ValidateStatic made sure it names one).
+Result<std::unique_ptr<ItemProgram>> TransformProgram(const Value& inputs, const std::string& table,
+                                                      StepContext& ctx) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ItemProgram> program, ProgramFromInputs(inputs, table, ctx));
+  if (!program) {
+    return MakeError(ErrorCode::kInvalidInput, "the transform names neither `jq` nor `command`");
+  }
+  return program;
+}
+
 // What the program makes of one item.
 struct Outcome {
   enum Kind { kUnchanged, kUpdate, kDelete } kind = kUnchanged;
@@ -702,20 +712,7 @@ class TransformStep final : public StepType {
   }
 
   Result<void> ValidateStatic(const Value& inputs) const override {
-    const bool has_jq = inputs.Find("jq") != nullptr && !inputs.Find("jq")->is_null();
-    const bool has_command =
-        inputs.Find("command") != nullptr && !inputs.Find("command")->is_null();
-    if (has_jq == has_command) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       "give the transform either `jq` (a jq program) or `command` (a program "
-                       "reading and writing JSON Lines), not both and not neither");
-    }
-    TRY(ValidateCommandInputs(inputs));
-    std::string program = StringAt(inputs, "jq");
-    if (has_jq && program.find("${") == std::string::npos) {
-      ASSIGN_OR_RETURN(auto compiled, JqItems(program));
-      (void)compiled;
-    }
+    TRY(ValidateProgramInputs(inputs, ProgramNeeded::kRequired, "the transform"));
     int64_t segments = IntAt(inputs, "segments", kDefaultSegments);
     int64_t page = IntAt(inputs, "page_size", kDefaultPageSize);
     if (segments < 1 || segments > kMaxSegments) {
@@ -742,7 +739,7 @@ class TransformStep final : public StepType {
   Result<std::string> Preview(const Value& inputs, StepContext& ctx) const override {
     ASSIGN_OR_RETURN(Plan plan, MakePlan(inputs, ctx));
     ASSIGN_OR_RETURN(AwsClient * client, ClientFor(inputs, ctx));
-    ASSIGN_OR_RETURN(auto program, MakeProgram(inputs, plan, ctx));
+    ASSIGN_OR_RETURN(auto program, TransformProgram(inputs, plan.table, ctx));
     Value params(ValueMap{});
     params.Set("TableName", plan.table);
     const int64_t sample = limits_ ? limits_->sample : 0;
@@ -841,7 +838,7 @@ class TransformStep final : public StepType {
     std::vector<std::unique_ptr<AwsClient>> clients;
     std::vector<std::unique_ptr<ItemProgram>> programs;
     for (int64_t i = 0; i < plan.segments; ++i) {
-      ASSIGN_OR_RETURN(auto program, MakeProgram(inputs, plan, ctx));
+      ASSIGN_OR_RETURN(auto program, TransformProgram(inputs, plan.table, ctx));
       programs.push_back(std::move(program));
       if (plan.segments > 1 && transports_) {
         transports.push_back(transports_());
@@ -917,23 +914,6 @@ class TransformStep final : public StepType {
     return clients_.Get(target.profile, target.region);
   }
 
-  // The step's jq program, or its command (run in the current directory,
-  // told the table in FLIGHTPLAN_TABLE).
-  static Result<std::unique_ptr<ItemProgram>> MakeProgram(const Value& inputs, const Plan& plan,
-                                                          StepContext& ctx) {
-    std::vector<std::string> argv = CommandArgv(inputs);
-    if (argv.empty()) return JqItems(StringAt(inputs, "jq"));
-    if (ctx.processes == nullptr) {
-      return MakeError(ErrorCode::kInternal, "dynamodb.transform has no process runner");
-    }
-    CommandSpec spec;
-    spec.argv = std::move(argv);
-    spec.timeout = std::chrono::seconds(IntAt(inputs, "command_timeout", kDefaultCommandTimeout));
-    spec.deadline = ctx.deadline;
-    spec.env["FLIGHTPLAN_TABLE"] = plan.table;
-    return CommandItems(*ctx.processes, std::move(spec));
-  }
-
   Result<Plan> MakePlan(const Value& inputs, StepContext& ctx) const {
     ASSIGN_OR_RETURN(DataTarget target, ReadDataTarget(inputs, ctx));
     ASSIGN_OR_RETURN(AwsClient * client, clients_.Get(target.profile, target.region));
@@ -970,6 +950,8 @@ void RegisterDataSteps(StepRegistry& registry, aws::ClientPool& clients,
   registry.Register(MakeBackupStep(clients));
   registry.Register(MakePutStep(clients, limits));
   registry.Register(MakeRestoreStep(clients));
+  registry.Register(MakeExportStep(clients));
+  registry.Register(MakeImportStep(clients, limits));
 }
 
 }  // namespace flightplan::data

@@ -32,6 +32,7 @@ using ::testing::HasSubstr;
 constexpr char kTable[] = "Todo-abc123def456-NONE";
 constexpr char kAddCompleted[] = "20261204T120000Z-add-completed";
 constexpr char kBump[] = "20261204T130000Z-bump";
+constexpr char kBackendStack[] = "amplify-d1app-main-branch-abc";
 
 std::string ItemId(int i) { return fmt::format("item-{:05}", i); }
 
@@ -195,9 +196,9 @@ class DataMigrateTest : public flightplan::testing::MigrationTest {
     for (const auto& [key, count] : WritesPerItem()) EXPECT_EQ(count, 1) << key;
   }
 
-  Value StatusJson() {
+  Value StatusJson(const std::string& app_id = "d1app") {
     RunResult status =
-        Flightplan({"data", "status", "--app-id", "d1app", "--branch", "main", "--json"});
+        Flightplan({"data", "status", "--app-id", app_id, "--branch", "main", "--json"});
     EXPECT_EQ(status.exit_code, 0) << status.err;
     auto v = Value::FromJson(status.out);
     EXPECT_TRUE(v) << status.out;
@@ -234,8 +235,14 @@ class DataMigrateTest : public flightplan::testing::MigrationTest {
             "AttributeDefinitions": [{{"AttributeName": "id", "AttributeType": "S"}}]}}}})",
           i == 0 ? "" : ", ", i, tables[i]);
     }
+    return DeployResources(resources);
+  }
+
+  // The branch's backend stack holding `resources` (template JSON members),
+  // and the app and branch that name it; the app's id, empty on failure.
+  std::string DeployResources(const std::string& resources) {
     Value stack = Call("cloudformation", "CreateStack",
-                       Obj({{"StackName", Value("amplify-d1app-main-branch-abc")},
+                       Obj({{"StackName", Value(kBackendStack)},
                             {"TemplateBody", Value("{\"Resources\": {" + resources + "}}")}}));
     const Value* stack_id = stack.Find("StackId");
     if (stack_id == nullptr) return "";
@@ -1360,6 +1367,227 @@ TEST_F(DataMigrateTest, BadMigrationFilesAreRefusedBeforeAnythingRuns) {
   RunResult made = Flightplan({"data", "new", "add-field"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   EXPECT_THAT(made.out, HasSubstr("-add-field.yaml"));
+}
+
+// ---- A key change (seed 003: Book keyed by id, then by author and title) ----
+
+constexpr char kBooks[] = "Book-abc123def456-NONE";
+constexpr char kBookKey[] = "20261206T090000Z-book-key";
+constexpr int kBookItems = 30;  // the last 3 repeat the first 3's author and title
+
+// The Book model's table as Amplify Data declares it: Amplify's table
+// manager (Custom::AmplifyDynamoDBTable), keyed by id, or after the key
+// change by author and title.
+std::string BookTableResource(bool new_key) {
+  std::string keys = new_key ? R"([{"attributeName": "author", "keyType": "HASH"},
+                   {"attributeName": "title", "keyType": "RANGE"}])"
+                             : R"([{"attributeName": "id", "keyType": "HASH"}])";
+  std::string definitions = new_key ? R"([{"attributeName": "author", "attributeType": "S"},
+                   {"attributeName": "title", "attributeType": "S"}])"
+                                    : R"([{"attributeName": "id", "attributeType": "S"}])";
+  return fmt::format(
+      R"j("BookTable": {{"Type": "Custom::AmplifyDynamoDBTable", "Properties": {{
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:table-manager",
+        "tableName": "{}", "billingMode": "PAY_PER_REQUEST",
+        "keySchema": {}, "attributeDefinitions": {}}}}})j",
+      kBooks, keys, definitions);
+}
+
+// Exports the books, then imports them keyed by author and title, each
+// without its old id.
+constexpr char kBookKeyMigration[] = R"y(name: book-key
+version: 1
+steps:
+  - id: export-books
+    uses: dynamodb.export
+    with:
+      model: Book
+      bucket: book-exports
+  - id: import-books
+    uses: dynamodb.import
+    with:
+      model: Book
+      export_arn: ${steps.export-books.outputs.export_arn}
+      jq: 'del(.id)'
+)y";
+
+class DataKeyChangeTest : public DataMigrateTest {
+ protected:
+  // The deployed backend with the Book table keyed by id and its books, the
+  // export bucket, the migration; sets app_id_.
+  void Deploy() {
+    app_id_ = DeployResources(BookTableResource(false));
+    ASSERT_FALSE(app_id_.empty());
+    {
+      std::lock_guard lock(world().mutex);
+      ASSERT_TRUE(world().s3.CreateBucket("book-exports", world().Now()).has_value());
+    }
+    ValueList requests;
+    for (int i = 0; i < kBookItems; ++i) {
+      int book = i < kBookItems - 3 ? i : i - (kBookItems - 3);
+      Value item = Obj({{"id", Obj({{"S", Value(fmt::format("book-{:03}", i))}})},
+                        {"author", Obj({{"S", Value(fmt::format("author {}", book % 7))}})},
+                        {"title", Obj({{"S", Value(fmt::format("title {}", book))}})},
+                        {"year", Obj({{"N", Value(std::to_string(1950 + book))}})}});
+      requests.push_back(Obj({{"PutRequest", Obj({{"Item", item}})}}));
+      if (requests.size() == 25 || i == kBookItems - 1) {
+        Call("dynamodb", "BatchWriteItem",
+             Obj({{"RequestItems", Obj({{kBooks, Value(std::move(requests))}})}}));
+        requests.clear();
+      }
+    }
+    Write(kBookKey, kBookKeyMigration);
+  }
+
+  // The deploy of the schema with the new key: CloudFormation through the
+  // AWS CLI; Amplify's table manager replaces the table.
+  void DeployNewKey() {
+    Cli({"cloudformation", "update-stack", "--stack-name", kBackendStack, "--template-body",
+         "{\"Resources\": {" + BookTableResource(true) + "}}"});
+  }
+
+  std::vector<std::string> Data(const std::string& verb) {
+    return {"data", verb, "--app-id", app_id_, "--branch", "main"};
+  }
+
+  // The Book table as the AWS CLI scans it: "author|title" -> item.
+  std::map<std::string, Value> Books() {
+    Value out = Cli({"dynamodb", "scan", "--table-name", kBooks});
+    std::map<std::string, Value> books;
+    for (const Value& item : out.Find("Items") ? out.Find("Items")->as_list() : ValueList{}) {
+      books[item.Find("author")->Find("S")->as_string() + "|" +
+            item.Find("title")->Find("S")->as_string()] = item;
+    }
+    return books;
+  }
+
+  // The books imported: one per author and title, without the old id.
+  void ExpectImported() {
+    std::map<std::string, Value> books = Books();
+    ASSERT_EQ(books.size(), static_cast<size_t>(kBookItems - 3));
+    for (int book = 0; book < kBookItems - 3; ++book) {
+      std::string key = fmt::format("author {}|title {}", book % 7, book);
+      ASSERT_TRUE(books.count(key)) << key;
+      EXPECT_EQ(books[key],
+                Obj({{"author", Obj({{"S", Value(fmt::format("author {}", book % 7))}})},
+                     {"title", Obj({{"S", Value(fmt::format("title {}", book))}})},
+                     {"year", Obj({{"N", Value(std::to_string(1950 + book))}})}}))
+          << key;
+    }
+  }
+
+  int SucceededPutsSince(int64_t seq) {
+    int n = 0;
+    for (const LogEntry& e : LogOf("dynamodb", "PutItem")) n += e.seq >= seq && e.status == 200;
+    return n;
+  }
+
+  int64_t NextSeq() {
+    int64_t next = 0;
+    for (const char* op : {"PutItem", "UpdateStack", "DescribeTable", "Scan"}) {
+      for (const LogEntry& e :
+           LogOf(op == std::string("UpdateStack") ? "cloudformation" : "dynamodb", op)) {
+        next = std::max(next, e.seq + 1);
+      }
+    }
+    return next;
+  }
+
+  std::string app_id_;
+};
+
+TEST_F(DataKeyChangeTest, ExportDeployImportKeepsEveryBookOncePerNewKey) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Deploy();
+  RunResult exported = Flightplan(Data("export"));
+  ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr("Now deploy the schema"));
+  // The export, as the AWS CLI sees it: point-in-time recovery on, one
+  // completed export, its manifest and data file in the bucket.
+  Value pitr = Cli({"dynamodb", "describe-continuous-backups", "--table-name", kBooks});
+  EXPECT_EQ(pitr.Find("ContinuousBackupsDescription")
+                ->Find("PointInTimeRecoveryDescription")
+                ->Find("PointInTimeRecoveryStatus")
+                ->as_string(),
+            "ENABLED");
+  Value table = Cli({"dynamodb", "describe-table", "--table-name", kBooks});
+  Value exports = Cli({"dynamodb", "list-exports", "--table-arn",
+                       table.Find("Table")->Find("TableArn")->as_string()});
+  ASSERT_EQ(exports.Find("ExportSummaries")->as_list().size(), 1u);
+  Value objects = Cli({"s3api", "list-objects-v2", "--bucket", "book-exports"});
+  std::string keys = objects.ToJson();
+  EXPECT_THAT(keys, HasSubstr("flightplan/exports/Book-abc123def456-NONE/AWSDynamoDB/"));
+  EXPECT_THAT(keys, HasSubstr("manifest-summary.json"));
+  EXPECT_THAT(keys, HasSubstr(".json.gz"));
+  Value status = StatusJson(app_id_);
+  EXPECT_EQ(status.Find("migrations")->as_list()[0].Find("state")->as_string(), "in progress");
+  EXPECT_EQ(LogOf("dynamodb", "PutItem").size(), 0u);
+
+  // Before the deploy the import refuses the table it was exported from.
+  RunResult early = Flightplan(Data("migrate"));
+  EXPECT_EQ(early.exit_code, 1) << early.out << early.err;
+  EXPECT_THAT(early.out + early.err, HasSubstr("is still the table that was exported"));
+  EXPECT_EQ(LogOf("dynamodb", "PutItem").size(), 0u);
+  EXPECT_EQ(Books().size(), static_cast<size_t>(kBookItems - 3));  // 27 distinct of 30 by key
+
+  DeployNewKey();
+  EXPECT_TRUE(Books().empty()) << "the deploy replaced the table, dropping its items";
+  int64_t deployed = NextSeq();
+  RunResult imported = Flightplan(Data("migrate"));
+  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  ExpectImported();
+  EXPECT_EQ(SucceededPutsSince(deployed), kBookItems - 3);
+  int64_t run = StatusJson(app_id_).Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run, "import-books");
+  EXPECT_EQ(outputs.Find("read")->as_int(), kBookItems) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("imported")->as_int(), kBookItems - 3) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("duplicates")->as_int(), 3) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("duplicate_keys")->as_list().size(), 3u) << outputs.ToJson();
+  EXPECT_EQ(StatusJson(app_id_).Find("migrations")->as_list()[0].Find("state")->as_string(),
+            "applied");
+  // Only one export, however often the migration ran.
+  EXPECT_EQ(LogOf("dynamodb", "ExportTableToPointInTime").size(), 1u);
+}
+
+TEST_F(DataKeyChangeTest, ImportKilledAtEachJournalWriteImportsEveryBookOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  // Journal writes of the import after the deploy: the run resumed (1), the
+  // step started (2), a checkpoint before each of its 2 pages (3, 4) and
+  // after the last (5), the step succeeded (6), the run succeeded (7).
+  constexpr int kImportWrites = 7;
+  bool full = std::getenv("FLIGHTPLAN_FULL_CRASH_MATRIX") != nullptr;
+  for (int n = 1; n <= kImportWrites + 1; ++n) {
+    // CI: inside the pages (the second in flight, the last written) and the whole run.
+    if (!full && n != 4 && n != 5 && n != kImportWrites + 1) continue;
+    for (const char* when : {"before", "after"}) {
+      if (n == kImportWrites + 1 && std::string(when) == "after") continue;
+      SCOPED_TRACE(fmt::format("killed at write {}:{}", n, when));
+      Control("POST", "/_sim/reset");
+      std::filesystem::remove(state_);
+      Deploy();
+      ASSERT_EQ(Flightplan(Data("export")).exit_code, 0);
+      DeployNewKey();
+      int64_t deployed = NextSeq();
+      RunResult killed = Flightplan(Data("migrate"), fmt::format("{}:{}", n, when));
+      if (n == kImportWrites + 1) {
+        EXPECT_EQ(killed.exit_code, 0)
+            << "the import makes exactly " << kImportWrites << " journal writes\n"
+            << killed.out << killed.err;
+      } else {
+        ASSERT_TRUE(killed.signaled) << killed.exit_code << killed.out << killed.err;
+        RunResult again = Flightplan(Data("migrate"));
+        ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+      }
+      ExpectImported();
+      EXPECT_EQ(SucceededPutsSince(deployed), kBookItems - 3);
+      int64_t run = StatusJson(app_id_).Find("migrations")->as_list()[0].Find("run")->as_int();
+      Value outputs = StepOutputs(run, "import-books");
+      EXPECT_EQ(outputs.Find("read")->as_int(), kBookItems) << outputs.ToJson();
+      EXPECT_EQ(outputs.Find("imported")->as_int() + outputs.Find("duplicates")->as_int(),
+                kBookItems)
+          << outputs.ToJson();
+    }
+  }
 }
 
 }  // namespace
