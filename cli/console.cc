@@ -80,8 +80,22 @@ void Console::OpenLog(const std::string& name) {
   }
 }
 
+void Console::Event(const Value& event) {
+  if (!json_events_) return;
+  std::string line = event.ToJson() + "\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
 void Console::RunStarted(const RunRecord& run, bool resumed, Direction direction) {
   OpenLog(fmt::format("run-{}-{}.log", run.id, run.workflow));
+  Event(Value(
+      ValueMap{{"event", Value("run.started")},
+               {"run", Value(run.id)},
+               {"workflow", Value(run.workflow)},
+               {"target", Value(run.target)},
+               {"resumed", Value(resumed)},
+               {"direction", Value(direction == Direction::kRollback ? "rollback" : "forward")}}));
   std::string verb = direction == Direction::kRollback
                          ? (resumed ? "continuing rollback of" : "rolling back")
                          : (resumed ? "resuming" : "starting");
@@ -91,6 +105,10 @@ void Console::RunStarted(const RunRecord& run, bool resumed, Direction direction
 void Console::StepStarted(const std::string& step_id, const std::string& description,
                           Direction direction, int attempt) {
   current_step_ = step_id;
+  Event(Value(ValueMap{{"event", Value("step.started")},
+                       {"step", Value(step_id)},
+                       {"description", Value(description)},
+                       {"attempt", Value(static_cast<int64_t>(attempt))}}));
   std::string what = direction == Direction::kRollback ? "undo" : "step";
   Out(fmt::format("  {} {} {}{}", Dim("▸"), what, Bold(step_id),
                   Dim(fmt::format(": {}{}", description,
@@ -99,6 +117,11 @@ void Console::StepStarted(const std::string& step_id, const std::string& descrip
 
 void Console::StepFinished(const std::string& step_id, StepState state, Duration took,
                            const std::string& detail) {
+  Event(Value(ValueMap{{"event", Value("step.finished")},
+                       {"step", Value(step_id)},
+                       {"state", Value(std::string(StepStateName(state)))},
+                       {"ms", Value(static_cast<int64_t>(took.count()))},
+                       {"detail", Value(detail)}}));
   std::string mark;
   switch (state) {
     case StepState::kSucceeded:
@@ -123,9 +146,24 @@ void Console::StepFinished(const std::string& step_id, StepState state, Duration
   Out(line);
 }
 
-void Console::Notice(const std::string& text) { Out(fmt::format("  {} {}", Yellow("!"), text)); }
+void Console::Notice(const std::string& text) {
+  Event(Value(
+      ValueMap{{"event", Value("notice")}, {"step", Value(current_step_)}, {"text", Value(text)}}));
+  Out(fmt::format("  {} {}", Yellow("!"), text));
+}
+
+void Console::Figures(const Value& figures) {
+  if (!json_events_ || !figures.is_map()) return;
+  Value event = figures;
+  event.Set("event", "progress");
+  event.Set("step", current_step_);
+  Event(event);
+}
 
 void Console::RunFinished(const RunRecord& run, RunState state) {
+  Event(Value(ValueMap{{"event", Value("run.finished")},
+                       {"run", Value(run.id)},
+                       {"state", Value(std::string(RunStateName(state)))}}));
   std::string word(RunStateName(state));
   std::string painted =
       (state == RunState::kSucceeded || state == RunState::kRolledBack) ? Green(word) : Red(word);

@@ -33,6 +33,17 @@ class Console final : public RunObserver {
   // Out's lines go to stderr from now on, so stdout holds only what Write
   // prints (a --json document).
   void LinesToStderr() { lines_to_stderr_ = true; }
+  // Events for machines: from now on each run event, step event, notice and
+  // progress figure is also one JSON object on its own line on stdout
+  // ({"event": "run.started" | "step.started" | "step.finished" | "notice" |
+  // "progress" | "run.finished", ...}), and the lines for people go to
+  // stderr.
+  void EventsAsJsonLines() {
+    json_events_ = true;
+    lines_to_stderr_ = true;
+  }
+  // One JSON object on its own line on stdout (with EventsAsJsonLines).
+  void Event(const Value& event);
   // stdout as it is, for a document that ends its own lines (a report), and
   // the log.
   void Write(const std::string& text);
@@ -46,6 +57,7 @@ class Console final : public RunObserver {
                     const std::string& detail) override;
   void Notice(const std::string& text) override;
   void RunFinished(const RunRecord& run, RunState state) override;
+  void Figures(const Value& figures) override;
 
   const std::string& log_path() const { return log_path_; }
 
@@ -59,6 +71,7 @@ class Console final : public RunObserver {
   std::shared_ptr<spdlog::logger> log_;
   std::string current_step_;
   bool lines_to_stderr_ = false;
+  bool json_events_ = false;
 };
 
 // Asks on the terminal (stdin/stderr); never when either is not a TTY.

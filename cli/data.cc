@@ -210,6 +210,7 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_onl
                              "each table and writes nothing (a migration itself changes every "
                              "item)"));
   }
+  if (args.json) ctx.console().EventsAsJsonLines();
   ctx.data_limits().max_write_rate = args.max_write_rate;
   ctx.data_limits().sample = args.sample;
   auto folder = ListMigrations(args.dir);
@@ -293,6 +294,10 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_onl
     if (last) break;
   }
   if (export_stop && !global.dry_run) {
+    ctx.console().Event(Value(ValueMap{{"event", Value("export.finished")},
+                                       {"target", Value(target)},
+                                       {"migration", Value(export_stop->stem)},
+                                       {"stopped_before", Value(export_stop->stop_before)}}));
     ctx.console().Out(fmt::format(
         "{}: {} exported its tables{}. Now deploy the schema that replaces them, then run "
         "`flightplan data migrate --app-id {} --branch {}`: it continues with the import.",
@@ -304,6 +309,9 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_onl
     return kExitOk;
   }
   if (!global.dry_run) {
+    ctx.console().Event(Value(ValueMap{{"event", Value("migrate.finished")},
+                                       {"target", Value(target)},
+                                       {"applied", Value(static_cast<int64_t>(applied))}}));
     ctx.console().Out(applied == 0 ? fmt::format("{}: every migration is applied", target)
                                    : fmt::format("{}: {} migration(s) applied", target, applied));
   }
@@ -396,6 +404,9 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "migrate", "Apply the pending migrations to a branch's data, in order, each once");
   AddTargetOptions(*migrate, *args);
   migrate->add_option("--to", args->to, "Stop after this migration (its name or file stem)");
+  migrate->add_flag("--json", args->json,
+                    "Events for machines on stdout, one JSON object per line (run, step, "
+                    "progress figures, notices, the end); the lines for people go to stderr");
   migrate->add_option("--region", args->region,
                       "AWS region (default: AWS_REGION, then the profile's)");
   migrate->add_option("--profile", args->profile,
@@ -421,6 +432,10 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "change: see `data export`). --dry-run runs each transform over every item\n"
       "(or the first N with --sample N) and writes nothing, showing the counts and a few\n"
       "items' changes.\n"
+      "--json prints events for machines on stdout, one JSON object per line: run.started,\n"
+      "step.started, progress (table, read, estimate, items_per_second, seconds_left,\n"
+      "written, dropped, conflicts; about once a second), notice, step.finished,\n"
+      "run.finished, migrate.finished (target, applied); the lines for people go to stderr.\n"
       "--max-write-rate N spaces the item writes of all segments to N per second (reads are\n"
       "not limited); throttling by DynamoDB is waited out either way. The target's lease keeps\n"
       "two operators from migrating at once. Before each dynamodb.transform an on-demand\n"
@@ -438,6 +453,9 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
                        "AWS region (default: AWS_REGION, then the profile's)");
   exporter->add_option("--profile", args->profile,
                        "AWS profile (default: AWS_PROFILE, then 'default')");
+  exporter->add_flag("--json", args->json,
+                     "Events for machines on stdout, one JSON object per line, as `data "
+                     "migrate --json`");
   exporter->add_flag("--accept-definition-change", args->accept_definition_change,
                      "Continue an interrupted migration whose file changed since it started "
                      "(recorded in the audit)");

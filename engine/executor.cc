@@ -133,6 +133,7 @@ class RedactingProgress final : public ProgressSink {
   void Progress(const std::string& line) override {
     inner_.Progress(RedactSecrets(line, secrets_));
   }
+  void Figures(const Value& figures) override { inner_.Figures(RedactValue(figures, secrets_)); }
 
  private:
   ProgressSink& inner_;

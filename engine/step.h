@@ -115,6 +115,10 @@ class ProgressSink {
  public:
   virtual ~ProgressSink() = default;
   virtual void Progress(const std::string& line) = 0;
+  // The same progress as figures for machines (a map: items done, the
+  // total, the rate, seconds left...), beside the line for people. Ignored
+  // unless the sink prints JSON.
+  virtual void Figures(const Value& figures) { (void)figures; }
 };
 
 // What one call of a step type receives. The executor builds it for the call;

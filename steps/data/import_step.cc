@@ -93,6 +93,55 @@ class TempFile {
   std::string path_;
 };
 
+// A progress report after the first page, then at most one a second: items
+// read of the export's count, the rate, the time left, what became of them.
+class ImportProgress {
+ public:
+  ImportProgress(StepContext& ctx, std::string table, int64_t total, int64_t already)
+      : ctx_(ctx),
+        table_(std::move(table)),
+        total_(total),
+        already_(already),
+        started_(ctx.clock->Monotonic()),
+        last_(started_ - std::chrono::seconds(1)) {}  // the first page reports
+
+  void Report(const ImportCounts& counts) {
+    if (ctx_.progress == nullptr) return;
+    auto now = ctx_.clock->Monotonic();
+    if (now - last_ < std::chrono::seconds(1)) return;
+    last_ = now;
+    double seconds = std::chrono::duration<double>(now - started_).count();
+    double rate = seconds > 0 ? static_cast<double>(counts.read - already_) / seconds : 0;
+    std::string line = fmt::format("{}: {} of {} exported items read", table_, counts.read, total_);
+    line += fmt::format(", {:.0f} items/s", rate);
+    Value figures(ValueMap{});
+    figures.Set("table", table_);
+    figures.Set("read", counts.read);
+    figures.Set("total", total_);
+    figures.Set("items_per_second", rate);
+    if (total_ > counts.read && rate > 0) {
+      double left = static_cast<double>(total_ - counts.read) / rate;
+      line += fmt::format(", about {:.0f} s left", left);
+      figures.Set("seconds_left", left);
+    }
+    line += fmt::format("; {} imported, {} duplicates, {} dropped", counts.imported,
+                        counts.duplicates, counts.dropped);
+    figures.Set("imported", counts.imported);
+    figures.Set("duplicates", counts.duplicates);
+    figures.Set("dropped", counts.dropped);
+    ctx_.progress->Progress(line);
+    ctx_.progress->Figures(figures);
+  }
+
+ private:
+  StepContext& ctx_;
+  std::string table_;
+  int64_t total_;
+  int64_t already_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 // One page read from a data file: the items as exported, and the line of
 // the file the page starts at.
 struct Page {
@@ -238,6 +287,7 @@ class ImportStep final : public StepType {
       resuming = true;
     }
     WritePacer pacer(*ctx.clock, limits_ ? limits_->max_write_rate : 0);
+    ImportProgress progress(ctx, t.table, files.items, counts.read);
     for (size_t f = start_file; f < files.files.size(); ++f) {
       const ExportDataFile& file = files.files[f];
       ASSIGN_OR_RETURN(TempFile local, Download(*t.client, files.bucket, file, ctx));
@@ -274,6 +324,7 @@ class ImportStep final : public StepType {
             }
           }
         }
+        progress.Report(counts);
       }
     }
     TRY(SaveCheckpoint(ctx, files.files.size(), 0, counts, true));

@@ -410,6 +410,18 @@ class Progress {
     line += fmt::format("; {} written, {} dropped, {} conflicts", total.written, total.dropped,
                         total.conflicts);
     ctx_.progress->Progress(line);
+    Value figures(ValueMap{});
+    figures.Set("table", plan_.table);
+    figures.Set("read", total.read);
+    figures.Set("estimate", plan_.estimate);
+    figures.Set("items_per_second", rate);
+    if (plan_.estimate > total.read && rate > 0) {
+      figures.Set("seconds_left", static_cast<double>(plan_.estimate - total.read) / rate);
+    }
+    figures.Set("written", total.written);
+    figures.Set("dropped", total.dropped);
+    figures.Set("conflicts", total.conflicts);
+    ctx_.progress->Figures(figures);
   }
 
   StepContext& ctx_;

@@ -1415,7 +1415,7 @@ class DataKeyChangeTest : public DataMigrateTest {
  protected:
   // The deployed backend with the Book table keyed by id and its books, the
   // export bucket, the migration; sets app_id_.
-  void Deploy() {
+  void Deploy(int books = kBookItems, int repeats = 3) {
     app_id_ = DeployResources(BookTableResource(false));
     ASSERT_FALSE(app_id_.empty());
     {
@@ -1423,14 +1423,14 @@ class DataKeyChangeTest : public DataMigrateTest {
       ASSERT_TRUE(world().s3.CreateBucket("book-exports", world().Now()).has_value());
     }
     ValueList requests;
-    for (int i = 0; i < kBookItems; ++i) {
-      int book = i < kBookItems - 3 ? i : i - (kBookItems - 3);
+    for (int i = 0; i < books; ++i) {
+      int book = i < books - repeats ? i : i - (books - repeats);
       Value item = Obj({{"id", Obj({{"S", Value(fmt::format("book-{:03}", i))}})},
                         {"author", Obj({{"S", Value(fmt::format("author {}", book % 7))}})},
                         {"title", Obj({{"S", Value(fmt::format("title {}", book))}})},
                         {"year", Obj({{"N", Value(std::to_string(1950 + book))}})}});
       requests.push_back(Obj({{"PutRequest", Obj({{"Item", item}})}}));
-      if (requests.size() == 25 || i == kBookItems - 1) {
+      if (requests.size() == 25 || i == books - 1) {
         Call("dynamodb", "BatchWriteItem",
              Obj({{"RequestItems", Obj({{kBooks, Value(std::move(requests))}})}}));
         requests.clear();
@@ -1462,10 +1462,10 @@ class DataKeyChangeTest : public DataMigrateTest {
   }
 
   // The books imported: one per author and title, without the old id.
-  void ExpectImported() {
+  void ExpectImported(int distinct = kBookItems - 3) {
     std::map<std::string, Value> books = Books();
-    ASSERT_EQ(books.size(), static_cast<size_t>(kBookItems - 3));
-    for (int book = 0; book < kBookItems - 3; ++book) {
+    ASSERT_EQ(books.size(), static_cast<size_t>(distinct));
+    for (int book = 0; book < distinct; ++book) {
       std::string key = fmt::format("author {}|title {}", book % 7, book);
       ASSERT_TRUE(books.count(key)) << key;
       EXPECT_EQ(books[key],
@@ -1533,9 +1533,29 @@ TEST_F(DataKeyChangeTest, ExportDeployImportKeepsEveryBookOncePerNewKey) {
   DeployNewKey();
   EXPECT_TRUE(Books().empty()) << "the deploy replaced the table, dropping its items";
   int64_t deployed = NextSeq();
-  RunResult imported = Flightplan(Data("migrate"));
+  std::vector<std::string> json = Data("migrate");
+  json.push_back("--json");
+  RunResult imported = Flightplan(json);
   ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
   ExpectImported();
+  // --json: every line of stdout an event for machines, the people's lines on stderr.
+  std::map<std::string, Value> last_event;
+  for (std::string_view rest = imported.out; !rest.empty();) {
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (line.empty()) continue;
+    auto event = Value::FromJson(line);
+    ASSERT_TRUE(event && event->Find("event")) << line;
+    last_event[event->Find("event")->as_string()] = *event;
+  }
+  ASSERT_TRUE(last_event.count("progress")) << imported.out;
+  EXPECT_EQ(last_event["progress"].Find("step")->as_string(), "import-books");
+  EXPECT_EQ(last_event["progress"].Find("total")->as_int(), kBookItems);
+  EXPECT_GT(last_event["progress"].Find("read")->as_int(), 0);
+  EXPECT_EQ(last_event["migrate.finished"].Find("applied")->as_int(), 1) << imported.out;
+  EXPECT_EQ(last_event["run.finished"].Find("state")->as_string(), "succeeded");
+  EXPECT_THAT(imported.err, HasSubstr("import-books"));
   EXPECT_EQ(SucceededPutsSince(deployed), kBookItems - 3);
   int64_t run = StatusJson(app_id_).Find("migrations")->as_list()[0].Find("run")->as_int();
   Value outputs = StepOutputs(run, "import-books");
@@ -1589,6 +1609,35 @@ TEST_F(DataKeyChangeTest, ImportKilledAtEachJournalWriteImportsEveryBookOnce) {
     }
   }
 }
+
+class DataKeyChangeSizeTest : public DataKeyChangeTest,
+                              public ::testing::WithParamInterface<int> {};
+
+// Exports of 0, 1, 25 (one page), 26 (one more) and 10,000 items, all
+// distinct under the new key: every item imported once, nothing else.
+TEST_P(DataKeyChangeSizeTest, EveryExportedItemIsImportedOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  const int n = GetParam();
+  Deploy(n, 0);
+  ASSERT_EQ(Flightplan(Data("export")).exit_code, 0);
+  DeployNewKey();
+  int64_t deployed = NextSeq();
+  RunResult imported = Flightplan(Data("migrate"));
+  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  if (n <= 26) {
+    ExpectImported(n);
+  } else {
+    EXPECT_EQ(Books().size(), static_cast<size_t>(n));
+  }
+  EXPECT_EQ(SucceededPutsSince(deployed), n);
+  int64_t run = StatusJson(app_id_).Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run, "import-books");
+  EXPECT_EQ(outputs.Find("read")->as_int(), n) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("imported")->as_int(), n) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("duplicates")->as_int(), 0) << outputs.ToJson();
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, DataKeyChangeSizeTest, ::testing::Values(0, 1, 25, 26, 10000));
 
 }  // namespace
 }  // namespace flightplan::cloudsim::testing
