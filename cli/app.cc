@@ -58,6 +58,14 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
 
 }  // namespace
 
+void AddAwsOptions(CLI::App& sub, std::string& region, std::string& profile,
+                   std::string_view prefix, std::string_view region_from) {
+  sub.add_option("--region", region,
+                 fmt::format("{}AWS region (default: {})", prefix, region_from));
+  sub.add_option("--profile", profile,
+                 fmt::format("{}AWS profile (default: AWS_PROFILE, then 'default')", prefix));
+}
+
 int RunMain(int argc, char** argv) {
   CLI::App app(kDescription, "flightplan");
   app.set_version_flag("--version", std::string("flightplan ") + FLIGHTPLAN_VERSION);

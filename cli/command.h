@@ -26,6 +26,13 @@ struct GlobalOptions {
   bool no_color = false;       // --no-color (NO_COLOR works too)
 };
 
+// Adds --region and --profile, as every command that calls AWS takes them.
+// `prefix` starts both help texts (e.g. "With --app-id: "), `region_from`
+// says where the region comes from when --region is not given.
+void AddAwsOptions(CLI::App& sub, std::string& region, std::string& profile,
+                   std::string_view prefix = "",
+                   std::string_view region_from = "AWS_REGION, then the profile's");
+
 // Runs the command; returns the process exit code (cli/exit_codes.h).
 using CommandAction = std::function<int()>;
 

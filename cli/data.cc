@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -178,12 +179,25 @@ struct ExportStop {
   std::string stop_before;
 };
 
+// The migrations a command has loaded and checked, by stem: each file is
+// read once per command.
+using LoadedMigrations = std::map<std::string, Workflow>;
+
+Result<const Workflow*> LoadMigration(Context& ctx, const MigrationFile& file,
+                                      LoadedMigrations& loaded) {
+  if (auto it = loaded.find(file.stem); it != loaded.end()) return &it->second;
+  ASSIGN_OR_RETURN(Workflow workflow, ctx.LoadWorkflow(file.path));
+  TRY(AsDataMigration(workflow, file));
+  return &loaded.emplace(file.stem, std::move(workflow)).first->second;
+}
+
 Result<std::optional<ExportStop>> FindExportStop(Context& ctx,
-                                                 const std::vector<MigrationStatus>& statuses) {
+                                                 const std::vector<MigrationStatus>& statuses,
+                                                 LoadedMigrations& loaded) {
   for (const MigrationStatus& s : statuses) {
     if (s.state != MigrationState::kPending && s.state != MigrationState::kInProgress) continue;
-    ASSIGN_OR_RETURN(Workflow workflow, ctx.LoadWorkflow(s.file.path));
-    TRY(AsDataMigration(workflow, s.file));
+    ASSIGN_OR_RETURN(const Workflow* loaded_workflow, LoadMigration(ctx, s.file, loaded));
+    const Workflow& workflow = *loaded_workflow;
     std::optional<size_t> last_export;
     for (size_t i = 0; i < workflow.steps.size(); ++i) {
       if (workflow.steps[i].uses == "dynamodb.export") last_export = i;
@@ -230,9 +244,10 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_onl
   std::string target = TargetOf(args);
   auto statuses = Statuses(*journal, *folder, target);
   if (!statuses) return ReportError(ctx.console(), statuses.error());
+  LoadedMigrations loaded;
   std::optional<ExportStop> export_stop;
   if (export_only) {
-    auto found = FindExportStop(ctx, *statuses);
+    auto found = FindExportStop(ctx, *statuses, loaded);
     if (!found) return ReportError(ctx.console(), found.error());
     if (!*found) {
       ctx.console().Out(fmt::format(
@@ -272,11 +287,8 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_onl
                     ? s.file.stem == export_stop->stem
                     : !args.to.empty() && (s.file.name == args.to || s.file.stem == args.to);
     if (s.state != MigrationState::kApplied) {
-      auto workflow = ctx.LoadWorkflow(s.file.path);
+      auto workflow = LoadMigration(ctx, s.file, loaded);
       if (!workflow) return ReportError(ctx.console(), workflow.error());
-      if (auto ok = AsDataMigration(*workflow, s.file); !ok) {
-        return ReportError(ctx.console(), ok.error());
-      }
       ctx.console().Out(fmt::format("== {} ({})", s.file.stem,
                                     global.dry_run                           ? "dry run"
                                     : s.state == MigrationState::kInProgress ? "resuming"
@@ -287,7 +299,7 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_onl
                                              ? AcceptDefinitionChange::kYes
                                              : AcceptDefinitionChange::kNo;
       if (last && export_stop) request.stop_before = export_stop->stop_before;
-      int code = DriveRun(ctx, *workflow, params, request);
+      int code = DriveRun(ctx, **workflow, params, request);
       if (code != kExitOk) return code;
       ++applied;
     }
@@ -407,10 +419,7 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   migrate->add_flag("--json", args->json,
                     "Events for machines on stdout, one JSON object per line (run, step, "
                     "progress figures, notices, the end); the lines for people go to stderr");
-  migrate->add_option("--region", args->region,
-                      "AWS region (default: AWS_REGION, then the profile's)");
-  migrate->add_option("--profile", args->profile,
-                      "AWS profile (default: AWS_PROFILE, then 'default')");
+  AddAwsOptions(*migrate, args->region, args->profile);
   migrate->add_flag("--accept-definition-change", args->accept_definition_change,
                     "Continue an interrupted migration whose file changed since it started "
                     "(recorded in the audit)");
@@ -449,10 +458,7 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "Before a deploy that replaces a table: take the point-in-time exports the pending "
       "migrations need");
   AddTargetOptions(*exporter, *args);
-  exporter->add_option("--region", args->region,
-                       "AWS region (default: AWS_REGION, then the profile's)");
-  exporter->add_option("--profile", args->profile,
-                       "AWS profile (default: AWS_PROFILE, then 'default')");
+  AddAwsOptions(*exporter, args->region, args->profile);
   exporter->add_flag("--json", args->json,
                      "Events for machines on stdout, one JSON object per line, as `data "
                      "migrate --json`");
@@ -478,10 +484,7 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "rollback", "Undo a migration on a branch: restore its tables from the backups it took");
   rollback->add_option("name", args->name, "The migration (its name or file stem)")->required();
   AddTargetOptions(*rollback, *args);
-  rollback->add_option("--region", args->region,
-                       "AWS region (default: AWS_REGION, then the profile's)");
-  rollback->add_option("--profile", args->profile,
-                       "AWS profile (default: AWS_PROFILE, then 'default')");
+  AddAwsOptions(*rollback, args->region, args->profile);
   rollback->footer(
       "Undoes the migration's run on the branch, its steps in reverse order, under the\n"
       "definition it ran with. Each backup the migration took (the one data migrate adds\n"

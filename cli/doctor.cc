@@ -49,8 +49,7 @@ int RunDoctorCommand(const GlobalOptions& global, const DoctorArgs& args) {
 
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<DoctorArgs>();
-  sub.add_option("--profile", args->profile, "AWS profile (default: AWS_PROFILE, then 'default')");
-  sub.add_option("--region", args->region, "AWS region (default: AWS_REGION, then the profile's)");
+  AddAwsOptions(sub, args->region, args->profile);
   return [&global, args] { return RunDoctorCommand(global, *args); };
 }
 

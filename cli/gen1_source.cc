@@ -28,10 +28,7 @@ void Gen1Source::AddOptions(CLI::App& sub) {
                      "Read the environment --env of this Amplify app from the cloud (its "
                      "#current-cloud-backend.zip) instead of a local project");
   app->excludes(gen1);
-  sub.add_option("--region", region_,
-                 "With --app-id: AWS region (default: AWS_REGION, then the profile's)");
-  sub.add_option("--profile", profile_,
-                 "With --app-id: AWS profile (default: AWS_PROFILE, then 'default')");
+  AddAwsOptions(sub, region_, profile_, "With --app-id: ");
 }
 
 std::optional<int> Gen1Source::Load(Context& ctx, amplify::Gen1Project& out, bool print_notes) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/file_io.h"
+#include "cli/command.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/run_driver.h"
@@ -276,9 +277,8 @@ void AddEnvironmentOptions(CLI::App& sub, PhaseTarget& target, std::string& prof
   sub.add_option("--app-id", target.app_id,
                  "The Amplify app id (default: the Gen1 project in the current directory)");
   sub.add_option("--env", target.env, "The Gen1 environment (default: the project's current one)");
-  sub.add_option("--region", target.region,
-                 "AWS region (default: the project's, then AWS_REGION, then the profile's)");
-  sub.add_option("--profile", profile, "AWS profile (default: AWS_PROFILE, then 'default')");
+  AddAwsOptions(sub, target.region, profile, "",
+                "the project's, then AWS_REGION, then the profile's");
 }
 
 void AddStatefulTypesOption(CLI::App& sub, std::string& file) {

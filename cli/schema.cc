@@ -321,10 +321,7 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
                    "(needs --branch; one scan of each model's table)");
   diff->add_option("--branch", args->branch,
                    "The branch whose backend stack holds the tables (with --app-id)");
-  diff->add_option("--region", args->region,
-                   "AWS region (default: AWS_REGION, then the profile's)");
-  diff->add_option("--profile", args->profile,
-                   "AWS profile (default: AWS_PROFILE, then 'default')");
+  AddAwsOptions(*diff, args->region, args->profile);
   diff->add_option("--write-migration", args->write_migration,
                    "With --app-id/--branch: write a data migration named NAME (into --dir) that "
                    "brings the touched items in line — a required field set to its type's zero "
