@@ -142,9 +142,10 @@ std::string Value::ToJson() const {
 Result<Value> Value::FromJson(std::string_view json) {
   rapidjson::Document doc;
   // The iterative parser does not recurse however deep the text nests;
-  // FromRapid bounds the depth it converts.
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(json.data(),
-                                                                                json.size());
+  // FromRapid bounds the depth it converts. Full precision: a number reads
+  // as the double nearest its text (rapidjson's fast path may be one off).
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag |
+            rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
     return MakeError(ErrorCode::kInvalidInput,
                      fmt::format("invalid JSON at offset {}: {}", doc.GetErrorOffset(),

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace flightplan {
 namespace {
 
@@ -14,6 +16,21 @@ TEST(ValueTest, JsonRoundTripKeepsTypesAndOrdersKeys) {
   auto parsed = Value::FromJson(v.ToJson());
   ASSERT_TRUE(parsed) << parsed.error().ToString();
   EXPECT_EQ(*parsed, v);
+}
+
+TEST(ValueTest, ANumberReadsAsTheDoubleNearestItsText) {
+  // How jq prints a 28-digit number; the nearest double is what strtod
+  // gives (rapidjson's fast path gives its neighbour), and it prints back
+  // as the same double.
+  for (const char* text : {"9781234567890123000000000000", "9781234567890123456789000000",
+                           "0.30000000000000004", "1.7976931348623157e308", "5e-324"}) {
+    auto parsed = Value::FromJson(text);
+    ASSERT_TRUE(parsed && parsed->type() == ValueType::kDouble) << text;
+    EXPECT_EQ(parsed->as_double(), std::strtod(text, nullptr)) << text;
+    auto again = Value::FromJson(parsed->ToJson());
+    ASSERT_TRUE(again) << parsed->ToJson();
+    EXPECT_EQ(again->as_double(), parsed->as_double()) << parsed->ToJson();
+  }
 }
 
 TEST(ValueTest, InvalidJsonIsAnErrorWithItsOffset) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "steps/data/jq_program.h"
+
 namespace flightplan::data {
 namespace {
 
@@ -62,6 +64,25 @@ TEST(ItemJsonTest, AChangedSetStaysASetAndNumbersComeBackAsNumbers) {
   EXPECT_EQ(changes->set.at("ratio"), Json(R"({"N": "0.25"})"));
   EXPECT_EQ(changes->set.at("list"), Json(R"({"L": [{"N": "1"}, {"S": "a"}]})"));
   EXPECT_EQ(changes->set.at("map"), Json(R"({"M": {"k": {"NULL": true}}})"));
+}
+
+TEST(ItemJsonTest, WhatAJqProgramLeavesAloneIsNotWrittenWhateverItsDigits) {
+  // 28 and 38 digits: more than a double holds. The program sees doubles and
+  // prints them back; read back, they must equal what it was given, or the
+  // attribute would be written rounded.
+  Value item = Json(R"({"id": {"S": "a"}, "isbn": {"N": "9781234567890123456789000000"},
+    "big": {"N": "12345678901234567890123456789012345678"},
+    "ns": {"NS": ["3.14159265358979323846", "1e-130"]}, "tags": {"SS": ["x", "y"]},
+    "bin": {"B": "AAE="}})");
+  auto plain = ItemToJson(item);
+  ASSERT_TRUE(plain) << plain.error().ToString();
+  auto jq = JqProgram::Compile("del(.gone)");
+  ASSERT_TRUE(jq) << jq.error().ToString();
+  auto after = (*jq)->Apply(*plain);
+  ASSERT_TRUE(after) << after.error().ToString();
+  auto changes = Diff(item, *after);
+  ASSERT_TRUE(changes) << changes.error().ToString();
+  EXPECT_TRUE(changes->empty()) << Value(changes->set).ToJson();
 }
 
 TEST(ItemJsonTest, WhatDynamoDbCannotStoreIsRefused) {
