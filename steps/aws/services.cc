@@ -269,28 +269,62 @@ bool PointInTimeRecoveryOn(const Value& continuous_backups) {
   return pitr != nullptr && StringAt(*pitr, "PointInTimeRecoveryStatus") == "ENABLED";
 }
 
+namespace {
+
+// The attempt `token` is of `base` (1: the base itself, N: "<base>-N"); 0
+// when it is not one of them.
+int ExportAttempt(std::string_view token, std::string_view base) {
+  if (token == base) return 1;
+  if (token.size() <= base.size() + 1 || token.substr(0, base.size()) != base ||
+      token[base.size()] != '-') {
+    return 0;
+  }
+  int attempt = 0;
+  for (char c : token.substr(base.size() + 1)) {
+    if (c < '0' || c > '9' || attempt > 100'000) return 0;
+    attempt = attempt * 10 + (c - '0');
+  }
+  return attempt;
+}
+
+std::string ExportAttemptToken(std::string_view base, int attempt) {
+  return attempt <= 1 ? std::string(base) : fmt::format("{}-{}", base, attempt);
+}
+
+}  // namespace
+
 Result<std::optional<Value>> DynamoDbClient::FindExport(std::string_view table_arn,
                                                         std::string_view client_token) {
   ASSIGN_OR_RETURN(ValueList summaries, ListExports(table_arn));
+  std::optional<Value> latest;
+  int latest_attempt = 0;
   for (const Value& s : summaries) {
     ASSIGN_OR_RETURN(Value described, DescribeExport(StringAt(s, "ExportArn")));
     const Value* d = described.Find("ExportDescription");
-    if (d != nullptr && StringAt(*d, "ClientToken") == client_token) return *d;
+    if (d == nullptr) continue;
+    int attempt = ExportAttempt(StringAt(*d, "ClientToken"), client_token);
+    if (attempt > latest_attempt) {
+      latest_attempt = attempt;
+      latest = *d;
+    }
   }
-  return std::optional<Value>();
+  return latest;
 }
 
 Result<std::string> DynamoDbClient::ExportOnce(const ExportRequest& request, bool* started) {
   ASSIGN_OR_RETURN(std::optional<Value> found, FindExport(request.table_arn, request.client_token));
-  *started = !found;
-  if (found) return StringAt(*found, "ExportArn");
-  ASSIGN_OR_RETURN(Value answer, ExportTableToPointInTime(Params({
-                                     {"TableArn", request.table_arn},
-                                     {"S3Bucket", request.bucket},
-                                     {"S3Prefix", request.prefix},
-                                     {"ExportFormat", "DYNAMODB_JSON"},
-                                     {"ClientToken", request.client_token},
-                                 })));
+  *started = !found || StringAt(*found, "ExportStatus") == "FAILED";
+  if (!*started) return StringAt(*found, "ExportArn");
+  const int attempt =
+      found ? ExportAttempt(StringAt(*found, "ClientToken"), request.client_token) + 1 : 1;
+  ASSIGN_OR_RETURN(Value answer,
+                   ExportTableToPointInTime(Params({
+                       {"TableArn", request.table_arn},
+                       {"S3Bucket", request.bucket},
+                       {"S3Prefix", request.prefix},
+                       {"ExportFormat", "DYNAMODB_JSON"},
+                       {"ClientToken", ExportAttemptToken(request.client_token, attempt)},
+                   })));
   const Value* d = answer.Find("ExportDescription");
   std::string arn = d != nullptr ? StringAt(*d, "ExportArn") : "";
   if (arn.empty()) {

@@ -142,13 +142,17 @@ class DynamoDbClient {
   // ExportSummaries of every page of ListExports for one table (NextToken
   // followed here: botocore has no paginator for it).
   [[nodiscard]] Result<ValueList> ListExports(std::string_view table_arn);
-  // The export of the table started with `client_token` (its
-  // ExportDescription); nullopt when there is none.
+  // The latest export of the table started with `client_token` (its
+  // ExportDescription); nullopt when there is none. An export that FAILED
+  // is retried under the token's next attempt ("<token>-2", "-3", ...:
+  // DynamoDB answers a token it knows with its export, failed or not, for
+  // eight hours), so the latest is the one with the highest attempt.
   [[nodiscard]] Result<std::optional<Value>> FindExport(std::string_view table_arn,
                                                         std::string_view client_token);
   // The ExportArn of the table's export started with `client_token`:
-  // FindExport's, else one started now (ExportTableToPointInTime,
-  // DYNAMODB_JSON, to s3://bucket/prefix/). `started` says which.
+  // FindExport's unless it FAILED, else one started now under the token's
+  // next attempt (ExportTableToPointInTime, DYNAMODB_JSON, to
+  // s3://bucket/prefix/). `started` says which.
   struct ExportRequest {
     std::string table_arn;
     std::string bucket;

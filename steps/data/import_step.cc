@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -68,8 +69,9 @@ class TempFile {
  public:
   static Result<TempFile> Make() {
     std::error_code ec;
-    std::string pattern =
-        (std::filesystem::temp_directory_path(ec) / "flightplan-import-XXXXXX").string();
+    std::filesystem::path dir = std::filesystem::temp_directory_path(ec);
+    if (ec) dir = "/tmp";
+    std::string pattern = (dir / "flightplan-import-XXXXXX").string();
     int fd = mkstemp(pattern.data());
     if (fd < 0) {
       return MakeError(ErrorCode::kStepFailed,
@@ -260,7 +262,11 @@ class ImportStep final : public StepType {
     // Started again after a failure: what the failed attempt journaled was
     // written, into this same table.
     if (const Value* cp = ctx.prepared.is_map() ? ctx.prepared.Find("checkpoint") : nullptr) {
-      if (StringAt(ctx.prepared, "table_id") == live_id) prepared.Set("checkpoint", *cp);
+      const Value* before = ctx.prepared.Find("export");
+      if (StringAt(ctx.prepared, "table_id") == live_id && before != nullptr &&
+          StringAt(*before, "ExportArn") == StringAt(description, "ExportArn")) {
+        prepared.Set("checkpoint", *cp);
+      }
     }
     return prepared;
   }
@@ -282,8 +288,8 @@ class ImportStep final : public StepType {
     bool resuming = false;
     if (const Value* cp = ctx.prepared.Find("checkpoint")) {
       counts = ImportCounts::From(*cp);
-      start_file = static_cast<size_t>(IntAt(*cp, "file"));
-      start_line = IntAt(*cp, "line");
+      start_file = static_cast<size_t>(std::max<int64_t>(IntAt(*cp, "file"), 0));
+      start_line = std::max<int64_t>(IntAt(*cp, "line"), 0);
       resuming = true;
     }
     WritePacer pacer(*ctx.clock, limits_ ? limits_->max_write_rate : 0);
@@ -429,13 +435,25 @@ class ImportStep final : public StepType {
         out.emplace_back();
         continue;
       }
-      auto item = ItemFromJson(results[i]);
-      if (!item) {
+      // What the program changed, applied to the item as exported: an
+      // attribute it left equal keeps its exact AttributeValue (a set's type,
+      // a binary, a number's every digit).
+      auto changes = Diff(page.items[i], results[i]);
+      if (!changes) {
         return MakeError(
-            std::move(item.error()).WithContext(fmt::format("the exported item {}", labels[i])));
+            std::move(changes.error()).WithContext(fmt::format("the exported item {}", labels[i])));
+      }
+      Value item = page.items[i];
+      for (const std::string& name : changes->remove) item.as_map().erase(name);
+      for (auto& [name, attribute] : changes->set) {
+        if (attribute.is_null()) {
+          item.as_map().erase(name);
+        } else {
+          item.Set(name, std::move(attribute));
+        }
       }
       for (const std::string& key : t.key_names) {
-        if (item->Find(key) == nullptr) {
+        if (item.Find(key) == nullptr) {
           return MakeError(ErrorCode::kStepFailed,
                            fmt::format("the exported item {} has no '{}' to import it by: every "
                                        "item written into {} must hold its key ({}); give the "
@@ -444,7 +462,7 @@ class ImportStep final : public StepType {
                                        labels[i], key, t.table, fmt::join(t.key_names, ", ")));
         }
       }
-      out.push_back(std::move(*item));
+      out.push_back(std::move(item));
     }
     return out;
   }

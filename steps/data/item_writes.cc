@@ -44,15 +44,25 @@ Result<bool> PutIfAbsent(const ResolvedTable& t, const Value& item, bool maybe_o
   if (!IsConditionFailure(put.error())) {
     return MakeError(put.error().ToError());
   }
-  if (!maybe_ours) return false;
-  Value get(ValueMap{});
-  get.Set("TableName", t.table);
-  get.Set("Key", KeyOf(item, t.key_names));
-  get.Set("ConsistentRead", true);
-  aws::AwsResult found = CallPatiently(*t.client, "GetItem", get, ctx);
+  // Sent more than once (an answer lost after DynamoDB applied it), the
+  // condition may have failed on this very write.
+  if (!maybe_ours && put.error().attempts <= 1) return false;
+  ASSIGN_OR_RETURN(std::optional<Value> there,
+                   ReadItem(*t.client, t.table, KeyOf(item, t.key_names), ctx));
+  return there && ItemDigest(*there) == ItemDigest(item);
+}
+
+Result<std::optional<Value>> ReadItem(aws::AwsClient& client, const std::string& table,
+                                      const Value& key, StepContext& ctx) {
+  Value params(ValueMap{});
+  params.Set("TableName", table);
+  params.Set("Key", key);
+  params.Set("ConsistentRead", true);
+  aws::AwsResult found = CallPatiently(client, "GetItem", params, ctx);
   if (!found) return MakeError(found.error().ToError());
-  const Value* there = found->Find("Item");
-  return there != nullptr && ItemDigest(*there) == ItemDigest(item);
+  const Value* item = found->Find("Item");
+  if (item == nullptr || !item->is_map() || item->as_map().empty()) return std::nullopt;
+  return *item;
 }
 
 }  // namespace flightplan::data

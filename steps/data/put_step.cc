@@ -133,15 +133,9 @@ class PutStep final : public StepType {
     for (const Value& item : items) {
       if (sample > 0 && counts.produced >= sample) break;
       counts.produced += 1;
-      Value params(ValueMap{});
-      params.Set("TableName", t.table);
-      params.Set("Key", KeyOf(item, t.key_names));
-      params.Set("ConsistentRead", true);
-      aws::AwsResult found = CallPatiently(*t.client, "GetItem", params, ctx);
-      if (!found) return MakeError(found.error().ToError());
-      const Value* there = found->Find("Item");
-      (there != nullptr && there->is_map() && !there->as_map().empty() ? counts.present
-                                                                       : counts.created) += 1;
+      ASSIGN_OR_RETURN(std::optional<Value> there,
+                       ReadItem(*t.client, t.table, KeyOf(item, t.key_names), ctx));
+      (there ? counts.present : counts.created) += 1;
     }
     return fmt::format(
         "{}: of {}{} items {} produces, {} would be created, {} are there already and stay as "

@@ -246,15 +246,7 @@ class Restorer {
   }
 
   Result<std::optional<Value>> ReadLive(const Value& key) {
-    Value params(ValueMap{});
-    params.Set("TableName", live_);
-    params.Set("Key", key);
-    params.Set("ConsistentRead", true);
-    aws::AwsResult out = CallPatiently(client_, "GetItem", params, ctx_);
-    if (!out) return MakeError(out.error().ToError());
-    const Value* item = out->Find("Item");
-    if (item == nullptr || !item->is_map() || item->as_map().empty()) return std::nullopt;
-    return *item;
+    return ReadItem(client_, live_, key, ctx_);
   }
 
   AwsClient& client_;

@@ -329,19 +329,6 @@ Result<bool> Write(AwsClient& client, const Plan& plan, const Value& item, const
   return MakeError(result.error().ToError());
 }
 
-Result<std::optional<Value>> ReadItem(AwsClient& client, const Plan& plan, const Value& key,
-                                      StepContext& ctx) {
-  Value params(ValueMap{});
-  params.Set("TableName", plan.table);
-  params.Set("Key", key);
-  params.Set("ConsistentRead", true);
-  aws::AwsResult result = CallPatiently(client, "GetItem", params, ctx);
-  if (!result) return MakeError(result.error().ToError());
-  const Value* item = result->Find("Item");
-  if (item == nullptr || !item->is_map() || item->as_map().empty()) return std::nullopt;
-  return *item;
-}
-
 // Shared by a run's segment workers: the checkpoint of every segment, saved
 // whole, one save at a time.
 class Progress {
@@ -464,7 +451,7 @@ class Worker {
     std::vector<Pending> pending = std::move(segment_.pending);
     segment_.pending.clear();
     for (const Pending& p : pending) {
-      ASSIGN_OR_RETURN(std::optional<Value> now, ReadItem(client_, plan_, p.key, ctx_));
+      ASSIGN_OR_RETURN(std::optional<Value> now, ReadItem(client_, plan_.table, p.key, ctx_));
       if (!now) {
         (p.after == kDropped ? segment_.counts.dropped : segment_.counts.vanished) += 1;
         continue;
@@ -621,7 +608,7 @@ class Worker {
                         KeyOf(item, plan_.key_names).ToJson(), plan_.table, kMaxConflictRetries));
       }
       ASSIGN_OR_RETURN(std::optional<Value> now,
-                       ReadItem(client_, plan_, KeyOf(item, plan_.key_names), ctx_));
+                       ReadItem(client_, plan_.table, KeyOf(item, plan_.key_names), ctx_));
       // The write may have landed after all (an answer lost on the way back,
       // the client's retry then found the item changed — by this write).
       if (!now) {

@@ -1413,6 +1413,15 @@ steps:
 
 class DataKeyChangeTest : public DataMigrateTest {
  protected:
+  // Attributes plain JSON cannot carry as they are, which the import must
+  // write exactly as exported: a string set, a binary (base64), a number of
+  // more digits than a double holds.
+  static ValueList Tags(int book) {
+    return {Value("fiction"), Value(fmt::format("year-{}", 1950 + book))};
+  }
+  static std::string Cover(int book) { return book % 2 ? "AAECAwQ=" : "/+7dzLuqmQ=="; }
+  static std::string Isbn(int book) { return fmt::format("97812345678901234567890{:05}", book); }
+
   // The deployed backend with the Book table keyed by id and its books, the
   // export bucket, the migration; sets app_id_.
   void Deploy(int books = kBookItems, int repeats = 3) {
@@ -1428,7 +1437,10 @@ class DataKeyChangeTest : public DataMigrateTest {
       Value item = Obj({{"id", Obj({{"S", Value(fmt::format("book-{:03}", i))}})},
                         {"author", Obj({{"S", Value(fmt::format("author {}", book % 7))}})},
                         {"title", Obj({{"S", Value(fmt::format("title {}", book))}})},
-                        {"year", Obj({{"N", Value(std::to_string(1950 + book))}})}});
+                        {"year", Obj({{"N", Value(std::to_string(1950 + book))}})},
+                        {"tags", Obj({{"SS", Value(Tags(book))}})},
+                        {"cover", Obj({{"B", Value(Cover(book))}})},
+                        {"isbn", Obj({{"N", Value(Isbn(book))}})}});
       requests.push_back(Obj({{"PutRequest", Obj({{"Item", item}})}}));
       if (requests.size() == 25 || i == books - 1) {
         Call("dynamodb", "BatchWriteItem",
@@ -1471,8 +1483,11 @@ class DataKeyChangeTest : public DataMigrateTest {
       EXPECT_EQ(books[key],
                 Obj({{"author", Obj({{"S", Value(fmt::format("author {}", book % 7))}})},
                      {"title", Obj({{"S", Value(fmt::format("title {}", book))}})},
-                     {"year", Obj({{"N", Value(std::to_string(1950 + book))}})}}))
-          << key;
+                     {"year", Obj({{"N", Value(std::to_string(1950 + book))}})},
+                     {"tags", Obj({{"SS", Value(Tags(book))}})},
+                     {"cover", Obj({{"B", Value(Cover(book))}})},
+                     {"isbn", Obj({{"N", Value(Isbn(book))}})}}))
+          << key << ": " << books[key].ToJson();
     }
   }
 
@@ -1567,6 +1582,87 @@ TEST_F(DataKeyChangeTest, ExportDeployImportKeepsEveryBookOncePerNewKey) {
             "applied");
   // Only one export, however often the migration ran.
   EXPECT_EQ(LogOf("dynamodb", "ExportTableToPointInTime").size(), 1u);
+}
+
+TEST_F(DataKeyChangeTest, AFailedExportIsStartedAgainAndWhatTheFirstAttemptTurnedOnIsRemembered) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Deploy();
+  {
+    std::lock_guard lock(world().mutex);
+    ASSERT_TRUE(world().s3.DeleteBucket("book-exports").has_value());
+  }
+  // No bucket: the export is accepted, then FAILED (S3NoSuchBucket); the
+  // step turned point-in-time recovery on first.
+  RunResult failed = Flightplan(Data("export"));
+  EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  EXPECT_THAT(failed.out + failed.err, HasSubstr("S3NoSuchBucket"));
+  Value pitr = Cli({"dynamodb", "describe-continuous-backups", "--table-name", kBooks});
+  EXPECT_EQ(pitr.Find("ContinuousBackupsDescription")
+                ->Find("PointInTimeRecoveryDescription")
+                ->Find("PointInTimeRecoveryStatus")
+                ->as_string(),
+            "ENABLED");
+  {
+    std::lock_guard lock(world().mutex);
+    ASSERT_TRUE(world().s3.CreateBucket("book-exports", world().Now()).has_value());
+  }
+  // DynamoDB answers a ClientToken it knows with its export, failed or not:
+  // the second attempt runs under the token's next attempt.
+  RunResult exported = Flightplan(Data("export"));
+  ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
+  Value table = Cli({"dynamodb", "describe-table", "--table-name", kBooks});
+  Value exports = Cli({"dynamodb", "list-exports", "--table-arn",
+                       table.Find("Table")->Find("TableArn")->as_string()});
+  ASSERT_EQ(exports.Find("ExportSummaries")->as_list().size(), 2u) << exports.ToJson();
+  std::map<std::string, std::string> token_by_status;
+  for (const Value& e : exports.Find("ExportSummaries")->as_list()) {
+    Value d =
+        Cli({"dynamodb", "describe-export", "--export-arn", e.Find("ExportArn")->as_string()});
+    const Value& description = *d.Find("ExportDescription");
+    token_by_status[description.Find("ExportStatus")->as_string()] =
+        description.Find("ClientToken")->as_string();
+  }
+  ASSERT_TRUE(token_by_status.count("FAILED") && token_by_status.count("COMPLETED"))
+      << exports.ToJson();
+  EXPECT_EQ(token_by_status["COMPLETED"], token_by_status["FAILED"] + "-2");
+  // Recovery was off before the first attempt turned it on: the step says
+  // so, so that its rollback turns it off again.
+  int64_t run = StatusJson(app_id_).Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run, "export-books");
+  EXPECT_TRUE(outputs.Find("pitr_enabled") && outputs.Find("pitr_enabled")->as_bool())
+      << outputs.ToJson();
+  // A third run finds the completed export and starts nothing.
+  DeployNewKey();
+  RunResult imported = Flightplan(Data("migrate"));
+  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  ExpectImported();
+  EXPECT_EQ(LogOf("dynamodb", "ExportTableToPointInTime").size(), 2u);
+}
+
+TEST_F(DataKeyChangeTest, AnImportedItemWhoseAnswerWasLostIsCountedAsImported) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  Deploy();
+  RunResult exported = Flightplan(Data("export"));
+  ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
+  DeployNewKey();
+  // The 6th PutItem is applied and its answer lost: the client sends it
+  // again, and its condition fails on the item it created itself.
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("PutItem")},
+               {"kind", Value("reset_after")},
+               {"skip", Value(5)},
+               {"count", Value(1)}}));
+  RunResult imported = Flightplan(Data("migrate"));
+  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  ExpectImported();
+  int lost = 0;
+  for (const LogEntry& e : LogOf("dynamodb", "PutItem")) lost += e.error_code == "ConnectionReset";
+  EXPECT_EQ(lost, 1) << "the fault did not meet a write: the test proved nothing";
+  int64_t run = StatusJson(app_id_).Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run, "import-books");
+  EXPECT_EQ(outputs.Find("imported")->as_int(), kBookItems - 3) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("duplicates")->as_int(), 3) << outputs.ToJson();
 }
 
 TEST_F(DataKeyChangeTest, ImportKilledAtEachJournalWriteImportsEveryBookOnce) {
