@@ -159,11 +159,13 @@ Observation ClassifyExport(const Value& described) {
   return {PollState::kFailed, status.empty() ? std::string("unknown") : status, reason};
 }
 
-WaitOptions StepWaitOptions(const StepContext& ctx) {
+namespace {
+
+WaitOptions WaitOptionsFor(const StepContext& ctx, Duration max_delay, Duration timeout) {
   WaitOptions options;
   options.initial_delay = std::chrono::seconds(1);
-  options.max_delay = std::chrono::seconds(10);
-  options.timeout = std::chrono::hours(1);
+  options.max_delay = max_delay;
+  options.timeout = timeout;
   if (ctx.deadline) {
     auto left = std::chrono::duration_cast<Duration>(*ctx.deadline - ctx.clock->Monotonic());
     if (left < options.timeout) options.timeout = std::max(left, Duration(0));
@@ -173,6 +175,16 @@ WaitOptions StepWaitOptions(const StepContext& ctx) {
     options.progress = [sink](std::string_view line) { sink->Progress(std::string(line)); };
   }
   return options;
+}
+
+}  // namespace
+
+WaitOptions StepWaitOptions(const StepContext& ctx) {
+  return WaitOptionsFor(ctx, std::chrono::seconds(10), std::chrono::hours(1));
+}
+
+WaitOptions ExportWaitOptions(const StepContext& ctx) {
+  return WaitOptionsFor(ctx, std::chrono::seconds(60), std::chrono::hours(24));
 }
 
 }  // namespace flightplan::aws

@@ -38,6 +38,10 @@ struct WaitOptions {
 // 1–10 s, up to an hour (the step's deadline when sooner).
 WaitOptions StepWaitOptions(const StepContext& ctx);
 
+// For a table's export to S3, which DynamoDB may take hours over for a large
+// table: polls every 1–60 s, up to a day (the step's deadline when sooner).
+WaitOptions ExportWaitOptions(const StepContext& ctx);
+
 enum class PollState { kPending, kSucceeded, kFailed };
 
 struct Observation {

@@ -161,7 +161,7 @@ class ExportStep final : public StepType {
                               arn));
     ASSIGN_OR_RETURN(Value described,
                      aws::WaitFor(
-                         *ctx.clock, aws::StepWaitOptions(ctx), "export of " + t.table,
+                         *ctx.clock, aws::ExportWaitOptions(ctx), "export of " + t.table,
                          [&] { return ddb.DescribeExport(arn); }, aws::ClassifyExport));
     const Value* d = described.Find("ExportDescription");
     return Outputs(t, d != nullptr ? *d : Value(ValueMap{}));

@@ -295,12 +295,19 @@ Value WriteParams(const Plan& plan, const Value& item, const Outcome& o, bool* u
   if (*update) {
     std::string set;
     std::string remove;
+    std::string absent;
     int i = 0;
     for (const auto& [name, v] : o.changes.set) {
       names.Set(fmt::format("#s{}", i), name);
       values.Set(fmt::format(":s{}", i), v);
       set += fmt::format("{}#s{} = :s{}", set.empty() ? "" : ", ", i, i);
+      // An attribute the item lacked when read must still be absent: the
+      // app may have set it since, and its value is not ours to replace.
+      if (item.Find(name) == nullptr) absent += fmt::format(" AND attribute_not_exists(#s{})", i);
       ++i;
+    }
+    if (!absent.empty()) {
+      params.Set("ConditionExpression", params.StringAt("ConditionExpression") + absent);
     }
     i = 0;
     for (const std::string& name : o.changes.remove) {

@@ -416,7 +416,7 @@ class BackupStep final : public MigrationStep {
                               arn));
     ASSIGN_OR_RETURN(Value described,
                      aws::WaitFor(
-                         *ctx.clock, StepWaitOptions(ctx), "export of " + t.table,
+                         *ctx.clock, aws::ExportWaitOptions(ctx), "export of " + t.table,
                          [&] { return ddb.DescribeExport(arn); }, aws::ClassifyExport));
     const Value* d = described.Find("ExportDescription");
     return ExportEntry(t.table, d != nullptr ? *d : Value(ValueMap{}));

@@ -533,6 +533,61 @@ TEST_F(DataMigrateTest, AConcurrentWriterIsNeverOverwritten) {
       << outputs.ToJson();
 }
 
+// The app sets, between a page's scan and its write, the very attribute the
+// migration adds where it is missing: the app's value stays (the write's
+// condition includes "still absent" for each attribute it adds).
+TEST_F(DataMigrateTest, AnAttributeTheAppSetsAfterTheScanIsNotReplaced) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 40;
+  CreateTable();
+  Seed(kItems);  // every third item has completed: true already
+  Write(kAddCompleted,
+        Migration("add-completed", "if has(\"completed\") then . else . + {completed: false} end",
+                  1, 8));
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("TransactWriteItems")},
+               {"kind", Value("latency")},
+               {"latency_ms", Value(40)},
+               {"count", Value(-1)}}));
+  std::atomic<bool> done{false};
+  std::set<std::string> set_by_app;
+  std::thread app([&] {
+    std::mt19937 random(11);
+    for (int round = 0; round < 20000 && !done.load(); ++round) {
+      std::string id = ItemId(std::uniform_int_distribution<int>(0, kItems - 1)(random));
+      auto result = Try(
+          "dynamodb", "UpdateItem",
+          Obj({{"TableName", Value(kTable)},
+               {"Key", Obj({{"id", Obj({{"S", Value(id)}})}})},
+               {"UpdateExpression", Value("SET #c = :v")},
+               {"ExpressionAttributeNames", Obj({{"#c", Value("completed")}})},
+               {"ExpressionAttributeValues", Obj({{":v", Obj({{"S", Value("by the app")}})}})}}));
+      if (result) set_by_app.insert(id);
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  RunResult run = Flightplan(Migrate());
+  done = true;
+  app.join();
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) {
+    const Value* completed = items[ItemId(i)].Find("completed");
+    ASSERT_NE(completed, nullptr) << ItemId(i);
+    if (set_by_app.count(ItemId(i))) {
+      EXPECT_EQ(*completed, Obj({{"S", Value("by the app")}})) << ItemId(i);
+    } else {
+      EXPECT_EQ(*completed, Obj({{"BOOL", Value(i % 3 == 0)}})) << ItemId(i);
+    }
+  }
+  int64_t run_id = StatusJson().Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run_id);
+  EXPECT_GT(outputs.Find("conflicts")->as_int(), 0)
+      << "the app never wrote between a read and a write: the test proved nothing "
+      << outputs.ToJson();
+}
+
 // Throttled writes and a write whose answer was lost after it was applied:
 // the migration slows down and retries; nothing is lost or applied twice.
 TEST_F(DataMigrateTest, ThrottlingAndLostAnswersLoseNothingAndApplyNothingTwice) {
