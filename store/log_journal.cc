@@ -359,6 +359,7 @@ Result<void> LogJournal::Impl::Open() {
   JournalOptions replica_options;
   replica_options.journal_id = journal_id_;
   replica_options.durability = JournalOptions::Durability::kCache;
+  replica_options.busy_timeout_ms = options_.replica_busy_timeout_ms;
   Result<std::unique_ptr<SqliteJournal>> replica =
       OpenSqliteJournal(options_.cache_path, pinned_, replica_options);
   bool stale = replica && (*replica)->JournalId() != journal_id_;
@@ -628,7 +629,12 @@ Result<void> LogJournal::Impl::Replay(const std::string& where, const LogObject&
     return {};
   }
   if (!applied) {
-    if (applied.error().code() == ErrorCode::kCorruption) return MakeError(applied.error());
+    // The replica's own trouble (locked by another process for too long, a
+    // full disk) says nothing about the log object.
+    if (applied.error().code() == ErrorCode::kCorruption ||
+        applied.error().code() == ErrorCode::kStateFile) {
+      return MakeError(applied.error());
+    }
     return MakeError(Corrupt(
         where, "does not apply to the state before it (" + applied.error().message() + ")"));
   }

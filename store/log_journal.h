@@ -64,6 +64,9 @@ struct LogJournalOptions {
   // file's, which idempotency tokens derive from); empty: a random one.
   std::string new_state_journal_id;
   int max_commit_attempts = 64;  // races lost in a row before a write gives up
+  // How long a process waits for another one on this machine that holds the
+  // replica (whose write lasts as long as its PUT) before giving up.
+  int replica_busy_timeout_ms = 10000;
   // Every how many log objects a snapshot is published; 0: never (they are
   // still used when present).
   int64_t snapshot_every = 1000;

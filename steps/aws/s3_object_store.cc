@@ -80,8 +80,10 @@ Result<CreateOutcome> S3ObjectStore::CreateIfAbsent(const std::string& key,
       std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
       continue;
     }
+    // Sent more than once, an earlier attempt may have been applied however
+    // the last one ended.
     if (e.kind == AwsErrorKind::kTransient || e.kind == AwsErrorKind::kThrottling ||
-        e.code == "ConditionalRequestConflict") {
+        e.code == "ConditionalRequestConflict" || e.attempts > 1) {
       return MakeError(OutcomeUnknown(where, e));
     }
     return MakeError(e.ToError());

@@ -41,6 +41,15 @@ class MemoryStore final : public ObjectStore {
       return MakeError(ErrorCode::kTransient, "injected: no answer, nothing applied");
     }
     bool created = objects_.emplace(key, body).second;
+    if (created && while_answering_) {
+      // The object is there; the writer waits for its answer (mu_ is not
+      // held meanwhile, so others can read it).
+      auto hook = std::move(while_answering_);
+      while_answering_ = nullptr;
+      mu_.unlock();
+      hook();
+      mu_.lock();
+    }
     if (lose_answers_ > 0 && created) {
       --lose_answers_;
       return MakeError(ErrorCode::kTransient, "injected: applied, answer lost");
@@ -94,6 +103,7 @@ class MemoryStore final : public ObjectStore {
 
   std::mutex mu_;
   std::map<std::string, std::string> objects_;
+  std::function<void()> while_answering_;  // once, after the next object is created
   int refuse_creates_ = 0;
   int lose_answers_ = 0;
   bool unreachable_ = false;
@@ -423,6 +433,28 @@ TEST_F(LogJournalTest, TwoProcessesSharingAReplicaNeitherDoubleNorMissAWrite) {
   auto fresh = Open("auditor");
   EXPECT_EQ(fresh->ListEvents({}).value().back().hash, first->ListEvents({}).value().back().hash);
   EXPECT_FALSE(fresh->VerifyChain().value().first_bad_seq);
+}
+
+TEST_F(LogJournalTest, AReplicaLockedTooLongIsReportedAsBusyNotAsATamperedLog) {
+  // Two processes share the replica; the first holds it while its PUT waits
+  // for an answer, longer than the second will wait.
+  auto writer = Open("laptop");
+  LogJournalOptions options;
+  options.cache_path = dir_.Join("laptop.db");
+  options.replica_busy_timeout_ms = 200;
+  auto reader = OpenLogJournal(store_, clock_, options);
+  ASSERT_TRUE(reader) << reader.error().ToString();
+  Result<std::vector<Lease>> read = std::vector<Lease>{};
+  store_.while_answering_ = [&] { read = (*reader)->ListLeases(); };
+  ASSERT_TRUE(writer->AcquireLease(Request("t1", "alice")).has_value());
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code(), ErrorCode::kStateFile) << read.error().ToString();
+  EXPECT_EQ(read.error().message().find("tampered"), std::string::npos) << read.error().ToString();
+  EXPECT_EQ(read.error().message().find("altered"), std::string::npos) << read.error().ToString();
+  // Once the writer is done, the reader sees its write.
+  auto leases = (*reader)->ListLeases();
+  ASSERT_TRUE(leases) << leases.error().ToString();
+  EXPECT_EQ(leases->size(), 1u);
 }
 
 TEST_F(LogJournalTest, ADamagedReplicaIsRebuiltFromTheLog) {
