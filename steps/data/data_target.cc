@@ -202,8 +202,11 @@ aws::AwsResult CallPatiently(aws::AwsClient& client, std::string_view operation,
   int64_t pause_ms = 200;
   for (int round = 1;; ++round) {
     aws::AwsResult result = client.Call("dynamodb", operation, params);
-    if (result || result.error().kind != aws::AwsErrorKind::kThrottling ||
-        round >= kThrottleRounds || !ctx.StopReason()) {
+    // An item held by another transaction (the app's) is a wait, like
+    // throttling: DynamoDB asks for the request to be tried again.
+    const bool wait = !result && (result.error().kind == aws::AwsErrorKind::kThrottling ||
+                                  result.error().code == "TransactionConflictException");
+    if (!wait || round >= kThrottleRounds || !ctx.StopReason()) {
       return result;
     }
     int64_t jittered = std::uniform_int_distribution<int64_t>(pause_ms / 2, pause_ms)(random);

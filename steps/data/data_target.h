@@ -72,9 +72,10 @@ void SetPreparedTable(Value& prepared, const ResolvedTable& t);
                                                   StepContext& ctx, std::string_view step);
 
 // A DynamoDB call that throttling slows down instead of failing: past the
-// AWS client's own retries, a throttled call is tried again after growing
-// pauses (0.2 s doubling to 10 s, jittered; over a minute in all), unless the
-// step is being stopped.
+// AWS client's own retries, a throttled call (or one refused with
+// TransactionConflictException: the item is in another transaction) is tried
+// again after growing pauses (0.2 s doubling to 10 s, jittered; over a minute
+// in all), unless the step is being stopped.
 [[nodiscard]] aws::AwsResult CallPatiently(aws::AwsClient& client, std::string_view operation,
                                            const Value& params, StepContext& ctx);
 

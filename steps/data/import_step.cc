@@ -445,13 +445,7 @@ class ImportStep final : public StepType {
       }
       Value item = page.items[i];
       for (const std::string& name : changes->remove) item.as_map().erase(name);
-      for (auto& [name, attribute] : changes->set) {
-        if (attribute.is_null()) {
-          item.as_map().erase(name);
-        } else {
-          item.Set(name, std::move(attribute));
-        }
-      }
+      for (auto& [name, attribute] : changes->set) item.Set(name, std::move(attribute));
       for (const std::string& key : t.key_names) {
         if (item.Find(key) == nullptr) {
           return MakeError(ErrorCode::kStepFailed,

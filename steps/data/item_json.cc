@@ -212,7 +212,7 @@ Result<Value> ItemFromJson(const Value& json) {
       return MakeError(
           std::move(attribute.error()).WithContext(fmt::format("attribute '{}'", name)));
     }
-    if (!attribute->is_null()) item.Set(name, std::move(*attribute));
+    item.Set(name, std::move(*attribute));
   }
   return item;
 }

@@ -31,8 +31,8 @@ namespace flightplan::data {
 [[nodiscard]] Result<Value> JsonToAttribute(const Value& json, const Value& was);
 
 // A whole item from plain JSON (an object), each attribute by
-// JsonToAttribute as new; null attributes are left out. kInvalidInput naming
-// the attribute DynamoDB cannot store.
+// JsonToAttribute as new (a JSON null is stored as NULL, as the document
+// clients do). kInvalidInput naming the attribute DynamoDB cannot store.
 [[nodiscard]] Result<Value> ItemFromJson(const Value& json);
 
 // What turns `before` (an item) into `after` (the transform's plain JSON):

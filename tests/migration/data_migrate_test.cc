@@ -650,6 +650,34 @@ TEST_F(DataMigrateTest, ThrottlingAndLostAnswersLoseNothingAndApplyNothingTwice)
   }
 }
 
+// An item held by the app's own transaction refuses a write with
+// TransactionConflictException: the migration waits and tries again.
+TEST_F(DataMigrateTest, AWriteRefusedByAnotherTransactionIsTriedAgain) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 10;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 1, 5));
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("UpdateItem")},
+               {"kind", Value("error")},
+               {"status", Value(400)},
+               {"code", Value("TransactionConflictException")},
+               {"message", Value("Transaction is ongoing for the item")},
+               {"skip", Value(3)},
+               {"count", Value(2)}}));
+  RunResult run = Flightplan(Migrate({"--max-write-rate", "1000"}));  // item by item
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) EXPECT_EQ(Number(items[ItemId(i)], "count"), i + 1) << ItemId(i);
+  int refused = 0;
+  for (const LogEntry& e : LogOf("dynamodb", "UpdateItem")) {
+    refused += e.error_code == "TransactionConflictException";
+  }
+  EXPECT_EQ(refused, 2) << "the fault did not meet a write: the test proved nothing";
+}
+
 TEST_F(DataMigrateTest, DryRunTransformsEveryItemAndWritesNothing) {
   constexpr int kItems = 30;
   CreateTable();

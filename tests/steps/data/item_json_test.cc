@@ -85,6 +85,12 @@ TEST(ItemJsonTest, WhatAJqProgramLeavesAloneIsNotWrittenWhateverItsDigits) {
   EXPECT_TRUE(changes->empty()) << Value(changes->set).ToJson();
 }
 
+TEST(ItemJsonTest, ANewItemsNullIsStoredAsNull) {
+  auto item = ItemFromJson(Json(R"({"id": "a", "bio": null, "n": 2})"));
+  ASSERT_TRUE(item) << item.error().ToString();
+  EXPECT_EQ(*item, Json(R"({"id": {"S": "a"}, "bio": {"NULL": true}, "n": {"N": "2"}})"));
+}
+
 TEST(ItemJsonTest, WhatDynamoDbCannotStoreIsRefused) {
   Value item = Json(R"({"id": {"S": "a"}, "tags": {"SS": ["x"]}})");
   EXPECT_FALSE(Diff(item, Json(R"({"id": "a", "tags": []})")));
