@@ -32,6 +32,8 @@ constexpr std::string_view kSnapshotMagic = "flightplan-snapshot";
 // How far back from a snapshot's log object the log is searched for the
 // last audit event before it (objects without events are heartbeats).
 constexpr int64_t kSnapshotEventSearch = 512;
+// Unanswered PUTs of one write before the store is reported unreachable.
+constexpr int kMaxUnansweredWrites = 3;
 
 // Removes a SQLite file and the files beside it.
 void RemoveStateFiles(const std::string& path) {
@@ -725,6 +727,11 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
       impl->live_call_ = nullptr;
     }
   } forget{this};
+  // Writes whose PUT went unanswered (the store's client already retried
+  // each); after kMaxUnansweredWrites, the store is taken to be unreachable
+  // rather than the write tried again as if it had lost a race.
+  int unanswered = 0;
+  std::string unanswered_error;
   for (int attempt = 0; attempt < options_.max_commit_attempts; ++attempt) {
     if (attempt > 0) {
       Result<void> synced = Sync();
@@ -745,6 +752,14 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
                                      "which reads the state as it is, then go on.",
                                      store_.Describe(), synced.error().message()));
       }
+      if (unanswered >= kMaxUnansweredWrites) {
+        return MakeError(ErrorCode::kStateFile,
+                         fmt::format("could not write to the shared state at {}: {} tries went "
+                                     "unanswered ({}), and the log shows none of them arrived. "
+                                     "Nothing of this write was recorded; try again when the "
+                                     "store answers.",
+                                     store_.Describe(), unanswered, unanswered_error));
+      }
     }
     live_at_ = clock_.Now();
     pinned_.Pin(live_at_);
@@ -759,6 +774,10 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
       return applied;
     }
     if (outcome_ == Outcome::kNone) return applied;  // refused: nothing was written
+    if (outcome_ == Outcome::kUnknown) {
+      ++unanswered;
+      unanswered_error = applied.error().message();
+    }
     // kLostRace: read what the winner wrote and decide again. kUnknown or
     // kCommitted (the replica could not commit after the log did): the next
     // read finds out whether our object is there.
