@@ -54,7 +54,7 @@ Value GenericLogParams(const Request& request) {
       "PhysicalResourceId", "ChangeSetType", "TableName",       "BackupArn",
       "UserPoolId",         "ClientId",      "Username",        "RoleArn",
       "RoleSessionName",    "ExportArn",     "TargetTableName", "IndexName",
-      "TemplateURL"};
+      "TemplateURL",        "BillingModeOverride"};
   Value params;
   std::string_view content_type = request.Header("Content-Type");
   if (content_type.find("x-www-form-urlencoded") != std::string_view::npos) {

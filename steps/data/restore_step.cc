@@ -378,6 +378,10 @@ class RestoreStep final : public StepType {
       Value params(ValueMap{});
       params.Set("TargetTableName", scratch);
       params.Set("BackupArn", arn);
+      // On demand, whatever the backed-up table's capacity: the scratch
+      // table is scanned once at full speed and deleted, and a low
+      // provisioned read capacity would throttle that scan.
+      params.Set("BillingModeOverride", "PAY_PER_REQUEST");
       aws::AwsResult restored = client.Call("dynamodb", "RestoreTableFromBackup", params);
       if (!restored) {
         Error e = restored.error().ToError();

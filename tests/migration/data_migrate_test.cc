@@ -1196,6 +1196,12 @@ TEST_F(DataMigrateTest, RollbackPutsTheTableBackAsItWasAndTheMigrationIsPendingA
   EXPECT_EQ(CountSince(LogOf("dynamodb", "DeleteItem"), from), 1);
   EXPECT_EQ(CountSince(LogOf("dynamodb", "UpdateItem"), from), 0);
   EXPECT_EQ(CountSince(LogOf("dynamodb", "RestoreTableFromBackup"), from), 1);
+  // The scratch table is on demand, so its one scan is never throttled.
+  for (const LogEntry& e : LogOf("dynamodb", "RestoreTableFromBackup")) {
+    const Value* billing = e.params.Find("BillingModeOverride");
+    ASSERT_NE(billing, nullptr) << e.params.ToJson();
+    EXPECT_EQ(billing->as_string(), "PAY_PER_REQUEST");
+  }
   Value tables = Cli({"dynamodb", "list-tables"});
   ASSERT_TRUE(tables.Find("TableNames") != nullptr);
   EXPECT_EQ(tables.Find("TableNames")->as_list(), ValueList{Value(kTable)});
