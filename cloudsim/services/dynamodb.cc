@@ -17,6 +17,10 @@
 // parameters under it: IdempotentParameterMismatchException). ListExports
 // pages by MaxResults (1-25, default 25) and NextToken.
 //
+// Numbers are stored as DynamoDB stores them ("1.50" and "15e-1" as "1.5",
+// "1e+21" written out); a request with a number DynamoDB refuses (not a
+// number, more than 38 digits, out of range) is a ValidationException.
+//
 // Tags: CreateTable's Tags, TagResource, UntagResource, ListTagsOfResource.
 //
 // Fault kinds: unprocessed_items (BatchWriteItem returns every request in
@@ -43,6 +47,7 @@
 #include "cloudsim/service.h"
 #include "cloudsim/values.h"
 #include "cloudsim/wire.h"
+#include "steps/aws/wire/dynamodb_number.h"
 
 namespace flightplan::cloudsim {
 namespace {
@@ -152,6 +157,43 @@ std::optional<int> CompareAttributes(const Value& a, const Value& b) {
   }
   if (sa == sb) return 0;
   return std::nullopt;
+}
+
+// DynamoDB keeps one text per number (steps/aws/wire/dynamodb_number.h) and
+// refuses a request naming what is not one: every N and NS in a request —
+// keys, items, expression values — is rewritten to it before it is used.
+// Anything else that is a map or list is searched, to DynamoDB's nesting.
+SimResult<void> CanonicalNumbers(Value& node, int depth) {
+  if (depth > 64) return {};
+  if (node.is_map()) {
+    ValueMap& map = node.as_map();
+    if (map.size() == 1) {
+      auto& [type, v] = *map.begin();
+      if (type == "N" && v.is_string()) {
+        auto number = aws::CanonicalDynamoDbNumber(v.as_string());
+        if (!number) return tl::unexpected(DynamoValidation(number.error().message()));
+        v = Value(std::move(*number));
+        return {};
+      }
+      if (type == "NS" && v.is_list()) {
+        for (Value& member : v.as_list()) {
+          if (!member.is_string()) continue;
+          auto number = aws::CanonicalDynamoDbNumber(member.as_string());
+          if (!number) return tl::unexpected(DynamoValidation(number.error().message()));
+          member = Value(std::move(*number));
+        }
+        return {};
+      }
+    }
+    for (auto& [name, inner] : map) {
+      if (auto ok = CanonicalNumbers(inner, depth + 1); !ok) return ok;
+    }
+  } else if (node.is_list()) {
+    for (Value& inner : node.as_list()) {
+      if (auto ok = CanonicalNumbers(inner, depth + 1); !ok) return ok;
+    }
+  }
+  return {};
 }
 
 std::string NumberText(long double n) {
@@ -659,6 +701,9 @@ class DynamoDbService final : public Service {
     SimResult<Value> params =
         JsonRequestParams(request, "Start of structure or map found where not expected.");
     if (!params) return Error(params.error(), request, request.request_id);
+    if (auto numbers = CanonicalNumbers(*params, 0); !numbers) {
+      return Error(numbers.error(), request, request.request_id);
+    }
     SimResult<Value> result = Dispatch(world, request, operation, *params);
     if (!result) return Error(result.error(), request, request.request_id);
     return JsonResponse(*result, kContentType, request.request_id);
@@ -668,7 +713,9 @@ class DynamoDbService final : public Service {
     std::string action = Str(command, "action");
     std::string table = Str(command, "TableName");
     if (action == "put_item") {
-      if (auto ok = world.dynamodb.PutItem(table, Member(command, "Item")); !ok) {
+      Value item = Member(command, "Item");
+      if (auto numbers = CanonicalNumbers(item, 0); !numbers) return MutateError(numbers.error());
+      if (auto ok = world.dynamodb.PutItem(table, item); !ok) {
         return MutateError(ok.error());
       }
       return Value(ValueMap{});

@@ -124,9 +124,7 @@ class ExportStep final : public StepType {
     // Prepared again after a failed attempt, which may have turned recovery
     // on itself: what that attempt found stays the truth for the rollback.
     const bool turned_on_before =
-        ctx.prepared.is_map() && StringAt(ctx.prepared, "table_id") == t.id &&
-        ctx.prepared.Find("pitr_off") != nullptr && ctx.prepared.Find("pitr_off")->is_bool() &&
-        ctx.prepared.Find("pitr_off")->as_bool();
+        StringAt(ctx.prepared, "table_id") == t.id && BoolAt(ctx.prepared, "pitr_off");
     prepared.Set("pitr_off", t.pitr_off || turned_on_before);
     return prepared;
   }

@@ -443,9 +443,7 @@ class ImportStep final : public StepType {
         return MakeError(
             std::move(changes.error()).WithContext(fmt::format("the exported item {}", labels[i])));
       }
-      Value item = page.items[i];
-      for (const std::string& name : changes->remove) item.as_map().erase(name);
-      for (auto& [name, attribute] : changes->set) item.Set(name, std::move(attribute));
+      Value item = ApplyChanges(page.items[i], *changes);
       for (const std::string& key : t.key_names) {
         if (item.Find(key) == nullptr) {
           return MakeError(ErrorCode::kStepFailed,

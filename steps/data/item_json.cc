@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 
 #include "base/digest.h"
+#include "steps/aws/wire/dynamodb_number.h"
 
 namespace flightplan::data {
 namespace {
@@ -200,6 +202,14 @@ Result<ItemChanges> Diff(const Value& before_item, const Value& after_json) {
   return changes;
 }
 
+Value ApplyChanges(const Value& item, const ItemChanges& changes) {
+  Value out = item;
+  if (!out.is_map()) return out;
+  for (const std::string& name : changes.remove) out.as_map().erase(name);
+  for (const auto& [name, attribute] : changes.set) out.Set(name, attribute);
+  return out;
+}
+
 Result<Value> ItemFromJson(const Value& json) {
   if (!json.is_map()) {
     return MakeError(ErrorCode::kInvalidInput,
@@ -217,6 +227,57 @@ Result<Value> ItemFromJson(const Value& json) {
   return item;
 }
 
-std::string ItemDigest(const Value& item) { return Sha256Hex(item.ToJson()); }
+namespace {
+
+// An attribute as DynamoDB gives it back, whatever form it was written in:
+// numbers in DynamoDB's text for them, a set's members in one order (a set
+// has none). Anything else is left as it is.
+Value CanonicalAttribute(const Value& attribute) {
+  if (!attribute.is_map() || attribute.as_map().size() != 1) return attribute;
+  const auto& [type, v] = *attribute.as_map().begin();
+  if (type == "N" && v.is_string()) {
+    Result<std::string> number = aws::CanonicalDynamoDbNumber(v.as_string());
+    return number ? Value(ValueMap{{"N", Value(std::move(*number))}}) : attribute;
+  }
+  if ((type == "SS" || type == "NS" || type == "BS") && v.is_list()) {
+    std::vector<std::string> members;
+    for (const Value& member : v.as_list()) {
+      if (!member.is_string()) return attribute;
+      Result<std::string> number = type == "NS" ? aws::CanonicalDynamoDbNumber(member.as_string())
+                                                : Result<std::string>(member.as_string());
+      if (number) {
+        members.push_back(std::move(*number));
+      } else {
+        members.push_back(member.as_string());
+      }
+    }
+    std::sort(members.begin(), members.end());
+    ValueList sorted;
+    for (std::string& member : members) sorted.emplace_back(std::move(member));
+    return Value(ValueMap{{type, Value(std::move(sorted))}});
+  }
+  if (type == "M" && v.is_map()) {
+    ValueMap out;
+    for (const auto& [name, inner] : v.as_map()) out.emplace(name, CanonicalAttribute(inner));
+    return Value(ValueMap{{"M", Value(std::move(out))}});
+  }
+  if (type == "L" && v.is_list()) {
+    ValueList out;
+    for (const Value& inner : v.as_list()) out.push_back(CanonicalAttribute(inner));
+    return Value(ValueMap{{"L", Value(std::move(out))}});
+  }
+  return attribute;
+}
+
+}  // namespace
+
+std::string ItemDigest(const Value& item) {
+  if (!item.is_map()) return Sha256Hex(item.ToJson());
+  ValueMap canonical;
+  for (const auto& [name, attribute] : item.as_map()) {
+    canonical.emplace(name, CanonicalAttribute(attribute));
+  }
+  return Sha256Hex(Value(std::move(canonical)).ToJson());
+}
 
 }  // namespace flightplan::data

@@ -44,7 +44,14 @@ struct ItemChanges {
 };
 [[nodiscard]] Result<ItemChanges> Diff(const Value& before_item, const Value& after_json);
 
-// A stable digest of an item (its canonical JSON), to recognise it again.
+// The item (AttributeValues) as it will be after `changes`.
+Value ApplyChanges(const Value& item, const ItemChanges& changes);
+
+// A stable digest of an item, to recognise it again as DynamoDB returns it:
+// equal for two items that differ only in the text of their numbers ("1e+21",
+// "1000000000000000000000") or the order of their sets' members. An item
+// whose numbers are in DynamoDB's form and whose sets are in order digests
+// as its JSON (what checkpoints of earlier versions hold).
 std::string ItemDigest(const Value& item);
 
 }  // namespace flightplan::data

@@ -177,14 +177,6 @@ Result<Plan> PlanFrom(const Value& prepared) {
   return plan;
 }
 
-// The item as it will be after `changes` (AttributeValues).
-Value Applied(const Value& item, const ItemChanges& changes) {
-  Value out = item;
-  for (const std::string& name : changes.remove) out.as_map().erase(name);
-  for (const auto& [name, v] : changes.set) out.Set(name, v);
-  return out;
-}
-
 // The transform's program (ValidateStatic made sure it names one).
 Result<std::unique_ptr<ItemProgram>> TransformProgram(const Value& inputs, const std::string& table,
                                                       StepContext& ctx) {
@@ -230,7 +222,7 @@ Result<Outcome> OutcomeOf(const Value& item, const Value* result,
   }
   if (changes->empty()) return out;
   out.kind = Outcome::kUpdate;
-  out.after = ItemDigest(Applied(item, *changes));
+  out.after = ItemDigest(ApplyChanges(item, *changes));
   out.changes = std::move(*changes);
   return out;
 }

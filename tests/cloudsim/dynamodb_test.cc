@@ -544,6 +544,48 @@ TEST_F(DynamoDbTest, TheAwsCliTransactWritesAllOrNothing) {
   EXPECT_EQ(value_of("c"), "absent");
 }
 
+// DynamoDB trims a number's zeros and writes its exponent out; it refuses
+// what is not a number, more than 38 digits, or out of its range. Numbers
+// in keys are the same key whatever their text.
+TEST_F(DynamoDbTest, TheAwsCliSeesNumbersStoredAsDynamoDbStoresThem) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  auto run = [&](const std::vector<std::string>& args) { return AwsCli(args); };
+  CliResult created =
+      run({"dynamodb", "create-table", "--table-name", "Numbers", "--attribute-definitions",
+           "AttributeName=n,AttributeType=N", "--key-schema", "AttributeName=n,KeyType=HASH",
+           "--billing-mode", "PAY_PER_REQUEST"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  CliResult put = run({"dynamodb", "put-item", "--table-name", "Numbers", "--item",
+                       R"j({"n":{"N":"1.50"},"big":{"N":"2e+21"},"small":{"N":"1e-05"},)j"
+                       R"j("set":{"NS":["007","1E2"]},"m":{"M":{"z":{"N":"-0.0"}}}})j"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  CliResult got =
+      run({"dynamodb", "get-item", "--table-name", "Numbers", "--key", R"j({"n":{"N":"15e-1"}})j"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  auto item = Value::FromJson(got.out);
+  ASSERT_TRUE(item && item->Find("Item")) << got.out;
+  const Value& stored = *item->Find("Item");
+  EXPECT_EQ(stored.Find("n")->Find("N")->as_string(), "1.5");
+  EXPECT_EQ(stored.Find("big")->Find("N")->as_string(), "2000000000000000000000");
+  EXPECT_EQ(stored.Find("small")->Find("N")->as_string(), "0.00001");
+  EXPECT_EQ(stored.Find("set")->Find("NS")->ToJson(), R"(["7","100"])");
+  EXPECT_EQ(stored.Find("m")->Find("M")->Find("z")->Find("N")->as_string(), "0");
+
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"abc", "cannot be converted to a numeric value"},
+           {"123456789012345678901234567890123456789", "more than 38 significant digits"},
+           {"1e126", "Number overflow"},
+           {"1e-131", "Number underflow"}}) {
+    CliResult refused = run({"dynamodb", "put-item", "--table-name", "Numbers", "--item",
+                             fmt::format(R"j({{"n":{{"N":"2"}},"x":{{"N":"{}"}}}})j", text)});
+    EXPECT_NE(refused.exit_code, 0) << text;
+    EXPECT_NE(refused.err.find("ValidationException"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find(message), std::string::npos) << refused.err;
+  }
+  CliResult scan = run({"dynamodb", "scan", "--table-name", "Numbers", "--select", "COUNT"});
+  EXPECT_NE(scan.out.find("\"Count\": 1"), std::string::npos) << scan.out;
+}
+
 TEST_F(DynamoDbTest, TheAwsCliDrivesEveryOperation) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   auto ok = [&](const std::vector<std::string>& args) {

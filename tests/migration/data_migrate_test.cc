@@ -650,6 +650,39 @@ TEST_F(DataMigrateTest, ThrottlingAndLostAnswersLoseNothingAndApplyNothingTwice)
   }
 }
 
+// DynamoDB stores a number in its own text ("2e+21" written out in digits):
+// a write whose answer was lost, found applied when the client sent it again,
+// is still recognised as this migration's own write by the item read back —
+// not taken for the app's change and applied a second time.
+TEST_F(DataMigrateTest, AWriteWhoseNumbersDynamoDbRewroteIsKnownAgainAfterItsAnswerWasLost) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 10;
+  CreateTable();
+  Seed(kItems);
+  // jq writes 2e21 as "2e+21"; DynamoDB keeps "2000000000000000000000".
+  Write(kBump, Migration("bump", ".count += 1 | .scaled = .count * 1e21", 1, 5));
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("UpdateItem")},
+               {"kind", Value("reset_after")},
+               {"skip", Value(3)},
+               {"count", Value(1)}}));
+  RunResult run = Flightplan(Migrate({"--max-write-rate", "1000"}));
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::map<std::string, Value> items = Items();
+  ASSERT_EQ(items.size(), static_cast<size_t>(kItems));
+  for (int i = 0; i < kItems; ++i) {
+    EXPECT_EQ(Number(items[ItemId(i)], "count"), i + 1) << ItemId(i);
+    const Value* scaled = items[ItemId(i)].Find("scaled");
+    ASSERT_NE(scaled, nullptr) << ItemId(i);
+    EXPECT_EQ(scaled->Find("N")->as_string(), std::to_string(i + 1) + std::string(21, '0'));
+  }
+  int lost = 0;
+  for (const LogEntry& e : LogOf("dynamodb", "UpdateItem"))
+    lost += e.error_code == "ConnectionReset";
+  EXPECT_EQ(lost, 1) << "the fault did not meet a write: the test proved nothing";
+}
+
 // An item held by the app's own transaction refuses a write with
 // TransactionConflictException: the migration waits and tries again.
 TEST_F(DataMigrateTest, AWriteRefusedByAnotherTransactionIsTriedAgain) {

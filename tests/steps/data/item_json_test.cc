@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/digest.h"
 #include "steps/data/jq_program.h"
 
 namespace flightplan::data {
@@ -103,6 +104,29 @@ TEST(ItemJsonTest, TheDigestIsTheSameForTheSameItemWhateverTheOrderItWasBuiltIn)
   Value b = Json(R"({"x": {"N": "1"}, "id": {"S": "a"}})");
   EXPECT_EQ(ItemDigest(a), ItemDigest(b));
   EXPECT_NE(ItemDigest(a), ItemDigest(Json(R"({"id": {"S": "a"}, "x": {"N": "2"}})")));
+}
+
+// DynamoDB rewrites numbers ("Leading and trailing zeroes are trimmed") and
+// keeps no order in a set: the item a write sent and the item read back
+// after it must digest alike, or a write whose answer was lost is taken for
+// the app's change and applied again.
+TEST(ItemJsonTest, TheDigestIsTheSameForAnItemAsSentAndAsDynamoDbGivesItBack) {
+  Value sent = Json(R"({"id": {"S": "a"}, "big": {"N": "2e+21"}, "ratio": {"N": "1.50"},
+      "tags": {"SS": ["b", "a"]}, "scores": {"NS": ["10", "2.0", "1e-05"]},
+      "nested": {"M": {"n": {"N": "007"}, "l": {"L": [{"N": "1E2"}, {"SS": ["y", "x"]}]}}}})");
+  Value stored = Json(R"({"id": {"S": "a"}, "big": {"N": "2000000000000000000000"},
+      "ratio": {"N": "1.5"}, "tags": {"SS": ["a", "b"]}, "scores": {"NS": ["2", "0.00001", "10"]},
+      "nested": {"M": {"n": {"N": "7"}, "l": {"L": [{"N": "100"}, {"SS": ["x", "y"]}]}}}})");
+  EXPECT_EQ(ItemDigest(sent), ItemDigest(stored));
+  // A list keeps its order, a string its text, a number its value.
+  EXPECT_NE(ItemDigest(Json(R"({"l": {"L": [{"S": "a"}, {"S": "b"}]}})")),
+            ItemDigest(Json(R"({"l": {"L": [{"S": "b"}, {"S": "a"}]}})")));
+  EXPECT_NE(ItemDigest(Json(R"({"s": {"S": "1.50"}})")),
+            ItemDigest(Json(R"({"s": {"S": "1.5"}})")));
+  EXPECT_NE(ItemDigest(Json(R"({"n": {"N": "1.5"}})")), ItemDigest(Json(R"({"n": {"N": "15"}})")));
+  // An item already in DynamoDB's form digests as its JSON, as before.
+  Value plain = Json(R"({"id": {"S": "a"}, "n": {"N": "12.5"}, "tags": {"SS": ["a", "b"]}})");
+  EXPECT_EQ(ItemDigest(plain), Sha256Hex(plain.ToJson()));
 }
 
 }  // namespace
