@@ -59,6 +59,9 @@ constexpr size_t kMaxListedKeys = 20;
 constexpr size_t kMaxTransactionItems = 100;
 constexpr size_t kMaxTransactionBytes = size_t{3} << 20;
 constexpr std::string_view kDropped = "drop";
+// A pending item's `after` once the step knows it did not write the item
+// (it kept changing): a resume transforms whatever the item then holds.
+constexpr std::string_view kNotWritten = "not-written";
 
 struct Counts {
   int64_t read = 0;
@@ -444,12 +447,15 @@ class Worker {
   }
 
  private:
-  // After an interruption: each item of the page in flight, read again.
+  // After an interruption: each item of the page in flight, read again. The
+  // list stays journaled until all are settled (an item that keeps
+  // changing updates its entry), with the counts from before it.
   Result<void> SettlePending() {
     if (segment_.pending.empty()) return {};
-    std::vector<Pending> pending = std::move(segment_.pending);
-    segment_.pending.clear();
-    for (const Pending& p : pending) {
+    journaled_counts_ = segment_.counts;
+    journaled_left_keys_ = segment_.left_keys.size();
+    for (size_t i = 0; i < segment_.pending.size(); ++i) {
+      const Pending p = segment_.pending[i];
       ASSIGN_OR_RETURN(std::optional<Value> now, ReadItem(client_, plan_.table, p.key, ctx_));
       if (!now) {
         (p.after == kDropped ? segment_.counts.dropped : segment_.counts.vanished) += 1;
@@ -458,14 +464,15 @@ class Worker {
       std::string digest = ItemDigest(*now);
       if (digest == p.after) {
         segment_.counts.written += 1;
-      } else if (digest == p.before) {
-        TRY(Settle(*now));
+      } else if (digest == p.before || p.after == kNotWritten) {
+        TRY(Settle(*now, i));
       } else {
         segment_.counts.left += 1;
         if (segment_.left_keys.size() < kMaxListedKeys)
           segment_.left_keys.push_back(p.key.ToJson());
       }
     }
+    segment_.pending.clear();
     return progress_.Save(index_, segment_);
   }
 
@@ -510,6 +517,7 @@ class Worker {
     }
     if (!writes.empty() || !more) TRY(progress_.Save(index_, segment_));
     journaled_counts_ = segment_.counts;
+    journaled_left_keys_ = segment_.left_keys.size();
     if (pacer_.paced()) {
       for (size_t i = 0; i < writes.size(); ++i) {
         TRY(WriteOne(*writes[i].first, writes[i].second, i));
@@ -575,36 +583,32 @@ class Worker {
     return end - first;
   }
 
-  // The item as read: transform it and write it.
-  Result<void> Settle(const Value& item) {
+  // The item as read, pending_index in the pending list: transform it and
+  // write it.
+  Result<void> Settle(const Value& item, size_t pending_index) {
     ASSIGN_OR_RETURN(Outcome o, Transform(program_, item, plan_.key_names));
     if (o.kind == Outcome::kUnchanged) {
       segment_.counts.unchanged += 1;
       return {};
     }
-    return WriteOne(item, o, std::nullopt);
+    return WriteOne(item, o, pending_index);
   }
 
   // Writes `o`; when someone changed the item meanwhile, reads it again and
   // transforms that (journaling the new plan for it first, when it is in the
-  // page's pending list).
+  // page's pending list). After kMaxConflictRetries the step stops, the
+  // item journaled as not written (kNotWritten), so that a resumed run
+  // transforms whatever it then holds rather than counting it as left.
   Result<void> WriteOne(const Value& first, const Outcome& first_outcome,
                         std::optional<size_t> pending_index) {
     Value item = first;
     Outcome o = first_outcome;
-    for (int attempt = 0;; ++attempt) {
+    for (int attempt = 1;; ++attempt) {
       TRY(pacer_.Wait(ctx_));
       ASSIGN_OR_RETURN(bool written, Write(client_, plan_, item, o, ctx_));
       if (written) {
         (o.kind == Outcome::kDelete ? segment_.counts.dropped : segment_.counts.written) += 1;
         return {};
-      }
-      if (attempt + 1 >= kMaxConflictRetries) {
-        return MakeError(
-            ErrorCode::kTransient,
-            fmt::format("the item {} of {} kept changing while it was being "
-                        "transformed ({} attempts); resume to try again",
-                        KeyOf(item, plan_.key_names).ToJson(), plan_.table, kMaxConflictRetries));
       }
       ASSIGN_OR_RETURN(std::optional<Value> now,
                        ReadItem(client_, plan_.table, KeyOf(item, plan_.key_names), ctx_));
@@ -618,6 +622,17 @@ class Worker {
         segment_.counts.written += 1;
         return {};
       }
+      if (attempt >= kMaxConflictRetries) {
+        if (pending_index) {
+          segment_.pending[*pending_index].after = std::string(kNotWritten);
+          TRY(SaveJournaledPage());
+        }
+        return MakeError(
+            ErrorCode::kTransient,
+            fmt::format("the item {} of {} kept changing while it was being "
+                        "transformed ({} attempts); resume to try again",
+                        KeyOf(item, plan_.key_names).ToJson(), plan_.table, kMaxConflictRetries));
+      }
       segment_.counts.conflicts += 1;
       item = *now;
       ASSIGN_OR_RETURN(o, Transform(program_, item, plan_.key_names));
@@ -629,13 +644,19 @@ class Worker {
         Pending& p = segment_.pending[*pending_index];
         p.before = ItemDigest(item);
         p.after = o.after;
-        // The counts journaled with the page must not hold the outcomes of
-        // its items yet: after a crash, the pending list settles them.
-        Segment journaled = segment_;
-        journaled.counts = journaled_counts_;
-        TRY(progress_.Save(index_, journaled));
+        TRY(SaveJournaledPage());
       }
     }
+  }
+
+  // The page's pending list as it stands now, with the counts from before
+  // the page: they must not hold the outcomes of its items yet, since after
+  // a crash the pending list settles them.
+  Result<void> SaveJournaledPage() {
+    Segment journaled = segment_;
+    journaled.counts = journaled_counts_;
+    journaled.left_keys.resize(journaled_left_keys_);
+    return progress_.Save(index_, journaled);
   }
 
   AwsClient& client_;
@@ -647,7 +668,9 @@ class Worker {
   StepContext& ctx_;
   const std::atomic<bool>& stop_;
   Segment segment_;
-  Counts journaled_counts_;  // segment_.counts as the page's checkpoint holds them
+  // segment_.counts and how many left_keys, as the page's checkpoint holds them
+  Counts journaled_counts_;
+  size_t journaled_left_keys_ = 0;
 };
 
 class TransformStep final : public StepType {
