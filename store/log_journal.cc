@@ -32,7 +32,7 @@ constexpr std::string_view kSnapshotMagic = "flightplan-snapshot";
 // How far back from a snapshot's log object the log is searched for the
 // last audit event before it (objects without events are heartbeats).
 constexpr int64_t kSnapshotEventSearch = 512;
-// Unanswered PUTs of one write before the store is reported unreachable.
+// Unanswered PUTs in a row of one write before the command stops.
 constexpr int kMaxUnansweredWrites = 3;
 
 // Removes a SQLite file and the files beside it.
@@ -727,9 +727,10 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
       impl->live_call_ = nullptr;
     }
   } forget{this};
-  // Writes whose PUT went unanswered (the store's client already retried
-  // each); after kMaxUnansweredWrites, the store is taken to be unreachable
-  // rather than the write tried again as if it had lost a race.
+  // Tries in a row whose PUT went unanswered (the store's client already
+  // retried each); after kMaxUnansweredWrites the command stops instead of
+  // trying on as if it had lost races. The outcome stays unknown: a PUT
+  // that timed out may still land.
   int unanswered = 0;
   std::string unanswered_error;
   for (int attempt = 0; attempt < options_.max_commit_attempts; ++attempt) {
@@ -754,10 +755,11 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
       }
       if (unanswered >= kMaxUnansweredWrites) {
         return MakeError(ErrorCode::kStateFile,
-                         fmt::format("could not write to the shared state at {}: {} tries went "
-                                     "unanswered ({}), and the log shows none of them arrived. "
-                                     "Nothing of this write was recorded; try again when the "
-                                     "store answers.",
+                         fmt::format("could not tell whether a write reached the shared state "
+                                     "at {}: {} tries in a row went unanswered (the last: {}), "
+                                     "and the log does not hold any of them yet. Nothing is "
+                                     "lost: run `flightplan status` once the store answers, "
+                                     "which reads the state as it is, then go on.",
                                      store_.Describe(), unanswered, unanswered_error));
       }
     }
@@ -777,10 +779,21 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
     if (outcome_ == Outcome::kUnknown) {
       ++unanswered;
       unanswered_error = applied.error().message();
+    } else {
+      unanswered = 0;
     }
     // kLostRace: read what the winner wrote and decide again. kUnknown or
     // kCommitted (the replica could not commit after the log did): the next
     // read finds out whether our object is there.
+  }
+  if (unanswered > 0) {
+    return MakeError(
+        ErrorCode::kStateFile,
+        fmt::format("could not tell whether a write reached the shared state at {} "
+                    "after {} attempts (the last went unanswered: {}). Nothing is "
+                    "lost: run `flightplan status`, which reads the state as it "
+                    "is, then go on.",
+                    store_.Describe(), options_.max_commit_attempts, unanswered_error));
   }
   return MakeError(ErrorCode::kConflict,
                    fmt::format("gave up writing to the shared state at {} after {} attempts: "
