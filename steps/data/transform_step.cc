@@ -461,10 +461,17 @@ class Worker {
         (p.after == kDropped ? segment_.counts.dropped : segment_.counts.vanished) += 1;
         continue;
       }
+      // The digest as this version takes it, or as the version that wrote
+      // the checkpoint took it (the item's JSON as read, sets in the order
+      // DynamoDB returned them).
       std::string digest = ItemDigest(*now);
-      if (digest == p.after) {
+      std::string plain = Sha256Hex(now->ToJson());
+      auto is = [&](const std::string& journaled) {
+        return journaled == digest || journaled == plain;
+      };
+      if (is(p.after)) {
         segment_.counts.written += 1;
-      } else if (digest == p.before || p.after == kNotWritten) {
+      } else if (is(p.before) || p.after == kNotWritten) {
         TRY(Settle(*now, i));
       } else {
         segment_.counts.left += 1;
@@ -584,12 +591,20 @@ class Worker {
   }
 
   // The item as read, pending_index in the pending list: transform it and
-  // write it.
+  // write it, journaling the plan first when it is not the one journaled (an
+  // item journaled as not written), so that a later resume knows the write.
   Result<void> Settle(const Value& item, size_t pending_index) {
     ASSIGN_OR_RETURN(Outcome o, Transform(program_, item, plan_.key_names));
     if (o.kind == Outcome::kUnchanged) {
       segment_.counts.unchanged += 1;
       return {};
+    }
+    Pending& p = segment_.pending[pending_index];
+    std::string before = ItemDigest(item);
+    if (p.before != before || p.after != o.after) {
+      p.before = std::move(before);
+      p.after = o.after;
+      TRY(SaveJournaledPage());
     }
     return WriteOne(item, o, pending_index);
   }

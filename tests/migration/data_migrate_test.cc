@@ -689,13 +689,18 @@ TEST_F(DataMigrateTest, AWriteWhoseNumbersDynamoDbRewroteIsKnownAgainAfterItsAns
 TEST_F(DataMigrateTest, AnItemThatKeptChangingIsTransformedWhenResumed) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   constexpr int kItems = 6;
-  constexpr int kBusy = 3;
   CreateTable();
   Seed(kItems);
+  // The busy item is the first the scan returns, so it is also the first
+  // a resume settles.
+  Value scanned = Cli({"dynamodb", "scan", "--table-name", kTable});
+  ASSERT_TRUE(scanned.Find("Items") && !scanned.Find("Items")->as_list().empty());
+  const int kBusy =
+      std::stoi(scanned.Find("Items")->as_list()[0].Find("id")->Find("S")->as_string().substr(5));
   Write(kBump, Migration("bump", ".count += 1", 1, 10));
   // Each write waits 100 ms before it is applied; meanwhile the app gives
-  // item 3 a new count every 5 ms (straight into the store: its writes are
-  // not delayed).
+  // the busy item a new count every 5 ms (straight into the store: its
+  // writes are not delayed).
   Control("POST", "/_sim/faults",
           Obj({{"service", Value("dynamodb")},
                {"operation", Value("UpdateItem")},
@@ -721,6 +726,22 @@ TEST_F(DataMigrateTest, AnItemThatKeptChangingIsTransformedWhenResumed) {
   app.join();
   EXPECT_EQ(busy.exit_code, 1) << busy.out << busy.err;
   EXPECT_THAT(busy.out + busy.err, HasSubstr("kept changing"));
+  Control("DELETE", "/_sim/faults");
+  // Resumed, the busy item is transformed; then reading the next pending
+  // item fails and stops the step before the page's last checkpoint. The
+  // busy item's write must be journaled by then, or the next resume would
+  // transform it again.
+  Control("POST", "/_sim/faults",
+          Obj({{"service", Value("dynamodb")},
+               {"operation", Value("GetItem")},
+               {"kind", Value("error")},
+               {"status", Value(400)},
+               {"code", Value("ValidationException")},
+               {"skip", Value(1)},
+               {"count", Value(1)}}));
+  RunResult stopped = Flightplan(Migrate({"--max-write-rate", "1000"}));
+  EXPECT_EQ(stopped.exit_code, 1) << stopped.out << stopped.err;
+  EXPECT_EQ(Number(Items()[ItemId(kBusy)], "count"), app_count.load() + 1);
   Control("DELETE", "/_sim/faults");
   RunResult resumed = Flightplan(Migrate({"--max-write-rate", "1000"}));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
