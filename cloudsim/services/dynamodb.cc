@@ -162,9 +162,10 @@ std::optional<int> CompareAttributes(const Value& a, const Value& b) {
 // DynamoDB keeps one text per number (steps/aws/wire/dynamodb_number.h) and
 // refuses a request naming what is not one: every N and NS in a request —
 // keys, items, expression values — is rewritten to it before it is used.
-// Anything else that is a map or list is searched, to DynamoDB's nesting.
+// Anything else that is a map or list is searched, past DynamoDB's nesting
+// of 32 levels (two maps deep each) inside the deepest request.
 SimResult<void> CanonicalNumbers(Value& node, int depth) {
-  if (depth > 64) return {};
+  if (depth > 100) return {};
   if (node.is_map()) {
     ValueMap& map = node.as_map();
     if (map.size() == 1) {
@@ -176,10 +177,16 @@ SimResult<void> CanonicalNumbers(Value& node, int depth) {
         return {};
       }
       if (type == "NS" && v.is_list()) {
+        std::set<std::string> seen;
         for (Value& member : v.as_list()) {
           if (!member.is_string()) continue;
           auto number = aws::CanonicalDynamoDbNumber(member.as_string());
           if (!number) return tl::unexpected(DynamoValidation(number.error().message()));
+          if (!seen.insert(*number).second) {
+            return tl::unexpected(DynamoValidation(
+                "One or more parameter values were invalid: Input collection contains "
+                "duplicates"));
+          }
           member = Value(std::move(*number));
         }
         return {};
@@ -196,11 +203,14 @@ SimResult<void> CanonicalNumbers(Value& node, int depth) {
   return {};
 }
 
+// An arithmetic result (ADD, SET a = a + :v) as DynamoDB stores it.
 std::string NumberText(long double n) {
   if (n == std::floor(n) && std::fabs(n) < 1e18) {
     return fmt::format("{}", static_cast<int64_t>(n));
   }
-  return fmt::format("{}", static_cast<double>(n));
+  std::string text = fmt::format("{}", static_cast<double>(n));
+  auto canonical = aws::CanonicalDynamoDbNumber(text);
+  return canonical ? *canonical : text;
 }
 
 // ---------------------------------------------------------- expressions

@@ -582,6 +582,10 @@ TEST_F(DynamoDbTest, TheAwsCliSeesNumbersStoredAsDynamoDbStoresThem) {
     EXPECT_NE(refused.err.find("ValidationException"), std::string::npos) << refused.err;
     EXPECT_NE(refused.err.find(message), std::string::npos) << refused.err;
   }
+  CliResult twice = run({"dynamodb", "put-item", "--table-name", "Numbers", "--item",
+                         R"j({"n":{"N":"3"},"set":{"NS":["1","1.0"]}})j"});
+  EXPECT_NE(twice.exit_code, 0);
+  EXPECT_NE(twice.err.find("contains duplicates"), std::string::npos) << twice.err;
   CliResult scan = run({"dynamodb", "scan", "--table-name", "Numbers", "--select", "COUNT"});
   EXPECT_NE(scan.out.find("\"Count\": 1"), std::string::npos) << scan.out;
 }
