@@ -50,10 +50,10 @@ Response Unroutable(std::string message) {
 
 Value GenericLogParams(const Request& request) {
   static constexpr std::string_view kKeys[] = {
-      "StackName",          "ChangeSetName", "StackRefactorId", "LogicalResourceId",
-      "PhysicalResourceId", "ChangeSetType", "TableName",       "BackupArn",
-      "UserPoolId",         "ClientId",      "Username",        "RoleArn",
-      "RoleSessionName",    "ExportArn",     "TargetTableName", "IndexName",
+      "StackName",          "ChangeSetName",      "StackRefactorId", "LogicalResourceId",
+      "PhysicalResourceId", "ChangeSetType",      "TableName",       "BackupArn",
+      "UserPoolId",         "ClientId",           "Username",        "RoleArn",
+      "RoleSessionName",    "ExportArn",          "TargetTableName", "IndexName",
       "TemplateURL",        "BillingModeOverride"};
   Value params;
   std::string_view content_type = request.Header("Content-Type");
