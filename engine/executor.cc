@@ -433,26 +433,34 @@ class Executor::StepCheckpoints final : public Checkpointer {
   StepCheckpoints(Journal& journal, RunContext& ctx, StepRecord& rec, StepContext& sctx)
       : journal_(journal), ctx_(ctx), rec_(rec), sctx_(sctx) {}
 
+  // A step saves a checkpoint often (a data migration, once per page), and
+  // it may be large: the prepared data is rebuilt without copying the
+  // checkpoint it replaces, and copied once, for the retry below.
   Result<void> Save(const Value& checkpoint, const Value& detail) override {
-    Value prepared = rec_.prepared.is_map() ? rec_.prepared : Value(ValueMap{});
+    Value prepared(ValueMap{});
+    if (rec_.prepared.is_map()) {
+      for (const auto& [key, member] : rec_.prepared.as_map()) {
+        if (key != "checkpoint") prepared.Set(key, member);
+      }
+    }
     prepared.Set("checkpoint", checkpoint);
-    prepared = RedactValue(prepared, ctx_.secrets);
+    if (!ctx_.secrets.empty()) prepared = RedactValue(prepared, ctx_.secrets);
+    StepUpdate update{ctx_.run.id,
+                      rec_.step_id,
+                      StepState::kRunning,
+                      StepState::kRunning,
+                      {},
+                      std::move(prepared),
+                      {},
+                      {},
+                      {}};
     TRY(journal_.TransitionStep(
-        ctx_.fence(),
-        StepUpdate{ctx_.run.id,
-                   rec_.step_id,
-                   StepState::kRunning,
-                   StepState::kRunning,
-                   {},
-                   prepared,
-                   {},
-                   {},
-                   {}},
+        ctx_.fence(), update,
         ctx_.Event("step.progress", rec_.step_id, RedactValue(detail, ctx_.secrets))));
-    rec_.prepared = prepared;
+    rec_.prepared = std::move(*update.prepared);
     // A retried call (CallWithRetries) continues from here, not from where
     // the attempt began.
-    sctx_.prepared = std::move(prepared);
+    sctx_.prepared = rec_.prepared;
     return {};
   }
 

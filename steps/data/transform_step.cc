@@ -346,18 +346,27 @@ class Progress {
 
   const Segment& segment(size_t i) const { return segments_[i]; }
 
+  // Journals the checkpoint of every segment, segment i's replaced. Only
+  // segment i is converted; the others' values are kept from their last
+  // save and lent to the checkpoint rather than copied.
   Result<void> Save(size_t i, const Segment& segment) {
     std::lock_guard lock(mu_);
     segments_[i] = segment;
+    if (values_.size() != segments_.size()) {
+      values_.clear();
+      for (const Segment& s : segments_) values_.push_back(s.ToValue());
+    } else {
+      values_[i] = segment.ToValue();
+    }
     Counts total = Totals();
     Value checkpoint(ValueMap{});
-    ValueList all;
-    for (const Segment& s : segments_) all.push_back(s.ToValue());
-    checkpoint.Set("segments", Value(std::move(all)));
+    checkpoint.Set("segments", Value(std::move(values_)));
     Value detail(ValueMap{});
     detail.Set("segment", static_cast<int64_t>(i));
     total.Into(detail);
-    TRY(ctx_.checkpoints->Save(checkpoint, detail));
+    Result<void> saved = ctx_.checkpoints->Save(checkpoint, detail);
+    values_ = std::move(checkpoint.as_map().at("segments").as_list());
+    TRY(saved);
     ReportLocked(total);
     return {};
   }
@@ -417,6 +426,7 @@ class Progress {
   const Plan& plan_;
   std::mutex mu_;
   std::vector<Segment> segments_;
+  ValueList values_;  // segments_ as journaled (Segment::ToValue)
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_line_;
   int64_t start_read_ = 0;
