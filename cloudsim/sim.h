@@ -6,6 +6,7 @@
 #ifndef FLIGHTPLAN_CLOUDSIM_SIM_H_
 #define FLIGHTPLAN_CLOUDSIM_SIM_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
@@ -24,6 +25,12 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;  // decoded
   HttpHeaders headers;
   std::string body;
+
+  // The body as JSON, parsed on its first use and kept: the request log,
+  // fault rules and the service all read it. Null when the body is empty or
+  // not JSON.
+  const Value& JsonBody() const;
+  mutable std::optional<Value> json_body;  // JsonBody()'s, once parsed
 
   // Filled by the dispatcher after authentication.
   std::string service;     // "cloudformation", "s3", "dynamodb", ...

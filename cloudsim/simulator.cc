@@ -59,14 +59,13 @@ Value GenericLogParams(const Request& request) {
   std::string_view content_type = request.Header("Content-Type");
   if (content_type.find("x-www-form-urlencoded") != std::string_view::npos) {
     params = UnflattenQuery(ParseForm(request.body));
-  } else if (content_type.find("json") != std::string_view::npos && !request.body.empty()) {
-    auto parsed = Value::FromJson(request.body);
-    if (parsed) params = std::move(*parsed);
   }
+  const Value& fields =
+      content_type.find("json") != std::string_view::npos ? request.JsonBody() : params;
   ValueMap out;
-  if (params.is_map()) {
+  if (fields.is_map()) {
     for (std::string_view key : kKeys) {
-      if (const Value* v = params.Find(key); v && v->is_string()) {
+      if (const Value* v = fields.Find(key); v && v->is_string()) {
         out[std::string(key)] = *v;
       }
     }
@@ -78,6 +77,14 @@ Value GenericLogParams(const Request& request) {
 }
 
 }  // namespace
+
+const Value& Request::JsonBody() const {
+  if (!json_body) {
+    auto parsed = body.empty() ? Result<Value>(Value()) : Value::FromJson(body);
+    json_body = parsed ? std::move(*parsed) : Value();
+  }
+  return *json_body;
+}
 
 std::string_view Request::Header(std::string_view name) const {
   return aws::FindHeader(headers, name);
@@ -254,6 +261,9 @@ Response Simulator::HandleAws(Request request) {
   Service* service = nullptr;
   std::string operation;
   Value key_params;
+  // A JSON-protocol body is parsed here, outside the world's lock, for the
+  // request log and the service to share.
+  if (!request.Header("X-Amz-Target").empty()) (void)request.JsonBody();
   {
     std::unique_lock lock(world_.mutex);
     request_id = fmt::format("00000000-0000-4000-8000-{:012x}", ++request_counter_);

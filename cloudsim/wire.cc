@@ -274,11 +274,11 @@ std::string JsonTargetOperation(const Request& request, std::string_view target_
 
 SimResult<Value> JsonRequestParams(const Request& request, std::string_view not_an_object) {
   if (request.body.empty()) return Value(ValueMap{});
-  auto parsed = Value::FromJson(request.body);
-  if (!parsed || !parsed->is_map()) {
+  const Value& parsed = request.JsonBody();
+  if (!parsed.is_map()) {
     return tl::unexpected(SimError{400, "SerializationException", std::string(not_an_object)});
   }
-  return std::move(*parsed);
+  return parsed;
 }
 
 std::optional<size_t> PageTokenOffset(const std::string& token) {

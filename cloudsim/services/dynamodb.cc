@@ -666,12 +666,12 @@ class DynamoDbService final : public Service {
         operation != "TransactWriteItems") {
       return params;
     }
-    auto body = Value::FromJson(request.body);
-    if (!body) return params;
+    const Value& body = request.JsonBody();
+    if (!body.is_map()) return params;
     if (operation == "TransactWriteItems") {
       // Which items, and the first one's table (for fault rules).
       ValueList keys;
-      const Value& actions = Member(*body, "TransactItems");
+      const Value& actions = Member(body, "TransactItems");
       for (const Value& a : actions.is_list() ? actions.as_list() : ValueList{}) {
         if (!a.is_map() || a.as_map().empty()) continue;
         const Value& action = a.as_map().begin()->second;
@@ -683,18 +683,18 @@ class DynamoDbService final : public Service {
       if (params.is_map()) {
         params.as_map().erase("Path");
         params.Set("Keys", Value(std::move(keys)));
-        std::string token = Str(*body, "ClientRequestToken");
+        std::string token = Str(body, "ClientRequestToken");
         if (!token.empty()) params.Set("ClientRequestToken", token);
       }
       return params;
     }
     if (item_call) {
       // Which item: the log tells how often each one was written.
-      const Value& key = Member(*body, "Key");
+      const Value& key = Member(body, "Key");
       if (key.is_map() && params.is_map()) params.Set("Key", key.ToJson());
       return params;
     }
-    const Value& items = Member(*body, "RequestItems");
+    const Value& items = Member(body, "RequestItems");
     if (items.is_map() && !items.as_map().empty() && params.is_map()) {
       params.as_map().erase("Path");
       params.Set("TableName", items.as_map().begin()->first);
