@@ -2,7 +2,8 @@
 // error a service returns. A Request is already authenticated when a service
 // gets it; `service` is the SigV4 signing name from the credential scope.
 //
-// Thread-safety: plain values.
+// Thread-safety: plain values; a Request's JsonBody() fills a cache, so one
+// request is read by one thread at a time (each HTTP call has its own copy).
 #ifndef FLIGHTPLAN_CLOUDSIM_SIM_H_
 #define FLIGHTPLAN_CLOUDSIM_SIM_H_
 
