@@ -383,11 +383,7 @@ TEST_F(AmplifyTest, TheAwsCliDrivesEveryOperation) {
 
 TEST_F(AmplifyTest, ThrottlingAnswersLimitExceededException) {
   std::string id = SeedApp("notes");
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("amplify")},
-               {"operation", Value("GetApp")},
-               {"kind", Value("throttle")},
-               {"count", Value(1)}}));
+  AddFault("amplify", "GetApp", "throttle", {{"count", Value(1)}});
   auto throttled = Try("amplify", "GetApp", Obj({{"appId", Value(id)}}));
   ASSERT_FALSE(throttled.has_value());
   EXPECT_EQ(throttled.error().code, "LimitExceededException");

@@ -87,16 +87,13 @@ class CfnTest : public SimTest {
     }
     ASSERT_TRUE(world().s3.PutObject("templates", key, body, world().Now()));
   }
-  void AddFault(const std::string& operation, const std::string& stack,
-                const std::string& logical_id) {
+  // `operation` on `stack` fails at `logical_id` (any resource when "").
+  void FailStackOperation(const std::string& operation, const std::string& stack,
+                          const std::string& logical_id) {
     Value options(ValueMap{});
     if (!logical_id.empty()) options.Set("logical_id", Value(logical_id));
-    Control("POST", "/_sim/faults",
-            Value(ValueMap{{"service", Value("cloudformation")},
-                           {"operation", Value(operation)},
-                           {"kind", Value("fail_stack_operation")},
-                           {"match", Value(ValueMap{{"StackName", Value(stack)}})},
-                           {"options", options}}));
+    AddFault("cloudformation", operation, "fail_stack_operation",
+             {{"match", Value(ValueMap{{"StackName", Value(stack)}})}, {"options", options}});
   }
 };
 
@@ -444,7 +441,7 @@ TEST_F(CfnTest, InjectedFailuresRollBack) {
     "A": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "faa", "BillingMode": "PAY_PER_REQUEST",
       "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}},
     "B": {"Type": "AWS::SNS::Topic", "DependsOn": "A"}}})";
-  AddFault("CreateStack", "f", "B");
+  FailStackOperation("CreateStack", "f", "B");
   Create("f", body);
   Value failed = Describe("f");
   EXPECT_EQ(failed.Find("StackStatus")->as_string(), "ROLLBACK_COMPLETE");
@@ -453,7 +450,7 @@ TEST_F(CfnTest, InjectedFailuresRollBack) {
   EXPECT_FALSE(world().dynamodb.HasTable("faa"));
   Call("cloudformation", "DeleteStack", Value(ValueMap{{"StackName", Value("f")}}));
 
-  AddFault("CreateStack", "g", "B");
+  FailStackOperation("CreateStack", "g", "B");
   Create("g", body, Value(ValueMap{{"DisableRollback", Value(true)}}));
   EXPECT_EQ(Status("g"), "CREATE_FAILED");
   EXPECT_TRUE(world().dynamodb.HasTable("faa"));
@@ -462,7 +459,7 @@ TEST_F(CfnTest, InjectedFailuresRollBack) {
   Create("h", body);
   std::string updated = body;
   updated.replace(updated.find("\"faa\""), 5, "\"fbb\"");
-  AddFault("UpdateStack", "h", "B");
+  FailStackOperation("UpdateStack", "h", "B");
   updated.replace(updated.find("AWS::SNS::Topic\""), 16,
                   "AWS::SNS::Topic\", \"Properties\": {\"DisplayName\": \"x\"}");
   Call("cloudformation", "UpdateStack",
@@ -472,7 +469,7 @@ TEST_F(CfnTest, InjectedFailuresRollBack) {
   EXPECT_FALSE(world().dynamodb.HasTable("fbb"));
   EXPECT_EQ(Physical("h", "A"), "faa");
 
-  AddFault("DeleteStack", "h", "A");
+  FailStackOperation("DeleteStack", "h", "A");
   Call("cloudformation", "DeleteStack", Value(ValueMap{{"StackName", Value("h")}}));
   EXPECT_EQ(Status("h"), "DELETE_FAILED");
   EXPECT_TRUE(world().dynamodb.HasTable("faa"));

@@ -381,11 +381,7 @@ TEST_F(CognitoTest, TheAwsCliDrivesEveryOperation) {
 
 TEST_F(CognitoTest, ThrottlingAnswersTooManyRequestsException) {
   std::string pool = NewPool("p");
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("cognito-idp")},
-               {"operation", Value("DescribeUserPool")},
-               {"kind", Value("throttle")},
-               {"count", Value(1)}}));
+  AddFault("cognito-idp", "DescribeUserPool", "throttle", {{"count", Value(1)}});
   EXPECT_EQ(ErrorOf("DescribeUserPool", Obj({{"UserPoolId", Value(pool)}})),
             "TooManyRequestsException");
   EXPECT_TRUE(Try("cognito-idp", "DescribeUserPool", Obj({{"UserPoolId", Value(pool)}})));

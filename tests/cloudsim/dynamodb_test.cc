@@ -280,11 +280,8 @@ TEST_F(DynamoDbTest, BatchWriteHonoursTheUnprocessedItemsFault) {
   Value batch = Json(R"({"RequestItems":{"Orders":[
       {"PutRequest":{"Item":{"pk":{"S":"a"},"sk":{"N":"1"}}}},
       {"PutRequest":{"Item":{"pk":{"S":"a"},"sk":{"N":"2"}}}}]}})");
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("dynamodb")},
-                         {"operation", Value("BatchWriteItem")},
-                         {"match", Value(ValueMap{{"TableName", Value("Orders")}})},
-                         {"kind", Value("unprocessed_items")}}));
+  AddFault("dynamodb", "BatchWriteItem", "unprocessed_items",
+           {{"match", Value(ValueMap{{"TableName", Value("Orders")}})}});
   Value first = Call("dynamodb", "BatchWriteItem", batch);
   EXPECT_EQ(first.Find("UnprocessedItems")->Find("Orders")->as_list().size(), 2u);
   EXPECT_EQ(world().dynamodb.ItemCount("Orders"), 0u);
@@ -306,9 +303,7 @@ TEST_F(DynamoDbTest, BatchWriteHonoursTheUnprocessedItemsFault) {
 
 TEST_F(DynamoDbTest, ThrottlingUsesTheDataAndControlPlaneCodes) {
   CreateOrders();
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{
-              {"service", Value("dynamodb")}, {"kind", Value("throttle")}, {"count", Value(-1)}}));
+  AddFault("dynamodb", "", "throttle", {{"count", Value(-1)}});
   auto item = Try("dynamodb", "GetItem",
                   Json(R"({"TableName":"Orders","Key":{"pk":{"S":"a"},"sk":{"N":"1"}}})"));
   ASSERT_FALSE(item.has_value());

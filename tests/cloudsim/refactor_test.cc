@@ -189,10 +189,7 @@ TEST_F(RefactorTest, NoStackMayBeLeftEmptyAndRefusedTypesStay) {
 
 TEST_F(RefactorTest, AFailedExecutionRollsBackAndMovesNothing) {
   std::string id = CreateRefactor({Definition("gen1", kGen1After), Definition("gen2", kGen2After)});
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("cloudformation")},
-                         {"operation", Value("ExecuteStackRefactor")},
-                         {"kind", Value("fail_refactor")}}));
+  AddFault("cloudformation", "ExecuteStackRefactor", "fail_refactor");
   Call("cloudformation", "ExecuteStackRefactor", Value(ValueMap{{"StackRefactorId", Value(id)}}));
   Value described = DescribeRefactor(id);
   EXPECT_EQ(Status(described, "ExecutionStatus"), "ROLLBACK_COMPLETE");
@@ -224,10 +221,8 @@ TEST_F(RefactorTest, AFailedRollbackLeavesAPartialMoveToRecoverFrom) {
   std::string id = CreateRefactor({Definition("gen1", gen1_after), Definition("gen2", gen2_after)});
   ASSERT_EQ(Status(DescribeRefactor(id), "Status"), "CREATE_COMPLETE")
       << DescribeRefactor(id).ToJson();
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("cloudformation")},
-                         {"kind", Value("fail_refactor")},
-                         {"options", Value(ValueMap{{"rollback_fails", Value(true)}})}}));
+  AddFault("cloudformation", "", "fail_refactor",
+           {{"options", Value(ValueMap{{"rollback_fails", Value(true)}})}});
   Call("cloudformation", "ExecuteStackRefactor", Value(ValueMap{{"StackRefactorId", Value(id)}}));
   EXPECT_EQ(Status(DescribeRefactor(id), "ExecutionStatus"), "ROLLBACK_FAILED");
   // Exactly one of the two moved (the first, Table): DescribeStackResources
@@ -265,8 +260,7 @@ TEST_F(RefactorTest, AFailedRefactorLeavesTheStackItCreatesInReview) {
         "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}}}})";
   std::string id =
       CreateRefactor({Definition("gen1", kGen1After), Definition("holding", holding)}, true);
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("cloudformation")}, {"kind", Value("fail_refactor")}}));
+  AddFault("cloudformation", "", "fail_refactor");
   Call("cloudformation", "ExecuteStackRefactor", Value(ValueMap{{"StackRefactorId", Value(id)}}));
   Value stacks =
       Call("cloudformation", "DescribeStacks", Value(ValueMap{{"StackName", Value("holding")}}));

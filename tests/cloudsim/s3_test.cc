@@ -183,11 +183,7 @@ TEST_F(S3Test, ConditionalWritesCreateOnlyWhenAbsentAndReplaceOnlyTheExpectedVer
   EXPECT_EQ(put("fifth", "IfNoneMatch", etag).error().http_status, 501);
 
   // reset_after: the write happens, the answer is lost.
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("s3")},
-                         {"operation", Value("PutObject")},
-                         {"kind", Value("reset_after")},
-                         {"count", Value(-1)}}));
+  AddFault("s3", "PutObject", "reset_after", {{"count", Value(-1)}});
   Value lost = Params({{"Bucket", Value("cond-bucket")},
                        {"Key", Value("log/0003")},
                        {"Body", Value("applied")},

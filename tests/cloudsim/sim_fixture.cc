@@ -120,6 +120,15 @@ Value SimTest::Call(std::string_view service, std::string_view operation, const 
   return result ? *result : Value();
 }
 
+void SimTest::AddFault(std::string_view service, std::string_view operation, std::string_view kind,
+                       std::initializer_list<std::pair<const std::string, Value>> fields) {
+  Value rule = Obj(fields);
+  rule.Set("service", Value(std::string(service)));
+  if (!operation.empty()) rule.Set("operation", Value(std::string(operation)));
+  rule.Set("kind", Value(std::string(kind)));
+  Control("POST", "/_sim/faults", rule);
+}
+
 Value SimTest::Control(std::string_view method, std::string_view path, const Value& body) {
   Request request;
   request.method = std::string(method);

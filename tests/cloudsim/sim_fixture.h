@@ -63,6 +63,12 @@ class SimTest : public ::testing::Test {
 
   // Control API.
   Value Control(std::string_view method, std::string_view path, const Value& body = Value());
+  // Adds a fault rule (POST /_sim/faults): `kind` ("throttle", "latency",
+  // "reset_after", "error", ...) on `operation` of `service` (every
+  // operation when ""), with the rule's other fields (count, skip,
+  // latency_ms, status, code, match, options).
+  void AddFault(std::string_view service, std::string_view operation, std::string_view kind,
+                std::initializer_list<std::pair<const std::string, Value>> fields = {});
   std::vector<LogEntry> LogOf(std::string_view service, std::string_view operation);
 
   // Runs `aws --endpoint-url <sim> <args>` with the simulator's keys;

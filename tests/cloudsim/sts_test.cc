@@ -62,11 +62,7 @@ TEST_F(SimTest, TheAwsCliIsAcceptedAndAWrongSecretIsRejected) {
 }
 
 TEST_F(SimTest, ThrottleFaultFiresTheGivenNumberOfTimes) {
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("sts")},
-                         {"operation", Value("GetCallerIdentity")},
-                         {"kind", Value("throttle")},
-                         {"count", Value(2)}}));
+  AddFault("sts", "GetCallerIdentity", "throttle", {{"count", Value(2)}});
   for (int i = 0; i < 2; ++i) {
     auto result = Try("sts", "GetCallerIdentity");
     ASSERT_FALSE(result.has_value());
@@ -80,25 +76,18 @@ TEST_F(SimTest, ThrottleFaultFiresTheGivenNumberOfTimes) {
 }
 
 TEST_F(SimTest, ErrorAndResetFaultsReachTheClient) {
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("sts")},
-                         {"kind", Value("error")},
-                         {"status", Value(503)},
-                         {"code", Value("ServiceUnavailable")}}));
+  AddFault("sts", "", "error", {{"status", Value(503)}, {"code", Value("ServiceUnavailable")}});
   auto unavailable = Try("sts", "GetCallerIdentity");
   ASSERT_FALSE(unavailable.has_value());
   EXPECT_EQ(unavailable.error().http_status, 503);
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("sts")}, {"kind", Value("reset")}}));
+  AddFault("sts", "", "reset");
   auto reset = Try("sts", "GetCallerIdentity");
   ASSERT_FALSE(reset.has_value());
   EXPECT_TRUE(Try("sts", "GetCallerIdentity").has_value());
 }
 
 TEST_F(SimTest, LatencyFaultDelaysTheCallThenLetsItThrough) {
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{
-              {"service", Value("sts")}, {"kind", Value("latency")}, {"latency_ms", Value(300)}}));
+  AddFault("sts", "", "latency", {{"latency_ms", Value(300)}});
   auto started = std::chrono::steady_clock::now();
   EXPECT_TRUE(Try("sts", "GetCallerIdentity").has_value());
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));

@@ -337,11 +337,7 @@ TEST_F(BackupTest, ExportKilledBeforeTheJournalHeardFindsItsExportsOnResume) {
 TEST_F(BackupTest, ThrottledCreateBackupIsRetriedAndStillTakesOneBackup) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   Seed("discussions");
-  Control("POST", "/_sim/faults",
-          Value(ValueMap{{"service", Value("dynamodb")},
-                         {"operation", Value("CreateBackup")},
-                         {"kind", Value("throttle")},
-                         {"count", Value(2)}}));
+  AddFault("dynamodb", "CreateBackup", "throttle", {{"count", Value(2)}});
   RunResult run = Flightplan(Backup());
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   size_t throttled = 0;

@@ -414,12 +414,7 @@ TEST_F(DataMigrateTest, KilledAtRandomMomentsDuringBatchesStillExactlyOnce) {
   Seed(kItems);
   Write(kBump, Migration("bump", ".count += 1", 2, 20));
   // Every write takes a little while, so a kill lands inside a page.
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("UpdateItem")},
-               {"kind", Value("latency")},
-               {"latency_ms", Value(2)},
-               {"count", Value(-1)}}));
+  AddFault("dynamodb", "UpdateItem", "latency", {{"latency_ms", Value(2)}, {"count", Value(-1)}});
   std::mt19937 random(20261205);
   for (int kill = 0; kill < 4; ++kill) {
     Background run(FlightplanInvocation(Migrate()));
@@ -509,12 +504,8 @@ TEST_F(DataMigrateTest, AConcurrentWriterIsNeverOverwritten) {
   // changes some of the page's items in between (its own writes are not
   // delayed), and the item-by-item writes that follow a cancelled page meet
   // more of its writes.
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("TransactWriteItems")},
-               {"kind", Value("latency")},
-               {"latency_ms", Value(40)},
-               {"count", Value(-1)}}));
+  AddFault("dynamodb", "TransactWriteItems", "latency",
+           {{"latency_ms", Value(40)}, {"count", Value(-1)}});
   std::atomic<bool> done{false};
   std::map<std::string, int> increments;
   std::thread app = AppAddingToCounts(kItems, 7, done, increments);
@@ -544,12 +535,8 @@ TEST_F(DataMigrateTest, AnAttributeTheAppSetsAfterTheScanIsNotReplaced) {
   Write(kAddCompleted,
         Migration("add-completed", "if has(\"completed\") then . else . + {completed: false} end",
                   1, 8));
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("TransactWriteItems")},
-               {"kind", Value("latency")},
-               {"latency_ms", Value(40)},
-               {"count", Value(-1)}}));
+  AddFault("dynamodb", "TransactWriteItems", "latency",
+           {{"latency_ms", Value(40)}, {"count", Value(-1)}});
   std::atomic<bool> done{false};
   std::set<std::string> set_by_app;
   std::thread app([&] {
@@ -600,18 +587,8 @@ TEST_F(DataMigrateTest, ThrottlingAndLostAnswersLoseNothingAndApplyNothingTwice)
   // with the same ClientRequestToken, which DynamoDB answers without applying
   // it twice); items written one by one (paced) meet the same faults.
   auto faults = [&](const char* op, int throttle_skip, int reset_skip) {
-    Control("POST", "/_sim/faults",
-            Obj({{"service", Value("dynamodb")},
-                 {"operation", Value(op)},
-                 {"kind", Value("throttle")},
-                 {"skip", Value(throttle_skip)},
-                 {"count", Value(2)}}));
-    Control("POST", "/_sim/faults",
-            Obj({{"service", Value("dynamodb")},
-                 {"operation", Value(op)},
-                 {"kind", Value("reset_after")},
-                 {"skip", Value(reset_skip)},
-                 {"count", Value(2)}}));
+    AddFault("dynamodb", op, "throttle", {{"skip", Value(throttle_skip)}, {"count", Value(2)}});
+    AddFault("dynamodb", op, "reset_after", {{"skip", Value(reset_skip)}, {"count", Value(2)}});
   };
   for (bool paced : {false, true}) {
     SCOPED_TRACE(paced ? "item by item" : "in transactions");
@@ -661,12 +638,7 @@ TEST_F(DataMigrateTest, AWriteWhoseNumbersDynamoDbRewroteIsKnownAgainAfterItsAns
   Seed(kItems);
   // jq writes 2e21 as "2e+21"; DynamoDB keeps "2000000000000000000000".
   Write(kBump, Migration("bump", ".count += 1 | .scaled = .count * 1e21", 1, 5));
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("UpdateItem")},
-               {"kind", Value("reset_after")},
-               {"skip", Value(3)},
-               {"count", Value(1)}}));
+  AddFault("dynamodb", "UpdateItem", "reset_after", {{"skip", Value(3)}, {"count", Value(1)}});
   RunResult run = Flightplan(Migrate({"--max-write-rate", "1000"}));
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   std::map<std::string, Value> items = Items();
@@ -701,12 +673,7 @@ TEST_F(DataMigrateTest, AnItemThatKeptChangingIsTransformedWhenResumed) {
   // Each write waits 100 ms before it is applied; meanwhile the app gives
   // the busy item a new count every 5 ms (straight into the store: its
   // writes are not delayed).
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("UpdateItem")},
-               {"kind", Value("latency")},
-               {"latency_ms", Value(100)},
-               {"count", Value(-1)}}));
+  AddFault("dynamodb", "UpdateItem", "latency", {{"latency_ms", Value(100)}, {"count", Value(-1)}});
   std::atomic<bool> done{false};
   std::atomic<int> app_count{1000};
   std::thread app([&] {
@@ -731,14 +698,11 @@ TEST_F(DataMigrateTest, AnItemThatKeptChangingIsTransformedWhenResumed) {
   // item fails and stops the step before the page's last checkpoint. The
   // busy item's write must be journaled by then, or the next resume would
   // transform it again.
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("GetItem")},
-               {"kind", Value("error")},
-               {"status", Value(400)},
-               {"code", Value("ValidationException")},
-               {"skip", Value(1)},
-               {"count", Value(1)}}));
+  AddFault("dynamodb", "GetItem", "error",
+           {{"status", Value(400)},
+            {"code", Value("ValidationException")},
+            {"skip", Value(1)},
+            {"count", Value(1)}});
   RunResult stopped = Flightplan(Migrate({"--max-write-rate", "1000"}));
   EXPECT_EQ(stopped.exit_code, 1) << stopped.out << stopped.err;
   EXPECT_EQ(Number(Items()[ItemId(kBusy)], "count"), app_count.load() + 1);
@@ -764,15 +728,12 @@ TEST_F(DataMigrateTest, AWriteRefusedByAnotherTransactionIsTriedAgain) {
   CreateTable();
   Seed(kItems);
   Write(kBump, Migration("bump", ".count += 1", 1, 5));
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("UpdateItem")},
-               {"kind", Value("error")},
-               {"status", Value(400)},
-               {"code", Value("TransactionConflictException")},
-               {"message", Value("Transaction is ongoing for the item")},
-               {"skip", Value(3)},
-               {"count", Value(2)}}));
+  AddFault("dynamodb", "UpdateItem", "error",
+           {{"status", Value(400)},
+            {"code", Value("TransactionConflictException")},
+            {"message", Value("Transaction is ongoing for the item")},
+            {"skip", Value(3)},
+            {"count", Value(2)}});
   RunResult run = Flightplan(Migrate({"--max-write-rate", "1000"}));  // item by item
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   std::map<std::string, Value> items = Items();
@@ -1395,12 +1356,7 @@ TEST_F(DataMigrateTest, RollbackNeverOverwritesAWriteTheAppMakesDuringTheRestore
   ASSERT_EQ(Flightplan(Migrate()).exit_code, 0);
   // Each put-back arrives 40 ms late; the app adds 100 to a random item
   // every 3 ms meanwhile.
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("PutItem")},
-               {"kind", Value("latency")},
-               {"latency_ms", Value(40)},
-               {"count", Value(-1)}}));
+  AddFault("dynamodb", "PutItem", "latency", {{"latency_ms", Value(40)}, {"count", Value(-1)}});
   std::atomic<bool> done{false};
   std::map<std::string, int> increments;
   std::thread app = AppAddingToCounts(kItems, 11, done, increments);
@@ -1842,12 +1798,7 @@ TEST_F(DataKeyChangeTest, AnImportedItemWhoseAnswerWasLostIsCountedAsImported) {
   DeployNewKey();
   // The 6th PutItem is applied and its answer lost: the client sends it
   // again, and its condition fails on the item it created itself.
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("dynamodb")},
-               {"operation", Value("PutItem")},
-               {"kind", Value("reset_after")},
-               {"skip", Value(5)},
-               {"count", Value(1)}}));
+  AddFault("dynamodb", "PutItem", "reset_after", {{"skip", Value(5)}, {"count", Value(1)}});
   RunResult imported = Flightplan(Data("migrate"));
   ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
   ExpectImported();

@@ -331,13 +331,8 @@ TEST_F(DriftTest, ALocalEditNotPushedIsLocalDrift) {
 
 TEST_F(DriftTest, ADetectionThatFailsIsIncompleteNeverClean) {
   App app = Seed("discussions");
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("cloudformation")},
-               {"operation", Value("DetectStackDrift")},
-               {"kind", Value("error")},
-               {"status", Value(400)},
-               {"code", Value("ValidationError")},
-               {"count", Value(1)}}));
+  AddFault("cloudformation", "DetectStackDrift", "error",
+           {{"status", Value(400)}, {"code", Value("ValidationError")}, {"count", Value(1)}});
   RunResult r = Drift(app);
   EXPECT_EQ(r.exit_code, 8) << r.out << r.err;
   Value report = Report(r);

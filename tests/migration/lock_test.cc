@@ -308,12 +308,8 @@ TEST_F(LockCases, AStackUpdateThatRollsBackLeavesTheEnvironmentAsItWas) {
     }
   }
   ASSERT_FALSE(todo.empty());
-  Control("POST", "/_sim/faults",
-          cloudsim::testing::Obj({{"service", Value("cloudformation")},
-                                  {"operation", Value("ExecuteChangeSet")},
-                                  {"kind", Value("fail_stack_operation")},
-                                  {"match", cloudsim::testing::Obj({{"StackName", Value(todo)}})},
-                                  {"count", Value(1)}}));
+  AddFault("cloudformation", "ExecuteChangeSet", "fail_stack_operation",
+           {{"match", cloudsim::testing::Obj({{"StackName", Value(todo)}})}, {"count", Value(1)}});
   RunResult r = Flightplan(Lock());
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("rolled it back"));

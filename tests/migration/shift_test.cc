@@ -353,14 +353,11 @@ TEST_F(ShiftTest, AFailureBetweenTwoDomainsIsResumedAndRolledBackExactly) {
   std::string org_before = org();
   RecordRefactorDone();
   // example.com is updated first (name order); example.org's update is refused once.
-  Control("POST", "/_sim/faults",
-          Obj({{"service", Value("amplify")},
-               {"operation", Value("UpdateDomainAssociation")},
-               {"kind", Value("error")},
-               {"status", Value(400)},
-               {"code", Value("BadRequestException")},
-               {"match", Obj({{"domainName", Value("example.org")}})},
-               {"count", Value(1)}}));
+  AddFault("amplify", "UpdateDomainAssociation", "error",
+           {{"status", Value(400)},
+            {"code", Value("BadRequestException")},
+            {"match", Obj({{"domainName", Value("example.org")}})},
+            {"count", Value(1)}});
   RunResult failed = Flightplan(Shift());
   EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
   EXPECT_EQ(Branches(), Gen2Map());
