@@ -236,6 +236,10 @@ class LogJournal::Impl final : public CommitHook {
   // Applies every log object the replica has not seen yet.
   Result<void> Sync();
   Result<Applied> Write(const Value& call);
+  // The error of a write whose outcome is not known: "could not tell
+  // whether a write reached the shared state at <store><what_happened>",
+  // and what to do (`flightplan status`<when>).
+  Error WriteInDoubt(const std::string& what_happened, std::string_view when = "") const;
   Result<ChainReport> VerifyStore();
   // A scratch file beside the replica for this journal (`use`: in, out,
   // verify): the pid tells a later open whether its owner is alive, the
@@ -747,20 +751,14 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
                                      store_.Describe(), awaited_elsewhere_));
       }
       if (!synced) {
-        return MakeError(ErrorCode::kStateFile,
-                         fmt::format("could not tell whether a write reached the shared state "
-                                     "at {} ({}). Nothing is lost: run `flightplan status`, "
-                                     "which reads the state as it is, then go on.",
-                                     store_.Describe(), synced.error().message()));
+        return MakeError(WriteInDoubt(fmt::format(" ({})", synced.error().message())));
       }
       if (unanswered >= kMaxUnansweredWrites) {
-        return MakeError(ErrorCode::kStateFile,
-                         fmt::format("could not tell whether a write reached the shared state "
-                                     "at {}: {} tries in a row went unanswered (the last: {}), "
-                                     "and the log does not hold any of them yet. Nothing is "
-                                     "lost: run `flightplan status` once the store answers, "
-                                     "which reads the state as it is, then go on.",
-                                     store_.Describe(), unanswered, unanswered_error));
+        return MakeError(WriteInDoubt(fmt::format(": {} tries in a row went unanswered (the "
+                                                  "last: {}), and the log does not hold any "
+                                                  "of them yet",
+                                                  unanswered, unanswered_error),
+                                      " once the store answers"));
       }
     }
     live_at_ = clock_.Now();
@@ -787,19 +785,23 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
     // read finds out whether our object is there.
   }
   if (unanswered > 0) {
-    return MakeError(
-        ErrorCode::kStateFile,
-        fmt::format("could not tell whether a write reached the shared state at {} "
-                    "after {} attempts (the last went unanswered: {}). Nothing is "
-                    "lost: run `flightplan status`, which reads the state as it "
-                    "is, then go on.",
-                    store_.Describe(), options_.max_commit_attempts, unanswered_error));
+    return MakeError(WriteInDoubt(fmt::format(" after {} attempts (the last went unanswered: {})",
+                                              options_.max_commit_attempts, unanswered_error)));
   }
   return MakeError(ErrorCode::kConflict,
                    fmt::format("gave up writing to the shared state at {} after {} attempts: "
                                "other operators kept writing first. Nothing of this write was "
                                "recorded; try again.",
                                store_.Describe(), options_.max_commit_attempts));
+}
+
+Error LogJournal::Impl::WriteInDoubt(const std::string& what_happened,
+                                     std::string_view when) const {
+  return Error(ErrorCode::kStateFile,
+               fmt::format("could not tell whether a write reached the shared state at {}{}. "
+                           "Nothing is lost: run `flightplan status`{}, which reads the state "
+                           "as it is, then go on.",
+                           store_.Describe(), what_happened, when));
 }
 
 Result<Applied> LogJournal::Impl::Apply(const Value& call) {
