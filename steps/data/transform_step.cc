@@ -426,7 +426,7 @@ class Progress {
   const Plan& plan_;
   std::mutex mu_;
   std::vector<Segment> segments_;
-  ValueList values_;  // segments_ as journaled (Segment::ToValue)
+  ValueList values_;  // Segment::ToValue of each of segments_
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_line_;
   int64_t start_read_ = 0;
