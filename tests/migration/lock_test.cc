@@ -195,7 +195,7 @@ TEST_F(LockCases, ATemplateOverTheInlineLimitGoesThroughTheDeploymentBucket) {
   Seed("backend-only");
   // Grow the Todo model stack's template past 51,200 bytes the way a user
   // could: an update through S3 with a large template-level Metadata.
-  std::string todo;
+  std::string todo_stack;
   std::string bucket;
   Value params(ValueList{});
   Value tmpl;
@@ -203,7 +203,7 @@ TEST_F(LockCases, ATemplateOverTheInlineLimitGoesThroughTheDeploymentBucket) {
     std::lock_guard lock(world().mutex);
     for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
       if (s.name.find(root_stack_) == 0 && s.name.find("-Todo-") != std::string::npos) {
-        todo = s.name;
+        todo_stack = s.name;
         tmpl = *Value::FromJson(s.template_text);
         for (const auto& p : s.parameters) {
           Value entry(ValueMap{});
@@ -219,7 +219,7 @@ TEST_F(LockCases, ATemplateOverTheInlineLimitGoesThroughTheDeploymentBucket) {
       }
     }
   }
-  ASSERT_FALSE(todo.empty());
+  ASSERT_FALSE(todo_stack.empty());
   ASSERT_FALSE(bucket.empty());
   tmpl.Set("Metadata", Value(ValueMap{{"Padding", Value(std::string(60000, 'x'))}}));
   Call("s3", "PutObject",
@@ -227,25 +227,25 @@ TEST_F(LockCases, ATemplateOverTheInlineLimitGoesThroughTheDeploymentBucket) {
                                {"Key", Value("big/todo.json")},
                                {"Body", Value(tmpl.ToJson())}}));
   Value update(ValueMap{});
-  update.Set("StackName", todo);
+  update.Set("StackName", todo_stack);
   update.Set("TemplateURL", "https://" + bucket + ".s3.us-east-1.amazonaws.com/big/todo.json");
   update.Set("Parameters", params);
   update.Set("Capabilities",
              Value(ValueList{Value("CAPABILITY_IAM"), Value("CAPABILITY_NAMED_IAM")}));
   Call("cloudformation", "UpdateStack", update);
-  ASSERT_GT(Snapshot()[todo].template_text.size(), 51200u);
+  ASSERT_GT(Snapshot()[todo_stack].template_text.size(), 51200u);
 
   int64_t pos = LogPosition();
   RunResult r = Flightplan(Lock());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_GE(CountCalls("s3", "PutObject", pos), 1);
-  Result<Value> locked = Value::FromJson(Snapshot()[todo].template_text);
+  Result<Value> locked = Value::FromJson(Snapshot()[todo_stack].template_text);
   ASSERT_TRUE(locked);
   EXPECT_EQ(Str(*locked->Find("Resources")->Find("TodoTable"), "DeletionPolicy"), "Retain");
   EXPECT_TRUE(locked->Find("Metadata") != nullptr);  // nothing else of the template was lost
   RunResult back = Flightplan(Lock({"--rollback"}));
   ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
-  EXPECT_EQ(*Value::FromJson(Snapshot()[todo].template_text), tmpl);
+  EXPECT_EQ(*Value::FromJson(Snapshot()[todo_stack].template_text), tmpl);
 }
 
 TEST_F(LockCases, AnOldCliIsRefusedUnlessValidationsAreSkippedWhichTheAuditRecords) {
@@ -298,18 +298,19 @@ TEST_F(LockCases, AStackUpdateThatRollsBackLeavesTheEnvironmentAsItWas) {
   auto before = Snapshot();
   // The Todo model stack's update fails and CloudFormation rolls it back;
   // lock has already locked the stacks before it by then.
-  std::string todo;
+  std::string todo_stack;
   {
     std::lock_guard lock(world().mutex);
     for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
       if (s.name.find("-Todo-") != std::string::npos && s.name.find(root_stack_) == 0) {
-        todo = s.name;
+        todo_stack = s.name;
       }
     }
   }
-  ASSERT_FALSE(todo.empty());
-  AddFault("cloudformation", "ExecuteChangeSet", "fail_stack_operation",
-           {{"match", cloudsim::testing::Obj({{"StackName", Value(todo)}})}, {"count", Value(1)}});
+  ASSERT_FALSE(todo_stack.empty());
+  AddFault(
+      "cloudformation", "ExecuteChangeSet", "fail_stack_operation",
+      {{"match", cloudsim::testing::Obj({{"StackName", Value(todo_stack)}})}, {"count", Value(1)}});
   RunResult r = Flightplan(Lock());
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("rolled it back"));
@@ -355,23 +356,23 @@ TEST_F(LockCases, AChangeSetThatCannotBeCreatedLeavesTheEnvironmentAsItWas) {
 TEST_F(LockCases, ALockWhoseUndoFailedIsFinishedAndRolledBackToTheOriginal) {
   Seed("backend-only");
   auto before = Snapshot();
-  std::string todo;
+  std::string todo_stack;
   {
     std::lock_guard lock(world().mutex);
     for (const cloudsim::Stack& s : world().cloudformation.stacks()) {
       if (s.name.find("-Todo-") != std::string::npos && s.name.find(root_stack_) == 0) {
-        todo = s.name;
+        todo_stack = s.name;
       }
     }
   }
-  ASSERT_FALSE(todo.empty());
+  ASSERT_FALSE(todo_stack.empty());
   // The third stack's update rolls back, and the undo of the second fails
   // (its change set is refused): the environment is left partly locked.
   Value fail(ValueMap{});
   fail.Set("service", "cloudformation");
   fail.Set("operation", "ExecuteChangeSet");
   fail.Set("kind", "fail_stack_operation");
-  fail.Set("match", cloudsim::testing::Obj({{"StackName", Value(todo)}}));
+  fail.Set("match", cloudsim::testing::Obj({{"StackName", Value(todo_stack)}}));
   fail.Set("count", 1);
   Control("POST", "/_sim/faults", fail);
   Value refuse(ValueMap{});
