@@ -106,7 +106,15 @@ Result<std::string> ResolveTable(aws::AwsClient& client, Clock& clock, const Dat
   std::set<std::string> tables;
   std::deque<std::string> stacks{root};
   int visited = 0;
-  while (!stacks.empty() && visited++ < kMaxStacks) {
+  while (!stacks.empty()) {
+    if (visited++ == kMaxStacks) {
+      // Unread stacks may hold the model's table, or a second one.
+      return MakeError(ErrorCode::kInvalidInput,
+                       fmt::format("the backend stack of app {} branch {} ({}) nests more than "
+                                   "{} stacks, more than flightplan searches for model '{}'; "
+                                   "name the table with `table`",
+                                   target.app_id, target.branch, root, kMaxStacks, target.model));
+    }
     std::string stack = stacks.front();
     stacks.pop_front();
     ASSIGN_OR_RETURN(ValueList resources, cfn.ListStackResources(stack));

@@ -1107,6 +1107,39 @@ TEST_F(DataMigrateTest, AModelIsFoundThroughTheBranchsBackendStack) {
   EXPECT_THAT(missing.err + missing.out, HasSubstr("no table of model 'Nope'"));
 }
 
+// A backend nesting more stacks than the search reads is refused with a
+// message, not searched in part: an unread stack may hold the model's table.
+TEST_F(DataMigrateTest, AModelInABackendOfMoreStacksThanTheSearchReadsIsRefused) {
+  {
+    std::lock_guard lock(world().mutex);
+    ASSERT_TRUE(world().s3.CreateBucket("many-stacks", world().Now()).has_value());
+  }
+  Call(
+      "s3", "PutObject",
+      Obj({{"Bucket", Value("many-stacks")},
+           {"Key", Value("leaf.json")},
+           {"Body",
+            Value(
+                R"({"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}})")}}));
+  // The root and 200 nested stacks: 201, one more than the search reads.
+  std::string resources;
+  for (int i = 0; i < 200; ++i) {
+    resources += fmt::format(
+        R"({}"Nested{}": {{"Type": "AWS::CloudFormation::Stack", "Properties": {{
+          "TemplateURL": "https://s3.amazonaws.com/many-stacks/leaf.json"}}}})",
+        i == 0 ? "" : ", ", i);
+  }
+  std::string app_id = DeployResources(resources);
+  ASSERT_FALSE(app_id.empty());
+  Write(kBump, Migration("bump", ".count += 1", 1, 25, "model: Todo"));
+  RunResult run = Flightplan({"data", "migrate", "--app-id", app_id, "--branch", "main"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.err + run.out, HasSubstr("nests more than 200 stacks"));
+  EXPECT_THAT(run.err + run.out, HasSubstr("name the table with `table`"));
+  EXPECT_TRUE(LogOf("dynamodb", "TransactWriteItems").empty());
+  EXPECT_TRUE(LogOf("dynamodb", "Scan").empty());
+}
+
 // schema diff with --app-id/--branch: each change that touches stored items
 // carries how many of the deployed items it touches, counted in the tables
 // the branch's backend stack holds.
