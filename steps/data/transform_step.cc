@@ -62,6 +62,22 @@ constexpr std::string_view kDropped = "drop";
 // A pending item's `after` once the step knows it did not write the item
 // (it kept changing): a resume transforms whatever the item then holds.
 constexpr std::string_view kNotWritten = "not-written";
+// A pending item's digests are journaled by their first 32 hex digits (128
+// bits tell an item's states apart as surely, in half the bytes); versions
+// before 2026-12 journaled all 64, which a prefix compare reads as well.
+constexpr size_t kJournaledDigestChars = 32;
+
+std::string JournaledDigest(const std::string& digest) {
+  return digest.substr(0, kJournaledDigestChars);
+}
+
+// Whether `journaled` (a digest as the journal holds it, or a marker) stands
+// for `value` (a whole digest, or the same marker).
+bool Journals(const std::string& journaled, const std::string& value) {
+  if (journaled == value) return true;
+  return journaled.size() >= kJournaledDigestChars &&
+         value.compare(0, journaled.size(), journaled) == 0;
+}
 
 struct Counts {
   int64_t read = 0;
@@ -98,7 +114,8 @@ struct Counts {
 };
 
 // An item the segment is about to write: its key, and the digests of the
-// item as read and as it will be (kDropped: deleted).
+// item as read and as it will be (kDropped: deleted). Journaled as a list
+// [key, before, after] with the digests shortened (JournaledDigest).
 struct Pending {
   Value key;
   std::string before;
@@ -117,9 +134,10 @@ struct Segment {
     out.Set("next_key", next_key);
     out.Set("done", done);
     ValueList items;
+    items.reserve(pending.size());
     for (const Pending& p : pending) {
       items.emplace_back(
-          ValueMap{{"key", p.key}, {"before", Value(p.before)}, {"after", Value(p.after)}});
+          ValueList{p.key, Value(JournaledDigest(p.before)), Value(JournaledDigest(p.after))});
     }
     out.Set("pending", Value(std::move(items)));
     counts.Into(out);
@@ -133,8 +151,14 @@ struct Segment {
     const Value* done = v.Find("done");
     s.done = done != nullptr && done->is_bool() && done->as_bool();
     for (const Value& p : ListAt(v, "pending")) {
-      s.pending.push_back(
-          {p.Find("key") ? *p.Find("key") : Value(), StringAt(p, "before"), StringAt(p, "after")});
+      if (p.is_list() && p.as_list().size() == 3) {
+        const ValueList& l = p.as_list();
+        auto text = [](const Value& t) { return t.is_string() ? t.as_string() : std::string(); };
+        s.pending.push_back({l[0], text(l[1]), text(l[2])});
+      } else {  // as versions before 2026-12 journaled it
+        s.pending.push_back({p.Find("key") ? *p.Find("key") : Value(), StringAt(p, "before"),
+                             StringAt(p, "after")});
+      }
     }
     s.counts = Counts::From(v);
     for (const Value& k : ListAt(v, "left_keys")) {
@@ -477,7 +501,7 @@ class Worker {
       std::string digest = ItemDigest(*now);
       std::string plain = Sha256Hex(now->ToJson());
       auto is = [&](const std::string& journaled) {
-        return journaled == digest || journaled == plain;
+        return Journals(journaled, digest) || Journals(journaled, plain);
       };
       if (is(p.after)) {
         segment_.counts.written += 1;
@@ -611,7 +635,7 @@ class Worker {
     }
     Pending& p = segment_.pending[pending_index];
     std::string before = ItemDigest(item);
-    if (p.before != before || p.after != o.after) {
+    if (!Journals(p.before, before) || !Journals(p.after, o.after)) {
       p.before = std::move(before);
       p.after = o.after;
       TRY(SaveJournaledPage());

@@ -7,10 +7,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <thread>
@@ -19,6 +21,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+#include "steps/data/item_json.h"
 #include "tests/migration/migration_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -403,6 +406,73 @@ TEST_F(DataMigrateTest, KilledAtJournalWritesEveryItemIsTransformedExactlyOnce) 
   RunResult whole = Flightplan(Migrate(), fmt::format("{}:before", kRunWrites + 1));
   EXPECT_EQ(whole.exit_code, 0) << "the run makes exactly " << kRunWrites << " writes\n"
                                 << whole.out << whole.err;
+}
+
+// A page in flight journaled by a version before 2026-12 (each item a map
+// with its digests' 64 hex digits, where this version journals a list and
+// 32) is settled by this version: every item transformed exactly once.
+TEST_F(DataMigrateTest, APageInFlightJournaledByAnEarlierVersionIsSettledExactlyOnce) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 30;
+  CreateTable();
+  Seed(kItems);
+  Write(kBump, Migration("bump", ".count += 1", 1, 10));
+  // Write 6: the checkpoint naming the first page's items, none written yet.
+  RunResult killed = Flightplan(Migrate(), "6:after");
+  ASSERT_TRUE(killed.signaled) << killed.exit_code << killed.out << killed.err;
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(state_.c_str(), &db), SQLITE_OK);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> close(db, sqlite3_close);
+  sqlite3_stmt* read = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT run_id, prepared_json FROM steps WHERE step_id = "
+                               "'transform' AND state = 'running'",
+                               -1, &read, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
+  int64_t run = sqlite3_column_int64(read, 0);
+  Value prepared = *Value::FromJson(reinterpret_cast<const char*>(sqlite3_column_text(read, 1)));
+  sqlite3_finalize(read);
+  Value* segment = &prepared.as_map().at("checkpoint").as_map().at("segments").as_list().at(0);
+  ValueList earlier;
+  for (const Value& p : segment->Find("pending")->as_list()) {
+    ASSERT_TRUE(p.is_list()) << p.ToJson();
+    const ValueList& entry = p.as_list();
+    Value key = entry.at(0);
+    Value before = Call("dynamodb", "GetItem", Obj({{"TableName", Value(kTable)}, {"Key", key}}))
+                       .as_map()
+                       .at("Item");
+    Value after = before;
+    after.Set("count", Obj({{"N", Value(std::to_string(Number(before, "count") + 1))}}));
+    std::string before_digest = data::ItemDigest(before);
+    std::string after_digest = data::ItemDigest(after);
+    ASSERT_EQ(entry.at(1).as_string(), before_digest.substr(0, 32));
+    ASSERT_EQ(entry.at(2).as_string(), after_digest.substr(0, 32));
+    earlier.emplace_back(
+        ValueMap{{"key", key}, {"before", Value(before_digest)}, {"after", Value(after_digest)}});
+  }
+  ASSERT_EQ(earlier.size(), 10u);
+  segment->Set("pending", Value(std::move(earlier)));
+  sqlite3_stmt* update = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "UPDATE steps SET prepared_json = ? WHERE run_id = ? AND "
+                               "step_id = 'transform'",
+                               -1, &update, nullptr),
+            SQLITE_OK);
+  std::string text = prepared.ToJson();
+  sqlite3_bind_text(update, 1, text.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(update, 2, run);
+  ASSERT_EQ(sqlite3_step(update), SQLITE_DONE);
+  sqlite3_finalize(update);
+  close.reset();
+
+  RunResult resumed = Flightplan(Migrate());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  ExpectBumpedOnce(kItems);
+  Value outputs = StepOutputs(run);
+  EXPECT_EQ(outputs.Find("written")->as_int(), kItems) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("left")->as_int(), 0) << outputs.ToJson();
 }
 
 // Killed at random moments while pages are being written, several times in
