@@ -345,14 +345,26 @@ Value WriteParams(const Plan& plan, const Value& item, const Outcome& o, bool* u
   return params;
 }
 
-Result<bool> Write(AwsClient& client, const Plan& plan, const Value& item, const Outcome& o,
-                   StepContext& ctx) {
+// What became of one conditional write.
+enum class WriteAnswer {
+  kWritten,
+  kRefused,  // the item was not as read: someone changed it
+  // Refused, but sent more than once: an earlier send whose answer was lost
+  // may have written it, and the refusal may be of this very write.
+  kRefusedAfterResend,
+};
+
+Result<WriteAnswer> Write(AwsClient& client, const Plan& plan, const Value& item, const Outcome& o,
+                          StepContext& ctx) {
   bool update = false;
   Value params = WriteParams(plan, item, o, &update);
   aws::AwsResult result = CallPatiently(client, update ? "UpdateItem" : "DeleteItem", params, ctx);
-  if (result) return true;
-  if (IsConditionFailure(result.error())) return false;
-  return MakeError(result.error().ToError());
+  if (result) return WriteAnswer::kWritten;
+  if (IsConditionFailure(result.error())) {
+    return result.error().attempts > 1 ? WriteAnswer::kRefusedAfterResend : WriteAnswer::kRefused;
+  }
+  return MakeError(result.error().ToError().WithContext(
+      fmt::format("writing the item {}", KeyOf(item, plan.key_names).ToJson())));
 }
 
 // Shared by a run's segment workers: the checkpoint of every segment, saved
@@ -514,7 +526,7 @@ class Worker {
       }
     }
     segment_.pending.clear();
-    return progress_.Save(index_, segment_);
+    return Journal(segment_);
   }
 
   Result<void> Page() {
@@ -556,7 +568,11 @@ class Worker {
     for (const auto& [item, o] : writes) {
       segment_.pending.push_back({KeyOf(*item, plan_.key_names), ItemDigest(*item), o.after});
     }
-    if (!writes.empty() || !more) TRY(progress_.Save(index_, segment_));
+    // A page with nothing to write is journaled only to end the segment, or
+    // to clear the last written page's list (left journaled, it would make
+    // a resume re-read those items and count any the app changed since as
+    // left, though this step wrote them).
+    if (!writes.empty() || !more || journal_has_pending_) TRY(Journal(segment_));
     journaled_counts_ = segment_.counts;
     journaled_left_keys_ = segment_.left_keys.size();
     if (pacer_.paced()) {
@@ -570,7 +586,7 @@ class Worker {
       }
     }
     segment_.pending.clear();
-    if (!more && !writes.empty()) TRY(progress_.Save(index_, segment_));
+    if (!more && !writes.empty()) TRY(Journal(segment_));
     return {};
   }
 
@@ -611,7 +627,9 @@ class Worker {
     request.Set("ClientRequestToken", token.FinishHex().substr(0, 36));
     aws::AwsResult result = CallPatiently(client_, "TransactWriteItems", request, ctx_);
     if (!result && result.error().code != "TransactionCanceledException") {
-      return MakeError(result.error().ToError());
+      return MakeError(result.error().ToError().WithContext(fmt::format(
+          "writing the {} items {} to {} in one transaction", end - first,
+          segment_.pending[first].key.ToJson(), segment_.pending[end - 1].key.ToJson())));
     }
     for (size_t i = first; i < end; ++i) {
       if (result) {
@@ -654,8 +672,8 @@ class Worker {
     Outcome o = first_outcome;
     for (int attempt = 1;; ++attempt) {
       TRY(pacer_.Wait(ctx_));
-      ASSIGN_OR_RETURN(bool written, Write(client_, plan_, item, o, ctx_));
-      if (written) {
+      ASSIGN_OR_RETURN(WriteAnswer answer, Write(client_, plan_, item, o, ctx_));
+      if (answer == WriteAnswer::kWritten) {
         (o.kind == Outcome::kDelete ? segment_.counts.dropped : segment_.counts.written) += 1;
         return {};
       }
@@ -667,8 +685,20 @@ class Worker {
         (o.kind == Outcome::kDelete ? segment_.counts.dropped : segment_.counts.vanished) += 1;
         return {};
       }
-      if (o.kind == Outcome::kUpdate && ItemDigest(*now) == o.after) {
+      const std::string digest = ItemDigest(*now);
+      if (o.kind == Outcome::kUpdate && digest == o.after) {
         segment_.counts.written += 1;
+        return {};
+      }
+      // Sent more than once, and now neither as read nor as this step would
+      // write it: whether an earlier send wrote it before someone changed it
+      // cannot be told, and transforming it again could apply the program
+      // twice. Left alone and listed, as after an interruption.
+      if (answer == WriteAnswer::kRefusedAfterResend && digest != ItemDigest(item)) {
+        segment_.counts.left += 1;
+        if (segment_.left_keys.size() < kMaxListedKeys) {
+          segment_.left_keys.push_back(KeyOf(item, plan_.key_names).ToJson());
+        }
         return {};
       }
       if (attempt >= kMaxConflictRetries) {
@@ -698,6 +728,13 @@ class Worker {
     }
   }
 
+  // Journals `s` as this segment's checkpoint.
+  Result<void> Journal(const Segment& s) {
+    TRY(progress_.Save(index_, s));
+    journal_has_pending_ = !s.pending.empty();
+    return {};
+  }
+
   // The page's pending list as it stands now, with the counts from before
   // the page: they must not hold the outcomes of its items yet, since after
   // a crash the pending list settles them.
@@ -705,7 +742,7 @@ class Worker {
     Segment journaled = segment_;
     journaled.counts = journaled_counts_;
     journaled.left_keys.resize(journaled_left_keys_);
-    return progress_.Save(index_, journaled);
+    return Journal(journaled);
   }
 
   AwsClient& client_;
@@ -720,6 +757,8 @@ class Worker {
   // segment_.counts and how many left_keys, as the page's checkpoint holds them
   Counts journaled_counts_;
   size_t journaled_left_keys_ = 0;
+  // The last checkpoint journaled lists items in flight.
+  bool journal_has_pending_ = false;
 };
 
 class TransformStep final : public StepType {

@@ -702,6 +702,86 @@ TEST_F(DataMigrateTest, ThrottlingAndLostAnswersLoseNothingAndApplyNothingTwice)
   }
 }
 
+// A write applied with its answer lost, refused when the client sent it
+// again (the item had changed: by that very write), and the item changed by
+// the app before the step read it back: whether the step's write landed
+// cannot be told, so the item is left (and listed), never transformed again.
+TEST_F(DataMigrateTest, AResentWriteWhoseItemTheAppThenChangedIsLeftNotTransformedTwice) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  CreateTable();
+  Seed(1);
+  Write(kBump, Migration("bump", ".count += 1", 1, 10));
+  AddFault("dynamodb", "UpdateItem", "reset_after", {{"count", Value(1)}});
+  // The read-back waits, so that the app's write lands before it.
+  AddFault("dynamodb", "GetItem", "latency", {{"latency_ms", Value(500)}, {"count", Value(1)}});
+  std::atomic<bool> done{false};
+  bool app_wrote = false;
+  std::thread app([&] {
+    for (int wait = 0; wait < 30000 && !done.load() && LogOf("dynamodb", "UpdateItem").size() < 2;
+         ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (done.load()) return;
+    app_wrote = static_cast<bool>(Try(
+        "dynamodb", "UpdateItem",
+        Obj({{"TableName", Value(kTable)},
+             {"Key", Obj({{"id", Obj({{"S", Value(ItemId(0))}})}})},
+             {"UpdateExpression", Value("SET #n = :v")},
+             {"ExpressionAttributeNames", Obj({{"#n", Value("note")}})},
+             {"ExpressionAttributeValues", Obj({{":v", Obj({{"S", Value("by the app")}})}})}})));
+  });
+  RunResult run = Flightplan(Migrate({"--max-write-rate", "1000"}));
+  done = true;
+  app.join();
+  ASSERT_TRUE(app_wrote) << "the app did not write between the resend and the read-back";
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  Value item = Items()[ItemId(0)];
+  EXPECT_EQ(Number(item, "count"), 1) << item.ToJson();
+  EXPECT_EQ(*item.Find("note"), Obj({{"S", Value("by the app")}}));
+  int64_t run_id = StatusJson().Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run_id);
+  EXPECT_EQ(outputs.Find("left")->as_int(), 1) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("written")->as_int(), 0) << outputs.ToJson();
+}
+
+// A page with nothing to write after one that wrote clears the written
+// page's list from the journal: stopped later (here by the program failing
+// on a later page) and resumed, the written items count as written even
+// though the app changed one of them meanwhile.
+TEST_F(DataMigrateTest, AWrittenPageIsNotSettledAgainAfterLaterPagesWithNothingToWrite) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 40;
+  CreateTable();
+  Seed(kItems);
+  // Page 1 (items 0-9) is written, pages 2 and 3 have nothing to write, the
+  // program fails on page 4.
+  Write(kBump,
+        Migration("bump",
+                  "if .id == \"item-00035\" then error(\"stop at \\(.id)\") elif .count < 10 "
+                  "then .count += 1 else . end",
+                  1, 10));
+  RunResult failed = Flightplan(Migrate());
+  ASSERT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  ASSERT_THAT(failed.err + failed.out, HasSubstr("stop at item-00035"));
+  Call("dynamodb", "UpdateItem",
+       Obj({{"TableName", Value(kTable)},
+            {"Key", Obj({{"id", Obj({{"S", Value(ItemId(3))}})}})},
+            {"UpdateExpression", Value("SET #n = :v")},
+            {"ExpressionAttributeNames", Obj({{"#n", Value("note")}})},
+            {"ExpressionAttributeValues", Obj({{":v", Obj({{"S", Value("by the app")}})}})}}));
+  Write(kBump, Migration("bump", "if .count < 10 then .count += 1 else . end", 1, 10));
+  RunResult resumed = Flightplan(Migrate({"--accept-definition-change"}));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  std::map<std::string, Value> items = Items();
+  for (int i = 0; i < kItems; ++i) {
+    EXPECT_EQ(Number(items[ItemId(i)], "count"), i < 10 ? i + 1 : i) << ItemId(i);
+  }
+  int64_t run_id = StatusJson().Find("migrations")->as_list()[0].Find("run")->as_int();
+  Value outputs = StepOutputs(run_id);
+  EXPECT_EQ(outputs.Find("written")->as_int(), 10) << outputs.ToJson();
+  EXPECT_EQ(outputs.Find("left")->as_int(), 0) << outputs.ToJson();
+}
+
 // DynamoDB stores a number in its own text ("2e+21" written out in digits):
 // a write whose answer was lost, found applied when the client sent it again,
 // is still recognised as this migration's own write by the item read back —
