@@ -40,7 +40,9 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
   app.add_flag("--skip-validations", global.skip_validations,
                "Skip validation steps (recorded in the audit)")
       ->group("Global options");
-  app.add_flag("-v,--verbose", global.verbose, "More output (repeatable)")->group("Global options");
+  app.add_flag("-v,--verbose", global.verbose,
+               "At the end of a run, also print the path of its log file")
+      ->group("Global options");
   app.add_flag("--allow-network-fs", global.allow_network_fs,
                "Allow a state file on NFS/SMB/FUSE, where SQLite locking is unsafe")
       ->group("Global options");

@@ -426,7 +426,8 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   migrate
       ->add_option("--max-write-rate", args->max_write_rate,
                    "At most N item writes per second over all segments, to leave the live "
-                   "app its write capacity (default: no limit); may differ on a resume")
+                   "app its write capacity (0.001 to 1,000,000; default: no limit); may differ "
+                   "on a resume")
       ->check(CLI::Range(0.001, 1000000.0));
   migrate
       ->add_option("--sample", args->sample,
@@ -442,8 +443,8 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "(or the first N with --sample N) and writes nothing, showing the counts and a few\n"
       "items' changes.\n"
       "--json prints events for machines on stdout, one JSON object per line: run.started,\n"
-      "step.started, progress (table, read, estimate, items_per_second, seconds_left,\n"
-      "written, dropped, conflicts; about once a second), notice, step.finished,\n"
+      "step.started, progress (step, table, read, estimate or total, items_per_second,\n"
+      "seconds_left, written, dropped, conflicts; about once a second), notice, step.finished,\n"
       "run.finished, migrate.finished (target, applied); the lines for people go to stderr.\n"
       "--max-write-rate N spaces the item writes of all segments to N per second (reads are\n"
       "not limited); throttling by DynamoDB is waited out either way. The target's lease keeps\n"
@@ -498,7 +499,8 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
       "rollback_failed, exit 1, never rolled_back). Refused while a later migration is applied\n"
       "(roll those back first, newest first; exit 4). Afterwards `data status` shows the\n"
       "migration pending and `data migrate` applies it again. A migration never applied, or\n"
-      "already rolled back, is reported and left alone (exit 0). --dry-run shows the plan.");
+      "already rolled back, is reported and left alone (exit 0). --dry-run shows the plan.\n"
+      "Exit 7 when a restore needs confirmation and there is no terminal (--yes agrees).");
   rollback->callback(
       [&global, args, action] { *action = [&global, args] { return DoRollback(global, *args); }; });
   sub.footer("Data migrations are workflows in a folder (docs/data-migrations.md).");

@@ -50,6 +50,11 @@ int RunDoctorCommand(const GlobalOptions& global, const DoctorArgs& args) {
 CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<DoctorArgs>();
   AddAwsOptions(sub, args->region, args->profile);
+  sub.footer(
+      "Also asks IAM (iam:SimulatePrincipalPolicy, identity policies only) whether the caller "
+      "may perform\nthe migration's key actions; when it cannot tell, it says so without "
+      "failing. Never prints a\nsecret. Exit 0 when every check passes, 1 otherwise (each "
+      "failed check marked `!` with why).\ndocs/aws-client.md, docs/permissions.md.");
   return [&global, args] { return RunDoctorCommand(global, *args); };
 }
 
@@ -57,7 +62,8 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
 
 extern const Command kDoctorCommand{
     "doctor",
-    "Check the AWS setup: profile, credentials, region, endpoints, caller; with --state "
+    "Check the AWS setup: profile, credentials, region, endpoints, caller, permissions; with "
+    "--state "
     "s3://BUCKET/PREFIX, the shared state's bucket (reachable, versioning, encryption, access)",
     Setup};
 

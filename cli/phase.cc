@@ -206,11 +206,17 @@ const Phase kClonePhase{
     "production's deployed templates and\nartefacts rewritten for the clone, creates the nested "
     "stacks, writes its #current-cloud-backend.zip\nand registers the backend environment. "
     "Then it runs `lock` on the clone. --rollback rolls\nback the clone's lock, then deletes "
-    "everything the clone created (after proving it is not\nproduction's). The run's target is "
-    "app/<app-id>/env/<clone-env>.",
+    "everything the clone created (after proving it is not\nproduction's).",
     {},
     {PhaseOption{"--clone-env", "clone_env",
-                 "The clone environment's name (2-10 lower-case letters)", true, false, false}}};
+                 "The clone environment's name (2-10 lower-case letters)", true, false, false,
+                 true}},
+    {},
+    {},
+    0,
+    {},
+    nullptr,
+    "app/<app-id>/env/<clone-env>"};
 
 std::optional<Value> ReadJson(const std::filesystem::path& path) {
   Result<std::optional<std::string>> text = ReadFileIfExists(path.string());
@@ -328,7 +334,7 @@ int RunPhase(const GlobalOptions& global, const Phase& phase, PhaseArgs& args,
   for (size_t i = 0; i < phase.options.size(); ++i) {
     const PhaseOption& option = phase.options[i];
     std::string value = args.option_values[i];
-    if (value.empty() && option.required && !args.rollback) {
+    if (value.empty() && option.required && (!args.rollback || option.names_target)) {
       return ReportError(
           ctx.console(),
           Error(ErrorCode::kInvalidInput, fmt::format("{} needs {} (see `flightplan {} --help`)",
@@ -443,7 +449,9 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
   AddEnvironmentOptions(sub, args->target, args->profile);
   AddStatefulTypesOption(sub, args->stateful_types);
   sub.add_flag("--rollback", args->rollback,
-               "Roll back this phase's latest run on the environment instead");
+               kPhase->irreversible.empty()
+                   ? "Roll back this phase's latest run on the environment instead"
+                   : "Refused (exit 2, nothing done): this phase cannot be rolled back");
   sub.add_option("-p,--param", args->params, "Another workflow parameter, name=value (repeatable)");
   for (const PhaseFlag& f : kPhase->flags) {
     flag_values->push_back(std::make_unique<bool>(false));
@@ -452,9 +460,14 @@ CommandAction SetupPhase(CLI::App& sub, const GlobalOptions& global) {
   args->option_values.resize(kPhase->options.size());
   for (size_t i = 0; i < kPhase->options.size(); ++i) {
     const PhaseOption& o = kPhase->options[i];
-    sub.add_option(
-        std::string(o.flag), args->option_values[i],
-        fmt::format("{}{}", o.help, o.required ? " (required, but not with --rollback)" : ""));
+    std::string_view required;
+    if (o.required) {
+      required = o.names_target || !kPhase->irreversible.empty()
+                     ? " (required)"
+                     : " (required, but not with --rollback)";
+    }
+    sub.add_option(std::string(o.flag), args->option_values[i],
+                   fmt::format("{}{}", o.help, required));
   }
   sub.footer(
       fmt::format("{}\n\nThe run's target is {}; the workflow is the "

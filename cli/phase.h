@@ -36,6 +36,9 @@ struct PhaseOption {
   bool required = false;
   bool path = false;         // made absolute before the run starts
   bool default_cwd = false;  // absent: the current directory (implies path)
+  // Part of the run's target (clone's --clone-env): needed with --rollback
+  // too, to find the run.
+  bool names_target = false;
 };
 
 // A parameter the command fills in from the journal when it is not given:

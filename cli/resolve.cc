@@ -48,14 +48,17 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
   auto args = std::make_shared<ResolveArgs>();
   sub.add_option("run", args->run, "The run")->required();
   sub.add_option("step", args->step, "The step in doubt")->required();
-  sub.add_flag("--done", args->done, "The step's effect happened: record it as finished");
-  sub.add_flag("--retry", args->retry, "The effect did not happen: run the step again");
+  CLI::Option* done =
+      sub.add_flag("--done", args->done, "The step's effect happened: record it as finished");
+  sub.add_flag("--retry", args->retry, "The effect did not happen: run the step again")
+      ->excludes(done);
   sub.add_option("--reason", args->reason, "Why you decided so (kept in the audit)");
   sub.footer(
       "When a run stops with exit code 6, flightplan could not tell whether an interrupted "
       "step took\neffect. Inspect what the step does, then record your decision here; it is "
       "journaled with your\nname. Continue with `flightplan resume <run>` (or `flightplan "
-      "rollback <run>` during a rollback).");
+      "rollback <run>` during a rollback).\nExactly one of --done and --retry (exit 2 "
+      "otherwise, nothing recorded).");
   return [&global, args] { return DoResolve(global, *args); };
 }
 

@@ -31,10 +31,11 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
                  "Secret parameters again, name=value (they are never stored)");
   sub.footer(
       "Undoes the run's succeeded steps in reverse order, each journaled, using the definition "
-      "the run\npinned. Steps with `rollback: none` are left as they are (the audit says why). "
-      "Refused while a\nlater workflow that requires this one is still applied. If an undo "
-      "fails the run ends\nrollback_failed (exit 1), never rolled_back; run the command again "
-      "to continue.");
+      "the run\npinned. Steps with `rollback: none` (or no rollback) and validation steps are "
+      "left as they are\n(the audit says why). Refused (exit 4) while a later workflow that "
+      "requires this one is still\napplied. If an undo fails the run ends rollback_failed "
+      "(exit 1), never rolled_back; run the\ncommand again to continue. Exit 0 when the run is "
+      "rolled_back (or already was).");
   return [&global, args] { return DoRollback(global, *args); };
 }
 

@@ -333,8 +333,10 @@ CommandAction Setup(CLI::App& sub, const GlobalOptions& global) {
                  "changed): they no longer make the command exit 10");
   diff->footer(
       "Exit codes: 0 every change is safe (or there is none), 1 breaking changes (a data "
-      "migration is needed), 10 dangerous changes without --accept-dangerous, 2 a file is "
-      "missing or not valid GraphQL (FILE:LINE:COL names the problem). With --app-id and "
+      "migration is needed; also with --accept-dangerous while breaking changes remain), 10 "
+      "dangerous changes without --accept-dangerous (wins over 1), 2 a file is missing or not "
+      "valid GraphQL (FILE:LINE:COL names the problem), or only one of --app-id and --branch. "
+      "With --app-id and "
       "--branch each change that touches stored items is followed by how many of the "
       "deployed items it touches ([N of M items in TABLE lack it]; in --json an `items` "
       "object: table, affected, total); the models are the OLD schema's, found in the "

@@ -1,5 +1,6 @@
 // The command line as users meet it: exit codes, messages, and the promise
 // that bad input changes nothing.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -16,6 +17,9 @@
 
 namespace flightplan::testing {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // ASan reserves terabytes of address space for its shadow memory, so an
 // address-space limit cannot bound a sanitized binary.
@@ -90,6 +94,29 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   RunResult bad_param = Flightplan({"run", "ok.yaml", "--param", "novalue"});
   EXPECT_EQ(bad_param.exit_code, 2);
   EXPECT_NE(bad_param.err.find("name=value"), std::string::npos);
+  EXPECT_FALSE(StateFileExists());
+}
+
+// The phase commands' help says what each one's --rollback does, and what
+// an option is needed for; clone's rollback needs the clone's name (it is in
+// the run's target) and says so before touching anything.
+TEST_F(CliTest, PhaseHelpSaysWhereRollbackIsRefusedAndWhatItNeeds) {
+  for (const char* phase : {"decommission", "cleanup"}) {
+    RunResult help = Flightplan({phase, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << phase;
+    EXPECT_THAT(help.out, HasSubstr("Refused (exit 2, nothing done)")) << phase;
+    EXPECT_THAT(help.out, Not(HasSubstr("but not with --rollback"))) << phase;
+  }
+  RunResult clone = Flightplan({"clone", "--help"});
+  EXPECT_THAT(clone.out, HasSubstr("app/<app-id>/env/<clone-env>"));
+  EXPECT_THAT(clone.out, Not(HasSubstr("app/<app-id>/env/<env>;")));
+  EXPECT_THAT(clone.out, Not(HasSubstr("but not with --rollback")));
+  RunResult lock = Flightplan({"refactor", "--help"});
+  EXPECT_THAT(lock.out, HasSubstr("(required, but not with --rollback)"));
+
+  RunResult back = Flightplan({"clone", "--app-id", "d1", "--env", "main", "--rollback"});
+  EXPECT_EQ(back.exit_code, 2) << back.out << back.err;
+  EXPECT_THAT(back.err, HasSubstr("clone needs --clone-env"));
   EXPECT_FALSE(StateFileExists());
 }
 
