@@ -229,15 +229,11 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_onl
   ctx.data_limits().sample = args.sample;
   auto folder = ListMigrations(args.dir);
   if (!folder) return ReportError(ctx.console(), folder.error());
+  std::string to_stem;
   if (!args.to.empty()) {
-    bool known = false;
-    for (const MigrationFile& f : folder->files)
-      known = known || f.name == args.to || f.stem == args.to;
-    if (!known) {
-      return ReportError(
-          ctx.console(),
-          Error(ErrorCode::kNotFound, fmt::format("no migration '{}' in {}", args.to, args.dir)));
-    }
+    auto to = FindMigration(*folder, args.to, args.dir);
+    if (!to) return ReportError(ctx.console(), to.error());
+    to_stem = to->stem;
   }
   auto journal = ctx.OpenJournal(/*create=*/true);
   if (!journal) return ReportError(ctx.console(), journal.error());
@@ -283,9 +279,8 @@ int DoMigrate(const GlobalOptions& global, const DataArgs& args, bool export_onl
                             s.file.stem, target, s.run->id, RunStateName(s.run->state), s.file.name,
                             s.run->id)));
     }
-    bool last = export_stop
-                    ? s.file.stem == export_stop->stem
-                    : !args.to.empty() && (s.file.name == args.to || s.file.stem == args.to);
+    bool last =
+        export_stop ? s.file.stem == export_stop->stem : !to_stem.empty() && s.file.stem == to_stem;
     if (s.state != MigrationState::kApplied) {
       auto workflow = LoadMigration(ctx, s.file, loaded);
       if (!workflow) return ReportError(ctx.console(), workflow.error());
@@ -336,14 +331,12 @@ int DoRollback(const GlobalOptions& global, const DataArgs& args) {
   if (!read) return ReportError(ctx.console(), read.error());
   std::string target = TargetOf(args);
   std::vector<MigrationStatus>* statuses = &read->statuses;
-  auto it = std::find_if(statuses->begin(), statuses->end(), [&](const MigrationStatus& s) {
-    return s.file.name == args.name || s.file.stem == args.name;
-  });
-  if (it == statuses->end()) {
-    return ReportError(
-        ctx.console(),
-        Error(ErrorCode::kNotFound, fmt::format("no migration '{}' in {}", args.name, args.dir)));
-  }
+  MigrationFolder folder;
+  for (const MigrationStatus& s : *statuses) folder.files.push_back(s.file);
+  auto wanted = FindMigration(folder, args.name, args.dir);
+  if (!wanted) return ReportError(ctx.console(), wanted.error());
+  auto it = std::find_if(statuses->begin(), statuses->end(),
+                         [&](const MigrationStatus& s) { return s.file.stem == wanted->stem; });
   if (!it->run) {
     ctx.console().Out(
         fmt::format("{} was never applied to {}: nothing to roll back", it->file.stem, target));

@@ -78,7 +78,12 @@ void AddBackups(Workflow& wf) {
     Value target = TargetInputs(step);
     if (step.uses == "dynamodb.backup") {
       RestoreOnRollback(step, target);
-      backed_up.emplace_back(target, step.id);
+      // Only a backup that always runs and whose rollback restores it
+      // undoes the steps after it (one with `rollback: none` or a `when:`
+      // leaves them to a backup of their own).
+      if (step.rollback.uses == "dynamodb.restore" && step.when.empty()) {
+        backed_up.emplace_back(target, step.id);
+      }
     }
     const Value* wanted = step.with.Find("backup");
     bool skip = wanted != nullptr && wanted->is_bool() && !wanted->as_bool();
@@ -130,8 +135,11 @@ Result<MigrationFolder> ListMigrations(const std::string& dir) {
                                  dir));
   }
   MigrationFolder folder;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (!entry.is_regular_file(ec)) continue;
+  std::filesystem::directory_iterator it(dir, ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::filesystem::directory_entry& entry = *it;
+    std::error_code type_ec;  // a dangling link is not a file, not a listing error
+    if (!entry.is_regular_file(type_ec)) continue;
     std::string file = entry.path().filename().string();
     std::smatch m;
     if (!std::regex_match(file, m, FileNamePattern())) {
@@ -159,6 +167,27 @@ Result<MigrationFolder> ListMigrations(const std::string& dir) {
   }
   std::sort(folder.ignored.begin(), folder.ignored.end());
   return folder;
+}
+
+Result<MigrationFile> FindMigration(const MigrationFolder& folder, const std::string& wanted,
+                                    const std::string& dir) {
+  std::vector<const MigrationFile*> named;
+  for (const MigrationFile& f : folder.files) {
+    if (f.stem == wanted) return f;
+    if (f.name == wanted) named.push_back(&f);
+  }
+  if (named.empty()) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("no migration '{}' in {}", wanted, dir));
+  }
+  if (named.size() > 1) {
+    std::string stems;
+    for (const MigrationFile* f : named) stems += (stems.empty() ? "" : ", ") + f->stem;
+    return MakeError(ErrorCode::kInvalidInput,
+                     fmt::format("{} migrations in {} are named '{}' ({}); name one by its file "
+                                 "stem",
+                                 named.size(), dir, wanted, stems));
+  }
+  return *named.front();
 }
 
 Result<std::string> NewMigrationFileName(std::string_view name, Timestamp now) {

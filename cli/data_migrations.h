@@ -40,6 +40,13 @@ struct MigrationFolder {
 };
 [[nodiscard]] Result<MigrationFolder> ListMigrations(const std::string& dir);
 
+// The migration `wanted` names: the file whose stem it is, else the one file
+// of that name. kNotFound when none is; kInvalidInput when several files
+// share the name (each named: give the stem).
+[[nodiscard]] Result<MigrationFile> FindMigration(const MigrationFolder& folder,
+                                                  const std::string& wanted,
+                                                  const std::string& dir);
+
 // The file name `data new` writes for `name` at `now` (UTC, seconds).
 // kInvalidInput for a name that is not lower-case letters, digits and dashes.
 [[nodiscard]] Result<std::string> NewMigrationFileName(std::string_view name, Timestamp now);

@@ -85,6 +85,7 @@ AwsResult AwsClient::Call(std::string_view service_id, std::string_view operatio
   unsigned_request->response_body_file = call_options.response_body_file;
 
   int last_acquired = 0;
+  int unanswered = 0;
   AwsError last_error;
   const int max_attempts = std::max(1, options_.retry.max_attempts);
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
@@ -139,6 +140,8 @@ AwsResult AwsClient::Call(std::string_view service_id, std::string_view operatio
     }
     error.message = Redact(error.message, credentials);
     error.attempts = attempt;
+    if (!response || response->status >= 500) ++unanswered;
+    error.unanswered = unanswered;
     last_error = error;
 
     bool skew_corrected = false;

@@ -208,10 +208,10 @@ aws::AwsResult CallPatiently(aws::AwsClient& client, std::string_view operation,
                              const Value& params, StepContext& ctx) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   int64_t pause_ms = 200;
-  int earlier_sends = 0;
+  int earlier_unanswered = 0;
   for (int round = 1;; ++round) {
     aws::AwsResult result = client.Call("dynamodb", operation, params);
-    if (!result) result.error().attempts += earlier_sends;
+    if (!result) result.error().unanswered += earlier_unanswered;
     // An item held by another transaction (the app's) is a wait, like
     // throttling: DynamoDB asks for the request to be tried again.
     const bool wait = !result && (result.error().kind == aws::AwsErrorKind::kThrottling ||
@@ -219,7 +219,7 @@ aws::AwsResult CallPatiently(aws::AwsClient& client, std::string_view operation,
     if (!wait || round >= kThrottleRounds || !ctx.StopReason()) {
       return result;
     }
-    earlier_sends = result.error().attempts;
+    earlier_unanswered = result.error().unanswered;
     int64_t jittered = std::uniform_int_distribution<int64_t>(pause_ms / 2, pause_ms)(random);
     ctx.clock->Sleep(Duration(jittered));
     pause_ms = std::min<int64_t>(pause_ms * 2, 10000);

@@ -75,9 +75,8 @@ void SetPreparedTable(Value& prepared, const ResolvedTable& t);
 // AWS client's own retries, a throttled call (or one refused with
 // TransactionConflictException: the item is in another transaction) is tried
 // again after growing pauses (0.2 s doubling to 10 s, jittered; over a minute
-// in all), unless the step is being stopped. An error's `attempts` counts
-// the sends of every round, so that more than 1 means the request may have
-// been applied by a send whose answer was lost.
+// in all), unless the step is being stopped. An error's `unanswered` counts
+// the sends of every round that may have been applied (no answer, or 5xx).
 [[nodiscard]] aws::AwsResult CallPatiently(aws::AwsClient& client, std::string_view operation,
                                            const Value& params, StepContext& ctx);
 

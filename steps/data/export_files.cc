@@ -79,13 +79,14 @@ Result<ExportFiles> ReadExportFiles(aws::AwsClient& client, const Value& descrip
   return out;
 }
 
-Result<ExportItemReader> ExportItemReader::Open(const std::string& path) {
+Result<ExportItemReader> ExportItemReader::Open(const std::string& path, const std::string& name) {
   gzFile_s* file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
     return MakeError(ErrorCode::kStepFailed,
-                     fmt::format("cannot open the downloaded export data file {}", path));
+                     fmt::format("cannot open the downloaded export data file {}{}", path,
+                                 name.empty() ? "" : " (" + name + ")"));
   }
-  return ExportItemReader(path, file);
+  return ExportItemReader(name.empty() ? path : name, file);
 }
 
 Result<std::optional<Value>> ExportItemReader::Next() {

@@ -41,8 +41,10 @@ class ExportItemReader {
  public:
   static constexpr size_t kMaxExportLine = size_t{4} << 20;
 
-  // kStepFailed naming the path when it cannot be opened.
-  [[nodiscard]] static Result<ExportItemReader> Open(const std::string& path);
+  // kStepFailed naming the path when it cannot be opened. Errors name the
+  // file as `name` (where it came from: s3://bucket/key), else as `path`.
+  [[nodiscard]] static Result<ExportItemReader> Open(const std::string& path,
+                                                     const std::string& name = "");
 
   // The next item (its AttributeValues), or nullopt at the end; kCorruption
   // naming the file and line for a line that is not {"Item": {...}}, longer

@@ -228,7 +228,9 @@ class ImportStep final : public StepType {
     for (const ExportDataFile& file : files.files) {
       if (sample > 0 && counts.read >= sample) break;
       ASSIGN_OR_RETURN(TempFile local, Download(*t.client, files.bucket, file, ctx));
-      ASSIGN_OR_RETURN(ExportItemReader reader, ExportItemReader::Open(local.path()));
+      ASSIGN_OR_RETURN(
+          ExportItemReader reader,
+          ExportItemReader::Open(local.path(), fmt::format("s3://{}/{}", files.bucket, file.key)));
       while (sample == 0 || counts.read < sample) {
         TRY(ctx.StopReason());
         ASSIGN_OR_RETURN(Page page, ReadPage(reader));
@@ -297,7 +299,9 @@ class ImportStep final : public StepType {
     for (size_t f = start_file; f < files.files.size(); ++f) {
       const ExportDataFile& file = files.files[f];
       ASSIGN_OR_RETURN(TempFile local, Download(*t.client, files.bucket, file, ctx));
-      ASSIGN_OR_RETURN(ExportItemReader reader, ExportItemReader::Open(local.path()));
+      ASSIGN_OR_RETURN(
+          ExportItemReader reader,
+          ExportItemReader::Open(local.path(), fmt::format("s3://{}/{}", files.bucket, file.key)));
       const int64_t skip = f == start_file ? start_line : 0;
       while (reader.line() < skip) {
         ASSIGN_OR_RETURN(std::optional<Value> passed, reader.Next());
@@ -397,7 +401,11 @@ class ImportStep final : public StepType {
     TRY(ctx.StopReason());
     ASSIGN_OR_RETURN(TempFile local, TempFile::Make());
     aws::S3Client s3(client);
-    TRY(s3.DownloadObject(bucket, file.key, local.path()));
+    if (auto got = s3.DownloadObject(bucket, file.key, local.path()); !got) {
+      return MakeError(std::move(got.error())
+                           .WithContext(fmt::format("downloading the export data file s3://{}/{}",
+                                                    bucket, file.key)));
+    }
     return local;
   }
 

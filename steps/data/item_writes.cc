@@ -42,11 +42,12 @@ Result<bool> PutIfAbsent(const ResolvedTable& t, const Value& item, bool maybe_o
   aws::AwsResult put = CallPatiently(*t.client, "PutItem", params, ctx);
   if (put) return true;
   if (!IsConditionFailure(put.error())) {
-    return MakeError(put.error().ToError());
+    return MakeError(put.error().ToError().WithContext(
+        fmt::format("creating the item {} in {}", KeyOf(item, t.key_names).ToJson(), t.table)));
   }
-  // Sent more than once (an answer lost after DynamoDB applied it), the
+  // A send without an answer (or with a 5xx) may have been applied: the
   // condition may have failed on this very write.
-  if (!maybe_ours && put.error().attempts <= 1) return false;
+  if (!maybe_ours && put.error().unanswered == 0) return false;
   ASSIGN_OR_RETURN(std::optional<Value> there,
                    ReadItem(*t.client, t.table, KeyOf(item, t.key_names), ctx));
   return there && ItemDigest(*there) == ItemDigest(item);
@@ -59,7 +60,10 @@ Result<std::optional<Value>> ReadItem(aws::AwsClient& client, const std::string&
   params.Set("Key", key);
   params.Set("ConsistentRead", true);
   aws::AwsResult found = CallPatiently(client, "GetItem", params, ctx);
-  if (!found) return MakeError(found.error().ToError());
+  if (!found) {
+    return MakeError(found.error().ToError().WithContext(
+        fmt::format("reading the item {} of {}", key.ToJson(), table)));
+  }
   const Value* item = found->Find("Item");
   if (item == nullptr || !item->is_map() || item->as_map().empty()) return std::nullopt;
   return *item;

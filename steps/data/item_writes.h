@@ -36,9 +36,9 @@ bool IsConditionFailure(const aws::AwsError& e);
 // PutItem of `item` into t's table where no item has its key (throttling
 // slows it down: CallPatiently). True when this call created it; false when
 // an item held the key already — unless `maybe_ours` (a page in flight when
-// a run was interrupted) or the request was sent more than once (an answer
-// lost after DynamoDB applied it), and the item there is exactly `item`,
-// which was then created by the earlier attempt: true.
+// a run was interrupted) or a send of it got no answer or a 5xx (it may have
+// been applied), and the item there is exactly `item`, which was then
+// created by the earlier send: true.
 [[nodiscard]] Result<bool> PutIfAbsent(const ResolvedTable& t, const Value& item, bool maybe_ours,
                                        StepContext& ctx);
 

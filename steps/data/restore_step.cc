@@ -32,6 +32,7 @@
 #include "steps/aws/values.h"
 #include "steps/aws/waiter.h"
 #include "steps/data/data_target.h"
+#include "steps/data/item_json.h"
 #include "steps/data/item_writes.h"
 #include "steps/data/step_types.h"
 
@@ -50,10 +51,12 @@ constexpr int kMaxConflictRetries = 5;
 constexpr size_t kMaxListedKeys = 20;
 
 struct RestoreCounts {
-  int64_t compared = 0;    // items of the backup and of the live table looked at
-  int64_t put_back = 0;    // backed-up items written back (changed or deleted since)
-  int64_t deleted = 0;     // live items the backup does not hold
-  int64_t conflicted = 0;  // still changing after kMaxConflictRetries tries
+  int64_t compared = 0;  // items of the backup and of the live table looked at
+  int64_t put_back = 0;  // backed-up items written back (changed or deleted since)
+  int64_t deleted = 0;   // live items the backup does not hold
+  // still changing after kMaxConflictRetries tries, or changed by the app
+  // after a put-back or delete that may have landed (a send went unanswered)
+  int64_t conflicted = 0;
   std::vector<std::string> conflicted_keys;
 
   void Conflict(const Value& key) {
@@ -97,7 +100,7 @@ class Restorer {
       for (const Value& item : backed_up) {
         counts_.compared++;
         auto found = live.find(KeyOf(item, key_names_).ToJson());
-        if (found != live.end() && found->second == item) continue;
+        if (found != live.end() && ItemDigest(found->second) == ItemDigest(item)) continue;
         TRY(PutBack(item, found != live.end() ? &found->second : nullptr));
       }
       return {};
@@ -183,13 +186,23 @@ class Restorer {
   // Writes `item` over the live item as it was read (`live`; null: absent),
   // conditional on it being still so; when the app changed it meanwhile, it
   // is read again and written over that, up to kMaxConflictRetries times.
+  // A refusal after a send that got no answer (or a 5xx) may be of this
+  // write itself, which the app may then have changed: the item is written
+  // over only if it is still not the backup's, and left (a conflict) if the
+  // put-back may have landed before the app's write.
   Result<void> PutBack(const Value& item, const Value* live) {
     std::optional<Value> now;
     if (live != nullptr) now = *live;
+    const std::string wanted = ItemDigest(item);
+    bool maybe_landed = false;
     for (int attempt = 0; attempt <= kMaxConflictRetries; ++attempt) {
       if (attempt > 0) {
         ASSIGN_OR_RETURN(now, ReadLive(KeyOf(item, key_names_)));
-        if (now && *now == item) return {};
+        if (now && ItemDigest(*now) == wanted) {
+          if (maybe_landed) counts_.put_back++;
+          return {};
+        }
+        if (maybe_landed) break;
       }
       Value params(ValueMap{});
       params.Set("TableName", live_);
@@ -209,21 +222,32 @@ class Restorer {
         counts_.put_back++;
         return {};
       }
-      if (!IsConditionFailure(out.error())) return MakeError(out.error().ToError());
+      if (!IsConditionFailure(out.error())) {
+        return MakeError(out.error().ToError().WithContext(fmt::format(
+            "putting back the item {} of {}", KeyOf(item, key_names_).ToJson(), live_)));
+      }
+      maybe_landed = out.error().unanswered > 0;
     }
     counts_.Conflict(KeyOf(item, key_names_));
     return {};
   }
 
   // Deletes the live item, conditional on it being as read; read again and
-  // tried again when the app changed it meanwhile, as PutBack.
+  // tried again when the app changed it meanwhile, as PutBack (an item there
+  // again after a refusal that may be of this delete itself is the app's,
+  // made after the delete: left, a conflict).
   Result<void> Delete(const Value& live) {
     Value key = KeyOf(live, key_names_);
     Value now = live;
+    bool maybe_landed = false;
     for (int attempt = 0; attempt <= kMaxConflictRetries; ++attempt) {
       if (attempt > 0) {
         ASSIGN_OR_RETURN(std::optional<Value> again, ReadLive(key));
-        if (!again) return {};  // deleted by someone else: as the backup has it
+        if (!again) {  // deleted: by this delete, or by someone else, as the backup has it
+          if (maybe_landed) counts_.deleted++;
+          return {};
+        }
+        if (maybe_landed) break;
         now = std::move(*again);
       }
       Value params(ValueMap{});
@@ -239,7 +263,11 @@ class Restorer {
         counts_.deleted++;
         return {};
       }
-      if (!IsConditionFailure(out.error())) return MakeError(out.error().ToError());
+      if (!IsConditionFailure(out.error())) {
+        return MakeError(out.error().ToError().WithContext(
+            fmt::format("deleting the item {} of {}", key.ToJson(), live_)));
+      }
+      maybe_landed = out.error().unanswered > 0;
     }
     counts_.Conflict(key);
     return {};

@@ -349,8 +349,8 @@ Value WriteParams(const Plan& plan, const Value& item, const Outcome& o, bool* u
 enum class WriteAnswer {
   kWritten,
   kRefused,  // the item was not as read: someone changed it
-  // Refused, but sent more than once: an earlier send whose answer was lost
-  // may have written it, and the refusal may be of this very write.
+  // Refused, but an earlier send got no answer (or a 5xx): it may have
+  // written the item, and the refusal may be of this very write.
   kRefusedAfterResend,
 };
 
@@ -361,7 +361,7 @@ Result<WriteAnswer> Write(AwsClient& client, const Plan& plan, const Value& item
   aws::AwsResult result = CallPatiently(client, update ? "UpdateItem" : "DeleteItem", params, ctx);
   if (result) return WriteAnswer::kWritten;
   if (IsConditionFailure(result.error())) {
-    return result.error().attempts > 1 ? WriteAnswer::kRefusedAfterResend : WriteAnswer::kRefused;
+    return result.error().unanswered > 0 ? WriteAnswer::kRefusedAfterResend : WriteAnswer::kRefused;
   }
   return MakeError(result.error().ToError().WithContext(
       fmt::format("writing the item {}", KeyOf(item, plan.key_names).ToJson())));

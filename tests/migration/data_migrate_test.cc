@@ -1628,6 +1628,91 @@ TEST_F(DataMigrateTest, RollbackRefusesATableReplacedWithAnotherKeyAndWritesNoth
 
 // Migrations are rolled back newest first; one without a backup or a
 // rollback of its own fails its rollback (never reported rolled back).
+// A backup the migration takes itself but keeps on rollback (`rollback:
+// {none: …}`) cannot undo the transform after it: the transform gets the
+// automatic backup, and the rollback puts the items back.
+TEST_F(DataMigrateTest, ABackupKeptOnRollbackDoesNotStandInForTheTransformsOwn) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  constexpr int kItems = 6;
+  CreateTable();
+  Seed(kItems);
+  std::map<std::string, Value> before = Items();
+  Write(kBump, fmt::format("name: bump\nversion: 1\nsteps:\n"
+                           "  - id: snap\n    uses: dynamodb.backup\n"
+                           "    with: {{table: {}}}\n    rollback: {{none: kept for the audit}}\n"
+                           "  - id: transform\n    uses: dynamodb.transform\n"
+                           "    with: {{table: {}, jq: '.count += 1'}}\n",
+                           kTable, kTable));
+  RunResult run = Flightplan(Migrate());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(Backups().size(), 2u) << "the transform's own backup was not taken";
+  RunResult back =
+      Flightplan({"data", "rollback", "bump", "--app-id", "d1app", "--branch", "main", "--yes"});
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  EXPECT_EQ(Items(), before);
+}
+
+// Two files of the same name: a bare name is refused, naming both stems.
+TEST_F(DataMigrateTest, ANameTwoMigrationsShareIsRefusedNamingBoth) {
+  CreateTable();
+  Seed(2);
+  Write("20261204T120000Z-fix", Migration("fix", ".count += 1"));
+  Write("20261205T120000Z-fix", Migration("fix", ".count += 2"));
+  RunResult to = Flightplan(Migrate({"--to", "fix"}));
+  EXPECT_EQ(to.exit_code, 2) << to.out << to.err;
+  EXPECT_THAT(to.err, HasSubstr("20261204T120000Z-fix, 20261205T120000Z-fix"));
+  RunResult back =
+      Flightplan({"data", "rollback", "fix", "--app-id", "d1app", "--branch", "main", "--yes"});
+  EXPECT_EQ(back.exit_code, 2) << back.out << back.err;
+  EXPECT_THAT(back.err, HasSubstr("name one by its file stem"));
+  EXPECT_TRUE(LogOf("dynamodb", "TransactWriteItems").empty());
+  RunResult first = Flightplan(Migrate({"--to", "20261204T120000Z-fix"}));
+  EXPECT_EQ(first.exit_code, 0) << first.out << first.err;
+}
+
+// The restore's put-back applied with its answer lost, refused when the
+// client sent it again (by its own write), and the app changing the item
+// before the restore read it back: the app's write, made after the restore
+// reached the item, is kept, not written over with the backup.
+TEST_F(DataMigrateTest, RollbackKeepsAnAppWriteMadeAfterAPutBackWhoseAnswerWasLost) {
+  if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
+  CreateTable();
+  Seed(1);
+  Write(kBump, Migration("bump", ".count += 1"));
+  ASSERT_EQ(Flightplan(Migrate()).exit_code, 0);
+  const size_t puts_before = LogOf("dynamodb", "PutItem").size();
+  AddFault("dynamodb", "PutItem", "reset_after", {{"count", Value(1)}});
+  AddFault("dynamodb", "GetItem", "latency", {{"latency_ms", Value(500)}, {"count", Value(1)}});
+  std::atomic<bool> done{false};
+  bool app_wrote = false;
+  std::thread app([&] {
+    for (int wait = 0;
+         wait < 30000 && !done.load() && LogOf("dynamodb", "PutItem").size() < puts_before + 2;
+         ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (done.load()) return;
+    app_wrote = static_cast<bool>(Try(
+        "dynamodb", "UpdateItem",
+        Obj({{"TableName", Value(kTable)},
+             {"Key", Obj({{"id", Obj({{"S", Value(ItemId(0))}})}})},
+             {"UpdateExpression", Value("SET #n = :v")},
+             {"ExpressionAttributeNames", Obj({{"#n", Value("note")}})},
+             {"ExpressionAttributeValues", Obj({{":v", Obj({{"S", Value("by the app")}})}})}})));
+  });
+  RunResult back =
+      Flightplan({"data", "rollback", "bump", "--app-id", "d1app", "--branch", "main", "--yes"});
+  done = true;
+  app.join();
+  ASSERT_TRUE(app_wrote) << "the app did not write between the resend and the read-back";
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  Value item = Items()[ItemId(0)];
+  EXPECT_EQ(Number(item, "count"), 0) << item.ToJson();
+  ASSERT_NE(item.Find("note"), nullptr) << "the app's write was overwritten: " << item.ToJson();
+  EXPECT_EQ(*item.Find("note"), Obj({{"S", Value("by the app")}}));
+  EXPECT_EQ(LogOf("dynamodb", "PutItem").size(), puts_before + 2) << "a third put-back";
+}
+
 TEST_F(DataMigrateTest, RollbackGoesNewestFirstAndAMigrationWithoutABackupFailsItsRollback) {
   if (!HaveAwsCli()) GTEST_SKIP() << "the AWS CLI is not installed";
   constexpr int kItems = 12;

@@ -40,6 +40,10 @@ struct AwsError {
   int http_status = 0;  // 0: no response (transport failure)
   AwsErrorKind kind = AwsErrorKind::kClient;
   int attempts = 0;  // how many times the request was sent
+  // How many of those sends got no answer or a server error (5xx): AWS may
+  // have applied them. A refusal after one of them may be of the request's
+  // own effect (a condition that the first send's write made false).
+  int unanswered = 0;
   // Set when the call failed before AWS could answer (credentials, endpoint,
   // parameters); ToError() returns it as is.
   std::optional<Error> local_error;
