@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <utility>
 
 #include "base/digest.h"
@@ -67,8 +68,10 @@ void RemoveOrphanedScratchFiles(const std::string& cache_path) {
 std::string NewId(size_t bytes) {
   std::string buf(bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()), static_cast<int>(bytes)) != 1) {
-    return fmt::format("{:x}{:x}", static_cast<uint64_t>(time(nullptr)),
-                       static_cast<uint64_t>(getpid()));
+    // Never the time and pid: two containers (pid 1) in the same second
+    // would share ids, and one would take the other's commit for its own.
+    std::random_device device;
+    for (char& c : buf) c = static_cast<char>(device() & 0xff);
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -185,15 +188,23 @@ Error Corrupt(const std::string& where, const std::string& what) {
                            where, what));
 }
 
-// "flightplan-log <version>\n<sha256 of the entry>\n<entry JSON>"
-Result<LogObject> ParseLogObject(const std::string& key, const std::string& text) {
+// "flightplan-log <version>\n<sha256 of the entry>\n<entry JSON>", of the
+// shared state whose journal id is `journal_id`.
+Result<LogObject> ParseLogObject(const std::string& key, const std::string& text,
+                                 const std::string& journal_id) {
   size_t first = text.find('\n');
   size_t second = first == std::string::npos ? first : text.find('\n', first + 1);
-  if (second == std::string::npos || text.compare(0, kObjectMagic.size(), kObjectMagic) != 0) {
+  if (second == std::string::npos || first <= kObjectMagic.size() ||
+      text.compare(0, kObjectMagic.size(), kObjectMagic) != 0 || text[kObjectMagic.size()] != ' ') {
     return MakeError(Corrupt(key, "is not a flightplan log object"));
   }
   std::string version_text = text.substr(kObjectMagic.size() + 1, first - kObjectMagic.size() - 1);
+  if (version_text.empty() || version_text.size() > 9 ||
+      version_text.find_first_not_of("0123456789") != std::string::npos) {
+    return MakeError(Corrupt(key, "has no readable format version"));
+  }
   int64_t version = std::strtoll(version_text.c_str(), nullptr, 10);
+  if (version < 1) return MakeError(Corrupt(key, "has no readable format version"));
   if (version > kSharedStateVersion) {
     return MakeError(ErrorCode::kCorruption,
                      fmt::format("the shared state's log object {} was written by a newer "
@@ -209,6 +220,11 @@ Result<LogObject> ParseLogObject(const std::string& key, const std::string& text
   }
   Result<Value> entry = Value::FromJson(entry_text);
   if (!entry || !entry->is_map()) return MakeError(Corrupt(key, "holds no readable entry"));
+  if (entry->StringAt("journal_id") != journal_id) {
+    return MakeError(Corrupt(
+        key, fmt::format("belongs to another shared state (journal id '{}'; this one's is '{}')",
+                         entry->StringAt("journal_id"), journal_id)));
+  }
   out.seq = entry->IntAt("seq");
   out.prev = entry->StringAt("prev");
   out.commit_id = entry->StringAt("commit_id");
@@ -302,6 +318,8 @@ class LogJournal::Impl final : public CommitHook {
   std::string commit_id_;
   Timestamp live_at_;
   Outcome outcome_ = Outcome::kNone;
+  // The store's own refusal of this attempt's PUT (outcome kNone), if any.
+  std::string refused_by_store_;
   int64_t committed_seq_ = 0;
   // The object being replayed, and whether the replica turned out to hold it
   // already (another process sharing the replica applied it first).
@@ -391,7 +409,7 @@ Result<void> LogJournal::Impl::Open() {
                                "is missing, though this machine's replica has applied it (the "
                                "log was truncated or deleted)"));
     }
-    ASSIGN_OR_RETURN(LogObject object, ParseLogObject(store_.Describe() + key, *text));
+    ASSIGN_OR_RETURN(LogObject object, ParseLogObject(store_.Describe() + key, *text, journal_id_));
     if (object.hash != at.hash) {
       return MakeError(Corrupt(store_.Describe() + key,
                                "is not the object this machine's replica applied (it was "
@@ -497,7 +515,7 @@ Result<LogPosition> LogJournal::Impl::FetchSnapshot(const std::string& key,
   const std::string object_key = LogObjectKey(at.seq);
   ASSIGN_OR_RETURN(std::optional<std::string> named, store_.Get(object_key));
   if (!named) return unusable(fmt::format("log object {} it names is missing", at.seq));
-  Result<LogObject> object = ParseLogObject(store_.Describe() + object_key, *named);
+  Result<LogObject> object = ParseLogObject(store_.Describe() + object_key, *named, journal_id_);
   if (!object) return unusable(object.error().message());
   if (object->hash != at.hash) {
     return unusable(fmt::format("log object {} is not the one it was taken after", at.seq));
@@ -570,7 +588,7 @@ Result<std::optional<std::pair<int64_t, std::string>>> LogJournal::Impl::LastEve
     for (size_t i = 0; i < keys.size(); ++i) {
       std::string where = store_.Describe() + keys[i];
       if (!texts[i]) return MakeError(Corrupt(where, "is missing"));
-      ASSIGN_OR_RETURN(LogObject earlier, ParseLogObject(where, *texts[i]));
+      ASSIGN_OR_RETURN(LogObject earlier, ParseLogObject(where, *texts[i], journal_id_));
       if (!earlier.events.empty()) return last_of(earlier);
     }
     next -= batch;
@@ -607,7 +625,7 @@ Result<void> LogJournal::Impl::SyncOnce() {
       std::string where = store_.Describe() + keys[i];
       const std::optional<std::string>& text = texts[i];
       if (!text) return MakeError(Corrupt(where, "was listed but cannot be read"));
-      ASSIGN_OR_RETURN(LogObject object, ParseLogObject(where, *text));
+      ASSIGN_OR_RETURN(LogObject object, ParseLogObject(where, *text, journal_id_));
       if (object.seq != expected) {
         return MakeError(Corrupt(where, fmt::format("says it is number {}", object.seq)));
       }
@@ -700,6 +718,7 @@ Result<LogPosition> LogJournal::Impl::BeforeCommit(const LogPosition& at,
       return MakeError(created.error());
     }
     outcome_ = Outcome::kNone;
+    refused_by_store_ = created.error().message();
     return MakeError(ErrorCode::kStateFile,
                      fmt::format("could not write to the shared state at {}: {} Nothing was "
                                  "recorded.",
@@ -737,10 +756,18 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
   // that timed out may still land.
   int unanswered = 0;
   std::string unanswered_error;
+  // An attempt went unanswered or its replica could not commit: its object
+  // may be in the log (or land there), whatever later attempts report.
+  bool maybe_landed = false;
+  // A call that returns nothing is done once its object is in the log,
+  // whichever process on this machine applied it to the replica.
+  const std::string op = parsed.StringAt("op");
+  const bool returns_nothing = op != "AcquireLease" && op != "CreateRun";
   for (int attempt = 0; attempt < options_.max_commit_attempts; ++attempt) {
     if (attempt > 0) {
       Result<void> synced = Sync();
       if (awaited_) return *awaited_;  // an earlier attempt did commit
+      if (awaited_elsewhere_ > 0 && returns_nothing) return Applied{};
       if (awaited_elsewhere_ > 0) {
         return MakeError(ErrorCode::kStateFile,
                          fmt::format("this write reached the shared state at {} (log object "
@@ -765,6 +792,7 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
     pinned_.Pin(live_at_);
     live_call_ = &parsed;
     outcome_ = Outcome::kNone;
+    refused_by_store_.clear();
     Result<Applied> applied = Apply(parsed);
     if (applied) {
       seen_seq_ = committed_seq_;
@@ -773,7 +801,14 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
       }
       return applied;
     }
-    if (outcome_ == Outcome::kNone) return applied;  // refused: nothing was written
+    if (outcome_ == Outcome::kNone) {  // refused: this attempt wrote nothing
+      if (!maybe_landed) return applied;
+      return MakeError(WriteInDoubt(
+          fmt::format(": an earlier try went unanswered and is not in "
+                      "the log yet, and the next one failed ({})",
+                      refused_by_store_.empty() ? applied.error().message() : refused_by_store_)));
+    }
+    maybe_landed = maybe_landed || outcome_ == Outcome::kUnknown || outcome_ == Outcome::kCommitted;
     if (outcome_ == Outcome::kUnknown) {
       ++unanswered;
       unanswered_error = applied.error().message();
@@ -787,6 +822,16 @@ Result<Applied> LogJournal::Impl::Write(const Value& call) {
   if (unanswered > 0) {
     return MakeError(WriteInDoubt(fmt::format(" after {} attempts (the last went unanswered: {})",
                                               options_.max_commit_attempts, unanswered_error)));
+  }
+  if (maybe_landed) {
+    // An earlier try may be in the log after all: look once more.
+    Result<void> synced = Sync();
+    if (awaited_) return *awaited_;
+    if (awaited_elsewhere_ > 0 && returns_nothing) return Applied{};
+    return MakeError(WriteInDoubt(
+        fmt::format(" after {} attempts (an earlier one went "
+                    "unanswered{})",
+                    options_.max_commit_attempts, synced ? "" : ": " + synced.error().message())));
   }
   return MakeError(ErrorCode::kConflict,
                    fmt::format("gave up writing to the shared state at {} after {} attempts: "
@@ -906,7 +951,7 @@ Result<ChainReport> LogJournal::Impl::VerifyStore() {
       }
       const std::optional<std::string>& text = texts[i];
       if (!text) return bad(expected, fmt::format("log object {} ({}) is gone", expected, where));
-      Result<LogObject> object = ParseLogObject(where, *text);
+      Result<LogObject> object = ParseLogObject(where, *text, journal_id_);
       if (!object) return bad(expected, object.error().message());
       if (object->seq != expected || object->prev != prev) {
         return bad(expected, fmt::format("log object {} ({}) does not link to the one before "

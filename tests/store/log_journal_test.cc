@@ -27,6 +27,7 @@ namespace {
 
 using testing::FakeClock;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TempDir;
 
 // S3's contract in memory. `before_create` may answer instead of the store
@@ -39,6 +40,10 @@ class MemoryStore final : public ObjectStore {
     if (refuse_creates_ > 0) {
       --refuse_creates_;
       return MakeError(ErrorCode::kTransient, "injected: no answer, nothing applied");
+    }
+    if (fail_creates_ > 0) {
+      --fail_creates_;
+      return MakeError(ErrorCode::kPermissionDenied, "injected: access denied");
     }
     bool created = objects_.emplace(key, body).second;
     if (created && while_answering_) {
@@ -105,6 +110,7 @@ class MemoryStore final : public ObjectStore {
   std::map<std::string, std::string> objects_;
   std::function<void()> while_answering_;  // once, after the next object is created
   int refuse_creates_ = 0;
+  int fail_creates_ = 0;  // answered with a refusal, nothing applied
   int lose_answers_ = 0;
   bool unreachable_ = false;
   int creates_ = 0;
@@ -352,6 +358,61 @@ TEST_F(LogJournalTest, AStoreThatNeverAnswersAWriteIsReportedAsSuchAfterAFewTrie
   store_.refuse_creates_ = 0;
   EXPECT_TRUE(alice->HeartbeatLease(Fence{"t", lease.generation}, Duration(30000)));
   EXPECT_EQ(store_.LogObjects(), 2);
+}
+
+// A try that went unanswered, then one refused outright: the first may
+// still land, so the write is in doubt — never "nothing was recorded",
+// which would invite a second, duplicate write.
+TEST_F(LogJournalTest, ARefusalAfterAnUnansweredTryLeavesTheWriteInDoubt) {
+  auto alice = Open("alice");
+  Lease lease = alice->AcquireLease(Request("t", "alice")).value();
+  store_.refuse_creates_ = 1;
+  store_.fail_creates_ = 1;
+  auto heartbeat = alice->HeartbeatLease(Fence{"t", lease.generation}, Duration(30000));
+  ASSERT_FALSE(heartbeat);
+  EXPECT_EQ(heartbeat.error().code(), ErrorCode::kStateFile);
+  EXPECT_THAT(heartbeat.error().message(), HasSubstr("could not tell whether"));
+  EXPECT_THAT(heartbeat.error().message(), HasSubstr("injected: access denied"));
+  EXPECT_THAT(heartbeat.error().message(), Not(HasSubstr("Nothing was recorded")));
+  // Refused outright with nothing before it: nothing was recorded, and it says so.
+  store_.fail_creates_ = 1;
+  auto refused = alice->HeartbeatLease(Fence{"t", lease.generation}, Duration(30000));
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message(), HasSubstr("Nothing was recorded"));
+}
+
+// A log object whose format line is not a version, or whose entry names
+// another shared state (its hash recomputed to match), is refused and named.
+TEST_F(LogJournalTest, AnObjectWithAnUnreadableVersionOrOfAnotherStateIsRefused) {
+  auto alice = Open("alice");
+  Lease lease = alice->AcquireLease(Request("t", "alice")).value();
+  Fence fence{lease.target, lease.generation};
+  MakeRun(*alice, fence);
+  ASSERT_EQ(store_.LogObjects(), 2);
+  const std::string original = store_.objects()[LogObjectKey(2)];
+
+  store_.Tamper(LogObjectKey(2),
+                [](std::string& text) { text.replace(0, 16, "flightplan-log x"); });
+  auto unreadable = TryOpen("bob");
+  ASSERT_FALSE(unreadable);
+  EXPECT_EQ(unreadable.error().code(), ErrorCode::kCorruption);
+  EXPECT_THAT(unreadable.error().message(), HasSubstr("no readable format version"));
+
+  store_.Tamper(LogObjectKey(2), [&](std::string& text) {
+    size_t second = original.find('\n', original.find('\n') + 1);
+    std::string entry = original.substr(second + 1);
+    size_t at = entry.find(alice->JournalId());
+    ASSERT_NE(at, std::string::npos);
+    entry.replace(at, alice->JournalId().size(), std::string(alice->JournalId().size(), 'e'));
+    text = "flightplan-log 1\n" + Sha256Hex(entry) + "\n" + entry;
+  });
+  auto foreign = TryOpen("carol");
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code(), ErrorCode::kCorruption);
+  EXPECT_THAT(foreign.error().message(), HasSubstr("belongs to another shared state"));
+  ChainReport report = alice->VerifyChain().value();
+  ASSERT_TRUE(report.first_bad_seq);
+  EXPECT_EQ(*report.first_bad_seq, 2);
 }
 
 TEST_F(LogJournalTest, TamperedAndMissingObjectsAreNamedAndRefused) {
