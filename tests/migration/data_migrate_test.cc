@@ -262,6 +262,31 @@ class DataMigrateTest : public flightplan::testing::MigrationTest {
     return app_id;
   }
 
+  // The app's own write: `note` set to "by the app" on item i.
+  aws::AwsResult AppSetsNote(int i) {
+    return Try(
+        "dynamodb", "UpdateItem",
+        Obj({{"TableName", Value(kTable)},
+             {"Key", Obj({{"id", Obj({{"S", Value(ItemId(i))}})}})},
+             {"UpdateExpression", Value("SET #n = :v")},
+             {"ExpressionAttributeNames", Obj({{"#n", Value("note")}})},
+             {"ExpressionAttributeValues", Obj({{":v", Obj({{"S", Value("by the app")}})}})}}));
+  }
+
+  // On its own thread: once the request log holds `count` calls of
+  // `operation` (waiting 30 s at most, or until `done`), AppSetsNote(0);
+  // `wrote` says whether it did (read it after joining).
+  std::thread AppSetsNoteAfter(const char* operation, size_t count, const std::atomic<bool>& done,
+                               bool& wrote) {
+    return std::thread([this, operation, count, &done, &wrote] {
+      for (int wait = 0;
+           wait < 30000 && !done.load() && LogOf("dynamodb", operation).size() < count; ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      if (!done.load()) wrote = static_cast<bool>(AppSetsNote(0));
+    });
+  }
+
   // The live app: adds 100 to the `count` of one of the first `items` items,
   // picked at random from `seed`, every 3 ms until `done` (20,000 writes at
   // most), counting its successful writes per item in `increments` (read it
@@ -716,20 +741,7 @@ TEST_F(DataMigrateTest, AResentWriteWhoseItemTheAppThenChangedIsLeftNotTransform
   AddFault("dynamodb", "GetItem", "latency", {{"latency_ms", Value(500)}, {"count", Value(1)}});
   std::atomic<bool> done{false};
   bool app_wrote = false;
-  std::thread app([&] {
-    for (int wait = 0; wait < 30000 && !done.load() && LogOf("dynamodb", "UpdateItem").size() < 2;
-         ++wait) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (done.load()) return;
-    app_wrote = static_cast<bool>(Try(
-        "dynamodb", "UpdateItem",
-        Obj({{"TableName", Value(kTable)},
-             {"Key", Obj({{"id", Obj({{"S", Value(ItemId(0))}})}})},
-             {"UpdateExpression", Value("SET #n = :v")},
-             {"ExpressionAttributeNames", Obj({{"#n", Value("note")}})},
-             {"ExpressionAttributeValues", Obj({{":v", Obj({{"S", Value("by the app")}})}})}})));
-  });
+  std::thread app = AppSetsNoteAfter("UpdateItem", 2, done, app_wrote);
   RunResult run = Flightplan(Migrate({"--max-write-rate", "1000"}));
   done = true;
   app.join();
@@ -763,12 +775,7 @@ TEST_F(DataMigrateTest, AWrittenPageIsNotSettledAgainAfterLaterPagesWithNothingT
   RunResult failed = Flightplan(Migrate());
   ASSERT_EQ(failed.exit_code, 1) << failed.out << failed.err;
   ASSERT_THAT(failed.err + failed.out, HasSubstr("stop at item-00035"));
-  Call("dynamodb", "UpdateItem",
-       Obj({{"TableName", Value(kTable)},
-            {"Key", Obj({{"id", Obj({{"S", Value(ItemId(3))}})}})},
-            {"UpdateExpression", Value("SET #n = :v")},
-            {"ExpressionAttributeNames", Obj({{"#n", Value("note")}})},
-            {"ExpressionAttributeValues", Obj({{":v", Obj({{"S", Value("by the app")}})}})}}));
+  ASSERT_TRUE(AppSetsNote(3));
   Write(kBump, Migration("bump", "if .count < 10 then .count += 1 else . end", 1, 10));
   RunResult resumed = Flightplan(Migrate({"--accept-definition-change"}));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
@@ -1685,21 +1692,7 @@ TEST_F(DataMigrateTest, RollbackKeepsAnAppWriteMadeAfterAPutBackWhoseAnswerWasLo
   AddFault("dynamodb", "GetItem", "latency", {{"latency_ms", Value(500)}, {"count", Value(1)}});
   std::atomic<bool> done{false};
   bool app_wrote = false;
-  std::thread app([&] {
-    for (int wait = 0;
-         wait < 30000 && !done.load() && LogOf("dynamodb", "PutItem").size() < puts_before + 2;
-         ++wait) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (done.load()) return;
-    app_wrote = static_cast<bool>(Try(
-        "dynamodb", "UpdateItem",
-        Obj({{"TableName", Value(kTable)},
-             {"Key", Obj({{"id", Obj({{"S", Value(ItemId(0))}})}})},
-             {"UpdateExpression", Value("SET #n = :v")},
-             {"ExpressionAttributeNames", Obj({{"#n", Value("note")}})},
-             {"ExpressionAttributeValues", Obj({{":v", Obj({{"S", Value("by the app")}})}})}})));
-  });
+  std::thread app = AppSetsNoteAfter("PutItem", puts_before + 2, done, app_wrote);
   RunResult back =
       Flightplan({"data", "rollback", "bump", "--app-id", "d1app", "--branch", "main", "--yes"});
   done = true;
